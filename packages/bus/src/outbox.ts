@@ -1,0 +1,31 @@
+import type { Actor, EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
+import type { Transaction, outboxTable } from '@conduit/db';
+import { currentTraceparent } from '@conduit/telemetry';
+import { sql } from 'drizzle-orm';
+import { getTableConfig } from 'drizzle-orm/pg-core';
+import { uuidv7 } from 'uuidv7';
+
+/**
+ * Records an event in the service's outbox inside the caller's transaction: it is published only
+ * if the change commits, and it is not lost if the bus is down. Returns the envelope.
+ */
+export async function appendEvent<E extends EventDefinition>(
+  tx: Transaction,
+  outbox: ReturnType<typeof outboxTable>,
+  event: E,
+  data: EventData<E>,
+  actor: Actor | null,
+): Promise<EventEnvelope<EventData<E>>> {
+  const envelope = event.envelope.parse({
+    id: uuidv7(),
+    subject: event.subject,
+    version: event.version,
+    occurredAt: new Date().toISOString(),
+    actor,
+    data,
+  }) as EventEnvelope<EventData<E>>;
+  await tx.insert(outbox).values({ id: envelope.id, subject: event.subject, payload: envelope, traceparent: currentTraceparent() ?? null });
+  // Wakes the relay at commit (NOTIFY is delivered only if the transaction commits).
+  await tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);
+  return envelope;
+}

@@ -1,0 +1,89 @@
+import type { RpcDefinition, RpcErrorCode, RpcReply } from '@conduit/contracts';
+import { SpanKind, contextFromCarrier, injectTraceHeaders, withSpan } from '@conduit/telemetry';
+import { type Msg, type Subscription, headers } from 'nats';
+import type { z } from 'zod';
+import type { Bus } from './connection.js';
+
+/** A typed failure of an RPC, raised by a handler or by the caller on a refused, timed-out or unanswered call. */
+export class RpcError extends Error {
+  constructor(
+    readonly code: RpcErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+}
+
+export interface RpcServer {
+  stop(): Promise<void>;
+}
+
+const encode = (reply: RpcReply<unknown>) => JSON.stringify(reply);
+
+/**
+ * Answers `def.subject` in a queue group (one replica answers each call). The request is validated
+ * before the handler sees it and the answer before it leaves; a thrown RpcError travels back with
+ * its code, anything else as `internal` with no detail.
+ */
+export function serveRpc<D extends RpcDefinition>(
+  bus: Bus,
+  def: D,
+  queue: string,
+  handler: (request: z.output<D['request']>) => Promise<z.input<D['response']>>,
+  onError?: (error: unknown) => void,
+): RpcServer {
+  const sub: Subscription = bus.nc.subscribe(bus.subject(def.subject), { queue });
+  const answer = async (msg: Msg) => {
+    const carrier = Object.fromEntries([...(msg.headers?.keys() ?? [])].map((key) => [key.toLowerCase(), msg.headers!.get(key)]));
+    await withSpan(`rpc ${def.subject}`, { kind: SpanKind.SERVER, parent: contextFromCarrier(carrier) }, async () => {
+      let reply: RpcReply<unknown>;
+      try {
+        const request = def.request.safeParse(msg.json());
+        if (!request.success) throw new RpcError('bad_request', request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        reply = { ok: true, data: def.response.parse(await handler(request.data)) };
+      } catch (error) {
+        if (!(error instanceof RpcError)) onError?.(error);
+        reply = error instanceof RpcError
+          ? { ok: false, error: { code: error.code, message: error.message } }
+          : { ok: false, error: { code: 'internal', message: 'internal error' } };
+      }
+      msg.respond(encode(reply));
+    });
+  };
+  const loop = (async () => {
+    for await (const msg of sub) void answer(msg);
+  })();
+  return {
+    async stop() {
+      await sub.drain();
+      await loop;
+    },
+  };
+}
+
+/** Calls an RPC and returns its validated answer; throws RpcError on refusal, timeout or no responder. */
+export async function requestRpc<D extends RpcDefinition>(
+  bus: Bus,
+  def: D,
+  request: z.input<D['request']>,
+  options: { timeoutMs?: number } = {},
+): Promise<z.output<D['response']>> {
+  const payload = def.request.parse(request);
+  return withSpan(`rpc call ${def.subject}`, { kind: SpanKind.CLIENT }, async () => {
+    const h = headers();
+    for (const [key, value] of Object.entries(injectTraceHeaders())) h.set(key, value);
+    let msg: Msg;
+    try {
+      msg = await bus.nc.request(bus.subject(def.subject), JSON.stringify(payload), { timeout: options.timeoutMs ?? 5000, headers: h });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '503') throw new RpcError('unavailable', `no service answers ${def.subject}`);
+      if (code === 'TIMEOUT') throw new RpcError('timeout', `${def.subject} did not answer in time`);
+      throw error;
+    }
+    const reply = msg.json<RpcReply<unknown>>();
+    if (!reply.ok) throw new RpcError(reply.error.code, reply.error.message);
+    return def.response.parse(reply.data);
+  });
+}

@@ -1,0 +1,29 @@
+import { sql } from 'drizzle-orm';
+import type { Database, Transaction } from './client.js';
+
+/** Who is acting, as row-level security policies see it (`current_setting('app.user_id')`, ...). */
+export interface ActorContext {
+  userId: string;
+  orgId?: string | null;
+  teamIds?: readonly string[];
+}
+
+/**
+ * Runs `fn` in a transaction whose row-level security context is the actor. The settings are
+ * transaction-local bind parameters (set_config(..., true)), so they vanish at commit or rollback
+ * and can never leak to the next user of the pooled connection.
+ */
+export function withActor<T>(db: Database, actor: ActorContext, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select
+      set_config('app.user_id', ${actor.userId}, true),
+      set_config('app.org_id', ${actor.orgId ?? ''}, true),
+      set_config('app.team_ids', ${(actor.teamIds ?? []).join(',')}, true)`);
+    return fn(tx);
+  });
+}
+
+/** A transaction with no actor: row-level security then shows no user-owned rows at all. */
+export function withoutActor<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(fn);
+}

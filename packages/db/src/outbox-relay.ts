@@ -1,0 +1,107 @@
+import type postgres from 'postgres';
+
+export interface OutboxRow {
+  id: string;
+  subject: string;
+  payload: unknown;
+  traceparent: string | null;
+}
+
+export interface OutboxRelay {
+  /** Publishes whatever is pending now; resolves with the number published. */
+  flush(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+interface RelayOptions {
+  sql: postgres.Sql;
+  schema: string;
+  /** Must resolve only once the broker has stored the message (a JetStream ack). */
+  publish(row: OutboxRow): Promise<void>;
+  onError?(error: unknown): void;
+  pollIntervalMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * Moves committed outbox rows to the bus. Woken by NOTIFY for low latency and by a poll as a
+ * safety net. Rows are claimed with SKIP LOCKED so several replicas can relay side by side; a row
+ * is marked published only after the broker acked it, and the broker de-duplicates on the row id,
+ * so a crash between the two publishes nothing twice. When the bus is down the batch stops at
+ * the first failure and is retried on the next tick, in order.
+ */
+export async function startOutboxRelay(options: RelayOptions): Promise<OutboxRelay> {
+  const { sql, schema } = options;
+  const table = sql(schema);
+  const batchSize = options.batchSize ?? 100;
+  let running: Promise<number> | undefined;
+  let again = false;
+  let stopped = false;
+
+  const relayBatch = () =>
+    sql.begin(async (tx) => {
+      const rows = await tx<OutboxRow[]>`
+        select id, subject, payload, traceparent from ${table}.outbox
+        where published_at is null order by created_at, id limit ${batchSize} for update skip locked`;
+      let published = 0;
+      for (const row of rows) {
+        try {
+          await options.publish(row);
+        } catch (error) {
+          await tx`update ${table}.outbox set attempts = attempts + 1, last_error = ${String((error as Error).message)}
+                   where id = ${row.id}`;
+          options.onError?.(error);
+          break;
+        }
+        await tx`update ${table}.outbox set published_at = now(), attempts = attempts + 1, last_error = null
+                 where id = ${row.id}`;
+        published++;
+      }
+      return { published, full: rows.length === batchSize && published === rows.length };
+    });
+
+  async function drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { published, full } = await relayBatch();
+      total += published;
+      if (!full || stopped) return total;
+    }
+  }
+
+  /** One drain at a time; a wake-up during a drain schedules exactly one more. */
+  function flush(): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drain()
+      .catch((error) => {
+        options.onError?.(error);
+        return 0;
+      })
+      .finally(() => {
+        running = undefined;
+        if (again && !stopped) {
+          again = false;
+          void flush();
+        }
+      });
+    return running;
+  }
+
+  const listener = await sql.listen(`${schema}_outbox`, () => void flush());
+  const timer = setInterval(() => void flush(), options.pollIntervalMs ?? 1000);
+  timer.unref();
+  void flush();
+
+  return {
+    flush,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await listener.unlisten().catch(() => {});
+      await running;
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/** True for a unique-constraint violation, optionally of one named constraint or index. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const cause = (error as { cause?: unknown })?.cause ?? error;
+  const pg = cause as { code?: string; constraint_name?: string };
+  return pg?.code === '23505' && (constraint === undefined || pg.constraint_name === constraint);
+}

@@ -1,0 +1,1 @@
+export { SecretBox, parseKeyring, type Keyring } from './secret-box.js';
