@@ -12,6 +12,8 @@ export interface Token {
   text: string;
   line: number;
   column: number;
+  /** Identifiers only: the text as written, used for JSON field names. */
+  raw?: string;
   number?: number;
   parts?: StringPart[];
 }
@@ -23,7 +25,7 @@ export interface LexError {
 }
 
 const TWO_CHAR_OPS = new Set(['<>', '<=', '>=']);
-const ONE_CHAR_OPS = new Set(['+', '-', '*', '/', '\\', '^', '&', '=', '<', '>', '(', ')', '[', ']', ',', '.', ':', '{', '}']);
+const ONE_CHAR_OPS = new Set([';', '+', '-', '*', '/', '\\', '^', '&', '=', '<', '>', '(', ')', '[', ']', ',', '.', ':', '{', '}']);
 
 export function lex(source: string, startLine = 1, startColumn = 1): { tokens: Token[]; errors: LexError[] } {
   const tokens: Token[] = [];
@@ -82,7 +84,7 @@ export function lex(source: string, startLine = 1, startColumn = 1): { tokens: T
         while (i < source.length && source[i] !== '\n') i++;
         continue;
       }
-      push('ident', word, i);
+      push('ident', word, i, { raw: m[0] });
       i += m[0].length;
       continue;
     }

@@ -5,7 +5,7 @@ import type { Database, Transaction, processedEventsTable } from '@conduit/db';
  * Wraps an event handler so that its effect and the record of having applied it commit together:
  * a redelivered event finds its record and does nothing. Returns whether the effect ran.
  */
-export function idempotently<T extends EventEnvelope>(
+export function idempotently<T extends EventEnvelope<any>>(
   db: Database,
   processedEvents: ReturnType<typeof processedEventsTable>,
   consumer: string,

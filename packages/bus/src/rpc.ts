@@ -41,7 +41,7 @@ export function serveRpc<D extends RpcDefinition>(
       try {
         const request = def.request.safeParse(msg.json());
         if (!request.success) throw new RpcError('bad_request', request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-        reply = { ok: true, data: def.response.parse(await handler(request.data)) };
+        reply = { ok: true, data: def.response.parse(await handler(request.data as z.output<D['request']>)) };
       } catch (error) {
         if (!(error instanceof RpcError)) onError?.(error);
         reply = error instanceof RpcError
@@ -84,6 +84,6 @@ export async function requestRpc<D extends RpcDefinition>(
     }
     const reply = msg.json<RpcReply<unknown>>();
     if (!reply.ok) throw new RpcError(reply.error.code, reply.error.message);
-    return def.response.parse(reply.data);
+    return def.response.parse(reply.data) as z.output<D['response']>;
   });
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineEvent, defineRpc } from '@conduit/contracts';
+import { type EventEnvelope, defineEvent, defineRpc } from '@conduit/contracts';
 import { createDatabase, type DatabaseClient, outboxTable, processedEventsTable, startOutboxRelay, uuidv7 } from '@conduit/db';
 import { createTestDatabase, localServices, startTcpProxy, testBusNamespace, type TcpProxy, type TestDatabase } from '@conduit/testing';
 import { sql } from 'drizzle-orm';
@@ -79,10 +79,10 @@ describe('outbox to consumer', () => {
   }, 30_000);
 
   it('applies a redelivered event once', async () => {
-    const apply = idempotently(client.db, processedEvents, 'bustest-redelivery', async (tx, envelope: { id: string; data: { name: string } }) => {
+    const apply = idempotently(client.db, processedEvents, 'bustest-redelivery', async (tx, envelope: EventEnvelope<{ name: string }>) => {
       await tx.execute(sql`insert into bustest.greeting_effects values (${envelope.id}, ${envelope.data.name})`);
     });
-    const envelope = { id: uuidv7(), data: { name: 'twice' } } as never;
+    const envelope = { id: uuidv7(), subject: greeted.subject, version: 1, occurredAt: new Date().toISOString(), actor: null, data: { name: 'twice' } };
     expect(await apply(envelope)).toBe(true);
     expect(await apply(envelope)).toBe(false);
     expect((await effects()).filter((e) => e.name === 'twice')).toHaveLength(1);

@@ -1,0 +1,2 @@
+export { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier.js';
+export { authPlugin, requireActor, bearerToken } from './auth-plugin.js';

@@ -1,0 +1,43 @@
+import { type AccessTokenClaims, type Actor, accessTokenClaims } from '@conduit/contracts';
+import { type JWTVerifyGetKey, createRemoteJWKSet, errors, jwtVerify } from 'jose';
+
+export const ACCESS_TOKEN_ISSUER = 'conduit-identity';
+export const ACCESS_TOKEN_AUDIENCE = 'conduit';
+
+export interface VerifiedToken {
+  actor: Actor;
+  claims: AccessTokenClaims;
+}
+
+export interface TokenVerifier {
+  /** Resolves with the actor, or null for a missing, malformed, forged or expired token. */
+  verify(token: string): Promise<VerifiedToken | null>;
+}
+
+/**
+ * Verifies Conduit access tokens: EdDSA only (no algorithm confusion), our issuer and audience,
+ * a small clock tolerance. Keys come from identity's JWKS, cached and refetched when an unknown
+ * key id appears (key rotation); tests and identity itself may pass a local key set instead.
+ */
+export function createTokenVerifier(source: { jwksUrl: string } | { keys: JWTVerifyGetKey }): TokenVerifier {
+  const keys = 'keys' in source ? source.keys : createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 });
+  return {
+    async verify(token) {
+      if (token.length > 4096) return null;
+      try {
+        const { payload } = await jwtVerify(token, keys, {
+          algorithms: ['EdDSA'],
+          issuer: ACCESS_TOKEN_ISSUER,
+          audience: ACCESS_TOKEN_AUDIENCE,
+          clockTolerance: 5,
+        });
+        const claims = accessTokenClaims.safeParse(payload);
+        if (!claims.success) return null;
+        return { claims: claims.data, actor: { userId: claims.data.sub, sessionId: claims.data.sid, orgId: claims.data.org } };
+      } catch (error) {
+        if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
+        throw error; // e.g. the JWKS endpoint is unreachable: a 5xx, not the caller's fault
+      }
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// The syntax tree. It only lives between parsing and compiling; nothing executes it.
+import type { Value } from './values.js';
+
+export interface Pos {
+  line: number;
+  column: number;
+}
+
+export type HostExprKind = 'getBotMemory' | 'getUserMemory' | 'find' | 'llm' | 'httpGet' | 'httpPost';
+
+export type Expr = Pos &
+  (
+    | { kind: 'literal'; value: Value }
+    | { kind: 'text'; parts: (string | Expr)[] }
+    | { kind: 'var'; name: string }
+    | { kind: 'field'; object: Expr; name: string }
+    | { kind: 'index'; object: Expr; index: Expr }
+    | { kind: 'call'; name: string; args: Expr[] }
+    | { kind: 'unary'; op: '-' | 'NOT'; operand: Expr }
+    | { kind: 'binary'; op: string; left: Expr; right: Expr }
+    | { kind: 'list'; items: Expr[] }
+    | { kind: 'object'; entries: { key: string; value: Expr }[] }
+    | { kind: 'host'; host: HostExprKind; args: Expr[] }
+  );
+
+/** Where an assignment, HEAR, FOR or FOR EACH stores its value. */
+export type Target = Expr & { kind: 'var' | 'field' | 'index' };
+
+export type HearType =
+  | 'STRING'
+  | 'NUMBER'
+  | 'INTEGER'
+  | 'BOOLEAN'
+  | 'EMAIL'
+  | 'DATE'
+  | 'HOUR'
+  | 'MONEY'
+  | 'MOBILE'
+  | 'ZIPCODE';
+
+export type CaseTest =
+  | { kind: 'value'; value: Expr }
+  | { kind: 'range'; from: Expr; to: Expr }
+  | { kind: 'is'; op: string; value: Expr };
+
+export type HostStmtKind =
+  | 'setBotMemory'
+  | 'setUserMemory'
+  | 'useKb'
+  | 'clearKb'
+  | 'useTool'
+  | 'clearTools'
+  | 'setContext'
+  | 'sendMail'
+  | 'httpPost';
+
+export type Stmt = Pos &
+  (
+    | { kind: 'assign'; target: Target; value: Expr }
+    | { kind: 'dim'; name: string; value: Expr | null }
+    | { kind: 'if'; branches: { cond: Expr; body: Stmt[]; pos: Pos }[]; otherwise: Stmt[] | null }
+    | { kind: 'for'; variable: Target; from: Expr; to: Expr; step: Expr | null; body: Stmt[] }
+    | { kind: 'forEach'; variable: Target; list: Expr; body: Stmt[] }
+    | {
+        kind: 'do';
+        test: 'pre' | 'post' | 'none';
+        until: boolean;
+        cond: Expr | null;
+        condPos: Pos;
+        body: Stmt[];
+      }
+    | { kind: 'exit'; what: 'FOR' | 'DO' | 'WHILE' | 'SUB' | 'FUNCTION' }
+    | {
+        kind: 'select';
+        subject: Expr;
+        cases: { tests: CaseTest[]; body: Stmt[]; pos: Pos }[];
+        otherwise: Stmt[] | null;
+      }
+    | { kind: 'call'; name: string; args: Expr[] }
+    | { kind: 'return'; value: Expr | null }
+    | { kind: 'end' }
+    | { kind: 'talk'; value: Expr }
+    | { kind: 'print'; values: Expr[] }
+    | { kind: 'hear'; target: Target; type: HearType; options: string[] | null }
+    | { kind: 'wait'; seconds: Expr }
+    | { kind: 'host'; host: HostStmtKind; args: Expr[] }
+    | { kind: 'schedule'; source: string }
+    | { kind: 'param'; name: string; type: string; options: string[] | null; example: Value; description: string | null; optional: boolean }
+    | { kind: 'description'; text: string }
+  );
+
+export interface RoutineDecl extends Pos {
+  kind: 'sub' | 'function';
+  name: string;
+  params: string[];
+  body: Stmt[];
+}
+
+export interface ProgramAst {
+  main: Stmt[];
+  routines: RoutineDecl[];
+}

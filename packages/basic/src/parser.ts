@@ -1,0 +1,1015 @@
+// Recursive-descent parser for the General Bots BASIC dialect. It recovers at the end of each line,
+// so one compile reports every broken statement, not just the first.
+import type { CaseTest, Expr, HearType, HostStmtKind, Pos, ProgramAst, RoutineDecl, Stmt, Target } from './ast.js';
+import { type LexError, lex, type StringPart, type Token } from './lexer.js';
+import type { Value } from './values.js';
+
+export const HEAR_TYPES: readonly HearType[] = [
+  'STRING',
+  'NUMBER',
+  'INTEGER',
+  'BOOLEAN',
+  'EMAIL',
+  'DATE',
+  'HOUR',
+  'MONEY',
+  'MOBILE',
+  'ZIPCODE',
+];
+
+export const PARAM_TYPES: readonly string[] = [...HEAR_TYPES, 'OBJECT', 'LIST', 'ARRAY'];
+
+/** Words that can never name a variable. Other keywords (TALK, PRINT, ...) only act at statement start. */
+const RESERVED = new Set([
+  'IF',
+  'THEN',
+  'ELSE',
+  'ELSEIF',
+  'END',
+  'ENDIF',
+  'FOR',
+  'TO',
+  'STEP',
+  'NEXT',
+  'EACH',
+  'IN',
+  'DO',
+  'LOOP',
+  'WHILE',
+  'WEND',
+  'UNTIL',
+  'EXIT',
+  'SELECT',
+  'CASE',
+  'SUB',
+  'FUNCTION',
+  'CALL',
+  'RETURN',
+  'AND',
+  'OR',
+  'NOT',
+  'MOD',
+  'TRUE',
+  'FALSE',
+  'NOTHING',
+  'NULL',
+  'GET',
+  'FIND',
+  'LLM',
+  'LET',
+  'DIM',
+  'AS',
+  'IS',
+]);
+
+class ParseError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message);
+  }
+}
+
+type Terminator = (p: Parser) => boolean;
+
+export interface ParseResult {
+  ast: ProgramAst;
+  errors: LexError[];
+}
+
+export function parse(source: string): ParseResult {
+  const { tokens, errors } = lex(source);
+  const parser = new Parser(tokens, errors);
+  const ast = parser.program();
+  errors.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ast, errors };
+}
+
+function describe(t: Token): string {
+  if (t.kind === 'newline') return 'the end of the line';
+  if (t.kind === 'eof') return 'the end of the script';
+  return `"${t.text.length > 20 ? t.text.slice(0, 20) + '…' : t.text}"`;
+}
+
+class Parser {
+  private i = 0;
+
+  constructor(
+    private readonly tokens: Token[],
+    readonly errors: LexError[],
+  ) {}
+
+  // ---- token helpers -------------------------------------------------------------------------
+
+  get tok(): Token {
+    return this.tokens[this.i] as Token;
+  }
+
+  peek(offset = 1): Token {
+    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)] as Token;
+  }
+
+  isWord(word: string, t: Token = this.tok): boolean {
+    return t.kind === 'ident' && t.text === word;
+  }
+
+  isOp(op: string, t: Token = this.tok): boolean {
+    return t.kind === 'op' && t.text === op;
+  }
+
+  next(): Token {
+    const t = this.tok;
+    if (t.kind !== 'eof') this.i++;
+    return t;
+  }
+
+  fail(message: string, t: Token = this.tok): never {
+    throw new ParseError(message, t.line, t.column);
+  }
+
+  expectWord(word: string, context: string): Token {
+    if (!this.isWord(word)) this.fail(`Expected ${word} ${context}, found ${describe(this.tok)}`);
+    return this.next();
+  }
+
+  expectOp(op: string, context: string): Token {
+    if (!this.isOp(op)) this.fail(`Expected "${op}" ${context}, found ${describe(this.tok)}`);
+    return this.next();
+  }
+
+  atStatementEnd(): boolean {
+    const t = this.tok;
+    return t.kind === 'newline' || t.kind === 'eof' || this.isOp(':') || this.isWord('ELSE');
+  }
+
+  skipNewlines(): void {
+    while (this.tok.kind === 'newline' || this.isOp(':')) this.next();
+  }
+
+  skipLine(): void {
+    while (this.tok.kind !== 'newline' && this.tok.kind !== 'eof') this.next();
+  }
+
+  name(context: string): string {
+    const t = this.tok;
+    if (t.kind !== 'ident') this.fail(`Expected a name ${context}, found ${describe(t)}`);
+    if (RESERVED.has(t.text)) this.fail(`${t.text} is a keyword and cannot be used as a name`);
+    this.next();
+    return t.text;
+  }
+
+  // ---- program structure ---------------------------------------------------------------------
+
+  program(): ProgramAst {
+    const main: Stmt[] = [];
+    const routines: RoutineDecl[] = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.tok.kind === 'eof') break;
+      if (this.isWord('SUB') || this.isWord('FUNCTION')) {
+        const r = this.guard(() => this.routine());
+        if (r) routines.push(r);
+        continue;
+      }
+      this.statementInto(main, () => false);
+    }
+    return { main, routines };
+  }
+
+  /** Runs a parse step; on error records it and skips the rest of the line. */
+  guard<T>(step: () => T): T | null {
+    const start = this.i;
+    try {
+      return step();
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      this.errors.push({ line: e.line, column: e.column, message: e.message });
+      // Stop at a SUB / FUNCTION line so the routine after an unclosed block still parses.
+      if (this.isWord('SUB') || this.isWord('FUNCTION') || this.tok.kind === 'eof') return null;
+      this.skipLine();
+      if (this.i === start) this.next();
+      return null;
+    }
+  }
+
+  statementInto(out: Stmt[], stop: Terminator): void {
+    const s = this.guard(() => {
+      const stmt = this.statement(stop);
+      if (!this.atStatementEnd() || this.isWord('ELSE')) {
+        this.fail(`Unexpected ${describe(this.tok)} after the statement`);
+      }
+      return stmt;
+    });
+    if (s) out.push(s);
+  }
+
+  block(stop: Terminator, opener: Pos, missing: string): Stmt[] {
+    const body: Stmt[] = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.tok.kind === 'eof') {
+        throw new ParseError(missing, opener.line, opener.column);
+      }
+      if (stop(this)) return body;
+      // A SUB or FUNCTION line means this block was never closed.
+      if (this.isWord('SUB') || this.isWord('FUNCTION')) {
+        throw new ParseError(missing, opener.line, opener.column);
+      }
+      this.statementInto(body, stop);
+    }
+  }
+
+  routine(): RoutineDecl {
+    const start = this.next();
+    const kind = start.text === 'SUB' ? 'sub' : 'function';
+    const word = start.text;
+    const name = this.name(`after ${word}`);
+    const params: string[] = [];
+    if (this.isOp('(')) {
+      this.next();
+      if (!this.isOp(')')) {
+        for (;;) {
+          const param = this.name(`for a parameter of ${name}`);
+          if (params.includes(param)) this.fail(`Parameter ${param} appears twice in ${name}`);
+          params.push(param);
+          if (this.isWord('AS')) {
+            this.next();
+            this.name('after AS');
+          }
+          if (!this.isOp(',')) break;
+          this.next();
+        }
+      }
+      this.expectOp(')', `to close the parameters of ${name}`);
+    }
+    if (this.isWord('AS')) {
+      this.next();
+      this.name('after AS');
+    }
+    const body = this.block(
+      (p) => p.isWord('END') && p.isWord(word, p.peek()),
+      start,
+      `${word} ${name} is missing its END ${word}`,
+    );
+    this.next();
+    this.next();
+    return { kind, name, params, body, line: start.line, column: start.column };
+  }
+
+  // ---- statements ----------------------------------------------------------------------------
+
+  statement(stop: Terminator): Stmt {
+    const t = this.tok;
+    const pos = { line: t.line, column: t.column };
+    if (t.kind !== 'ident') this.fail(`A statement cannot start with ${describe(t)}`);
+    const next = this.peek();
+    // Soft keywords followed by "=" are plain assignments ("description = ...").
+    if (!RESERVED.has(t.text) && (this.isOp('=', next) || this.isOp('.', next) || this.isOp('[', next))) {
+      return this.assignment(pos);
+    }
+    switch (t.text) {
+      case 'LET':
+        this.next();
+        return this.assignment(pos);
+      case 'DIM':
+        return this.dim(pos);
+      case 'IF':
+        return this.ifStatement(pos, stop);
+      case 'FOR':
+        return this.forStatement(pos);
+      case 'DO':
+        return this.doStatement(pos);
+      case 'WHILE':
+        return this.whileStatement(pos);
+      case 'SELECT':
+        return this.selectStatement(pos);
+      case 'EXIT': {
+        this.next();
+        const what = this.tok.text;
+        if (!['FOR', 'DO', 'WHILE', 'SUB', 'FUNCTION'].includes(what)) {
+          this.fail('Expected FOR, DO, WHILE, SUB or FUNCTION after EXIT');
+        }
+        this.next();
+        return { kind: 'exit', what: what as 'FOR', ...pos };
+      }
+      case 'CALL': {
+        this.next();
+        const name = this.name('after CALL');
+        return { kind: 'call', name, args: this.callArgs(), ...pos };
+      }
+      case 'RETURN': {
+        this.next();
+        return { kind: 'return', value: this.atStatementEnd() ? null : this.expr(), ...pos };
+      }
+      case 'END': {
+        const what = next.kind === 'ident' ? next.text : '';
+        if (['IF', 'SUB', 'FUNCTION', 'SELECT', 'WHILE'].includes(what)) {
+          this.fail(`END ${what} without a matching ${what === 'WHILE' ? 'WHILE' : what === 'SELECT' ? 'SELECT CASE' : what}`);
+        }
+        this.next();
+        return { kind: 'end', ...pos };
+      }
+      case 'TALK':
+        this.next();
+        return { kind: 'talk', value: this.joined(), ...pos };
+      case 'PRINT':
+        this.next();
+        return { kind: 'print', values: this.atStatementEnd() ? [] : this.exprList(), ...pos };
+      case 'HEAR':
+        return this.hear(pos);
+      case 'WAIT':
+        this.next();
+        return { kind: 'wait', seconds: this.expr(), ...pos };
+      case 'SET':
+        return this.setStatement(pos);
+      case 'USE': {
+        this.next();
+        if (this.isWord('KB')) {
+          this.next();
+          return this.hostStmt('useKb', 1, pos);
+        }
+        if (this.isWord('TOOL')) {
+          this.next();
+          return this.hostStmt('useTool', 1, pos);
+        }
+        return this.fail('Expected KB or TOOL after USE');
+      }
+      case 'CLEAR': {
+        this.next();
+        if (this.isWord('KB')) {
+          this.next();
+          return this.hostStmt('clearKb', this.atStatementEnd() ? 0 : 1, pos);
+        }
+        if (this.isWord('TOOLS') || this.isWord('TOOL')) {
+          this.next();
+          return { kind: 'host', host: 'clearTools', args: [], ...pos };
+        }
+        return this.fail('Expected KB or TOOLS after CLEAR');
+      }
+      case 'SEND':
+        this.next();
+        this.expectWord('MAIL', 'after SEND');
+        return this.hostStmt('sendMail', 3, pos, 'SEND MAIL needs: to, subject, body');
+      case 'POST':
+        this.next();
+        return this.hostStmt('httpPost', 2, pos, 'POST needs: url, data');
+      case 'PARAM':
+        return this.param(pos);
+      case 'DESCRIPTION': {
+        this.next();
+        return { kind: 'description', text: this.literalText('after DESCRIPTION'), ...pos };
+      }
+      case 'SUB':
+      case 'FUNCTION':
+        return this.fail(`${t.text} must be declared at the top level, not inside another block`);
+      case 'NEXT':
+        return this.fail('NEXT without a matching FOR');
+      case 'LOOP':
+        return this.fail('LOOP without a matching DO');
+      case 'WEND':
+        return this.fail('WEND without a matching WHILE');
+      case 'ELSE':
+      case 'ELSEIF':
+        return this.fail(`${t.text} without a matching IF ... THEN on its own line`);
+      case 'ENDIF':
+        return this.fail('END IF without a matching IF');
+      case 'CASE':
+        return this.fail('CASE outside of SELECT CASE');
+    }
+    if (RESERVED.has(t.text)) this.fail(`A statement cannot start with ${t.text}`);
+    // A call of a SUB: "Greet(name)", "Greet name, 2" or just "Greet".
+    this.next();
+    return { kind: 'call', name: t.text, args: this.callArgs(), ...pos };
+  }
+
+  callArgs(): Expr[] {
+    if (this.isOp('(')) {
+      this.next();
+      const args = this.isOp(')') ? [] : this.exprList();
+      this.expectOp(')', 'to close the arguments');
+      return args;
+    }
+    return this.atStatementEnd() ? [] : this.exprList();
+  }
+
+  exprList(): Expr[] {
+    const list = [this.expr()];
+    while (this.isOp(',') || this.isOp(';')) {
+      this.next();
+      list.push(this.expr());
+    }
+    return list;
+  }
+
+  /** TALK a, b joins its parts with a space. */
+  joined(): Expr {
+    const parts = this.exprList();
+    if (parts.length === 1) return parts[0] as Expr;
+    const first = parts[0] as Expr;
+    const pieces: (string | Expr)[] = [];
+    parts.forEach((p, i) => {
+      if (i > 0) pieces.push(' ');
+      pieces.push(p);
+    });
+    return { kind: 'text', parts: pieces, line: first.line, column: first.column };
+  }
+
+  hostStmt(host: HostStmtKind, count: number, pos: Pos, usage?: string): Stmt {
+    const args: Expr[] = [];
+    for (let n = 0; n < count; n++) {
+      if (n > 0) {
+        if (!this.isOp(',')) this.fail(usage ?? `Expected "," and another value`);
+        this.next();
+      }
+      if (this.atStatementEnd()) this.fail(usage ?? 'Expected a value');
+      args.push(this.expr());
+    }
+    return { kind: 'host', host, args, ...pos };
+  }
+
+  assignment(pos: Pos): Stmt {
+    const target = this.target('to assign to');
+    this.expectOp('=', `after ${this.targetName(target)} in an assignment`);
+    let value: Expr;
+    if (this.isWord('POST')) {
+      const p = this.next();
+      const url = this.expr();
+      this.expectOp(',', 'between the url and the data of POST');
+      value = { kind: 'host', host: 'httpPost', args: [url, this.expr()], line: p.line, column: p.column };
+    } else {
+      value = this.expr();
+    }
+    return { kind: 'assign', target, value, ...pos };
+  }
+
+  targetName(t: Target): string {
+    return t.kind === 'var' ? t.name : 'the target';
+  }
+
+  target(context: string): Target {
+    const t = this.tok;
+    let target: Target = { kind: 'var', name: this.name(context), line: t.line, column: t.column };
+    for (;;) {
+      if (this.isOp('.')) {
+        const dot = this.next();
+        const field = this.tok;
+        if (field.kind !== 'ident') this.fail('Expected a field name after "."');
+        this.next();
+        target = { kind: 'field', object: target, name: this.fieldName(field), line: dot.line, column: dot.column };
+      } else if (this.isOp('[')) {
+        const open = this.next();
+        const index = this.expr();
+        this.expectOp(']', 'to close the list position');
+        target = { kind: 'index', object: target, index, line: open.line, column: open.column };
+      } else {
+        return target;
+      }
+    }
+  }
+
+  /** Field names keep the case the script wrote them in, since JSON keys are case-sensitive. */
+  fieldName(t: Token): string {
+    const raw = this.source(t);
+    return raw ?? t.text;
+  }
+
+  source(t: Token): string | null {
+    return t.raw ?? null;
+  }
+
+  dim(pos: Pos): Stmt {
+    this.next();
+    const name = this.name('after DIM');
+    if (this.isWord('AS')) {
+      this.next();
+      this.name('after AS');
+    }
+    let value: Expr | null = null;
+    if (this.isOp('=')) {
+      this.next();
+      value = this.expr();
+    }
+    return { kind: 'dim', name, value, ...pos };
+  }
+
+  ifStatement(pos: Pos, stop: Terminator): Stmt {
+    this.next();
+    const cond = this.expr();
+    this.expectWord('THEN', 'after the IF condition');
+    if (this.tok.kind !== 'newline' && this.tok.kind !== 'eof') {
+      return this.singleLineIf(pos, cond, stop);
+    }
+    const branches: { cond: Expr; body: Stmt[]; pos: Pos }[] = [];
+    let otherwise: Stmt[] | null = null;
+    const endsBranch: Terminator = (p) =>
+      p.isWord('ELSEIF') ||
+      p.isWord('ELSE') ||
+      p.isWord('ENDIF') ||
+      (p.isWord('END') && p.isWord('IF', p.peek()));
+    const missing = 'IF is missing its END IF';
+    branches.push({ cond, body: this.block(endsBranch, pos, missing), pos });
+    for (;;) {
+      if (this.isWord('ELSEIF') || (this.isWord('ELSE') && this.isWord('IF', this.peek()))) {
+        const at = this.next();
+        if (at.text === 'ELSE') this.next();
+        const c = this.expr();
+        this.expectWord('THEN', 'after the ELSEIF condition');
+        branches.push({ cond: c, body: this.block(endsBranch, pos, missing), pos: { line: at.line, column: at.column } });
+      } else if (this.isWord('ELSE')) {
+        if (otherwise) this.fail('IF has two ELSE parts');
+        this.next();
+        otherwise = this.block(endsBranch, pos, missing);
+      } else {
+        if (this.isWord('ENDIF')) this.next();
+        else {
+          this.next();
+          this.next();
+        }
+        return { kind: 'if', branches, otherwise, ...pos };
+      }
+    }
+  }
+
+  singleLineIf(pos: Pos, cond: Expr, stop: Terminator): Stmt {
+    const body = this.inlineStatements(stop);
+    let otherwise: Stmt[] | null = null;
+    if (this.isWord('ELSE')) {
+      this.next();
+      otherwise = this.inlineStatements(stop);
+    }
+    // "IF x THEN y = 1 END IF" is tolerated.
+    if (this.isWord('END') && this.isWord('IF', this.peek())) {
+      this.next();
+      this.next();
+    }
+    return { kind: 'if', branches: [{ cond, body, pos }], otherwise, ...pos };
+  }
+
+  inlineStatements(stop: Terminator): Stmt[] {
+    const out: Stmt[] = [];
+    for (;;) {
+      if (this.tok.kind === 'newline' || this.tok.kind === 'eof' || this.isWord('ELSE')) return out;
+      if (this.isWord('END') && this.isWord('IF', this.peek())) return out;
+      out.push(this.statement(stop));
+      if (this.isOp(':')) this.next();
+      else if (!this.atStatementEnd() && !(this.isWord('END') && this.isWord('IF', this.peek()))) {
+        this.fail(`Unexpected ${describe(this.tok)} after the statement`);
+      }
+    }
+  }
+
+  forStatement(pos: Pos): Stmt {
+    this.next();
+    if (this.isWord('EACH')) {
+      this.next();
+      const variable = this.target('after FOR EACH');
+      this.expectWord('IN', 'after the FOR EACH variable');
+      const list = this.expr();
+      const body = this.loopBody(pos, variable);
+      return { kind: 'forEach', variable, list, body, ...pos };
+    }
+    const vt = this.tok;
+    const variable: Target = { kind: 'var', name: this.name('after FOR'), line: vt.line, column: vt.column };
+    this.expectOp('=', 'after the FOR variable');
+    const from = this.expr();
+    this.expectWord('TO', 'in FOR (FOR i = 1 TO 10)');
+    const to = this.expr();
+    let step: Expr | null = null;
+    if (this.isWord('STEP')) {
+      this.next();
+      step = this.expr();
+    }
+    const body = this.loopBody(pos, variable);
+    return { kind: 'for', variable, from, to, step, body, ...pos };
+  }
+
+  loopBody(pos: Pos, variable: Target): Stmt[] {
+    const body = this.block((p) => p.isWord('NEXT'), pos, 'FOR is missing its NEXT');
+    const next = this.next();
+    if (this.tok.kind === 'ident' && !this.isWord('ELSE')) {
+      const name = this.tok;
+      this.next();
+      if (variable.kind === 'var' && name.text !== variable.name) {
+        throw new ParseError(
+          `NEXT ${name.text} does not match FOR ${variable.name} on line ${pos.line}`,
+          name.line,
+          name.column,
+        );
+      }
+    }
+    void next;
+    return body;
+  }
+
+  doStatement(pos: Pos): Stmt {
+    this.next();
+    let test: 'pre' | 'post' | 'none' = 'none';
+    let until = false;
+    let cond: Expr | null = null;
+    let condPos: Pos = pos;
+    if (this.isWord('WHILE') || this.isWord('UNTIL')) {
+      test = 'pre';
+      until = this.next().text === 'UNTIL';
+      condPos = { line: this.tok.line, column: this.tok.column };
+      cond = this.expr();
+    }
+    const body = this.block((p) => p.isWord('LOOP'), pos, 'DO is missing its LOOP');
+    this.next();
+    if (this.isWord('WHILE') || this.isWord('UNTIL')) {
+      if (test === 'pre') this.fail('DO has a condition at both ends; keep only one');
+      test = 'post';
+      until = this.next().text === 'UNTIL';
+      condPos = { line: this.tok.line, column: this.tok.column };
+      cond = this.expr();
+    }
+    return { kind: 'do', test, until, cond, condPos, body, ...pos };
+  }
+
+  whileStatement(pos: Pos): Stmt {
+    this.next();
+    const condPos = { line: this.tok.line, column: this.tok.column };
+    const cond = this.expr();
+    const body = this.block(
+      (p) => p.isWord('WEND') || (p.isWord('END') && p.isWord('WHILE', p.peek())),
+      pos,
+      'WHILE is missing its WEND',
+    );
+    if (this.next().text === 'END') this.next();
+    return { kind: 'do', test: 'pre', until: false, cond, condPos, body, ...pos };
+  }
+
+  selectStatement(pos: Pos): Stmt {
+    this.next();
+    this.expectWord('CASE', 'after SELECT');
+    const subject = this.expr();
+    const cases: { tests: CaseTest[]; body: Stmt[]; pos: Pos }[] = [];
+    let otherwise: Stmt[] | null = null;
+    const missing = 'SELECT CASE is missing its END SELECT';
+    const endsCase: Terminator = (p) => p.isWord('CASE') || (p.isWord('END') && p.isWord('SELECT', p.peek()));
+    this.skipNewlines();
+    for (;;) {
+      if (this.tok.kind === 'eof') throw new ParseError(missing, pos.line, pos.column);
+      if (this.isWord('END') && this.isWord('SELECT', this.peek())) {
+        this.next();
+        this.next();
+        return { kind: 'select', subject, cases, otherwise, ...pos };
+      }
+      if (!this.isWord('CASE')) this.fail('Expected CASE or END SELECT inside SELECT CASE');
+      const at = this.next();
+      if (this.isWord('ELSE')) {
+        if (otherwise) this.fail('SELECT CASE has two CASE ELSE parts');
+        this.next();
+        otherwise = this.block(endsCase, pos, missing);
+        continue;
+      }
+      if (otherwise) this.fail('CASE ELSE must be the last CASE');
+      const tests: CaseTest[] = [];
+      for (;;) {
+        if (this.isWord('IS')) {
+          this.next();
+          const op = this.tok.text;
+          if (!['=', '<>', '<', '>', '<=', '>='].includes(op) || this.tok.kind !== 'op') {
+            this.fail('Expected a comparison (=, <>, <, >, <=, >=) after CASE IS');
+          }
+          this.next();
+          tests.push({ kind: 'is', op, value: this.expr() });
+        } else {
+          const value = this.expr();
+          if (this.isWord('TO')) {
+            this.next();
+            tests.push({ kind: 'range', from: value, to: this.expr() });
+          } else {
+            tests.push({ kind: 'value', value });
+          }
+        }
+        if (!this.isOp(',')) break;
+        this.next();
+      }
+      cases.push({ tests, body: this.block(endsCase, pos, missing), pos: { line: at.line, column: at.column } });
+    }
+  }
+
+  hear(pos: Pos): Stmt {
+    this.next();
+    const target = this.target('after HEAR');
+    let type: HearType = 'STRING';
+    let options: string[] | null = null;
+    if (this.isWord('AS')) {
+      this.next();
+      if (this.tok.kind === 'string') {
+        options = this.optionList('HEAR');
+      } else {
+        const t = this.tok;
+        if (!HEAR_TYPES.includes(t.text as HearType)) {
+          this.fail(`Unknown HEAR type ${describe(t)}; use one of ${HEAR_TYPES.join(', ')} or a list of options`);
+        }
+        this.next();
+        type = t.text as HearType;
+      }
+    }
+    return { kind: 'hear', target, type, options, ...pos };
+  }
+
+  optionList(what: string): string[] {
+    const options: string[] = [];
+    for (;;) {
+      options.push(this.literalText(`in the options of ${what}`));
+      if (!this.isOp(',')) return options;
+      this.next();
+    }
+  }
+
+  literalText(context: string): string {
+    const t = this.tok;
+    if (t.kind !== 'string') this.fail(`Expected text in quotes ${context}, found ${describe(t)}`);
+    const parts = t.parts as StringPart[];
+    if (parts.some((p) => p.kind === 'expr')) this.fail(`Text ${context} cannot contain \${...}`);
+    this.next();
+    return parts.map((p) => (p.kind === 'text' ? p.text : '')).join('');
+  }
+
+  setStatement(pos: Pos): Stmt {
+    this.next();
+    if (this.isWord('BOT') || this.isWord('USER')) {
+      const who = this.next().text;
+      this.expectWord('MEMORY', `after SET ${who}`);
+      return this.hostStmt(who === 'BOT' ? 'setBotMemory' : 'setUserMemory', 2, pos, `SET ${who} MEMORY needs: key, value`);
+    }
+    if (this.isWord('CONTEXT')) {
+      this.next();
+      return this.hostStmt('setContext', 1, pos);
+    }
+    if (this.isWord('SCHEDULE')) {
+      this.next();
+      return { kind: 'schedule', source: this.literalText('after SET SCHEDULE'), ...pos };
+    }
+    return this.fail('Expected BOT MEMORY, USER MEMORY, CONTEXT or SCHEDULE after SET');
+  }
+
+  param(pos: Pos): Stmt {
+    this.next();
+    const name = this.name('after PARAM');
+    let type = 'STRING';
+    let options: string[] | null = null;
+    let example: Value = null;
+    let description: string | null = null;
+    let optional = false;
+    if (this.isWord('AS')) {
+      this.next();
+      if (this.tok.kind === 'string') options = this.optionList('PARAM');
+      else {
+        const t = this.tok;
+        if (!PARAM_TYPES.includes(t.text)) {
+          this.fail(`Unknown PARAM type ${describe(t)}; use one of ${PARAM_TYPES.join(', ')} or a list of options`);
+        }
+        this.next();
+        type = t.text;
+      }
+    }
+    for (;;) {
+      if (this.isWord('LIKE')) {
+        this.next();
+        example = this.literalValue();
+      } else if (this.isWord('DESCRIPTION')) {
+        this.next();
+        description = this.literalText('after DESCRIPTION');
+      } else if (this.isWord('OPTIONAL')) {
+        this.next();
+        optional = true;
+      } else break;
+    }
+    return { kind: 'param', name, type, options, example, description, optional, ...pos };
+  }
+
+  literalValue(): Value {
+    const t = this.tok;
+    if (t.kind === 'string') return this.literalText('after LIKE');
+    let sign = 1;
+    if (this.isOp('-')) {
+      this.next();
+      sign = -1;
+    }
+    const n = this.tok;
+    if (n.kind === 'number') {
+      this.next();
+      return sign * (n.number as number);
+    }
+    if (this.isWord('TRUE') || this.isWord('FALSE')) return this.next().text === 'TRUE';
+    return this.fail('Expected a literal example (text, number, TRUE or FALSE) after LIKE');
+  }
+
+  // ---- expressions ---------------------------------------------------------------------------
+
+  expr(): Expr {
+    return this.or();
+  }
+
+  binaryLevel(ops: string[], operand: () => Expr): Expr {
+    let left = operand();
+    for (;;) {
+      const t = this.tok;
+      const isOp = (t.kind === 'op' || t.kind === 'ident') && ops.includes(t.text);
+      if (!isOp) return left;
+      this.next();
+      const right = operand();
+      left = { kind: 'binary', op: t.text, left, right, line: t.line, column: t.column };
+    }
+  }
+
+  or(): Expr {
+    return this.binaryLevel(['OR', 'XOR'], () => this.and());
+  }
+
+  and(): Expr {
+    return this.binaryLevel(['AND'], () => this.not());
+  }
+
+  not(): Expr {
+    if (this.isWord('NOT')) {
+      const t = this.next();
+      return { kind: 'unary', op: 'NOT', operand: this.not(), line: t.line, column: t.column };
+    }
+    return this.comparison();
+  }
+
+  comparison(): Expr {
+    return this.binaryLevel(['=', '<>', '<', '>', '<=', '>='], () => this.concat());
+  }
+
+  concat(): Expr {
+    return this.binaryLevel(['&'], () => this.additive());
+  }
+
+  additive(): Expr {
+    return this.binaryLevel(['+', '-'], () => this.modulo());
+  }
+
+  modulo(): Expr {
+    return this.binaryLevel(['MOD'], () => this.intDiv());
+  }
+
+  intDiv(): Expr {
+    return this.binaryLevel(['\\'], () => this.multiplicative());
+  }
+
+  multiplicative(): Expr {
+    return this.binaryLevel(['*', '/'], () => this.unary());
+  }
+
+  unary(): Expr {
+    if (this.isOp('-') || this.isOp('+')) {
+      const t = this.next();
+      const operand = this.unary();
+      if (t.text === '+') return operand;
+      if (operand.kind === 'literal' && typeof operand.value === 'number') {
+        return { ...operand, value: -operand.value, line: t.line, column: t.column };
+      }
+      return { kind: 'unary', op: '-', operand, line: t.line, column: t.column };
+    }
+    return this.power();
+  }
+
+  power(): Expr {
+    const base = this.postfix();
+    if (this.isOp('^')) {
+      const t = this.next();
+      // -2 ^ 2 is -4 and 2 ^ -1 is 0.5, as in Visual Basic.
+      const exponent = this.isOp('-') || this.isOp('+') ? this.unary() : this.power();
+      return { kind: 'binary', op: '^', left: base, right: exponent, line: t.line, column: t.column };
+    }
+    return base;
+  }
+
+  postfix(): Expr {
+    let e = this.primary();
+    for (;;) {
+      if (this.isOp('.')) {
+        const dot = this.next();
+        const field = this.tok;
+        if (field.kind !== 'ident') this.fail('Expected a field name after "."');
+        this.next();
+        e = { kind: 'field', object: e, name: this.fieldName(field), line: dot.line, column: dot.column };
+      } else if (this.isOp('[')) {
+        const open = this.next();
+        const index = this.expr();
+        this.expectOp(']', 'to close the list position');
+        e = { kind: 'index', object: e, index, line: open.line, column: open.column };
+      } else {
+        return e;
+      }
+    }
+  }
+
+  primary(): Expr {
+    const t = this.tok;
+    const pos = { line: t.line, column: t.column };
+    if (t.kind === 'number') {
+      this.next();
+      return { kind: 'literal', value: t.number as number, ...pos };
+    }
+    if (t.kind === 'string') {
+      this.next();
+      return this.text(t, pos);
+    }
+    if (this.isOp('(')) {
+      this.next();
+      const e = this.expr();
+      this.expectOp(')', 'to close the parenthesis');
+      return e;
+    }
+    if (this.isOp('[')) {
+      this.next();
+      const items = this.isOp(']') ? [] : this.exprList();
+      this.expectOp(']', 'to close the list');
+      return { kind: 'list', items, ...pos };
+    }
+    if (this.isOp('{')) return this.objectLiteral(pos);
+    if (t.kind !== 'ident') this.fail(`Expected a value, found ${describe(t)}`);
+    switch (t.text) {
+      case 'TRUE':
+      case 'FALSE':
+        this.next();
+        return { kind: 'literal', value: t.text === 'TRUE', ...pos };
+      case 'NOTHING':
+      case 'NULL':
+        this.next();
+        return { kind: 'literal', value: null, ...pos };
+      case 'GET': {
+        this.next();
+        if (this.isWord('BOT') || this.isWord('USER')) {
+          const who = this.next().text;
+          this.expectWord('MEMORY', `after GET ${who}`);
+          return { kind: 'host', host: who === 'BOT' ? 'getBotMemory' : 'getUserMemory', args: [this.expr()], ...pos };
+        }
+        return { kind: 'host', host: 'httpGet', args: [this.expr()], ...pos };
+      }
+      case 'FIND':
+        this.next();
+        return { kind: 'host', host: 'find', args: [this.expr()], ...pos };
+      case 'LLM':
+        this.next();
+        return { kind: 'host', host: 'llm', args: [this.expr()], ...pos };
+    }
+    const name = this.name('in the expression');
+    if (this.isOp('(')) {
+      this.next();
+      const args = this.isOp(')') ? [] : this.exprList();
+      this.expectOp(')', `to close the arguments of ${name}`);
+      return { kind: 'call', name, args, ...pos };
+    }
+    return { kind: 'var', name, ...pos };
+  }
+
+  objectLiteral(pos: Pos): Expr {
+    this.next();
+    const entries: { key: string; value: Expr }[] = [];
+    this.skipNewlines();
+    while (!this.isOp('}')) {
+      const k = this.tok;
+      let key: string;
+      if (k.kind === 'string') key = this.literalText('as an object key');
+      else if (k.kind === 'ident') {
+        key = this.fieldName(k);
+        this.next();
+      } else this.fail(`Expected a key in the object, found ${describe(k)}`);
+      this.expectOp(':', `after the key "${key}"`);
+      entries.push({ key, value: this.expr() });
+      this.skipNewlinesOnly();
+      if (!this.isOp(',')) break;
+      this.next();
+      this.skipNewlinesOnly();
+    }
+    this.expectOp('}', 'to close the object');
+    return { kind: 'object', entries, ...pos };
+  }
+
+  skipNewlinesOnly(): void {
+    while (this.tok.kind === 'newline') this.next();
+  }
+
+  text(t: Token, pos: Pos): Expr {
+    const parts = t.parts as StringPart[];
+    if (parts.every((p) => p.kind === 'text')) {
+      return { kind: 'literal', value: parts.map((p) => (p.kind === 'text' ? p.text : '')).join(''), ...pos };
+    }
+    const pieces: (string | Expr)[] = [];
+    for (const part of parts) {
+      if (part.kind === 'text') {
+        pieces.push(part.text);
+        continue;
+      }
+      const inner = lex(part.source, part.line, part.column);
+      for (const e of inner.errors) this.fail(e.message, { kind: 'eof', text: '', line: e.line, column: e.column });
+      const sub = new Parser(inner.tokens, this.errors);
+      sub.skipNewlinesOnly();
+      if (sub.tok.kind === 'eof') this.fail('Empty ${} in text', { kind: 'eof', text: '', line: part.line, column: part.column });
+      const e = sub.expr();
+      sub.skipNewlinesOnly();
+      if (sub.tok.kind !== 'eof') sub.fail(`Unexpected ${describe(sub.tok)} inside \${...}`);
+      pieces.push(e);
+    }
+    return { kind: 'text', parts: pieces, ...pos };
+  }
+}

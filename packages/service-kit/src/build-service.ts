@@ -1,0 +1,150 @@
+import swagger from '@fastify/swagger';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import {
+  type ZodTypeProvider,
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DomainError, type ErrorCode, statusOf } from './errors.js';
+import type { Logger } from './logger.js';
+import { problemReply } from './problem.js';
+import { REQUEST_ID_HEADER, generateRequestId } from './request-id.js';
+import { registerTracingHooks } from './tracing-hooks.js';
+
+export type ServiceApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** Dependency checks for /health/ready, e.g. `{ postgres: () => sql\`select 1\` }`. */
+export type ReadinessChecks = Record<string, () => Promise<unknown>>;
+
+export interface ServiceOptions {
+  name: string;
+  version?: string;
+  description?: string;
+  logger: Logger;
+  readiness?: ReadinessChecks;
+  bodyLimit?: number;
+  /** Whether fastify should trust X-Forwarded-For (true behind the gateway). */
+  trustProxy?: boolean | string | string[];
+}
+
+/** Fastify errors that are the client's fault, by fastify error code. */
+const clientErrors: Record<string, { code: ErrorCode; detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', detail: 'The request body is larger than this endpoint accepts.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', detail: 'This endpoint does not accept that content type; send application/json.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'malformed_body', detail: 'The body is empty but the content type says JSON.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_body', detail: 'The body is not valid JSON.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_request', detail: 'The Content-Length header does not match the body.' },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'unsupported_media_type', detail: 'The Content-Type header is invalid.' },
+};
+
+function errorFor(error: FastifyError): { code: ErrorCode; detail: string } | undefined {
+  const known = clientErrors[error.code];
+  if (known) return known;
+  // JSON.parse and secure-json-parse failures (including __proto__ poisoning) arrive as 400s.
+  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON|__proto__|constructor/.test(error.message))) {
+    return { code: 'malformed_body', detail: 'The body is not valid JSON or contains forbidden keys such as __proto__.' };
+  }
+  return undefined;
+}
+
+/**
+ * A fastify app with everything a Conduit service shares: zod validation and serialization,
+ * problem+json errors, request ids, a server span per request, /health/live and /health/ready,
+ * and OpenAPI at /openapi.json. Routes are registered by the caller; nothing listens here.
+ */
+export async function buildService(options: ServiceOptions): Promise<ServiceApp> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: generateRequestId,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerTracingHooks(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof DomainError) {
+      if (error.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.extra.retryAfterSeconds))));
+      if (statusOf(error.code) >= 500) request.log.error({ err: error }, 'request failed');
+      return problemReply(request, reply, error.code, error.detail, error.extra.fields ?? {});
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((issue) => ({
+        path: [error.validationContext, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
+        message: issue.message ?? 'is invalid',
+      }));
+      return problemReply(request, reply, 'validation_failed', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors });
+    }
+    const client = errorFor(error);
+    if (client) return problemReply(request, reply, client.code, client.detail);
+    if (error.statusCode === 429) {
+      return problemReply(request, reply, 'rate_limited', 'Too many requests; retry after the time in the Retry-After header.');
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      request.log.warn({ err: error }, 'unmapped client error');
+      return problemReply(request, reply, 'bad_request', error.message);
+    }
+    request.log.error({ err: error, serialization: isResponseSerializationError(error) }, 'request failed');
+    return problemReply(request, reply, 'internal', 'Something went wrong on our side. Quote the request id when reporting it.');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    problemReply(request, reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+  );
+
+  await (app as unknown as FastifyInstance).register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `Conduit ${options.name}`, version: options.version ?? '0.1.0', description: options.description },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/health/ready',
+    { schema: { hide: true, response: { 200: readiness, 503: readiness } } },
+    async (_request, reply) => {
+      const results = await Promise.all(
+        Object.entries(options.readiness ?? {}).map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), 2000);
+            return [name, 'ok'] as const;
+          } catch (error) {
+            return [name, `failing: ${(error as Error).message}`] as const;
+          }
+        }),
+      );
+      const ok = results.every(([, state]) => state === 'ok');
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+    },
+  );
+  return app;
+}
+
+const readiness = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()) });
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]);
+}

@@ -1,0 +1,31 @@
+import { type Logger as PinoLogger, pino } from 'pino';
+
+export type Logger = PinoLogger;
+
+/**
+ * Secrets never reach the logs: credentials in headers and any field that is, or may hold, a
+ * password or token are censored wherever they appear in a logged object.
+ */
+const redact = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.token',
+  '*.refreshToken',
+  '*.accessToken',
+  '*.apiKey',
+  '*.secret',
+];
+
+export function createLogger(options: { service: string; level?: string; pretty?: boolean }): Logger {
+  return pino({
+    name: options.service,
+    level: options.level ?? 'info',
+    redact: { paths: redact, censor: '[redacted]' },
+    ...(options.pretty
+      ? { transport: { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' } } }
+      : {}),
+  });
+}
