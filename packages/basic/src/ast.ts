@@ -12,7 +12,7 @@ export type Expr = Pos &
   (
     | { kind: 'literal'; value: Value }
     | { kind: 'text'; parts: (string | Expr)[] }
-    | { kind: 'var'; name: string }
+    | { kind: 'var'; name: string; raw?: string }
     | { kind: 'field'; object: Expr; name: string }
     | { kind: 'index'; object: Expr; index: Expr }
     | { kind: 'call'; name: string; args: Expr[] }
@@ -85,7 +85,7 @@ export type Stmt = Pos &
     | { kind: 'wait'; seconds: Expr }
     | { kind: 'host'; host: HostStmtKind; args: Expr[] }
     | { kind: 'schedule'; source: string }
-    | { kind: 'param'; name: string; type: string; options: string[] | null; example: Value; description: string | null; optional: boolean }
+    | { kind: 'param'; name: string; raw: string; type: string; options: string[] | null; example: Value; description: string | null; optional: boolean }
     | { kind: 'description'; text: string }
   );
 

@@ -67,6 +67,8 @@ class ParseError extends Error {
     message: string,
     readonly line: number,
     readonly column: number,
+    /** False for "X is missing its END X": the current line belongs to an outer block. */
+    readonly skipLine = true,
   ) {
     super(message);
   }
@@ -186,8 +188,7 @@ class Parser {
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       this.errors.push({ line: e.line, column: e.column, message: e.message });
-      // Stop at a SUB / FUNCTION line so the routine after an unclosed block still parses.
-      if (this.isWord('SUB') || this.isWord('FUNCTION') || this.tok.kind === 'eof') return null;
+      if (!e.skipLine) return null;
       this.skipLine();
       if (this.i === start) this.next();
       return null;
@@ -209,13 +210,15 @@ class Parser {
     const body: Stmt[] = [];
     for (;;) {
       this.skipNewlines();
-      if (this.tok.kind === 'eof') {
-        throw new ParseError(missing, opener.line, opener.column);
-      }
       if (stop(this)) return body;
-      // A SUB or FUNCTION line means this block was never closed.
-      if (this.isWord('SUB') || this.isWord('FUNCTION')) {
-        throw new ParseError(missing, opener.line, opener.column);
+      // The end of the script, or a SUB / FUNCTION boundary, means this block was never closed.
+      if (
+        this.tok.kind === 'eof' ||
+        this.isWord('SUB') ||
+        this.isWord('FUNCTION') ||
+        (this.isWord('END') && (this.isWord('SUB', this.peek()) || this.isWord('FUNCTION', this.peek())))
+      ) {
+        throw new ParseError(missing, opener.line, opener.column, false);
       }
       this.statementInto(body, stop);
     }
@@ -450,7 +453,7 @@ class Parser {
 
   target(context: string): Target {
     const t = this.tok;
-    let target: Target = { kind: 'var', name: this.name(context), line: t.line, column: t.column };
+    let target: Target = { kind: 'var', name: this.name(context), raw: t.raw, line: t.line, column: t.column };
     for (;;) {
       if (this.isOp('.')) {
         const dot = this.next();
@@ -571,7 +574,7 @@ class Parser {
       return { kind: 'forEach', variable, list, body, ...pos };
     }
     const vt = this.tok;
-    const variable: Target = { kind: 'var', name: this.name('after FOR'), line: vt.line, column: vt.column };
+    const variable: Target = { kind: 'var', name: this.name('after FOR'), raw: vt.raw, line: vt.line, column: vt.column };
     this.expectOp('=', 'after the FOR variable');
     const from = this.expr();
     this.expectWord('TO', 'in FOR (FOR i = 1 TO 10)');
@@ -650,7 +653,7 @@ class Parser {
     const endsCase: Terminator = (p) => p.isWord('CASE') || (p.isWord('END') && p.isWord('SELECT', p.peek()));
     this.skipNewlines();
     for (;;) {
-      if (this.tok.kind === 'eof') throw new ParseError(missing, pos.line, pos.column);
+      if (this.tok.kind === 'eof') throw new ParseError(missing, pos.line, pos.column, false);
       if (this.isWord('END') && this.isWord('SELECT', this.peek())) {
         this.next();
         this.next();
@@ -750,6 +753,7 @@ class Parser {
 
   param(pos: Pos): Stmt {
     this.next();
+    const raw = this.tok.raw ?? this.tok.text;
     const name = this.name('after PARAM');
     let type = 'STRING';
     let options: string[] | null = null;
@@ -780,7 +784,7 @@ class Parser {
         optional = true;
       } else break;
     }
-    return { kind: 'param', name, type, options, example, description, optional, ...pos };
+    return { kind: 'param', name, raw, type, options, example, description, optional, ...pos };
   }
 
   literalValue(): Value {
@@ -959,7 +963,7 @@ class Parser {
       this.expectOp(')', `to close the arguments of ${name}`);
       return { kind: 'call', name, args, ...pos };
     }
-    return { kind: 'var', name, ...pos };
+    return { kind: 'var', name, raw: t.raw, ...pos };
   }
 
   objectLiteral(pos: Pos): Expr {

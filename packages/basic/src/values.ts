@@ -181,6 +181,9 @@ export function isEmpty(v: Value): boolean {
 /** Numbers compare as numbers (also against numeric text), everything else by its text. */
 export function compare(a: Value, b: Value): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  // An unset variable counts as 0 next to a number.
+  if (a === null && typeof b === 'number') return 0 < b ? -1 : 0 > b ? 1 : 0;
+  if (b === null && typeof a === 'number') return a < 0 ? -1 : a > 0 ? 1 : 0;
   if (
     (typeof a === 'number' && typeof b === 'string' && isNumericText(b)) ||
     (typeof b === 'number' && typeof a === 'string' && isNumericText(a))

@@ -5,3 +5,4 @@ export { createLogger, type Logger } from './logger.js';
 export { runServer } from './run-server.js';
 export { validRequestId, REQUEST_ID_HEADER } from './request-id.js';
 export type { ZodTypeProvider } from 'fastify-type-provider-zod';
+export { problemResponses } from './problem-responses.js';

@@ -1,0 +1,38 @@
+import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { type ReadinessChecks, type ServiceApp, buildService } from '@conduit/service-kit';
+import { importJWK } from 'jose';
+import type { IdentityDeps } from './deps.js';
+import { trustedKeys } from './domain/tokens/signing-keys.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { jwksRoutes } from './routes/jwks-routes.js';
+import { meRoutes } from './routes/me-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+
+/** Identity's HTTP surface; nothing listens here (server.ts does, tests inject). */
+export async function buildApp(deps: IdentityDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
+  const app = await buildService({
+    name: 'identity',
+    description: 'Accounts, sign-in, sessions and access tokens',
+    logger: deps.log,
+    readiness,
+    trustProxy: deps.env.TRUST_PROXY,
+  });
+  const keys = trustedKeys(deps.db, deps.keys.jwks);
+  const verifier = createTokenVerifier({
+    keys: async (header) => {
+      const jwk = await keys.keyFor(header.kid);
+      if (!jwk) throw new TypeError('unknown signing key');
+      return importJWK(jwk, 'EdDSA');
+    },
+  });
+  await app.register(authPlugin, { verifier });
+
+  jwksRoutes(app, () => keys.jwks());
+  authRoutes(app, deps);
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', scope.authenticate);
+    sessionRoutes(scope as unknown as ServiceApp, deps);
+    meRoutes(scope as unknown as ServiceApp, deps);
+  });
+  return app;
+}

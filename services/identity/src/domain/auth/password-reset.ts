@@ -1,0 +1,42 @@
+import { appendEvent } from '@conduit/bus';
+import { identityEvents } from '@conduit/contracts';
+import { DomainError } from '@conduit/service-kit';
+import { and, eq, isNull } from 'drizzle-orm';
+import { outbox, passwordResets, users } from '../../db/schema.js';
+import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { assertStrongPassword } from '../passwords/password-policy.js';
+import { revokeSessions } from '../sessions/revoke-sessions.js';
+import { issueOneTimeToken, redeemOneTimeToken } from './one-time-tokens.js';
+
+/** Mails a reset link to an active account; answers the same for any email. */
+export async function requestPasswordReset(deps: IdentityDeps, email: string, client: ClientInfo): Promise<void> {
+  const minutes = Math.round(deps.env.PASSWORD_RESET_TTL / 60_000);
+  await issueOneTimeToken(deps, 'reset', email, client, (token) => ({
+    subject: 'Reset your Conduit password',
+    text:
+      `Someone (hopefully you) asked to reset the password of this Conduit account.\n\n` +
+      `Reset token: ${token}\n` +
+      `Or open: ${deps.env.PUBLIC_URL}/reset-password?token=${token}\n\n` +
+      `It works once, for ${minutes} minutes. If you did not ask for it, ignore this message.\n`,
+  }));
+}
+
+/**
+ * Sets a new password with a reset token: single use, within its lifetime. Signs the user out
+ * everywhere and spends their other reset tokens. Throws bad_request for an unusable token and
+ * unprocessable for a weak password.
+ */
+export async function confirmPasswordReset(deps: IdentityDeps, input: { token: string; password: string }): Promise<void> {
+  const passwordHash = deps.hasher.hash(input.password);
+  passwordHash.catch(() => {});
+  const done = await redeemOneTimeToken(deps, 'reset', input.token, async (tx, userId) => {
+    const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
+    assertStrongPassword(input.password, user!.email);
+    await tx.update(users).set({ passwordHash: await passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
+    await tx.update(passwordResets).set({ usedAt: new Date() }).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)));
+    await revokeSessions(tx, userId, 'password_reset', null);
+    await appendEvent(tx, outbox, identityEvents.passwordReset, { userId }, null);
+    return true;
+  });
+  if (!done) throw new DomainError('bad_request', 'The reset token is invalid, expired or already used; ask for a new one.');
+}

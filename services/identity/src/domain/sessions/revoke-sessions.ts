@@ -1,0 +1,37 @@
+import { identityEvents } from '@conduit/contracts';
+import type { Actor } from '@conduit/contracts';
+import type { Transaction } from '@conduit/db';
+import { appendEvent } from '@conduit/bus';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { outbox, refreshTokens, userSessions } from '../../db/schema.js';
+
+export type RevocationReason = 'logout' | 'revoked_by_user' | 'refresh_token_reuse' | 'password_reset';
+
+/**
+ * Revokes live sessions (all of the user's, or the listed ones) with their refresh families, and
+ * records `identity.session.revoked` for each. Returns the revoked session ids. Runs as the user.
+ */
+export async function revokeSessions(
+  tx: Transaction,
+  userId: string,
+  reason: RevocationReason,
+  actor: Actor | null,
+  sessionIds?: string[],
+): Promise<string[]> {
+  const scope = sessionIds ? and(eq(userSessions.userId, userId), inArray(userSessions.id, sessionIds)) : eq(userSessions.userId, userId);
+  const revoked = await tx
+    .update(userSessions)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(and(scope, isNull(userSessions.revokedAt)))
+    .returning({ id: userSessions.id });
+  const ids = revoked.map((row) => row.id);
+  if (ids.length === 0) return ids;
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(inArray(refreshTokens.sessionId, ids), isNull(refreshTokens.revokedAt)));
+  for (const sessionId of ids) {
+    await appendEvent(tx, outbox, identityEvents.sessionRevoked, { userId, sessionId, reason }, actor);
+  }
+  return ids;
+}

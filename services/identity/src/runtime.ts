@@ -1,0 +1,84 @@
+import { fileURLToPath } from 'node:url';
+import { connectBus, relayPublisher } from '@conduit/bus';
+import { createDatabase, migrate, runtimeUrl, startOutboxRelay } from '@conduit/db';
+import { SecretBox, parseKeyring } from '@conduit/secrets';
+import type { Logger, ServiceApp } from '@conduit/service-kit';
+import { Redis } from 'ioredis';
+import { buildApp } from './app.js';
+import type { IdentityDeps } from './deps.js';
+import { createMailer } from './domain/mail/mailer.js';
+import { LoginThrottle } from './domain/passwords/login-throttle.js';
+import { PasswordHasher } from './domain/passwords/password-hasher.js';
+import { loadSigningKeys } from './domain/tokens/signing-keys.js';
+import type { IdentityEnv } from './env.js';
+
+export const SCHEMA = 'identity';
+export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/** Applies identity's migrations with the owner connection (never the runtime role). */
+export function migrateIdentity(env: IdentityEnv, log: Logger) {
+  return migrate({ adminUrl: env.IDENTITY_DATABASE_URL, schema: SCHEMA, migrationsDir, appPassword: env.DATABASE_APP_PASSWORD, log: (m) => log.info(m) });
+}
+
+/**
+ * Opens identity's connections (Postgres as the runtime role, Redis, NATS), loads its signing
+ * key, starts the outbox relay and builds the app. Closing the app closes all of it.
+ */
+export async function startIdentity(env: IdentityEnv, log: Logger): Promise<{ app: ServiceApp; deps: IdentityDeps }> {
+  const database = createDatabase(runtimeUrl(env.IDENTITY_DATABASE_URL, SCHEMA, env.DATABASE_APP_PASSWORD), { applicationName: 'identity' });
+  const redis = new Redis(env.REDIS_URL, { keyPrefix: `${env.REDIS_KEY_PREFIX}identity:`, maxRetriesPerRequest: 2, lazyConnect: true });
+  await redis.connect();
+  const bus = await connectBus({ servers: env.NATS_URL, name: 'identity', namespace: env.BUS_NAMESPACE });
+  await bus.ensureStream(SCHEMA);
+
+  const deps: IdentityDeps = {
+    env,
+    db: database.db,
+    redis,
+    log,
+    keys: await loadSigningKeys(database.db, new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)), env.SIGNING_KEY_ROTATE_AFTER),
+    hasher: new PasswordHasher({
+      memoryKib: env.ARGON2_MEMORY_KIB,
+      iterations: env.ARGON2_ITERATIONS,
+      parallelism: env.ARGON2_PARALLELISM,
+      concurrency: env.HASH_CONCURRENCY,
+      queueLimit: env.HASH_QUEUE_LIMIT,
+    }),
+    throttle: new LoginThrottle(redis, {
+      perAccountAndIp: env.LOGIN_FAILURES_PER_ACCOUNT_AND_IP,
+      perIp: env.LOGIN_FAILURES_PER_IP,
+      perAccount: env.LOGIN_FAILURES_PER_ACCOUNT,
+      windowMs: env.LOGIN_FAILURE_WINDOW,
+    }),
+    mailer: createMailer(env.MAIL_URL, env.MAIL_FROM),
+  };
+
+  let lastRelayWarning = 0;
+  const relay = await startOutboxRelay({
+    sql: database.sql,
+    schema: SCHEMA,
+    publish: relayPublisher(bus),
+    onError: (error) => {
+      // While the bus is down every tick fails; say so every 10 s, not every tick.
+      if (Date.now() - lastRelayWarning < 10_000) return;
+      lastRelayWarning = Date.now();
+      log.warn({ err: error }, 'outbox relay cannot publish yet; events wait in the outbox');
+    },
+  });
+
+  const app = await buildApp(deps, {
+    postgres: () => database.sql`select 1`,
+    redis: () => redis.ping(),
+    nats: async () => {
+      if (!bus.isConnected()) throw new Error('not connected');
+    },
+  });
+  app.addHook('onClose', async () => {
+    await relay.stop();
+    await bus.close();
+    deps.mailer.close();
+    redis.disconnect();
+    await database.close();
+  });
+  return { app, deps };
+}
