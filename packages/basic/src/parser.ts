@@ -989,6 +989,10 @@ class Parser {
     return { kind: 'object', entries, ...pos };
   }
 
+  atEnd(): boolean {
+    return this.tok.kind === 'eof';
+  }
+
   skipNewlinesOnly(): void {
     while (this.tok.kind === 'newline') this.next();
   }
@@ -1011,7 +1015,7 @@ class Parser {
       if (sub.tok.kind === 'eof') this.fail('Empty ${} in text', { kind: 'eof', text: '', line: part.line, column: part.column });
       const e = sub.expr();
       sub.skipNewlinesOnly();
-      if (sub.tok.kind !== 'eof') sub.fail(`Unexpected ${describe(sub.tok)} inside \${...}`);
+      if (!sub.atEnd()) sub.fail(`Unexpected ${describe(sub.tok)} inside \${...}`);
       pieces.push(e);
     }
     return { kind: 'text', parts: pieces, ...pos };

@@ -307,12 +307,17 @@ export class UnitCompiler {
       case 'end':
         this.emit(OP.END, s);
         return;
-      case 'talk':
-        this.emit(OP.TALK, s).expr = this.expr(s.value);
+      // Operands compile first: any FUNCTION or host call inside them must run before this instruction.
+      case 'talk': {
+        const value = this.expr(s.value);
+        this.emit(OP.TALK, s).expr = value;
         return;
-      case 'print':
-        this.emit(OP.PRINT, s).args = s.values.map((v) => this.expr(v));
+      }
+      case 'print': {
+        const values = s.values.map((v) => this.expr(v));
+        this.emit(OP.PRINT, s).args = values;
         return;
+      }
       case 'hear': {
         const set = this.setter(s.target);
         const ins = this.emit(OP.HEAR, s);
@@ -321,9 +326,11 @@ export class UnitCompiler {
         ins.hear = { variable: root.raw ?? root.name, type: s.type, options: s.options };
         return;
       }
-      case 'wait':
-        this.emit(OP.WAIT, s).expr = this.expr(s.seconds);
+      case 'wait': {
+        const seconds = this.expr(s.seconds);
+        this.emit(OP.WAIT, s).expr = seconds;
         return;
+      }
       case 'host': {
         const args = s.args.map((a) => this.expr(a));
         const ins = this.emit(OP.HOST, s);

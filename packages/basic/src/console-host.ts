@@ -1,0 +1,57 @@
+// The host behind the CLI: TALK prints, memories live in this process, and every keyword that
+// needs a Conduit service says plainly that it is not available here.
+import { HostUnavailableError } from './errors.js';
+import type { BasicHost } from './host.js';
+import type { Value } from './values.js';
+
+export interface ConsoleHostOptions {
+  /** Where TALK goes (one message per call). */
+  say: (text: string) => void;
+  /** Where PRINT goes. */
+  log: (text: string) => void;
+}
+
+function unavailable(keyword: string): never {
+  throw new HostUnavailableError(`${keyword} is unavailable outside the Conduit cluster (the console host has no such service)`);
+}
+
+export function createConsoleHost(options: ConsoleHostOptions): BasicHost & { botMemory: Map<string, Value>; userMemory: Map<string, Value> } {
+  const botMemory = new Map<string, Value>();
+  const userMemory = new Map<string, Value>();
+  let context = '';
+  return {
+    botMemory,
+    userMemory,
+    async talk(text) {
+      options.say(text);
+    },
+    async print(text) {
+      options.log(text);
+    },
+    async getBotMemory(key) {
+      return botMemory.get(key) ?? null;
+    },
+    async setBotMemory(key, value) {
+      botMemory.set(key, value);
+    },
+    async getUserMemory(key) {
+      return userMemory.get(key) ?? null;
+    },
+    async setUserMemory(key, value) {
+      userMemory.set(key, value);
+    },
+    async setContext(text) {
+      context = text;
+      void context;
+    },
+    useKb: async () => unavailable('USE KB'),
+    clearKb: async () => unavailable('CLEAR KB'),
+    find: async () => unavailable('FIND'),
+    useTool: async () => unavailable('USE TOOL'),
+    clearTools: async () => unavailable('CLEAR TOOLS'),
+    llm: async () => unavailable('LLM'),
+    sendMail: async () => unavailable('SEND MAIL'),
+    httpGet: async () => unavailable('GET'),
+    httpPost: async () => unavailable('POST'),
+  };
+}

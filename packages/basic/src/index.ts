@@ -1,0 +1,20 @@
+// @conduit/basic: the General Bots BASIC dialect, compiled to flat instructions, sandboxed, with
+// suspend and resume through plain JSON state.
+export type { HearType } from './ast.js';
+export { type CompileError, type CompileResult, compile, ENGINE_VERSION } from './compiler/compile.js';
+export { type ErrorCode, HostUnavailableError, ScriptError, type ScriptErrorInfo } from './errors.js';
+export { checkAnswer } from './hear-types.js';
+export type { BasicHost, HostInput } from './host.js';
+export {
+  type HearPrompt,
+  type ResumeOptions,
+  type RunOptions,
+  type RunResult,
+  resume,
+  run,
+} from './interpreter.js';
+export type { ParamBinding, Program, Schedule } from './program.js';
+export { parseSchedule, type ScheduleResult } from './schedule.js';
+export type { EncodedValue, FrameState, HeapEntry, SuspendedState } from './state.js';
+export type { ParameterSchema, ToolParameters } from './tool-schema.js';
+export { DEFAULT_LIMITS, type Limits, type Value, type ValueObject } from './values.js';

@@ -1,0 +1,118 @@
+import { type TokenVerifier, bearerToken, createTokenVerifier } from '@conduit/auth';
+import { DomainError, type ServiceApp, buildService } from '@conduit/service-kit';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@conduit/service-kit';
+import type { GatewayEnv } from './env.js';
+import { OpenApiAggregate } from './openapi-aggregate.js';
+import { ServiceProxy } from './proxy.js';
+import { type ServiceName, isPublic, upstreams } from './routing.js';
+
+export interface GatewayDeps {
+  env: GatewayEnv;
+  log: Logger;
+  redis: Redis;
+  /** Defaults to identity's JWKS; tests may pass their own. */
+  verifier?: TokenVerifier;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The front door: auth check, rate limits, body limit, CORS, routing, merged API docs. */
+export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
+  const { env } = deps;
+  const origins: Record<ServiceName, string> = { identity: env.IDENTITY_URL };
+  const proxies = Object.fromEntries(
+    Object.entries(origins).map(([service, origin]) => [
+      service,
+      new ServiceProxy(service, origin, { headersTimeoutMs: env.UPSTREAM_TIMEOUT, idleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT }),
+    ]),
+  ) as Record<ServiceName, ServiceProxy>;
+  const verifier = deps.verifier ?? createTokenVerifier({ jwksUrl: `${env.IDENTITY_URL}/.well-known/jwks.json` });
+  const docs = new OpenApiAggregate(origins, upstreams);
+
+  const app = await buildService({
+    name: 'gateway',
+    logger: deps.log,
+    bodyLimit: env.BODY_LIMIT,
+    trustProxy: env.TRUST_PROXY.length ? env.TRUST_PROXY : false,
+    readiness: {
+      redis: () => deps.redis.ping(),
+      ...Object.fromEntries(
+        Object.entries(proxies).map(([service, proxy]) => [
+          service,
+          async () => {
+            if (!(await proxy.isAlive())) throw new Error('not answering');
+          },
+        ]),
+      ),
+    },
+  });
+  const fastify = app as unknown as FastifyInstance;
+
+  // The gateway never interprets bodies: it checks their size and passes the bytes on.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  await fastify.register(cors, {
+    origin: env.CORS_ORIGINS.includes('*') ? '*' : env.CORS_ORIGINS,
+    credentials: !env.CORS_ORIGINS.includes('*'),
+    exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    maxAge: 600,
+  });
+
+  const publicRequest = (request: FastifyRequest) => isPublic(request.method, request.url.split('?')[0]!);
+  await fastify.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: `${env.REDIS_KEY_PREFIX}gateway:rate:`,
+    timeWindow: env.RATE_LIMIT_WINDOW,
+    hook: 'preHandler',
+    max: (request) => (publicRequest(request) ? env.AUTH_RATE_LIMIT_MAX : env.RATE_LIMIT_MAX),
+    keyGenerator: (request) => (request.auth ? `user:${request.auth.actor.userId}` : publicRequest(request) ? `public:${request.ip}` : `ip:${request.ip}`),
+    // Redis down must not take the API down with it.
+    skipOnError: true,
+  });
+
+  for (const upstream of upstreams) {
+    const proxy = proxies[upstream.service];
+    for (const url of upstream.prefix.includes('.') ? [upstream.prefix] : [upstream.prefix, `${upstream.prefix}/*`]) {
+      fastify.route({
+        method: METHODS,
+        url,
+        config: { rateLimit: {} },
+        onRequest: async (request) => {
+          if (publicRequest(request)) return;
+          const token = bearerToken(request);
+          if (!token) throw new DomainError('unauthorized', 'Send an access token as "Authorization: Bearer <token>".');
+          const verified = await verifier.verify(token).catch(() => {
+            throw new DomainError('bad_gateway', 'Access tokens cannot be checked right now; try again shortly.');
+          });
+          if (!verified) throw new DomainError('unauthorized', 'The access token is invalid or has expired; refresh it and retry.');
+          request.auth = verified;
+        },
+        handler: (request, reply) => proxy.forward(request, reply),
+      });
+    }
+  }
+
+  await fastify.register(swaggerUi, {
+    routePrefix: '/docs',
+    transformSpecification: () => docs.current(),
+    transformSpecificationClone: false,
+    uiHooks: {
+      preHandler: async (request: FastifyRequest) => {
+        if (request.url.startsWith('/docs/json') || request.url.startsWith('/docs/yaml')) await docs.refresh();
+      },
+    },
+  });
+
+  app.addHook('onClose', async () => {
+    await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
+    await docs.close();
+  });
+  return app;
+}

@@ -1,0 +1,26 @@
+import { baseEnv, envDuration, envList, envPort, parseEnv } from '@conduit/config';
+import { z } from 'zod';
+
+const schema = baseEnv.extend({
+  GATEWAY_PORT: envPort(8080),
+  GATEWAY_HOST: z.string().default('0.0.0.0'),
+  IDENTITY_URL: z.url().default('http://127.0.0.1:4001'),
+  /** How long a service may take to start answering; a slower one gets a 504. */
+  UPSTREAM_TIMEOUT: envDuration('30s'),
+  /** How long a streaming answer may stay silent before it is cut (SSE keeps it alive). */
+  UPSTREAM_IDLE_TIMEOUT: envDuration('5m'),
+  BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Origins allowed by CORS; `*` allows any (without credentials). */
+  CORS_ORIGINS: envList('http://localhost:3000,http://localhost:5173'),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_WINDOW: envDuration('1m'),
+  /** Sign-in routes are a target for guessing: a much smaller budget per client address. */
+  AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
+  REDIS_KEY_PREFIX: z.string().default('conduit:'),
+  /** Addresses whose X-Forwarded-For is believed (a load balancer in front of the gateway). */
+  TRUST_PROXY: envList(''),
+});
+
+export type GatewayEnv = z.output<typeof schema>;
+
+export const loadEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv => parseEnv(schema, env);
