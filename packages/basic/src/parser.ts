@@ -62,6 +62,21 @@ const RESERVED = new Set([
   'IS',
 ]);
 
+/** Words that start a statement but may still name a variable ("description = 1"). */
+const STATEMENT_KEYWORDS = new Set([
+  'TALK',
+  'PRINT',
+  'HEAR',
+  'WAIT',
+  'SET',
+  'USE',
+  'CLEAR',
+  'SEND',
+  'POST',
+  'PARAM',
+  'DESCRIPTION',
+]);
+
 class ParseError extends Error {
   constructor(
     message: string,
@@ -268,8 +283,11 @@ class Parser {
     const pos = { line: t.line, column: t.column };
     if (t.kind !== 'ident') this.fail(`A statement cannot start with ${describe(t)}`);
     const next = this.peek();
-    // Soft keywords followed by "=" are plain assignments ("description = ...").
-    if (!RESERVED.has(t.text) && (this.isOp('=', next) || this.isOp('.', next) || this.isOp('[', next))) {
+    // Statement keywords followed by "=" are plain assignments ("description = ...").
+    const assigns = STATEMENT_KEYWORDS.has(t.text)
+      ? this.isOp('=', next)
+      : this.isOp('=', next) || this.isOp('.', next) || this.isOp('[', next);
+    if (!RESERVED.has(t.text) && assigns) {
       return this.assignment(pos);
     }
     switch (t.text) {

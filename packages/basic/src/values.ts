@@ -192,6 +192,9 @@ export function compare(a: Value, b: Value): number {
     const y = toNumber(b);
     return x < y ? -1 : x > y ? 1 : 0;
   }
+  if (typeof a === 'number' || typeof b === 'number') {
+    throw new ScriptError('TYPE_ERROR', `Cannot compare ${typeName(a)} with ${typeName(b)} by order`);
+  }
   if (typeof a === 'object' && a !== null) {
     throw new ScriptError('TYPE_ERROR', `Cannot compare ${typeName(a)} by order`);
   }

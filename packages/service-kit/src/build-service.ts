@@ -115,10 +115,10 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/health/live', { logLevel: 'warn', schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get(
     '/health/ready',
-    { schema: { hide: true, response: { 200: readiness, 503: readiness } } },
+    { logLevel: 'warn', schema: { hide: true, response: { 200: readiness, 503: readiness } } },
     async (_request, reply) => {
       const results = await Promise.all(
         Object.entries(options.readiness ?? {}).map(async ([name, check]) => {

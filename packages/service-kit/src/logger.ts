@@ -1,4 +1,4 @@
-import { type Logger as PinoLogger, pino } from 'pino';
+import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino';
 
 export type Logger = PinoLogger;
 
@@ -19,11 +19,16 @@ const redact = [
   '*.secret',
 ];
 
-export function createLogger(options: { service: string; level?: string; pretty?: boolean }): Logger {
-  return pino({
+/** `destination` replaces stdout (tests read the output there); it takes precedence over `pretty`. */
+export function createLogger(options: { service: string; level?: string; pretty?: boolean }, destination?: DestinationStream): Logger {
+  const settings = {
     name: options.service,
     level: options.level ?? 'info',
     redact: { paths: redact, censor: '[redacted]' },
+  };
+  if (destination) return pino(settings, destination);
+  return pino({
+    ...settings,
     ...(options.pretty
       ? { transport: { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' } } }
       : {}),

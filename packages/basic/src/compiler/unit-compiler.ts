@@ -45,6 +45,9 @@ interface LoopContext {
   exits: Instr[];
 }
 
+/** NOW and TODAY may be written without parentheses, so they are never variables. */
+const CLOCK_NAMES = new Set(['NOW', 'TODAY']);
+
 /** Suggests the closest known name, for "Unknown function" errors. */
 function closest(name: string, candidates: Iterable<string>): string | null {
   let best: string | null = null;
@@ -79,7 +82,7 @@ export function collectNames(stmts: Stmt[], out: Map<string, string>): void {
     if (!e) return;
     switch (e.kind) {
       case 'var':
-        if (!out.has(e.name)) out.set(e.name, e.raw ?? e.name);
+        if (!out.has(e.name) && !CLOCK_NAMES.has(e.name)) out.set(e.name, e.raw ?? e.name);
         return;
       case 'text':
         for (const p of e.parts) if (typeof p !== 'string') expr(p);
@@ -352,6 +355,7 @@ export class UnitCompiler {
 
   private assign(target: Target, value: Expr, pos: Pos): void {
     if (target.kind === 'var') {
+      if (CLOCK_NAMES.has(target.name)) this.error(target, `${target.name} is a built-in function and cannot be assigned`);
       const fn = this.expr(value);
       const ref = this.isResultName(target.name) ? { global: false, slot: this.resultSlot } : this.resolve(target.name);
       const ins = this.emit(ref.global ? OP.ASSIGN_GLOBAL : OP.ASSIGN_LOCAL, pos);
@@ -578,6 +582,7 @@ export class UnitCompiler {
 
   setter(t: Target): SetFn {
     if (t.kind === 'var') {
+      if (CLOCK_NAMES.has(t.name)) this.error(t, `${t.name} is a built-in function and cannot be assigned`);
       const ref = this.isResultName(t.name) ? { global: false, slot: this.resultSlot } : this.resolve(t.name);
       const s = ref.slot;
       return ref.global
@@ -690,7 +695,7 @@ export class UnitCompiler {
   }
 
   private read(e: Expr & { kind: 'var' }): ExprFn {
-    if ((e.name === 'NOW' || e.name === 'TODAY') && !this.ctx.globals.has(e.name) && !this.locals.has(e.name)) {
+    if (CLOCK_NAMES.has(e.name)) {
       const fn = (BUILTINS[e.name] as { fn: (args: Value[]) => Value }).fn;
       return () => fn([]);
     }

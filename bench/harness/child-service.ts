@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deferCleanup } from './cleanup.js';
+
+export interface ChildService {
+  name: string;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** SIGTERM (the service closes with grace), SIGKILL if it is still there after 5 s. */
+  stop(): Promise<void>;
+}
+
+export interface ChildServiceOptions {
+  name: string;
+  /** A TypeScript entry point, run as `node --import tsx <entry>` (what `tsx <entry>` does, in one process). */
+  entry: string;
+  cwd: string;
+  port: number;
+  env: Record<string, string>;
+  /** Polled until it answers 200. */
+  readyPath: string;
+  readyTimeoutMs?: number;
+}
+
+/** A free TCP port on the loopback interface (asked of the OS, then released for the child to take). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a server in a process of its own, so that the load generator never shares its event loop,
+ * and waits until it is ready. Its output is passed through, prefixed with its name. Stopping is
+ * registered as a cleanup at once, so the process never outlives the run.
+ */
+export async function startChildService(options: ChildServiceOptions): Promise<ChildService> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Last resort if this process dies without running its cleanups.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 30) tail.shift();
+      process.stderr.write(`[${options.name}] ${line}\n`);
+    });
+  }
+
+  const stop = deferCleanup(() => stopChild(child, exited));
+  try {
+    await waitUntilReady(`${url}${options.readyPath}`, exited, options.readyTimeoutMs ?? 90_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`${options.name} did not become ready: ${(error as Error).message}\n${tail.join('\n')}`);
+  }
+  return { name: options.name, url, stop };
+}
+
+async function waitUntilReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`the process exited with code ${exitCode}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+      last = `${url} answered ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(200);
+  }
+  throw new Error(`not ready after ${timeoutMs} ms (${last})`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,127 @@
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { localServices, uniqueName } from '@conduit/testing';
+import { connect } from 'nats';
+import postgres from 'postgres';
+import { type ChildService, freePort, startChildService } from './child-service.js';
+import { deferCleanup } from './cleanup.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface IsolatedStack {
+  identity: ChildService;
+  /** Present when the stack was started with `gateway: true`. */
+  gateway?: ChildService;
+  /** Stops the services, drops the database and deletes the NATS stream. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Identity (and optionally the gateway) as real processes, on the machine's Postgres, Redis and
+ * NATS but touching nothing of anyone else's: a database `conduit_bench_<random>`, a bus namespace
+ * and Redis key prefix of their own, free ports. Limits that would throttle a benchmark (rate
+ * limits, login throttle) are raised far out of reach; everything else is the services' defaults.
+ */
+export async function startIsolatedStack(options: { gateway: boolean }): Promise<IsolatedStack> {
+  const name = uniqueName('bench');
+  const database = `conduit_${name}`;
+  const stream = `${name.toUpperCase()}_IDENTITY`;
+  const mailDir = join(tmpdir(), `conduit-${name}-mail`);
+  const databaseUrl = new URL(localServices.adminDatabaseUrl);
+  databaseUrl.pathname = `/${database}`;
+
+  const undo: (() => Promise<void>)[] = [];
+  const admin = postgres(localServices.adminDatabaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  undo.push(deferCleanup(() => dropDatabase(database)));
+  undo.push(deferCleanup(() => deleteStream(stream)));
+  undo.push(deferCleanup(() => rm(mailDir, { recursive: true, force: true })));
+  const stop = async () => {
+    for (const step of undo.reverse()) await step().catch((error: unknown) => console.error('cleanup failed:', error));
+    undo.length = 0;
+  };
+
+  try {
+    const shared = {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      LOG_PRETTY: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      REDIS_URL: localServices.redisUrl,
+      NATS_URL: localServices.natsUrl,
+      BUS_NAMESPACE: name,
+      REDIS_KEY_PREFIX: `${name}:`,
+    };
+    const identityPort = await freePort();
+    const identity = await startChildService({
+      name: 'identity',
+      entry: join(repoRoot, 'services/identity/src/server.ts'),
+      cwd: join(repoRoot, 'services/identity'),
+      port: identityPort,
+      readyPath: '/health/ready',
+      env: {
+        ...shared,
+        DATABASE_URL: databaseUrl.toString(),
+        IDENTITY_DATABASE_URL: databaseUrl.toString(),
+        IDENTITY_PORT: String(identityPort),
+        IDENTITY_HOST: '127.0.0.1',
+        MAIL_URL: `file://${mailDir}`,
+        // Only successful logins are measured; failures are never expected, but must not throttle.
+        LOGIN_FAILURES_PER_ACCOUNT_AND_IP: '1000000',
+        LOGIN_FAILURES_PER_IP: '1000000',
+        LOGIN_FAILURES_PER_ACCOUNT: '1000000',
+      },
+    });
+    undo.push(identity.stop);
+    if (!options.gateway) return { identity, stop };
+
+    const gatewayPort = await freePort();
+    const gateway = await startChildService({
+      name: 'gateway',
+      entry: join(repoRoot, 'services/gateway/src/server.ts'),
+      cwd: join(repoRoot, 'services/gateway'),
+      port: gatewayPort,
+      readyPath: '/health/ready',
+      env: {
+        ...shared,
+        GATEWAY_PORT: String(gatewayPort),
+        GATEWAY_HOST: '127.0.0.1',
+        IDENTITY_URL: identity.url,
+        RATE_LIMIT_MAX: '1000000000',
+        AUTH_RATE_LIMIT_MAX: '1000000000',
+      },
+    });
+    undo.push(gateway.stop);
+    return { identity, gateway, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function dropDatabase(database: string): Promise<void> {
+  const sql = postgres(localServices.adminDatabaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`drop database if exists "${database}" with (force)`);
+  } finally {
+    await sql.end();
+  }
+}
+
+async function deleteStream(stream: string): Promise<void> {
+  const nc = await connect({ servers: localServices.natsUrl, name: 'conduit-bench-cleanup' });
+  try {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(stream).catch((error: unknown) => {
+      if (!/not found/i.test((error as Error).message)) throw error;
+    });
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,92 @@
+// A host that records every call, for tests. Each test builds its own, so nothing is shared.
+import { type BasicHost, compile, type Program, type RunOptions, type RunResult, resume, run, type Value } from '../src/index.js';
+
+export interface Recorded {
+  method: string;
+  args: unknown[];
+}
+
+export function recordingHost(overrides: Partial<BasicHost> = {}) {
+  const calls: Recorded[] = [];
+  const talks: string[] = [];
+  const prints: string[] = [];
+  const botMemory = new Map<string, Value>();
+  const userMemory = new Map<string, Value>();
+  const record =
+    (method: string, result: unknown = undefined) =>
+    async (...args: unknown[]) => {
+      calls.push({ method, args });
+      return result;
+    };
+  const host: BasicHost = {
+    talk: async (text) => {
+      talks.push(text);
+    },
+    print: async (text) => {
+      prints.push(text);
+    },
+    getBotMemory: async (key) => botMemory.get(key) ?? null,
+    setBotMemory: async (key, value) => {
+      botMemory.set(key, value);
+    },
+    getUserMemory: async (key) => userMemory.get(key) ?? null,
+    setUserMemory: async (key, value) => {
+      userMemory.set(key, value);
+    },
+    useKb: record('useKb'),
+    clearKb: record('clearKb'),
+    find: async (query) => {
+      calls.push({ method: 'find', args: [query] });
+      return [{ title: 'Refund policy', text: `About ${query}` }];
+    },
+    useTool: record('useTool'),
+    clearTools: record('clearTools'),
+    llm: async (prompt) => {
+      calls.push({ method: 'llm', args: [prompt] });
+      return `LLM says: ${prompt}`;
+    },
+    setContext: record('setContext'),
+    sendMail: record('sendMail'),
+    httpGet: async (url) => {
+      calls.push({ method: 'httpGet', args: [url] });
+      return { url, items: [1, 2, 3], nested: { ok: true } };
+    },
+    httpPost: async (url, data) => {
+      calls.push({ method: 'httpPost', args: [url, data] });
+      return { status: 201 };
+    },
+    ...overrides,
+  };
+  return { host, calls, talks, prints, botMemory, userMemory };
+}
+
+export function mustCompile(source: string): Program {
+  const result = compile(source);
+  if (!result.ok) throw new Error(`compile failed: ${JSON.stringify(result.errors)}`);
+  return result.program;
+}
+
+/** Compiles and runs a script to completion (or suspension) with a fresh recording host. */
+export async function runScript(source: string, options: Partial<RunOptions> = {}) {
+  const recorder = recordingHost();
+  const program = mustCompile(source);
+  const result = await run(program, { host: recorder.host, ...options });
+  return { ...recorder, program, result };
+}
+
+export function expectDone(result: RunResult): Extract<RunResult, { status: 'done' }> {
+  if (result.status !== 'done') throw new Error(`expected done, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+export function expectError(result: RunResult): Extract<RunResult, { status: 'error' }> {
+  if (result.status !== 'error') throw new Error(`expected error, got ${JSON.stringify(result.status)}`);
+  return result;
+}
+
+/** Resumes after a JSON round trip of the state, as another process would. */
+export async function resumeJson(program: Program, result: RunResult, answer: string | undefined, host: BasicHost) {
+  if (result.status !== 'suspended') throw new Error(`expected suspended, got ${JSON.stringify(result)}`);
+  const state = JSON.parse(JSON.stringify(result.state));
+  return resume(program, state, answer, { host });
+}

@@ -1,0 +1,16 @@
+/**
+ * The processes of a Conduit cluster, in start order. `pnpm start` runs them, the compose file
+ * must contain them (deploy/test checks), and each one's port variable lets them share a host.
+ */
+export interface ClusterProcess {
+  name: string;
+  /** Entrypoint, relative to the repository root. */
+  entry: string;
+  portVariable?: string;
+  defaultPort?: number;
+}
+
+export const clusterProcesses: ClusterProcess[] = [
+  { name: 'identity', entry: 'services/identity/src/server.ts', portVariable: 'IDENTITY_PORT', defaultPort: 4001 },
+  { name: 'gateway', entry: 'services/gateway/src/server.ts', portVariable: 'GATEWAY_PORT', defaultPort: 8080 },
+];

@@ -1,0 +1,107 @@
+/**
+ * `pnpm start`: runs the whole cluster on this machine against Postgres, Redis and NATS on their
+ * default ports, with one readable log stream. Each service applies its own migrations as it
+ * starts. Ctrl-C stops everything.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { baseEnv, loadDotEnv, parseEnv } from '@conduit/config';
+import { checkInfrastructure, ensureDatabase } from './infrastructure.js';
+import { clusterProcesses } from './services.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+loadDotEnv(root);
+const env = parseEnv(baseEnv, process.env);
+const colors = [36, 35, 33, 32, 34, 31, 96, 95];
+const label = (name: string, i: number) => `\x1b[${colors[i % colors.length]}m${name.padEnd(16)}\x1b[0m│ `;
+
+const dockerWorks = () => {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function ensureInfrastructure() {
+  let missing = (await checkInfrastructure(env)).filter((check) => !check.ok);
+  if (missing.length && dockerWorks()) {
+    const names = missing.map((check) => check.name.toLowerCase());
+    console.log(`Starting ${names.join(', ')} with docker compose...`);
+    execFileSync('docker', ['compose', 'up', '-d', '--wait', ...names], { cwd: root, stdio: 'inherit' });
+    missing = (await checkInfrastructure(env)).filter((check) => !check.ok);
+  }
+  if (missing.length) {
+    console.error('Conduit needs Postgres, Redis and NATS. Not reachable:');
+    for (const check of missing) console.error(`  - ${check.name} at ${check.detail}. Start it with:\n      ${check.howToStart}`);
+    process.exit(1);
+  }
+  if (await ensureDatabase(env.DATABASE_URL)) console.log(`Created database ${new URL(env.DATABASE_URL).pathname.slice(1)}.`);
+}
+
+function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream) {
+  let rest = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) out.write(`${prefix}${line}\n`);
+  });
+  stream.on('end', () => rest && out.write(`${prefix}${rest}\n`));
+}
+
+async function waitUntilReady(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return true;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return false;
+}
+
+await ensureInfrastructure();
+
+const children: ChildProcess[] = [];
+let stopping = false;
+const stopAll = (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 8000).unref();
+  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))))).then(() =>
+    process.exit(code),
+  );
+};
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+for (const [i, service] of clusterProcesses.entries()) {
+  const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
+    cwd: root,
+    env: { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true', FORCE_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  prefixLines(child.stdout!, label(service.name, i), process.stdout);
+  prefixLines(child.stderr!, label(service.name, i), process.stderr);
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${label(service.name, i)}exited (${signal ?? `code ${code}`}); stopping the cluster`);
+    stopAll(1);
+  });
+  children.push(child);
+  if (service.portVariable) {
+    const port = process.env[service.portVariable] ?? service.defaultPort;
+    if (!(await waitUntilReady(`http://127.0.0.1:${port}/health/ready`, 60_000))) {
+      console.error(`${label(service.name, i)}not ready after 60 s; stopping the cluster`);
+      stopAll(1);
+      break;
+    }
+  }
+}
+
+if (!stopping) {
+  const gateway = `http://localhost:${process.env.GATEWAY_PORT ?? 8080}`;
+  console.log(`\n  Conduit is up: ${gateway}   (API docs: ${gateway}/docs, health: ${gateway}/health/ready)\n`);
+}
