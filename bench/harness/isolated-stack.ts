@@ -24,7 +24,11 @@ export interface IsolatedStack {
  * and Redis key prefix of their own, free ports. Limits that would throttle a benchmark (rate
  * limits, login throttle) are raised far out of reach; everything else is the services' defaults.
  */
-export async function startIsolatedStack(options: { gateway: boolean }): Promise<IsolatedStack> {
+export async function startIsolatedStack(options: {
+  gateway: boolean;
+  /** Extra settings for identity (e.g. the argon2 parameters the scenario compares against). */
+  identityEnv?: Record<string, string>;
+}): Promise<IsolatedStack> {
   const name = uniqueName('bench');
   const database = `conduit_${name}`;
   const stream = `${name.toUpperCase()}_IDENTITY`;
@@ -43,7 +47,8 @@ export async function startIsolatedStack(options: { gateway: boolean }): Promise
   undo.push(deferCleanup(() => deleteStream(stream)));
   undo.push(deferCleanup(() => rm(mailDir, { recursive: true, force: true })));
   const stop = async () => {
-    for (const step of undo.reverse()) await step().catch((error: unknown) => console.error('cleanup failed:', error));
+    for (const step of undo.reverse())
+      await step().catch((error: unknown) => console.error('cleanup failed:', error));
     undo.length = 0;
   };
 
@@ -76,6 +81,7 @@ export async function startIsolatedStack(options: { gateway: boolean }): Promise
         LOGIN_FAILURES_PER_ACCOUNT_AND_IP: '1000000',
         LOGIN_FAILURES_PER_IP: '1000000',
         LOGIN_FAILURES_PER_ACCOUNT: '1000000',
+        ...options.identityEnv,
       },
     });
     undo.push(identity.stop);

@@ -881,6 +881,11 @@ class Parser {
   }
 
   unary(): Expr {
+    // NOT in operand position ("1 + NOT x") binds to the operand that follows.
+    if (this.isWord('NOT')) {
+      const t = this.next();
+      return { kind: 'unary', op: 'NOT', operand: this.unary(), line: t.line, column: t.column };
+    }
     if (this.isOp('-') || this.isOp('+')) {
       const t = this.next();
       const operand = this.unary();
@@ -898,7 +903,7 @@ class Parser {
     if (this.isOp('^')) {
       const t = this.next();
       // -2 ^ 2 is -4 and 2 ^ -1 is 0.5, as in Visual Basic.
-      const exponent = this.isOp('-') || this.isOp('+') ? this.unary() : this.power();
+      const exponent = this.isOp('-') || this.isOp('+') || this.isWord('NOT') ? this.unary() : this.power();
       return { kind: 'binary', op: '^', left: base, right: exponent, line: t.line, column: t.column };
     }
     return base;

@@ -8,6 +8,7 @@ import { confirmPasswordReset, requestPasswordReset } from '../domain/auth/passw
 import { refresh } from '../domain/auth/refresh.js';
 import { register } from '../domain/auth/register.js';
 import { newPasswordSchema } from '../domain/passwords/password-policy.js';
+import { displayNameSchema } from '../domain/users/display-name.js';
 import { USERNAME_PATTERN } from '../domain/users/username.js';
 import { clientInfo } from './client-info.js';
 
@@ -24,7 +25,7 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
         email,
         password: newPasswordSchema,
         username: z.string().regex(USERNAME_PATTERN, '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit').optional(),
-        name: z.string().trim().min(1).max(200).optional(),
+        name: displayNameSchema.optional(),
       }),
       response: { 201: authResultDto, ...problemResponses(400, 409, 422, 429) },
     },

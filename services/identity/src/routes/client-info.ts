@@ -1,7 +1,19 @@
+import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo } from '../deps.js';
 
+/**
+ * The client's address, as recorded on sessions and tokens and counted by the login throttle. A
+ * trusted proxy passes on whatever X-Forwarded-For it was sent, so the nearest hop that is a plain
+ * IP address counts: never a string the `inet` columns would refuse (a 500 that would also tell
+ * which emails have accounts).
+ */
+function clientAddress(request: FastifyRequest): string {
+  const hops = request.ips ?? [request.ip];
+  return hops.findLast((hop) => isIP(hop) !== 0 && !hop.includes('%')) ?? request.socket.remoteAddress ?? '0.0.0.0';
+}
+
 export const clientInfo = (request: FastifyRequest): ClientInfo => ({
-  ip: request.ip,
+  ip: clientAddress(request),
   userAgent: request.headers['user-agent'],
 });

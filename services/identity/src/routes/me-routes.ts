@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
 import { getPreferences, putPreferences } from '../domain/me/preferences.js';
 import { getMe, updateMe } from '../domain/me/profile.js';
+import { displayNameSchema } from '../domain/users/display-name.js';
 import { USERNAME_PATTERN } from '../domain/users/username.js';
 
 const tags = ['me'];
@@ -22,7 +23,7 @@ export function meRoutes(app: ServiceApp, deps: IdentityDeps) {
       tags, security, summary: 'Change my name or username',
       body: z
         .object({
-          name: z.string().trim().min(1).max(200).nullable().optional(),
+          name: displayNameSchema.nullable().optional(),
           username: z.string().regex(USERNAME_PATTERN, '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit').optional(),
         })
         .strict()

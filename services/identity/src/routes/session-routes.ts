@@ -8,6 +8,8 @@ import { listSessions } from '../domain/sessions/list-sessions.js';
 
 const tags = ['sessions'];
 const security = [{ bearer: [] }];
+/** The cursor is a session id; anything else would reach Postgres as an invalid uuid. */
+const sessionPageQuery = pageQuery.extend({ cursor: z.uuid().optional() });
 const sessionDto = z.object({
   id: z.uuid(),
   device: z.string(),
@@ -29,7 +31,7 @@ export function sessionRoutes(app: ServiceApp, deps: IdentityDeps) {
   });
 
   app.get('/v1/auth/sessions', {
-    schema: { tags, security, summary: 'List my signed-in devices', querystring: pageQuery, response: { 200: pageOf(sessionDto), ...problemResponses(400, 401) } },
+    schema: { tags, security, summary: 'List my signed-in devices', querystring: sessionPageQuery, response: { 200: pageOf(sessionDto), ...problemResponses(400, 401) } },
   }, async (request) => listSessions(deps, requireActor(request), request.query));
 
   app.delete('/v1/auth/sessions/:id', {

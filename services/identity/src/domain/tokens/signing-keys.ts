@@ -31,9 +31,15 @@ export async function loadSigningKeys(db: Database, box: SecretBox, rotateAfterM
       rows = await tx.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).orderBy(desc(signingKeys.createdAt));
     }
     const current = rows[0]!;
+    let pem: string;
+    try {
+      pem = box.decrypt(current.privateKeySealed, current.kid);
+    } catch {
+      throw new Error(`signing key ${current.kid} cannot be decrypted with ENCRYPTION_KEYS: was a key version removed or changed?`);
+    }
     return {
       kid: current.kid,
-      privateKey: await importPKCS8(box.decrypt(current.privateKeySealed, current.kid), 'EdDSA'),
+      privateKey: await importPKCS8(pem, 'EdDSA'),
       jwks: { keys: rows.map((row) => row.publicJwk as JWK) },
     };
   });
