@@ -85,7 +85,16 @@ export type Stmt = Pos &
     | { kind: 'wait'; seconds: Expr }
     | { kind: 'host'; host: HostStmtKind; args: Expr[] }
     | { kind: 'schedule'; source: string }
-    | { kind: 'param'; name: string; raw: string; type: string; options: string[] | null; example: Value; description: string | null; optional: boolean }
+    | {
+        kind: 'param';
+        name: string;
+        raw: string;
+        type: string;
+        options: string[] | null;
+        example: Value;
+        description: string | null;
+        optional: boolean;
+      }
     | { kind: 'description'; text: string }
   );
 

@@ -33,7 +33,14 @@ function parseDate(v: Value): Date | null {
   const m = DATE_TEXT.exec(v.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s] = m;
-  const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
+  const date = new Date(
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h ?? 0),
+    Number(mi ?? 0),
+    Number(s ?? 0),
+  );
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
@@ -205,7 +212,8 @@ export const BUILTINS: Record<string, Builtin> = {
     min: 1,
     max: 2,
     fn: ([list, sep]) => {
-      if (!Array.isArray(list)) throw new ScriptError('ARGUMENT_ERROR', `JOIN needs a list, got ${typeName(list ?? null)}`);
+      if (!Array.isArray(list))
+        throw new ScriptError('ARGUMENT_ERROR', `JOIN needs a list, got ${typeName(list ?? null)}`);
       return checkString(list.map((v) => toText(v)).join(sep === undefined ? ' ' : text(sep)));
     },
   },
@@ -223,7 +231,11 @@ export const BUILTINS: Record<string, Builtin> = {
   ROUND: {
     min: 1,
     max: 2,
-    fn: ([v, digits]) => roundTo(toNumber(v ?? null, 'a number in ROUND'), digits === undefined ? 0 : int(digits, 'digits in ROUND')),
+    fn: ([v, digits]) =>
+      roundTo(
+        toNumber(v ?? null, 'a number in ROUND'),
+        digits === undefined ? 0 : int(digits, 'digits in ROUND'),
+      ),
   },
   ABS: { min: 1, max: 1, fn: ([v]) => Math.abs(toNumber(v ?? null, 'a number in ABS')) },
   MIN: { min: 1, max: Number.POSITIVE_INFINITY, fn: (args) => Math.min(...numbersOf(args, 'MIN')) },

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { type CompileError, compile } from './compiler/compile.js';
 import { createConsoleHost } from './console-host.js';
-import { resume, run, type RunResult } from './interpreter.js';
+import { type RunResult, resume, run } from './interpreter.js';
 import type { Program } from './program.js';
 import { toText } from './values.js';
 
@@ -67,8 +67,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const { program } = compiled;
     io.stdout.write(`${file}: OK\n`);
     if (program.description) io.stdout.write(`description: ${program.description}\n`);
-    if (program.params.length > 0) io.stdout.write(`parameters: ${JSON.stringify(program.parameters, null, 2)}\n`);
-    if (program.schedule) io.stdout.write(`schedule: ${program.schedule.cron} (${program.schedule.source})\n`);
+    if (program.params.length > 0)
+      io.stdout.write(`parameters: ${JSON.stringify(program.parameters, null, 2)}\n`);
+    if (program.schedule)
+      io.stdout.write(`schedule: ${program.schedule.cron} (${program.schedule.source})\n`);
     return 0;
   }
   let input: Record<string, unknown> = {};
@@ -123,7 +125,9 @@ async function runScript(
   for (const p of program.params) {
     if (given.has(p.name.toUpperCase()) || p.optional) continue;
     const schema = program.parameters.properties[p.name];
-    const hint = [schema?.description, schema?.examples ? `e.g. ${toText(schema.examples[0] ?? null)}` : null].filter(Boolean).join(', ');
+    const hint = [schema?.description, schema?.examples ? `e.g. ${toText(schema.examples[0] ?? null)}` : null]
+      .filter(Boolean)
+      .join(', ');
     io.stdout.write(`${p.name}${hint ? ` (${hint})` : ''}?\n`);
     const line = await readLine('> ');
     if (line === null) {
@@ -147,14 +151,22 @@ async function runScript(
     // The state goes through JSON exactly as it would between two processes of the cluster.
     const state = JSON.parse(JSON.stringify(result.state));
     if (result.reason === 'wait') {
-      if (honourWaits) await new Promise((r) => setTimeout(r, result.status === 'suspended' && result.reason === 'wait' ? result.seconds * 1000 : 0));
+      if (honourWaits)
+        await new Promise((r) =>
+          setTimeout(
+            r,
+            result.status === 'suspended' && result.reason === 'wait' ? result.seconds * 1000 : 0,
+          ),
+        );
       result = await resume(program, state, undefined, { host });
       continue;
     }
     const options = result.prompt.options ? ` [${result.prompt.options.join(' / ')}]` : '';
     const answer = await readLine(`${result.prompt.variable}${options}> `);
     if (answer === null) {
-      io.stderr.write(`Input ended while the script was waiting for an answer (HEAR ${result.prompt.variable})\n`);
+      io.stderr.write(
+        `Input ended while the script was waiting for an answer (HEAR ${result.prompt.variable})\n`,
+      );
       return 1;
     }
     result = await resume(program, state, answer, { host });

@@ -12,10 +12,14 @@ export interface ConsoleHostOptions {
 }
 
 function unavailable(keyword: string): never {
-  throw new HostUnavailableError(`${keyword} is unavailable outside the Conduit cluster (the console host has no such service)`);
+  throw new HostUnavailableError(
+    `${keyword} is unavailable outside the Conduit cluster (the console host has no such service)`,
+  );
 }
 
-export function createConsoleHost(options: ConsoleHostOptions): BasicHost & { botMemory: Map<string, Value>; userMemory: Map<string, Value> } {
+export function createConsoleHost(
+  options: ConsoleHostOptions,
+): BasicHost & { botMemory: Map<string, Value>; userMemory: Map<string, Value> } {
   const botMemory = new Map<string, Value>();
   const userMemory = new Map<string, Value>();
   let context = '';

@@ -23,7 +23,8 @@ export function parseLocaleNumber(input: string): number | null {
   } else if (lastComma !== -1) {
     const groups = s.split(',');
     // "1,234" and "1,234,567" are thousands; "12,5" is a decimal comma.
-    const thousands = groups.length > 2 || (groups[1]?.length === 3 && (groups[0]?.replace(/^[+-]/, '').length ?? 0) <= 3);
+    const thousands =
+      groups.length > 2 || (groups[1]?.length === 3 && (groups[0]?.replace(/^[+-]/, '').length ?? 0) <= 3);
     s = thousands ? groups.join('') : s.replace(',', '.');
   } else if ((s.match(/\./g) ?? []).length > 1) {
     s = s.split('.').join('');
@@ -72,14 +73,20 @@ export function parseHourAnswer(input: string): string | null {
   return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
 }
 
-export function checkAnswer(answer: string, type: HearType, options: string[] | null, today: Date): AnswerCheck {
+export function checkAnswer(
+  answer: string,
+  type: HearType,
+  options: string[] | null,
+  today: Date,
+): AnswerCheck {
   const text = answer.trim();
   if (options) {
     const lower = text.toLowerCase();
     const match = options.find((o) => o.toLowerCase() === lower);
     if (match !== undefined) return { ok: true, value: match };
     const n = Number(text);
-    if (Number.isInteger(n) && n >= 1 && n <= options.length) return { ok: true, value: options[n - 1] as string };
+    if (Number.isInteger(n) && n >= 1 && n <= options.length)
+      return { ok: true, value: options[n - 1] as string };
     return { ok: false, reask: `Please choose one of: ${options.join(', ')}.` };
   }
   switch (type) {
@@ -87,7 +94,9 @@ export function checkAnswer(answer: string, type: HearType, options: string[] | 
       return text ? { ok: true, value: text } : { ok: false, reask: 'Please type an answer.' };
     case 'NUMBER': {
       const n = parseLocaleNumber(text);
-      return n === null ? { ok: false, reask: 'Please answer with a number, for example 42 or 3.5.' } : { ok: true, value: n };
+      return n === null
+        ? { ok: false, reask: 'Please answer with a number, for example 42 or 3.5.' }
+        : { ok: true, value: n };
     }
     case 'INTEGER': {
       const n = parseLocaleNumber(text);
@@ -116,7 +125,9 @@ export function checkAnswer(answer: string, type: HearType, options: string[] | 
       return h ? { ok: true, value: h } : { ok: false, reask: 'Please type a time, like 14:30 or 2pm.' };
     }
     case 'MONEY': {
-      const amount = text.replace(/^(R\$|US\$|\$|€|£|¥|[A-Z]{3})\s*/i, '').replace(/\s*(\$|€|£|¥|[A-Z]{3})$/i, '');
+      const amount = text
+        .replace(/^(R\$|US\$|\$|€|£|¥|[A-Z]{3})\s*/i, '')
+        .replace(/\s*(\$|€|£|¥|[A-Z]{3})$/i, '');
       const n = parseLocaleNumber(amount);
       return n === null
         ? { ok: false, reask: 'Please type an amount, like 1250.00 or $1,250.00.' }

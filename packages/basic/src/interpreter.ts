@@ -2,7 +2,7 @@
 // calls (TALK, HEAR, WAIT, platform keywords). run() and resume() never throw: every failure,
 // including a broken host or a damaged state, comes back as { status: 'error' }.
 import type { HearType } from './ast.js';
-import { ScriptError, type ErrorCode, HostUnavailableError, type ScriptErrorInfo } from './errors.js';
+import { type ErrorCode, HostUnavailableError, ScriptError, type ScriptErrorInfo } from './errors.js';
 import { checkAnswer } from './hear-types.js';
 import { type BasicHost, HOST_KEYWORDS, type HostInput } from './host.js';
 import { type HostCallKind, type Instr, OP, type Program, type Slots } from './program.js';
@@ -77,7 +77,11 @@ const HOST_METHODS: Record<HostCallKind, keyof BasicHost> = {
 };
 
 /** Host methods whose last argument is data, not text. */
-const DATA_ARGUMENT: Partial<Record<HostCallKind, number>> = { setBotMemory: 1, setUserMemory: 1, httpPost: 1 };
+const DATA_ARGUMENT: Partial<Record<HostCallKind, number>> = {
+  setBotMemory: 1,
+  setUserMemory: 1,
+  httpPost: 1,
+};
 
 const PARAM_AS_HEAR: Record<string, HearType> = {
   NUMBER: 'NUMBER',
@@ -92,12 +96,20 @@ const PARAM_AS_HEAR: Record<string, HearType> = {
 };
 
 function isProgram(p: unknown): p is Program {
-  return typeof p === 'object' && p !== null && Array.isArray((p as Program).units) && typeof (p as Program).hash === 'string';
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    Array.isArray((p as Program).units) &&
+    typeof (p as Program).hash === 'string'
+  );
 }
 
 function failure(e: unknown, steps: number): RunResult {
   if (e instanceof ScriptError) return { status: 'error', error: e.toInfo(), steps };
-  const message = e instanceof RangeError ? 'The script ran out of stack space' : `Internal error: ${String((e as Error)?.message ?? e)}`;
+  const message =
+    e instanceof RangeError
+      ? 'The script ran out of stack space'
+      : `Internal error: ${String((e as Error)?.message ?? e)}`;
   return { status: 'error', error: { line: 0, column: 0, code: 'INTERNAL_ERROR', message }, steps };
 }
 
@@ -105,7 +117,8 @@ function failure(e: unknown, steps: number): RunResult {
 export async function run(program: Program, options: RunOptions): Promise<RunResult> {
   let machine: Machine | null = null;
   try {
-    if (!isProgram(program)) throw new ScriptError('ARGUMENT_ERROR', 'run() needs a program returned by compile()');
+    if (!isProgram(program))
+      throw new ScriptError('ARGUMENT_ERROR', 'run() needs a program returned by compile()');
     machine = new Machine(program, options);
     const globals: Value[] = new Array(program.globalCount).fill(null);
     machine.start(globals, [{ unit: 0, pc: 0, locals: globals }]);
@@ -128,16 +141,21 @@ export async function resume(
 ): Promise<RunResult> {
   let machine: Machine | null = null;
   try {
-    if (!isProgram(program)) throw new ScriptError('ARGUMENT_ERROR', 'resume() needs a program returned by compile()');
+    if (!isProgram(program))
+      throw new ScriptError('ARGUMENT_ERROR', 'resume() needs a program returned by compile()');
     const decoded = decodeState(program, state);
     machine = new Machine(program, options);
     machine.start(decoded.globals, decoded.frames);
     const top = decoded.frames[decoded.frames.length - 1] as LiveFrame;
     const waitingAt = program.units[top.unit]?.code[top.pc];
     if (decoded.waiting === 'hear') {
-      if (waitingAt?.op !== OP.HEAR) throw new ScriptError('INVALID_STATE', 'The saved state is not waiting at a HEAR');
+      if (waitingAt?.op !== OP.HEAR)
+        throw new ScriptError('INVALID_STATE', 'The saved state is not waiting at a HEAR');
       if (answer === undefined || answer === null) {
-        throw new ScriptError('MISSING_ANSWER', 'This run is waiting for an answer to HEAR; pass the answer to resume()');
+        throw new ScriptError(
+          'MISSING_ANSWER',
+          'This run is waiting for an answer to HEAR; pass the answer to resume()',
+        );
       }
       return await machine.loop(String(answer));
     }
@@ -200,15 +218,18 @@ class Machine {
     const hearType = PARAM_AS_HEAR[type];
     if (options || (hearType && typeof value === 'string')) {
       const check = checkAnswer(toText(value), hearType ?? 'STRING', options, this.runtime.now());
-      if (!check.ok) throw new ScriptError('INVALID_PARAM', `The parameter "${name}" is not valid: ${check.reask}`);
+      if (!check.ok)
+        throw new ScriptError('INVALID_PARAM', `The parameter "${name}" is not valid: ${check.reask}`);
       return check.value;
     }
-    const wrong = (what: string) => new ScriptError('INVALID_PARAM', `The parameter "${name}" must be ${what}, got ${typeName(value)}`);
+    const wrong = (what: string) =>
+      new ScriptError('INVALID_PARAM', `The parameter "${name}" must be ${what}, got ${typeName(value)}`);
     if ((type === 'NUMBER' || type === 'MONEY') && typeof value !== 'number') throw wrong('a number');
     if (type === 'INTEGER' && !Number.isInteger(value)) throw wrong('a whole number');
     if (type === 'BOOLEAN' && typeof value !== 'boolean') throw wrong('TRUE or FALSE');
     if ((type === 'LIST' || type === 'ARRAY') && !Array.isArray(value)) throw wrong('a list');
-    if (type === 'OBJECT' && (typeof value !== 'object' || value === null || Array.isArray(value))) throw wrong('an object');
+    if (type === 'OBJECT' && (typeof value !== 'object' || value === null || Array.isArray(value)))
+      throw wrong('an object');
     if (type === 'STRING' && typeof value === 'object') throw wrong('text');
     return type === 'STRING' ? toText(value) : value;
   }
@@ -224,7 +245,12 @@ class Machine {
       try {
         if (ins.op === OP.HEAR) {
           if (pendingAnswer === undefined) return this.suspendHear(ins);
-          const check = checkAnswer(pendingAnswer, (ins.hear as { type: HearType }).type, ins.hear?.options ?? null, this.runtime.now());
+          const check = checkAnswer(
+            pendingAnswer,
+            (ins.hear as { type: HearType }).type,
+            ins.hear?.options ?? null,
+            this.runtime.now(),
+          );
           pendingAnswer = undefined;
           if (!check.ok) {
             this.reask = check.reask;
@@ -281,7 +307,10 @@ class Machine {
     const keyword = HOST_KEYWORDS[method];
     const fn = this.host[method] as ((...a: unknown[]) => unknown) | undefined;
     if (typeof fn !== 'function') {
-      throw new ScriptError('HOST_UNAVAILABLE', `${keyword} is not available here: the host does not provide it`);
+      throw new ScriptError(
+        'HOST_UNAVAILABLE',
+        `${keyword} is not available here: the host does not provide it`,
+      );
     }
     const remaining = this.deadline - Date.now();
     if (remaining <= 0) throw this.timeLimit();
@@ -301,7 +330,10 @@ class Machine {
   }
 
   private timeLimit(): ScriptError {
-    return new ScriptError('TIME_LIMIT', `The script ran longer than the ${this.limits.maxWallTimeMs} ms time limit`);
+    return new ScriptError(
+      'TIME_LIMIT',
+      `The script ran longer than the ${this.limits.maxWallTimeMs} ms time limit`,
+    );
   }
 
   private located(e: unknown, ins: Instr): unknown {
@@ -313,14 +345,22 @@ class Machine {
       return e;
     }
     const code: ErrorCode = 'INTERNAL_ERROR';
-    const message = e instanceof RangeError ? 'The script ran out of stack space' : `Internal error: ${String((e as Error)?.message ?? e)}`;
+    const message =
+      e instanceof RangeError
+        ? 'The script ran out of stack space'
+        : `Internal error: ${String((e as Error)?.message ?? e)}`;
     return new ScriptError(code, message, ins.line, ins.column);
   }
 
   private done(): RunResult {
     const variables: Record<string, Value> = {};
     for (const { name, slot } of this.program.globalNames) {
-      Object.defineProperty(variables, name, { value: this.globals[slot] ?? null, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(variables, name, {
+        value: this.globals[slot] ?? null,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return { status: 'done', value: this.result, variables, steps: this.steps };
   }
@@ -339,9 +379,17 @@ class Machine {
 
   private suspendWait(ins: Instr, frame: LiveFrame): RunResult {
     enterRuntime(this.runtime);
-    const seconds = toNumber((ins.expr as NonNullable<Instr['expr']>)(this.globals, frame.locals), 'a number of seconds for WAIT');
+    const seconds = toNumber(
+      (ins.expr as NonNullable<Instr['expr']>)(this.globals, frame.locals),
+      'a number of seconds for WAIT',
+    );
     if (seconds < 0 || seconds - seconds !== 0) {
-      throw new ScriptError('ARGUMENT_ERROR', `WAIT needs zero or more seconds, got ${seconds}`, ins.line, ins.column);
+      throw new ScriptError(
+        'ARGUMENT_ERROR',
+        `WAIT needs zero or more seconds, got ${seconds}`,
+        ins.line,
+        ins.column,
+      );
     }
     return {
       status: 'suspended',
@@ -372,7 +420,10 @@ class Machine {
     try {
       for (;;) {
         if (++steps > maxSteps) {
-          throw new ScriptError('STEP_LIMIT', `The script ran more than ${maxSteps} steps (is there an endless loop?)`);
+          throw new ScriptError(
+            'STEP_LIMIT',
+            `The script ran more than ${maxSteps} steps (is there an endless loop?)`,
+          );
         }
         if ((steps & 1023) === 0 && Date.now() > deadline) throw this.timeLimit();
         ins = code[pc++] as Instr;
@@ -400,8 +451,14 @@ class Machine {
             break;
           }
           case OP.FOR_INIT: {
-            const from = toNumber((ins.expr as NonNullable<Instr['expr']>)(g, l), 'a number as the start of FOR');
-            const to = toNumber((ins.expr2 as NonNullable<Instr['expr']>)(g, l), 'a number as the end of FOR');
+            const from = toNumber(
+              (ins.expr as NonNullable<Instr['expr']>)(g, l),
+              'a number as the start of FOR',
+            );
+            const to = toNumber(
+              (ins.expr2 as NonNullable<Instr['expr']>)(g, l),
+              'a number as the end of FOR',
+            );
             const step = ins.expr3 ? toNumber(ins.expr3(g, l), 'a number as the STEP of FOR') : 1;
             if (step === 0) throw new ScriptError('ARGUMENT_ERROR', 'FOR with STEP 0 would never end');
             if (ins.global) g[ins.slot] = from;
@@ -414,7 +471,10 @@ class Machine {
           case OP.FOR_NEXT: {
             const step = l[ins.aux2] as number;
             const current = ins.global ? g[ins.slot] : l[ins.slot];
-            const next = (typeof current === 'number' ? current : toNumber(current as Value, 'a number in the FOR variable')) + step;
+            const next =
+              (typeof current === 'number'
+                ? current
+                : toNumber(current as Value, 'a number in the FOR variable')) + step;
             if (ins.global) g[ins.slot] = next;
             else l[ins.slot] = next;
             if (step > 0 ? next <= (l[ins.aux] as number) : next >= (l[ins.aux] as number)) pc = ins.jump;
@@ -445,11 +505,15 @@ class Machine {
           }
           case OP.CALL: {
             if (this.frames.length > maxDepth) {
-              throw new ScriptError('CALL_DEPTH_LIMIT', `Calls are nested more than ${maxDepth} deep (is there endless recursion?)`);
+              throw new ScriptError(
+                'CALL_DEPTH_LIMIT',
+                `Calls are nested more than ${maxDepth} deep (is there endless recursion?)`,
+              );
             }
             const unit = units[ins.unit] as { slotCount: number; code: Instr[] };
             const locals: Value[] = new Array(unit.slotCount).fill(null);
-            for (let i = 0; i < ins.args.length; i++) locals[i] = (ins.args[i] as NonNullable<Instr['expr']>)(g, l);
+            for (let i = 0; i < ins.args.length; i++)
+              locals[i] = (ins.args[i] as NonNullable<Instr['expr']>)(g, l);
             frame.pc = pc;
             frame = { unit: ins.unit, pc: 0, locals };
             this.frames.push(frame);

@@ -25,7 +25,28 @@ export interface LexError {
 }
 
 const TWO_CHAR_OPS = new Set(['<>', '<=', '>=']);
-const ONE_CHAR_OPS = new Set([';', '+', '-', '*', '/', '\\', '^', '&', '=', '<', '>', '(', ')', '[', ']', ',', '.', ':', '{', '}']);
+const ONE_CHAR_OPS = new Set([
+  ';',
+  '+',
+  '-',
+  '*',
+  '/',
+  '\\',
+  '^',
+  '&',
+  '=',
+  '<',
+  '>',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '.',
+  ':',
+  '{',
+  '}',
+]);
 
 export function lex(source: string, startLine = 1, startColumn = 1): { tokens: Token[]; errors: LexError[] } {
   const tokens: Token[] = [];
@@ -126,7 +147,7 @@ export function lex(source: string, startLine = 1, startColumn = 1): { tokens: T
           }
           if (source[j] === '}') inner = source.slice(exprStart, j);
           if (inner === null) {
-            errors.push({ line, column: col(i), message: 'Unclosed "${" in text: add the closing "}"' });
+            errors.push({ line, column: col(i), message: 'Unclosed "$' + '{" in text: add the closing "}"' });
             text += source.slice(i);
             i = source.indexOf('\n', i) === -1 ? source.length : source.indexOf('\n', i);
             break;

@@ -1,6 +1,16 @@
 // Recursive-descent parser for the General Bots BASIC dialect. It recovers at the end of each line,
 // so one compile reports every broken statement, not just the first.
-import type { CaseTest, Expr, HearType, HostStmtKind, Pos, ProgramAst, RoutineDecl, Stmt, Target } from './ast.js';
+import type {
+  CaseTest,
+  Expr,
+  HearType,
+  HostStmtKind,
+  Pos,
+  ProgramAst,
+  RoutineDecl,
+  Stmt,
+  Target,
+} from './ast.js';
 import { type LexError, lex, type StringPart, type Token } from './lexer.js';
 import type { Value } from './values.js';
 
@@ -327,7 +337,9 @@ class Parser {
       case 'END': {
         const what = next.kind === 'ident' ? next.text : '';
         if (['IF', 'SUB', 'FUNCTION', 'SELECT', 'WHILE'].includes(what)) {
-          this.fail(`END ${what} without a matching ${what === 'WHILE' ? 'WHILE' : what === 'SELECT' ? 'SELECT CASE' : what}`);
+          this.fail(
+            `END ${what} without a matching ${what === 'WHILE' ? 'WHILE' : what === 'SELECT' ? 'SELECT CASE' : what}`,
+          );
         }
         this.next();
         return { kind: 'end', ...pos };
@@ -471,14 +483,26 @@ class Parser {
 
   target(context: string): Target {
     const t = this.tok;
-    let target: Target = { kind: 'var', name: this.name(context), raw: t.raw, line: t.line, column: t.column };
+    let target: Target = {
+      kind: 'var',
+      name: this.name(context),
+      raw: t.raw,
+      line: t.line,
+      column: t.column,
+    };
     for (;;) {
       if (this.isOp('.')) {
         const dot = this.next();
         const field = this.tok;
         if (field.kind !== 'ident') this.fail('Expected a field name after "."');
         this.next();
-        target = { kind: 'field', object: target, name: this.fieldName(field), line: dot.line, column: dot.column };
+        target = {
+          kind: 'field',
+          object: target,
+          name: this.fieldName(field),
+          line: dot.line,
+          column: dot.column,
+        };
       } else if (this.isOp('[')) {
         const open = this.next();
         const index = this.expr();
@@ -537,7 +561,11 @@ class Parser {
         if (at.text === 'ELSE') this.next();
         const c = this.expr();
         this.expectWord('THEN', 'after the ELSEIF condition');
-        branches.push({ cond: c, body: this.block(endsBranch, pos, missing), pos: { line: at.line, column: at.column } });
+        branches.push({
+          cond: c,
+          body: this.block(endsBranch, pos, missing),
+          pos: { line: at.line, column: at.column },
+        });
       } else if (this.isWord('ELSE')) {
         if (otherwise) this.fail('IF has two ELSE parts');
         this.next();
@@ -592,7 +620,13 @@ class Parser {
       return { kind: 'forEach', variable, list, body, ...pos };
     }
     const vt = this.tok;
-    const variable: Target = { kind: 'var', name: this.name('after FOR'), raw: vt.raw, line: vt.line, column: vt.column };
+    const variable: Target = {
+      kind: 'var',
+      name: this.name('after FOR'),
+      raw: vt.raw,
+      line: vt.line,
+      column: vt.column,
+    };
     this.expectOp('=', 'after the FOR variable');
     const from = this.expr();
     this.expectWord('TO', 'in FOR (FOR i = 1 TO 10)');
@@ -708,7 +742,11 @@ class Parser {
         if (!this.isOp(',')) break;
         this.next();
       }
-      cases.push({ tests, body: this.block(endsCase, pos, missing), pos: { line: at.line, column: at.column } });
+      cases.push({
+        tests,
+        body: this.block(endsCase, pos, missing),
+        pos: { line: at.line, column: at.column },
+      });
     }
   }
 
@@ -724,7 +762,9 @@ class Parser {
       } else {
         const t = this.tok;
         if (!HEAR_TYPES.includes(t.text as HearType)) {
-          this.fail(`Unknown HEAR type ${describe(t)}; use one of ${HEAR_TYPES.join(', ')} or a list of options`);
+          this.fail(
+            `Unknown HEAR type ${describe(t)}; use one of ${HEAR_TYPES.join(', ')} or a list of options`,
+          );
         }
         this.next();
         type = t.text as HearType;
@@ -756,7 +796,12 @@ class Parser {
     if (this.isWord('BOT') || this.isWord('USER')) {
       const who = this.next().text;
       this.expectWord('MEMORY', `after SET ${who}`);
-      return this.hostStmt(who === 'BOT' ? 'setBotMemory' : 'setUserMemory', 2, pos, `SET ${who} MEMORY needs: key, value`);
+      return this.hostStmt(
+        who === 'BOT' ? 'setBotMemory' : 'setUserMemory',
+        2,
+        pos,
+        `SET ${who} MEMORY needs: key, value`,
+      );
     }
     if (this.isWord('CONTEXT')) {
       this.next();
@@ -784,7 +829,9 @@ class Parser {
       else {
         const t = this.tok;
         if (!PARAM_TYPES.includes(t.text)) {
-          this.fail(`Unknown PARAM type ${describe(t)}; use one of ${PARAM_TYPES.join(', ')} or a list of options`);
+          this.fail(
+            `Unknown PARAM type ${describe(t)}; use one of ${PARAM_TYPES.join(', ')} or a list of options`,
+          );
         }
         this.next();
         type = t.text;
@@ -968,7 +1015,12 @@ class Parser {
         if (this.isWord('BOT') || this.isWord('USER')) {
           const who = this.next().text;
           this.expectWord('MEMORY', `after GET ${who}`);
-          return { kind: 'host', host: who === 'BOT' ? 'getBotMemory' : 'getUserMemory', args: [this.expr()], ...pos };
+          return {
+            kind: 'host',
+            host: who === 'BOT' ? 'getBotMemory' : 'getUserMemory',
+            args: [this.expr()],
+            ...pos,
+          };
         }
         return { kind: 'host', host: 'httpGet', args: [this.expr()], ...pos };
       }
@@ -1032,10 +1084,12 @@ class Parser {
         continue;
       }
       const inner = lex(part.source, part.line, part.column);
-      for (const e of inner.errors) this.fail(e.message, { kind: 'eof', text: '', line: e.line, column: e.column });
+      for (const e of inner.errors)
+        this.fail(e.message, { kind: 'eof', text: '', line: e.line, column: e.column });
       const sub = new Parser(inner.tokens, this.errors);
       sub.skipNewlinesOnly();
-      if (sub.tok.kind === 'eof') this.fail('Empty ${} in text', { kind: 'eof', text: '', line: part.line, column: part.column });
+      if (sub.tok.kind === 'eof')
+        this.fail('Empty $' + '{} in text', { kind: 'eof', text: '', line: part.line, column: part.column });
       const e = sub.expr();
       sub.skipNewlinesOnly();
       if (!sub.atEnd()) sub.fail(`Unexpected ${describe(sub.tok)} inside \${...}`);

@@ -86,7 +86,10 @@ function parseEnglish(source: string): string | null {
     return minute > 59 ? null : `${minute} * * * *`;
   }
 
-  const rest = text.replace(/\bat\s+\S+(\s*(am|pm|a\.m\.|p\.m\.))?/, '').replace(/\b(at )?(noon|midnight)\b/, '').trim();
+  const rest = text
+    .replace(/\bat\s+\S+(\s*(am|pm|a\.m\.|p\.m\.))?/, '')
+    .replace(/\b(at )?(noon|midnight)\b/, '')
+    .trim();
   const clock = `${at.minute} ${at.hour}`;
   if (/^(every day|daily|each day|everyday)$/.test(rest) || (rest === '' && time)) return `${clock} * * *`;
   if (/^(every weekday|weekdays|on weekdays|every working day)$/.test(rest)) return `${clock} * * 1-5`;
@@ -114,7 +117,10 @@ function parseEnglish(source: string): string | null {
 
 export function parseSchedule(source: string): ScheduleResult {
   const text = source.trim();
-  if (/^[\d*/,\-A-Za-z?LW#]+(\s+[\d*/,\-A-Za-z?LW#]+){2,}$/.test(text) && /[\d*]/.test(text.split(/\s+/)[0] ?? '')) {
+  if (
+    /^[\d*/,\-A-Za-z?LW#]+(\s+[\d*/,\-A-Za-z?LW#]+){2,}$/.test(text) &&
+    /[\d*]/.test(text.split(/\s+/)[0] ?? '')
+  ) {
     const problem = validateCron(text);
     return problem ? { ok: false, message: `SET SCHEDULE: ${problem}` } : { ok: true, cron: text };
   }

@@ -87,7 +87,8 @@ function invalid(detail: string): ScriptError {
   return new ScriptError('INVALID_STATE', `The saved state is damaged and cannot be resumed: ${detail}`);
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isRecord = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** Checks a state (which may come from any storage) against the program and rebuilds live values. */
 export function decodeState(
@@ -139,18 +140,22 @@ export function decodeState(
       for (const key of Object.keys(source)) put(c, key, dec(source[key]));
     }
   });
-  if (rawGlobals.length !== program.globalCount) throw invalid('the number of variables does not match the program');
+  if (rawGlobals.length !== program.globalCount)
+    throw invalid('the number of variables does not match the program');
   const globals = rawGlobals.map(dec);
   if (rawFrames.length === 0) throw invalid('there is no call frame');
   const frames: LiveFrame[] = rawFrames.map((f, i) => {
-    if (!isRecord(f) || typeof f.unit !== 'number' || typeof f.pc !== 'number') throw invalid(`frame ${i} is malformed`);
+    if (!isRecord(f) || typeof f.unit !== 'number' || typeof f.pc !== 'number')
+      throw invalid(`frame ${i} is malformed`);
     const unit = program.units[f.unit];
     if (!unit || (i === 0) !== (f.unit === 0)) throw invalid(`frame ${i} names an unknown routine`);
-    if (!Number.isInteger(f.pc) || f.pc < 0 || f.pc >= unit.code.length) throw invalid(`frame ${i} has a bad position`);
+    if (!Number.isInteger(f.pc) || f.pc < 0 || f.pc >= unit.code.length)
+      throw invalid(`frame ${i} has a bad position`);
     let locals: Value[];
     if (i === 0) locals = globals;
     else {
-      if (!Array.isArray(f.locals) || f.locals.length !== unit.slotCount) throw invalid(`frame ${i} has bad locals`);
+      if (!Array.isArray(f.locals) || f.locals.length !== unit.slotCount)
+        throw invalid(`frame ${i} has bad locals`);
       locals = f.locals.map(dec);
     }
     const top = i === rawFrames.length - 1;

@@ -281,7 +281,6 @@ function toIndex(index: Value, length: number, allowAppend: boolean): number {
  * never reach a host object, its prototype or its functions.
  */
 export function fromHost(input: unknown): Value {
-  const limits = runtime.limits;
   const seen = new Map<object, Value>();
   const convert = (x: unknown, depth: number): Value => {
     if (x === null || x === undefined) return null;

@@ -30,7 +30,7 @@ CLEAR KB "policies"
 CLEAR KB
 USE TOOL "create-ticket"
 CLEAR TOOLS
-SET CONTEXT "You are a helpful assistant for ${"ACME"}"
+SET CONTEXT "You are a helpful assistant for ${'ACME'}"
 answer = LLM "Summarize: " & hits[0].text
 SEND MAIL "ana@example.com", "Summary", answer
 data = GET "https://api.example.com/items"
@@ -72,7 +72,13 @@ IF LEN(Ask("a")) > 0 AND LEN(LLM "b") > 0 THEN TALK Ask("c") & "|" & LLM "d"`);
       }
     }
     const recorder = recordingHost({
-      httpGet: async () => ({ when: new Date('2025-01-01T00:00:00Z'), fn: () => 1, nope: undefined, secret: new Secret(), n: Number.NaN }),
+      httpGet: async () => ({
+        when: new Date('2025-01-01T00:00:00Z'),
+        fn: () => 1,
+        nope: undefined,
+        secret: new Secret(),
+        n: Number.NaN,
+      }),
     });
     const program = mustCompile('d = GET "x"\nRETURN d');
     const r = await run(program, { host: recorder.host });
@@ -90,12 +96,20 @@ describe('host failures become script errors', () => {
       },
     });
     const r = await run(mustCompile('TALK "x"\nSEND MAIL "a@b.co", "s", "b"'), { host: recorder.host });
-    expect(expectError(r).error).toEqual({ code: 'HOST_ERROR', line: 2, column: 1, message: 'SEND MAIL failed: SMTP down' });
+    expect(expectError(r).error).toEqual({
+      code: 'HOST_ERROR',
+      line: 2,
+      column: 1,
+      message: 'SEND MAIL failed: SMTP down',
+    });
   });
 
   it('a host that lacks a keyword gives HOST_UNAVAILABLE naming it', async () => {
     const r = await run(mustCompile('x = FIND "a"'), { host: { talk: async () => {} } });
-    expect(expectError(r).error).toMatchObject({ code: 'HOST_UNAVAILABLE', message: 'FIND is not available here: the host does not provide it' });
+    expect(expectError(r).error).toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message: 'FIND is not available here: the host does not provide it',
+    });
   });
 
   it('HostUnavailableError from a host keeps its message', async () => {
@@ -106,7 +120,10 @@ describe('host failures become script errors', () => {
         },
       },
     });
-    expect(expectError(r).error).toMatchObject({ code: 'HOST_UNAVAILABLE', message: 'LLM is unavailable outside the Conduit cluster' });
+    expect(expectError(r).error).toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message: 'LLM is unavailable outside the Conduit cluster',
+    });
   });
 
   it('a host that throws synchronously or throws a non-Error is still reported', async () => {
@@ -134,24 +151,35 @@ PARAM size AS "S", "M", "L"
 RETURN [email, amount, urgent, size]`;
 
   it('binds and normalizes tool arguments by name, in any case', async () => {
-    const r = await run(mustCompile(tool), { host: {}, input: { EMAIL: 'a@b.co', amount: '12,50', size: 'm' } });
+    const r = await run(mustCompile(tool), {
+      host: {},
+      input: { EMAIL: 'a@b.co', amount: '12,50', size: 'm' },
+    });
     expect(expectDone(r).value).toEqual(['a@b.co', 12.5, null, 'M']);
   });
 
   it('reports a missing required parameter', async () => {
     const r = await run(mustCompile(tool), { host: {}, input: { email: 'a@b.co' } });
-    expect(expectError(r).error).toMatchObject({ code: 'MISSING_PARAM', message: 'The parameter "amount" is required' });
+    expect(expectError(r).error).toMatchObject({
+      code: 'MISSING_PARAM',
+      message: 'The parameter "amount" is required',
+    });
   });
 
   it('reports an invalid parameter', async () => {
     const r = await run(mustCompile(tool), { host: {}, input: { email: 'nope', amount: 1, size: 'S' } });
     expect(expectError(r).error.code).toBe('INVALID_PARAM');
     const wrongType = await run(mustCompile('PARAM n AS INTEGER\nRETURN n'), { host: {}, input: { n: 1.5 } });
-    expect(expectError(wrongType).error.message).toBe('The parameter "n" must be a whole number, got the number 1.5');
+    expect(expectError(wrongType).error.message).toBe(
+      'The parameter "n" must be a whole number, got the number 1.5',
+    );
   });
 
   it('presets other variables from input and ignores unknown names', async () => {
-    const r = await run(mustCompile('RETURN greeting & "!"'), { host: {}, input: { Greeting: 'hi', unknown: 1 } });
+    const r = await run(mustCompile('RETURN greeting & "!"'), {
+      host: {},
+      input: { Greeting: 'hi', unknown: 1 },
+    });
     expect(expectDone(r).value).toBe('hi!');
   });
 });

@@ -20,7 +20,9 @@ describe('values and expressions', () => {
   });
 
   it('supports comments with an apostrophe and REM', async () => {
-    expect(await talks("' a comment\nREM another\nTALK \"hi\" ' trailing\nrem lower-case too")).toEqual(['hi']);
+    expect(await talks('\' a comment\nREM another\nTALK "hi" \' trailing\nrem lower-case too')).toEqual([
+      'hi',
+    ]);
   });
 
   it('computes arithmetic with BASIC precedence', async () => {
@@ -66,8 +68,11 @@ describe('values and expressions', () => {
     expect(await talks('TALK "[" & never & "]"')).toEqual(['[]']);
   });
 
-  it('interpolates ${expr} inside strings', async () => {
-    const out = await talks('name = "Ana"\nitems = [1, 2]\nTALK "Hi ${name}, ${LEN(items)} items, ${items[1] * 10}, ""quoted"""');
+  it('interpolates expressions inside strings', async () => {
+    const out = await talks(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: BASIC interpolation, not a JavaScript template
+      'name = "Ana"\nitems = [1, 2]\nTALK "Hi ${name}, ${LEN(items)} items, ${items[1] * 10}, ""quoted"""',
+    );
     expect(out).toEqual(['Hi Ana, 2 items, 20, "quoted"']);
   });
 
@@ -96,7 +101,9 @@ describe('values and expressions', () => {
   });
 
   it('keeps field names case-sensitive and never reaches the prototype', async () => {
-    const r = await runScript('o = {"Name": 1}\nTALK o.Name & "|" & o.name & "|" & o.constructor & "|" & o.__proto__\no.__proto__ = 5\nRETURN o');
+    const r = await runScript(
+      'o = {"Name": 1}\nTALK o.Name & "|" & o.name & "|" & o.constructor & "|" & o.__proto__\no.__proto__ = 5\nRETURN o',
+    );
     expect(r.talks).toEqual(['1|||']);
     const out = expectDone(r.result).value as Record<string, unknown>;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
@@ -104,7 +111,10 @@ describe('values and expressions', () => {
   });
 
   it('prints lists and objects as JSON', async () => {
-    expect(await talks('TALK [1, "a", TRUE, NOTHING]\nTALK {"a": {"b": 2}}')).toEqual(['[1,"a",true,null]', '{"a":{"b":2}}']);
+    expect(await talks('TALK [1, "a", TRUE, NOTHING]\nTALK {"a": {"b": 2}}')).toEqual([
+      '[1,"a",true,null]',
+      '{"a":{"b":2}}',
+    ]);
   });
 
   it('continues a statement on the next line with " _" and separates statements with ":"', async () => {
@@ -131,11 +141,11 @@ END IF`;
   });
 
   it('runs the one-line IF form with ELSE and several statements', async () => {
-    expect(await talks('x = 2\nIF x > 1 THEN TALK "big" : TALK "yes" ELSE TALK "small"\nIF x > 5 THEN TALK "no" ELSE TALK "else"')).toEqual([
-      'big',
-      'yes',
-      'else',
-    ]);
+    expect(
+      await talks(
+        'x = 2\nIF x > 1 THEN TALK "big" : TALK "yes" ELSE TALK "small"\nIF x > 5 THEN TALK "no" ELSE TALK "else"',
+      ),
+    ).toEqual(['big', 'yes', 'else']);
   });
 
   it('accepts ENDIF', async () => {
@@ -156,7 +166,10 @@ END IF`;
 
   it('runs FOR EACH over lists and object keys', async () => {
     expect(await talks('FOR EACH x IN ["a", "b"]\n TALK x\nNEXT x')).toEqual(['a', 'b']);
-    expect(await talks('o = {"k1": 1, "k2": 2}\nFOR EACH k IN o\n TALK k & "=" & o[k]\nNEXT')).toEqual(['k1=1', 'k2=2']);
+    expect(await talks('o = {"k1": 1, "k2": 2}\nFOR EACH k IN o\n TALK k & "=" & o[k]\nNEXT')).toEqual([
+      'k1=1',
+      'k2=2',
+    ]);
     expect(await talks('FOR EACH x IN []\n TALK x\nNEXT\nTALK "none"')).toEqual(['none']);
   });
 
@@ -173,9 +186,13 @@ END IF`;
     expect(await talks('FOR i = 1 TO 100\n IF i = 3 THEN EXIT FOR\nNEXT\nTALK i')).toEqual(['3']);
     expect(await talks('FOR EACH x IN [1, 2, 3]\n IF x = 2 THEN EXIT FOR\n TALK x\nNEXT')).toEqual(['1']);
     expect(await talks('i = 0\nDO\n i = i + 1\n IF i = 4 THEN EXIT DO\nLOOP\nTALK i')).toEqual(['4']);
-    expect(await talks('i = 0\nWHILE TRUE\n i = i + 1\n IF i = 2 THEN EXIT WHILE\nWEND\nTALK i')).toEqual(['2']);
+    expect(await talks('i = 0\nWHILE TRUE\n i = i + 1\n IF i = 2 THEN EXIT WHILE\nWEND\nTALK i')).toEqual([
+      '2',
+    ]);
     expect(
-      await talks('FOR i = 1 TO 2\n j = 0\n DO\n  j = j + 1\n  IF j = 2 THEN EXIT DO\n LOOP\n TALK i & ":" & j\nNEXT'),
+      await talks(
+        'FOR i = 1 TO 2\n j = 0\n DO\n  j = j + 1\n  IF j = 2 THEN EXIT DO\n LOOP\n TALK i & ":" & j\nNEXT',
+      ),
     ).toEqual(['1:2', '2:2']);
   });
 
@@ -193,7 +210,8 @@ END SELECT`;
     expect(await talks(src('2'))).toEqual(['one or two']);
     expect(await talks(src('4'))).toEqual(['three to five']);
     expect(await talks(src('101'))).toEqual(['huge']);
-    const colours = (v: string) => `SELECT CASE ${v}\nCASE "red", "blue"\n TALK "primary"\nCASE "a" TO "m"\n TALK "early"\nCASE ELSE\n TALK "late"\nEND SELECT`;
+    const colours = (v: string) =>
+      `SELECT CASE ${v}\nCASE "red", "blue"\n TALK "primary"\nCASE "a" TO "m"\n TALK "early"\nCASE ELSE\n TALK "late"\nEND SELECT`;
     expect(await talks(colours('"blue"'))).toEqual(['primary']);
     expect(await talks(colours('"green"'))).toEqual(['early']);
     expect(await talks(colours('"zebra"'))).toEqual(['late']);
@@ -370,7 +388,11 @@ describe('compile errors', () => {
     ['Greet "x"', 1, 'Unknown SUB GREET'],
     ['x = LEFT("a")', 1, 'LEFT expects 2 arguments but got 1'],
     ['SUB A(x)\nEND SUB\nA 1, 2', 3, 'A expects 1 argument but got 2'],
-    ['SUB A\nEND SUB\nx = A()', 3, 'A is a SUB and returns no value; declare it as a FUNCTION to use its result'],
+    [
+      'SUB A\nEND SUB\nx = A()',
+      3,
+      'A is a SUB and returns no value; declare it as a FUNCTION to use its result',
+    ],
     ['SUB A\n RETURN 1\nEND SUB', 2, 'A SUB cannot return a value; make it a FUNCTION'],
     ['HEAR x AS COLOR', 1, 'Unknown HEAR type "COLOR"'],
     ['x = "abc', 1, 'Text is missing its closing quote (")'],
@@ -379,7 +401,12 @@ describe('compile errors', () => {
     ['SUB A\nEND SUB\nSUB A\nEND SUB', 3, 'A is declared twice'],
     ['FUNCTION Len(x)\nEND FUNCTION', 1, 'LEN is a built-in function; choose another name'],
     ['SET SCHEDULE "whenever"', 1, 'SET SCHEDULE: cannot understand "whenever"'],
-    ['SUB A\n PARAM x AS STRING\nEND SUB', 2, 'PARAM belongs in the main program, not inside a SUB or FUNCTION'],
+    [
+      'SUB A\n PARAM x AS STRING\nEND SUB',
+      2,
+      'PARAM belongs in the main program, not inside a SUB or FUNCTION',
+    ],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: BASIC interpolation, not a JavaScript template
     ['TALK "${}"', 1, 'Empty ${} in text'],
     ['UPPER("x")', 1, 'UPPER is a function that returns a value'],
     ['DESCRIPTION "a"\nDESCRIPTION "b"', 2, 'DESCRIPTION appears twice'],
@@ -394,7 +421,10 @@ describe('compile errors', () => {
 
   it('keeps parsing the routine after an unclosed block', () => {
     const errors = errorsOf('FOR i = 1 TO 2\nSUB A\n TALK LENN("x")\nEND SUB');
-    expect(errors.map((e) => e.message)).toEqual(['FOR is missing its NEXT', 'Unknown function LENN; did you mean LEN?']);
+    expect(errors.map((e) => e.message)).toEqual([
+      'FOR is missing its NEXT',
+      'Unknown function LENN; did you mean LEN?',
+    ]);
   });
 
   it('rejects absurdly deep nesting as a compile error instead of crashing', () => {

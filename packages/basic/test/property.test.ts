@@ -25,20 +25,56 @@ const { expr } = fc.letrec<{ expr: string }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     fc.integer({ min: -1000, max: 1000 }).map(String),
     fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((n) => String(n)),
-    fc.constantFrom('"abc"', '""', '"42"', '"x y z"', 'TRUE', 'FALSE', 'NOTHING', '[]', '[1, "a", [2]]', '{"f": 1}'),
-    fc.constantFrom(...VARS),
-    fc.tuple(tie('expr'), fc.constantFrom('+', '-', '*', '/', 'MOD', '\\', '^', '&', '=', '<>', '<', '>=', 'AND', 'OR'), tie('expr')).map(
-      ([l, op, r]) => `(${l} ${op} ${r})`,
+    fc.constantFrom(
+      '"abc"',
+      '""',
+      '"42"',
+      '"x y z"',
+      'TRUE',
+      'FALSE',
+      'NOTHING',
+      '[]',
+      '[1, "a", [2]]',
+      '{"f": 1}',
     ),
+    fc.constantFrom(...VARS),
+    fc
+      .tuple(
+        tie('expr'),
+        fc.constantFrom('+', '-', '*', '/', 'MOD', '\\', '^', '&', '=', '<>', '<', '>=', 'AND', 'OR'),
+        tie('expr'),
+      )
+      .map(([l, op, r]) => `(${l} ${op} ${r})`),
     tie('expr').map((e) => `NOT ${e}`),
     tie('expr').map((e) => `-(${e})`),
-    fc.tuple(
-      fc.constantFrom('LEN', 'UPPER', 'LOWER', 'TRIM', 'VAL', 'STR', 'INT', 'ABS', 'ISEMPTY', 'ISNUMBER', 'ROUND', 'FORMAT', 'SPLIT', 'Twice'),
-      tie('expr'),
-    ).map(([f, e]) => `${f}(${e})`),
-    fc.tuple(fc.constantFrom('LEFT', 'RIGHT', 'MID', 'INSTR', 'SPLIT', 'JOIN', 'MIN', 'MAX', 'ROUND', 'FORMAT'), tie('expr'), tie('expr')).map(
-      ([f, x, y]) => `${f}(${x}, ${y})`,
-    ),
+    fc
+      .tuple(
+        fc.constantFrom(
+          'LEN',
+          'UPPER',
+          'LOWER',
+          'TRIM',
+          'VAL',
+          'STR',
+          'INT',
+          'ABS',
+          'ISEMPTY',
+          'ISNUMBER',
+          'ROUND',
+          'FORMAT',
+          'SPLIT',
+          'Twice',
+        ),
+        tie('expr'),
+      )
+      .map(([f, e]) => `${f}(${e})`),
+    fc
+      .tuple(
+        fc.constantFrom('LEFT', 'RIGHT', 'MID', 'INSTR', 'SPLIT', 'JOIN', 'MIN', 'MAX', 'ROUND', 'FORMAT'),
+        tie('expr'),
+        tie('expr'),
+      )
+      .map(([f, x, y]) => `${f}(${x}, ${y})`),
     fc.tuple(tie('expr'), tie('expr')).map(([l, i]) => `${l}[${i}]`),
     tie('expr').map((e) => `(${e}).f`),
     tie('expr').map((e) => `"<\${${e}}>"`),
@@ -56,22 +92,42 @@ const { block } = fc.letrec<{ stmt: string; block: string }>((tie) => ({
     fc.tuple(variable, expr).map(([v, e]) => `${v}.f = ${e}`),
     expr.map((e) => `TALK ${e}`),
     expr.map((e) => `PRINT ${e}`),
-    fc.tuple(variable, fc.constantFrom('STRING', 'NUMBER', 'INTEGER', 'BOOLEAN', 'EMAIL', 'DATE', 'HOUR', 'MONEY', 'MOBILE', 'ZIPCODE', '"yes", "no"')).map(
-      ([v, t]) => `HEAR ${v} AS ${t}`,
-    ),
+    fc
+      .tuple(
+        variable,
+        fc.constantFrom(
+          'STRING',
+          'NUMBER',
+          'INTEGER',
+          'BOOLEAN',
+          'EMAIL',
+          'DATE',
+          'HOUR',
+          'MONEY',
+          'MOBILE',
+          'ZIPCODE',
+          '"yes", "no"',
+        ),
+      )
+      .map(([v, t]) => `HEAR ${v} AS ${t}`),
     fc.constant('WAIT 0'),
     expr.map((e) => `SET BOT MEMORY "k", ${e}`),
     expr.map((e) => `CALL Show(${e})`),
     fc.tuple(expr, tie('block'), tie('block')).map(([c, t, e]) => `IF ${c} THEN\n${t}\nELSE\n${e}\nEND IF`),
     fc.tuple(expr, tie('stmt')).map(([c, s]) => `IF ${c} THEN ${s.includes('\n') ? 'x = 1' : s}`),
-    fc.tuple(fc.integer({ min: -2, max: 4 }), fc.integer({ min: -2, max: 4 }), tie('block')).map(
-      ([from, to, body]) => `FOR i = ${from} TO ${to}\n${body}\nIF i > 2 THEN EXIT FOR\nNEXT i`,
-    ),
+    fc
+      .tuple(fc.integer({ min: -2, max: 4 }), fc.integer({ min: -2, max: 4 }), tie('block'))
+      .map(([from, to, body]) => `FOR i = ${from} TO ${to}\n${body}\nIF i > 2 THEN EXIT FOR\nNEXT i`),
     fc.tuple(expr, tie('block')).map(([list, body]) => `FOR EACH e IN ${list}\n${body}\nNEXT`),
-    fc.tuple(expr, tie('block')).map(([c, body]) => `n = 0\nDO WHILE ${c}\n${body}\nn = n + 1\nIF n > 3 THEN EXIT DO\nLOOP`),
-    fc.tuple(expr, expr, tie('block'), tie('block')).map(
-      ([subject, value, body, other]) => `SELECT CASE ${subject}\nCASE ${value}, 1\n${body}\nCASE 2 TO 5\nTALK 5\nCASE ELSE\n${other}\nEND SELECT`,
-    ),
+    fc
+      .tuple(expr, tie('block'))
+      .map(([c, body]) => `n = 0\nDO WHILE ${c}\n${body}\nn = n + 1\nIF n > 3 THEN EXIT DO\nLOOP`),
+    fc
+      .tuple(expr, expr, tie('block'), tie('block'))
+      .map(
+        ([subject, value, body, other]) =>
+          `SELECT CASE ${subject}\nCASE ${value}, 1\n${body}\nCASE 2 TO 5\nTALK 5\nCASE ELSE\n${other}\nEND SELECT`,
+      ),
   ),
   block: fc.array(tie('stmt'), { maxLength: 4 }).map((lines) => lines.join('\n')),
 }));
@@ -86,18 +142,40 @@ FUNCTION Twice(v)
 END FUNCTION`,
 );
 
-const answers = fc.array(fc.constantFrom('', 'abc', '42', '3.5', 'yes', 'no', 'a@b.co', '2025-01-31', '14:30', '$10', '+1 555 123 4567', '90210'), {
-  maxLength: 6,
-});
+const answers = fc.array(
+  fc.constantFrom(
+    '',
+    'abc',
+    '42',
+    '3.5',
+    'yes',
+    'no',
+    'a@b.co',
+    '2025-01-31',
+    '14:30',
+    '$10',
+    '+1 555 123 4567',
+    '90210',
+  ),
+  {
+    maxLength: 6,
+  },
+);
 
 describe('random well-formed programs', () => {
   it('never throw out of the engine; failures are reported script errors', async () => {
     await fc.assert(
       fc.asyncProperty(program, answers, async (source, replies) => {
         const compiled = compile(source);
-        if (!compiled.ok) throw new Error(`generated program did not compile: ${JSON.stringify(compiled.errors)}\n${source}`);
+        if (!compiled.ok)
+          throw new Error(`generated program did not compile: ${JSON.stringify(compiled.errors)}\n${source}`);
         const { host } = recordingHost();
-        const limits = { maxSteps: 20_000, maxWallTimeMs: 2_000, maxStringLength: 10_000, maxListSize: 1_000 };
+        const limits = {
+          maxSteps: 20_000,
+          maxWallTimeMs: 2_000,
+          maxStringLength: 10_000,
+          maxListSize: 1_000,
+        };
         let result: RunResult = await run(compiled.program, { host, limits });
         for (const reply of replies) {
           if (result.status !== 'suspended') break;
@@ -109,7 +187,8 @@ describe('random well-formed programs', () => {
           expect(SCRIPT_ERRORS).toContain(result.error.code);
           expect(result.error.line).toBeGreaterThan(0);
         }
-        if (result.status === 'done') expect(() => JSON.stringify(result.status === 'done' && result.variables)).not.toThrow();
+        if (result.status === 'done')
+          expect(() => JSON.stringify(result.status === 'done' && result.variables)).not.toThrow();
       }),
       { numRuns: 400 },
     );

@@ -1,5 +1,14 @@
 // A host that records every call, for tests. Each test builds its own, so nothing is shared.
-import { type BasicHost, compile, type Program, type RunOptions, type RunResult, resume, run, type Value } from '../src/index.js';
+import {
+  type BasicHost,
+  compile,
+  type Program,
+  type RunOptions,
+  type RunResult,
+  resume,
+  run,
+  type Value,
+} from '../src/index.js';
 
 export interface Recorded {
   method: string;
@@ -13,10 +22,9 @@ export function recordingHost(overrides: Partial<BasicHost> = {}) {
   const botMemory = new Map<string, Value>();
   const userMemory = new Map<string, Value>();
   const record =
-    (method: string, result: unknown = undefined) =>
-    async (...args: unknown[]) => {
+    (method: string) =>
+    async (...args: unknown[]): Promise<void> => {
       calls.push({ method, args });
-      return result;
     };
   const host: BasicHost = {
     talk: async (text) => {
@@ -85,7 +93,12 @@ export function expectError(result: RunResult): Extract<RunResult, { status: 'er
 }
 
 /** Resumes after a JSON round trip of the state, as another process would. */
-export async function resumeJson(program: Program, result: RunResult, answer: string | undefined, host: BasicHost) {
+export async function resumeJson(
+  program: Program,
+  result: RunResult,
+  answer: string | undefined,
+  host: BasicHost,
+) {
   if (result.status !== 'suspended') throw new Error(`expected suspended, got ${JSON.stringify(result)}`);
   const state = JSON.parse(JSON.stringify(result.state));
   return resume(program, state, answer, { host });

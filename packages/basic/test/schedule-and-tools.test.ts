@@ -29,7 +29,10 @@ describe('SET SCHEDULE', () => {
 
   it.each([
     ['61 * * * *', 'SET SCHEDULE: Invalid value for minute: 61'],
-    ['0 0 * * * *', 'SET SCHEDULE: a cron needs exactly 5 fields (minute hour day month weekday), got "0 0 * * * *"'],
+    [
+      '0 0 * * * *',
+      'SET SCHEDULE: a cron needs exactly 5 fields (minute hour day month weekday), got "0 0 * * * *"',
+    ],
     ['every day at 25:00', 'SET SCHEDULE: cannot understand'],
     ['every 90 minutes', 'SET SCHEDULE: cannot understand'],
     ['whenever you like', 'SET SCHEDULE: cannot understand "whenever you like"; write it like'],
@@ -49,12 +52,16 @@ describe('SET SCHEDULE', () => {
 
   it('a bad schedule is a compile error at its line', () => {
     const r = compile('TALK 1\nSET SCHEDULE "99 * * * *"');
-    expect(r.ok ? [] : r.errors).toEqual([{ line: 2, column: 1, message: 'SET SCHEDULE: Invalid value for minute: 99' }]);
+    expect(r.ok ? [] : r.errors).toEqual([
+      { line: 2, column: 1, message: 'SET SCHEDULE: Invalid value for minute: 99' },
+    ]);
   });
 
   it('a script has one schedule', () => {
     const r = compile('SET SCHEDULE "every hour"\nSET SCHEDULE "every day"');
-    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual(['SET SCHEDULE appears twice; a script has one schedule']);
+    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([
+      'SET SCHEDULE appears twice; a script has one schedule',
+    ]);
   });
 });
 
@@ -101,7 +108,12 @@ TALK "Booked for " & customerName`);
 
   it('a script without PARAMs has an empty schema and no description', () => {
     const program = mustCompile('TALK 1');
-    expect(program.parameters).toEqual({ type: 'object', properties: {}, required: [], additionalProperties: false });
+    expect(program.parameters).toEqual({
+      type: 'object',
+      properties: {},
+      required: [],
+      additionalProperties: false,
+    });
     expect(program.description).toBeNull();
   });
 

@@ -35,11 +35,19 @@ describe('suspend and resume across a JSON round trip', () => {
     const c = await converse('x = [1, {"a": 2}]\nHEAR y', []);
     const suspended = c.suspensions[0] as Extract<RunResult, { status: 'suspended' }>;
     expect(JSON.parse(JSON.stringify(suspended.state))).toEqual(suspended.state);
-    expect(suspended.state).toMatchObject({ engine: 'conduit-basic', version: 1, program: c.program.hash, waiting: 'hear' });
+    expect(suspended.state).toMatchObject({
+      engine: 'conduit-basic',
+      version: 1,
+      program: c.program.hash,
+      waiting: 'hear',
+    });
   });
 
   it('resumes inside a FOR loop', async () => {
-    const c = await converse('total = 0\nFOR i = 1 TO 3 STEP 1\n  HEAR n AS NUMBER\n  total = total + n * i\nNEXT i\nTALK total', ['1', '2', '3']);
+    const c = await converse(
+      'total = 0\nFOR i = 1 TO 3 STEP 1\n  HEAR n AS NUMBER\n  total = total + n * i\nNEXT i\nTALK total',
+      ['1', '2', '3'],
+    );
     expect(c.suspensions).toHaveLength(3);
     expect(c.talks).toEqual(['14']);
   });
@@ -54,12 +62,23 @@ describe('suspend and resume across a JSON round trip', () => {
   });
 
   it('resumes inside DO WHILE, DO ... LOOP UNTIL and WHILE loops', async () => {
-    const doWhile = await converse('n = 0\nDO WHILE n < 10\n  HEAR inc AS INTEGER\n  n = n + inc\nLOOP\nTALK n', ['4', '5', '6']);
+    const doWhile = await converse(
+      'n = 0\nDO WHILE n < 10\n  HEAR inc AS INTEGER\n  n = n + inc\nLOOP\nTALK n',
+      ['4', '5', '6'],
+    );
     expect(doWhile.talks).toEqual(['15']);
-    const doUntil = await converse('DO\n  HEAR ok AS BOOLEAN\nLOOP UNTIL ok\nTALK "done"', ['no', 'n', 'yes']);
+    const doUntil = await converse('DO\n  HEAR ok AS BOOLEAN\nLOOP UNTIL ok\nTALK "done"', [
+      'no',
+      'n',
+      'yes',
+    ]);
     expect(doUntil.suspensions).toHaveLength(3);
     expect(doUntil.talks).toEqual(['done']);
-    const whileLoop = await converse('s = ""\nWHILE LEN(s) < 3\n  HEAR c\n  s = s & c\nWEND\nTALK s', ['a', 'b', 'c']);
+    const whileLoop = await converse('s = ""\nWHILE LEN(s) < 3\n  HEAR c\n  s = s & c\nWEND\nTALK s', [
+      'a',
+      'b',
+      'c',
+    ]);
     expect(whileLoop.talks).toEqual(['abc']);
   });
 
@@ -113,7 +132,12 @@ TALK "end"`;
     const recorder = recordingHost();
     const program = mustCompile('FOR i = 1 TO 2\n  TALK "tick " & i\n  WAIT 1.5\nNEXT\nTALK "done"');
     const first = await run(program, { host: recorder.host, now: () => new Date('2025-01-01T00:00:00Z') });
-    expect(first).toMatchObject({ status: 'suspended', reason: 'wait', seconds: 1.5, resumeAt: '2025-01-01T00:00:01.500Z' });
+    expect(first).toMatchObject({
+      status: 'suspended',
+      reason: 'wait',
+      seconds: 1.5,
+      resumeAt: '2025-01-01T00:00:01.500Z',
+    });
     const second = await resumeJson(program, first, undefined, recorder.host);
     expect(second).toMatchObject({ status: 'suspended', reason: 'wait' });
     expectDone(await resumeJson(program, second, 'ignored', recorder.host));
@@ -187,7 +211,12 @@ describe('HEAR validation and re-ask', () => {
   });
 
   it('re-asks inside a loop without advancing it', async () => {
-    const c = await converse('FOR i = 1 TO 2\n HEAR n AS INTEGER\n TALK i & ":" & n\nNEXT', ['x', '7', 'y', '8']);
+    const c = await converse('FOR i = 1 TO 2\n HEAR n AS INTEGER\n TALK i & ":" & n\nNEXT', [
+      'x',
+      '7',
+      'y',
+      '8',
+    ]);
     expect(c.talks).toEqual([
       'Please answer with a whole number, for example 3.',
       '1:7',
@@ -196,6 +225,8 @@ describe('HEAR validation and re-ask', () => {
     ]);
   });
 });
+
+type Damaged = Record<string, unknown> & { globals: unknown[]; frames: unknown[] };
 
 describe('refusing states that do not fit', () => {
   async function suspendedState(program: Program) {
@@ -222,11 +253,17 @@ describe('refusing states that do not fit', () => {
 
   it.each([
     ['not an object', () => 'nonsense'],
-    ['a frame pointing outside the code', (s: Record<string, any>) => ({ ...s, frames: [{ unit: 0, pc: 9999, locals: null }] })],
-    ['a dangling heap reference', (s: Record<string, any>) => ({ ...s, globals: s.globals.map(() => ({ $ref: 42 })) })],
-    ['a wrong number of variables', (s: Record<string, any>) => ({ ...s, globals: [] })],
-    ['an unknown routine', (s: Record<string, any>) => ({ ...s, frames: [...s.frames, { unit: 7, pc: 0, locals: [] }] })],
-    ['a non-finite number', (s: Record<string, any>) => ({ ...s, globals: s.globals.map(() => 1e400) })],
+    [
+      'a frame pointing outside the code',
+      (s: Damaged) => ({ ...s, frames: [{ unit: 0, pc: 9999, locals: null }] }),
+    ],
+    ['a dangling heap reference', (s: Damaged) => ({ ...s, globals: s.globals.map(() => ({ $ref: 42 })) })],
+    ['a wrong number of variables', (s: Damaged) => ({ ...s, globals: [] })],
+    ['an unknown routine', (s: Damaged) => ({ ...s, frames: [...s.frames, { unit: 7, pc: 0, locals: [] }] })],
+    [
+      'a non-finite number',
+      (s: Damaged) => ({ ...s, globals: s.globals.map(() => Number.POSITIVE_INFINITY) }),
+    ],
   ])('rejects a damaged state (%s) with INVALID_STATE', async (_label, damage) => {
     const program = mustCompile('x = [1, 2]\nHEAR name');
     const state = await suspendedState(program);

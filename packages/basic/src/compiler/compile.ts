@@ -37,7 +37,10 @@ export function compile(source: string): CompileResult {
     return compileSource(source);
   } catch (e) {
     if (e instanceof RangeError) {
-      return { ok: false, errors: [{ line: 1, column: 1, message: 'The script is nested too deeply to compile' }] };
+      return {
+        ok: false,
+        errors: [{ line: 1, column: 1, message: 'The script is nested too deeply to compile' }],
+      };
     }
     throw e;
   }
@@ -54,7 +57,11 @@ function compileSource(source: string): CompileResult {
     if (ctx.routines.has(decl.name)) {
       errors.push({ line: decl.line, column: decl.column, message: `${decl.name} is declared twice` });
     } else if (BUILTINS[decl.name] || decl.name === 'NOW' || decl.name === 'TODAY') {
-      errors.push({ line: decl.line, column: decl.column, message: `${decl.name} is a built-in function; choose another name` });
+      errors.push({
+        line: decl.line,
+        column: decl.column,
+        message: `${decl.name} is a built-in function; choose another name`,
+      });
     }
     const info: RoutineInfo = { index: i + 1, decl };
     if (!ctx.routines.has(decl.name)) ctx.routines.set(decl.name, info);
@@ -75,7 +82,14 @@ function compileSource(source: string): CompileResult {
     const c = new UnitCompiler(ctx, decl.kind, decl);
     c.block(decl.body);
     c.finish(decl);
-    return { name: decl.name, kind: decl.kind, params: decl.params.length, slotCount: c.slots, resultSlot: c.resultSlot, code: c.code };
+    return {
+      name: decl.name,
+      kind: decl.kind,
+      params: decl.params.length,
+      slotCount: c.slots,
+      resultSlot: c.resultSlot,
+      code: c.code,
+    };
   });
 
   const meta = readDeclarations(main.declarations, ctx, errors);
@@ -113,17 +127,40 @@ function readDeclarations(stmts: Stmt[], ctx: CompileContext, errors: LexError[]
         continue;
       }
       let example = s.example;
-      if (['NUMBER', 'INTEGER', 'MONEY'].includes(s.type) && typeof example === 'string' && example.trim() !== '' && !Number.isNaN(Number(example))) {
+      if (
+        ['NUMBER', 'INTEGER', 'MONEY'].includes(s.type) &&
+        typeof example === 'string' &&
+        example.trim() !== '' &&
+        !Number.isNaN(Number(example))
+      ) {
         example = Number(example);
       }
-      params.push({ name: s.raw, slot: ctx.globals.get(s.name) as number, type: s.type, options: s.options, optional: s.optional });
-      declarations.push({ name: s.raw, type: s.type, options: s.options, example, description: s.description, optional: s.optional });
+      params.push({
+        name: s.raw,
+        slot: ctx.globals.get(s.name) as number,
+        type: s.type,
+        options: s.options,
+        optional: s.optional,
+      });
+      declarations.push({
+        name: s.raw,
+        type: s.type,
+        options: s.options,
+        example,
+        description: s.description,
+        optional: s.optional,
+      });
     } else if (s.kind === 'description') {
-      if (description !== null) errors.push({ line: s.line, column: s.column, message: 'DESCRIPTION appears twice' });
+      if (description !== null)
+        errors.push({ line: s.line, column: s.column, message: 'DESCRIPTION appears twice' });
       description = s.text;
     } else if (s.kind === 'schedule') {
       if (schedule !== null) {
-        errors.push({ line: s.line, column: s.column, message: 'SET SCHEDULE appears twice; a script has one schedule' });
+        errors.push({
+          line: s.line,
+          column: s.column,
+          message: 'SET SCHEDULE appears twice; a script has one schedule',
+        });
         continue;
       }
       const parsed = parseSchedule(s.source);

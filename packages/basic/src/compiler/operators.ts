@@ -1,6 +1,15 @@
 // Arithmetic and text operators, with a fast path for the common all-numbers case.
 import { ScriptError } from '../errors.js';
-import { checkNumber, checkString, compare, equals, toNumber, toText, truthy, type Value } from '../values.js';
+import {
+  checkNumber,
+  checkString,
+  compare,
+  equals,
+  toNumber,
+  toText,
+  truthy,
+  type Value,
+} from '../values.js';
 
 /** "+" adds numbers and joins text: if either side is text (or a list / object), it joins. */
 export function add(a: Value, b: Value): Value {

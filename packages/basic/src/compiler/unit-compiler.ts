@@ -69,7 +69,11 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const current = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       prev = current;
     }
   }
@@ -88,22 +92,29 @@ export function collectNames(stmts: Stmt[], out: Map<string, string>): void {
         for (const p of e.parts) if (typeof p !== 'string') expr(p);
         return;
       case 'field':
-        return expr(e.object);
+        expr(e.object);
+        return;
       case 'index':
         expr(e.object);
-        return expr(e.index);
+        expr(e.index);
+        return;
       case 'call':
       case 'host':
-        return e.args.forEach(expr);
+        for (const a of e.args) expr(a);
+        return;
       case 'unary':
-        return expr(e.operand);
+        expr(e.operand);
+        return;
       case 'binary':
         expr(e.left);
-        return expr(e.right);
+        expr(e.right);
+        return;
       case 'list':
-        return e.items.forEach(expr);
+        for (const item of e.items) expr(item);
+        return;
       case 'object':
-        return e.entries.forEach((x) => expr(x.value));
+        for (const entry of e.entries) expr(entry.value);
+        return;
       case 'literal':
         return;
     }
@@ -153,14 +164,14 @@ export function collectNames(stmts: Stmt[], out: Map<string, string>): void {
       case 'select':
         expr(s.subject);
         for (const c of s.cases) {
-          c.tests.forEach(test);
+          for (const t of c.tests) test(t);
           collectNames(c.body, out);
         }
         if (s.otherwise) collectNames(s.otherwise, out);
         break;
       case 'call':
       case 'host':
-        s.args.forEach(expr);
+        for (const a of s.args) expr(a);
         break;
       case 'return':
         expr(s.value);
@@ -169,7 +180,7 @@ export function collectNames(stmts: Stmt[], out: Map<string, string>): void {
         expr(s.value);
         break;
       case 'print':
-        s.values.forEach(expr);
+        for (const v of s.values) expr(v);
         break;
       case 'hear':
         expr(s.target);
@@ -286,27 +297,35 @@ export class UnitCompiler {
   statement(s: Stmt): void {
     switch (s.kind) {
       case 'assign':
-        return this.assign(s.target, s.value, s);
+        this.assign(s.target, s.value, s);
+        return;
       case 'dim':
         if (s.value) this.assign({ kind: 'var', name: s.name, line: s.line, column: s.column }, s.value, s);
         return;
       case 'if':
-        return this.ifStatement(s);
+        this.ifStatement(s);
+        return;
       case 'for':
-        return this.forStatement(s);
+        this.forStatement(s);
+        return;
       case 'forEach':
-        return this.forEachStatement(s);
+        this.forEachStatement(s);
+        return;
       case 'do':
-        return this.doStatement(s);
+        this.doStatement(s);
+        return;
       case 'exit':
-        return this.exit(s);
+        this.exit(s);
+        return;
       case 'select':
-        return this.selectStatement(s);
+        this.selectStatement(s);
+        return;
       case 'call':
         this.callStatement(s.name, s.args, s);
         return;
       case 'return':
-        return this.returnStatement(s);
+        this.returnStatement(s);
+        return;
       case 'end':
         this.emit(OP.END, s);
         return;
@@ -355,9 +374,12 @@ export class UnitCompiler {
 
   private assign(target: Target, value: Expr, pos: Pos): void {
     if (target.kind === 'var') {
-      if (CLOCK_NAMES.has(target.name)) this.error(target, `${target.name} is a built-in function and cannot be assigned`);
+      if (CLOCK_NAMES.has(target.name))
+        this.error(target, `${target.name} is a built-in function and cannot be assigned`);
       const fn = this.expr(value);
-      const ref = this.isResultName(target.name) ? { global: false, slot: this.resultSlot } : this.resolve(target.name);
+      const ref = this.isResultName(target.name)
+        ? { global: false, slot: this.resultSlot }
+        : this.resolve(target.name);
       const ins = this.emit(ref.global ? OP.ASSIGN_GLOBAL : OP.ASSIGN_LOCAL, pos);
       ins.slot = ref.slot;
       ins.expr = fn;
@@ -534,7 +556,10 @@ export class UnitCompiler {
     const routine = this.ctx.routines.get(name);
     if (!routine) {
       if (BUILTINS[name]) {
-        this.error(pos, `${name} is a function that returns a value; use it in an expression, e.g. x = ${name}(...)`);
+        this.error(
+          pos,
+          `${name} is a function that returns a value; use it in an expression, e.g. x = ${name}(...)`,
+        );
       } else {
         const hint = closest(name, this.ctx.routines.keys());
         this.error(pos, `Unknown SUB ${name}${hint ? `; did you mean ${hint}?` : ''}`);
@@ -777,7 +802,10 @@ export class UnitCompiler {
           : builtin.max === Number.POSITIVE_INFINITY
             ? `at least ${builtin.min}`
             : `${builtin.min} to ${builtin.max}`;
-      this.error(e, `${e.name} expects ${expected} argument${expected === '1' ? '' : 's'} but got ${e.args.length}`);
+      this.error(
+        e,
+        `${e.name} expects ${expected} argument${expected === '1' ? '' : 's'} but got ${e.args.length}`,
+      );
       return () => null;
     }
     const args = e.args.map((a) => this.expr(a));
