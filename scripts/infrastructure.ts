@@ -27,7 +27,11 @@ const hostPort = (url: string, fallbackPort: number) => {
 };
 
 /** Is Postgres, Redis and NATS each reachable? Says how to start the ones that are not. */
-export async function checkInfrastructure(env: { DATABASE_URL: string; REDIS_URL: string; NATS_URL: string }): Promise<InfrastructureCheck[]> {
+export async function checkInfrastructure(env: {
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  NATS_URL: string;
+}): Promise<InfrastructureCheck[]> {
   const pg = hostPort(env.DATABASE_URL, 5432);
   const redis = hostPort(env.REDIS_URL, 6379);
   const nats = hostPort(env.NATS_URL.split(',')[0]!, 4222);
@@ -36,7 +40,8 @@ export async function checkInfrastructure(env: { DATABASE_URL: string; REDIS_URL
       name: 'Postgres',
       ok: await reachable(pg.host, pg.port),
       detail: `${pg.host}:${pg.port}`,
-      howToStart: 'sudo pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start   (or: docker compose up -d postgres)',
+      howToStart:
+        'sudo pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start   (or: docker compose up -d postgres)',
     },
     {
       name: 'Redis',
@@ -48,7 +53,8 @@ export async function checkInfrastructure(env: { DATABASE_URL: string; REDIS_URL
       name: 'NATS',
       ok: await reachable(nats.host, nats.port),
       detail: `${nats.host}:${nats.port}`,
-      howToStart: 'nats-server -js -sd /var/lib/nats-server &   (JetStream on; or: docker compose up -d nats)',
+      howToStart:
+        'nats-server -js -sd /var/lib/nats-server &   (JetStream on; or: docker compose up -d nats)',
     },
   ];
 }

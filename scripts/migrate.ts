@@ -11,5 +11,6 @@ loadDotEnv(root);
 await ensureDatabase(parseEnv(baseEnv, process.env).DATABASE_URL);
 for (const service of clusterProcesses) {
   const entry = service.entry.replace(/server\.ts$/, 'migrate.ts');
-  if (existsSync(`${root}/${entry}`)) execFileSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit' });
+  if (existsSync(`${root}/${entry}`))
+    execFileSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit' });
 }

@@ -11,6 +11,16 @@ export interface ClusterProcess {
 }
 
 export const clusterProcesses: ClusterProcess[] = [
-  { name: 'identity', entry: 'services/identity/src/server.ts', portVariable: 'IDENTITY_PORT', defaultPort: 4001 },
-  { name: 'gateway', entry: 'services/gateway/src/server.ts', portVariable: 'GATEWAY_PORT', defaultPort: 8080 },
+  {
+    name: 'identity',
+    entry: 'services/identity/src/server.ts',
+    portVariable: 'IDENTITY_PORT',
+    defaultPort: 4001,
+  },
+  {
+    name: 'gateway',
+    entry: 'services/gateway/src/server.ts',
+    portVariable: 'GATEWAY_PORT',
+    defaultPort: 8080,
+  },
 ];

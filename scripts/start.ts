@@ -34,10 +34,12 @@ async function ensureInfrastructure() {
   }
   if (missing.length) {
     console.error('Conduit needs Postgres, Redis and NATS. Not reachable:');
-    for (const check of missing) console.error(`  - ${check.name} at ${check.detail}. Start it with:\n      ${check.howToStart}`);
+    for (const check of missing)
+      console.error(`  - ${check.name} at ${check.detail}. Start it with:\n      ${check.howToStart}`);
     process.exit(1);
   }
-  if (await ensureDatabase(env.DATABASE_URL)) console.log(`Created database ${new URL(env.DATABASE_URL).pathname.slice(1)}.`);
+  if (await ensureDatabase(env.DATABASE_URL))
+    console.log(`Created database ${new URL(env.DATABASE_URL).pathname.slice(1)}.`);
 }
 
 function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream) {
@@ -70,9 +72,12 @@ const stopAll = (code: number) => {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 8000).unref();
-  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))))).then(() =>
-    process.exit(code),
-  );
+  Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))),
+    ),
+  ).then(() => process.exit(code));
 };
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
@@ -103,5 +108,7 @@ for (const [i, service] of clusterProcesses.entries()) {
 
 if (!stopping) {
   const gateway = `http://localhost:${process.env.GATEWAY_PORT ?? 8080}`;
-  console.log(`\n  Conduit is up: ${gateway}   (API docs: ${gateway}/docs, health: ${gateway}/health/ready)\n`);
+  console.log(
+    `\n  Conduit is up: ${gateway}   (API docs: ${gateway}/docs, health: ${gateway}/health/ready)\n`,
+  );
 }

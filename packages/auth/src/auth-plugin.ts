@@ -31,9 +31,14 @@ export const authPlugin = fp(
     app.decorateRequest('auth', null);
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const token = bearerToken(request);
-      if (!token) throw new DomainError('unauthorized', 'Send an access token as "Authorization: Bearer <token>".');
+      if (!token)
+        throw new DomainError('unauthorized', 'Send an access token as "Authorization: Bearer <token>".');
       const verified = await options.verifier.verify(token);
-      if (!verified) throw new DomainError('unauthorized', 'The access token is invalid or has expired; refresh it and retry.');
+      if (!verified)
+        throw new DomainError(
+          'unauthorized',
+          'The access token is invalid or has expired; refresh it and retry.',
+        );
       request.auth = verified;
     });
   },

@@ -1,2 +1,8 @@
-export { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier.js';
-export { authPlugin, requireActor, bearerToken } from './auth-plugin.js';
+export { authPlugin, bearerToken, requireActor } from './auth-plugin.js';
+export {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  createTokenVerifier,
+  type TokenVerifier,
+  type VerifiedToken,
+} from './token-verifier.js';

@@ -1,5 +1,5 @@
 import { type AccessTokenClaims, type Actor, accessTokenClaims } from '@conduit/contracts';
-import { type JWTVerifyGetKey, createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 
 export const ACCESS_TOKEN_ISSUER = 'conduit-identity';
 export const ACCESS_TOKEN_AUDIENCE = 'conduit';
@@ -20,7 +20,10 @@ export interface TokenVerifier {
  * key id appears (key rotation); tests and identity itself may pass a local key set instead.
  */
 export function createTokenVerifier(source: { jwksUrl: string } | { keys: JWTVerifyGetKey }): TokenVerifier {
-  const keys = 'keys' in source ? source.keys : createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 });
+  const keys =
+    'keys' in source
+      ? source.keys
+      : createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 });
   return {
     async verify(token) {
       if (token.length > 4096) return null;
@@ -33,7 +36,10 @@ export function createTokenVerifier(source: { jwksUrl: string } | { keys: JWTVer
         });
         const claims = accessTokenClaims.safeParse(payload);
         if (!claims.success) return null;
-        return { claims: claims.data, actor: { userId: claims.data.sub, sessionId: claims.data.sid, orgId: claims.data.org } };
+        return {
+          claims: claims.data,
+          actor: { userId: claims.data.sub, sessionId: claims.data.sid, orgId: claims.data.org },
+        };
       } catch (error) {
         if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
         throw error; // e.g. the JWKS endpoint is unreachable: a 5xx, not the caller's fault

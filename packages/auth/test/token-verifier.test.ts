@@ -1,4 +1,4 @@
-import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier } from '../src/index.js';
 
@@ -11,7 +11,11 @@ async function keys() {
   return { pair, jwks: createLocalJWKSet({ keys: [jwk] }) };
 }
 
-const sign = (key: Parameters<SignJWT['sign']>[0], claims: Record<string, unknown>, options: { exp?: string; iss?: string; aud?: string; alg?: string } = {}) =>
+const sign = (
+  key: Parameters<SignJWT['sign']>[0],
+  claims: Record<string, unknown>,
+  options: { exp?: string; iss?: string; aud?: string; alg?: string } = {},
+) =>
   new SignJWT(claims)
     .setProtectedHeader({ alg: options.alg ?? 'EdDSA', kid: 'k1' })
     .setIssuer(options.iss ?? ACCESS_TOKEN_ISSUER)
@@ -37,7 +41,9 @@ describe('access token verifier', () => {
     expect(await verifier.verify(await sign(pair.privateKey, claims, { iss: 'someone-else' }))).toBeNull();
     expect(await verifier.verify(await sign(pair.privateKey, claims, { aud: 'other' }))).toBeNull();
     expect(await verifier.verify(await sign(other.pair.privateKey, claims))).toBeNull();
-    expect(await verifier.verify(await sign(pair.privateKey, { sub: 'not-a-uuid', sid, org: null }))).toBeNull();
+    expect(
+      await verifier.verify(await sign(pair.privateKey, { sub: 'not-a-uuid', sid, org: null })),
+    ).toBeNull();
     for (const garbage of ['', 'abc', 'a.b.c', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'x'.repeat(10_000)]) {
       expect(await verifier.verify(garbage)).toBeNull();
     }

@@ -151,13 +151,8 @@ async function runScript(
     // The state goes through JSON exactly as it would between two processes of the cluster.
     const state = JSON.parse(JSON.stringify(result.state));
     if (result.reason === 'wait') {
-      if (honourWaits)
-        await new Promise((r) =>
-          setTimeout(
-            r,
-            result.status === 'suspended' && result.reason === 'wait' ? result.seconds * 1000 : 0,
-          ),
-        );
+      const ms = result.seconds * 1000;
+      if (honourWaits) await new Promise((done) => setTimeout(done, ms));
       result = await resume(program, state, undefined, { host });
       continue;
     }

@@ -11,21 +11,24 @@ export interface ConsoleHostOptions {
   log: (text: string) => void;
 }
 
+export interface ConsoleHost extends BasicHost {
+  readonly botMemory: Map<string, Value>;
+  readonly userMemory: Map<string, Value>;
+  /** The last SET CONTEXT; kept so a script can set it, though no LLM here reads it. */
+  context: string;
+}
+
 function unavailable(keyword: string): never {
   throw new HostUnavailableError(
     `${keyword} is unavailable outside the Conduit cluster (the console host has no such service)`,
   );
 }
 
-export function createConsoleHost(
-  options: ConsoleHostOptions,
-): BasicHost & { botMemory: Map<string, Value>; userMemory: Map<string, Value> } {
-  const botMemory = new Map<string, Value>();
-  const userMemory = new Map<string, Value>();
-  let context = '';
+export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
   return {
-    botMemory,
-    userMemory,
+    botMemory: new Map<string, Value>(),
+    userMemory: new Map<string, Value>(),
+    context: '',
     async talk(text) {
       options.say(text);
     },
@@ -33,20 +36,19 @@ export function createConsoleHost(
       options.log(text);
     },
     async getBotMemory(key) {
-      return botMemory.get(key) ?? null;
+      return this.botMemory.get(key) ?? null;
     },
     async setBotMemory(key, value) {
-      botMemory.set(key, value);
+      this.botMemory.set(key, value);
     },
     async getUserMemory(key) {
-      return userMemory.get(key) ?? null;
+      return this.userMemory.get(key) ?? null;
     },
     async setUserMemory(key, value) {
-      userMemory.set(key, value);
+      this.userMemory.set(key, value);
     },
     async setContext(text) {
-      context = text;
-      void context;
+      this.context = text;
     },
     useKb: async () => unavailable('USE KB'),
     clearKb: async () => unavailable('CLEAR KB'),

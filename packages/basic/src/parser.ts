@@ -516,12 +516,7 @@ class Parser {
 
   /** Field names keep the case the script wrote them in, since JSON keys are case-sensitive. */
   fieldName(t: Token): string {
-    const raw = this.source(t);
-    return raw ?? t.text;
-  }
-
-  source(t: Token): string | null {
-    return t.raw ?? null;
+    return t.raw ?? t.text;
   }
 
   dim(pos: Pos): Stmt {
@@ -642,7 +637,7 @@ class Parser {
 
   loopBody(pos: Pos, variable: Target): Stmt[] {
     const body = this.block((p) => p.isWord('NEXT'), pos, 'FOR is missing its NEXT');
-    const next = this.next();
+    this.next();
     if (this.tok.kind === 'ident' && !this.isWord('ELSE')) {
       const name = this.tok;
       this.next();
@@ -654,7 +649,6 @@ class Parser {
         );
       }
     }
-    void next;
     return body;
   }
 

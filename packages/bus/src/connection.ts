@@ -1,4 +1,11 @@
-import { type JetStreamClient, type JetStreamManager, type NatsConnection, StorageType, connect, nanos } from 'nats';
+import {
+  connect,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  nanos,
+  StorageType,
+} from 'nats';
 import { namespaced, streamNameFor } from './naming.js';
 
 export interface BusOptions {
@@ -24,7 +31,12 @@ export interface Bus {
 /** Connects to NATS; reconnects forever, because a bus outage must not end a service. */
 export async function connectBus(options: BusOptions): Promise<Bus> {
   const namespace = options.namespace ?? '';
-  const nc = await connect({ servers: options.servers, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const nc = await connect({
+    servers: options.servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
   const jsm = await nc.jetstreamManager();
   let connected = true;
   void (async () => {

@@ -1,11 +1,11 @@
 import type { EventEnvelope } from '@conduit/contracts';
-import type { Database, Transaction, processedEventsTable } from '@conduit/db';
+import type { Database, processedEventsTable, Transaction } from '@conduit/db';
 
 /**
  * Wraps an event handler so that its effect and the record of having applied it commit together:
  * a redelivered event finds its record and does nothing. Returns whether the effect ran.
  */
-export function idempotently<T extends EventEnvelope<any>>(
+export function idempotently<T extends EventEnvelope<unknown>>(
   db: Database,
   processedEvents: ReturnType<typeof processedEventsTable>,
   consumer: string,

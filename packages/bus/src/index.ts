@@ -1,7 +1,7 @@
-export { connectBus, type Bus, type BusOptions } from './connection.js';
+export { type Bus, type BusOptions, connectBus } from './connection.js';
+export { idempotently } from './idempotent.js';
 export { streamNameFor } from './naming.js';
 export { appendEvent } from './outbox.js';
 export { relayPublisher } from './relay-publisher.js';
-export { subscribeEvent, type EventSubscription, type SubscribeOptions } from './subscribe.js';
-export { idempotently } from './idempotent.js';
-export { RpcError, serveRpc, requestRpc, type RpcServer } from './rpc.js';
+export { RpcError, type RpcServer, requestRpc, serveRpc } from './rpc.js';
+export { type EventSubscription, type SubscribeOptions, subscribeEvent } from './subscribe.js';

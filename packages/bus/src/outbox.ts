@@ -1,5 +1,5 @@
 import type { Actor, EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
-import type { Transaction, outboxTable } from '@conduit/db';
+import type { outboxTable, Transaction } from '@conduit/db';
 import { currentTraceparent } from '@conduit/telemetry';
 import { sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
@@ -24,7 +24,12 @@ export async function appendEvent<E extends EventDefinition>(
     actor,
     data,
   }) as EventEnvelope<EventData<E>>;
-  await tx.insert(outbox).values({ id: envelope.id, subject: event.subject, payload: envelope, traceparent: currentTraceparent() ?? null });
+  await tx.insert(outbox).values({
+    id: envelope.id,
+    subject: event.subject,
+    payload: envelope,
+    traceparent: currentTraceparent() ?? null,
+  });
   // Wakes the relay at commit (NOTIFY is delivered only if the transaction commits).
   await tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);
   return envelope;

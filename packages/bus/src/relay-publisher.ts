@@ -1,5 +1,5 @@
 import type { OutboxRow } from '@conduit/db';
-import { SpanKind, contextFromTraceparent, injectTraceHeaders, withSpan } from '@conduit/telemetry';
+import { contextFromTraceparent, injectTraceHeaders, SpanKind, withSpan } from '@conduit/telemetry';
 import { headers } from 'nats';
 import type { Bus } from './connection.js';
 
@@ -12,11 +12,19 @@ export function relayPublisher(bus: Bus): (row: OutboxRow) => Promise<void> {
   return (row) =>
     withSpan(
       `publish ${row.subject}`,
-      { kind: SpanKind.PRODUCER, parent: contextFromTraceparent(row.traceparent), attributes: { 'messaging.system': 'nats' } },
+      {
+        kind: SpanKind.PRODUCER,
+        parent: contextFromTraceparent(row.traceparent),
+        attributes: { 'messaging.system': 'nats' },
+      },
       async () => {
         const h = headers();
         for (const [key, value] of Object.entries(injectTraceHeaders())) h.set(key, value);
-        await bus.js.publish(bus.subject(row.subject), JSON.stringify(row.payload), { msgID: row.id, headers: h, timeout: 5000 });
+        await bus.js.publish(bus.subject(row.subject), JSON.stringify(row.payload), {
+          msgID: row.id,
+          headers: h,
+          timeout: 5000,
+        });
       },
     );
 }

@@ -1,6 +1,6 @@
 import type { RpcDefinition, RpcErrorCode, RpcReply } from '@conduit/contracts';
-import { SpanKind, contextFromCarrier, injectTraceHeaders, withSpan } from '@conduit/telemetry';
-import { type Msg, type Subscription, headers } from 'nats';
+import { contextFromCarrier, injectTraceHeaders, SpanKind, withSpan } from '@conduit/telemetry';
+import { headers, type Msg, type Subscription } from 'nats';
 import type { z } from 'zod';
 import type { Bus } from './connection.js';
 
@@ -35,21 +35,35 @@ export function serveRpc<D extends RpcDefinition>(
 ): RpcServer {
   const sub: Subscription = bus.nc.subscribe(bus.subject(def.subject), { queue });
   const answer = async (msg: Msg) => {
-    const carrier = Object.fromEntries([...(msg.headers?.keys() ?? [])].map((key) => [key.toLowerCase(), msg.headers!.get(key)]));
-    await withSpan(`rpc ${def.subject}`, { kind: SpanKind.SERVER, parent: contextFromCarrier(carrier) }, async () => {
-      let reply: RpcReply<unknown>;
-      try {
-        const request = def.request.safeParse(msg.json());
-        if (!request.success) throw new RpcError('bad_request', request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-        reply = { ok: true, data: def.response.parse(await handler(request.data as z.output<D['request']>)) };
-      } catch (error) {
-        if (!(error instanceof RpcError)) onError?.(error);
-        reply = error instanceof RpcError
-          ? { ok: false, error: { code: error.code, message: error.message } }
-          : { ok: false, error: { code: 'internal', message: 'internal error' } };
-      }
-      msg.respond(encode(reply));
-    });
+    const carrier = Object.fromEntries(
+      [...(msg.headers?.keys() ?? [])].map((key) => [key.toLowerCase(), msg.headers!.get(key)]),
+    );
+    await withSpan(
+      `rpc ${def.subject}`,
+      { kind: SpanKind.SERVER, parent: contextFromCarrier(carrier) },
+      async () => {
+        let reply: RpcReply<unknown>;
+        try {
+          const request = def.request.safeParse(msg.json());
+          if (!request.success)
+            throw new RpcError(
+              'bad_request',
+              request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+            );
+          reply = {
+            ok: true,
+            data: def.response.parse(await handler(request.data as z.output<D['request']>)),
+          };
+        } catch (error) {
+          if (!(error instanceof RpcError)) onError?.(error);
+          reply =
+            error instanceof RpcError
+              ? { ok: false, error: { code: error.code, message: error.message } }
+              : { ok: false, error: { code: 'internal', message: 'internal error' } };
+        }
+        msg.respond(encode(reply));
+      },
+    );
   };
   const loop = (async () => {
     for await (const msg of sub) void answer(msg);
@@ -75,7 +89,10 @@ export async function requestRpc<D extends RpcDefinition>(
     for (const [key, value] of Object.entries(injectTraceHeaders())) h.set(key, value);
     let msg: Msg;
     try {
-      msg = await bus.nc.request(bus.subject(def.subject), JSON.stringify(payload), { timeout: options.timeoutMs ?? 5000, headers: h });
+      msg = await bus.nc.request(bus.subject(def.subject), JSON.stringify(payload), {
+        timeout: options.timeoutMs ?? 5000,
+        headers: h,
+      });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === '503') throw new RpcError('unavailable', `no service answers ${def.subject}`);

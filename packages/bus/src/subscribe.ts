@@ -1,5 +1,5 @@
-import type { EventDefinition, EventEnvelope, EventData } from '@conduit/contracts';
-import { SpanKind, contextFromCarrier, withSpan } from '@conduit/telemetry';
+import type { EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
+import { contextFromCarrier, SpanKind, withSpan } from '@conduit/telemetry';
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg, nanos } from 'nats';
 import type { Bus } from './connection.js';
 import { streamNameFor } from './naming.js';
@@ -24,7 +24,10 @@ export interface EventSubscription {
  * contract is terminated at once, because no retry can fix it. Pair with `idempotently` so that a
  * redelivery does nothing twice.
  */
-export async function subscribeEvent<E extends EventDefinition>(bus: Bus, options: SubscribeOptions<E>): Promise<EventSubscription> {
+export async function subscribeEvent<E extends EventDefinition>(
+  bus: Bus,
+  options: SubscribeOptions<E>,
+): Promise<EventSubscription> {
   const stream = streamNameFor(bus.namespace, options.event.subject);
   const maxDeliver = options.maxDeliver ?? 10;
   await bus.jsm.consumers.add(stream, {
@@ -39,10 +42,16 @@ export async function subscribeEvent<E extends EventDefinition>(bus: Bus, option
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 64 });
 
   const handle = async (msg: JsMsg) => {
-    const carrier = Object.fromEntries([...(msg.headers?.keys() ?? [])].map((key) => [key.toLowerCase(), msg.headers!.get(key)]));
+    const carrier = Object.fromEntries(
+      [...(msg.headers?.keys() ?? [])].map((key) => [key.toLowerCase(), msg.headers!.get(key)]),
+    );
     await withSpan(
       `consume ${options.event.subject}`,
-      { kind: SpanKind.CONSUMER, parent: contextFromCarrier(carrier), attributes: { 'messaging.consumer': options.durable } },
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromCarrier(carrier),
+        attributes: { 'messaging.consumer': options.durable },
+      },
       async () => {
         let raw: unknown;
         try {

@@ -1,13 +1,37 @@
 import { fileURLToPath } from 'node:url';
-import { type EventEnvelope, defineEvent, defineRpc } from '@conduit/contracts';
-import { createDatabase, type DatabaseClient, outboxTable, processedEventsTable, startOutboxRelay, uuidv7 } from '@conduit/db';
-import { createTestDatabase, localServices, startTcpProxy, testBusNamespace, type TcpProxy, type TestDatabase } from '@conduit/testing';
+import { defineEvent, defineRpc, type EventEnvelope } from '@conduit/contracts';
+import {
+  createDatabase,
+  type DatabaseClient,
+  outboxTable,
+  processedEventsTable,
+  startOutboxRelay,
+  uuidv7,
+} from '@conduit/db';
+import {
+  createTestDatabase,
+  localServices,
+  startTcpProxy,
+  type TcpProxy,
+  type TestDatabase,
+  testBusNamespace,
+} from '@conduit/testing';
 import { sql } from 'drizzle-orm';
 import { pgSchema } from 'drizzle-orm/pg-core';
 import { headers } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type Bus, RpcError, appendEvent, connectBus, idempotently, relayPublisher, requestRpc, serveRpc, subscribeEvent } from '../src/index.js';
+import {
+  appendEvent,
+  type Bus,
+  connectBus,
+  idempotently,
+  RpcError,
+  relayPublisher,
+  requestRpc,
+  serveRpc,
+  subscribeEvent,
+} from '../src/index.js';
 
 const schema = pgSchema('bustest');
 const outbox = outboxTable(schema);
@@ -20,7 +44,9 @@ let bus: Bus;
 const namespace = testBusNamespace();
 
 beforeAll(async () => {
-  database = await createTestDatabase([{ schema: 'bustest', migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)) }]);
+  database = await createTestDatabase([
+    { schema: 'bustest', migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)) },
+  ]);
   client = createDatabase(database.appUrl);
   bus = await connectBus({ servers: localServices.natsUrl, name: 'bus-test', namespace });
   await bus.ensureStream('bustest');
@@ -39,36 +65,62 @@ const greet = (name: string) =>
   });
 
 const effects = async () =>
-  (await client.sql<{ name: string; event_id: string }[]>`select name, event_id from bustest.greeting_effects order by name`).map((r) => ({ ...r }));
+  (
+    await client.sql<
+      { name: string; event_id: string }[]
+    >`select name, event_id from bustest.greeting_effects order by name`
+  ).map((r) => ({ ...r }));
 
 describe('outbox to consumer', () => {
   let proxy: TcpProxy;
 
   it('delivers an event committed while the bus was down, exactly once, after it comes back', async () => {
-    proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(localServices.natsUrl).port || 4222) });
-    const relayBus = await connectBus({ servers: `nats://127.0.0.1:${proxy.port}`, name: 'relay', namespace });
-    const relay = await startOutboxRelay({ sql: client.sql, schema: 'bustest', publish: relayPublisher(relayBus), pollIntervalMs: 100 });
+    proxy = await startTcpProxy({
+      host: '127.0.0.1',
+      port: Number(new URL(localServices.natsUrl).port || 4222),
+    });
+    const relayBus = await connectBus({
+      servers: `nats://127.0.0.1:${proxy.port}`,
+      name: 'relay',
+      namespace,
+    });
+    const relay = await startOutboxRelay({
+      sql: client.sql,
+      schema: 'bustest',
+      publish: relayPublisher(relayBus),
+      pollIntervalMs: 100,
+    });
     const consumer = await subscribeEvent(bus, {
       event: greeted,
       durable: 'bustest-greeting-effects',
       handler: idempotently(client.db, processedEvents, 'bustest-greeting-effects', async (tx, envelope) => {
-        await tx.execute(sql`insert into bustest.greeting_effects values (${envelope.id}, ${envelope.data.name})`);
+        await tx.execute(
+          sql`insert into bustest.greeting_effects values (${envelope.id}, ${envelope.data.name})`,
+        );
       }),
     });
 
     await proxy.cut();
     const envelope = await greet('while-down');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const [pending] = await client.sql`select published_at, attempts from bustest.outbox where id = ${envelope.id}`;
+    const [pending] =
+      await client.sql`select published_at, attempts from bustest.outbox where id = ${envelope.id}`;
     expect(pending!.published_at).toBeNull();
     expect(await effects()).toEqual([]);
 
     await proxy.restore();
-    await expect.poll(effects, { timeout: 15_000, interval: 100 }).toEqual([{ name: 'while-down', event_id: envelope.id }]);
+    await expect
+      .poll(effects, { timeout: 15_000, interval: 100 })
+      .toEqual([{ name: 'while-down', event_id: envelope.id }]);
 
     // A relay that crashed after the broker's ack but before marking the row publishes it again:
     // the broker drops the duplicate by its message id.
-    await relayPublisher(bus)({ id: envelope.id, subject: greeted.subject, payload: envelope, traceparent: null });
+    await relayPublisher(bus)({
+      id: envelope.id,
+      subject: greeted.subject,
+      payload: envelope,
+      traceparent: null,
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await effects()).toHaveLength(1);
 
@@ -79,10 +131,24 @@ describe('outbox to consumer', () => {
   }, 30_000);
 
   it('applies a redelivered event once', async () => {
-    const apply = idempotently(client.db, processedEvents, 'bustest-redelivery', async (tx, envelope: EventEnvelope<{ name: string }>) => {
-      await tx.execute(sql`insert into bustest.greeting_effects values (${envelope.id}, ${envelope.data.name})`);
-    });
-    const envelope = { id: uuidv7(), subject: greeted.subject, version: 1, occurredAt: new Date().toISOString(), actor: null, data: { name: 'twice' } };
+    const apply = idempotently(
+      client.db,
+      processedEvents,
+      'bustest-redelivery',
+      async (tx, envelope: EventEnvelope<{ name: string }>) => {
+        await tx.execute(
+          sql`insert into bustest.greeting_effects values (${envelope.id}, ${envelope.data.name})`,
+        );
+      },
+    );
+    const envelope = {
+      id: uuidv7(),
+      subject: greeted.subject,
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      actor: null,
+      data: { name: 'twice' },
+    };
     expect(await apply(envelope)).toBe(true);
     expect(await apply(envelope)).toBe(false);
     expect((await effects()).filter((e) => e.name === 'twice')).toHaveLength(1);
@@ -102,11 +168,20 @@ describe('outbox to consumer', () => {
       onError: (error) => errors.push(error),
     });
     const h = headers();
-    await bus.js.publish(bus.subject(greeted.subject), JSON.stringify({ id: 'not-a-uuid', data: 1 }), { headers: h });
+    await bus.js.publish(bus.subject(greeted.subject), JSON.stringify({ id: 'not-a-uuid', data: 1 }), {
+      headers: h,
+    });
     await relayPublisher(bus)({
       id: uuidv7(),
       subject: greeted.subject,
-      payload: { id: uuidv7(), subject: greeted.subject, version: 1, occurredAt: new Date().toISOString(), actor: null, data: { name: 'flaky' } },
+      payload: {
+        id: uuidv7(),
+        subject: greeted.subject,
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        actor: null,
+        data: { name: 'flaky' },
+      },
       traceparent: null,
     });
     await expect.poll(() => seen.filter((name) => name === 'flaky').length, { timeout: 10_000 }).toBe(2);
@@ -116,7 +191,11 @@ describe('outbox to consumer', () => {
 });
 
 describe('rpc', () => {
-  const add = defineRpc('rpc.bustest.add', z.object({ a: z.number(), b: z.number() }), z.object({ sum: z.number() }));
+  const add = defineRpc(
+    'rpc.bustest.add',
+    z.object({ a: z.number(), b: z.number() }),
+    z.object({ sum: z.number() }),
+  );
 
   it('answers typed requests and carries typed errors back', async () => {
     const server = serveRpc(bus, add, 'bustest', async ({ a, b }) => {
@@ -125,8 +204,14 @@ describe('rpc', () => {
       return { sum: a + b };
     });
     expect(await requestRpc(bus, add, { a: 2, b: 3 })).toEqual({ sum: 5 });
-    await expect(requestRpc(bus, add, { a: -1, b: 3 })).rejects.toMatchObject({ code: 'bad_request', message: 'a must not be negative' });
-    await expect(requestRpc(bus, add, { a: 13, b: 3 })).rejects.toMatchObject({ code: 'internal', message: 'internal error' });
+    await expect(requestRpc(bus, add, { a: -1, b: 3 })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: 'a must not be negative',
+    });
+    await expect(requestRpc(bus, add, { a: 13, b: 3 })).rejects.toMatchObject({
+      code: 'internal',
+      message: 'internal error',
+    });
     const raw = await bus.nc.request(bus.subject(add.subject), JSON.stringify({ a: 'x' }));
     expect(raw.json()).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     await server.stop();
@@ -138,7 +223,9 @@ describe('rpc', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       return { sum: 0 };
     });
-    await expect(requestRpc(bus, add, { a: 1, b: 1 }, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'timeout' });
+    await expect(requestRpc(bus, add, { a: 1, b: 1 }, { timeoutMs: 100 })).rejects.toMatchObject({
+      code: 'timeout',
+    });
     await slow.stop();
   });
 });

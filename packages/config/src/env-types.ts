@@ -23,7 +23,10 @@ export const envDuration = (fallback: string) =>
     .transform((value, ctx) => {
       const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value);
       if (!match) {
-        ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 500ms, 20s, 15m, 12h or 30d` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${value}" is not a duration such as 500ms, 20s, 15m, 12h or 30d`,
+        });
         return z.NEVER;
       }
       return Number(match[1]) * durationUnits[(match[2] ?? 'ms') as keyof typeof durationUnits];

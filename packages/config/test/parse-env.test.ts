@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, baseEnv, databaseUrlFor, envBoolean, envDuration, envList, parseEnv } from '../src/index.js';
+import {
+  baseEnv,
+  ConfigError,
+  databaseUrlFor,
+  envBoolean,
+  envDuration,
+  envList,
+  parseEnv,
+} from '../src/index.js';
 
 describe('parseEnv', () => {
   const schema = z.object({
@@ -11,7 +19,12 @@ describe('parseEnv', () => {
   });
 
   it('applies defaults and treats empty strings as unset', () => {
-    expect(parseEnv(schema, { PORT: '' })).toEqual({ PORT: 8080, ENABLED: false, TIMEOUT: 30_000, ORIGINS: [] });
+    expect(parseEnv(schema, { PORT: '' })).toEqual({
+      PORT: 8080,
+      ENABLED: false,
+      TIMEOUT: 30_000,
+      ORIGINS: [],
+    });
   });
 
   it('parses booleans, durations and lists', () => {
@@ -41,7 +54,11 @@ describe('parseEnv', () => {
   });
 
   it('prefers a service database URL over the shared one', () => {
-    expect(databaseUrlFor('identity', { IDENTITY_DATABASE_URL: 'postgres://x/y' }, 'postgres://a/b')).toBe('postgres://x/y');
-    expect(databaseUrlFor('knowledge-base', { KNOWLEDGE_BASE_DATABASE_URL: '' }, 'postgres://a/b')).toBe('postgres://a/b');
+    expect(databaseUrlFor('identity', { IDENTITY_DATABASE_URL: 'postgres://x/y' }, 'postgres://a/b')).toBe(
+      'postgres://x/y',
+    );
+    expect(databaseUrlFor('knowledge-base', { KNOWLEDGE_BASE_DATABASE_URL: '' }, 'postgres://a/b')).toBe(
+      'postgres://a/b',
+    );
   });
 });

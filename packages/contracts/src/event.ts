@@ -33,7 +33,11 @@ export const envelopeSchema = <D extends z.ZodType>(subject: string, version: nu
     data,
   }) as unknown as z.ZodType<EventEnvelope<z.output<D>>>;
 
-export function defineEvent<S extends string, D extends z.ZodType>(subject: S, version: number, data: D): EventDefinition<S, D> {
+export function defineEvent<S extends string, D extends z.ZodType>(
+  subject: S,
+  version: number,
+  data: D,
+): EventDefinition<S, D> {
   if (!/^[a-z][a-z0-9-]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/.test(subject)) {
     throw new Error(`event subject "${subject}" is not <service>.<entity>.<verb>`);
   }

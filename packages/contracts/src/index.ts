@@ -1,7 +1,13 @@
-export { actorSchema, type Actor, accessTokenClaims, type AccessTokenClaims } from './actor.js';
-export { defineEvent, envelopeSchema, type EventDefinition, type EventEnvelope, type EventData } from './event.js';
-export { defineRpc, rpcErrorCodes, type RpcDefinition, type RpcErrorCode, type RpcReply } from './rpc.js';
-export { problemSchema, type Problem } from './problem.js';
-export { pageQuery, pageOf } from './pagination.js';
-export * as identityEvents from './identity/events.js';
+export { type AccessTokenClaims, type Actor, accessTokenClaims, actorSchema } from './actor.js';
+export {
+  defineEvent,
+  type EventData,
+  type EventDefinition,
+  type EventEnvelope,
+  envelopeSchema,
+} from './event.js';
 export * from './identity/dto.js';
+export * as identityEvents from './identity/events.js';
+export { pageOf, pageQuery } from './pagination.js';
+export { type Problem, problemSchema } from './problem.js';
+export { defineRpc, type RpcDefinition, type RpcErrorCode, type RpcReply, rpcErrorCodes } from './rpc.js';

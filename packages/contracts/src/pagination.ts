@@ -7,4 +7,5 @@ export const pageQuery = z.object({
 });
 
 /** `{items, nextCursor}` as every list route answers. */
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });

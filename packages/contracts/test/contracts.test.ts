@@ -13,7 +13,10 @@ describe('contracts', () => {
       data: { userId: '0190c2d4-8e43-7b1a-9a4f-1f2e3d4c5b6b' },
     };
     expect(identityEvents.passwordReset.envelope.parse(envelope)).toEqual(envelope);
-    expect(identityEvents.passwordReset.envelope.safeParse({ ...envelope, subject: 'identity.user.registered' }).success).toBe(false);
+    expect(
+      identityEvents.passwordReset.envelope.safeParse({ ...envelope, subject: 'identity.user.registered' })
+        .success,
+    ).toBe(false);
     expect(identityEvents.passwordReset.envelope.safeParse({ ...envelope, data: {} }).success).toBe(false);
   });
 

@@ -13,7 +13,11 @@ export interface ActorContext {
  * transaction-local bind parameters (set_config(..., true)), so they vanish at commit or rollback
  * and can never leak to the next user of the pooled connection.
  */
-export function withActor<T>(db: Database, actor: ActorContext, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+export function withActor<T>(
+  db: Database,
+  actor: ActorContext,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select
       set_config('app.user_id', ${actor.userId}, true),

@@ -1,4 +1,4 @@
-import { type PostgresJsDatabase, drizzle } from 'drizzle-orm/postgres-js';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 
 export type Database = PostgresJsDatabase<Record<string, unknown>>;
@@ -12,7 +12,10 @@ export interface DatabaseClient {
 }
 
 /** One pooled connection to a service's database. Notices are dropped: they are not errors. */
-export function createDatabase(url: string, options: { max?: number; applicationName?: string } = {}): DatabaseClient {
+export function createDatabase(
+  url: string,
+  options: { max?: number; applicationName?: string } = {},
+): DatabaseClient {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},

@@ -1,7 +1,7 @@
-export { createDatabase, type Database, type DatabaseClient, type Transaction } from './client.js';
-export { withActor, withoutActor, type ActorContext } from './actor-transaction.js';
-export { appRoleName, migrate, runtimeUrl, type MigrateOptions } from './migrate.js';
-export { failedJobsTable, outboxTable, processedEventsTable } from './system-tables.js';
-export { startOutboxRelay, type OutboxRelay, type OutboxRow } from './outbox-relay.js';
-export { isUniqueViolation } from './pg-errors.js';
 export { uuidv7 } from 'uuidv7';
+export { type ActorContext, withActor, withoutActor } from './actor-transaction.js';
+export { createDatabase, type Database, type DatabaseClient, type Transaction } from './client.js';
+export { appRoleName, type MigrateOptions, migrate, runtimeUrl } from './migrate.js';
+export { type OutboxRelay, type OutboxRow, startOutboxRelay } from './outbox-relay.js';
+export { isUniqueViolation } from './pg-errors.js';
+export { failedJobsTable, outboxTable, processedEventsTable } from './system-tables.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 
@@ -25,7 +25,8 @@ export function runtimeUrl(adminUrl: string, schema: string, appPassword?: strin
   return url.toString();
 }
 
-const duplicateObject = (error: unknown) => ['42710', '23505'].includes((error as { code?: string }).code ?? '');
+const duplicateObject = (error: unknown) =>
+  ['42710', '23505'].includes((error as { code?: string }).code ?? '');
 
 /**
  * Applies a service's pending migrations: forward-only, each file once, in its own transaction,
@@ -47,7 +48,9 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
     await sql`create table if not exists ${sql(schema)}.__migrations (
       name text primary key, sha256 text not null, applied_at timestamptz not null default now())`;
 
-    const applied = new Map((await sql`select name, sha256 from ${sql(schema)}.__migrations`).map((r) => [r.name, r.sha256]));
+    const applied = new Map(
+      (await sql`select name, sha256 from ${sql(schema)}.__migrations`).map((r) => [r.name, r.sha256]),
+    );
     const files = (await readdir(options.migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
     const ran: string[] = [];
     for (const file of files) {
@@ -55,7 +58,8 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
       const sha256 = createHash('sha256').update(text).digest('hex');
       const done = applied.get(file);
       if (done !== undefined) {
-        if (done !== sha256) options.log?.(`migration ${schema}/${file} changed after it was applied; not re-run`);
+        if (done !== sha256)
+          options.log?.(`migration ${schema}/${file} changed after it was applied; not re-run`);
         continue;
       }
       await sql.begin(async (tx) => {
@@ -77,9 +81,11 @@ async function ensureRuntimeRole(sql: postgres.Sql, role: string, password: stri
   const [existing] = await sql`select 1 from pg_roles where rolname = ${role}`;
   if (!existing) {
     // Roles are cluster-wide and advisory locks are per database: two databases may race here.
-    await sql`create role ${sql(role)} login nosuperuser nocreatedb nocreaterole nobypassrls`.catch((error) => {
-      if (!duplicateObject(error)) throw error;
-    });
+    await sql`create role ${sql(role)} login nosuperuser nocreatedb nocreaterole nobypassrls`.catch(
+      (error) => {
+        if (!duplicateObject(error)) throw error;
+      },
+    );
   }
   if (password) await sql.unsafe(`alter role "${role}" password '${password.replace(/'/g, "''")}'`);
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type PgSchema, index, integer, jsonb, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, type PgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * Events waiting to be published, written in the same transaction as the change they describe.

@@ -3,7 +3,16 @@ import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrate, startOutboxRelay, uuidv7, withActor, withoutActor, type DatabaseClient, type OutboxRow } from '../src/index.js';
+import {
+  createDatabase,
+  type DatabaseClient,
+  migrate,
+  type OutboxRow,
+  startOutboxRelay,
+  uuidv7,
+  withActor,
+  withoutActor,
+} from '../src/index.js';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));
 let database: TestDatabase;
@@ -19,9 +28,13 @@ afterAll(async () => {
 });
 
 const insertNote = (owner: string, body: string) =>
-  withActor(app.db, { userId: owner }, (tx) => tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${owner}, ${body})`));
+  withActor(app.db, { userId: owner }, (tx) =>
+    tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${owner}, ${body})`),
+  );
 const readNotes = (owner: string) =>
-  withActor(app.db, { userId: owner }, async (tx) => (await tx.execute<{ body: string }>(sql`select body from dbtest.notes`)).map((r) => r.body));
+  withActor(app.db, { userId: owner }, async (tx) =>
+    (await tx.execute<{ body: string }>(sql`select body from dbtest.notes`)).map((r) => r.body),
+  );
 
 describe('migrations', () => {
   it('are safe to run twice and record what ran', async () => {
@@ -33,9 +46,11 @@ describe('migrations', () => {
   });
 
   it('leave the runtime role owning nothing and unable to bypass row-level security', async () => {
-    const [role] = await app.sql`select rolsuper, rolbypassrls, current_user as name from pg_roles where rolname = current_user`;
+    const [role] =
+      await app.sql`select rolsuper, rolbypassrls, current_user as name from pg_roles where rolname = current_user`;
     expect(role).toEqual({ rolsuper: false, rolbypassrls: false, name: 'dbtest_app' });
-    const owned = await app.sql`select tablename from pg_tables where schemaname = 'dbtest' and tableowner = current_user`;
+    const owned =
+      await app.sql`select tablename from pg_tables where schemaname = 'dbtest' and tableowner = current_user`;
     expect(owned).toEqual([]);
   });
 });
@@ -49,7 +64,9 @@ describe('actor transactions on one pooled connection', () => {
     await insertNote(bob, 'bob note');
     expect(await readNotes(alice)).toEqual(['alice note']);
     expect(await readNotes(bob)).toEqual(['bob note']);
-    expect(await withoutActor(app.db, async (tx) => (await tx.execute(sql`select * from dbtest.notes`)).length)).toBe(0);
+    expect(
+      await withoutActor(app.db, async (tx) => (await tx.execute(sql`select * from dbtest.notes`)).length),
+    ).toBe(0);
   });
 
   it('do not leak the actor to the next transaction on the same connection', async () => {
@@ -60,12 +77,16 @@ describe('actor transactions on one pooled connection', () => {
 
   it('refuse writing a row for someone else', async () => {
     await expect(
-      withActor(app.db, { userId: alice }, (tx) => tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${bob}, 'forged')`)),
+      withActor(app.db, { userId: alice }, (tx) =>
+        tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${bob}, 'forged')`),
+      ),
     ).rejects.toThrow();
   });
 
   it('treat a hostile actor id as data, never as SQL', async () => {
-    await expect(readNotes("x'); drop table dbtest.notes; --")).rejects.toMatchObject({ cause: { code: '22P02' } });
+    await expect(readNotes("x'); drop table dbtest.notes; --")).rejects.toMatchObject({
+      cause: { code: '22P02' },
+    });
     expect(await readNotes(alice)).toEqual(['alice note']);
   });
 });
@@ -90,13 +111,16 @@ describe('outbox relay', () => {
     for (const id of ids) {
       await app.sql`insert into dbtest.outbox (id, subject, payload) values (${id}, 'dbtest.note.created', ${JSON.stringify({ id })}::jsonb)`;
     }
-    await app.sql.begin(async (tx) => {
-      await tx`insert into dbtest.outbox (id, subject, payload) values (${uuidv7()}, 'dbtest.note.created', '{}')`;
-      await tx`select pg_notify('dbtest_outbox', '')`;
-      throw new Error('rollback');
-    }).catch(() => {});
+    await app.sql
+      .begin(async (tx) => {
+        await tx`insert into dbtest.outbox (id, subject, payload) values (${uuidv7()}, 'dbtest.note.created', '{}')`;
+        await tx`select pg_notify('dbtest_outbox', '')`;
+        throw new Error('rollback');
+      })
+      .catch(() => {});
     await expect.poll(() => published.map((row) => row.id), { timeout: 5000 }).toEqual(ids);
-    const [first] = await app.sql`select attempts, last_error, published_at from dbtest.outbox where id = ${ids[0]!}`;
+    const [first] =
+      await app.sql`select attempts, last_error, published_at from dbtest.outbox where id = ${ids[0]!}`;
     expect(first).toMatchObject({ attempts: 2, last_error: null });
     await relay.stop();
   });

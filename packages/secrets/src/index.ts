@@ -1,1 +1,1 @@
-export { SecretBox, parseKeyring, type Keyring } from './secret-box.js';
+export { type Keyring, parseKeyring, SecretBox } from './secret-box.js';

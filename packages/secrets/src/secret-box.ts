@@ -9,7 +9,10 @@ export type Keyring = ReadonlyMap<number, Buffer>;
  */
 export function parseKeyring(spec: string): Keyring {
   const keyring = new Map<number, Buffer>();
-  for (const entry of spec.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^(\d+):(.+)$/.exec(entry);
     if (!match) throw new Error('each encryption key must look like <version>:<base64 of 32 bytes>');
     const key = Buffer.from(match[2]!, 'base64');
@@ -47,11 +50,14 @@ export class SecretBox {
   decrypt(sealed: string, context = ''): string {
     const [version, iv, tag, body] = sealed.split('.');
     const key = this.keyring.get(Number(version?.slice(1)));
-    if (!key || !iv || !tag || body === undefined) throw new Error('secret is malformed or its key version is unknown');
+    if (!key || !iv || !tag || body === undefined)
+      throw new Error('secret is malformed or its key version is unknown');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
   }
 
   /** True when the value was sealed with an older key and should be re-encrypted. */

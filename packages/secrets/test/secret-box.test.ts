@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SecretBox, parseKeyring } from '../src/index.js';
+import { parseKeyring, SecretBox } from '../src/index.js';
 
 const key = () => randomBytes(32).toString('base64');
 

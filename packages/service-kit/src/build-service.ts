@@ -1,22 +1,33 @@
-import swagger from '@fastify/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import swagger from '@fastify/swagger';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type RawServerDefault,
+} from 'fastify';
 import {
-  type ZodTypeProvider,
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
+  type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError, type ErrorCode, statusOf } from './errors.js';
 import type { Logger } from './logger.js';
 import { problemReply } from './problem.js';
-import { REQUEST_ID_HEADER, generateRequestId } from './request-id.js';
+import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
 import { registerTracingHooks } from './tracing-hooks.js';
 
-export type ServiceApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 /** Dependency checks for /health/ready, e.g. `{ postgres: () => sql\`select 1\` }`. */
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
@@ -34,11 +45,23 @@ export interface ServiceOptions {
 
 /** Fastify errors that are the client's fault, by fastify error code. */
 const clientErrors: Record<string, { code: ErrorCode; detail: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', detail: 'The request body is larger than this endpoint accepts.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', detail: 'This endpoint does not accept that content type; send application/json.' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'malformed_body', detail: 'The body is empty but the content type says JSON.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'payload_too_large',
+    detail: 'The request body is larger than this endpoint accepts.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    detail: 'This endpoint does not accept that content type; send application/json.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'malformed_body',
+    detail: 'The body is empty but the content type says JSON.',
+  },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_body', detail: 'The body is not valid JSON.' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_request', detail: 'The Content-Length header does not match the body.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'bad_request',
+    detail: 'The Content-Length header does not match the body.',
+  },
   FST_ERR_CTP_INVALID_TYPE: { code: 'unsupported_media_type', detail: 'The Content-Type header is invalid.' },
 };
 
@@ -46,8 +69,14 @@ function errorFor(error: FastifyError): { code: ErrorCode; detail: string } | un
   const known = clientErrors[error.code];
   if (known) return known;
   // JSON.parse and secure-json-parse failures (including __proto__ poisoning) arrive as 400s.
-  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON|__proto__|constructor/.test(error.message))) {
-    return { code: 'malformed_body', detail: 'The body is not valid JSON or contains forbidden keys such as __proto__.' };
+  if (
+    error instanceof SyntaxError ||
+    (error.statusCode === 400 && /JSON|__proto__|constructor/.test(error.message))
+  ) {
+    return {
+      code: 'malformed_body',
+      detail: 'The body is not valid JSON or contains forbidden keys such as __proto__.',
+    };
   }
   return undefined;
 }
@@ -77,7 +106,8 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
-      if (error.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.extra.retryAfterSeconds))));
+      if (error.extra.retryAfterSeconds !== undefined)
+        reply.header('retry-after', String(Math.max(1, Math.ceil(error.extra.retryAfterSeconds))));
       if (statusOf(error.code) >= 500) request.log.error({ err: error }, 'request failed');
       return problemReply(request, reply, error.code, error.detail, error.extra.fields ?? {});
     }
@@ -86,19 +116,35 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
         path: [error.validationContext, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
         message: issue.message ?? 'is invalid',
       }));
-      return problemReply(request, reply, 'validation_failed', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors });
+      return problemReply(
+        request,
+        reply,
+        'validation_failed',
+        `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+        { errors },
+      );
     }
     const client = errorFor(error);
     if (client) return problemReply(request, reply, client.code, client.detail);
     if (error.statusCode === 429) {
-      return problemReply(request, reply, 'rate_limited', 'Too many requests; retry after the time in the Retry-After header.');
+      return problemReply(
+        request,
+        reply,
+        'rate_limited',
+        'Too many requests; retry after the time in the Retry-After header.',
+      );
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       request.log.warn({ err: error }, 'unmapped client error');
       return problemReply(request, reply, 'bad_request', error.message);
     }
     request.log.error({ err: error, serialization: isResponseSerializationError(error) }, 'request failed');
-    return problemReply(request, reply, 'internal', 'Something went wrong on our side. Quote the request id when reporting it.');
+    return problemReply(
+      request,
+      reply,
+      'internal',
+      'Something went wrong on our side. Quote the request id when reporting it.',
+    );
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -108,7 +154,11 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
   await (app as unknown as FastifyInstance).register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: `Conduit ${options.name}`, version: options.version ?? '0.1.0', description: options.description },
+      info: {
+        title: `Conduit ${options.name}`,
+        version: options.version ?? '0.1.0',
+        description: options.description,
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     transform: jsonSchemaTransform,
@@ -131,13 +181,18 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
         }),
       );
       const ok = results.every(([, state]) => state === 'ok');
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
     },
   );
   return app;
 }
 
-const readiness = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()) });
+const readiness = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.record(z.string(), z.string()),
+});
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;

@@ -20,7 +20,10 @@ const redact = [
 ];
 
 /** `destination` replaces stdout (tests read the output there); it takes precedence over `pretty`. */
-export function createLogger(options: { service: string; level?: string; pretty?: boolean }, destination?: DestinationStream): Logger {
+export function createLogger(
+  options: { service: string; level?: string; pretty?: boolean },
+  destination?: DestinationStream,
+): Logger {
   const settings = {
     name: options.service,
     level: options.level ?? 'info',
@@ -30,7 +33,12 @@ export function createLogger(options: { service: string; level?: string; pretty?
   return pino({
     ...settings,
     ...(options.pretty
-      ? { transport: { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { singleLine: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' },
+          },
+        }
       : {}),
   });
 }

@@ -2,10 +2,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, statusOf } from './errors.js';
 
 const titles: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
-  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
-  503: 'Service Unavailable', 504: 'Gateway Timeout',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /** An RFC 9457 problem document. */
@@ -16,7 +28,15 @@ export function problemBody(
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const status = statusOf(code);
-  return { type: `urn:problem:conduit:${code}`, title: titles[status] ?? 'Error', status, detail, code, requestId, ...extra };
+  return {
+    type: `urn:problem:conduit:${code}`,
+    title: titles[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    requestId,
+    ...extra,
+  };
 }
 
 export function problemReply(

@@ -5,7 +5,10 @@ import type { FastifyInstance } from 'fastify';
  * finish (fastify answers 503 to new ones meanwhile), then `onClose` hooks drain the connections.
  * A second signal, or a close that takes longer than `graceMs`, exits at once.
  */
-export async function runServer(app: FastifyInstance, options: { port: number; host?: string; graceMs?: number }): Promise<string> {
+export async function runServer(
+  app: FastifyInstance,
+  options: { port: number; host?: string; graceMs?: number },
+): Promise<string> {
   const address = await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
   let closing = false;
   const shutdown = (signal: string) => {

@@ -1,5 +1,5 @@
-import { SpanKind, type Span, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { contextFromCarrier, tracer } from '@conduit/telemetry';
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 
 declare module 'fastify' {
@@ -18,7 +18,10 @@ export function registerTracingHooks(app: FastifyInstance) {
     const parent = contextFromCarrier(request.headers);
     request.span = tracer().startSpan(
       `${request.method} ${request.routeOptions.url ?? 'unmatched'}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] },
+      },
       parent,
     );
   });

@@ -1,12 +1,12 @@
-export { startTelemetry, type Telemetry } from './start.js';
-export { recordSpansInMemory, type RecordedSpans } from './in-memory.js';
+export { type Context, context, SpanKind, trace } from '@opentelemetry/api';
+export { type RecordedSpans, recordSpansInMemory } from './in-memory.js';
 export {
-  TRACEPARENT,
   contextFromCarrier,
   contextFromTraceparent,
   currentTraceparent,
   injectTraceHeaders,
+  TRACEPARENT,
   tracer,
   withSpan,
 } from './propagation.js';
-export { SpanKind, context, trace, type Context } from '@opentelemetry/api';
+export { startTelemetry, type Telemetry } from './start.js';

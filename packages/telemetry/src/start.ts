@@ -13,9 +13,16 @@ export interface Telemetry {
  * order of imports does not matter. Without an OTLP endpoint spans are still created, so trace ids
  * propagate through logs, NATS headers and jobs; they are just not exported anywhere.
  */
-export function startTelemetry(options: { serviceName: string; otlpEndpoint?: string | undefined }): Telemetry {
+export function startTelemetry(options: {
+  serviceName: string;
+  otlpEndpoint?: string | undefined;
+}): Telemetry {
   const spanProcessors: SpanProcessor[] = options.otlpEndpoint
-    ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))]
+    ? [
+        new BatchSpanProcessor(
+          new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+        ),
+      ]
     : [];
   const sdk = new NodeSDK({
     serviceName: options.serviceName,

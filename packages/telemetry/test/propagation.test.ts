@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  SpanKind,
   contextFromCarrier,
   contextFromTraceparent,
   currentTraceparent,
   injectTraceHeaders,
   recordSpansInMemory,
+  SpanKind,
   withSpan,
 } from '../src/index.js';
 
@@ -29,7 +29,9 @@ describe('trace propagation', () => {
 
   it('records a thrown error and still ends the span', async () => {
     recorded.reset();
-    await expect(withSpan('failing', {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(withSpan('failing', {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow(
+      'boom',
+    );
     expect(recorded.spans()[0]!.status.code).toBe(2);
   });
 

@@ -15,7 +15,9 @@ export interface TestDatabase {
  * Creates an empty database of its own for one test file on the machine's real Postgres, applies
  * the given service migrations, and drops it afterwards.
  */
-export async function createTestDatabase(services: { schema: string; migrationsDir: string }[]): Promise<TestDatabase> {
+export async function createTestDatabase(
+  services: { schema: string; migrationsDir: string }[],
+): Promise<TestDatabase> {
   const name = uniqueName('conduit_test');
   const admin = postgres(localServices.adminDatabaseUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);

@@ -1,15 +1,15 @@
-import { type TokenVerifier, bearerToken, createTokenVerifier } from '@conduit/auth';
-import { DomainError, type ServiceApp, buildService } from '@conduit/service-kit';
+import { bearerToken, createTokenVerifier, type TokenVerifier } from '@conduit/auth';
+import type { Logger } from '@conduit/service-kit';
+import { buildService, DomainError, type ServiceApp } from '@conduit/service-kit';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@conduit/service-kit';
 import type { GatewayEnv } from './env.js';
 import { OpenApiAggregate } from './openapi-aggregate.js';
 import { ServiceProxy } from './proxy.js';
-import { type ServiceName, isPublic, upstreams } from './routing.js';
+import { isPublic, type ServiceName, upstreams } from './routing.js';
 
 export interface GatewayDeps {
   env: GatewayEnv;
@@ -28,10 +28,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
   const proxies = Object.fromEntries(
     Object.entries(origins).map(([service, origin]) => [
       service,
-      new ServiceProxy(service, origin, { headersTimeoutMs: env.UPSTREAM_TIMEOUT, idleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT }),
+      new ServiceProxy(service, origin, {
+        headersTimeoutMs: env.UPSTREAM_TIMEOUT,
+        idleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT,
+      }),
     ]),
   ) as Record<ServiceName, ServiceProxy>;
-  const verifier = deps.verifier ?? createTokenVerifier({ jwksUrl: `${env.IDENTITY_URL}/.well-known/jwks.json` });
+  const verifier =
+    deps.verifier ?? createTokenVerifier({ jwksUrl: `${env.IDENTITY_URL}/.well-known/jwks.json` });
   const docs = new OpenApiAggregate(origins, upstreams);
 
   const app = await buildService({
@@ -60,7 +64,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
   await fastify.register(cors, {
     origin: env.CORS_ORIGINS.includes('*') ? '*' : env.CORS_ORIGINS,
     credentials: !env.CORS_ORIGINS.includes('*'),
-    exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    exposedHeaders: [
+      'x-request-id',
+      'retry-after',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ],
     maxAge: 600,
   });
 
@@ -72,14 +82,21 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
     timeWindow: env.RATE_LIMIT_WINDOW,
     hook: 'preHandler',
     max: (request) => (publicRequest(request) ? env.AUTH_RATE_LIMIT_MAX : env.RATE_LIMIT_MAX),
-    keyGenerator: (request) => (request.auth ? `user:${request.auth.actor.userId}` : publicRequest(request) ? `public:${request.ip}` : `ip:${request.ip}`),
+    keyGenerator: (request) =>
+      request.auth
+        ? `user:${request.auth.actor.userId}`
+        : publicRequest(request)
+          ? `public:${request.ip}`
+          : `ip:${request.ip}`,
     // Redis down must not take the API down with it.
     skipOnError: true,
   });
 
   for (const upstream of upstreams) {
     const proxy = proxies[upstream.service];
-    for (const url of upstream.prefix.includes('.') ? [upstream.prefix] : [upstream.prefix, `${upstream.prefix}/*`]) {
+    for (const url of upstream.prefix.includes('.')
+      ? [upstream.prefix]
+      : [upstream.prefix, `${upstream.prefix}/*`]) {
       fastify.route({
         method: METHODS,
         url,
@@ -87,11 +104,19 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
         onRequest: async (request) => {
           if (publicRequest(request)) return;
           const token = bearerToken(request);
-          if (!token) throw new DomainError('unauthorized', 'Send an access token as "Authorization: Bearer <token>".');
+          if (!token)
+            throw new DomainError('unauthorized', 'Send an access token as "Authorization: Bearer <token>".');
           const verified = await verifier.verify(token).catch(() => {
-            throw new DomainError('bad_gateway', 'Access tokens cannot be checked right now; try again shortly.');
+            throw new DomainError(
+              'bad_gateway',
+              'Access tokens cannot be checked right now; try again shortly.',
+            );
           });
-          if (!verified) throw new DomainError('unauthorized', 'The access token is invalid or has expired; refresh it and retry.');
+          if (!verified)
+            throw new DomainError(
+              'unauthorized',
+              'The access token is invalid or has expired; refresh it and retry.',
+            );
           request.auth = verified;
         },
         handler: (request, reply) => proxy.forward(request, reply),
@@ -105,7 +130,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
     transformSpecificationClone: false,
     uiHooks: {
       preHandler: async (request: FastifyRequest) => {
-        if (request.url.startsWith('/docs/json') || request.url.startsWith('/docs/yaml')) await docs.refresh();
+        if (request.url.startsWith('/docs/json') || request.url.startsWith('/docs/yaml'))
+          await docs.refresh();
       },
     },
   });

@@ -9,7 +9,11 @@ const schema = baseEnv.extend({
   UPSTREAM_TIMEOUT: envDuration('30s'),
   /** How long a streaming answer may stay silent before it is cut (SSE keeps it alive). */
   UPSTREAM_IDLE_TIMEOUT: envDuration('5m'),
-  BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** Origins allowed by CORS; `*` allows any (without credentials). */
   CORS_ORIGINS: envList('http://localhost:3000,http://localhost:5173'),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),

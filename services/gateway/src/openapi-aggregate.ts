@@ -34,11 +34,16 @@ export class OpenApiAggregate {
     const missing: string[] = [];
     for (const [service, origin] of Object.entries(this.services) as [ServiceName, string][]) {
       try {
-        const res = await request(`${origin}/openapi.json`, { dispatcher: this.agent, headersTimeout: 2000, bodyTimeout: 2000 });
+        const res = await request(`${origin}/openapi.json`, {
+          dispatcher: this.agent,
+          headersTimeout: 2000,
+          bodyTimeout: 2000,
+        });
         const doc = (await res.body.json()) as OpenApiDocument;
         const owned = this.routes.filter((route) => route.service === service).map((route) => route.prefix);
         for (const [path, item] of Object.entries(doc.paths ?? {})) {
-          if (owned.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) merged.paths[path] = item;
+          if (owned.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)))
+            merged.paths[path] = item;
         }
         Object.assign(merged.components!.schemas!, doc.components?.schemas ?? {});
         Object.assign(merged.components!.securitySchemes!, doc.components?.securitySchemes ?? {});
@@ -46,7 +51,8 @@ export class OpenApiAggregate {
         missing.push(service);
       }
     }
-    if (missing.length) merged.info.description = `${merged.info.description} Not reachable now, so not listed: ${missing.join(', ')}.`;
+    if (missing.length)
+      merged.info.description = `${merged.info.description} Not reachable now, so not listed: ${missing.join(', ')}.`;
     this.cached = merged;
     this.fetchedAt = missing.length ? 0 : Date.now();
     return merged;
@@ -55,7 +61,11 @@ export class OpenApiAggregate {
   private empty(): OpenApiDocument {
     return {
       openapi: '3.1.0',
-      info: { title: 'Conduit API', version: '1', description: 'The public API of a Conduit cluster, served through its gateway.' },
+      info: {
+        title: 'Conduit API',
+        version: '1',
+        description: 'The public API of a Conduit cluster, served through its gateway.',
+      },
       paths: {},
       components: { schemas: {}, securitySchemes: {} },
     };

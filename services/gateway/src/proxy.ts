@@ -1,12 +1,21 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError } from '@conduit/service-kit';
-import { SpanKind, injectTraceHeaders, withSpan } from '@conduit/telemetry';
+import { injectTraceHeaders, SpanKind, withSpan } from '@conduit/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Pool, errors } from 'undici';
+import { errors, Pool } from 'undici';
 
 /** Headers that describe one hop, not the message: never forwarded either way. */
 const hopByHop = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
 ]);
 
 function forwardable(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>) {
@@ -35,7 +44,12 @@ export class ServiceProxy {
     readonly origin: string,
     private readonly options: ProxyOptions,
   ) {
-    this.pool = new Pool(origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: 5_000 } });
+    this.pool = new Pool(origin, {
+      connections: 128,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: 5_000 },
+    });
   }
 
   async forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -43,48 +57,64 @@ export class ServiceProxy {
     request.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    return withSpan(`proxy ${this.service}`, { kind: SpanKind.CLIENT, attributes: { 'server.address': this.origin } }, async () => {
-      const forwardedFor = [request.headers['x-forwarded-for'], request.ip].filter(Boolean).join(', ');
-      let upstream: Awaited<ReturnType<Pool['request']>>;
-      try {
-        upstream = await this.pool.request({
-          method: request.method as 'GET',
-          path: request.url,
-          headers: {
-            ...forwardable(request.headers),
-            ...injectTraceHeaders(),
-            'x-request-id': request.id,
-            'x-forwarded-for': forwardedFor,
-            'x-forwarded-proto': request.protocol,
-            'x-forwarded-host': request.headers.host ?? '',
-          },
-          body: request.body as Buffer | undefined,
-          signal: abort.signal,
-          headersTimeout: this.options.headersTimeoutMs,
-          bodyTimeout: this.options.idleTimeoutMs,
-        });
-      } catch (error) {
-        throw this.failure(error);
-      }
-      upstream.body.on('error', (error) => request.log.warn({ err: error, service: this.service }, 'upstream stream ended abnormally'));
-      return reply.code(upstream.statusCode).headers(forwardable(upstream.headers)).send(upstream.body);
-    });
+    return withSpan(
+      `proxy ${this.service}`,
+      { kind: SpanKind.CLIENT, attributes: { 'server.address': this.origin } },
+      async () => {
+        const forwardedFor = [request.headers['x-forwarded-for'], request.ip].filter(Boolean).join(', ');
+        let upstream: Awaited<ReturnType<Pool['request']>>;
+        try {
+          upstream = await this.pool.request({
+            method: request.method as 'GET',
+            path: request.url,
+            headers: {
+              ...forwardable(request.headers),
+              ...injectTraceHeaders(),
+              'x-request-id': request.id,
+              'x-forwarded-for': forwardedFor,
+              'x-forwarded-proto': request.protocol,
+              'x-forwarded-host': request.headers.host ?? '',
+            },
+            body: request.body as Buffer | undefined,
+            signal: abort.signal,
+            headersTimeout: this.options.headersTimeoutMs,
+            bodyTimeout: this.options.idleTimeoutMs,
+          });
+        } catch (error) {
+          throw this.failure(error);
+        }
+        upstream.body.on('error', (error) =>
+          request.log.warn({ err: error, service: this.service }, 'upstream stream ended abnormally'),
+        );
+        return reply.code(upstream.statusCode).headers(forwardable(upstream.headers)).send(upstream.body);
+      },
+    );
   }
 
   private failure(error: unknown): DomainError {
     if (error instanceof errors.HeadersTimeoutError) {
-      return new DomainError('gateway_timeout', `The ${this.service} service did not answer in time; try again.`);
+      return new DomainError(
+        'gateway_timeout',
+        `The ${this.service} service did not answer in time; try again.`,
+      );
     }
     if (error instanceof errors.RequestAbortedError) {
       return new DomainError('bad_request', 'The request was cancelled by the client.');
     }
-    return new DomainError('bad_gateway', `The ${this.service} service is unavailable right now; try again shortly.`);
+    return new DomainError(
+      'bad_gateway',
+      `The ${this.service} service is unavailable right now; try again shortly.`,
+    );
   }
 
   /** True when the service answers its liveness probe. */
   async isAlive(): Promise<boolean> {
     try {
-      const { statusCode, body } = await this.pool.request({ method: 'GET', path: '/health/live', headersTimeout: 2000 });
+      const { statusCode, body } = await this.pool.request({
+        method: 'GET',
+        path: '/health/live',
+        headersTimeout: 2000,
+      });
       await body.dump();
       return statusCode === 200;
     } catch {

@@ -10,7 +10,9 @@ const env = loadEnv();
 const telemetry = startTelemetry({ serviceName: 'gateway', otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
 const log = createLogger({ service: 'gateway', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-redis.on('error', (error) => log.warn({ err: error }, 'redis unavailable; rate limits are not enforced meanwhile'));
+redis.on('error', (error) =>
+  log.warn({ err: error }, 'redis unavailable; rate limits are not enforced meanwhile'),
+);
 
 const app = await buildGateway({ env, log, redis });
 app.addHook('onClose', async () => {

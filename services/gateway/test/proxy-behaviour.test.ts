@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier } from '@conduit/auth';
-import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
+import { recordSpansInMemory } from '@conduit/telemetry';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordSpansInMemory } from '@conduit/telemetry';
 import { type GatewayHarness, startGateway } from './fixtures/gateway-harness.js';
 
 // A real HTTP server standing in for a service, so the gateway's own behaviour (streaming,
@@ -25,7 +25,11 @@ beforeAll(async () => {
       if (!res.writableFinished) record.closedEarly = true;
     });
     if (req.url === '/v1/me/stream') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
       let n = 0;
       const tick = setInterval(() => {
         res.write(`event: delta\ndata: {"n":${++n}}\n\n`);
@@ -45,7 +49,9 @@ beforeAll(async () => {
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
   const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k', alg: 'EdDSA' }] });
+  const jwks = createLocalJWKSet({
+    keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k', alg: 'EdDSA' }],
+  });
   token = await new SignJWT({ sid: '0190c2d4-8e43-7b1a-9a4f-1f2e3d4c5b6b', org: null })
     .setProtectedHeader({ alg: 'EdDSA', kid: 'k' })
     .setSubject('0190c2d4-8e43-7b1a-9a4f-1f2e3d4c5b6a')
@@ -53,7 +59,10 @@ beforeAll(async () => {
     .setAudience(ACCESS_TOKEN_AUDIENCE)
     .setExpirationTime('5m')
     .sign(pair.privateKey);
-  gateway = await startGateway({ IDENTITY_URL: upstreamUrl, UPSTREAM_TIMEOUT: '500ms' }, createTokenVerifier({ keys: jwks }));
+  gateway = await startGateway(
+    { IDENTITY_URL: upstreamUrl, UPSTREAM_TIMEOUT: '500ms' },
+    createTokenVerifier({ keys: jwks }),
+  );
 });
 afterAll(async () => {
   await spans.shutdown();
@@ -67,7 +76,9 @@ const auth = () => ({ authorization: `Bearer ${token}` });
 describe('proxying', () => {
   it('streams Server-Sent Events as they are written, without buffering', async () => {
     const started = Date.now();
-    const res = await request(`${gateway.url}/v1/me/stream`, { headers: { ...auth(), accept: 'text/event-stream' } });
+    const res = await request(`${gateway.url}/v1/me/stream`, {
+      headers: { ...auth(), accept: 'text/event-stream' },
+    });
     expect(res.headers['content-type']).toBe('text/event-stream');
     const arrivals: { at: number; text: string }[] = [];
     for await (const chunk of res.body) arrivals.push({ at: Date.now() - started, text: chunk.toString() });
@@ -92,11 +103,16 @@ describe('proxying', () => {
   it('answers 504 problem+json when the service is slower than the timeout', async () => {
     const res = await fetch(`${gateway.url}/v1/me/slow`, { headers: auth() });
     expect(res.status).toBe(504);
-    expect(await res.json()).toMatchObject({ code: 'gateway_timeout', detail: expect.stringMatching(/identity service did not answer in time/) });
+    expect(await res.json()).toMatchObject({
+      code: 'gateway_timeout',
+      detail: expect.stringMatching(/identity service did not answer in time/),
+    });
   });
 
   it('forwards request ids, trace context and client address, and drops hop-by-hop headers', async () => {
-    const res = await fetch(`${gateway.url}/v1/me/echo?x=1`, { headers: { ...auth(), 'x-request-id': 'rid-1', 'proxy-authorization': 'secret' } });
+    const res = await fetch(`${gateway.url}/v1/me/echo?x=1`, {
+      headers: { ...auth(), 'x-request-id': 'rid-1', 'proxy-authorization': 'secret' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ url: '/v1/me/echo?x=1' });
     expect(res.headers.get('x-upstream')).toBe('yes');
@@ -116,11 +132,25 @@ describe('a service that is down', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const down = await startGateway({ IDENTITY_URL: `http://127.0.0.1:${port}` }, createTokenVerifier({ keys: async () => { throw new TypeError('no keys'); } }));
+    const down = await startGateway(
+      { IDENTITY_URL: `http://127.0.0.1:${port}` },
+      createTokenVerifier({
+        keys: async () => {
+          throw new TypeError('no keys');
+        },
+      }),
+    );
     try {
-      const res = await fetch(`${down.url}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const res = await fetch(`${down.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(res.status).toBe(502);
-      expect(await res.json()).toMatchObject({ code: 'bad_gateway', detail: expect.stringMatching(/identity service is unavailable/) });
+      expect(await res.json()).toMatchObject({
+        code: 'bad_gateway',
+        detail: expect.stringMatching(/identity service is unavailable/),
+      });
       const ready = await fetch(`${down.url}/health/ready`);
       expect(ready.status).toBe(503);
       expect(((await ready.json()) as { checks: Record<string, string> }).checks.identity).toMatch(/failing/);

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IdentityHarness, startIdentityHarness, uniqueEmail } from '../../identity/test/fixtures/identity-harness.js';
+import {
+  type IdentityHarness,
+  startIdentityHarness,
+  uniqueEmail,
+} from '../../identity/test/fixtures/identity-harness.js';
 import { type GatewayHarness, startGateway } from './fixtures/gateway-harness.js';
 
 let identity: IdentityHarness;
@@ -36,10 +40,17 @@ describe('rate limits', () => {
   });
 
   it('count signed-in callers by user, apart from the sign-in budget', async () => {
-    const registered = await identity.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: uniqueEmail(), password: 'correct horse battery staple' } });
+    const registered = await identity.app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email: uniqueEmail(), password: 'correct horse battery staple' },
+    });
     const { accessToken } = registered.json() as { accessToken: string };
     const statuses = [];
-    for (let i = 0; i < 6; i++) statuses.push((await fetch(`${gateway.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await fetch(`${gateway.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status,
+      );
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
   });
 });

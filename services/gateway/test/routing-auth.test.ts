@@ -43,19 +43,32 @@ describe('gateway in front of identity', () => {
 
     const login = await call('/v1/auth/login', json({ email, password: STRONG_PASSWORD }));
     expect(login.status).toBe(200);
-    const refreshed = await call('/v1/auth/refresh', json({ refreshToken: ((await body(login)) as AuthResult).refreshToken }));
+    const refreshed = await call(
+      '/v1/auth/refresh',
+      json({ refreshToken: ((await body(login)) as AuthResult).refreshToken }),
+    );
     expect(refreshed.status).toBe(200);
     const pair = (await body(refreshed)) as AuthResult;
 
-    const sessions = await call('/v1/auth/sessions', { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    const sessions = await call('/v1/auth/sessions', {
+      headers: { authorization: `Bearer ${pair.accessToken}` },
+    });
     expect(((await body(sessions)) as { items: unknown[] }).items).toHaveLength(2);
-    const logout = await call('/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${pair.accessToken}` } });
+    const logout = await call('/v1/auth/logout', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${pair.accessToken}` },
+    });
     expect(logout.status).toBe(204);
     expect((await call('/v1/auth/refresh', json({ refreshToken: pair.refreshToken }))).status).toBe(401);
   });
 
   it('refuses protected routes without a valid token before they reach the service', async () => {
-    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer garbage' }, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer a.b.c' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Bearer garbage' },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer a.b.c' },
+    ]) {
       const res = await call('/v1/me', { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
@@ -73,17 +86,31 @@ describe('gateway in front of identity', () => {
   });
 
   it('enforces the 1 MiB body limit with a 413, and passes malformed JSON on to be refused with a 400', async () => {
-    const big = await call('/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(1024 * 1024 + 1) });
+    const big = await call('/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(1024 * 1024 + 1),
+    });
     expect(big.status).toBe(413);
     expect((await body(big)).code).toBe('payload_too_large');
-    const malformed = await call('/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    const malformed = await call('/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":',
+    });
     expect(malformed.status).toBe(400);
-    const proto = await call('/v1/auth/login', json(JSON.parse('{"email":"a@b.co","password":"x","__proto__":{"admin":true}}')));
+    const proto = await call(
+      '/v1/auth/login',
+      json(JSON.parse('{"email":"a@b.co","password":"x","__proto__":{"admin":true}}')),
+    );
     expect(proto.status).toBeLessThan(500);
   });
 
   it('keeps one request id from the client through the service', async () => {
-    const res = await call('/v1/auth/login', json({ email: uniqueEmail(), password: 'wrong password' }, { 'x-request-id': 'trace-me-123' }));
+    const res = await call(
+      '/v1/auth/login',
+      json({ email: uniqueEmail(), password: 'wrong password' }, { 'x-request-id': 'trace-me-123' }),
+    );
     expect(res.headers.get('x-request-id')).toBe('trace-me-123');
     expect((await body(res)).requestId).toBe('trace-me-123');
   });
@@ -91,17 +118,26 @@ describe('gateway in front of identity', () => {
   it('answers CORS preflights for allowed origins only', async () => {
     const allowed = await call('/v1/me', {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-    const denied = await call('/v1/me', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const denied = await call('/v1/me', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('serves the merged OpenAPI document and Swagger UI at /docs', async () => {
     const doc = await body(await call('/docs/json'));
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/auth/register', '/v1/auth/sessions/{id}', '/v1/me', '/v1/me/preferences']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/auth/register', '/v1/auth/sessions/{id}', '/v1/me', '/v1/me/preferences']),
+    );
     expect(doc.paths['/health/live']).toBeUndefined();
     const ui = await call('/docs/');
     expect(ui.status).toBe(200);

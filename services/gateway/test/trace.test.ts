@@ -1,8 +1,13 @@
 import { type EventSubscription, subscribeEvent } from '@conduit/bus';
 import { type EventEnvelope, identityEvents } from '@conduit/contracts';
-import { SpanKind, recordSpansInMemory } from '@conduit/telemetry';
+import { recordSpansInMemory, SpanKind } from '@conduit/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IdentityHarness, STRONG_PASSWORD, startIdentityHarness, uniqueEmail } from '../../identity/test/fixtures/identity-harness.js';
+import {
+  type IdentityHarness,
+  STRONG_PASSWORD,
+  startIdentityHarness,
+  uniqueEmail,
+} from '../../identity/test/fixtures/identity-harness.js';
 import { type GatewayHarness, startGateway } from './fixtures/gateway-harness.js';
 
 const spans = recordSpansInMemory();
@@ -36,8 +41,14 @@ describe('tracing', () => {
       body: JSON.stringify({ email, password: STRONG_PASSWORD }),
     });
     expect(res.status).toBe(201);
-    await expect.poll(() => received.some((event) => event.data.email === email), { timeout: 10_000 }).toBe(true);
-    await expect.poll(() => spans.spans().some((span) => span.name === 'consume identity.user.registered'), { timeout: 5000 }).toBe(true);
+    await expect
+      .poll(() => received.some((event) => event.data.email === email), { timeout: 10_000 })
+      .toBe(true);
+    await expect
+      .poll(() => spans.spans().some((span) => span.name === 'consume identity.user.registered'), {
+        timeout: 5000,
+      })
+      .toBe(true);
 
     const byName = (name: string, kind: SpanKind) => {
       const span = spans.spans().find((s) => s.name === name && s.kind === kind);

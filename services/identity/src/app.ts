@@ -1,5 +1,5 @@
 import { authPlugin, createTokenVerifier } from '@conduit/auth';
-import { type ReadinessChecks, type ServiceApp, buildService } from '@conduit/service-kit';
+import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import { importJWK } from 'jose';
 import type { IdentityDeps } from './deps.js';
 import { trustedKeys } from './domain/tokens/signing-keys.js';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { connectBus, relayPublisher } from '@conduit/bus';
 import { createDatabase, migrate, runtimeUrl, startOutboxRelay } from '@conduit/db';
-import { SecretBox, parseKeyring } from '@conduit/secrets';
+import { parseKeyring, SecretBox } from '@conduit/secrets';
 import type { Logger, ServiceApp } from '@conduit/service-kit';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
@@ -17,16 +17,31 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
 
 /** Applies identity's migrations with the owner connection (never the runtime role). */
 export function migrateIdentity(env: IdentityEnv, log: Logger) {
-  return migrate({ adminUrl: env.IDENTITY_DATABASE_URL, schema: SCHEMA, migrationsDir, appPassword: env.DATABASE_APP_PASSWORD, log: (m) => log.info(m) });
+  return migrate({
+    adminUrl: env.IDENTITY_DATABASE_URL,
+    schema: SCHEMA,
+    migrationsDir,
+    appPassword: env.DATABASE_APP_PASSWORD,
+    log: (m) => log.info(m),
+  });
 }
 
 /**
  * Opens identity's connections (Postgres as the runtime role, Redis, NATS), loads its signing
  * key, starts the outbox relay and builds the app. Closing the app closes all of it.
  */
-export async function startIdentity(env: IdentityEnv, log: Logger): Promise<{ app: ServiceApp; deps: IdentityDeps }> {
-  const database = createDatabase(runtimeUrl(env.IDENTITY_DATABASE_URL, SCHEMA, env.DATABASE_APP_PASSWORD), { applicationName: 'identity' });
-  const redis = new Redis(env.REDIS_URL, { keyPrefix: `${env.REDIS_KEY_PREFIX}identity:`, maxRetriesPerRequest: 2, lazyConnect: true });
+export async function startIdentity(
+  env: IdentityEnv,
+  log: Logger,
+): Promise<{ app: ServiceApp; deps: IdentityDeps }> {
+  const database = createDatabase(runtimeUrl(env.IDENTITY_DATABASE_URL, SCHEMA, env.DATABASE_APP_PASSWORD), {
+    applicationName: 'identity',
+  });
+  const redis = new Redis(env.REDIS_URL, {
+    keyPrefix: `${env.REDIS_KEY_PREFIX}identity:`,
+    maxRetriesPerRequest: 2,
+    lazyConnect: true,
+  });
   await redis.connect();
   const bus = await connectBus({ servers: env.NATS_URL, name: 'identity', namespace: env.BUS_NAMESPACE });
   await bus.ensureStream(SCHEMA);
@@ -36,7 +51,11 @@ export async function startIdentity(env: IdentityEnv, log: Logger): Promise<{ ap
     db: database.db,
     redis,
     log,
-    keys: await loadSigningKeys(database.db, new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)), env.SIGNING_KEY_ROTATE_AFTER),
+    keys: await loadSigningKeys(
+      database.db,
+      new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)),
+      env.SIGNING_KEY_ROTATE_AFTER,
+    ),
     hasher: new PasswordHasher({
       memoryKib: env.ARGON2_MEMORY_KIB,
       iterations: env.ARGON2_ITERATIONS,

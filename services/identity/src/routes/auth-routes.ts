@@ -1,5 +1,5 @@
 import { authResultDto, tokenPairDto } from '@conduit/contracts';
-import { type ServiceApp, problemResponses } from '@conduit/service-kit';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
 import { login } from '../domain/auth/login.js';
@@ -18,73 +18,111 @@ const tags = ['auth'];
 
 /** The public authentication routes: nothing here needs an access token. */
 export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
-  app.post('/v1/auth/register', {
-    schema: {
-      tags, summary: 'Create an account (with a personal organization) and sign in',
-      body: z.object({
-        email,
-        password: newPasswordSchema,
-        username: z.string().regex(USERNAME_PATTERN, '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit').optional(),
-        name: displayNameSchema.optional(),
-      }),
-      response: { 201: authResultDto, ...problemResponses(400, 409, 422, 429) },
+  app.post(
+    '/v1/auth/register',
+    {
+      schema: {
+        tags,
+        summary: 'Create an account (with a personal organization) and sign in',
+        body: z.object({
+          email,
+          password: newPasswordSchema,
+          username: z
+            .string()
+            .regex(USERNAME_PATTERN, '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit')
+            .optional(),
+          name: displayNameSchema.optional(),
+        }),
+        response: { 201: authResultDto, ...problemResponses(400, 409, 422, 429) },
+      },
     },
-  }, async (request, reply) => reply.code(201).send(await register(deps, request.body, clientInfo(request))));
+    async (request, reply) => reply.code(201).send(await register(deps, request.body, clientInfo(request))),
+  );
 
-  app.post('/v1/auth/login', {
-    schema: {
-      tags, summary: 'Sign in with email and password',
-      body: z.object({ email, password: z.string().min(1).max(1024) }),
-      response: { 200: authResultDto, ...problemResponses(400, 401, 429, 503) },
+  app.post(
+    '/v1/auth/login',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in with email and password',
+        body: z.object({ email, password: z.string().min(1).max(1024) }),
+        response: { 200: authResultDto, ...problemResponses(400, 401, 429, 503) },
+      },
     },
-  }, async (request) => login(deps, request.body, clientInfo(request)));
+    async (request) => login(deps, request.body, clientInfo(request)),
+  );
 
-  app.post('/v1/auth/refresh', {
-    schema: {
-      tags, summary: 'Exchange a refresh token for a new token pair (the old one is spent)',
-      body: z.object({ refreshToken: opaqueToken }),
-      response: { 200: tokenPairDto, ...problemResponses(400, 401) },
+  app.post(
+    '/v1/auth/refresh',
+    {
+      schema: {
+        tags,
+        summary: 'Exchange a refresh token for a new token pair (the old one is spent)',
+        body: z.object({ refreshToken: opaqueToken }),
+        response: { 200: tokenPairDto, ...problemResponses(400, 401) },
+      },
     },
-  }, async (request) => refresh(deps, request.body.refreshToken));
+    async (request) => refresh(deps, request.body.refreshToken),
+  );
 
-  app.post('/v1/auth/password-reset', {
-    schema: {
-      tags, summary: 'Mail a password reset token (always 202, whether or not the account exists)',
-      body: z.object({ email }),
-      response: { 202: z.null(), ...problemResponses(400, 429) },
+  app.post(
+    '/v1/auth/password-reset',
+    {
+      schema: {
+        tags,
+        summary: 'Mail a password reset token (always 202, whether or not the account exists)',
+        body: z.object({ email }),
+        response: { 202: z.null(), ...problemResponses(400, 429) },
+      },
     },
-  }, async (request, reply) => {
-    await requestPasswordReset(deps, request.body.email, clientInfo(request));
-    return reply.code(202).send(null);
-  });
+    async (request, reply) => {
+      await requestPasswordReset(deps, request.body.email, clientInfo(request));
+      return reply.code(202).send(null);
+    },
+  );
 
-  app.post('/v1/auth/password-reset/confirm', {
-    schema: {
-      tags, summary: 'Set a new password with a reset token; signs out every session',
-      body: z.object({ token: opaqueToken, password: newPasswordSchema }),
-      response: { 204: z.null(), ...problemResponses(400, 422) },
+  app.post(
+    '/v1/auth/password-reset/confirm',
+    {
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset token; signs out every session',
+        body: z.object({ token: opaqueToken, password: newPasswordSchema }),
+        response: { 204: z.null(), ...problemResponses(400, 422) },
+      },
     },
-  }, async (request, reply) => {
-    await confirmPasswordReset(deps, request.body);
-    return reply.code(204).send(null);
-  });
+    async (request, reply) => {
+      await confirmPasswordReset(deps, request.body);
+      return reply.code(204).send(null);
+    },
+  );
 
-  app.post('/v1/auth/login-token', {
-    schema: {
-      tags, summary: 'Mail a one-time sign-in token (always 202)',
-      body: z.object({ email }),
-      response: { 202: z.null(), ...problemResponses(400, 429) },
+  app.post(
+    '/v1/auth/login-token',
+    {
+      schema: {
+        tags,
+        summary: 'Mail a one-time sign-in token (always 202)',
+        body: z.object({ email }),
+        response: { 202: z.null(), ...problemResponses(400, 429) },
+      },
     },
-  }, async (request, reply) => {
-    await requestLoginToken(deps, request.body.email, clientInfo(request));
-    return reply.code(202).send(null);
-  });
+    async (request, reply) => {
+      await requestLoginToken(deps, request.body.email, clientInfo(request));
+      return reply.code(202).send(null);
+    },
+  );
 
-  app.post('/v1/auth/login-token/redeem', {
-    schema: {
-      tags, summary: 'Sign in with a one-time token',
-      body: z.object({ token: opaqueToken }),
-      response: { 200: authResultDto, ...problemResponses(400, 401) },
+  app.post(
+    '/v1/auth/login-token/redeem',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in with a one-time token',
+        body: z.object({ token: opaqueToken }),
+        response: { 200: authResultDto, ...problemResponses(400, 401) },
+      },
     },
-  }, async (request) => redeemLoginToken(deps, request.body.token, clientInfo(request)));
+    async (request) => redeemLoginToken(deps, request.body.token, clientInfo(request)),
+  );
 }

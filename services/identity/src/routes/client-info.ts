@@ -10,7 +10,9 @@ import type { ClientInfo } from '../deps.js';
  */
 function clientAddress(request: FastifyRequest): string {
   const hops = request.ips ?? [request.ip];
-  return hops.findLast((hop) => isIP(hop) !== 0 && !hop.includes('%')) ?? request.socket.remoteAddress ?? '0.0.0.0';
+  return (
+    hops.findLast((hop) => isIP(hop) !== 0 && !hop.includes('%')) ?? request.socket.remoteAddress ?? '0.0.0.0'
+  );
 }
 
 export const clientInfo = (request: FastifyRequest): ClientInfo => ({

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { userDto } from '@conduit/contracts';
-import { type ServiceApp, problemResponses } from '@conduit/service-kit';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
 import { getPreferences, putPreferences } from '../domain/me/preferences.js';
@@ -14,33 +14,64 @@ const preferencesDto = z.object({ preferences: z.record(z.string(), z.unknown())
 
 /** The caller's own account; registered behind `authenticate`. */
 export function meRoutes(app: ServiceApp, deps: IdentityDeps) {
-  app.get('/v1/me', {
-    schema: { tags, security, summary: 'My account', response: { 200: userDto, ...problemResponses(401) } },
-  }, async (request) => getMe(deps, requireActor(request)));
-
-  app.patch('/v1/me', {
-    schema: {
-      tags, security, summary: 'Change my name or username',
-      body: z
-        .object({
-          name: displayNameSchema.nullable().optional(),
-          username: z.string().regex(USERNAME_PATTERN, '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit').optional(),
-        })
-        .strict()
-        .refine((body) => Object.keys(body).length > 0, 'give name or username'),
-      response: { 200: userDto, ...problemResponses(400, 401, 409) },
+  app.get(
+    '/v1/me',
+    {
+      schema: { tags, security, summary: 'My account', response: { 200: userDto, ...problemResponses(401) } },
     },
-  }, async (request) => updateMe(deps, requireActor(request), request.body));
+    async (request) => getMe(deps, requireActor(request)),
+  );
 
-  app.get('/v1/me/preferences', {
-    schema: { tags, security, summary: 'My preferences (a JSON document of my choosing)', response: { 200: preferencesDto, ...problemResponses(401) } },
-  }, async (request) => getPreferences(deps, requireActor(request)));
-
-  app.put('/v1/me/preferences', {
-    schema: {
-      tags, security, summary: 'Replace my preferences',
-      body: z.object({ preferences: z.record(z.string().max(200), z.unknown()) }),
-      response: { 200: preferencesDto, ...problemResponses(400, 401, 422) },
+  app.patch(
+    '/v1/me',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change my name or username',
+        body: z
+          .object({
+            name: displayNameSchema.nullable().optional(),
+            username: z
+              .string()
+              .regex(
+                USERNAME_PATTERN,
+                '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit',
+              )
+              .optional(),
+          })
+          .strict()
+          .refine((body) => Object.keys(body).length > 0, 'give name or username'),
+        response: { 200: userDto, ...problemResponses(400, 401, 409) },
+      },
     },
-  }, async (request) => putPreferences(deps, requireActor(request), request.body.preferences));
+    async (request) => updateMe(deps, requireActor(request), request.body),
+  );
+
+  app.get(
+    '/v1/me/preferences',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'My preferences (a JSON document of my choosing)',
+        response: { 200: preferencesDto, ...problemResponses(401) },
+      },
+    },
+    async (request) => getPreferences(deps, requireActor(request)),
+  );
+
+  app.put(
+    '/v1/me/preferences',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Replace my preferences',
+        body: z.object({ preferences: z.record(z.string().max(200), z.unknown()) }),
+        response: { 200: preferencesDto, ...problemResponses(400, 401, 422) },
+      },
+    },
+    async (request) => putPreferences(deps, requireActor(request), request.body.preferences),
+  );
 }

@@ -17,9 +17,15 @@ export async function findLogin(db: Database, email: string): Promise<LoginRecor
 }
 
 /** The owner of a refresh, login or reset token, found by the token's hash. */
-export async function findTokenOwner(db: Database, kind: 'refresh' | 'login' | 'reset', tokenHash: string): Promise<string | undefined> {
+export async function findTokenOwner(
+  db: Database,
+  kind: 'refresh' | 'login' | 'reset',
+  tokenHash: string,
+): Promise<string | undefined> {
   return withoutActor(db, async (tx) => {
-    const rows = await tx.execute<{ owner: string | null }>(sql`select identity.find_token_owner(${kind}, ${tokenHash}) as owner`);
+    const rows = await tx.execute<{ owner: string | null }>(
+      sql`select identity.find_token_owner(${kind}, ${tokenHash}) as owner`,
+    );
     return rows[0]?.owner ?? undefined;
   });
 }

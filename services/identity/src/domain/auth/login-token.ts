@@ -9,7 +9,11 @@ import { toUserDto } from '../users/user-dto.js';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-tokens.js';
 
 /** Mails a one-time sign-in link (magic link) to an active account; answers the same for any email. */
-export async function requestLoginToken(deps: IdentityDeps, email: string, client: ClientInfo): Promise<void> {
+export async function requestLoginToken(
+  deps: IdentityDeps,
+  email: string,
+  client: ClientInfo,
+): Promise<void> {
   const minutes = Math.round(deps.env.LOGIN_TOKEN_TTL / 60_000);
   await issueOneTimeToken(deps, 'login', email, client, (token) => ({
     subject: 'Your Conduit sign-in link',
@@ -26,11 +30,23 @@ export async function redeemLoginToken(deps: IdentityDeps, token: string, client
     const [user] = await tx.select().from(users).where(eq(users.id, userId));
     if (!user?.active) return undefined;
     const { sessionId, ...tokens } = await startSession(tx, deps, user, client);
-    await appendEvent(tx, outbox, identityEvents.userLoggedIn, { userId, sessionId, method: 'login_token' }, {
-      userId, sessionId, orgId: user.organizationId,
-    });
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.userLoggedIn,
+      { userId, sessionId, method: 'login_token' },
+      {
+        userId,
+        sessionId,
+        orgId: user.organizationId,
+      },
+    );
     return { user: toUserDto(user), ...tokens };
   });
-  if (!result) throw new DomainError('unauthorized', 'The sign-in token is invalid, expired or already used; ask for a new one.');
+  if (!result)
+    throw new DomainError(
+      'unauthorized',
+      'The sign-in token is invalid, expired or already used; ask for a new one.',
+    );
   return result;
 }

@@ -10,14 +10,19 @@ import { toUserDto } from '../users/user-dto.js';
 import { findLogin } from './find-login.js';
 
 /** The one answer to every failed login, so that it tells nothing about which part was wrong. */
-export const invalidCredentials = () => new DomainError('invalid_credentials', 'The email or password is incorrect.');
+export const invalidCredentials = () =>
+  new DomainError('invalid_credentials', 'The email or password is incorrect.');
 
 /**
  * Signs a user in with email and password. Throws invalid_credentials (the same body and about the
  * same time whether or not the email exists, or the account is disabled) and rate_limited while
  * the login throttle holds.
  */
-export async function login(deps: IdentityDeps, input: { email: string; password: string }, client: ClientInfo) {
+export async function login(
+  deps: IdentityDeps,
+  input: { email: string; password: string },
+  client: ClientInfo,
+) {
   await deps.throttle.assertAllowed(input.email, client.ip);
   const record = await findLogin(deps.db, input.email);
   const ok = await deps.hasher.verify(record?.password_hash ?? null, input.password);
@@ -26,14 +31,26 @@ export async function login(deps: IdentityDeps, input: { email: string; password
     throw invalidCredentials();
   }
   await deps.throttle.recordSuccess(input.email, client.ip);
-  const rehash = deps.hasher.needsRehash(record.password_hash) ? await deps.hasher.hash(input.password) : null;
+  const rehash = deps.hasher.needsRehash(record.password_hash)
+    ? await deps.hasher.hash(input.password)
+    : null;
   const actor = { userId: record.user_id, sessionId: null, orgId: record.organization_id };
   return withActor(deps.db, actor, async (tx) => {
     const [user] = rehash
-      ? await tx.update(users).set({ passwordHash: rehash, updatedAt: new Date() }).where(eq(users.id, record.user_id)).returning()
+      ? await tx
+          .update(users)
+          .set({ passwordHash: rehash, updatedAt: new Date() })
+          .where(eq(users.id, record.user_id))
+          .returning()
       : await tx.select().from(users).where(eq(users.id, record.user_id));
     const { sessionId, ...tokens } = await startSession(tx, deps, user!, client);
-    await appendEvent(tx, outbox, identityEvents.userLoggedIn, { userId: user!.id, sessionId, method: 'password' }, { ...actor, sessionId });
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.userLoggedIn,
+      { userId: user!.id, sessionId, method: 'password' },
+      { ...actor, sessionId },
+    );
     return { user: toUserDto(user!), ...tokens };
   });
 }

@@ -1,10 +1,10 @@
+import type { Transaction } from '@conduit/db';
 import { uuidv7, withActor } from '@conduit/db';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { passwordResets, userLoginTokens } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { newOpaqueToken, hashOpaqueToken } from '../tokens/opaque-token.js';
+import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 import { findLogin, findTokenOwner } from './find-login.js';
-import type { Transaction } from '@conduit/db';
 
 const tables = { reset: passwordResets, login: userLoginTokens } as const;
 export type OneTimeKind = keyof typeof tables;
@@ -26,9 +26,17 @@ export async function issueOneTimeToken(
   const { token, hash } = newOpaqueToken();
   const ttl = kind === 'reset' ? deps.env.PASSWORD_RESET_TTL : deps.env.LOGIN_TOKEN_TTL;
   await withActor(deps.db, { userId: record.user_id }, (tx) =>
-    tx.insert(table).values({ id: uuidv7(), userId: record.user_id, tokenHash: hash, requestedIp: client.ip, expiresAt: new Date(Date.now() + ttl) }),
+    tx.insert(table).values({
+      id: uuidv7(),
+      userId: record.user_id,
+      tokenHash: hash,
+      requestedIp: client.ip,
+      expiresAt: new Date(Date.now() + ttl),
+    }),
   );
-  deps.mailer.send({ to: email, ...mail(token) }).catch((error) => deps.log.error({ err: error, kind }, 'could not send one-time token mail'));
+  deps.mailer
+    .send({ to: email, ...mail(token) })
+    .catch((error) => deps.log.error({ err: error, kind }, 'could not send one-time token mail'));
 }
 
 /**

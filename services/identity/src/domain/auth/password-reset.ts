@@ -9,7 +9,11 @@ import { revokeSessions } from '../sessions/revoke-sessions.js';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-tokens.js';
 
 /** Mails a reset link to an active account; answers the same for any email. */
-export async function requestPasswordReset(deps: IdentityDeps, email: string, client: ClientInfo): Promise<void> {
+export async function requestPasswordReset(
+  deps: IdentityDeps,
+  email: string,
+  client: ClientInfo,
+): Promise<void> {
   const minutes = Math.round(deps.env.PASSWORD_RESET_TTL / 60_000);
   await issueOneTimeToken(deps, 'reset', email, client, (token) => ({
     subject: 'Reset your Conduit password',
@@ -26,17 +30,30 @@ export async function requestPasswordReset(deps: IdentityDeps, email: string, cl
  * everywhere and spends their other reset tokens. Throws bad_request for an unusable token and
  * unprocessable for a weak password.
  */
-export async function confirmPasswordReset(deps: IdentityDeps, input: { token: string; password: string }): Promise<void> {
+export async function confirmPasswordReset(
+  deps: IdentityDeps,
+  input: { token: string; password: string },
+): Promise<void> {
   const passwordHash = deps.hasher.hash(input.password);
   passwordHash.catch(() => {});
   const done = await redeemOneTimeToken(deps, 'reset', input.token, async (tx, userId) => {
     const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
     assertStrongPassword(input.password, user!.email);
-    await tx.update(users).set({ passwordHash: await passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
-    await tx.update(passwordResets).set({ usedAt: new Date() }).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)));
+    await tx
+      .update(users)
+      .set({ passwordHash: await passwordHash, updatedAt: new Date() })
+      .where(eq(users.id, userId));
+    await tx
+      .update(passwordResets)
+      .set({ usedAt: new Date() })
+      .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)));
     await revokeSessions(tx, userId, 'password_reset', null);
     await appendEvent(tx, outbox, identityEvents.passwordReset, { userId }, null);
     return true;
   });
-  if (!done) throw new DomainError('bad_request', 'The reset token is invalid, expired or already used; ask for a new one.');
+  if (!done)
+    throw new DomainError(
+      'bad_request',
+      'The reset token is invalid, expired or already used; ask for a new one.',
+    );
 }

@@ -4,11 +4,12 @@ import { eq } from 'drizzle-orm';
 import { refreshTokens, userSessions, users } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
 import { revokeSessions } from '../sessions/revoke-sessions.js';
-import { type TokenPair, issueTokens } from '../sessions/start-session.js';
+import { issueTokens, type TokenPair } from '../sessions/start-session.js';
 import { hashOpaqueToken } from '../tokens/opaque-token.js';
 import { findTokenOwner } from './find-login.js';
 
-const refused = () => new DomainError('unauthorized', 'The refresh token is invalid, expired or revoked; sign in again.');
+const refused = () =>
+  new DomainError('unauthorized', 'The refresh token is invalid, expired or revoked; sign in again.');
 
 /**
  * Rotates a refresh token: the presented one is spent and its child returned with a new access
@@ -22,19 +23,41 @@ export async function refresh(deps: IdentityDeps, presented: string): Promise<To
   if (!userId) throw refused();
 
   const outcome = await withActor(deps.db, { userId }, async (tx) => {
-    const [token] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).for('update');
-    const [session] = await tx.select().from(userSessions).where(eq(userSessions.id, token!.sessionId)).for('update');
+    const [token] = await tx
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, tokenHash))
+      .for('update');
+    const [session] = await tx
+      .select()
+      .from(userSessions)
+      .where(eq(userSessions.id, token!.sessionId))
+      .for('update');
     const [user] = await tx.select().from(users).where(eq(users.id, userId));
     const now = Date.now();
-    if (!token || !session || !user?.active || token.revokedAt || session.revokedAt || token.expiresAt.getTime() <= now) {
+    if (
+      !token ||
+      !session ||
+      !user?.active ||
+      token.revokedAt ||
+      session.revokedAt ||
+      token.expiresAt.getTime() <= now
+    ) {
       return { kind: 'refused' } as const;
     }
     if (token.usedAt && now - token.usedAt.getTime() > deps.env.REFRESH_REUSE_GRACE) {
       await revokeSessions(tx, userId, 'refresh_token_reuse', null, [session.id]);
       return { kind: 'reused' } as const;
     }
-    if (!token.usedAt) await tx.update(refreshTokens).set({ usedAt: new Date(now) }).where(eq(refreshTokens.id, token.id));
-    await tx.update(userSessions).set({ lastActiveAt: new Date(now) }).where(eq(userSessions.id, session.id));
+    if (!token.usedAt)
+      await tx
+        .update(refreshTokens)
+        .set({ usedAt: new Date(now) })
+        .where(eq(refreshTokens.id, token.id));
+    await tx
+      .update(userSessions)
+      .set({ lastActiveAt: new Date(now) })
+      .where(eq(userSessions.id, session.id));
     const pair = await issueTokens(tx, deps, {
       userId,
       organizationId: user.organizationId,

@@ -42,7 +42,12 @@ export async function register(deps: IdentityDeps, input: RegisterInput, client:
   }
 }
 
-async function createAccount(deps: IdentityDeps, input: RegisterInput & { username: string }, passwordHash: string, client: ClientInfo) {
+async function createAccount(
+  deps: IdentityDeps,
+  input: RegisterInput & { username: string },
+  passwordHash: string,
+  client: ClientInfo,
+) {
   const userId = uuidv7();
   const organizationId = uuidv7();
   const actor = { userId, sessionId: null, orgId: organizationId };
@@ -55,15 +60,38 @@ async function createAccount(deps: IdentityDeps, input: RegisterInput & { userna
     });
     const [user] = await tx
       .insert(users)
-      .values({ id: userId, organizationId, email: input.email, username: input.username, name: input.name ?? null, passwordHash })
+      .values({
+        id: userId,
+        organizationId,
+        email: input.email,
+        username: input.username,
+        name: input.name ?? null,
+        passwordHash,
+      })
       .returning();
     await tx.insert(userPreferences).values({ id: uuidv7(), userId, preferences: {} });
     const session = await startSession(tx, deps, user!, client);
     const sessionActor = { ...actor, sessionId: session.sessionId };
-    await appendEvent(tx, outbox, identityEvents.userRegistered, {
-      userId, organizationId, email: input.email, username: input.username, name: input.name ?? null,
-    }, sessionActor);
-    await appendEvent(tx, outbox, identityEvents.userLoggedIn, { userId, sessionId: session.sessionId, method: 'registration' }, sessionActor);
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.userRegistered,
+      {
+        userId,
+        organizationId,
+        email: input.email,
+        username: input.username,
+        name: input.name ?? null,
+      },
+      sessionActor,
+    );
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.userLoggedIn,
+      { userId, sessionId: session.sessionId, method: 'registration' },
+      sessionActor,
+    );
     const { sessionId: _, ...tokens } = session;
     return { user: toUserDto(user!), ...tokens };
   });

@@ -26,7 +26,11 @@ export function createMailer(url: string, from: string): Mailer {
       async send(mail) {
         const info = await transport.sendMail({ from, ...mail });
         await mkdir(dir, { recursive: true });
-        await writeFile(join(dir, `${Date.now()}-${mail.to.replace(/[^\w.@-]/g, '_')}.eml`), info.message as Buffer, { mode: 0o600 });
+        await writeFile(
+          join(dir, `${Date.now()}-${mail.to.replace(/[^\w.@-]/g, '_')}.eml`),
+          info.message as Buffer,
+          { mode: 0o600 },
+        );
       },
       close: () => transport.close(),
     };

@@ -17,7 +17,11 @@ export async function getMe(deps: IdentityDeps, actor: Actor) {
 }
 
 /** Changes the caller's name or username. Throws conflict when the username is taken. */
-export async function updateMe(deps: IdentityDeps, actor: Actor, changes: { name?: string | null | undefined; username?: string | undefined }) {
+export async function updateMe(
+  deps: IdentityDeps,
+  actor: Actor,
+  changes: { name?: string | null | undefined; username?: string | undefined },
+) {
   try {
     return await withActor(deps.db, actor, async (tx) => {
       await assertLiveSession(tx, actor.sessionId);
@@ -30,7 +34,8 @@ export async function updateMe(deps: IdentityDeps, actor: Actor, changes: { name
       return toUserDto(user);
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'users_username_lower_key')) throw new DomainError('conflict', 'This username is taken; choose another.');
+    if (isUniqueViolation(error, 'users_username_lower_key'))
+      throw new DomainError('conflict', 'This username is taken; choose another.');
     throw error;
   }
 }

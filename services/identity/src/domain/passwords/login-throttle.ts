@@ -43,7 +43,9 @@ export class LoginThrottle {
       if (count >= limit) retryAfterMs = Math.max(retryAfterMs, ttl > 0 ? ttl : this.limits.windowMs);
     });
     if (retryAfterMs > 0) {
-      throw new DomainError('rate_limited', 'Too many failed sign-ins; wait before trying again.', { retryAfterSeconds: retryAfterMs / 1000 });
+      throw new DomainError('rate_limited', 'Too many failed sign-ins; wait before trying again.', {
+        retryAfterSeconds: retryAfterMs / 1000,
+      });
     }
   }
 

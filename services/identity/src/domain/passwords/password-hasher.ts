@@ -34,7 +34,10 @@ export class PasswordHasher {
   }
 
   needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, { memoryCost: this.options.memoryKib, timeCost: this.options.iterations });
+    return argon2.needsRehash(hash, {
+      memoryCost: this.options.memoryKib,
+      timeCost: this.options.iterations,
+    });
   }
 
   private argonOptions() {
@@ -49,7 +52,9 @@ export class PasswordHasher {
   private async bounded<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.options.concurrency) {
       if (this.waiting.length >= this.options.queueLimit) {
-        throw new DomainError('unavailable', 'Too many sign-ins are in progress; retry in a moment.', { retryAfterSeconds: 1 });
+        throw new DomainError('unavailable', 'Too many sign-ins are in progress; retry in a moment.', {
+          retryAfterSeconds: 1,
+        });
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {

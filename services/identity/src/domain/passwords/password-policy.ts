@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import { DomainError } from '@conduit/service-kit';
 import { z } from 'zod';
 
-const commonPasswords: { test(password: string): boolean } = createRequire(import.meta.url)('fxa-common-password-list');
+const commonPasswords: { test(password: string): boolean } = createRequire(import.meta.url)(
+  'fxa-common-password-list',
+);
 
 /** 8..128 characters; counted as characters a person types, not UTF-16 units. */
 export const newPasswordSchema = z
@@ -13,9 +15,17 @@ export const newPasswordSchema = z
 /** Refuses a password found in the list of the most common ones, or one that is just the email. */
 export function assertStrongPassword(password: string, email?: string) {
   const lowered = password.toLowerCase();
-  if (commonPasswords.test(password) || commonPasswords.test(lowered) || (email && lowered === email.toLowerCase())) {
-    throw new DomainError('unprocessable', 'This password is too common; choose one that is harder to guess.', {
-      fields: { errors: [{ path: 'body.password', message: 'is too common' }] },
-    });
+  if (
+    commonPasswords.test(password) ||
+    commonPasswords.test(lowered) ||
+    (email && lowered === email.toLowerCase())
+  ) {
+    throw new DomainError(
+      'unprocessable',
+      'This password is too common; choose one that is harder to guess.',
+      {
+        fields: { errors: [{ path: 'body.password', message: 'is too common' }] },
+      },
+    );
   }
 }

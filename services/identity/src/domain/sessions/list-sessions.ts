@@ -6,7 +6,11 @@ import type { IdentityDeps } from '../../deps.js';
 import { assertLiveSession } from './live-session.js';
 
 /** The caller's live sessions, newest first; `current` marks the one making the request. */
-export async function listSessions(deps: IdentityDeps, actor: Actor, page: { limit: number; cursor?: string | undefined }) {
+export async function listSessions(
+  deps: IdentityDeps,
+  actor: Actor,
+  page: { limit: number; cursor?: string | undefined },
+) {
   return withActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const rows = await tx

@@ -12,6 +12,12 @@ export async function assertLiveSession(tx: Transaction, sessionId: string | nul
   const [live] = await tx
     .select({ id: userSessions.id })
     .from(userSessions)
-    .where(and(eq(userSessions.id, sessionId), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, new Date())));
+    .where(
+      and(
+        eq(userSessions.id, sessionId),
+        isNull(userSessions.revokedAt),
+        gt(userSessions.expiresAt, new Date()),
+      ),
+    );
   if (!live) throw new DomainError('unauthorized', 'This session has ended; sign in again.');
 }

@@ -1,7 +1,7 @@
-import { identityEvents } from '@conduit/contracts';
-import type { Actor } from '@conduit/contracts';
-import type { Transaction } from '@conduit/db';
 import { appendEvent } from '@conduit/bus';
+import type { Actor } from '@conduit/contracts';
+import { identityEvents } from '@conduit/contracts';
+import type { Transaction } from '@conduit/db';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { outbox, refreshTokens, userSessions } from '../../db/schema.js';
 
@@ -18,7 +18,9 @@ export async function revokeSessions(
   actor: Actor | null,
   sessionIds?: string[],
 ): Promise<string[]> {
-  const scope = sessionIds ? and(eq(userSessions.userId, userId), inArray(userSessions.id, sessionIds)) : eq(userSessions.userId, userId);
+  const scope = sessionIds
+    ? and(eq(userSessions.userId, userId), inArray(userSessions.id, sessionIds))
+    : eq(userSessions.userId, userId);
   const revoked = await tx
     .update(userSessions)
     .set({ revokedAt: new Date(), revokedReason: reason })

@@ -30,7 +30,13 @@ export async function startSession(
     ip: client.ip,
     expiresAt,
   });
-  const pair = await issueTokens(tx, deps, { userId: user.id, organizationId: user.organizationId, sessionId, sessionExpiresAt: expiresAt, parentId: null });
+  const pair = await issueTokens(tx, deps, {
+    userId: user.id,
+    organizationId: user.organizationId,
+    sessionId,
+    sessionExpiresAt: expiresAt,
+    parentId: null,
+  });
   return { ...pair, sessionId };
 }
 
@@ -38,7 +44,13 @@ export async function startSession(
 export async function issueTokens(
   tx: Transaction,
   deps: IdentityDeps,
-  grant: { userId: string; organizationId: string; sessionId: string; sessionExpiresAt: Date; parentId: string | null },
+  grant: {
+    userId: string;
+    organizationId: string;
+    sessionId: string;
+    sessionExpiresAt: Date;
+    parentId: string | null;
+  },
 ): Promise<TokenPair> {
   const refresh = newOpaqueToken();
   await tx.insert(refreshTokens).values({
@@ -49,6 +61,15 @@ export async function issueTokens(
     tokenHash: refresh.hash,
     expiresAt: grant.sessionExpiresAt,
   });
-  const accessToken = await signAccessToken(deps.keys, { sub: grant.userId, sid: grant.sessionId, org: grant.organizationId }, deps.env.ACCESS_TOKEN_TTL);
-  return { accessToken, refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: Math.floor(deps.env.ACCESS_TOKEN_TTL / 1000) };
+  const accessToken = await signAccessToken(
+    deps.keys,
+    { sub: grant.userId, sid: grant.sessionId, org: grant.organizationId },
+    deps.env.ACCESS_TOKEN_TTL,
+  );
+  return {
+    accessToken,
+    refreshToken: refresh.token,
+    tokenType: 'Bearer',
+    expiresIn: Math.floor(deps.env.ACCESS_TOKEN_TTL / 1000),
+  };
 }

@@ -4,7 +4,11 @@ import { SignJWT } from 'jose';
 import type { SigningKeys } from './signing-keys.js';
 
 /** Signs a short-lived EdDSA access token; claims are kept small because every request carries them. */
-export function signAccessToken(keys: SigningKeys, claims: AccessTokenClaims, ttlMs: number): Promise<string> {
+export function signAccessToken(
+  keys: SigningKeys,
+  claims: AccessTokenClaims,
+  ttlMs: number,
+): Promise<string> {
   const { sub, ...rest } = claims;
   return new SignJWT(rest)
     .setProtectedHeader({ alg: 'EdDSA', kid: keys.kid, typ: 'at+jwt' })

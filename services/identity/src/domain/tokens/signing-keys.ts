@@ -1,7 +1,7 @@
 import type { Database } from '@conduit/db';
 import type { SecretBox } from '@conduit/secrets';
 import { desc, isNull, sql } from 'drizzle-orm';
-import { type JSONWebKeySet, type JWK, exportJWK, exportPKCS8, generateKeyPair, importPKCS8 } from 'jose';
+import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JSONWebKeySet, type JWK } from 'jose';
 import { uuidv7 } from 'uuidv7';
 import { signingKeys } from '../../db/schema.js';
 
@@ -19,23 +19,39 @@ type CryptoKey = Awaited<ReturnType<typeof importPKCS8>>;
  * is older than `rotateAfterMs`) under an advisory lock so that replicas agree on one key. Older
  * keys stay in the JWKS so tokens they signed keep verifying until they expire.
  */
-export async function loadSigningKeys(db: Database, box: SecretBox, rotateAfterMs: number): Promise<SigningKeys> {
+export async function loadSigningKeys(
+  db: Database,
+  box: SecretBox,
+  rotateAfterMs: number,
+): Promise<SigningKeys> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('identity.signing_keys'))`);
-    let rows = await tx.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).orderBy(desc(signingKeys.createdAt));
+    let rows = await tx
+      .select()
+      .from(signingKeys)
+      .where(isNull(signingKeys.retiredAt))
+      .orderBy(desc(signingKeys.createdAt));
     if (!rows[0] || Date.now() - rows[0].createdAt.getTime() > rotateAfterMs) {
       const kid = uuidv7();
       const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
       const publicJwk: JWK = { ...(await exportJWK(pair.publicKey)), kid, alg: 'EdDSA', use: 'sig' };
-      await tx.insert(signingKeys).values({ kid, publicJwk, privateKeySealed: box.encrypt(await exportPKCS8(pair.privateKey), kid) });
-      rows = await tx.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).orderBy(desc(signingKeys.createdAt));
+      await tx
+        .insert(signingKeys)
+        .values({ kid, publicJwk, privateKeySealed: box.encrypt(await exportPKCS8(pair.privateKey), kid) });
+      rows = await tx
+        .select()
+        .from(signingKeys)
+        .where(isNull(signingKeys.retiredAt))
+        .orderBy(desc(signingKeys.createdAt));
     }
     const current = rows[0]!;
     let pem: string;
     try {
       pem = box.decrypt(current.privateKeySealed, current.kid);
     } catch {
-      throw new Error(`signing key ${current.kid} cannot be decrypted with ENCRYPTION_KEYS: was a key version removed or changed?`);
+      throw new Error(
+        `signing key ${current.kid} cannot be decrypted with ENCRYPTION_KEYS: was a key version removed or changed?`,
+      );
     }
     return {
       kid: current.kid,
@@ -53,7 +69,10 @@ export function trustedKeys(db: Database, initial: JSONWebKeySet) {
   let cached = initial;
   let readAt = Date.now();
   const reload = async () => {
-    const rows = await db.select({ jwk: signingKeys.publicJwk }).from(signingKeys).where(isNull(signingKeys.retiredAt));
+    const rows = await db
+      .select({ jwk: signingKeys.publicJwk })
+      .from(signingKeys)
+      .where(isNull(signingKeys.retiredAt));
     cached = { keys: rows.map((row) => row.jwk as JWK) };
     readAt = Date.now();
     return cached;
