@@ -1,8 +1,3 @@
-export { authPlugin, bearerToken, requireActor } from './auth-plugin.js';
-export {
-  ACCESS_TOKEN_AUDIENCE,
-  ACCESS_TOKEN_ISSUER,
-  createTokenVerifier,
-  type TokenVerifier,
-  type VerifiedToken,
-} from './token-verifier.js';
+export { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier.js';
+export { authPlugin, requireActor, bearerToken } from './auth-plugin.js';
+export { can, rlsContext, type ResourceRef } from './can.js';

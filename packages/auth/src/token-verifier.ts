@@ -1,4 +1,5 @@
-import { type AccessTokenClaims, type Actor, accessTokenClaims } from '@conduit/contracts';
+import { type Actor, accessTokenClaims, actorFromClaims } from '@conduit/contracts';
+import type { z } from 'zod';
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 
 export const ACCESS_TOKEN_ISSUER = 'conduit-identity';
@@ -6,7 +7,7 @@ export const ACCESS_TOKEN_AUDIENCE = 'conduit';
 
 export interface VerifiedToken {
   actor: Actor;
-  claims: AccessTokenClaims;
+  claims: z.output<typeof accessTokenClaims>;
 }
 
 export interface TokenVerifier {
@@ -36,13 +37,12 @@ export function createTokenVerifier(source: { jwksUrl: string } | { keys: JWTVer
         });
         const claims = accessTokenClaims.safeParse(payload);
         if (!claims.success) return null;
-        return {
-          claims: claims.data,
-          actor: { userId: claims.data.sub, sessionId: claims.data.sid, orgId: claims.data.org },
-        };
+        return { claims: claims.data, actor: actorFromClaims(claims.data) };
       } catch (error) {
+        // The key set could not be fetched: not the caller's fault, so not a 401.
+        if (error instanceof errors.JWKSTimeout || (error instanceof TypeError && error.message === 'fetch failed')) throw error;
         if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
-        throw error; // e.g. the JWKS endpoint is unreachable: a 5xx, not the caller's fault
+        throw error;
       }
     },
   };

@@ -1,4 +1,4 @@
-import type { Actor, EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
+import type { EventActor, EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
 import type { outboxTable, Transaction } from '@conduit/db';
 import { currentTraceparent } from '@conduit/telemetry';
 import { sql } from 'drizzle-orm';
@@ -14,7 +14,7 @@ export async function appendEvent<E extends EventDefinition>(
   outbox: ReturnType<typeof outboxTable>,
   event: E,
   data: EventData<E>,
-  actor: Actor | null,
+  actor: EventActor | null,
 ): Promise<EventEnvelope<EventData<E>>> {
   const envelope = event.envelope.parse({
     id: uuidv7(),

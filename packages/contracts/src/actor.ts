@@ -1,17 +1,43 @@
 import { z } from 'zod';
+import { permissionSchema, teamRoleSchema } from './access.js';
 
-/** The claims of a Conduit access token (EdDSA JWT issued by identity). */
+/** The claims of a Conduit access token (EdDSA JWT issued by identity), kept small. */
 export const accessTokenClaims = z.object({
   sub: z.uuid(),
   sid: z.uuid(),
+  /** The organization the session acts in. */
   org: z.uuid().nullable(),
+  /** Team id -> the user's role in it. */
+  teams: z.record(z.uuid(), teamRoleSchema).default({}),
+  /** Permission names granted in `org`, through roles or directly. */
+  perms: z.array(permissionSchema).default([]),
+  /** Holder of the built-in platform `admin` role. */
+  adm: z.boolean().default(false),
 });
-export type AccessTokenClaims = z.infer<typeof accessTokenClaims>;
+export type AccessTokenClaims = z.input<typeof accessTokenClaims>;
 
-/** Who is acting: read from a verified access token, carried in events and RPCs. */
+/** Who caused something, as events and RPCs carry it. */
 export const actorSchema = z.object({
   userId: z.uuid(),
   sessionId: z.uuid().nullable(),
   orgId: z.uuid().nullable(),
 });
-export type Actor = z.infer<typeof actorSchema>;
+export type EventActor = z.infer<typeof actorSchema>;
+
+/** Who is acting in a request, read from a verified access token. */
+export interface Actor extends EventActor {
+  teams: Readonly<Record<string, z.infer<typeof teamRoleSchema>>>;
+  permissions: readonly z.infer<typeof permissionSchema>[];
+  platformAdmin: boolean;
+}
+
+export function actorFromClaims(claims: z.output<typeof accessTokenClaims>): Actor {
+  return {
+    userId: claims.sub,
+    sessionId: claims.sid,
+    orgId: claims.org,
+    teams: claims.teams,
+    permissions: claims.perms,
+    platformAdmin: claims.adm,
+  };
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorSchema } from './actor.js';
+import { type EventActor, actorSchema } from './actor.js';
 
 /**
  * An event is a past-tense fact on subject `<service>.<entity>.<verb>`. Its envelope carries an id
@@ -17,7 +17,7 @@ export interface EventEnvelope<D = unknown> {
   subject: string;
   version: number;
   occurredAt: string;
-  actor: z.infer<typeof actorSchema> | null;
+  actor: EventActor | null;
   data: D;
 }
 

@@ -1,13 +1,20 @@
-export { type AccessTokenClaims, type Actor, accessTokenClaims, actorSchema } from './actor.js';
+export { type Actor, type AccessTokenClaims, type EventActor, accessTokenClaims, actorFromClaims, actorSchema } from './actor.js';
 export {
-  defineEvent,
-  type EventData,
-  type EventDefinition,
-  type EventEnvelope,
-  envelopeSchema,
-} from './event.js';
-export * from './identity/dto.js';
+  type OrganizationRole,
+  type Permission,
+  type TeamRole,
+  isReadPermission,
+  organizationRolePermissions,
+  organizationRoles,
+  organizationRoleSchema,
+  permissionSchema,
+  permissions,
+  teamRoleSchema,
+  teamRoles,
+} from './access.js';
+export { defineEvent, envelopeSchema, type EventDefinition, type EventEnvelope, type EventData } from './event.js';
+export { defineRpc, rpcErrorCodes, type RpcDefinition, type RpcErrorCode, type RpcReply } from './rpc.js';
+export { problemSchema, type Problem } from './problem.js';
+export { pageQuery, pageOf } from './pagination.js';
 export * as identityEvents from './identity/events.js';
-export { pageOf, pageQuery } from './pagination.js';
-export { type Problem, problemSchema } from './problem.js';
-export { defineRpc, type RpcDefinition, type RpcErrorCode, type RpcReply, rpcErrorCodes } from './rpc.js';
+export * from './identity/dto.js';

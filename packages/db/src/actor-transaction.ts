@@ -6,6 +6,8 @@ export interface ActorContext {
   userId: string;
   orgId?: string | null;
   teamIds?: readonly string[];
+  /** Holder of the platform admin role: policies may let them see every row. */
+  platformAdmin?: boolean;
 }
 
 /**
@@ -22,7 +24,8 @@ export function withActor<T>(
     await tx.execute(sql`select
       set_config('app.user_id', ${actor.userId}, true),
       set_config('app.org_id', ${actor.orgId ?? ''}, true),
-      set_config('app.team_ids', ${(actor.teamIds ?? []).join(',')}, true)`);
+      set_config('app.team_ids', ${(actor.teamIds ?? []).join(',')}, true),
+      set_config('app.platform_admin', ${actor.platformAdmin ? 'true' : 'false'}, true)`);
     return fn(tx);
   });
 }
