@@ -17,4 +17,7 @@ export { defineRpc, rpcErrorCodes, type RpcDefinition, type RpcErrorCode, type R
 export { problemSchema, type Problem } from './problem.js';
 export { pageQuery, pageOf } from './pagination.js';
 export * as identityEvents from './identity/events.js';
+export * as knowledgeEvents from './knowledge/events.js';
+export * as knowledgeRpc from './knowledge/rpc.js';
+export { reserveUsage, type UsageMetric, usageMetricSchema, usageMetrics, usageSubject } from './identity/usage.js';
 export * from './identity/dto.js';

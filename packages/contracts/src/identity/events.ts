@@ -29,8 +29,83 @@ export const sessionRevoked = defineEvent(
   z.object({
     userId: z.uuid(),
     sessionId: z.uuid(),
-    reason: z.enum(['logout', 'revoked_by_user', 'refresh_token_reuse', 'password_reset']),
+    reason: z.enum(['logout', 'revoked_by_user', 'refresh_token_reuse', 'password_reset', 'membership_changed']),
   }),
 );
 
 export const passwordReset = defineEvent('identity.password.reset', 1, z.object({ userId: z.uuid() }));
+
+const teamRole = z.enum(['owner', 'admin', 'member', 'viewer']);
+const organizationRole = z.enum(['owner', 'admin', 'member']);
+
+export const organizationCreated = defineEvent(
+  'identity.organization.created',
+  1,
+  z.object({ organizationId: z.uuid(), name: z.string(), slug: z.string(), createdBy: z.uuid() }),
+);
+
+export const organizationMemberAdded = defineEvent(
+  'identity.organization.member_added',
+  1,
+  z.object({ organizationId: z.uuid(), userId: z.uuid(), role: organizationRole }),
+);
+
+export const teamCreated = defineEvent(
+  'identity.team.created',
+  1,
+  z.object({ teamId: z.uuid(), organizationId: z.uuid(), name: z.string(), slug: z.string(), createdBy: z.uuid() }),
+);
+
+export const teamMemberAdded = defineEvent(
+  'identity.team.member_added',
+  1,
+  z.object({ teamId: z.uuid(), organizationId: z.uuid(), userId: z.uuid(), role: teamRole }),
+);
+
+export const teamMemberRoleChanged = defineEvent(
+  'identity.team.member_role_changed',
+  1,
+  z.object({ teamId: z.uuid(), organizationId: z.uuid(), userId: z.uuid(), from: teamRole, to: teamRole }),
+);
+
+export const teamMemberRemoved = defineEvent(
+  'identity.team.member_removed',
+  1,
+  z.object({ teamId: z.uuid(), organizationId: z.uuid(), userId: z.uuid(), reason: z.enum(['removed', 'left']) }),
+);
+
+export const roleGranted = defineEvent(
+  'identity.role.granted',
+  1,
+  z.object({ roleId: z.uuid(), roleName: z.string(), userId: z.uuid(), organizationId: z.uuid().nullable() }),
+);
+
+export const roleRevoked = defineEvent(
+  'identity.role.revoked',
+  1,
+  z.object({ roleId: z.uuid(), roleName: z.string(), userId: z.uuid(), organizationId: z.uuid().nullable() }),
+);
+
+export const rolePermissionsChanged = defineEvent(
+  'identity.role.permissions_changed',
+  1,
+  z.object({ roleId: z.uuid(), organizationId: z.uuid().nullable(), permissions: z.array(z.string()) }),
+);
+
+export const permissionGranted = defineEvent(
+  'identity.permission.granted',
+  1,
+  z.object({ userId: z.uuid(), organizationId: z.uuid(), permission: z.string() }),
+);
+
+export const permissionRevoked = defineEvent(
+  'identity.permission.revoked',
+  1,
+  z.object({ userId: z.uuid(), organizationId: z.uuid(), permission: z.string() }),
+);
+
+export const subscriptionPlanChanged = defineEvent(
+  'identity.subscription.plan_changed',
+  1,
+  z.object({ subjectType: z.enum(['user', 'team']), subjectId: z.uuid(), from: z.string(), to: z.string() }),
+);

@@ -1,11 +1,13 @@
 import { failedJobsTable, outboxTable, processedEventsTable } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   index,
   inet,
   jsonb,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -69,6 +71,8 @@ export const userSessions = identity.table(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     revokedReason: text('revoked_reason'),
+    /** The organization this session acts in (the `org` claim); the user's own when null. */
+    organizationId: uuid('organization_id'),
   },
   (t) => [index('user_sessions_user_idx').on(t.userId, t.id)],
 );
@@ -145,3 +149,205 @@ export const signingKeys = identity.table('signing_keys', {
 export const outbox = outboxTable(identity);
 export const processedEvents = processedEventsTable(identity);
 export const failedJobs = failedJobsTable(identity);
+
+// --- organizations, teams, roles and permissions ----------------------------------------------
+
+export const organizationMembers = identity.table(
+  'organization_members',
+  {
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** owner | admin | member */
+    role: text('role').notNull(),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index('organization_members_user_idx').on(t.userId)],
+);
+
+export const teams = identity.table(
+  'teams',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('teams_organization_slug_key').on(t.organizationId, t.slug)],
+);
+
+export const teamMembers = identity.table(
+  'team_members',
+  {
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** owner | admin | member | viewer */
+    role: text('role').notNull(),
+    invitedAt: timestamp('invited_at', { withTimezone: true }),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('team_members_user_idx').on(t.userId)],
+);
+
+/** An invitation by email into an organization, and optionally one of its teams. */
+export const invites = identity.table(
+  'invites',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    /** The role given on acceptance: in the team when there is one, else in the organization. */
+    role: text('role').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: uuid('invited_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    acceptedBy: uuid('accepted_by'),
+  },
+  (t) => [uniqueIndex('invites_token_hash_key').on(t.tokenHash), index('invites_organization_idx').on(t.organizationId)],
+);
+
+/** Named sets of permissions: per organization, or platform-wide when organization_id is null. */
+export const roles = identity.table(
+  'roles',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    builtIn: boolean('built_in').notNull().default(false),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('roles_organization_name_key').on(sql`coalesce(${t.organizationId}, '00000000-0000-0000-0000-000000000000'::uuid)`, t.name)],
+);
+
+/** The catalog of permission names (seeded; see contracts' `permissions`). */
+export const permissionsTable = identity.table('permissions', {
+  name: text('name').primaryKey(),
+  description: text('description').notNull(),
+});
+
+export const permissionRole = identity.table(
+  'permission_role',
+  {
+    permissionName: text('permission_name')
+      .notNull()
+      .references(() => permissionsTable.name),
+    roleId: uuid('role_id')
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.roleId, t.permissionName] })],
+);
+
+export const roleUser = identity.table(
+  'role_user',
+  {
+    roleId: uuid('role_id')
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    grantedBy: uuid('granted_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.roleId, t.userId] }), index('role_user_user_idx').on(t.userId)],
+);
+
+/** A permission granted to one user directly, within one organization. */
+export const permissionUser = identity.table(
+  'permission_user',
+  {
+    permissionName: text('permission_name')
+      .notNull()
+      .references(() => permissionsTable.name),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    grantedBy: uuid('granted_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.organizationId, t.permissionName] })],
+);
+
+// --- subscriptions and usage ------------------------------------------------------------------
+
+/** free | pro | team, with monthly limits per metric (seeded; changed by platform admins). */
+export const plans = identity.table('plans', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** metric -> monthly limit, e.g. {"executions": 1000, "messages": 2000, "ai_credits": 500, "storage_mb": 100} */
+  limits: jsonb('limits').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The plan of a user or a team, and its current monthly period. */
+export const userSubscriptions = identity.table(
+  'user_subscriptions',
+  {
+    id: uuid('id').primaryKey(),
+    /** user | team */
+    subjectType: text('subject_type').notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    planId: text('plan_id')
+      .notNull()
+      .references(() => plans.id),
+    periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
+    /** When the counters reset. */
+    periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('user_subscriptions_subject_key').on(t.subjectType, t.subjectId), index('user_subscriptions_period_end_idx').on(t.periodEnd)],
+);
+
+/** Usage of one metric in the current period; `used` never exceeds `limit`. */
+export const usageCounters = identity.table(
+  'usage_counters',
+  {
+    subscriptionId: uuid('subscription_id')
+      .notNull()
+      .references(() => userSubscriptions.id, { onDelete: 'cascade' }),
+    metric: text('metric').notNull(),
+    used: bigint('used', { mode: 'number' }).notNull().default(0),
+    limit: bigint('limit', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriptionId, t.metric] })],
+);
+
+// --- audit trail ------------------------------------------------------------------------------
+
+/** Append-only record of security events of an account. */
+export const userAccountActivities = identity.table(
+  'user_account_activities',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').notNull(),
+    organizationId: uuid('organization_id'),
+    /** login | login_failed | logout | password_changed | password_reset_requested | session_revoked | role_changed | member_added | member_removed | ... */
+    type: text('type').notNull(),
+    ip: inet('ip'),
+    userAgent: text('user_agent'),
+    metadata: jsonb('metadata').notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('user_account_activities_user_idx').on(t.userId, t.id)],
+);

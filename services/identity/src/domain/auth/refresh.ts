@@ -1,7 +1,7 @@
-import { withActor } from '@conduit/db';
+import { type Transaction, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/service-kit';
-import { eq } from 'drizzle-orm';
-import { refreshTokens, userSessions, users } from '../../db/schema.js';
+import { and, eq } from 'drizzle-orm';
+import { organizationMembers, refreshTokens, userSessions, users } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
 import { revokeSessions } from '../sessions/revoke-sessions.js';
 import { issueTokens, type TokenPair } from '../sessions/start-session.js';
@@ -17,7 +17,7 @@ const refused = () =>
  * a sibling; later, it is treated as stolen: the whole family and its session are revoked.
  * Throws unauthorized in every refused case.
  */
-export async function refresh(deps: IdentityDeps, presented: string): Promise<TokenPair> {
+export async function refresh(deps: IdentityDeps, presented: string, switchToOrganizationId?: string): Promise<TokenPair> {
   const tokenHash = hashOpaqueToken(presented);
   const userId = await findTokenOwner(deps.db, 'refresh', tokenHash);
   if (!userId) throw refused();
@@ -54,13 +54,15 @@ export async function refresh(deps: IdentityDeps, presented: string): Promise<To
         .update(refreshTokens)
         .set({ usedAt: new Date(now) })
         .where(eq(refreshTokens.id, token.id));
+    const organizationId = await sessionOrganization(tx, userId, switchToOrganizationId ?? session.organizationId, user.organizationId);
+    if (switchToOrganizationId && organizationId !== switchToOrganizationId) return { kind: 'not_member' } as const;
     await tx
       .update(userSessions)
-      .set({ lastActiveAt: new Date(now) })
+      .set({ lastActiveAt: new Date(now), organizationId })
       .where(eq(userSessions.id, session.id));
     const pair = await issueTokens(tx, deps, {
       userId,
-      organizationId: user.organizationId,
+      organizationId,
       sessionId: session.id,
       sessionExpiresAt: session.expiresAt,
       parentId: token.id,
@@ -69,6 +71,17 @@ export async function refresh(deps: IdentityDeps, presented: string): Promise<To
   });
 
   if (outcome.kind === 'reused') deps.log.warn({ userId }, 'spent refresh token reused; session revoked');
+  if (outcome.kind === 'not_member') throw new DomainError('not_found', 'No such organization among yours.');
   if (outcome.kind !== 'rotated') throw refused();
   return outcome.pair;
+}
+
+/** The organization a session acts in: the wanted one while the user is a member, else their own. */
+async function sessionOrganization(tx: Transaction, userId: string, wanted: string | null, own: string): Promise<string> {
+  if (!wanted || wanted === own) return own;
+  const [membership] = await tx
+    .select({ organizationId: organizationMembers.organizationId })
+    .from(organizationMembers)
+    .where(and(eq(organizationMembers.organizationId, wanted), eq(organizationMembers.userId, userId)));
+  return membership ? wanted : own;
 }

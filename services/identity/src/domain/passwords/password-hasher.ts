@@ -33,10 +33,12 @@ export class PasswordHasher {
     return hash !== null && ok;
   }
 
+  /** True when `hash` was made with other parameters; every one must be given (argon2's defaults differ). */
   needsRehash(hash: string): boolean {
     return argon2.needsRehash(hash, {
       memoryCost: this.options.memoryKib,
       timeCost: this.options.iterations,
+      parallelism: this.options.parallelism,
     });
   }
 

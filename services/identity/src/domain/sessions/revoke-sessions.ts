@@ -5,7 +5,7 @@ import type { Transaction } from '@conduit/db';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { outbox, refreshTokens, userSessions } from '../../db/schema.js';
 
-export type RevocationReason = 'logout' | 'revoked_by_user' | 'refresh_token_reuse' | 'password_reset';
+export type RevocationReason = 'logout' | 'revoked_by_user' | 'refresh_token_reuse' | 'password_reset' | 'membership_changed';
 
 /**
  * Revokes live sessions (all of the user's, or the listed ones) with their refresh families, and

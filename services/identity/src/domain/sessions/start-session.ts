@@ -2,6 +2,7 @@ import type { Transaction } from '@conduit/db';
 import { uuidv7 } from 'uuidv7';
 import { refreshTokens, userSessions } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { loadAccess } from '../access/load-access.js';
 import { signAccessToken } from '../tokens/access-token.js';
 import { newOpaqueToken } from '../tokens/opaque-token.js';
 import { describeDevice } from './describe-device.js';
@@ -28,6 +29,7 @@ export async function startSession(
     userAgent: client.userAgent?.slice(0, 500) ?? null,
     device: describeDevice(client.userAgent),
     ip: client.ip,
+    organizationId: user.organizationId,
     expiresAt,
   });
   const pair = await issueTokens(tx, deps, {
@@ -40,7 +42,10 @@ export async function startSession(
   return { ...pair, sessionId };
 }
 
-/** A refresh token in the session's family and a fresh access token. */
+/**
+ * A refresh token in the session's family and a fresh access token whose claims (teams, roles,
+ * permissions) are read now: a change of membership or role shows at the next refresh.
+ */
 export async function issueTokens(
   tx: Transaction,
   deps: IdentityDeps,
@@ -61,9 +66,17 @@ export async function issueTokens(
     tokenHash: refresh.hash,
     expiresAt: grant.sessionExpiresAt,
   });
+  const access = await loadAccess(tx, grant.userId, grant.organizationId);
   const accessToken = await signAccessToken(
     deps.keys,
-    { sub: grant.userId, sid: grant.sessionId, org: grant.organizationId },
+    {
+      sub: grant.userId,
+      sid: grant.sessionId,
+      org: grant.organizationId,
+      teams: access.teams,
+      perms: access.permissions,
+      adm: access.platformAdmin,
+    },
     deps.env.ACCESS_TOKEN_TTL,
   );
   return {

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { teamRoleSchema } from '../access.js';
+import { defineRpc } from '../rpc.js';
+
+export const searchHit = z.object({
+  chunkId: z.uuid(),
+  documentId: z.uuid(),
+  documentName: z.string(),
+  collectionId: z.uuid(),
+  headingPath: z.array(z.string()),
+  charStart: z.int(),
+  charEnd: z.int(),
+  content: z.string(),
+  /** The chunk with the query's words marked `<b>...</b>`. */
+  snippet: z.string(),
+  /** Reciprocal rank fusion score: the sum over legs of 1 / (60 + rank). */
+  score: z.number(),
+  /** 1-based rank in the full-text leg, null when that leg did not find the chunk. */
+  textRank: z.int().nullable(),
+  /** 1-based rank in the vector leg, null when that leg did not find the chunk. */
+  vectorRank: z.int().nullable(),
+  textScore: z.number().nullable(),
+  vectorScore: z.number().nullable(),
+});
+export type SearchHit = z.infer<typeof searchHit>;
+
+/**
+ * Hybrid search for the conversation service: over a chat session's linked collections (`USE KB`)
+ * or the given ones, with access checked for `userId` (the session's user). `teams` carries that
+ * user's team roles, so team collections are searchable too.
+ */
+export const search = defineRpc(
+  'rpc.knowledge.search',
+  z
+    .object({
+      userId: z.uuid(),
+      orgId: z.uuid().nullable().optional(),
+      teams: z.record(z.uuid(), teamRoleSchema).optional(),
+      sessionId: z.uuid().optional(),
+      collectionIds: z.array(z.uuid()).min(1).max(50).optional(),
+      query: z.string().min(1).max(2000),
+      k: z.int().min(1).max(50).default(5),
+      filter: z.record(z.string(), z.unknown()).optional(),
+    })
+    .refine((r) => (r.sessionId === undefined) !== (r.collectionIds === undefined), {
+      message: 'give either sessionId or collectionIds',
+    }),
+  z.object({ hits: z.array(searchHit) }),
+);
