@@ -114,9 +114,10 @@ create policy invites_invitee_accept on identity.invites for update
 
 -- The invitee has no access to the invite before accepting: the token's hash finds it.
 create function identity.find_invite(p_token_hash text)
-  returns table (id uuid, email text)
+  returns table (id uuid, email text, organization_id uuid)
   language sql stable security definer set search_path = identity, pg_temp
-  as $$ select id, email from identity.invites where token_hash = p_token_hash $$;
+  as $$ select id, email, organization_id from identity.invites
+        where token_hash = p_token_hash and accepted_at is null and expires_at > now() $$;
 revoke all on function identity.find_invite(text) from public;
 grant execute on function identity.find_invite(text) to identity_app;
 
@@ -331,6 +332,15 @@ grant execute on function identity.apply_plan_limits(uuid) to identity_app;
 grant execute on function identity.ensure_subscription(uuid, text, uuid, text) to identity_app;
 grant execute on function identity.roll_usage_periods(uuid) to identity_app;
 grant execute on function identity.reserve_usage(text, uuid, text, bigint) to identity_app;
+
+-- Operators name the first platform admins by email (PLATFORM_ADMIN_EMAILS); identity grants
+-- them the role at registration or sign-in through this function, as nobody could grant it yet.
+create function identity.grant_platform_admin(p_user_id uuid) returns void
+  language sql security definer set search_path = identity, pg_temp
+  as $$ insert into identity.role_user (role_id, user_id) values ('01900000-0000-7000-8000-000000000001', p_user_id)
+        on conflict do nothing $$;
+revoke all on function identity.grant_platform_admin(uuid) from public;
+grant execute on function identity.grant_platform_admin(uuid) to identity_app;
 
 -- Seeds -----------------------------------------------------------------------------------------
 

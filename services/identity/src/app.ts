@@ -6,7 +6,10 @@ import { trustedKeys } from './domain/tokens/signing-keys.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { jwksRoutes } from './routes/jwks-routes.js';
 import { meRoutes } from './routes/me-routes.js';
+import { organizationRoutes } from './routes/organization-routes.js';
+import { teamRoutes } from './routes/team-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { subscriptionRoutes } from './routes/subscription-routes.js';
 
 /** Identity's HTTP surface; nothing listens here (server.ts does, tests inject). */
 export async function buildApp(deps: IdentityDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
@@ -33,6 +36,9 @@ export async function buildApp(deps: IdentityDeps, readiness: ReadinessChecks = 
     scope.addHook('onRequest', scope.authenticate);
     sessionRoutes(scope as unknown as ServiceApp, deps);
     meRoutes(scope as unknown as ServiceApp, deps);
+    organizationRoutes(scope as unknown as ServiceApp, deps);
+    teamRoutes(scope as unknown as ServiceApp, deps);
+    subscriptionRoutes(scope as unknown as ServiceApp, deps);
   });
   return app;
 }

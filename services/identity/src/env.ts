@@ -36,6 +36,14 @@ const schema = baseEnv.extend({
   /** `smtp://user:pass@host:port`, or `file://<dir>` to write .eml files (the development default). */
   MAIL_URL: z.string().default('file://.data/mail'),
   MAIL_FROM: z.string().default('Conduit <no-reply@localhost>'),
+  /** When the worker looks for usage periods that have ended (cron, 5 or 6 fields). */
+  USAGE_ROLL_CRON: z
+    .string()
+    .trim()
+    .regex(/^\S+(\s+\S+){4,5}$/, 'a cron pattern of 5 or 6 fields')
+    .default('*/15 * * * *'),
+  /** Accounts (by email) that hold the platform admin role from their first sign-in. */
+  PLATFORM_ADMIN_EMAILS: envList('').transform((emails) => emails.map((email) => email.toLowerCase())),
 });
 
 export type IdentityEnv = z.output<typeof schema> & { IDENTITY_DATABASE_URL: string };

@@ -5,6 +5,7 @@ import { parseKeyring, SecretBox } from '@conduit/secrets';
 import type { Logger, ServiceApp } from '@conduit/service-kit';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
+import { serveUsageRpc } from './bus/usage-rpc.js';
 import type { IdentityDeps } from './deps.js';
 import { createMailer } from './domain/mail/mailer.js';
 import { LoginThrottle } from './domain/passwords/login-throttle.js';
@@ -92,7 +93,10 @@ export async function startIdentity(
       if (!bus.isConnected()) throw new Error('not connected');
     },
   });
+  // Other services reserve usage over NATS (queue group `identity`: one replica answers each call).
+  const usageRpc = serveUsageRpc(bus, database.db, log);
   app.addHook('onClose', async () => {
+    await usageRpc.stop();
     await relay.stop();
     await bus.close();
     deps.mailer.close();

@@ -1,6 +1,13 @@
 import { identityEvents } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IdentityHarness, bearer, loginUser, registerUser, startIdentityHarness, uniqueEmail } from './fixtures/identity-harness.js';
+import {
+  bearer,
+  type IdentityHarness,
+  loginUser,
+  registerUser,
+  startIdentityHarness,
+  uniqueEmail,
+} from './fixtures/identity-harness.js';
 import { tokenIn } from './fixtures/smtp-inbox.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -12,7 +19,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close(), 30_000);
 
-const post = (url: string, payload: Record<string, unknown>) => h.app.inject({ method: 'POST', url, payload });
+const post = (url: string, payload: Record<string, unknown>) =>
+  h.app.inject({ method: 'POST', url, payload });
 
 /** Waits for the `nth` (1-based) mail to `email` and returns the token after `label` in it. */
 async function mailedToken(email: string, label: string, nth = 1): Promise<string> {
@@ -48,26 +56,36 @@ describe('password reset', () => {
 
       for (const session of [account, laptop]) {
         expect((await post('/v1/auth/refresh', { refreshToken: session.refreshToken })).statusCode).toBe(401);
-        expect((await h.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(session.accessToken) })).statusCode).toBe(401);
+        expect(
+          (await h.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(session.accessToken) }))
+            .statusCode,
+        ).toBe(401);
       }
-      expect((await post('/v1/auth/login', { email: account.email, password: account.password })).statusCode).toBe(401);
+      expect(
+        (await post('/v1/auth/login', { email: account.email, password: account.password })).statusCode,
+      ).toBe(401);
       await loginUser(h, { email: account.email, password: NEW_PASSWORD });
 
-      const events = await h.admin`select subject, payload from identity.outbox where payload->'data'->>'userId' = ${account.user.id} and subject in ('identity.password.reset', 'identity.session.revoked')`;
-      expect(events.filter((row) => row.subject === 'identity.password.reset').map((row) => identityEvents.passwordReset.envelope.parse(row.payload).data)).toEqual([
-        { userId: account.user.id },
-      ]);
-      expect(events.filter((row) => row.subject === 'identity.session.revoked').map((row) => row.payload.data.reason)).toEqual([
-        'password_reset',
-        'password_reset',
-      ]);
+      const events =
+        await h.admin`select subject, payload from identity.outbox where payload->'data'->>'userId' = ${account.user.id} and subject in ('identity.password.reset', 'identity.session.revoked')`;
+      expect(
+        events
+          .filter((row) => row.subject === 'identity.password.reset')
+          .map((row) => identityEvents.passwordReset.envelope.parse(row.payload).data),
+      ).toEqual([{ userId: account.user.id }]);
+      expect(
+        events
+          .filter((row) => row.subject === 'identity.session.revoked')
+          .map((row) => row.payload.data.reason),
+      ).toEqual(['password_reset', 'password_reset']);
     });
 
     it('stores only a hash of the reset token', async () => {
       const account = await registerUser(h);
       await post('/v1/auth/password-reset', { email: account.email });
       const token = await mailedToken(account.email, 'Reset token:');
-      const rows = await h.admin`select token_hash from identity.password_resets where user_id = ${account.user.id}`;
+      const rows =
+        await h.admin`select token_hash from identity.password_resets where user_id = ${account.user.id}`;
       expect(rows).toHaveLength(1);
       expect(rows[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(rows[0]!.token_hash).not.toContain(token);
@@ -79,22 +97,32 @@ describe('password reset', () => {
       const account = await registerUser(h);
       await post('/v1/auth/password-reset', { email: account.email });
       const token = await mailedToken(account.email, 'Reset token:');
-      expect((await post('/v1/auth/password-reset/confirm', { token, password: NEW_PASSWORD })).statusCode).toBe(204);
-      const second = await post('/v1/auth/password-reset/confirm', { token, password: 'yet another passphrase' });
+      expect(
+        (await post('/v1/auth/password-reset/confirm', { token, password: NEW_PASSWORD })).statusCode,
+      ).toBe(204);
+      const second = await post('/v1/auth/password-reset/confirm', {
+        token,
+        password: 'yet another passphrase',
+      });
       expect(second.statusCode).toBe(400);
       expect(second.json()).toMatchObject({ code: 'bad_request' });
       await loginUser(h, { email: account.email, password: NEW_PASSWORD });
     });
 
-    it('spends the user\'s other outstanding reset tokens too', async () => {
+    it("spends the user's other outstanding reset tokens too", async () => {
       const account = await registerUser(h);
       await post('/v1/auth/password-reset', { email: account.email });
       await post('/v1/auth/password-reset', { email: account.email });
       const first = await mailedToken(account.email, 'Reset token:', 1);
       const second = await mailedToken(account.email, 'Reset token:', 2);
       expect(first).not.toBe(second);
-      expect((await post('/v1/auth/password-reset/confirm', { token: second, password: NEW_PASSWORD })).statusCode).toBe(204);
-      expect((await post('/v1/auth/password-reset/confirm', { token: first, password: 'yet another passphrase' })).statusCode).toBe(400);
+      expect(
+        (await post('/v1/auth/password-reset/confirm', { token: second, password: NEW_PASSWORD })).statusCode,
+      ).toBe(204);
+      expect(
+        (await post('/v1/auth/password-reset/confirm', { token: first, password: 'yet another passphrase' }))
+          .statusCode,
+      ).toBe(400);
     });
 
     it('answers 400 for an expired token', async () => {
@@ -102,7 +130,9 @@ describe('password reset', () => {
       await post('/v1/auth/password-reset', { email: account.email });
       const token = await mailedToken(account.email, 'Reset token:');
       await h.admin`update identity.password_resets set expires_at = now() - interval '1 second' where user_id = ${account.user.id}`;
-      expect((await post('/v1/auth/password-reset/confirm', { token, password: NEW_PASSWORD })).statusCode).toBe(400);
+      expect(
+        (await post('/v1/auth/password-reset/confirm', { token, password: NEW_PASSWORD })).statusCode,
+      ).toBe(400);
       await loginUser(h, { email: account.email, password: account.password });
     });
 
@@ -110,7 +140,8 @@ describe('password reset', () => {
       const account = await registerUser(h);
       await post('/v1/auth/password-reset', { email: account.email });
       await mailedToken(account.email, 'Reset token:');
-      const [row] = await h.admin`select extract(epoch from expires_at - created_at)::int as seconds from identity.password_resets where user_id = ${account.user.id}`;
+      const [row] =
+        await h.admin`select extract(epoch from expires_at - created_at)::int as seconds from identity.password_resets where user_id = ${account.user.id}`;
       expect(row!.seconds).toBeGreaterThanOrEqual(20 * 60 - 1);
       expect(row!.seconds).toBeLessThanOrEqual(20 * 60 + 1);
     });
@@ -122,13 +153,20 @@ describe('password reset', () => {
       const weak = await post('/v1/auth/password-reset/confirm', { token, password: 'password123' });
       expect(weak.statusCode).toBe(422);
       expect(weak.json()).toMatchObject({ code: 'unprocessable' });
-      expect((await post('/v1/auth/password-reset/confirm', { token, password: 'short' })).statusCode).toBe(400);
+      expect((await post('/v1/auth/password-reset/confirm', { token, password: 'short' })).statusCode).toBe(
+        400,
+      );
       expect((await post('/v1/auth/refresh', { refreshToken: account.refreshToken })).statusCode).toBe(200);
-      expect((await post('/v1/auth/password-reset/confirm', { token, password: NEW_PASSWORD })).statusCode).toBe(204);
+      expect(
+        (await post('/v1/auth/password-reset/confirm', { token, password: NEW_PASSWORD })).statusCode,
+      ).toBe(204);
     });
 
     it('answers 400 for an unknown token', async () => {
-      expect((await post('/v1/auth/password-reset/confirm', { token: 'B'.repeat(43), password: NEW_PASSWORD })).statusCode).toBe(400);
+      expect(
+        (await post('/v1/auth/password-reset/confirm', { token: 'B'.repeat(43), password: NEW_PASSWORD }))
+          .statusCode,
+      ).toBe(400);
     });
   });
 
@@ -151,7 +189,10 @@ describe('password reset', () => {
       const account = await registerUser(h);
       await post('/v1/auth/login-token', { email: account.email });
       const loginToken = await mailedToken(account.email, 'Sign-in token:');
-      expect((await post('/v1/auth/password-reset/confirm', { token: loginToken, password: NEW_PASSWORD })).statusCode).toBe(400);
+      expect(
+        (await post('/v1/auth/password-reset/confirm', { token: loginToken, password: NEW_PASSWORD }))
+          .statusCode,
+      ).toBe(400);
     });
   });
 });
@@ -168,12 +209,23 @@ describe('one-time login tokens', () => {
       const redeemed = await post('/v1/auth/login-token/redeem', { token });
       expect(redeemed.statusCode).toBe(200);
       const body = redeemed.json();
-      expect(body).toMatchObject({ user: account.user, tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.any(String) });
-      expect((await h.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(body.accessToken) })).statusCode).toBe(200);
+      expect(body).toMatchObject({
+        user: account.user,
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        refreshToken: expect.any(String),
+      });
+      expect(
+        (await h.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(body.accessToken) })).statusCode,
+      ).toBe(200);
       expect((await post('/v1/auth/refresh', { refreshToken: body.refreshToken })).statusCode).toBe(200);
 
-      const [event] = await h.admin`select payload from identity.outbox where subject = 'identity.user.logged_in' and payload->'data'->>'method' = 'login_token' and payload->'data'->>'userId' = ${account.user.id}`;
-      expect(identityEvents.userLoggedIn.envelope.parse(event!.payload).data).toMatchObject({ userId: account.user.id, method: 'login_token' });
+      const [event] =
+        await h.admin`select payload from identity.outbox where subject = 'identity.user.logged_in' and payload->'data'->>'method' = 'login_token' and payload->'data'->>'userId' = ${account.user.id}`;
+      expect(identityEvents.userLoggedIn.envelope.parse(event!.payload).data).toMatchObject({
+        userId: account.user.id,
+        method: 'login_token',
+      });
     });
   });
 
@@ -192,7 +244,10 @@ describe('one-time login tokens', () => {
       const account = await registerUser(h);
       await post('/v1/auth/login-token', { email: account.email });
       const token = await mailedToken(account.email, 'Sign-in token:');
-      const answers = await Promise.all([post('/v1/auth/login-token/redeem', { token }), post('/v1/auth/login-token/redeem', { token })]);
+      const answers = await Promise.all([
+        post('/v1/auth/login-token/redeem', { token }),
+        post('/v1/auth/login-token/redeem', { token }),
+      ]);
       expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 401]);
     });
 

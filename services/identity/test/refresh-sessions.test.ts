@@ -1,11 +1,19 @@
 import { identityEvents } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuthResult, type IdentityHarness, bearer, loginUser, registerUser, startIdentityHarness } from './fixtures/identity-harness.js';
+import {
+  type AuthResult,
+  bearer,
+  type IdentityHarness,
+  loginUser,
+  registerUser,
+  startIdentityHarness,
+} from './fixtures/identity-harness.js';
 
 const GRACE_MS = 1000;
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
-const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const CHROME_WINDOWS =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 let h: IdentityHarness;
 
@@ -14,8 +22,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close(), 30_000);
 
-const refresh = (refreshToken: string) => h.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } });
-const me = (accessToken: string) => h.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(accessToken) });
+const refresh = (refreshToken: string) =>
+  h.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } });
+const me = (accessToken: string) =>
+  h.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(accessToken) });
 const sessions = (accessToken: string, query = '') =>
   h.app.inject({ method: 'GET', url: `/v1/auth/sessions${query}`, headers: bearer(accessToken) });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,7 +44,8 @@ describe('POST /v1/auth/refresh', () => {
 
       const second = await refresh(pair.refreshToken);
       expect(second.statusCode).toBe(200);
-      const rows = await h.admin`select parent_id, used_at from identity.refresh_tokens where user_id = ${account.user.id} order by id`;
+      const rows =
+        await h.admin`select parent_id, used_at from identity.refresh_tokens where user_id = ${account.user.id} order by id`;
       expect(rows).toHaveLength(3);
       expect(rows.slice(0, 2).every((row) => row.used_at !== null)).toBe(true);
       expect(rows[2]!.used_at).toBeNull();
@@ -42,9 +53,11 @@ describe('POST /v1/auth/refresh', () => {
 
     it('stores only hashes of refresh tokens', async () => {
       const account = await registerUser(h);
-      const [row] = await h.admin`select token_hash from identity.refresh_tokens where user_id = ${account.user.id}`;
+      const [row] =
+        await h.admin`select token_hash from identity.refresh_tokens where user_id = ${account.user.id}`;
       expect(row!.token_hash).toMatch(/^[0-9a-f]{64}$/);
-      const [found] = await h.admin`select count(*)::int as n from identity.refresh_tokens where token_hash = ${account.refreshToken}`;
+      const [found] =
+        await h.admin`select count(*)::int as n from identity.refresh_tokens where token_hash = ${account.refreshToken}`;
       expect(found!.n).toBe(0);
     });
 
@@ -80,13 +93,17 @@ describe('POST /v1/auth/refresh', () => {
       expect((await me(rotated.accessToken)).statusCode).toBe(401);
       expect((await me(account.accessToken)).statusCode).toBe(401);
 
-      const [session] = await h.admin`select revoked_at, revoked_reason from identity.user_sessions where user_id = ${account.user.id}`;
+      const [session] =
+        await h.admin`select revoked_at, revoked_reason from identity.user_sessions where user_id = ${account.user.id}`;
       expect(session).toMatchObject({ revoked_at: expect.any(Date), revoked_reason: 'refresh_token_reuse' });
-      const [event] = await h.admin`select payload from identity.outbox where subject = 'identity.session.revoked' and payload->'data'->>'userId' = ${account.user.id}`;
-      expect(identityEvents.sessionRevoked.envelope.parse(event!.payload).data).toMatchObject({ reason: 'refresh_token_reuse' });
+      const [event] =
+        await h.admin`select payload from identity.outbox where subject = 'identity.session.revoked' and payload->'data'->>'userId' = ${account.user.id}`;
+      expect(identityEvents.sessionRevoked.envelope.parse(event!.payload).data).toMatchObject({
+        reason: 'refresh_token_reuse',
+      });
     });
 
-    it('revokes only the family that was replayed, not the user\'s other devices', async () => {
+    it("revokes only the family that was replayed, not the user's other devices", async () => {
       const account = await registerUser(h);
       const other = await loginUser(h, { email: account.email, password: account.password });
       await refresh(account.refreshToken);
@@ -108,7 +125,9 @@ describe('POST /v1/auth/refresh', () => {
 
     it('answers 400 for a token that is too short or missing', async () => {
       expect((await refresh('short')).statusCode).toBe(400);
-      expect((await h.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: {} })).statusCode).toBe(400);
+      expect((await h.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: {} })).statusCode).toBe(
+        400,
+      );
     });
 
     it('refuses the refresh token of a disabled account', async () => {
@@ -123,17 +142,27 @@ describe('POST /v1/auth/logout', () => {
   it('answers 204 and ends the session: its refresh token and access token stop working', async () => {
     const account = await registerUser(h);
     const other = await loginUser(h, { email: account.email, password: account.password });
-    const response = await h.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(account.accessToken) });
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      headers: bearer(account.accessToken),
+    });
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
     expect((await refresh(account.refreshToken)).statusCode).toBe(401);
     expect((await me(account.accessToken)).statusCode).toBe(401);
-    expect((await h.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(account.accessToken) })).statusCode).toBe(401);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(account.accessToken) }))
+        .statusCode,
+    ).toBe(401);
     // The user's other device stays signed in.
     expect((await me(other.accessToken)).statusCode).toBe(200);
 
-    const events = await h.admin`select payload from identity.outbox where subject = 'identity.session.revoked' and payload->'data'->>'userId' = ${account.user.id}`;
-    expect(events.map((row) => identityEvents.sessionRevoked.envelope.parse(row.payload).data.reason)).toEqual(['logout']);
+    const events =
+      await h.admin`select payload from identity.outbox where subject = 'identity.session.revoked' and payload->'data'->>'userId' = ${account.user.id}`;
+    expect(
+      events.map((row) => identityEvents.sessionRevoked.envelope.parse(row.payload).data.reason),
+    ).toEqual(['logout']);
   });
 
   it('answers 401 without an access token', async () => {
@@ -145,8 +174,16 @@ describe('/v1/auth/sessions', () => {
   describe('happy', () => {
     it('lists my devices with labels and marks the current one', async () => {
       const account = await registerUser(h);
-      const firefox = await loginUser(h, { email: account.email, password: account.password, userAgent: FIREFOX_LINUX });
-      const chrome = await loginUser(h, { email: account.email, password: account.password, userAgent: CHROME_WINDOWS });
+      const firefox = await loginUser(h, {
+        email: account.email,
+        password: account.password,
+        userAgent: FIREFOX_LINUX,
+      });
+      const chrome = await loginUser(h, {
+        email: account.email,
+        password: account.password,
+        userAgent: CHROME_WINDOWS,
+      });
       await h.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(account.accessToken) });
 
       const response = await sessions(firefox.accessToken);
@@ -155,7 +192,10 @@ describe('/v1/auth/sessions', () => {
       expect(nextCursor).toBeNull();
       expect(items).toHaveLength(2);
       // Newest first.
-      expect(items.map((s: { device: string }) => s.device)).toEqual(['Chrome on Windows', 'Firefox on Linux']);
+      expect(items.map((s: { device: string }) => s.device)).toEqual([
+        'Chrome on Windows',
+        'Firefox on Linux',
+      ]);
       expect(items.map((s: { current: boolean }) => s.current)).toEqual([false, true]);
       expect(items[0]).toEqual({
         id: expect.any(String),
@@ -173,11 +213,19 @@ describe('/v1/auth/sessions', () => {
 
     it('revokes another of my sessions with DELETE: 204, it disappears and its tokens stop working', async () => {
       const account = await registerUser(h);
-      const phone = await loginUser(h, { email: account.email, password: account.password, userAgent: 'Mozilla/5.0 (Linux; Android 14) Chrome/126.0' });
+      const phone = await loginUser(h, {
+        email: account.email,
+        password: account.password,
+        userAgent: 'Mozilla/5.0 (Linux; Android 14) Chrome/126.0',
+      });
       const before = (await sessions(account.accessToken)).json().items as { id: string; current: boolean }[];
       const phoneSession = before.find((s) => !s.current)!;
 
-      const response = await h.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${phoneSession.id}`, headers: bearer(account.accessToken) });
+      const response = await h.app.inject({
+        method: 'DELETE',
+        url: `/v1/auth/sessions/${phoneSession.id}`,
+        headers: bearer(account.accessToken),
+      });
       expect(response.statusCode).toBe(204);
       const after = (await sessions(account.accessToken)).json().items as { id: string }[];
       expect(after.map((s) => s.id)).not.toContain(phoneSession.id);
@@ -185,7 +233,11 @@ describe('/v1/auth/sessions', () => {
       expect((await refresh(phone.refreshToken)).statusCode).toBe(401);
       expect((await me(phone.accessToken)).statusCode).toBe(401);
       // Revoking it again: it is no longer a live session of mine.
-      const again = await h.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${phoneSession.id}`, headers: bearer(account.accessToken) });
+      const again = await h.app.inject({
+        method: 'DELETE',
+        url: `/v1/auth/sessions/${phoneSession.id}`,
+        headers: bearer(account.accessToken),
+      });
       expect(again.statusCode).toBe(404);
     });
 
@@ -198,22 +250,28 @@ describe('/v1/auth/sessions', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page = (await sessions(account.accessToken, `?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
+        const response = await sessions(account.accessToken, `?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        const page = response.json() as { items: { id: string }[]; nextCursor: string | null };
         expect(page.items).toHaveLength(1);
-        seen.push(page.items[0].id);
+        const [only] = page.items;
+        seen.push(only!.id);
         cursor = page.nextCursor;
-        if (seen.length < 4) expect(cursor).toBe(page.items[0].id);
+        if (seen.length < 4) expect(cursor).toBe(only!.id);
       } while (cursor);
       expect(seen).toEqual(all.items.map((s: { id: string }) => s.id));
     });
   });
 
   describe('security', () => {
-    it('answers 404, not 403, for another user\'s session, and leaves it alive', async () => {
+    it("answers 404, not 403, for another user's session, and leaves it alive", async () => {
       const alice = await registerUser(h);
       const bob = await registerUser(h);
       const bobSession = (await sessions(bob.accessToken)).json().items[0].id as string;
-      const response = await h.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${bobSession}`, headers: bearer(alice.accessToken) });
+      const response = await h.app.inject({
+        method: 'DELETE',
+        url: `/v1/auth/sessions/${bobSession}`,
+        headers: bearer(alice.accessToken),
+      });
       expect(response.statusCode).toBe(404);
       expect(response.json()).toMatchObject({ code: 'not_found' });
       expect((await me(bob.accessToken)).statusCode).toBe(200);
@@ -222,11 +280,27 @@ describe('/v1/auth/sessions', () => {
 
     it('answers 404 for a session id that does not exist, and 400 for one that is not a uuid', async () => {
       const account = await registerUser(h);
-      expect((await h.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${uuidv7()}`, headers: bearer(account.accessToken) })).statusCode).toBe(404);
-      expect((await h.app.inject({ method: 'DELETE', url: '/v1/auth/sessions/not-a-uuid', headers: bearer(account.accessToken) })).statusCode).toBe(400);
+      expect(
+        (
+          await h.app.inject({
+            method: 'DELETE',
+            url: `/v1/auth/sessions/${uuidv7()}`,
+            headers: bearer(account.accessToken),
+          })
+        ).statusCode,
+      ).toBe(404);
+      expect(
+        (
+          await h.app.inject({
+            method: 'DELETE',
+            url: '/v1/auth/sessions/not-a-uuid',
+            headers: bearer(account.accessToken),
+          })
+        ).statusCode,
+      ).toBe(400);
     });
 
-    it('never lists another user\'s sessions', async () => {
+    it("never lists another user's sessions", async () => {
       const alice = await registerUser(h);
       const bob = await registerUser(h);
       const aliceIds = (await sessions(alice.accessToken)).json().items.map((s: { id: string }) => s.id);
@@ -235,7 +309,9 @@ describe('/v1/auth/sessions', () => {
       expect(bobIds).toHaveLength(1);
       expect(aliceIds).not.toEqual(bobIds);
       // A cursor does not widen the view either.
-      const paged = (await sessions(alice.accessToken, `?cursor=ffffffff-ffff-7fff-bfff-ffffffffffff`)).json();
+      const paged = (
+        await sessions(alice.accessToken, `?cursor=ffffffff-ffff-7fff-bfff-ffffffffffff`)
+      ).json();
       expect(paged.items.map((s: { id: string }) => s.id)).toEqual(aliceIds);
     });
 

@@ -92,7 +92,7 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
       },
     },
     async (request, reply) => {
-      await confirmPasswordReset(deps, request.body);
+      await confirmPasswordReset(deps, request.body, clientInfo(request));
       return reply.code(204).send(null);
     },
   );

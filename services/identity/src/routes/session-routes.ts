@@ -3,6 +3,7 @@ import { pageOf, pageQuery } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
+import { clientInfo } from './client-info.js';
 import { logout, revokeOwnSession } from '../domain/sessions/end-session.js';
 import { listSessions } from '../domain/sessions/list-sessions.js';
 
@@ -34,7 +35,7 @@ export function sessionRoutes(app: ServiceApp, deps: IdentityDeps) {
       },
     },
     async (request, reply) => {
-      await logout(deps, requireActor(request));
+      await logout(deps, requireActor(request), clientInfo(request));
       return reply.code(204).send(null);
     },
   );
@@ -65,7 +66,7 @@ export function sessionRoutes(app: ServiceApp, deps: IdentityDeps) {
       },
     },
     async (request, reply) => {
-      await revokeOwnSession(deps, requireActor(request), request.params.id);
+      await revokeOwnSession(deps, requireActor(request), request.params.id, clientInfo(request));
       return reply.code(204).send(null);
     },
   );

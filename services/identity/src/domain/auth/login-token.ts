@@ -4,6 +4,7 @@ import { DomainError } from '@conduit/service-kit';
 import { eq } from 'drizzle-orm';
 import { outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { recordActivity } from '../activity/record-activity.js';
 import { startSession } from '../sessions/start-session.js';
 import { toUserDto } from '../users/user-dto.js';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-tokens.js';
@@ -30,6 +31,7 @@ export async function redeemLoginToken(deps: IdentityDeps, token: string, client
     const [user] = await tx.select().from(users).where(eq(users.id, userId));
     if (!user?.active) return undefined;
     const { sessionId, ...tokens } = await startSession(tx, deps, user, client);
+    await recordActivity(tx, { userId, organizationId: user.organizationId, type: 'login', client, metadata: { sessionId, method: 'login_token' } });
     await appendEvent(
       tx,
       outbox,

@@ -5,6 +5,8 @@ import { DomainError } from '@conduit/service-kit';
 import { eq } from 'drizzle-orm';
 import { outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { grantBootstrapAdmin } from '../access/bootstrap-admin.js';
+import { recordActivity } from '../activity/record-activity.js';
 import { startSession } from '../sessions/start-session.js';
 import { toUserDto } from '../users/user-dto.js';
 import { findLogin } from './find-login.js';
@@ -28,6 +30,7 @@ export async function login(
   const ok = await deps.hasher.verify(record?.password_hash ?? null, input.password);
   if (!ok || !record?.active) {
     await deps.throttle.recordFailure(input.email, client.ip);
+    if (record) await recordActivity(deps.db, { userId: record.user_id, organizationId: record.organization_id, type: 'login_failed', client });
     throw invalidCredentials();
   }
   await deps.throttle.recordSuccess(input.email, client.ip);
@@ -43,7 +46,9 @@ export async function login(
           .where(eq(users.id, record.user_id))
           .returning()
       : await tx.select().from(users).where(eq(users.id, record.user_id));
+    await grantBootstrapAdmin(tx, deps, user!);
     const { sessionId, ...tokens } = await startSession(tx, deps, user!, client);
+    await recordActivity(tx, { userId: user!.id, organizationId: user!.organizationId, type: 'login', client, metadata: { sessionId, method: 'password' } });
     await appendEvent(
       tx,
       outbox,

@@ -3,6 +3,7 @@ import { uuidv7, withActor } from '@conduit/db';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { passwordResets, userLoginTokens } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { recordActivity } from '../activity/record-activity.js';
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 import { findLogin, findTokenOwner } from './find-login.js';
 
@@ -25,15 +26,16 @@ export async function issueOneTimeToken(
   const table = tables[kind];
   const { token, hash } = newOpaqueToken();
   const ttl = kind === 'reset' ? deps.env.PASSWORD_RESET_TTL : deps.env.LOGIN_TOKEN_TTL;
-  await withActor(deps.db, { userId: record.user_id }, (tx) =>
-    tx.insert(table).values({
+  await withActor(deps.db, { userId: record.user_id }, async (tx) => {
+    await tx.insert(table).values({
       id: uuidv7(),
       userId: record.user_id,
       tokenHash: hash,
       requestedIp: client.ip,
       expiresAt: new Date(Date.now() + ttl),
-    }),
-  );
+    });
+    if (kind === 'reset') await recordActivity(tx, { userId: record.user_id, type: 'password_reset_requested', client });
+  });
   deps.mailer
     .send({ to: email, ...mail(token) })
     .catch((error) => deps.log.error({ err: error, kind }, 'could not send one-time token mail'));

@@ -4,6 +4,7 @@ import { DomainError } from '@conduit/service-kit';
 import { and, eq, isNull } from 'drizzle-orm';
 import { outbox, passwordResets, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { recordActivity } from '../activity/record-activity.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { revokeSessions } from '../sessions/revoke-sessions.js';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-tokens.js';
@@ -33,6 +34,7 @@ export async function requestPasswordReset(
 export async function confirmPasswordReset(
   deps: IdentityDeps,
   input: { token: string; password: string },
+  client: ClientInfo,
 ): Promise<void> {
   const passwordHash = deps.hasher.hash(input.password);
   passwordHash.catch(() => {});
@@ -47,7 +49,8 @@ export async function confirmPasswordReset(
       .update(passwordResets)
       .set({ usedAt: new Date() })
       .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)));
-    await revokeSessions(tx, userId, 'password_reset', null);
+    await revokeSessions(tx, userId, 'password_reset', null, undefined, client);
+    await recordActivity(tx, { userId, type: 'password_changed', client, metadata: { via: 'reset_token' } });
     await appendEvent(tx, outbox, identityEvents.passwordReset, { userId }, null);
     return true;
   });

@@ -1,15 +1,15 @@
 import type { Actor } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/service-kit';
-import type { IdentityDeps } from '../../deps.js';
+import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { assertLiveSession } from './live-session.js';
 import { revokeSessions } from './revoke-sessions.js';
 
 /** Logout: ends the caller's own session and its refresh family. */
-export async function logout(deps: IdentityDeps, actor: Actor): Promise<void> {
+export async function logout(deps: IdentityDeps, actor: Actor, client: ClientInfo): Promise<void> {
   await withActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    await revokeSessions(tx, actor.userId, 'logout', actor, [actor.sessionId!]);
+    await revokeSessions(tx, actor.userId, 'logout', actor, [actor.sessionId!], client);
   });
 }
 
@@ -17,10 +17,10 @@ export async function logout(deps: IdentityDeps, actor: Actor): Promise<void> {
  * Ends one of the caller's sessions (e.g. a lost phone). Throws not_found for a session that is
  * not theirs or already ended: row-level security makes the two indistinguishable, on purpose.
  */
-export async function revokeOwnSession(deps: IdentityDeps, actor: Actor, sessionId: string): Promise<void> {
+export async function revokeOwnSession(deps: IdentityDeps, actor: Actor, sessionId: string, client: ClientInfo): Promise<void> {
   await withActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    const revoked = await revokeSessions(tx, actor.userId, 'revoked_by_user', actor, [sessionId]);
+    const revoked = await revokeSessions(tx, actor.userId, 'revoked_by_user', actor, [sessionId], client);
     if (revoked.length === 0) throw new DomainError('not_found', 'No such session.');
   });
 }

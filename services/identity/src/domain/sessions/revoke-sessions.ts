@@ -4,6 +4,8 @@ import { identityEvents } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { outbox, refreshTokens, userSessions } from '../../db/schema.js';
+import type { ClientInfo } from '../../deps.js';
+import { recordActivity } from '../activity/record-activity.js';
 
 export type RevocationReason = 'logout' | 'revoked_by_user' | 'refresh_token_reuse' | 'password_reset' | 'membership_changed';
 
@@ -17,6 +19,7 @@ export async function revokeSessions(
   reason: RevocationReason,
   actor: Actor | null,
   sessionIds?: string[],
+  client?: ClientInfo,
 ): Promise<string[]> {
   const scope = sessionIds
     ? and(eq(userSessions.userId, userId), inArray(userSessions.id, sessionIds))
@@ -34,6 +37,7 @@ export async function revokeSessions(
     .where(and(inArray(refreshTokens.sessionId, ids), isNull(refreshTokens.revokedAt)));
   for (const sessionId of ids) {
     await appendEvent(tx, outbox, identityEvents.sessionRevoked, { userId, sessionId, reason }, actor);
+    await recordActivity(tx, { userId, organizationId: actor?.orgId ?? null, type: reason === 'logout' ? 'logout' : 'session_revoked', client, metadata: { sessionId, reason } });
   }
   return ids;
 }

@@ -1,0 +1,32 @@
+import type { Actor, OrganizationRole } from '@conduit/contracts';
+import { withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { and, eq } from 'drizzle-orm';
+import { organizationMembers } from '../../db/schema.js';
+import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { createInvite } from '../invites/invites.js';
+
+/**
+ * Invites someone by email into an organization. Owners and admins may invite; only owners may
+ * invite another owner. Throws not_found for a stranger, forbidden for a member without the right.
+ */
+export async function inviteToOrganization(
+  deps: IdentityDeps,
+  actor: Actor,
+  organizationId: string,
+  input: { email: string; role: OrganizationRole },
+  client: ClientInfo,
+) {
+  return withActor(deps.db, actor, async (tx) => {
+    const [membership] = await tx
+      .select({ role: organizationMembers.role })
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, actor.userId)));
+    const role = actor.platformAdmin ? 'owner' : membership?.role;
+    if (!role) throw new DomainError('not_found', 'No such organization.');
+    if (role === 'member' || (input.role === 'owner' && role !== 'owner')) {
+      throw new DomainError('forbidden', 'Only owners and admins invite people, and only owners invite owners.');
+    }
+    return createInvite(tx, deps, actor, { organizationId, email: input.email, role: input.role }, client);
+  });
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { appendEvent } from '@conduit/bus';
+import { type Actor, identityEvents } from '@conduit/contracts';
+import { isUniqueViolation, uuidv7, withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { and, asc, eq } from 'drizzle-orm';
+import { organizationMembers, organizations, outbox, users } from '../../db/schema.js';
+import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { recordActivity } from '../activity/record-activity.js';
+import { toOrganizationDto } from './organization-dto.js';
+
+const slugify = (name: string) =>
+  name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40) || 'org';
+
+/** Creates an organization owned by the actor. Throws conflict when the chosen slug is taken. */
+export async function createOrganization(deps: IdentityDeps, actor: Actor, input: { name: string; slug?: string | undefined }, client: ClientInfo) {
+  const id = uuidv7();
+  const slug = input.slug ?? `${slugify(input.name)}-${randomBytes(3).toString('hex')}`;
+  try {
+    return await withActor(deps.db, actor, async (tx) => {
+      // Inserted without RETURNING: the new row is readable only once the owner membership exists.
+      await tx.insert(organizations).values({ id, name: input.name, slug });
+      await tx.insert(organizationMembers).values({ organizationId: id, userId: actor.userId, role: 'owner' });
+      await appendEvent(tx, outbox, identityEvents.organizationCreated, { organizationId: id, name: input.name, slug, createdBy: actor.userId }, actor);
+      await appendEvent(tx, outbox, identityEvents.organizationMemberAdded, { organizationId: id, userId: actor.userId, role: 'owner' }, actor);
+      await recordActivity(tx, { userId: actor.userId, organizationId: id, type: 'organization_created', client, metadata: { name: input.name } });
+      const [row] = await tx.select().from(organizations).where(eq(organizations.id, id));
+      return toOrganizationDto(row!, 'owner');
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'organizations_slug_key')) throw new DomainError('conflict', 'This slug is taken; choose another.');
+    throw error;
+  }
+}
+
+/** The organizations the actor belongs to, with their role in each. */
+export async function listMyOrganizations(deps: IdentityDeps, actor: Actor) {
+  return withActor(deps.db, actor, async (tx) => {
+    const rows = await tx
+      .select({ organization: organizations, role: organizationMembers.role })
+      .from(organizationMembers)
+      .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
+      .where(eq(organizationMembers.userId, actor.userId))
+      .orderBy(asc(organizations.createdAt));
+    return { items: rows.map((row) => toOrganizationDto(row.organization, row.role)), nextCursor: null };
+  });
+}
+
+/** One organization the actor belongs to. Throws not_found otherwise (strangers learn nothing). */
+export async function getOrganization(deps: IdentityDeps, actor: Actor, organizationId: string) {
+  return withActor(deps.db, actor, async (tx) => {
+    const [row] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
+    if (!row) throw new DomainError('not_found', 'No such organization.');
+    const [membership] = await tx
+      .select({ role: organizationMembers.role })
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, actor.userId)));
+    return toOrganizationDto(row, membership?.role ?? null);
+  });
+}
+
+/** The members of an organization the actor belongs to. */
+export async function listOrganizationMembers(deps: IdentityDeps, actor: Actor, organizationId: string) {
+  return withActor(deps.db, actor, async (tx) => {
+    const rows = await tx
+      .select({ userId: users.id, username: users.username, name: users.name, email: users.email, role: organizationMembers.role, joinedAt: organizationMembers.joinedAt })
+      .from(organizationMembers)
+      .innerJoin(users, eq(users.id, organizationMembers.userId))
+      .where(eq(organizationMembers.organizationId, organizationId))
+      .orderBy(asc(organizationMembers.joinedAt));
+    if (rows.length === 0) throw new DomainError('not_found', 'No such organization.');
+    return { items: rows.map((row) => ({ ...row, joinedAt: row.joinedAt.toISOString() })), nextCursor: null };
+  });
+}

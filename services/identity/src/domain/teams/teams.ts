@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { appendEvent } from '@conduit/bus';
+import { type Actor, identityEvents } from '@conduit/contracts';
+import { isUniqueViolation, uuidv7, withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { asc, eq, sql } from 'drizzle-orm';
+import { outbox, teamMembers, teams, userSubscriptions, users } from '../../db/schema.js';
+import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { recordActivity } from '../activity/record-activity.js';
+import { loadTeam } from './team-access.js';
+
+const slugify = (name: string) =>
+  name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40) || 'team';
+
+const toTeamDto = (team: typeof teams.$inferSelect, myRole: string, plan: string | null) => ({
+  id: team.id,
+  organizationId: team.organizationId,
+  name: team.name,
+  slug: team.slug,
+  plan,
+  myRole,
+  createdAt: team.createdAt.toISOString(),
+});
+
+/**
+ * Creates a team in one of the actor's organizations (their current one by default), with the
+ * actor as owner and a free plan. Throws not_found for an organization they are not in, conflict
+ * for a slug taken in that organization.
+ */
+export async function createTeam(
+  deps: IdentityDeps,
+  actor: Actor,
+  input: { name: string; slug?: string | undefined; organizationId?: string | undefined },
+  client: ClientInfo,
+) {
+  const organizationId = input.organizationId ?? actor.orgId;
+  if (!organizationId) throw new DomainError('bad_request', 'Say in which organization to create the team.');
+  const id = uuidv7();
+  const slug = input.slug ?? `${slugify(input.name)}-${randomBytes(2).toString('hex')}`;
+  try {
+    return await withActor(deps.db, actor, async (tx) => {
+      const [member] = await tx.execute<{ ok: boolean }>(sql`select ${organizationId}::uuid in (select identity.my_org_ids()) as ok`);
+      if (!member?.ok && !actor.platformAdmin) throw new DomainError('not_found', 'No such organization.');
+      await tx.insert(teams).values({ id, organizationId, name: input.name, slug, createdBy: actor.userId });
+      await tx.insert(teamMembers).values({ teamId: id, userId: actor.userId, role: 'owner' });
+      await tx.execute(sql`select identity.ensure_subscription(${uuidv7()}, 'team', ${id}, 'free')`);
+      await appendEvent(tx, outbox, identityEvents.teamCreated, { teamId: id, organizationId, name: input.name, slug, createdBy: actor.userId }, actor);
+      await appendEvent(tx, outbox, identityEvents.teamMemberAdded, { teamId: id, organizationId, userId: actor.userId, role: 'owner' }, actor);
+      await recordActivity(tx, { userId: actor.userId, organizationId, type: 'team_created', client, metadata: { teamId: id, name: input.name } });
+      const { team } = await loadTeam(tx, actor, id);
+      return toTeamDto(team, 'owner', 'free');
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'teams_organization_slug_key')) throw new DomainError('conflict', 'This slug is taken in the organization; choose another.');
+    throw error;
+  }
+}
+
+/** The teams the actor belongs to, in every organization, with their role and plan. */
+export async function listMyTeams(deps: IdentityDeps, actor: Actor) {
+  return withActor(deps.db, actor, async (tx) => {
+    const rows = await tx
+      .select({ team: teams, role: teamMembers.role, plan: userSubscriptions.planId })
+      .from(teamMembers)
+      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+      .leftJoin(userSubscriptions, sql`${userSubscriptions.subjectType} = 'team' and ${userSubscriptions.subjectId} = ${teams.id}`)
+      .where(eq(teamMembers.userId, actor.userId))
+      .orderBy(asc(teams.createdAt));
+    return { items: rows.map((row) => toTeamDto(row.team, row.role, row.plan)), nextCursor: null };
+  });
+}
+
+/** A team the actor belongs to. Throws not_found otherwise. */
+export async function getTeam(deps: IdentityDeps, actor: Actor, teamId: string) {
+  return withActor(deps.db, actor, async (tx) => {
+    const { team, myRole } = await loadTeam(tx, actor, teamId);
+    const [subscription] = await tx
+      .select({ plan: userSubscriptions.planId })
+      .from(userSubscriptions)
+      .where(sql`${userSubscriptions.subjectType} = 'team' and ${userSubscriptions.subjectId} = ${teamId}`);
+    return toTeamDto(team, myRole, subscription?.plan ?? null);
+  });
+}
+
+/** The members of a team the actor belongs to (viewers included). */
+export async function listTeamMembers(deps: IdentityDeps, actor: Actor, teamId: string) {
+  return withActor(deps.db, actor, async (tx) => {
+    await loadTeam(tx, actor, teamId);
+    const rows = await tx
+      .select({
+        userId: teamMembers.userId,
+        username: users.username,
+        name: users.name,
+        email: users.email,
+        role: teamMembers.role,
+        invitedAt: teamMembers.invitedAt,
+        joinedAt: teamMembers.joinedAt,
+      })
+      .from(teamMembers)
+      .leftJoin(users, eq(users.id, teamMembers.userId))
+      .where(eq(teamMembers.teamId, teamId))
+      .orderBy(asc(teamMembers.joinedAt));
+    return {
+      items: rows.map((row) => ({ ...row, invitedAt: row.invitedAt?.toISOString() ?? null, joinedAt: row.joinedAt.toISOString() })),
+      nextCursor: null,
+    };
+  });
+}

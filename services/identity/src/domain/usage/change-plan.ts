@@ -1,0 +1,96 @@
+import { appendEvent } from '@conduit/bus';
+import { type Actor, identityEvents } from '@conduit/contracts';
+import { type Transaction, uuidv7, withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { and, eq, sql } from 'drizzle-orm';
+import { outbox, plans, roleUser, teams, userSubscriptions, users } from '../../db/schema.js';
+import type { ClientInfo, IdentityDeps } from '../../deps.js';
+import { PLATFORM_ADMIN_ROLE_ID } from '../access/load-access.js';
+import { recordActivity } from '../activity/record-activity.js';
+import { assertLiveSession } from '../sessions/live-session.js';
+import { DEFAULT_PLAN_ID } from './get-subscription.js';
+import { loadSubscriptionView, type Subject, type SubscriptionView } from './subscription-view.js';
+
+/**
+ * Puts a user or a team on a plan (billing is out of scope: platform admins set plans). Counters
+ * take the new plan's limits at once and keep what was used this period. A subject without a
+ * subscription gets one (on the free plan, then changed). The change, its event and the audit
+ * record commit together; choosing the current plan again changes nothing and records nothing.
+ *
+ * Throws not_found when the caller is not a platform admin (admin routes are not revealed) or
+ * the subject does not exist, and unprocessable when there is no such plan.
+ */
+export async function changePlan(
+  deps: IdentityDeps,
+  actor: Actor,
+  subject: Subject,
+  planId: string,
+  client: ClientInfo,
+): Promise<SubscriptionView> {
+  if (!actor.platformAdmin) throw notFound();
+  return withActor(deps.db, actor, async (tx) => {
+    await assertLiveSession(tx, actor.sessionId);
+    await assertStillPlatformAdmin(tx, actor.userId);
+    const [plan] = await tx.select({ id: plans.id }).from(plans).where(eq(plans.id, planId));
+    if (!plan) throw new DomainError('unprocessable', `There is no plan "${planId}".`);
+    const organizationId = await subjectOrganization(tx, subject);
+
+    await tx.execute(
+      sql`select identity.ensure_subscription(${uuidv7()}, ${subject.type}, ${subject.id}, ${DEFAULT_PLAN_ID})`,
+    );
+    // Locked, so that two admins changing the same plan at once report the true "from".
+    const [current] = await tx
+      .select({ id: userSubscriptions.id, planId: userSubscriptions.planId })
+      .from(userSubscriptions)
+      .where(and(eq(userSubscriptions.subjectType, subject.type), eq(userSubscriptions.subjectId, subject.id)))
+      .for('update');
+    if (!current) throw notFound();
+
+    if (current.planId !== planId) {
+      await tx
+        .update(userSubscriptions)
+        .set({ planId, updatedAt: new Date() })
+        .where(eq(userSubscriptions.id, current.id));
+      await tx.execute(sql`select identity.apply_plan_limits(${current.id})`);
+      const change = { subjectType: subject.type, subjectId: subject.id, from: current.planId, to: planId };
+      await appendEvent(tx, outbox, identityEvents.subscriptionPlanChanged, change, {
+        userId: actor.userId,
+        sessionId: actor.sessionId,
+        orgId: actor.orgId,
+      });
+      await recordActivity(tx, {
+        // The trail is the subject user's to read; a team's change is the acting admin's record.
+        userId: subject.type === 'user' ? subject.id : actor.userId,
+        type: 'plan_changed',
+        organizationId,
+        client,
+        metadata: { ...change, changedBy: actor.userId },
+      });
+    }
+    const view = await loadSubscriptionView(tx, subject);
+    if (!view) throw notFound();
+    return view;
+  });
+}
+
+const notFound = () => new DomainError('not_found', 'Not found.');
+
+/** The token says admin for up to its lifetime; a revoked admin must lose this power at once. */
+async function assertStillPlatformAdmin(tx: Transaction, userId: string): Promise<void> {
+  const [held] = await tx
+    .select({ roleId: roleUser.roleId })
+    .from(roleUser)
+    .where(and(eq(roleUser.userId, userId), eq(roleUser.roleId, PLATFORM_ADMIN_ROLE_ID)));
+  if (!held) throw notFound();
+}
+
+/** The organization of the subject (for the audit record); throws not_found when it does not exist. */
+async function subjectOrganization(tx: Transaction, subject: Subject): Promise<string> {
+  const table = subject.type === 'user' ? users : teams;
+  const [row] = await tx
+    .select({ organizationId: table.organizationId })
+    .from(table)
+    .where(eq(table.id, subject.id));
+  if (!row) throw new DomainError('not_found', `No such ${subject.type}.`);
+  return row.organizationId;
+}

@@ -1,0 +1,31 @@
+import { bootIdentityProcess } from './boot.js';
+import { startIdentityWorker } from './jobs/identity-worker.js';
+
+/** Identity's job worker: no port; runs until SIGTERM or SIGINT, then lets running jobs finish. */
+const GRACE_MS = 10_000;
+
+const { env, log, telemetry } = await bootIdentityProcess('identity-worker');
+const worker = await startIdentityWorker(env, log);
+
+let closing = false;
+const shutdown = (signal: NodeJS.Signals) => {
+  if (closing) process.exit(1);
+  closing = true;
+  log.info({ signal }, 'shutting down');
+  setTimeout(() => {
+    log.error('graceful shutdown timed out');
+    process.exit(1);
+  }, GRACE_MS).unref();
+  worker
+    .close()
+    .then(() => telemetry.shutdown())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+};
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
