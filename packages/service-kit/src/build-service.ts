@@ -16,6 +16,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError, type ErrorCode, statusOf } from './errors.js';
+import { loggableError } from './loggable-error.js';
 import type { Logger } from './logger.js';
 import { problemReply } from './problem.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
@@ -108,7 +109,7 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
     if (error instanceof DomainError) {
       if (error.extra.retryAfterSeconds !== undefined)
         reply.header('retry-after', String(Math.max(1, Math.ceil(error.extra.retryAfterSeconds))));
-      if (statusOf(error.code) >= 500) request.log.error({ err: error }, 'request failed');
+      if (statusOf(error.code) >= 500) request.log.error({ err: loggableError(error) }, 'request failed');
       return problemReply(request, reply, error.code, error.detail, error.extra.fields ?? {});
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -138,7 +139,10 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
       request.log.warn({ err: error }, 'unmapped client error');
       return problemReply(request, reply, 'bad_request', error.message);
     }
-    request.log.error({ err: error, serialization: isResponseSerializationError(error) }, 'request failed');
+    request.log.error(
+      { err: loggableError(error), serialization: isResponseSerializationError(error) },
+      'request failed',
+    );
     return problemReply(
       request,
       reply,

@@ -5,13 +5,19 @@ export interface Upstream {
   service: ServiceName;
   /** Paths owned: the exact path and everything below it. */
   prefix: string;
-  /** Stricter rate limit, keyed by client address (sign-in and similar). */
-  sensitive?: boolean;
 }
 
 export const upstreams: Upstream[] = [
-  { service: 'identity', prefix: '/v1/auth', sensitive: true },
+  { service: 'identity', prefix: '/v1/auth' },
   { service: 'identity', prefix: '/v1/me' },
+  { service: 'identity', prefix: '/v1/organizations' },
+  { service: 'identity', prefix: '/v1/invites' },
+  { service: 'identity', prefix: '/v1/teams' },
+  { service: 'identity', prefix: '/v1/roles' },
+  { service: 'identity', prefix: '/v1/permissions' },
+  { service: 'identity', prefix: '/v1/users' },
+  { service: 'identity', prefix: '/v1/plans' },
+  { service: 'identity', prefix: '/v1/admin' },
   { service: 'identity', prefix: '/.well-known/jwks.json' },
 ];
 
