@@ -1,3 +1,9 @@
-export { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier, type TokenVerifier, type VerifiedToken } from './token-verifier.js';
-export { authPlugin, requireActor, bearerToken } from './auth-plugin.js';
-export { can, rlsContext, type ResourceRef } from './can.js';
+export { authPlugin, bearerToken, requireActor } from './auth-plugin.js';
+export { can, type ResourceRef, rlsContext } from './can.js';
+export {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  createTokenVerifier,
+  type TokenVerifier,
+  type VerifiedToken,
+} from './token-verifier.js';

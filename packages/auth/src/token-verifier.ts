@@ -1,6 +1,6 @@
 import { type Actor, accessTokenClaims, actorFromClaims } from '@conduit/contracts';
-import type { z } from 'zod';
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { z } from 'zod';
 
 export const ACCESS_TOKEN_ISSUER = 'conduit-identity';
 export const ACCESS_TOKEN_AUDIENCE = 'conduit';
@@ -40,7 +40,11 @@ export function createTokenVerifier(source: { jwksUrl: string } | { keys: JWTVer
         return { claims: claims.data, actor: actorFromClaims(claims.data) };
       } catch (error) {
         // The key set could not be fetched: not the caller's fault, so not a 401.
-        if (error instanceof errors.JWKSTimeout || (error instanceof TypeError && error.message === 'fetch failed')) throw error;
+        if (
+          error instanceof errors.JWKSTimeout ||
+          (error instanceof TypeError && error.message === 'fetch failed')
+        )
+          throw error;
         if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
         throw error;
       }

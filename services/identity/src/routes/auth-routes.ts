@@ -23,7 +23,7 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
     {
       schema: {
         tags,
-        summary: 'Create an account (with a personal organization) and sign in',
+        summary: 'Create an account (with a personal organization, or in the inviting one) and sign in',
         body: z.object({
           email,
           password: newPasswordSchema,
@@ -32,8 +32,9 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
             .regex(USERNAME_PATTERN, '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit')
             .optional(),
           name: displayNameSchema.optional(),
+          inviteToken: opaqueToken.optional().describe('an invite sent to this email: join that organization instead of getting one'),
         }),
-        response: { 201: authResultDto, ...problemResponses(400, 409, 422, 429) },
+        response: { 201: authResultDto, ...problemResponses(400, 404, 409, 422, 429) },
       },
     },
     async (request, reply) => reply.code(201).send(await register(deps, request.body, clientInfo(request))),
@@ -57,12 +58,15 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
     {
       schema: {
         tags,
-        summary: 'Exchange a refresh token for a new token pair (the old one is spent)',
-        body: z.object({ refreshToken: opaqueToken }),
-        response: { 200: tokenPairDto, ...problemResponses(400, 401) },
+        summary: 'Exchange a refresh token for a new token pair (the old one is spent); optionally switch organization',
+        body: z.object({
+          refreshToken: opaqueToken,
+          organizationId: z.uuid().optional().describe('act in this organization of mine from now on'),
+        }),
+        response: { 200: tokenPairDto, ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => refresh(deps, request.body.refreshToken),
+    async (request) => refresh(deps, request.body.refreshToken, request.body.organizationId),
   );
 
   app.post(

@@ -1,16 +1,23 @@
 import { requireActor } from '@conduit/auth';
 import { organizationRoleSchema } from '@conduit/contracts';
-import { type ServiceApp, problemResponses } from '@conduit/service-kit';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
 import { acceptInvite } from '../domain/invites/invites.js';
 import { inviteToOrganization } from '../domain/organizations/invite-to-organization.js';
-import { createOrganization, getOrganization, listMyOrganizations, listOrganizationMembers } from '../domain/organizations/organizations.js';
+import {
+  createOrganization,
+  getOrganization,
+  listMyOrganizations,
+  listOrganizationMembers,
+} from '../domain/organizations/organizations.js';
 import { clientInfo } from './client-info.js';
 
 const tags = ['organizations'];
 const security = [{ bearer: [] }];
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
 const email = z.string().trim().max(254).pipe(z.email());
 const organizationDto = z.object({
   id: z.uuid(),
@@ -40,43 +47,110 @@ const params = z.object({ id: z.uuid() });
 
 /** Organizations (tenants) and invitations into them; registered behind `authenticate`. */
 export function organizationRoutes(app: ServiceApp, deps: IdentityDeps) {
-  app.post('/v1/organizations', {
-    schema: {
-      tags, security, summary: 'Create an organization (I become its owner)',
-      body: z.object({ name: z.string().trim().min(1).max(200), slug: slug.optional() }),
-      response: { 201: organizationDto, ...problemResponses(400, 401, 409) },
+  app.post(
+    '/v1/organizations',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create an organization (I become its owner)',
+        body: z.object({ name: z.string().trim().min(1).max(200), slug: slug.optional() }),
+        response: { 201: organizationDto, ...problemResponses(400, 401, 409) },
+      },
     },
-  }, async (request, reply) => reply.code(201).send(await createOrganization(deps, requireActor(request), request.body, clientInfo(request))));
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await createOrganization(deps, requireActor(request), request.body, clientInfo(request))),
+  );
 
-  app.get('/v1/organizations', {
-    schema: { tags, security, summary: 'My organizations', response: { 200: z.object({ items: z.array(organizationDto), nextCursor: z.null() }), ...problemResponses(401) } },
-  }, async (request) => listMyOrganizations(deps, requireActor(request)));
-
-  app.get('/v1/organizations/:id', {
-    schema: { tags, security, summary: 'An organization I belong to', params, response: { 200: organizationDto, ...problemResponses(400, 401, 404) } },
-  }, async (request) => getOrganization(deps, requireActor(request), request.params.id));
-
-  app.get('/v1/organizations/:id/members', {
-    schema: {
-      tags, security, summary: 'Members of an organization I belong to', params,
-      response: { 200: z.object({ items: z.array(memberDto), nextCursor: z.null() }), ...problemResponses(400, 401, 404) },
+  app.get(
+    '/v1/organizations',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'My organizations',
+        response: {
+          200: z.object({ items: z.array(organizationDto), nextCursor: z.null() }),
+          ...problemResponses(401),
+        },
+      },
     },
-  }, async (request) => listOrganizationMembers(deps, requireActor(request), request.params.id));
+    async (request) => listMyOrganizations(deps, requireActor(request)),
+  );
 
-  app.post('/v1/organizations/:id/invites', {
-    schema: {
-      tags, security, summary: 'Invite someone by email (owners and admins); the token is mailed to them', params,
-      body: z.object({ email, role: organizationRoleSchema.default('member') }),
-      response: { 201: inviteDto, ...problemResponses(400, 401, 403, 404) },
+  app.get(
+    '/v1/organizations/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'An organization I belong to',
+        params,
+        response: { 200: organizationDto, ...problemResponses(400, 401, 404) },
+      },
     },
-  }, async (request, reply) =>
-    reply.code(201).send(await inviteToOrganization(deps, requireActor(request), request.params.id, request.body, clientInfo(request))));
+    async (request) => getOrganization(deps, requireActor(request), request.params.id),
+  );
 
-  app.post('/v1/invites/accept', {
-    schema: {
-      tags, security, summary: 'Accept an invite sent to my email address',
-      body: z.object({ token: z.string().min(20).max(200) }),
-      response: { 200: z.object({ organizationId: z.uuid(), teamId: z.uuid().nullable() }), ...problemResponses(400, 401, 404) },
+  app.get(
+    '/v1/organizations/:id/members',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Members of an organization I belong to',
+        params,
+        response: {
+          200: z.object({ items: z.array(memberDto), nextCursor: z.null() }),
+          ...problemResponses(400, 401, 404),
+        },
+      },
     },
-  }, async (request) => acceptInvite(deps, requireActor(request), request.body.token, clientInfo(request)));
+    async (request) => listOrganizationMembers(deps, requireActor(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/organizations/:id/invites',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Invite someone by email (owners and admins); the token is mailed to them',
+        params,
+        body: z.object({ email, role: organizationRoleSchema.default('member') }),
+        response: { 201: inviteDto, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await inviteToOrganization(
+            deps,
+            requireActor(request),
+            request.params.id,
+            request.body,
+            clientInfo(request),
+          ),
+        ),
+  );
+
+  app.post(
+    '/v1/invites/accept',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Accept an invite sent to my email address',
+        body: z.object({ token: z.string().min(20).max(200) }),
+        response: {
+          200: z.object({ organizationId: z.uuid(), teamId: z.uuid().nullable() }),
+          ...problemResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request) => acceptInvite(deps, requireActor(request), request.body.token, clientInfo(request)),
+  );
 }

@@ -1,14 +1,21 @@
 import {
-  type OrganizationRole,
-  type Permission,
-  type TeamRole,
-  organizationRolePermissions,
-  permissionSchema,
   permissions as allPermissions,
+  type OrganizationRole,
+  organizationRolePermissions,
+  type Permission,
+  permissionSchema,
+  type TeamRole,
 } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { and, eq, isNull, or } from 'drizzle-orm';
-import { organizationMembers, permissionRole, permissionUser, roleUser, roles, teamMembers, teams } from '../../db/schema.js';
+import {
+  organizationMembers,
+  permissionRole,
+  permissionUser,
+  roles,
+  roleUser,
+  teamMembers,
+} from '../../db/schema.js';
 
 export const PLATFORM_ADMIN_ROLE_ID = '01900000-0000-7000-8000-000000000001';
 
@@ -22,37 +29,57 @@ export interface Access {
 }
 
 /**
- * What a user may do in one organization, as the access token states it: their team roles there,
+ * What a user may do in one organization, as the access token states it: their team roles,
  * the permissions of their organization role, of the roles they hold and of direct grants, and
  * whether they hold the platform admin role. Runs as the user (their rows are visible to them).
  */
-export async function loadAccess(tx: Transaction, userId: string, organizationId: string | null): Promise<Access> {
+export async function loadAccess(
+  tx: Transaction,
+  userId: string,
+  organizationId: string | null,
+): Promise<Access> {
   const heldRoles = await tx
-    .select({ roleId: roles.id, organizationId: roles.organizationId, permission: permissionRole.permissionName })
+    .select({
+      roleId: roles.id,
+      organizationId: roles.organizationId,
+      permission: permissionRole.permissionName,
+    })
     .from(roleUser)
     .innerJoin(roles, eq(roles.id, roleUser.roleId))
     .leftJoin(permissionRole, eq(permissionRole.roleId, roles.id))
-    .where(and(eq(roleUser.userId, userId), organizationId ? or(isNull(roles.organizationId), eq(roles.organizationId, organizationId)) : isNull(roles.organizationId)));
+    .where(
+      and(
+        eq(roleUser.userId, userId),
+        organizationId
+          ? or(isNull(roles.organizationId), eq(roles.organizationId, organizationId))
+          : isNull(roles.organizationId),
+      ),
+    );
   const platformAdmin = heldRoles.some((row) => row.roleId === PLATFORM_ADMIN_ROLE_ID);
-  if (!organizationId) return { teams: {}, permissions: platformAdmin ? [...allPermissions] : [], platformAdmin };
+  if (!organizationId)
+    return { teams: {}, permissions: platformAdmin ? [...allPermissions] : [], platformAdmin };
 
   const [membership] = await tx
     .select({ role: organizationMembers.role })
     .from(organizationMembers)
-    .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, userId)));
+    .where(
+      and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, userId)),
+    );
   const direct = await tx
     .select({ permission: permissionUser.permissionName })
     .from(permissionUser)
     .where(and(eq(permissionUser.userId, userId), eq(permissionUser.organizationId, organizationId)));
+  // Every team of the user, in whichever organization: team membership grants access by itself.
   const teamRows = await tx
     .select({ teamId: teamMembers.teamId, role: teamMembers.role })
     .from(teamMembers)
-    .innerJoin(teams, eq(teams.id, teamMembers.teamId))
-    .where(and(eq(teamMembers.userId, userId), eq(teams.organizationId, organizationId)))
+    .where(eq(teamMembers.userId, userId))
+    .orderBy(teamMembers.joinedAt)
     .limit(MAX_TEAMS_IN_TOKEN);
 
   const granted = new Set<Permission>(platformAdmin ? allPermissions : []);
-  for (const permission of membership ? organizationRolePermissions[membership.role as OrganizationRole] : []) granted.add(permission);
+  for (const permission of membership ? organizationRolePermissions[membership.role as OrganizationRole] : [])
+    granted.add(permission);
   for (const { permission } of [...heldRoles, ...direct]) {
     const parsed = permissionSchema.safeParse(permission);
     if (parsed.success) granted.add(parsed.data);

@@ -21,14 +21,40 @@ export interface InviteTarget {
  * Records an invitation (the caller has checked the inviter's rights, and RLS checks them again)
  * and mails its one-time token. Returns the invite without its token.
  */
-export async function createInvite(tx: Transaction, deps: IdentityDeps, actor: EventActor, target: InviteTarget, client: ClientInfo) {
+export async function createInvite(
+  tx: Transaction,
+  deps: IdentityDeps,
+  actor: EventActor,
+  target: InviteTarget,
+  client: ClientInfo,
+) {
   const { token, hash } = newOpaqueToken();
   const id = uuidv7();
   const expiresAt = new Date(Date.now() + INVITE_TTL_MS);
-  await tx.insert(invites).values({ id, ...target, teamId: target.teamId ?? null, tokenHash: hash, invitedBy: actor.userId, expiresAt });
-  const [place] = await tx.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, target.organizationId));
-  const [team] = target.teamId ? await tx.select({ name: teams.name }).from(teams).where(eq(teams.id, target.teamId)) : [];
-  await recordActivity(tx, { userId: actor.userId, organizationId: target.organizationId, type: 'invite_sent', client, metadata: { email: target.email, teamId: target.teamId ?? null, role: target.role } });
+  await tx
+    .insert(invites)
+    .values({
+      id,
+      ...target,
+      teamId: target.teamId ?? null,
+      tokenHash: hash,
+      invitedBy: actor.userId,
+      expiresAt,
+    });
+  const [place] = await tx
+    .select({ name: organizations.name })
+    .from(organizations)
+    .where(eq(organizations.id, target.organizationId));
+  const [team] = target.teamId
+    ? await tx.select({ name: teams.name }).from(teams).where(eq(teams.id, target.teamId))
+    : [];
+  await recordActivity(tx, {
+    userId: actor.userId,
+    organizationId: target.organizationId,
+    type: 'invite_sent',
+    client,
+    metadata: { email: target.email, teamId: target.teamId ?? null, role: target.role },
+  });
   const where = team ? `the team "${team.name}" of "${place?.name}"` : `"${place?.name}"`;
   deps.mailer
     .send({
@@ -41,13 +67,22 @@ export async function createInvite(tx: Transaction, deps: IdentityDeps, actor: E
         `Sign in (or register with this email address) and accept it within 7 days.\n`,
     })
     .catch((error) => deps.log.error({ err: error }, 'could not send invite mail'));
-  return { id, organizationId: target.organizationId, teamId: target.teamId ?? null, email: target.email, role: target.role, expiresAt: expiresAt.toISOString() };
+  return {
+    id,
+    organizationId: target.organizationId,
+    teamId: target.teamId ?? null,
+    email: target.email,
+    role: target.role,
+    expiresAt: expiresAt.toISOString(),
+  };
 }
 
 /** The invite a token stands for, if it is still open: found before the invitee can see it. */
 export async function findOpenInvite(db: Database, token: string) {
   const rows = await withoutActor(db, (tx) =>
-    tx.execute<{ id: string; email: string; organization_id: string }>(sql`select * from identity.find_invite(${hashOpaqueToken(token)})`),
+    tx.execute<{ id: string; email: string; organization_id: string }>(
+      sql`select * from identity.find_invite(${hashOpaqueToken(token)})`,
+    ),
   );
   return rows[0];
 }
@@ -59,38 +94,98 @@ export async function findOpenInvite(db: Database, token: string) {
  */
 export async function acceptInvite(deps: IdentityDeps, actor: EventActor, token: string, client: ClientInfo) {
   const found = await findOpenInvite(deps.db, token);
-  if (!found) throw new DomainError('not_found', 'This invite does not exist, was used, or is not for this account.');
+  if (!found)
+    throw new DomainError('not_found', 'This invite does not exist, was used, or is not for this account.');
   return withActor(deps.db, actor, (tx) => acceptInviteInTransaction(tx, actor, found.id, client));
 }
 
 /** The acceptance itself, inside the caller's transaction (also used at registration). */
-export async function acceptInviteInTransaction(tx: Transaction, actor: EventActor, inviteId: string, client: ClientInfo) {
+export async function acceptInviteInTransaction(
+  tx: Transaction,
+  actor: EventActor,
+  inviteId: string,
+  client: ClientInfo,
+) {
   const [invite] = await tx
     .update(invites)
     .set({ acceptedAt: new Date(), acceptedBy: actor.userId })
-    .where(and(eq(invites.id, inviteId), sql`${invites.acceptedAt} is null`, sql`${invites.expiresAt} > now()`, sql`lower(${invites.email}) = lower(identity.my_email())`))
+    .where(
+      and(
+        eq(invites.id, inviteId),
+        sql`${invites.acceptedAt} is null`,
+        sql`${invites.expiresAt} > now()`,
+        sql`lower(${invites.email}) = lower(identity.my_email())`,
+      ),
+    )
     .returning();
-  if (!invite) throw new DomainError('not_found', 'This invite does not exist, was used, or is not for this account.');
+  if (!invite)
+    throw new DomainError('not_found', 'This invite does not exist, was used, or is not for this account.');
 
+  // Inserted without RETURNING: a row the user could not see before this statement would fail
+  // the read policy; membership is checked before instead.
   const organizationRole = invite.teamId ? 'member' : invite.role;
-  const joinedOrganization = await tx
-    .insert(organizationMembers)
-    .values({ organizationId: invite.organizationId, userId: actor.userId, role: organizationRole })
-    .onConflictDoNothing()
-    .returning();
-  if (joinedOrganization.length > 0) {
-    await appendEvent(tx, outbox, identityEvents.organizationMemberAdded, { organizationId: invite.organizationId, userId: actor.userId, role: organizationRole as 'member' }, actor);
+  if (
+    !(await isMember(
+      tx,
+      organizationMembers,
+      organizationMembers.organizationId,
+      invite.organizationId,
+      actor.userId,
+    ))
+  ) {
+    await tx
+      .insert(organizationMembers)
+      .values({ organizationId: invite.organizationId, userId: actor.userId, role: organizationRole });
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.organizationMemberAdded,
+      { organizationId: invite.organizationId, userId: actor.userId, role: organizationRole as 'member' },
+      actor,
+    );
   }
-  if (invite.teamId) {
-    const joinedTeam = await tx
+  if (invite.teamId && !(await isMember(tx, teamMembers, teamMembers.teamId, invite.teamId, actor.userId))) {
+    await tx
       .insert(teamMembers)
-      .values({ teamId: invite.teamId, userId: actor.userId, role: invite.role, invitedAt: invite.createdAt })
-      .onConflictDoNothing()
-      .returning();
-    if (joinedTeam.length > 0) {
-      await appendEvent(tx, outbox, identityEvents.teamMemberAdded, { teamId: invite.teamId, organizationId: invite.organizationId, userId: actor.userId, role: invite.role as 'member' }, actor);
-    }
+      .values({
+        teamId: invite.teamId,
+        userId: actor.userId,
+        role: invite.role,
+        invitedAt: invite.createdAt,
+      });
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.teamMemberAdded,
+      {
+        teamId: invite.teamId,
+        organizationId: invite.organizationId,
+        userId: actor.userId,
+        role: invite.role as 'member',
+      },
+      actor,
+    );
   }
-  await recordActivity(tx, { userId: actor.userId, organizationId: invite.organizationId, type: 'invite_accepted', client, metadata: { inviteId, teamId: invite.teamId } });
+  await recordActivity(tx, {
+    userId: actor.userId,
+    organizationId: invite.organizationId,
+    type: 'invite_accepted',
+    client,
+    metadata: { inviteId, teamId: invite.teamId },
+  });
   return { organizationId: invite.organizationId, teamId: invite.teamId };
+}
+
+async function isMember(
+  tx: Transaction,
+  table: typeof organizationMembers | typeof teamMembers,
+  groupColumn: typeof organizationMembers.organizationId | typeof teamMembers.teamId,
+  groupId: string,
+  userId: string,
+): Promise<boolean> {
+  const rows = await tx
+    .select({ userId: table.userId })
+    .from(table)
+    .where(and(eq(groupColumn, groupId), eq(table.userId, userId)));
+  return rows.length > 0;
 }

@@ -21,11 +21,19 @@ export async function inviteToOrganization(
     const [membership] = await tx
       .select({ role: organizationMembers.role })
       .from(organizationMembers)
-      .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, actor.userId)));
+      .where(
+        and(
+          eq(organizationMembers.organizationId, organizationId),
+          eq(organizationMembers.userId, actor.userId),
+        ),
+      );
     const role = actor.platformAdmin ? 'owner' : membership?.role;
     if (!role) throw new DomainError('not_found', 'No such organization.');
     if (role === 'member' || (input.role === 'owner' && role !== 'owner')) {
-      throw new DomainError('forbidden', 'Only owners and admins invite people, and only owners invite owners.');
+      throw new DomainError(
+        'forbidden',
+        'Only owners and admins invite people, and only owners invite owners.',
+      );
     }
     return createInvite(tx, deps, actor, { organizationId, email: input.email, role: input.role }, client);
   });

@@ -18,22 +18,48 @@ const slugify = (name: string) =>
     .slice(0, 40) || 'org';
 
 /** Creates an organization owned by the actor. Throws conflict when the chosen slug is taken. */
-export async function createOrganization(deps: IdentityDeps, actor: Actor, input: { name: string; slug?: string | undefined }, client: ClientInfo) {
+export async function createOrganization(
+  deps: IdentityDeps,
+  actor: Actor,
+  input: { name: string; slug?: string | undefined },
+  client: ClientInfo,
+) {
   const id = uuidv7();
   const slug = input.slug ?? `${slugify(input.name)}-${randomBytes(3).toString('hex')}`;
   try {
     return await withActor(deps.db, actor, async (tx) => {
       // Inserted without RETURNING: the new row is readable only once the owner membership exists.
       await tx.insert(organizations).values({ id, name: input.name, slug });
-      await tx.insert(organizationMembers).values({ organizationId: id, userId: actor.userId, role: 'owner' });
-      await appendEvent(tx, outbox, identityEvents.organizationCreated, { organizationId: id, name: input.name, slug, createdBy: actor.userId }, actor);
-      await appendEvent(tx, outbox, identityEvents.organizationMemberAdded, { organizationId: id, userId: actor.userId, role: 'owner' }, actor);
-      await recordActivity(tx, { userId: actor.userId, organizationId: id, type: 'organization_created', client, metadata: { name: input.name } });
+      await tx
+        .insert(organizationMembers)
+        .values({ organizationId: id, userId: actor.userId, role: 'owner' });
+      await appendEvent(
+        tx,
+        outbox,
+        identityEvents.organizationCreated,
+        { organizationId: id, name: input.name, slug, createdBy: actor.userId },
+        actor,
+      );
+      await appendEvent(
+        tx,
+        outbox,
+        identityEvents.organizationMemberAdded,
+        { organizationId: id, userId: actor.userId, role: 'owner' },
+        actor,
+      );
+      await recordActivity(tx, {
+        userId: actor.userId,
+        organizationId: id,
+        type: 'organization_created',
+        client,
+        metadata: { name: input.name },
+      });
       const [row] = await tx.select().from(organizations).where(eq(organizations.id, id));
       return toOrganizationDto(row!, 'owner');
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'organizations_slug_key')) throw new DomainError('conflict', 'This slug is taken; choose another.');
+    if (isUniqueViolation(error, 'organizations_slug_key'))
+      throw new DomainError('conflict', 'This slug is taken; choose another.');
     throw error;
   }
 }
@@ -59,7 +85,12 @@ export async function getOrganization(deps: IdentityDeps, actor: Actor, organiza
     const [membership] = await tx
       .select({ role: organizationMembers.role })
       .from(organizationMembers)
-      .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, actor.userId)));
+      .where(
+        and(
+          eq(organizationMembers.organizationId, organizationId),
+          eq(organizationMembers.userId, actor.userId),
+        ),
+      );
     return toOrganizationDto(row, membership?.role ?? null);
   });
 }
@@ -68,7 +99,14 @@ export async function getOrganization(deps: IdentityDeps, actor: Actor, organiza
 export async function listOrganizationMembers(deps: IdentityDeps, actor: Actor, organizationId: string) {
   return withActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select({ userId: users.id, username: users.username, name: users.name, email: users.email, role: organizationMembers.role, joinedAt: organizationMembers.joinedAt })
+      .select({
+        userId: users.id,
+        username: users.username,
+        name: users.name,
+        email: users.email,
+        role: organizationMembers.role,
+        joinedAt: organizationMembers.joinedAt,
+      })
       .from(organizationMembers)
       .innerJoin(users, eq(users.id, organizationMembers.userId))
       .where(eq(organizationMembers.organizationId, organizationId))

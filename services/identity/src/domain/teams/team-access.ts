@@ -15,8 +15,14 @@ export interface TeamContext {
  * membership (and the "at least one owner" rule) are decided one at a time.
  * Throws not_found for a team the actor is not in (it may as well not exist).
  */
-export async function loadTeam(tx: Transaction, actor: Actor, teamId: string, options: { lock?: boolean } = {}): Promise<TeamContext> {
-  if (options.lock) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`identity.team.${teamId}`}))`);
+export async function loadTeam(
+  tx: Transaction,
+  actor: Actor,
+  teamId: string,
+  options: { lock?: boolean } = {},
+): Promise<TeamContext> {
+  if (options.lock)
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`identity.team.${teamId}`}))`);
   const [team] = await tx.select().from(teams).where(eq(teams.id, teamId));
   const [membership] = await tx
     .select({ role: teamMembers.role })
@@ -32,7 +38,8 @@ export function assertCanManage(context: TeamContext, touchesOwner: boolean): vo
   if (context.myRole !== 'owner' && context.myRole !== 'admin') {
     throw new DomainError('forbidden', 'Only team owners and admins manage members.');
   }
-  if (touchesOwner && context.myRole !== 'owner') throw new DomainError('forbidden', 'Only owners add, change or remove owners.');
+  if (touchesOwner && context.myRole !== 'owner')
+    throw new DomainError('forbidden', 'Only owners add, change or remove owners.');
 }
 
 export async function countOwners(tx: Transaction, teamId: string): Promise<number> {
@@ -43,4 +50,5 @@ export async function countOwners(tx: Transaction, teamId: string): Promise<numb
   return row?.owners ?? 0;
 }
 
-export const lastOwner = () => new DomainError('conflict', 'A team keeps at least one owner: make someone else owner first.');
+export const lastOwner = () =>
+  new DomainError('conflict', 'A team keeps at least one owner: make someone else owner first.');

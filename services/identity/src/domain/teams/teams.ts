@@ -44,19 +44,40 @@ export async function createTeam(
   const slug = input.slug ?? `${slugify(input.name)}-${randomBytes(2).toString('hex')}`;
   try {
     return await withActor(deps.db, actor, async (tx) => {
-      const [member] = await tx.execute<{ ok: boolean }>(sql`select ${organizationId}::uuid in (select identity.my_org_ids()) as ok`);
+      const [member] = await tx.execute<{ ok: boolean }>(
+        sql`select ${organizationId}::uuid in (select identity.my_org_ids()) as ok`,
+      );
       if (!member?.ok && !actor.platformAdmin) throw new DomainError('not_found', 'No such organization.');
       await tx.insert(teams).values({ id, organizationId, name: input.name, slug, createdBy: actor.userId });
       await tx.insert(teamMembers).values({ teamId: id, userId: actor.userId, role: 'owner' });
       await tx.execute(sql`select identity.ensure_subscription(${uuidv7()}, 'team', ${id}, 'free')`);
-      await appendEvent(tx, outbox, identityEvents.teamCreated, { teamId: id, organizationId, name: input.name, slug, createdBy: actor.userId }, actor);
-      await appendEvent(tx, outbox, identityEvents.teamMemberAdded, { teamId: id, organizationId, userId: actor.userId, role: 'owner' }, actor);
-      await recordActivity(tx, { userId: actor.userId, organizationId, type: 'team_created', client, metadata: { teamId: id, name: input.name } });
+      await appendEvent(
+        tx,
+        outbox,
+        identityEvents.teamCreated,
+        { teamId: id, organizationId, name: input.name, slug, createdBy: actor.userId },
+        actor,
+      );
+      await appendEvent(
+        tx,
+        outbox,
+        identityEvents.teamMemberAdded,
+        { teamId: id, organizationId, userId: actor.userId, role: 'owner' },
+        actor,
+      );
+      await recordActivity(tx, {
+        userId: actor.userId,
+        organizationId,
+        type: 'team_created',
+        client,
+        metadata: { teamId: id, name: input.name },
+      });
       const { team } = await loadTeam(tx, actor, id);
       return toTeamDto(team, 'owner', 'free');
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'teams_organization_slug_key')) throw new DomainError('conflict', 'This slug is taken in the organization; choose another.');
+    if (isUniqueViolation(error, 'teams_organization_slug_key'))
+      throw new DomainError('conflict', 'This slug is taken in the organization; choose another.');
     throw error;
   }
 }
@@ -68,7 +89,10 @@ export async function listMyTeams(deps: IdentityDeps, actor: Actor) {
       .select({ team: teams, role: teamMembers.role, plan: userSubscriptions.planId })
       .from(teamMembers)
       .innerJoin(teams, eq(teams.id, teamMembers.teamId))
-      .leftJoin(userSubscriptions, sql`${userSubscriptions.subjectType} = 'team' and ${userSubscriptions.subjectId} = ${teams.id}`)
+      .leftJoin(
+        userSubscriptions,
+        sql`${userSubscriptions.subjectType} = 'team' and ${userSubscriptions.subjectId} = ${teams.id}`,
+      )
       .where(eq(teamMembers.userId, actor.userId))
       .orderBy(asc(teams.createdAt));
     return { items: rows.map((row) => toTeamDto(row.team, row.role, row.plan)), nextCursor: null };
@@ -106,7 +130,11 @@ export async function listTeamMembers(deps: IdentityDeps, actor: Actor, teamId: 
       .where(eq(teamMembers.teamId, teamId))
       .orderBy(asc(teamMembers.joinedAt));
     return {
-      items: rows.map((row) => ({ ...row, invitedAt: row.invitedAt?.toISOString() ?? null, joinedAt: row.joinedAt.toISOString() })),
+      items: rows.map((row) => ({
+        ...row,
+        invitedAt: row.invitedAt?.toISOString() ?? null,
+        joinedAt: row.joinedAt.toISOString(),
+      })),
       nextCursor: null,
     };
   });
