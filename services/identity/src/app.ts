@@ -3,13 +3,15 @@ import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/se
 import { importJWK } from 'jose';
 import type { IdentityDeps } from './deps.js';
 import { trustedKeys } from './domain/tokens/signing-keys.js';
+import { activityRoutes } from './routes/activity-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { jwksRoutes } from './routes/jwks-routes.js';
 import { meRoutes } from './routes/me-routes.js';
 import { organizationRoutes } from './routes/organization-routes.js';
-import { teamRoutes } from './routes/team-routes.js';
+import { rbacRoutes } from './routes/rbac-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { subscriptionRoutes } from './routes/subscription-routes.js';
+import { teamRoutes } from './routes/team-routes.js';
 
 /** Identity's HTTP surface; nothing listens here (server.ts does, tests inject). */
 export async function buildApp(deps: IdentityDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
@@ -39,6 +41,8 @@ export async function buildApp(deps: IdentityDeps, readiness: ReadinessChecks = 
     organizationRoutes(scope as unknown as ServiceApp, deps);
     teamRoutes(scope as unknown as ServiceApp, deps);
     subscriptionRoutes(scope as unknown as ServiceApp, deps);
+    rbacRoutes(scope as unknown as ServiceApp, deps);
+    activityRoutes(scope as unknown as ServiceApp, deps);
   });
   return app;
 }

@@ -32,7 +32,9 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
             .regex(USERNAME_PATTERN, '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit')
             .optional(),
           name: displayNameSchema.optional(),
-          inviteToken: opaqueToken.optional().describe('an invite sent to this email: join that organization instead of getting one'),
+          inviteToken: opaqueToken
+            .optional()
+            .describe('an invite sent to this email: join that organization instead of getting one'),
         }),
         response: { 201: authResultDto, ...problemResponses(400, 404, 409, 422, 429) },
       },
@@ -58,7 +60,8 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
     {
       schema: {
         tags,
-        summary: 'Exchange a refresh token for a new token pair (the old one is spent); optionally switch organization',
+        summary:
+          'Exchange a refresh token for a new token pair (the old one is spent); optionally switch organization',
         body: z.object({
           refreshToken: opaqueToken,
           organizationId: z.uuid().optional().describe('act in this organization of mine from now on'),

@@ -3,9 +3,9 @@ import { pageOf, pageQuery } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
-import { clientInfo } from './client-info.js';
 import { logout, revokeOwnSession } from '../domain/sessions/end-session.js';
 import { listSessions } from '../domain/sessions/list-sessions.js';
+import { clientInfo } from './client-info.js';
 
 const tags = ['sessions'];
 const security = [{ bearer: [] }];

@@ -80,7 +80,9 @@ export async function loadAccess(
   const granted = new Set<Permission>(platformAdmin ? allPermissions : []);
   for (const permission of membership ? organizationRolePermissions[membership.role as OrganizationRole] : [])
     granted.add(permission);
-  for (const { permission } of [...heldRoles, ...direct]) {
+  // Roles and grants of an organization count only while the user is a member of it.
+  const stillApplies = (row: { organizationId?: string | null }) => !row.organizationId || !!membership;
+  for (const { permission } of [...heldRoles.filter(stillApplies), ...(membership ? direct : [])]) {
     const parsed = permissionSchema.safeParse(permission);
     if (parsed.success) granted.add(parsed.data);
   }

@@ -1,5 +1,5 @@
-import { uuidv7 } from '@conduit/db';
 import type { Database, Transaction } from '@conduit/db';
+import { uuidv7 } from '@conduit/db';
 import { userAccountActivities } from '../../db/schema.js';
 import type { ClientInfo } from '../../deps.js';
 
@@ -20,6 +20,9 @@ export type ActivityType =
   | 'member_removed'
   | 'member_role_changed'
   | 'left_team'
+  | 'role_created'
+  | 'role_deleted'
+  | 'role_permissions_changed'
   | 'role_granted'
   | 'role_revoked'
   | 'permission_granted'

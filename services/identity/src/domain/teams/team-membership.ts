@@ -178,6 +178,13 @@ export async function removeTeamMember(
         { userId, sessionId: id, reason: 'membership_changed' },
         actor,
       );
+      await recordActivity(tx, {
+        userId,
+        organizationId: context.team.organizationId,
+        type: 'session_revoked',
+        client,
+        metadata: { sessionId: id, reason: 'membership_changed', by: actor.userId },
+      });
     }
   });
 }

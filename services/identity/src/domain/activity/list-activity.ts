@@ -1,0 +1,67 @@
+import type { Actor } from '@conduit/contracts';
+import { type Transaction, withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { userAccountActivities } from '../../db/schema.js';
+import type { IdentityDeps } from '../../deps.js';
+import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
+import { assertLiveSession } from '../sessions/live-session.js';
+
+export interface ActivityPage {
+  limit: number;
+  /** The id of the last record of the previous page (ids are uuidv7, so newest first is id order). */
+  cursor?: string | undefined;
+}
+
+const toActivityDto = (row: typeof userAccountActivities.$inferSelect) => ({
+  id: row.id,
+  userId: row.userId,
+  organizationId: row.organizationId,
+  type: row.type,
+  ip: row.ip,
+  userAgent: row.userAgent,
+  metadata: (row.metadata ?? {}) as Record<string, unknown>,
+  createdAt: row.createdAt.toISOString(),
+});
+export type ActivityDto = ReturnType<typeof toActivityDto>;
+
+async function pageOfActivity(tx: Transaction, filter: SQL | undefined, page: ActivityPage) {
+  const rows = await tx
+    .select()
+    .from(userAccountActivities)
+    .where(and(filter, page.cursor ? lt(userAccountActivities.id, page.cursor) : undefined))
+    .orderBy(desc(userAccountActivities.id))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit).map(toActivityDto);
+  return { items, nextCursor: rows.length > page.limit ? items[items.length - 1]!.id : null };
+}
+
+/** The actor's own audit trail, newest first. (The platform admin, too, sees only their own here.) */
+export async function listMyActivity(deps: IdentityDeps, actor: Actor, page: ActivityPage) {
+  return withActor(deps.db, actor, async (tx) => {
+    await assertLiveSession(tx, actor.sessionId);
+    return pageOfActivity(tx, eq(userAccountActivities.userId, actor.userId), page);
+  });
+}
+
+/**
+ * Everyone's audit trail for the platform admin, newest first, optionally of one user or one type.
+ * Throws not_found for anyone else (admin routes are not revealed), also for an admin whose role
+ * was taken since their token was issued.
+ */
+export async function listActivityAsAdmin(
+  deps: IdentityDeps,
+  actor: Actor,
+  query: ActivityPage & { userId?: string | undefined; type?: string | undefined },
+) {
+  if (!actor.platformAdmin) throw new DomainError('not_found', 'Not found.');
+  return withActor(deps.db, actor, async (tx) => {
+    await assertLiveSession(tx, actor.sessionId);
+    if (!(await isPlatformAdminNow(tx, actor))) throw new DomainError('not_found', 'Not found.');
+    const filter = and(
+      query.userId ? eq(userAccountActivities.userId, query.userId) : undefined,
+      query.type ? eq(userAccountActivities.type, query.type) : undefined,
+    );
+    return pageOfActivity(tx, filter, query);
+  });
+}
