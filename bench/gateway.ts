@@ -114,6 +114,6 @@ export async function gatewayScenario(): Promise<void> {
   console.log(
     `\n### gateway: GET /v1/me vs. bare fastify\n\n` +
       `${settings.connections} connections, ${settings.seconds} s each after a ${settings.warmupSeconds} s warm-up, ` +
-      `${machine().cpus} CPUs, ${process.version}.\n\n${table}\n\n(${file})\n`,
+      `${machine().cpus} CPUs (load average ${machine().loadAverage}), ${process.version}.\n\n${table}\n\n(${file})\n`,
   );
 }

@@ -114,7 +114,7 @@ export async function loginScenario(): Promise<void> {
     `\n### login: logins/s vs. raw argon2\n\n` +
       `argon2id ${argon.memoryKib} KiB, ${argon.iterations} iterations, parallelism ${argon.parallelism}; ` +
       `concurrency ${settings.concurrency}, ${settings.seconds} s each after a ${settings.warmupSeconds} s warm-up, ` +
-      `${machine().cpus} CPUs, ${process.version} (libuv pool ${argon.threadPool}, identity HASH_CONCURRENCY ${argon.identityHashConcurrency}).\n\n` +
+      `${machine().cpus} CPUs (load average ${machine().loadAverage}), ${process.version} (libuv pool ${argon.threadPool}, identity HASH_CONCURRENCY ${argon.identityHashConcurrency}).\n\n` +
       `${table}\n\n(${file})\n`,
   );
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { gatewayScenario } from './gateway.js';
 import { cleanUpAll, cleanUpOnSignals } from './harness/cleanup.js';
 import { loginScenario } from './login.js';
+import { usageReserveScenario } from './usage-reserve.js';
 
 // `pnpm bench [scenario...]`: runs the named scenarios one after another (all of them by default).
 // Benchmarks report figures; they never assert a time and are never part of `pnpm test`.
@@ -13,6 +14,7 @@ const benchDir = fileURLToPath(new URL('./', import.meta.url));
 const scenarios: Record<string, () => Promise<void>> = {
   gateway: gatewayScenario,
   login: loginScenario,
+  'usage-reserve': usageReserveScenario,
 };
 // The BASIC engine's benchmark is its own script; it runs in a process of its own when present.
 if (existsSync(`${benchDir}basic.ts`)) scenarios.basic = () => runScript('basic.ts');

@@ -17,6 +17,9 @@ export const clusterProcesses: ClusterProcess[] = [
     portVariable: 'IDENTITY_PORT',
     defaultPort: 4001,
   },
+  // Identity's job worker (the usage period roll); no port. It starts after identity is ready,
+  // so identity has applied the migrations by then.
+  { name: 'identity-worker', entry: 'services/identity/src/worker.ts' },
   {
     name: 'gateway',
     entry: 'services/gateway/src/server.ts',

@@ -1,8 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { deferCleanup } from './cleanup.js';
+
+/** Each server's output, appended run after run (`*.log` is git-ignored). */
+const logDir = fileURLToPath(new URL('../results/logs/', import.meta.url));
 
 export interface ChildService {
   name: string;
@@ -38,12 +44,16 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts a server in a process of its own, so that the load generator never shares its event loop,
- * and waits until it is ready. Its output is passed through, prefixed with its name. Stopping is
+ * and waits until it is ready. Its output goes to `bench/results/logs/<name>.log`. Stopping is
  * registered as a cleanup at once, so the process never outlives the run.
  */
 export async function startChildService(options: ChildServiceOptions): Promise<ChildService> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every server when it stops (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', options.entry], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,14 +63,28 @@ export async function startChildService(options: ChildServiceOptions): Promise<C
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   void exited.then(() => process.off('exit', killOnExit));
+  // The output goes to a log file, not between the tables; at the end the run says how much there was.
+  const logFile = join(logDir, `${options.name}.log`);
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  log.write(`--- ${new Date().toISOString()} ${options.entry} on ${url}\n`);
   const tail: string[] = [];
+  let lines = 0;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
+      lines++;
       tail.push(line);
       if (tail.length > 30) tail.shift();
-      process.stderr.write(`[${options.name}] ${line}\n`);
+      log.write(`${line}\n`);
     });
   }
+  void exited.then(() => {
+    log.end();
+    if (lines > 0)
+      process.stderr.write(
+        `[${options.name}] wrote ${lines} log line(s) to ${logFile}; the last:\n  ${tail.at(-1)?.slice(0, 300)}\n`,
+      );
+  });
 
   const stop = deferCleanup(() => stopChild(child, exited));
   try {

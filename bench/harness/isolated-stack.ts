@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { localServices, uniqueName } from '@conduit/testing';
 import { connect } from 'nats';
@@ -14,6 +15,10 @@ export interface IsolatedStack {
   identity: ChildService;
   /** Present when the stack was started with `gateway: true`. */
   gateway?: ChildService;
+  /** The stack's bus namespace (prefix of its NATS subjects), for talking to it over NATS. */
+  busNamespace: string;
+  /** The owner connection to the stack's database, for set-up the API cannot make. */
+  databaseUrl: string;
   /** Stops the services, drops the database and deletes the NATS stream. */
   stop(): Promise<void>;
 }
@@ -37,6 +42,7 @@ export async function startIsolatedStack(options: {
   databaseUrl.pathname = `/${database}`;
 
   const undo: (() => Promise<void>)[] = [];
+  let serving = false;
   const admin = postgres(localServices.adminDatabaseUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${database}"`);
@@ -47,9 +53,13 @@ export async function startIsolatedStack(options: {
   undo.push(deferCleanup(() => deleteStream(stream)));
   undo.push(deferCleanup(() => rm(mailDir, { recursive: true, force: true })));
   const stop = async () => {
+    // The load generator abandons the requests in flight when its time is up; let them finish, or
+    // the shutdown cuts them and the services log errors that say nothing about the benchmark.
+    if (serving) await sleep(1_500);
     for (const step of undo.reverse())
       await step().catch((error: unknown) => console.error('cleanup failed:', error));
     undo.length = 0;
+    serving = false;
   };
 
   try {
@@ -85,7 +95,9 @@ export async function startIsolatedStack(options: {
       },
     });
     undo.push(identity.stop);
-    if (!options.gateway) return { identity, stop };
+    serving = true;
+    const reach = { busNamespace: name, databaseUrl: databaseUrl.toString() };
+    if (!options.gateway) return { identity, ...reach, stop };
 
     const gatewayPort = await freePort();
     const gateway = await startChildService({
@@ -104,7 +116,7 @@ export async function startIsolatedStack(options: {
       },
     });
     undo.push(gateway.stop);
-    return { identity, gateway, stop };
+    return { identity, gateway, ...reach, stop };
   } catch (error) {
     await stop();
     throw error;

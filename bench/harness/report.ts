@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
@@ -12,6 +12,8 @@ export function machine() {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    /** 1-minute load average when the results were written: well above 0 means something else shared the CPUs. */
+    loadAverage: round(loadavg()[0] ?? 0, 2),
   };
 }
 

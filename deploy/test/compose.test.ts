@@ -23,6 +23,8 @@ const compose = parse(readFileSync(`${root}/docker-compose.yml`, 'utf8'), { merg
 const serviceDirs = readdirSync(`${root}/services`).filter((name) =>
   existsSync(`${root}/services/${name}/package.json`),
 );
+/** Services with a job worker: each runs as `<service>-worker`, a process with no port. */
+const workerServices = serviceDirs.filter((name) => existsSync(`${root}/services/${name}/src/worker.ts`));
 
 describe('docker-compose.yml', () => {
   it('runs every service under services/, each with its built entrypoint', () => {
@@ -32,6 +34,22 @@ describe('docker-compose.yml', () => {
       expect(service!.command).toEqual(['node', `services/${name}/dist/server.js`]);
       expect(service!.image).toBe('conduit:local');
     }
+  });
+
+  it('runs the job worker of every service that has one, each with its built entrypoint', () => {
+    for (const name of workerServices) {
+      const worker = compose.services[`${name}-worker`];
+      expect(worker, `${name}-worker is missing from docker-compose.yml`).toBeDefined();
+      expect(worker!.command).toEqual(['node', `services/${name}/dist/worker.js`]);
+      expect(worker!.image).toBe('conduit:local');
+      expect(worker!.ports ?? []).toEqual([]);
+      expect(clusterProcesses.find((p) => p.name === `${name}-worker`)?.entry).toBe(
+        `services/${name}/src/worker.ts`,
+      );
+    }
+    // No worker without a service behind it.
+    for (const name of Object.keys(compose.services).filter((n) => n.endsWith('-worker')))
+      expect(workerServices).toContain(name.slice(0, -'-worker'.length));
   });
 
   it('runs what pnpm start runs', () => {
@@ -45,7 +63,8 @@ describe('docker-compose.yml', () => {
         0,
       );
     }
-    for (const name of serviceDirs) {
+    // Workers serve nothing a healthcheck could ask; they may go without one.
+    for (const name of [...serviceDirs, ...workerServices.map((s) => `${s}-worker`)]) {
       for (const [dependency, { condition }] of Object.entries(compose.services[name]!.depends_on ?? {})) {
         expect(condition, `${name} -> ${dependency}`).toBe('service_healthy');
       }
@@ -70,7 +89,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('points each service at the shared infrastructure and requires an encryption key', () => {
-    for (const name of serviceDirs) {
+    for (const name of [...serviceDirs, ...workerServices.map((s) => `${s}-worker`)]) {
       const env = compose.services[name]!.environment!;
       expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
       expect(env.REDIS_URL).toBe('redis://redis:6379');

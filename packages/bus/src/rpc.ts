@@ -44,7 +44,13 @@ export function serveRpc<D extends RpcDefinition>(
       async () => {
         let reply: RpcReply<unknown>;
         try {
-          const request = def.request.safeParse(msg.json());
+          let body: unknown;
+          try {
+            body = msg.json();
+          } catch {
+            throw new RpcError('bad_request', 'the request is not JSON');
+          }
+          const request = def.request.safeParse(body);
           if (!request.success)
             throw new RpcError(
               'bad_request',

@@ -214,6 +214,11 @@ describe('rpc', () => {
     });
     const raw = await bus.nc.request(bus.subject(add.subject), JSON.stringify({ a: 'x' }));
     expect(raw.json()).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    const notJson = await bus.nc.request(bus.subject(add.subject), 'not json');
+    expect(notJson.json()).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: 'the request is not JSON' },
+    });
     await server.stop();
   });
 

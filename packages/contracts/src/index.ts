@@ -18,6 +18,7 @@ export { problemSchema, type Problem } from './problem.js';
 export { pageQuery, pageOf } from './pagination.js';
 export * as identityEvents from './identity/events.js';
 export * as knowledgeEvents from './knowledge/events.js';
+export * as conversationEvents from './conversation/events.js';
 export * as knowledgeRpc from './knowledge/rpc.js';
 export { reserveUsage, type UsageMetric, usageMetricSchema, usageMetrics, usageSubject } from './identity/usage.js';
 export * from './identity/dto.js';

@@ -35,6 +35,10 @@ export function startWorker<C extends JobCatalog>(
     connection: Redis;
     prefix: string;
     concurrency?: number;
+    /** How long a job's lock lasts without renewal: a crashed worker's job is taken over after this. */
+    lockDurationMs?: number;
+    /** How often workers look for jobs whose worker died (stalled jobs) and queue them again. */
+    stalledIntervalMs?: number;
     onExhausted?(job: ExhaustedJob): Promise<void> | void;
   },
 ): RunningWorker {
@@ -61,7 +65,13 @@ export function startWorker<C extends JobCatalog>(
         () => handler(parsed.data, job),
       );
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 4 },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 4,
+      ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
+    },
   );
   worker.on('failed', (job, error) => {
     if (!job || !options.onExhausted) return;

@@ -95,7 +95,8 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
     trustProxy: options.trustProxy ?? false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    routerOptions: { ignoreTrailingSlash: true },
+    // Long path parameters reach the schema (and get a 400 problem) instead of a bare 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -24,7 +24,10 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** The front door: auth check, rate limits, body limit, CORS, routing, merged API docs. */
 export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
   const { env } = deps;
-  const origins: Record<ServiceName, string> = { identity: env.IDENTITY_URL };
+  const origins: Record<ServiceName, string> = {
+    identity: env.IDENTITY_URL,
+    'knowledge-base': env.KNOWLEDGE_BASE_URL,
+  };
   const proxies = Object.fromEntries(
     Object.entries(origins).map(([service, origin]) => [
       service,
@@ -100,6 +103,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
       fastify.route({
         method: METHODS,
         url,
+        ...(upstream.bodyLimit ? { bodyLimit: upstream.bodyLimit } : {}),
         config: { rateLimit: {} },
         onRequest: async (request) => {
           if (publicRequest(request)) return;

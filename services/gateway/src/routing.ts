@@ -1,11 +1,16 @@
 /** The services behind the gateway, and the public paths each one owns. */
-export type ServiceName = 'identity';
+export type ServiceName = 'identity' | 'knowledge-base';
 
 export interface Upstream {
   service: ServiceName;
   /** Paths owned: the exact path and everything below it. */
   prefix: string;
+  /** Largest request body these paths accept, when not the gateway's BODY_LIMIT (uploads). */
+  bodyLimit?: number;
 }
+
+/** Document uploads: 25 MiB of file plus room for the multipart framing around it. */
+const KB_UPLOAD_BODY_LIMIT = 25 * 1024 * 1024 + 256 * 1024;
 
 export const upstreams: Upstream[] = [
   { service: 'identity', prefix: '/v1/auth' },
@@ -19,6 +24,7 @@ export const upstreams: Upstream[] = [
   { service: 'identity', prefix: '/v1/plans' },
   { service: 'identity', prefix: '/v1/admin' },
   { service: 'identity', prefix: '/.well-known/jwks.json' },
+  { service: 'knowledge-base', prefix: '/v1/kb', bodyLimit: KB_UPLOAD_BODY_LIMIT },
 ];
 
 /**

@@ -14,7 +14,13 @@ let gateway: GatewayHarness;
 beforeAll(async () => {
   identity = await startIdentityHarness();
   const identityUrl = await identity.app.listen({ port: 0, host: '127.0.0.1' });
-  gateway = await startGateway({ IDENTITY_URL: identityUrl, AUTH_RATE_LIMIT_MAX: '1000' });
+  // Readiness asks every service behind the gateway; identity stands in for those this file does
+  // not exercise (knowledge-base has its own gateway tests).
+  gateway = await startGateway({
+    IDENTITY_URL: identityUrl,
+    KNOWLEDGE_BASE_URL: identityUrl,
+    AUTH_RATE_LIMIT_MAX: '1000',
+  });
 });
 afterAll(async () => {
   await gateway?.close();

@@ -267,16 +267,20 @@ create function identity.roll_usage_periods(p_subscription_id uuid default null)
   declare
     v_rolled integer := 0;
     v_subscription record;
+    v_start timestamptz;
   begin
     for v_subscription in
       select id, period_end from identity.user_subscriptions
       where period_end <= now() and (p_subscription_id is null or id = p_subscription_id)
       for update skip locked
     loop
+      -- Whole calendar months, as many as have passed, so the new period contains now.
+      v_start := v_subscription.period_end;
+      while v_start + interval '1 month' <= now() loop
+        v_start := v_start + interval '1 month';
+      end loop;
       update identity.user_subscriptions
-        set period_start = period_end + (interval '1 month' * floor(extract(epoch from now() - period_end) / extract(epoch from interval '1 month'))),
-            period_end = period_end + (interval '1 month' * (1 + floor(extract(epoch from now() - period_end) / extract(epoch from interval '1 month')))),
-            updated_at = now()
+        set period_start = v_start, period_end = v_start + interval '1 month', updated_at = now()
         where id = v_subscription.id;
       update identity.usage_counters set used = 0 where subscription_id = v_subscription.id;
       perform identity.apply_plan_limits(v_subscription.id);

@@ -5,7 +5,7 @@ import { startIdentityWorker } from './jobs/identity-worker.js';
 const GRACE_MS = 10_000;
 
 const { env, log, telemetry } = await bootIdentityProcess('identity-worker');
-const worker = await startIdentityWorker(env, log);
+const starting = startIdentityWorker(env, log);
 
 let closing = false;
 const shutdown = (signal: NodeJS.Signals) => {
@@ -16,8 +16,9 @@ const shutdown = (signal: NodeJS.Signals) => {
     log.error('graceful shutdown timed out');
     process.exit(1);
   }, GRACE_MS).unref();
-  worker
-    .close()
+  // A signal during start-up waits for the start to finish, then closes what it opened.
+  starting
+    .then((worker) => worker.close())
     .then(() => telemetry.shutdown())
     .then(
       () => process.exit(0),
@@ -29,3 +30,4 @@ const shutdown = (signal: NodeJS.Signals) => {
 };
 process.once('SIGTERM', shutdown);
 process.once('SIGINT', shutdown);
+await starting;

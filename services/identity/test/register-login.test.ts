@@ -157,12 +157,19 @@ describe('POST /v1/auth/register', () => {
 
       await expect
         .poll(
-          () => published.filter((event) => (event.envelope.data as { userId?: string }).userId === user.id && !event.subject.endsWith('member_added')),
+          () =>
+            published.filter(
+              (event) =>
+                (event.envelope.data as { userId?: string }).userId === user.id &&
+                !event.subject.endsWith('member_added'),
+            ),
           { timeout: 10_000 },
         )
         .toHaveLength(2);
       const onBus = published.filter(
-        (event) => (event.envelope.data as { userId?: string }).userId === user.id && !event.subject.endsWith('member_added'),
+        (event) =>
+          (event.envelope.data as { userId?: string }).userId === user.id &&
+          !event.subject.endsWith('member_added'),
       );
       expect(onBus.map((event) => event.subject)).toEqual([
         `${h.namespace}.identity.user.registered`,

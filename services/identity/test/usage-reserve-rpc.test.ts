@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RpcError, requestRpc } from '@conduit/bus';
-import { reserveUsage } from '@conduit/contracts';
+import { reserveUsage, type UsageMetric } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IdentityHarness, startIdentityHarness } from './fixtures/identity-harness.js';
 import { counter, ensureSubscription, setCounter } from './fixtures/usage-subjects.js';
@@ -14,8 +14,11 @@ afterAll(() => h?.close(), 30_000);
 
 const subject = () => ({ type: 'user' as const, id: randomUUID() });
 
-const reserve = (s: { type: 'user' | 'team'; id: string }, amount: number, metric = 'executions' as const) =>
-  requestRpc(h.bus, reserveUsage, { subject: s, metric, amount });
+const reserve = (
+  s: { type: 'user' | 'team'; id: string },
+  amount: number,
+  metric: UsageMetric = 'executions',
+) => requestRpc(h.bus, reserveUsage, { subject: s, metric, amount });
 
 /** Sends a request as raw JSON, past the caller-side validation of requestRpc. */
 async function rawRequest(body: string) {
@@ -54,7 +57,9 @@ describe('rpc.identity.usage.reserve', () => {
       expect(refused).toHaveLength(100);
       for (const answer of refused) expect(answer).toMatchObject({ remaining: 0, limit: 100 });
       // Each grant saw its own remainder: 99, 98, ..., 0, each once.
-      expect(granted.map((a) => a.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(granted.map((a) => a.remaining).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 100 }, (_, i) => i),
+      );
       expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 100, limit: 100 });
     });
 
@@ -87,11 +92,10 @@ describe('rpc.identity.usage.reserve', () => {
       // The period moved forward by a whole number of months, to the one that holds now.
       const [period] = await h.admin<{ months: number; holds_now: boolean; period_end: Date }[]>`
         select (select k from generate_series(1, 24) k
-                where s.period_end = ${old!.period_end}::timestamptz + k * interval '1 month'
-                  and s.period_start = ${old!.period_end}::timestamptz + (k - 1) * interval '1 month') as months,
+                where s.period_end = ${old!.period_end}::text::timestamptz + k * interval '1 month'
+                  and s.period_start = ${old!.period_end}::text::timestamptz + (k - 1) * interval '1 month') as months,
                s.period_start <= now() and now() < s.period_end as holds_now, s.period_end
         from identity.user_subscriptions s where s.id = ${subscriptionId}`;
-      console.log(old, period, await h.admin`select period_start::text, period_end::text from identity.user_subscriptions where id = ${subscriptionId}`);
       expect(period).toMatchObject({ months: 3, holds_now: true });
       expect(answer.periodEnd).toBe(period!.period_end.toISOString());
     });
@@ -120,16 +124,28 @@ describe('rpc.identity.usage.reserve', () => {
       const s = subject();
       const subscriptionId = await ensureSubscription(h, s);
       await h.admin`delete from identity.usage_counters where subscription_id = ${subscriptionId} and metric = 'storage_mb'`;
-      await expect(reserve(s, 1, 'storage_mb' as never)).rejects.toMatchObject({ code: 'not_found' });
+      await expect(reserve(s, 1, 'storage_mb')).rejects.toMatchObject({ code: 'not_found' });
     });
 
     it.each([
-      ['an unknown subject type', { subject: { type: 'org', id: randomUUID() }, metric: 'executions', amount: 1 }],
-      ['a subject id that is no uuid', { subject: { type: 'user', id: 'me' }, metric: 'executions', amount: 1 }],
+      [
+        'an unknown subject type',
+        { subject: { type: 'org', id: randomUUID() }, metric: 'executions', amount: 1 },
+      ],
+      [
+        'a subject id that is no uuid',
+        { subject: { type: 'user', id: 'me' }, metric: 'executions', amount: 1 },
+      ],
       ['an unknown metric', { subject: { type: 'user', id: randomUUID() }, metric: 'tokens', amount: 1 }],
       ['an amount of zero', { subject: { type: 'user', id: randomUUID() }, metric: 'executions', amount: 0 }],
-      ['a negative amount', { subject: { type: 'user', id: randomUUID() }, metric: 'executions', amount: -5 }],
-      ['a fractional amount', { subject: { type: 'user', id: randomUUID() }, metric: 'executions', amount: 1.5 }],
+      [
+        'a negative amount',
+        { subject: { type: 'user', id: randomUUID() }, metric: 'executions', amount: -5 },
+      ],
+      [
+        'a fractional amount',
+        { subject: { type: 'user', id: randomUUID() }, metric: 'executions', amount: 1.5 },
+      ],
       ['no amount', { subject: { type: 'user', id: randomUUID() }, metric: 'executions' }],
     ])('answers bad_request for %s', async (_, body) => {
       const reply = await rawRequest(JSON.stringify(body));

@@ -19,7 +19,8 @@ export function serveUsageRpc(bus: Bus, db: Database, log: Logger): RpcServer {
       try {
         return await reserveUsage(db, request);
       } catch (error) {
-        if (error instanceof DomainError && error.code === 'not_found') throw new RpcError('not_found', error.detail);
+        if (error instanceof DomainError && error.code === 'not_found')
+          throw new RpcError('not_found', error.detail);
         throw error;
       }
     },

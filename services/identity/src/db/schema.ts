@@ -165,7 +165,10 @@ export const organizationMembers = identity.table(
     role: text('role').notNull(),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index('organization_members_user_idx').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.userId] }),
+    index('organization_members_user_idx').on(t.userId),
+  ],
 );
 
 export const teams = identity.table(
@@ -219,7 +222,10 @@ export const invites = identity.table(
     acceptedAt: timestamp('accepted_at', { withTimezone: true }),
     acceptedBy: uuid('accepted_by'),
   },
-  (t) => [uniqueIndex('invites_token_hash_key').on(t.tokenHash), index('invites_organization_idx').on(t.organizationId)],
+  (t) => [
+    uniqueIndex('invites_token_hash_key').on(t.tokenHash),
+    index('invites_organization_idx').on(t.organizationId),
+  ],
 );
 
 /** Named sets of permissions: per organization, or platform-wide when organization_id is null. */
@@ -233,7 +239,12 @@ export const roles = identity.table(
     builtIn: boolean('built_in').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('roles_organization_name_key').on(sql`coalesce(${t.organizationId}, '00000000-0000-0000-0000-000000000000'::uuid)`, t.name)],
+  (t) => [
+    uniqueIndex('roles_organization_name_key').on(
+      sql`coalesce(${t.organizationId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      t.name,
+    ),
+  ],
 );
 
 /** The catalog of permission names (seeded; see contracts' `permissions`). */
@@ -316,7 +327,10 @@ export const userSubscriptions = identity.table(
     periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
     ...timestamps,
   },
-  (t) => [uniqueIndex('user_subscriptions_subject_key').on(t.subjectType, t.subjectId), index('user_subscriptions_period_end_idx').on(t.periodEnd)],
+  (t) => [
+    uniqueIndex('user_subscriptions_subject_key').on(t.subjectType, t.subjectId),
+    index('user_subscriptions_period_end_idx').on(t.periodEnd),
+  ],
 );
 
 /** Usage of one metric in the current period; `used` never exceeds `limit`. */

@@ -5,7 +5,10 @@ import { failedJobs } from '../db/schema.js';
 
 /** Keeps a job that will not be tried again in `identity.failed_jobs` (no RLS), for inspection. */
 export async function recordFailedJob(db: Database, log: Logger, job: ExhaustedJob): Promise<void> {
-  log.error({ queue: job.queue, job: job.name, jobId: job.jobId, attempts: job.attempts, error: job.error }, 'job failed for good');
+  log.error(
+    { queue: job.queue, job: job.name, jobId: job.jobId, attempts: job.attempts, error: job.error },
+    'job failed for good',
+  );
   try {
     await db.insert(failedJobs).values({
       id: uuidv7(),

@@ -18,7 +18,12 @@ const subscriptionDto = z.object({
   /** When the counters reset. */
   periodEnd: z.string(),
   usage: z.array(
-    z.object({ metric: z.string(), used: z.number().int(), limit: z.number().int(), remaining: z.number().int() }),
+    z.object({
+      metric: z.string(),
+      used: z.number().int(),
+      limit: z.number().int(),
+      remaining: z.number().int(),
+    }),
   ),
 });
 const planDto = z.object({ id: z.string(), name: z.string(), limits: z.record(z.string(), z.number()) });

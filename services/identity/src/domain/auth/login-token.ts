@@ -31,7 +31,13 @@ export async function redeemLoginToken(deps: IdentityDeps, token: string, client
     const [user] = await tx.select().from(users).where(eq(users.id, userId));
     if (!user?.active) return undefined;
     const { sessionId, ...tokens } = await startSession(tx, deps, user, client);
-    await recordActivity(tx, { userId, organizationId: user.organizationId, type: 'login', client, metadata: { sessionId, method: 'login_token' } });
+    await recordActivity(tx, {
+      userId,
+      organizationId: user.organizationId,
+      type: 'login',
+      client,
+      metadata: { sessionId, method: 'login_token' },
+    });
     await appendEvent(
       tx,
       outbox,

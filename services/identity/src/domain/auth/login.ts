@@ -30,7 +30,13 @@ export async function login(
   const ok = await deps.hasher.verify(record?.password_hash ?? null, input.password);
   if (!ok || !record?.active) {
     await deps.throttle.recordFailure(input.email, client.ip);
-    if (record) await recordActivity(deps.db, { userId: record.user_id, organizationId: record.organization_id, type: 'login_failed', client });
+    if (record)
+      await recordActivity(deps.db, {
+        userId: record.user_id,
+        organizationId: record.organization_id,
+        type: 'login_failed',
+        client,
+      });
     throw invalidCredentials();
   }
   await deps.throttle.recordSuccess(input.email, client.ip);
@@ -48,7 +54,13 @@ export async function login(
       : await tx.select().from(users).where(eq(users.id, record.user_id));
     await grantBootstrapAdmin(tx, deps, user!);
     const { sessionId, ...tokens } = await startSession(tx, deps, user!, client);
-    await recordActivity(tx, { userId: user!.id, organizationId: user!.organizationId, type: 'login', client, metadata: { sessionId, method: 'password' } });
+    await recordActivity(tx, {
+      userId: user!.id,
+      organizationId: user!.organizationId,
+      type: 'login',
+      client,
+      metadata: { sessionId, method: 'password' },
+    });
     await appendEvent(
       tx,
       outbox,

@@ -34,7 +34,8 @@ export async function issueOneTimeToken(
       requestedIp: client.ip,
       expiresAt: new Date(Date.now() + ttl),
     });
-    if (kind === 'reset') await recordActivity(tx, { userId: record.user_id, type: 'password_reset_requested', client });
+    if (kind === 'reset')
+      await recordActivity(tx, { userId: record.user_id, type: 'password_reset_requested', client });
   });
   deps.mailer
     .send({ to: email, ...mail(token) })

@@ -17,7 +17,11 @@ const refused = () =>
  * a sibling; later, it is treated as stolen: the whole family and its session are revoked.
  * Throws unauthorized in every refused case.
  */
-export async function refresh(deps: IdentityDeps, presented: string, switchToOrganizationId?: string): Promise<TokenPair> {
+export async function refresh(
+  deps: IdentityDeps,
+  presented: string,
+  switchToOrganizationId?: string,
+): Promise<TokenPair> {
   const tokenHash = hashOpaqueToken(presented);
   const userId = await findTokenOwner(deps.db, 'refresh', tokenHash);
   if (!userId) throw refused();
@@ -54,8 +58,14 @@ export async function refresh(deps: IdentityDeps, presented: string, switchToOrg
         .update(refreshTokens)
         .set({ usedAt: new Date(now) })
         .where(eq(refreshTokens.id, token.id));
-    const organizationId = await sessionOrganization(tx, userId, switchToOrganizationId ?? session.organizationId, user.organizationId);
-    if (switchToOrganizationId && organizationId !== switchToOrganizationId) return { kind: 'not_member' } as const;
+    const organizationId = await sessionOrganization(
+      tx,
+      userId,
+      switchToOrganizationId ?? session.organizationId,
+      user.organizationId,
+    );
+    if (switchToOrganizationId && organizationId !== switchToOrganizationId)
+      return { kind: 'not_member' } as const;
     await tx
       .update(userSessions)
       .set({ lastActiveAt: new Date(now), organizationId })
@@ -77,7 +87,12 @@ export async function refresh(deps: IdentityDeps, presented: string, switchToOrg
 }
 
 /** The organization a session acts in: the wanted one while the user is a member, else their own. */
-async function sessionOrganization(tx: Transaction, userId: string, wanted: string | null, own: string): Promise<string> {
+async function sessionOrganization(
+  tx: Transaction,
+  userId: string,
+  wanted: string | null,
+  own: string,
+): Promise<string> {
   if (!wanted || wanted === own) return own;
   const [membership] = await tx
     .select({ organizationId: organizationMembers.organizationId })

@@ -33,7 +33,10 @@ export async function register(deps: IdentityDeps, input: RegisterInput, client:
   assertStrongPassword(input.password, input.email);
   const invite = input.inviteToken ? await findOpenInvite(deps.db, input.inviteToken) : undefined;
   if (input.inviteToken && invite?.email.toLowerCase() !== input.email.toLowerCase()) {
-    throw new DomainError('not_found', 'This invite does not exist, was used, or is not for this email address.');
+    throw new DomainError(
+      'not_found',
+      'This invite does not exist, was used, or is not for this email address.',
+    );
   }
   const passwordHash = await deps.hasher.hash(input.password);
   for (let attempt = 0; ; attempt++) {
@@ -75,7 +78,14 @@ async function createAccount(
     }
     const [user] = await tx
       .insert(users)
-      .values({ id: userId, organizationId, email: input.email, username: input.username, name: input.name ?? null, passwordHash })
+      .values({
+        id: userId,
+        organizationId,
+        email: input.email,
+        username: input.username,
+        name: input.name ?? null,
+        passwordHash,
+      })
       .returning();
     if (inviteId) await acceptInviteInTransaction(tx, actor, inviteId, client);
     else await tx.insert(organizationMembers).values({ organizationId, userId, role: 'owner' });
@@ -86,17 +96,35 @@ async function createAccount(
 
     const session = await startSession(tx, deps, user!, client);
     const sessionActor = { ...actor, sessionId: session.sessionId };
-    await appendEvent(tx, outbox, identityEvents.userRegistered, {
-      userId,
-      organizationId,
-      email: input.email,
-      username: input.username,
-      name: input.name ?? null,
-    }, sessionActor);
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.userRegistered,
+      {
+        userId,
+        organizationId,
+        email: input.email,
+        username: input.username,
+        name: input.name ?? null,
+      },
+      sessionActor,
+    );
     if (!inviteId) {
-      await appendEvent(tx, outbox, identityEvents.organizationMemberAdded, { organizationId, userId, role: 'owner' }, sessionActor);
+      await appendEvent(
+        tx,
+        outbox,
+        identityEvents.organizationMemberAdded,
+        { organizationId, userId, role: 'owner' },
+        sessionActor,
+      );
     }
-    await appendEvent(tx, outbox, identityEvents.userLoggedIn, { userId, sessionId: session.sessionId, method: 'registration' }, sessionActor);
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.userLoggedIn,
+      { userId, sessionId: session.sessionId, method: 'registration' },
+      sessionActor,
+    );
     const { sessionId: _, ...tokens } = session;
     return { user: toUserDto(user!), ...tokens };
   });

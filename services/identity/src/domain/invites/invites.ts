@@ -31,16 +31,14 @@ export async function createInvite(
   const { token, hash } = newOpaqueToken();
   const id = uuidv7();
   const expiresAt = new Date(Date.now() + INVITE_TTL_MS);
-  await tx
-    .insert(invites)
-    .values({
-      id,
-      ...target,
-      teamId: target.teamId ?? null,
-      tokenHash: hash,
-      invitedBy: actor.userId,
-      expiresAt,
-    });
+  await tx.insert(invites).values({
+    id,
+    ...target,
+    teamId: target.teamId ?? null,
+    tokenHash: hash,
+    invitedBy: actor.userId,
+    expiresAt,
+  });
   const [place] = await tx
     .select({ name: organizations.name })
     .from(organizations)
@@ -145,14 +143,12 @@ export async function acceptInviteInTransaction(
     );
   }
   if (invite.teamId && !(await isMember(tx, teamMembers, teamMembers.teamId, invite.teamId, actor.userId))) {
-    await tx
-      .insert(teamMembers)
-      .values({
-        teamId: invite.teamId,
-        userId: actor.userId,
-        role: invite.role,
-        invitedAt: invite.createdAt,
-      });
+    await tx.insert(teamMembers).values({
+      teamId: invite.teamId,
+      userId: actor.userId,
+      role: invite.role,
+      invitedAt: invite.createdAt,
+    });
     await appendEvent(
       tx,
       outbox,

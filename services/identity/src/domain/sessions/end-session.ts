@@ -17,7 +17,12 @@ export async function logout(deps: IdentityDeps, actor: Actor, client: ClientInf
  * Ends one of the caller's sessions (e.g. a lost phone). Throws not_found for a session that is
  * not theirs or already ended: row-level security makes the two indistinguishable, on purpose.
  */
-export async function revokeOwnSession(deps: IdentityDeps, actor: Actor, sessionId: string, client: ClientInfo): Promise<void> {
+export async function revokeOwnSession(
+  deps: IdentityDeps,
+  actor: Actor,
+  sessionId: string,
+  client: ClientInfo,
+): Promise<void> {
   await withActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const revoked = await revokeSessions(tx, actor.userId, 'revoked_by_user', actor, [sessionId], client);

@@ -7,7 +7,12 @@ import { outbox, refreshTokens, userSessions } from '../../db/schema.js';
 import type { ClientInfo } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
 
-export type RevocationReason = 'logout' | 'revoked_by_user' | 'refresh_token_reuse' | 'password_reset' | 'membership_changed';
+export type RevocationReason =
+  | 'logout'
+  | 'revoked_by_user'
+  | 'refresh_token_reuse'
+  | 'password_reset'
+  | 'membership_changed';
 
 /**
  * Revokes live sessions (all of the user's, or the listed ones) with their refresh families, and
@@ -37,7 +42,13 @@ export async function revokeSessions(
     .where(and(inArray(refreshTokens.sessionId, ids), isNull(refreshTokens.revokedAt)));
   for (const sessionId of ids) {
     await appendEvent(tx, outbox, identityEvents.sessionRevoked, { userId, sessionId, reason }, actor);
-    await recordActivity(tx, { userId, organizationId: actor?.orgId ?? null, type: reason === 'logout' ? 'logout' : 'session_revoked', client, metadata: { sessionId, reason } });
+    await recordActivity(tx, {
+      userId,
+      organizationId: actor?.orgId ?? null,
+      type: reason === 'logout' ? 'logout' : 'session_revoked',
+      client,
+      metadata: { sessionId, reason },
+    });
   }
   return ids;
 }

@@ -42,7 +42,9 @@ export async function changePlan(
     const [current] = await tx
       .select({ id: userSubscriptions.id, planId: userSubscriptions.planId })
       .from(userSubscriptions)
-      .where(and(eq(userSubscriptions.subjectType, subject.type), eq(userSubscriptions.subjectId, subject.id)))
+      .where(
+        and(eq(userSubscriptions.subjectType, subject.type), eq(userSubscriptions.subjectId, subject.id)),
+      )
       .for('update');
     if (!current) throw notFound();
 

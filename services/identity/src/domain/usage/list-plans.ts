@@ -21,7 +21,11 @@ export async function listPlans(deps: IdentityDeps, actor: Actor): Promise<{ ite
       .from(plans)
       .orderBy(sql`(${plans.limits}->>'executions')::numeric nulls last`, asc(plans.id));
     return {
-      items: rows.map((row) => ({ id: row.id, name: row.name, limits: row.limits as Record<string, number> })),
+      items: rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        limits: row.limits as Record<string, number>,
+      })),
     };
   });
 }

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { defineEvent } from '../event.js';
+
+/** A user started a chat session with a bot. */
+export const sessionStarted = defineEvent(
+  'conversation.session.started',
+  1,
+  z.object({ sessionId: z.uuid(), botId: z.uuid(), userId: z.uuid(), channel: z.string() }),
+);
+
+/** A chat session was ended (by its user, or deleted). */
+export const sessionEnded = defineEvent(
+  'conversation.session.ended',
+  1,
+  z.object({
+    sessionId: z.uuid(),
+    botId: z.uuid(),
+    userId: z.uuid(),
+    reason: z.enum(['ended', 'deleted']),
+  }),
+);
+
+/** A message was stored in a session; bot messages carry what generating them used. */
+export const messageCreated = defineEvent(
+  'conversation.message.created',
+  1,
+  z.object({
+    messageId: z.uuid(),
+    sessionId: z.uuid(),
+    botId: z.uuid(),
+    userId: z.uuid(),
+    sender: z.enum(['user', 'bot', 'system', 'tool']),
+    tokensIn: z.int().min(0),
+    tokensOut: z.int().min(0),
+    model: z.string().nullable(),
+    latencyMs: z.int().min(0).nullable(),
+  }),
+);
+
+/** A bot tool ran, called by the LLM or directly by the user. Arguments are not carried. */
+export const toolInvoked = defineEvent(
+  'conversation.tool.invoked',
+  1,
+  z.object({
+    sessionId: z.uuid(),
+    botId: z.uuid(),
+    toolName: z.string(),
+    caller: z.enum(['llm', 'user']),
+    ok: z.boolean(),
+    durationMs: z.int().min(0),
+  }),
+);
+
+/** A user clicked an element of a bot's UI (a button, a suggestion, a link). */
+export const clickRecorded = defineEvent(
+  'conversation.click.recorded',
+  1,
+  z.object({ clickId: z.uuid(), sessionId: z.uuid(), botId: z.uuid(), elementId: z.string() }),
+);
+
+/**
+ * The command a script's SEND MAIL will publish for the email service to deliver. Not published
+ * yet: until the email service exists, SEND MAIL fails with a clear script error.
+ */
+export const mailRequested = defineEvent(
+  'conversation.mail.requested',
+  1,
+  z.object({
+    sessionId: z.uuid(),
+    botId: z.uuid(),
+    userId: z.uuid(),
+    to: z.array(z.email()).min(1).max(50),
+    subject: z.string().max(998),
+    body: z.string().max(100_000),
+  }),
+);
