@@ -50,6 +50,63 @@ const routes: Route[] = [
   { method: 'PATCH', url: '/v1/me', auth: 'shared', body: { name: 'Still Valid' } },
   { method: 'GET', url: '/v1/me/preferences', auth: 'shared' },
   { method: 'PUT', url: '/v1/me/preferences', auth: 'shared', body: { preferences: { theme: 'dark' } } },
+  { method: 'POST', url: '/v1/organizations', auth: 'shared', body: { name: 'Bad Input Org' } },
+  { method: 'GET', url: '/v1/organizations', auth: 'shared' },
+  { method: 'GET', url: `/v1/organizations/${uuidv7()}`, auth: 'shared' },
+  { method: 'GET', url: `/v1/organizations/${uuidv7()}/members`, auth: 'shared' },
+  {
+    method: 'POST',
+    url: `/v1/organizations/${uuidv7()}/invites`,
+    auth: 'shared',
+    body: { email: 'x@example.com' },
+  },
+  { method: 'POST', url: '/v1/invites/accept', auth: 'shared', body: { token: 'I'.repeat(43) } },
+  { method: 'POST', url: '/v1/teams', auth: 'shared', body: { name: 'Bad Input Team' } },
+  { method: 'GET', url: '/v1/teams', auth: 'shared' },
+  { method: 'GET', url: `/v1/teams/${uuidv7()}`, auth: 'shared' },
+  { method: 'GET', url: `/v1/teams/${uuidv7()}/members`, auth: 'shared' },
+  { method: 'POST', url: `/v1/teams/${uuidv7()}/members`, auth: 'shared', body: { email: 'x@example.com' } },
+  { method: 'POST', url: `/v1/teams/${uuidv7()}/invites`, auth: 'shared', body: { email: 'x@example.com' } },
+  {
+    method: 'PATCH',
+    url: `/v1/teams/${uuidv7()}/members/${uuidv7()}`,
+    auth: 'shared',
+    body: { role: 'viewer' },
+  },
+  { method: 'DELETE', url: `/v1/teams/${uuidv7()}/members/${uuidv7()}`, auth: 'shared' },
+  { method: 'POST', url: `/v1/teams/${uuidv7()}/leave`, auth: 'shared' },
+  { method: 'GET', url: `/v1/teams/${uuidv7()}/subscription`, auth: 'shared' },
+  { method: 'GET', url: '/v1/permissions', auth: 'shared' },
+  { method: 'GET', url: '/v1/me/permissions', auth: 'shared' },
+  { method: 'GET', url: '/v1/roles', auth: 'shared' },
+  {
+    method: 'POST',
+    url: '/v1/roles',
+    auth: 'shared',
+    body: { name: 'bad-input-role', permissions: ['bots.read'] },
+  },
+  { method: 'GET', url: `/v1/roles/${uuidv7()}`, auth: 'shared' },
+  {
+    method: 'PUT',
+    url: `/v1/roles/${uuidv7()}/permissions`,
+    auth: 'shared',
+    body: { permissions: ['bots.read'] },
+  },
+  { method: 'DELETE', url: `/v1/roles/${uuidv7()}`, auth: 'shared' },
+  { method: 'POST', url: `/v1/roles/${uuidv7()}/users`, auth: 'shared', body: { userId: uuidv7() } },
+  { method: 'DELETE', url: `/v1/roles/${uuidv7()}/users/${uuidv7()}`, auth: 'shared' },
+  {
+    method: 'POST',
+    url: `/v1/users/${uuidv7()}/permissions`,
+    auth: 'shared',
+    body: { permission: 'kb.write' },
+  },
+  { method: 'DELETE', url: `/v1/users/${uuidv7()}/permissions/kb.write`, auth: 'shared' },
+  { method: 'GET', url: '/v1/me/activity', auth: 'shared' },
+  { method: 'GET', url: '/v1/admin/activity', auth: 'shared' },
+  { method: 'GET', url: '/v1/plans', auth: 'shared' },
+  { method: 'GET', url: '/v1/me/subscription', auth: 'shared' },
+  { method: 'PUT', url: `/v1/admin/subscriptions/team/${uuidv7()}`, auth: 'shared', body: { planId: 'pro' } },
   { method: 'GET', url: '/.well-known/jwks.json' },
   { method: 'GET', url: '/health/live' },
   { method: 'GET', url: '/health/ready' },
@@ -197,7 +254,8 @@ function badRequestsFor(route: Route): BadRequest[] {
       requests.push({ label: `query ${query.slice(0, 24)}`, url: `${route.url}${query}` });
     }
   }
-  if (route.url.startsWith('/v1/auth/sessions/')) {
+  const pathId = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+  if (pathId.test(route.url)) {
     for (const id of [
       'not-a-uuid',
       '%00',
@@ -206,7 +264,7 @@ function badRequestsFor(route: Route): BadRequest[] {
       'x'.repeat(5000),
       `${uuidv7()}'--`,
     ]) {
-      requests.push({ label: `session id ${id.slice(0, 24)}`, url: `/v1/auth/sessions/${id}` });
+      requests.push({ label: `path id ${id.slice(0, 24)}`, url: route.url.replace(pathId, id) });
     }
   }
   return requests;
@@ -260,7 +318,10 @@ describe('bad input', () => {
   );
 
   describe('answers the right client error on every route that takes a body', () => {
-    const bodyRoutes = routes.filter((route) => route.method !== 'GET');
+    // Admin routes answer 404 to anyone else before looking at the input: they stay hidden.
+    const bodyRoutes = routes.filter(
+      (route) => route.method !== 'GET' && !route.url.startsWith('/v1/admin/'),
+    );
     const cases: [label: string, request: (route: Route) => BadRequest, status: number][] = [
       [
         'malformed JSON',

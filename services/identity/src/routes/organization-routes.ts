@@ -11,6 +11,7 @@ import {
   listMyOrganizations,
   listOrganizationMembers,
 } from '../domain/organizations/organizations.js';
+import { displayNameSchema } from '../domain/users/display-name.js';
 import { clientInfo } from './client-info.js';
 
 const tags = ['organizations'];
@@ -54,7 +55,7 @@ export function organizationRoutes(app: ServiceApp, deps: IdentityDeps) {
         tags,
         security,
         summary: 'Create an organization (I become its owner)',
-        body: z.object({ name: z.string().trim().min(1).max(200), slug: slug.optional() }),
+        body: z.object({ name: displayNameSchema, slug: slug.optional() }),
         response: { 201: organizationDto, ...problemResponses(400, 401, 409) },
       },
     },

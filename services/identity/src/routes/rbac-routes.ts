@@ -8,6 +8,7 @@ import { listPermissions } from '../domain/rbac/permission-catalog.js';
 import { grantPermission, revokePermission } from '../domain/rbac/permission-grants.js';
 import { grantRole, revokeRole } from '../domain/rbac/role-grants.js';
 import { createRole, deleteRole, getRole, listRoles, setRolePermissions } from '../domain/rbac/roles.js';
+import { readableText } from '../domain/users/display-name.js';
 import { clientInfo } from './client-info.js';
 
 const tags = ['roles and permissions'];
@@ -113,8 +114,8 @@ export function rbacRoutes(app: ServiceApp, deps: IdentityDeps) {
           'Define a role in my current organization (owners), or a platform role with organizationId null (platform admins)',
         body: z
           .object({
-            name: z.string().trim().min(1).max(100),
-            description: z.string().trim().max(500).nullable().optional(),
+            name: readableText(100),
+            description: readableText(500).nullable().optional(),
             permissions: permissionList,
             organizationId: z.uuid().nullable().optional(),
           })

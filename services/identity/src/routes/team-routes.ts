@@ -11,6 +11,7 @@ import {
   removeTeamMember,
 } from '../domain/teams/team-membership.js';
 import { createTeam, getTeam, listMyTeams, listTeamMembers } from '../domain/teams/teams.js';
+import { displayNameSchema } from '../domain/users/display-name.js';
 import { clientInfo } from './client-info.js';
 import { inviteDto } from './organization-routes.js';
 
@@ -54,7 +55,7 @@ export function teamRoutes(app: ServiceApp, deps: IdentityDeps) {
         security,
         summary: 'Create a team in one of my organizations (I become its owner)',
         body: z.object({
-          name: z.string().trim().min(1).max(200),
+          name: displayNameSchema,
           slug: z
             .string()
             .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
