@@ -367,7 +367,7 @@ describe('bad input', () => {
 
     it('wrong types and missing fields are 400 validation_failed naming the field', async () => {
       const accessToken = (await registerUser(h)).accessToken;
-      for (const route of routes.filter((r) => r.body)) {
+      for (const route of routes.filter((r) => r.body && !r.url.startsWith('/v1/admin/'))) {
         for (const key of Object.keys(route.body!)) {
           const { [key]: _, ...missing } = route.body!;
           const optional = key === 'name' || key === 'username';
