@@ -2,27 +2,25 @@ import { fileURLToPath } from 'node:url';
 import { expectOk, registerBenchUser } from './harness/bench-user.js';
 import { freePort, startChildService } from './harness/child-service.js';
 import { startIsolatedStack } from './harness/isolated-stack.js';
-import { type Measurement, measureHttp } from './harness/measure.js';
+import { compareInRounds, httpContender } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { numberSetting } from './harness/settings.js';
+import { roundSettings } from './harness/settings.js';
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
+const targets = {
+  bare: { label: 'bare fastify hello-world', request: 'GET /' },
+  identity: { label: 'identity, direct', request: 'GET /v1/me' },
+  gateway: { label: 'gateway -> identity', request: 'GET /v1/me' },
+} as const;
+
 /**
  * Scenario (a): what the platform costs per request. `GET /v1/me` through the gateway, the same
- * call straight to identity, and a bare fastify hello-world, each at the same fixed concurrency,
- * each server in a process of its own. Only one server is loaded at a time; the hello-world is
- * stopped before identity and the gateway start.
+ * call straight to identity, and a bare fastify hello-world, at the same fixed number of
+ * connections, each server in a process of its own and only one of them loaded at a time.
  */
 export async function gatewayScenario(): Promise<void> {
-  const settings = {
-    connections: 32,
-    seconds: numberSetting('BENCH_SECONDS', 10),
-    warmupSeconds: numberSetting('BENCH_WARMUP_SECONDS', 3),
-  };
-  const load = (url: string, headers: Record<string, string> = {}) =>
-    measureHttp({ url, headers, ...settings });
-  const rows: { target: string; request: string; measurement: Measurement }[] = [];
+  const settings = { connections: 32, ...roundSettings() };
 
   const port = await freePort();
   const bare = await startChildService({
@@ -33,44 +31,35 @@ export async function gatewayScenario(): Promise<void> {
     env: { PORT: String(port) },
     readyPath: '/',
   });
-  try {
-    console.error('gateway: loading the bare fastify hello-world...');
-    rows.push({
-      target: 'bare fastify hello-world',
-      request: 'GET /',
-      measurement: await load(`${bare.url}/`),
-    });
-  } finally {
-    await bare.stop();
-  }
-
   const stack = await startIsolatedStack({ gateway: true });
-  try {
-    const gateway = stack.gateway!;
-    const user = await registerBenchUser(gateway.url);
-    const headers = { authorization: `Bearer ${user.accessToken}` };
-    await expectOk(`${stack.identity.url}/v1/me`, { headers });
-    await expectOk(`${gateway.url}/v1/me`, { headers });
+  const gateway = stack.gateway!;
+  const user = await registerBenchUser(gateway.url);
+  const headers = { authorization: `Bearer ${user.accessToken}` };
+  await expectOk(`${stack.identity.url}/v1/me`, { headers });
+  await expectOk(`${gateway.url}/v1/me`, { headers });
 
-    console.error('gateway: loading identity directly...');
-    rows.push({
-      target: 'identity, direct',
-      request: 'GET /v1/me',
-      measurement: await load(`${stack.identity.url}/v1/me`, headers),
-    });
-    console.error('gateway: loading the gateway...');
-    rows.push({
-      target: 'gateway -> identity',
-      request: 'GET /v1/me',
-      measurement: await load(`${gateway.url}/v1/me`, headers),
-    });
-  } finally {
-    await stack.stop();
-  }
+  const { connections } = settings;
+  const measured = await compareInRounds(
+    {
+      bare: httpContender({ url: `${bare.url}/`, connections }),
+      identity: httpContender({ url: `${stack.identity.url}/v1/me`, headers, connections }),
+      gateway: httpContender({ url: `${gateway.url}/v1/me`, headers, connections }),
+    },
+    settings,
+    (message) => console.error(`gateway: ${message}`),
+  );
+  await stack.stop();
+  await bare.stop();
 
-  const baseline = rows[0]!.measurement;
-  const results = rows.map(({ target, request, measurement: m }) => ({
-    target,
+  const baseline = measured.bare;
+  const rows = (Object.keys(targets) as (keyof typeof targets)[]).map((key) => ({
+    key,
+    ...targets[key],
+    m: measured[key],
+  }));
+  const results = rows.map(({ key, label, request, m }) => ({
+    target: key,
+    label,
     request,
     requestsPerSecond: round(m.perSecond, 1),
     p50Ms: round(m.p50Ms),
@@ -83,7 +72,7 @@ export async function gatewayScenario(): Promise<void> {
     requests: m.operations,
     non2xx: m.non2xx,
     errors: m.errors,
-    seconds: m.seconds,
+    seconds: round(m.seconds, 2),
   }));
 
   const table = markdownTable(
@@ -98,8 +87,8 @@ export async function gatewayScenario(): Promise<void> {
       'p99 vs bare',
       'non-2xx / errors',
     ],
-    rows.map(({ target, request, measurement: m }) => [
-      target,
+    rows.map(({ label, request, m }) => [
+      label,
       `\`${request}\``,
       formatNumber(m.perSecond),
       formatNumber(m.p50Ms),
@@ -113,7 +102,8 @@ export async function gatewayScenario(): Promise<void> {
   const file = await writeResults('gateway', { settings, results });
   console.log(
     `\n### gateway: GET /v1/me vs. bare fastify\n\n` +
-      `${settings.connections} connections, ${settings.seconds} s each after a ${settings.warmupSeconds} s warm-up, ` +
-      `${machine().cpus} CPUs (load average ${machine().loadAverage}), ${process.version}.\n\n${table}\n\n(${file})\n`,
+      `${settings.connections} connections; ${settings.seconds} s per target in ${settings.rounds} rounds ` +
+      `after a ${settings.warmupSeconds} s warm-up; ${machine().cpus} CPUs (load average ${machine().loadAverage}), ` +
+      `${process.version}.\n\n${table}\n\n(${file})\n`,
   );
 }

@@ -2,23 +2,26 @@ import { loadEnv as loadIdentityEnv } from '@conduit/identity/src/env.js';
 import argon2 from 'argon2';
 import { expectOk, registerBenchUser } from './harness/bench-user.js';
 import { startIsolatedStack } from './harness/isolated-stack.js';
-import { type Measurement, measureAsync, measureHttp } from './harness/measure.js';
+import { compareInRounds, httpContender, sampleAsync } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { numberSetting } from './harness/settings.js';
+import { roundSettings } from './harness/settings.js';
+
+const operations = {
+  hash: 'argon2.hash (raw, in-process)',
+  verify: 'argon2.verify (raw, in-process)',
+  login: '`POST /v1/auth/login` (identity, direct)',
+} as const;
 
 /**
  * Scenario (b): how close a password login comes to the cost of the argon2 work inside it.
- * Logins/s straight to identity, against raw `argon2.verify` (what a login does) and
- * `argon2.hash` per second in this process, all at the same concurrency and with the argon2
+ * Logins/s straight to identity against raw `argon2.verify` (the work a login must do) and
+ * `argon2.hash` per second in this process, at the same concurrency and with the argon2
  * parameters identity uses by default (read from identity's own env schema and handed to it, so
- * that both sides use the same ones even if the environment says otherwise).
+ * both sides use the same ones whatever the environment says). Identity sits idle while the raw
+ * figures are taken.
  */
 export async function loginScenario(): Promise<void> {
-  const settings = {
-    concurrency: 8,
-    seconds: numberSetting('BENCH_SECONDS', 10),
-    warmupSeconds: numberSetting('BENCH_WARMUP_SECONDS', 3),
-  };
+  const settings = { concurrency: 8, ...roundSettings() };
   const defaults = loadIdentityEnv({});
   const argon = {
     memoryKib: defaults.ARGON2_MEMORY_KIB,
@@ -33,24 +36,11 @@ export async function loginScenario(): Promise<void> {
     timeCost: argon.iterations,
     parallelism: argon.parallelism,
   };
-  const rows: { operation: string; measurement: Measurement }[] = [];
-
-  // The raw figures first, while nothing else runs on the machine.
   const password = 'correct horse battery staple';
   const hash = await argon2.hash(password, options);
-  console.error('login: raw argon2.hash...');
-  rows.push({
-    operation: 'argon2.hash (raw, in-process)',
-    measurement: await measureAsync(() => argon2.hash(password, options), settings),
-  });
-  console.error('login: raw argon2.verify...');
   const verify = async () => {
     if (!(await argon2.verify(hash, password))) throw new Error('argon2.verify said no');
   };
-  rows.push({
-    operation: 'argon2.verify (raw, in-process)',
-    measurement: await measureAsync(verify, settings),
-  });
 
   const stack = await startIsolatedStack({
     gateway: false,
@@ -61,31 +51,38 @@ export async function loginScenario(): Promise<void> {
       HASH_CONCURRENCY: String(argon.identityHashConcurrency),
     },
   });
-  try {
-    const user = await registerBenchUser(stack.identity.url);
-    const url = `${stack.identity.url}/v1/auth/login`;
-    const headers = { 'content-type': 'application/json' };
-    const body = JSON.stringify({ email: user.email, password: user.password });
-    await expectOk(url, { method: 'POST', headers, body });
-    console.error('login: POST /v1/auth/login on identity...');
-    const measurement = await measureHttp({
-      url,
-      method: 'POST',
-      headers,
-      body,
-      connections: settings.concurrency,
-      seconds: settings.seconds,
-      warmupSeconds: settings.warmupSeconds,
-    });
-    rows.push({ operation: '`POST /v1/auth/login` (identity, direct)', measurement });
-  } finally {
-    await stack.stop();
-  }
+  const user = await registerBenchUser(stack.identity.url);
+  const login = {
+    url: `${stack.identity.url}/v1/auth/login`,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+    connections: settings.concurrency,
+  };
+  await expectOk(login.url, login);
 
-  const verifyRate = rows[1]!.measurement.perSecond;
-  const hashRate = rows[0]!.measurement.perSecond;
-  const results = rows.map(({ operation, measurement: m }) => ({
-    operation: operation.replace(/`/g, ''),
+  const { concurrency } = settings;
+  const measured = await compareInRounds(
+    {
+      hash: (seconds) => sampleAsync(() => argon2.hash(password, options), concurrency, seconds),
+      verify: (seconds) => sampleAsync(verify, concurrency, seconds),
+      login: httpContender(login),
+    },
+    settings,
+    (message) => console.error(`login: ${message}`),
+  );
+  await stack.stop();
+
+  const verifyRate = measured.verify.perSecond;
+  const hashRate = measured.hash.perSecond;
+  const rows = (Object.keys(operations) as (keyof typeof operations)[]).map((key) => ({
+    key,
+    label: operations[key],
+    m: measured[key],
+  }));
+  const results = rows.map(({ key, label, m }) => ({
+    operation: key,
+    label: label.replace(/`/g, ''),
     perSecond: round(m.perSecond, 2),
     p50Ms: round(m.p50Ms),
     p99Ms: round(m.p99Ms),
@@ -94,13 +91,13 @@ export async function loginScenario(): Promise<void> {
     operations: m.operations,
     non2xx: m.non2xx,
     errors: m.errors,
-    seconds: m.seconds,
+    seconds: round(m.seconds, 2),
   }));
 
   const table = markdownTable(
     ['Operation', 'per second', 'p50 ms', 'p99 ms', 'vs argon2.verify', 'vs argon2.hash', 'non-2xx / errors'],
-    rows.map(({ operation, measurement: m }) => [
-      operation,
+    rows.map(({ label, m }) => [
+      label,
       formatNumber(m.perSecond),
       formatNumber(m.p50Ms),
       formatNumber(m.p99Ms),
@@ -113,8 +110,9 @@ export async function loginScenario(): Promise<void> {
   console.log(
     `\n### login: logins/s vs. raw argon2\n\n` +
       `argon2id ${argon.memoryKib} KiB, ${argon.iterations} iterations, parallelism ${argon.parallelism}; ` +
-      `concurrency ${settings.concurrency}, ${settings.seconds} s each after a ${settings.warmupSeconds} s warm-up, ` +
-      `${machine().cpus} CPUs (load average ${machine().loadAverage}), ${process.version} (libuv pool ${argon.threadPool}, identity HASH_CONCURRENCY ${argon.identityHashConcurrency}).\n\n` +
+      `concurrency ${settings.concurrency}; ${settings.seconds} s per operation in ${settings.rounds} rounds ` +
+      `after a ${settings.warmupSeconds} s warm-up; ${machine().cpus} CPUs (load average ${machine().loadAverage}), ` +
+      `${process.version}; libuv pool ${argon.threadPool}, identity HASH_CONCURRENCY ${argon.identityHashConcurrency}.\n\n` +
       `${table}\n\n(${file})\n`,
   );
 }

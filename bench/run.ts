@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gatewayScenario } from './gateway.js';
 import { cleanUpAll, cleanUpOnSignals } from './harness/cleanup.js';
+import { knowledgeBaseScenario } from './knowledge-base.js';
 import { loginScenario } from './login.js';
 import { usageReserveScenario } from './usage-reserve.js';
 
@@ -13,6 +14,7 @@ const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
 const scenarios: Record<string, () => Promise<void>> = {
   gateway: gatewayScenario,
+  'knowledge-base': knowledgeBaseScenario,
   login: loginScenario,
   'usage-reserve': usageReserveScenario,
 };

@@ -10,6 +10,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 loadDotEnv(root);
 await ensureDatabase(parseEnv(baseEnv, process.env).DATABASE_URL);
 for (const service of clusterProcesses) {
+  // Workers share their service's migrations (and would not exit): only servers have a migrate.ts.
+  if (!service.entry.endsWith('/server.ts')) continue;
   const entry = service.entry.replace(/server\.ts$/, 'migrate.ts');
   if (existsSync(`${root}/${entry}`))
     execFileSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit' });

@@ -21,6 +21,20 @@ export const clusterProcesses: ClusterProcess[] = [
   // so identity has applied the migrations by then.
   { name: 'identity-worker', entry: 'services/identity/src/worker.ts' },
   {
+    name: 'knowledge-base',
+    entry: 'services/knowledge-base/src/server.ts',
+    portVariable: 'KNOWLEDGE_BASE_PORT',
+    defaultPort: 4003,
+  },
+  // Knowledge-base's indexing worker; no port. Started once knowledge-base is ready (migrated).
+  { name: 'knowledge-base-worker', entry: 'services/knowledge-base/src/worker.ts' },
+  {
+    name: 'conversation',
+    entry: 'services/conversation/src/server.ts',
+    portVariable: 'CONVERSATION_PORT',
+    defaultPort: 4002,
+  },
+  {
     name: 'gateway',
     entry: 'services/gateway/src/server.ts',
     portVariable: 'GATEWAY_PORT',

@@ -105,7 +105,9 @@ export async function startIsolatedStack(options: {
       entry: join(repoRoot, 'services/gateway/src/server.ts'),
       cwd: join(repoRoot, 'services/gateway'),
       port: gatewayPort,
-      readyPath: '/health/ready',
+      // Not /health/ready: that also wants every other service behind the gateway, which this
+      // stack does not run. Whether it reaches identity is checked by the scenario's first call.
+      readyPath: '/health/live',
       env: {
         ...shared,
         GATEWAY_PORT: String(gatewayPort),

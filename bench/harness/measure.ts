@@ -1,18 +1,65 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 
-/** One measured load: throughput and latency of the successful operations. */
+/** What one stretch of load produced: every successful operation's latency, and the failures. */
+export interface Sample {
+  latencies: number[];
+  seconds: number;
+  /** Answers other than 2xx. */
+  non2xx: number;
+  /** Connection errors, timeouts, failed operations. */
+  errors: number;
+}
+
+/** Throughput and latency of the successful operations over all the samples of one contender. */
 export interface Measurement {
-  /** Successful operations per second over the measured period. */
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Successful operations counted. */
   operations: number;
-  /** Answers other than 2xx, and connection errors or timeouts: a clean run has 0 of both. */
+  /** A clean run has 0 of both. */
   non2xx: number;
   errors: number;
   seconds: number;
+}
+
+export interface RoundSettings {
+  /** Measured seconds per contender, split evenly over the rounds. */
+  seconds: number;
+  rounds: number;
+  /** Thrown away first, per contender (JIT, connection pools, caches). */
+  warmupSeconds: number;
+}
+
+/**
+ * Measures several contenders against each other on a machine that may not be quiet: each is
+ * warmed up, then they take turns, round after round (the order rotating each round), so that a
+ * burst of outside load falls on all of them instead of on whichever ran at that moment. The
+ * ratios between them are what this protects; absolute figures still move with the load.
+ */
+export async function compareInRounds<K extends string>(
+  contenders: Record<K, (seconds: number) => Promise<Sample>>,
+  settings: RoundSettings,
+  onProgress: (message: string) => void = () => {},
+): Promise<Record<K, Measurement>> {
+  const names = Object.keys(contenders) as K[];
+  if (settings.warmupSeconds > 0) {
+    for (const name of names) {
+      onProgress(`warming up ${name}`);
+      await contenders[name](settings.warmupSeconds);
+    }
+  }
+  const samples = Object.fromEntries(names.map((name) => [name, [] as Sample[]])) as Record<K, Sample[]>;
+  const slice = settings.seconds / settings.rounds;
+  for (let round = 0; round < settings.rounds; round++) {
+    onProgress(`round ${round + 1} of ${settings.rounds}`);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length]!;
+      samples[name].push(await contenders[name](slice));
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, summarize(samples[name])])) as Record<K, Measurement>;
 }
 
 export interface HttpLoad {
@@ -21,35 +68,33 @@ export interface HttpLoad {
   headers?: Record<string, string>;
   body?: string;
   connections: number;
-  seconds: number;
-  /** Run first at the same concurrency and thrown away (JIT, connection pools, caches). */
-  warmupSeconds: number;
 }
 
 /**
- * Drives an HTTP endpoint with autocannon at a fixed number of connections (one request in flight
- * on each). Latencies are taken from every 2xx response at full precision (autocannon's own
+ * An HTTP endpoint as a contender: autocannon at a fixed number of connections, one request in
+ * flight on each. Latencies are taken from every 2xx response at full precision (autocannon's own
  * histogram rounds to whole milliseconds, too coarse for a hello-world).
+ *
+ * A load that stops on a timer abandons the requests in flight, and the server's work on them
+ * counts for nothing — for a 200 ms login, a real share of a 2 s turn. So only the first turn (the
+ * warm-up) runs on a timer; later turns ask for as many requests as the last observed rate fills
+ * into the time, and wait for every answer, like `sampleAsync` waits for its last calls.
  */
-export async function measureHttp(load: HttpLoad): Promise<Measurement> {
-  if (load.warmupSeconds > 0) await runAutocannon({ ...load, seconds: load.warmupSeconds }, () => {});
-  const latencies: number[] = [];
-  const result = await runAutocannon(load, (statusCode, responseTime) => {
-    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-  });
-  const seconds = result.duration;
-  return {
-    perSecond: latencies.length / seconds,
-    ...percentiles(latencies),
-    operations: latencies.length,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    seconds,
+export function httpContender(load: HttpLoad): (seconds: number) => Promise<Sample> {
+  let rate: number | undefined;
+  return async (seconds) => {
+    const amount = rate === undefined ? undefined : Math.max(load.connections, Math.round(rate * seconds));
+    const sample = await sampleHttp(load, amount === undefined ? { seconds } : { amount });
+    if (sample.latencies.length > 0) rate = sample.latencies.length / sample.seconds;
+    // Requests a timed run abandoned are still being served; they must not eat into the next turn.
+    if (amount === undefined) await sleep(500);
+    return sample;
   };
 }
 
-function runAutocannon(load: HttpLoad, onResponse: (statusCode: number, responseTime: number) => void) {
-  return new Promise<autocannon.Result>((resolve, reject) => {
+async function sampleHttp(load: HttpLoad, until: { seconds: number } | { amount: number }): Promise<Sample> {
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url: load.url,
@@ -58,60 +103,81 @@ function runAutocannon(load: HttpLoad, onResponse: (statusCode: number, response
         ...(load.body === undefined ? {} : { body: load.body }),
         connections: load.connections,
         pipelining: 1,
-        duration: load.seconds,
+        ...('amount' in until ? { amount: until.amount } : { duration: until.seconds }),
         timeout: 30,
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
-    instance.on('response', (_client, statusCode, _bytes, responseTime) =>
-      onResponse(statusCode, responseTime),
-    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    });
   });
+  return {
+    latencies,
+    seconds: result.duration,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
 }
 
 /**
- * Calls `operation` from `concurrency` loops at once for `seconds` (after a thrown-away warm-up),
- * each loop starting its next call when the previous one ends: the in-process analogue of
- * `measureHttp`, for work such as argon2 that has no HTTP in front of it.
+ * Calls `operation` from `concurrency` loops at once for `seconds`, each loop starting its next call
+ * when the previous one ends: the in-process analogue of `httpContender`, for work such as argon2
+ * that has no HTTP in front of it.
  */
+export async function sampleAsync(
+  operation: () => Promise<unknown>,
+  concurrency: number,
+  seconds: number,
+): Promise<Sample> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      const began = performance.now();
+      try {
+        await operation();
+        latencies.push(performance.now() - began);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return { latencies, seconds: (performance.now() - start) / 1000, non2xx: 0, errors };
+}
+
+/** One contender on its own: a thrown-away warm-up, then `seconds` measured in one stretch. */
 export async function measureAsync(
   operation: () => Promise<unknown>,
   options: { concurrency: number; seconds: number; warmupSeconds: number },
 ): Promise<Measurement> {
-  const run = async (seconds: number) => {
-    const latencies: number[] = [];
-    let errors = 0;
-    const start = performance.now();
-    const deadline = start + seconds * 1000;
-    const loop = async () => {
-      while (performance.now() < deadline) {
-        const began = performance.now();
-        try {
-          await operation();
-          latencies.push(performance.now() - began);
-        } catch {
-          errors++;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: options.concurrency }, loop));
-    return { latencies, errors, seconds: (performance.now() - start) / 1000 };
-  };
-  if (options.warmupSeconds > 0) await run(options.warmupSeconds);
-  const { latencies, errors, seconds } = await run(options.seconds);
-  return {
-    perSecond: latencies.length / seconds,
-    ...percentiles(latencies),
-    operations: latencies.length,
-    non2xx: 0,
-    errors,
-    seconds,
-  };
+  if (options.warmupSeconds > 0) await sampleAsync(operation, options.concurrency, options.warmupSeconds);
+  return summarize([await sampleAsync(operation, options.concurrency, options.seconds)]);
 }
 
-function percentiles(values: number[]): { p50Ms: number; p99Ms: number } {
-  const sorted = Float64Array.from(values).sort();
+/** `measureAsync` for an HTTP endpoint. */
+export async function measureHttp(
+  load: HttpLoad & { seconds: number; warmupSeconds: number },
+): Promise<Measurement> {
+  if (load.warmupSeconds > 0) await sampleHttp(load, load.warmupSeconds);
+  return summarize([await sampleHttp(load, load.seconds)]);
+}
+
+function summarize(samples: Sample[]): Measurement {
+  const sorted = Float64Array.from(samples.flatMap((sample) => sample.latencies)).sort();
   const at = (q: number) =>
     sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : Number.NaN;
-  return { p50Ms: at(0.5), p99Ms: at(0.99) };
+  const seconds = samples.reduce((sum, sample) => sum + sample.seconds, 0);
+  return {
+    perSecond: sorted.length / seconds,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    operations: sorted.length,
+    non2xx: samples.reduce((sum, sample) => sum + sample.non2xx, 0),
+    errors: samples.reduce((sum, sample) => sum + sample.errors, 0),
+    seconds,
+  };
 }

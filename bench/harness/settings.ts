@@ -1,3 +1,5 @@
+import type { RoundSettings } from './measure.js';
+
 /** A setting read from the environment, for shorter trial runs (`BENCH_SECONDS=3 pnpm bench`). */
 export function numberSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -5,4 +7,13 @@ export function numberSetting(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0, not "${raw}"`);
   return value;
+}
+
+/** How long each contender of a scenario is measured: 10 s in 5 rounds after a 3 s warm-up by default. */
+export function roundSettings(): RoundSettings {
+  return {
+    seconds: numberSetting('BENCH_SECONDS', 10),
+    rounds: Math.max(1, Math.round(numberSetting('BENCH_ROUNDS', 5))),
+    warmupSeconds: numberSetting('BENCH_WARMUP_SECONDS', 3),
+  };
 }

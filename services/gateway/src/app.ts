@@ -27,6 +27,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
   const origins: Record<ServiceName, string> = {
     identity: env.IDENTITY_URL,
     'knowledge-base': env.KNOWLEDGE_BASE_URL,
+    conversation: env.CONVERSATION_URL,
   };
   const proxies = Object.fromEntries(
     Object.entries(origins).map(([service, origin]) => [

@@ -1,5 +1,5 @@
 /** The services behind the gateway, and the public paths each one owns. */
-export type ServiceName = 'identity' | 'knowledge-base';
+export type ServiceName = 'identity' | 'knowledge-base' | 'conversation';
 
 export interface Upstream {
   service: ServiceName;
@@ -25,6 +25,13 @@ export const upstreams: Upstream[] = [
   { service: 'identity', prefix: '/v1/admin' },
   { service: 'identity', prefix: '/.well-known/jwks.json' },
   { service: 'knowledge-base', prefix: '/v1/kb', bodyLimit: KB_UPLOAD_BODY_LIMIT },
+  { service: 'conversation', prefix: '/v1/bots' },
+  { service: 'conversation', prefix: '/v1/sessions' },
+  { service: 'conversation', prefix: '/v1/messages' },
+  { service: 'conversation', prefix: '/v1/memories' },
+  { service: 'conversation', prefix: '/v1/providers' },
+  { service: 'conversation', prefix: '/v1/models' },
+  { service: 'conversation', prefix: '/v1/prompts' },
 ];
 
 /**

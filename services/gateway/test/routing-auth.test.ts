@@ -15,10 +15,11 @@ beforeAll(async () => {
   identity = await startIdentityHarness();
   const identityUrl = await identity.app.listen({ port: 0, host: '127.0.0.1' });
   // Readiness asks every service behind the gateway; identity stands in for those this file does
-  // not exercise (knowledge-base has its own gateway tests).
+  // not exercise (knowledge-base and conversation have their own gateway tests).
   gateway = await startGateway({
     IDENTITY_URL: identityUrl,
     KNOWLEDGE_BASE_URL: identityUrl,
+    CONVERSATION_URL: identityUrl,
     AUTH_RATE_LIMIT_MAX: '1000',
   });
 });

@@ -7,15 +7,8 @@ import { and, asc, eq } from 'drizzle-orm';
 import { organizationMembers, organizations, outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
+import { slugify } from '../slug.js';
 import { toOrganizationDto } from './organization-dto.js';
-
-const slugify = (name: string) =>
-  name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40) || 'org';
 
 /** Creates an organization owned by the actor. Throws conflict when the chosen slug is taken. */
 export async function createOrganization(
@@ -25,7 +18,7 @@ export async function createOrganization(
   client: ClientInfo,
 ) {
   const id = uuidv7();
-  const slug = input.slug ?? `${slugify(input.name)}-${randomBytes(3).toString('hex')}`;
+  const slug = input.slug ?? `${slugify(input.name, 'org')}-${randomBytes(3).toString('hex')}`;
   try {
     return await withActor(deps.db, actor, async (tx) => {
       // Inserted without RETURNING: the new row is readable only once the owner membership exists.

@@ -85,20 +85,7 @@ export async function revokeRole(
       .where(and(eq(roleUser.roleId, roleId), eq(roleUser.userId, userId)))
       .returning();
     if (revoked.length === 0) throw new DomainError('not_found', 'That user does not hold this role.');
-    await appendEvent(
-      tx,
-      outbox,
-      identityEvents.roleRevoked,
-      { roleId, roleName: role.name, userId, organizationId: role.organizationId },
-      actor,
-    );
-    await recordActivity(tx, {
-      userId,
-      organizationId: role.organizationId,
-      type: 'role_revoked',
-      client,
-      metadata: { roleId, roleName: role.name, by: actor.userId },
-    });
+    await recordRoleRevoked(tx, actor, role, userId, client, {});
   });
 }
 
@@ -106,4 +93,29 @@ export async function revokeRole(
 async function userExists(tx: Transaction, userId: string): Promise<boolean> {
   const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
   return user !== undefined;
+}
+
+/** The event and the holder's audit record of a role taken away (revoked, or its role deleted). */
+export async function recordRoleRevoked(
+  tx: Transaction,
+  actor: Actor,
+  role: { id: string; name: string; organizationId: string | null },
+  userId: string,
+  client: ClientInfo,
+  metadata: Record<string, unknown>,
+): Promise<void> {
+  await appendEvent(
+    tx,
+    outbox,
+    identityEvents.roleRevoked,
+    { roleId: role.id, roleName: role.name, userId, organizationId: role.organizationId },
+    actor,
+  );
+  await recordActivity(tx, {
+    userId,
+    organizationId: role.organizationId,
+    type: 'role_revoked',
+    client,
+    metadata: { roleId: role.id, roleName: role.name, by: actor.userId, ...metadata },
+  });
 }

@@ -9,6 +9,7 @@ import { recordActivity } from '../activity/record-activity.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { assertKnownPermissions, assertManage, authorityOver } from './rbac-authority.js';
 import { loadRole, permissionsOfRoles, type RoleDto, toRoleDto } from './role-access.js';
+import { recordRoleRevoked } from './role-grants.js';
 
 /** The roles of the actor's current organization and the platform's, with their permissions. */
 export async function listRoles(
@@ -187,20 +188,7 @@ export async function deleteRole(
       .where(eq(roleUser.roleId, roleId));
     await tx.delete(roles).where(eq(roles.id, roleId));
     for (const { userId } of holders) {
-      await appendEvent(
-        tx,
-        outbox,
-        identityEvents.roleRevoked,
-        { roleId, roleName: role.name, userId, organizationId: role.organizationId },
-        actor,
-      );
-      await recordActivity(tx, {
-        userId,
-        organizationId: role.organizationId,
-        type: 'role_revoked',
-        client,
-        metadata: { roleId, roleName: role.name, reason: 'role_deleted', by: actor.userId },
-      });
+      await recordRoleRevoked(tx, actor, role, userId, client, { reason: 'role_deleted' });
     }
     await recordActivity(tx, {
       userId: actor.userId,

@@ -7,15 +7,8 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { outbox, teamMembers, teams, userSubscriptions, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
+import { slugify } from '../slug.js';
 import { loadTeam } from './team-access.js';
-
-const slugify = (name: string) =>
-  name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40) || 'team';
 
 const toTeamDto = (team: typeof teams.$inferSelect, myRole: string, plan: string | null) => ({
   id: team.id,
@@ -41,7 +34,7 @@ export async function createTeam(
   const organizationId = input.organizationId ?? actor.orgId;
   if (!organizationId) throw new DomainError('bad_request', 'Say in which organization to create the team.');
   const id = uuidv7();
-  const slug = input.slug ?? `${slugify(input.name)}-${randomBytes(2).toString('hex')}`;
+  const slug = input.slug ?? `${slugify(input.name, 'team')}-${randomBytes(2).toString('hex')}`;
   try {
     return await withActor(deps.db, actor, async (tx) => {
       const [member] = await tx.execute<{ ok: boolean }>(

@@ -1,0 +1,251 @@
+import { performance } from 'node:perf_hooks';
+import { loadEnv } from '@conduit/knowledge-base/src/env.js';
+import {
+  migrationsDir,
+  SCHEMA,
+  startKnowledgeBase,
+  startKnowledgeWorkerProcess,
+} from '@conduit/knowledge-base/src/runtime.js';
+import { createTokenMint, deleteRedisKeys } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
+import { readManPages } from '@conduit/knowledge-base/test/fixtures/manpages.js';
+import { createLogger } from '@conduit/service-kit';
+import { createTestDatabase, localServices, testBusNamespace, testRedisPrefix } from '@conduit/testing';
+import { connect } from 'nats';
+import postgres from 'postgres';
+import { deferCleanup } from './harness/cleanup.js';
+import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
+import { numberSetting } from './harness/settings.js';
+
+// Knowledge base: index the manual-page corpus through the service (API -> queue -> worker:
+// extract, chunk, embed, store) and time hybrid searches through the API, each next to bare SQL
+// over the same chunks in the same run: to_tsvector over the chunk texts for indexing, a
+// full-text query ranked by ts_rank_cd for search. The ratio is what the service adds.
+
+const QUESTIONS: [string, string][] = [
+  ['how do I copy a directory with its contents', 'cp'],
+  ['which file configures per-host ssh options', 'ssh_config'],
+  ['how do I record my changes to the repository', 'git-commit'],
+  ['how to extract files from a tar archive', 'tar'],
+  ['how can I change the permissions of a file', 'chmod'],
+  ['how do I change the owner and group of a file', 'chown'],
+  ['how much free disk space is left on each file system', 'df'],
+  ['make a symbolic link to a file', 'ln'],
+  ['how do I remove a directory and everything inside it', 'rm'],
+  ['how do I push my local branch to a remote repository', 'git-push'],
+  ['search files for lines matching a pattern', 'grep'],
+  ['rename a file', 'mv'],
+  ['schedule a command to run every night', 'crontab'],
+  ['show the processes that use the most memory', 'top'],
+  ['count the lines in a file', 'wc'],
+  ['compare two files line by line', 'diff'],
+];
+
+const percentile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : Number.NaN;
+const summary = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
+    p99: percentile(sorted, 0.99),
+    n: values.length,
+  };
+};
+
+export async function knowledgeBaseScenario(): Promise<void> {
+  const documents = numberSetting('KB_BENCH_DOCS', 0); // 0 = the whole corpus
+  const rounds = numberSetting('KB_BENCH_ROUNDS', 10);
+
+  const database = await createTestDatabase([{ schema: SCHEMA, migrationsDir }]);
+  deferCleanup(() => database.drop());
+  const namespace = testBusNamespace();
+  const redisPrefix = testRedisPrefix();
+  deferCleanup(async () => {
+    const nc = await connect({ servers: localServices.natsUrl });
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(`${namespace.toUpperCase()}_KNOWLEDGE`).catch(() => {});
+    await nc.close();
+    await deleteRedisKeys(redisPrefix);
+  });
+  const env = loadEnv({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.adminUrl,
+    REDIS_URL: localServices.redisUrl,
+    NATS_URL: localServices.natsUrl,
+    BUS_NAMESPACE: namespace,
+    REDIS_KEY_PREFIX: redisPrefix,
+    INDEX_CONCURRENCY: '2',
+    LOG_LEVEL: 'warn',
+  });
+  const log = createLogger({ service: 'kb-bench', level: 'warn' });
+  const tokens = await createTokenMint();
+  const { app } = await startKnowledgeBase(env, log, { verifier: tokens.verifier });
+  deferCleanup(() => app.close());
+  const worker = await startKnowledgeWorkerProcess(env, log);
+  deferCleanup(() => worker.stop());
+  const admin = postgres(database.adminUrl, { max: 2, onnotice: () => {} });
+  deferCleanup(() => admin.end({ timeout: 5 }));
+  const { token } = await tokens.mint();
+  const headers = { authorization: `Bearer ${token}` };
+
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/kb/collections',
+    headers,
+    payload: { name: 'man pages' },
+  });
+  const collectionId = created.json().id as string;
+  const pages = await readManPages();
+  const corpus = documents > 0 ? pages.slice(0, documents) : pages;
+  const bytes = corpus.reduce((sum, page) => sum + Buffer.byteLength(page.text), 0);
+  console.error(`indexing ${corpus.length} pages (${formatNumber(bytes / 2 ** 20)} MiB of text)...`);
+
+  // Indexing: from the first upload to the last document indexed.
+  const started = performance.now();
+  for (const page of corpus)
+    await expectStatus(
+      app.inject({
+        method: 'POST',
+        url: `/v1/kb/collections/${collectionId}/documents`,
+        headers,
+        payload: {
+          name: `${page.name}(${page.section})`,
+          text: page.text,
+          metadata: { section: page.section },
+        },
+      }),
+      [200, 201],
+    );
+  for (;;) {
+    const [row] = await admin`select count(*) filter (where status in ('indexed', 'failed'))::int as done,
+                                     count(*) filter (where status = 'failed')::int as failed
+                              from knowledge.kb_documents`;
+    if (row!.done >= corpus.length - duplicates(corpus)) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const indexingSeconds = (performance.now() - started) / 1000;
+  const [{ chunks, failed }] = (await admin`
+    select (select count(*)::int from knowledge.kb_chunks) as chunks,
+           (select count(*)::int from knowledge.kb_documents where status = 'failed') as failed`) as unknown as [
+    { chunks: number; failed: number },
+  ];
+  // Bare SQL: the text search vectors of the same chunks, nothing else.
+  await admin`create table bench_chunk_text as select content from knowledge.kb_chunks`;
+  const bareStarted = performance.now();
+  await admin`create table bench_chunk_tsv as select to_tsvector('english', content) as tsv from bench_chunk_text`;
+  const bareIndexSeconds = (performance.now() - bareStarted) / 1000;
+  await admin`create index on bench_chunk_tsv using gin (tsv)`;
+  await admin`analyze knowledge.kb_chunks`;
+
+  // Search: the same questions through the API (hybrid) and as bare SQL over the same chunks.
+  const hybrid: number[] = [];
+  const bareAnd: number[] = [];
+  const bareOr: number[] = [];
+  const rank = { hybridTop1: 0, hybridTop5: 0, andTop5: 0, orTop5: 0 };
+  const search = (q: string) =>
+    app.inject({
+      method: 'GET',
+      url: `/v1/kb/collections/${collectionId}/search?q=${encodeURIComponent(q)}&k=5`,
+      headers,
+    });
+  const bare = (q: string, or: boolean) =>
+    admin<{ name: string }[]>`
+      with q as (select ${or ? admin`replace(plainto_tsquery('english', ${q})::text, ' & ', ' | ')::tsquery` : admin`plainto_tsquery('english', ${q})`} as q)
+      select d.name from q, knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id
+      where c.tsv @@ q.q order by ts_rank_cd(c.tsv, q.q) desc limit 5`;
+  const pageOf = (name: string | undefined) => name?.replace(/\(\d+\)$/, '');
+  for (const [q] of QUESTIONS) await Promise.all([search(q), bare(q, false), bare(q, true)]); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    for (const [q, expected] of QUESTIONS) {
+      let t = performance.now();
+      const res = await search(q);
+      hybrid.push(performance.now() - t);
+      t = performance.now();
+      const and = await bare(q, false);
+      bareAnd.push(performance.now() - t);
+      t = performance.now();
+      const or = await bare(q, true);
+      bareOr.push(performance.now() - t);
+      if (round === 0) {
+        const names = (res.json().hits as { documentName: string }[]).map((hit) => pageOf(hit.documentName));
+        if (names[0] === expected) rank.hybridTop1++;
+        if (names.includes(expected)) rank.hybridTop5++;
+        if (and.some((row) => pageOf(row.name) === expected)) rank.andTop5++;
+        if (or.some((row) => pageOf(row.name) === expected)) rank.orTop5++;
+      }
+    }
+  }
+  const h = summary(hybrid);
+  const a = summary(bareAnd);
+  const o = summary(bareOr);
+  const indexRate = chunks / indexingSeconds;
+  const bareRate = chunks / bareIndexSeconds;
+
+  console.log(
+    `\n### Knowledge base: ${corpus.length} pages, ${chunks} chunks (${failed} failed documents)\n`,
+  );
+  console.log(
+    markdownTable(
+      ['', 'service', 'bare SQL', 'ratio'],
+      [
+        [
+          'indexing, chunks/s',
+          formatNumber(indexRate),
+          formatNumber(bareRate),
+          formatRatio(bareRate / indexRate),
+        ],
+        [
+          'search p50, ms (bare: AND / OR)',
+          formatNumber(h.p50),
+          `${formatNumber(a.p50)} / ${formatNumber(o.p50)}`,
+          formatRatio(h.p50 / o.p50),
+        ],
+        [
+          'search p95, ms',
+          formatNumber(h.p95),
+          `${formatNumber(a.p95)} / ${formatNumber(o.p95)}`,
+          formatRatio(h.p95 / o.p95),
+        ],
+        [
+          'search p99, ms',
+          formatNumber(h.p99),
+          `${formatNumber(a.p99)} / ${formatNumber(o.p99)}`,
+          formatRatio(h.p99 / o.p99),
+        ],
+      ],
+    ),
+  );
+  console.log(
+    `\nAnswer found (${QUESTIONS.length} questions): hybrid first ${rank.hybridTop1}, hybrid top 5 ${rank.hybridTop5}; ` +
+      `bare full text top 5: all words (AND) ${rank.andTop5}, any word (OR) ${rank.orTop5}.`,
+  );
+  const file = await writeResults('knowledge-base', {
+    machine: machine(),
+    pages: corpus.length,
+    textMiB: round(bytes / 2 ** 20, 1),
+    chunks,
+    failedDocuments: failed,
+    indexing: {
+      seconds: round(indexingSeconds, 1),
+      chunksPerSecond: round(indexRate, 1),
+      bareSqlChunksPerSecond: round(bareRate, 1),
+    },
+    searchMs: {
+      hybrid: { p50: round(h.p50), p95: round(h.p95), p99: round(h.p99), samples: h.n },
+      bareAnd: { p50: round(a.p50), p95: round(a.p95), p99: round(a.p99) },
+      bareOr: { p50: round(o.p50), p95: round(o.p95), p99: round(o.p99) },
+    },
+    answers: { questions: QUESTIONS.length, ...rank },
+  });
+  console.error(`results: ${file}`);
+}
+
+/** Pages whose text repeats another's are stored once (same content hash). */
+function duplicates(pages: { text: string }[]): number {
+  return pages.length - new Set(pages.map((page) => page.text)).size;
+}
+
+async function expectStatus(response: Promise<{ statusCode: number; body: string }>, ok: number[]) {
+  const res = await response;
+  if (!ok.includes(res.statusCode)) throw new Error(`answered ${res.statusCode}: ${res.body}`);
+}

@@ -1,0 +1,45 @@
+import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
+import type { ConversationDeps } from './deps.js';
+import { botRoutes } from './routes/bot-routes.js';
+import { configurationRoutes } from './routes/configuration-routes.js';
+import { memoryRoutes } from './routes/memory-routes.js';
+import { messageRoutes } from './routes/message-routes.js';
+import { modelRoutes } from './routes/model-routes.js';
+import { promptRoutes } from './routes/prompt-routes.js';
+import { providerRoutes } from './routes/provider-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { toolRoutes } from './routes/tool-routes.js';
+
+/** Conversation's HTTP surface; nothing listens here (server.ts does, tests inject). */
+export async function buildApp(deps: ConversationDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
+  const app = await buildService({
+    name: 'conversation',
+    description: 'Bots, chat sessions, messages, memories, tools and LLM providers',
+    logger: deps.log,
+    readiness,
+    trustProxy: deps.env.TRUST_PROXY,
+  });
+  const verifier =
+    deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
+  await app.register(authPlugin, { verifier });
+  // config.csv is uploaded as it is; the route parses it.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', scope.authenticate);
+    const routes = scope as unknown as ServiceApp;
+    botRoutes(routes, deps);
+    configurationRoutes(routes, deps);
+    memoryRoutes(routes, deps);
+    toolRoutes(routes, deps);
+    sessionRoutes(routes, deps);
+    messageRoutes(routes, deps);
+    providerRoutes(routes, deps);
+    modelRoutes(routes, deps);
+    promptRoutes(routes, deps);
+  });
+  return app;
+}

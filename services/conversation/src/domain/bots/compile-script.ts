@@ -1,0 +1,34 @@
+import { compile, type Program } from '@conduit/basic';
+import { DomainError } from '@conduit/service-kit';
+
+/** Compiles a script on save; a script that does not compile is a 422 listing every error. */
+export function compileOrReject(source: string, what = 'script'): Program {
+  const compiled = compile(source);
+  if (compiled.ok) return compiled.program;
+  const errors = compiled.errors.map((e) => ({
+    path: `${what}:${e.line}:${e.column}`,
+    message: e.message,
+    line: e.line,
+    column: e.column,
+  }));
+  throw new DomainError(
+    'unprocessable',
+    `The ${what} does not compile: ${errors.map((e) => `line ${e.line}, column ${e.column}: ${e.message}`).join('; ')}`,
+    { fields: { errors } },
+  );
+}
+
+const programs = new Map<string, Program>();
+
+/**
+ * Compiled programs by source text. Compiling is deterministic, so a program compiled here after
+ * a restart accepts the suspension states saved before it (their hash matches).
+ */
+export function programFor(source: string): Program {
+  const cached = programs.get(source);
+  if (cached) return cached;
+  const program = compileOrReject(source);
+  if (programs.size > 500) programs.delete(programs.keys().next().value as string);
+  programs.set(source, program);
+  return program;
+}

@@ -1,0 +1,207 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+
+/**
+ * A script's GET and POST reach the public internet only. Every address a host name resolves to
+ * is checked, and the connection goes to the address that was checked (no second resolution a
+ * DNS rebinding could change). Private, loopback, link-local, CGNAT, multicast and reserved ranges
+ * are refused unless allowed by host name or CIDR in SCRIPT_HTTP_ALLOW.
+ */
+const forbidden = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  forbidden.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['2001:db8::', 32],
+  ['64:ff9b::', 96],
+] as const)
+  forbidden.addSubnet(network, prefix, 'ipv6');
+
+export class BlockedAddressError extends Error {}
+
+export interface SafeHttpOptions {
+  /** Host names and CIDR ranges (or single addresses) allowed even though they are private. */
+  allow: string[];
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+function allowList(entries: string[]) {
+  const list = new BlockList();
+  const hosts = new Set<string>();
+  for (const entry of entries) {
+    const [address, prefix] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0) hosts.add(entry.toLowerCase());
+    else if (prefix !== undefined) list.addSubnet(address!, Number(prefix), family === 6 ? 'ipv6' : 'ipv4');
+    else list.addAddress(address!, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return { list, hosts };
+}
+
+function isForbidden(address: string, family: number): boolean {
+  const type = family === 6 ? 'ipv6' : 'ipv4';
+  // IPv4-mapped IPv6 (::ffff:127.0.0.1) is checked as the IPv4 address it is.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return forbidden.check(mapped[1]!, 'ipv4');
+  return forbidden.check(address, type);
+}
+
+export interface HttpResult {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export function createSafeHttp(options: SafeHttpOptions) {
+  const allowed = allowList(options.allow);
+
+  const checkedLookup =
+    (hostname: string): LookupFunction =>
+    (host, _opts, callback) => {
+      dnsLookup(host, { all: true, verbatim: true }).then(
+        (addresses) => {
+          if (addresses.length === 0) return callback(new Error(`${host} does not resolve`), '', 4);
+          for (const a of addresses) {
+            const type = a.family === 6 ? 'ipv6' : 'ipv4';
+            if (
+              isForbidden(a.address, a.family) &&
+              !allowed.hosts.has(hostname) &&
+              !allowed.list.check(a.address, type)
+            )
+              return callback(
+                new BlockedAddressError(
+                  `${hostname} resolves to ${a.address}, a private, loopback or link-local address; scripts may not reach it`,
+                ),
+                '',
+                4,
+              );
+          }
+          const first = addresses[0]!;
+          callback(null, first.address, first.family);
+        },
+        (error: Error) => callback(error, '', 4),
+      );
+    };
+
+  async function send(
+    method: 'GET' | 'POST',
+    rawUrl: string,
+    data?: unknown,
+    redirects = 3,
+  ): Promise<HttpResult> {
+    let url: URL;
+    try {
+      url = new URL(rawUrl);
+    } catch {
+      throw new Error(`"${rawUrl}" is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error('only http and https URLs are allowed');
+    if (url.username || url.password) throw new Error('URLs with credentials are not allowed');
+    const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const literal = isIP(hostname);
+    if (literal) {
+      const type = literal === 6 ? 'ipv6' : 'ipv4';
+      if (
+        isForbidden(hostname, literal) &&
+        !allowed.list.check(hostname, type) &&
+        !allowed.hosts.has(hostname)
+      )
+        throw new BlockedAddressError(
+          `${hostname} is a private, loopback or link-local address; scripts may not reach it`,
+        );
+    }
+    const body = method === 'POST' ? JSON.stringify(data ?? null) : undefined;
+    const client = url.protocol === 'https:' ? https : http;
+    const result = await new Promise<HttpResult & { location?: string }>((resolve, reject) => {
+      const request = client.request(
+        url,
+        {
+          method,
+          lookup: literal ? undefined : checkedLookup(hostname),
+          headers: {
+            accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
+            'user-agent': 'Conduit-Bot/1.0',
+            ...(body !== undefined
+              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+              : {}),
+          },
+          timeout: options.timeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > options.maxBytes) {
+              request.destroy(new Error(`the answer is larger than ${options.maxBytes} bytes`));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              contentType: String(response.headers['content-type'] ?? ''),
+              body: Buffer.concat(chunks).toString('utf8'),
+              ...(response.headers.location ? { location: response.headers.location } : {}),
+            }),
+          );
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+      request.on('error', reject);
+      request.end(body);
+    });
+    if (result.status >= 300 && result.status < 400 && result.location) {
+      if (redirects === 0) throw new Error('too many redirects');
+      // Each hop is checked again: a public URL may not redirect into the private network.
+      return send(
+        result.status === 303 ? 'GET' : method,
+        new URL(result.location, url).toString(),
+        data,
+        redirects - 1,
+      );
+    }
+    return result;
+  }
+
+  /** The answer's JSON when it is JSON, else its text. Non-2xx answers are errors. */
+  async function fetchForScript(method: 'GET' | 'POST', url: string, data?: unknown): Promise<unknown> {
+    const result = await send(method, url, data);
+    if (result.status < 200 || result.status >= 300) throw new Error(`${url} answered HTTP ${result.status}`);
+    if (/json/i.test(result.contentType)) {
+      try {
+        return JSON.parse(result.body);
+      } catch {
+        return result.body;
+      }
+    }
+    return result.body;
+  }
+
+  return { send, fetchForScript };
+}

@@ -1,0 +1,141 @@
+import { rlsContext } from '@conduit/auth';
+import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
+import { uuidv7, withActor } from '@conduit/db';
+import { and, eq } from 'drizzle-orm';
+import { basicTools, sessionToolAssociations } from '../../db/schema.js';
+import { searchKnowledge } from '../knowledge/search-knowledge.js';
+import { estimateTokens } from '../llm/chat-provider.js';
+import { citationOf } from '../llm/offline-provider.js';
+import { resolveModel } from '../llm/resolve-model.js';
+import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '../memories/memories.js';
+import type { Turn } from '../messages/turn.js';
+import { createSafeHttp } from './safe-http.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const MAIL_UNAVAILABLE =
+  'mail is not available yet: SEND MAIL needs the email service, which this cluster does not run yet';
+
+/**
+ * The BASIC host of a chat session: every keyword becomes an effect in this service (memories,
+ * session knowledge bases and tools), a call to another (knowledge search) or a guarded request
+ * (GET / POST). TALK goes to `talk`, which the caller decides how to deliver.
+ */
+export function scriptHost(turn: Turn, talk: (text: string) => void): BasicHost {
+  const { deps, actor, bot, session } = turn;
+  const rls = rlsContext(actor);
+  const http = createSafeHttp({
+    allow: deps.env.SCRIPT_HTTP_ALLOW,
+    timeoutMs: deps.env.SCRIPT_HTTP_TIMEOUT,
+    maxBytes: deps.env.SCRIPT_HTTP_MAX_BYTES,
+  });
+  const kbs = () => (turn.context.kbs ??= []);
+
+  return {
+    async talk(text) {
+      talk(text);
+    },
+    async print(text) {
+      deps.log.debug({ botId: bot.id, sessionId: session.id, line: text.slice(0, 500) }, 'script PRINT');
+    },
+    getBotMemory: (key) =>
+      withActor(deps.db, rls, async (tx) => (await readBotMemory(tx, bot.id, key))?.value ?? null),
+    setBotMemory: async (key, value: Value) => {
+      await withActor(deps.db, rls, (tx) => writeBotMemory(tx, bot.id, key, value));
+    },
+    getUserMemory: (key) =>
+      withActor(deps.db, rls, async (tx) => (await readUserMemory(tx, session.userId, key))?.value ?? null),
+    setUserMemory: async (key, value: Value) => {
+      await withActor(deps.db, rls, (tx) => writeUserMemory(tx, session.userId, key, value));
+    },
+    async useKb(name) {
+      // The knowledge-base RPC searches by collection id and offers no look-up by name, so names
+      // are mapped in the bot's configuration (`kb.<name>,<collection id>`); an id works as is.
+      const wanted = name.trim();
+      const collectionId = UUID.test(wanted)
+        ? wanted
+        : turn.settings.get(`kb.${wanted.toLowerCase()}`)?.trim();
+      if (!collectionId || !UUID.test(collectionId))
+        throw new Error(
+          `unknown knowledge base "${wanted}": map it in the bot configuration as kb.${wanted.toLowerCase()} = <collection id>`,
+        );
+      if (!kbs().some((kb) => kb.collectionId === collectionId)) kbs().push({ name: wanted, collectionId });
+    },
+    async clearKb(name) {
+      turn.context.kbs =
+        name === null ? [] : kbs().filter((kb) => kb.name.toLowerCase() !== name.trim().toLowerCase());
+    },
+    async find(query) {
+      if (kbs().length === 0) throw new Error('no knowledge base is in use: call USE KB first');
+      const hits = await searchKnowledge(
+        deps,
+        actor,
+        kbs().map((kb) => kb.collectionId),
+        query,
+      );
+      return hits.map((hit) => ({
+        content: hit.content,
+        source: citationOf(hit),
+        document: hit.documentName,
+        headingPath: hit.headingPath,
+        score: hit.score,
+      }));
+    },
+    async useTool(name) {
+      await withActor(deps.db, rls, async (tx) => {
+        const [tool] = await tx
+          .select({ id: basicTools.id })
+          .from(basicTools)
+          .where(and(eq(basicTools.botId, bot.id), eq(basicTools.name, name)));
+        if (!tool) throw new Error(`this bot has no tool named "${name}"`);
+        await tx
+          .insert(sessionToolAssociations)
+          .values({ id: uuidv7(), sessionId: session.id, toolId: tool.id, userId: session.userId })
+          .onConflictDoNothing();
+      });
+    },
+    async clearTools() {
+      await withActor(deps.db, rls, (tx) =>
+        tx.delete(sessionToolAssociations).where(eq(sessionToolAssociations.sessionId, session.id)),
+      );
+    },
+    async llm(prompt) {
+      const resolved = await withActor(deps.db, rls, (tx) =>
+        resolveModel(tx, deps, session.userId, turn.settings),
+      );
+      const hits =
+        kbs().length > 0
+          ? await searchKnowledge(
+              deps,
+              actor,
+              kbs().map((kb) => kb.collectionId),
+              prompt,
+            )
+          : [];
+      let text = '';
+      for await (const event of resolved.provider.generate({
+        model: resolved.model,
+        messages: [
+          ...(turn.context.llmContext ? [{ role: 'system' as const, content: turn.context.llmContext }] : []),
+          { role: 'user', content: prompt },
+        ],
+        tools: [],
+        knowledge: hits,
+        maxTokens: deps.env.LLM_MAX_TOKENS,
+        signal: turn.signal,
+      })) {
+        if (event.type === 'delta') text += event.text;
+      }
+      turn.llmTokens = (turn.llmTokens ?? 0) + estimateTokens(prompt) + estimateTokens(text);
+      return text;
+    },
+    async setContext(text) {
+      turn.context.llmContext = text.slice(0, 20_000);
+    },
+    async sendMail() {
+      throw new HostUnavailableError(MAIL_UNAVAILABLE);
+    },
+    httpGet: (url) => http.fetchForScript('GET', url),
+    httpPost: (url, data) => http.fetchForScript('POST', url, data),
+  };
+}

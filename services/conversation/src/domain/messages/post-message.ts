@@ -1,0 +1,108 @@
+import { rlsContext } from '@conduit/auth';
+import type { Actor } from '@conduit/contracts';
+import { withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import type { ConversationDeps } from '../../deps.js';
+import { loadBot } from '../bots/bot-access.js';
+import { programFor } from '../bots/compile-script.js';
+import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
+import { continueDialog } from '../dialog/run-dialog.js';
+import { estimateTokens, ProviderError } from '../llm/chat-provider.js';
+import { generateReply } from '../llm/generate-reply.js';
+import { assertOpen, loadSession, toSessionDto } from '../sessions/session-access.js';
+import { reserveReply } from '../usage/reserve-reply.js';
+import { type ReplySink, storeTurn, type Turn } from './turn.js';
+
+export interface PreparedReply {
+  turn: Turn;
+  text: string;
+  mode: 'dialog' | 'llm';
+  expectedTurn: number;
+}
+
+/**
+ * Everything a reply needs before it starts, including the usage reservation: a refusal (402),
+ * an unknown or ended session (404 / 410) is raised here, before a streamed answer begins, and
+ * nothing has been stored.
+ */
+export async function prepareReply(
+  deps: ConversationDeps,
+  actor: Actor,
+  sessionId: string,
+  text: string,
+  sink: ReplySink,
+  signal: AbortSignal,
+): Promise<PreparedReply> {
+  const { session, bot, settings } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+    const session = await loadSession(tx, actor, sessionId, { forWrite: true });
+    assertOpen(session);
+    const bot = await loadBot(tx, actor, session.botId, 'bots.read');
+    return { session, bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
+  });
+  const mode = session.context.dialog && bot.script ? 'dialog' : 'llm';
+  const credits =
+    mode === 'llm'
+      ? estimateTokens(text) + deps.env.LLM_MAX_TOKENS
+      : /\bLLM\b/i.test(bot.script ?? '')
+        ? deps.env.LLM_MAX_TOKENS
+        : 0;
+  await reserveReply(deps, bot, credits);
+  const context = structuredClone(session.context);
+  return {
+    turn: { deps, actor, session, bot, settings, context, outputs: [], toolRuns: [], sink, signal },
+    text,
+    mode,
+    expectedTurn: session.context.turn ?? 0,
+  };
+}
+
+/**
+ * Produces and stores the reply: a suspended dialog resumes with the message, otherwise the LLM
+ * answers. The user's message and the reply are stored together, at the end, so a reply that
+ * fails stores nothing. Throws ProviderError when the LLM failed, conflict when another message
+ * was answered meanwhile.
+ */
+export async function completeReply(prepared: PreparedReply) {
+  const { turn, text } = prepared;
+  if (prepared.mode === 'dialog') {
+    let program: ReturnType<typeof programFor> | undefined;
+    try {
+      program = programFor(turn.bot.script!);
+    } catch {
+      program = undefined;
+    }
+    if (program) await continueDialog(turn, program, text);
+    else turn.context.dialog = null;
+    if (turn.llmTokens) {
+      const last = [...turn.outputs].reverse().find((o) => o.sender === 'bot');
+      if (last) last.tokensOut = turn.llmTokens;
+    }
+  } else {
+    await generateReply(turn, text);
+  }
+  const stored = await storeTurn(turn, text, { expectedTurn: prepared.expectedTurn });
+  const usage = stored.messages.reduce(
+    (sum, m) => ({ tokensIn: sum.tokensIn + m.tokensIn, tokensOut: sum.tokensOut + m.tokensOut }),
+    { tokensIn: 0, tokensOut: 0 },
+  );
+  return { messages: stored.messages, session: toSessionDto(stored.session), usage };
+}
+
+/** The non-streaming path: provider failures become 502 / 504 problems with the user-facing text. */
+export async function postMessage(
+  deps: ConversationDeps,
+  actor: Actor,
+  sessionId: string,
+  text: string,
+  sink: ReplySink,
+) {
+  const controller = new AbortController();
+  const prepared = await prepareReply(deps, actor, sessionId, text, sink, controller.signal);
+  try {
+    return await deps.inFlight.track(completeReply(prepared));
+  } catch (error) {
+    if (error instanceof ProviderError)
+      throw new DomainError(error.code === 'timeout' ? 'gateway_timeout' : 'bad_gateway', error.userMessage);
+    throw error;
+  }
+}

@@ -1,0 +1,161 @@
+import { rlsContext } from '@conduit/auth';
+import { appendEvent } from '@conduit/bus';
+import { type Actor, conversationEvents } from '@conduit/contracts';
+import { uuidv7, withActor } from '@conduit/db';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { outbox, sessions } from '../../db/schema.js';
+import type { ConversationDeps } from '../../deps.js';
+import { loadBot } from '../bots/bot-access.js';
+import { programFor } from '../bots/compile-script.js';
+import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
+import { startDialog } from '../dialog/run-dialog.js';
+import { eventActor, insertMessages, type ReplySink, silentSink, type Turn } from '../messages/turn.js';
+import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
+import { reserveReply } from '../usage/reserve-reply.js';
+import { assertOpen, loadSession, toSessionDto } from './session-access.js';
+
+/**
+ * Starts a chat session with a bot the actor may read. A bot with a dialog script runs it until
+ * its first HEAR (that is a bot reply: usage is reserved first, and a refusal starts nothing); a
+ * bot without one greets with its `welcome-message` setting, if it has one. Throws not_found.
+ */
+export async function startSession(
+  deps: ConversationDeps,
+  actor: Actor,
+  botId: string,
+  input: { channel?: string | undefined; title?: string | undefined },
+  sink: ReplySink = silentSink,
+) {
+  const { bot, settings } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+    const bot = await loadBot(tx, actor, botId, 'bots.read');
+    return { bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
+  });
+  if (bot.script) await reserveReply(deps, bot, /\bLLM\b/i.test(bot.script) ? deps.env.LLM_MAX_TOKENS : 0);
+  const now = new Date();
+  const session = {
+    id: uuidv7(),
+    userId: actor.userId,
+    botId: bot.id,
+    orgId: actor.orgId,
+    channel: input.channel ?? 'api',
+    title: input.title ?? null,
+    context: {},
+    startedAt: now,
+    lastActivityAt: now,
+    endedAt: null,
+    expiresAt: new Date(now.getTime() + deps.env.SESSION_TTL),
+  };
+  const turn: Turn = {
+    deps,
+    actor,
+    session,
+    bot,
+    settings,
+    context: { turn: 0 },
+    outputs: [],
+    toolRuns: [],
+    sink,
+    signal: new AbortController().signal,
+  };
+  // The session row must exist before the script runs: USE TOOL links tools to it.
+  await withActor(deps.db, rlsContext(actor), async (tx) => {
+    await tx.insert(sessions).values(session);
+    await appendEvent(
+      tx,
+      outbox,
+      conversationEvents.sessionStarted,
+      { sessionId: session.id, botId: bot.id, userId: actor.userId, channel: session.channel },
+      eventActor(actor),
+    );
+  });
+  if (bot.script) await deps.inFlight.track(startDialog(turn, programFor(bot.script)));
+  else {
+    const welcome = settings.get('welcome-message');
+    if (welcome) turn.outputs.push({ sender: 'bot', content: welcome });
+  }
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    const [row] = await tx
+      .update(sessions)
+      .set({ context: { ...turn.context, turn: 0 } })
+      .where(eq(sessions.id, session.id))
+      .returning();
+    const messages = await insertMessages(tx, turn, turn.outputs, new Date());
+    return { session: toSessionDto(row!), messages };
+  });
+}
+
+/** The actor's sessions, most recently active first (`?botId=` for one bot's). */
+export async function listSessions(
+  deps: ConversationDeps,
+  actor: Actor,
+  query: { limit: number; cursor?: string | undefined; botId?: string | undefined },
+) {
+  const after = decodeCursor(query.cursor);
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    const rows = await tx
+      .select()
+      .from(sessions)
+      .where(
+        and(
+          eq(sessions.userId, actor.userId),
+          query.botId ? eq(sessions.botId, query.botId) : sql`true`,
+          after
+            ? or(
+                lt(sessions.startedAt, after.at),
+                and(eq(sessions.startedAt, after.at), lt(sessions.id, after.id)),
+              )
+            : sql`true`,
+        ),
+      )
+      .orderBy(desc(sessions.startedAt), desc(sessions.id))
+      .limit(query.limit + 1);
+    const items = rows.slice(0, query.limit);
+    const last = rows.length > query.limit ? items[items.length - 1] : undefined;
+    return {
+      items: items.map(toSessionDto),
+      nextCursor: last ? encodeCursor(last.startedAt, last.id) : null,
+    };
+  });
+}
+
+export async function getSession(deps: ConversationDeps, actor: Actor, sessionId: string) {
+  return withActor(deps.db, rlsContext(actor), async (tx) =>
+    toSessionDto(await loadSession(tx, actor, sessionId)),
+  );
+}
+
+/** Ends a session (its history stays readable). Throws not_found, gone when it already ended. */
+export async function endSession(deps: ConversationDeps, actor: Actor, sessionId: string) {
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    const session = await loadSession(tx, actor, sessionId, { forWrite: true, lock: true });
+    assertOpen(session);
+    const [row] = await tx
+      .update(sessions)
+      .set({ endedAt: new Date(), context: { ...session.context, dialog: null } })
+      .where(eq(sessions.id, sessionId))
+      .returning();
+    await appendEvent(
+      tx,
+      outbox,
+      conversationEvents.sessionEnded,
+      { sessionId, botId: session.botId, userId: session.userId, reason: 'ended' },
+      eventActor(actor),
+    );
+    return toSessionDto(row!);
+  });
+}
+
+/** Deletes a session with its messages, clicks and tool links. Throws not_found. */
+export async function deleteSession(deps: ConversationDeps, actor: Actor, sessionId: string) {
+  await withActor(deps.db, rlsContext(actor), async (tx) => {
+    const session = await loadSession(tx, actor, sessionId, { forWrite: true, lock: true });
+    await tx.delete(sessions).where(eq(sessions.id, sessionId));
+    await appendEvent(
+      tx,
+      outbox,
+      conversationEvents.sessionEnded,
+      { sessionId, botId: session.botId, userId: session.userId, reason: 'deleted' },
+      eventActor(actor),
+    );
+  });
+}

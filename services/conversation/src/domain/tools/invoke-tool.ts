@@ -1,0 +1,76 @@
+import { rlsContext } from '@conduit/auth';
+import type { ToolParameters } from '@conduit/basic';
+import type { Actor } from '@conduit/contracts';
+import { withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { and, eq } from 'drizzle-orm';
+import { basicTools } from '../../db/schema.js';
+import type { ConversationDeps } from '../../deps.js';
+import { loadBot } from '../bots/bot-access.js';
+import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
+import { storeTurn, type Turn } from '../messages/turn.js';
+import { assertOpen, loadSession, toSessionDto } from '../sessions/session-access.js';
+import { reserveReply } from '../usage/reserve-reply.js';
+import { checkArguments } from './check-arguments.js';
+import { runTool } from './run-tool.js';
+
+/**
+ * Runs one of the session bot's tools directly (a button in a UI, a form): arguments checked
+ * against its PARAM schema (422 listing each problem), a message of usage reserved, and the result
+ * stored in the session as a `tool` message (what it TALKed as bot messages). Throws not_found for
+ * an unknown session or tool, gone for an ended session.
+ */
+export async function invokeTool(
+  deps: ConversationDeps,
+  actor: Actor,
+  sessionId: string,
+  toolName: string,
+  args: Record<string, unknown>,
+) {
+  const { session, bot, settings, tool } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+    const session = await loadSession(tx, actor, sessionId, { forWrite: true });
+    assertOpen(session);
+    const bot = await loadBot(tx, actor, session.botId, 'bots.read');
+    const [tool] = await tx
+      .select()
+      .from(basicTools)
+      .where(and(eq(basicTools.botId, bot.id), eq(basicTools.name, toolName)));
+    if (!tool) throw new DomainError('not_found', 'The bot of this session has no tool by that name.');
+    return { session, bot, settings: settingsMap(await readConfiguration(tx, bot.id)), tool };
+  });
+  const problems = checkArguments(tool.parameters as unknown as ToolParameters, args);
+  if (problems.length > 0)
+    throw new DomainError(
+      'unprocessable',
+      `The arguments do not fit the tool: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+      { fields: { errors: problems.map((p) => ({ path: `body.args.${p.path}`, message: p.message })) } },
+    );
+  await reserveReply(deps, bot, /\bLLM\b/i.test(tool.script) ? deps.env.LLM_MAX_TOKENS : 0);
+  const turn: Turn = {
+    deps,
+    actor,
+    session,
+    bot,
+    settings,
+    context: structuredClone(session.context),
+    outputs: [],
+    toolRuns: [],
+    sink: { emit: () => {} },
+    signal: new AbortController().signal,
+  };
+  const outcome = await deps.inFlight.track(runTool(turn, tool, args, 'user'));
+  turn.outputs.push({
+    sender: 'tool',
+    content: JSON.stringify({ ok: outcome.ok, result: outcome.value, error: outcome.error }),
+    metadata: { tool: tool.name, ok: outcome.ok, caller: 'user' },
+  });
+  for (const text of outcome.said) turn.outputs.push({ sender: 'bot', content: text });
+  const stored = await storeTurn(turn, null, { expectedTurn: session.context.turn ?? 0 });
+  return {
+    ok: outcome.ok,
+    result: outcome.value ?? null,
+    error: outcome.error,
+    messages: stored.messages,
+    session: toSessionDto(stored.session),
+  };
+}

@@ -1,0 +1,114 @@
+import { rlsContext } from '@conduit/auth';
+import type { Actor } from '@conduit/contracts';
+import { uuidv7, withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { and, asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { basicTools } from '../../db/schema.js';
+import type { ConversationDeps } from '../../deps.js';
+import { loadBot } from '../bots/bot-access.js';
+import { compileOrReject } from '../bots/compile-script.js';
+
+export type ToolRow = typeof basicTools.$inferSelect;
+
+export const toolDto = z.object({
+  id: z.uuid(),
+  botId: z.uuid(),
+  name: z.string(),
+  description: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+  script: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const toToolDto = (t: ToolRow): z.infer<typeof toolDto> => ({
+  id: t.id,
+  botId: t.botId,
+  name: t.name,
+  description: t.description,
+  parameters: t.parameters,
+  script: t.script,
+  createdAt: t.createdAt.toISOString(),
+  updatedAt: t.updatedAt.toISOString(),
+});
+
+const toolNotFound = () => new DomainError('not_found', 'This bot has no tool by that name.');
+
+/**
+ * Creates or replaces a bot's tool from its BASIC script: the script's PARAM lines become the
+ * JSON Schema the LLM sees, its DESCRIPTION the function's description unless one is given.
+ * Throws not_found / forbidden, unprocessable when the script does not compile.
+ */
+export async function putTool(
+  deps: ConversationDeps,
+  actor: Actor,
+  botId: string,
+  name: string,
+  input: { script: string; description?: string | undefined },
+) {
+  const program = compileOrReject(input.script);
+  const description = input.description ?? program.description ?? '';
+  const parameters = program.parameters as unknown as Record<string, unknown>;
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    await loadBot(tx, actor, botId, 'bots.write');
+    const now = new Date();
+    const [existing] = await tx
+      .select({ id: basicTools.id })
+      .from(basicTools)
+      .where(and(eq(basicTools.botId, botId), eq(basicTools.name, name)));
+    const [row] = await tx
+      .insert(basicTools)
+      .values({
+        id: uuidv7(),
+        botId,
+        name,
+        description,
+        parameters,
+        script: input.script,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoUpdate({
+        target: [basicTools.botId, basicTools.name],
+        set: { description, parameters, script: input.script, updatedAt: now },
+      })
+      .returning();
+    return { created: !existing, tool: toToolDto(row!) };
+  });
+}
+
+export async function listTools(deps: ConversationDeps, actor: Actor, botId: string) {
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    await loadBot(tx, actor, botId, 'bots.read');
+    const rows = await tx
+      .select()
+      .from(basicTools)
+      .where(eq(basicTools.botId, botId))
+      .orderBy(asc(basicTools.name));
+    return { items: rows.map(toToolDto), nextCursor: null };
+  });
+}
+
+export async function getTool(deps: ConversationDeps, actor: Actor, botId: string, name: string) {
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    await loadBot(tx, actor, botId, 'bots.read');
+    const [row] = await tx
+      .select()
+      .from(basicTools)
+      .where(and(eq(basicTools.botId, botId), eq(basicTools.name, name)));
+    if (!row) throw toolNotFound();
+    return toToolDto(row);
+  });
+}
+
+export async function deleteTool(deps: ConversationDeps, actor: Actor, botId: string, name: string) {
+  await withActor(deps.db, rlsContext(actor), async (tx) => {
+    await loadBot(tx, actor, botId, 'bots.write');
+    const deleted = await tx
+      .delete(basicTools)
+      .where(and(eq(basicTools.botId, botId), eq(basicTools.name, name)))
+      .returning({ id: basicTools.id });
+    if (deleted.length === 0) throw toolNotFound();
+  });
+}

@@ -1,0 +1,101 @@
+import { requireActor } from '@conduit/auth';
+import { pageOf, pageQuery } from '@conduit/contracts';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import { botVisibilities } from '../db/schema.js';
+import type { ConversationDeps } from '../deps.js';
+import { botDto } from '../domain/bots/bot-dto.js';
+import { createBot, deleteBot, getBot, listBots, updateBot } from '../domain/bots/manage-bots.js';
+import { botParams, scriptProblem, security } from './shared-schemas.js';
+
+const tags = ['bots'];
+const script = z.string().max(200_000).nullable().optional();
+
+/** Bots: CRUD; registered behind `authenticate`. */
+export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
+  app.post(
+    '/v1/bots',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create a bot (mine, or a team’s); its dialog script is compiled on save',
+        body: z.object({
+          name: z.string().trim().min(1).max(200),
+          description: z.string().max(2000).optional(),
+          teamId: z.uuid().nullable().optional(),
+          visibility: z.enum(botVisibilities).optional(),
+          script,
+        }),
+        response: { 201: botDto, 422: scriptProblem, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createBot(deps, requireActor(request), request.body)),
+  );
+
+  app.get(
+    '/v1/bots',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Bots I can use',
+        querystring: pageQuery,
+        response: { 200: pageOf(botDto), ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => listBots(deps, requireActor(request), request.query),
+  );
+
+  app.get(
+    '/v1/bots/:botId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A bot',
+        params: botParams,
+        response: { 200: botDto, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => getBot(deps, requireActor(request), request.params.botId),
+  );
+
+  app.patch(
+    '/v1/bots/:botId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change a bot (a new script is compiled; errors are a 422 with line and column)',
+        params: botParams,
+        body: z.object({
+          name: z.string().trim().min(1).max(200).optional(),
+          description: z.string().max(2000).optional(),
+          visibility: z.enum(botVisibilities).optional(),
+          script,
+        }),
+        response: { 200: botDto, 422: scriptProblem, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => updateBot(deps, requireActor(request), request.params.botId, request.body),
+  );
+
+  app.delete(
+    '/v1/bots/:botId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a bot with its settings, memories, tools and sessions',
+        params: botParams,
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteBot(deps, requireActor(request), request.params.botId);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,92 @@
+import { requireActor } from '@conduit/auth';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { ConversationDeps } from '../deps.js';
+import { getConfiguration, replaceConfiguration } from '../domain/configuration/bot-configuration.js';
+import { parseConfigCsv, toConfigCsv } from '../domain/configuration/config-csv.js';
+import { botParams, security } from './shared-schemas.js';
+
+const tags = ['bot configuration'];
+const entry = z.object({ key: z.string().trim().min(1).max(200), value: z.string().max(10_000) });
+const configuration = z.object({ items: z.array(entry) });
+
+/** A bot's key / value settings, as JSON and as the config.csv General Bots users know. */
+export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
+  app.get(
+    '/v1/bots/:botId/config',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "A bot's settings",
+        params: botParams,
+        response: { 200: configuration, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => ({ items: await getConfiguration(deps, requireActor(request), request.params.botId) }),
+  );
+
+  app.put(
+    '/v1/bots/:botId/config',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Replace a bot's settings",
+        params: botParams,
+        body: z.object({ items: z.array(entry).max(500) }),
+        response: { 200: configuration, ...problemResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => ({
+      items: await replaceConfiguration(
+        deps,
+        requireActor(request),
+        request.params.botId,
+        request.body.items,
+      ),
+    }),
+  );
+
+  app.get(
+    '/v1/bots/:botId/config.csv',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Export a bot's settings as config.csv (name,value)",
+        params: botParams,
+        response: { 200: z.string(), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const entries = await getConfiguration(deps, requireActor(request), request.params.botId);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="config.csv"')
+        .send(toConfigCsv(entries));
+    },
+  );
+
+  app.put(
+    '/v1/bots/:botId/config.csv',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Import a config.csv (Content-Type text/csv), replacing the bot's settings",
+        params: botParams,
+        body: z.string().max(1_000_000),
+        response: { 200: configuration, ...problemResponses(400, 401, 403, 404, 415, 422) },
+      },
+    },
+    async (request) => ({
+      items: await replaceConfiguration(
+        deps,
+        requireActor(request),
+        request.params.botId,
+        parseConfigCsv(request.body),
+      ),
+    }),
+  );
+}

@@ -1,0 +1,128 @@
+import { requireActor } from '@conduit/auth';
+import { pageOf, pageQuery } from '@conduit/contracts';
+import { problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { ConversationDeps } from '../deps.js';
+import { ProviderError } from '../domain/llm/chat-provider.js';
+import { messageDto } from '../domain/messages/message-dto.js';
+import { completeReply, postMessage, prepareReply } from '../domain/messages/post-message.js';
+import { listMessages, searchMessages } from '../domain/messages/read-messages.js';
+import { type ReplyEvent, silentSink } from '../domain/messages/turn.js';
+import { sessionDto } from '../domain/sessions/session-access.js';
+import { limitProblem, security, sessionParams } from './shared-schemas.js';
+
+const tags = ['messages'];
+const usage = z.object({ tokensIn: z.int(), tokensOut: z.int() });
+const replyDto = z.object({ messages: z.array(messageDto), session: sessionDto, usage });
+
+/** Messages of a session, the bot's replies (JSON or Server-Sent Events), and search. */
+export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
+  app.get(
+    '/v1/sessions/:sessionId/messages',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "A session's messages, oldest first",
+        params: sessionParams,
+        querystring: pageQuery,
+        response: { 200: pageOf(messageDto), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => listMessages(deps, requireActor(request), request.params.sessionId, request.query),
+  );
+
+  app.post(
+    '/v1/sessions/:sessionId/messages',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Send a message and get the reply; with Accept: text/event-stream it streams (delta, tool, done, error)',
+        params: sessionParams,
+        body: z.object({ text: z.string().trim().min(1).max(20_000) }),
+        response: {
+          201: replyDto,
+          402: limitProblem,
+          ...problemResponses(400, 401, 404, 409, 410, 502, 503, 504),
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const { sessionId } = request.params;
+      const { text } = request.body;
+      if (!/text\/event-stream/i.test(String(request.headers.accept ?? '')))
+        return reply.code(201).send(await postMessage(deps, actor, sessionId, text, silentSink));
+
+      // Streaming. Everything that can refuse the reply (404, 410, 402) happens before the stream
+      // opens, as a problem+json; after that, failures arrive as an `error` event.
+      const raw = reply.raw;
+      const send = (event: string, data: unknown) => {
+        if (raw.destroyed || raw.writableEnded) return;
+        raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      const sink = { emit: (event: ReplyEvent) => send(event.type, event) };
+      // Not tied to the client: a reader who goes away does not stop the reply from being stored.
+      const controller = new AbortController();
+      const prepared = await prepareReply(deps, actor, sessionId, text, sink, controller.signal);
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        [REQUEST_ID_HEADER]: request.id,
+      });
+      raw.flushHeaders();
+      raw.write(': reply started\n\n');
+      await deps.inFlight.track(
+        completeReply(prepared).then(
+          (result) => send('done', result),
+          (error: unknown) => {
+            if (error instanceof ProviderError)
+              send('error', { code: error.code, message: error.userMessage });
+            else if (
+              error instanceof Error &&
+              'code' in error &&
+              (error as { code: string }).code === 'conflict'
+            )
+              send('error', { code: 'conflict', message: (error as Error).message });
+            else {
+              request.log.error({ err: error }, 'streamed reply failed');
+              send('error', {
+                code: 'internal',
+                message: 'Something went wrong on our side; please try again.',
+              });
+            }
+          },
+        ),
+      );
+      raw.end();
+    },
+  );
+
+  app.get(
+    '/v1/messages/search',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Full-text search over my own conversations',
+        querystring: z.object({
+          q: z.string().trim().min(1).max(500),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(messageDto.extend({ snippet: z.string(), rank: z.number() })),
+            nextCursor: z.null(),
+          }),
+          ...problemResponses(400, 401),
+        },
+      },
+    },
+    async (request) => searchMessages(deps, requireActor(request), request.query),
+  );
+}

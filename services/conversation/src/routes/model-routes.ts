@@ -1,0 +1,113 @@
+import { requireActor } from '@conduit/auth';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { ConversationDeps } from '../deps.js';
+import {
+  createModel,
+  deleteModel,
+  getModelPreference,
+  listModels,
+  modelDto,
+  setModelPreference,
+  updateModel,
+} from '../domain/models/manage-models.js';
+import { security } from './shared-schemas.js';
+
+const tags = ['models'];
+const params = z.object({ modelId: z.uuid() });
+const preference = z.object({ modelId: z.uuid().nullable() });
+const fields = {
+  name: z.string().trim().min(1).max(200),
+  type: z.enum(['chat', 'embedding']).optional(),
+  configSchema: z.record(z.string(), z.json()).optional(),
+  config: z.record(z.string(), z.json()).optional(),
+  active: z.boolean().optional(),
+};
+
+/** The model catalog, and my own choice of chat model. */
+export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
+  app.get(
+    '/v1/models',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Models I can use (built-in and my organization’s)',
+        response: {
+          200: z.object({ items: z.array(modelDto), nextCursor: z.null() }),
+          ...problemResponses(401),
+        },
+      },
+    },
+    async (request) => listModels(deps, requireActor(request)),
+  );
+  app.get(
+    '/v1/models/preference',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'My chosen chat model',
+        response: { 200: preference, ...problemResponses(401) },
+      },
+    },
+    async (request) => getModelPreference(deps, requireActor(request)),
+  );
+  app.put(
+    '/v1/models/preference',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Choose my chat model (null: each bot’s own)',
+        body: preference,
+        response: { 200: preference, ...problemResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request) => setModelPreference(deps, requireActor(request), request.body.modelId),
+  );
+  app.post(
+    '/v1/models',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Add a model of one of my organization’s providers',
+        body: z.object({ providerId: z.uuid(), ...fields }),
+        response: { 201: modelDto, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createModel(deps, requireActor(request), request.body)),
+  );
+  app.patch(
+    '/v1/models/:modelId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change a model (e.g. deactivate it)',
+        params,
+        body: z.object({ ...fields, name: fields.name.optional() }),
+        response: { 200: modelDto, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => updateModel(deps, requireActor(request), request.params.modelId, request.body),
+  );
+  app.delete(
+    '/v1/models/:modelId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a model',
+        params,
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteModel(deps, requireActor(request), request.params.modelId);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,94 @@
+import { requireActor } from '@conduit/auth';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { ConversationDeps } from '../deps.js';
+import {
+  createPrompt,
+  deletePrompt,
+  getPrompt,
+  listPrompts,
+  promptDto,
+  updatePrompt,
+} from '../domain/prompts/manage-prompts.js';
+import { security } from './shared-schemas.js';
+
+const tags = ['prompts'];
+const params = z.object({ promptId: z.uuid() });
+const name = z.string().trim().min(1).max(200);
+const content = z.string().min(1).max(50_000);
+
+/** Reusable system prompts with `{{variables}}` (a bot uses one with its `prompt` setting). */
+export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {
+  app.post(
+    '/v1/prompts',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Save a prompt',
+        body: z.object({ name, content }),
+        response: { 201: promptDto, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createPrompt(deps, requireActor(request), request.body)),
+  );
+  app.get(
+    '/v1/prompts',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Prompts of my organization (and mine)',
+        response: {
+          200: z.object({ items: z.array(promptDto), nextCursor: z.null() }),
+          ...problemResponses(401, 403),
+        },
+      },
+    },
+    async (request) => listPrompts(deps, requireActor(request)),
+  );
+  app.get(
+    '/v1/prompts/:promptId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A prompt',
+        params,
+        response: { 200: promptDto, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => getPrompt(deps, requireActor(request), request.params.promptId),
+  );
+  app.patch(
+    '/v1/prompts/:promptId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change a prompt',
+        params,
+        body: z.object({ name: name.optional(), content: content.optional() }),
+        response: { 200: promptDto, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => updatePrompt(deps, requireActor(request), request.params.promptId, request.body),
+  );
+  app.delete(
+    '/v1/prompts/:promptId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a prompt',
+        params,
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deletePrompt(deps, requireActor(request), request.params.promptId);
+      return reply.code(204).send(null);
+    },
+  );
+}

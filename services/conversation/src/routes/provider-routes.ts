@@ -1,0 +1,101 @@
+import { requireActor } from '@conduit/auth';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { ConversationDeps } from '../deps.js';
+import {
+  createProvider,
+  deleteProvider,
+  getProvider,
+  listProviders,
+  providerDto,
+  updateProvider,
+} from '../domain/providers/manage-providers.js';
+import { security } from './shared-schemas.js';
+
+const tags = ['providers'];
+const params = z.object({ providerId: z.uuid() });
+const baseUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(500)
+  .describe('The OpenAI-compatible API root, e.g. https://api.openai.com/v1');
+const apiKey = z.string().min(1).max(500);
+
+/** OpenAI-compatible providers of the organization; API keys go in, never come out. */
+export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
+  app.post(
+    '/v1/providers',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Add an OpenAI-compatible provider (the API key is encrypted at rest)',
+        body: z.object({ name: z.string().trim().min(1).max(200), baseUrl, apiKey: apiKey.optional() }),
+        response: { 201: providerDto, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createProvider(deps, requireActor(request), request.body)),
+  );
+  app.get(
+    '/v1/providers',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "My organization's providers",
+        response: {
+          200: z.object({ items: z.array(providerDto), nextCursor: z.null() }),
+          ...problemResponses(401, 403),
+        },
+      },
+    },
+    async (request) => listProviders(deps, requireActor(request)),
+  );
+  app.get(
+    '/v1/providers/:providerId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A provider',
+        params,
+        response: { 200: providerDto, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => getProvider(deps, requireActor(request), request.params.providerId),
+  );
+  app.patch(
+    '/v1/providers/:providerId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change a provider (apiKey: null removes the key)',
+        params,
+        body: z.object({
+          name: z.string().trim().min(1).max(200).optional(),
+          baseUrl: baseUrl.optional(),
+          apiKey: apiKey.nullable().optional(),
+        }),
+        response: { 200: providerDto, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => updateProvider(deps, requireActor(request), request.params.providerId, request.body),
+  );
+  app.delete(
+    '/v1/providers/:providerId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a provider and its models',
+        params,
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteProvider(deps, requireActor(request), request.params.providerId);
+      return reply.code(204).send(null);
+    },
+  );
+}

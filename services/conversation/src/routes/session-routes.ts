@@ -1,0 +1,169 @@
+import { requireActor } from '@conduit/auth';
+import { pageOf, pageQuery } from '@conduit/contracts';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { ConversationDeps } from '../deps.js';
+import { recordClick } from '../domain/clicks/record-click.js';
+import { messageDto } from '../domain/messages/message-dto.js';
+import {
+  deleteSession,
+  endSession,
+  getSession,
+  listSessions,
+  startSession,
+} from '../domain/sessions/manage-sessions.js';
+import { sessionDto } from '../domain/sessions/session-access.js';
+import { invokeTool } from '../domain/tools/invoke-tool.js';
+import { botParams, limitProblem, security, sessionParams } from './shared-schemas.js';
+import { toolName } from './tool-routes.js';
+
+const tags = ['sessions'];
+const started = z.object({ session: sessionDto, messages: z.array(messageDto) });
+
+/** Chat sessions: start, list, read, end, delete; clicks and direct tool calls within one. */
+export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
+  app.post(
+    '/v1/bots/:botId/sessions',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Start a chat session (a dialog script runs until its first HEAR)',
+        params: botParams,
+        body: z
+          .object({
+            channel: z.string().trim().min(1).max(50).optional(),
+            title: z.string().trim().max(200).optional(),
+          })
+          .default({}),
+        response: { 201: started, 402: limitProblem, ...problemResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await startSession(deps, requireActor(request), request.params.botId, request.body)),
+  );
+
+  app.get(
+    '/v1/sessions',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'My chat sessions, newest first',
+        querystring: pageQuery.extend({ botId: z.uuid().optional() }),
+        response: { 200: pageOf(sessionDto), ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => listSessions(deps, requireActor(request), request.query),
+  );
+
+  app.get(
+    '/v1/sessions/:sessionId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A chat session',
+        params: sessionParams,
+        response: { 200: sessionDto, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => getSession(deps, requireActor(request), request.params.sessionId),
+  );
+
+  app.post(
+    '/v1/sessions/:sessionId/end',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'End a chat session (its history stays)',
+        params: sessionParams,
+        response: { 200: sessionDto, ...problemResponses(400, 401, 404, 410) },
+      },
+    },
+    async (request) => endSession(deps, requireActor(request), request.params.sessionId),
+  );
+
+  app.delete(
+    '/v1/sessions/:sessionId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a chat session and its messages',
+        params: sessionParams,
+        response: { 204: z.null(), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteSession(deps, requireActor(request), request.params.sessionId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:sessionId/clicks',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Record a click on an element of the bot’s UI',
+        params: sessionParams,
+        body: z.object({
+          elementId: z.string().trim().min(1).max(200),
+          metadata: z.record(z.string(), z.json()).optional(),
+          timestamp: z.iso.datetime({ offset: true }).optional(),
+        }),
+        response: {
+          201: z.object({
+            id: z.uuid(),
+            sessionId: z.uuid(),
+            elementId: z.string(),
+            metadata: z.record(z.string(), z.unknown()),
+            timestamp: z.string(),
+          }),
+          ...problemResponses(400, 401, 404, 413),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await recordClick(deps, requireActor(request), request.params.sessionId, request.body)),
+  );
+
+  app.post(
+    '/v1/sessions/:sessionId/tools/:name',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Run one of the bot’s tools directly (arguments checked against its PARAMs)',
+        params: sessionParams.extend({ name: toolName }),
+        body: z.object({ args: z.record(z.string(), z.json()).default({}) }),
+        response: {
+          200: z.object({
+            ok: z.boolean(),
+            result: z.unknown(),
+            error: z.string().nullable(),
+            messages: z.array(messageDto),
+            session: sessionDto,
+          }),
+          402: limitProblem,
+          ...problemResponses(400, 401, 404, 409, 410, 422, 503),
+        },
+      },
+    },
+    async (request) =>
+      invokeTool(
+        deps,
+        requireActor(request),
+        request.params.sessionId,
+        request.params.name,
+        request.body.args,
+      ),
+  );
+}

@@ -1,0 +1,87 @@
+import { requireActor } from '@conduit/auth';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { ConversationDeps } from '../deps.js';
+import { deleteTool, getTool, listTools, putTool, toolDto } from '../domain/tools/manage-tools.js';
+import { botParams, scriptProblem, security } from './shared-schemas.js';
+
+const tags = ['tools'];
+export const toolName = z
+  .string()
+  .regex(/^[A-Za-z][\w-]{0,63}$/, 'a letter, then letters, digits, _ or - (at most 64)');
+const toolParams = botParams.extend({ name: toolName });
+
+/** A bot's tools: BASIC scripts whose PARAMs become the function schema the LLM sees. */
+export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
+  app.get(
+    '/v1/bots/:botId/tools',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "A bot's tools",
+        params: botParams,
+        response: {
+          200: z.object({ items: z.array(toolDto), nextCursor: z.null() }),
+          ...problemResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request) => listTools(deps, requireActor(request), request.params.botId),
+  );
+  app.get(
+    '/v1/bots/:botId/tools/:name',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A tool',
+        params: toolParams,
+        response: { 200: toolDto, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => getTool(deps, requireActor(request), request.params.botId, request.params.name),
+  );
+  app.put(
+    '/v1/bots/:botId/tools/:name',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create or replace a tool from its script (201 when new)',
+        params: toolParams,
+        body: z.object({
+          script: z.string().min(1).max(200_000),
+          description: z.string().max(2000).optional(),
+        }),
+        response: { 200: toolDto, 201: toolDto, 422: scriptProblem, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { created, tool } = await putTool(
+        deps,
+        requireActor(request),
+        request.params.botId,
+        request.params.name,
+        request.body,
+      );
+      return reply.code(created ? 201 : 200).send(tool);
+    },
+  );
+  app.delete(
+    '/v1/bots/:botId/tools/:name',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a tool',
+        params: toolParams,
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteTool(deps, requireActor(request), request.params.botId, request.params.name);
+      return reply.code(204).send(null);
+    },
+  );
+}
