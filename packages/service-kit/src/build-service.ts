@@ -30,8 +30,15 @@ export type ServiceApp = FastifyInstance<
   ZodTypeProvider
 >;
 
-/** Dependency checks for /health/ready, e.g. `{ postgres: () => sql\`select 1\` }`. */
-export type ReadinessChecks = Record<string, () => Promise<unknown>>;
+/**
+ * Dependency checks for /health/ready, e.g. `{ postgres: () => sql\`select 1\` }`. A check marked
+ * `required: false` is reported (status `degraded`) without making the service unready: the
+ * gateway stays in rotation when one service behind it is down.
+ */
+export type ReadinessChecks = Record<
+  string,
+  (() => Promise<unknown>) | { check: () => Promise<unknown>; required: false }
+>;
 
 export interface ServiceOptions {
   name: string;
@@ -176,26 +183,32 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
     { logLevel: 'warn', schema: { hide: true, response: { 200: readiness, 503: readiness } } },
     async (_request, reply) => {
       const results = await Promise.all(
-        Object.entries(options.readiness ?? {}).map(async ([name, check]) => {
+        Object.entries(options.readiness ?? {}).map(async ([name, entry]) => {
+          const required = typeof entry === 'function';
           try {
-            await withTimeout(check(), 2000);
-            return [name, 'ok'] as const;
+            await withTimeout(required ? entry() : entry.check(), 2000);
+            return { name, required, state: 'ok' };
           } catch (error) {
-            return [name, `failing: ${(error as Error).message}`] as const;
+            return { name, required, state: `failing: ${(error as Error).message}` };
           }
         }),
       );
-      const ok = results.every(([, state]) => state === 'ok');
+      const failing = results.filter((result) => result.state !== 'ok');
+      const status = failing.some((result) => result.required)
+        ? 'unavailable'
+        : failing.length
+          ? 'degraded'
+          : 'ok';
       return reply
-        .code(ok ? 200 : 503)
-        .send({ status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+        .code(status === 'unavailable' ? 503 : 200)
+        .send({ status, checks: Object.fromEntries(results.map((result) => [result.name, result.state])) });
     },
   );
   return app;
 }
 
 const readiness = z.object({
-  status: z.enum(['ok', 'unavailable']),
+  status: z.enum(['ok', 'degraded', 'unavailable']),
   checks: z.record(z.string(), z.string()),
 });
 

@@ -4,6 +4,7 @@ import { buildService, createLogger, DomainError, type ServiceApp } from '../src
 
 let app: ServiceApp;
 let healthy = true;
+let searchUp = true;
 
 beforeAll(async () => {
   app = await buildService({
@@ -14,6 +15,12 @@ beforeAll(async () => {
       postgres: async () => {},
       nats: async () => {
         if (!healthy) throw new Error('connection refused');
+      },
+      search: {
+        required: false,
+        check: async () => {
+          if (!searchUp) throw new Error('not answering');
+        },
       },
     },
   });
@@ -123,7 +130,14 @@ describe('service kit', () => {
   it('reports readiness per dependency', async () => {
     expect((await app.inject({ method: 'GET', url: '/health/ready' })).json()).toEqual({
       status: 'ok',
-      checks: { postgres: 'ok', nats: 'ok' },
+      checks: { postgres: 'ok', nats: 'ok', search: 'ok' },
+    });
+    searchUp = false;
+    const degraded = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(degraded.statusCode).toBe(200);
+    expect(degraded.json()).toMatchObject({
+      status: 'degraded',
+      checks: { search: 'failing: not answering' },
     });
     healthy = false;
     const res = await app.inject({ method: 'GET', url: '/health/ready' });

@@ -49,11 +49,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
     trustProxy: env.TRUST_PROXY.length ? env.TRUST_PROXY : false,
     readiness: {
       redis: () => deps.redis.ping(),
+      // A service that is down makes the gateway degraded, not unready: the others still answer.
       ...Object.fromEntries(
         Object.entries(proxies).map(([service, proxy]) => [
           service,
-          async () => {
-            if (!(await proxy.isAlive())) throw new Error('not answering');
+          {
+            required: false as const,
+            check: async () => {
+              if (!(await proxy.isAlive())) throw new Error('not answering');
+            },
           },
         ]),
       ),
