@@ -53,8 +53,10 @@ export class ServiceProxy {
   }
 
   async forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    // The response closing before it finished means the client went away: stop the service's work.
+    // (The request's own 'close' fires as soon as its body has been read, so it cannot tell.)
     const abort = new AbortController();
-    request.raw.once('close', () => {
+    reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
     return withSpan(
