@@ -162,8 +162,9 @@ export async function measureAsync(
 export async function measureHttp(
   load: HttpLoad & { seconds: number; warmupSeconds: number },
 ): Promise<Measurement> {
-  if (load.warmupSeconds > 0) await sampleHttp(load, load.warmupSeconds);
-  return summarize([await sampleHttp(load, load.seconds)]);
+  const contender = httpContender(load);
+  if (load.warmupSeconds > 0) await contender(load.warmupSeconds);
+  return summarize([await contender(load.seconds)]);
 }
 
 function summarize(samples: Sample[]): Measurement {

@@ -333,3 +333,31 @@ describe('dialog scripts', () => {
     expect(stream.state.messages).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe('streamed dialog replies', () => {
+  it('end with `done` (a script error is a system message in it), never `error` then `done`', async () => {
+    const user = await h.tokens.mint();
+    const bot = await makeBot(user.headers, 'TALK "Name?"\nHEAR name\nTALK "Hi " & name\nx = 1 / 0');
+    const started = await h.app.inject({
+      method: 'POST',
+      url: `/v1/bots/${bot.id}/sessions`,
+      headers: user.headers,
+      payload: {},
+    });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/v1/sessions/${started.json().session.id}/messages`,
+      headers: { ...user.headers, accept: 'text/event-stream' },
+      payload: { text: 'Ana' },
+    });
+    expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+    const events = res.body
+      .split('\n\n')
+      .filter((block) => block.startsWith('event:'))
+      .map((block) => block.split('\n')[0]!.slice(7));
+    expect(events).toEqual(['delta', 'done']);
+    const done = JSON.parse(res.body.split('event: done\ndata: ')[1]!);
+    expect(done.messages.map((m: { sender: string }) => m.sender)).toEqual(['user', 'bot', 'system']);
+    expect(done.messages[2].content).toMatch(/stopped with an error at line 4/);
+  });
+});

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery } from '@conduit/contracts';
-import { problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
+import { DomainError, problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import { ProviderError } from '../domain/llm/chat-provider.js';
@@ -56,8 +56,9 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
       if (!/text\/event-stream/i.test(String(request.headers.accept ?? '')))
         return reply.code(201).send(await postMessage(deps, actor, sessionId, text, silentSink));
 
-      // Streaming. Everything that can refuse the reply (404, 410, 402) happens before the stream
-      // opens, as a problem+json; after that, failures arrive as an `error` event.
+      // Streaming. Everything that can refuse the reply (404, 409, 410, 402) happens before the
+      // stream opens, as a problem+json. The stream ends with `done` (the reply is stored) or
+      // `error` (nothing is).
       const raw = reply.raw;
       const send = (event: string, data: unknown) => {
         if (raw.destroyed || raw.writableEnded) return;
@@ -83,12 +84,7 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
           (error: unknown) => {
             if (error instanceof ProviderError)
               send('error', { code: error.code, message: error.userMessage });
-            else if (
-              error instanceof Error &&
-              'code' in error &&
-              (error as { code: string }).code === 'conflict'
-            )
-              send('error', { code: 'conflict', message: (error as Error).message });
+            else if (error instanceof DomainError) send('error', { code: error.code, message: error.detail });
             else {
               request.log.error({ err: error }, 'streamed reply failed');
               send('error', {

@@ -60,11 +60,12 @@ async function settle(turn: Turn, program: Program, first: RunResult, host: Retu
       turn.context.dialog = null;
       return;
     case 'error': {
+      // Part of the reply (stored, and in the stream's `done`): an SSE `error` would say that
+      // nothing was stored.
       turn.context.dialog = null;
       const { line, column, message, code } = result.error;
       const content = `The bot's script stopped with an error at line ${line}, column ${column}: ${message}`;
       turn.outputs.push({ sender: 'system', content, metadata: { error: code, line, column } });
-      turn.sink.emit({ type: 'error', code: 'script_error', message: content });
     }
   }
 }

@@ -28,8 +28,9 @@ for (const [network, prefix] of [
 ] as const)
   forbidden.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // Unspecified, loopback and the IPv4-compatible ::a.b.c.d (IPv4-mapped ::ffff:a.b.c.d is
+  // checked against the IPv4 ranges by BlockList itself).
+  ['::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -60,13 +61,8 @@ function allowList(entries: string[]) {
   return { list, hosts };
 }
 
-function isForbidden(address: string, family: number): boolean {
-  const type = family === 6 ? 'ipv6' : 'ipv4';
-  // IPv4-mapped IPv6 (::ffff:127.0.0.1) is checked as the IPv4 address it is.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return forbidden.check(mapped[1]!, 'ipv4');
-  return forbidden.check(address, type);
-}
+const isForbidden = (address: string, family: number) =>
+  forbidden.check(address, family === 6 ? 'ipv6' : 'ipv4');
 
 export interface HttpResult {
   status: number;
@@ -79,7 +75,7 @@ export function createSafeHttp(options: SafeHttpOptions) {
 
   const checkedLookup =
     (hostname: string): LookupFunction =>
-    (host, _opts, callback) => {
+    (host, opts, callback) => {
       dnsLookup(host, { all: true, verbatim: true }).then(
         (addresses) => {
           if (addresses.length === 0) return callback(new Error(`${host} does not resolve`), '', 4);
@@ -98,6 +94,8 @@ export function createSafeHttp(options: SafeHttpOptions) {
                 4,
               );
           }
+          // Node's connect asks for every address (`all`, to try each in turn) or for one.
+          if (opts.all) return callback(null, addresses);
           const first = addresses[0]!;
           callback(null, first.address, first.family);
         },
@@ -140,6 +138,8 @@ export function createSafeHttp(options: SafeHttpOptions) {
         url,
         {
           method,
+          // A fresh connection each time: a pooled socket would skip the address check.
+          agent: false,
           lookup: literal ? undefined : checkedLookup(hostname),
           headers: {
             accept: 'application/json, text/plain;q=0.9, */*;q=0.5',

@@ -12,18 +12,22 @@ import { generateReply } from '../llm/generate-reply.js';
 import { assertOpen, loadSession, toSessionDto } from '../sessions/session-access.js';
 import { reserveReply } from '../usage/reserve-reply.js';
 import { type ReplySink, storeTurn, type Turn } from './turn.js';
+import { lockTurn, type TurnLock } from './turn-lock.js';
 
 export interface PreparedReply {
   turn: Turn;
   text: string;
   mode: 'dialog' | 'llm';
   expectedTurn: number;
+  /** The session's turn lock, held until completeReply has stored (or failed). */
+  lock: TurnLock;
 }
 
 /**
- * Everything a reply needs before it starts, including the usage reservation: a refusal (402),
- * an unknown or ended session (404 / 410) is raised here, before a streamed answer begins, and
- * nothing has been stored.
+ * Everything a reply needs before it starts, including the session's turn lock and the usage
+ * reservation: a refusal (402), an unknown or ended session (404 / 410) or one still answering
+ * another message (409) is raised here, before a streamed answer begins, and nothing has been
+ * stored.
  */
 export async function prepareReply(
   deps: ConversationDeps,
@@ -33,27 +37,34 @@ export async function prepareReply(
   sink: ReplySink,
   signal: AbortSignal,
 ): Promise<PreparedReply> {
-  const { session, bot, settings } = await withActor(deps.db, rlsContext(actor), async (tx) => {
-    const session = await loadSession(tx, actor, sessionId, { forWrite: true });
-    assertOpen(session);
-    const bot = await loadBot(tx, actor, session.botId, 'bots.read');
-    return { session, bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
-  });
-  const mode = session.context.dialog && bot.script ? 'dialog' : 'llm';
-  const credits =
-    mode === 'llm'
-      ? estimateTokens(text) + deps.env.LLM_MAX_TOKENS
-      : /\bLLM\b/i.test(bot.script ?? '')
-        ? deps.env.LLM_MAX_TOKENS
-        : 0;
-  await reserveReply(deps, bot, credits);
-  const context = structuredClone(session.context);
-  return {
-    turn: { deps, actor, session, bot, settings, context, outputs: [], toolRuns: [], sink, signal },
-    text,
-    mode,
-    expectedTurn: session.context.turn ?? 0,
-  };
+  const lock = await lockTurn(deps, sessionId);
+  try {
+    const { session, bot, settings } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+      const session = await loadSession(tx, actor, sessionId, { forWrite: true });
+      assertOpen(session);
+      const bot = await loadBot(tx, actor, session.botId, 'bots.read');
+      return { session, bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
+    });
+    const mode = session.context.dialog && bot.script ? 'dialog' : 'llm';
+    const credits =
+      mode === 'llm'
+        ? estimateTokens(text) + deps.env.LLM_MAX_TOKENS
+        : /\bLLM\b/i.test(bot.script ?? '')
+          ? deps.env.LLM_MAX_TOKENS
+          : 0;
+    await reserveReply(deps, bot, credits);
+    const context = structuredClone(session.context);
+    return {
+      turn: { deps, actor, session, bot, settings, context, outputs: [], toolRuns: [], sink, signal },
+      text,
+      mode,
+      expectedTurn: session.context.turn ?? 0,
+      lock,
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 /**
@@ -63,6 +74,14 @@ export async function prepareReply(
  * was answered meanwhile.
  */
 export async function completeReply(prepared: PreparedReply) {
+  try {
+    return await answerAndStore(prepared);
+  } finally {
+    await prepared.lock.release();
+  }
+}
+
+async function answerAndStore(prepared: PreparedReply) {
   const { turn, text } = prepared;
   if (prepared.mode === 'dialog') {
     let program: ReturnType<typeof programFor> | undefined;

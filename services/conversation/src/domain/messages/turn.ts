@@ -10,11 +10,10 @@ import type { BotRow } from '../bots/bot-access.js';
 import type { SessionRow } from '../sessions/session-access.js';
 import { type MessageDto, toMessageDto } from './message-dto.js';
 
-/** What a reply streams while it is produced (SSE `delta`, `tool`, `error`; `done` at the end). */
+/** What a reply streams while it is produced (SSE `delta`, `tool`; then `done` or `error`). */
 export type ReplyEvent =
   | { type: 'delta'; text: string }
-  | { type: 'tool'; name: string; status: 'started' | 'finished' | 'failed'; result?: unknown }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'tool'; name: string; status: 'started' | 'finished' | 'failed'; result?: unknown };
 
 export interface ReplySink {
   emit(event: ReplyEvent): void;

@@ -9,6 +9,7 @@ import type { ConversationDeps } from '../../deps.js';
 import { loadBot } from '../bots/bot-access.js';
 import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
 import { storeTurn, type Turn } from '../messages/turn.js';
+import { withTurnLock } from '../messages/turn-lock.js';
 import { assertOpen, loadSession, toSessionDto } from '../sessions/session-access.js';
 import { reserveReply } from '../usage/reserve-reply.js';
 import { checkArguments } from './check-arguments.js';
@@ -18,9 +19,19 @@ import { runTool } from './run-tool.js';
  * Runs one of the session bot's tools directly (a button in a UI, a form): arguments checked
  * against its PARAM schema (422 listing each problem), a message of usage reserved, and the result
  * stored in the session as a `tool` message (what it TALKed as bot messages). Throws not_found for
- * an unknown session or tool, gone for an ended session.
+ * an unknown session or tool, gone for an ended session, conflict while the session is answering.
  */
 export async function invokeTool(
+  deps: ConversationDeps,
+  actor: Actor,
+  sessionId: string,
+  toolName: string,
+  args: Record<string, unknown>,
+) {
+  return withTurnLock(deps, sessionId, () => invokeLocked(deps, actor, sessionId, toolName, args));
+}
+
+async function invokeLocked(
   deps: ConversationDeps,
   actor: Actor,
   sessionId: string,

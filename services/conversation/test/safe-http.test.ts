@@ -1,0 +1,68 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSafeHttp } from '../src/domain/dialog/safe-http.js';
+
+// A script's GET / POST against a real local server: host names resolve and connect, and every
+// spelling of a loopback address (and every redirect into one) is refused before a byte is sent.
+
+let server: Server;
+let port: number;
+const hits: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    if (req.url === '/to-loopback') {
+      res.writeHead(302, { location: `http://127.0.0.1:${port}/secret` }).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+const options = { timeoutMs: 2000, maxBytes: 10_000 };
+
+describe('script HTTP', () => {
+  it('connects to a host name once its addresses are checked (allowed by name or by range)', async () => {
+    for (const allow of [['localhost'], ['127.0.0.0/8']]) {
+      const http = createSafeHttp({ ...options, allow });
+      expect(await http.fetchForScript('GET', `http://localhost:${port}/by-name`), allow[0]).toEqual({
+        path: '/by-name',
+      });
+    }
+  });
+
+  it('refuses every spelling of a loopback address', async () => {
+    const http = createSafeHttp({ ...options, allow: [] });
+    const before = hits.length;
+    for (const host of [
+      'localhost',
+      '127.0.0.1',
+      '127.1',
+      '0x7f.1',
+      '2130706433',
+      '[::1]',
+      '[::ffff:127.0.0.1]',
+      '[::127.0.0.1]',
+      '[0:0:0:0:0:ffff:7f00:1]',
+    ])
+      await expect(http.fetchForScript('GET', `http://${host}:${port}/x`), host).rejects.toThrow(
+        /private, loopback or link-local/,
+      );
+    expect(hits.length).toBe(before);
+  });
+
+  it('checks every redirect again', async () => {
+    const http = createSafeHttp({ ...options, allow: ['localhost'] });
+    await expect(http.fetchForScript('GET', `http://localhost:${port}/to-loopback`)).rejects.toThrow(
+      /127\.0\.0\.1 is a private, loopback or link-local/,
+    );
+    expect(hits).not.toContain('/secret');
+  });
+});

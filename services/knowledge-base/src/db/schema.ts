@@ -1,0 +1,178 @@
+import { failedJobsTable, outboxTable, processedEventsTable } from '@conduit/db';
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const knowledge = pgSchema('knowledge');
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+/** A knowledge base: owned by a user (private) or shared with a team (team). */
+export const kbCollections = knowledge.table(
+  'kb_collections',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id'),
+    ownerUserId: uuid('owner_user_id').notNull(),
+    teamId: uuid('team_id'),
+    visibility: text('visibility', { enum: ['private', 'team'] }).notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    metadata: jsonb('metadata').notNull().default({}),
+    ...timestamps,
+  },
+  (t) => [
+    index('kb_collections_owner_idx').on(t.ownerUserId, t.id),
+    index('kb_collections_team_idx').on(t.teamId),
+    check('kb_collections_visibility_team', sql`(${t.visibility} = 'team') = (${t.teamId} is not null)`),
+  ],
+);
+
+/** How a collection is chunked, searched and embedded; one row per collection. */
+export const knowledgeBaseSettings = knowledge.table('knowledge_base_settings', {
+  collectionId: uuid('collection_id')
+    .primaryKey()
+    .references(() => kbCollections.id, { onDelete: 'cascade' }),
+  chunkSize: integer('chunk_size').notNull().default(500),
+  chunkOverlap: integer('chunk_overlap').notNull().default(60),
+  textSearchLanguage: text('text_search_language').notNull().default('english'),
+  embeddingProvider: text('embedding_provider', { enum: ['local', 'openai'] })
+    .notNull()
+    .default('local'),
+  embeddingModel: text('embedding_model').notNull().default('local-hash-256'),
+  embeddingBaseUrl: text('embedding_base_url'),
+  /** Sealed with the service keyring, bound to the collection id; never returned. */
+  embeddingApiKeySealed: text('embedding_api_key_sealed'),
+  ...timestamps,
+});
+
+/** Where documents come from: an upload, inline text, or a URL fetched once or on a schedule. */
+export const datasources = knowledge.table(
+  'datasources',
+  {
+    id: uuid('id').primaryKey(),
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => kbCollections.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['upload', 'inline', 'url'] }).notNull(),
+    url: text('url'),
+    /** Cron pattern for URL sources fetched again and again; null = once. */
+    schedule: text('schedule'),
+    lastFetchedAt: timestamp('last_fetched_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdBy: uuid('created_by').notNull(),
+    ...timestamps,
+  },
+  (t) => [index('datasources_collection_idx').on(t.collectionId)],
+);
+
+export const kbDocuments = knowledge.table(
+  'kb_documents',
+  {
+    id: uuid('id').primaryKey(),
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => kbCollections.id, { onDelete: 'cascade' }),
+    datasourceId: uuid('datasource_id').references(() => datasources.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    mediaType: text('media_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    contentHash: text('content_hash').notNull(),
+    status: text('status', { enum: ['pending', 'indexing', 'indexed', 'failed'] })
+      .notNull()
+      .default('pending'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Bumped by every (re-)index request; a job for an older revision does nothing. */
+    revision: integer('revision').notNull().default(1),
+    chunkCount: integer('chunk_count').notNull().default(0),
+    metadata: jsonb('metadata').notNull().default({}),
+    createdBy: uuid('created_by').notNull(),
+    indexedAt: timestamp('indexed_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('kb_documents_collection_hash_key').on(t.collectionId, t.contentHash),
+    index('kb_documents_collection_idx').on(t.collectionId, t.id),
+    index('kb_documents_metadata_idx').using('gin', t.metadata),
+  ],
+);
+
+/** The original bytes of a document, kept so a collection can be re-indexed with new settings. */
+export const kbDocumentOriginals = knowledge.table('kb_document_originals', {
+  documentId: uuid('document_id')
+    .primaryKey()
+    .references(() => kbDocuments.id, { onDelete: 'cascade' }),
+  collectionId: uuid('collection_id')
+    .notNull()
+    .references(() => kbCollections.id, { onDelete: 'cascade' }),
+  content: bytea('content').notNull(),
+});
+
+export const kbChunks = knowledge.table(
+  'kb_chunks',
+  {
+    id: uuid('id').primaryKey(),
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => kbCollections.id, { onDelete: 'cascade' }),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => kbDocuments.id, { onDelete: 'cascade' }),
+    ordinal: integer('ordinal').notNull(),
+    content: text('content').notNull(),
+    headingPath: text('heading_path').array().notNull().default(sql`'{}'::text[]`),
+    charStart: integer('char_start').notNull(),
+    charEnd: integer('char_end').notNull(),
+    tokenCount: integer('token_count').notNull(),
+    tsv: tsvector('tsv').notNull(),
+    /** Unit-length embedding; cosine similarity is then a dot product. */
+    embedding: real('embedding').array().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('kb_chunks_document_ordinal_key').on(t.documentId, t.ordinal),
+    index('kb_chunks_collection_idx').on(t.collectionId),
+    index('kb_chunks_tsv_idx').using('gin', t.tsv),
+  ],
+);
+
+/** The `USE KB` of a chat session: which collections its bot answers from. */
+export const userKbAssociations = knowledge.table(
+  'user_kb_associations',
+  {
+    id: uuid('id').primaryKey(),
+    sessionId: uuid('session_id').notNull(),
+    /** The session's user (sessions belong to the conversation service). */
+    userId: uuid('user_id').notNull(),
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => kbCollections.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('user_kb_associations_session_collection_key').on(t.sessionId, t.collectionId),
+    index('user_kb_associations_user_idx').on(t.userId, t.sessionId),
+  ],
+);
+
+export const outbox = outboxTable(knowledge);
+export const processedEvents = processedEventsTable(knowledge);
+export const failedJobs = failedJobsTable(knowledge);

@@ -1,0 +1,21 @@
+import type { TokenVerifier } from '@conduit/auth';
+import type { Database } from '@conduit/db';
+import type { Producer } from '@conduit/jobs';
+import type { SecretBox } from '@conduit/secrets';
+import type { Logger } from '@conduit/service-kit';
+import type { KnowledgeEnv } from './env.js';
+import type { KnowledgeJobs } from './jobs/catalog.js';
+
+/** What knowledge-base's verbs need; built once in runtime.ts (or by a test) and passed down. */
+export interface KnowledgeDeps {
+  env: KnowledgeEnv;
+  db: Database;
+  log: Logger;
+  /** Seals and unseals embedding API keys. */
+  box: SecretBox;
+  jobs: Producer<KnowledgeJobs>;
+  /** Whether chunks carry a pgvector column with an HNSW index (see db/vector-search.ts). */
+  pgvector: boolean;
+  /** Defaults to identity's JWKS; tests may pass their own. */
+  verifier?: TokenVerifier;
+}

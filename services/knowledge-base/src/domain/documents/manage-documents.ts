@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { rlsContext } from '@conduit/auth';
+import type { Actor } from '@conduit/contracts';
+import { isUniqueViolation, type Transaction, uuidv7, withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { datasources, kbDocumentOriginals, kbDocuments } from '../../db/schema.js';
+import type { KnowledgeDeps } from '../../deps.js';
+import { loadCollection } from '../collections/collection-access.js';
+import { markForReindex } from '../collections/manage-collections.js';
+import type { SupportedMediaType } from '../extraction/media-types.js';
+import { type DocumentDto, toDocumentDto } from './document-dto.js';
+import { enqueueIndexing } from './enqueue-indexing.js';
+
+export interface NewDocument {
+  name: string;
+  mediaType: SupportedMediaType;
+  bytes: Buffer;
+  metadata?: Record<string, unknown> | undefined;
+  source: 'upload' | 'inline';
+}
+
+export const contentHashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+const documentNotFound = () => new DomainError('not_found', 'No such document.');
+
+/**
+ * Stores a document (its original bytes too) and queues it for indexing. The same content in the
+ * same collection is stored once: adding it again answers the existing document with
+ * `created: false`. Throws not_found / forbidden as loadCollection does.
+ */
+export async function addDocument(
+  deps: KnowledgeDeps,
+  actor: Actor,
+  collectionId: string,
+  input: NewDocument,
+): Promise<{ document: DocumentDto; created: boolean }> {
+  const contentHash = contentHashOf(input.bytes);
+  const existing = async (tx: Transaction) => {
+    const [row] = await tx
+      .select()
+      .from(kbDocuments)
+      .where(and(eq(kbDocuments.collectionId, collectionId), eq(kbDocuments.contentHash, contentHash)));
+    return row;
+  };
+  try {
+    const result = await withActor(deps.db, rlsContext(actor), async (tx) => {
+      await loadCollection(tx, actor, collectionId, 'kb.write');
+      const found = await existing(tx);
+      if (found) return { document: toDocumentDto(found), created: false };
+      const datasourceId = uuidv7();
+      await tx
+        .insert(datasources)
+        .values({ id: datasourceId, collectionId, kind: input.source, createdBy: actor.userId });
+      const [document] = await tx
+        .insert(kbDocuments)
+        .values({
+          id: uuidv7(),
+          collectionId,
+          datasourceId,
+          name: input.name,
+          mediaType: input.mediaType,
+          sizeBytes: input.bytes.length,
+          contentHash,
+          metadata: input.metadata ?? {},
+          createdBy: actor.userId,
+        })
+        .returning();
+      await tx
+        .insert(kbDocumentOriginals)
+        .values({ documentId: document!.id, collectionId, content: input.bytes });
+      return { document: toDocumentDto(document!), created: true };
+    });
+    if (result.created) await enqueueIndexing(deps, [{ id: result.document.id, revision: 1 }]);
+    return result;
+  } catch (error) {
+    if (!isUniqueViolation(error, 'kb_documents_collection_hash_key')) throw error;
+    // Two uploads of the same content raced; the other one won.
+    const found = await withActor(deps.db, rlsContext(actor), existing);
+    if (!found) throw error;
+    return { document: toDocumentDto(found), created: false };
+  }
+}
+
+export async function listDocuments(
+  deps: KnowledgeDeps,
+  actor: Actor,
+  collectionId: string,
+  page: { limit: number; cursor?: string | undefined; status?: DocumentDto['status'] | undefined },
+) {
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    await loadCollection(tx, actor, collectionId, 'kb.read');
+    const rows = await tx
+      .select()
+      .from(kbDocuments)
+      .where(
+        and(
+          eq(kbDocuments.collectionId, collectionId),
+          page.cursor ? gt(kbDocuments.id, page.cursor) : undefined,
+          page.status ? eq(kbDocuments.status, page.status) : undefined,
+        ),
+      )
+      .orderBy(asc(kbDocuments.id))
+      .limit(page.limit + 1);
+    return {
+      items: rows.slice(0, page.limit).map(toDocumentDto),
+      nextCursor: rows.length > page.limit ? rows[page.limit - 1]!.id : null,
+    };
+  });
+}
+
+/** A document with its status and chunk count. Throws not_found. */
+export async function getDocument(
+  deps: KnowledgeDeps,
+  actor: Actor,
+  collectionId: string,
+  documentId: string,
+) {
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    await loadCollection(tx, actor, collectionId, 'kb.read');
+    const [document] = await tx
+      .select()
+      .from(kbDocuments)
+      .where(and(eq(kbDocuments.collectionId, collectionId), eq(kbDocuments.id, documentId)));
+    if (!document) throw documentNotFound();
+    return toDocumentDto(document);
+  });
+}
+
+/** Deletes a document with its chunks and original. Throws not_found. */
+export async function deleteDocument(
+  deps: KnowledgeDeps,
+  actor: Actor,
+  collectionId: string,
+  documentId: string,
+) {
+  await withActor(deps.db, rlsContext(actor), async (tx) => {
+    await loadCollection(tx, actor, collectionId, 'kb.write');
+    const deleted = await tx
+      .delete(kbDocuments)
+      .where(and(eq(kbDocuments.collectionId, collectionId), eq(kbDocuments.id, documentId)))
+      .returning({ id: kbDocuments.id });
+    if (deleted.length === 0) throw documentNotFound();
+  });
+}
+
+/** Queues a document for indexing again from its original (e.g. after a failure). Throws not_found. */
+export async function reindexDocument(
+  deps: KnowledgeDeps,
+  actor: Actor,
+  collectionId: string,
+  documentId: string,
+) {
+  const marked = await withActor(deps.db, rlsContext(actor), async (tx) => {
+    await loadCollection(tx, actor, collectionId, 'kb.write');
+    return markForReindex(tx, collectionId, documentId);
+  });
+  if (marked.length === 0) throw documentNotFound();
+  await enqueueIndexing(deps, marked);
+  const [document] = marked;
+  return getDocument(deps, actor, collectionId, document!.id);
+}

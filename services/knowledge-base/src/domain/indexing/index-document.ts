@@ -1,0 +1,167 @@
+import { appendEvent } from '@conduit/bus';
+import { knowledgeEvents } from '@conduit/contracts';
+import { type ActorContext, type Transaction, uuidv7, withActor, withoutActor } from '@conduit/db';
+import { and, eq, sql } from 'drizzle-orm';
+import { kbDocumentOriginals, kbDocuments, knowledgeBaseSettings, outbox } from '../../db/schema.js';
+import type { KnowledgeDeps } from '../../deps.js';
+import { chunkText } from '../chunking/chunk-text.js';
+import { embedderFor } from '../embeddings/embedder-for-settings.js';
+import { EmbeddingError } from '../embeddings/openai-embedder.js';
+import { ExtractionError, extractText } from '../extraction/extract-text.js';
+import type { SupportedMediaType } from '../extraction/media-types.js';
+
+export type IndexingDeps = Pick<KnowledgeDeps, 'env' | 'db' | 'box' | 'log'>;
+
+/** `failed` carries the error of a failure no retry can fix. */
+export type IndexOutcome = 'indexed' | 'stale' | { failed: string };
+
+const INSERT_BATCH = 200;
+
+/** A failure no retry can fix: the file is corrupt or the embeddings endpoint refuses for good. */
+const isPermanent = (error: unknown) =>
+  error instanceof ExtractionError || (error instanceof EmbeddingError && !error.retryable);
+
+/** Acts as the owner of the document's collection: the worker has no request actor of its own. */
+export async function ownerOfDocument(
+  deps: IndexingDeps,
+  documentId: string,
+): Promise<ActorContext | undefined> {
+  const [owner] = await withoutActor(deps.db, (tx) =>
+    tx.execute<{ user_id: string; organization_id: string | null; team_id: string | null }>(
+      sql`select * from knowledge.document_owner(${documentId})`,
+    ),
+  );
+  return owner
+    ? { userId: owner.user_id, orgId: owner.organization_id, teamIds: owner.team_id ? [owner.team_id] : [] }
+    : undefined;
+}
+
+/**
+ * Extracts, chunks, embeds and stores one document at one revision. Idempotent: the chunks of the
+ * document are replaced in one transaction, so a job retried after a crash (or run twice) leaves
+ * exactly one set. A job for an older revision, or for a deleted document, does nothing.
+ * A corrupt file fails the document at once; other errors are recorded on the document and
+ * rethrown for the queue to retry, and `lastAttempt` turns them into a failure.
+ */
+export async function indexDocument(
+  deps: IndexingDeps,
+  job: { documentId: string; revision: number; lastAttempt: boolean },
+): Promise<IndexOutcome> {
+  const owner = await ownerOfDocument(deps, job.documentId);
+  if (!owner) return 'stale';
+  const current = (tx: Transaction) =>
+    tx
+      .select()
+      .from(kbDocuments)
+      .where(and(eq(kbDocuments.id, job.documentId), eq(kbDocuments.revision, job.revision)))
+      .for('update');
+
+  const started = await withActor(deps.db, owner, async (tx) => {
+    const [document] = await current(tx);
+    if (!document) return undefined;
+    await tx
+      .update(kbDocuments)
+      .set({ status: 'indexing', attempts: sql`${kbDocuments.attempts} + 1`, updatedAt: new Date() })
+      .where(eq(kbDocuments.id, document.id));
+    const [original] = await tx
+      .select({ content: kbDocumentOriginals.content })
+      .from(kbDocumentOriginals)
+      .where(eq(kbDocumentOriginals.documentId, document.id));
+    const [settings] = await tx
+      .select()
+      .from(knowledgeBaseSettings)
+      .where(eq(knowledgeBaseSettings.collectionId, document.collectionId));
+    return { document, original: original!.content, settings: settings! };
+  });
+  if (!started) return 'stale';
+  const { document, original, settings } = started;
+
+  try {
+    const text = await extractText(original, document.mediaType as SupportedMediaType);
+    const chunks = chunkText(text, { chunkSize: settings.chunkSize, overlap: settings.chunkOverlap });
+    const embedder = embedderFor(settings, deps.box, deps.env.EMBEDDING_TIMEOUT);
+    const vectors = await embedder.embed(
+      chunks.map((chunk) => `${document.name}\n${chunk.headingPath.join(' / ')}\n${chunk.content}`),
+    );
+    return await withActor(deps.db, owner, async (tx) => {
+      const [still] = await current(tx);
+      if (!still) return 'stale' as const;
+      await tx.execute(sql`delete from knowledge.kb_chunks where document_id = ${document.id}`);
+      for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
+        const rows = chunks.slice(i, i + INSERT_BATCH).map((chunk, j) => ({
+          id: uuidv7(),
+          ordinal: i + j,
+          content: chunk.content,
+          heading_path: chunk.headingPath,
+          heading_text: chunk.headingPath.join(' '),
+          char_start: chunk.charStart,
+          char_end: chunk.charEnd,
+          token_count: chunk.tokenCount,
+          embedding: vectors[i + j],
+        }));
+        // The document name and headings weigh more than the body (weight A over D).
+        await tx.execute(sql`
+          insert into knowledge.kb_chunks
+            (id, collection_id, document_id, ordinal, content, heading_path, char_start, char_end, token_count, tsv, embedding)
+          select r.id, ${document.collectionId}, ${document.id}, r.ordinal, r.content, r.heading_path,
+                 r.char_start, r.char_end, r.token_count,
+                 setweight(to_tsvector(${settings.textSearchLanguage}::regconfig, ${document.name} || ' ' || r.heading_text), 'A')
+                   || to_tsvector(${settings.textSearchLanguage}::regconfig, r.content),
+                 r.embedding
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+            id uuid, ordinal int, content text, heading_path text[], heading_text text,
+            char_start int, char_end int, token_count int, embedding real[])`);
+      }
+      await tx
+        .update(kbDocuments)
+        .set({
+          status: 'indexed',
+          error: null,
+          chunkCount: chunks.length,
+          indexedAt: new Date(),
+          updatedAt: new Date(),
+        })
+        .where(eq(kbDocuments.id, document.id));
+      await appendEvent(
+        tx,
+        outbox,
+        knowledgeEvents.documentIndexed,
+        {
+          documentId: document.id,
+          collectionId: document.collectionId,
+          contentHash: document.contentHash,
+          chunkCount: chunks.length,
+          revision: document.revision,
+        },
+        { userId: owner.userId, sessionId: null, orgId: owner.orgId ?? null },
+      );
+      return 'indexed' as const;
+    });
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    const final = job.lastAttempt || isPermanent(error);
+    await withActor(deps.db, owner, async (tx) => {
+      const [still] = await current(tx);
+      if (!still) return;
+      await tx
+        .update(kbDocuments)
+        .set({ status: final ? 'failed' : 'pending', error: message, updatedAt: new Date() })
+        .where(eq(kbDocuments.id, document.id));
+      if (final)
+        await appendEvent(
+          tx,
+          outbox,
+          knowledgeEvents.documentFailed,
+          {
+            documentId: document.id,
+            collectionId: document.collectionId,
+            error: message,
+            attempts: still.attempts,
+          },
+          { userId: owner.userId, sessionId: null, orgId: owner.orgId ?? null },
+        );
+    });
+    if (isPermanent(error)) return { failed: message };
+    throw error;
+  }
+}

@@ -1,0 +1,234 @@
+import { can, rlsContext } from '@conduit/auth';
+import type { Actor, knowledgeRpc } from '@conduit/contracts';
+import { type Transaction, withActor } from '@conduit/db';
+import { DomainError } from '@conduit/service-kit';
+import { inArray, sql } from 'drizzle-orm';
+import { kbCollections, knowledgeBaseSettings, userKbAssociations } from '../../db/schema.js';
+import type { KnowledgeDeps } from '../../deps.js';
+import { collectionRef } from '../collections/collection-access.js';
+import { embedderFor } from '../embeddings/embedder-for-settings.js';
+import { EmbeddingError } from '../embeddings/openai-embedder.js';
+import { textLeg } from './text-leg.js';
+import { vectorLeg } from './vector-leg.js';
+
+type SearchHit = knowledgeRpc.SearchHit;
+
+/** Marks ts_headline puts around matches: characters no text contains, escaped later. */
+const START_MARK = '\u0002';
+const STOP_MARK = '\u0003';
+
+/** Reciprocal rank fusion constant (Cormack et al.): damps the head so both legs count. */
+export const RRF_K = 60;
+
+export type SearchScope =
+  | { kind: 'collections'; collectionIds: string[] }
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'readable' };
+
+export interface SearchInput {
+  scope: SearchScope;
+  query: string;
+  k: number;
+  /** JSONB containment on document metadata. */
+  filter?: Record<string, unknown> | undefined;
+}
+
+type CollectionWithSettings = {
+  id: string;
+  settings: typeof knowledgeBaseSettings.$inferSelect;
+};
+
+async function collectionsInScope(
+  tx: Transaction,
+  actor: Actor,
+  scope: SearchScope,
+): Promise<CollectionWithSettings[]> {
+  let ids: string[] | undefined;
+  if (scope.kind === 'collections') ids = scope.collectionIds;
+  if (scope.kind === 'session') {
+    const links = await tx
+      .select({ collectionId: userKbAssociations.collectionId })
+      .from(userKbAssociations)
+      .where(
+        sql`${userKbAssociations.sessionId} = ${scope.sessionId} and ${userKbAssociations.userId} = ${actor.userId}`,
+      );
+    ids = links.map((l) => l.collectionId);
+    if (ids.length === 0) return [];
+  }
+  const rows = await tx
+    .select()
+    .from(kbCollections)
+    .innerJoin(knowledgeBaseSettings, sql`${knowledgeBaseSettings.collectionId} = ${kbCollections.id}`)
+    .where(ids ? inArray(kbCollections.id, ids) : undefined);
+  const readable = rows.filter((r) => can(actor, 'kb.read', collectionRef(r.kb_collections)));
+  // Naming a collection one cannot read answers 404, whether or not it exists.
+  if (scope.kind === 'collections' && readable.length !== new Set(ids).size)
+    throw new DomainError('not_found', 'No such collection.');
+  return readable.map((r) => ({ id: r.kb_collections.id, settings: r.knowledge_base_settings }));
+}
+
+const groupBy = <T>(items: T[], key: (item: T) => string) => {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+};
+
+/**
+ * Hybrid retrieval: a full-text leg (OR of the question's words, ranked by ts_rank_cd) and a
+ * vector leg (cosine similarity of embeddings), fused by reciprocal rank fusion. Each hit tells
+ * both legs' ranks and scores. Collections of different languages or embedders are searched
+ * group by group and merged by score. Throws not_found for a named collection the actor cannot
+ * read; the session scope only sees the actor's own links.
+ */
+export async function hybridSearch(
+  deps: KnowledgeDeps,
+  actor: Actor,
+  input: SearchInput,
+): Promise<{ hits: SearchHit[] }> {
+  if (!can(actor, 'kb.read')) {
+    if (input.scope.kind === 'collections') throw new DomainError('not_found', 'No such collection.');
+    return { hits: [] };
+  }
+  const collections = await withActor(deps.db, rlsContext(actor), (tx) =>
+    collectionsInScope(tx, actor, input.scope),
+  );
+  if (collections.length === 0 || !input.query.trim()) return { hits: [] };
+  const legLimit = Math.max(50, input.k * 5);
+
+  // Query embeddings are computed outside the transaction: a remote endpoint may be slow.
+  const embedderGroups = [...groupBy(collections, (c) => embedderFor(c.settings, deps.box).id).values()];
+  const queryVectors = await Promise.all(
+    embedderGroups.map(async (group) => {
+      try {
+        const [vector] = await embedderFor(group[0]!.settings, deps.box, deps.env.EMBEDDING_TIMEOUT).embed([
+          input.query,
+        ]);
+        return vector;
+      } catch (error) {
+        // The text leg still answers when the embeddings endpoint does not.
+        if (error instanceof EmbeddingError) {
+          deps.log.warn({ err: error }, 'query embedding failed; searching by text only');
+          return undefined;
+        }
+        throw error;
+      }
+    }),
+  );
+
+  return withActor(deps.db, rlsContext(actor), async (tx) => {
+    const filter = input.filter ? sql`and d.metadata @> ${JSON.stringify(input.filter)}::jsonb` : sql``;
+    const textHits = (
+      await Promise.all(
+        [...groupBy(collections, (c) => c.settings.textSearchLanguage)].map(([language, group]) =>
+          textLeg(tx, {
+            language,
+            query: input.query,
+            collectionIds: group.map((c) => c.id),
+            filter,
+            limit: legLimit,
+          }),
+        ),
+      )
+    )
+      .flat()
+      .sort((a, b) => b.score - a.score)
+      .slice(0, legLimit);
+    const vectorHits = (
+      await Promise.all(
+        embedderGroups.map((group, i) =>
+          queryVectors[i]
+            ? vectorLeg(tx, {
+                pgvector: deps.pgvector,
+                vector: queryVectors[i],
+                collectionIds: group.map((c) => c.id),
+                filter,
+                limit: legLimit,
+              })
+            : Promise.resolve([]),
+        ),
+      )
+    )
+      .flat()
+      .sort((a, b) => b.score - a.score)
+      .slice(0, legLimit);
+
+    const fused = new Map<
+      string,
+      {
+        score: number;
+        textRank: number | null;
+        vectorRank: number | null;
+        textScore: number | null;
+        vectorScore: number | null;
+      }
+    >();
+    const entry = (id: string) => {
+      const existing = fused.get(id);
+      if (existing) return existing;
+      const created = { score: 0, textRank: null, vectorRank: null, textScore: null, vectorScore: null };
+      fused.set(id, created);
+      return created;
+    };
+    textHits.forEach((hit, i) => {
+      const e = entry(hit.id);
+      e.textRank = i + 1;
+      e.textScore = hit.score;
+      e.score += 1 / (RRF_K + i + 1);
+    });
+    vectorHits.forEach((hit, i) => {
+      const e = entry(hit.id);
+      e.vectorRank = i + 1;
+      e.vectorScore = hit.score;
+      e.score += 1 / (RRF_K + i + 1);
+    });
+    const top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, input.k);
+    if (top.length === 0) return { hits: [] };
+
+    const details = await tx.execute<{
+      id: string;
+      document_id: string;
+      document_name: string;
+      collection_id: string;
+      heading_path: string[];
+      char_start: number;
+      char_end: number;
+      content: string;
+      snippet: string;
+    }>(sql`
+      select c.id, c.document_id, d.name as document_name, c.collection_id, c.heading_path, c.char_start, c.char_end,
+             c.content,
+             ts_headline(s.text_search_language::regconfig, c.content,
+                         replace(plainto_tsquery(s.text_search_language::regconfig, ${input.query})::text, ' & ', ' | ')::tsquery,
+                         ${`StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`}) as snippet
+      from knowledge.kb_chunks c
+      join knowledge.kb_documents d on d.id = c.document_id
+      join knowledge.knowledge_base_settings s on s.collection_id = c.collection_id
+      where c.id = any(${`{${top.map(([id]) => id).join(',')}}`}::uuid[])`);
+    const byId = new Map(details.map((d) => [d.id, d]));
+    const hits: SearchHit[] = [];
+    for (const [id, f] of top) {
+      const d = byId.get(id);
+      if (!d) continue;
+      hits.push({
+        chunkId: id,
+        documentId: d.document_id,
+        documentName: d.document_name,
+        collectionId: d.collection_id,
+        headingPath: d.heading_path,
+        charStart: d.char_start,
+        charEnd: d.char_end,
+        content: d.content,
+        snippet: markSnippet(d.snippet),
+        ...f,
+      });
+    }
+    return { hits };
+  });
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The snippet is safe to show as HTML: the text is escaped, only the `<b>` marks are markup. */
+const markSnippet = (raw: string) =>
+  escapeHtml(raw.replace(/\s+/g, ' ').trim()).replaceAll(START_MARK, '<b>').replaceAll(STOP_MARK, '</b>');

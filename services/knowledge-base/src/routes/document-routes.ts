@@ -1,0 +1,213 @@
+import { requireActor } from '@conduit/auth';
+import { pageOf, pageQuery } from '@conduit/contracts';
+import { DomainError, problemResponses, type ServiceApp } from '@conduit/service-kit';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { KnowledgeDeps } from '../deps.js';
+import { documentDto } from '../domain/documents/document-dto.js';
+import {
+  addDocument,
+  deleteDocument,
+  getDocument,
+  listDocuments,
+  type NewDocument,
+  reindexDocument,
+} from '../domain/documents/manage-documents.js';
+import { mediaTypeOf, supportedExtensions } from '../domain/extraction/media-types.js';
+import { collectionParams } from './collection-routes.js';
+
+const tags = ['knowledge bases'];
+const security = [{ bearer: [] }];
+const documentParams = collectionParams.extend({ documentId: z.uuid() });
+const metadata = z
+  .record(z.string().max(200), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= 16_384, 'metadata is limited to 16 KiB of JSON');
+
+const inlineDocument = z
+  .object({
+    name: z.string().trim().min(1).max(300),
+    text: z.string().min(1),
+    mediaType: z
+      .enum(['text/plain', 'text/markdown', 'text/html', 'text/csv', 'application/json'])
+      .default('text/plain'),
+    metadata: metadata.optional(),
+  })
+  .strict();
+
+/** Reads the one file (and the optional `name` and `metadata` fields) of a multipart upload. */
+async function readUpload(request: FastifyRequest, limitBytes: number): Promise<NewDocument> {
+  let file: { fileName: string; mimeType: string; bytes: Buffer } | undefined;
+  const fields: Record<string, string> = {};
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (file) throw new DomainError('bad_request', 'Upload one file per request.');
+        file = { fileName: part.filename, mimeType: part.mimetype, bytes: await part.toBuffer() };
+      } else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+    }
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE')
+      throw new DomainError(
+        'payload_too_large',
+        `Files are limited to ${Math.floor(limitBytes / 1024 / 1024)} MiB.`,
+      );
+    if (code?.startsWith('FST_') || (error as { statusCode?: number }).statusCode === 413)
+      throw new DomainError(
+        (error as { statusCode?: number }).statusCode === 413 ? 'payload_too_large' : 'bad_request',
+        `The upload is malformed or too large: ${(error as Error).message}`,
+      );
+    throw new DomainError('bad_request', 'The multipart body is malformed.');
+  }
+  if (!file) throw new DomainError('bad_request', 'Send the document as a multipart field of type file.');
+  const mediaType = mediaTypeOf(file.fileName ?? '', file.mimeType);
+  if (!mediaType)
+    throw new DomainError(
+      'unsupported_media_type',
+      `This file type is not supported; send one of ${supportedExtensions}.`,
+    );
+  const name = (fields.name ?? file.fileName ?? '').trim().slice(0, 300) || 'upload';
+  let parsedMetadata: Record<string, unknown> | undefined;
+  if (fields.metadata !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fields.metadata);
+    } catch {
+      throw new DomainError('validation_failed', 'The metadata field must be a JSON object.');
+    }
+    const checked = metadata.safeParse(raw);
+    if (!checked.success)
+      throw new DomainError('validation_failed', 'The metadata field must be a JSON object.');
+    parsedMetadata = checked.data;
+  }
+  if (file.bytes.length === 0) throw new DomainError('bad_request', 'The file is empty.');
+  return { name, mediaType, bytes: file.bytes, metadata: parsedMetadata, source: 'upload' };
+}
+
+/** Documents of a collection; registered behind `authenticate`. */
+export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
+  const limit = deps.env.UPLOAD_LIMIT_BYTES;
+
+  app.post(
+    '/v1/kb/collections/:collectionId/documents',
+    {
+      // Inline text may be as large as an upload; multipart is limited per file instead.
+      bodyLimit: limit + 64 * 1024,
+      schema: {
+        tags,
+        security,
+        summary: `Add a document: JSON {name, text, metadata} or a multipart upload (${supportedExtensions}, at most ${Math.floor(limit / 1024 / 1024)} MiB)`,
+        description:
+          'Answers 201 with the pending document, or 200 with the existing one when the collection already holds the same content. Indexing runs in the background: poll GET for its status.',
+        params: collectionParams,
+        consumes: ['application/json', 'multipart/form-data'],
+        body: inlineDocument.nullish(),
+        response: { 200: documentDto, 201: documentDto, ...problemResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      let input: NewDocument;
+      if (request.isMultipart()) input = await readUpload(request, limit);
+      else {
+        if (!request.body)
+          throw new DomainError('bad_request', 'Send JSON {name, text} or a multipart file upload.');
+        const bytes = Buffer.from(request.body.text, 'utf8');
+        if (bytes.length > limit)
+          throw new DomainError(
+            'payload_too_large',
+            `Documents are limited to ${Math.floor(limit / 1024 / 1024)} MiB.`,
+          );
+        input = {
+          name: request.body.name,
+          mediaType: request.body.mediaType,
+          bytes,
+          metadata: request.body.metadata,
+          source: 'inline',
+        };
+      }
+      const { document, created } = await addDocument(deps, actor, request.params.collectionId, input);
+      return reply.code(created ? 201 : 200).send(document);
+    },
+  );
+
+  app.get(
+    '/v1/kb/collections/:collectionId/documents',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Documents of a knowledge base',
+        params: collectionParams,
+        querystring: pageQuery.extend({
+          cursor: z.uuid().optional(),
+          status: z.enum(['pending', 'indexing', 'indexed', 'failed']).optional(),
+        }),
+        response: { 200: pageOf(documentDto), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => listDocuments(deps, requireActor(request), request.params.collectionId, request.query),
+  );
+
+  app.get(
+    '/v1/kb/collections/:collectionId/documents/:documentId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A document: its indexing status, error, attempts and chunk count',
+        params: documentParams,
+        response: { 200: documentDto, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      getDocument(deps, requireActor(request), request.params.collectionId, request.params.documentId),
+  );
+
+  app.delete(
+    '/v1/kb/collections/:collectionId/documents/:documentId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a document and its chunks',
+        params: documentParams,
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteDocument(
+        deps,
+        requireActor(request),
+        request.params.collectionId,
+        request.params.documentId,
+      );
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/kb/collections/:collectionId/documents/:documentId/reindex',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Index a document again from its original',
+        params: documentParams,
+        response: { 202: documentDto, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(202)
+        .send(
+          await reindexDocument(
+            deps,
+            requireActor(request),
+            request.params.collectionId,
+            request.params.documentId,
+          ),
+        ),
+  );
+}

@@ -1,0 +1,111 @@
+import { requireActor } from '@conduit/auth';
+import { knowledgeRpc } from '@conduit/contracts';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { KnowledgeDeps } from '../deps.js';
+import { hybridSearch } from '../domain/search/hybrid-search.js';
+import { collectionParams } from './collection-routes.js';
+
+const tags = ['knowledge bases'];
+const security = [{ bearer: [] }];
+
+/** `?filter=` is a JSON object matched by containment against document metadata. */
+const filter = z
+  .string()
+  .max(4000)
+  .transform((raw, ctx) => {
+    try {
+      const value: unknown = JSON.parse(raw);
+      if (value !== null && typeof value === 'object' && !Array.isArray(value))
+        return value as Record<string, unknown>;
+    } catch {}
+    ctx.addIssue({ code: 'custom', message: 'filter must be a JSON object, e.g. {"lang":"en"}' });
+    return z.NEVER;
+  });
+
+const searchQuery = z.object({
+  q: z.string().min(1).max(2000),
+  k: z.coerce.number().int().min(1).max(50).default(5),
+  filter: filter.optional(),
+});
+
+const searchResult = z.object({ hits: z.array(knowledgeRpc.searchHit) });
+
+/** Hybrid search over one collection, several, or a session's; registered behind `authenticate`. */
+export function searchRoutes(app: ServiceApp, deps: KnowledgeDeps) {
+  app.get(
+    '/v1/kb/collections/:collectionId/search',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Hybrid search (full text + vectors, fused by reciprocal rank) in one knowledge base',
+        params: collectionParams,
+        querystring: searchQuery,
+        response: { 200: searchResult, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      hybridSearch(deps, requireActor(request), {
+        scope: { kind: 'collections', collectionIds: [request.params.collectionId] },
+        query: request.query.q,
+        k: request.query.k,
+        filter: request.query.filter,
+      }),
+  );
+
+  app.get(
+    '/v1/kb/search',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Hybrid search across knowledge bases (the given ones, or all I can read)',
+        querystring: searchQuery.extend({
+          collectionIds: z
+            .string()
+            .max(2000)
+            .transform((raw) =>
+              raw
+                .split(',')
+                .map((id) => id.trim())
+                .filter(Boolean),
+            )
+            .pipe(z.array(z.uuid()).min(1).max(50))
+            .optional(),
+        }),
+        response: { 200: searchResult, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      hybridSearch(deps, requireActor(request), {
+        scope: request.query.collectionIds
+          ? { kind: 'collections', collectionIds: request.query.collectionIds }
+          : { kind: 'readable' },
+        query: request.query.q,
+        k: request.query.k,
+        filter: request.query.filter,
+      }),
+  );
+
+  app.get(
+    '/v1/kb/sessions/:sessionId/search',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Hybrid search over a chat session's knowledge bases",
+        params: z.object({ sessionId: z.uuid() }),
+        querystring: searchQuery,
+        response: { 200: searchResult, ...problemResponses(400, 401) },
+      },
+    },
+    async (request) =>
+      hybridSearch(deps, requireActor(request), {
+        scope: { kind: 'session', sessionId: request.params.sessionId },
+        query: request.query.q,
+        k: request.query.k,
+        filter: request.query.filter,
+      }),
+  );
+}
