@@ -8,7 +8,7 @@ export interface InfrastructureCheck {
   howToStart: string;
 }
 
-function reachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+export function reachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean) => {

@@ -6,7 +6,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { baseEnv, loadDotEnv, parseEnv } from '@conduit/config';
-import { checkInfrastructure, ensureDatabase } from './infrastructure.js';
+import { checkInfrastructure, ensureDatabase, reachable } from './infrastructure.js';
 import { clusterProcesses } from './services.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,6 +64,20 @@ async function waitUntilReady(url: string, timeoutMs: number): Promise<boolean> 
 }
 
 await ensureInfrastructure();
+
+// Another cluster (or anything else) on a service's port would answer our readiness checks.
+const busy = [];
+for (const service of clusterProcesses) {
+  const port = service.portVariable
+    ? Number(process.env[service.portVariable] ?? service.defaultPort)
+    : undefined;
+  if (port && (await reachable('127.0.0.1', port, 500)))
+    busy.push(`${service.name} (port ${port}, set ${service.portVariable} to change it)`);
+}
+if (busy.length) {
+  console.error(`These ports are taken; is Conduit already running?\n  - ${busy.join('\n  - ')}`);
+  process.exit(1);
+}
 
 const children: ChildProcess[] = [];
 let stopping = false;
