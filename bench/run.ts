@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { conversationScenario } from './conversation.js';
 import { gatewayScenario } from './gateway.js';
 import { cleanUpAll, cleanUpOnSignals } from './harness/cleanup.js';
 import { knowledgeBaseScenario } from './knowledge-base.js';
@@ -13,6 +14,7 @@ import { usageReserveScenario } from './usage-reserve.js';
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
 const scenarios: Record<string, () => Promise<void>> = {
+  conversation: conversationScenario,
   gateway: gatewayScenario,
   'knowledge-base': knowledgeBaseScenario,
   login: loginScenario,

@@ -318,6 +318,8 @@ const matrix: Row[] = [
   },
 ];
 
+const cursorOf = (text: string) => Buffer.from(text).toString('base64url');
+
 /** Bodies that need an id from the fixture. */
 function bodyFor(row: Row, f: Fixture) {
   if (row.body === 'provider') return { providerId: f.providerId, name: 'n' };
@@ -408,6 +410,31 @@ describe('isolation', () => {
       ['POST', '/v1/providers', { name: 'x', baseUrl: 'ftp://example.com' }],
       ['PUT', '/v1/models/preference', { modelId: crypto.randomUUID() }],
       ['POST', '/v1/models', { providerId: crypto.randomUUID(), name: 'x' }],
+      // Cursors that decode to a Date and an id-like string Postgres still refuses.
+      ['GET', `/v1/bots?cursor=${cursorOf(`2024-01-01T00:00:00.000Z|${'-'.repeat(36)}`)}`],
+      ['GET', `/v1/bots?cursor=${cursorOf(`-271821-04-20T00:00:00.000Z|${crypto.randomUUID()}`)}`],
+      ['GET', `/v1/bots?cursor=${cursorOf(`0000-01-01T00:00:00.000Z|${crypto.randomUUID()}`)}`],
+      [
+        'GET',
+        `/v1/sessions/${f.sessionId}/messages?cursor=${cursorOf(`+275760-09-13T00:00:00.000Z|${crypto.randomUUID()}`)}`,
+      ],
+      ['POST', `/v1/sessions/${f.sessionId}/clicks`, { elementId: 'a', timestamp: '0000-01-01T00:00:00Z' }],
+      // Text Postgres cannot store (U+0000; unpaired surrogates in jsonb), and very deep JSON.
+      ['POST', '/v1/bots', { name: 'a\u0000b' }],
+      ['POST', `/v1/sessions/${f.sessionId}/messages`, { text: 'hi\u0000' }],
+      ['GET', '/v1/messages/search?q=%00'],
+      ['PUT', '/v1/memories/k%00', { value: 1 }],
+      ['PUT', '/v1/memories/k', { value: 'a\ud800' }],
+      ['PUT', '/v1/memories/k', { value: { 'a\u0000': 1 } }],
+      [
+        'PUT',
+        '/v1/memories/k',
+        `{"value": ${'['.repeat(5000)}${']'.repeat(5000)}}`,
+        { 'content-type': 'application/json' },
+      ],
+      ['PUT', `/v1/bots/${f.botId}/config.csv`, 'name,value\na,b\u0000\n', { 'content-type': 'text/csv' }],
+      ['POST', `/v1/sessions/${f.sessionId}/clicks`, { elementId: 'e', metadata: { a: 'x\u0000' } }],
+      ['POST', '/v1/prompts', { name: 'p', content: 'c\u0000' }],
     ];
     for (const [method, url, payload, extra] of cases) {
       const res = await h.app.inject({

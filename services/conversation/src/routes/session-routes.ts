@@ -115,7 +115,10 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
         body: z.object({
           elementId: z.string().trim().min(1).max(200),
           metadata: z.record(z.string(), z.json()).optional(),
-          timestamp: z.iso.datetime({ offset: true }).optional(),
+          timestamp: z.iso
+            .datetime({ offset: true })
+            .refine((at) => new Date(at).getUTCFullYear() >= 1970, 'must be a time since 1970')
+            .optional(),
         }),
         response: {
           201: z.object({

@@ -52,7 +52,8 @@ export async function resolveModel(
       .limit(1);
     if (!row) continue;
     const provider = row.providers;
-    if (!provider) return row.ai_models.name === 'offline' ? offline : { ...offline };
+    // Only the built-in catalog has models without a provider: they all answer offline.
+    if (!provider) return offline;
     const apiKey = provider.apiKeySealed ? deps.box.decrypt(provider.apiKeySealed, provider.id) : null;
     return {
       provider: new OpenAiCompatibleProvider({

@@ -1,5 +1,7 @@
 import { DomainError } from '@conduit/service-kit';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Keyset cursors: the (timestamp, id) of the last item of a page, opaque to clients. */
 export const encodeCursor = (at: Date, id: string) =>
   Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
@@ -8,7 +10,11 @@ export function decodeCursor(cursor: string | undefined): { at: Date; id: string
   if (!cursor) return undefined;
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at ?? '');
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id))
+  // Exactly what encodeCursor writes: anything else could still be a Date or look like an id,
+  // yet be a time or uuid Postgres refuses.
+  const exact =
+    /^(?!0000)\d{4}-/.test(at ?? '') && !Number.isNaN(date.getTime()) && date.toISOString() === at;
+  if (!exact || !id || !UUID.test(id))
     throw new DomainError('bad_request', 'The cursor is not one this list gave out.');
   return { at: date, id };
 }

@@ -84,7 +84,7 @@ export async function startSession(
   });
 }
 
-/** The actor's sessions, most recently active first (`?botId=` for one bot's). */
+/** The actor's sessions, newest first (`?botId=` for one bot's); a stable order for cursors. */
 export async function listSessions(
   deps: ConversationDeps,
   actor: Actor,
