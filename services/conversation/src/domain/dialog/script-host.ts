@@ -1,6 +1,7 @@
 import { rlsContext } from '@conduit/auth';
 import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
 import { uuidv7, withActor } from '@conduit/db';
+import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq } from 'drizzle-orm';
 import { basicTools, sessionToolAssociations } from '../../db/schema.js';
 import { searchKnowledge } from '../knowledge/search-knowledge.js';
@@ -22,6 +23,10 @@ export const MAIL_UNAVAILABLE =
  * (GET / POST). TALK goes to `talk`, which the caller decides how to deliver.
  */
 export function scriptHost(turn: Turn, talk: (text: string) => void): BasicHost {
+  return hidingDatabaseErrors(keywordHost(turn, talk), turn.deps.log);
+}
+
+function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
   const { deps, actor, bot, session } = turn;
   const rls = rlsContext(actor);
   const http = createSafeHttp({
@@ -138,4 +143,32 @@ export function scriptHost(turn: Turn, talk: (text: string) => void): BasicHost 
     httpGet: (url) => http.fetchForScript('GET', url),
     httpPost: (url, data) => http.fetchForScript('POST', url, data),
   };
+}
+
+const isDatabaseError = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  ('query' in error ||
+    (error as Error).name === 'PostgresError' ||
+    isDatabaseError((error as { cause?: unknown }).cause));
+
+/**
+ * A keyword's failure reaches the chat as the script's error message. Failures of the database
+ * are ours to log, not the script author's to read (they may quote SQL): they become a plain
+ * message, while the ones written for people (a blocked URL, an unknown tool) pass unchanged.
+ */
+function hidingDatabaseErrors(host: BasicHost, log: Logger): BasicHost {
+  const guarded = Object.entries(host).map(([name, method]) => [
+    name,
+    async (...args: unknown[]) => {
+      try {
+        return await (method as (...a: unknown[]) => Promise<unknown>).apply(host, args);
+      } catch (error) {
+        if (!isDatabaseError(error)) throw error;
+        log.error({ err: loggableError(error), keyword: name }, 'script keyword failed in the database');
+        throw new Error('the data could not be saved or read just now; try again');
+      }
+    },
+  ]);
+  return Object.fromEntries(guarded) as unknown as BasicHost;
 }
