@@ -35,6 +35,7 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
     maxBytes: deps.env.SCRIPT_HTTP_MAX_BYTES,
   });
   const kbs = () => (turn.context.kbs ??= []);
+  const knowledgeScope = () => ({ sessionId: session.id, collectionIds: kbs().map((kb) => kb.collectionId) });
 
   return {
     async talk(text) {
@@ -71,13 +72,7 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
         name === null ? [] : kbs().filter((kb) => kb.name.toLowerCase() !== name.trim().toLowerCase());
     },
     async find(query) {
-      if (kbs().length === 0) throw new Error('no knowledge base is in use: call USE KB first');
-      const hits = await searchKnowledge(
-        deps,
-        actor,
-        kbs().map((kb) => kb.collectionId),
-        query,
-      );
+      const hits = await searchKnowledge(deps, actor, knowledgeScope(), query);
       return hits.map((hit) => ({
         content: hit.content,
         source: citationOf(hit),
@@ -108,15 +103,7 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       const resolved = await withActor(deps.db, rls, (tx) =>
         resolveModel(tx, deps, session.userId, turn.settings),
       );
-      const hits =
-        kbs().length > 0
-          ? await searchKnowledge(
-              deps,
-              actor,
-              kbs().map((kb) => kb.collectionId),
-              prompt,
-            )
-          : [];
+      const hits = await searchKnowledge(deps, actor, knowledgeScope(), prompt);
       let text = '';
       for await (const event of resolved.provider.generate({
         model: resolved.model,

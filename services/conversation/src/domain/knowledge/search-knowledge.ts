@@ -3,43 +3,60 @@ import { type Actor, knowledgeRpc } from '@conduit/contracts';
 import type { ConversationDeps } from '../../deps.js';
 import type { SearchHit } from '../llm/chat-provider.js';
 
+/** Where a session's knowledge comes from: collections attached to it in the knowledge base, and those its script chose with USE KB. */
+export interface KnowledgeScope {
+  sessionId: string;
+  collectionIds: string[];
+}
+
 /**
  * Searches the session's knowledge bases through `rpc.knowledge.search`, as the session's user
- * (knowledge-base checks their access to each collection). No knowledge base: no call.
+ * (knowledge-base checks their access to each collection): the collections attached to the
+ * session, and those in use by its script, merged by score.
  */
 export async function searchKnowledge(
   deps: ConversationDeps,
   actor: Actor,
-  collectionIds: string[],
+  scope: KnowledgeScope,
   query: string,
   k = deps.env.KB_TOP_K,
 ): Promise<SearchHit[]> {
-  if (collectionIds.length === 0 || query.trim() === '') return [];
-  const { hits } = await requestRpc(
-    deps.bus,
-    knowledgeRpc.search,
-    {
-      userId: actor.userId,
-      orgId: actor.orgId,
-      teams: { ...actor.teams },
-      collectionIds: [...new Set(collectionIds)].slice(0, 50),
-      query: query.slice(0, 2000),
-      k,
-    },
-    { timeoutMs: deps.env.RPC_TIMEOUT },
-  );
-  return hits;
+  if (query.trim() === '') return [];
+  const ask = (where: { sessionId: string } | { collectionIds: string[] }) =>
+    requestRpc(
+      deps.bus,
+      knowledgeRpc.search,
+      {
+        userId: actor.userId,
+        orgId: actor.orgId,
+        teams: { ...actor.teams },
+        ...where,
+        query: query.slice(0, 2000),
+        k,
+      },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+  const inUse = [...new Set(scope.collectionIds)].slice(0, 50);
+  const answers = await Promise.all([
+    ask({ sessionId: scope.sessionId }),
+    ...(inUse.length > 0 ? [ask({ collectionIds: inUse })] : []),
+  ]);
+  const best = new Map<string, SearchHit>();
+  for (const hit of answers.flatMap((answer) => answer.hits)) {
+    if ((best.get(hit.chunkId)?.score ?? -1) < hit.score) best.set(hit.chunkId, hit);
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score).slice(0, k);
 }
 
 /** Grounding is best-effort: when the knowledge base cannot answer, the bot answers without it. */
 export async function searchKnowledgeOrNothing(
   deps: ConversationDeps,
   actor: Actor,
-  collectionIds: string[],
+  scope: KnowledgeScope,
   query: string,
 ): Promise<{ hits: SearchHit[]; warning: string | null }> {
   try {
-    return { hits: await searchKnowledge(deps, actor, collectionIds, query), warning: null };
+    return { hits: await searchKnowledge(deps, actor, scope, query), warning: null };
   } catch (error) {
     deps.log.warn({ err: error }, 'knowledge search failed; answering without it');
     const warning =

@@ -71,7 +71,7 @@ export async function generateReply(turn: Turn, userText: string): Promise<void>
   const { hits, warning } = await searchKnowledgeOrNothing(
     deps,
     actor,
-    (turn.context.kbs ?? []).map((kb) => kb.collectionId),
+    { sessionId: turn.session.id, collectionIds: (turn.context.kbs ?? []).map((kb) => kb.collectionId) },
     userText,
   );
   const byFunction = new Map<string, ToolRow>(tools.map((t) => [functionName(t.name), t]));
