@@ -21,12 +21,23 @@ export function withActor<T>(
   fn: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select
+    // Sent without waiting: the connection runs it before the verb's first query, which goes out
+    // in the same write. Should it fail, the transaction is aborted and nothing runs without it.
+    const settingActor = tx.execute(sql`select
       set_config('app.user_id', ${actor.userId}, true),
       set_config('app.org_id', ${actor.orgId ?? ''}, true),
       set_config('app.team_ids', ${(actor.teamIds ?? []).join(',')}, true),
       set_config('app.platform_admin', ${actor.platformAdmin ? 'true' : 'false'}, true)`);
-    return fn(tx);
+    const settled = settingActor.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const result = await fn(tx).catch(async (error: unknown) => {
+      throw (await settled) ?? error;
+    });
+    const failed = await settled;
+    if (failed) throw failed;
+    return result;
   });
 }
 

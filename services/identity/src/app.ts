@@ -23,11 +23,14 @@ export async function buildApp(deps: IdentityDeps, readiness: ReadinessChecks = 
     trustProxy: deps.env.TRUST_PROXY,
   });
   const keys = trustedKeys(deps.db, deps.keys.jwks);
+  // Importing a key costs more than verifying with it: keep each imported key by its id.
+  const imported = new Map<string, ReturnType<typeof importJWK>>();
   const verifier = createTokenVerifier({
     keys: async (header) => {
       const jwk = await keys.keyFor(header.kid);
-      if (!jwk) throw new TypeError('unknown signing key');
-      return importJWK(jwk, 'EdDSA');
+      if (!jwk?.kid) throw new TypeError('unknown signing key');
+      if (!imported.has(jwk.kid)) imported.set(jwk.kid, importJWK(jwk, 'EdDSA'));
+      return imported.get(jwk.kid)!;
     },
   });
   await app.register(authPlugin, { verifier });
