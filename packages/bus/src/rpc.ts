@@ -1,7 +1,7 @@
-import type { RpcDefinition, RpcErrorCode, RpcReply } from '@conduit/contracts';
+import { type RpcDefinition, type RpcErrorCode, type RpcReply, rpcErrorCodes } from '@conduit/contracts';
 import { contextFromCarrier, injectTraceHeaders, SpanKind, withSpan } from '@conduit/telemetry';
 import { headers, type Msg, type Subscription } from 'nats';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Bus } from './connection.js';
 
 /** A typed failure of an RPC, raised by a handler or by the caller on a refused, timed-out or unanswered call. */
@@ -21,10 +21,24 @@ export interface RpcServer {
 
 const encode = (reply: RpcReply<unknown>) => JSON.stringify(reply);
 
+const replySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.enum(rpcErrorCodes), message: z.string() }) }),
+]);
+
+const safeJson = (msg: Msg): unknown => {
+  try {
+    return msg.json();
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * Answers `def.subject` in a queue group (one replica answers each call). The request is validated
  * before the handler sees it and the answer before it leaves; a thrown RpcError travels back with
- * its code, anything else as `internal` with no detail.
+ * its code, anything else as `internal` with no detail. `stop()` resolves once the calls in
+ * flight are answered.
  */
 export function serveRpc<D extends RpcDefinition>(
   bus: Bus,
@@ -71,13 +85,21 @@ export function serveRpc<D extends RpcDefinition>(
       },
     );
   };
+  // Calls being answered, so that stop() lets them finish before the connections close.
+  const inFlight = new Set<Promise<void>>();
   const loop = (async () => {
-    for await (const msg of sub) void answer(msg);
+    for await (const msg of sub) {
+      const answering = answer(msg)
+        .catch((error) => onError?.(error))
+        .finally(() => inFlight.delete(answering));
+      inFlight.add(answering);
+    }
   })();
   return {
     async stop() {
       await sub.drain();
       await loop;
+      await Promise.allSettled(inFlight);
     },
   };
 }
@@ -105,8 +127,13 @@ export async function requestRpc<D extends RpcDefinition>(
       if (code === 'TIMEOUT') throw new RpcError('timeout', `${def.subject} did not answer in time`);
       throw error;
     }
-    const reply = msg.json<RpcReply<unknown>>();
-    if (!reply.ok) throw new RpcError(reply.error.code, reply.error.message);
-    return def.response.parse(reply.data) as z.output<D['response']>;
+    // A reply that breaks the contract is the answering side's fault: a typed `internal`, so that
+    // callers map every failure by its code (and never leak a parse error as a 500's detail).
+    const reply = replySchema.safeParse(safeJson(msg));
+    if (!reply.success) throw new RpcError('internal', `${def.subject} answered outside its contract`);
+    if (!reply.data.ok) throw new RpcError(reply.data.error.code, reply.data.error.message);
+    const data = def.response.safeParse(reply.data.data);
+    if (!data.success) throw new RpcError('internal', `${def.subject} answered outside its contract`);
+    return data.data as z.output<D['response']>;
   });
 }

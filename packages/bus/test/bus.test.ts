@@ -233,4 +233,42 @@ describe('rpc', () => {
     });
     await slow.stop();
   });
+
+  it('turns an answer outside the contract into a typed internal error', async () => {
+    for (const answer of [
+      'not json',
+      '{"ok":true,"data":{"sum":"x"}}',
+      '{"ok":false,"error":{"code":"teapot"}}',
+    ]) {
+      const sub = bus.nc.subscribe(bus.subject(add.subject), {
+        max: 1,
+        callback: (_e, msg) => msg.respond(answer),
+      });
+      await expect(requestRpc(bus, add, { a: 1, b: 1 }), answer).rejects.toMatchObject({
+        name: 'RpcError',
+        code: 'internal',
+      });
+      sub.unsubscribe();
+    }
+  });
+
+  it('finishes the calls in flight before stop() resolves (graceful shutdown)', async () => {
+    let started!: () => void;
+    const inHandler = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finished = false;
+    const server = serveRpc(bus, add, 'bustest', async ({ a, b }) => {
+      started();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      finished = true;
+      return { sum: a + b };
+    });
+    const call = requestRpc(bus, add, { a: 1, b: 2 });
+    await inHandler;
+    await server.stop();
+    // Connections are closed right after stop(): the answer must already be on its way.
+    expect(finished).toBe(true);
+    expect(await call).toEqual({ sum: 3 });
+  });
 });

@@ -63,7 +63,9 @@ export class ServiceProxy {
       `proxy ${this.service}`,
       { kind: SpanKind.CLIENT, attributes: { 'server.address': this.origin } },
       async () => {
-        const forwardedFor = [request.headers['x-forwarded-for'], request.ip].filter(Boolean).join(', ');
+        // Only the hops the gateway trusts (TRUST_PROXY) and the address it saw: a client's own
+        // X-Forwarded-For would otherwise become its address in the services (login throttling).
+        const forwardedFor = (request.ips ? [...request.ips].reverse() : [request.ip]).join(', ');
         let upstream: Awaited<ReturnType<Pool['request']>>;
         try {
           upstream = await this.pool.request({

@@ -124,6 +124,15 @@ describe('proxying', () => {
     expect(headers['proxy-authorization']).toBeUndefined();
     expect(headers.authorization).toBe(`Bearer ${token}`);
   });
+
+  it('passes on only the address it saw itself, not an X-Forwarded-For an untrusted client made up', async () => {
+    // Identity counts failed logins per client address: a forged hop must not become that address.
+    const res = await fetch(`${gateway.url}/v1/me/echo`, {
+      headers: { ...auth(), 'x-forwarded-for': '203.0.113.7, 10.0.0.9' },
+    });
+    expect(res.status).toBe(200);
+    expect(seen.at(-1)!.headers['x-forwarded-for']).toBe('127.0.0.1');
+  });
 });
 
 describe('a service that is down', () => {

@@ -23,19 +23,27 @@ create function identity.my_team_role(p_team_id uuid) returns text
   language sql stable security definer set search_path = identity, pg_temp
   as $$ select role from identity.team_members where team_id = p_team_id and user_id = identity.current_user_id() $$;
 
--- A user may add themselves to an organization or team only as its creator (it has no member
--- yet) or through an invite they accepted in this very transaction.
-create function identity.may_join_organization(p_organization_id uuid) returns boolean
+-- A user may add themselves to an organization or team only as the owner of one created in this
+-- very transaction (it has no member yet), or in the role of an invite they accepted in this very
+-- transaction (`now()` is the transaction's start: an invite accepted earlier, e.g. before being
+-- removed, does not let anyone back in).
+create function identity.may_join_organization(p_organization_id uuid, p_role text) returns boolean
   language sql stable security definer set search_path = identity, pg_temp
-  as $$ select not exists (select 1 from identity.organization_members where organization_id = p_organization_id)
+  as $$ select (p_role = 'owner'
+                and not exists (select 1 from identity.organization_members where organization_id = p_organization_id)
+                and exists (select 1 from identity.organizations where id = p_organization_id and created_at = now()))
             or exists (select 1 from identity.invites where organization_id = p_organization_id
-                       and accepted_by = identity.current_user_id()) $$;
+                       and accepted_by = identity.current_user_id() and accepted_at = now()
+                       and p_role = case when team_id is null then role else 'member' end) $$;
 
-create function identity.may_join_team(p_team_id uuid) returns boolean
+create function identity.may_join_team(p_team_id uuid, p_role text) returns boolean
   language sql stable security definer set search_path = identity, pg_temp
-  as $$ select not exists (select 1 from identity.team_members where team_id = p_team_id)
+  as $$ select (p_role = 'owner'
+                and not exists (select 1 from identity.team_members where team_id = p_team_id)
+                and exists (select 1 from identity.teams where id = p_team_id and created_at = now()
+                            and created_by = identity.current_user_id()))
             or exists (select 1 from identity.invites where team_id = p_team_id
-                       and accepted_by = identity.current_user_id()) $$;
+                       and accepted_by = identity.current_user_id() and accepted_at = now() and role = p_role) $$;
 
 create function identity.my_email() returns text
   language sql stable security definer set search_path = identity, pg_temp
@@ -62,7 +70,7 @@ create policy organization_members_read on identity.organization_members for sel
   using (organization_id in (select identity.my_org_ids()) or identity.is_platform_admin());
 create policy organization_members_add on identity.organization_members for insert
   with check (identity.my_org_role(organization_id) in ('owner', 'admin')
-              or (user_id = identity.current_user_id() and identity.may_join_organization(organization_id))
+              or (user_id = identity.current_user_id() and identity.may_join_organization(organization_id, role))
               or identity.is_platform_admin());
 create policy organization_members_change on identity.organization_members for update
   using (identity.my_org_role(organization_id) in ('owner', 'admin') or identity.is_platform_admin());
@@ -88,7 +96,7 @@ create policy team_members_read on identity.team_members for select
   using (team_id in (select identity.my_team_ids()) or identity.is_platform_admin());
 create policy team_members_add on identity.team_members for insert
   with check (identity.my_team_role(team_id) in ('owner', 'admin')
-              or (user_id = identity.current_user_id() and identity.may_join_team(team_id))
+              or (user_id = identity.current_user_id() and identity.may_join_team(team_id, role))
               or identity.is_platform_admin());
 create policy team_members_change on identity.team_members for update
   using (identity.my_team_role(team_id) in ('owner', 'admin') or identity.is_platform_admin());
@@ -102,15 +110,22 @@ create policy invites_managers on identity.invites for all
   using (identity.my_org_role(organization_id) in ('owner', 'admin')
          or (team_id is not null and identity.my_team_role(team_id) in ('owner', 'admin'))
          or identity.is_platform_admin())
-  with check (identity.my_org_role(organization_id) in ('owner', 'admin')
-              or (team_id is not null and identity.my_team_role(team_id) in ('owner', 'admin'))
-              or identity.is_platform_admin());
--- The invitee sees and accepts an open invite addressed to their email, for themselves only.
+  with check ((identity.my_org_role(organization_id) in ('owner', 'admin')
+               or (team_id is not null and identity.my_team_role(team_id) in ('owner', 'admin'))
+               or identity.is_platform_admin())
+              -- a team's invite is into that team's own organization, not one its admin picks
+              and (team_id is null
+                   or exists (select 1 from identity.teams t where t.id = team_id and t.organization_id = invites.organization_id)));
+-- The invitee sees and accepts an open invite addressed to their email, for themselves only;
+-- accepting changes nothing but who accepted and when (column rights below), so an invitee
+-- cannot point the invite at another organization, team or role first.
 create policy invites_invitee_read on identity.invites for select
   using (lower(email) = lower(identity.my_email()) or accepted_by = identity.current_user_id());
 create policy invites_invitee_accept on identity.invites for update
-  using (accepted_at is null and lower(email) = lower(identity.my_email()))
+  using (accepted_at is null and expires_at > now() and lower(email) = lower(identity.my_email()))
   with check (accepted_by = identity.current_user_id());
+revoke update on identity.invites from identity_app;
+grant update (accepted_at, accepted_by) on identity.invites to identity_app;
 
 -- The invitee has no access to the invite before accepting: the token's hash finds it.
 create function identity.find_invite(p_token_hash text)
@@ -130,6 +145,13 @@ create function identity.revoke_all_sessions(p_user_id uuid, p_reason text) retu
     with ended as (
       update identity.user_sessions set revoked_at = now(), revoked_reason = p_reason
       where user_id = p_user_id and revoked_at is null
+        -- only for someone the caller manages: an owner or admin of a team in an organization
+        -- the user still belongs to, of that organization itself, or the platform admin
+        and (identity.is_platform_admin()
+             or exists (select 1 from identity.organization_members m where m.user_id = p_user_id
+                        and (identity.my_org_role(m.organization_id) in ('owner', 'admin')
+                             or exists (select 1 from identity.teams t where t.organization_id = m.organization_id
+                                        and identity.my_team_role(t.id) in ('owner', 'admin')))))
       returning id
     ), spent as (
       update identity.refresh_tokens set revoked_at = now()
@@ -341,7 +363,8 @@ grant execute on function identity.reserve_usage(text, uuid, text, bigint) to id
 -- them the role at registration or sign-in through this function, as nobody could grant it yet.
 create function identity.grant_platform_admin(p_user_id uuid) returns void
   language sql security definer set search_path = identity, pg_temp
-  as $$ insert into identity.role_user (role_id, user_id) values ('01900000-0000-7000-8000-000000000001', p_user_id)
+  as $$ insert into identity.role_user (role_id, user_id)
+        select '01900000-0000-7000-8000-000000000001', p_user_id where p_user_id = identity.current_user_id()
         on conflict do nothing $$;
 revoke all on function identity.grant_platform_admin(uuid) from public;
 grant execute on function identity.grant_platform_admin(uuid) to identity_app;

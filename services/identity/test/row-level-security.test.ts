@@ -234,3 +234,84 @@ describe('row-level security', () => {
     expect(await runtime.sql`select * from identity.find_login('nobody@example.com')`).toEqual([]);
   });
 });
+
+describe('membership policies', () => {
+  let carol: AuthResult & { email: string; password: string };
+  beforeAll(async () => {
+    carol = await registerUser(h);
+  });
+
+  /** An open invite for carol into alice's organization, written as the owner would. */
+  const inviteCarol = async (role: string) => {
+    const [invite] = await h.admin`
+      insert into identity.invites (id, organization_id, email, role, token_hash, invited_by, expires_at)
+      values (gen_random_uuid(), ${alice.user.organizationId}, ${carol.email}, ${role},
+              ${`hash-${Math.random()}`}, ${alice.user.id}, now() + interval '1 day')
+      returning id`;
+    return invite!.id as string;
+  };
+  const joinAs = (role: string, organizationId = alice.user.organizationId) =>
+    sql`insert into identity.organization_members (organization_id, user_id, role)
+        values (${organizationId}, ${carol.user.id}, ${role})`;
+  const accept = (inviteId: string) =>
+    sql`update identity.invites set accepted_by = ${carol.user.id}, accepted_at = now() where id = ${inviteId}`;
+
+  it('lets an invitee join only in the invited role, and only while accepting', async () => {
+    const viewerInvite = await inviteCarol('viewer');
+    await expect(
+      withActor(runtime.db, actorOf(carol), async (tx) => {
+        await tx.execute(accept(viewerInvite));
+        await tx.execute(joinAs('owner'));
+      }),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+
+    await withActor(runtime.db, actorOf(carol), async (tx) => {
+      await tx.execute(accept(viewerInvite));
+      await tx.execute(joinAs('viewer'));
+    });
+    // Having left, the spent invite does not let her back in later.
+    await withActor(runtime.db, actorOf(carol), (tx) =>
+      tx.execute(
+        sql`delete from identity.organization_members where organization_id = ${alice.user.organizationId} and user_id = ${carol.user.id}`,
+      ),
+    );
+    await expect(
+      withActor(runtime.db, actorOf(carol), (tx) => tx.execute(joinAs('viewer'))),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+  });
+
+  it('does not let an invitee point the invite at another organization before accepting', async () => {
+    const invite = await inviteCarol('member');
+    await expect(
+      withActor(runtime.db, actorOf(carol), async (tx) => {
+        await tx.execute(
+          sql`update identity.invites set organization_id = ${bob.user.organizationId}, role = 'owner',
+              accepted_by = ${carol.user.id}, accepted_at = now() where id = ${invite}`,
+        );
+        await tx.execute(joinAs('owner', bob.user.organizationId));
+      }),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+    const [members] =
+      await h.admin`select count(*)::int as n from identity.organization_members where organization_id = ${bob.user.organizationId} and user_id = ${carol.user.id}`;
+    expect(members!.n).toBe(0);
+  });
+
+  it("does not let a stranger end someone's sessions or make them platform admin", async () => {
+    const ended = await withActor(runtime.db, actorOf(carol), (tx) =>
+      tx.execute(
+        sql`select id from identity.revoke_all_sessions(${bob.user.id}, 'membership_changed') as id`,
+      ),
+    );
+    expect([...ended]).toEqual([]);
+    const [live] =
+      await h.admin`select count(*)::int as n from identity.user_sessions where user_id = ${bob.user.id} and revoked_at is null`;
+    expect(live!.n).toBeGreaterThan(0);
+
+    await withActor(runtime.db, actorOf(carol), (tx) =>
+      tx.execute(sql`select identity.grant_platform_admin(${bob.user.id})`),
+    );
+    const [admins] =
+      await h.admin`select count(*)::int as n from identity.role_user where user_id = ${bob.user.id}`;
+    expect(admins!.n).toBe(0);
+  });
+});

@@ -8,14 +8,8 @@ import {
 } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { and, eq, isNull, or } from 'drizzle-orm';
-import {
-  organizationMembers,
-  permissionRole,
-  permissionUser,
-  roles,
-  roleUser,
-  teamMembers,
-} from '../../db/schema.js';
+import { permissionRole, permissionUser, roles, roleUser, teamMembers } from '../../db/schema.js';
+import { organizationRoleOf } from '../organizations/organization-role.js';
 
 export const PLATFORM_ADMIN_ROLE_ID = '01900000-0000-7000-8000-000000000001';
 
@@ -59,12 +53,7 @@ export async function loadAccess(
   if (!organizationId)
     return { teams: {}, permissions: platformAdmin ? [...allPermissions] : [], platformAdmin };
 
-  const [membership] = await tx
-    .select({ role: organizationMembers.role })
-    .from(organizationMembers)
-    .where(
-      and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, userId)),
-    );
+  const organizationRole = await organizationRoleOf(tx, organizationId, userId);
   const direct = await tx
     .select({ permission: permissionUser.permissionName })
     .from(permissionUser)
@@ -78,11 +67,13 @@ export async function loadAccess(
     .limit(MAX_TEAMS_IN_TOKEN);
 
   const granted = new Set<Permission>(platformAdmin ? allPermissions : []);
-  for (const permission of membership ? organizationRolePermissions[membership.role as OrganizationRole] : [])
+  for (const permission of organizationRole
+    ? organizationRolePermissions[organizationRole as OrganizationRole]
+    : [])
     granted.add(permission);
   // Roles and grants of an organization count only while the user is a member of it.
-  const stillApplies = (row: { organizationId?: string | null }) => !row.organizationId || !!membership;
-  for (const { permission } of [...heldRoles.filter(stillApplies), ...(membership ? direct : [])]) {
+  const stillApplies = (row: { organizationId?: string | null }) => !row.organizationId || !!organizationRole;
+  for (const { permission } of [...heldRoles.filter(stillApplies), ...(organizationRole ? direct : [])]) {
     const parsed = permissionSchema.safeParse(permission);
     if (parsed.success) granted.add(parsed.data);
   }

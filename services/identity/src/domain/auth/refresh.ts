@@ -32,10 +32,11 @@ export async function refresh(
       .from(refreshTokens)
       .where(eq(refreshTokens.tokenHash, tokenHash))
       .for('update');
+    if (!token) return { kind: 'refused' } as const;
     const [session] = await tx
       .select()
       .from(userSessions)
-      .where(eq(userSessions.id, token!.sessionId))
+      .where(eq(userSessions.id, token.sessionId))
       .for('update');
     const [user] = await tx.select().from(users).where(eq(users.id, userId));
     const now = Date.now();

@@ -106,7 +106,7 @@ export async function acceptInviteInTransaction(
 ) {
   const [invite] = await tx
     .update(invites)
-    .set({ acceptedAt: new Date(), acceptedBy: actor.userId })
+    .set({ acceptedAt: sql`now()`, acceptedBy: actor.userId })
     .where(
       and(
         eq(invites.id, inviteId),

@@ -1,10 +1,9 @@
 import type { Actor, OrganizationRole } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/service-kit';
-import { and, eq } from 'drizzle-orm';
-import { organizationMembers } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { createInvite } from '../invites/invites.js';
+import { organizationRoleOf } from './organization-role.js';
 
 /**
  * Invites someone by email into an organization. Owners and admins may invite; only owners may
@@ -18,16 +17,7 @@ export async function inviteToOrganization(
   client: ClientInfo,
 ) {
   return withActor(deps.db, actor, async (tx) => {
-    const [membership] = await tx
-      .select({ role: organizationMembers.role })
-      .from(organizationMembers)
-      .where(
-        and(
-          eq(organizationMembers.organizationId, organizationId),
-          eq(organizationMembers.userId, actor.userId),
-        ),
-      );
-    const role = actor.platformAdmin ? 'owner' : membership?.role;
+    const role = actor.platformAdmin ? 'owner' : await organizationRoleOf(tx, organizationId, actor.userId);
     if (!role) throw new DomainError('not_found', 'No such organization.');
     if (role === 'member' || (input.role === 'owner' && role !== 'owner')) {
       throw new DomainError(

@@ -3,12 +3,13 @@ import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
 import { isUniqueViolation, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/service-kit';
-import { and, asc, eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { organizationMembers, organizations, outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
 import { slugify } from '../slug.js';
 import { toOrganizationDto } from './organization-dto.js';
+import { organizationRoleOf } from './organization-role.js';
 
 /** Creates an organization owned by the actor. Throws conflict when the chosen slug is taken. */
 export async function createOrganization(
@@ -75,16 +76,7 @@ export async function getOrganization(deps: IdentityDeps, actor: Actor, organiza
   return withActor(deps.db, actor, async (tx) => {
     const [row] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
     if (!row) throw new DomainError('not_found', 'No such organization.');
-    const [membership] = await tx
-      .select({ role: organizationMembers.role })
-      .from(organizationMembers)
-      .where(
-        and(
-          eq(organizationMembers.organizationId, organizationId),
-          eq(organizationMembers.userId, actor.userId),
-        ),
-      );
-    return toOrganizationDto(row, membership?.role ?? null);
+    return toOrganizationDto(row, (await organizationRoleOf(tx, organizationId, actor.userId)) ?? null);
   });
 }
 

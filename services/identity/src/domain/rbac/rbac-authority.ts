@@ -2,8 +2,9 @@ import type { Actor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/service-kit';
 import { and, eq, inArray } from 'drizzle-orm';
-import { organizationMembers, permissionsTable, roleUser } from '../../db/schema.js';
+import { permissionsTable, roleUser } from '../../db/schema.js';
 import { PLATFORM_ADMIN_ROLE_ID } from '../access/load-access.js';
+import { organizationRoleOf } from '../organizations/organization-role.js';
 
 /**
  * What the actor may do with the roles and grants of one organization (or of the platform, for
@@ -32,17 +33,9 @@ export async function authorityOver(
 ): Promise<Authority> {
   if (await isPlatformAdminNow(tx, actor)) return 'manage';
   if (organizationId === null) return 'see';
-  const [membership] = await tx
-    .select({ role: organizationMembers.role })
-    .from(organizationMembers)
-    .where(
-      and(
-        eq(organizationMembers.organizationId, organizationId),
-        eq(organizationMembers.userId, actor.userId),
-      ),
-    );
-  if (!membership) return 'none';
-  return membership.role === 'owner' ? 'manage' : 'see';
+  const role = await organizationRoleOf(tx, organizationId, actor.userId);
+  if (!role) return 'none';
+  return role === 'owner' ? 'manage' : 'see';
 }
 
 /** Throws not_found for `none` and forbidden for `see`. */
@@ -58,13 +51,7 @@ export function assertManage(authority: Authority, what: string): void {
 
 /** Whether a user belongs to an organization (read as the actor, whose authority was checked). */
 export async function isMember(tx: Transaction, organizationId: string, userId: string): Promise<boolean> {
-  const [row] = await tx
-    .select({ userId: organizationMembers.userId })
-    .from(organizationMembers)
-    .where(
-      and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, userId)),
-    );
-  return row !== undefined;
+  return (await organizationRoleOf(tx, organizationId, userId)) !== undefined;
 }
 
 /**
