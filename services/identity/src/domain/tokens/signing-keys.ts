@@ -1,6 +1,6 @@
 import type { Database } from '@conduit/db';
 import type { SecretBox } from '@conduit/secrets';
-import { desc, isNull, sql } from 'drizzle-orm';
+import { and, desc, isNull, lt, sql } from 'drizzle-orm';
 import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JSONWebKeySet, type JWK } from 'jose';
 import { uuidv7 } from 'uuidv7';
 import { signingKeys } from '../../db/schema.js';
@@ -26,6 +26,16 @@ export async function loadSigningKeys(
 ): Promise<SigningKeys> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('identity.signing_keys'))`);
+    // A key two rotations old signed its last token long ago (tokens live minutes): stop trusting it.
+    await tx
+      .update(signingKeys)
+      .set({ retiredAt: new Date() })
+      .where(
+        and(
+          isNull(signingKeys.retiredAt),
+          lt(signingKeys.createdAt, new Date(Date.now() - 2 * rotateAfterMs)),
+        ),
+      );
     let rows = await tx
       .select()
       .from(signingKeys)
