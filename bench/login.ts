@@ -4,7 +4,7 @@ import { expectOk, registerBenchUser } from './harness/bench-user.js';
 import { startIsolatedStack } from './harness/isolated-stack.js';
 import { compareInRounds, httpContender, sampleAsync } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { roundSettings } from './harness/settings.js';
+import { numberSetting, roundSettings } from './harness/settings.js';
 
 const operations = {
   hash: 'argon2.hash (raw, in-process)',
@@ -21,7 +21,7 @@ const operations = {
  * figures are taken.
  */
 export async function loginScenario(): Promise<void> {
-  const settings = { concurrency: 8, ...roundSettings() };
+  const settings = { concurrency: numberSetting('BENCH_LOGIN_CONCURRENCY', 8), ...roundSettings() };
   const defaults = loadIdentityEnv({});
   const argon = {
     memoryKib: defaults.ARGON2_MEMORY_KIB,

@@ -5,6 +5,7 @@ import { conversationScenario } from './conversation.js';
 import { gatewayScenario } from './gateway.js';
 import { cleanUpAll, cleanUpOnSignals } from './harness/cleanup.js';
 import { knowledgeBaseScenario } from './knowledge-base.js';
+import { knowledgeBaseEvalScenario } from './knowledge-base-eval.js';
 import { loginScenario } from './login.js';
 import { usageReserveScenario } from './usage-reserve.js';
 
@@ -17,6 +18,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   conversation: conversationScenario,
   gateway: gatewayScenario,
   'knowledge-base': knowledgeBaseScenario,
+  'knowledge-base-eval': knowledgeBaseEvalScenario,
   login: loginScenario,
   'usage-reserve': usageReserveScenario,
 };

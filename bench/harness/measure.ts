@@ -71,28 +71,26 @@ export interface HttpLoad {
 }
 
 /**
- * An HTTP endpoint as a contender: autocannon at a fixed number of connections, one request in
- * flight on each. Latencies are taken from every 2xx response at full precision (autocannon's own
- * histogram rounds to whole milliseconds, too coarse for a hello-world).
+ * An HTTP endpoint as a contender: autocannon for a given time at a fixed number of connections,
+ * one request in flight on each. Latencies are taken from every 2xx response at full precision
+ * (autocannon's own histogram rounds to whole milliseconds, too coarse for a hello-world).
  *
- * A load that stops on a timer abandons the requests in flight, and the server's work on them
- * counts for nothing — for a 200 ms login, a real share of a 2 s turn. So only the first turn (the
- * warm-up) runs on a timer; later turns ask for as many requests as the last observed rate fills
- * into the time, and wait for every answer, like `sampleAsync` waits for its last calls.
+ * Both kinds of contender count what completes within the time and nothing after it, which is the
+ * steady rate of a closed loop. autocannon abandons the requests in flight when its time is up; the
+ * server is still working on them, so the turn ends only after it has had time to finish (twice
+ * the p99 latency), and that work never lands on the next contender's turn.
  */
 export function httpContender(load: HttpLoad): (seconds: number) => Promise<Sample> {
-  let rate: number | undefined;
   return async (seconds) => {
-    const amount = rate === undefined ? undefined : Math.max(load.connections, Math.round(rate * seconds));
-    const sample = await sampleHttp(load, amount === undefined ? { seconds } : { amount });
-    if (sample.latencies.length > 0) rate = sample.latencies.length / sample.seconds;
-    // Requests a timed run abandoned are still being served; they must not eat into the next turn.
-    if (amount === undefined) await sleep(500);
+    const sample = await sampleHttp(load, seconds);
+    const sorted = [...sample.latencies].sort((a, b) => a - b);
+    const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? 1000;
+    await sleep(Math.min(3000, Math.max(200, 2 * p99)));
     return sample;
   };
 }
 
-async function sampleHttp(load: HttpLoad, until: { seconds: number } | { amount: number }): Promise<Sample> {
+async function sampleHttp(load: HttpLoad, seconds: number): Promise<Sample> {
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -103,7 +101,7 @@ async function sampleHttp(load: HttpLoad, until: { seconds: number } | { amount:
         ...(load.body === undefined ? {} : { body: load.body }),
         connections: load.connections,
         pipelining: 1,
-        ...('amount' in until ? { amount: until.amount } : { duration: until.seconds }),
+        duration: seconds,
         timeout: 30,
       },
       (error, result) => (error ? reject(error) : resolve(result)),
@@ -123,7 +121,8 @@ async function sampleHttp(load: HttpLoad, until: { seconds: number } | { amount:
 /**
  * Calls `operation` from `concurrency` loops at once for `seconds`, each loop starting its next call
  * when the previous one ends: the in-process analogue of `httpContender`, for work such as argon2
- * that has no HTTP in front of it.
+ * that has no HTTP in front of it. Calls still running when the time is up are waited for (they
+ * must not overlap the next turn) but not counted, as autocannon does not count what it abandons.
  */
 export async function sampleAsync(
   operation: () => Promise<unknown>,
@@ -139,14 +138,14 @@ export async function sampleAsync(
       const began = performance.now();
       try {
         await operation();
-        latencies.push(performance.now() - began);
+        if (performance.now() <= deadline) latencies.push(performance.now() - began);
       } catch {
         errors++;
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
-  return { latencies, seconds: (performance.now() - start) / 1000, non2xx: 0, errors };
+  return { latencies, seconds, non2xx: 0, errors };
 }
 
 /** One contender on its own: a thrown-away warm-up, then `seconds` measured in one stretch. */

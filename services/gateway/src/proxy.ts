@@ -102,7 +102,8 @@ export class ServiceProxy {
         `The ${this.service} service did not answer in time; try again.`,
       );
     }
-    if (error instanceof errors.RequestAbortedError) {
+    // The client went away (our abort signal): nobody is left to answer, and the service is not at fault.
+    if (error instanceof errors.RequestAbortedError || (error as Error)?.name === 'AbortError') {
       return new DomainError('bad_request', 'The request was cancelled by the client.');
     }
     return new DomainError(
