@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type EventActor, actorSchema } from './actor.js';
+import { actorSchema, type EventActor } from './actor.js';
 
 /**
  * An event is a past-tense fact on subject `<service>.<entity>.<verb>`. Its envelope carries an id

@@ -1,24 +1,43 @@
-export { type Actor, type AccessTokenClaims, type EventActor, accessTokenClaims, actorFromClaims, actorSchema } from './actor.js';
 export {
-  type OrganizationRole,
-  type Permission,
-  type TeamRole,
   isReadPermission,
+  type OrganizationRole,
   organizationRolePermissions,
-  organizationRoles,
   organizationRoleSchema,
+  organizationRoles,
+  type Permission,
   permissionSchema,
   permissions,
+  type TeamRole,
   teamRoleSchema,
   teamRoles,
 } from './access.js';
-export { defineEvent, envelopeSchema, type EventDefinition, type EventEnvelope, type EventData } from './event.js';
-export { defineRpc, rpcErrorCodes, type RpcDefinition, type RpcErrorCode, type RpcReply } from './rpc.js';
-export { problemSchema, type Problem } from './problem.js';
-export { pageQuery, pageOf } from './pagination.js';
-export * as identityEvents from './identity/events.js';
-export * as knowledgeEvents from './knowledge/events.js';
+export {
+  type AccessTokenClaims,
+  type Actor,
+  accessTokenClaims,
+  actorFromClaims,
+  actorSchema,
+  type EventActor,
+} from './actor.js';
 export * as conversationEvents from './conversation/events.js';
-export * as knowledgeRpc from './knowledge/rpc.js';
-export { reserveUsage, type UsageMetric, usageMetricSchema, usageMetrics, usageSubject } from './identity/usage.js';
+export {
+  defineEvent,
+  type EventData,
+  type EventDefinition,
+  type EventEnvelope,
+  envelopeSchema,
+} from './event.js';
 export * from './identity/dto.js';
+export * as identityEvents from './identity/events.js';
+export {
+  reserveUsage,
+  type UsageMetric,
+  usageMetricSchema,
+  usageMetrics,
+  usageSubject,
+} from './identity/usage.js';
+export * as knowledgeEvents from './knowledge/events.js';
+export * as knowledgeRpc from './knowledge/rpc.js';
+export { pageOf, pageQuery } from './pagination.js';
+export { type Problem, problemSchema } from './problem.js';
+export { defineRpc, type RpcDefinition, type RpcErrorCode, type RpcReply, rpcErrorCodes } from './rpc.js';

@@ -1,6 +1,7 @@
 import { withActor } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RRF_K, TEXT_WEIGHT, VECTOR_WEIGHT } from '../src/domain/search/hybrid-search.js';
 import { textLeg } from '../src/domain/search/text-leg.js';
 import {
   addText,
@@ -120,7 +121,7 @@ describe('hybrid search over manual pages', () => {
     const hits = await search(question);
     expect(
       matches(hits[0]!.documentName, expected),
-      `${question}: ${hits.map((x) => x.documentName).join(', ')}`,
+      `${question}: ${hits.map((x) => `${x.documentName} t${x.textRank} v${x.vectorRank}`).join(', ')}`,
     ).toBe(true);
   });
 
@@ -129,7 +130,13 @@ describe('hybrid search over manual pages', () => {
     const top = hits[0]!;
     expect(top.textRank).toEqual(expect.any(Number));
     expect(top.vectorRank).toEqual(expect.any(Number));
-    expect(top.score).toBeCloseTo(1 / (60 + top.textRank!) + 1 / (60 + top.vectorRank!), 10);
+    // Weighted reciprocal rank fusion of the two legs' document ranks.
+    expect(top.score).toBeCloseTo(
+      TEXT_WEIGHT / (RRF_K + top.textRank!) + VECTOR_WEIGHT / (RRF_K + top.vectorRank!),
+      10,
+    );
+    // Documents are ranked: each appears once, with its best chunk.
+    expect(new Set(hits.map((hit) => hit.documentName)).size).toBe(hits.length);
     expect(top.headingPath.length).toBeGreaterThan(0);
     expect(top.charEnd).toBeGreaterThan(top.charStart);
     expect(top.snippet).toMatch(/<b>[^<]+<\/b>/);

@@ -29,7 +29,13 @@ export const sessionRevoked = defineEvent(
   z.object({
     userId: z.uuid(),
     sessionId: z.uuid(),
-    reason: z.enum(['logout', 'revoked_by_user', 'refresh_token_reuse', 'password_reset', 'membership_changed']),
+    reason: z.enum([
+      'logout',
+      'revoked_by_user',
+      'refresh_token_reuse',
+      'password_reset',
+      'membership_changed',
+    ]),
   }),
 );
 
@@ -53,7 +59,13 @@ export const organizationMemberAdded = defineEvent(
 export const teamCreated = defineEvent(
   'identity.team.created',
   1,
-  z.object({ teamId: z.uuid(), organizationId: z.uuid(), name: z.string(), slug: z.string(), createdBy: z.uuid() }),
+  z.object({
+    teamId: z.uuid(),
+    organizationId: z.uuid(),
+    name: z.string(),
+    slug: z.string(),
+    createdBy: z.uuid(),
+  }),
 );
 
 export const teamMemberAdded = defineEvent(
@@ -71,7 +83,12 @@ export const teamMemberRoleChanged = defineEvent(
 export const teamMemberRemoved = defineEvent(
   'identity.team.member_removed',
   1,
-  z.object({ teamId: z.uuid(), organizationId: z.uuid(), userId: z.uuid(), reason: z.enum(['removed', 'left']) }),
+  z.object({
+    teamId: z.uuid(),
+    organizationId: z.uuid(),
+    userId: z.uuid(),
+    reason: z.enum(['removed', 'left']),
+  }),
 );
 
 export const roleGranted = defineEvent(

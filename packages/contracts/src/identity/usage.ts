@@ -14,7 +14,11 @@ export const usageSubject = z.object({ type: z.enum(['user', 'team']), id: z.uui
  */
 export const reserveUsage = defineRpc(
   'rpc.identity.usage.reserve',
-  z.object({ subject: usageSubject, metric: usageMetricSchema, amount: z.number().int().min(1).max(1_000_000_000) }),
+  z.object({
+    subject: usageSubject,
+    metric: usageMetricSchema,
+    amount: z.number().int().min(1).max(1_000_000_000),
+  }),
   z.object({
     granted: z.boolean(),
     remaining: z.number().int(),

@@ -13,7 +13,7 @@ export const searchHit = z.object({
   content: z.string(),
   /** The chunk with the query's words marked `<b>...</b>`. */
   snippet: z.string(),
-  /** Reciprocal rank fusion score: the sum over legs of 1 / (60 + rank). */
+  /** Weighted reciprocal rank fusion score: the sum over legs of weight / (k + rank); see knowledge-base hybrid-search. */
   score: z.number(),
   /** 1-based rank in the full-text leg, null when that leg did not find the chunk. */
   textRank: z.int().nullable(),

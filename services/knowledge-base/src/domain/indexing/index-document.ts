@@ -17,6 +17,20 @@ export type IndexOutcome = 'indexed' | 'stale' | { failed: string };
 
 const INSERT_BATCH = 200;
 
+/**
+ * The lead of a document: its first characters (to the next word boundary), where a title, a
+ * summary or a manual page's NAME line says what the document is about. Search weighs its words
+ * more (weight B in the chunk's text search vector, see text-leg.ts).
+ */
+export const LEAD_CHARS = 300;
+
+/** Where the lead ends in `text`: the first whitespace at or after LEAD_CHARS. */
+export function leadEnd(text: string): number {
+  if (text.length <= LEAD_CHARS) return text.length;
+  const boundary = text.slice(LEAD_CHARS).search(/\s/);
+  return boundary === -1 ? text.length : LEAD_CHARS + boundary;
+}
+
 /** A failure no retry can fix: the file is corrupt or the embeddings endpoint refuses for good. */
 const isPermanent = (error: unknown) =>
   error instanceof ExtractionError || (error instanceof EmbeddingError && !error.retryable);
@@ -79,6 +93,7 @@ export async function indexDocument(
   try {
     const text = await extractText(original, document.mediaType as SupportedMediaType);
     const chunks = chunkText(text, { chunkSize: settings.chunkSize, overlap: settings.chunkOverlap });
+    const lead = leadEnd(text);
     const embedder = embedderFor(settings, deps.box, deps.env.EMBEDDING_TIMEOUT);
     const vectors = await embedder.embed(
       chunks.map((chunk) => `${document.name}\n${chunk.headingPath.join(' / ')}\n${chunk.content}`),
@@ -88,28 +103,35 @@ export async function indexDocument(
       if (!still) return 'stale' as const;
       await tx.execute(sql`delete from knowledge.kb_chunks where document_id = ${document.id}`);
       for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
-        const rows = chunks.slice(i, i + INSERT_BATCH).map((chunk, j) => ({
-          id: uuidv7(),
-          ordinal: i + j,
-          content: chunk.content,
-          heading_path: chunk.headingPath,
-          heading_text: chunk.headingPath.join(' '),
-          char_start: chunk.charStart,
-          char_end: chunk.charEnd,
-          token_count: chunk.tokenCount,
-          embedding: vectors[i + j],
-        }));
-        // The document name and headings weigh more than the body (weight A over D).
+        const rows = chunks.slice(i, i + INSERT_BATCH).map((chunk, j) => {
+          const inLead = Math.max(0, Math.min(chunk.content.length, lead - chunk.charStart));
+          return {
+            id: uuidv7(),
+            ordinal: i + j,
+            content: chunk.content,
+            lead_text: chunk.content.slice(0, inLead),
+            body_text: chunk.content.slice(inLead),
+            heading_path: chunk.headingPath,
+            heading_text: chunk.headingPath.join(' '),
+            char_start: chunk.charStart,
+            char_end: chunk.charEnd,
+            token_count: chunk.tokenCount,
+            embedding: vectors[i + j],
+          };
+        });
+        // The document name and headings weigh most (A), then the document's lead (B), then the
+        // body (D).
         await tx.execute(sql`
           insert into knowledge.kb_chunks
             (id, collection_id, document_id, ordinal, content, heading_path, char_start, char_end, token_count, tsv, embedding)
           select r.id, ${document.collectionId}, ${document.id}, r.ordinal, r.content, r.heading_path,
                  r.char_start, r.char_end, r.token_count,
                  setweight(to_tsvector(${settings.textSearchLanguage}::regconfig, ${document.name} || ' ' || r.heading_text), 'A')
-                   || to_tsvector(${settings.textSearchLanguage}::regconfig, r.content),
+                   || setweight(to_tsvector(${settings.textSearchLanguage}::regconfig, r.lead_text), 'B')
+                   || to_tsvector(${settings.textSearchLanguage}::regconfig, r.body_text),
                  r.embedding
           from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
-            id uuid, ordinal int, content text, heading_path text[], heading_text text,
+            id uuid, ordinal int, content text, lead_text text, body_text text, heading_path text[], heading_text text,
             char_start int, char_end int, token_count int, embedding real[])`);
       }
       await tx

@@ -5,12 +5,15 @@ import { LOCAL_DIMENSIONS } from '../embeddings/local-embedder.js';
 /**
  * The vector leg of hybrid search, in one place for both storage paths:
  * - plain Postgres: an exact scan, cosine similarity as the dot product of unit vectors (real[]),
- *   over the chunks of the searched collections (see dotProduct for how it is computed);
+ *   over the chunks of the candidate documents the text leg found (`documentIds`), or over every
+ *   chunk of the searched collections when there are none (see dotProduct for how it is
+ *   computed). Scanning every chunk costs about 10 µs a chunk: 400 ms at 38,000 chunks;
  * - pgvector (when migration 0002 found the extension): the `embedding_vector` column, with the
  *   HNSW index for the built-in embedder's dimension and an exact `<=>` scan for others.
  */
 export interface VectorHit {
   id: string;
+  documentId: string;
   score: number;
 }
 
@@ -25,7 +28,15 @@ export async function detectPgvector(query: (text: string) => Promise<unknown[]>
 
 export async function vectorLeg(
   tx: Transaction,
-  options: { pgvector: boolean; vector: number[]; collectionIds: string[]; filter: SQL; limit: number },
+  options: {
+    pgvector: boolean;
+    vector: number[];
+    collectionIds: string[];
+    filter: SQL;
+    limit: number;
+    /** Without pgvector: only these documents' chunks are scanned (when not empty). */
+    documentIds?: string[];
+  },
 ): Promise<VectorHit[]> {
   const { vector, collectionIds, filter, limit } = options;
   const ids = sql`${`{${collectionIds.join(',')}}`}::uuid[]`;
@@ -36,19 +47,22 @@ export async function vectorLeg(
     const distance = indexed
       ? sql`(c.embedding_vector::vector(256)) <=> ${literal}::vector(256)`
       : sql`c.embedding_vector <=> ${literal}::vector`;
-    const rows = await tx.execute<{ id: string; score: number }>(sql`
-      select c.id, 1 - (${distance}) as score
+    const rows = await tx.execute<{ id: string; document_id: string; score: number }>(sql`
+      select c.id, c.document_id, 1 - (${distance}) as score
       from knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id
       where c.collection_id = any(${ids}) and vector_dims(c.embedding_vector) = ${vector.length} ${filter}
       order by ${distance} limit ${limit}`);
-    return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+    return rows.map((r) => ({ id: r.id, documentId: r.document_id, score: Number(r.score) }));
   }
-  const rows = await tx.execute<{ id: string; score: number }>(sql`
-    select c.id, ${dotProduct(vector)} as score
+  const documents = options.documentIds?.length
+    ? sql`and c.document_id = any(${`{${options.documentIds.join(',')}}`}::uuid[])`
+    : sql``;
+  const rows = await tx.execute<{ id: string; document_id: string; score: number }>(sql`
+    select c.id, c.document_id, ${dotProduct(vector)} as score
     from knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id
-    where c.collection_id = any(${ids}) and cardinality(c.embedding) = ${vector.length} ${filter}
+    where c.collection_id = any(${ids}) and cardinality(c.embedding) = ${vector.length} ${documents} ${filter}
     order by score desc limit ${limit}`);
-  return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+  return rows.map((r) => ({ id: r.id, documentId: r.document_id, score: Number(r.score) }));
 }
 
 /** Above this many non-zero dimensions, the query is dense: unnest both arrays instead. */
