@@ -29,7 +29,14 @@ describe('access token verifier', () => {
     const { pair, jwks } = await keys();
     const verifier = createTokenVerifier({ keys: jwks });
     const verified = await verifier.verify(await sign(pair.privateKey, { sub, sid, org: null }));
-    expect(verified?.actor).toEqual({ userId: sub, sessionId: sid, orgId: null, teams: {}, permissions: [], platformAdmin: false });
+    expect(verified?.actor).toEqual({
+      userId: sub,
+      sessionId: sid,
+      orgId: null,
+      teams: {},
+      permissions: [],
+      platformAdmin: false,
+    });
   });
 
   it('rejects expired, foreign, forged and garbage tokens', async () => {

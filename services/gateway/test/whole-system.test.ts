@@ -61,6 +61,7 @@ afterAll(async () => {
   await identity?.close();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 async function call<T = Record<string, any>>(
   method: string,
   path: string,
