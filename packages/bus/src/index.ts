@@ -1,4 +1,5 @@
 export { type Bus, type BusOptions, connectBus } from './connection.js';
+export { startEventRelay } from './event-relay.js';
 export { idempotently } from './idempotent.js';
 export { streamNameFor } from './naming.js';
 export { appendEvent } from './outbox.js';

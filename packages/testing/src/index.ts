@@ -1,4 +1,6 @@
 export { localServices } from './local-services.js';
 export { testBusNamespace, testRedisPrefix, uniqueName } from './names.js';
+export { deleteRedisKeys } from './redis-keys.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { createTestDatabase, type TestDatabase } from './test-database.js';
+export { createTokenMint, type TokenClaims, type TokenMint } from './token-mint.js';

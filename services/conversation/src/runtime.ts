@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { connectBus, relayPublisher } from '@conduit/bus';
-import { createDatabase, migrate, runtimeUrl, startOutboxRelay } from '@conduit/db';
+import { connectBus, startEventRelay } from '@conduit/bus';
+import { createDatabase, migrate, runtimeUrl } from '@conduit/db';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
-import type { Logger, ServiceApp } from '@conduit/service-kit';
+import { dependencyChecks, type Logger, type ServiceApp } from '@conduit/service-kit';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import type { ConversationDeps } from './deps.js';
@@ -56,26 +56,9 @@ export async function startConversation(
     ...overrides,
   };
 
-  let lastRelayWarning = 0;
-  const relay = await startOutboxRelay({
-    sql: database.sql,
-    schema: SCHEMA,
-    publish: relayPublisher(bus),
-    onError: (error) => {
-      // While the bus is down every tick fails; say so every 10 s, not every tick.
-      if (Date.now() - lastRelayWarning < 10_000) return;
-      lastRelayWarning = Date.now();
-      log.warn({ err: error }, 'outbox relay cannot publish yet; events wait in the outbox');
-    },
-  });
+  const relay = await startEventRelay({ sql: database.sql, schema: SCHEMA, bus, log });
 
-  const app = await buildApp(deps, {
-    postgres: () => database.sql`select 1`,
-    redis: () => redis.ping(),
-    nats: async () => {
-      if (!bus.isConnected()) throw new Error('not connected');
-    },
-  });
+  const app = await buildApp(deps, dependencyChecks({ sql: database.sql, redis: redis, bus }));
   app.addHook('onClose', async () => {
     await deps.inFlight.drain();
     await relay.flush();

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { type Bus, connectBus, relayPublisher } from '@conduit/bus';
-import { createDatabase, type DatabaseClient, migrate, runtimeUrl, startOutboxRelay } from '@conduit/db';
+import { connectBus, startEventRelay } from '@conduit/bus';
+import { createDatabase, type DatabaseClient, migrate, runtimeUrl } from '@conduit/db';
 import { createProducer, redisForJobs } from '@conduit/jobs';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
-import type { Logger, ServiceApp } from '@conduit/service-kit';
+import { dependencyChecks, type Logger, type ServiceApp } from '@conduit/service-kit';
 import type { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { serveSearchRpc } from './bus/search-rpc.js';
@@ -64,21 +64,6 @@ async function connect(env: KnowledgeEnv, log: Logger, role: string): Promise<Co
   };
 }
 
-async function startRelay(database: DatabaseClient, bus: Bus, log: Logger) {
-  let lastRelayWarning = 0;
-  return startOutboxRelay({
-    sql: database.sql,
-    schema: SCHEMA,
-    publish: relayPublisher(bus),
-    onError: (error) => {
-      // While the bus is down every tick fails; say so every 10 s, not every tick.
-      if (Date.now() - lastRelayWarning < 10_000) return;
-      lastRelayWarning = Date.now();
-      log.warn({ err: error }, 'outbox relay cannot publish yet; events wait in the outbox');
-    },
-  });
-}
-
 /**
  * Opens knowledge-base's connections (Postgres as the runtime role, Redis, NATS), serves its
  * search RPC, starts the outbox relay and builds the app. Closing the app closes all of it.
@@ -96,16 +81,13 @@ export async function startKnowledgeBase(
     namespace: env.BUS_NAMESPACE,
   });
   await bus.ensureStream(SCHEMA);
-  const relay = await startRelay(connections.database, bus, log);
+  const relay = await startEventRelay({ sql: connections.database.sql, schema: SCHEMA, bus, log });
   const rpc = serveSearchRpc(bus, deps);
 
-  const app = await buildApp(deps, {
-    postgres: () => connections.database.sql`select 1`,
-    redis: () => connections.redis.ping(),
-    nats: async () => {
-      if (!bus.isConnected()) throw new Error('not connected');
-    },
-  });
+  const app = await buildApp(
+    deps,
+    dependencyChecks({ sql: connections.database.sql, redis: connections.redis, bus }),
+  );
   app.addHook('onClose', async () => {
     await rpc.stop();
     await relay.stop();
@@ -130,7 +112,7 @@ export async function startKnowledgeWorkerProcess(
     namespace: env.BUS_NAMESPACE,
   });
   await bus.ensureStream(SCHEMA);
-  const relay = await startRelay(connections.database, bus, log);
+  const relay = await startEventRelay({ sql: connections.database.sql, schema: SCHEMA, bus, log });
   const workerRedis = redisForJobs(env.REDIS_URL);
   const worker = startKnowledgeWorker(connections.deps, connections.catalog, workerRedis);
   return {

@@ -54,10 +54,11 @@ afterAll(async () => {
 describe('a worker killed mid-job', () => {
   it('leaves the job to another worker, which indexes the document with exactly one set of chunks', async () => {
     const collection = await createCollection(h, user.token, { name: 'crash' });
-    // About 4 MB of manual pages: thousands of chunks, several seconds of indexing.
+    // About a megabyte of manual pages: thousands of chunks, seconds of indexing, so the kill
+    // 300 ms in lands mid-job (asserted below: nothing stored yet).
     const pages = await readManPages();
     const text = pages
-      .slice(0, 900)
+      .slice(0, 250)
       .map((page) => page.text)
       .join('\n\n');
     const document = await addText(h, user.token, collection.id, { name: 'many pages', text });
@@ -103,7 +104,7 @@ describe('a worker killed mid-job', () => {
       first: 0,
       last: done.chunkCount - 1,
     });
-    expect(done.chunkCount).toBeGreaterThan(1000);
+    expect(done.chunkCount).toBeGreaterThan(300);
     const [events] = await h.admin`
       select count(*)::int as n from knowledge.outbox
       where subject = 'knowledge.document.indexed' and payload->'data'->>'documentId' = ${document.id}`;
