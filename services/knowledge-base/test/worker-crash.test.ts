@@ -54,13 +54,10 @@ afterAll(async () => {
 describe('a worker killed mid-job', () => {
   it('leaves the job to another worker, which indexes the document with exactly one set of chunks', async () => {
     const collection = await createCollection(h, user.token, { name: 'crash' });
-    // About a megabyte of manual pages: thousands of chunks, seconds of indexing, so the kill
+    // About two megabytes of manual pages: thousands of chunks, seconds of indexing, so the kill
     // 300 ms in lands mid-job (asserted below: nothing stored yet).
     const pages = await readManPages();
-    const text = pages
-      .slice(0, 250)
-      .map((page) => page.text)
-      .join('\n\n');
+    const text = pages.map((page) => page.text).join('\n\n');
     const document = await addText(h, user.token, collection.id, { name: 'many pages', text });
 
     const first = startWorker();
