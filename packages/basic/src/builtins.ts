@@ -45,8 +45,12 @@ function parseDate(v: Value): Date | null {
 }
 
 export function roundTo(x: number, digits: number): number {
+  // Beyond what a double holds, rounding changes nothing (or leaves nothing); 10 ** digits would
+  // overflow to Infinity or underflow to 0 and turn the result into NaN.
+  if (digits > 15) return x;
+  if (digits < -308) return 0;
   const f = 10 ** digits;
-  return (Math.sign(x) * Math.round(Math.abs(x) * f + Number.EPSILON * f)) / f;
+  return checkNumber((Math.sign(x) * Math.round(Math.abs(x) * f + Number.EPSILON * f)) / f);
 }
 
 function formatNumberPattern(n: number, pattern: string): string {

@@ -12,6 +12,7 @@ import {
   enterRuntime,
   fromHost,
   type Limits,
+  plainValue,
   type Runtime,
   toNumber,
   toText,
@@ -356,13 +357,13 @@ class Machine {
     const variables: Record<string, Value> = {};
     for (const { name, slot } of this.program.globalNames) {
       Object.defineProperty(variables, name, {
-        value: this.globals[slot] ?? null,
+        value: plainValue(this.globals[slot] ?? null),
         enumerable: true,
         writable: true,
         configurable: true,
       });
     }
-    return { status: 'done', value: this.result, variables, steps: this.steps };
+    return { status: 'done', value: plainValue(this.result), variables, steps: this.steps };
   }
 
   private suspendHear(ins: Instr): RunResult {

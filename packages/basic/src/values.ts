@@ -107,7 +107,8 @@ export function toJsonText(v: Value): string {
   const parts: string[] = [];
   const write = (x: Value, depth: number): void => {
     if (x === null || typeof x !== 'object') {
-      parts.push(typeof x === 'number' ? formatNumber(x) : JSON.stringify(x));
+      // JSON has no NaN or Infinity: they read as null, as JSON.stringify writes them.
+      parts.push(typeof x === 'number' ? (Number.isFinite(x) ? formatNumber(x) : 'null') : JSON.stringify(x));
       return;
     }
     if (seen.has(x)) {
@@ -141,6 +142,14 @@ export function toJsonText(v: Value): string {
   };
   write(v, 0);
   return parts.join('');
+}
+
+/**
+ * A value as plain JSON data, for what leaves the engine (a finished run's result and variables):
+ * a script can build cycles (`a.f = a`), which callers could not serialize; they become "[circular]".
+ */
+export function plainValue(v: Value): Value {
+  return v === null || typeof v !== 'object' ? v : (JSON.parse(toJsonText(v)) as Value);
 }
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compile } from '../src/index.js';
+import { compile, run } from '../src/index.js';
 import { expectDone, expectError, runScript } from './recording-host.js';
 
 async function talks(source: string, options = {}): Promise<string[]> {
@@ -468,5 +468,36 @@ describe('runtime errors', () => {
   it('names the built-in in its errors', async () => {
     const r = await runScript('x = INT("many")');
     expect(expectError(r.result).error.message).toBe('Expected a number in INT but got the text "many"');
+  });
+});
+
+describe('values that leave the engine', () => {
+  it('are plain JSON even when the script built a cycle', async () => {
+    const compiled = compile('a.f = 1\na.f = a\nl = [1]\nl[0] = l\nRETURN a');
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+    const result = await run(compiled.program, { host: {} });
+    expect(result.status).toBe('done');
+    if (result.status !== 'done') return;
+    expect(JSON.parse(JSON.stringify(result.variables))).toEqual({
+      a: { f: '[circular]' },
+      l: ['[circular]'],
+    });
+    expect(result.value).toEqual({ f: '[circular]' });
+  });
+});
+
+describe('ROUND at the edges of a double', () => {
+  it('never yields NaN: far negative digits round to 0, far positive ones leave the number', async () => {
+    for (const [source, expected] of [
+      ['x = ROUND(0, -324)', 0],
+      ['x = ROUND(123, -400)', 0],
+      ['x = ROUND(1.5, 400)', 1.5],
+      ['x = ROUND(1234.5678, -2)', 1200],
+    ] as const) {
+      const compiled = compile(source);
+      if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+      const result = await run(compiled.program, { host: {} });
+      expect(result).toMatchObject({ status: 'done', variables: { x: expected } });
+    }
   });
 });

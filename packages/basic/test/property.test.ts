@@ -190,7 +190,8 @@ describe('random well-formed programs', () => {
         if (result.status === 'done')
           expect(() => JSON.stringify(result.status === 'done' && result.variables)).not.toThrow();
       }),
-      { numRuns: 400 },
+      // CI replays one fixed seed so that a landing is reproducible; elsewhere each run explores anew.
+      { numRuns: 400, ...(process.env.CI ? { seed: 20261122 } : {}) },
     );
   }, 60_000);
 });
