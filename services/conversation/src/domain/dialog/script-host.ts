@@ -10,7 +10,7 @@ import { citationOf } from '../llm/offline-provider.js';
 import { resolveModel } from '../llm/resolve-model.js';
 import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '../memories/memories.js';
 import type { Turn } from '../messages/turn.js';
-import { createSafeHttp } from './safe-http.js';
+import { createScriptHttp } from './script-http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -29,7 +29,7 @@ export function scriptHost(turn: Turn, talk: (text: string) => void): BasicHost 
 function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
   const { deps, actor, bot, session } = turn;
   const rls = rlsContext(actor);
-  const http = createSafeHttp({
+  const fetchForScript = createScriptHttp({
     allow: deps.env.SCRIPT_HTTP_ALLOW,
     timeoutMs: deps.env.SCRIPT_HTTP_TIMEOUT,
     maxBytes: deps.env.SCRIPT_HTTP_MAX_BYTES,
@@ -127,8 +127,8 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
     async sendMail() {
       throw new HostUnavailableError(MAIL_UNAVAILABLE);
     },
-    httpGet: (url) => http.fetchForScript('GET', url),
-    httpPost: (url, data) => http.fetchForScript('POST', url, data),
+    httpGet: (url) => fetchForScript('GET', url),
+    httpPost: (url, data) => fetchForScript('POST', url, data),
   };
 }
 

@@ -4,10 +4,11 @@ import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
- * A script's GET and POST reach the public internet only. Every address a host name resolves to
- * is checked, and the connection goes to the address that was checked (no second resolution a
- * DNS rebinding could change). Private, loopback, link-local, CGNAT, multicast and reserved ranges
- * are refused unless allowed by host name or CIDR in SCRIPT_HTTP_ALLOW.
+ * HTTP to addresses a user chose (a script's GET/POST, a knowledge-base URL source) reaches the
+ * public internet only. Every address a host name resolves to is checked, and the connection goes
+ * to the address that was checked (no second resolution a DNS rebinding could change); redirects
+ * are checked again. Private, loopback, link-local, CGNAT, multicast and reserved ranges are
+ * refused unless allowed by host name or CIDR.
  */
 const forbidden = new BlockList();
 for (const [network, prefix] of [
@@ -39,9 +40,16 @@ for (const [network, prefix] of [
 ] as const)
   forbidden.addSubnet(network, prefix, 'ipv6');
 
+/** The URL leads into a refused address range: retrying cannot help. */
 export class BlockedAddressError extends Error {}
 
-export interface SafeHttpOptions {
+/** The URL itself is unusable (malformed, not http(s), with credentials, endless redirects). */
+export class InvalidUrlError extends Error {}
+
+/** The answer is larger than `maxBytes`: retrying cannot help. */
+export class ResponseTooLargeError extends Error {}
+
+export interface OutboundHttpOptions {
   /** Host names and CIDR ranges (or single addresses) allowed even though they are private. */
   allow: string[];
   timeoutMs: number;
@@ -64,13 +72,17 @@ function allowList(entries: string[]) {
 const isForbidden = (address: string, family: number) =>
   forbidden.check(address, family === 6 ? 'ipv6' : 'ipv4');
 
-export interface HttpResult {
+export interface OutboundResponse {
   status: number;
   contentType: string;
-  body: string;
+  body: Buffer;
+  /** The URL that answered, after redirects. */
+  url: string;
 }
 
-export function createSafeHttp(options: SafeHttpOptions) {
+export type OutboundHttp = ReturnType<typeof createOutboundHttp>;
+
+export function createOutboundHttp(options: OutboundHttpOptions) {
   const allowed = allowList(options.allow);
 
   const checkedLookup =
@@ -88,7 +100,7 @@ export function createSafeHttp(options: SafeHttpOptions) {
             )
               return callback(
                 new BlockedAddressError(
-                  `${hostname} resolves to ${a.address}, a private, loopback or link-local address; scripts may not reach it`,
+                  `${hostname} resolves to ${a.address}, a private, loopback or link-local address; no private address may be reached from here`,
                 ),
                 '',
                 4,
@@ -108,16 +120,16 @@ export function createSafeHttp(options: SafeHttpOptions) {
     rawUrl: string,
     data?: unknown,
     redirects = 3,
-  ): Promise<HttpResult> {
+  ): Promise<OutboundResponse> {
     let url: URL;
     try {
       url = new URL(rawUrl);
     } catch {
-      throw new Error(`"${rawUrl}" is not a URL`);
+      throw new InvalidUrlError(`"${rawUrl}" is not a URL`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new Error('only http and https URLs are allowed');
-    if (url.username || url.password) throw new Error('URLs with credentials are not allowed');
+      throw new InvalidUrlError('only http and https URLs are allowed');
+    if (url.username || url.password) throw new InvalidUrlError('URLs with credentials are not allowed');
     const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     const literal = isIP(hostname);
     if (literal) {
@@ -128,12 +140,12 @@ export function createSafeHttp(options: SafeHttpOptions) {
         !allowed.hosts.has(hostname)
       )
         throw new BlockedAddressError(
-          `${hostname} is a private, loopback or link-local address; scripts may not reach it`,
+          `${hostname} is a private, loopback or link-local address; no private address may be reached from here`,
         );
     }
     const body = method === 'POST' ? JSON.stringify(data ?? null) : undefined;
     const client = url.protocol === 'https:' ? https : http;
-    const result = await new Promise<HttpResult & { location?: string }>((resolve, reject) => {
+    const result = await new Promise<OutboundResponse & { location?: string }>((resolve, reject) => {
       const request = client.request(
         url,
         {
@@ -143,7 +155,7 @@ export function createSafeHttp(options: SafeHttpOptions) {
           lookup: literal ? undefined : checkedLookup(hostname),
           headers: {
             accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
-            'user-agent': 'Conduit-Bot/1.0',
+            'user-agent': 'Conduit/1.0',
             ...(body !== undefined
               ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
               : {}),
@@ -156,7 +168,9 @@ export function createSafeHttp(options: SafeHttpOptions) {
           response.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > options.maxBytes) {
-              request.destroy(new Error(`the answer is larger than ${options.maxBytes} bytes`));
+              // Settle now: the rest of the answer may already be in, and 'end' would follow.
+              reject(new ResponseTooLargeError(`the answer is larger than ${options.maxBytes} bytes`));
+              request.destroy();
               return;
             }
             chunks.push(chunk);
@@ -165,7 +179,8 @@ export function createSafeHttp(options: SafeHttpOptions) {
             resolve({
               status: response.statusCode ?? 0,
               contentType: String(response.headers['content-type'] ?? ''),
-              body: Buffer.concat(chunks).toString('utf8'),
+              body: Buffer.concat(chunks),
+              url: url.toString(),
               ...(response.headers.location ? { location: response.headers.location } : {}),
             }),
           );
@@ -177,7 +192,7 @@ export function createSafeHttp(options: SafeHttpOptions) {
       request.end(body);
     });
     if (result.status >= 300 && result.status < 400 && result.location) {
-      if (redirects === 0) throw new Error('too many redirects');
+      if (redirects === 0) throw new InvalidUrlError('too many redirects');
       // Each hop is checked again: a public URL may not redirect into the private network.
       return send(
         result.status === 303 ? 'GET' : method,
@@ -189,19 +204,5 @@ export function createSafeHttp(options: SafeHttpOptions) {
     return result;
   }
 
-  /** The answer's JSON when it is JSON, else its text. Non-2xx answers are errors. */
-  async function fetchForScript(method: 'GET' | 'POST', url: string, data?: unknown): Promise<unknown> {
-    const result = await send(method, url, data);
-    if (result.status < 200 || result.status >= 300) throw new Error(`${url} answered HTTP ${result.status}`);
-    if (/json/i.test(result.contentType)) {
-      try {
-        return JSON.parse(result.body);
-      } catch {
-        return result.body;
-      }
-    }
-    return result.body;
-  }
-
-  return { send, fetchForScript };
+  return { send };
 }

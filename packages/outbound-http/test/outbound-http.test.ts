@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSafeHttp } from '../src/domain/dialog/safe-http.js';
+import { createOutboundHttp } from '../src/index.js';
 
-// A script's GET / POST against a real local server: host names resolve and connect, and every
+// Requests against a real local server: host names resolve and connect, and every
 // spelling of a loopback address (and every redirect into one) is refused before a byte is sent.
 
 let server: Server;
@@ -28,18 +28,18 @@ afterAll(async () => {
 
 const options = { timeoutMs: 2000, maxBytes: 10_000 };
 
-describe('script HTTP', () => {
+describe('outbound HTTP', () => {
   it('connects to a host name once its addresses are checked (allowed by name or by range)', async () => {
     for (const allow of [['localhost'], ['127.0.0.0/8']]) {
-      const http = createSafeHttp({ ...options, allow });
-      expect(await http.fetchForScript('GET', `http://localhost:${port}/by-name`), allow[0]).toEqual({
-        path: '/by-name',
-      });
+      const http = createOutboundHttp({ ...options, allow });
+      const answer = await http.send('GET', `http://localhost:${port}/by-name`);
+      expect(JSON.parse(answer.body.toString()), allow[0]).toEqual({ path: '/by-name' });
+      expect(answer.url).toBe(`http://localhost:${port}/by-name`);
     }
   });
 
   it('refuses every spelling of a loopback address', async () => {
-    const http = createSafeHttp({ ...options, allow: [] });
+    const http = createOutboundHttp({ ...options, allow: [] });
     const before = hits.length;
     for (const host of [
       'localhost',
@@ -52,15 +52,20 @@ describe('script HTTP', () => {
       '[::127.0.0.1]',
       '[0:0:0:0:0:ffff:7f00:1]',
     ])
-      await expect(http.fetchForScript('GET', `http://${host}:${port}/x`), host).rejects.toThrow(
+      await expect(http.send('GET', `http://${host}:${port}/x`), host).rejects.toThrow(
         /private, loopback or link-local/,
       );
     expect(hits.length).toBe(before);
   });
 
+  it('refuses an answer larger than allowed', async () => {
+    const http = createOutboundHttp({ ...options, maxBytes: 5, allow: ['localhost'] });
+    await expect(http.send('GET', `http://localhost:${port}/big`)).rejects.toThrow(/larger than 5 bytes/);
+  });
+
   it('checks every redirect again', async () => {
-    const http = createSafeHttp({ ...options, allow: ['localhost'] });
-    await expect(http.fetchForScript('GET', `http://localhost:${port}/to-loopback`)).rejects.toThrow(
+    const http = createOutboundHttp({ ...options, allow: ['localhost'] });
+    await expect(http.send('GET', `http://localhost:${port}/to-loopback`)).rejects.toThrow(
       /127\.0\.0\.1 is a private, loopback or link-local/,
     );
     expect(hits).not.toContain('/secret');
