@@ -6,15 +6,21 @@ import {
   startKnowledgeBase,
   startKnowledgeWorkerProcess,
 } from '@conduit/knowledge-base/src/runtime.js';
-import { createTokenMint, deleteRedisKeys } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
+import { createTokenMint } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
 import { readManPages } from '@conduit/knowledge-base/test/fixtures/manpages.js';
 import { createLogger } from '@conduit/service-kit';
-import { createTestDatabase, localServices, testBusNamespace, testRedisPrefix } from '@conduit/testing';
+import {
+  createTestDatabase,
+  deleteRedisKeys,
+  localServices,
+  testBusNamespace,
+  testRedisPrefix,
+} from '@conduit/testing';
 import { connect } from 'nats';
 import postgres from 'postgres';
 import { deferCleanup } from './harness/cleanup.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { numberSetting } from './harness/settings.js';
+import { corpusPath, numberSetting } from './harness/settings.js';
 
 // Knowledge base: index the manual-page corpus through the service (API -> queue -> worker:
 // extract, chunk, embed, store) and time hybrid searches through the API, each next to bare SQL
@@ -95,7 +101,7 @@ export async function knowledgeBaseScenario(): Promise<void> {
     payload: { name: 'man pages' },
   });
   const collectionId = created.json().id as string;
-  const pages = await readManPages();
+  const pages = await readManPages(undefined, corpusPath);
   const corpus = documents > 0 ? pages.slice(0, documents) : pages;
   const bytes = corpus.reduce((sum, page) => sum + Buffer.byteLength(page.text), 0);
   console.error(`indexing ${corpus.length} pages (${formatNumber(bytes / 2 ** 20)} MiB of text)...`);

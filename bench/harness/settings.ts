@@ -1,4 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import type { RoundSettings } from './measure.js';
+
+/** The whole manual-page corpus: `shared/corpus` beside the repository, or KB_CORPUS. */
+export const corpusPath =
+  process.env.KB_CORPUS ||
+  fileURLToPath(new URL('../../../shared/corpus/manpages.jsonl.gz', import.meta.url));
 
 /** A setting read from the environment, for shorter trial runs (`BENCH_SECONDS=3 pnpm bench`). */
 export function numberSetting(name: string, fallback: number): number {

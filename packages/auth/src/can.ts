@@ -40,6 +40,9 @@ export function rlsContext(actor: Actor): ActorContext {
     userId: actor.userId,
     orgId: actor.orgId,
     teamIds: Object.keys(actor.teams),
+    writableTeamIds: Object.entries(actor.teams)
+      .filter(([, role]) => role !== 'viewer') // viewers only read (teamRoleAllows)
+      .map(([teamId]) => teamId),
     platformAdmin: actor.platformAdmin,
   };
 }

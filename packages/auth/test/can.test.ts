@@ -46,11 +46,15 @@ describe('can', () => {
     ).toBe(true);
   });
 
-  it('gives row-level security the user, organization, teams and admin flag', () => {
-    expect(rlsContext(actor({ teams: { [team]: 'viewer' }, platformAdmin: true }))).toEqual({
+  it('gives row-level security the user, organization, teams (those it may change apart) and admin flag', () => {
+    const other = '0190c2d4-8e43-7b1a-9a4f-00000000bbbb';
+    expect(
+      rlsContext(actor({ teams: { [team]: 'viewer', [other]: 'member' }, platformAdmin: true })),
+    ).toEqual({
       userId: 'u1',
       orgId: org,
-      teamIds: [team],
+      teamIds: [team, other],
+      writableTeamIds: [other],
       platformAdmin: true,
     });
   });

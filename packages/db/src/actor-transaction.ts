@@ -6,6 +6,8 @@ export interface ActorContext {
   userId: string;
   orgId?: string | null;
   teamIds?: readonly string[];
+  /** The teams whose rows the actor may change, not only read (a viewer's teams are not here). */
+  writableTeamIds?: readonly string[];
   /** Holder of the platform admin role: policies may let them see every row. */
   platformAdmin?: boolean;
 }
@@ -27,6 +29,7 @@ export function withActor<T>(
       set_config('app.user_id', ${actor.userId}, true),
       set_config('app.org_id', ${actor.orgId ?? ''}, true),
       set_config('app.team_ids', ${(actor.teamIds ?? []).join(',')}, true),
+      set_config('app.writable_team_ids', ${(actor.writableTeamIds ?? []).join(',')}, true),
       set_config('app.platform_admin', ${actor.platformAdmin ? 'true' : 'false'}, true)`);
     const settled = settingActor.then(
       () => undefined,

@@ -1,4 +1,11 @@
-import { createDatabase, type DatabaseClient, type Transaction, withActor, withoutActor } from '@conduit/db';
+import {
+  type ActorContext,
+  createDatabase,
+  type DatabaseClient,
+  type Transaction,
+  withActor,
+  withoutActor,
+} from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +25,7 @@ const USER_OWNED = [
   'kb_documents',
   'kb_document_originals',
   'kb_chunks',
+  'kb_terms',
   'user_kb_associations',
 ];
 
@@ -49,18 +57,19 @@ beforeAll(async () => {
       headers: bearer(user.token),
     });
   }
-  await createCollection(h, alice.token, { name: 'team kb', teamId: team });
+  const teamCollection = await createCollection(h, alice.token, { name: 'team kb', teamId: team });
+  const teamDocument = await addText(h, alice.token, teamCollection.id, {
+    name: 'team doc',
+    text: 'notes the whole team reads',
+  });
+  await waitForDocument(h, alice.token, teamCollection.id, teamDocument.id);
 }, 60_000);
 afterAll(async () => {
   await runtime?.close();
   await h?.close();
 }, 30_000);
 
-const countAs = async (
-  actor: { userId: string; teamIds?: string[]; platformAdmin?: boolean } | null,
-  table: string,
-  where = sql``,
-) => {
+const countAs = async (actor: ActorContext | null, table: string, where = sql``) => {
   const query = sql`select count(*)::int as n from ${sql.identifier('knowledge')}.${sql.identifier(table)} ${where}`;
   const run = (tx: Transaction) => tx.execute<{ n: number }>(query);
   const rows = actor ? await withActor(runtime.db, actor, run) : await withoutActor(runtime.db, run);
@@ -144,6 +153,8 @@ describe('row-level security', () => {
   it("lets A change none of B's rows, nor write rows into B's collection", async () => {
     const [bobCollection] =
       await h.admin`select id from knowledge.kb_collections where owner_user_id = ${bob.userId}`;
+    const [bobDocument] =
+      await h.admin`select id from knowledge.kb_documents where collection_id = ${bobCollection!.id}`;
     const changed = await withActor(runtime.db, { userId: alice.userId }, async (tx) => [
       ...(await tx.execute(
         sql`update knowledge.kb_collections set name = 'pwned' where id = ${bobCollection!.id} returning id`,
@@ -153,6 +164,9 @@ describe('row-level security', () => {
       )),
       ...(await tx.execute(
         sql`update knowledge.kb_documents set name = 'pwned' where collection_id = ${bobCollection!.id} returning id`,
+      )),
+      ...(await tx.execute(
+        sql`delete from knowledge.kb_terms where collection_id = ${bobCollection!.id} returning lexeme`,
       )),
     ]);
     expect(changed).toEqual([]);
@@ -164,9 +178,58 @@ describe('row-level security', () => {
     ).rejects.toMatchObject({ cause: { code: '42501' } });
     await expect(
       withActor(runtime.db, { userId: alice.userId }, (tx) =>
+        tx.execute(sql`insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
+                       values (${bobCollection!.id}, 'planted', ${bobDocument!.id}, 1, 1, 1)`),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+    await expect(
+      withActor(runtime.db, { userId: alice.userId }, (tx) =>
         tx.execute(sql`insert into knowledge.user_kb_associations (id, session_id, user_id, collection_id)
                        values (gen_random_uuid(), gen_random_uuid(), ${alice.userId}, ${bobCollection!.id})`),
       ),
     ).rejects.toMatchObject({ cause: { code: '42501' } });
+  });
+
+  it('lets a team viewer read the team collection and change nothing in it; a member may', async () => {
+    const [teamCollection] = await h.admin`select id from knowledge.kb_collections where team_id = ${team}`;
+    const inTeam = sql`where collection_id = ${teamCollection!.id}`;
+    const viewer: ActorContext = { userId: crypto.randomUUID(), teamIds: [team], writableTeamIds: [] };
+    const member: ActorContext = { ...viewer, writableTeamIds: [team] };
+    for (const table of USER_OWNED.filter((t) => !['kb_collections', 'user_kb_associations'].includes(t)))
+      expect(await countAs(viewer, table, inTeam), `${table} as viewer`).toBeGreaterThan(0);
+
+    const changes = (tx: Transaction) =>
+      Promise.all([
+        tx.execute(
+          sql`update knowledge.kb_collections set description = 'edited' where id = ${teamCollection!.id} returning id`,
+        ),
+        tx.execute(
+          sql`update knowledge.knowledge_base_settings set chunk_size = chunk_size ${inTeam} returning collection_id`,
+        ),
+        tx.execute(sql`update knowledge.kb_documents set name = name ${inTeam} returning id`),
+        tx.execute(sql`delete from knowledge.kb_terms ${inTeam} returning lexeme`),
+        tx.execute(sql`delete from knowledge.kb_chunks ${inTeam} returning id`),
+        tx.execute(sql`delete from knowledge.kb_document_originals ${inTeam} returning document_id`),
+      ]);
+    const asViewer = await withActor(runtime.db, viewer, changes);
+    expect(asViewer.map((rows) => rows.length)).toEqual([0, 0, 0, 0, 0, 0]);
+    await expect(
+      withActor(runtime.db, viewer, (tx) =>
+        tx.execute(sql`insert into knowledge.datasources (id, collection_id, kind, created_by)
+                       values (gen_random_uuid(), ${teamCollection!.id}, 'inline', ${viewer.userId})`),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+
+    // A member changes them (updates that write the same values, so the other tests' rows stay).
+    const asMember = await withActor(runtime.db, member, (tx) =>
+      Promise.all([
+        tx.execute(
+          sql`update knowledge.kb_collections set description = description where id = ${teamCollection!.id} returning id`,
+        ),
+        tx.execute(sql`update knowledge.kb_documents set name = name ${inTeam} returning id`),
+        tx.execute(sql`update knowledge.kb_terms set body_tf = body_tf ${inTeam} returning lexeme`),
+      ]),
+    );
+    expect(asMember.map((rows) => rows.length > 0)).toEqual([true, true, true]);
   });
 });

@@ -2,7 +2,7 @@ import { withActor } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RRF_K, TEXT_WEIGHT, VECTOR_WEIGHT } from '../src/domain/search/hybrid-search.js';
-import { textLeg } from '../src/domain/search/text-leg.js';
+import { allWordsChunks, textLeg } from '../src/domain/search/text-leg.js';
 import {
   addText,
   bearer,
@@ -154,22 +154,20 @@ describe('hybrid search over manual pages', () => {
     let hybridTop1 = 0;
     for (const [question, expected] of QUESTIONS) {
       const ranks = await withActor(h.deps.db, { userId: user.userId }, async (tx) => {
-        const names = async (strict: boolean) => {
-          const hits = await textLeg(tx, {
-            language: 'english',
-            query: question,
-            collectionIds: [collectionId],
-            filter: sql``,
-            limit: 5,
-            strict,
-          });
+        const names = async (documentIds: string[]) => {
           const rows = await tx.execute<{ id: string; name: string }>(
-            sql`select c.id, d.name from knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id where c.id = any(${`{${hits.map((x) => x.id).join(',')}}`}::uuid[])`,
+            sql`select id, name from knowledge.kb_documents where id = any(${`{${documentIds.join(',')}}`}::uuid[])`,
           );
           const byId = new Map(rows.map((r) => [r.id, r.name]));
-          return hits.map((x) => byId.get(x.id));
+          return documentIds.map((id) => byId.get(id));
         };
-        return { strict: await names(true), or: await names(false) };
+        const options = { language: 'english', query: question, collectionIds: [collectionId] };
+        const strict = await allWordsChunks(tx, { ...options, limit: 50 });
+        const or = await textLeg(tx, { ...options, filter: sql``, limit: 5 });
+        return {
+          strict: (await names([...new Set(strict.map((hit) => hit.documentId))])).slice(0, 5),
+          or: await names(or.map((hit) => hit.documentId)),
+        };
       });
       if (ranks.strict.some((name) => matches(name, expected))) strictFound++;
       if (ranks.or.some((name) => matches(name, expected))) orFound++;
@@ -200,6 +198,8 @@ describe('hybrid search over manual pages', () => {
       });
       expect(res.statusCode, q).toBe(200);
     }
+    // Nothing to look for is nothing found, not every chunk tied at a score of 0.
+    expect(await search('the of and', 10)).toEqual([]);
   });
 
   it('filters by document metadata (JSONB containment) and rejects a filter that is not an object', async () => {

@@ -7,7 +7,9 @@ import {
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   real,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -103,6 +105,10 @@ export const kbDocuments = knowledge.table(
     /** Bumped by every (re-)index request; a job for an older revision does nothing. */
     revision: integer('revision').notNull().default(1),
     chunkCount: integer('chunk_count').notNull().default(0),
+    /** How many words (stop words aside) the document's name, lead and body hold: BM25's lengths. */
+    nameTerms: integer('name_terms').notNull().default(0),
+    leadTerms: integer('lead_terms').notNull().default(0),
+    bodyTerms: integer('body_terms').notNull().default(0),
     metadata: jsonb('metadata').notNull().default({}),
     createdBy: uuid('created_by').notNull(),
     indexedAt: timestamp('indexed_at', { withTimezone: true }),
@@ -151,6 +157,31 @@ export const kbChunks = knowledge.table(
     uniqueIndex('kb_chunks_document_ordinal_key').on(t.documentId, t.ordinal),
     index('kb_chunks_collection_idx').on(t.collectionId),
     index('kb_chunks_tsv_idx').using('gin', t.tsv),
+  ],
+);
+
+/**
+ * The full-text index of documents: how often each word (a lexeme of the collection's text search
+ * language) occurs in a document's name, lead and body. Search ranks documents from it with
+ * BM25F (see text-leg.ts); chunks' tsvectors only pick the passage to show.
+ */
+export const kbTerms = knowledge.table(
+  'kb_terms',
+  {
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => kbCollections.id, { onDelete: 'cascade' }),
+    lexeme: text('lexeme').notNull(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => kbDocuments.id, { onDelete: 'cascade' }),
+    nameTf: smallint('name_tf').notNull(),
+    leadTf: smallint('lead_tf').notNull(),
+    bodyTf: smallint('body_tf').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.collectionId, t.lexeme, t.documentId] }),
+    index('kb_terms_document_idx').on(t.documentId),
   ],
 );
 

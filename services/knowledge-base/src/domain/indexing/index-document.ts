@@ -19,8 +19,9 @@ const INSERT_BATCH = 200;
 
 /**
  * The lead of a document: its first characters (to the next word boundary), where a title, a
- * summary or a manual page's NAME line says what the document is about. Search weighs its words
- * more (weight B in the chunk's text search vector, see text-leg.ts).
+ * summary or a manual page's NAME line says what the document is about. Search ranks it as a
+ * field of its own (text-leg.ts) and weighs it more when choosing a passage (weight B in the
+ * chunks' text search vectors). Migration 0005 repeats the 300.
  */
 export const LEAD_CHARS = 300;
 
@@ -134,6 +135,10 @@ export async function indexDocument(
             id uuid, ordinal int, content text, lead_text text, body_text text, heading_path text[], heading_text text,
             char_start int, char_end int, token_count int, embedding real[])`);
       }
+      // The document-level index that ranks documents (BM25F, see text-leg.ts).
+      await tx.execute(sql`
+        select knowledge.store_document_terms(${document.id}, ${settings.textSearchLanguage}::regconfig,
+                                              ${document.name}, ${text.slice(0, lead)}, ${text.slice(lead)})`);
       await tx
         .update(kbDocuments)
         .set({

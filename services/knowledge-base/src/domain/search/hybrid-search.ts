@@ -21,15 +21,33 @@ const STOP_MARK = '\u0003';
  * Reciprocal rank fusion (Cormack et al.) over documents: a document scores the sum over legs of
  * weight / (RRF_K + its rank in that leg). A small constant lets the head of each leg count, and
  * the vector leg weighs less: the built-in embedder hashes words and trigrams, with no semantics,
- * so it helps with word forms but cannot outvote the text leg (measured by
- * `pnpm bench knowledge-base-eval`).
+ * so it helps with word forms and breaks near ties but cannot outvote the text leg's first
+ * document (measured by `pnpm bench knowledge-base-eval`).
  */
 export const RRF_K = 2;
 export const TEXT_WEIGHT = 1;
-export const VECTOR_WEIGHT = 0.3;
+export const VECTOR_WEIGHT = 0.4;
 
 /** Documents each leg ranks (at least; more when k is larger). */
 const LEG_DOCUMENTS = 60;
+
+/**
+ * ts_rank weights {D (body), C (unused), B (lead), A (name and headings)} for choosing a
+ * document's passage: chunks carry those weights in their tsvector (see index-document.ts).
+ */
+const PASSAGE_WEIGHTS = '{0.1,0.1,1.0,0.3}';
+
+/** A document in the fused ranking. */
+interface Fused {
+  documentId: string;
+  score: number;
+  textRank: number | null;
+  vectorRank: number | null;
+  textScore: number | null;
+  vectorScore: number | null;
+  /** The vector leg's best chunk of the document. */
+  vectorChunkId?: string;
+}
 
 export type SearchScope =
   | { kind: 'collections'; collectionIds: string[] }
@@ -85,11 +103,11 @@ const groupBy = <T>(items: T[], key: (item: T) => string) => {
 };
 
 /**
- * Hybrid retrieval over documents: a full-text leg (OR of the question's words, idf-weighted,
- * the document's lead and name weighing most) and a vector leg (best cosine similarity of a
- * document's chunk embeddings), fused by weighted reciprocal rank fusion. Each hit is one
- * document's best chunk and tells both legs' ranks and scores. Collections of different languages or embedders are searched
- * group by group and merged by score. Throws not_found for a named collection the actor cannot
+ * Hybrid retrieval over documents: a full-text leg (BM25F over the document's name, lead and
+ * body; any of the question's words) and a vector leg (best cosine similarity of a document's
+ * chunk embeddings), fused by weighted reciprocal rank fusion. Each hit is one document's best
+ * passage and tells both legs' ranks and scores. Collections of different languages or embedders
+ * are searched group by group and merged by score. Throws not_found for a named collection the actor cannot
  * read; the session scope only sees the actor's own links.
  */
 export async function hybridSearch(
@@ -115,7 +133,8 @@ export async function hybridSearch(
         const [vector] = await embedderFor(group[0]!.settings, deps.box, deps.env.EMBEDDING_TIMEOUT).embed([
           input.query,
         ]);
-        return vector;
+        // A question of stop words only embeds to nothing: every chunk would tie at 0.
+        return vector?.some((value) => value !== 0) ? vector : undefined;
       } catch (error) {
         // The text leg still answers when the embeddings endpoint does not.
         if (error instanceof EmbeddingError) {
@@ -145,8 +164,8 @@ export async function hybridSearch(
       .flat()
       .sort((a, b) => b.score - a.score)
       .slice(0, legLimit);
-    // Without pgvector the vector leg rescores the text leg's candidate documents (an exact scan
-    // of every chunk would cost ~10 µs a chunk); with it, the HNSW index searches everything.
+    // Without pgvector the vector leg rescores the text leg's documents (an exact scan of every
+    // chunk would cost ~10 µs a chunk); with it, the HNSW index searches everything.
     const candidates = textHits.map((hit) => hit.documentId);
     const vectorChunks = (
       await Promise.all(
@@ -172,47 +191,41 @@ export async function hybridSearch(
       .filter((hit) => !seen.has(hit.documentId) && seen.add(hit.documentId))
       .slice(0, legLimit);
 
-    const fused = new Map<
-      string,
-      {
-        chunkId: string;
-        score: number;
-        textRank: number | null;
-        vectorRank: number | null;
-        textScore: number | null;
-        vectorScore: number | null;
+    const fused = new Map<string, Fused>();
+    const entry = (documentId: string) => {
+      let existing = fused.get(documentId);
+      if (!existing) {
+        existing = {
+          documentId,
+          score: 0,
+          textRank: null,
+          vectorRank: null,
+          textScore: null,
+          vectorScore: null,
+        };
+        fused.set(documentId, existing);
       }
-    >();
-    const entry = (documentId: string, chunkId: string) => {
-      const existing = fused.get(documentId);
-      if (existing) return existing;
-      const created = {
-        chunkId,
-        score: 0,
-        textRank: null,
-        vectorRank: null,
-        textScore: null,
-        vectorScore: null,
-      };
-      fused.set(documentId, created);
-      return created;
+      return existing;
     };
-    // The hit shown for a document is its best chunk by text, else by vector.
     textHits.forEach((hit, i) => {
-      const e = entry(hit.documentId, hit.id);
+      const e = entry(hit.documentId);
       e.textRank = i + 1;
       e.textScore = hit.score;
       e.score += TEXT_WEIGHT / (RRF_K + i + 1);
     });
     vectorHits.forEach((hit, i) => {
-      const e = entry(hit.documentId, hit.id);
+      const e = entry(hit.documentId);
       e.vectorRank = i + 1;
       e.vectorScore = hit.score;
+      e.vectorChunkId = hit.id;
       e.score += VECTOR_WEIGHT / (RRF_K + i + 1);
     });
     const top = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, input.k);
     if (top.length === 0) return { hits: [] };
 
+    // The passage shown for a document: its chunk that ranks best for the question's words (the
+    // lead and headings weigh most), else the vector leg's best chunk.
+    const vectorChunkIds = top.flatMap((f) => (f.vectorChunkId ? [f.vectorChunkId] : []));
     const details = await tx.execute<{
       id: string;
       document_id: string;
@@ -224,23 +237,33 @@ export async function hybridSearch(
       content: string;
       snippet: string;
     }>(sql`
-      select c.id, c.document_id, d.name as document_name, c.collection_id, c.heading_path, c.char_start, c.char_end,
-             c.content,
-             ts_headline(s.text_search_language::regconfig, c.content,
-                         replace(plainto_tsquery(s.text_search_language::regconfig, ${input.query})::text, ' & ', ' | ')::tsquery,
+      with q as (
+        select s.collection_id, s.text_search_language::regconfig as language,
+               replace(plainto_tsquery(s.text_search_language::regconfig, ${input.query})::text, ' & ', ' | ')::tsquery as q
+        from knowledge.knowledge_base_settings s
+        where s.collection_id = any(${`{${collections.map((c) => c.id).join(',')}}`}::uuid[])
+      ),
+      best as (
+        select distinct on (c.document_id) c.id, c.document_id, c.collection_id, c.heading_path, c.char_start,
+               c.char_end, c.content, q.language, q.q
+        from knowledge.kb_chunks c join q on q.collection_id = c.collection_id
+        where c.document_id = any(${`{${top.map((f) => f.documentId).join(',')}}`}::uuid[])
+        order by c.document_id, ts_rank(${PASSAGE_WEIGHTS}::float4[], c.tsv, q.q) desc,
+                 c.id = any(${`{${vectorChunkIds.join(',')}}`}::uuid[]) desc, c.ordinal
+      )
+      select b.id, b.document_id, d.name as document_name, b.collection_id, b.heading_path, b.char_start, b.char_end,
+             b.content,
+             ts_headline(b.language, b.content, b.q,
                          ${`StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`}) as snippet
-      from knowledge.kb_chunks c
-      join knowledge.kb_documents d on d.id = c.document_id
-      join knowledge.knowledge_base_settings s on s.collection_id = c.collection_id
-      where c.id = any(${`{${top.map((f) => f.chunkId).join(',')}}`}::uuid[])`);
-    const byId = new Map(details.map((d) => [d.id, d]));
+      from best b join knowledge.kb_documents d on d.id = b.document_id`);
+    const byDocument = new Map(details.map((d) => [d.document_id, d]));
     const hits: SearchHit[] = [];
-    for (const { chunkId, ...f } of top) {
-      const d = byId.get(chunkId);
+    for (const f of top) {
+      const d = byDocument.get(f.documentId);
       if (!d) continue;
       hits.push({
-        chunkId,
-        documentId: d.document_id,
+        chunkId: d.id,
+        documentId: f.documentId,
         documentName: d.document_name,
         collectionId: d.collection_id,
         headingPath: d.heading_path,
@@ -248,7 +271,11 @@ export async function hybridSearch(
         charEnd: d.char_end,
         content: d.content,
         snippet: markSnippet(d.snippet),
-        ...f,
+        score: f.score,
+        textRank: f.textRank,
+        vectorRank: f.vectorRank,
+        textScore: f.textScore,
+        vectorScore: f.vectorScore,
       });
     }
     return { hits };

@@ -1,0 +1,78 @@
+-- Documents are ranked with BM25F over knowledge.kb_terms: per word, its frequency in the
+-- document's name, lead and body (to_tsvector counts, so stop words and word forms follow the
+-- collection's text search language). Postings are read by (collection_id, lexeme) through the
+-- primary key, an index Postgres can use under row-level security, which replaces the
+-- security-definer look-ups of 0003.
+
+-- A document's words and how often each occurs in its name, its lead and the rest of its text.
+-- Positions past 16383 collapse into one, so a word's count is exact for the first 16,383 words
+-- and at least 1 after them: BM25 saturates long before that matters.
+create function knowledge.document_terms(p_language regconfig, p_name text, p_lead text, p_body text)
+  returns table (lexeme text, name_tf smallint, lead_tf smallint, body_tf smallint)
+  language sql immutable parallel safe
+  as $$
+    select lexeme,
+           coalesce(sum(tf) filter (where field = 1), 0)::smallint,
+           coalesce(sum(tf) filter (where field = 2), 0)::smallint,
+           coalesce(sum(tf) filter (where field = 3), 0)::smallint
+    from (select 1 as field, t.lexeme, cardinality(t.positions) as tf from unnest(to_tsvector(p_language, p_name)) t
+          union all
+          select 2, t.lexeme, cardinality(t.positions) from unnest(to_tsvector(p_language, p_lead)) t
+          union all
+          select 3, t.lexeme, cardinality(t.positions) from unnest(to_tsvector(p_language, p_body)) t) fields
+    group by lexeme
+  $$;
+
+-- Replaces a document's postings and lengths. Runs as the caller, under the tables' policies.
+create function knowledge.store_document_terms(
+  p_document_id uuid, p_language regconfig, p_name text, p_lead text, p_body text
+) returns void
+  language sql
+  as $$
+    delete from knowledge.kb_terms where document_id = p_document_id;
+    with stored as (
+      insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
+      select d.collection_id, t.lexeme, d.id, t.name_tf, t.lead_tf, t.body_tf
+      from knowledge.kb_documents d, knowledge.document_terms(p_language, p_name, p_lead, p_body) t
+      where d.id = p_document_id
+      returning name_tf, lead_tf, body_tf
+    )
+    update knowledge.kb_documents
+    set name_terms = (select coalesce(sum(name_tf), 0) from stored),
+        lead_terms = (select coalesce(sum(lead_tf), 0) from stored),
+        body_terms = (select coalesce(sum(body_tf), 0) from stored)
+    where id = p_document_id;
+  $$;
+
+alter table knowledge.kb_terms enable row level security;
+alter table knowledge.kb_terms force row level security;
+create policy kb_terms_access on knowledge.kb_terms
+  using (collection_id in (select id from knowledge.kb_collections))
+  with check (collection_id in (select id from knowledge.kb_collections));
+
+drop function knowledge.text_matches(uuid[], tsquery);
+drop function knowledge.text_match_counts(uuid[], tsquery[]);
+drop function knowledge.visible_collections(uuid[]);
+
+-- Documents indexed before this migration: their text is put back together from their chunks
+-- (each chunk's part past the previous chunk's end; what lies between chunks is whitespace, put
+-- back as spaces so that offsets hold), split into lead and body as the indexer does (the first
+-- 300 characters, to the end of the word: LEAD_CHARS in index-document.ts).
+with pieces as (
+  select c.document_id, c.ordinal,
+         repeat(' ', greatest(0, c.char_start - coalesce(max(c.char_end) over earlier, 0)))
+           || substr(c.content, greatest(0, coalesce(max(c.char_end) over earlier, 0) - c.char_start) + 1) as piece
+  from knowledge.kb_chunks c
+  window earlier as (partition by c.document_id order by c.ordinal rows between unbounded preceding and 1 preceding)
+),
+texts as (
+  select document_id, string_agg(piece, '' order by ordinal) as text from pieces group by document_id
+),
+split as (
+  select document_id, text, left(text, 300) || substring(substr(text, 301) from '^\S*') as lead from texts
+)
+select knowledge.store_document_terms(d.id, s.text_search_language::regconfig, d.name, split.lead,
+                                      substr(split.text, length(split.lead) + 1))
+from split
+join knowledge.kb_documents d on d.id = split.document_id
+join knowledge.knowledge_base_settings s on s.collection_id = d.collection_id;
