@@ -123,4 +123,53 @@ describe('row-level security', () => {
       await h.admin`select tablename from pg_tables where schemaname = 'conversation' and tableowner = 'conversation_app'`;
     expect(owned).toHaveLength(0);
   });
+
+  it("lets a team's viewer see its bot but change neither the bot nor its configuration and tools", async () => {
+    const team = crypto.randomUUID();
+    const member = await h.tokens.mint({ perms: ['bots.read', 'bots.write'], teams: { [team]: 'member' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/bots',
+      headers: member.headers,
+      payload: { name: 'team bot', script: 'TALK "hi"', teamId: team },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const bot = created.json().id as string;
+    const configured = await h.app.inject({
+      method: 'PUT',
+      url: `/v1/bots/${bot}/config`,
+      headers: member.headers,
+      payload: { items: [{ key: 'k', value: 'v' }] },
+    });
+    expect(configured.statusCode, configured.body).toBeLessThan(300);
+
+    const asRole = (role: 'viewer' | 'member') =>
+      rlsContext({
+        userId: crypto.randomUUID(),
+        sessionId: null,
+        orgId: null,
+        teams: { [team]: role },
+        permissions: [],
+        platformAdmin: false,
+      });
+    const changes = (tx: Parameters<Parameters<typeof withoutActor>[1]>[0]) =>
+      Promise.all([
+        tx.execute(sql`update conversation.bots set name = name where id = ${bot} returning id`),
+        tx.execute(
+          sql`update conversation.bot_configuration set value = value where bot_id = ${bot} returning bot_id`,
+        ),
+      ]);
+    await withActor(runtime.db, asRole('viewer'), async (tx) => {
+      expect(await tx.execute(sql`select id from conversation.bots where id = ${bot}`)).toHaveLength(1);
+      expect((await changes(tx)).map((rows) => rows.length)).toEqual([0, 0]);
+    });
+    const planted = await withActor(runtime.db, asRole('viewer'), (tx) =>
+      tx.execute(sql`insert into conversation.basic_tools (id, bot_id, name, script, parameters)
+                     values (gen_random_uuid(), ${bot}, 'planted', 'RETURN 1', '{}')`),
+    ).catch((e: Error & { cause?: Error }) => e);
+    expect(String((planted as Error & { cause?: Error }).cause?.message)).toMatch(/row-level security/);
+    await withActor(runtime.db, asRole('member'), async (tx) => {
+      expect((await changes(tx)).map((rows) => rows.length)).toEqual([1, 1]);
+    });
+  });
 });
