@@ -8,6 +8,9 @@ create function knowledge.current_writable_team_ids() returns uuid[]
   language sql stable
   as $$ select coalesce(string_to_array(nullif(current_setting('app.writable_team_ids', true), ''), ',')::uuid[], '{}') $$;
 
+-- The rule is written into each policy rather than called as a function: a subquery in a policy
+-- runs once per statement (a hashed subplan), a function call once per row, and indexing inserts
+-- thousands of rows at a time.
 do $$
 declare
   changeable constant text := $c$

@@ -91,6 +91,22 @@ describe('the document index', () => {
     expect(await termsOf(id)).toEqual([]);
   });
 
+  it('counts every word of a large file with many distinct words', async () => {
+    const collection = await createCollection(h, user.token, { name: 'large' });
+    // 2.5 MB of distinct words: more than one tsvector can hold (1 MB).
+    const rows = Array.from(
+      { length: 40_000 },
+      (_, i) => `${crypto.randomUUID()},user${i}@example.com,${i % 4 === 0 ? 'rename' : 'keep'}`,
+    );
+    const id = await indexed(collection.id, 'accounts.csv', `id,email,action\n${rows.join('\n')}`);
+    const [rename] = await h.admin<{ count: number }[]>`
+      select lead_tf + body_tf as count from knowledge.kb_terms where document_id = ${id} and lexeme = 'renam'`;
+    expect(rename!.count).toBe(10_000); // past the 255 positions a tsvector keeps of a word
+    const [document] = await h.admin<{ body_terms: number }[]>`
+      select body_terms from knowledge.kb_documents where id = ${id}`;
+    expect(document!.body_terms).toBeGreaterThan(100_000);
+  }, 60_000);
+
   it('is rebuilt from the chunks by migration 0005 exactly as the indexer builds it', async () => {
     const collection = await createCollection(h, user.token, { name: 'backfill' });
     const ids = [
@@ -118,7 +134,7 @@ describe('the document index', () => {
     const backfill = migration.slice(migration.indexOf('-- Documents indexed before this migration'));
     await h.admin.unsafe(backfill);
     expect(await snapshot()).toEqual(indexedByWorker);
-  });
+  }, 30_000);
 });
 
 describe('ranking documents with BM25F', () => {

@@ -25,11 +25,36 @@ const INSERT_BATCH = 200;
  */
 export const LEAD_CHARS = 300;
 
+/**
+ * The body goes to the document index in pieces of about this many characters: a tsvector holds
+ * at most 1 MB of words and 255 positions of each (see migration 0005).
+ */
+const BODY_PIECE_CHARS = 20_000;
+
+/** How far a cut looks for whitespace before it cuts a word (text without spaces: data, code). */
+const LONGEST_WORD = 1_000;
+
+/** Where to cut `text` at or after `at` without splitting a word: its first whitespace there. */
+function cutAt(text: string, at: number): number {
+  if (text.length <= at) return text.length;
+  const whitespace = /\s/g;
+  whitespace.lastIndex = at;
+  const found = whitespace.exec(text);
+  return found && found.index - at <= LONGEST_WORD ? found.index : Math.min(text.length, at + LONGEST_WORD);
+}
+
 /** Where the lead ends in `text`: the first whitespace at or after LEAD_CHARS. */
-export function leadEnd(text: string): number {
-  if (text.length <= LEAD_CHARS) return text.length;
-  const boundary = text.slice(LEAD_CHARS).search(/\s/);
-  return boundary === -1 ? text.length : LEAD_CHARS + boundary;
+export const leadEnd = (text: string): number => cutAt(text, LEAD_CHARS);
+
+/** The text from `start` on, in pieces of about BODY_PIECE_CHARS cut between words. */
+export function bodyPieces(text: string, start: number): string[] {
+  const pieces: string[] = [];
+  for (let from = start; from < text.length; ) {
+    const to = cutAt(text, from + BODY_PIECE_CHARS);
+    pieces.push(text.slice(from, to));
+    from = to;
+  }
+  return pieces;
 }
 
 /** A failure no retry can fix: the file is corrupt or the embeddings endpoint refuses for good. */
@@ -138,7 +163,8 @@ export async function indexDocument(
       // The document-level index that ranks documents (BM25F, see text-leg.ts).
       await tx.execute(sql`
         select knowledge.store_document_terms(${document.id}, ${settings.textSearchLanguage}::regconfig,
-                                              ${document.name}, ${text.slice(0, lead)}, ${text.slice(lead)})`);
+                                              ${document.name}, ${text.slice(0, lead)},
+                                              array(select jsonb_array_elements_text(${JSON.stringify(bodyPieces(text, lead))}::jsonb)))`);
       await tx
         .update(kbDocuments)
         .set({

@@ -21,8 +21,9 @@ const STOP_MARK = '\u0003';
  * Reciprocal rank fusion (Cormack et al.) over documents: a document scores the sum over legs of
  * weight / (RRF_K + its rank in that leg). A small constant lets the head of each leg count, and
  * the vector leg weighs less: the built-in embedder hashes words and trigrams, with no semantics,
- * so it helps with word forms and breaks near ties but cannot outvote the text leg's first
- * document (measured by `pnpm bench knowledge-base-eval`).
+ * so it helps with word forms and breaks near ties (the text leg's second document overtakes its
+ * first when the vector leg ranks it first and the other below 6th), measured by
+ * `pnpm bench knowledge-base-eval`.
  */
 export const RRF_K = 2;
 export const TEXT_WEIGHT = 1;

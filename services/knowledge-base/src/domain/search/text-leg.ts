@@ -31,7 +31,7 @@ export const BM25F = {
 /** `weight * tf' / (k1 + tf')` with `tf' = tf / (1 - b + b * length / average length)`. */
 function saturated(field: 'name' | 'lead' | 'body'): SQL {
   const tf = sql.raw(`h.${field}_tf`);
-  const length = sql.raw(`d.${field}_terms`);
+  const length = sql.raw(`h.${field}_terms`);
   const average = sql.raw(`stats.${field}_average`);
   const b = BM25F.b[field];
   const normalised = sql`(${tf}::float8 / (${1 - b}::float8 + ${b}::float8 * ${length} / ${average}))`;
@@ -48,6 +48,8 @@ export async function textLeg(
   options: { language: string; query: string; collectionIds: string[]; filter: SQL; limit: number },
 ): Promise<TextHit[]> {
   const ids = sql`${`{${options.collectionIds.join(',')}}`}::uuid[]`;
+  // Only documents with chunks count: one without (empty, or headings only) has nothing to show.
+  const searchable = sql`d.collection_id = any(${ids}) and d.chunk_count > 0 ${options.filter}`;
   const rows = await tx.execute<{ document_id: string; score: number }>(sql`
     with words as (
       select array(select distinct t.lexeme from unnest(to_tsvector(${options.language}::regconfig, ${options.query})) t) as lexemes
@@ -57,19 +59,19 @@ export async function textLeg(
              greatest(avg(d.name_terms), 1)::float8 as name_average,
              greatest(avg(d.lead_terms), 1)::float8 as lead_average,
              greatest(avg(d.body_terms), 1)::float8 as body_average
-      from knowledge.kb_documents d where d.collection_id = any(${ids}) and d.chunk_count > 0 ${options.filter}
+      from knowledge.kb_documents d where ${searchable}
     ),
     postings as materialized (
-      select h.* from words, knowledge.kb_terms h
-      join knowledge.kb_documents d on d.id = h.document_id
-      where h.collection_id = any(${ids}) and h.lexeme = any(words.lexemes) ${options.filter}
+      select h.document_id, h.lexeme, h.name_tf, h.lead_tf, h.body_tf, d.name_terms, d.lead_terms, d.body_terms
+      from words, knowledge.kb_terms h join knowledge.kb_documents d on d.id = h.document_id
+      where h.collection_id = any(${ids}) and h.lexeme = any(words.lexemes) and ${searchable}
     ),
     idf as (
       select lexeme, ln(1 + (stats.n - count(*) + 0.5) / (count(*) + 0.5)) as idf
       from postings, stats group by lexeme, stats.n
     )
     select h.document_id, sum(idf.idf * (${saturated('name')} + ${saturated('lead')} + ${saturated('body')})) as score
-    from postings h join idf using (lexeme) join knowledge.kb_documents d on d.id = h.document_id, stats
+    from postings h join idf using (lexeme), stats
     group by h.document_id
     order by score desc, h.document_id limit ${options.limit}`);
   return rows.map((r) => ({ documentId: r.document_id, score: Number(r.score) }));
