@@ -216,7 +216,7 @@ export async function knowledgeBaseEvalScenario(): Promise<void> {
     }
     console.error(`indexed in ${Math.round((performance.now() - started) / 1000)} s`);
     await stopWorker();
-    await admin`analyze knowledge.kb_chunks`;
+    await admin`analyze knowledge.kb_documents, knowledge.kb_chunks, knowledge.kb_terms`;
   }
   const { token } = await tokens.mint({ userId });
   const [{ chunks, documents }] = (await admin`

@@ -61,7 +61,7 @@ beforeAll(async () => {
     );
     expect(done.status).toBe('indexed');
   }
-  await h.admin`analyze knowledge.kb_chunks`;
+  await h.admin`analyze knowledge.kb_documents, knowledge.kb_chunks, knowledge.kb_terms`;
 }, 120_000);
 afterAll(async () => {
   await h?.close();
