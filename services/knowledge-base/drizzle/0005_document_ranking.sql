@@ -55,8 +55,9 @@ create policy kb_terms_access on knowledge.kb_terms
 
 -- Documents indexed before this migration: their text is put back together from their chunks
 -- (each chunk's part past the previous chunk's end; what lies between chunks is whitespace, put
--- back as spaces), split into lead and body as the indexer does (the first 300 characters, to the
--- end of the word: LEAD_CHARS in index-document.ts), the body's pieces being the chunks' parts.
+-- back as spaces), split into lead and body as the indexer does (the first 300 characters, then to
+-- the end of the word or 250 characters more: LEAD_CHARS and LONGEST_WORD in index-document.ts),
+-- the body's pieces being the chunks' parts.
 -- Chunk offsets count UTF-16 units and Postgres counts characters: in a text with characters
 -- beyond the Basic Multilingual Plane (emoji), a word at a chunk boundary may be cut or dropped.
 -- The tables force row-level security on their owner too: the migration acts as platform admin.
@@ -78,7 +79,7 @@ texts as (
   select document_id, string_agg(part, '' order by ordinal) as text from placed group by document_id
 ),
 leads as (
-  select document_id, left(text, 300) || substring(substr(text, 301) from '^\S*') as lead from texts
+  select document_id, left(text, 300) || substring(substr(text, 301) from '^\S{0,250}') as lead from texts
 ),
 bodies as (
   select p.document_id,

@@ -31,8 +31,11 @@ export const LEAD_CHARS = 300;
  */
 const BODY_PIECE_CHARS = 20_000;
 
-/** How far a cut looks for whitespace before it cuts a word (text without spaces: data, code). */
-const LONGEST_WORD = 1_000;
+/**
+ * How far a cut looks for whitespace before it cuts a word (text without spaces: data, code).
+ * Migration 0005 cuts the lead the same way (`\S{0,250}`: 255 is Postgres's largest repeat).
+ */
+const LONGEST_WORD = 250;
 
 /** Where to cut `text` at or after `at` without splitting a word: its first whitespace there. */
 function cutAt(text: string, at: number): number {
