@@ -60,18 +60,19 @@ describe('URL data sources', () => {
       headers: bearer(user.token),
     });
     expect(search.json().hits[0]).toMatchObject({ headingPath: ['FERRIES'] });
+    const [first] = await documents(collection.id);
 
-    // The next scheduled fetch, run now: new content replaces the old document.
+    // The next scheduled fetch, run now: new content replaces the old document (a new id; until
+    // the fetch runs, the old document is still the one indexed document).
     page = '<h1>Ferries</h1><p>From May the night ferry leaves at midnight.</p>';
     await h.deps.jobs.add('fetch-datasource', { datasourceId: source.id });
     await expect
       .poll(
         async () =>
-          (await documents(collection.id)).filter((d) => d.status === 'indexed').length === 1 &&
-          (await documents(collection.id)).length === 1,
+          (await documents(collection.id)).map((d) => ({ replaced: d.id !== first!.id, status: d.status })),
         { timeout: 15_000 },
       )
-      .toBe(true);
+      .toEqual([{ replaced: true, status: 'indexed' }]);
     const [row] =
       await h.admin`select o.content from knowledge.kb_document_originals o join knowledge.kb_documents d on d.id = o.document_id where d.datasource_id = ${source.id}`;
     expect(Buffer.from(row!.content).toString()).toContain('midnight');
