@@ -222,6 +222,61 @@ describe('hybrid search over manual pages', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('fills k from one long document: its passages that hold a word of the question, best first', async () => {
+    const handbook = await createCollection(h, user.token, {
+      name: 'handbook',
+      settings: { chunkSize: 60, chunkOverlap: 0 },
+    });
+    const filler = (topic: string) =>
+      Array.from({ length: 6 }, (_, i) => `Paragraph ${i + 1} about ${topic} is kept short and plain.`).join(
+        ' ',
+      );
+    const text = [
+      '# Staff handbook',
+      '## Holidays',
+      `Every employee has twenty-five days of paid holiday a year. ${filler('leave')}`,
+      '## Travel',
+      `Book train travel in second class; holiday travel is never refunded. ${filler('trains')}`,
+      '## Equipment',
+      `Laptops are replaced every three years. ${filler('laptops')}`,
+      '## Security',
+      `Badges must be worn in the building at all times. ${filler('badges')}`,
+    ].join('\n\n');
+    const document = await addText(h, user.token, handbook.id, { name: 'staff-handbook', text });
+    await waitForDocument(h, user.token, handbook.id, document.id, ['indexed']);
+    const ask = async (q: string, k: number) =>
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: `/v1/kb/collections/${handbook.id}/search?q=${encodeURIComponent(q)}&k=${k}`,
+          headers: bearer(user.token),
+        })
+      ).json().hits as {
+        chunkId: string;
+        documentName: string;
+        headingPath: string[];
+        content: string;
+        score: number;
+      }[];
+
+    const hits = await ask('how many days of paid holiday do I get', 5);
+    // Only the Holidays section (two chunks under that heading) and the travel rules (which
+    // mention holiday travel) hold a word of the question: three passages, not five.
+    expect(hits.map((hit) => hit.headingPath.at(-1))).toEqual(['Holidays', 'Holidays', 'Travel']);
+    expect(hits[0]!.content).toMatch(/twenty-five days of paid holiday/);
+    expect(hits[2]!.content).toMatch(/holiday travel/);
+    expect(new Set(hits.map((hit) => hit.chunkId)).size).toBe(hits.length);
+    expect(hits.every((hit) => hit.documentName === 'staff-handbook')).toBe(true);
+    expect(hits.every((hit, i) => i === 0 || hits[i - 1]!.score > hit.score)).toBe(true);
+    // k is a limit: asked for one, the best passage alone.
+    expect((await ask('how many days of paid holiday do I get', 1)).map((hit) => hit.chunkId)).toEqual([
+      hits[0]!.chunkId,
+    ]);
+    // Many documents found: one passage each, as before.
+    const spread = await search('how do I copy a directory with its contents', 5);
+    expect(new Set(spread.map((hit) => hit.documentName)).size).toBe(5);
+  });
+
   it('searches several collections at once', async () => {
     const other = await createCollection(h, user.token, { name: 'notes' });
     await addText(h, user.token, other.id, {

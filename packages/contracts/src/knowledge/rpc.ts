@@ -13,11 +13,14 @@ export const searchHit = z.object({
   content: z.string(),
   /** The chunk with the query's words marked `<b>...</b>`. */
   snippet: z.string(),
-  /** Weighted reciprocal rank fusion score: the sum over legs of weight / (k + rank); see knowledge-base hybrid-search. */
+  /**
+   * Weighted reciprocal rank fusion score of the document: the sum over legs of weight / (k + rank);
+   * a further passage of the same document scores less (see knowledge-base hybrid-search).
+   */
   score: z.number(),
-  /** 1-based rank in the full-text leg, null when that leg did not find the chunk. */
+  /** 1-based rank of the hit's document in the full-text leg, null when that leg did not find it. */
   textRank: z.int().nullable(),
-  /** 1-based rank in the vector leg, null when that leg did not find the chunk. */
+  /** 1-based rank of the hit's document in the vector leg, null when that leg did not find it. */
   vectorRank: z.int().nullable(),
   textScore: z.number().nullable(),
   vectorScore: z.number().nullable(),

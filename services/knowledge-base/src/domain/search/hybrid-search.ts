@@ -106,10 +106,12 @@ const groupBy = <T>(items: T[], key: (item: T) => string) => {
 /**
  * Hybrid retrieval over documents: a full-text leg (BM25F over the document's name, lead and
  * body; any of the question's words) and a vector leg (best cosine similarity of a document's
- * chunk embeddings), fused by weighted reciprocal rank fusion. Each hit is one document's best
- * passage and tells both legs' ranks and scores. Collections of different languages or embedders
- * are searched group by group and merged by score. Throws not_found for a named collection the actor cannot
- * read; the session scope only sees the actor's own links.
+ * chunk embeddings), fused by weighted reciprocal rank fusion. Each hit is a passage of a
+ * document and tells both legs' ranks and scores for its document: every document found shows
+ * its best passage, and when fewer documents than k are found, their further passages fill the
+ * places left. Collections of different languages or embedders are searched group by group and
+ * merged by score. Throws not_found for a named collection the actor cannot read; the session
+ * scope only sees the actor's own links.
  */
 export async function hybridSearch(
   deps: KnowledgeDeps,
@@ -223,64 +225,106 @@ export async function hybridSearch(
     });
     const top = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, input.k);
     if (top.length === 0) return { hits: [] };
-
-    // The passage shown for a document: its chunk that ranks best for the question's words (the
-    // lead and headings weigh most), else the vector leg's best chunk.
-    const vectorChunkIds = top.flatMap((f) => (f.vectorChunkId ? [f.vectorChunkId] : []));
-    const details = await tx.execute<{
-      id: string;
-      document_id: string;
-      document_name: string;
-      collection_id: string;
-      heading_path: string[];
-      char_start: number;
-      char_end: number;
-      content: string;
-      snippet: string;
-    }>(sql`
-      with q as (
-        select s.collection_id, s.text_search_language::regconfig as language,
-               replace(plainto_tsquery(s.text_search_language::regconfig, ${input.query})::text, ' & ', ' | ')::tsquery as q
-        from knowledge.knowledge_base_settings s
-        where s.collection_id = any(${`{${collections.map((c) => c.id).join(',')}}`}::uuid[])
-      ),
-      best as (
-        select distinct on (c.document_id) c.id, c.document_id, c.collection_id, c.heading_path, c.char_start,
-               c.char_end, c.content, q.language, q.q
-        from knowledge.kb_chunks c join q on q.collection_id = c.collection_id
-        where c.document_id = any(${`{${top.map((f) => f.documentId).join(',')}}`}::uuid[])
-        order by c.document_id, ts_rank(${PASSAGE_WEIGHTS}::float4[], c.tsv, q.q) desc,
-                 c.id = any(${`{${vectorChunkIds.join(',')}}`}::uuid[]) desc, c.ordinal
-      )
-      select b.id, b.document_id, d.name as document_name, b.collection_id, b.heading_path, b.char_start, b.char_end,
-             b.content,
-             ts_headline(b.language, b.content, b.q,
-                         ${`StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`}) as snippet
-      from best b join knowledge.kb_documents d on d.id = b.document_id`);
-    const byDocument = new Map(details.map((d) => [d.document_id, d]));
-    const hits: SearchHit[] = [];
-    for (const f of top) {
-      const d = byDocument.get(f.documentId);
-      if (!d) continue;
-      hits.push({
-        chunkId: d.id,
-        documentId: f.documentId,
-        documentName: d.document_name,
-        collectionId: d.collection_id,
-        headingPath: d.heading_path,
-        charStart: d.char_start,
-        charEnd: d.char_end,
-        content: d.content,
-        snippet: markSnippet(d.snippet),
-        score: f.score,
+    const passages = await passagesOf(tx, {
+      query: input.query,
+      collectionIds: collections.map((c) => c.id),
+      documents: top,
+      // Fewer documents than asked for (a small collection, one long handbook): the places left
+      // go to the found documents' further passages.
+      extra: input.k - top.length,
+    });
+    const byDocument = new Map(top.map((f) => [f.documentId, f]));
+    const hits: SearchHit[] = passages.map((p) => {
+      const f = byDocument.get(p.document_id)!;
+      return {
+        chunkId: p.id,
+        documentId: p.document_id,
+        documentName: p.document_name,
+        collectionId: p.collection_id,
+        headingPath: p.heading_path,
+        charStart: p.char_start,
+        charEnd: p.char_end,
+        content: p.content,
+        snippet: markSnippet(p.snippet),
+        score: Number(p.score),
         textRank: f.textRank,
         vectorRank: f.vectorRank,
         textScore: f.textScore,
         vectorScore: f.vectorScore,
-      });
-    }
+      };
+    });
     return { hits };
   });
+}
+
+/**
+ * The passages shown for the ranked documents, best first. Each document shows its chunk that
+ * ranks best for the question's words (the lead and headings weigh most), else the vector leg's
+ * best chunk. Then `extra` further passages that hold a word of the question, from any of the
+ * documents: such a passage scores its document's fused score times its text rank over the
+ * document's best passage's, so it never outranks its own document's first passage.
+ */
+async function passagesOf(
+  tx: Transaction,
+  options: { query: string; collectionIds: string[]; documents: Fused[]; extra: number },
+) {
+  const { documents } = options;
+  const vectorChunkIds = documents.flatMap((f) => (f.vectorChunkId ? [f.vectorChunkId] : []));
+  const rows = await tx.execute<{
+    id: string;
+    document_id: string;
+    document_name: string;
+    collection_id: string;
+    heading_path: string[];
+    char_start: number;
+    char_end: number;
+    content: string;
+    snippet: string;
+    score: number;
+    passage: number;
+  }>(sql`
+    with q as (
+      select s.collection_id, s.text_search_language::regconfig as language,
+             replace(plainto_tsquery(s.text_search_language::regconfig, ${options.query})::text, ' & ', ' | ')::tsquery as q
+      from knowledge.knowledge_base_settings s
+      where s.collection_id = any(${`{${options.collectionIds.join(',')}}`}::uuid[])
+    ),
+    found(document_id, score) as (
+      select * from unnest(${`{${documents.map((f) => f.documentId).join(',')}}`}::uuid[],
+                           ${`{${documents.map((f) => f.score).join(',')}}`}::float8[])
+    ),
+    rated as (
+      select c.id, c.document_id, c.collection_id, c.heading_path, c.char_start, c.char_end, c.content, c.ordinal,
+             c.tsv @@ q.q as matches, ts_rank(${PASSAGE_WEIGHTS}::float4[], c.tsv, q.q) as text_rank,
+             c.id = any(${`{${vectorChunkIds.join(',')}}`}::uuid[]) as vector_best, found.score as document_score,
+             q.language, q.q
+      from knowledge.kb_chunks c join q on q.collection_id = c.collection_id join found on found.document_id = c.document_id
+    ),
+    ranked as (
+      select r.*,
+             row_number() over (partition by r.document_id order by r.text_rank desc, r.vector_best desc, r.ordinal) as passage,
+             r.document_score * r.text_rank / nullif(max(r.text_rank) over (partition by r.document_id), 0) as further_score
+      from rated r
+    ),
+    chosen as (
+      select ranked.*, document_score as score from ranked where passage = 1
+      union all
+      (select ranked.*, further_score as score from ranked where passage > 1 and matches and further_score > 0
+       order by further_score desc, document_id, passage limit ${options.extra})
+    )
+    select b.id, b.document_id, d.name as document_name, b.collection_id, b.heading_path, b.char_start, b.char_end,
+           b.content, b.score, b.passage,
+           ts_headline(b.language, b.content, b.q,
+                       ${`StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`}) as snippet
+    from chosen b join knowledge.kb_documents d on d.id = b.document_id`);
+  // Best first; a tie keeps the documents' fused order, then each document's passage order.
+  const order = new Map(documents.map((f, i) => [f.documentId, i]));
+  return rows.sort(
+    (a, b) =>
+      Number(b.score) - Number(a.score) ||
+      order.get(a.document_id)! - order.get(b.document_id)! ||
+      a.passage - b.passage,
+  );
 }
 
 const escapeHtml = (text: string) =>
