@@ -190,6 +190,26 @@ describe('row-level security', () => {
     ).rejects.toMatchObject({ cause: { code: '42501' } });
   });
 
+  it("keeps A from pairing A's collection with B's document (composite foreign keys)", async () => {
+    const [aliceCollection] =
+      await h.admin`select id from knowledge.kb_collections where owner_user_id = ${alice.userId} and team_id is null`;
+    const [bobDocument] = await h.admin`select d.id from knowledge.kb_documents d
+      join knowledge.kb_collections c on c.id = d.collection_id where c.owner_user_id = ${bob.userId}`;
+    const plant = (statement: ReturnType<typeof sql>) =>
+      withActor(runtime.db, { userId: alice.userId }, (tx) => tx.execute(statement));
+    // Row-level security lets A write into A's own collection; the document must be in it too.
+    // (An original's key is its document: B's document has one already.)
+    for (const statement of [
+      sql`insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
+          values (${aliceCollection!.id}, 'planted', ${bobDocument!.id}, 1, 1, 1)`,
+      sql`insert into knowledge.kb_chunks (id, collection_id, document_id, ordinal, content, char_start, char_end,
+                                           token_count, tsv, embedding)
+          values (gen_random_uuid(), ${aliceCollection!.id}, ${bobDocument!.id}, 99, 'planted', 0, 7, 1,
+                  to_tsvector('planted'), '{1}')`,
+    ])
+      await expect(plant(statement)).rejects.toMatchObject({ cause: { code: '23503' } });
+  });
+
   it('lets a team viewer read the team collection and change nothing in it; a member may', async () => {
     const [teamCollection] = await h.admin`select id from knowledge.kb_collections where team_id = ${team}`;
     const inTeam = sql`where collection_id = ${teamCollection!.id}`;

@@ -1,8 +1,10 @@
 import { failedJobsTable, outboxTable, processedEventsTable } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   check,
   customType,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -12,6 +14,7 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -116,21 +119,33 @@ export const kbDocuments = knowledge.table(
   },
   (t) => [
     uniqueIndex('kb_documents_collection_hash_key').on(t.collectionId, t.contentHash),
-    index('kb_documents_collection_idx').on(t.collectionId, t.id),
+    // The key of the composite foreign keys below: a chunk, posting or original names its
+    // document and that document's collection, so neither can point into another collection.
+    unique('kb_documents_collection_id_key').on(t.collectionId, t.id),
     index('kb_documents_metadata_idx').using('gin', t.metadata),
   ],
 );
 
+/** The document of a row of a table below, in the row's own collection. */
+const documentOfRow = (t: { collectionId: AnyPgColumn; documentId: AnyPgColumn }, table: string) =>
+  foreignKey({
+    name: `${table}_document_fk`,
+    columns: [t.collectionId, t.documentId],
+    foreignColumns: [kbDocuments.collectionId, kbDocuments.id],
+  }).onDelete('cascade');
+
 /** The original bytes of a document, kept so a collection can be re-indexed with new settings. */
-export const kbDocumentOriginals = knowledge.table('kb_document_originals', {
-  documentId: uuid('document_id')
-    .primaryKey()
-    .references(() => kbDocuments.id, { onDelete: 'cascade' }),
-  collectionId: uuid('collection_id')
-    .notNull()
-    .references(() => kbCollections.id, { onDelete: 'cascade' }),
-  content: bytea('content').notNull(),
-});
+export const kbDocumentOriginals = knowledge.table(
+  'kb_document_originals',
+  {
+    documentId: uuid('document_id').primaryKey(),
+    collectionId: uuid('collection_id')
+      .notNull()
+      .references(() => kbCollections.id, { onDelete: 'cascade' }),
+    content: bytea('content').notNull(),
+  },
+  (t) => [documentOfRow(t, 'kb_document_originals')],
+);
 
 export const kbChunks = knowledge.table(
   'kb_chunks',
@@ -139,9 +154,7 @@ export const kbChunks = knowledge.table(
     collectionId: uuid('collection_id')
       .notNull()
       .references(() => kbCollections.id, { onDelete: 'cascade' }),
-    documentId: uuid('document_id')
-      .notNull()
-      .references(() => kbDocuments.id, { onDelete: 'cascade' }),
+    documentId: uuid('document_id').notNull(),
     ordinal: integer('ordinal').notNull(),
     content: text('content').notNull(),
     headingPath: text('heading_path').array().notNull().default(sql`'{}'::text[]`),
@@ -154,6 +167,7 @@ export const kbChunks = knowledge.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    documentOfRow(t, 'kb_chunks'),
     uniqueIndex('kb_chunks_document_ordinal_key').on(t.documentId, t.ordinal),
     index('kb_chunks_collection_idx').on(t.collectionId),
     index('kb_chunks_tsv_idx').using('gin', t.tsv),
@@ -172,15 +186,14 @@ export const kbTerms = knowledge.table(
       .notNull()
       .references(() => kbCollections.id, { onDelete: 'cascade' }),
     lexeme: text('lexeme').notNull(),
-    documentId: uuid('document_id')
-      .notNull()
-      .references(() => kbDocuments.id, { onDelete: 'cascade' }),
+    documentId: uuid('document_id').notNull(),
     nameTf: smallint('name_tf').notNull(),
     leadTf: smallint('lead_tf').notNull(),
     bodyTf: smallint('body_tf').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.collectionId, t.lexeme, t.documentId] }),
+    documentOfRow(t, 'kb_terms'),
     index('kb_terms_document_idx').on(t.documentId),
   ],
 );
