@@ -50,6 +50,7 @@ const MATRIX: { route: string; request: (c: Context, actor: ActorName) => Promis
   { route: 'DELETE team collection', request: async (c) => ({ method: 'DELETE', url: `/v1/kb/collections/${await c.fresh('teamCollection')}` }), expected: [401, 204, 204, 204, 403, 404, 204] },
   { route: 'GET team documents', request: (c) => ({ method: 'GET', url: `/v1/kb/collections/${c.team}/documents` }), expected: [401, 200, 200, 200, 200, 404, 200] },
   { route: 'GET team document', request: (c) => ({ method: 'GET', url: `/v1/kb/collections/${c.team}/documents/${c.document}` }), expected: [401, 200, 200, 200, 200, 404, 200] },
+  { route: 'GET team document chunks', request: (c) => ({ method: 'GET', url: `/v1/kb/collections/${c.team}/documents/${c.document}/chunks` }), expected: [401, 200, 200, 200, 200, 404, 200] },
   { route: 'POST team document', request: (c, a) => ({ method: 'POST', url: `/v1/kb/collections/${c.team}/documents`, body: { name: a, text: `written by ${a} ${randomUUID()}` } }), expected: [401, 201, 201, 201, 403, 404, 201] },
   { route: 'DELETE team document', request: async (c) => ({ method: 'DELETE', url: `/v1/kb/collections/${c.team}/documents/${await c.fresh('teamDocument')}` }), expected: [401, 204, 204, 204, 403, 404, 204] },
   { route: 'GET team search', request: (c) => ({ method: 'GET', url: `/v1/kb/collections/${c.team}/search?q=roadmap` }), expected: [401, 200, 200, 200, 200, 404, 200] },

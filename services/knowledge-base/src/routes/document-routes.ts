@@ -4,6 +4,7 @@ import { DomainError, problemResponses, type ServiceApp } from '@conduit/service
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';
+import { chunkDto, listChunks } from '../domain/documents/document-chunks.js';
 import { documentDto } from '../domain/documents/document-dto.js';
 import {
   addDocument,
@@ -163,6 +164,30 @@ export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
     },
     async (request) =>
       getDocument(deps, requireActor(request), request.params.collectionId, request.params.documentId),
+  );
+
+  app.get(
+    '/v1/kb/collections/:collectionId/documents/:documentId/chunks',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The chunks of a document, in order: content, heading path, offsets and token count',
+        params: documentParams,
+        querystring: pageQuery.extend({
+          cursor: z
+            .string()
+            .regex(/^\d{1,9}$/, 'a cursor from nextCursor')
+            .optional(),
+        }),
+        response: { 200: pageOf(chunkDto), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      listChunks(deps, requireActor(request), request.params.collectionId, request.params.documentId, {
+        limit: request.query.limit,
+        after: request.query.cursor === undefined ? undefined : Number(request.query.cursor),
+      }),
   );
 
   app.delete(
