@@ -14,6 +14,14 @@ let upstreamUrl: string;
 let gateway: GatewayHarness;
 let token: string;
 const seen: { headers: Record<string, unknown>; closedEarly: boolean }[] = [];
+/** How long the gateway waits for a service to start answering (UPSTREAM_TIMEOUT). */
+const UPSTREAM_TIMEOUT_MS = 2000;
+/**
+ * The stream in progress writes its next event only when this is called, i.e. once the client has
+ * the previous one: no timing decides what the client sees, and only the gateway ends a stream early.
+ */
+let writeNextEvent: (() => void) | undefined;
+let eventsWritten = 0;
 
 const spans = recordSpansInMemory();
 
@@ -30,18 +38,23 @@ beforeAll(async () => {
         'cache-control': 'no-cache',
         connection: 'keep-alive',
       });
-      let n = 0;
-      const tick = setInterval(() => {
-        res.write(`event: delta\ndata: {"n":${++n}}\n\n`);
-        if (n === 3) {
-          clearInterval(tick);
-          res.end('event: done\ndata: {}\n\n');
-        }
-      }, 300);
-      res.on('close', () => clearInterval(tick));
+      // Node would send the headers only with the first event otherwise.
+      res.flushHeaders();
+      eventsWritten = 0;
+      writeNextEvent = () => {
+        if (eventsWritten === 3 || res.destroyed) return;
+        res.write(`event: delta\ndata: {"n":${++eventsWritten}}\n\n`);
+        if (eventsWritten === 3) res.end('event: done\ndata: {}\n\n');
+      };
+      writeNextEvent();
       return;
     }
-    if (req.url === '/v1/me/slow') return void setTimeout(() => res.end('{}'), 2000);
+    if (req.url === '/v1/me/slow') {
+      // Far slower than the gateway waits.
+      const late = setTimeout(() => res.end('{}'), UPSTREAM_TIMEOUT_MS * 5);
+      res.on('close', () => clearTimeout(late));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes', connection: 'close' });
     res.end(JSON.stringify({ url: req.url }));
   });
@@ -60,7 +73,7 @@ beforeAll(async () => {
     .setExpirationTime('5m')
     .sign(pair.privateKey);
   gateway = await startGateway(
-    { IDENTITY_URL: upstreamUrl, UPSTREAM_TIMEOUT: '500ms' },
+    { IDENTITY_URL: upstreamUrl, UPSTREAM_TIMEOUT: `${UPSTREAM_TIMEOUT_MS}ms` },
     createTokenVerifier({ keys: jwks }),
   );
 });
@@ -75,19 +88,23 @@ const auth = () => ({ authorization: `Bearer ${token}` });
 
 describe('proxying', () => {
   it('streams Server-Sent Events as they are written, without buffering', async () => {
-    const started = Date.now();
     const res = await request(`${gateway.url}/v1/me/stream`, {
       headers: { ...auth(), accept: 'text/event-stream' },
     });
     expect(res.headers['content-type']).toBe('text/event-stream');
-    const arrivals: { at: number; text: string }[] = [];
-    for await (const chunk of res.body) arrivals.push({ at: Date.now() - started, text: chunk.toString() });
+    const arrivals: { written: number; text: string }[] = [];
+    for await (const chunk of res.body) {
+      arrivals.push({ written: eventsWritten, text: chunk.toString() });
+      // The service writes the next event only now: a gateway that held the answer back until it
+      // ended would never pass the first event on (and the test would time out).
+      writeNextEvent?.();
+    }
     const text = arrivals.map((a) => a.text).join('');
     expect(text).toContain('data: {"n":1}');
     expect(text).toContain('event: done');
-    // The first event arrives about 300 ms in, long before the stream ends at about 900 ms.
+    // The first event arrives while it is the only one written, long before the stream ends.
     expect(arrivals.length).toBeGreaterThanOrEqual(3);
-    expect(arrivals.at(-1)!.at - arrivals[0]!.at).toBeGreaterThan(400);
+    expect(arrivals[0]!.written).toBe(1);
   });
 
   it('cancels the call to the service when the client goes away mid-stream', async () => {
@@ -97,7 +114,8 @@ describe('proxying', () => {
       controller.abort();
       break;
     }
-    await expect.poll(() => seen.at(-1)?.closedEarly, { timeout: 3000 }).toBe(true);
+    // The service writes nothing more unless told to: only the gateway cutting the call ends it.
+    await expect.poll(() => seen.at(-1)?.closedEarly, { timeout: 10_000 }).toBe(true);
   });
 
   it('answers 504 problem+json when the service is slower than the timeout', async () => {

@@ -177,12 +177,15 @@ describe('POST /v1/auth/register', () => {
       ]);
       expect(onBus.map((event) => event.envelope)).toEqual([registered, loggedIn]);
       expect(onBus.map((event) => event.msgId)).toEqual([registered.id, loggedIn.id]);
+      // The relay marks the rows after the broker's acks (and may still be publishing other rows of
+      // the batch): longer than the poll's default second.
       await expect
         .poll(
           async () =>
             (
               await h.admin`select count(*)::int as n from identity.outbox where published_at is null and payload->'data'->>'userId' = ${user.id}`
             )[0]!.n,
+          { timeout: 10_000 },
         )
         .toBe(0);
     });

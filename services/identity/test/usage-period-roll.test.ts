@@ -43,6 +43,9 @@ async function endedSubscription() {
   return subscriptionId;
 }
 
+/** A daily cron pattern twelve hours from now (local time, as the scheduler reads it). */
+const notDuringThisTest = () => `0 ${(new Date().getHours() + 12) % 24} * * *`;
+
 async function periodOf(subscriptionId: string) {
   const [row] = await h.admin<{ period_start: Date; period_end: Date }[]>`
     select period_start, period_end from identity.user_subscriptions where id = ${subscriptionId}`;
@@ -101,7 +104,9 @@ describe('usage period roll', () => {
 
   it('the worker runs an added job', async () => {
     const subscriptionId = await endedSubscription();
-    const worker = await startWorker();
+    // A schedule that cannot fire during the test: on the default one (every quarter hour) a run
+    // at :00, :15, :30 or :45 could roll the subscription first and leave the added job nothing.
+    const worker = await startWorker({ USAGE_ROLL_CRON: notDuringThisTest() });
     const finished = nextFinished(
       worker,
       (job) => job.name === 'roll-usage-periods' && !job.id?.startsWith('repeat:'),

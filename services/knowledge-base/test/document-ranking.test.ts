@@ -78,6 +78,8 @@ describe('the document index', () => {
     await expect
       .poll(
         async () => (await h.admin`select revision, status from knowledge.kb_documents where id = ${id}`)[0],
+        // The re-index is a queued job: longer than the poll's default second.
+        { timeout: 15_000 },
       )
       .toMatchObject({ revision: 2, status: 'indexed' });
     expect(await termsOf(id)).toEqual(before);

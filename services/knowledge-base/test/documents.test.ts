@@ -149,6 +149,8 @@ describe('bad files fail their document, never the service', () => {
             (
               await h.admin`select count(*)::int as n from knowledge.failed_jobs where payload->>'documentId' = ${done.id}`
             )[0]!.n,
+          // Written after the queue has moved the job to failed: a moment after the document says so.
+          { timeout: 10_000 },
         )
         .toBe(1);
       await expect
@@ -158,6 +160,8 @@ describe('bad files fail their document, never the service', () => {
               await h.admin`select count(*)::int as n from knowledge.outbox
                         where subject = 'knowledge.document.failed' and payload->'data'->>'documentId' = ${done.id} and published_at is not null`
             )[0]!.n,
+          // The relay marks the row once NATS has acked it.
+          { timeout: 10_000 },
         )
         .toBe(1);
     },
@@ -237,5 +241,65 @@ describe('bad files fail their document, never the service', () => {
       await h.admin`select count(*)::int as n from knowledge.kb_chunks where document_id = ${document.id}`;
     expect(left!.n).toBe(0);
     expect((await searchFor('narwhals')).map((hit) => hit.documentName)).not.toContain('temp');
+  });
+});
+
+describe("a document's chunks", () => {
+  it('lists them in order, a page at a time, with offsets into the text and heading paths', async () => {
+    const sections = ['Install', 'Configure', 'Run', 'Upgrade'].map(
+      (title) =>
+        `## ${title}\n\n${Array.from({ length: 12 }, (_, i) => `Step ${i + 1} to ${title.toLowerCase()} the service.`).join(' ')}`,
+    );
+    const text = `# Guide\n\n${sections.join('\n\n')}`;
+    const collection = await createCollection(h, user.token, {
+      name: 'guides',
+      settings: { chunkSize: 60, chunkOverlap: 10 },
+    });
+    const document = await addText(h, user.token, collection.id, {
+      name: 'guide',
+      text,
+      mediaType: 'text/markdown',
+    });
+    const done = await waitForDocument(h, user.token, collection.id, document.id);
+    expect(done.chunkCount).toBeGreaterThan(4);
+    const url = `/v1/kb/collections/${collection.id}/documents/${document.id}/chunks`;
+    const all: {
+      ordinal: number;
+      headingPath: string[];
+      charStart: number;
+      charEnd: number;
+      content: string;
+    }[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await h.app.inject({
+        method: 'GET',
+        url: `${url}?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: bearer(user.token),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const page = res.json() as { items: typeof all; nextCursor: string | null };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(all.map((chunk) => chunk.ordinal)).toEqual([...Array(done.chunkCount).keys()]);
+    for (const chunk of all) expect(text.slice(chunk.charStart, chunk.charEnd)).toBe(chunk.content);
+    expect(all.at(-1)!.headingPath).toEqual(['Guide', 'Upgrade']);
+
+    for (const [path, status] of [
+      [`${url}?cursor=abc`, 400],
+      [`${url}?limit=0`, 400],
+      [`/v1/kb/collections/${collection.id}/documents/${crypto.randomUUID()}/chunks`, 404],
+      // A document of another collection is not found through this one.
+      [`/v1/kb/collections/${collectionId}/documents/${document.id}/chunks`, 404],
+    ] as const) {
+      const res = await h.app.inject({ method: 'GET', url: path, headers: bearer(user.token) });
+      expect(res.statusCode, path).toBe(status);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    }
+    const stranger = await h.tokens.mint();
+    const hidden = await h.app.inject({ method: 'GET', url, headers: bearer(stranger.token) });
+    expect(hidden.statusCode).toBe(404);
   });
 });

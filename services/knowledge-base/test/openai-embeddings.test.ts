@@ -135,6 +135,8 @@ describe('an OpenAI-compatible embeddings endpoint', () => {
           (
             await h.admin`select count(*)::int as n from knowledge.failed_jobs where payload->>'documentId' = ${document.id}`
           )[0]!.n,
+        // Written after the queue has moved the job to failed: a moment after the document says so.
+        { timeout: 10_000 },
       )
       .toBe(1);
   });
