@@ -3,6 +3,7 @@ import type { Database } from '@conduit/db';
 import type { Producer } from '@conduit/jobs';
 import type { SecretBox } from '@conduit/secrets';
 import type { Logger } from '@conduit/service-kit';
+import type { Pgvector } from './domain/search/vector-leg.js';
 import type { KnowledgeEnv } from './env.js';
 import type { KnowledgeJobs } from './jobs/catalog.js';
 
@@ -14,8 +15,8 @@ export interface KnowledgeDeps {
   /** Seals and unseals embedding API keys. */
   box: SecretBox;
   jobs: Producer<KnowledgeJobs>;
-  /** Whether chunks carry a pgvector column with an HNSW index (see db/vector-search.ts). */
-  pgvector: boolean;
+  /** Where pgvector is, when chunks carry its column with an HNSW index (see vector-leg.ts). */
+  pgvector: Pgvector | undefined;
   /** Defaults to identity's JWKS; tests may pass their own. */
   verifier?: TokenVerifier;
 }

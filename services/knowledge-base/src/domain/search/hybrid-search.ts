@@ -150,7 +150,7 @@ export async function hybridSearch(
   );
 
   return withActor(deps.db, rlsContext(actor), async (tx) => {
-    const filter = input.filter ? sql`and d.metadata @> ${JSON.stringify(input.filter)}::jsonb` : sql``;
+    const filter = input.filter ? sql`and d.metadata @> ${JSON.stringify(input.filter)}::jsonb` : undefined;
     const textHits = (
       await Promise.all(
         [...groupBy(collections, (c) => c.settings.textSearchLanguage)].map(([language, group]) =>
@@ -158,7 +158,7 @@ export async function hybridSearch(
             language,
             query: input.query,
             collectionIds: group.map((c) => c.id),
-            filter,
+            filter: filter ?? sql``,
             limit: legLimit,
           }),
         ),

@@ -8,8 +8,12 @@ import { LOCAL_DIMENSIONS } from '../embeddings/local-embedder.js';
  *   over the chunks of the candidate documents the text leg found (`documentIds`), or over every
  *   chunk of the searched collections when there are none (see dotProduct for how it is
  *   computed). Scanning every chunk costs about 10 µs a chunk: 400 ms at 38,000 chunks;
- * - pgvector (when migration 0002 found the extension): the `embedding_vector` column, with the
- *   HNSW index for the built-in embedder's dimension and an exact `<=>` scan for others.
+ * - pgvector (when migration 0002 found the extension): the `embedding_vector` column, over every
+ *   chunk of the searched collections: an exact `<=>` scan when they hold few chunks (or the
+ *   dimension has no index), else the HNSW index for the built-in embedder's dimension. The index
+ *   holds every tenant's chunks, and a plain HNSW scan stops after `hnsw.ef_search` of them (40 by
+ *   default) whichever collection they are in: so it is asked for as many as the leg wants, and
+ *   pgvector 0.8's iterative scan goes on until that many are of the searched collections.
  */
 export interface VectorHit {
   id: string;
@@ -17,41 +21,84 @@ export interface VectorHit {
   score: number;
 }
 
-/** True when the chunks table has the pgvector column (migration 0002 created it). */
-export async function detectPgvector(query: (text: string) => Promise<unknown[]>): Promise<boolean> {
-  const rows = await query(
-    `select 1 from information_schema.columns
-     where table_schema = 'knowledge' and table_name = 'kb_chunks' and column_name = 'embedding_vector'`,
-  );
-  return rows.length > 0;
+/**
+ * Where pgvector is, when the chunks table has its column (migration 0002 created it): the schema
+ * of the extension, which the runtime role's search path does not hold, so the vector leg names
+ * the type and the operator by it; and whether it can scan an HNSW index iteratively (0.8+).
+ * Undefined without pgvector.
+ */
+export interface Pgvector {
+  schema: string;
+  iterativeScan: boolean;
 }
+
+export async function detectPgvector(
+  query: (text: string) => Promise<{ schema: string; version: string }[]>,
+): Promise<Pgvector | undefined> {
+  const [found] = await query(
+    `select n.nspname as schema, e.extversion as version
+     from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+     where e.extname = 'vector' and exists (
+       select 1 from information_schema.columns
+       where table_schema = 'knowledge' and table_name = 'kb_chunks' and column_name = 'embedding_vector')`,
+  );
+  if (!found) return undefined;
+  const [major = 0, minor = 0] = found.version.split('.').map(Number);
+  return { schema: found.schema, iterativeScan: major > 0 || minor >= 8 };
+}
+
+/**
+ * Up to this many chunks in the searched collections, pgvector compares the query with each of
+ * them (about 3 µs a chunk): exact, and as fast as the index at that size.
+ */
+export const EXACT_SCAN_CHUNKS = 10_000;
 
 export async function vectorLeg(
   tx: Transaction,
   options: {
-    pgvector: boolean;
+    pgvector: Pgvector | undefined;
     vector: number[];
     collectionIds: string[];
-    filter: SQL;
+    /** A condition on `d`, the chunk's document (the metadata filter), or none. */
+    filter: SQL | undefined;
     limit: number;
     /** Without pgvector: only these documents' chunks are scanned (when not empty). */
     documentIds?: string[];
+    /** With pgvector: the index is used above this many chunks (EXACT_SCAN_CHUNKS). */
+    exactScanChunks?: number;
   },
 ): Promise<VectorHit[]> {
-  const { vector, collectionIds, filter, limit } = options;
+  const { vector, collectionIds, limit } = options;
   const ids = sql`${`{${collectionIds.join(',')}}`}::uuid[]`;
-  const literal = `[${vector.join(',')}]`;
+  // The filtered documents, computed once: a join here would put the HNSW scan under a hash join
+  // and sort, and its iterative scan would run on to its limit of tuples.
+  const filter = options.filter
+    ? sql`and c.document_id = any(array(select d.id from knowledge.kb_documents d where d.collection_id = any(${ids}) ${options.filter}))`
+    : sql``;
   if (options.pgvector) {
+    const schema = sql.identifier(options.pgvector.schema);
     // The HNSW index is on (embedding_vector::vector(256)) for rows of that dimension only.
     const indexed = vector.length === LOCAL_DIMENSIONS;
+    const literal = `[${vector.join(',')}]`;
     const distance = indexed
-      ? sql`(c.embedding_vector::vector(256)) <=> ${literal}::vector(256)`
-      : sql`c.embedding_vector <=> ${literal}::vector`;
+      ? sql`(c.embedding_vector::${schema}.vector(256)) operator(${schema}.<=>) ${literal}::${schema}.vector(256)`
+      : sql`c.embedding_vector operator(${schema}.<=>) ${literal}::${schema}.vector`;
+    const [size] = await tx.execute<{ chunks: number }>(
+      sql`select coalesce(sum(chunk_count), 0)::int as chunks from knowledge.kb_documents where collection_id = any(${ids})`,
+    );
+    const useIndex = indexed && size!.chunks > (options.exactScanChunks ?? EXACT_SCAN_CHUNKS);
+    if (useIndex) {
+      await tx.execute(
+        sql`select set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(40, limit)))}, true)`,
+      );
+      if (options.pgvector.iterativeScan)
+        await tx.execute(sql`select set_config('hnsw.iterative_scan', 'strict_order', true)`);
+    }
     const rows = await tx.execute<{ id: string; document_id: string; score: number }>(sql`
       select c.id, c.document_id, 1 - (${distance}) as score
-      from knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id
-      where c.collection_id = any(${ids}) and vector_dims(c.embedding_vector) = ${vector.length} ${filter}
-      order by ${distance} limit ${limit}`);
+      from knowledge.kb_chunks c
+      where c.collection_id = any(${ids}) and ${schema}.vector_dims(c.embedding_vector) = ${vector.length} ${filter}
+      order by ${useIndex ? distance : sql`score desc`} limit ${limit}`);
     return rows.map((r) => ({ id: r.id, documentId: r.document_id, score: Number(r.score) }));
   }
   const documents = options.documentIds?.length
@@ -59,7 +106,7 @@ export async function vectorLeg(
     : sql``;
   const rows = await tx.execute<{ id: string; document_id: string; score: number }>(sql`
     select c.id, c.document_id, ${dotProduct(vector)} as score
-    from knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id
+    from knowledge.kb_chunks c
     where c.collection_id = any(${ids}) and cardinality(c.embedding) = ${vector.length} ${documents} ${filter}
     order by score desc limit ${limit}`);
   return rows.map((r) => ({ id: r.id, documentId: r.document_id, score: Number(r.score) }));
