@@ -91,7 +91,7 @@ describe('the vector leg', () => {
       });
     const exact = await search(undefined);
     expect(exact.map((hit) => hit.id)).toEqual(expected.map((hit) => hit.id));
-    exact.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]!.score, 5));
+    for (const [i, hit] of exact.entries()) expect(hit.score).toBeCloseTo(expected[i]!.score, 5);
 
     const [column] = await h.admin`
       select 1 from information_schema.columns
@@ -111,7 +111,7 @@ describe('the vector leg', () => {
       for (const exactScanChunks of [undefined, 0]) {
         const viaPgvector = await search(h.deps.pgvector, exactScanChunks);
         expect(viaPgvector.map((hit) => hit.id)).toEqual(exact.map((hit) => hit.id));
-        viaPgvector.forEach((hit, i) => expect(hit.score).toBeCloseTo(exact[i]!.score, 5));
+        for (const [i, hit] of viaPgvector.entries()) expect(hit.score).toBeCloseTo(exact[i]!.score, 5);
       }
     }
   });
