@@ -30,6 +30,7 @@ export {
 export * from './identity/dto.js';
 export * as identityEvents from './identity/events.js';
 export {
+  releaseUsage,
   reserveUsage,
   type UsageMetric,
   usageMetricSchema,

@@ -26,3 +26,20 @@ export const reserveUsage = defineRpc(
     periodEnd: z.iso.datetime({ offset: true }).nullable(),
   }),
 );
+
+/**
+ * Gives back what a granted reservation did not use: a reply that failed, or one that used fewer
+ * AI credits than it reserved. Only within the period the reservation was made in (`periodEnd`
+ * from its answer): once the period has rolled, the counter started again and there is nothing
+ * to give back. Never takes a counter below zero; `released` says how much was given back.
+ */
+export const releaseUsage = defineRpc(
+  'rpc.identity.usage.release',
+  z.object({
+    subject: usageSubject,
+    metric: usageMetricSchema,
+    amount: z.number().int().min(1).max(1_000_000_000),
+    periodEnd: z.iso.datetime({ offset: true }),
+  }),
+  z.object({ released: z.number().int() }),
+);

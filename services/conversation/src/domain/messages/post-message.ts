@@ -10,7 +10,7 @@ import { continueDialog } from '../dialog/run-dialog.js';
 import { estimateTokens, ProviderError } from '../llm/chat-provider.js';
 import { generateReply } from '../llm/generate-reply.js';
 import { assertOpen, loadSession, toSessionDto } from '../sessions/session-access.js';
-import { reserveReply } from '../usage/reserve-reply.js';
+import { type ReplyReservation, reserveReply } from '../usage/reserve-reply.js';
 import { type ReplySink, storeTurn, type Turn } from './turn.js';
 import { lockTurn, type TurnLock } from './turn-lock.js';
 
@@ -21,6 +21,8 @@ export interface PreparedReply {
   expectedTurn: number;
   /** The session's turn lock, held until completeReply has stored (or failed). */
   lock: TurnLock;
+  /** The usage reserved for the reply, settled by completeReply. */
+  reservation: ReplyReservation;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function prepareReply(
         : /\bLLM\b/i.test(bot.script ?? '')
           ? deps.env.LLM_MAX_TOKENS
           : 0;
-    await reserveReply(deps, bot, credits);
+    const reservation = await reserveReply(deps, bot, credits);
     const context = structuredClone(session.context);
     return {
       turn: { deps, actor, session, bot, settings, context, outputs: [], toolRuns: [], sink, signal },
@@ -60,6 +62,7 @@ export async function prepareReply(
       mode,
       expectedTurn: session.context.turn ?? 0,
       lock,
+      reservation,
     };
   } catch (error) {
     await lock.release();
@@ -70,12 +73,18 @@ export async function prepareReply(
 /**
  * Produces and stores the reply: a suspended dialog resumes with the message, otherwise the LLM
  * answers. The user's message and the reply are stored together, at the end, so a reply that
- * fails stores nothing. Throws ProviderError when the LLM failed, conflict when another message
- * was answered meanwhile.
+ * fails stores nothing, and its usage is given back (a stored one gives back the AI credits it
+ * did not use). Throws ProviderError when the LLM failed, conflict when another message was
+ * answered meanwhile.
  */
 export async function completeReply(prepared: PreparedReply) {
   try {
-    return await answerAndStore(prepared);
+    const done = await answerAndStore(prepared);
+    await prepared.reservation.settle(done.usage.tokensIn + done.usage.tokensOut);
+    return done;
+  } catch (error) {
+    await prepared.reservation.settle(undefined);
+    throw error;
   } finally {
     await prepared.lock.release();
   }

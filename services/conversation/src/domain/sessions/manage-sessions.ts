@@ -5,13 +5,13 @@ import { uuidv7, withActor } from '@conduit/db';
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { outbox, sessions } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
-import { loadBot } from '../bots/bot-access.js';
+import { type BotRow, loadBot } from '../bots/bot-access.js';
 import { programFor } from '../bots/compile-script.js';
 import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
 import { startDialog } from '../dialog/run-dialog.js';
 import { eventActor, insertMessages, type ReplySink, silentSink, type Turn } from '../messages/turn.js';
 import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
-import { reserveReply } from '../usage/reserve-reply.js';
+import { withReservedReply } from '../usage/reserve-reply.js';
 import { assertOpen, loadSession, toSessionDto } from './session-access.js';
 
 /**
@@ -30,7 +30,20 @@ export async function startSession(
     const bot = await loadBot(tx, actor, botId, 'bots.read');
     return { bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
   });
-  if (bot.script) await reserveReply(deps, bot, /\bLLM\b/i.test(bot.script) ? deps.env.LLM_MAX_TOKENS : 0);
+  const open = () => openSession(deps, actor, bot, settings, input, sink);
+  // A script runs at the start and may answer (with the LLM too): that is a reply, paid for.
+  if (!bot.script) return (await open()).result;
+  return withReservedReply(deps, bot, /\bLLM\b/i.test(bot.script) ? deps.env.LLM_MAX_TOKENS : 0, open);
+}
+
+async function openSession(
+  deps: ConversationDeps,
+  actor: Actor,
+  bot: BotRow,
+  settings: Map<string, string>,
+  input: { channel?: string | undefined; title?: string | undefined },
+  sink: ReplySink,
+) {
   const now = new Date();
   const session = {
     id: uuidv7(),
@@ -73,7 +86,7 @@ export async function startSession(
     const welcome = settings.get('welcome-message');
     if (welcome) turn.outputs.push({ sender: 'bot', content: welcome });
   }
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  const result = await withActor(deps.db, rlsContext(actor), async (tx) => {
     const [row] = await tx
       .update(sessions)
       .set({ context: { ...turn.context, turn: 0 } })
@@ -82,6 +95,7 @@ export async function startSession(
     const messages = await insertMessages(tx, turn, turn.outputs, new Date());
     return { session: toSessionDto(row!), messages };
   });
+  return { result, tokensUsed: turn.llmTokens ?? 0 };
 }
 
 /** The actor's sessions, newest first (`?botId=` for one bot's); a stable order for cursors. */

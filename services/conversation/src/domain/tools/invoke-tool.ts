@@ -11,7 +11,7 @@ import { readConfiguration, settingsMap } from '../configuration/bot-configurati
 import { storeTurn, type Turn } from '../messages/turn.js';
 import { withTurnLock } from '../messages/turn-lock.js';
 import { assertOpen, loadSession, toSessionDto } from '../sessions/session-access.js';
-import { reserveReply } from '../usage/reserve-reply.js';
+import { withReservedReply } from '../usage/reserve-reply.js';
 import { checkArguments } from './check-arguments.js';
 import { runTool } from './run-tool.js';
 
@@ -56,32 +56,41 @@ async function invokeLocked(
       `The arguments do not fit the tool: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
       { fields: { errors: problems.map((p) => ({ path: `body.args.${p.path}`, message: p.message })) } },
     );
-  await reserveReply(deps, bot, /\bLLM\b/i.test(tool.script) ? deps.env.LLM_MAX_TOKENS : 0);
-  const turn: Turn = {
+  return withReservedReply(
     deps,
-    actor,
-    session,
     bot,
-    settings,
-    context: structuredClone(session.context),
-    outputs: [],
-    toolRuns: [],
-    sink: { emit: () => {} },
-    signal: new AbortController().signal,
-  };
-  const outcome = await deps.inFlight.track(runTool(turn, tool, args, 'user'));
-  turn.outputs.push({
-    sender: 'tool',
-    content: JSON.stringify({ ok: outcome.ok, result: outcome.value, error: outcome.error }),
-    metadata: { tool: tool.name, ok: outcome.ok, caller: 'user' },
-  });
-  for (const text of outcome.said) turn.outputs.push({ sender: 'bot', content: text });
-  const stored = await storeTurn(turn, null, { expectedTurn: session.context.turn ?? 0 });
-  return {
-    ok: outcome.ok,
-    result: outcome.value ?? null,
-    error: outcome.error,
-    messages: stored.messages,
-    session: toSessionDto(stored.session),
-  };
+    /\bLLM\b/i.test(tool.script) ? deps.env.LLM_MAX_TOKENS : 0,
+    async () => {
+      const turn: Turn = {
+        deps,
+        actor,
+        session,
+        bot,
+        settings,
+        context: structuredClone(session.context),
+        outputs: [],
+        toolRuns: [],
+        sink: { emit: () => {} },
+        signal: new AbortController().signal,
+      };
+      const outcome = await deps.inFlight.track(runTool(turn, tool, args, 'user'));
+      turn.outputs.push({
+        sender: 'tool',
+        content: JSON.stringify({ ok: outcome.ok, result: outcome.value, error: outcome.error }),
+        metadata: { tool: tool.name, ok: outcome.ok, caller: 'user' },
+      });
+      for (const text of outcome.said) turn.outputs.push({ sender: 'bot', content: text });
+      const stored = await storeTurn(turn, null, { expectedTurn: session.context.turn ?? 0 });
+      return {
+        result: {
+          ok: outcome.ok,
+          result: outcome.value ?? null,
+          error: outcome.error,
+          messages: stored.messages,
+          session: toSessionDto(stored.session),
+        },
+        tokensUsed: turn.llmTokens ?? 0,
+      };
+    },
+  );
 }

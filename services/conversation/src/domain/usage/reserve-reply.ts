@@ -1,5 +1,5 @@
 import { RpcError, requestRpc } from '@conduit/bus';
-import { reserveUsage } from '@conduit/contracts';
+import { releaseUsage, reserveUsage, type UsageMetric } from '@conduit/contracts';
 import { DomainError } from '@conduit/service-kit';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
@@ -8,13 +8,28 @@ import type { BotRow } from '../bots/bot-access.js';
 export const payerOf = (bot: BotRow) =>
   bot.teamId ? ({ type: 'team', id: bot.teamId } as const) : ({ type: 'user', id: bot.ownerUserId } as const);
 
+/** A granted reservation for one reply: settle it once the reply is stored or has failed. */
+export interface ReplyReservation {
+  /**
+   * Gives back what the reply did not use: the AI credits beyond the `tokensUsed` it used, or,
+   * when it stored nothing (`tokensUsed` undefined), the message and every credit. Best effort:
+   * logs and never throws, since the reply itself has already succeeded or failed.
+   */
+  settle(tokensUsed: number | undefined): Promise<void>;
+}
+
 /**
  * Reserves one message and the AI credits a reply may use (`tokens` at most, one credit per
  * AI_CREDIT_TOKENS), through identity's usage RPC, before
  * anything is generated or stored. Throws limit_reached (402, with what is left) when refused,
- * unavailable when identity cannot answer (nothing is generated for free).
+ * unavailable when identity cannot answer (nothing is generated for free); a message reserved
+ * before the credits were refused is given back.
  */
-export async function reserveReply(deps: ConversationDeps, bot: BotRow, tokens: number) {
+export async function reserveReply(
+  deps: ConversationDeps,
+  bot: BotRow,
+  tokens: number,
+): Promise<ReplyReservation> {
   const subject = payerOf(bot);
   const aiCredits = Math.ceil(tokens / deps.env.AI_CREDIT_TOKENS);
   const reserve = async (metric: 'messages' | 'ai_credits', amount: number) => {
@@ -50,11 +65,66 @@ export async function reserveReply(deps: ConversationDeps, bot: BotRow, tokens: 
       { fields: { metric, remaining: answer.remaining, limit: answer.limit, periodEnd: answer.periodEnd } },
     );
 
+  const giveBack = async (metric: UsageMetric, amount: number, periodEnd: string | null) => {
+    if (amount <= 0 || !periodEnd) return;
+    try {
+      await requestRpc(
+        deps.bus,
+        releaseUsage,
+        { subject, metric, amount, periodEnd },
+        { timeoutMs: deps.env.RPC_TIMEOUT },
+      );
+    } catch (error) {
+      deps.log.warn({ err: error, metric, amount }, 'unused usage could not be given back');
+    }
+  };
+
   const messages = await reserve('messages', 1);
   if (!messages.granted) throw refused('messages', messages);
+  let creditsPeriodEnd: string | null = null;
   if (aiCredits > 0) {
-    const credits = await reserve('ai_credits', aiCredits);
-    if (!credits.granted) throw refused('ai_credits', credits);
+    let credits: Awaited<ReturnType<typeof reserve>>;
+    try {
+      credits = await reserve('ai_credits', aiCredits);
+    } catch (error) {
+      await giveBack('messages', 1, messages.periodEnd);
+      throw error;
+    }
+    if (!credits.granted) {
+      await giveBack('messages', 1, messages.periodEnd);
+      throw refused('ai_credits', credits);
+    }
+    creditsPeriodEnd = credits.periodEnd;
   }
-  return { messages };
+  return {
+    async settle(tokensUsed) {
+      const creditsUsed = tokensUsed === undefined ? 0 : Math.ceil(tokensUsed / deps.env.AI_CREDIT_TOKENS);
+      await Promise.all([
+        tokensUsed === undefined ? giveBack('messages', 1, messages.periodEnd) : undefined,
+        giveBack('ai_credits', aiCredits - creditsUsed, creditsPeriodEnd),
+      ]);
+    },
+  };
+}
+
+/**
+ * Runs `reply` under a reservation for it: settled with the tokens it used, or wholly given back
+ * when it throws (a reply that fails stores nothing).
+ */
+export async function withReservedReply<T>(
+  deps: ConversationDeps,
+  bot: BotRow,
+  tokens: number,
+  reply: () => Promise<{ result: T; tokensUsed: number }>,
+): Promise<T> {
+  const reservation = await reserveReply(deps, bot, tokens);
+  let done: { result: T; tokensUsed: number };
+  try {
+    done = await reply();
+  } catch (error) {
+    await reservation.settle(undefined);
+    throw error;
+  }
+  await reservation.settle(done.tokensUsed);
+  return done.result;
 }

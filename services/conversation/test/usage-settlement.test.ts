@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type IdentityHarness,
+  registerUser,
+  startIdentityHarness,
+} from '../../identity/test/fixtures/identity-harness.js';
+import { type ConversationHarness, startConversationHarness } from './fixtures/conversation-harness.js';
+import { startOpenAiServer } from './fixtures/openai-server.js';
+
+// What a reply costs, on identity's real usage counters: a reply reserves a message and the AI
+// credits it may use before it starts, then gives back what it did not use, everything when it
+// fails. Credits are counted per AI_CREDIT_TOKENS tokens (100 here, so that a short reply of 17
+// tokens uses 1 credit of the 11 reserved for up to 1,024 tokens).
+
+let identity: IdentityHarness;
+let conversation: ConversationHarness;
+let llm: Awaited<ReturnType<typeof startOpenAiServer>>;
+let user: Awaited<ReturnType<typeof registerUser>>;
+let headers: Record<string, string>;
+
+beforeAll(async () => {
+  llm = await startOpenAiServer();
+  identity = await startIdentityHarness();
+  const identityUrl = await identity.app.listen({ port: 0, host: '127.0.0.1' });
+  conversation = await startConversationHarness({
+    namespace: identity.namespace,
+    usage: false,
+    identityJwks: true,
+    env: { IDENTITY_URL: identityUrl, AI_CREDIT_TOKENS: '100', LLM_MAX_TOKENS: '1024' },
+  });
+  user = await registerUser(identity);
+  headers = { authorization: `Bearer ${user.accessToken}` };
+  const provider = await conversation.app.inject({
+    method: 'POST',
+    url: '/v1/providers',
+    headers,
+    payload: { name: 'Local', baseUrl: llm.url, apiKey: 'sk-test-usage' },
+  });
+  expect(provider.statusCode, provider.body).toBe(201);
+  for (const name of ['echo', 'fail-503']) {
+    const model = await conversation.app.inject({
+      method: 'POST',
+      url: '/v1/models',
+      headers,
+      payload: { providerId: provider.json().id, name },
+    });
+    expect(model.statusCode, model.body).toBe(201);
+  }
+}, 60_000);
+afterAll(async () => {
+  await conversation?.close();
+  await identity?.close();
+  await llm?.close();
+});
+
+/** The user's counters in identity: what has been spent this period. */
+async function spent() {
+  const rows = await identity.admin<{ metric: string; used: string }[]>`
+    select c.metric, c.used from identity.usage_counters c
+    join identity.user_subscriptions s on s.id = c.subscription_id
+    where s.subject_type = 'user' and s.subject_id = ${user.user.id} and c.metric in ('messages', 'ai_credits')`;
+  return Object.fromEntries(rows.map((row) => [row.metric, Number(row.used)]));
+}
+
+async function sessionWith(model: string) {
+  const bot = await conversation.app.inject({
+    method: 'POST',
+    url: '/v1/bots',
+    headers,
+    payload: { name: `Bot ${model}` },
+  });
+  await conversation.app.inject({
+    method: 'PUT',
+    url: `/v1/bots/${bot.json().id}/config`,
+    headers,
+    payload: { items: [{ key: 'llm-model', value: model }] },
+  });
+  const session = await conversation.app.inject({
+    method: 'POST',
+    url: `/v1/bots/${bot.json().id}/sessions`,
+    headers,
+    payload: {},
+  });
+  expect(session.statusCode, session.body).toBe(201);
+  return session.json().session.id as string;
+}
+
+const say = (sessionId: string, text: string) =>
+  conversation.app.inject({
+    method: 'POST',
+    url: `/v1/sessions/${sessionId}/messages`,
+    headers,
+    payload: { text },
+  });
+
+describe('usage of a reply', () => {
+  it('keeps the message and the credits the reply used, and gives back the rest', async () => {
+    const before = await spent();
+    const reply = await say(await sessionWith('echo'), 'hello there');
+    expect(reply.statusCode, reply.body).toBe(201);
+    expect(reply.json().usage).toEqual({ tokensIn: 12, tokensOut: 5 });
+    expect(await spent()).toEqual({ messages: before.messages! + 1, ai_credits: before.ai_credits! + 1 });
+  });
+
+  it('gives back the message and every credit of a reply that failed', async () => {
+    const sessionId = await sessionWith('fail-503');
+    const before = await spent();
+    expect((await say(sessionId, 'hi')).statusCode).toBe(502);
+    expect(await spent()).toEqual(before);
+  });
+
+  it('gives back the message when the credits are refused', async () => {
+    const sessionId = await sessionWith('echo');
+    await identity.admin`
+      update identity.usage_counters c set used = c."limit" - 1 from identity.user_subscriptions s
+      where s.id = c.subscription_id and s.subject_id = ${user.user.id} and c.metric = 'ai_credits'`;
+    const before = await spent();
+    const refused = await say(sessionId, 'hello again');
+    expect(refused.statusCode).toBe(402);
+    expect(refused.json()).toMatchObject({ metric: 'ai_credits', remaining: 1 });
+    expect(await spent()).toEqual(before);
+  });
+});
