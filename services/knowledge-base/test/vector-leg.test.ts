@@ -5,6 +5,7 @@ import { embedLocally } from '../src/domain/embeddings/local-embedder.js';
 import { type Pgvector, vectorLeg } from '../src/domain/search/vector-leg.js';
 import {
   addText,
+  bearer,
   createCollection,
   type KnowledgeHarness,
   startKnowledgeHarness,
@@ -77,9 +78,11 @@ describe('the vector leg', () => {
       .map((chunk) => ({ id: chunk.id, score: cosine(chunk.embedding, vector) }))
       .sort((a, b) => b.score - a.score);
 
-    const search = (pgvector: Pgvector | undefined, exactScanChunks?: number) =>
+    const search = (pgvector: Pgvector | undefined, exactScanChunks?: number, maxScanTuples?: number) =>
       withActor(h.deps.db, { userId: user.userId }, async (tx) => {
         await planAsAtScale(tx);
+        if (maxScanTuples)
+          await tx.execute(sql`select set_config('hnsw.max_scan_tuples', ${String(maxScanTuples)}, true)`);
         return vectorLeg(tx, {
           pgvector,
           vector,
@@ -105,15 +108,45 @@ describe('the vector leg', () => {
         select count(*)::int as n from knowledge.kb_chunks
         where collection_id = ${collectionId} and embedding_vector is not null`;
       expect(filled!.n).toBe(chunks.length);
+      expect(h.deps.pgvector.iterativeScan).toBe(true);
       // As the runtime role (whose search path holds neither `vector` nor `<=>`), under RLS: by
-      // comparing every chunk, and through the HNSW index (forced: the collection is small), past
-      // the other tenant's nearer chunks.
-      for (const exactScanChunks of [undefined, 0]) {
-        const viaPgvector = await search(h.deps.pgvector, exactScanChunks);
+      // comparing every chunk; through the HNSW index (forced: the collection is small), past the
+      // other tenant's nearer chunks; with an iterative scan that gives up early (it then compares
+      // every chunk); and with a pgvector that cannot scan iteratively (it never uses the index).
+      for (const [pgvector, exactScanChunks, maxScanTuples] of [
+        [h.deps.pgvector, undefined, undefined],
+        [h.deps.pgvector, 0, undefined],
+        [h.deps.pgvector, 0, 20],
+        [{ ...h.deps.pgvector, iterativeScan: false }, 0, undefined],
+      ] as const) {
+        const viaPgvector = await search(pgvector, exactScanChunks, maxScanTuples);
         expect(viaPgvector.map((hit) => hit.id)).toEqual(exact.map((hit) => hit.id));
         for (const [i, hit] of viaPgvector.entries()) expect(hit.score).toBeCloseTo(exact[i]!.score, 5);
       }
     }
+  });
+
+  it('answers searches of a collection holding a chunk that embeds to zeros (stop words, digits)', async () => {
+    const document = await addText(h, user.token, collectionId, { name: 'x', text: '1 2 3 4 5 6 7 8 9' });
+    await waitForDocument(h, user.token, collectionId, document.id, ['indexed']);
+    const [zeros] = await h.admin`
+      select count(*)::int as n from knowledge.kb_chunks
+      where document_id = ${document.id} and embedding = array_fill(0::real, array[cardinality(embedding)])`;
+    expect(zeros!.n).toBeGreaterThan(0);
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `/v1/kb/collections/${collectionId}/search?q=${encodeURIComponent('when does the ferry leave')}&k=10`,
+      headers: bearer(user.token),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const hits = res.json().hits as { documentName: string; vectorScore: number | null }[];
+    expect(hits[0]!.documentName).toBe('ferries');
+    for (const hit of hits) if (hit.vectorScore !== null) expect(Number.isFinite(hit.vectorScore)).toBe(true);
+    await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/kb/collections/${collectionId}/documents/${document.id}`,
+      headers: bearer(user.token),
+    });
   });
 
   it('applies the metadata filter on either path', async () => {

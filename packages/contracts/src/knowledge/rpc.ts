@@ -15,7 +15,7 @@ export const searchHit = z.object({
   snippet: z.string(),
   /**
    * Weighted reciprocal rank fusion score of the document: the sum over legs of weight / (k + rank);
-   * a further passage of the same document scores less (see knowledge-base hybrid-search).
+   * a further passage of the same document scores no more than its first (see knowledge-base hybrid-search).
    */
   score: z.number(),
   /** 1-based rank of the hit's document in the full-text leg, null when that leg did not find it. */

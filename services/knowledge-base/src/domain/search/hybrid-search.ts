@@ -230,7 +230,8 @@ export async function hybridSearch(
       collectionIds: collections.map((c) => c.id),
       documents: top,
       // Fewer documents than asked for (a small collection, one long handbook): the places left
-      // go to the found documents' further passages.
+      // go to the found documents' further passages. On pgvector the vector leg finds every
+      // document of a small collection, so this is when it holds fewer than k documents.
       extra: input.k - top.length,
     });
     const byDocument = new Map(top.map((f) => [f.documentId, f]));
@@ -262,7 +263,8 @@ export async function hybridSearch(
  * ranks best for the question's words (the lead and headings weigh most), else the vector leg's
  * best chunk. Then `extra` further passages that hold a word of the question, from any of the
  * documents: such a passage scores its document's fused score times its text rank over the
- * document's best passage's, so it never outranks its own document's first passage.
+ * document's best passage's, so it never outranks its own document's first passage; ties go to
+ * the document ranked higher.
  */
 async function passagesOf(
   tx: Transaction,
@@ -281,6 +283,7 @@ async function passagesOf(
     content: string;
     snippet: string;
     score: number;
+    position: number;
     passage: number;
   }>(sql`
     with q as (
@@ -289,14 +292,15 @@ async function passagesOf(
       from knowledge.knowledge_base_settings s
       where s.collection_id = any(${`{${options.collectionIds.join(',')}}`}::uuid[])
     ),
-    found(document_id, score) as (
+    found(document_id, score, position) as (
       select * from unnest(${`{${documents.map((f) => f.documentId).join(',')}}`}::uuid[],
-                           ${`{${documents.map((f) => f.score).join(',')}}`}::float8[])
+                           ${`{${documents.map((f) => f.score).join(',')}}`}::float8[]) with ordinality
     ),
     rated as (
       select c.id, c.document_id, c.collection_id, c.heading_path, c.char_start, c.char_end, c.content, c.ordinal,
              c.tsv @@ q.q as matches, ts_rank(${PASSAGE_WEIGHTS}::float4[], c.tsv, q.q) as text_rank,
              c.id = any(${`{${vectorChunkIds.join(',')}}`}::uuid[]) as vector_best, found.score as document_score,
+             found.position,
              q.language, q.q
       from knowledge.kb_chunks c join q on q.collection_id = c.collection_id join found on found.document_id = c.document_id
     ),
@@ -310,20 +314,18 @@ async function passagesOf(
       select ranked.*, document_score as score from ranked where passage = 1
       union all
       (select ranked.*, further_score as score from ranked where passage > 1 and matches and further_score > 0
-       order by further_score desc, document_id, passage limit ${options.extra})
+       order by further_score desc, position, passage limit ${options.extra})
     )
     select b.id, b.document_id, d.name as document_name, b.collection_id, b.heading_path, b.char_start, b.char_end,
-           b.content, b.score, b.passage,
+           b.content, b.score, b.position, b.passage,
            ts_headline(b.language, b.content, b.q,
                        ${`StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`}) as snippet
     from chosen b join knowledge.kb_documents d on d.id = b.document_id`);
-  // Best first; a tie keeps the documents' fused order, then each document's passage order.
-  const order = new Map(documents.map((f, i) => [f.documentId, i]));
+  // Best first; a tie keeps the documents' fused order, then each document's passage order (as
+  // the choice of further passages above).
   return rows.sort(
     (a, b) =>
-      Number(b.score) - Number(a.score) ||
-      order.get(a.document_id)! - order.get(b.document_id)! ||
-      a.passage - b.passage,
+      Number(b.score) - Number(a.score) || Number(a.position) - Number(b.position) || a.passage - b.passage,
   );
 }
 

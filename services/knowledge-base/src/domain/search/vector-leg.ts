@@ -13,7 +13,8 @@ import { LOCAL_DIMENSIONS } from '../embeddings/local-embedder.js';
  *   dimension has no index), else the HNSW index for the built-in embedder's dimension. The index
  *   holds every tenant's chunks, and a plain HNSW scan stops after `hnsw.ef_search` of them (40 by
  *   default) whichever collection they are in: so it is asked for as many as the leg wants, and
- *   pgvector 0.8's iterative scan goes on until that many are of the searched collections.
+ *   pgvector 0.8's iterative scan goes on until that many are of the searched collections (or
+ *   it gives up, and the leg compares every chunk). Without iterative scans: always exact.
  */
 export interface VectorHit {
   id: string;
@@ -24,7 +25,8 @@ export interface VectorHit {
 /**
  * Where pgvector is, when the chunks table has its column (migration 0002 created it): the schema
  * of the extension, which the runtime role's search path does not hold, so the vector leg names
- * the type and the operator by it; and whether it can scan an HNSW index iteratively (0.8+).
+ * the type and the operator by it; and whether its library can scan an HNSW index iteratively
+ * (0.8+; asked of the library, since the extension's recorded version lags until it is updated).
  * Undefined without pgvector.
  */
 export interface Pgvector {
@@ -33,18 +35,22 @@ export interface Pgvector {
 }
 
 export async function detectPgvector(
-  query: (text: string) => Promise<{ schema: string; version: string }[]>,
+  query: (text: string) => Promise<unknown[]>,
 ): Promise<Pgvector | undefined> {
-  const [found] = await query(
-    `select n.nspname as schema, e.extversion as version
+  const [found] = (await query(
+    `select n.nspname as schema
      from pg_extension e join pg_namespace n on n.oid = e.extnamespace
      where e.extname = 'vector' and exists (
        select 1 from information_schema.columns
        where table_schema = 'knowledge' and table_name = 'kb_chunks' and column_name = 'embedding_vector')`,
-  );
+  )) as { schema: string }[];
   if (!found) return undefined;
-  const [major = 0, minor = 0] = found.version.split('.').map(Number);
-  return { schema: found.schema, iterativeScan: major > 0 || minor >= 8 };
+  // Using the type loads the library, which defines its settings.
+  const [library] = (await query(
+    `select current_setting('hnsw.iterative_scan', true) is not null as iterative
+     from (select '[1]'::"${found.schema.replaceAll('"', '""')}".vector) loaded`,
+  )) as { iterative: boolean }[];
+  return { schema: found.schema, iterativeScan: Boolean(library?.iterative) };
 }
 
 /**
@@ -52,6 +58,8 @@ export async function detectPgvector(
  * them (about 3 µs a chunk): exact, and as fast as the index at that size.
  */
 export const EXACT_SCAN_CHUNKS = 10_000;
+
+type Row = { id: string; document_id: string; score: number };
 
 export async function vectorLeg(
   tx: Transaction,
@@ -64,52 +72,73 @@ export async function vectorLeg(
     limit: number;
     /** Without pgvector: only these documents' chunks are scanned (when not empty). */
     documentIds?: string[];
-    /** With pgvector: the index is used above this many chunks (EXACT_SCAN_CHUNKS). */
+    /** With pgvector: the index may be used above this many chunks (EXACT_SCAN_CHUNKS). */
     exactScanChunks?: number;
   },
 ): Promise<VectorHit[]> {
   const { vector, collectionIds, limit } = options;
   const ids = sql`${`{${collectionIds.join(',')}}`}::uuid[]`;
-  // The filtered documents, computed once: a join here would put the HNSW scan under a hash join
-  // and sort, and its iterative scan would run on to its limit of tuples.
-  const filter = options.filter
-    ? sql`and c.document_id = any(array(select d.id from knowledge.kb_documents d where d.collection_id = any(${ids}) ${options.filter}))`
-    : sql``;
+  const uuids = (values: string[]) => sql`${`{${values.join(',')}}`}::uuid[]`;
+  // The filtered documents first, bound as a constant that Postgres hashes: a join would put the
+  // HNSW scan under a join and a sort, and `= any(array(subquery))` compares with each element.
+  let filter = sql``;
+  if (options.filter) {
+    const passing = await tx.execute<{ id: string }>(
+      sql`select d.id from knowledge.kb_documents d where d.collection_id = any(${ids}) ${options.filter}`,
+    );
+    if (passing.length === 0) return [];
+    filter = sql`and c.document_id = any(${uuids(passing.map((d) => d.id))})`;
+  }
+  const hits = (rows: Row[]) =>
+    rows
+      .map((r) => ({ id: r.id, documentId: r.document_id, score: Number(r.score) }))
+      .filter((hit) => Number.isFinite(hit.score));
+
   if (options.pgvector) {
-    const schema = sql.identifier(options.pgvector.schema);
+    const { schema: schemaName, iterativeScan } = options.pgvector;
+    const schema = sql.identifier(schemaName);
     // The HNSW index is on (embedding_vector::vector(256)) for rows of that dimension only.
     const indexed = vector.length === LOCAL_DIMENSIONS;
     const literal = `[${vector.join(',')}]`;
     const distance = indexed
       ? sql`(c.embedding_vector::${schema}.vector(256)) operator(${schema}.<=>) ${literal}::${schema}.vector(256)`
       : sql`c.embedding_vector operator(${schema}.<=>) ${literal}::${schema}.vector`;
+    // A chunk of stop words embeds to zeros, whose cosine distance is NaN (HNSW leaves them out).
+    const scan = (order: SQL) =>
+      tx.execute<Row>(sql`
+        select c.id, c.document_id, 1 - (${distance}) as score
+        from knowledge.kb_chunks c
+        where c.collection_id = any(${ids}) and ${schema}.vector_dims(c.embedding_vector) = ${vector.length}
+          and ${schema}.vector_norm(c.embedding_vector) > 0 ${filter}
+        order by ${order} limit ${limit}`);
+    // Ordered by score, not distance: the planner cannot use the index for that.
+    const exact = () => scan(sql`score desc, c.id`);
     const [size] = await tx.execute<{ chunks: number }>(
       sql`select coalesce(sum(chunk_count), 0)::int as chunks from knowledge.kb_documents where collection_id = any(${ids})`,
     );
-    const useIndex = indexed && size!.chunks > (options.exactScanChunks ?? EXACT_SCAN_CHUNKS);
-    if (useIndex) {
-      await tx.execute(
-        sql`select set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(40, limit)))}, true)`,
-      );
-      if (options.pgvector.iterativeScan)
-        await tx.execute(sql`select set_config('hnsw.iterative_scan', 'strict_order', true)`);
-    }
-    const rows = await tx.execute<{ id: string; document_id: string; score: number }>(sql`
-      select c.id, c.document_id, 1 - (${distance}) as score
-      from knowledge.kb_chunks c
-      where c.collection_id = any(${ids}) and ${schema}.vector_dims(c.embedding_vector) = ${vector.length} ${filter}
-      order by ${useIndex ? distance : sql`score desc`} limit ${limit}`);
-    return rows.map((r) => ({ id: r.id, documentId: r.document_id, score: Number(r.score) }));
+    // Without iterative scans, HNSW stops after ef_search chunks of the whole table, whoever's.
+    if (!indexed || !iterativeScan || size!.chunks <= (options.exactScanChunks ?? EXACT_SCAN_CHUNKS))
+      return hits(await exact());
+    await tx.execute(
+      sql`select set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(40, limit)))}, true),
+                 set_config('hnsw.iterative_scan', 'strict_order', true)`,
+    );
+    const viaIndex = await scan(distance);
+    // The iterative scan gives up after hnsw.max_scan_tuples: a collection that is a small share
+    // of a large table may come back short, and is then compared chunk by chunk.
+    if (viaIndex.length < Math.min(limit, size!.chunks)) return hits(await exact());
+    return hits(viaIndex);
   }
   const documents = options.documentIds?.length
-    ? sql`and c.document_id = any(${`{${options.documentIds.join(',')}}`}::uuid[])`
+    ? sql`and c.document_id = any(${uuids(options.documentIds)})`
     : sql``;
-  const rows = await tx.execute<{ id: string; document_id: string; score: number }>(sql`
-    select c.id, c.document_id, ${dotProduct(vector)} as score
-    from knowledge.kb_chunks c
-    where c.collection_id = any(${ids}) and cardinality(c.embedding) = ${vector.length} ${documents} ${filter}
-    order by score desc limit ${limit}`);
-  return rows.map((r) => ({ id: r.id, documentId: r.document_id, score: Number(r.score) }));
+  return hits(
+    await tx.execute<Row>(sql`
+      select c.id, c.document_id, ${dotProduct(vector)} as score
+      from knowledge.kb_chunks c
+      where c.collection_id = any(${ids}) and cardinality(c.embedding) = ${vector.length} ${documents} ${filter}
+      order by score desc limit ${limit}`),
+  );
 }
 
 /** Above this many non-zero dimensions, the query is dense: unnest both arrays instead. */
