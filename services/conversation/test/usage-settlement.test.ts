@@ -26,7 +26,7 @@ beforeAll(async () => {
     namespace: identity.namespace,
     usage: false,
     identityJwks: true,
-    env: { IDENTITY_URL: identityUrl, AI_CREDIT_TOKENS: '100', LLM_MAX_TOKENS: '1024' },
+    env: { IDENTITY_URL: identityUrl, AI_CREDIT_TOKENS: '100', LLM_MAX_TOKENS: '1024', LLM_TIMEOUT: '800ms' },
   });
   user = await registerUser(identity);
   headers = { authorization: `Bearer ${user.accessToken}` };
@@ -37,7 +37,7 @@ beforeAll(async () => {
     payload: { name: 'Local', baseUrl: llm.url, apiKey: 'sk-test-usage' },
   });
   expect(provider.statusCode, provider.body).toBe(201);
-  for (const name of ['echo', 'fail-503']) {
+  for (const name of ['echo', 'fail-503', 'stall', 'no-usage']) {
     const model = await conversation.app.inject({
       method: 'POST',
       url: '/v1/models',
@@ -62,13 +62,14 @@ async function spent() {
   return Object.fromEntries(rows.map((row) => [row.metric, Number(row.used)]));
 }
 
-async function sessionWith(model: string) {
+async function sessionWith(model: string, script?: string) {
   const bot = await conversation.app.inject({
     method: 'POST',
     url: '/v1/bots',
     headers,
-    payload: { name: `Bot ${model}` },
+    payload: { name: `Bot ${model}`, ...(script ? { script } : {}) },
   });
+  expect(bot.statusCode, bot.body).toBe(201);
   await conversation.app.inject({
     method: 'PUT',
     url: `/v1/bots/${bot.json().id}/config`,
@@ -107,6 +108,40 @@ describe('usage of a reply', () => {
     const before = await spent();
     expect((await say(sessionId, 'hi')).statusCode).toBe(502);
     expect(await spent()).toEqual(before);
+  });
+
+  it('charges what a provider that reports no usage used, estimated from the text', async () => {
+    const sessionId = await sessionWith('no-usage');
+    const before = await spent();
+    const reply = await say(sessionId, 'tell me a long story');
+    expect(reply.statusCode, reply.body).toBe(201);
+    // 1,720 characters of answer: about 430 tokens, 5 credits (the prompt adds a little).
+    const after = await spent();
+    expect(after.messages).toBe(before.messages! + 1);
+    expect(after.ai_credits! - before.ai_credits!).toBeGreaterThanOrEqual(5);
+    expect(after.ai_credits! - before.ai_credits!).toBeLessThanOrEqual(6);
+  });
+
+  it('keeps the credits of an answer that streamed and then failed, and gives back its message', async () => {
+    const sessionId = await sessionWith('stall');
+    const before = await spent();
+    expect((await say(sessionId, 'hi')).statusCode).toBe(504);
+    expect(await spent()).toEqual({ messages: before.messages, ai_credits: before.ai_credits! + 1 });
+  });
+
+  it("charges a dialog script's LLM calls, and nothing for a start that says nothing", async () => {
+    const before = await spent();
+    const sessionId = await sessionWith(
+      'echo',
+      'HEAR question\nsummary = LLM "Summarise: " & question\nHEAR more',
+    );
+    // The script opens by listening: no reply, no message spent, no credit.
+    expect(await spent()).toEqual(before);
+    const reply = await say(sessionId, 'the ferry timetable');
+    expect(reply.statusCode, reply.body).toBe(201);
+    // The reply stores the user's message only, but the script's LLM call used 17 tokens.
+    expect(reply.json().messages.map((m: { sender: string }) => m.sender)).toEqual(['user']);
+    expect(await spent()).toEqual({ messages: before.messages! + 1, ai_credits: before.ai_credits! + 1 });
   });
 
   it('gives back the message when the credits are refused', async () => {

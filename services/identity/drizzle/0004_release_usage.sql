@@ -11,17 +11,19 @@ create function identity.release_usage(
     v_subscription_id uuid;
     v_before bigint;
   begin
-    -- The reservation's answer carried period_end to the millisecond.
-    select s.id into v_subscription_id from identity.user_subscriptions s
-      where s.subject_type = p_subject_type and s.subject_id = p_subject_id
-        and abs(extract(epoch from s.period_end - p_period_end)) < 0.001;
+    select c.subscription_id, c.used into v_subscription_id, v_before
+      from identity.usage_counters c join identity.user_subscriptions s on s.id = c.subscription_id
+      where s.subject_type = p_subject_type and s.subject_id = p_subject_id and c.metric = p_metric
+      for update of c;
     if v_subscription_id is null then
       return 0;
     end if;
-    select c.used into v_before from identity.usage_counters c
-      where c.subscription_id = v_subscription_id and c.metric = p_metric
-      for update;
-    if v_before is null then
+    -- The period is checked after the counter is locked, in a statement of its own: a roll that
+    -- committed meanwhile has moved period_end (and started the counter again), and one that has
+    -- not yet waits for this lock. The reservation's answer carried period_end to the millisecond.
+    perform 1 from identity.user_subscriptions s
+      where s.id = v_subscription_id and abs(extract(epoch from s.period_end - p_period_end)) < 0.001;
+    if not found then
       return 0;
     end if;
     update identity.usage_counters c set used = c.used - least(c.used, p_amount)

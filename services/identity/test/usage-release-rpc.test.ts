@@ -45,6 +45,26 @@ describe('rpc.identity.usage.release', () => {
     expect(await counter(h, subscriptionId, 'ai_credits')).toEqual({ used: 3, limit: 500 });
   });
 
+  it('gives nothing back into a period that rolls while the release waits for the counter', async () => {
+    const s = subject();
+    const subscriptionId = await ensureSubscription(h, s);
+    const reserved = await reserve(s, 10);
+    let released: Promise<unknown> | undefined;
+    // Another transaction holds the counter while it rolls the period and spends 7 in the new one.
+    await h.admin.begin(async (tx) => {
+      await tx`select used from identity.usage_counters
+        where subscription_id = ${subscriptionId} and metric = 'ai_credits' for update`;
+      released = release(s, 10, reserved.periodEnd!);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await tx`update identity.user_subscriptions set period_start = period_end,
+        period_end = period_end + interval '1 month' where id = ${subscriptionId}`;
+      await tx`update identity.usage_counters set used = 7
+        where subscription_id = ${subscriptionId} and metric = 'ai_credits'`;
+    });
+    expect(await released).toEqual({ released: 0 });
+    expect(await counter(h, subscriptionId, 'ai_credits')).toEqual({ used: 7, limit: 500 });
+  });
+
   it('keeps the counter exact under concurrent reservations and releases', async () => {
     const s = subject();
     const subscriptionId = await ensureSubscription(h, s);

@@ -4,10 +4,11 @@ import { uuidv7, withActor } from '@conduit/db';
 import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq } from 'drizzle-orm';
 import { basicTools, sessionToolAssociations } from '../../db/schema.js';
-import { searchKnowledge } from '../knowledge/search-knowledge.js';
+import { searchKnowledge, searchKnowledgeOrNothing } from '../knowledge/search-knowledge.js';
 import { estimateTokens } from '../llm/chat-provider.js';
 import { citationOf } from '../llm/offline-provider.js';
 import { resolveModel } from '../llm/resolve-model.js';
+import { generateMetered } from '../llm/usage-meter.js';
 import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '../memories/memories.js';
 import type { Turn } from '../messages/turn.js';
 import { createScriptHttp } from './script-http.js';
@@ -103,9 +104,10 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       const resolved = await withActor(deps.db, rls, (tx) =>
         resolveModel(tx, deps, session.userId, turn.settings),
       );
-      const hits = await searchKnowledge(deps, actor, knowledgeScope(), prompt);
+      // Grounding is best-effort, as for a reply: without the knowledge base the model still answers.
+      const { hits } = await searchKnowledgeOrNothing(deps, actor, knowledgeScope(), prompt);
       let text = '';
-      for await (const event of resolved.provider.generate({
+      for await (const event of generateMetered(turn.meter, resolved.provider, {
         model: resolved.model,
         messages: [
           ...(turn.context.llmContext ? [{ role: 'system' as const, content: turn.context.llmContext }] : []),

@@ -10,6 +10,7 @@ import { runTool } from '../tools/run-tool.js';
 import { type ChatMessage, ProviderError, type ToolCall } from './chat-provider.js';
 import { citationOf } from './offline-provider.js';
 import { resolveModel } from './resolve-model.js';
+import { generateMetered } from './usage-meter.js';
 
 const HISTORY = 20;
 
@@ -95,7 +96,7 @@ export async function generateReply(turn: Turn, userText: string): Promise<void>
     const offerTools = round < deps.env.LLM_MAX_TOOL_ROUNDS && tools.length > 0;
     const calls: ToolCall[] = [];
     let roundText = '';
-    for await (const event of resolved.provider.generate({
+    for await (const event of generateMetered(turn.meter, resolved.provider, {
       model: resolved.model,
       messages,
       tools: offerTools

@@ -57,7 +57,19 @@ export async function prepareReply(
     const reservation = await reserveReply(deps, bot, credits);
     const context = structuredClone(session.context);
     return {
-      turn: { deps, actor, session, bot, settings, context, outputs: [], toolRuns: [], sink, signal },
+      turn: {
+        deps,
+        actor,
+        session,
+        bot,
+        settings,
+        context,
+        outputs: [],
+        toolRuns: [],
+        sink,
+        signal,
+        meter: reservation.meter,
+      },
       text,
       mode,
       expectedTurn: session.context.turn ?? 0,
@@ -73,17 +85,17 @@ export async function prepareReply(
 /**
  * Produces and stores the reply: a suspended dialog resumes with the message, otherwise the LLM
  * answers. The user's message and the reply are stored together, at the end, so a reply that
- * fails stores nothing, and its usage is given back (a stored one gives back the AI credits it
- * did not use). Throws ProviderError when the LLM failed, conflict when another message was
- * answered meanwhile.
+ * fails stores nothing and its message is given back; either way the AI credits its model calls
+ * did not use are given back. Throws ProviderError when the LLM failed, conflict when another
+ * message was answered meanwhile.
  */
 export async function completeReply(prepared: PreparedReply) {
   try {
     const done = await answerAndStore(prepared);
-    await prepared.reservation.settle(done.usage.tokensIn + done.usage.tokensOut);
+    await prepared.reservation.settle({ stored: true });
     return done;
   } catch (error) {
-    await prepared.reservation.settle(undefined);
+    await prepared.reservation.settle({ stored: false });
     throw error;
   } finally {
     await prepared.lock.release();

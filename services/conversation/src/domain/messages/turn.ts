@@ -7,6 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { messageHistory, outbox, type Sender, type SessionContext, sessions } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
+import type { UsageMeter } from '../llm/usage-meter.js';
 import type { SessionRow } from '../sessions/session-access.js';
 import { type MessageDto, toMessageDto } from './message-dto.js';
 
@@ -53,6 +54,8 @@ export interface Turn {
   signal: AbortSignal;
   /** Tokens used by the script's LLM keyword, added to the reply's count. */
   llmTokens?: number;
+  /** Every model call of the turn counts here: what its AI credits are charged for. */
+  meter: UsageMeter;
 }
 
 export interface Usage {

@@ -9,6 +9,7 @@ import { type BotRow, loadBot } from '../bots/bot-access.js';
 import { programFor } from '../bots/compile-script.js';
 import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
 import { startDialog } from '../dialog/run-dialog.js';
+import { newMeter, type UsageMeter } from '../llm/usage-meter.js';
 import { eventActor, insertMessages, type ReplySink, silentSink, type Turn } from '../messages/turn.js';
 import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
 import { withReservedReply } from '../usage/reserve-reply.js';
@@ -30,9 +31,9 @@ export async function startSession(
     const bot = await loadBot(tx, actor, botId, 'bots.read');
     return { bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
   });
-  const open = () => openSession(deps, actor, bot, settings, input, sink);
+  const open = (meter: UsageMeter) => openSession(deps, actor, bot, settings, input, sink, meter);
   // A script runs at the start and may answer (with the LLM too): that is a reply, paid for.
-  if (!bot.script) return (await open()).result;
+  if (!bot.script) return (await open(newMeter())).result;
   return withReservedReply(deps, bot, /\bLLM\b/i.test(bot.script) ? deps.env.LLM_MAX_TOKENS : 0, open);
 }
 
@@ -43,6 +44,7 @@ async function openSession(
   settings: Map<string, string>,
   input: { channel?: string | undefined; title?: string | undefined },
   sink: ReplySink,
+  meter: UsageMeter,
 ) {
   const now = new Date();
   const session = {
@@ -69,6 +71,7 @@ async function openSession(
     toolRuns: [],
     sink,
     signal: new AbortController().signal,
+    meter,
   };
   // The session row must exist before the script runs: USE TOOL links tools to it.
   await withActor(deps.db, rlsContext(actor), async (tx) => {
@@ -95,7 +98,8 @@ async function openSession(
     const messages = await insertMessages(tx, turn, turn.outputs, new Date());
     return { session: toSessionDto(row!), messages };
   });
-  return { result, tokensUsed: turn.llmTokens ?? 0 };
+  // A script that opens with HEAR says nothing: no reply stored, no message spent.
+  return { result, stored: turn.outputs.length > 0 };
 }
 
 /** The actor's sessions, newest first (`?botId=` for one bot's); a stable order for cursors. */

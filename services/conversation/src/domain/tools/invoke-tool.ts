@@ -60,7 +60,7 @@ async function invokeLocked(
     deps,
     bot,
     /\bLLM\b/i.test(tool.script) ? deps.env.LLM_MAX_TOKENS : 0,
-    async () => {
+    async (meter) => {
       const turn: Turn = {
         deps,
         actor,
@@ -72,6 +72,7 @@ async function invokeLocked(
         toolRuns: [],
         sink: { emit: () => {} },
         signal: new AbortController().signal,
+        meter,
       };
       const outcome = await deps.inFlight.track(runTool(turn, tool, args, 'user'));
       turn.outputs.push({
@@ -89,7 +90,7 @@ async function invokeLocked(
           messages: stored.messages,
           session: toSessionDto(stored.session),
         },
-        tokensUsed: turn.llmTokens ?? 0,
+        stored: true,
       };
     },
   );

@@ -3,6 +3,7 @@ import { releaseUsage, reserveUsage, type UsageMetric } from '@conduit/contracts
 import { DomainError } from '@conduit/service-kit';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
+import { newMeter, type UsageMeter } from '../llm/usage-meter.js';
 
 /** Who pays for a bot's replies: its team, else its owner. */
 export const payerOf = (bot: BotRow) =>
@@ -10,12 +11,15 @@ export const payerOf = (bot: BotRow) =>
 
 /** A granted reservation for one reply: settle it once the reply is stored or has failed. */
 export interface ReplyReservation {
+  /** The reply's model calls count their tokens here (Turn.meter). */
+  meter: UsageMeter;
   /**
-   * Gives back what the reply did not use: the AI credits beyond the `tokensUsed` it used, or,
-   * when it stored nothing (`tokensUsed` undefined), the message and every credit. Best effort:
-   * logs and never throws, since the reply itself has already succeeded or failed.
+   * Gives back what the reply did not use: the AI credits beyond what its model calls used (one
+   * per AI_CREDIT_TOKENS of the meter, kept whether or not the reply is stored: the provider did
+   * the work), and the message when it stored none. Best effort: logs and never throws, since the
+   * reply itself has already succeeded or failed.
    */
-  settle(tokensUsed: number | undefined): Promise<void>;
+  settle(outcome: { stored: boolean }): Promise<void>;
 }
 
 /**
@@ -96,11 +100,13 @@ export async function reserveReply(
     }
     creditsPeriodEnd = credits.periodEnd;
   }
+  const meter = newMeter();
   return {
-    async settle(tokensUsed) {
-      const creditsUsed = tokensUsed === undefined ? 0 : Math.ceil(tokensUsed / deps.env.AI_CREDIT_TOKENS);
+    meter,
+    async settle({ stored }) {
+      const creditsUsed = Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
       await Promise.all([
-        tokensUsed === undefined ? giveBack('messages', 1, messages.periodEnd) : undefined,
+        stored ? undefined : giveBack('messages', 1, messages.periodEnd),
         giveBack('ai_credits', aiCredits - creditsUsed, creditsPeriodEnd),
       ]);
     },
@@ -108,23 +114,23 @@ export async function reserveReply(
 }
 
 /**
- * Runs `reply` under a reservation for it: settled with the tokens it used, or wholly given back
- * when it throws (a reply that fails stores nothing).
+ * Runs `reply` under a reservation for it, with the meter its model calls count on; settled once
+ * it ends: as it says (`stored`), or as storing nothing when it throws.
  */
 export async function withReservedReply<T>(
   deps: ConversationDeps,
   bot: BotRow,
   tokens: number,
-  reply: () => Promise<{ result: T; tokensUsed: number }>,
+  reply: (meter: UsageMeter) => Promise<{ result: T; stored: boolean }>,
 ): Promise<T> {
   const reservation = await reserveReply(deps, bot, tokens);
-  let done: { result: T; tokensUsed: number };
+  let done: { result: T; stored: boolean };
   try {
-    done = await reply();
+    done = await reply(reservation.meter);
   } catch (error) {
-    await reservation.settle(undefined);
+    await reservation.settle({ stored: false });
     throw error;
   }
-  await reservation.settle(done.tokensUsed);
+  await reservation.settle({ stored: done.stored });
   return done.result;
 }
