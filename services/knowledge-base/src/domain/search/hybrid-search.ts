@@ -9,6 +9,7 @@ import { collectionRef } from '../collections/collection-access.js';
 import { embedderFor } from '../embeddings/embedder-for-settings.js';
 import { EmbeddingError } from '../embeddings/openai-embedder.js';
 import { textLeg } from './text-leg.js';
+import { uuidArray } from './uuid-array.js';
 import { vectorLeg } from './vector-leg.js';
 
 type SearchHit = knowledgeRpc.SearchHit;
@@ -290,16 +291,16 @@ async function passagesOf(
       select s.collection_id, s.text_search_language::regconfig as language,
              replace(plainto_tsquery(s.text_search_language::regconfig, ${options.query})::text, ' & ', ' | ')::tsquery as q
       from knowledge.knowledge_base_settings s
-      where s.collection_id = any(${`{${options.collectionIds.join(',')}}`}::uuid[])
+      where s.collection_id = any(${uuidArray(options.collectionIds)})
     ),
     found(document_id, score, position) as (
-      select * from unnest(${`{${documents.map((f) => f.documentId).join(',')}}`}::uuid[],
+      select * from unnest(${uuidArray(documents.map((f) => f.documentId))},
                            ${`{${documents.map((f) => f.score).join(',')}}`}::float8[]) with ordinality
     ),
     rated as (
       select c.id, c.document_id, c.collection_id, c.heading_path, c.char_start, c.char_end, c.content, c.ordinal,
              c.tsv @@ q.q as matches, ts_rank(${PASSAGE_WEIGHTS}::float4[], c.tsv, q.q) as text_rank,
-             c.id = any(${`{${vectorChunkIds.join(',')}}`}::uuid[]) as vector_best, found.score as document_score,
+             c.id = any(${uuidArray(vectorChunkIds)}) as vector_best, found.score as document_score,
              found.position,
              q.language, q.q
       from knowledge.kb_chunks c join q on q.collection_id = c.collection_id join found on found.document_id = c.document_id

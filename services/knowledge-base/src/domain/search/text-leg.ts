@@ -1,5 +1,6 @@
 import type { Transaction } from '@conduit/db';
 import { type SQL, sql } from 'drizzle-orm';
+import { uuidArray } from './uuid-array.js';
 
 // The full-text leg of hybrid search. Any user string is a valid query: its words are parsed by
 // to_tsvector (no operators, no syntax errors), and a document needs only some of them, because a
@@ -47,7 +48,7 @@ export async function textLeg(
   tx: Transaction,
   options: { language: string; query: string; collectionIds: string[]; filter: SQL; limit: number },
 ): Promise<TextHit[]> {
-  const ids = sql`${`{${options.collectionIds.join(',')}}`}::uuid[]`;
+  const ids = uuidArray(options.collectionIds);
   // Only documents with chunks count: one without (empty, or headings only) has nothing to show.
   const searchable = sql`d.collection_id = any(${ids}) and d.chunk_count > 0 ${options.filter}`;
   const rows = await tx.execute<{ document_id: string; score: number }>(sql`
@@ -85,7 +86,7 @@ export async function allWordsChunks(
   tx: Transaction,
   options: { language: string; query: string; collectionIds: string[]; limit: number },
 ): Promise<{ chunkId: string; documentId: string }[]> {
-  const ids = sql`${`{${options.collectionIds.join(',')}}`}::uuid[]`;
+  const ids = uuidArray(options.collectionIds);
   const rows = await tx.execute<{ id: string; document_id: string }>(sql`
     with q as (select plainto_tsquery(${options.language}::regconfig, ${options.query}) as q)
     select c.id, c.document_id

@@ -1,6 +1,7 @@
 import type { Transaction } from '@conduit/db';
 import { type SQL, sql } from 'drizzle-orm';
 import { LOCAL_DIMENSIONS } from '../embeddings/local-embedder.js';
+import { uuidArray } from './uuid-array.js';
 
 /**
  * The vector leg of hybrid search, in one place for both storage paths:
@@ -77,8 +78,7 @@ export async function vectorLeg(
   },
 ): Promise<VectorHit[]> {
   const { vector, collectionIds, limit } = options;
-  const ids = sql`${`{${collectionIds.join(',')}}`}::uuid[]`;
-  const uuids = (values: string[]) => sql`${`{${values.join(',')}}`}::uuid[]`;
+  const ids = uuidArray(collectionIds);
   // The filtered documents first, bound as a constant that Postgres hashes: a join would put the
   // HNSW scan under a join and a sort, and `= any(array(subquery))` compares with each element.
   let filter = sql``;
@@ -87,7 +87,7 @@ export async function vectorLeg(
       sql`select d.id from knowledge.kb_documents d where d.collection_id = any(${ids}) ${options.filter}`,
     );
     if (passing.length === 0) return [];
-    filter = sql`and c.document_id = any(${uuids(passing.map((d) => d.id))})`;
+    filter = sql`and c.document_id = any(${uuidArray(passing.map((d) => d.id))})`;
   }
   const hits = (rows: Row[]) =>
     rows
@@ -130,7 +130,7 @@ export async function vectorLeg(
     return hits(viaIndex);
   }
   const documents = options.documentIds?.length
-    ? sql`and c.document_id = any(${uuids(options.documentIds)})`
+    ? sql`and c.document_id = any(${uuidArray(options.documentIds)})`
     : sql``;
   return hits(
     await tx.execute<Row>(sql`
