@@ -2,12 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { withActor } from '@conduit/db';
 import { allWordsChunks } from '@conduit/knowledge-base/src/domain/search/text-leg.js';
 import { loadEnv } from '@conduit/knowledge-base/src/env.js';
-import {
-  migrationsDir,
-  SCHEMA,
-  startKnowledgeBase,
-  startKnowledgeWorkerProcess,
-} from '@conduit/knowledge-base/src/runtime.js';
+import { knowledgeService, migrationsDir, SCHEMA } from '@conduit/knowledge-base/src/service.js';
+import { startHttp, startWorkerProcess } from '@conduit/runtime';
 import { createTokenMint } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
 import { readManPages } from '@conduit/knowledge-base/test/fixtures/manpages.js';
 import { createLogger } from '@conduit/service-kit';
@@ -166,7 +162,7 @@ export async function knowledgeBaseEvalScenario(): Promise<void> {
   });
   const log = createLogger({ service: 'kb-eval', level: 'warn' });
   const tokens = await createTokenMint();
-  const { app, deps } = await startKnowledgeBase(env, log, { verifier: tokens.verifier });
+  const { app, deps } = await startHttp(knowledgeService, { env, log, overrides: { verifier: tokens.verifier } });
   deferCleanup(() => app.close());
   const admin = postgres(adminUrl, { max: 2, onnotice: () => {} });
   deferCleanup(() => admin.end({ timeout: 5 }));
@@ -180,8 +176,8 @@ export async function knowledgeBaseEvalScenario(): Promise<void> {
     collectionId = row.id;
     userId = row.owner_user_id;
   } else {
-    const worker = await startKnowledgeWorkerProcess(env, log);
-    const stopWorker = deferCleanup(() => worker.stop());
+    const worker = await startWorkerProcess(knowledgeService, { env, log });
+    const stopWorker = deferCleanup(() => worker.close());
     const owner = await tokens.mint();
     userId = owner.userId;
     const headers = { authorization: `Bearer ${owner.token}` };

@@ -1,11 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { loadEnv } from '@conduit/knowledge-base/src/env.js';
-import {
-  migrationsDir,
-  SCHEMA,
-  startKnowledgeBase,
-  startKnowledgeWorkerProcess,
-} from '@conduit/knowledge-base/src/runtime.js';
+import { knowledgeService, migrationsDir, SCHEMA } from '@conduit/knowledge-base/src/service.js';
+import { startHttp, startWorkerProcess } from '@conduit/runtime';
 import { createTokenMint } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
 import { readManPages } from '@conduit/knowledge-base/test/fixtures/manpages.js';
 import { createLogger } from '@conduit/service-kit';
@@ -85,10 +81,10 @@ export async function knowledgeBaseScenario(): Promise<void> {
   });
   const log = createLogger({ service: 'kb-bench', level: 'warn' });
   const tokens = await createTokenMint();
-  const { app } = await startKnowledgeBase(env, log, { verifier: tokens.verifier });
+  const { app } = await startHttp(knowledgeService, { env, log, overrides: { verifier: tokens.verifier } });
   deferCleanup(() => app.close());
-  const worker = await startKnowledgeWorkerProcess(env, log);
-  deferCleanup(() => worker.stop());
+  const worker = await startWorkerProcess(knowledgeService, { env, log });
+  deferCleanup(() => worker.close());
   const admin = postgres(database.adminUrl, { max: 2, onnotice: () => {} });
   deferCleanup(() => admin.end({ timeout: 5 }));
   const { token } = await tokens.mint();

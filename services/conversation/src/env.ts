@@ -1,18 +1,10 @@
-import { baseEnv, databaseUrlFor, envDuration, envList, envPort, parseEnv } from '@conduit/config';
+import { encryptionKeysEnv, envDuration, envList, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
 import { z } from 'zod';
 
-/** A keyring usable on a developer machine only; production refuses to start without its own. */
-const DEV_ENCRYPTION_KEYS = '1:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=';
-
-const schema = baseEnv.extend({
+const schema = serviceEnv.extend({
+  ...encryptionKeysEnv,
   CONVERSATION_PORT: envPort(4002),
   CONVERSATION_HOST: z.string().default('0.0.0.0'),
-  /** Where identity serves its JWKS (access tokens are verified against it). */
-  IDENTITY_URL: z.url().default('http://127.0.0.1:4001'),
-  /** `<version>:<base64 32 bytes>,...`; the highest version encrypts provider API keys. */
-  ENCRYPTION_KEYS: z.string().default(DEV_ENCRYPTION_KEYS),
-  REDIS_KEY_PREFIX: z.string().default('conduit:'),
-  TRUST_PROXY: envList('loopback,uniquelocal'),
 
   /** How long a chat session lives without activity before it expires. */
   SESSION_TTL: envDuration('7d'),
@@ -43,15 +35,7 @@ const schema = baseEnv.extend({
   SCRIPT_INLINE_WAIT: envDuration('5s'),
 });
 
-export type ConversationEnv = z.output<typeof schema> & { CONVERSATION_DATABASE_URL: string };
+export type ConversationEnv = ReturnType<typeof loadEnv>;
 
-export function loadEnv(env: NodeJS.ProcessEnv = process.env): ConversationEnv {
-  const parsed = parseEnv(schema, env);
-  if (parsed.NODE_ENV === 'production' && parsed.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) {
-    throw new Error('ENCRYPTION_KEYS must be set in production (the built-in key is for development only)');
-  }
-  return {
-    ...parsed,
-    CONVERSATION_DATABASE_URL: databaseUrlFor('conversation', env, parsed.DATABASE_URL),
-  };
-}
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env) =>
+  loadServiceEnv(schema, 'conversation', source);

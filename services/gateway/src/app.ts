@@ -1,6 +1,7 @@
 import { bearerToken, createTokenVerifier, type TokenVerifier } from '@conduit/auth';
+import { DomainError } from '@conduit/errors';
 import type { Logger } from '@conduit/service-kit';
-import { buildService, DomainError, type ServiceApp } from '@conduit/service-kit';
+import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swaggerUi from '@fastify/swagger-ui';
@@ -22,7 +23,7 @@ export interface GatewayDeps {
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** The front door: auth check, rate limits, body limit, CORS, routing, merged API docs. */
-export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
+export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
   const { env } = deps;
   const origins: Record<ServiceName, string> = {
     identity: env.IDENTITY_URL,
@@ -48,7 +49,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
     bodyLimit: env.BODY_LIMIT,
     trustProxy: env.TRUST_PROXY.length ? env.TRUST_PROXY : false,
     readiness: {
-      redis: () => deps.redis.ping(),
+      ...readiness,
       // A service that is down makes the gateway degraded, not unready: the others still answer.
       ...Object.fromEntries(
         Object.entries(proxies).map(([service, proxy]) => [
@@ -86,7 +87,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<ServiceApp> {
   await fastify.register(rateLimit, {
     global: false,
     redis: deps.redis,
-    nameSpace: `${env.REDIS_KEY_PREFIX}gateway:rate:`,
+    // After the connection's own prefix, `<REDIS_KEY_PREFIX>gateway:`.
+    nameSpace: 'rate:',
     timeWindow: env.RATE_LIMIT_WINDOW,
     hook: 'preHandler',
     max: (request) => (publicRequest(request) ? env.AUTH_RATE_LIMIT_MAX : env.RATE_LIMIT_MAX),

@@ -1,10 +1,9 @@
-import { baseEnv, envDuration, envList, envPort, parseEnv } from '@conduit/config';
+import { envDuration, envList, envPort, parseEnv, serviceEnv } from '@conduit/config';
 import { z } from 'zod';
 
-const schema = baseEnv.extend({
+const schema = serviceEnv.extend({
   GATEWAY_PORT: envPort(8080),
   GATEWAY_HOST: z.string().default('0.0.0.0'),
-  IDENTITY_URL: z.url().default('http://127.0.0.1:4001'),
   KNOWLEDGE_BASE_URL: z.url().default('http://127.0.0.1:4003'),
   CONVERSATION_URL: z.url().default('http://127.0.0.1:4002'),
   /** How long a service may take to start answering; a slower one gets a 504. */
@@ -22,7 +21,6 @@ const schema = baseEnv.extend({
   RATE_LIMIT_WINDOW: envDuration('1m'),
   /** Sign-in routes are a target for guessing: a much smaller budget per client address. */
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
-  REDIS_KEY_PREFIX: z.string().default('conduit:'),
   /** Addresses whose X-Forwarded-For is believed (a load balancer in front of the gateway). */
   TRUST_PROXY: envList(''),
 });

@@ -1,17 +1,11 @@
-import { baseEnv, databaseUrlFor, envDuration, envList, envPort, parseEnv } from '@conduit/config';
+import { encryptionKeysEnv, envDuration, envList, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
 import { z } from 'zod';
 
-/** A keyring usable on a developer machine only; production refuses to start without its own. */
-const DEV_ENCRYPTION_KEYS = '1:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=';
-
-const schema = baseEnv.extend({
+const schema = serviceEnv.extend({
+  ...encryptionKeysEnv,
   IDENTITY_PORT: envPort(4001),
   IDENTITY_HOST: z.string().default('0.0.0.0'),
-  /** `<version>:<base64 32 bytes>,...`; the highest version encrypts. */
-  ENCRYPTION_KEYS: z.string().default(DEV_ENCRYPTION_KEYS),
-  REDIS_KEY_PREFIX: z.string().default('conduit:'),
   PUBLIC_URL: z.url().default('http://localhost:8080'),
-  TRUST_PROXY: envList('loopback,uniquelocal'),
 
   ACCESS_TOKEN_TTL: envDuration('15m'),
   SESSION_TTL: envDuration('30d'),
@@ -46,12 +40,6 @@ const schema = baseEnv.extend({
   PLATFORM_ADMIN_EMAILS: envList('').transform((emails) => emails.map((email) => email.toLowerCase())),
 });
 
-export type IdentityEnv = z.output<typeof schema> & { IDENTITY_DATABASE_URL: string };
+export type IdentityEnv = ReturnType<typeof loadEnv>;
 
-export function loadEnv(env: NodeJS.ProcessEnv = process.env): IdentityEnv {
-  const parsed = parseEnv(schema, env);
-  if (parsed.NODE_ENV === 'production' && parsed.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) {
-    throw new Error('ENCRYPTION_KEYS must be set in production (the built-in key is for development only)');
-  }
-  return { ...parsed, IDENTITY_DATABASE_URL: databaseUrlFor('identity', env, parsed.DATABASE_URL) };
-}
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env) => loadServiceEnv(schema, 'identity', source);

@@ -1,13 +1,5 @@
-import { loadDotEnv } from '@conduit/config';
-import { createLogger } from '@conduit/service-kit';
-import { loadEnv } from './env.js';
-import { migrateIdentity } from './runtime.js';
+import { runMigrate } from '@conduit/runtime';
+import { identityService } from './service.js';
 
-/** `pnpm --filter @conduit/identity migrate`: apply identity's migrations and exit. */
-loadDotEnv();
-const env = loadEnv();
-const ran = await migrateIdentity(
-  env,
-  createLogger({ service: 'identity-migrate', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY }),
-);
-console.log(ran.length ? `identity: applied ${ran.join(', ')}` : 'identity: up to date');
+/** `pnpm --filter @conduit/identity migrate`: applies identity's migrations and exits. */
+await runMigrate(identityService);

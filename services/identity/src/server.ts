@@ -1,8 +1,4 @@
-import { runServer } from '@conduit/service-kit';
-import { bootIdentityProcess } from './boot.js';
-import { startIdentity } from './runtime.js';
+import { runHttp } from '@conduit/runtime';
+import { identityService } from './service.js';
 
-const { env, log, telemetry } = await bootIdentityProcess('identity');
-const { app } = await startIdentity(env, log);
-app.addHook('onClose', () => telemetry.shutdown());
-await runServer(app, { port: env.IDENTITY_PORT, host: env.IDENTITY_HOST });
+await runHttp(identityService);

@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { JobHandlers } from '@conduit/jobs';
+import { type RunningWorker, startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type identityJobs, ROLL_USAGE_PERIODS_SCHEDULER } from '../src/jobs/catalog.js';
-import { type IdentityWorker, startIdentityWorker } from '../src/jobs/identity-worker.js';
+import { identityService } from '../src/service.js';
+import type { IdentityDeps } from '../src/deps.js';
 import { rollUsagePeriodsJob } from '../src/jobs/roll-usage-periods.js';
 import { type IdentityHarness, startIdentityHarness } from './fixtures/identity-harness.js';
 import { counter, ensureSubscription, setCounter } from './fixtures/usage-subjects.js';
@@ -16,6 +18,7 @@ type Job = Parameters<JobHandlers<typeof identityJobs>['roll-usage-periods']>[1]
 
 let h: IdentityHarness;
 const log = createLogger({ service: 'identity-worker-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+type IdentityWorker = RunningWorker<IdentityDeps, typeof identityJobs>;
 const running: IdentityWorker[] = [];
 
 beforeAll(async () => {
@@ -28,7 +31,7 @@ afterEach(async () => {
 afterAll(() => h?.close(), 30_000);
 
 async function startWorker(env: Record<string, string> = {}) {
-  const worker = await startIdentityWorker({ ...h.env, ...env }, log);
+  const worker = await startWorkerProcess(identityService, { env: { ...h.env, ...env }, log });
   running.push(worker);
   return worker;
 }
@@ -58,12 +61,12 @@ function nextFinished(worker: IdentityWorker, match: (job: Job) => boolean) {
     const onCompleted = (job: Job, result: unknown) => match(job) && done({ job, result });
     const onFailed = (job: Job | undefined, error: Error) => job && match(job) && done({ job, error });
     const done = (outcome: { job: Job; result?: unknown; error?: Error }) => {
-      worker.worker.worker.off('completed', onCompleted);
-      worker.worker.worker.off('failed', onFailed);
+      worker.worker.off('completed', onCompleted);
+      worker.worker.off('failed', onFailed);
       resolve(outcome);
     };
-    worker.worker.worker.on('completed', onCompleted);
-    worker.worker.worker.on('failed', onFailed);
+    worker.worker.on('completed', onCompleted);
+    worker.worker.on('failed', onFailed);
   });
 }
 
@@ -91,7 +94,7 @@ describe('usage period roll', () => {
   it('the worker registers the scheduler on USAGE_ROLL_CRON, once however often it starts', async () => {
     await startWorker();
     const worker = await startWorker();
-    const schedulers = await worker.producer.queue.getJobSchedulers();
+    const schedulers = await worker.jobs.queue.getJobSchedulers();
     expect(schedulers).toHaveLength(1);
     expect(schedulers[0]).toMatchObject({
       key: ROLL_USAGE_PERIODS_SCHEDULER,
@@ -99,7 +102,7 @@ describe('usage period roll', () => {
       pattern: '*/15 * * * *',
     });
     // The BullMQ keys live under the service's prefix.
-    expect(worker.producer.queue.opts.prefix).toBe(`${h.env.REDIS_KEY_PREFIX}bull`);
+    expect(worker.jobs.queue.opts.prefix).toBe(`${h.env.REDIS_KEY_PREFIX}bull`);
   });
 
   it('the worker runs an added job', async () => {
@@ -111,7 +114,7 @@ describe('usage period roll', () => {
       worker,
       (job) => job.name === 'roll-usage-periods' && !job.id?.startsWith('repeat:'),
     );
-    await worker.producer.add('roll-usage-periods', {});
+    await worker.jobs.add('roll-usage-periods', {});
     expect(await finished).toMatchObject({ result: { rolled: 1 } });
     expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 0, limit: 1000 });
   });
@@ -133,7 +136,7 @@ describe('usage period roll', () => {
     const worker = await startWorker();
     const finished = nextFinished(worker, (job) => job.id === 'broken-roll');
     // Past the producer's validation: what an old or foreign producer might enqueue.
-    await worker.producer.queue.add(
+    await worker.jobs.queue.add(
       'roll-usage-periods',
       { payload: 'not an object' },
       { jobId: 'broken-roll' },
@@ -178,7 +181,7 @@ describe('usage period roll', () => {
     const started = new Promise<void>((resolve) => {
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('identity worker started')) resolve();
+        if (output.includes('identity worker running')) resolve();
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEAD_CHARS } from '../src/domain/indexing/index-document.js';
-import { migrationsDir } from '../src/runtime.js';
+import { migrationsDir } from '../src/service.js';
 import {
   addText,
   bearer,

@@ -1,0 +1,128 @@
+import type { JobCatalog, JobHandlers, Producer, RunningWorker as JobsWorker } from '@conduit/jobs';
+import { startWorker } from '@conduit/jobs';
+import type { Logger, ServiceApp } from '@conduit/service-kit';
+import { Closers } from './closers.js';
+import { openConnections } from './connections.js';
+import { startEventConsumers } from './event-consumers.js';
+import { failedJobRecorder } from './failed-jobs.js';
+import type { ProcessRole, RuntimeEnv, ServiceDefinition } from './service-definition.js';
+
+export interface StartOptions<E, D> {
+  env: E;
+  log: Logger;
+  /** Replaces parts of the built dependencies (tests pass a local token verifier). */
+  overrides?: Partial<D>;
+}
+
+export interface RunningHttp<D> {
+  app: ServiceApp;
+  deps: D;
+  /** Stops accepting, lets requests in flight finish, then closes everything the process opened. */
+  close(): Promise<void>;
+}
+
+export interface RunningWorker<D, C extends JobCatalog> {
+  deps: D;
+  jobs: Producer<C>;
+  /** BullMQ's worker, for its events. */
+  worker: JobsWorker['worker'];
+  /** Lets running jobs finish, then closes everything the process opened. */
+  close(): Promise<void>;
+}
+
+async function opened<E extends RuntimeEnv, D, C extends JobCatalog>(
+  definition: ServiceDefinition<E, D, C>,
+  options: StartOptions<E, D>,
+  role: ProcessRole,
+  closers: Closers,
+) {
+  const ownClosers = new Closers();
+  const open = await openConnections(definition, { ...options, role, closers, ownClosers });
+  closers.add('service', () =>
+    ownClosers.closeAll((name, error) => options.log.error({ err: error, step: name }, 'error while closing')),
+  );
+  const deps = { ...(await definition.deps(open.connections)), ...options.overrides } as D;
+  return { ...open, deps };
+}
+
+const closeWith = (closers: Closers, log: Logger) => () =>
+  closers.closeAll((name, error) => log.error({ err: error, step: name }, 'error while closing'));
+
+/**
+ * Starts a service's HTTP side in this process, without listening: connections, dependencies, RPC
+ * servers, event consumers (when the service has no worker), and the app. `runHttp` listens on it;
+ * tests drive it with `app.inject()`. A start that fails half-way closes what it had opened.
+ */
+export async function startHttp<E extends RuntimeEnv, D, C extends JobCatalog>(
+  definition: ServiceDefinition<E, D, C>,
+  options: StartOptions<E, D>,
+): Promise<RunningHttp<D>> {
+  const closers = new Closers();
+  try {
+    const { connections, readiness, deps } = await opened(definition, options, 'http', closers);
+    if (definition.rpc) {
+      for (const server of definition.rpc(deps, connections.bus)) closers.add('rpc server', () => server.stop());
+    }
+    if (definition.consumers?.length && !definition.worker) {
+      await startConsumers(definition, deps, connections, closers);
+    }
+    const app = await definition.app(deps, readiness);
+    // Closing the app closes the rest, after its requests in flight have finished (as any fastify
+    // plugin's onClose would): tests and the entrypoint alike stop it with app.close().
+    app.addHook('onClose', closeWith(closers, options.log));
+    await app.ready();
+    return { app, deps, close: () => app.close() };
+  } catch (error) {
+    await closeWith(closers, options.log)();
+    throw error;
+  }
+}
+
+/**
+ * Starts a service's worker in this process: connections, dependencies, job schedulers, the
+ * BullMQ worker (exhausted jobs go to `failed_jobs`) and the event consumers.
+ */
+export async function startWorkerProcess<E extends RuntimeEnv, D, C extends JobCatalog>(
+  definition: ServiceDefinition<E, D, C>,
+  options: StartOptions<E, D>,
+): Promise<RunningWorker<D, C>> {
+  const { worker, jobs: catalogOf, database } = definition;
+  if (!worker || !catalogOf || !database)
+    throw new Error(`${definition.name} declares no worker (it needs jobs, a database and handlers)`);
+  const closers = new Closers();
+  try {
+    const { connections, deps, jobsRedis } = await opened(definition, options, 'worker', closers);
+    await worker.schedule?.(connections.jobs, options.env);
+    const running = startWorker(catalogOf(options.env), worker.handlers(deps) as JobHandlers<C>, {
+      connection: jobsRedis!,
+      prefix: `${options.env.REDIS_KEY_PREFIX}bull`,
+      ...worker.settings?.(options.env),
+      onExhausted: failedJobRecorder(connections.database.db, database.schema, options.log),
+    });
+    closers.add('job worker', () => running.close());
+    await running.worker.waitUntilReady();
+    if (definition.consumers?.length) await startConsumers(definition, deps, connections, closers);
+    return { deps, jobs: connections.jobs, worker: running.worker, close: closeWith(closers, options.log) };
+  } catch (error) {
+    await closeWith(closers, options.log)();
+    throw error;
+  }
+}
+
+async function startConsumers<E extends RuntimeEnv, D, C extends JobCatalog>(
+  definition: ServiceDefinition<E, D, C>,
+  deps: D,
+  connections: Awaited<ReturnType<typeof openConnections<E, D, C>>>['connections'],
+  closers: Closers,
+) {
+  const subscriptions = await startEventConsumers({
+    service: definition.name,
+    schema: definition.database!.schema,
+    consumers: definition.consumers ?? [],
+    deps,
+    db: connections.database.db,
+    bus: connections.bus,
+    log: connections.log,
+  });
+  for (const subscription of subscriptions) closers.add('event consumer', () => subscription.stop());
+}

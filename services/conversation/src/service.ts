@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { defineService } from '@conduit/runtime';
+import { parseKeyring, SecretBox } from '@conduit/secrets';
+import { buildApp } from './app.js';
+import type { ConversationDeps } from './deps.js';
+import { InFlight } from './domain/messages/in-flight.js';
+import { type ConversationEnv, loadEnv } from './env.js';
+
+export const SCHEMA = 'conversation';
+export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/** Conversation: bots, chat sessions, messages, memories, tools and LLM providers over HTTP. */
+export const conversationService = defineService<ConversationEnv, ConversationDeps>({
+  name: 'conversation',
+  loadEnv,
+  database: { schema: SCHEMA, migrationsDir },
+  redis: {},
+  listen: (env) => ({ port: env.CONVERSATION_PORT, host: env.CONVERSATION_HOST }),
+  deps: ({ env, log, database, redis, bus, onClose }) => {
+    const inFlight = new InFlight();
+    // Replies still being generated for clients that went away finish before the connections close.
+    onClose('replies in flight', () => inFlight.drain());
+    return {
+      env,
+      db: database.db,
+      redis,
+      bus,
+      box: new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)),
+      log,
+      inFlight,
+    };
+  },
+  app: buildApp,
+});

@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url';
+import { defineService } from '@conduit/runtime';
+import { parseKeyring, SecretBox } from '@conduit/secrets';
+import { buildApp } from './app.js';
+import { serveSearchRpc } from './bus/search-rpc.js';
+import type { KnowledgeDeps } from './deps.js';
+import { fetchDatasource } from './domain/datasources/url-datasources.js';
+import { detectPgvector } from './domain/search/vector-leg.js';
+import { type KnowledgeEnv, loadEnv } from './env.js';
+import { type KnowledgeJobs, knowledgeJobs } from './jobs/catalog.js';
+import { indexDocumentJob } from './jobs/index-document-job.js';
+
+export const SCHEMA = 'knowledge';
+export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/**
+ * Knowledge-base: collections, documents and search over HTTP, `rpc.knowledge.search` for
+ * conversation, and a worker that indexes documents and fetches URL data sources.
+ */
+export const knowledgeService = defineService<KnowledgeEnv, KnowledgeDeps, KnowledgeJobs>({
+  name: 'knowledge-base',
+  loadEnv,
+  database: { schema: SCHEMA, migrationsDir },
+  listen: (env) => ({ port: env.KNOWLEDGE_BASE_PORT, host: env.KNOWLEDGE_BASE_HOST }),
+  jobs: (env) => knowledgeJobs({ attempts: env.INDEX_ATTEMPTS, backoffMs: env.INDEX_BACKOFF }),
+  deps: async ({ env, log, database, jobs }) => ({
+    env,
+    db: database.db,
+    log,
+    box: new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)),
+    jobs,
+    pgvector: await detectPgvector((text) => database.sql.unsafe(text)),
+  }),
+  app: buildApp,
+  rpc: (deps, bus) => [serveSearchRpc(bus, deps)],
+  worker: {
+    handlers: (deps) => ({
+      'index-document': (payload, job) => indexDocumentJob(deps, payload, job),
+      'fetch-datasource': (payload) => fetchDatasource(deps, payload.datasourceId),
+    }),
+    settings: (env) => ({
+      concurrency: env.INDEX_CONCURRENCY,
+      lockDurationMs: env.JOB_LOCK_DURATION,
+      stalledIntervalMs: env.JOB_STALLED_INTERVAL,
+    }),
+  },
+});
