@@ -11,6 +11,8 @@ import { numberSetting } from './harness/settings.js';
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 const RESERVE_SUBJECT = 'rpc.identity.usage.reserve';
+/** What each reservation asks for, as the SQL function takes it. */
+const EXECUTION = JSON.stringify([{ metric: 'executions', amount: 1 }]);
 
 /**
  * Scenario: what a usage reservation costs over the bus. `rpc.identity.usage.reserve` answered by
@@ -51,8 +53,7 @@ export async function usageReserveScenario(): Promise<void> {
       const reserveOver = (pick: () => string) => async () => {
         const body = JSON.stringify({
           subject: { type: 'team', id: pick() },
-          metric: 'executions',
-          amount: 1,
+          items: [{ metric: 'executions', amount: 1 }],
         });
         const reply = (await nc.request(subject, body, { timeout: 10_000 })).json<{
           ok: boolean;
@@ -79,7 +80,7 @@ export async function usageReserveScenario(): Promise<void> {
         operation: `\`identity.reserve_usage()\` SQL only (no bus), ${settings.subjects} subjects`,
         measurement: await measure(async () => {
           const [row] =
-            await sql`select granted from identity.reserve_usage('team', ${roundRobin()}, 'executions', 1)`;
+            await sql`select granted from identity.reserve_usage('team', ${roundRobin()}, ${EXECUTION}::jsonb)`;
           if (!row?.granted) throw new Error('not granted');
         }),
       });
@@ -141,8 +142,7 @@ async function measureEcho(
   try {
     const body = JSON.stringify({
       subject: { type: 'team', id: randomUUID() },
-      metric: 'executions',
-      amount: 1,
+      items: [{ metric: 'executions', amount: 1 }],
     });
     console.error('usage-reserve: bare NATS request/reply...');
     return await measure(async () => {

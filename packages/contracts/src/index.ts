@@ -32,7 +32,9 @@ export * as identityEvents from './identity/events.js';
 export {
   releaseUsage,
   reserveUsage,
+  type UsageItem,
   type UsageMetric,
+  usageItem,
   usageMetricSchema,
   usageMetrics,
   usageSubject,

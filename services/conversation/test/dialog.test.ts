@@ -282,7 +282,11 @@ describe('dialog scripts', () => {
     const [row] =
       await h.admin`select count(*)::int as n from conversation.message_history where session_id = ${sessionId}`;
     expect(row!.n).toBe(0);
-    expect(h.usage.calls.some((c) => c.subject.id === user.userId && c.metric === 'messages')).toBe(true);
+    expect(
+      h.usage.calls.some(
+        (c) => c.subject.id === user.userId && c.items.some((item) => item.metric === 'messages'),
+      ),
+    ).toBe(true);
   });
 
   it('records clicks, and publishes events for sessions, messages, tools and clicks', async () => {

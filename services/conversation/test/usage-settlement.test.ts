@@ -1,3 +1,4 @@
+import { releaseUsage, reserveUsage } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type IdentityHarness,
@@ -8,8 +9,8 @@ import { type ConversationHarness, startConversationHarness } from './fixtures/c
 import { startOpenAiServer } from './fixtures/openai-server.js';
 
 // What a reply costs, on identity's real usage counters: a reply reserves a message and the AI
-// credits it may use before it starts, then gives back what it did not use, everything when it
-// fails. Credits are counted per AI_CREDIT_TOKENS tokens (100 here, so that a short reply of 17
+// credits it may use before it starts, in one call, then gives back what it did not use in at most
+// one more, everything when it fails. Credits are counted per AI_CREDIT_TOKENS tokens (100 here, so that a short reply of 17
 // tokens uses 1 credit of the 11 reserved for up to 1,024 tokens).
 
 let identity: IdentityHarness;
@@ -94,20 +95,54 @@ const say = (sessionId: string, text: string) =>
     payload: { text },
   });
 
+/**
+ * Counts the usage RPCs the user's replies send while `act` runs: a subscription outside the
+ * queue group gets a copy of every request on the subject.
+ */
+async function roundTrips(act: () => Promise<void>) {
+  const nc = identity.bus.nc;
+  const counts = { reserve: 0, release: 0 };
+  const subscriptions = (['reserve', 'release'] as const).map((method) => {
+    const def = method === 'reserve' ? reserveUsage : releaseUsage;
+    return nc.subscribe(identity.bus.subject(def.subject), {
+      callback: (_, msg) => {
+        if (msg.json<{ subject: { id: string } }>().subject.id === user.user.id) counts[method]++;
+      },
+    });
+  });
+  // The server knows the subscriptions before the reply starts, and has delivered every copy by
+  // the time a later round trip returns.
+  await nc.flush();
+  try {
+    await act();
+    await nc.flush();
+  } finally {
+    for (const subscription of subscriptions) subscription.unsubscribe();
+  }
+  return counts;
+}
+
 describe('usage of a reply', () => {
   it('keeps the message and the credits the reply used, and gives back the rest', async () => {
+    const sessionId = await sessionWith('echo');
     const before = await spent();
-    const reply = await say(await sessionWith('echo'), 'hello there');
-    expect(reply.statusCode, reply.body).toBe(201);
-    expect(reply.json().usage).toEqual({ tokensIn: 12, tokensOut: 5 });
+    const calls = await roundTrips(async () => {
+      const reply = await say(sessionId, 'hello there');
+      expect(reply.statusCode, reply.body).toBe(201);
+      expect(reply.json().usage).toEqual({ tokensIn: 12, tokensOut: 5 });
+    });
     expect(await spent()).toEqual({ messages: before.messages! + 1, ai_credits: before.ai_credits! + 1 });
+    expect(calls).toEqual({ reserve: 1, release: 1 });
   });
 
   it('gives back the message and every credit of a reply that failed', async () => {
     const sessionId = await sessionWith('fail-503');
     const before = await spent();
-    expect((await say(sessionId, 'hi')).statusCode).toBe(502);
+    const calls = await roundTrips(async () => {
+      expect((await say(sessionId, 'hi')).statusCode).toBe(502);
+    });
     expect(await spent()).toEqual(before);
+    expect(calls).toEqual({ reserve: 1, release: 1 });
   });
 
   it('charges what a provider that reports no usage used, estimated from the text', async () => {
@@ -129,6 +164,18 @@ describe('usage of a reply', () => {
     expect(await spent()).toEqual({ messages: before.messages, ai_credits: before.ai_credits! + 1 });
   });
 
+  it('gives nothing back, and makes no release, when a reply used all it reserved', async () => {
+    // A dialog without the LLM reserves one message and no credit, and stores it.
+    const sessionId = await sessionWith('echo', 'HEAR answer\nTALK "Got " & answer\nHEAR more');
+    const before = await spent();
+    const calls = await roundTrips(async () => {
+      const reply = await say(sessionId, 'yes');
+      expect(reply.statusCode, reply.body).toBe(201);
+    });
+    expect(await spent()).toEqual({ messages: before.messages! + 1, ai_credits: before.ai_credits });
+    expect(calls).toEqual({ reserve: 1, release: 0 });
+  });
+
   it("charges a dialog script's LLM calls, and nothing for a start that says nothing", async () => {
     const before = await spent();
     const sessionId = await sessionWith(
@@ -144,15 +191,19 @@ describe('usage of a reply', () => {
     expect(await spent()).toEqual({ messages: before.messages! + 1, ai_credits: before.ai_credits! + 1 });
   });
 
-  it('gives back the message when the credits are refused', async () => {
+  it('reserves nothing when the credits are refused', async () => {
     const sessionId = await sessionWith('echo');
     await identity.admin`
       update identity.usage_counters c set used = c."limit" - 1 from identity.user_subscriptions s
       where s.id = c.subscription_id and s.subject_id = ${user.user.id} and c.metric = 'ai_credits'`;
     const before = await spent();
-    const refused = await say(sessionId, 'hello again');
-    expect(refused.statusCode).toBe(402);
-    expect(refused.json()).toMatchObject({ metric: 'ai_credits', remaining: 1 });
+    const calls = await roundTrips(async () => {
+      const refused = await say(sessionId, 'hello again');
+      expect(refused.statusCode).toBe(402);
+      expect(refused.json()).toMatchObject({ code: 'limit_reached', metric: 'ai_credits', remaining: 1 });
+    });
+    // Identity refused both at once: the message was never reserved, so there is nothing to give back.
     expect(await spent()).toEqual(before);
+    expect(calls).toEqual({ reserve: 1, release: 0 });
   });
 });

@@ -74,7 +74,7 @@ describe('subscriptions and plans', () => {
       const account = await registerUser(h);
       await get('/v1/me/subscription', account.accessToken);
       const subject = { type: 'user', id: account.user.id } as const;
-      await requestRpc(h.bus, reserveUsage, { subject, metric: 'ai_credits', amount: 120 });
+      await requestRpc(h.bus, reserveUsage, { subject, items: [{ metric: 'ai_credits', amount: 120 }] });
       const body = (await get('/v1/me/subscription', account.accessToken)).json();
       expect(body.usage).toContainEqual({ metric: 'ai_credits', used: 120, limit: 500, remaining: 380 });
     });
@@ -118,7 +118,7 @@ describe('subscriptions and plans', () => {
       const account = await registerUser(h);
       await get('/v1/me/subscription', account.accessToken);
       const subject = { type: 'user', id: account.user.id } as const;
-      await requestRpc(h.bus, reserveUsage, { subject, metric: 'executions', amount: 10 });
+      await requestRpc(h.bus, reserveUsage, { subject, items: [{ metric: 'executions', amount: 10 }] });
 
       const response = await putPlan(admin.accessToken, 'user', account.user.id, { planId: 'pro' });
       expect(response.statusCode).toBe(200);
@@ -132,12 +132,8 @@ describe('subscriptions and plans', () => {
       // The user sees it too, and reservations get the new limit at once.
       expect((await get('/v1/me/subscription', account.accessToken)).json().plan.id).toBe('pro');
       expect(
-        await requestRpc(h.bus, reserveUsage, { subject, metric: 'executions', amount: 1 }),
-      ).toMatchObject({
-        granted: true,
-        remaining: 49989,
-        limit: 50000,
-      });
+        await requestRpc(h.bus, reserveUsage, { subject, items: [{ metric: 'executions', amount: 1 }] }),
+      ).toMatchObject({ granted: true, items: [{ metric: 'executions', remaining: 49989, limit: 50000 }] });
 
       const events = await planChangedEvents(account.user.id);
       expect(events).toHaveLength(1);
@@ -159,8 +155,7 @@ describe('subscriptions and plans', () => {
       expect((await putPlan(admin.accessToken, 'team', teamId, { planId: 'team' })).statusCode).toBe(200);
       await requestRpc(h.bus, reserveUsage, {
         subject: { type: 'team', id: teamId },
-        metric: 'storage_mb',
-        amount: 150,
+        items: [{ metric: 'storage_mb', amount: 150 }],
       });
 
       const response = await putPlan(admin.accessToken, 'team', teamId, { planId: 'free' });

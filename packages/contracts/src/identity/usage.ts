@@ -8,38 +8,54 @@ export type UsageMetric = z.infer<typeof usageMetricSchema>;
 
 export const usageSubject = z.object({ type: z.enum(['user', 'team']), id: z.uuid() });
 
+/** An amount of one metric: what a piece of work reserves, or gives back. */
+export const usageItem = z.object({
+  metric: usageMetricSchema,
+  amount: z.number().int().min(1).max(1_000_000_000),
+});
+export type UsageItem = z.infer<typeof usageItem>;
+
+/** One or more metrics, each at most once (so that each answer line says one metric). */
+const usageItems = z
+  .array(usageItem)
+  .min(1)
+  .max(usageMetrics.length)
+  .refine((items) => new Set(items.map((item) => item.metric)).size === items.length, {
+    message: 'each metric may appear only once',
+  });
+
 /**
- * Reserves usage atomically before doing the work it pays for (a bot reply, an execution).
- * Never goes below zero however many callers race; refused answers say what is left.
+ * Reserves usage of one or more metrics atomically before doing the work it pays for (a bot reply
+ * reserves a message and AI credits, an execution one execution): granted only when every amount
+ * fits in what is left of the period, and then all of them; a refusal changes nothing. Never goes
+ * below zero however many callers race. `refused` names the first metric (in request order) that
+ * did not fit; `items` says, for each metric asked, what is left after a grant or now after a
+ * refusal. Errors: not_found when the subject has no subscription or its plan does not limit a
+ * metric asked for.
  */
 export const reserveUsage = defineRpc(
   'rpc.identity.usage.reserve',
-  z.object({
-    subject: usageSubject,
-    metric: usageMetricSchema,
-    amount: z.number().int().min(1).max(1_000_000_000),
-  }),
+  z.object({ subject: usageSubject, items: usageItems }),
   z.object({
     granted: z.boolean(),
-    remaining: z.number().int(),
-    limit: z.number().int(),
-    periodEnd: z.iso.datetime({ offset: true }).nullable(),
+    refused: usageMetricSchema.nullable(),
+    items: z.array(
+      z.object({ metric: usageMetricSchema, remaining: z.number().int(), limit: z.number().int() }),
+    ),
+    /** When the counters reset; a release of this reservation names it. */
+    periodEnd: z.iso.datetime({ offset: true }),
   }),
 );
 
 /**
- * Gives back what a granted reservation did not use: a reply that failed, or one that used fewer
- * AI credits than it reserved. Only within the period the reservation was made in (`periodEnd`
- * from its answer): once the period has rolled, the counter started again and there is nothing
- * to give back. Never takes a counter below zero; `released` says how much was given back.
+ * Gives back, in one call, what a granted reservation did not use: a reply that failed, or one
+ * that used fewer AI credits than it reserved. Only within the period the reservation was made in
+ * (`periodEnd` from its answer): once the period has rolled, the counters started again and there
+ * is nothing to give back. Never takes a counter below zero; `items` says how much of each metric
+ * was given back (0 for a metric the subject has no counter of).
  */
 export const releaseUsage = defineRpc(
   'rpc.identity.usage.release',
-  z.object({
-    subject: usageSubject,
-    metric: usageMetricSchema,
-    amount: z.number().int().min(1).max(1_000_000_000),
-    periodEnd: z.iso.datetime({ offset: true }),
-  }),
-  z.object({ released: z.number().int() }),
+  z.object({ subject: usageSubject, items: usageItems, periodEnd: z.iso.datetime({ offset: true }) }),
+  z.object({ items: z.array(z.object({ metric: usageMetricSchema, released: z.number().int() })) }),
 );

@@ -1,5 +1,5 @@
 import { RpcError, requestRpc } from '@conduit/bus';
-import { releaseUsage, reserveUsage, type UsageMetric } from '@conduit/contracts';
+import { releaseUsage, reserveUsage, type UsageItem } from '@conduit/contracts';
 import { DomainError } from '@conduit/service-kit';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
@@ -14,20 +14,20 @@ export interface ReplyReservation {
   /** The reply's model calls count their tokens here (Turn.meter). */
   meter: UsageMeter;
   /**
-   * Gives back what the reply did not use: the AI credits beyond what its model calls used (one
-   * per AI_CREDIT_TOKENS of the meter, kept whether or not the reply is stored: the provider did
-   * the work), and the message when it stored none. Best effort: logs and never throws, since the
-   * reply itself has already succeeded or failed.
+   * Gives back, in one release, what the reply did not use: the AI credits beyond what its model
+   * calls used (one per AI_CREDIT_TOKENS of the meter, kept whether or not the reply is stored:
+   * the provider did the work), and the message when it stored none; nothing when it used all it
+   * reserved. Best effort: logs and never throws, since the reply itself has already succeeded or
+   * failed.
    */
   settle(outcome: { stored: boolean }): Promise<void>;
 }
 
 /**
  * Reserves one message and the AI credits a reply may use (`tokens` at most, one credit per
- * AI_CREDIT_TOKENS), through identity's usage RPC, before
- * anything is generated or stored. Throws limit_reached (402, with what is left) when refused,
- * unavailable when identity cannot answer (nothing is generated for free); a message reserved
- * before the credits were refused is given back.
+ * AI_CREDIT_TOKENS) in one call to identity's usage RPC, before anything is generated or stored:
+ * identity grants both or neither. Throws limit_reached (402, with what is left of the metric that
+ * refused) when refused, unavailable when identity cannot answer (nothing is generated for free).
  */
 export async function reserveReply(
   deps: ConversationDeps,
@@ -36,81 +36,62 @@ export async function reserveReply(
 ): Promise<ReplyReservation> {
   const subject = payerOf(bot);
   const aiCredits = Math.ceil(tokens / deps.env.AI_CREDIT_TOKENS);
-  const reserve = async (metric: 'messages' | 'ai_credits', amount: number) => {
-    try {
-      return await requestRpc(
-        deps.bus,
-        reserveUsage,
-        { subject, metric, amount },
-        { timeoutMs: deps.env.RPC_TIMEOUT },
-      );
-    } catch (error) {
-      if (error instanceof RpcError && error.code === 'not_found')
-        throw new DomainError(
-          'limit_reached',
-          `This bot's plan does not include ${metric.replace('_', ' ')}.`,
-          {
-            fields: { metric, remaining: 0, limit: 0, periodEnd: null },
-          },
-        );
-      if (error instanceof RpcError)
-        throw new DomainError('unavailable', 'Usage cannot be checked right now; please try again shortly.', {
-          retryAfterSeconds: 5,
-        });
-      throw error;
-    }
-  };
-  const refused = (metric: string, answer: { remaining: number; limit: number; periodEnd: string | null }) =>
-    new DomainError(
-      'limit_reached',
-      metric === 'messages'
-        ? `The message limit of this bot's plan is reached (${answer.limit} per period).`
-        : `The AI credits of this bot's plan are used up (${answer.remaining} left, this reply needs up to ${aiCredits}).`,
-      { fields: { metric, remaining: answer.remaining, limit: answer.limit, periodEnd: answer.periodEnd } },
-    );
+  const items: UsageItem[] = [{ metric: 'messages', amount: 1 }];
+  if (aiCredits > 0) items.push({ metric: 'ai_credits', amount: aiCredits });
+  const answer = await reserve(deps, subject, items);
+  if (!answer.granted) throw refusal(answer, aiCredits);
 
-  const giveBack = async (metric: UsageMetric, amount: number, periodEnd: string | null) => {
-    if (amount <= 0 || !periodEnd) return;
-    try {
-      await requestRpc(
-        deps.bus,
-        releaseUsage,
-        { subject, metric, amount, periodEnd },
-        { timeoutMs: deps.env.RPC_TIMEOUT },
-      );
-    } catch (error) {
-      deps.log.warn({ err: error, metric, amount }, 'unused usage could not be given back');
-    }
-  };
-
-  const messages = await reserve('messages', 1);
-  if (!messages.granted) throw refused('messages', messages);
-  let creditsPeriodEnd: string | null = null;
-  if (aiCredits > 0) {
-    let credits: Awaited<ReturnType<typeof reserve>>;
-    try {
-      credits = await reserve('ai_credits', aiCredits);
-    } catch (error) {
-      await giveBack('messages', 1, messages.periodEnd);
-      throw error;
-    }
-    if (!credits.granted) {
-      await giveBack('messages', 1, messages.periodEnd);
-      throw refused('ai_credits', credits);
-    }
-    creditsPeriodEnd = credits.periodEnd;
-  }
   const meter = newMeter();
   return {
     meter,
     async settle({ stored }) {
-      const creditsUsed = Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
-      await Promise.all([
-        stored ? undefined : giveBack('messages', 1, messages.periodEnd),
-        giveBack('ai_credits', aiCredits - creditsUsed, creditsPeriodEnd),
-      ]);
+      const unused: UsageItem[] = [];
+      if (!stored) unused.push({ metric: 'messages', amount: 1 });
+      const creditsUnused = aiCredits - Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
+      if (creditsUnused > 0) unused.push({ metric: 'ai_credits', amount: creditsUnused });
+      if (unused.length === 0) return;
+      try {
+        await requestRpc(
+          deps.bus,
+          releaseUsage,
+          { subject, items: unused, periodEnd: answer.periodEnd },
+          { timeoutMs: deps.env.RPC_TIMEOUT },
+        );
+      } catch (error) {
+        deps.log.warn({ err: error, unused }, 'unused usage could not be given back');
+      }
     },
   };
+}
+
+/** The reservation RPC, its failures as the domain errors a reply answers with. */
+async function reserve(deps: ConversationDeps, subject: ReturnType<typeof payerOf>, items: UsageItem[]) {
+  try {
+    return await requestRpc(deps.bus, reserveUsage, { subject, items }, { timeoutMs: deps.env.RPC_TIMEOUT });
+  } catch (error) {
+    if (error instanceof RpcError && error.code === 'not_found')
+      throw new DomainError('limit_reached', "This bot's plan does not include bot replies.", {
+        fields: { remaining: 0, limit: 0, periodEnd: null },
+      });
+    if (error instanceof RpcError)
+      throw new DomainError('unavailable', 'Usage cannot be checked right now; please try again shortly.', {
+        retryAfterSeconds: 5,
+      });
+    throw error;
+  }
+}
+
+/** The 402 of a refused reservation: the metric that did not fit and what is left of it. */
+function refusal(answer: Awaited<ReturnType<typeof reserve>>, aiCredits: number): DomainError {
+  const { metric, remaining, limit } =
+    answer.items.find((item) => item.metric === answer.refused) ?? answer.items[0]!;
+  return new DomainError(
+    'limit_reached',
+    metric === 'messages'
+      ? `The message limit of this bot's plan is reached (${limit} per period).`
+      : `The AI credits of this bot's plan are used up (${remaining} left, this reply needs up to ${aiCredits}).`,
+    { fields: { metric, remaining, limit, periodEnd: answer.periodEnd } },
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { UsageItem, UsageMetric } from '@conduit/contracts';
 import type { Database } from '@conduit/db';
 import { DomainError } from '@conduit/service-kit';
 import { sql } from 'drizzle-orm';
@@ -5,49 +6,62 @@ import type { Subject } from './subscription-view.js';
 
 export interface Reservation {
   subject: Subject;
-  metric: string;
-  amount: number;
+  /** Each metric at most once (the contract checks it). */
+  items: UsageItem[];
 }
 
 export interface ReservationResult {
+  /** True when every amount was reserved; false when none was. */
   granted: boolean;
-  /** What is left of the limit after this reservation (never below zero). */
-  remaining: number;
-  limit: number;
+  /** When refused: the first metric, in the order asked, whose amount did not fit. */
+  refused: UsageMetric | null;
+  /** For each metric asked, in that order: what is left (never below zero) and the limit. */
+  items: { metric: UsageMetric; remaining: number; limit: number }[];
   /** When the counters reset. */
-  periodEnd: string | null;
+  periodEnd: string;
 }
 
 interface ReserveRow extends Record<string, unknown> {
-  found: boolean;
+  metric: UsageMetric;
+  known: boolean;
+  fits: boolean;
   granted: boolean;
   remaining: string;
   limit: string;
-  period_end_ms: number | null;
+  period_end_ms: number;
 }
 
 /**
- * Reserves `amount` of a metric for a user or team, atomically: granted only if it fits in what
- * is left of this period, so the counter never passes its limit however many callers race (the
- * SQL function does the conditional update; it also rolls a period that has ended). A refusal
- * changes nothing. No actor: this serves other services, and the function is SECURITY DEFINER.
+ * Reserves every amount of a reservation for a user or team, or none, atomically: granted only
+ * when each fits in what is left of this period, so no counter passes its limit however many
+ * callers race, and a refusal changes nothing (the SQL function locks the counters in a fixed
+ * order, decides and spends in one transaction; it also rolls a period that has ended). No actor:
+ * this serves other services, and the function is SECURITY DEFINER.
  *
- * Throws not_found when the subject has no subscription, or its plan does not limit the metric.
+ * Throws not_found when the subject has no subscription, or its plan does not limit a metric
+ * asked for.
  */
 export async function reserveUsage(db: Database, reservation: Reservation): Promise<ReservationResult> {
-  const { subject, metric, amount } = reservation;
-  const [row] = await db.execute<ReserveRow>(sql`
-    select found, granted, remaining, "limit", (extract(epoch from period_end) * 1000)::float8 as period_end_ms
-    from identity.reserve_usage(${subject.type}, ${subject.id}::uuid, ${metric}, ${amount}::bigint)`);
-  if (!row?.found) {
-    throw row?.period_end_ms == null
-      ? new DomainError('not_found', 'no subscription for that subject')
-      : new DomainError('not_found', `the plan of that subject does not limit ${metric}`);
-  }
+  const { subject, items } = reservation;
+  const rows = await db.execute<ReserveRow>(sql`
+    select metric, known, fits, granted, remaining, "limit",
+           (extract(epoch from period_end) * 1000)::float8 as period_end_ms
+    from identity.reserve_usage(${subject.type}, ${subject.id}::uuid, ${JSON.stringify(items)}::jsonb)`);
+  if (rows.length === 0) throw new DomainError('not_found', 'no subscription for that subject');
+  const byMetric = new Map(rows.map((row) => [row.metric, row]));
+  const answers = items.map((item) => byMetric.get(item.metric)!);
+  const unknown = answers.find((row) => !row.known);
+  if (unknown)
+    throw new DomainError('not_found', `the plan of that subject does not limit ${unknown.metric}`);
+  const granted = answers.every((row) => row.granted);
   return {
-    granted: row.granted,
-    remaining: Math.max(0, Number(row.remaining)),
-    limit: Number(row.limit),
-    periodEnd: row.period_end_ms == null ? null : new Date(row.period_end_ms).toISOString(),
+    granted,
+    refused: granted ? null : (answers.find((row) => !row.fits)?.metric ?? null),
+    items: answers.map((row) => ({
+      metric: row.metric,
+      remaining: Math.max(0, Number(row.remaining)),
+      limit: Number(row.limit),
+    })),
+    periodEnd: new Date(answers[0]!.period_end_ms).toISOString(),
   };
 }
