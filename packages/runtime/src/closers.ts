@@ -10,12 +10,16 @@ export class Closers {
     this.steps.push({ name, close });
   }
 
-  async closeAll(onError: (name: string, error: unknown) => void): Promise<void> {
+  async closeAll(log: {
+    debug(details: object, message: string): void;
+    error(details: object, message: string): void;
+  }): Promise<void> {
     for (const step of this.steps.splice(0).reverse()) {
       try {
+        log.debug({ step: step.name }, 'closing');
         await step.close();
       } catch (error) {
-        onError(step.name, error);
+        log.error({ err: error, step: step.name }, 'error while closing');
       }
     }
   }

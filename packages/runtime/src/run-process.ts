@@ -35,7 +35,12 @@ function loggerFor(name: string, env: RuntimeEnv): Logger {
  * logger, migrations, then `start`. A signal, even one during start-up, closes what was started
  * within SHUTDOWN_GRACE; a second signal, or a close that overruns the budget, exits at once.
  */
-async function runProcess<E extends RuntimeEnv, D, C extends JobCatalog, R extends { close(): Promise<void> }>(
+async function runProcess<
+  E extends RuntimeEnv,
+  D,
+  C extends JobCatalog,
+  R extends { close(): Promise<void> },
+>(
   definition: ServiceDefinition<E, D, C>,
   role: ProcessRole,
   start: (env: E, log: Logger) => Promise<R>,
@@ -111,5 +116,7 @@ export async function runMigrate<E extends RuntimeEnv, D, C extends JobCatalog>(
   loadDotEnv();
   const env = definition.loadEnv();
   const ran = await migrateService(definition, env, loggerFor(`${definition.name}-migrate`, env));
-  console.log(ran.length ? `${definition.name}: applied ${ran.join(', ')}` : `${definition.name}: up to date`);
+  console.log(
+    ran.length ? `${definition.name}: applied ${ran.join(', ')}` : `${definition.name}: up to date`,
+  );
 }

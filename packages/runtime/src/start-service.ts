@@ -1,4 +1,4 @@
-import type { JobCatalog, JobHandlers, Producer, RunningWorker as JobsWorker } from '@conduit/jobs';
+import type { JobCatalog, JobHandlers, RunningWorker as JobsWorker, Producer } from '@conduit/jobs';
 import { startWorker } from '@conduit/jobs';
 import type { Logger, ServiceApp } from '@conduit/service-kit';
 import { Closers } from './closers.js';
@@ -38,15 +38,12 @@ async function opened<E extends RuntimeEnv, D, C extends JobCatalog>(
 ) {
   const ownClosers = new Closers();
   const open = await openConnections(definition, { ...options, role, closers, ownClosers });
-  closers.add('service', () =>
-    ownClosers.closeAll((name, error) => options.log.error({ err: error, step: name }, 'error while closing')),
-  );
+  closers.add('service', () => ownClosers.closeAll(options.log));
   const deps = { ...(await definition.deps(open.connections)), ...options.overrides } as D;
   return { ...open, deps };
 }
 
-const closeWith = (closers: Closers, log: Logger) => () =>
-  closers.closeAll((name, error) => log.error({ err: error, step: name }, 'error while closing'));
+const closeWith = (closers: Closers, log: Logger) => () => closers.closeAll(log);
 
 /**
  * Starts a service's HTTP side in this process, without listening: connections, dependencies, RPC
@@ -61,12 +58,14 @@ export async function startHttp<E extends RuntimeEnv, D, C extends JobCatalog>(
   try {
     const { connections, readiness, deps } = await opened(definition, options, 'http', closers);
     if (definition.rpc) {
-      for (const server of definition.rpc(deps, connections.bus)) closers.add('rpc server', () => server.stop());
+      for (const server of definition.rpc(deps, connections.bus))
+        closers.add('rpc server', () => server.stop());
     }
     if (definition.consumers?.length && !definition.worker) {
       await startConsumers(definition, deps, connections, closers);
     }
     const app = await definition.app(deps, readiness);
+    closeConnectionsWhenDone(app);
     // Closing the app closes the rest, after its requests in flight have finished (as any fastify
     // plugin's onClose would): tests and the entrypoint alike stop it with app.close().
     app.addHook('onClose', closeWith(closers, options.log));
@@ -125,4 +124,19 @@ async function startConsumers<E extends RuntimeEnv, D, C extends JobCatalog>(
     log: connections.log,
   });
   for (const subscription of subscriptions) closers.add('event consumer', () => subscription.stop());
+}
+
+/**
+ * Once the app is closing, each answer tells its client to close the connection, so a kept-alive
+ * connection ends with the request it was serving instead of holding the close open until its
+ * keep-alive timeout (fastify only closes connections that are idle when the close begins).
+ */
+function closeConnectionsWhenDone(app: ServiceApp) {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 }

@@ -6,6 +6,12 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again. */
   restore(): Promise<void>;
+  /**
+   * Holds every byte in both directions (connections stay open), as a server that stops
+   * answering: whatever waits on it is in flight until `resume`.
+   */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -16,6 +22,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  let paused = false;
   let port = 0;
 
   const listen = () =>
@@ -25,6 +32,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         for (const socket of [client, upstream]) {
           sockets.add(socket);
           socket.on('close', () => sockets.delete(socket));
+          if (paused) socket.pause();
           socket.on('error', () => {
             client.destroy();
             upstream.destroy();
@@ -54,6 +62,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut: stop,
     restore: listen,
+    pause() {
+      paused = true;
+      for (const socket of sockets) socket.pause();
+    },
+    resume() {
+      paused = false;
+      for (const socket of sockets) socket.resume();
+    },
     close: stop,
   };
 }

@@ -1,0 +1,7 @@
+import { defineConfig } from 'vitest/config';
+
+// These tests start whole services (often as processes) and wait for what they do in the
+// background, so they get the same generous timeouts as the services' own integration tests.
+export default defineConfig({
+  test: { testTimeout: 60_000, hookTimeout: 90_000, fileParallelism: true },
+});
