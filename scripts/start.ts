@@ -6,6 +6,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { baseEnv, loadDotEnv, parseEnv } from '@conduit/config';
+import { prettyFactory } from 'pino-pretty';
 import { checkInfrastructure, ensureDatabase, reachable } from './infrastructure.js';
 import { clusterProcesses } from './services.js';
 
@@ -42,14 +43,34 @@ async function ensureInfrastructure() {
     console.log(`Created database ${new URL(env.DATABASE_URL).pathname.slice(1)}.`);
 }
 
+// The services write JSON lines (cheap); this process makes them readable, once, for the person
+// watching a terminal. Piped elsewhere (a file, a log shipper), the JSON passes through as it is.
+const readable = process.env.LOG_PRETTY
+  ? /^(true|1|yes|on)$/i.test(process.env.LOG_PRETTY)
+  : process.stdout.isTTY;
+const pretty = prettyFactory({
+  colorize: true,
+  singleLine: true,
+  ignore: 'pid,hostname,name',
+  translateTime: 'HH:MM:ss.l',
+});
+const format = (line: string) => {
+  if (!readable || !line.startsWith('{')) return line;
+  try {
+    return pretty(line).trimEnd();
+  } catch {
+    return line;
+  }
+};
+
 function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream) {
   let rest = '';
   stream.on('data', (chunk: Buffer) => {
     const lines = (rest + chunk.toString()).split('\n');
     rest = lines.pop() ?? '';
-    for (const line of lines) out.write(`${prefix}${line}\n`);
+    for (const line of lines) out.write(`${prefix}${format(line)}\n`);
   });
-  stream.on('end', () => rest && out.write(`${prefix}${rest}\n`));
+  stream.on('end', () => rest && out.write(`${prefix}${format(rest)}\n`));
 }
 
 async function waitUntilReady(url: string, timeoutMs: number): Promise<boolean> {
@@ -99,7 +120,7 @@ process.on('SIGTERM', () => stopAll(0));
 for (const [i, service] of clusterProcesses.entries()) {
   const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
     cwd: root,
-    env: { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true', FORCE_COLOR: '1' },
+    env: { ...process.env, LOG_PRETTY: 'false', FORCE_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   prefixLines(child.stdout!, label(service.name, i), process.stdout);

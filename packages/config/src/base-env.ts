@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { envBoolean } from './env-types.js';
+import { envOptionalBoolean } from './env-types.js';
 
 /** What every service reads: where Postgres, Redis and NATS are, and how to log and trace. */
 export const baseEnv = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_PRETTY: envBoolean(false),
+  /** Human-readable log lines; unset: only when the output is a terminal (JSON lines otherwise). */
+  LOG_PRETTY: envOptionalBoolean(),
   DATABASE_URL: z.url().default('postgres://postgres@localhost:5432/conduit'),
   /** Password of the per-service runtime roles (`<schema>_app`); empty with trust auth. */
   DATABASE_APP_PASSWORD: z.string().optional(),

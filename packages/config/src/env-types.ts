@@ -1,14 +1,18 @@
 import { z } from 'zod';
 
-/** `true/false/1/0/yes/no/on/off`, case-insensitive. */
-export const envBoolean = (fallback: boolean) =>
+const flag = () =>
   z
     .string()
     .trim()
     .toLowerCase()
     .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))
-    .transform((value) => ['true', '1', 'yes', 'on'].includes(value))
-    .default(fallback);
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+/** `true/false/1/0/yes/no/on/off`, case-insensitive. */
+export const envBoolean = (fallback: boolean) => flag().default(fallback);
+
+/** Like `envBoolean`, but unset stays `undefined`: the code decides (e.g. from whether a person watches). */
+export const envOptionalBoolean = () => flag().optional();
 
 export const envPort = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 

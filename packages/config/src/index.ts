@@ -1,6 +1,6 @@
 export { type BaseEnv, baseEnv, databaseUrlFor } from './base-env.js';
 export { loadDotEnv } from './dot-env.js';
-export { envBoolean, envDuration, envList, envPort } from './env-types.js';
+export { envBoolean, envDuration, envList, envOptionalBoolean, envPort } from './env-types.js';
 export { ConfigError, parseEnv } from './parse-env.js';
 export {
   DEV_ENCRYPTION_KEYS,

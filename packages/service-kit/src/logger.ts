@@ -30,9 +30,11 @@ export function createLogger(
     redact: { paths: redact, censor: '[redacted]' },
   };
   if (destination) return pino(settings, destination);
+  // Pretty lines cost a worker thread and a formatting pass per line: only for a person watching.
+  const pretty = options.pretty ?? process.stdout.isTTY === true;
   return pino({
     ...settings,
-    ...(options.pretty
+    ...(pretty
       ? {
           transport: {
             target: 'pino-pretty',
