@@ -1,5 +1,5 @@
 import type { Actor } from '@conduit/contracts';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TokenVerifier, VerifiedToken } from './token-verifier.js';

@@ -4,5 +4,5 @@ export { idempotently } from './idempotent.js';
 export { streamNameFor } from './naming.js';
 export { appendEvent } from './outbox.js';
 export { relayPublisher } from './relay-publisher.js';
-export { RpcError, type RpcServer, requestRpc, serveRpc } from './rpc.js';
+export { RpcError, type RpcServer, requestRpc, rpcErrorCodeOf, serveRpc } from './rpc.js';
 export { type EventSubscription, type SubscribeOptions, subscribeEvent } from './subscribe.js';

@@ -1,4 +1,5 @@
 import { type RpcDefinition, type RpcErrorCode, type RpcReply, rpcErrorCodes } from '@conduit/contracts';
+import { DomainError, type ErrorCode } from '@conduit/errors';
 import { contextFromCarrier, injectTraceHeaders, SpanKind, withSpan } from '@conduit/telemetry';
 import { headers, type Msg, type Subscription } from 'nats';
 import { z } from 'zod';
@@ -13,6 +14,39 @@ export class RpcError extends Error {
     super(message);
     this.name = 'RpcError';
   }
+}
+
+/**
+ * The RPC code of each domain error code: exhaustive, so a new code does not compile until it has
+ * one. The wire knows fewer codes than HTTP; each maps to what a caller can act upon.
+ */
+export const rpcErrorCodeOf: Record<ErrorCode, RpcErrorCode> = {
+  bad_request: 'bad_request',
+  validation_failed: 'bad_request',
+  malformed_body: 'bad_request',
+  method_not_allowed: 'bad_request',
+  payload_too_large: 'bad_request',
+  unsupported_media_type: 'bad_request',
+  unprocessable: 'bad_request',
+  unauthorized: 'forbidden',
+  invalid_credentials: 'forbidden',
+  forbidden: 'forbidden',
+  not_found: 'not_found',
+  gone: 'not_found',
+  conflict: 'conflict',
+  limit_reached: 'limit_reached',
+  rate_limited: 'unavailable',
+  unavailable: 'unavailable',
+  internal: 'internal',
+  bad_gateway: 'internal',
+  gateway_timeout: 'timeout',
+};
+
+/** The typed failure a handler's error travels back as; undefined for an unexpected error. */
+function rpcErrorOf(error: unknown): RpcError | undefined {
+  if (error instanceof RpcError) return error;
+  if (error instanceof DomainError) return new RpcError(rpcErrorCodeOf[error.code], error.detail);
+  return undefined;
 }
 
 export interface RpcServer {
@@ -37,7 +71,8 @@ const safeJson = (msg: Msg): unknown => {
 /**
  * Answers `def.subject` in a queue group (one replica answers each call). The request is validated
  * before the handler sees it and the answer before it leaves; a thrown RpcError travels back with
- * its code, anything else as `internal` with no detail. `stop()` resolves once the calls in
+ * its code, a DomainError with its code mapped by `rpcErrorCodeOf` and its detail, anything else
+ * as `internal` with no detail (and is passed to `onError`). `stop()` resolves once the calls in
  * flight are answered.
  */
 export function serveRpc<D extends RpcDefinition>(
@@ -75,11 +110,11 @@ export function serveRpc<D extends RpcDefinition>(
             data: def.response.parse(await handler(request.data as z.output<D['request']>)),
           };
         } catch (error) {
-          if (!(error instanceof RpcError)) onError?.(error);
-          reply =
-            error instanceof RpcError
-              ? { ok: false, error: { code: error.code, message: error.message } }
-              : { ok: false, error: { code: 'internal', message: 'internal error' } };
+          const typed = rpcErrorOf(error);
+          if (!typed || typed.code === 'internal') onError?.(error);
+          reply = typed
+            ? { ok: false, error: { code: typed.code, message: typed.message } }
+            : { ok: false, error: { code: 'internal', message: 'internal error' } };
         }
         msg.respond(encode(reply));
       },

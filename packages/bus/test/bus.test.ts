@@ -8,6 +8,7 @@ import {
   startOutboxRelay,
   uuidv7,
 } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
 import {
   createTestDatabase,
   localServices,
@@ -201,6 +202,8 @@ describe('rpc', () => {
     const server = serveRpc(bus, add, 'bustest', async ({ a, b }) => {
       if (a < 0) throw new RpcError('bad_request', 'a must not be negative');
       if (a === 13) throw new Error('secret internals');
+      if (a === 404) throw new DomainError('not_found', 'No such addend.');
+      if (a === 422) throw new DomainError('unprocessable', 'That sum cannot be made.');
       return { sum: a + b };
     });
     expect(await requestRpc(bus, add, { a: 2, b: 3 })).toEqual({ sum: 5 });
@@ -211,6 +214,15 @@ describe('rpc', () => {
     await expect(requestRpc(bus, add, { a: 13, b: 3 })).rejects.toMatchObject({
       code: 'internal',
       message: 'internal error',
+    });
+    // A verb's DomainError travels with its code mapped for the wire and its detail.
+    await expect(requestRpc(bus, add, { a: 404, b: 3 })).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'No such addend.',
+    });
+    await expect(requestRpc(bus, add, { a: 422, b: 3 })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: 'That sum cannot be made.',
     });
     const raw = await bus.nc.request(bus.subject(add.subject), JSON.stringify({ a: 'x' }));
     expect(raw.json()).toMatchObject({ ok: false, error: { code: 'bad_request' } });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DomainError, type ErrorCode } from '@conduit/errors';
 import swagger from '@fastify/swagger';
 import Fastify, {
   type FastifyBaseLogger,
@@ -15,7 +16,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DomainError, type ErrorCode, statusOf } from './errors.js';
+import { statusOf } from './http-status.js';
 import { loggableError } from './loggable-error.js';
 import type { Logger } from './logger.js';
 import { problemReply } from './problem.js';

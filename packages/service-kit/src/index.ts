@@ -1,7 +1,7 @@
 export type { ZodTypeProvider } from 'fastify-type-provider-zod';
 export { buildService, type ReadinessChecks, type ServiceApp, type ServiceOptions } from './build-service.js';
 export { dependencyChecks } from './dependency-checks.js';
-export { DomainError, type ErrorCode, errorCodes, statusOf } from './errors.js';
+export { httpStatuses, statusOf } from './http-status.js';
 export { loggableError } from './loggable-error.js';
 export { createLogger, type Logger } from './logger.js';
 export { problemBody, problemReply } from './problem.js';

@@ -1,5 +1,6 @@
+import type { ErrorCode } from '@conduit/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, statusOf } from './errors.js';
+import { statusOf } from './http-status.js';
 
 const titles: Record<number, string> = {
   400: 'Bad Request',

@@ -1,6 +1,7 @@
+import { DomainError } from '@conduit/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildService, createLogger, DomainError, type ServiceApp } from '../src/index.js';
+import { buildService, createLogger, type ServiceApp } from '../src/index.js';
 
 let app: ServiceApp;
 let healthy = true;

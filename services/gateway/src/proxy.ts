@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { injectTraceHeaders, SpanKind, withSpan } from '@conduit/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors, Pool } from 'undici';

@@ -1,4 +1,4 @@
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import argon2 from 'argon2';
 import { describe, expect, it } from 'vitest';
 import { PasswordHasher } from '../src/domain/passwords/password-hasher.js';

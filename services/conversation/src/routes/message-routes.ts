@@ -1,6 +1,7 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery } from '@conduit/contracts';
-import { DomainError, problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
+import { problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import { ProviderError } from '../domain/llm/chat-provider.js';

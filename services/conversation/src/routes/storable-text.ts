@@ -1,4 +1,4 @@
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import type { FastifyRequest } from 'fastify';
 
 /** Deeper JSON than any bot needs; refused before anything recurses into it. */

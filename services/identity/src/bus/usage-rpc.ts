@@ -1,15 +1,14 @@
-import { type Bus, RpcError, type RpcServer, serveRpc } from '@conduit/bus';
+import { type Bus, type RpcServer, serveRpc } from '@conduit/bus';
 import { releaseUsage as releaseUsageRpc, reserveUsage as reserveUsageRpc } from '@conduit/contracts';
 import type { Database } from '@conduit/db';
 import type { Logger } from '@conduit/service-kit';
-import { DomainError } from '@conduit/service-kit';
 import { releaseUsage } from '../domain/usage/release-usage.js';
 import { reserveUsage } from '../domain/usage/reserve-usage.js';
 
 /**
  * Serves `rpc.identity.usage.reserve` and `rpc.identity.usage.release` in the `identity` queue
  * group (one replica answers each call). Thin adapters: the request is validated by serveRpc, the
- * verb decides, and its not_found becomes the RPC's not_found.
+ * verb decides, and serveRpc maps its DomainError (not_found when the subject has no such limit).
  */
 export function serveUsageRpc(bus: Bus, db: Database, log: Logger): RpcServer {
   const servers = [
@@ -17,15 +16,7 @@ export function serveUsageRpc(bus: Bus, db: Database, log: Logger): RpcServer {
       bus,
       reserveUsageRpc,
       'identity',
-      async (request) => {
-        try {
-          return await reserveUsage(db, request);
-        } catch (error) {
-          if (error instanceof DomainError && error.code === 'not_found')
-            throw new RpcError('not_found', error.detail);
-          throw error;
-        }
-      },
+      (request) => reserveUsage(db, request),
       (error) => log.error({ err: error }, `${reserveUsageRpc.subject} failed`),
     ),
     serveRpc(

@@ -1,6 +1,7 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery } from '@conduit/contracts';
-import { DomainError, problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';

@@ -1,5 +1,5 @@
 import { compile, type Program } from '@conduit/basic';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 
 /** Compiles a script on save; a script that does not compile is a 422 listing every error. */
 export function compileOrReject(source: string, what = 'script'): Program {

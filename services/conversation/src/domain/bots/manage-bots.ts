@@ -1,7 +1,7 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { type BotVisibility, bots } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';

@@ -2,7 +2,7 @@ import { rlsContext } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, conversationEvents } from '@conduit/contracts';
 import { uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { clicks, outbox } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { eventActor } from '../messages/turn.js';

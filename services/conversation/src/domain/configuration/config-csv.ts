@@ -1,4 +1,4 @@
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import Papa from 'papaparse';
 
 export interface ConfigEntry {

@@ -1,7 +1,7 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { type Transaction, uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, asc, eq } from 'drizzle-orm';
 import { botMemories, userMemories } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';

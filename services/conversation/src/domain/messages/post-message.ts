@@ -1,7 +1,7 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
 import { loadBot } from '../bots/bot-access.js';
 import { programFor } from '../bots/compile-script.js';

@@ -1,5 +1,5 @@
 import { uuidv7 } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
 
 /** Short, and renewed while the turn runs: a process that dies frees its sessions within it. */

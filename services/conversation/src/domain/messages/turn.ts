@@ -2,7 +2,7 @@ import { rlsContext } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, conversationEvents } from '@conduit/contracts';
 import { type Transaction, uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { messageHistory, outbox, type Sender, type SessionContext, sessions } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';

@@ -1,7 +1,7 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { prompts } from '../../db/schema.js';

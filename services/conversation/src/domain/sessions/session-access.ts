@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { sessions } from '../../db/schema.js';

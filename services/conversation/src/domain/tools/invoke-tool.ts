@@ -2,7 +2,7 @@ import { rlsContext } from '@conduit/auth';
 import type { ToolParameters } from '@conduit/basic';
 import type { Actor } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { basicTools } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';

@@ -1,6 +1,6 @@
 import { RpcError, requestRpc } from '@conduit/bus';
 import { releaseUsage, reserveUsage, type UsageItem } from '@conduit/contracts';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
 import { newMeter, type UsageMeter } from '../llm/usage-meter.js';

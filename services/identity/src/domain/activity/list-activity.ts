@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import { type Transaction, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { userAccountActivities } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';

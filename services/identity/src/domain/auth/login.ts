@@ -1,7 +1,7 @@
 import { appendEvent } from '@conduit/bus';
 import { identityEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';

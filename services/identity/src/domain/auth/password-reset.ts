@@ -1,6 +1,6 @@
 import { appendEvent } from '@conduit/bus';
 import { identityEvents } from '@conduit/contracts';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq, isNull } from 'drizzle-orm';
 import { outbox, passwordResets, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';

@@ -1,5 +1,5 @@
 import { type Transaction, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { organizationMembers, refreshTokens, userSessions, users } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';

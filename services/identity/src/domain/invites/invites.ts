@@ -1,7 +1,7 @@
 import { appendEvent } from '@conduit/bus';
 import { type EventActor, identityEvents } from '@conduit/contracts';
 import { type Database, type Transaction, uuidv7, withActor, withoutActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { invites, organizationMembers, organizations, outbox, teamMembers, teams } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';

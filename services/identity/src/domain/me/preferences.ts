@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import { uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { userPreferences } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';

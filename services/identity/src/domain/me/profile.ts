@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import { isUniqueViolation, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { users } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';

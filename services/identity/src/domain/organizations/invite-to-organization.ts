@@ -1,6 +1,6 @@
 import type { Actor, OrganizationRole } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { createInvite } from '../invites/invites.js';
 import { organizationRoleOf } from './organization-role.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { z } from 'zod';
 
 const commonPasswords: { test(password: string): boolean } = createRequire(import.meta.url)(

@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq, inArray } from 'drizzle-orm';
 import { permissionsTable, roleUser } from '../../db/schema.js';
 import { PLATFORM_ADMIN_ROLE_ID } from '../access/load-access.js';

@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { permissionRole, roles } from '../../db/schema.js';
 import { type Authority, authorityOver } from './rbac-authority.js';

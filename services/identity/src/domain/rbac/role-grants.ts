@@ -1,7 +1,7 @@
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
 import { type Transaction, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { outbox, roleUser, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';

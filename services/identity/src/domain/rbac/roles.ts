@@ -1,7 +1,7 @@
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
 import { isUniqueViolation, uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, asc, eq, inArray, isNull, or } from 'drizzle-orm';
 import { organizations, outbox, permissionRole, roles, roleUser } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';

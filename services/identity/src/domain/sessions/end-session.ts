@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { assertLiveSession } from './live-session.js';
 import { revokeSessions } from './revoke-sessions.js';

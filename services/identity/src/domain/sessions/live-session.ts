@@ -1,5 +1,5 @@
 import type { Transaction } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { userSessions } from '../../db/schema.js';
 

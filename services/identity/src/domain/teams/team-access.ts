@@ -1,6 +1,6 @@
 import type { Actor, TeamRole } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { teamMembers, teams } from '../../db/schema.js';
 

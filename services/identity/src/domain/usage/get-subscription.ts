@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import { uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { sql } from 'drizzle-orm';
 import type { IdentityDeps } from '../../deps.js';
 import { assertLiveSession } from '../sessions/live-session.js';

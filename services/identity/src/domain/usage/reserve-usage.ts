@@ -1,6 +1,6 @@
 import type { UsageItem, UsageMetric } from '@conduit/contracts';
 import type { Database } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { sql } from 'drizzle-orm';
 import type { Subject } from './subscription-view.js';
 

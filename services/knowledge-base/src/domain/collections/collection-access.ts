@@ -1,7 +1,7 @@
 import { can, type ResourceRef } from '@conduit/auth';
 import type { Actor, Permission } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { kbCollections } from '../../db/schema.js';
 

@@ -1,6 +1,6 @@
 import type { Transaction } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
 import type { SecretBox } from '@conduit/secrets';
-import { DomainError } from '@conduit/service-kit';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { knowledgeBaseSettings } from '../../db/schema.js';

@@ -1,7 +1,7 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { kbChunks, kbCollections, kbDocuments, knowledgeBaseSettings } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';

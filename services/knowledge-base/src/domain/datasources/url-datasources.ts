@@ -1,7 +1,7 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { type ActorContext, uuidv7, withActor, withoutActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { datasources, kbDocumentOriginals, kbDocuments } from '../../db/schema.js';

@@ -1,7 +1,7 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import { kbChunks, kbDocuments } from '../../db/schema.js';

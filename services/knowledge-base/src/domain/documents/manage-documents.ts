@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { isUniqueViolation, type Transaction, uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { datasources, kbDocumentOriginals, kbDocuments } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';

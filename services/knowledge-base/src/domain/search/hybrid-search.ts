@@ -1,7 +1,7 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor, knowledgeRpc } from '@conduit/contracts';
 import { type Transaction, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { inArray, sql } from 'drizzle-orm';
 import { kbCollections, knowledgeBaseSettings, userKbAssociations } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';

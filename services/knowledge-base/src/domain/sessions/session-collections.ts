@@ -1,7 +1,7 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { type Transaction, uuidv7, withActor } from '@conduit/db';
-import { DomainError } from '@conduit/service-kit';
+import { DomainError } from '@conduit/errors';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { kbCollections, userKbAssociations } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
