@@ -35,6 +35,14 @@ export const clusterProcesses: ClusterProcess[] = [
     defaultPort: 4002,
   },
   {
+    name: 'workflow-engine',
+    entry: 'services/workflow-engine/src/server.ts',
+    portVariable: 'WORKFLOW_ENGINE_PORT',
+    defaultPort: 4004,
+  },
+  // Workflow-engine's execution worker; no port. Started once workflow-engine is ready (migrated).
+  { name: 'workflow-engine-worker', entry: 'services/workflow-engine/src/worker.ts' },
+  {
     name: 'gateway',
     entry: 'services/gateway/src/server.ts',
     portVariable: 'GATEWAY_PORT',

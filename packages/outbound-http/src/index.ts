@@ -4,6 +4,7 @@ export {
   InvalidUrlError,
   type OutboundHttp,
   type OutboundHttpOptions,
+  type OutboundMethod,
   type OutboundResponse,
   ResponseTooLargeError,
 } from './outbound-http.js';

@@ -82,6 +82,8 @@ export interface OutboundResponse {
 
 export type OutboundHttp = ReturnType<typeof createOutboundHttp>;
 
+export type OutboundMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export function createOutboundHttp(options: OutboundHttpOptions) {
   const allowed = allowList(options.allow);
 
@@ -115,11 +117,12 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
       );
     };
 
-  async function send(
-    method: 'GET' | 'POST',
+  async function perform(
+    method: OutboundMethod,
     rawUrl: string,
-    data?: unknown,
-    redirects = 3,
+    data: unknown,
+    extraHeaders: Record<string, string>,
+    redirects: number,
   ): Promise<OutboundResponse> {
     let url: URL;
     try {
@@ -143,7 +146,10 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
           `${hostname} is a private, loopback or link-local address; no private address may be reached from here`,
         );
     }
-    const body = method === 'POST' ? JSON.stringify(data ?? null) : undefined;
+    const body =
+      method === 'GET' || method === 'HEAD' || (method !== 'POST' && data === undefined)
+        ? undefined
+        : JSON.stringify(data ?? null);
     const client = url.protocol === 'https:' ? https : http;
     const result = await new Promise<OutboundResponse & { location?: string }>((resolve, reject) => {
       const request = client.request(
@@ -156,6 +162,7 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
           headers: {
             accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
             'user-agent': 'Conduit/1.0',
+            ...extraHeaders,
             ...(body !== undefined
               ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
               : {}),
@@ -194,15 +201,29 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
     if (result.status >= 300 && result.status < 400 && result.location) {
       if (redirects === 0) throw new InvalidUrlError('too many redirects');
       // Each hop is checked again: a public URL may not redirect into the private network.
-      return send(
+      return perform(
         result.status === 303 ? 'GET' : method,
         new URL(result.location, url).toString(),
         data,
+        extraHeaders,
         redirects - 1,
       );
     }
     return result;
   }
 
-  return { send };
+  return {
+    /** A script's GET, or POST of JSON. */
+    send: (method: 'GET' | 'POST', rawUrl: string, data?: unknown) => perform(method, rawUrl, data, {}, 3),
+    /**
+     * Any method, with headers of the caller's (e.g. an Idempotency-Key); `body` goes as JSON when
+     * given (never with GET or HEAD).
+     */
+    request: (options: {
+      method: OutboundMethod;
+      url: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+    }) => perform(options.method, options.url, options.body, options.headers ?? {}, 3),
+  };
 }

@@ -29,6 +29,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
     identity: env.IDENTITY_URL,
     'knowledge-base': env.KNOWLEDGE_BASE_URL,
     conversation: env.CONVERSATION_URL,
+    'workflow-engine': env.WORKFLOW_ENGINE_URL,
   };
   const proxies = Object.fromEntries(
     Object.entries(origins).map(([service, origin]) => [
@@ -48,6 +49,8 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
     logger: deps.log,
     bodyLimit: env.BODY_LIMIT,
     trustProxy: env.TRUST_PROXY.length ? env.TRUST_PROXY : false,
+    // Bodies pass through as bytes; each service refuses unstorable input naming the field.
+    refuseUnstorable: false,
     readiness: {
       ...readiness,
       // A service that is down makes the gateway degraded, not unready: the others still answer.

@@ -1,5 +1,5 @@
 /** The services behind the gateway, and the public paths each one owns. */
-export type ServiceName = 'identity' | 'knowledge-base' | 'conversation';
+export type ServiceName = 'identity' | 'knowledge-base' | 'conversation' | 'workflow-engine';
 
 export interface Upstream {
   service: ServiceName;
@@ -11,6 +11,9 @@ export interface Upstream {
 
 /** Document uploads: 25 MiB of file plus room for the multipart framing around it. */
 const KB_UPLOAD_BODY_LIMIT = 25 * 1024 * 1024 + 256 * 1024;
+
+/** A whole workflow graph (up to 500 nodes with their configuration) or a webhook's payload. */
+const WORKFLOW_BODY_LIMIT = 4 * 1024 * 1024;
 
 export const upstreams: Upstream[] = [
   { service: 'identity', prefix: '/v1/auth' },
@@ -32,6 +35,9 @@ export const upstreams: Upstream[] = [
   { service: 'conversation', prefix: '/v1/providers' },
   { service: 'conversation', prefix: '/v1/models' },
   { service: 'conversation', prefix: '/v1/prompts' },
+  { service: 'workflow-engine', prefix: '/v1/workflows', bodyLimit: WORKFLOW_BODY_LIMIT },
+  { service: 'workflow-engine', prefix: '/v1/executions' },
+  { service: 'workflow-engine', prefix: '/v1/hooks', bodyLimit: WORKFLOW_BODY_LIMIT },
 ];
 
 /**
@@ -49,5 +55,9 @@ export const publicRoutes = new Set([
   'GET /.well-known/jwks.json',
 ]);
 
+/** Webhooks (`/v1/hooks/:workflowId/:path`) are called by other systems, with no access token. */
+const publicPrefixes = ['/v1/hooks/'];
+
 export const isPublic = (method: string, path: string) =>
-  publicRoutes.has(`${method === 'HEAD' ? 'GET' : method} ${path.replace(/\/+$/, '') || '/'}`);
+  publicRoutes.has(`${method === 'HEAD' ? 'GET' : method} ${path.replace(/\/+$/, '') || '/'}`) ||
+  (publicPrefixes.some((prefix) => path.startsWith(prefix)) && !path.includes('/..'));

@@ -1,0 +1,33 @@
+import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
+import type { WorkflowDeps } from './deps.js';
+import { executionRoutes } from './routes/execution-routes.js';
+import { hookRoutes } from './routes/hook-routes.js';
+import { nodeTypeRoutes } from './routes/node-type-routes.js';
+import { workflowRoutes } from './routes/workflow-routes.js';
+
+/** Workflow-engine's HTTP surface; nothing listens here (server.ts does, tests inject). */
+export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
+  const app = await buildService({
+    name: 'workflow-engine',
+    description: 'Workflows as graphs of nodes, durable executions, webhooks and schedules',
+    logger: deps.log,
+    readiness,
+    trustProxy: deps.env.TRUST_PROXY,
+    bodyLimit: 4 * 1024 * 1024,
+  });
+  const verifier =
+    deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
+  await app.register(authPlugin, { verifier });
+
+  // Webhooks are public: the workflow's id and path are the address, its owner the actor.
+  hookRoutes(app, deps);
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', scope.authenticate);
+    const routes = scope as unknown as ServiceApp;
+    nodeTypeRoutes(routes);
+    workflowRoutes(routes, deps);
+    executionRoutes(routes, deps);
+  });
+  return app;
+}

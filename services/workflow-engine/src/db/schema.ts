@@ -1,0 +1,196 @@
+import { failedJobsTable, outboxTable, processedEventsTable } from '@conduit/db';
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const workflow = pgSchema('workflow');
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const workflowStatuses = ['draft', 'active', 'paused', 'archived'] as const;
+export const onErrorModes = ['stop', 'continue', 'error-output'] as const;
+export const executionStatuses = ['queued', 'running', 'waiting', 'success', 'error', 'canceled'] as const;
+export const nodeRunStatuses = ['running', 'waiting', 'success', 'error'] as const;
+export const triggerTypes = ['manual', 'webhook', 'schedule'] as const;
+
+/**
+ * A workflow: owned by a user, or by a team when `team_id` is set. Its graph lives in
+ * workflow_nodes / workflow_connections (the current version) and, whole, in workflow_versions.
+ */
+export const workflows = workflow.table(
+  'workflows',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id'),
+    userId: uuid('user_id').notNull(),
+    teamId: uuid('team_id'),
+    name: text('name').notNull(),
+    description: text('description'),
+    status: text('status', { enum: workflowStatuses }).notNull().default('draft'),
+    isPublic: boolean('is_public').notNull().default(false),
+    aiPrompt: text('ai_prompt'),
+    executionCount: integer('execution_count').notNull().default(0),
+    /** timezone, concurrencyLimit, errorWorkflowId. */
+    settings: jsonb('settings').notNull().default({}),
+    /** The latest saved version (workflow_versions.version). */
+    version: integer('version').notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [index('workflows_user_idx').on(t.userId, t.id), index('workflows_team_idx').on(t.teamId)],
+);
+
+/** Every save of a workflow, whole, as its document; an execution pins the one it ran. */
+export const workflowVersions = workflow.table(
+  'workflow_versions',
+  {
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    document: jsonb('document').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.version] })],
+);
+
+export const workflowNodes = workflow.table(
+  'workflow_nodes',
+  {
+    /** Unique within its workflow (ids survive saves and exports, so two copies share them). */
+    id: uuid('id').notNull(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    nodeType: text('node_type').notNull(),
+    name: text('name').notNull(),
+    positionX: integer('position_x').notNull().default(0),
+    positionY: integer('position_y').notNull().default(0),
+    config: jsonb('config').notNull().default({}),
+    isEnabled: boolean('is_enabled').notNull().default(true),
+    maxTries: integer('max_tries').notNull().default(1),
+    waitBetweenTriesMs: integer('wait_between_tries_ms').notNull().default(1000),
+    onError: text('on_error', { enum: onErrorModes }).notNull().default('stop'),
+    timeoutMs: integer('timeout_ms'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workflowId, t.id] }),
+    unique('workflow_nodes_name_unique').on(t.workflowId, t.name),
+  ],
+);
+
+/** `connection_type` is the source's output port (`main`, `true`, `false`, `case:<n>`, `error`). */
+export const workflowConnections = workflow.table(
+  'workflow_connections',
+  {
+    id: uuid('id').primaryKey(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    sourceNodeId: uuid('source_node_id').notNull(),
+    targetNodeId: uuid('target_node_id').notNull(),
+    connectionType: text('connection_type').notNull().default('main'),
+    /** Which input of the target (a merge node has several). */
+    targetInput: integer('target_input').notNull().default(0),
+    conditionConfig: jsonb('condition_config'),
+  },
+  (t) => [
+    foreignKey({
+      name: 'workflow_connections_source_fk',
+      columns: [t.workflowId, t.sourceNodeId],
+      foreignColumns: [workflowNodes.workflowId, workflowNodes.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'workflow_connections_target_fk',
+      columns: [t.workflowId, t.targetNodeId],
+      foreignColumns: [workflowNodes.workflowId, workflowNodes.id],
+    }).onDelete('cascade'),
+    unique('workflow_connections_unique').on(t.workflowId, t.sourceNodeId, t.connectionType, t.targetNodeId, t.targetInput),
+    index('workflow_connections_workflow_idx').on(t.workflowId),
+  ],
+);
+
+export const workflowExecutions = workflow.table(
+  'workflow_executions',
+  {
+    id: uuid('id').primaryKey(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    workflowVersion: integer('workflow_version').notNull(),
+    /** Who started it; null for schedules and webhooks. */
+    userId: uuid('user_id'),
+    status: text('status', { enum: executionStatuses }).notNull().default('queued'),
+    triggerType: text('trigger_type', { enum: triggerTypes }).notNull(),
+    triggerNodeId: uuid('trigger_node_id').notNull(),
+    inputData: jsonb('input_data').notNull().default([]),
+    outputData: jsonb('output_data'),
+    /** What a respond-to-webhook node answered: {status, headers, body}. */
+    responseData: jsonb('response_data'),
+    errorMessage: text('error_message'),
+    errorNode: text('error_node'),
+    execTimeMs: integer('exec_time_ms'),
+    /** Bumped on each hand-over to the queue (a wait resumed), so each has a job id of its own. */
+    wakeups: integer('wakeups').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('workflow_executions_workflow_idx').on(t.workflowId, t.createdAt, t.id),
+    index('workflow_executions_created_idx').on(t.createdAt, t.id),
+  ],
+);
+
+/**
+ * One node's run in an execution: a row before it is a result. `success` is final (the executor
+ * never runs such a node again); `running` left by a dead worker is tried again.
+ */
+export const nodeExecutions = workflow.table(
+  'node_executions',
+  {
+    id: uuid('id').primaryKey(),
+    executionId: uuid('execution_id')
+      .notNull()
+      .references(() => workflowExecutions.id, { onDelete: 'cascade' }),
+    nodeId: uuid('node_id').notNull(),
+    nodeName: text('node_name').notNull(),
+    nodeType: text('node_type').notNull(),
+    /** Order of first start within the execution. */
+    sequence: integer('sequence').notNull(),
+    status: text('status', { enum: nodeRunStatuses }).notNull(),
+    attempt: integer('attempt').notNull().default(1),
+    inputData: jsonb('input_data'),
+    /** Items per output port: {"main": [...]} or {"true": [...], "false": [...]}. */
+    outputData: jsonb('output_data'),
+    errorMessage: text('error_message'),
+    execTimeMs: integer('exec_time_ms'),
+    /** A waiting node continues at this time. */
+    resumeAt: timestamp('resume_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    unique('node_executions_node_unique').on(t.executionId, t.nodeId),
+    check('node_executions_attempt_positive', sql`${t.attempt} >= 1`),
+  ],
+);
+
+export const outbox = outboxTable(workflow);
+export const processedEvents = processedEventsTable(workflow);
+export const failedJobs = failedJobsTable(workflow);

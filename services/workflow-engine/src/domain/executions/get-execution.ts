@@ -1,0 +1,20 @@
+import { asActor } from '@conduit/auth';
+import type { Actor } from '@conduit/contracts';
+import { asc, eq } from 'drizzle-orm';
+import { nodeExecutions } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { loadExecution } from './execution-access.js';
+import { toExecutionDto, toNodeRunDto } from './execution-dto.js';
+
+/** One execution with its node runs in the order they started. Throws not_found as loadExecution. */
+export async function getExecution(deps: WorkflowDeps, actor: Actor, executionId: string) {
+  return asActor(deps.db, actor, async (tx) => {
+    const execution = await loadExecution(tx, actor, executionId, 'read');
+    const runs = await tx
+      .select()
+      .from(nodeExecutions)
+      .where(eq(nodeExecutions.executionId, executionId))
+      .orderBy(asc(nodeExecutions.sequence));
+    return { ...toExecutionDto(execution), nodes: runs.map(toNodeRunDto) };
+  });
+}

@@ -1,0 +1,202 @@
+import { type Transaction, uuidv7 } from '@conduit/db';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { nodeExecutions, workflowExecutions } from '../../db/schema.js';
+import type { Item, WebhookResponse } from '../../nodes/node-type.js';
+
+/**
+ * The durable state of node runs: each write is one short transaction, and a node's result is
+ * committed before the next node starts. A row's `success` (or an `error` that carries outputs,
+ * for on-error continue / error-output) is final: no claim ever takes it again.
+ */
+
+export type NodeRunRow = typeof nodeExecutions.$inferSelect;
+export type Outputs = Record<string, Item[]>;
+
+/** Is this run finished for good, with outputs the next nodes can read? */
+export const isSettled = (row: NodeRunRow | undefined) =>
+  !!row && (row.status === 'success' || (row.status === 'error' && row.outputData !== null));
+
+/**
+ * Takes a node for a run: creates its row, or takes over one left running, failed (between
+ * tries) or waiting. Answers the attempt it now holds, `canceled` when the execution is no longer
+ * running, or `settled` when another worker has finished the node meanwhile.
+ */
+export async function claimNode(
+  tx: Transaction,
+  claim: {
+    executionId: string;
+    node: { id: string; name: string; type: string };
+    sequence: number;
+    input: Item[];
+  },
+): Promise<{ attempt: number } | 'canceled' | 'settled'> {
+  const [execution] = await tx
+    .select({ status: workflowExecutions.status })
+    .from(workflowExecutions)
+    .where(eq(workflowExecutions.id, claim.executionId))
+    .for('update');
+  if (execution?.status !== 'running') return 'canceled';
+  const [row] = await tx
+    .insert(nodeExecutions)
+    .values({
+      id: uuidv7(),
+      executionId: claim.executionId,
+      nodeId: claim.node.id,
+      nodeName: claim.node.name,
+      nodeType: claim.node.type,
+      sequence: claim.sequence,
+      status: 'running',
+      attempt: 1,
+      inputData: claim.input,
+    })
+    .onConflictDoUpdate({
+      target: [nodeExecutions.executionId, nodeExecutions.nodeId],
+      set: {
+        status: 'running',
+        // Coming back from a wait is the same try; anything else is a new one.
+        attempt: sql`case when ${nodeExecutions.status} = 'waiting' then ${nodeExecutions.attempt} else ${nodeExecutions.attempt} + 1 end`,
+        startedAt: sql`now()`,
+      },
+      setWhere: and(
+        inArray(nodeExecutions.status, ['running', 'waiting', 'error']),
+        isNull(nodeExecutions.outputData),
+      ),
+    })
+    .returning({ attempt: nodeExecutions.attempt });
+  return row ? { attempt: row.attempt } : 'settled';
+}
+
+const heldBy = (executionId: string, nodeId: string, attempt: number) =>
+  and(
+    eq(nodeExecutions.executionId, executionId),
+    eq(nodeExecutions.nodeId, nodeId),
+    eq(nodeExecutions.attempt, attempt),
+    eq(nodeExecutions.status, 'running'),
+  );
+
+/**
+ * Commits a node's result (and a webhook answer it made). False when the claim was lost to
+ * another worker meanwhile: then that worker's result counts, not this one.
+ */
+export async function commitSuccess(
+  tx: Transaction,
+  run: { executionId: string; nodeId: string; attempt: number; outputs: Outputs; execTimeMs: number },
+  respond?: WebhookResponse,
+): Promise<boolean> {
+  const done = await tx
+    .update(nodeExecutions)
+    .set({
+      status: 'success',
+      outputData: run.outputs,
+      execTimeMs: run.execTimeMs,
+      finishedAt: sql`now()`,
+      errorMessage: null,
+    })
+    .where(heldBy(run.executionId, run.nodeId, run.attempt))
+    .returning({ id: nodeExecutions.id });
+  if (!done.length) return false;
+  if (respond)
+    await tx
+      .update(workflowExecutions)
+      .set({ responseData: respond })
+      .where(eq(workflowExecutions.id, run.executionId));
+  return true;
+}
+
+/** Records a failed try that will be tried again (the row shows the error while it backs off). */
+export async function recordFailedTry(
+  tx: Transaction,
+  run: { executionId: string; nodeId: string; attempt: number; error: string },
+): Promise<boolean> {
+  const done = await tx
+    .update(nodeExecutions)
+    .set({ status: 'error', errorMessage: run.error, finishedAt: sql`now()` })
+    .where(heldBy(run.executionId, run.nodeId, run.attempt))
+    .returning({ id: nodeExecutions.id });
+  return done.length > 0;
+}
+
+/**
+ * A node that failed for good. With outputs (on error: continue / error-output) the execution
+ * goes on from it; without, the execution fails in the same transaction.
+ */
+export async function commitFailure(
+  tx: Transaction,
+  run: {
+    executionId: string;
+    nodeId: string;
+    nodeName: string;
+    attempt: number;
+    error: string;
+    execTimeMs: number;
+  },
+  outputs: Outputs | null,
+): Promise<boolean> {
+  const done = await tx
+    .update(nodeExecutions)
+    .set({
+      status: 'error',
+      errorMessage: run.error,
+      outputData: outputs,
+      execTimeMs: run.execTimeMs,
+      finishedAt: sql`now()`,
+    })
+    .where(heldBy(run.executionId, run.nodeId, run.attempt))
+    .returning({ id: nodeExecutions.id });
+  if (!done.length) return false;
+  if (!outputs)
+    await finishExecution(tx, run.executionId, {
+      status: 'error',
+      error: run.error,
+      errorNode: run.nodeName,
+    });
+  return true;
+}
+
+/**
+ * Parks a node until `resumeAt` and the execution with it; answers the execution's new wakeup
+ * number, for the delayed job that continues it (null when the claim was lost).
+ */
+export async function commitWait(
+  tx: Transaction,
+  run: { executionId: string; nodeId: string; attempt: number; resumeAt: Date },
+): Promise<number | null> {
+  const done = await tx
+    .update(nodeExecutions)
+    .set({ status: 'waiting', resumeAt: run.resumeAt })
+    .where(heldBy(run.executionId, run.nodeId, run.attempt))
+    .returning({ id: nodeExecutions.id });
+  if (!done.length) return null;
+  const [execution] = await tx
+    .update(workflowExecutions)
+    .set({ status: 'waiting', wakeups: sql`${workflowExecutions.wakeups} + 1` })
+    .where(and(eq(workflowExecutions.id, run.executionId), eq(workflowExecutions.status, 'running')))
+    .returning({ wakeups: workflowExecutions.wakeups });
+  return execution?.wakeups ?? null;
+}
+
+/**
+ * Ends a running execution. Only a running one: a finished (or canceled) execution is never
+ * relabelled.
+ */
+export async function finishExecution(
+  tx: Transaction,
+  executionId: string,
+  outcome:
+    | { status: 'success'; output: unknown }
+    | { status: 'error'; error: string; errorNode: string | null },
+): Promise<boolean> {
+  const done = await tx
+    .update(workflowExecutions)
+    .set({
+      status: outcome.status,
+      outputData: outcome.status === 'success' ? outcome.output : null,
+      errorMessage: outcome.status === 'error' ? outcome.error : null,
+      errorNode: outcome.status === 'error' ? outcome.errorNode : null,
+      finishedAt: sql`now()`,
+      execTimeMs: sql`(extract(epoch from now() - coalesce(${workflowExecutions.startedAt}, ${workflowExecutions.createdAt})) * 1000)::int`,
+    })
+    .where(and(eq(workflowExecutions.id, executionId), eq(workflowExecutions.status, 'running')))
+    .returning({ id: workflowExecutions.id });
+  return done.length > 0;
+}

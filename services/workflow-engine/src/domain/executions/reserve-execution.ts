@@ -1,0 +1,44 @@
+import { RpcError, requestRpc } from '@conduit/bus';
+import { reserveUsage } from '@conduit/contracts';
+import { DomainError } from '@conduit/errors';
+import type { WorkflowDeps } from '../../deps.js';
+import type { WorkflowRow } from '../workflows/workflow-access.js';
+
+/** Who pays for a workflow's executions: its team, else its owner. */
+export const payerOf = (workflow: WorkflowRow) =>
+  workflow.teamId
+    ? ({ type: 'team', id: workflow.teamId } as const)
+    : ({ type: 'user', id: workflow.userId } as const);
+
+/**
+ * Reserves one `executions` from identity before an execution is created: nothing runs unpaid.
+ * Throws limit_reached (402, with what is left) when refused or when the plan has no executions,
+ * unavailable when identity cannot answer.
+ */
+export async function reserveExecution(deps: WorkflowDeps, workflow: WorkflowRow): Promise<void> {
+  let answer: Awaited<ReturnType<typeof requestRpc<typeof reserveUsage>>>;
+  try {
+    answer = await requestRpc(
+      deps.bus,
+      reserveUsage,
+      { subject: payerOf(workflow), items: [{ metric: 'executions', amount: 1 }] },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+  } catch (error) {
+    if (error instanceof RpcError && error.code === 'not_found')
+      throw new DomainError('limit_reached', "This workflow's plan does not include executions.", {
+        fields: { remaining: 0, limit: 0, periodEnd: null },
+      });
+    if (error instanceof RpcError)
+      throw new DomainError('unavailable', 'Usage cannot be checked right now; please try again shortly.', {
+        retryAfterSeconds: 5,
+      });
+    throw error;
+  }
+  if (!answer.granted) {
+    const line = answer.items.find((item) => item.metric === 'executions');
+    throw new DomainError('limit_reached', 'No executions are left in this period.', {
+      fields: { remaining: line?.remaining ?? 0, limit: line?.limit ?? 0, periodEnd: answer.periodEnd },
+    });
+  }
+}

@@ -1,0 +1,161 @@
+import { type ActorContext, withActor } from '@conduit/db';
+import type { WorkflowDeps } from '../../deps.js';
+import { executionJobId } from '../../jobs/catalog.js';
+import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';
+import { ExpressionError, type ExpressionScope, resolveValue } from '../expressions/expression.js';
+import type { PlannedNode } from './execution-plan.js';
+import {
+  claimNode,
+  commitFailure,
+  commitSuccess,
+  commitWait,
+  type NodeRunRow,
+  type Outputs,
+  recordFailedTry,
+} from './node-run-store.js';
+
+export type NodeResult =
+  | { kind: 'done'; outputs: Outputs; respond?: WebhookResponse }
+  /** Parked (wait), failed the execution, lost to another worker, or the execution was canceled. */
+  | { kind: 'stopped' };
+
+export interface NodeStep {
+  executionId: string;
+  workflowId: string;
+  step: PlannedNode;
+  inputs: Item[][];
+  prior: NodeRunRow | undefined;
+  sequence: number;
+  scope: Omit<ExpressionScope, 'item' | 'items'>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const withTimeout = <T>(promise: Promise<T>, ms: number | null): Promise<T> => {
+  if (!ms) return promise;
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NodeError(`did not finish within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
+
+/**
+ * Runs one node to a committed result: claims its row, runs it, retries per its settings (a
+ * failure that retrying cannot help fails at once), and commits success, a wait, or the failure
+ * as its `onError` says. Every try of the node is the same claim row with a higher attempt.
+ */
+export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: NodeStep): Promise<NodeResult> {
+  const { step, executionId } = work;
+  const { node, type } = step;
+  const items = work.inputs.flat();
+  const as = <T>(fn: Parameters<typeof withActor<T>>[2]) => withActor(deps.db, actor, fn);
+
+  // A wait whose time has not come (the job ran early, or the queue lost it): park it again.
+  if (work.prior?.status === 'waiting' && work.prior.resumeAt && work.prior.resumeAt.getTime() > Date.now()) {
+    await enqueueResume(deps, work, work.prior.resumeAt);
+    return { kind: 'stopped' };
+  }
+  const resumed = work.prior?.status === 'waiting';
+
+  for (;;) {
+    const claim = await as((tx) =>
+      claimNode(tx, {
+        executionId,
+        node: { id: node.id, name: node.name, type: node.type },
+        sequence: work.prior?.sequence ?? work.sequence,
+        input: items,
+      }),
+    );
+    if (claim === 'canceled' || claim === 'settled') return { kind: 'stopped' };
+    const { attempt } = claim;
+    const started = Date.now();
+    let outcome: NodeOutcome;
+    try {
+      outcome = await withTimeout(
+        type.run({
+          config: node.config,
+          items,
+          inputs: work.inputs,
+          executionId,
+          node: { id: node.id, name: node.name },
+          attempt,
+          resumed,
+          resolve: (value, index) =>
+            resolveValue(
+              value,
+              { ...work.scope, item: items[index] ?? {}, items },
+              deps.env.EXPRESSION_TIMEOUT,
+            ),
+          idempotencyKey: (index) => `${executionId}:${node.id}:${index}`,
+          services: { http: deps.http, env: deps.env },
+        }),
+        node.timeoutMs,
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retryable =
+        error instanceof ExpressionError ? false : error instanceof NodeError ? error.retryable : true;
+      if (retryable && attempt < node.retry.maxTries) {
+        if (
+          !(await as((tx) => recordFailedTry(tx, { executionId, nodeId: node.id, attempt, error: message })))
+        )
+          return { kind: 'stopped' };
+        await sleep(node.retry.waitBetweenTriesMs * 2 ** (attempt - 1));
+        continue;
+      }
+      const outputs: Outputs | null =
+        node.onError === 'continue'
+          ? { main: items }
+          : node.onError === 'error-output'
+            ? { error: items.map((item) => ({ ...item, error: message })) }
+            : null;
+      const run = {
+        executionId,
+        nodeId: node.id,
+        nodeName: node.name,
+        attempt,
+        error: message,
+        execTimeMs: Date.now() - started,
+      };
+      if (!(await as((tx) => commitFailure(tx, run, outputs))) || !outputs) return { kind: 'stopped' };
+      return { kind: 'done', outputs };
+    }
+
+    if ('waitUntil' in outcome) {
+      const wakeup = await as((tx) =>
+        commitWait(tx, { executionId, nodeId: node.id, attempt, resumeAt: outcome.waitUntil }),
+      );
+      if (wakeup !== null) await enqueueResume(deps, work, outcome.waitUntil, wakeup);
+      return { kind: 'stopped' };
+    }
+    const run = {
+      executionId,
+      nodeId: node.id,
+      attempt,
+      outputs: outcome.outputs,
+      execTimeMs: Date.now() - started,
+    };
+    if (!(await as((tx) => commitSuccess(tx, run, outcome.respond)))) return { kind: 'stopped' };
+    return {
+      kind: 'done',
+      outputs: outcome.outputs,
+      ...(outcome.respond ? { respond: outcome.respond } : {}),
+    };
+  }
+}
+
+/** Hands the execution back to the queue, to continue at `at` (a wait's end). */
+async function enqueueResume(deps: WorkflowDeps, work: NodeStep, at: Date, wakeup?: number) {
+  await deps.jobs.add(
+    'run-execution',
+    { executionId: work.executionId, workflowId: work.workflowId },
+    {
+      // A fresh id per wakeup; re-parking the same wakeup reuses it (enqueued once).
+      jobId: `${executionJobId(work.executionId, wakeup ?? 0)}-at-${at.getTime()}`,
+      delayMs: Math.max(0, at.getTime() - Date.now()),
+    },
+  );
+}

@@ -1,0 +1,55 @@
+import { type Transaction, uuidv7 } from '@conduit/db';
+import { eq, sql } from 'drizzle-orm';
+import { workflowExecutions, workflows } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { executionJobId } from '../../jobs/catalog.js';
+import type { Item } from '../../nodes/node-type.js';
+import type { WorkflowRow } from '../workflows/workflow-access.js';
+
+export interface NewExecution {
+  workflow: WorkflowRow;
+  triggerType: 'manual' | 'webhook' | 'schedule';
+  triggerNodeId: string;
+  input: Item[];
+  userId: string | null;
+  /** A fixed id makes recording idempotent (a schedule tick retried records one execution). */
+  id?: string;
+}
+
+/**
+ * Records a queued execution of the workflow's current version and counts it, in the caller's
+ * transaction (whose actor may run the workflow). The job that runs it is enqueued by
+ * `enqueueExecution`, once this has committed.
+ */
+export async function createExecution(tx: Transaction, execution: NewExecution): Promise<string> {
+  const id = execution.id ?? uuidv7();
+  const inserted = await tx
+    .insert(workflowExecutions)
+    .values({
+      id,
+      workflowId: execution.workflow.id,
+      workflowVersion: execution.workflow.version,
+      userId: execution.userId,
+      status: 'queued',
+      triggerType: execution.triggerType,
+      triggerNodeId: execution.triggerNodeId,
+      inputData: execution.input,
+    })
+    .onConflictDoNothing()
+    .returning({ id: workflowExecutions.id });
+  if (!inserted.length) return id;
+  await tx
+    .update(workflows)
+    .set({ executionCount: sql`${workflows.executionCount} + 1` })
+    .where(eq(workflows.id, execution.workflow.id));
+  return id;
+}
+
+/** Hands a committed execution to the worker queue (idempotent: one job per execution start). */
+export async function enqueueExecution(deps: WorkflowDeps, workflowId: string, executionId: string) {
+  await deps.jobs.add(
+    'run-execution',
+    { executionId, workflowId },
+    { jobId: executionJobId(executionId, 0) },
+  );
+}

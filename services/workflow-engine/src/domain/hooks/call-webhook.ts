@@ -1,0 +1,113 @@
+import { withActor } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
+import { eq } from 'drizzle-orm';
+import { workflowExecutions, workflows } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import type { Item, WebhookResponse } from '../../nodes/node-type.js';
+import { ownerContext } from '../executions/owner-context.js';
+import { reserveExecution } from '../executions/reserve-execution.js';
+import { createExecution, enqueueExecution } from '../executions/start-execution.js';
+import { readVersion } from '../workflows/save-graph.js';
+
+export interface WebhookCall {
+  workflowId: string;
+  path: string;
+  method: string;
+  body: unknown;
+  query: Record<string, unknown>;
+  headers: Record<string, unknown>;
+}
+
+export type WebhookAnswer =
+  | { kind: 'accepted'; executionId: string }
+  | { kind: 'responded'; executionId: string; response: WebhookResponse };
+
+/** Headers a workflow never sees: the caller's credentials. */
+const PRIVATE_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+const noHook = () => new DomainError('not_found', 'No active webhook at this address.');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts an execution from a webhook call, acting as the workflow's owner. Only an active
+ * workflow with an enabled webhook node on that path and method answers; anything else is
+ * not_found (the address reveals nothing). Reserves one execution of usage (limit_reached when
+ * none is left). With `respond: immediately` it answers accepted at once; with `using-node` it
+ * waits (up to WEBHOOK_RESPONSE_TIMEOUT) for a respond-to-webhook node, or the execution's end.
+ */
+export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promise<WebhookAnswer> {
+  const actor = await ownerContext(deps.db, call.workflowId);
+  if (!actor) throw noHook();
+  const found = await withActor(deps.db, actor, async (tx) => {
+    const [workflow] = await tx.select().from(workflows).where(eq(workflows.id, call.workflowId));
+    if (workflow?.status !== 'active') return undefined;
+    const document = await readVersion(tx, workflow.id, workflow.version);
+    const node = document?.nodes.find((candidate) => {
+      const config = candidate.config as { path?: string; method?: string };
+      return candidate.type === 'webhook' && candidate.isEnabled && config.path === call.path;
+    });
+    return node ? { workflow, node } : undefined;
+  });
+  if (!found) throw noHook();
+  const config = found.node.config as { method: string; respond: 'immediately' | 'using-node' };
+  if (config.method !== call.method)
+    throw new DomainError('method_not_allowed', `This webhook takes ${config.method} requests.`);
+
+  await reserveExecution(deps, found.workflow);
+  const headers = Object.fromEntries(
+    Object.entries(call.headers).filter(([name]) => !PRIVATE_HEADERS.has(name.toLowerCase())),
+  );
+  const item: Item = { body: call.body ?? null, query: call.query, headers, method: call.method };
+  const executionId = await withActor(deps.db, actor, (tx) =>
+    createExecution(tx, {
+      workflow: found.workflow,
+      triggerType: 'webhook',
+      triggerNodeId: found.node.id!,
+      input: [item],
+      userId: null,
+    }),
+  );
+  await enqueueExecution(deps, call.workflowId, executionId);
+  if (config.respond === 'immediately') return { kind: 'accepted', executionId };
+  return awaitResponse(deps, actor, executionId);
+}
+
+/**
+ * Polls the execution (any worker may run it, so Postgres is where the answer shows) until a
+ * respond-to-webhook node answered or it ended; accepted when the time is up.
+ */
+async function awaitResponse(
+  deps: WorkflowDeps,
+  actor: NonNullable<Awaited<ReturnType<typeof ownerContext>>>,
+  executionId: string,
+): Promise<WebhookAnswer> {
+  const deadline = Date.now() + deps.env.WEBHOOK_RESPONSE_TIMEOUT;
+  for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+    const [execution] = await withActor(deps.db, actor, (tx) =>
+      tx
+        .select({
+          status: workflowExecutions.status,
+          response: workflowExecutions.responseData,
+          output: workflowExecutions.outputData,
+          error: workflowExecutions.errorMessage,
+        })
+        .from(workflowExecutions)
+        .where(eq(workflowExecutions.id, executionId)),
+    );
+    if (execution?.response)
+      return { kind: 'responded', executionId, response: execution.response as WebhookResponse };
+    if (execution?.status === 'success')
+      return {
+        kind: 'responded',
+        executionId,
+        response: { status: 200, headers: {}, body: execution.output },
+      };
+    if (execution?.status === 'error' || execution?.status === 'canceled')
+      throw new DomainError(
+        'bad_gateway',
+        `The workflow ended without answering (execution ${executionId}).`,
+      );
+    await sleep(delay);
+  }
+  return { kind: 'accepted', executionId };
+}

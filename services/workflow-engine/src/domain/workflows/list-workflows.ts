@@ -1,0 +1,38 @@
+import { can, asActor } from '@conduit/auth';
+import type { Actor } from '@conduit/contracts';
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { type workflowStatuses, workflows } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { canRead } from './workflow-access.js';
+import { toSummaryDto } from './workflow-dto.js';
+
+/** The workflows the caller can read (their own, their teams', public ones), newest first. */
+export async function listWorkflows(
+  deps: WorkflowDeps,
+  actor: Actor,
+  query: {
+    limit: number;
+    cursor?: string | undefined;
+    status?: (typeof workflowStatuses)[number] | undefined;
+  },
+) {
+  if (!can(actor, 'workflows.read')) return { items: [], nextCursor: null };
+  return asActor(deps.db, actor, async (tx) => {
+    const rows = await tx
+      .select()
+      .from(workflows)
+      .where(
+        and(
+          query.cursor ? lt(workflows.id, query.cursor) : undefined,
+          query.status ? eq(workflows.status, query.status) : undefined,
+        ),
+      )
+      .orderBy(desc(workflows.id))
+      .limit(query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.filter((row) => canRead(actor, row)).map(toSummaryDto),
+      nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
+    };
+  });
+}

@@ -1,0 +1,48 @@
+import { asActor } from '@conduit/auth';
+import type { Actor } from '@conduit/contracts';
+import { eq, sql } from 'drizzle-orm';
+import { workflows } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { readVersion, saveGraph } from './save-graph.js';
+import { syncSchedules } from './sync-schedules.js';
+import { validateGraph } from './validate-graph.js';
+import { loadWorkflow } from './workflow-access.js';
+import type { WorkflowDocument } from './workflow-document.js';
+import { toWorkflowDto } from './workflow-dto.js';
+
+/**
+ * Replaces the whole workflow with a document, as a new version (the old ones are kept; running
+ * executions go on with the version they pinned). Activating or pausing adds or removes its
+ * schedules. Throws not_found / forbidden as loadWorkflow, unprocessable for an invalid graph.
+ */
+export async function updateWorkflow(
+  deps: WorkflowDeps,
+  actor: Actor,
+  workflowId: string,
+  input: WorkflowDocument,
+) {
+  const document = validateGraph(input);
+  const { row, stored, before } = await asActor(deps.db, actor, async (tx) => {
+    const current = await loadWorkflow(tx, actor, workflowId, 'write', { forUpdate: true });
+    const before = await readVersion(tx, workflowId, current.version);
+    const version = current.version + 1;
+    const [row] = await tx
+      .update(workflows)
+      .set({
+        name: document.name,
+        description: document.description,
+        status: document.status,
+        isPublic: document.isPublic,
+        aiPrompt: document.aiPrompt,
+        settings: document.settings,
+        version,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(workflows.id, workflowId))
+      .returning();
+    const stored = await saveGraph(tx, workflowId, version, document, actor.userId);
+    return { row: row!, stored, before };
+  });
+  await syncSchedules(deps, workflowId, row.status, before, stored);
+  return toWorkflowDto(row, stored);
+}

@@ -1,0 +1,37 @@
+import { envDuration, envList, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
+import { z } from 'zod';
+
+const schema = serviceEnv.extend({
+  WORKFLOW_ENGINE_PORT: envPort(4004),
+  WORKFLOW_ENGINE_HOST: z.string().default('0.0.0.0'),
+  /** Executions one worker process runs at once. */
+  EXECUTION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /**
+   * Attempts of an execution job: each attempt resumes where the last committed node left off,
+   * so this bounds crashes survived, not node retries (those are per node).
+   */
+  EXECUTION_ATTEMPTS: z.coerce.number().int().min(1).default(10),
+  EXECUTION_BACKOFF: envDuration('1s'),
+  /** A job whose worker died is taken over once its lock runs out. */
+  JOB_LOCK_DURATION: envDuration('30s'),
+  JOB_STALLED_INTERVAL: envDuration('30s'),
+  /** Hosts / CIDR ranges the http-request node may reach although private or loopback. */
+  HTTP_NODE_ALLOW: envList(''),
+  HTTP_NODE_TIMEOUT: envDuration('30s'),
+  HTTP_NODE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024),
+  /** Budget of one `{{ expression }}`: wall time and nesting of evaluation. */
+  EXPRESSION_TIMEOUT: envDuration('250ms'),
+  /** Identity's usage RPC gives up after this. */
+  RPC_TIMEOUT: envDuration('5s'),
+  /** How long a webhook call waits for a respond-to-webhook node before answering 202. */
+  WEBHOOK_RESPONSE_TIMEOUT: envDuration('30s'),
+});
+
+export type WorkflowEnv = ReturnType<typeof loadEnv>;
+
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env) =>
+  loadServiceEnv(schema, 'workflow', source);

@@ -1,0 +1,27 @@
+import { defineJobs } from '@conduit/jobs';
+import { z } from 'zod';
+
+/**
+ * Workflow-engine's queue. Jobs carry ids only; the worker reads everything else from Postgres,
+ * where each node's result is committed before the next node starts, so any attempt of a job
+ * resumes the execution where the last one stopped.
+ */
+export const workflowJobs = (retry: { attempts: number; backoffMs: number }) =>
+  defineJobs('workflow', {
+    /** Runs (or resumes) one execution up to its end or its next wait. */
+    'run-execution': {
+      payload: z.object({ executionId: z.uuid(), workflowId: z.uuid() }),
+      ...retry,
+    },
+    /** One tick of a schedule trigger: starts an execution of the workflow. */
+    'fire-schedule': {
+      payload: z.object({ workflowId: z.uuid(), nodeId: z.uuid() }),
+      attempts: 3,
+      backoffMs: retry.backoffMs,
+    },
+  });
+
+export type WorkflowJobs = ReturnType<typeof workflowJobs>;
+
+/** Each hand-over of an execution to the queue has its own id (a wait resumed is a new job). */
+export const executionJobId = (executionId: string, wakeup: number) => `run-${executionId}-${wakeup}`;

@@ -1,0 +1,40 @@
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { WorkflowDeps } from '../deps.js';
+import { callWebhook } from '../domain/hooks/call-webhook.js';
+
+/**
+ * Webhooks: public (no token), addressed by workflow id and the webhook node's path. Answers 202
+ * with the execution id, or what a respond-to-webhook node answered.
+ */
+export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/v1/hooks/:workflowId/:path',
+    schema: {
+      tags: ['webhooks'],
+      summary: 'Start a workflow from its webhook trigger',
+      params: z.object({ workflowId: z.uuid(), path: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/) }),
+      response: { 202: z.object({ executionId: z.uuid() }), ...problemResponses(400, 402, 404, 405, 502) },
+    },
+    handler: async (request, reply) => {
+      const answer = await callWebhook(deps, {
+        workflowId: request.params.workflowId,
+        path: request.params.path,
+        method: request.method,
+        body: request.body,
+        query: request.query as Record<string, unknown>,
+        headers: request.headers,
+      });
+      if (answer.kind === 'accepted') return reply.code(202).send({ executionId: answer.executionId });
+      const { status, headers, body } = answer.response;
+      // A workflow's own answer: any status, headers and body it chose, outside the route's schema.
+      const raw = reply as unknown as FastifyReply;
+      raw.code(status).headers({ ...headers, 'x-execution-id': answer.executionId });
+      if (typeof body === 'string')
+        return raw.type(headers['content-type'] ?? 'text/plain; charset=utf-8').send(body);
+      return raw.type('application/json').send(JSON.stringify(body ?? null));
+    },
+  });
+}

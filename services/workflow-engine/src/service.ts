@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { createOutboundHttp } from '@conduit/outbound-http';
+import { defineService } from '@conduit/runtime';
+import { buildApp } from './app.js';
+import type { WorkflowDeps } from './deps.js';
+import { loadEnv, type WorkflowEnv } from './env.js';
+import { type WorkflowJobs, workflowJobs } from './jobs/catalog.js';
+import { fireScheduleJob } from './jobs/fire-schedule-job.js';
+import { runExecutionJob } from './jobs/run-execution-job.js';
+
+export const SCHEMA = 'workflow';
+export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/**
+ * Workflow engine: workflows as graphs of nodes over HTTP, webhooks, and a worker that runs
+ * executions node by node (each node's result committed before the next starts) and fires
+ * schedules.
+ */
+export const workflowService = defineService<WorkflowEnv, WorkflowDeps, WorkflowJobs>({
+  name: 'workflow-engine',
+  loadEnv,
+  database: { schema: SCHEMA, migrationsDir },
+  listen: (env) => ({ port: env.WORKFLOW_ENGINE_PORT, host: env.WORKFLOW_ENGINE_HOST }),
+  jobs: (env) => workflowJobs({ attempts: env.EXECUTION_ATTEMPTS, backoffMs: env.EXECUTION_BACKOFF }),
+  deps: ({ env, log, database, bus, jobs }) => ({
+    env,
+    db: database.db,
+    log,
+    bus,
+    jobs,
+    http: createOutboundHttp({
+      allow: env.HTTP_NODE_ALLOW,
+      timeoutMs: env.HTTP_NODE_TIMEOUT,
+      maxBytes: env.HTTP_NODE_MAX_BYTES,
+    }),
+  }),
+  app: buildApp,
+  worker: {
+    handlers: (deps) => ({
+      'run-execution': (payload, job) => runExecutionJob(deps, payload, job),
+      'fire-schedule': (payload, job) => fireScheduleJob(deps, payload, job),
+    }),
+    settings: (env) => ({
+      concurrency: env.EXECUTION_CONCURRENCY,
+      lockDurationMs: env.JOB_LOCK_DURATION,
+      stalledIntervalMs: env.JOB_STALLED_INTERVAL,
+    }),
+  },
+});
