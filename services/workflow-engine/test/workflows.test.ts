@@ -211,7 +211,10 @@ describe('graph validation', () => {
     expect(problem.errors).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ message: expect.stringContaining('node "Mystery"'), path: 'nodes.1.type' }),
-        expect.objectContaining({ message: expect.stringContaining('node "Fetch"'), path: 'nodes.2.config.url' }),
+        expect.objectContaining({
+          message: expect.stringContaining('node "Fetch"'),
+          path: 'nodes.2.config.url',
+        }),
       ]),
     );
     expect(problem.detail).toContain('Mystery');
@@ -236,9 +239,18 @@ describe('graph validation', () => {
     expect(problem.errors).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: 'connections.1', message: expect.stringContaining('same ports') }),
-        expect.objectContaining({ path: 'connections.2.type', message: expect.stringContaining('node "Check"') }),
-        expect.objectContaining({ path: 'connections.3.target', message: expect.stringContaining('node "Nowhere"') }),
-        expect.objectContaining({ path: 'connections.4.targetInput', message: expect.stringContaining('node "Start"') }),
+        expect.objectContaining({
+          path: 'connections.2.type',
+          message: expect.stringContaining('node "Check"'),
+        }),
+        expect.objectContaining({
+          path: 'connections.3.target',
+          message: expect.stringContaining('node "Nowhere"'),
+        }),
+        expect.objectContaining({
+          path: 'connections.4.targetInput',
+          message: expect.stringContaining('node "Start"'),
+        }),
       ]),
     );
   });
@@ -265,23 +277,35 @@ describe('graph validation', () => {
     expect(noTrigger.errors[0]!.message).toContain('trigger');
 
     const names = await invalid(chain('twins', [{ name: 'Start', type: 'no-op' }]));
-    expect(names.errors[0]).toMatchObject({ path: 'nodes.1.name', message: expect.stringContaining('node "Start"') });
+    expect(names.errors[0]).toMatchObject({
+      path: 'nodes.1.name',
+      message: expect.stringContaining('node "Start"'),
+    });
 
     const expression = await invalid(
       chain('typo', [{ name: 'Calc', type: 'set', config: { fields: [{ name: 'x', value: '{{ 1 + }}' }] } }]),
     );
-    expect(expression.errors[0]).toMatchObject({ message: expect.stringContaining('node "Calc"'), path: 'nodes.1.config' });
+    expect(expression.errors[0]).toMatchObject({
+      message: expect.stringContaining('node "Calc"'),
+      path: 'nodes.1.config',
+    });
 
     const script = await invalid(
       chain('basic', [{ name: 'Script', type: 'code', config: { script: 'IF THEN' } }]),
     );
-    expect(script.errors[0]).toMatchObject({ message: expect.stringContaining('node "Script"'), path: 'nodes.1.config.script' });
+    expect(script.errors[0]).toMatchObject({
+      message: expect.stringContaining('node "Script"'),
+      path: 'nodes.1.config.script',
+    });
 
     const cron = await invalid({
       name: 'cron',
       nodes: [{ name: 'Tick', type: 'schedule', config: { cron: 'every day' } }],
     });
-    expect(cron.errors[0]).toMatchObject({ message: expect.stringContaining('node "Tick"'), path: 'nodes.0.config.cron' });
+    expect(cron.errors[0]).toMatchObject({
+      message: expect.stringContaining('node "Tick"'),
+      path: 'nodes.0.config.cron',
+    });
   });
 
   it('answers 400 for malformed bodies and oversized graphs, saving nothing', async () => {

@@ -120,7 +120,13 @@ export const workflowConnections = workflow.table(
       columns: [t.workflowId, t.targetNodeId],
       foreignColumns: [workflowNodes.workflowId, workflowNodes.id],
     }).onDelete('cascade'),
-    unique('workflow_connections_unique').on(t.workflowId, t.sourceNodeId, t.connectionType, t.targetNodeId, t.targetInput),
+    unique('workflow_connections_unique').on(
+      t.workflowId,
+      t.sourceNodeId,
+      t.connectionType,
+      t.targetNodeId,
+      t.targetInput,
+    ),
     index('workflow_connections_workflow_idx').on(t.workflowId),
   ],
 );

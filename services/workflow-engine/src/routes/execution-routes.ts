@@ -9,6 +9,7 @@ import { executionDetailDto, executionDto } from '../domain/executions/execution
 import { getExecution } from '../domain/executions/get-execution.js';
 import { listExecutions } from '../domain/executions/list-executions.js';
 import { runWorkflow } from '../domain/executions/run-workflow.js';
+import { limitProblem } from './limit-problem.js';
 import { workflowParams } from './workflow-routes.js';
 
 const tags = ['executions'];
@@ -37,7 +38,8 @@ export function executionRoutes(app: ServiceApp, deps: WorkflowDeps) {
           .default({ input: [] }),
         response: {
           202: z.object({ executionId: z.uuid(), status: z.literal('queued') }),
-          ...problemResponses(400, 401, 402, 403, 404, 422),
+          402: limitProblem,
+          ...problemResponses(400, 401, 403, 404, 422),
         },
       },
     },

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { WorkflowDeps } from '../deps.js';
 import { callWebhook } from '../domain/hooks/call-webhook.js';
+import { limitProblem } from './limit-problem.js';
 
 /**
  * Webhooks: public (no token), addressed by workflow id and the webhook node's path. Answers 202
@@ -16,7 +17,11 @@ export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
       tags: ['webhooks'],
       summary: 'Start a workflow from its webhook trigger',
       params: z.object({ workflowId: z.uuid(), path: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/) }),
-      response: { 202: z.object({ executionId: z.uuid() }), ...problemResponses(400, 402, 404, 405, 502) },
+      response: {
+        202: z.object({ executionId: z.uuid() }),
+        402: limitProblem,
+        ...problemResponses(400, 404, 405, 502),
+      },
     },
     handler: async (request, reply) => {
       const answer = await callWebhook(deps, {

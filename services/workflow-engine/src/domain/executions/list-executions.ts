@@ -1,4 +1,4 @@
-import { can, asActor } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import { type executionStatuses, type triggerTypes, workflowExecutions, workflows } from '../../db/schema.js';

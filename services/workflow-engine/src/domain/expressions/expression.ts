@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import jsonata from 'jsonata';
 
 /**
@@ -62,6 +63,7 @@ export function parseExpression(text: string): jsonata.Expression {
   } catch (error) {
     throw new ExpressionError(text, messageOf(error));
   }
+  installBudget(expression);
   if (compiled.size > 2000) compiled.delete(compiled.keys().next().value as string);
   compiled.set(text, expression);
   return expression;
@@ -88,42 +90,62 @@ const sizeOf = (value: unknown) => {
   return 0;
 };
 
+/** The budget of the evaluation in progress; out of reach of the expression itself. */
+interface Budget {
+  text: string;
+  started: number;
+  timeoutMs: number;
+  depth: number;
+}
+const budgets = new AsyncLocalStorage<Budget>();
+
+function checkBudget(budget: Budget | undefined) {
+  if (!budget) return;
+  if (budget.depth > MAX_DEPTH)
+    throw new ExpressionError(budget.text, `nests deeper than ${MAX_DEPTH} levels`);
+  if (Date.now() - budget.started > budget.timeoutMs)
+    throw new ExpressionError(budget.text, `ran longer than ${budget.timeoutMs} ms`);
+}
+
+type Environment = { isParallelCall?: boolean };
+
+/**
+ * The hooks JSONata calls around every step of evaluation (its documented way to time-box an
+ * expression), installed once per parsed expression. Time is checked on every step, depth
+ * outside parallel calls (JSONata's own rule).
+ */
+function installBudget(expression: jsonata.Expression) {
+  const assign = expression.assign as unknown as (name: symbol, value: unknown) => void;
+  assign(Symbol.for('jsonata.__evaluate_entry'), (_e: unknown, _input: unknown, environment: Environment) => {
+    const budget = budgets.getStore();
+    if (budget && !environment?.isParallelCall) budget.depth++;
+    checkBudget(budget);
+  });
+  assign(
+    Symbol.for('jsonata.__evaluate_exit'),
+    (_e: unknown, _input: unknown, environment: Environment, result: unknown) => {
+      const budget = budgets.getStore();
+      if (budget && !environment?.isParallelCall) budget.depth--;
+      checkBudget(budget);
+      if (budget && sizeOf(result) > MAX_RESULT_BYTES)
+        throw new ExpressionError(budget.text, `built a value larger than ${MAX_RESULT_BYTES} bytes`);
+    },
+  );
+}
+
 async function evaluateOne(text: string, scope: ExpressionScope, timeoutMs: number): Promise<unknown> {
   const expression = parseExpression(text);
-  const started = Date.now();
-  let depth = 0;
-  const guard = () => {
-    if (depth > MAX_DEPTH) throw new ExpressionError(text, `nests deeper than ${MAX_DEPTH} levels`);
-    if (Date.now() - started > timeoutMs) throw new ExpressionError(text, `ran longer than ${timeoutMs} ms`);
-  };
-  // The hooks JSONata calls around every step of evaluation (its documented way to time-box).
   const bindings: Record<string, unknown> = {
     item: scope.item,
     items: scope.items,
     node: scope.node,
     trigger: scope.trigger,
     execution: scope.execution,
-    __evaluate_entry: (_e: unknown, _input: unknown, environment: { isParallelCall?: boolean }) => {
-      if (environment?.isParallelCall) return;
-      depth++;
-      guard();
-    },
-    __evaluate_exit: (
-      _e: unknown,
-      _input: unknown,
-      environment: { isParallelCall?: boolean },
-      result: unknown,
-    ) => {
-      if (environment?.isParallelCall) return;
-      depth--;
-      guard();
-      if (sizeOf(result) > MAX_RESULT_BYTES)
-        throw new ExpressionError(text, `built a value larger than ${MAX_RESULT_BYTES} bytes`);
-    },
   };
+  const budget: Budget = { text, started: Date.now(), timeoutMs, depth: 0 };
   let result: unknown;
   try {
-    result = await expression.evaluate(scope.item, bindings);
+    result = await budgets.run(budget, () => expression.evaluate(scope.item, bindings));
   } catch (error) {
     if (error instanceof ExpressionError) throw error;
     throw new ExpressionError(text, messageOf(error));

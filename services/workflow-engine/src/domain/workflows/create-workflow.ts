@@ -1,4 +1,4 @@
-import { can, asActor } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';

@@ -1,4 +1,4 @@
-import { can, asActor } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { type workflowStatuses, workflows } from '../../db/schema.js';
