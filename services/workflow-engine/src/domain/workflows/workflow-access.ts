@@ -44,11 +44,15 @@ export async function loadWorkflow(
   need: keyof typeof needs,
   options: { forUpdate?: boolean } = {},
 ): Promise<WorkflowRow> {
-  const query = tx.select().from(workflows).where(eq(workflows.id, workflowId));
-  const [workflow] = options.forUpdate ? await query.for('update') : await query;
+  const [workflow] = await tx.select().from(workflows).where(eq(workflows.id, workflowId));
   if (!workflow || !canRead(actor, workflow)) throw workflowNotFound();
   const required = needs[need];
   if (required && !can(actor, required.permission, workflowRef(workflow)))
     throw new DomainError('forbidden', required.refusal);
-  return workflow;
+  if (!options.forUpdate) return workflow;
+  // Locking asks row-level security for the right to change the row, not only to read it: only
+  // after the checks above, so that a reader is told forbidden rather than not_found.
+  const [locked] = await tx.select().from(workflows).where(eq(workflows.id, workflowId)).for('update');
+  if (!locked) throw new DomainError('forbidden', needs.write.refusal);
+  return locked;
 }
