@@ -44,3 +44,15 @@ export * as knowledgeRpc from './knowledge/rpc.js';
 export { pageOf, pageQuery } from './pagination.js';
 export { type Problem, problemSchema } from './problem.js';
 export { defineRpc, type RpcDefinition, type RpcErrorCode, type RpcReply, rpcErrorCodes } from './rpc.js';
+export {
+  isStorableText,
+  type JsonLimits,
+  MAX_REQUEST_DEPTH,
+  readableText,
+  storableJson,
+  storableJsonObject,
+  storableText,
+  UNSTORABLE_TEXT,
+  type Unstorable,
+  unstorablePart,
+} from './storable.js';

@@ -21,6 +21,7 @@ import { loggableError } from './loggable-error.js';
 import type { Logger } from './logger.js';
 import { problemReply } from './problem.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
+import { refuseUnstorableInput } from './storable-input.js';
 import { registerTracingHooks } from './tracing-hooks.js';
 
 export type ServiceApp = FastifyInstance<
@@ -50,6 +51,11 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** Whether fastify should trust X-Forwarded-For (true behind the gateway). */
   trustProxy?: boolean | string | string[];
+  /**
+   * Refuse text and JSON Postgres cannot store in every request (default true). Only a proxy that
+   * reads nothing turns it off, leaving each service to refuse with the field's own name.
+   */
+  refuseUnstorable?: boolean;
 }
 
 /** Fastify errors that are the client's fault, by fastify error code. */
@@ -113,6 +119,7 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
+  if (options.refuseUnstorable !== false) app.addHook('preValidation', refuseUnstorableInput);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {

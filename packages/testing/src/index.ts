@@ -1,6 +1,17 @@
 export { localServices } from './local-services.js';
 export { testBusNamespace, testRedisPrefix, uniqueName } from './names.js';
 export { deleteRedisKeys } from './redis-keys.js';
+export { countRows } from './row-counts.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { createTestDatabase, type TestDatabase } from './test-database.js';
 export { createTokenMint, type TokenClaims, type TokenMint } from './token-mint.js';
+export {
+  httpSender,
+  injectSender,
+  type OpenApiDocument,
+  type ProbeReport,
+  type ProbeRequest,
+  type ProbeResponse,
+  probeUnstorableInput,
+  type UnstorableInputTarget,
+} from './unstorable-input.js';

@@ -9,7 +9,6 @@ import { modelRoutes } from './routes/model-routes.js';
 import { promptRoutes } from './routes/prompt-routes.js';
 import { providerRoutes } from './routes/provider-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
-import { refuseUnstorableText } from './routes/storable-text.js';
 import { toolRoutes } from './routes/tool-routes.js';
 
 /** Conversation's HTTP surface; nothing listens here (server.ts does, tests inject). */
@@ -31,7 +30,6 @@ export async function buildApp(deps: ConversationDeps, readiness: ReadinessCheck
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', scope.authenticate);
-    scope.addHook('preValidation', refuseUnstorableText);
     const routes = scope as unknown as ServiceApp;
     botRoutes(routes, deps);
     configurationRoutes(routes, deps);

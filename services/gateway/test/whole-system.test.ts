@@ -1,4 +1,5 @@
 import { streamNameFor } from '@conduit/bus';
+import { countRows, httpSender, probeUnstorableInput } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConversationHarness,
@@ -22,6 +23,7 @@ let identity: IdentityHarness;
 let knowledge: KnowledgeHarness;
 let conversation: ConversationHarness;
 let gateway: GatewayHarness;
+const adminEmail = 'whole-system-admin@example.com';
 
 const CP_PAGE = `# cp
 
@@ -34,7 +36,7 @@ contents, use the -r (--recursive) option: cp -r photos backup/photos copies eve
 subdirectory of photos.`;
 
 beforeAll(async () => {
-  identity = await startIdentityHarness();
+  identity = await startIdentityHarness({ env: { PLATFORM_ADMIN_EMAILS: adminEmail } });
   const identityUrl = await identity.app.listen({ port: 0, host: '127.0.0.1' });
   knowledge = await startKnowledgeHarness({
     identityTokens: true,
@@ -50,6 +52,9 @@ beforeAll(async () => {
     IDENTITY_URL: identityUrl,
     KNOWLEDGE_BASE_URL: await knowledge.app.listen({ port: 0, host: '127.0.0.1' }),
     CONVERSATION_URL: await conversation.listen(),
+    // The probe of every route below sends a few thousand requests from one address.
+    RATE_LIMIT_MAX: '100000',
+    AUTH_RATE_LIMIT_MAX: '100000',
   });
 }, 90_000);
 
@@ -144,5 +149,27 @@ describe('the whole cluster', () => {
     expect(
       subscription.body.usage.find((u: { metric: string }) => u.metric === 'messages').used,
     ).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+});
+
+describe('input Postgres cannot store', () => {
+  it('is refused through the gateway in every field of every route of /docs/json, storing nothing', async () => {
+    const admin = await registerUser(identity, { email: adminEmail });
+    const stored = () =>
+      Promise.all([
+        countRows(identity.admin, ['identity']),
+        countRows(knowledge.admin, ['knowledge']),
+        countRows(conversation.admin, ['conversation']),
+      ]);
+    const before = await stored();
+    const document = (await (await fetch(`${gateway.url}/docs/json`)).json()) as object;
+    const report = await probeUnstorableInput({
+      document,
+      send: httpSender(gateway.url),
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.probes).toBeGreaterThan(500);
+    expect(await stored()).toEqual(before);
   }, 60_000);
 });

@@ -135,13 +135,13 @@ describe('/v1/me/preferences', () => {
   });
 
   describe('error', () => {
-    it('answers 422 above 64 KiB and keeps the previous document', async () => {
+    it('answers 400 above 64 KiB and keeps the previous document', async () => {
       const account = await registerUser(h);
       await putPreferences(account.accessToken, { kept: true });
       const response = await putPreferences(account.accessToken, { blob: 'x'.repeat(70 * 1024) });
-      expect(response.statusCode).toBe(422);
+      expect(response.statusCode).toBe(400);
       expect(response.json()).toMatchObject({
-        code: 'unprocessable',
+        code: 'validation_failed',
         detail: expect.stringContaining('64 KiB'),
       });
       expect((await getPreferences(account.accessToken)).json().preferences).toEqual({ kept: true });
@@ -152,14 +152,14 @@ describe('/v1/me/preferences', () => {
       ['U+0000 in a value', { note: 'a\u0000b' }],
       ['U+0000 in a key', { 'a\u0000b': 1 }],
       ['an unpaired surrogate', { note: 'broken \ud800 text' }],
-    ])('answers 422, not 500, for a document %s', async (_label, document) => {
+    ])('answers 400, not 500, for a document %s', async (_label, document) => {
       const account = await registerUser(h);
       const response = await putPreferences(account.accessToken, document);
-      expect(response.statusCode).toBe(422);
-      expect(response.json()).toMatchObject({ code: 'unprocessable' });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'validation_failed' });
     });
 
-    it('answers 422 for thousands of levels of nesting without overflowing the stack', async () => {
+    it('answers 400 for thousands of levels of nesting without overflowing the stack', async () => {
       const account = await registerUser(h);
       const depth = 200_000;
       const payload = `{"preferences":{"deep":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
@@ -169,7 +169,7 @@ describe('/v1/me/preferences', () => {
         headers: { ...bearer(account.accessToken), 'content-type': 'application/json' },
         payload,
       });
-      expect(response.statusCode).toBe(422);
+      expect(response.statusCode).toBe(400);
     });
 
     it.each([

@@ -174,7 +174,7 @@ describe('bad files fail their document, never the service', () => {
     expect(res.json().detail).toContain('.pdf');
   });
 
-  it('refuses a file over 25 MiB with 413', async () => {
+  it('refuses a file over 25 MiB with 413, and inline text as long as that as too long', async () => {
     const res = await upload({ name: 'huge.txt', bytes: Buffer.alloc(25 * 1024 * 1024 + 1, 'a') });
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('payload_too_large');
@@ -184,7 +184,8 @@ describe('bad files fail their document, never the service', () => {
       headers: bearer(user.token),
       payload: { name: 'huge', text: 'a'.repeat(25 * 1024 * 1024 + 1) },
     });
-    expect(inline.statusCode).toBe(413);
+    expect(inline.statusCode).toBe(400);
+    expect(inline.json().errors).toEqual([{ path: 'body.text', message: expect.stringMatching(/Too big/) }]);
   });
 
   it('answers 4xx problem+json for malformed bodies and ids', async () => {

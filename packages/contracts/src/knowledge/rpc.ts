@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { teamRoleSchema } from '../access.js';
 import { defineRpc } from '../rpc.js';
+import { storableJsonObject, storableText } from '../storable.js';
 
 export const searchHit = z.object({
   chunkId: z.uuid(),
@@ -41,9 +42,10 @@ export const search = defineRpc(
       teams: z.record(z.uuid(), teamRoleSchema).optional(),
       sessionId: z.uuid().optional(),
       collectionIds: z.array(z.uuid()).min(1).max(50).optional(),
-      query: z.string().min(1).max(2000),
+      // A bot's script builds the query from what users say: the same rule as at the HTTP edge.
+      query: storableText(2000).min(1),
       k: z.int().min(1).max(50).default(5),
-      filter: z.record(z.string(), z.unknown()).optional(),
+      filter: storableJsonObject({ maxDepth: 16, maxBytes: 16 * 1024 }).optional(),
     })
     .refine((r) => (r.sessionId === undefined) !== (r.collectionIds === undefined), {
       message: 'give either sessionId or collectionIds',

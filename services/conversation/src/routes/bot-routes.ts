@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import { botVisibilities } from '../db/schema.js';
@@ -9,7 +9,7 @@ import { createBot, deleteBot, getBot, listBots, updateBot } from '../domain/bot
 import { botParams, scriptProblem, security } from './shared-schemas.js';
 
 const tags = ['bots'];
-const script = z.string().max(200_000).nullable().optional();
+const script = storableText(200_000).nullable().optional();
 
 /** Bots: CRUD; registered behind `authenticate`. */
 export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
@@ -21,8 +21,8 @@ export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
         security,
         summary: 'Create a bot (mine, or a team’s); its dialog script is compiled on save',
         body: z.object({
-          name: z.string().trim().min(1).max(200),
-          description: z.string().max(2000).optional(),
+          name: readableText(200),
+          description: storableText(2000).optional(),
           teamId: z.uuid().nullable().optional(),
           visibility: z.enum(botVisibilities).optional(),
           script,
@@ -71,8 +71,8 @@ export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
         summary: 'Change a bot (a new script is compiled; errors are a 422 with line and column)',
         params: botParams,
         body: z.object({
-          name: z.string().trim().min(1).max(200).optional(),
-          description: z.string().max(2000).optional(),
+          name: readableText(200).optional(),
+          description: storableText(2000).optional(),
           visibility: z.enum(botVisibilities).optional(),
           script,
         }),

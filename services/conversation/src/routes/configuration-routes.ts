@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { readableText, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -7,7 +8,7 @@ import { parseConfigCsv, toConfigCsv } from '../domain/configuration/config-csv.
 import { botParams, security } from './shared-schemas.js';
 
 const tags = ['bot configuration'];
-const entry = z.object({ key: z.string().trim().min(1).max(200), value: z.string().max(10_000) });
+const entry = z.object({ key: readableText(200), value: storableText(10_000) });
 const configuration = z.object({ items: z.array(entry) });
 
 /** A bot's key / value settings, as JSON and as the config.csv General Bots users know. */
@@ -76,7 +77,7 @@ export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
         security,
         summary: "Import a config.csv (Content-Type text/csv), replacing the bot's settings",
         params: botParams,
-        body: z.string().max(1_000_000),
+        body: storableText(1_000_000),
         response: { 200: configuration, ...problemResponses(400, 401, 403, 404, 415, 422) },
       },
     },

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
@@ -42,7 +42,7 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
         summary:
           'Send a message and get the reply; with Accept: text/event-stream it streams (delta, tool, done, error)',
         params: sessionParams,
-        body: z.object({ text: z.string().trim().min(1).max(20_000) }),
+        body: z.object({ text: readableText(20_000) }),
         response: {
           201: replyDto,
           402: limitProblem,
@@ -108,7 +108,7 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
         security,
         summary: 'Full-text search over my own conversations',
         querystring: z.object({
-          q: z.string().trim().min(1).max(500),
+          q: readableText(500),
           limit: z.coerce.number().int().min(1).max(100).default(20),
         }),
         response: {

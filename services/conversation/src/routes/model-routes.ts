@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { readableText, storableJsonObject } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -17,10 +18,10 @@ const tags = ['models'];
 const params = z.object({ modelId: z.uuid() });
 const preference = z.object({ modelId: z.uuid().nullable() });
 const fields = {
-  name: z.string().trim().min(1).max(200),
+  name: readableText(200),
   type: z.enum(['chat', 'embedding']).optional(),
-  configSchema: z.record(z.string(), z.json()).optional(),
-  config: z.record(z.string(), z.json()).optional(),
+  configSchema: storableJsonObject({ maxDepth: 32, maxBytes: 64 * 1024 }).optional(),
+  config: storableJsonObject({ maxDepth: 16, maxBytes: 16 * 1024 }).optional(),
   active: z.boolean().optional(),
 };
 

@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { readableText, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -14,8 +15,8 @@ import { security } from './shared-schemas.js';
 
 const tags = ['prompts'];
 const params = z.object({ promptId: z.uuid() });
-const name = z.string().trim().min(1).max(200);
-const content = z.string().min(1).max(50_000);
+const name = readableText(200);
+const content = storableText(50_000).min(1);
 
 /** Reusable system prompts with `{{variables}}` (a bot uses one with its `prompt` setting). */
 export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {

@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { readableText, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -18,7 +19,7 @@ const baseUrl = z
   .url({ protocol: /^https?$/ })
   .max(500)
   .describe('The OpenAI-compatible API root, e.g. https://api.openai.com/v1');
-const apiKey = z.string().min(1).max(500);
+const apiKey = storableText(500).min(1);
 
 /** OpenAI-compatible providers of the organization; API keys go in, never come out. */
 export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
@@ -29,7 +30,7 @@ export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
         tags,
         security,
         summary: 'Add an OpenAI-compatible provider (the API key is encrypted at rest)',
-        body: z.object({ name: z.string().trim().min(1).max(200), baseUrl, apiKey: apiKey.optional() }),
+        body: z.object({ name: readableText(200), baseUrl, apiKey: apiKey.optional() }),
         response: { 201: providerDto, ...problemResponses(400, 401, 403) },
       },
     },
@@ -73,7 +74,7 @@ export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
         summary: 'Change a provider (apiKey: null removes the key)',
         params,
         body: z.object({
-          name: z.string().trim().min(1).max(200).optional(),
+          name: readableText(200).optional(),
           baseUrl: baseUrl.optional(),
           apiKey: apiKey.nullable().optional(),
         }),

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableJsonObject, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -32,8 +32,8 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
         params: botParams,
         body: z
           .object({
-            channel: z.string().trim().min(1).max(50).optional(),
-            title: z.string().trim().max(200).optional(),
+            channel: readableText(50).optional(),
+            title: storableText(200).trim().optional(),
           })
           .default({}),
         response: { 201: started, 402: limitProblem, ...problemResponses(400, 401, 404, 503) },
@@ -113,8 +113,8 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
         summary: 'Record a click on an element of the bot’s UI',
         params: sessionParams,
         body: z.object({
-          elementId: z.string().trim().min(1).max(200),
-          metadata: z.record(z.string(), z.json()).optional(),
+          elementId: readableText(200),
+          metadata: storableJsonObject({ maxDepth: 16, maxBytes: 8 * 1024 }).optional(),
           timestamp: z.iso
             .datetime({ offset: true })
             .refine((at) => new Date(at).getUTCFullYear() >= 1970, 'must be a time since 1970')
@@ -146,7 +146,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
         security,
         summary: 'Run one of the bot’s tools directly (arguments checked against its PARAMs)',
         params: sessionParams.extend({ name: toolName }),
-        body: z.object({ args: z.record(z.string(), z.json()).default({}) }),
+        body: z.object({ args: storableJsonObject({ maxDepth: 16, maxBytes: 64 * 1024 }).default({}) }),
         response: {
           200: z.object({
             ok: z.boolean(),

@@ -1,4 +1,4 @@
-import { problemSchema } from '@conduit/contracts';
+import { problemSchema, readableText, storableJson } from '@conduit/contracts';
 import { z } from 'zod';
 
 export const security = [{ bearer: [] }];
@@ -27,6 +27,6 @@ export const limitProblem = problemSchema.extend({
 
 export const botParams = z.object({ botId: z.uuid() });
 export const sessionParams = z.object({ sessionId: z.uuid() });
-export const memoryKey = z.string().trim().min(1).max(200);
-/** JSON values of memories: anything JSON can hold. */
-export const jsonValue = z.json();
+export const memoryKey = readableText(200);
+/** JSON values of memories: anything JSON can hold, as much as a memory may (MAX_MEMORY_BYTES). */
+export const jsonValue = storableJson({ maxDepth: 32, maxBytes: 64 * 1024 });

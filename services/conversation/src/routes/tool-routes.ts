@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -8,6 +9,7 @@ import { botParams, scriptProblem, security } from './shared-schemas.js';
 const tags = ['tools'];
 export const toolName = z
   .string()
+  .max(64)
   .regex(/^[A-Za-z][\w-]{0,63}$/, 'a letter, then letters, digits, _ or - (at most 64)');
 const toolParams = botParams.extend({ name: toolName });
 
@@ -51,8 +53,8 @@ export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
         summary: 'Create or replace a tool from its script (201 when new)',
         params: toolParams,
         body: z.object({
-          script: z.string().min(1).max(200_000),
-          description: z.string().max(2000).optional(),
+          script: storableText(200_000).min(1),
+          description: storableText(2000).optional(),
         }),
         response: { 200: toolDto, 201: toolDto, 422: scriptProblem, ...problemResponses(400, 401, 403, 404) },
       },

@@ -56,6 +56,7 @@ export function activityRoutes(app: ServiceApp, deps: IdentityDeps) {
           userId: z.uuid().optional(),
           type: z
             .string()
+            .max(64)
             .regex(/^[a-z_]{1,64}$/)
             .optional(),
         }),

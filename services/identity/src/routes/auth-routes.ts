@@ -1,4 +1,4 @@
-import { authResultDto, tokenPairDto } from '@conduit/contracts';
+import { authResultDto, readableText, storableText, tokenPairDto } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
@@ -8,12 +8,11 @@ import { confirmPasswordReset, requestPasswordReset } from '../domain/auth/passw
 import { refresh } from '../domain/auth/refresh.js';
 import { register } from '../domain/auth/register.js';
 import { newPasswordSchema } from '../domain/passwords/password-policy.js';
-import { displayNameSchema } from '../domain/users/display-name.js';
 import { USERNAME_PATTERN } from '../domain/users/username.js';
 import { clientInfo } from './client-info.js';
 
-const email = z.string().trim().max(254).pipe(z.email());
-const opaqueToken = z.string().min(20).max(200);
+const email = storableText(254).trim().pipe(z.email());
+const opaqueToken = storableText(200).min(20);
 const tags = ['auth'];
 
 /** The public authentication routes: nothing here needs an access token. */
@@ -29,9 +28,10 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
           password: newPasswordSchema,
           username: z
             .string()
+            .max(40)
             .regex(USERNAME_PATTERN, '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit')
             .optional(),
-          name: displayNameSchema.optional(),
+          name: readableText(200).optional(),
           inviteToken: opaqueToken
             .optional()
             .describe('an invite sent to this email: join that organization instead of getting one'),
@@ -48,7 +48,7 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
       schema: {
         tags,
         summary: 'Sign in with email and password',
-        body: z.object({ email, password: z.string().min(1).max(1024) }),
+        body: z.object({ email, password: storableText(1024).min(1) }),
         response: { 200: authResultDto, ...problemResponses(400, 401, 429, 503) },
       },
     },

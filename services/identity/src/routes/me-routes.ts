@@ -1,11 +1,10 @@
 import { requireActor } from '@conduit/auth';
-import { userDto } from '@conduit/contracts';
+import { readableText, storableJsonObject, userDto } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
-import { getPreferences, putPreferences } from '../domain/me/preferences.js';
+import { getPreferences, PREFERENCES_LIMITS, putPreferences } from '../domain/me/preferences.js';
 import { getMe, updateMe } from '../domain/me/profile.js';
-import { displayNameSchema } from '../domain/users/display-name.js';
 import { USERNAME_PATTERN } from '../domain/users/username.js';
 
 const tags = ['me'];
@@ -31,9 +30,10 @@ export function meRoutes(app: ServiceApp, deps: IdentityDeps) {
         summary: 'Change my name or username',
         body: z
           .object({
-            name: displayNameSchema.nullable().optional(),
+            name: readableText(200).nullable().optional(),
             username: z
               .string()
+              .max(40)
               .regex(
                 USERNAME_PATTERN,
                 '3-40 letters, digits, ".", "_" or "-", starting with a letter or digit',
@@ -68,7 +68,7 @@ export function meRoutes(app: ServiceApp, deps: IdentityDeps) {
         tags,
         security,
         summary: 'Replace my preferences',
-        body: z.object({ preferences: z.record(z.string().max(200), z.unknown()) }),
+        body: z.object({ preferences: storableJsonObject(PREFERENCES_LIMITS) }),
         response: { 200: preferencesDto, ...problemResponses(400, 401, 422) },
       },
     },

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { organizationRoleSchema } from '@conduit/contracts';
+import { organizationRoleSchema, readableText, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
@@ -11,15 +11,15 @@ import {
   listMyOrganizations,
   listOrganizationMembers,
 } from '../domain/organizations/organizations.js';
-import { displayNameSchema } from '../domain/users/display-name.js';
 import { clientInfo } from './client-info.js';
 
 const tags = ['organizations'];
 const security = [{ bearer: [] }];
 const slug = z
   .string()
+  .max(63)
   .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
-const email = z.string().trim().max(254).pipe(z.email());
+const email = storableText(254).trim().pipe(z.email());
 const organizationDto = z.object({
   id: z.uuid(),
   name: z.string(),
@@ -55,7 +55,7 @@ export function organizationRoutes(app: ServiceApp, deps: IdentityDeps) {
         tags,
         security,
         summary: 'Create an organization (I become its owner)',
-        body: z.object({ name: displayNameSchema, slug: slug.optional() }),
+        body: z.object({ name: readableText(200), slug: slug.optional() }),
         response: { 201: organizationDto, ...problemResponses(400, 401, 409) },
       },
     },
@@ -145,7 +145,7 @@ export function organizationRoutes(app: ServiceApp, deps: IdentityDeps) {
         tags,
         security,
         summary: 'Accept an invite sent to my email address',
-        body: z.object({ token: z.string().min(20).max(200) }),
+        body: z.object({ token: storableText(200).min(20) }),
         response: {
           200: z.object({ organizationId: z.uuid(), teamId: z.uuid().nullable() }),
           ...problemResponses(400, 401, 404),

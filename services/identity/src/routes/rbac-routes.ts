@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { teamRoleSchema } from '@conduit/contracts';
+import { readableText, teamRoleSchema } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
@@ -8,7 +8,6 @@ import { listPermissions } from '../domain/rbac/permission-catalog.js';
 import { grantPermission, revokePermission } from '../domain/rbac/permission-grants.js';
 import { grantRole, revokeRole } from '../domain/rbac/role-grants.js';
 import { createRole, deleteRole, getRole, listRoles, setRolePermissions } from '../domain/rbac/roles.js';
-import { readableText } from '../domain/users/display-name.js';
 import { clientInfo } from './client-info.js';
 
 const tags = ['roles and permissions'];

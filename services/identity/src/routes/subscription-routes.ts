@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -87,7 +88,7 @@ export function subscriptionRoutes(app: ServiceApp, deps: IdentityDeps) {
         security,
         summary: 'Put a user or team on a plan (platform admins; 404 for anyone else)',
         params: z.object({ subjectType, subjectId: z.uuid() }),
-        body: z.object({ planId: z.string().min(1).max(64) }).strict(),
+        body: z.object({ planId: storableText(64).min(1) }).strict(),
         response: { 200: subscriptionDto, ...problemResponses(400, 401, 404, 422) },
       },
     },

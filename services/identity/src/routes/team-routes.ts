@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { teamRoleSchema } from '@conduit/contracts';
+import { readableText, storableText, teamRoleSchema } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
@@ -11,13 +11,12 @@ import {
   removeTeamMember,
 } from '../domain/teams/team-membership.js';
 import { createTeam, getTeam, listMyTeams, listTeamMembers } from '../domain/teams/teams.js';
-import { displayNameSchema } from '../domain/users/display-name.js';
 import { clientInfo } from './client-info.js';
 import { inviteDto } from './organization-routes.js';
 
 const tags = ['teams'];
 const security = [{ bearer: [] }];
-const email = z.string().trim().max(254).pipe(z.email());
+const email = storableText(254).trim().pipe(z.email());
 const teamDto = z.object({
   id: z.uuid(),
   organizationId: z.uuid(),
@@ -55,9 +54,10 @@ export function teamRoutes(app: ServiceApp, deps: IdentityDeps) {
         security,
         summary: 'Create a team in one of my organizations (I become its owner)',
         body: z.object({
-          name: displayNameSchema,
+          name: readableText(200),
           slug: z
             .string()
+            .max(63)
             .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
             .optional(),
           organizationId: z.uuid().optional(),

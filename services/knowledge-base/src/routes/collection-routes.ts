@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableJsonObject, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';
@@ -18,11 +18,10 @@ import {
 const tags = ['knowledge bases'];
 const security = [{ bearer: [] }];
 export const collectionParams = z.object({ collectionId: z.uuid() });
-const metadata = z
-  .record(z.string().max(200), z.unknown())
-  .refine((m) => JSON.stringify(m).length <= 16_384, 'metadata is limited to 16 KiB of JSON');
-const name = z.string().trim().min(1).max(200);
-const description = z.string().max(2000).nullable();
+/** Metadata of collections and documents (matched by search filters): a small JSON object. */
+export const metadata = storableJsonObject({ maxDepth: 16, maxBytes: 16 * 1024 });
+const name = readableText(200);
+const description = storableText(2000).nullable();
 
 /** Collections and their settings; registered behind `authenticate`. */
 export function collectionRoutes(app: ServiceApp, deps: KnowledgeDeps) {

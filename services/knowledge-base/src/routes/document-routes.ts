@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import type { FastifyRequest } from 'fastify';
@@ -16,25 +16,40 @@ import {
   reindexDocument,
 } from '../domain/documents/manage-documents.js';
 import { mediaTypeOf, supportedExtensions } from '../domain/extraction/media-types.js';
-import { collectionParams } from './collection-routes.js';
+import { collectionParams, metadata } from './collection-routes.js';
 
 const tags = ['knowledge bases'];
 const security = [{ bearer: [] }];
 const documentParams = collectionParams.extend({ documentId: z.uuid() });
-const metadata = z
-  .record(z.string().max(200), z.unknown())
-  .refine((m) => JSON.stringify(m).length <= 16_384, 'metadata is limited to 16 KiB of JSON');
 
-const inlineDocument = z
-  .object({
-    name: z.string().trim().min(1).max(300),
-    text: z.string().min(1),
-    mediaType: z
-      .enum(['text/plain', 'text/markdown', 'text/html', 'text/csv', 'application/json'])
-      .default('text/plain'),
-    metadata: metadata.optional(),
-  })
-  .strict();
+/** Text is limited in bytes by the handler; `maxChars` (as many) bounds it before it is counted. */
+const inlineDocument = (maxChars: number) =>
+  z
+    .object({
+      name: readableText(300),
+      text: storableText(maxChars).min(1),
+      mediaType: z
+        .enum(['text/plain', 'text/markdown', 'text/html', 'text/csv', 'application/json'])
+        .default('text/plain'),
+      metadata: metadata.optional(),
+    })
+    .strict();
+
+/** The text fields of a multipart upload, under the same rule as the JSON body's. */
+const uploadFields = z.object({
+  name: readableText(300).optional(),
+  metadata: storableText(64 * 1024)
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(metadata)
+    .optional(),
+});
 
 /** Reads the one file (and the optional `name` and `metadata` fields) of a multipart upload. */
 async function readUpload(request: FastifyRequest, limitBytes: number): Promise<NewDocument> {
@@ -69,20 +84,22 @@ async function readUpload(request: FastifyRequest, limitBytes: number): Promise<
       'unsupported_media_type',
       `This file type is not supported; send one of ${supportedExtensions}.`,
     );
-  const name = (fields.name ?? file.fileName ?? '').trim().slice(0, 300) || 'upload';
-  let parsedMetadata: Record<string, unknown> | undefined;
-  if (fields.metadata !== undefined) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fields.metadata);
-    } catch {
-      throw new DomainError('validation_failed', 'The metadata field must be a JSON object.');
-    }
-    const checked = metadata.safeParse(raw);
-    if (!checked.success)
-      throw new DomainError('validation_failed', 'The metadata field must be a JSON object.');
-    parsedMetadata = checked.data;
+  const checked = uploadFields.safeParse(fields);
+  if (!checked.success) {
+    const errors = checked.error.issues.map((issue) => ({
+      path: ['body', ...issue.path].join('.'),
+      message: issue.message,
+    }));
+    throw new DomainError(
+      'validation_failed',
+      `The upload is invalid: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`,
+      { fields: { errors } },
+    );
   }
+  // A file's own name is not the caller's text to refuse: what Postgres cannot store is dropped.
+  const fileName = file.fileName.replaceAll('\0', '').toWellFormed().trim().slice(0, 300).toWellFormed();
+  const name = checked.data.name ?? (fileName || 'upload');
+  const parsedMetadata = checked.data.metadata;
   if (file.bytes.length === 0) throw new DomainError('bad_request', 'The file is empty.');
   return { name, mediaType, bytes: file.bytes, metadata: parsedMetadata, source: 'upload' };
 }
@@ -104,7 +121,7 @@ export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
           'Answers 201 with the pending document, or 200 with the existing one when the collection already holds the same content. Indexing runs in the background: poll GET for its status.',
         params: collectionParams,
         consumes: ['application/json', 'multipart/form-data'],
-        body: inlineDocument.nullish(),
+        body: inlineDocument(limit).nullish(),
         response: { 200: documentDto, 201: documentDto, ...problemResponses(400, 401, 403, 404, 413, 415) },
       },
     },
@@ -178,6 +195,7 @@ export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         querystring: pageQuery.extend({
           cursor: z
             .string()
+            .max(9)
             .regex(/^\d{1,9}$/, 'a cursor from nextCursor')
             .optional(),
         }),

@@ -1,30 +1,31 @@
 import { requireActor } from '@conduit/auth';
-import { knowledgeRpc } from '@conduit/contracts';
+import { knowledgeRpc, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';
 import { hybridSearch } from '../domain/search/hybrid-search.js';
-import { collectionParams } from './collection-routes.js';
+import { collectionParams, metadata } from './collection-routes.js';
 
 const tags = ['knowledge bases'];
 const security = [{ bearer: [] }];
 
-/** `?filter=` is a JSON object matched by containment against document metadata. */
-const filter = z
-  .string()
-  .max(4000)
+/**
+ * `?filter=` is a JSON object matched by containment against document metadata. Its escapes can
+ * spell what the query string itself may not hold (`\u0000`), so the parsed value passes the rule too.
+ */
+const filter = storableText(4000)
   .transform((raw, ctx) => {
     try {
       const value: unknown = JSON.parse(raw);
-      if (value !== null && typeof value === 'object' && !Array.isArray(value))
-        return value as Record<string, unknown>;
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value;
     } catch {}
     ctx.addIssue({ code: 'custom', message: 'filter must be a JSON object, e.g. {"lang":"en"}' });
     return z.NEVER;
-  });
+  })
+  .pipe(metadata);
 
 const searchQuery = z.object({
-  q: z.string().min(1).max(2000),
+  q: storableText(2000).min(1),
   k: z.coerce.number().int().min(1).max(50).default(5),
   filter: filter.optional(),
 });
@@ -62,9 +63,7 @@ export function searchRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         security,
         summary: 'Hybrid search across knowledge bases (the given ones, or all I can read)',
         querystring: searchQuery.extend({
-          collectionIds: z
-            .string()
-            .max(2000)
+          collectionIds: storableText(2000)
             .transform((raw) =>
               raw
                 .split(',')

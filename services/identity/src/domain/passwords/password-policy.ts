@@ -9,6 +9,7 @@ const commonPasswords: { test(password: string): boolean } = createRequire(impor
 /** 8..128 characters; counted as characters a person types, not UTF-16 units. */
 export const newPasswordSchema = z
   .string()
+  .max(512)
   .refine((value) => [...value].length >= 8, 'must be at least 8 characters')
   .refine((value) => [...value].length <= 128, 'must be at most 128 characters');
 

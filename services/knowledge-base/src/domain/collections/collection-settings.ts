@@ -1,3 +1,4 @@
+import { storableText } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { SecretBox } from '@conduit/secrets';
@@ -13,9 +14,9 @@ export const embeddingInput = z.discriminatedUnion('provider', [
       provider: z.literal('openai'),
       /** e.g. `https://api.openai.com/v1`, `http://localhost:11434/v1` (Ollama). */
       baseUrl: z.url({ protocol: /^https?$/ }).max(500),
-      model: z.string().min(1).max(200),
+      model: storableText(200).min(1),
       /** Kept from the previous settings when omitted and the endpoint did not change. */
-      apiKey: z.string().min(1).max(1000).optional(),
+      apiKey: storableText(1000).min(1).optional(),
     })
     .strict(),
 ]);
@@ -27,6 +28,7 @@ export const settingsInput = z
     /** A Postgres text search configuration: english, german, simple, ... */
     textSearchLanguage: z
       .string()
+      .max(63)
       .regex(/^[a-z_]{2,63}$/, 'a text search configuration name such as english or simple')
       .optional(),
     embedding: embeddingInput.optional(),
