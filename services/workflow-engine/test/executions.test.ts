@@ -96,7 +96,7 @@ describe('running a workflow', () => {
     ]);
     const [row] = await h.admin`select execution_count from workflow.workflows where id = ${workflow.id}`;
     expect(row!.execution_count).toBe(1);
-    expect(h.usage.reservations).toContainEqual({ type: 'user', id: owner.userId });
+    expect(h.usage.calls.map((call) => call.subject)).toContainEqual({ type: 'user', id: owner.userId });
   });
 
   it('retries an http-request with backoff, sending the same Idempotency-Key each time', async () => {
@@ -360,7 +360,7 @@ describe('running a workflow', () => {
 
   it('answers 402 with the balance when no executions are left, and runs nothing', async () => {
     const workflow = await createWorkflow(h, owner.token, chain('unpaid', []));
-    h.usage.refuse = { remaining: 0, limit: 100 };
+    h.usage.refuse.set('executions', { remaining: 0, limit: 100 });
     try {
       const res = await h.app.inject({
         method: 'POST',
@@ -371,7 +371,7 @@ describe('running a workflow', () => {
       expect(res.statusCode).toBe(402);
       expect(res.json()).toMatchObject({ code: 'limit_reached', remaining: 0, limit: 100 });
     } finally {
-      h.usage.refuse = null;
+      h.usage.refuse.delete('executions');
     }
     const [row] =
       await h.admin`select count(*)::int as n from workflow.workflow_executions where workflow_id = ${workflow.id}`;
