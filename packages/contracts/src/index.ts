@@ -20,6 +20,7 @@ export {
   type EventActor,
 } from './actor.js';
 export * as conversationEvents from './conversation/events.js';
+export * as conversationRpc from './conversation/rpc.js';
 export {
   defineEvent,
   type EventData,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
+import { serveSessionOwnerRpc } from './bus/session-owner-rpc.js';
 import type { ConversationDeps } from './deps.js';
 import { InFlight } from './domain/messages/in-flight.js';
 import { type ConversationEnv, loadEnv } from './env.js';
@@ -9,7 +10,10 @@ import { type ConversationEnv, loadEnv } from './env.js';
 export const SCHEMA = 'conversation';
 export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));
 
-/** Conversation: bots, chat sessions, messages, memories, tools and LLM providers over HTTP. */
+/**
+ * Conversation: bots, chat sessions, messages, memories, tools and LLM providers over HTTP, and
+ * `rpc.conversation.sessions.owner` for knowledge-base.
+ */
 export const conversationService = defineService<ConversationEnv, ConversationDeps>({
   name: 'conversation',
   loadEnv,
@@ -31,4 +35,6 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
     };
   },
   app: buildApp,
+  // Knowledge-base asks who owns a session before it links knowledge bases to it.
+  rpc: (deps, bus) => [serveSessionOwnerRpc(bus, deps)],
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { streamNameFor } from '@conduit/bus';
 import { countRows, httpSender, probeUnstorableInput } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,8 @@ beforeAll(async () => {
   const identityUrl = await identity.app.listen({ port: 0, host: '127.0.0.1' });
   knowledge = await startKnowledgeHarness({
     identityTokens: true,
+    // The conversation service below answers who owns each chat session.
+    conversationSessions: false,
     env: { IDENTITY_URL: identityUrl, BUS_NAMESPACE: identity.namespace },
   });
   conversation = await startConversationHarness({
@@ -171,5 +174,61 @@ describe('input Postgres cannot store', () => {
     expect(report.failures).toEqual([]);
     expect(report.probes).toBeGreaterThan(500);
     expect(await stored()).toEqual(before);
+  }, 60_000);
+});
+
+describe("a chat session's knowledge bases", () => {
+  it("are its owner's alone: a stranger is answered as for an unknown session and changes nothing", async () => {
+    const ann = await registerUser(identity);
+    const eve = await registerUser(identity);
+    const annKb = (await call('POST', '/v1/kb/collections', ann.accessToken, { name: 'Ann notes' })).body.id;
+    const eveKb = (await call('POST', '/v1/kb/collections', eve.accessToken, { name: 'Eve notes' })).body.id;
+    const bot = await call('POST', '/v1/bots', ann.accessToken, { name: 'Ann helper' });
+    const session = (await call('POST', `/v1/bots/${bot.body.id}/sessions`, ann.accessToken, {})).body.session
+      .id as string;
+    const unknown = randomUUID();
+    const links = async () => [
+      ...(await knowledge.admin`select session_id, user_id, collection_id from knowledge.user_kb_associations
+        where session_id in (${session}, ${unknown}) order by created_at`),
+    ];
+    const withoutRequestId = ({ requestId: _, ...problem }: Record<string, unknown>) => problem;
+
+    /** Eve on Ann's session, then on a session nobody has: the same answer, and nothing changes. */
+    const strangerMeetsNothing = async () => {
+      const before = await links();
+      for (const [method, path] of [
+        ['PUT', (id: string) => `/v1/kb/sessions/${id}/collections/${eveKb}`],
+        ['PUT', (id: string) => `/v1/kb/sessions/${id}/collections/${annKb}`],
+        ['DELETE', (id: string) => `/v1/kb/sessions/${id}/collections/${annKb}`],
+        ['GET', (id: string) => `/v1/kb/sessions/${id}/collections`],
+        ['GET', (id: string) => `/v1/kb/sessions/${id}/search?q=notes`],
+      ] as const) {
+        const onAnns = await call(method, path(session), eve.accessToken);
+        const onNone = await call(method, path(unknown), eve.accessToken);
+        expect(onAnns.status, `${method} ${path(':id')}`).toBe(404);
+        expect(onNone.status, `${method} ${path(':id')}`).toBe(404);
+        expect(withoutRequestId(onAnns.body)).toEqual(withoutRequestId(onNone.body));
+      }
+      expect(await links()).toEqual(before);
+    };
+
+    // Before Ann links anything (the first caller used to claim the session), and after.
+    await strangerMeetsNothing();
+    expect(
+      (await call('PUT', `/v1/kb/sessions/${session}/collections/${annKb}`, ann.accessToken)).status,
+    ).toBe(201);
+    await strangerMeetsNothing();
+
+    const listed = await call('GET', `/v1/kb/sessions/${session}/collections`, ann.accessToken);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((link: { collection: { id: string } }) => link.collection.id)).toEqual([
+      annKb,
+    ]);
+    expect((await call('GET', `/v1/kb/sessions/${session}/search?q=notes`, ann.accessToken)).status).toBe(
+      200,
+    );
+    expect(
+      (await call('DELETE', `/v1/kb/sessions/${session}/collections/${annKb}`, ann.accessToken)).status,
+    ).toBe(204);
   }, 60_000);
 });

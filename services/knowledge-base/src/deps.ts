@@ -1,4 +1,5 @@
 import type { TokenVerifier } from '@conduit/auth';
+import type { Bus } from '@conduit/bus';
 import type { Database } from '@conduit/db';
 import type { Producer } from '@conduit/jobs';
 import type { SecretBox } from '@conduit/secrets';
@@ -12,6 +13,8 @@ export interface KnowledgeDeps {
   env: KnowledgeEnv;
   db: Database;
   log: Logger;
+  /** Asks conversation who owns a chat session (rpc.conversation.sessions.owner). */
+  bus: Bus;
   /** Seals and unseals embedding API keys. */
   box: SecretBox;
   jobs: Producer<KnowledgeJobs>;

@@ -23,10 +23,11 @@ export const knowledgeService = defineService<KnowledgeEnv, KnowledgeDeps, Knowl
   database: { schema: SCHEMA, migrationsDir },
   listen: (env) => ({ port: env.KNOWLEDGE_BASE_PORT, host: env.KNOWLEDGE_BASE_HOST }),
   jobs: (env) => knowledgeJobs({ attempts: env.INDEX_ATTEMPTS, backoffMs: env.INDEX_BACKOFF }),
-  deps: async ({ env, log, database, jobs }) => ({
+  deps: async ({ env, log, database, jobs, bus }) => ({
     env,
     db: database.db,
     log,
+    bus,
     box: new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)),
     jobs,
     pgvector: await detectPgvector((text) => database.sql.unsafe(text)),

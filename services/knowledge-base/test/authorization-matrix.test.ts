@@ -12,6 +12,7 @@ import {
   createCollection,
   type KnowledgeHarness,
   startKnowledgeHarness,
+  type TokenClaims,
 } from './fixtures/knowledge-harness.js';
 
 // Who may do what, through the gateway, kept as data: each route against every kind of caller.
@@ -33,6 +34,8 @@ interface Context {
   document: string;
   /** Makes a fresh resource owned by `owner` (for routes that destroy what they touch). */
   fresh(kind: 'teamCollection' | 'teamDocument'): Promise<string>;
+  /** A new chat session of the actor's own (any id for the anonymous caller). */
+  session(actor: ActorName): string;
 }
 interface Cell {
   method: string;
@@ -54,7 +57,7 @@ const MATRIX: { route: string; request: (c: Context, actor: ActorName) => Promis
   { route: 'POST team document', request: (c, a) => ({ method: 'POST', url: `/v1/kb/collections/${c.team}/documents`, body: { name: a, text: `written by ${a} ${randomUUID()}` } }), expected: [401, 201, 201, 201, 403, 404, 201] },
   { route: 'DELETE team document', request: async (c) => ({ method: 'DELETE', url: `/v1/kb/collections/${c.team}/documents/${await c.fresh('teamDocument')}` }), expected: [401, 204, 204, 204, 403, 404, 204] },
   { route: 'GET team search', request: (c) => ({ method: 'GET', url: `/v1/kb/collections/${c.team}/search?q=roadmap` }), expected: [401, 200, 200, 200, 200, 404, 200] },
-  { route: 'PUT session -> team', request: (c) => ({ method: 'PUT', url: `/v1/kb/sessions/${randomUUID()}/collections/${c.team}` }), expected: [401, 201, 201, 201, 201, 404, 201] },
+  { route: 'PUT session -> team', request: (c, a) => ({ method: 'PUT', url: `/v1/kb/sessions/${c.session(a)}/collections/${c.team}` }), expected: [401, 201, 201, 201, 201, 404, 201] },
   { route: 'POST team datasource', request: (c) => ({ method: 'POST', url: `/v1/kb/collections/${c.team}/datasources`, body: { url: 'http://127.0.0.1:9/none' } }), expected: [401, 201, 201, 201, 403, 404, 201] },
   { route: 'GET private collection', request: (c) => ({ method: 'GET', url: `/v1/kb/collections/${c.priv}` }), expected: [401, 200, 404, 404, 404, 404, 200] },
   { route: 'PATCH private collection', request: (c) => ({ method: 'PATCH', url: `/v1/kb/collections/${c.priv}`, body: { name: 'mine' } }), expected: [401, 200, 404, 404, 404, 404, 200] },
@@ -62,7 +65,7 @@ const MATRIX: { route: string; request: (c: Context, actor: ActorName) => Promis
   { route: 'POST private document', request: (c, a) => ({ method: 'POST', url: `/v1/kb/collections/${c.priv}/documents`, body: { name: a, text: `by ${a} ${randomUUID()}` } }), expected: [401, 201, 404, 404, 404, 404, 201] },
   { route: 'GET private search', request: (c) => ({ method: 'GET', url: `/v1/kb/collections/${c.priv}/search?q=salary` }), expected: [401, 200, 404, 404, 404, 404, 200] },
   { route: 'GET multi search naming private', request: (c) => ({ method: 'GET', url: `/v1/kb/search?q=salary&collectionIds=${c.priv}` }), expected: [401, 200, 404, 404, 404, 404, 200] },
-  { route: 'PUT session -> private', request: (c) => ({ method: 'PUT', url: `/v1/kb/sessions/${randomUUID()}/collections/${c.priv}` }), expected: [401, 201, 404, 404, 404, 404, 201] },
+  { route: 'PUT session -> private', request: (c, a) => ({ method: 'PUT', url: `/v1/kb/sessions/${c.session(a)}/collections/${c.priv}` }), expected: [401, 201, 404, 404, 404, 404, 201] },
   { route: 'GET unknown collection', request: () => ({ method: 'GET', url: `/v1/kb/collections/${randomUUID()}` }), expected: [401, 404, 404, 404, 404, 404, 404] },
   { route: 'POST collection in team', request: () => ({ method: 'POST', url: '/v1/kb/collections', body: { name: 'new', teamId: TEAM } }), expected: [401, 201, 201, 201, 403, 404, 201] },
 ];
@@ -72,6 +75,7 @@ let kb: KnowledgeHarness;
 let identity: IdentityHarness;
 let gateway: GatewayHarness;
 const tokens = {} as Record<ActorName, string | undefined>;
+const userIds = {} as Record<ActorName, string>;
 let context: Context;
 
 beforeAll(async () => {
@@ -80,14 +84,20 @@ beforeAll(async () => {
   const identityUrl = await identity.app.listen({ port: 0, host: '127.0.0.1' });
   const kbUrl = await kb.app.listen({ port: 0, host: '127.0.0.1' });
   gateway = await startGateway({ IDENTITY_URL: identityUrl, KNOWLEDGE_BASE_URL: kbUrl }, kb.tokens.verifier);
+  const claims: Record<Exclude<ActorName, 'anonymous'>, TokenClaims> = {
+    owner: { teams: { [TEAM]: 'owner' } },
+    teamAdmin: { teams: { [TEAM]: 'admin' } },
+    teamMember: { teams: { [TEAM]: 'member' } },
+    teamViewer: { teams: { [TEAM]: 'viewer' } },
+    stranger: { teams: { [randomUUID()]: 'owner' } },
+    platformAdmin: { platformAdmin: true, perms: [] },
+  };
   tokens.anonymous = undefined;
-  tokens.owner = (await kb.tokens.mint({ teams: { [TEAM]: 'owner' } })).token;
-  tokens.teamAdmin = (await kb.tokens.mint({ teams: { [TEAM]: 'admin' } })).token;
-  tokens.teamMember = (await kb.tokens.mint({ teams: { [TEAM]: 'member' } })).token;
-  tokens.teamViewer = (await kb.tokens.mint({ teams: { [TEAM]: 'viewer' } })).token;
-  tokens.stranger = (await kb.tokens.mint({ teams: { [randomUUID()]: 'owner' } })).token;
-  tokens.platformAdmin = (await kb.tokens.mint({ platformAdmin: true, perms: [] })).token;
-  const owner = tokens.owner;
+  userIds.anonymous = randomUUID();
+  for (const [actor, claim] of Object.entries(claims) as [ActorName, TokenClaims][]) {
+    ({ token: tokens[actor], userId: userIds[actor] } = await kb.tokens.mint(claim));
+  }
+  const owner = tokens.owner!;
   const team = (await createCollection(kb, owner, { name: 'team roadmap', teamId: TEAM })).id;
   const priv = (await createCollection(kb, owner, { name: 'my salary notes' })).id;
   const document = (await addText(kb, owner, team, { name: 'roadmap', text: 'The roadmap for next year.' }))
@@ -101,6 +111,7 @@ beforeAll(async () => {
         return (await createCollection(kb, owner, { name: 'doomed', teamId: TEAM })).id;
       return (await addText(kb, owner, team, { name: 'doomed', text: `doomed ${randomUUID()}` })).id;
     },
+    session: (actor) => kb.sessions.start(userIds[actor]),
   };
 }, 60_000);
 afterAll(async () => {

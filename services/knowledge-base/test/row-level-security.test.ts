@@ -53,7 +53,7 @@ beforeAll(async () => {
     await waitForDocument(h, user.token, collection.id, document.id);
     await h.app.inject({
       method: 'PUT',
-      url: `/v1/kb/sessions/${crypto.randomUUID()}/collections/${collection.id}`,
+      url: `/v1/kb/sessions/${h.sessions.start(user.userId)}/collections/${collection.id}`,
       headers: bearer(user.token),
     });
   }

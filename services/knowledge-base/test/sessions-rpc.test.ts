@@ -18,12 +18,14 @@ let recipes: string;
 let gardening: string;
 let teamKb: string;
 const team = randomUUID();
-const session = randomUUID();
+/** Alice's chat session, as conversation knows it. */
+let session: string;
 
 beforeAll(async () => {
   h = await startKnowledgeHarness();
   alice = await h.tokens.mint({ teams: { [team]: 'viewer' } });
   mallory = await h.tokens.mint();
+  session = h.sessions.start(alice.userId);
   const owner = await h.tokens.mint({ teams: { [team]: 'owner' } });
   recipes = (await createCollection(h, alice.token, { name: 'recipes' })).id;
   gardening = (await createCollection(h, alice.token, { name: 'gardening' })).id;
@@ -95,24 +97,63 @@ describe('session knowledge bases (USE KB)', () => {
   });
 
   it("does not let a stranger attach someone's collection, or use their session", async () => {
-    expect((await attach(mallory.token, randomUUID(), recipes)).statusCode).toBe(404);
-    expect(
-      (await attach(mallory.token, session, (await createCollection(h, mallory.token)).id)).statusCode,
-    ).toBe(404);
+    const mallorySession = h.sessions.start(mallory.userId);
+    expect((await attach(mallory.token, mallorySession, recipes)).statusCode).toBe(404);
+    const own = (await createCollection(h, mallory.token)).id;
+    expect((await attach(mallory.token, mallorySession, own)).statusCode).toBe(201);
+    // Alice's session and a session nobody has answer alike, for every verb, and change nothing.
+    const linksBefore = await linksOf(session);
+    for (const sessionId of [session, randomUUID()]) {
+      for (const [method, url] of [
+        ['PUT', `/v1/kb/sessions/${sessionId}/collections/${own}`],
+        ['DELETE', `/v1/kb/sessions/${sessionId}/collections/${recipes}`],
+        ['GET', `/v1/kb/sessions/${sessionId}/collections`],
+        ['GET', `/v1/kb/sessions/${sessionId}/search?q=pancake`],
+      ] as const) {
+        const res = await h.app.inject({ method, url, headers: bearer(mallory.token) });
+        expect(res.statusCode, `${method} ${url}`).toBe(404);
+        expect(res.json()).toMatchObject({ code: 'not_found', detail: 'No such session.' });
+      }
+    }
+    expect(await linksOf(session)).toEqual(linksBefore);
+  });
+
+  it("repairs a session someone else claimed before its owner was known, on the owner's first use", async () => {
+    const bob = await h.tokens.mint();
+    const bobsSession = h.sessions.start(bob.userId);
+    // As the former rule let her: Mallory linked her own collection to Bob's session first.
+    const mallorys = (await createCollection(h, mallory.token)).id;
+    await h.admin`insert into knowledge.user_kb_associations (id, session_id, user_id, collection_id)
+      values (${randomUUID()}, ${bobsSession}, ${mallory.userId}, ${mallorys})`;
+    const bobs = (await createCollection(h, bob.token)).id;
+    expect((await attach(bob.token, bobsSession, bobs)).statusCode).toBe(201);
+    expect(await linksOf(bobsSession)).toEqual([{ user_id: bob.userId, collection_id: bobs }]);
     const list = await h.app.inject({
       method: 'GET',
-      url: `/v1/kb/sessions/${session}/collections`,
-      headers: bearer(mallory.token),
+      url: `/v1/kb/sessions/${bobsSession}/collections`,
+      headers: bearer(bob.token),
     });
-    expect(list.statusCode).toBe(404);
-    const search = await h.app.inject({
-      method: 'GET',
-      url: `/v1/kb/sessions/${session}/search?q=pancake`,
-      headers: bearer(mallory.token),
-    });
-    expect(search.json().hits).toEqual([]);
+    expect(list.json().items.map((l: { collection: { id: string } }) => l.collection.id)).toEqual([bobs]);
+  });
+
+  it('answers 503, storing nothing, while conversation cannot say who owns a session', async () => {
+    const server = h.sessions.start(alice.userId);
+    await h.sessions.pause();
+    try {
+      const res = await attach(alice.token, server, recipes);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBeDefined();
+      expect(await linksOf(server)).toEqual([]);
+    } finally {
+      h.sessions.resume();
+    }
+    expect((await attach(alice.token, server, recipes)).statusCode).toBe(201);
   });
 });
+
+const linksOf = (sessionId: string) =>
+  h.admin`select user_id, collection_id from knowledge.user_kb_associations
+    where session_id = ${sessionId} order by created_at`.then((rows) => [...rows]);
 
 describe('rpc.knowledge.search', () => {
   it("searches a session's collections as the session's user", async () => {

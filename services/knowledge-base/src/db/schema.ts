@@ -217,6 +217,17 @@ export const userKbAssociations = knowledge.table(
   ],
 );
 
+/**
+ * Who owns a chat session, as the conversation service answered (rpc.conversation.sessions.owner)
+ * the first time this service met it: a session never changes hands. Read and written only by
+ * SECURITY DEFINER functions (0009); the runtime role has no rights on the table itself.
+ */
+export const sessionOwners = knowledge.table('session_owners', {
+  sessionId: uuid('session_id').primaryKey(),
+  userId: uuid('user_id').notNull(),
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const outbox = outboxTable(knowledge);
 export const processedEvents = processedEventsTable(knowledge);
 export const failedJobs = failedJobsTable(knowledge);

@@ -96,7 +96,7 @@ export function searchRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         summary: "Hybrid search over a chat session's knowledge bases",
         params: z.object({ sessionId: z.uuid() }),
         querystring: searchQuery,
-        response: { 200: searchResult, ...problemResponses(400, 401) },
+        response: { 200: searchResult, ...problemResponses(400, 401, 404, 503) },
       },
     },
     async (request) =>

@@ -26,7 +26,7 @@ export function sessionRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         security,
         summary: "A chat session's knowledge bases",
         params: sessionParams,
-        response: { 200: pageOf(linkDto), ...problemResponses(400, 401, 404) },
+        response: { 200: pageOf(linkDto), ...problemResponses(400, 401, 404, 503) },
       },
     },
     async (request) => listSessionCollections(deps, requireActor(request), request.params.sessionId),
@@ -40,7 +40,7 @@ export function sessionRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         security,
         summary: 'Use a knowledge base in a chat session (201 when new, 200 when it already was)',
         params: linkParams,
-        response: { 200: linkDto, 201: linkDto, ...problemResponses(400, 401, 404) },
+        response: { 200: linkDto, 201: linkDto, ...problemResponses(400, 401, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -62,7 +62,7 @@ export function sessionRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         security,
         summary: 'Stop using a knowledge base in a chat session',
         params: linkParams,
-        response: { 204: z.null(), ...problemResponses(400, 401, 404) },
+        response: { 204: z.null(), ...problemResponses(400, 401, 404, 503) },
       },
     },
     async (request, reply) => {

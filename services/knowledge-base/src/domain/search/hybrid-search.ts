@@ -8,6 +8,7 @@ import type { KnowledgeDeps } from '../../deps.js';
 import { collectionRef } from '../collections/collection-access.js';
 import { embedderFor } from '../embeddings/embedder-for-settings.js';
 import { EmbeddingError } from '../embeddings/openai-embedder.js';
+import { assertOwnSession } from '../sessions/session-owner.js';
 import { textLeg } from './text-leg.js';
 import { uuidArray } from './uuid-array.js';
 import { vectorLeg } from './vector-leg.js';
@@ -111,14 +112,15 @@ const groupBy = <T>(items: T[], key: (item: T) => string) => {
  * document and tells both legs' ranks and scores for its document: every document found shows
  * its best passage, and when fewer documents than k are found, their further passages fill the
  * places left. Collections of different languages or embedders are searched group by group and
- * merged by score. Throws not_found for a named collection the actor cannot read; the session
- * scope only sees the actor's own links.
+ * merged by score. Throws not_found for a named collection the actor cannot read, and for a
+ * session that is not the actor's (as for one that does not exist).
  */
 export async function hybridSearch(
   deps: KnowledgeDeps,
   actor: Actor,
   input: SearchInput,
 ): Promise<{ hits: SearchHit[] }> {
+  if (input.scope.kind === 'session') await assertOwnSession(deps, actor, input.scope.sessionId);
   if (!can(actor, 'kb.read')) {
     if (input.scope.kind === 'collections') throw new DomainError('not_found', 'No such collection.');
     return { hits: [] };

@@ -1,26 +1,19 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { type Transaction, uuidv7, withActor } from '@conduit/db';
+import { uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { kbCollections, userKbAssociations } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
 import { loadCollection } from '../collections/collection-access.js';
 import { toCollectionDto } from '../collections/collection-dto.js';
+import { assertOwnSession } from './session-owner.js';
 
 /**
  * A chat session's knowledge bases (the `USE KB` of bots). Sessions belong to the conversation
- * service; here a session id is claimed by the first user who links a collection to it, and only
- * that user sees or changes its links.
+ * service, which says who owns each (session-owner.ts): only that user sees or changes its links,
+ * and anyone else is answered exactly as for a session that does not exist.
  */
-const sessionNotFound = () => new DomainError('not_found', 'No such session.');
-
-async function assertSessionIsActors(tx: Transaction, actor: Actor, sessionId: string) {
-  const [row] = await tx.execute<{ owner: string | null }>(
-    sql`select knowledge.session_user_id(${sessionId}) as owner`,
-  );
-  if (row?.owner && row.owner !== actor.userId) throw sessionNotFound();
-}
 
 /** Links a collection the actor can read to their session; answers whether the link is new. */
 export async function attachCollection(
@@ -29,8 +22,8 @@ export async function attachCollection(
   sessionId: string,
   collectionId: string,
 ) {
+  await assertOwnSession(deps, actor, sessionId);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
-    await assertSessionIsActors(tx, actor, sessionId);
     const collection = await loadCollection(tx, actor, collectionId, 'kb.read');
     const inserted = await tx
       .insert(userKbAssociations)
@@ -55,13 +48,17 @@ export async function attachCollection(
   });
 }
 
-/** Unlinks a collection from the actor's session. Throws not_found when it was not linked. */
+/**
+ * Unlinks a collection from the actor's session. Throws not_found when the session is not theirs,
+ * or the collection was not linked.
+ */
 export async function detachCollection(
   deps: KnowledgeDeps,
   actor: Actor,
   sessionId: string,
   collectionId: string,
 ) {
+  await assertOwnSession(deps, actor, sessionId);
   await withActor(deps.db, rlsContext(actor), async (tx) => {
     const deleted = await tx
       .delete(userKbAssociations)
@@ -78,10 +75,13 @@ export async function detachCollection(
   });
 }
 
-/** The collections linked to the actor's session (those they can still read), in link order. */
+/**
+ * The collections linked to the actor's session (those they can still read), in link order.
+ * Throws not_found when the session is not theirs.
+ */
 export async function listSessionCollections(deps: KnowledgeDeps, actor: Actor, sessionId: string) {
+  await assertOwnSession(deps, actor, sessionId);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
-    await assertSessionIsActors(tx, actor, sessionId);
     const rows = await tx
       .select()
       .from(userKbAssociations)
