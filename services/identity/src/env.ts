@@ -1,4 +1,11 @@
-import { encryptionKeysEnv, envDuration, envList, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
+import {
+  encryptionKeysEnv,
+  envDuration,
+  envList,
+  envPort,
+  loadServiceEnv,
+  serviceEnv,
+} from '@conduit/config';
 import { z } from 'zod';
 
 const schema = serviceEnv.extend({
@@ -22,10 +29,14 @@ const schema = serviceEnv.extend({
   HASH_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   HASH_QUEUE_LIMIT: z.coerce.number().int().min(0).default(200),
 
+  /** Wrong passwords for one account from one address (or one known device) per window. */
   LOGIN_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).default(5),
+  /** Wrong passwords from one address, whatever the accounts, per window. */
   LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
-  LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
   LOGIN_FAILURE_WINDOW: envDuration('15m'),
+  /** The account-wide brake on a spread attack: much higher than the above, and short. */
+  LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
+  LOGIN_ACCOUNT_BRAKE_WINDOW: envDuration('1m'),
 
   /** `smtp://user:pass@host:port`, or `file://<dir>` to write .eml files (the development default). */
   MAIL_URL: z.string().default('file://.data/mail'),
@@ -42,4 +53,5 @@ const schema = serviceEnv.extend({
 
 export type IdentityEnv = ReturnType<typeof loadEnv>;
 
-export const loadEnv = (source: NodeJS.ProcessEnv = process.env) => loadServiceEnv(schema, 'identity', source);
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env) =>
+  loadServiceEnv(schema, 'identity', source);

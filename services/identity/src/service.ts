@@ -49,8 +49,9 @@ export const identityService = defineService<IdentityEnv, IdentityDeps, typeof i
       throttle: new LoginThrottle(redis, {
         perAccountAndIp: env.LOGIN_FAILURES_PER_ACCOUNT_AND_IP,
         perIp: env.LOGIN_FAILURES_PER_IP,
-        perAccount: env.LOGIN_FAILURES_PER_ACCOUNT,
         windowMs: env.LOGIN_FAILURE_WINDOW,
+        perAccount: env.LOGIN_FAILURES_PER_ACCOUNT,
+        accountWindowMs: env.LOGIN_ACCOUNT_BRAKE_WINDOW,
       }),
       mailer,
     };

@@ -48,7 +48,15 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
       schema: {
         tags,
         summary: 'Sign in with email and password',
-        body: z.object({ email, password: storableText(1024).min(1) }),
+        description:
+          'Wrong passwords slow the address they come from (429 with Retry-After), not the account: a device that sends the current refresh token of a live session of this account signs in regardless.',
+        body: z.object({
+          email,
+          password: storableText(1024).min(1),
+          refreshToken: opaqueToken
+            .optional()
+            .describe("this device's refresh token, if it still holds a live session of the account"),
+        }),
         response: { 200: authResultDto, ...problemResponses(400, 401, 429, 503) },
       },
     },

@@ -7,6 +7,7 @@ export type ActivityType =
   | 'registered'
   | 'login'
   | 'login_failed'
+  | 'login_throttled'
   | 'logout'
   | 'session_revoked'
   | 'password_reset_requested'

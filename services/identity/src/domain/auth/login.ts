@@ -10,36 +10,55 @@ import { recordActivity } from '../activity/record-activity.js';
 import { startSession } from '../sessions/start-session.js';
 import { toUserDto } from '../users/user-dto.js';
 import { findLogin } from './find-login.js';
+import { knownDeviceSession } from './known-device.js';
 
 /** The one answer to every failed login, so that it tells nothing about which part was wrong. */
 export const invalidCredentials = () =>
   new DomainError('invalid_credentials', 'The email or password is incorrect.');
 
 /**
- * Signs a user in with email and password. Throws invalid_credentials (the same body and about the
- * same time whether or not the email exists, or the account is disabled) and rate_limited while
- * the login throttle holds.
+ * Signs a user in with email and password; `refreshToken`, the current refresh token of a session
+ * of this account still live on the device, makes it a known device (see LoginThrottle). Throws
+ * invalid_credentials (the same body and about the same time whether or not the email exists, or
+ * the account is disabled) and rate_limited while the login throttle holds. Every refused attempt
+ * on an account is recorded in its activity.
  */
 export async function login(
   deps: IdentityDeps,
-  input: { email: string; password: string },
+  input: { email: string; password: string; refreshToken?: string | undefined },
   client: ClientInfo,
 ) {
-  await deps.throttle.assertAllowed(input.email, client.ip);
   const record = await findLogin(deps.db, input.email);
+  const device = record && (await knownDeviceSession(deps.db, record.user_id, input.refreshToken));
+  const attempt = { method: 'password', knownDevice: Boolean(device) };
+  const refusal = await deps.throttle.check(input.email, client.ip, device);
+  if (refusal) {
+    if (record)
+      await recordActivity(deps.db, {
+        userId: record.user_id,
+        organizationId: record.organization_id,
+        type: 'login_throttled',
+        client,
+        metadata: { ...attempt, brake: refusal.brake },
+      });
+    throw new DomainError('rate_limited', 'Too many failed sign-ins; wait before trying again.', {
+      retryAfterSeconds: refusal.retryAfterMs / 1000,
+    });
+  }
   const ok = await deps.hasher.verify(record?.password_hash ?? null, input.password);
   if (!ok || !record?.active) {
-    await deps.throttle.recordFailure(input.email, client.ip);
+    await deps.throttle.recordFailure(input.email, client.ip, device);
     if (record)
       await recordActivity(deps.db, {
         userId: record.user_id,
         organizationId: record.organization_id,
         type: 'login_failed',
         client,
+        metadata: attempt,
       });
     throw invalidCredentials();
   }
-  await deps.throttle.recordSuccess(input.email, client.ip);
+  await deps.throttle.recordSuccess(input.email, client.ip, device);
   const rehash = deps.hasher.needsRehash(record.password_hash)
     ? await deps.hasher.hash(input.password)
     : null;
@@ -59,7 +78,7 @@ export async function login(
       organizationId: user!.organizationId,
       type: 'login',
       client,
-      metadata: { sessionId, method: 'password' },
+      metadata: { sessionId, ...attempt },
     });
     await appendEvent(
       tx,

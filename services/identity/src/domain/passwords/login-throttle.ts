@@ -1,19 +1,39 @@
 import { createHash } from 'node:crypto';
-import { DomainError } from '@conduit/errors';
 import type { Redis } from 'ioredis';
 
 export interface ThrottleLimits {
+  /** Failures for one account from one address per `windowMs`. */
   perAccountAndIp: number;
+  /** Failures from one address, whatever the accounts, per `windowMs`. */
   perIp: number;
+  windowMs: number;
+  /** Failures for one account from anywhere per `accountWindowMs`: the brake on a spread attack. */
   perAccount: number;
+  accountWindowMs: number;
+}
+
+/** Which counter refused a sign-in (recorded in the account activity). */
+export type Brake = 'account_and_address' | 'address' | 'account' | 'device';
+
+export interface Refusal {
+  brake: Brake;
+  retryAfterMs: number;
+}
+
+interface Counter {
+  key: string;
+  brake: Brake;
+  limit: number;
   windowMs: number;
 }
 
 /**
- * Counts failed logins in Redis over a fixed window, three ways. The tight limit is per account
- * *and* IP, so an attacker elsewhere cannot lock the real user out; the per-IP limit stops one
- * source guessing many accounts; the loose per-account limit slows a distributed attack on one
- * account and, like the others, lifts by itself when the window ends.
+ * Counts failed sign-ins in Redis over fixed windows. The tight limit is per account *and*
+ * address, so whoever guesses slows only themselves and the owner elsewhere signs in; the per-
+ * address limit stops one source trying many accounts; the account-wide brake is much higher and
+ * short, so a spread attack is slowed without locking the owner out for long. A known device (one
+ * holding a live refresh token of the account) is judged by its own counter alone and so signs in
+ * whatever the others say.
  */
 export class LoginThrottle {
   constructor(
@@ -21,42 +41,50 @@ export class LoginThrottle {
     private readonly limits: ThrottleLimits,
   ) {}
 
-  private keys(email: string, ip: string) {
+  private counters(email: string, ip: string, deviceSessionId: string | undefined): Counter[] {
+    const { perAccountAndIp, perIp, perAccount, windowMs, accountWindowMs } = this.limits;
+    if (deviceSessionId)
+      return [
+        { key: `login-fail:device:${deviceSessionId}`, brake: 'device', limit: perAccountAndIp, windowMs },
+      ];
     const account = createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32);
     return [
-      { key: `login-fail:acct-ip:${account}:${ip}`, limit: this.limits.perAccountAndIp },
-      { key: `login-fail:ip:${ip}`, limit: this.limits.perIp },
-      { key: `login-fail:acct:${account}`, limit: this.limits.perAccount },
+      {
+        key: `login-fail:acct-ip:${account}:${ip}`,
+        brake: 'account_and_address',
+        limit: perAccountAndIp,
+        windowMs,
+      },
+      { key: `login-fail:ip:${ip}`, brake: 'address', limit: perIp, windowMs },
+      { key: `login-fail:acct:${account}`, brake: 'account', limit: perAccount, windowMs: accountWindowMs },
     ];
   }
 
-  /** Throws 429 with Retry-After while any of the three counters is at its limit. */
-  async assertAllowed(email: string, ip: string): Promise<void> {
-    const keys = this.keys(email, ip);
+  /** The counter at its limit with the longest wait, if any: the sign-in must wait that long. */
+  async check(email: string, ip: string, deviceSessionId?: string): Promise<Refusal | undefined> {
+    const counters = this.counters(email, ip, deviceSessionId);
     const pipeline = this.redis.pipeline();
-    for (const { key } of keys) pipeline.get(key).pttl(key);
+    for (const { key } of counters) pipeline.get(key).pttl(key);
     const results = (await pipeline.exec()) ?? [];
-    let retryAfterMs = 0;
-    keys.forEach(({ limit }, i) => {
+    let refusal: Refusal | undefined;
+    counters.forEach(({ brake, limit, windowMs }, i) => {
       const count = Number(results[i * 2]?.[1] ?? 0);
       const ttl = Number(results[i * 2 + 1]?.[1] ?? 0);
-      if (count >= limit) retryAfterMs = Math.max(retryAfterMs, ttl > 0 ? ttl : this.limits.windowMs);
+      const retryAfterMs = ttl > 0 ? ttl : windowMs;
+      if (count >= limit && retryAfterMs > (refusal?.retryAfterMs ?? 0)) refusal = { brake, retryAfterMs };
     });
-    if (retryAfterMs > 0) {
-      throw new DomainError('rate_limited', 'Too many failed sign-ins; wait before trying again.', {
-        retryAfterSeconds: retryAfterMs / 1000,
-      });
-    }
+    return refusal;
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
+  async recordFailure(email: string, ip: string, deviceSessionId?: string): Promise<void> {
     const pipeline = this.redis.pipeline();
-    for (const { key } of this.keys(email, ip)) pipeline.incr(key).pexpire(key, this.limits.windowMs, 'NX');
+    for (const { key, windowMs } of this.counters(email, ip, deviceSessionId))
+      pipeline.incr(key).pexpire(key, windowMs, 'NX');
     await pipeline.exec();
   }
 
-  /** A successful login clears that account's failures from that address. */
-  async recordSuccess(email: string, ip: string): Promise<void> {
-    await this.redis.del(this.keys(email, ip)[0]!.key);
+  /** A successful sign-in clears that account's failures from that address (or that device's). */
+  async recordSuccess(email: string, ip: string, deviceSessionId?: string): Promise<void> {
+    await this.redis.del(this.counters(email, ip, deviceSessionId)[0]!.key);
   }
 }
