@@ -43,6 +43,14 @@ export const clusterProcesses: ClusterProcess[] = [
   // Workflow-engine's execution worker; no port. Started once workflow-engine is ready (migrated).
   { name: 'workflow-engine-worker', entry: 'services/workflow-engine/src/worker.ts' },
   {
+    name: 'analytics',
+    entry: 'services/analytics/src/server.ts',
+    portVariable: 'ANALYTICS_PORT',
+    defaultPort: 4006,
+  },
+  // Analytics' worker: the stream consumers that record every event, and the event table's upkeep.
+  { name: 'analytics-worker', entry: 'services/analytics/src/worker.ts' },
+  {
     name: 'gateway',
     entry: 'services/gateway/src/server.ts',
     portVariable: 'GATEWAY_PORT',

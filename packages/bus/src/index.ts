@@ -5,4 +5,11 @@ export { streamNameFor } from './naming.js';
 export { appendEvent } from './outbox.js';
 export { relayPublisher } from './relay-publisher.js';
 export { RpcError, type RpcServer, requestRpc, rpcErrorCodeOf, serveRpc } from './rpc.js';
+export {
+  anyEnvelopeSchema,
+  consumeStreamBatches,
+  type StreamBatchConsumer,
+  type StreamBatchOptions,
+  streamConsumerLag,
+} from './stream-consumer.js';
 export { type EventSubscription, type SubscribeOptions, subscribeEvent } from './subscribe.js';

@@ -34,7 +34,11 @@ export const permissions = [
 export const permissionSchema = z.enum(permissions);
 export type Permission = z.infer<typeof permissionSchema>;
 
-const workPermissions: Permission[] = permissions.filter((p) => !/^(org|teams|roles|usage)\./.test(p));
+// Members work with bots, knowledge bases, workflows and mail; reading the organization's
+// analytics (everyone's activity) is for owners, admins and whom they grant it.
+const workPermissions: Permission[] = permissions.filter(
+  (p) => !/^(org|teams|roles|usage|analytics)\./.test(p),
+);
 
 /** What each organization role grants by itself, before any role or direct grant is added. */
 export const organizationRolePermissions: Record<OrganizationRole, Permission[]> = {

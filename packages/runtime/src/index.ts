@@ -1,6 +1,7 @@
 export { Closers } from './closers.js';
 export { migrateService, runHttp, runMigrate, runWorker } from './run-process.js';
 export {
+  type BackgroundTask,
   consumeEvent,
   defineService,
   type EventConsumer,

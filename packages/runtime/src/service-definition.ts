@@ -44,6 +44,16 @@ export interface EventConsumer<D, E extends EventDefinition = EventDefinition> {
   maxDeliver?: number;
 }
 
+/**
+ * A long-running loop of the service's own that is neither a job nor a one-event consumer (e.g. a
+ * consumer of whole streams in batches). It runs where the event consumers run and is stopped
+ * before the connections close.
+ */
+export interface BackgroundTask<D> {
+  name: string;
+  start(deps: D): Promise<{ stop(): Promise<void> }>;
+}
+
 export interface WorkerDefinition<E extends RuntimeEnv, D, C extends JobCatalog> {
   handlers(deps: D): JobHandlers<C>;
   /** Registers the job schedulers (cron and intervals) when a worker starts; idempotent. */
@@ -77,6 +87,8 @@ export interface ServiceDefinition<
   rpc?: (deps: D, bus: Bus) => RpcServer[];
   /** Event consumers: run by the worker process when there is one, else by the HTTP process. */
   consumers?: EventConsumer<D, EventDefinition>[];
+  /** Background tasks: run by the worker process when there is one, else by the HTTP process. */
+  background?: BackgroundTask<D>[];
   worker?: WorkerDefinition<E, D, C>;
 }
 

@@ -47,7 +47,7 @@ const closeWith = (closers: Closers, log: Logger) => () => closers.closeAll(log)
 
 /**
  * Starts a service's HTTP side in this process, without listening: connections, dependencies, RPC
- * servers, event consumers (when the service has no worker), and the app. `runHttp` listens on it;
+ * servers, event consumers and background tasks (when the service has no worker), and the app. `runHttp` listens on it;
  * tests drive it with `app.inject()`. A start that fails half-way closes what it had opened.
  */
 export async function startHttp<E extends RuntimeEnv, D, C extends JobCatalog>(
@@ -61,9 +61,7 @@ export async function startHttp<E extends RuntimeEnv, D, C extends JobCatalog>(
       for (const server of definition.rpc(deps, connections.bus))
         closers.add('rpc server', () => server.stop());
     }
-    if (definition.consumers?.length && !definition.worker) {
-      await startConsumers(definition, deps, connections, closers);
-    }
+    if (!definition.worker) await startConsumers(definition, deps, connections, closers);
     const app = await definition.app(deps, readiness);
     closeConnectionsWhenDone(app);
     // Closing the app closes the rest, after its requests in flight have finished (as any fastify
@@ -79,7 +77,7 @@ export async function startHttp<E extends RuntimeEnv, D, C extends JobCatalog>(
 
 /**
  * Starts a service's worker in this process: connections, dependencies, job schedulers, the
- * BullMQ worker (exhausted jobs go to `failed_jobs`) and the event consumers.
+ * BullMQ worker (exhausted jobs go to `failed_jobs`), the event consumers and background tasks.
  */
 export async function startWorkerProcess<E extends RuntimeEnv, D, C extends JobCatalog>(
   definition: ServiceDefinition<E, D, C>,
@@ -100,7 +98,7 @@ export async function startWorkerProcess<E extends RuntimeEnv, D, C extends JobC
     });
     closers.add('job worker', () => running.close());
     await running.worker.waitUntilReady();
-    if (definition.consumers?.length) await startConsumers(definition, deps, connections, closers);
+    await startConsumers(definition, deps, connections, closers);
     return { deps, jobs: connections.jobs, worker: running.worker, close: closeWith(closers, options.log) };
   } catch (error) {
     await closeWith(closers, options.log)();
@@ -114,6 +112,11 @@ async function startConsumers<E extends RuntimeEnv, D, C extends JobCatalog>(
   connections: Awaited<ReturnType<typeof openConnections<E, D, C>>>['connections'],
   closers: Closers,
 ) {
+  for (const task of definition.background ?? []) {
+    const running = await task.start(deps);
+    closers.add(task.name, () => running.stop());
+  }
+  if (!definition.consumers?.length) return;
   const subscriptions = await startEventConsumers({
     service: definition.name,
     schema: definition.database!.schema,

@@ -1,0 +1,41 @@
+import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import type { AnalyticsDeps } from './deps.js';
+import { addConsumerLagDetails, consumerLagReadiness } from './health/consumer-lag.js';
+import { clientEventRoutes } from './routes/client-event-routes.js';
+import { queryRoutes } from './routes/query-routes.js';
+import { usageRoutes } from './routes/usage-routes.js';
+
+/** Analytics' HTTP surface; nothing listens here (server.ts does, tests inject). */
+export async function buildApp(deps: AnalyticsDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
+  const app = await buildService({
+    name: 'analytics',
+    description: 'Events recorded once, exact usage counters, time series in the viewer’s time zone',
+    logger: deps.log,
+    readiness: { ...readiness, ...consumerLagReadiness(deps) },
+    trustProxy: deps.env.TRUST_PROXY,
+  });
+  addConsumerLagDetails(app, deps);
+  const verifier =
+    deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
+  await app.register(authPlugin, { verifier });
+  // Only the routes that ask for it (client events), counted per user after authentication.
+  await (app as unknown as FastifyInstance).register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: 'rate:',
+    hook: 'preHandler',
+    keyGenerator: (request) => `user:${request.auth?.actor.userId ?? request.ip}`,
+  });
+
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', scope.authenticate);
+    const routes = scope as unknown as ServiceApp;
+    queryRoutes(routes, deps);
+    usageRoutes(routes, deps);
+    clientEventRoutes(routes, deps);
+  });
+  return app;
+}

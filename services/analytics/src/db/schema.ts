@@ -1,0 +1,113 @@
+import { failedJobsTable, outboxTable, processedEventsTable } from '@conduit/db';
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const analytics = pgSchema('analytics');
+
+/** Stands for "none" in the counters' key columns, which cannot be null in a primary key. */
+export const NONE = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Every event ever recorded, by id: the claim that makes an event count once. It is a table of
+ * its own because the event table is partitioned by time, and a unique key of a partitioned
+ * table must include the partition key (a redelivery carries the same id, not always the same
+ * time for a client event).
+ */
+export const eventKeys = analytics.table(
+  'event_keys',
+  {
+    id: uuid('id').primaryKey(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('event_keys_occurred_at_idx').on(table.occurredAt)],
+);
+
+/**
+ * The record of what happened (seed: user_analytics): one row per event from the bus or from a
+ * client app, with who and what it concerns and the metric values it counts for. Partitioned by
+ * month of `occurred_at` (hand-written in 0000, see partitions in 0001).
+ */
+export const userAnalytics = analytics.table(
+  'user_analytics',
+  {
+    id: uuid('id').notNull(),
+    /** The event's subject (`conversation.message.created`) or `client.<type>`. */
+    eventType: text('event_type').notNull(),
+    /** The producing service, or `client`. */
+    source: text('source').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    organizationId: uuid('organization_id'),
+    userId: uuid('user_id'),
+    teamId: uuid('team_id'),
+    botId: uuid('bot_id'),
+    sessionId: uuid('session_id'),
+    workflowId: uuid('workflow_id'),
+    collectionId: uuid('collection_id'),
+    accountId: uuid('account_id'),
+    /** Metric name -> amount this event adds to it (e.g. `{"tokens_in": 120}`). */
+    metrics: jsonb('metrics').$type<Record<string, number>>().notNull(),
+    /** The event's data without secrets or free text (see event-metrics.ts). */
+    eventData: jsonb('event_data').$type<Record<string, unknown>>().notNull(),
+    /** A client timestamp more than a day ahead, replaced by the time it was received. */
+    clockSkewed: boolean('clock_skewed').notNull().default(false),
+  },
+  (table) => [
+    primaryKey({ columns: [table.occurredAt, table.id] }),
+    index('user_analytics_user_idx').on(table.userId, table.occurredAt),
+    index('user_analytics_team_idx').on(table.teamId, table.occurredAt),
+    index('user_analytics_org_idx').on(table.organizationId, table.occurredAt),
+  ],
+);
+
+/**
+ * Exact counters per metric, organization, team, user, dimension (bot, workflow, collection,
+ * account, or none) and 15-minute bucket, so that any day in any time zone is a sum of whole
+ * buckets. Written only in the transaction that inserts the events they count.
+ */
+export const rollups = analytics.table(
+  'rollups',
+  {
+    metric: text('metric').notNull(),
+    organizationId: uuid('organization_id').notNull().default(NONE),
+    bucket: timestamp('bucket', { withTimezone: true }).notNull(),
+    userId: uuid('user_id').notNull().default(NONE),
+    teamId: uuid('team_id').notNull().default(NONE),
+    /** `''` for the total of the (organization, team, user) cell, else `bot`, `workflow`, ... */
+    dimension: text('dimension').notNull().default(''),
+    dimensionId: uuid('dimension_id').notNull().default(NONE),
+    value: bigint('value', { mode: 'number' }).notNull(),
+  },
+  (table) => [
+    primaryKey({
+      columns: [
+        table.metric,
+        table.organizationId,
+        table.bucket,
+        table.userId,
+        table.teamId,
+        table.dimension,
+        table.dimensionId,
+      ],
+    }),
+    index('rollups_user_idx').on(table.userId, table.metric, table.bucket),
+    index('rollups_team_idx')
+      .on(table.teamId, table.metric, table.bucket)
+      .where(sql`${table.teamId} <> '00000000-0000-0000-0000-000000000000'::uuid`),
+    index('rollups_bucket_idx').on(table.bucket),
+  ],
+);
+
+export const outbox = outboxTable(analytics);
+export const processedEvents = processedEventsTable(analytics);
+export const failedJobs = failedJobsTable(analytics);

@@ -1,0 +1,36 @@
+import { and, eq, gte, inArray, lt, ne, type SQL } from 'drizzle-orm';
+import { NONE, rollups } from '../../db/schema.js';
+import type { ViewerScope } from '../access/viewer-scope.js';
+import type { Dimension, MetricName } from '../events/metrics.js';
+
+/** What counters can be grouped by: a dimension of the event, or the user or team it belongs to. */
+export const groupings = ['bot', 'workflow', 'collection', 'account', 'user', 'team'] as const;
+export type Grouping = (typeof groupings)[number];
+
+/** The counter rows of a metric (or several) in a scope, split by `groupBy` (totals when absent). */
+export function rollupFilter(options: {
+  metric: MetricName | readonly MetricName[];
+  scope: ViewerScope;
+  groupBy?: Grouping | undefined;
+  from?: Date;
+  to?: Date;
+}): SQL {
+  const { metric, scope, groupBy } = options;
+  const dimension: Dimension | '' = groupBy && groupBy !== 'user' && groupBy !== 'team' ? groupBy : '';
+  return and(
+    typeof metric === 'string' ? eq(rollups.metric, metric) : inArray(rollups.metric, [...metric]),
+    eq(rollups.dimension, dimension),
+    options.from ? gte(rollups.bucket, options.from) : undefined,
+    options.to ? lt(rollups.bucket, options.to) : undefined,
+    scope.userId ? eq(rollups.userId, scope.userId) : undefined,
+    scope.teamId ? eq(rollups.teamId, scope.teamId) : undefined,
+    scope.organizationId ? eq(rollups.organizationId, scope.organizationId) : undefined,
+    // Counters of events with no user (or no team) are not a group of their own.
+    groupBy === 'user' ? ne(rollups.userId, NONE) : undefined,
+    groupBy === 'team' ? ne(rollups.teamId, NONE) : undefined,
+  )!;
+}
+
+/** The column a grouping reads its group ids from. */
+export const groupColumn = (groupBy: Grouping) =>
+  groupBy === 'user' ? rollups.userId : groupBy === 'team' ? rollups.teamId : rollups.dimensionId;

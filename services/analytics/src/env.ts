@@ -1,0 +1,39 @@
+import { envDuration, envList, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
+import { z } from 'zod';
+
+const schema = serviceEnv.extend({
+  ANALYTICS_PORT: envPort(4006),
+  ANALYTICS_HOST: z.string().default('0.0.0.0'),
+  /**
+   * The producing services whose streams are recorded, one durable consumer each. A service added
+   * later is recorded by adding its name here; its events are kept, and counted once a metric
+   * maps its subjects.
+   */
+  ANALYTICS_STREAMS: envList('identity,conversation,knowledge,workflow,email').pipe(
+    z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a stream is named by its service, e.g. "identity"'))
+      .min(1),
+  ),
+  /** Most events written in one transaction, and how long the first waits for company. */
+  INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  INGEST_BATCH_WAIT: envDuration('50ms'),
+  /** Raw events older than this are pruned (and refused on arrival); counters are kept longer. */
+  EVENT_RETENTION: envDuration('400d'),
+  ROLLUP_RETENTION: envDuration('1100d'),
+  /** When the pruning job runs (cron, 5 fields or 6 with seconds first). */
+  PRUNE_CRON: z.string().default('17 3 * * *'),
+  /** Monthly partitions of the event table are created this many months ahead. */
+  PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
+  /** Batches of client events (POST /v1/analytics/events, up to 500 each) per user and window. */
+  CLIENT_BATCHES_PER_WINDOW: z.coerce.number().int().min(1).default(120),
+  CLIENT_BATCHES_WINDOW: envDuration('1m'),
+  /** How many tokens make one AI credit, as conversation charges them (its AI_CREDIT_TOKENS). */
+  AI_CREDIT_TOKENS: z.coerce.number().int().min(1).default(1000),
+  /** A consumer further behind than this many events makes /health/ready say "degraded". */
+  CONSUMER_LAG_WARN: z.coerce.number().int().min(1).default(10_000),
+});
+
+export type AnalyticsEnv = ReturnType<typeof loadEnv>;
+
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env) =>
+  loadServiceEnv(schema, 'analytics', source);

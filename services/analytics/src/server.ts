@@ -1,0 +1,4 @@
+import { runHttp } from '@conduit/runtime';
+import { analyticsService } from './service.js';
+
+await runHttp(analyticsService);
