@@ -4,13 +4,16 @@ import type { WorkflowDeps } from './deps.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { hookRoutes } from './routes/hook-routes.js';
 import { nodeTypeRoutes } from './routes/node-type-routes.js';
+import { shareRoutes } from './routes/share-routes.js';
+import { templateRoutes } from './routes/template-routes.js';
 import { workflowRoutes } from './routes/workflow-routes.js';
 
 /** Workflow-engine's HTTP surface; nothing listens here (server.ts does, tests inject). */
 export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
   const app = await buildService({
     name: 'workflow-engine',
-    description: 'Workflows as graphs of nodes, durable executions, webhooks and schedules',
+    description:
+      'Workflows as graphs of nodes, durable executions, webhooks, schedules, templates and shares',
     logger: deps.log,
     readiness,
     trustProxy: deps.env.TRUST_PROXY,
@@ -26,7 +29,9 @@ export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = 
     scope.addHook('onRequest', scope.authenticate);
     const routes = scope as unknown as ServiceApp;
     nodeTypeRoutes(routes);
+    templateRoutes(routes, deps);
     workflowRoutes(routes, deps);
+    shareRoutes(routes, deps);
     executionRoutes(routes, deps);
   });
   return app;

@@ -102,6 +102,8 @@ describe('row-level security', () => {
         'workflow_connections',
         'workflow_executions',
         'workflow_nodes',
+        'workflow_shares',
+        'workflow_templates',
         'workflow_versions',
         'workflows',
       ].sort(),

@@ -12,6 +12,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -27,6 +28,7 @@ export const onErrorModes = ['stop', 'continue', 'error-output'] as const;
 export const executionStatuses = ['queued', 'running', 'waiting', 'success', 'error', 'canceled'] as const;
 export const nodeRunStatuses = ['running', 'waiting', 'success', 'error'] as const;
 export const triggerTypes = ['manual', 'webhook', 'schedule'] as const;
+export const sharePermissions = ['view', 'run', 'edit'] as const;
 
 /**
  * A workflow: owned by a user, or by a team when `team_id` is set. Its graph lives in
@@ -194,6 +196,62 @@ export const nodeExecutions = workflow.table(
   (t) => [
     unique('node_executions_node_unique').on(t.executionId, t.nodeId),
     check('node_executions_attempt_positive', sql`${t.attempt} >= 1`),
+  ],
+);
+
+/**
+ * A workflow to start from: `template_data` is a workflow document. Official templates (no owner)
+ * ship with the service and are read by anyone signed in; others belong to a user or a team.
+ */
+export const workflowTemplates = workflow.table(
+  'workflow_templates',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id'),
+    teamId: uuid('team_id'),
+    name: text('name').notNull(),
+    description: text('description'),
+    category: text('category').notNull(),
+    templateData: jsonb('template_data').notNull(),
+    isOfficial: boolean('is_official').notNull().default(false),
+    /** Workflows created from it. */
+    usageCount: integer('usage_count').notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    index('workflow_templates_category_idx').on(t.category, t.id),
+    index('workflow_templates_user_idx').on(t.userId),
+    check('workflow_templates_official_unowned', sql`${t.isOfficial} = (${t.userId} is null)`),
+  ],
+);
+
+/**
+ * A workflow shared with a user or a whole team, to view, run or edit it. An expired share gives
+ * nothing; a team viewer gets no more than view through a team share.
+ */
+export const workflowShares = workflow.table(
+  'workflow_shares',
+  {
+    id: uuid('id').primaryKey(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    sharedBy: uuid('shared_by').notNull(),
+    sharedWithUserId: uuid('shared_with_user_id'),
+    sharedWithTeamId: uuid('shared_with_team_id'),
+    permission: text('permission', { enum: sharePermissions }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      'workflow_shares_one_grantee',
+      sql`(${t.sharedWithUserId} is null) <> (${t.sharedWithTeamId} is null)`,
+    ),
+    uniqueIndex('workflow_shares_user_unique').on(t.workflowId, t.sharedWithUserId),
+    uniqueIndex('workflow_shares_team_unique').on(t.workflowId, t.sharedWithTeamId),
+    index('workflow_shares_user_idx').on(t.sharedWithUserId),
+    index('workflow_shares_team_idx').on(t.sharedWithTeamId),
   ],
 );
 

@@ -1,9 +1,10 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import { workflowStatuses } from '../db/schema.js';
 import type { WorkflowDeps } from '../deps.js';
+import { copyWorkflow } from '../domain/workflows/copy-workflow.js';
 import { createWorkflow } from '../domain/workflows/create-workflow.js';
 import { deleteWorkflow } from '../domain/workflows/delete-workflow.js';
 import { exportWorkflow, importWorkflow, workflowExport } from '../domain/workflows/export-workflow.js';
@@ -143,6 +144,27 @@ export function workflowRoutes(app: ServiceApp, deps: WorkflowDeps) {
       },
     },
     async (request) => listVersions(deps, requireActor(request), request.params.workflowId, request.query),
+  );
+
+  app.post(
+    '/v1/workflows/:workflowId/copy',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Copy a workflow I may read (mine, shared with me, or public) into a draft of mine',
+        params: workflowParams,
+        body: z
+          .object({ name: readableText(200).optional(), teamId: z.uuid().optional() })
+          .strict()
+          .default({}),
+        response: { 201: workflowDto, ...problemResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await copyWorkflow(deps, requireActor(request), request.params.workflowId, request.body)),
   );
 
   app.get(

@@ -3,7 +3,7 @@ import type { Actor } from '@conduit/contracts';
 import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import { type executionStatuses, type triggerTypes, workflowExecutions, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
-import { workflowRef } from '../workflows/workflow-access.js';
+import { accessTo, sharesOf } from '../workflows/workflow-access.js';
 import { toExecutionDto } from './execution-dto.js';
 
 export interface ExecutionFilter {
@@ -38,9 +38,10 @@ export async function listExecutions(deps: WorkflowDeps, actor: Actor, filter: E
       .orderBy(desc(workflowExecutions.id))
       .limit(filter.limit + 1);
     const page = rows.slice(0, filter.limit);
+    const shares = await sharesOf(tx, actor, [...new Set(page.map((row) => row.workflow.id))]);
     return {
       items: page
-        .filter((row) => can(actor, 'workflows.read', workflowRef(row.workflow)))
+        .filter((row) => accessTo(actor, row.workflow, shares.get(row.workflow.id)).runs)
         .map((row) => toExecutionDto(row.execution)),
       nextCursor: rows.length > filter.limit ? page.at(-1)!.execution.id : null,
     };

@@ -1,6 +1,5 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item } from '../../nodes/node-type.js';
@@ -21,8 +20,7 @@ export async function runWorkflow(
   workflowId: string,
   body: { input: Item[]; triggerNode?: string | undefined },
 ) {
-  const context = rlsContext(actor);
-  const { workflow, trigger } = await withActor(deps.db, context, async (tx) => {
+  const { workflow, trigger } = await asActor(deps.db, actor, async (tx) => {
     const workflow = await loadWorkflow(tx, actor, workflowId, 'execute');
     const document = await readVersion(tx, workflowId, workflow.version);
     const trigger = document!.nodes.find(
@@ -38,7 +36,7 @@ export async function runWorkflow(
       fields: { errors: [{ path: 'triggerNode', message: 'no enabled manual trigger' }] },
     });
   await reserveExecution(deps, workflow);
-  const executionId = await withActor(deps.db, context, async (tx) => {
+  const executionId = await asActor(deps.db, actor, async (tx) => {
     // Read again under the same rules: the workflow may have changed or gone meanwhile.
     const current = await loadWorkflow(tx, actor, workflowId, 'execute');
     return createExecution(tx, {

@@ -1,6 +1,5 @@
 import { type Transaction, uuidv7 } from '@conduit/db';
-import { eq, sql } from 'drizzle-orm';
-import { workflowExecutions, workflows } from '../../db/schema.js';
+import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
@@ -17,13 +16,14 @@ export interface NewExecution {
 }
 
 /**
- * Records a queued execution of the workflow's current version and counts it, in the caller's
- * transaction (whose actor may run the workflow). The job that runs it is enqueued by
+ * Records a queued execution of the workflow's current version, in the caller's transaction
+ * (whose actor may run the workflow); the insert counts it on the workflow (a trigger, since a run
+ * share may not change the workflow's row). The job that runs it is enqueued by
  * `enqueueExecution`, once this has committed.
  */
 export async function createExecution(tx: Transaction, execution: NewExecution): Promise<string> {
   const id = execution.id ?? uuidv7();
-  const inserted = await tx
+  await tx
     .insert(workflowExecutions)
     .values({
       id,
@@ -35,13 +35,7 @@ export async function createExecution(tx: Transaction, execution: NewExecution):
       triggerNodeId: execution.triggerNodeId,
       inputData: execution.input,
     })
-    .onConflictDoNothing()
-    .returning({ id: workflowExecutions.id });
-  if (!inserted.length) return id;
-  await tx
-    .update(workflows)
-    .set({ executionCount: sql`${workflows.executionCount} + 1` })
-    .where(eq(workflows.id, execution.workflow.id));
+    .onConflictDoNothing();
   return id;
 }
 

@@ -1,6 +1,6 @@
 import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7 } from '@conduit/db';
+import { type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
@@ -19,6 +19,8 @@ export async function createWorkflow(
   deps: WorkflowDeps,
   actor: Actor,
   input: WorkflowDocument & { teamId?: string | undefined },
+  /** More work that must commit with the workflow (counting a template's use). */
+  alongside?: (tx: Transaction) => Promise<unknown>,
 ) {
   const { teamId, ...rest } = input;
   if (teamId && !actor.platformAdmin && actor.teams[teamId] === undefined)
@@ -45,6 +47,7 @@ export async function createWorkflow(
       })
       .returning();
     const stored = await saveGraph(tx, id, 1, document, actor.userId);
+    await alongside?.(tx);
     return { row: row!, stored };
   });
   await syncSchedules(deps, row.id, row.status, undefined, stored);

@@ -3,10 +3,10 @@ import type { Actor } from '@conduit/contracts';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { type workflowStatuses, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
-import { canRead } from './workflow-access.js';
+import { accessTo, sharesOf } from './workflow-access.js';
 import { toSummaryDto } from './workflow-dto.js';
 
-/** The workflows the caller can read (their own, their teams', public ones), newest first. */
+/** The workflows the caller can read (their own, their teams', shared with them, public ones), newest first. */
 export async function listWorkflows(
   deps: WorkflowDeps,
   actor: Actor,
@@ -30,8 +30,13 @@ export async function listWorkflows(
       .orderBy(desc(workflows.id))
       .limit(query.limit + 1);
     const page = rows.slice(0, query.limit);
+    const shares = await sharesOf(
+      tx,
+      actor,
+      page.map((row) => row.id),
+    );
     return {
-      items: page.filter((row) => canRead(actor, row)).map(toSummaryDto),
+      items: page.filter((row) => accessTo(actor, row, shares.get(row.id)).read).map(toSummaryDto),
       nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
     };
   });

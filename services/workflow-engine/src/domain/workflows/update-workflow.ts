@@ -1,5 +1,6 @@
 import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
+import { DomainError } from '@conduit/errors';
 import { eq, sql } from 'drizzle-orm';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
@@ -13,7 +14,8 @@ import { toWorkflowDto } from './workflow-dto.js';
 /**
  * Replaces the whole workflow with a document, as a new version (the old ones are kept; running
  * executions go on with the version they pinned). Activating or pausing adds or removes its
- * schedules. Throws not_found / forbidden as loadWorkflow, unprocessable for an invalid graph.
+ * schedules. Throws not_found / forbidden as loadWorkflow (and forbidden when an edit share
+ * would change whether it is public), unprocessable for an invalid graph.
  */
 export async function updateWorkflow(
   deps: WorkflowDeps,
@@ -24,6 +26,11 @@ export async function updateWorkflow(
   const document = validateGraph(input);
   const { row, stored, before } = await asActor(deps.db, actor, async (tx) => {
     const current = await loadWorkflow(tx, actor, workflowId, 'write', { forUpdate: true });
+    if (document.isPublic !== current.isPublic && !current.access.manage)
+      throw new DomainError(
+        'forbidden',
+        'Only the owner of this workflow (or its team) may make it public or private.',
+      );
     const before = await readVersion(tx, workflowId, current.version);
     const version = current.version + 1;
     const [row] = await tx
