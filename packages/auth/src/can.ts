@@ -1,5 +1,5 @@
 import { type Actor, isReadPermission, type Permission, type TeamRole } from '@conduit/contracts';
-import type { ActorContext } from '@conduit/db';
+import { type ActorContext, type Database, type Transaction, withActor } from '@conduit/db';
 
 /** What a permission check needs to know of a resource: who owns it, its team and organization. */
 export interface ResourceRef {
@@ -34,9 +34,10 @@ export function can(actor: Actor, permission: Permission, resource?: ResourceRef
   return !resource.ownerUserId && !!resource.orgId && resource.orgId === actor.orgId;
 }
 
-/** The row-level security context of an actor, for `withActor`. */
+/** The row-level security context of an actor: user, organization, teams by role, permissions. */
 export function rlsContext(actor: Actor): ActorContext {
   return {
+    permissions: actor.permissions,
     userId: actor.userId,
     orgId: actor.orgId,
     teamIds: Object.keys(actor.teams),
@@ -45,4 +46,14 @@ export function rlsContext(actor: Actor): ActorContext {
       .map(([teamId]) => teamId),
     platformAdmin: actor.platformAdmin,
   };
+}
+
+/**
+ * The one way a request's verb reaches the database: a transaction whose row-level security
+ * context is the whole actor of the access token (never a part of it, so no policy sees a user
+ * without their teams). Work that acts for a user without a token (sign-in, jobs acting for an
+ * owner) uses `withActor` with the context it has.
+ */
+export function asActor<T>(db: Database, actor: Actor, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return withActor(db, rlsContext(actor), fn);
 }

@@ -1,5 +1,5 @@
 export { authPlugin, bearerToken, requireActor } from './auth-plugin.js';
-export { can, type ResourceRef, rlsContext } from './can.js';
+export { asActor, can, type ResourceRef, rlsContext } from './can.js';
 export {
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_ISSUER,

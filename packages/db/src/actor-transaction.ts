@@ -10,6 +10,8 @@ export interface ActorContext {
   writableTeamIds?: readonly string[];
   /** Holder of the platform admin role: policies may let them see every row. */
   platformAdmin?: boolean;
+  /** What the actor may do in `orgId` (`app.permissions`, comma-separated), for policies that ask. */
+  permissions?: readonly string[];
 }
 
 /**
@@ -30,7 +32,8 @@ export function withActor<T>(
       set_config('app.org_id', ${actor.orgId ?? ''}, true),
       set_config('app.team_ids', ${(actor.teamIds ?? []).join(',')}, true),
       set_config('app.writable_team_ids', ${(actor.writableTeamIds ?? []).join(',')}, true),
-      set_config('app.platform_admin', ${actor.platformAdmin ? 'true' : 'false'}, true)`);
+      set_config('app.platform_admin', ${actor.platformAdmin ? 'true' : 'false'}, true),
+      set_config('app.permissions', ${(actor.permissions ?? []).join(',')}, true)`);
     const settled = settingActor.then(
       () => undefined,
       (error: unknown) => error,
