@@ -2,11 +2,11 @@ import { bearerToken, createTokenVerifier, type TokenVerifier } from '@conduit/a
 import { DomainError } from '@conduit/errors';
 import type { Logger } from '@conduit/service-kit';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
-import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { registerBrowserPolicy } from './browser-policy.js';
 import type { GatewayEnv } from './env.js';
 import { OpenApiAggregate } from './openapi-aggregate.js';
 import { ServiceProxy } from './proxy.js';
@@ -22,7 +22,7 @@ export interface GatewayDeps {
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-/** The front door: auth check, rate limits, body limit, CORS, routing, merged API docs. */
+/** The front door: auth check, rate limits, body limit, CORS and security headers, routing, merged API docs. */
 export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
   const { env } = deps;
   const origins: Record<ServiceName, string> = {
@@ -73,18 +73,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  await fastify.register(cors, {
-    origin: env.CORS_ORIGINS.includes('*') ? '*' : env.CORS_ORIGINS,
-    credentials: !env.CORS_ORIGINS.includes('*'),
-    exposedHeaders: [
-      'x-request-id',
-      'retry-after',
-      'x-ratelimit-limit',
-      'x-ratelimit-remaining',
-      'x-ratelimit-reset',
-    ],
-    maxAge: 600,
-  });
+  await registerBrowserPolicy(fastify, env);
 
   const publicRequest = (request: FastifyRequest) => isPublic(request.method, request.url.split('?')[0]!);
   await fastify.register(rateLimit, {
@@ -140,6 +129,10 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
 
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',
+    // The page's own policy (its scripts by hash) in place of the API's, which loads nothing; plain
+    // HTTP in development must keep working, so requests are not upgraded to HTTPS.
+    staticCSP: true,
+    transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
     transformSpecification: () => docs.current(),
     transformSpecificationClone: false,
     uiHooks: {

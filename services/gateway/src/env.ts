@@ -16,8 +16,13 @@ const schema = serviceEnv.extend({
     .int()
     .min(1024)
     .default(1024 * 1024),
-  /** Origins allowed by CORS; `*` allows any (without credentials). */
-  CORS_ORIGINS: envList('http://localhost:3000,http://localhost:5173'),
+  /**
+   * Browser origins allowed by CORS, by name (they may send credentials); `*` allows any, without
+   * credentials. None by default: development origins are set in .env (see .env.example).
+   */
+  CORS_ORIGINS: envList(''),
+  /** Strict-Transport-Security max-age when clients reach the gateway over HTTPS; 0: not sent. */
+  HSTS_MAX_AGE: envDuration('0s'),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_WINDOW: envDuration('1m'),
   /** Sign-in routes are a target for guessing: a much smaller budget per client address. */

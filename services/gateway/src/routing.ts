@@ -61,3 +61,6 @@ const publicPrefixes = ['/v1/hooks/'];
 export const isPublic = (method: string, path: string) =>
   publicRoutes.has(`${method === 'HEAD' ? 'GET' : method} ${path.replace(/\/+$/, '') || '/'}`) ||
   (publicPrefixes.some((prefix) => path.startsWith(prefix)) && !path.includes('/..'));
+
+/** Answers that carry access or refresh tokens (sign-in, refresh): never kept by any cache. */
+export const carriesTokens = (path: string) => path === '/v1/auth' || path.startsWith('/v1/auth/');

@@ -14,7 +14,11 @@ let gateway: GatewayHarness;
 beforeAll(async () => {
   identity = await startIdentityHarness();
   const identityUrl = await identity.app.listen({ port: 0, host: '127.0.0.1' });
-  gateway = await startGateway({ IDENTITY_URL: identityUrl, AUTH_RATE_LIMIT_MAX: '1000' });
+  gateway = await startGateway({
+    IDENTITY_URL: identityUrl,
+    AUTH_RATE_LIMIT_MAX: '1000',
+    CORS_ORIGINS: 'http://localhost:3000',
+  });
 });
 afterAll(async () => {
   await gateway?.close();
