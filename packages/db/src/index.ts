@@ -1,6 +1,14 @@
 export { uuidv7 } from 'uuidv7';
 export { type ActorContext, withActor, withoutActor } from './actor-transaction.js';
 export { createDatabase, type Database, type DatabaseClient, type Transaction } from './client.js';
+export {
+  type KeysetPage,
+  type KeyType,
+  keysetPage,
+  type PageRequest,
+  type SortKey,
+  type SortPart,
+} from './keyset-page.js';
 export { appRoleName, type MigrateOptions, migrate, runtimeUrl } from './migrate.js';
 export { type OutboxRelay, type OutboxRow, startOutboxRelay } from './outbox-relay.js';
 export { isUniqueViolation } from './pg-errors.js';

@@ -1,5 +1,6 @@
 export { localServices } from './local-services.js';
 export { testBusNamespace, testRedisPrefix, uniqueName } from './names.js';
+export { type PageResponse, unrefusedCursors, walkPages } from './paging.js';
 export { deleteRedisKeys } from './redis-keys.js';
 export { countRows } from './row-counts.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

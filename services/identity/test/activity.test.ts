@@ -221,7 +221,7 @@ describe('the audit trail', () => {
 
       const first = await myActivity(account, '?limit=2');
       expect(first.items.map((item) => item.id)).toEqual(everything.slice(0, 2).map((item) => item.id));
-      expect(first.nextCursor).toBe(first.items[1]!.id);
+      expect(first.nextCursor).toEqual(expect.any(String));
       const second = await myActivity(account, `?limit=2&cursor=${first.nextCursor}`);
       expect(second.items.map((item) => item.id)).toEqual(everything.slice(2, 4).map((item) => item.id));
       const third = await myActivity(account, `?limit=2&cursor=${second.nextCursor}`);
@@ -258,7 +258,7 @@ describe('the audit trail', () => {
 
   describe('error', () => {
     it.each([
-      ['a cursor that is not a uuid', '?cursor=not-a-uuid'],
+      ['a cursor this list did not give out', '?cursor=not-a-cursor'],
       ['a limit of 0', '?limit=0'],
       ['a limit above 100', '?limit=101'],
       ['a limit that is not a number', '?limit=many'],
@@ -285,8 +285,9 @@ describe('the audit trail', () => {
       expect(bobs.length).toBeGreaterThan(0);
       expect(bobs.every((item) => item.userId === bob.user.id)).toBe(true);
       // A cursor from someone else's trail does not reach into it either.
-      const alices = await wholeTrail(alice);
-      const viaCursor = await myActivity(bob, `?cursor=${alices[0]!.id}&limit=100`);
+      const alicesCursor = (await myActivity(alice, '?limit=1')).nextCursor;
+      expect(alicesCursor).toEqual(expect.any(String));
+      const viaCursor = await myActivity(bob, `?cursor=${alicesCursor}&limit=100`);
       expect(viaCursor.items.every((item) => item.userId === bob.user.id)).toBe(true);
     });
 

@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { pageOf, pageQuery } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -16,7 +17,7 @@ import { botParams, jsonValue, memoryKey, security } from './shared-schemas.js';
 
 const tags = ['memories'];
 const memoryDto = z.object({ key: z.string(), value: z.unknown(), updatedAt: z.string() });
-const list = z.object({ items: z.array(memoryDto), nextCursor: z.null() });
+const list = pageOf(memoryDto);
 const botKeyParams = botParams.extend({ key: memoryKey });
 const keyParams = z.object({ key: memoryKey });
 const body = z.object({ value: jsonValue });
@@ -29,12 +30,13 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
       schema: {
         tags,
         security,
-        summary: "A bot's memories",
+        summary: "A bot's memories, by key",
         params: botParams,
+        querystring: pageQuery,
         response: { 200: list, ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => listBotMemories(deps, requireActor(request), request.params.botId),
+    async (request) => listBotMemories(deps, requireActor(request), request.params.botId, request.query),
   );
   app.get(
     '/v1/bots/:botId/memories/:key',
@@ -87,11 +89,12 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
       schema: {
         tags,
         security,
-        summary: 'My memories, shared across bots',
-        response: { 200: list, ...problemResponses(401) },
+        summary: 'My memories, shared across bots, by key',
+        querystring: pageQuery,
+        response: { 200: list, ...problemResponses(400, 401) },
       },
     },
-    async (request) => listUserMemories(deps, requireActor(request)),
+    async (request) => listUserMemories(deps, requireActor(request), request.query),
   );
   app.get(
     '/v1/memories/:key',

@@ -107,15 +107,9 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
         tags,
         security,
         summary: 'Full-text search over my own conversations',
-        querystring: z.object({
-          q: readableText(500),
-          limit: z.coerce.number().int().min(1).max(100).default(20),
-        }),
+        querystring: pageQuery.extend({ q: readableText(500) }),
         response: {
-          200: z.object({
-            items: z.array(messageDto.extend({ snippet: z.string(), rank: z.number() })),
-            nextCursor: z.null(),
-          }),
+          200: pageOf(messageDto.extend({ snippet: z.string(), rank: z.number() })),
           ...problemResponses(400, 401),
         },
       },

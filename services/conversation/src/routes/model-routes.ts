@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { readableText, storableJsonObject } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableJsonObject } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -33,14 +33,15 @@ export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
       schema: {
         tags,
         security,
-        summary: 'Models I can use (built-in and my organization’s)',
+        summary: 'Models I can use (built-in and my organization’s), by name',
+        querystring: pageQuery,
         response: {
-          200: z.object({ items: z.array(modelDto), nextCursor: z.null() }),
-          ...problemResponses(401),
+          200: pageOf(modelDto),
+          ...problemResponses(400, 401),
         },
       },
     },
-    async (request) => listModels(deps, requireActor(request)),
+    async (request) => listModels(deps, requireActor(request), request.query),
   );
   app.get(
     '/v1/models/preference',

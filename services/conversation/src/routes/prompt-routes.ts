@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { readableText, storableText } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -40,14 +40,15 @@ export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {
       schema: {
         tags,
         security,
-        summary: 'Prompts of my organization (and mine)',
+        summary: 'Prompts of my organization (and mine), by name',
+        querystring: pageQuery,
         response: {
-          200: z.object({ items: z.array(promptDto), nextCursor: z.null() }),
-          ...problemResponses(401, 403),
+          200: pageOf(promptDto),
+          ...problemResponses(400, 401, 403),
         },
       },
     },
-    async (request) => listPrompts(deps, requireActor(request)),
+    async (request) => listPrompts(deps, requireActor(request), request.query),
   );
   app.get(
     '/v1/prompts/:promptId',

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { readableText, storableText } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -43,14 +43,15 @@ export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
       schema: {
         tags,
         security,
-        summary: "My organization's providers",
+        summary: "My organization's providers, by name",
+        querystring: pageQuery,
         response: {
-          200: z.object({ items: z.array(providerDto), nextCursor: z.null() }),
-          ...problemResponses(401, 403),
+          200: pageOf(providerDto),
+          ...problemResponses(400, 401, 403),
         },
       },
     },
-    async (request) => listProviders(deps, requireActor(request)),
+    async (request) => listProviders(deps, requireActor(request), request.query),
   );
   app.get(
     '/v1/providers/:providerId',

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { storableText } from '@conduit/contracts';
+import { pageOf, pageQuery, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
@@ -21,15 +21,16 @@ export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
       schema: {
         tags,
         security,
-        summary: "A bot's tools",
+        summary: "A bot's tools, by name",
         params: botParams,
+        querystring: pageQuery,
         response: {
-          200: z.object({ items: z.array(toolDto), nextCursor: z.null() }),
+          200: pageOf(toolDto),
           ...problemResponses(400, 401, 404),
         },
       },
     },
-    async (request) => listTools(deps, requireActor(request), request.params.botId),
+    async (request) => listTools(deps, requireActor(request), request.params.botId, request.query),
   );
   app.get(
     '/v1/bots/:botId/tools/:name',

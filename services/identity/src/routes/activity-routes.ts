@@ -7,8 +7,6 @@ import type { IdentityDeps } from '../deps.js';
 import { listActivityAsAdmin, listMyActivity } from '../domain/activity/list-activity.js';
 
 const security = [{ bearer: [] }];
-/** The cursor is a record id; anything else would reach Postgres as an invalid uuid. */
-const activityPageQuery = pageQuery.extend({ cursor: z.uuid().optional() });
 const activityDto = z.object({
   id: z.uuid(),
   userId: z.uuid(),
@@ -37,7 +35,7 @@ export function activityRoutes(app: ServiceApp, deps: IdentityDeps) {
         tags: ['me'],
         security,
         summary: 'My account activity (sign-ins, password and role changes, ...), newest first',
-        querystring: activityPageQuery,
+        querystring: pageQuery,
         response: { 200: pageOf(activityDto), ...problemResponses(400, 401) },
       },
     },
@@ -52,7 +50,7 @@ export function activityRoutes(app: ServiceApp, deps: IdentityDeps) {
         tags: ['admin'],
         security,
         summary: "Everyone's account activity, newest first (platform admins; 404 for anyone else)",
-        querystring: activityPageQuery.extend({
+        querystring: pageQuery.extend({
           userId: z.uuid().optional(),
           type: z
             .string()

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { organizationRoleSchema, readableText, storableText } from '@conduit/contracts';
+import { organizationRoleSchema, pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
@@ -71,14 +71,12 @@ export function organizationRoutes(app: ServiceApp, deps: IdentityDeps) {
       schema: {
         tags,
         security,
-        summary: 'My organizations',
-        response: {
-          200: z.object({ items: z.array(organizationDto), nextCursor: z.null() }),
-          ...problemResponses(401),
-        },
+        summary: 'My organizations, oldest first',
+        querystring: pageQuery,
+        response: { 200: pageOf(organizationDto), ...problemResponses(400, 401) },
       },
     },
-    async (request) => listMyOrganizations(deps, requireActor(request)),
+    async (request) => listMyOrganizations(deps, requireActor(request), request.query),
   );
 
   app.get(
@@ -101,15 +99,13 @@ export function organizationRoutes(app: ServiceApp, deps: IdentityDeps) {
       schema: {
         tags,
         security,
-        summary: 'Members of an organization I belong to',
+        summary: 'Members of an organization I belong to, by joining time',
         params,
-        response: {
-          200: z.object({ items: z.array(memberDto), nextCursor: z.null() }),
-          ...problemResponses(400, 401, 404),
-        },
+        querystring: pageQuery,
+        response: { 200: pageOf(memberDto), ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => listOrganizationMembers(deps, requireActor(request), request.params.id),
+    async (request) => listOrganizationMembers(deps, requireActor(request), request.params.id, request.query),
   );
 
   app.post(

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { readableText, teamRoleSchema } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, teamRoleSchema } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
@@ -93,14 +93,12 @@ export function rbacRoutes(app: ServiceApp, deps: IdentityDeps) {
       schema: {
         tags,
         security,
-        summary: "The roles of my current organization and the platform's, with their permissions",
-        response: {
-          200: z.object({ items: z.array(roleDto), nextCursor: z.null() }),
-          ...problemResponses(401),
-        },
+        summary: "The roles of my current organization, then the platform's, with their permissions",
+        querystring: pageQuery,
+        response: { 200: pageOf(roleDto), ...problemResponses(400, 401) },
       },
     },
-    async (request) => listRoles(deps, requireActor(request)),
+    async (request) => listRoles(deps, requireActor(request), request.query),
   );
 
   app.post(

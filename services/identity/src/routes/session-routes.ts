@@ -9,8 +9,6 @@ import { clientInfo } from './client-info.js';
 
 const tags = ['sessions'];
 const security = [{ bearer: [] }];
-/** The cursor is a session id; anything else would reach Postgres as an invalid uuid. */
-const sessionPageQuery = pageQuery.extend({ cursor: z.uuid().optional() });
 const sessionDto = z.object({
   id: z.uuid(),
   device: z.string(),
@@ -47,7 +45,7 @@ export function sessionRoutes(app: ServiceApp, deps: IdentityDeps) {
         tags,
         security,
         summary: 'List my signed-in devices',
-        querystring: sessionPageQuery,
+        querystring: pageQuery,
         response: { 200: pageOf(sessionDto), ...problemResponses(400, 401) },
       },
     },

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { readableText, storableText, teamRoleSchema } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableText, teamRoleSchema } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
@@ -75,14 +75,12 @@ export function teamRoutes(app: ServiceApp, deps: IdentityDeps) {
       schema: {
         tags,
         security,
-        summary: 'My teams, with my role in each',
-        response: {
-          200: z.object({ items: z.array(teamDto), nextCursor: z.null() }),
-          ...problemResponses(401),
-        },
+        summary: 'My teams, with my role in each, oldest first',
+        querystring: pageQuery,
+        response: { 200: pageOf(teamDto), ...problemResponses(400, 401) },
       },
     },
-    async (request) => listMyTeams(deps, requireActor(request)),
+    async (request) => listMyTeams(deps, requireActor(request), request.query),
   );
 
   app.get(
@@ -105,15 +103,13 @@ export function teamRoutes(app: ServiceApp, deps: IdentityDeps) {
       schema: {
         tags,
         security,
-        summary: 'Members of a team I belong to',
+        summary: 'Members of a team I belong to, by joining time',
         params,
-        response: {
-          200: z.object({ items: z.array(memberDto), nextCursor: z.null() }),
-          ...problemResponses(400, 401, 404),
-        },
+        querystring: pageQuery,
+        response: { 200: pageOf(memberDto), ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => listTeamMembers(deps, requireActor(request), request.params.id),
+    async (request) => listTeamMembers(deps, requireActor(request), request.params.id, request.query),
   );
 
   app.post(

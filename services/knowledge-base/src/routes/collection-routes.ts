@@ -55,7 +55,7 @@ export function collectionRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         tags,
         security,
         summary: 'Knowledge bases I can read',
-        querystring: pageQuery.extend({ cursor: z.uuid().optional() }),
+        querystring: pageQuery,
         response: { 200: pageOf(collectionDto), ...problemResponses(400, 401) },
       },
     },

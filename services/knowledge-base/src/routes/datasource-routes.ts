@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf } from '@conduit/contracts';
+import { pageOf, pageQuery } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';
@@ -49,12 +49,14 @@ export function datasourceRoutes(app: ServiceApp, deps: KnowledgeDeps) {
       schema: {
         tags,
         security,
-        summary: 'Data sources of a knowledge base',
+        summary: 'Data sources of a knowledge base, oldest first',
         params: collectionParams,
+        querystring: pageQuery,
         response: { 200: pageOf(datasourceDto), ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => listDatasources(deps, requireActor(request), request.params.collectionId),
+    async (request) =>
+      listDatasources(deps, requireActor(request), request.params.collectionId, request.query),
   );
 
   app.delete(

@@ -160,7 +160,6 @@ export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         summary: 'Documents of a knowledge base',
         params: collectionParams,
         querystring: pageQuery.extend({
-          cursor: z.uuid().optional(),
           status: z.enum(['pending', 'indexing', 'indexed', 'failed']).optional(),
         }),
         response: { 200: pageOf(documentDto), ...problemResponses(400, 401, 404) },
@@ -192,21 +191,18 @@ export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
         security,
         summary: 'The chunks of a document, in order: content, heading path, offsets and token count',
         params: documentParams,
-        querystring: pageQuery.extend({
-          cursor: z
-            .string()
-            .max(9)
-            .regex(/^\d{1,9}$/, 'a cursor from nextCursor')
-            .optional(),
-        }),
+        querystring: pageQuery,
         response: { 200: pageOf(chunkDto), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) =>
-      listChunks(deps, requireActor(request), request.params.collectionId, request.params.documentId, {
-        limit: request.query.limit,
-        after: request.query.cursor === undefined ? undefined : Number(request.query.cursor),
-      }),
+      listChunks(
+        deps,
+        requireActor(request),
+        request.params.collectionId,
+        request.params.documentId,
+        request.query,
+      ),
   );
 
   app.delete(

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf } from '@conduit/contracts';
+import { pageOf, pageQuery } from '@conduit/contracts';
 import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';
@@ -24,12 +24,14 @@ export function sessionRoutes(app: ServiceApp, deps: KnowledgeDeps) {
       schema: {
         tags,
         security,
-        summary: "A chat session's knowledge bases",
+        summary: "A chat session's knowledge bases, in link order",
         params: sessionParams,
+        querystring: pageQuery,
         response: { 200: pageOf(linkDto), ...problemResponses(400, 401, 404, 503) },
       },
     },
-    async (request) => listSessionCollections(deps, requireActor(request), request.params.sessionId),
+    async (request) =>
+      listSessionCollections(deps, requireActor(request), request.params.sessionId, request.query),
   );
 
   app.put(

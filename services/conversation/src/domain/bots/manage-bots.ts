@@ -1,11 +1,10 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { keysetPage, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { eq, getTableColumns } from 'drizzle-orm';
 import { type BotVisibility, bots } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
-import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
 import { canOnBot, loadBot } from './bot-access.js';
 import { toBotDto } from './bot-dto.js';
 import { compileOrReject } from './compile-script.js';
@@ -53,28 +52,26 @@ export async function createBot(deps: ConversationDeps, actor: Actor, input: Cre
   });
 }
 
-/** The bots the actor can read, newest first. */
+/** The bots the actor can read, newest first. Throws bad_request for a cursor it did not give. */
 export async function listBots(
   deps: ConversationDeps,
   actor: Actor,
-  page: { limit: number; cursor?: string },
+  query: { limit: number; cursor?: string | undefined },
 ) {
-  const after = decodeCursor(page.cursor);
+  const page = keysetPage({ by: [bots.createdAt, bots.id], order: 'desc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(bots), pageKey: page.key })
       .from(bots)
-      .where(
-        after
-          ? or(lt(bots.createdAt, after.at), and(eq(bots.createdAt, after.at), lt(bots.id, after.id)))
-          : sql`true`,
-      )
-      .orderBy(desc(bots.createdAt), desc(bots.id))
-      .limit(page.limit + 1);
-    const visible = rows.filter((bot) => canOnBot(actor, 'bots.read', bot));
-    const items = visible.slice(0, page.limit);
-    const last = rows.length > page.limit ? items[items.length - 1] : undefined;
-    return { items: items.map(toBotDto), nextCursor: last ? encodeCursor(last.createdAt, last.id) : null };
+      .where(page.after)
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    // The cursor follows the rows read, so a page thinned by the check still leads on.
+    const { items, nextCursor } = page.of(rows, (row) => row);
+    return {
+      items: items.filter((bot) => canOnBot(actor, 'bots.read', bot)).map(toBotDto),
+      nextCursor,
+    };
   });
 }
 

@@ -1,8 +1,8 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { type Transaction, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, type Transaction, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { botMemories, userMemories } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { loadBot } from '../bots/bot-access.js';
@@ -73,17 +73,23 @@ export async function writeUserMemory(tx: Transaction, userId: string, key: stri
   return row!;
 }
 
-/** A bot's memories (needs read access to the bot). */
-export async function listBotMemories(deps: ConversationDeps, actor: Actor, botId: string) {
+/** A bot's memories by key (needs read access to the bot). Throws bad_request for a bad cursor. */
+export async function listBotMemories(
+  deps: ConversationDeps,
+  actor: Actor,
+  botId: string,
+  query: PageRequest,
+) {
+  const page = keysetPage({ by: [botMemories.key], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     await loadBot(tx, actor, botId, 'bots.read');
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(botMemories), pageKey: page.key })
       .from(botMemories)
-      .where(eq(botMemories.botId, botId))
-      .orderBy(asc(botMemories.key))
-      .limit(1000);
-    return { items: rows.map(toDto), nextCursor: null };
+      .where(and(eq(botMemories.botId, botId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toDto);
   });
 }
 
@@ -122,16 +128,17 @@ export async function deleteBotMemory(deps: ConversationDeps, actor: Actor, botI
   });
 }
 
-/** The actor's own memories, shared across every bot. */
-export async function listUserMemories(deps: ConversationDeps, actor: Actor) {
+/** The actor's own memories by key, shared across every bot. Throws bad_request for a bad cursor. */
+export async function listUserMemories(deps: ConversationDeps, actor: Actor, query: PageRequest) {
+  const page = keysetPage({ by: [userMemories.key], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(userMemories), pageKey: page.key })
       .from(userMemories)
-      .where(eq(userMemories.userId, actor.userId))
-      .orderBy(asc(userMemories.key))
-      .limit(1000);
-    return { items: rows.map(toDto), nextCursor: null };
+      .where(and(eq(userMemories.userId, actor.userId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toDto);
   });
 }
 

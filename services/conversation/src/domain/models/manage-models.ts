@@ -1,8 +1,8 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { asc, eq } from 'drizzle-orm';
+import { eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
 import { aiModels, providers, userPreferences } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -42,11 +42,17 @@ function assertManage(actor: Actor) {
     throw new DomainError('forbidden', "Only the organization's owners and admins manage models.");
 }
 
-/** The catalog the actor can use: built-in models and their organization's. */
-export async function listModels(deps: ConversationDeps, actor: Actor) {
+/** The catalog the actor can use: built-in models and their organization's, by name. */
+export async function listModels(deps: ConversationDeps, actor: Actor, query: PageRequest) {
+  const page = keysetPage({ by: [aiModels.name, aiModels.id], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
-    const rows = await tx.select().from(aiModels).orderBy(asc(aiModels.name), asc(aiModels.id));
-    return { items: rows.map(toDto), nextCursor: null };
+    const rows = await tx
+      .select({ ...getTableColumns(aiModels), pageKey: page.key })
+      .from(aiModels)
+      .where(page.after)
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toDto);
   });
 }
 

@@ -1,8 +1,8 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { asc, eq } from 'drizzle-orm';
+import { eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
 import { prompts } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -76,11 +76,18 @@ export async function createPrompt(
   });
 }
 
-export async function listPrompts(deps: ConversationDeps, actor: Actor) {
+/** By name. Throws bad_request for a cursor this list did not give. */
+export async function listPrompts(deps: ConversationDeps, actor: Actor, query: PageRequest) {
   assert(actor, 'bots.read');
+  const page = keysetPage({ by: [prompts.name, prompts.id], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
-    const rows = await tx.select().from(prompts).orderBy(asc(prompts.name), asc(prompts.id));
-    return { items: rows.map(toDto), nextCursor: null };
+    const rows = await tx
+      .select({ ...getTableColumns(prompts), pageKey: page.key })
+      .from(prompts)
+      .where(page.after)
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toDto);
   });
 }
 

@@ -1,8 +1,8 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { asc, eq } from 'drizzle-orm';
+import { eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
 import { providers } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -73,11 +73,18 @@ export async function createProvider(
   });
 }
 
-export async function listProviders(deps: ConversationDeps, actor: Actor) {
+/** By name. Throws bad_request for a cursor this list did not give. */
+export async function listProviders(deps: ConversationDeps, actor: Actor, query: PageRequest) {
   assertRead(actor);
+  const page = keysetPage({ by: [providers.name, providers.id], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
-    const rows = await tx.select().from(providers).orderBy(asc(providers.name), asc(providers.id));
-    return { items: rows.map(toDto), nextCursor: null };
+    const rows = await tx
+      .select({ ...getTableColumns(providers), pageKey: page.key })
+      .from(providers)
+      .where(page.after)
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toDto);
   });
 }
 

@@ -1,8 +1,8 @@
 import { rlsContext } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, conversationEvents } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { keysetPage, uuidv7, withActor } from '@conduit/db';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { outbox, sessions } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { type BotRow, loadBot } from '../bots/bot-access.js';
@@ -11,7 +11,6 @@ import { readConfiguration, settingsMap } from '../configuration/bot-configurati
 import { startDialog } from '../dialog/run-dialog.js';
 import { newMeter, type UsageMeter } from '../llm/usage-meter.js';
 import { eventActor, insertMessages, type ReplySink, silentSink, type Turn } from '../messages/turn.js';
-import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
 import { withReservedReply } from '../usage/reserve-reply.js';
 import { assertOpen, loadSession, toSessionDto } from './session-access.js';
 
@@ -102,37 +101,27 @@ async function openSession(
   return { result, stored: turn.outputs.length > 0 };
 }
 
-/** The actor's sessions, newest first (`?botId=` for one bot's); a stable order for cursors. */
+/** The actor's sessions, newest first (`?botId=` for one bot's). Throws bad_request for a bad cursor. */
 export async function listSessions(
   deps: ConversationDeps,
   actor: Actor,
   query: { limit: number; cursor?: string | undefined; botId?: string | undefined },
 ) {
-  const after = decodeCursor(query.cursor);
+  const page = keysetPage({ by: [sessions.startedAt, sessions.id], order: 'desc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(sessions), pageKey: page.key })
       .from(sessions)
       .where(
         and(
           eq(sessions.userId, actor.userId),
-          query.botId ? eq(sessions.botId, query.botId) : sql`true`,
-          after
-            ? or(
-                lt(sessions.startedAt, after.at),
-                and(eq(sessions.startedAt, after.at), lt(sessions.id, after.id)),
-              )
-            : sql`true`,
+          query.botId ? eq(sessions.botId, query.botId) : undefined,
+          page.after,
         ),
       )
-      .orderBy(desc(sessions.startedAt), desc(sessions.id))
-      .limit(query.limit + 1);
-    const items = rows.slice(0, query.limit);
-    const last = rows.length > query.limit ? items[items.length - 1] : undefined;
-    return {
-      items: items.map(toSessionDto),
-      nextCursor: last ? encodeCursor(last.startedAt, last.id) : null,
-    };
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toSessionDto);
   });
 }
 

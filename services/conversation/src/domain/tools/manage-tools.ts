@@ -1,8 +1,8 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
 import { basicTools } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -78,15 +78,18 @@ export async function putTool(
   });
 }
 
-export async function listTools(deps: ConversationDeps, actor: Actor, botId: string) {
+/** A bot's tools by name (unique in the bot). Throws not_found, bad_request for a bad cursor. */
+export async function listTools(deps: ConversationDeps, actor: Actor, botId: string, query: PageRequest) {
+  const page = keysetPage({ by: [basicTools.name], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     await loadBot(tx, actor, botId, 'bots.read');
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(basicTools), pageKey: page.key })
       .from(basicTools)
-      .where(eq(basicTools.botId, botId))
-      .orderBy(asc(basicTools.name));
-    return { items: rows.map(toToolDto), nextCursor: null };
+      .where(and(eq(basicTools.botId, botId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toToolDto);
   });
 }
 

@@ -1,17 +1,11 @@
 import type { Actor } from '@conduit/contracts';
-import { type Transaction, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, type Transaction, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import { userAccountActivities } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
 import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSession } from '../sessions/live-session.js';
-
-export interface ActivityPage {
-  limit: number;
-  /** The id of the last record of the previous page (ids are uuidv7, so newest first is id order). */
-  cursor?: string | undefined;
-}
 
 const toActivityDto = (row: typeof userAccountActivities.$inferSelect) => ({
   id: row.id,
@@ -25,19 +19,20 @@ const toActivityDto = (row: typeof userAccountActivities.$inferSelect) => ({
 });
 export type ActivityDto = ReturnType<typeof toActivityDto>;
 
-async function pageOfActivity(tx: Transaction, filter: SQL | undefined, page: ActivityPage) {
+/** Newest first: ids are uuidv7, so id order is time order. Throws bad_request for a bad cursor. */
+async function pageOfActivity(tx: Transaction, filter: SQL | undefined, query: PageRequest) {
+  const page = keysetPage({ by: [userAccountActivities.id], order: 'desc' }, query);
   const rows = await tx
-    .select()
+    .select({ ...getTableColumns(userAccountActivities), pageKey: page.key })
     .from(userAccountActivities)
-    .where(and(filter, page.cursor ? lt(userAccountActivities.id, page.cursor) : undefined))
-    .orderBy(desc(userAccountActivities.id))
-    .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit).map(toActivityDto);
-  return { items, nextCursor: rows.length > page.limit ? items[items.length - 1]!.id : null };
+    .where(and(filter, page.after))
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.of(rows, toActivityDto);
 }
 
 /** The actor's own audit trail, newest first. (The platform admin, too, sees only their own here.) */
-export async function listMyActivity(deps: IdentityDeps, actor: Actor, page: ActivityPage) {
+export async function listMyActivity(deps: IdentityDeps, actor: Actor, page: PageRequest) {
   return withActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     return pageOfActivity(tx, eq(userAccountActivities.userId, actor.userId), page);
@@ -52,7 +47,7 @@ export async function listMyActivity(deps: IdentityDeps, actor: Actor, page: Act
 export async function listActivityAsAdmin(
   deps: IdentityDeps,
   actor: Actor,
-  query: ActivityPage & { userId?: string | undefined; type?: string | undefined },
+  query: PageRequest & { userId?: string | undefined; type?: string | undefined },
 ) {
   if (!actor.platformAdmin) throw new DomainError('not_found', 'Not found.');
   return withActor(deps.db, actor, async (tx) => {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { isUniqueViolation, uuidv7, withActor } from '@conduit/db';
+import { isUniqueViolation, keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { asc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { organizationMembers, organizations, outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
@@ -58,16 +58,18 @@ export async function createOrganization(
   }
 }
 
-/** The organizations the actor belongs to, with their role in each. */
-export async function listMyOrganizations(deps: IdentityDeps, actor: Actor) {
+/** The organizations the actor belongs to, oldest first, with their role in each. */
+export async function listMyOrganizations(deps: IdentityDeps, actor: Actor, query: PageRequest) {
+  const page = keysetPage({ by: [organizations.createdAt, organizations.id], order: 'asc' }, query);
   return withActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select({ organization: organizations, role: organizationMembers.role })
+      .select({ organization: organizations, role: organizationMembers.role, pageKey: page.key })
       .from(organizationMembers)
       .innerJoin(organizations, eq(organizations.id, organizationMembers.organizationId))
-      .where(eq(organizationMembers.userId, actor.userId))
-      .orderBy(asc(organizations.createdAt));
-    return { items: rows.map((row) => toOrganizationDto(row.organization, row.role)), nextCursor: null };
+      .where(and(eq(organizationMembers.userId, actor.userId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (row) => toOrganizationDto(row.organization, row.role));
   });
 }
 
@@ -80,9 +82,24 @@ export async function getOrganization(deps: IdentityDeps, actor: Actor, organiza
   });
 }
 
-/** The members of an organization the actor belongs to. */
-export async function listOrganizationMembers(deps: IdentityDeps, actor: Actor, organizationId: string) {
+/** The members of an organization the actor belongs to, by joining time. Throws not_found. */
+export async function listOrganizationMembers(
+  deps: IdentityDeps,
+  actor: Actor,
+  organizationId: string,
+  query: PageRequest,
+) {
+  const page = keysetPage(
+    { by: [organizationMembers.joinedAt, organizationMembers.userId], order: 'asc' },
+    query,
+  );
   return withActor(deps.db, actor, async (tx) => {
+    // Those who may not read the organization (row-level security) may not read its members.
+    const [visible] = await tx
+      .select({ id: organizations.id })
+      .from(organizations)
+      .where(eq(organizations.id, organizationId));
+    if (!visible) throw new DomainError('not_found', 'No such organization.');
     const rows = await tx
       .select({
         userId: users.id,
@@ -91,12 +108,13 @@ export async function listOrganizationMembers(deps: IdentityDeps, actor: Actor, 
         email: users.email,
         role: organizationMembers.role,
         joinedAt: organizationMembers.joinedAt,
+        pageKey: page.key,
       })
       .from(organizationMembers)
       .innerJoin(users, eq(users.id, organizationMembers.userId))
-      .where(eq(organizationMembers.organizationId, organizationId))
-      .orderBy(asc(organizationMembers.joinedAt));
-    if (rows.length === 0) throw new DomainError('not_found', 'No such organization.');
-    return { items: rows.map((row) => ({ ...row, joinedAt: row.joinedAt.toISOString() })), nextCursor: null };
+      .where(and(eq(organizationMembers.organizationId, organizationId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (row) => ({ ...row, joinedAt: row.joinedAt.toISOString() }));
   });
 }

@@ -1,8 +1,8 @@
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { isUniqueViolation, uuidv7, withActor } from '@conduit/db';
+import { isUniqueViolation, keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm';
 import { organizations, outbox, permissionRole, roles, roleUser } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
@@ -11,29 +11,40 @@ import { assertKnownPermissions, assertManage, authorityOver } from './rbac-auth
 import { loadRole, permissionsOfRoles, type RoleDto, toRoleDto } from './role-access.js';
 import { recordRoleRevoked } from './role-grants.js';
 
-/** The roles of the actor's current organization and the platform's, with their permissions. */
+/**
+ * The roles of the actor's current organization, then the platform's, by name, with their
+ * permissions. Throws bad_request for a cursor this list did not give.
+ */
 export async function listRoles(
   deps: IdentityDeps,
   actor: Actor,
-): Promise<{ items: RoleDto[]; nextCursor: null }> {
+  query: PageRequest,
+): Promise<{ items: RoleDto[]; nextCursor: string | null }> {
+  const platformRole = { sql: sql`${roles.organizationId} is null`, type: 'boolean' } as const;
+  const page = keysetPage({ by: [platformRole, roles.name, roles.id], order: 'asc' }, query);
   return withActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const organizationId =
       actor.orgId && (await authorityOver(tx, actor, actor.orgId)) !== 'none' ? actor.orgId : null;
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(roles), pageKey: page.key })
       .from(roles)
       .where(
-        organizationId
-          ? or(isNull(roles.organizationId), eq(roles.organizationId, organizationId))
-          : isNull(roles.organizationId),
+        and(
+          organizationId
+            ? or(isNull(roles.organizationId), eq(roles.organizationId, organizationId))
+            : isNull(roles.organizationId),
+          page.after,
+        ),
       )
-      .orderBy(asc(roles.organizationId), asc(roles.name));
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    const { items, nextCursor } = page.of(rows, (role) => role);
     const permissions = await permissionsOfRoles(
       tx,
-      rows.map((role) => role.id),
+      items.map((role) => role.id),
     );
-    return { items: rows.map((role) => toRoleDto(role, permissions.get(role.id) ?? [])), nextCursor: null };
+    return { items: items.map((role) => toRoleDto(role, permissions.get(role.id) ?? [])), nextCursor };
   });
 }
 

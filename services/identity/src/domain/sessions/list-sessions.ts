@@ -1,32 +1,32 @@
 import type { Actor } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
-import { and, desc, eq, gt, isNull, lt } from 'drizzle-orm';
+import { keysetPage, type PageRequest, withActor } from '@conduit/db';
+import { and, eq, getTableColumns, gt, isNull } from 'drizzle-orm';
 import { userSessions } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
 import { assertLiveSession } from './live-session.js';
 
-/** The caller's live sessions, newest first; `current` marks the one making the request. */
-export async function listSessions(
-  deps: IdentityDeps,
-  actor: Actor,
-  page: { limit: number; cursor?: string | undefined },
-) {
+/**
+ * The caller's live sessions, newest first (uuidv7 ids); `current` marks the one making the
+ * request. Throws bad_request for a cursor this list did not give.
+ */
+export async function listSessions(deps: IdentityDeps, actor: Actor, query: PageRequest) {
+  const page = keysetPage({ by: [userSessions.id], order: 'desc' }, query);
   return withActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(userSessions), pageKey: page.key })
       .from(userSessions)
       .where(
         and(
           eq(userSessions.userId, actor.userId),
           isNull(userSessions.revokedAt),
           gt(userSessions.expiresAt, new Date()),
-          page.cursor ? lt(userSessions.id, page.cursor) : undefined,
+          page.after,
         ),
       )
-      .orderBy(desc(userSessions.id))
-      .limit(page.limit + 1);
-    const items = rows.slice(0, page.limit).map((row) => ({
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (row) => ({
       id: row.id,
       device: row.device ?? 'Unknown device',
       userAgent: row.userAgent,
@@ -36,6 +36,5 @@ export async function listSessions(
       expiresAt: row.expiresAt.toISOString(),
       current: row.id === actor.sessionId,
     }));
-    return { items, nextCursor: rows.length > page.limit ? items[items.length - 1]!.id : null };
   });
 }

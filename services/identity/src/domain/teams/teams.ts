@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { isUniqueViolation, uuidv7, withActor } from '@conduit/db';
+import { isUniqueViolation, keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { outbox, teamMembers, teams, userSubscriptions, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
@@ -75,20 +75,22 @@ export async function createTeam(
   }
 }
 
-/** The teams the actor belongs to, in every organization, with their role and plan. */
-export async function listMyTeams(deps: IdentityDeps, actor: Actor) {
+/** The teams the actor belongs to, in every organization, oldest first, with their role and plan. */
+export async function listMyTeams(deps: IdentityDeps, actor: Actor, query: PageRequest) {
+  const page = keysetPage({ by: [teams.createdAt, teams.id], order: 'asc' }, query);
   return withActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select({ team: teams, role: teamMembers.role, plan: userSubscriptions.planId })
+      .select({ team: teams, role: teamMembers.role, plan: userSubscriptions.planId, pageKey: page.key })
       .from(teamMembers)
       .innerJoin(teams, eq(teams.id, teamMembers.teamId))
       .leftJoin(
         userSubscriptions,
         sql`${userSubscriptions.subjectType} = 'team' and ${userSubscriptions.subjectId} = ${teams.id}`,
       )
-      .where(eq(teamMembers.userId, actor.userId))
-      .orderBy(asc(teams.createdAt));
-    return { items: rows.map((row) => toTeamDto(row.team, row.role, row.plan)), nextCursor: null };
+      .where(and(eq(teamMembers.userId, actor.userId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (row) => toTeamDto(row.team, row.role, row.plan));
   });
 }
 
@@ -104,8 +106,9 @@ export async function getTeam(deps: IdentityDeps, actor: Actor, teamId: string) 
   });
 }
 
-/** The members of a team the actor belongs to (viewers included). */
-export async function listTeamMembers(deps: IdentityDeps, actor: Actor, teamId: string) {
+/** The members of a team the actor belongs to (viewers included), by joining time. Throws not_found. */
+export async function listTeamMembers(deps: IdentityDeps, actor: Actor, teamId: string, query: PageRequest) {
+  const page = keysetPage({ by: [teamMembers.joinedAt, teamMembers.userId], order: 'asc' }, query);
   return withActor(deps.db, actor, async (tx) => {
     await loadTeam(tx, actor, teamId);
     const rows = await tx
@@ -117,18 +120,17 @@ export async function listTeamMembers(deps: IdentityDeps, actor: Actor, teamId: 
         role: teamMembers.role,
         invitedAt: teamMembers.invitedAt,
         joinedAt: teamMembers.joinedAt,
+        pageKey: page.key,
       })
       .from(teamMembers)
       .leftJoin(users, eq(users.id, teamMembers.userId))
-      .where(eq(teamMembers.teamId, teamId))
-      .orderBy(asc(teamMembers.joinedAt));
-    return {
-      items: rows.map((row) => ({
-        ...row,
-        invitedAt: row.invitedAt?.toISOString() ?? null,
-        joinedAt: row.joinedAt.toISOString(),
-      })),
-      nextCursor: null,
-    };
+      .where(and(eq(teamMembers.teamId, teamId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (row) => ({
+      ...row,
+      invitedAt: row.invitedAt?.toISOString() ?? null,
+      joinedAt: row.joinedAt.toISOString(),
+    }));
   });
 }

@@ -1,8 +1,8 @@
 import { can, rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { kbChunks, kbCollections, kbDocuments, knowledgeBaseSettings } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
 import { enqueueIndexing } from '../documents/enqueue-indexing.js';
@@ -55,23 +55,26 @@ export async function createCollection(deps: KnowledgeDeps, actor: Actor, input:
   });
 }
 
-/** The collections the caller can read, oldest first, by pages. */
-export async function listCollections(
-  deps: KnowledgeDeps,
-  actor: Actor,
-  page: { limit: number; cursor?: string | undefined },
-) {
+/**
+ * The collections the caller can read, oldest first (uuidv7 ids), by pages. Throws bad_request for
+ * a cursor this list did not give.
+ */
+export async function listCollections(deps: KnowledgeDeps, actor: Actor, query: PageRequest) {
+  const page = keysetPage({ by: [kbCollections.id], order: 'asc' }, query);
   if (!can(actor, 'kb.read')) return { items: [], nextCursor: null };
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(kbCollections), pageKey: page.key })
       .from(kbCollections)
-      .where(page.cursor ? gt(kbCollections.id, page.cursor) : undefined)
-      .orderBy(asc(kbCollections.id))
-      .limit(page.limit + 1);
-    const visible = rows.filter((row) => can(actor, 'kb.read', collectionRef(row)));
-    const items = visible.slice(0, page.limit).map(toCollectionDto);
-    return { items, nextCursor: rows.length > page.limit ? rows[page.limit - 1]!.id : null };
+      .where(page.after)
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    // The cursor follows the rows read, so a page thinned by the check still leads on.
+    const { items, nextCursor } = page.of(rows, (row) => row);
+    return {
+      items: items.filter((row) => can(actor, 'kb.read', collectionRef(row))).map(toCollectionDto),
+      nextCursor,
+    };
   });
 }
 

@@ -1,8 +1,15 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { type ActorContext, uuidv7, withActor, withoutActor } from '@conduit/db';
+import {
+  type ActorContext,
+  keysetPage,
+  type PageRequest,
+  uuidv7,
+  withActor,
+  withoutActor,
+} from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { datasources, kbDocumentOriginals, kbDocuments } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
@@ -91,16 +98,23 @@ export async function createUrlDatasource(
   return toDto(datasource);
 }
 
-export async function listDatasources(deps: KnowledgeDeps, actor: Actor, collectionId: string) {
+/** A collection's data sources, oldest first (uuidv7 ids). Throws not_found, bad_request for a bad cursor. */
+export async function listDatasources(
+  deps: KnowledgeDeps,
+  actor: Actor,
+  collectionId: string,
+  query: PageRequest,
+) {
+  const page = keysetPage({ by: [datasources.id], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.read');
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(datasources), pageKey: page.key })
       .from(datasources)
-      .where(eq(datasources.collectionId, collectionId))
-      .orderBy(asc(datasources.id))
-      .limit(500);
-    return { items: rows.map(toDto), nextCursor: null };
+      .where(and(eq(datasources.collectionId, collectionId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toDto);
   });
 }
 

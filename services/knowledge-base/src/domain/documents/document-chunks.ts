@@ -1,8 +1,8 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { kbChunks, kbDocuments } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
@@ -22,17 +22,18 @@ export const chunkDto = z.object({
 export type ChunkDto = z.infer<typeof chunkDto>;
 
 /**
- * A document's chunks in order, a page at a time (the cursor is the last ordinal seen): how the
- * document was cut, to check chunking settings. Throws not_found for a collection the actor cannot
- * read or a document not in it.
+ * A document's chunks in order, a page at a time: how the document was cut, to check chunking
+ * settings. Throws not_found for a collection the actor cannot read or a document not in it,
+ * bad_request for a cursor this list did not give.
  */
 export async function listChunks(
   deps: KnowledgeDeps,
   actor: Actor,
   collectionId: string,
   documentId: string,
-  page: { limit: number; after?: number | undefined },
+  query: PageRequest,
 ): Promise<{ items: ChunkDto[]; nextCursor: string | null }> {
+  const page = keysetPage({ by: [kbChunks.ordinal], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.read');
     const [document] = await tx
@@ -49,20 +50,12 @@ export async function listChunks(
         charEnd: kbChunks.charEnd,
         tokenCount: kbChunks.tokenCount,
         content: kbChunks.content,
+        pageKey: page.key,
       })
       .from(kbChunks)
-      .where(
-        and(
-          eq(kbChunks.documentId, documentId),
-          page.after === undefined ? undefined : gt(kbChunks.ordinal, page.after),
-        ),
-      )
-      .orderBy(asc(kbChunks.ordinal))
-      .limit(page.limit + 1);
-    const items = rows.slice(0, page.limit);
-    return {
-      items,
-      nextCursor: rows.length > page.limit ? String(items.at(-1)!.ordinal) : null,
-    };
+      .where(and(eq(kbChunks.documentId, documentId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (chunk) => chunk);
   });
 }

@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { isUniqueViolation, type Transaction, uuidv7, withActor } from '@conduit/db';
+import {
+  isUniqueViolation,
+  keysetPage,
+  type PageRequest,
+  type Transaction,
+  uuidv7,
+  withActor,
+} from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { datasources, kbDocumentOriginals, kbDocuments } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
 import { loadCollection } from '../collections/collection-access.js';
@@ -82,30 +89,29 @@ export async function addDocument(
   }
 }
 
+/** A collection's documents, oldest first (uuidv7 ids). Throws not_found, bad_request for a bad cursor. */
 export async function listDocuments(
   deps: KnowledgeDeps,
   actor: Actor,
   collectionId: string,
-  page: { limit: number; cursor?: string | undefined; status?: DocumentDto['status'] | undefined },
+  query: PageRequest & { status?: DocumentDto['status'] | undefined },
 ) {
+  const page = keysetPage({ by: [kbDocuments.id], order: 'asc' }, query);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.read');
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(kbDocuments), pageKey: page.key })
       .from(kbDocuments)
       .where(
         and(
           eq(kbDocuments.collectionId, collectionId),
-          page.cursor ? gt(kbDocuments.id, page.cursor) : undefined,
-          page.status ? eq(kbDocuments.status, page.status) : undefined,
+          query.status ? eq(kbDocuments.status, query.status) : undefined,
+          page.after,
         ),
       )
-      .orderBy(asc(kbDocuments.id))
-      .limit(page.limit + 1);
-    return {
-      items: rows.slice(0, page.limit).map(toDocumentDto),
-      nextCursor: rows.length > page.limit ? rows[page.limit - 1]!.id : null,
-    };
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toDocumentDto);
   });
 }
 

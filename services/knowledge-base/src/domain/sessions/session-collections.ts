@@ -1,8 +1,8 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { kbCollections, userKbAssociations } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
 import { loadCollection } from '../collections/collection-access.js';
@@ -77,24 +77,34 @@ export async function detachCollection(
 
 /**
  * The collections linked to the actor's session (those they can still read), in link order.
- * Throws not_found when the session is not theirs.
+ * Throws not_found when the session is not theirs, bad_request for a cursor this list did not give.
  */
-export async function listSessionCollections(deps: KnowledgeDeps, actor: Actor, sessionId: string) {
+export async function listSessionCollections(
+  deps: KnowledgeDeps,
+  actor: Actor,
+  sessionId: string,
+  query: PageRequest,
+) {
+  const page = keysetPage({ by: [userKbAssociations.createdAt, userKbAssociations.id], order: 'asc' }, query);
   await assertOwnSession(deps, actor, sessionId);
   return withActor(deps.db, rlsContext(actor), async (tx) => {
     const rows = await tx
-      .select()
+      .select({ link: userKbAssociations, collection: kbCollections, pageKey: page.key })
       .from(userKbAssociations)
       .innerJoin(kbCollections, eq(kbCollections.id, userKbAssociations.collectionId))
-      .where(and(eq(userKbAssociations.sessionId, sessionId), eq(userKbAssociations.userId, actor.userId)))
-      .orderBy(asc(userKbAssociations.createdAt), asc(userKbAssociations.id));
-    return {
-      items: rows.map((r) => ({
-        sessionId,
-        collection: toCollectionDto(r.kb_collections),
-        attachedAt: r.user_kb_associations.createdAt.toISOString(),
-      })),
-      nextCursor: null,
-    };
+      .where(
+        and(
+          eq(userKbAssociations.sessionId, sessionId),
+          eq(userKbAssociations.userId, actor.userId),
+          page.after,
+        ),
+      )
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (r) => ({
+      sessionId,
+      collection: toCollectionDto(r.collection),
+      attachedAt: r.link.createdAt.toISOString(),
+    }));
   });
 }
