@@ -57,3 +57,4 @@ export {
   type Unstorable,
   unstorablePart,
 } from './storable.js';
+export * as workflowEvents from './workflow/events.js';

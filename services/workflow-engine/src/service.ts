@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createOutboundHttp } from '@conduit/outbound-http';
 import { defineService } from '@conduit/runtime';
 import { buildApp } from './app.js';
+import { eventTriggers } from './bus/event-triggers.js';
 import type { WorkflowDeps } from './deps.js';
 import { loadEnv, type WorkflowEnv } from './env.js';
 import { type WorkflowJobs, workflowJobs } from './jobs/catalog.js';
@@ -13,8 +14,8 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
 
 /**
  * Workflow engine: workflows as graphs of nodes over HTTP, webhooks, and a worker that runs
- * executions node by node (each node's result committed before the next starts) and fires
- * schedules.
+ * executions node by node (each node's result committed before the next starts), fires schedules
+ * and starts workflows from Conduit's events.
  */
 export const workflowService = defineService<WorkflowEnv, WorkflowDeps, WorkflowJobs>({
   name: 'workflow-engine',
@@ -35,6 +36,7 @@ export const workflowService = defineService<WorkflowEnv, WorkflowDeps, Workflow
     }),
   }),
   app: buildApp,
+  background: [eventTriggers],
   worker: {
     handlers: (deps) => ({
       'run-execution': (payload, job) => runExecutionJob(deps, payload, job),

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { identityEvents } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fireScheduleJob } from '../src/jobs/fire-schedule-job.js';
 import {
   bearer,
   chain,
   changeWorkflow,
+  publishEvent,
   runWorkflow,
   startWorkflowHarness,
   type WorkflowHarness,
@@ -65,8 +67,8 @@ const hook = (workflowId: string, path: string, payload: object) =>
 describe('official templates', () => {
   it('are listed to anyone signed in, at least six in several categories', async () => {
     const official = await officialTemplates();
-    expect(official.length).toBeGreaterThanOrEqual(6);
-    expect(new Set(official.map((t) => t.category)).size).toBeGreaterThanOrEqual(5);
+    expect(official.length).toBeGreaterThanOrEqual(7);
+    expect(new Set(official.map((t) => t.category)).size).toBeGreaterThanOrEqual(6);
     const seen = await call(stranger, 'GET', '/v1/workflows/templates?official=true&limit=100');
     expect(
       seen
@@ -177,6 +179,31 @@ describe('official templates', () => {
         { name: 'Cy', email: '', rejected: true, reason: 'no e-mail address' },
       ],
     });
+  });
+
+  it('welcome new users: follows up on identity.user.registered', async () => {
+    const workflow = await fromTemplate('Welcome new users');
+    await changeWorkflow(h, owner.token, workflow.id, { status: 'active' });
+    const registered = await publishEvent(h, identityEvents.userRegistered, {
+      userId: randomUUID(),
+      organizationId: randomUUID(),
+      email: 'new@example.com',
+      username: 'newbie',
+      name: null,
+    });
+    const deadline = Date.now() + 15_000;
+    let executionId: string | undefined;
+    while (!executionId) {
+      [{ id: executionId } = { id: undefined }] = await h.admin`select id from workflow.workflow_executions
+        where workflow_id = ${workflow.id} and trigger_type = 'event'`;
+      if (Date.now() > deadline) throw new Error('the event did not start the workflow');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const execution = await waitForExecution(h, owner.token, executionId);
+    expect(execution.status).toBe('success');
+    expect(execution.output).toEqual([
+      { to: 'new@example.com', subject: 'Welcome, newbie!', userId: registered.data.userId },
+    ]);
   });
 
   it('count each use, and a workflow from a template is a private draft of the caller', async () => {

@@ -164,6 +164,7 @@ describe('workflows as whole documents', () => {
     expect(types.map((t) => t.type).sort()).toEqual(
       [
         'code',
+        'event',
         'http-request',
         'if',
         'manual',

@@ -27,7 +27,7 @@ export const workflowStatuses = ['draft', 'active', 'paused', 'archived'] as con
 export const onErrorModes = ['stop', 'continue', 'error-output'] as const;
 export const executionStatuses = ['queued', 'running', 'waiting', 'success', 'error', 'canceled'] as const;
 export const nodeRunStatuses = ['running', 'waiting', 'success', 'error'] as const;
-export const triggerTypes = ['manual', 'webhook', 'schedule'] as const;
+export const triggerTypes = ['manual', 'webhook', 'schedule', 'event'] as const;
 export const sharePermissions = ['view', 'run', 'edit'] as const;
 
 /**
@@ -51,6 +51,8 @@ export const workflows = workflow.table(
     settings: jsonb('settings').notNull().default({}),
     /** The latest saved version (workflow_versions.version). */
     version: integer('version').notNull().default(1),
+    /** When it last became active: event triggers start it for events from then on. */
+    activatedAt: timestamp('activated_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [index('workflows_user_idx').on(t.userId, t.id), index('workflows_team_idx').on(t.teamId)],

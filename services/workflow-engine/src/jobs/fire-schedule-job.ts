@@ -1,20 +1,14 @@
-import { createHash } from 'node:crypto';
 import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { Job } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { workflows } from '../db/schema.js';
 import type { WorkflowDeps } from '../deps.js';
+import { executionIdFor } from '../domain/executions/execution-id.js';
 import { ownerContext } from '../domain/executions/owner-context.js';
 import { reserveExecution } from '../domain/executions/reserve-execution.js';
 import { createExecution, enqueueExecution } from '../domain/executions/start-execution.js';
 import { readVersion } from '../domain/workflows/save-graph.js';
-
-/** A UUID fixed by a key: the same tick, retried, records the same execution. */
-const uuidFromKey = (key: string) => {
-  const hex = createHash('sha256').update(key).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
 
 /**
  * One tick of a schedule: starts an execution when the workflow is still active and the node
@@ -48,7 +42,7 @@ export async function fireScheduleJob(
   const firedAt = new Date(job?.timestamp ?? Date.now()).toISOString();
   const executionId = await withActor(deps.db, actor, (tx) =>
     createExecution(tx, {
-      id: job?.id ? uuidFromKey(`${job.id}`) : undefined,
+      id: job?.id ? executionIdFor(`schedule:${job.id}`) : undefined,
       workflow: found,
       triggerType: 'schedule',
       triggerNodeId: payload.nodeId,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { codeNode } from './code-node.js';
+import { eventTrigger } from './event-trigger.js';
 import { httpRequestNode } from './http-request-node.js';
 import { ifNode } from './if-node.js';
 import { manualTrigger } from './manual-trigger.js';
@@ -21,6 +22,7 @@ export const nodeTypes: Record<string, NodeType> = Object.fromEntries(
       manualTrigger,
       webhookTrigger,
       scheduleTrigger,
+      eventTrigger,
       setNode,
       ifNode,
       switchNode,

@@ -56,7 +56,7 @@ export interface NodeType<S extends z.ZodType = z.ZodType> {
   type: string;
   description: string;
   /** Starts executions: has no inputs, emits the execution's input. */
-  trigger?: 'manual' | 'webhook' | 'schedule';
+  trigger?: 'manual' | 'webhook' | 'schedule' | 'event';
   config: S;
   /** Output ports the node may emit on, for its configuration. */
   outputs(config: z.output<S>): string[];

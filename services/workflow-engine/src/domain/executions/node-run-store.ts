@@ -1,6 +1,8 @@
+import { appendEvent } from '@conduit/bus';
+import { workflowEvents } from '@conduit/contracts';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { nodeExecutions, workflowExecutions } from '../../db/schema.js';
+import { nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
 
 /**
@@ -176,8 +178,8 @@ export async function commitWait(
 }
 
 /**
- * Ends a running execution. Only a running one: a finished (or canceled) execution is never
- * relabelled.
+ * Ends a running execution, with its event (`workflow.execution.succeeded` / `failed`) in the
+ * same transaction. Only a running one: a finished (or canceled) execution is never relabelled.
  */
 export async function finishExecution(
   tx: Transaction,
@@ -186,7 +188,7 @@ export async function finishExecution(
     | { status: 'success'; output: unknown }
     | { status: 'error'; error: string; errorNode: string | null },
 ): Promise<boolean> {
-  const done = await tx
+  const [done] = await tx
     .update(workflowExecutions)
     .set({
       status: outcome.status,
@@ -197,6 +199,24 @@ export async function finishExecution(
       execTimeMs: sql`(extract(epoch from now() - coalesce(${workflowExecutions.startedAt}, ${workflowExecutions.createdAt})) * 1000)::int`,
     })
     .where(and(eq(workflowExecutions.id, executionId), eq(workflowExecutions.status, 'running')))
-    .returning({ id: workflowExecutions.id });
-  return done.length > 0;
+    .returning();
+  if (!done) return false;
+  const summary = {
+    executionId,
+    workflowId: done.workflowId,
+    workflowVersion: done.workflowVersion,
+    triggerType: done.triggerType,
+    execTimeMs: done.execTimeMs,
+  };
+  if (outcome.status === 'success')
+    await appendEvent(tx, outbox, workflowEvents.executionSucceeded, summary, null);
+  else
+    await appendEvent(
+      tx,
+      outbox,
+      workflowEvents.executionFailed,
+      { ...summary, error: outcome.error, errorNode: outcome.errorNode },
+      null,
+    );
+  return true;
 }

@@ -1,6 +1,8 @@
-import { type ActorContext, withActor } from '@conduit/db';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { nodeExecutions, workflowExecutions } from '../../db/schema.js';
+import { appendEvent } from '@conduit/bus';
+import { workflowEvents } from '@conduit/contracts';
+import { withActor } from '@conduit/db';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item } from '../../nodes/node-type.js';
 import { readVersion } from '../workflows/save-graph.js';
@@ -24,11 +26,36 @@ export async function runExecution(
   deps: WorkflowDeps,
   payload: { executionId: string; workflowId: string },
 ): Promise<string> {
-  const actor = await ownerContext(deps.db, payload.workflowId);
-  if (!actor) return 'workflow gone';
-  const as = <T>(fn: Parameters<typeof withActor<T>>[2]) => withActor(deps.db, actor as ActorContext, fn);
+  const owner = await ownerContext(deps.db, payload.workflowId);
+  if (!owner) return 'workflow gone';
+  const as = <T>(fn: Parameters<typeof withActor<T>>[2]) => withActor(deps.db, owner, fn);
 
   const loaded = await as(async (tx) => {
+    // The first worker to take the execution up says it started (a resumed one does not again).
+    const [first] = await tx
+      .update(workflowExecutions)
+      .set({ startedAt: sql`now()` })
+      .where(
+        and(
+          eq(workflowExecutions.id, payload.executionId),
+          eq(workflowExecutions.status, 'queued'),
+          isNull(workflowExecutions.startedAt),
+        ),
+      )
+      .returning();
+    if (first)
+      await appendEvent(
+        tx,
+        outbox,
+        workflowEvents.executionStarted,
+        {
+          executionId: first.id,
+          workflowId: first.workflowId,
+          workflowVersion: first.workflowVersion,
+          triggerType: first.triggerType,
+        },
+        null,
+      );
     const [execution] = await tx
       .update(workflowExecutions)
       .set({ status: 'running', startedAt: sql`coalesce(${workflowExecutions.startedAt}, now())` })
@@ -84,7 +111,7 @@ export async function runExecution(
       outputs.set(node.name, { main: inputs.flat() });
       continue;
     }
-    const result = await runNode(deps, actor, {
+    const result = await runNode(deps, owner, {
       executionId: execution.id,
       workflowId: execution.workflowId,
       step,

@@ -1,5 +1,5 @@
 import { type Transaction, uuidv7 } from '@conduit/db';
-import { workflowExecutions } from '../../db/schema.js';
+import { type triggerTypes, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
@@ -7,7 +7,7 @@ import type { WorkflowRow } from '../workflows/workflow-access.js';
 
 export interface NewExecution {
   workflow: WorkflowRow;
-  triggerType: 'manual' | 'webhook' | 'schedule';
+  triggerType: (typeof triggerTypes)[number];
   triggerNodeId: string;
   input: Item[];
   userId: string | null;

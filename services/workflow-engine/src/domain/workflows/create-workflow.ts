@@ -4,6 +4,7 @@ import { type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
+import { activatedAtFor, recordActivation } from './activation.js';
 import { saveGraph } from './save-graph.js';
 import { syncSchedules } from './sync-schedules.js';
 import { validateGraph } from './validate-graph.js';
@@ -44,9 +45,11 @@ export async function createWorkflow(
         aiPrompt: document.aiPrompt,
         settings: document.settings,
         version: 1,
+        activatedAt: activatedAtFor(undefined, document.status),
       })
       .returning();
     const stored = await saveGraph(tx, id, 1, document, actor.userId);
+    await recordActivation(tx, actor, undefined, row!);
     await alongside?.(tx);
     return { row: row!, stored };
   });

@@ -4,6 +4,7 @@ import { DomainError } from '@conduit/errors';
 import { eq, sql } from 'drizzle-orm';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
+import { activatedAtFor, recordActivation } from './activation.js';
 import { readVersion, saveGraph } from './save-graph.js';
 import { syncSchedules } from './sync-schedules.js';
 import { validateGraph } from './validate-graph.js';
@@ -43,11 +44,13 @@ export async function updateWorkflow(
         aiPrompt: document.aiPrompt,
         settings: document.settings,
         version,
+        activatedAt: activatedAtFor(current.status, document.status),
         updatedAt: sql`now()`,
       })
       .where(eq(workflows.id, workflowId))
       .returning();
     const stored = await saveGraph(tx, workflowId, version, document, actor.userId);
+    await recordActivation(tx, actor, current.status, row!);
     return { row: row!, stored, before };
   });
   await syncSchedules(deps, workflowId, row.status, before, stored);

@@ -138,7 +138,7 @@ export function validateGraph(document: WorkflowDocument): WorkflowDocument {
   if (!document.nodes.some((node) => nodeTypes[node.type]?.trigger))
     problems.push({
       path: 'nodes',
-      message: 'a workflow needs a trigger node (manual, webhook or schedule)',
+      message: 'a workflow needs a trigger node (manual, webhook, schedule or event)',
     });
 
   const webhookPaths = new Map<string, string>();

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { defineEvent } from '../event.js';
+
+const triggerType = z.enum(['manual', 'webhook', 'schedule', 'event']);
+
+/** What identifies an execution in each of its events. */
+const execution = {
+  executionId: z.uuid(),
+  workflowId: z.uuid(),
+  workflowVersion: z.int().min(1),
+  triggerType,
+};
+
+/** A workflow became active: its schedules, webhooks and event triggers now start executions. */
+export const workflowActivated = defineEvent(
+  'workflow.workflow.activated',
+  1,
+  z.object({
+    workflowId: z.uuid(),
+    version: z.int().min(1),
+    ownerUserId: z.uuid(),
+    teamId: z.uuid().nullable(),
+  }),
+);
+
+/** An execution's first node was taken up by a worker. */
+export const executionStarted = defineEvent('workflow.execution.started', 1, z.object(execution));
+
+/** An execution ran to its end. */
+export const executionSucceeded = defineEvent(
+  'workflow.execution.succeeded',
+  1,
+  z.object({ ...execution, execTimeMs: z.int().min(0).nullable() }),
+);
+
+/** An execution stopped at a node that failed for good (its retries spent). */
+export const executionFailed = defineEvent(
+  'workflow.execution.failed',
+  1,
+  z.object({
+    ...execution,
+    error: z.string(),
+    errorNode: z.string().nullable(),
+    execTimeMs: z.int().min(0).nullable(),
+  }),
+);

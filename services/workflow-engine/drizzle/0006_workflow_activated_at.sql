@@ -1,0 +1,1 @@
+ALTER TABLE "workflow"."workflows" ADD COLUMN "activated_at" timestamp with time zone;
