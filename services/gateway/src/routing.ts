@@ -1,5 +1,5 @@
 /** The services behind the gateway, and the public paths each one owns. */
-export type ServiceName = 'identity' | 'knowledge-base' | 'conversation' | 'workflow-engine';
+export type ServiceName = 'identity' | 'knowledge-base' | 'conversation' | 'workflow-engine' | 'analytics';
 
 export interface Upstream {
   service: ServiceName;
@@ -38,6 +38,7 @@ export const upstreams: Upstream[] = [
   { service: 'workflow-engine', prefix: '/v1/workflows', bodyLimit: WORKFLOW_BODY_LIMIT },
   { service: 'workflow-engine', prefix: '/v1/executions' },
   { service: 'workflow-engine', prefix: '/v1/hooks', bodyLimit: WORKFLOW_BODY_LIMIT },
+  { service: 'analytics', prefix: '/v1/analytics' },
 ];
 
 /**
