@@ -21,6 +21,7 @@ import { loggableError } from './loggable-error.js';
 import type { Logger } from './logger.js';
 import { problemReply } from './problem.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
+import { registerRequestLog } from './request-log.js';
 import { refuseUnstorableInput } from './storable-input.js';
 import { registerTracingHooks } from './tracing-hooks.js';
 
@@ -51,6 +52,8 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** Whether fastify should trust X-Forwarded-For (true behind the gateway). */
   trustProxy?: boolean | string | string[];
+  /** Requests slower than this are logged (warn); others only at debug. Default 1000 ms. */
+  slowRequestMs?: number;
   /**
    * Refuse text and JSON Postgres cannot store in every request (default true). Only a proxy that
    * reads nothing turns it off, leaving each service to refuse with the field's own name.
@@ -104,6 +107,7 @@ function errorFor(error: FastifyError): { code: ErrorCode; detail: string } | un
 export async function buildService(options: ServiceOptions): Promise<ServiceApp> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
     genReqId: generateRequestId,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
@@ -116,6 +120,7 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerTracingHooks(app);
+  registerRequestLog(app, options.slowRequestMs ?? 1000);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });

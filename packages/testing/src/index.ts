@@ -16,3 +16,4 @@ export {
   probeUnstorableInput,
   type UnstorableInputTarget,
 } from './unstorable-input.js';
+export { serveUsageStandIn, type UsageStandIn } from './usage-stand-in.js';

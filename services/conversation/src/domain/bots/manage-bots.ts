@@ -1,6 +1,6 @@
-import { can, rlsContext } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq, getTableColumns } from 'drizzle-orm';
 import { type BotVisibility, bots } from '../../db/schema.js';
@@ -32,7 +32,7 @@ export async function createBot(deps: ConversationDeps, actor: Actor, input: Cre
     );
   if (input.script) compileOrReject(input.script);
   const now = new Date();
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [bot] = await tx
       .insert(bots)
       .values({
@@ -59,7 +59,7 @@ export async function listBots(
   query: { limit: number; cursor?: string | undefined },
 ) {
   const page = keysetPage({ by: [bots.createdAt, bots.id], order: 'desc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ ...getTableColumns(bots), pageKey: page.key })
       .from(bots)
@@ -77,9 +77,7 @@ export async function listBots(
 
 /** Throws not_found when the actor cannot see the bot. */
 export async function getBot(deps: ConversationDeps, actor: Actor, botId: string) {
-  return withActor(deps.db, rlsContext(actor), async (tx) =>
-    toBotDto(await loadBot(tx, actor, botId, 'bots.read')),
-  );
+  return asActor(deps.db, actor, async (tx) => toBotDto(await loadBot(tx, actor, botId, 'bots.read')));
 }
 
 export interface UpdateBotInput {
@@ -92,7 +90,7 @@ export interface UpdateBotInput {
 /** Throws not_found / forbidden, unprocessable when the new script does not compile. */
 export async function updateBot(deps: ConversationDeps, actor: Actor, botId: string, input: UpdateBotInput) {
   if (input.script) compileOrReject(input.script);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.write');
     const [bot] = await tx
       .update(bots)
@@ -111,7 +109,7 @@ export async function updateBot(deps: ConversationDeps, actor: Actor, botId: str
 
 /** Deletes a bot with its configuration, memories, tools and sessions. Throws not_found / forbidden. */
 export async function deleteBot(deps: ConversationDeps, actor: Actor, botId: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.write');
     await tx.delete(bots).where(eq(bots.id, botId));
   });

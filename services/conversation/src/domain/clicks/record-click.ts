@@ -1,7 +1,7 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, conversationEvents } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { clicks, outbox } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -22,7 +22,7 @@ export async function recordClick(
   const metadata = input.metadata ?? {};
   if (JSON.stringify(metadata).length > 8192)
     throw new DomainError('payload_too_large', 'Click metadata may be at most 8 KiB of JSON.');
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const session = await loadSession(tx, actor, sessionId, { forWrite: true });
     const [row] = await tx
       .insert(clicks)

@@ -1,6 +1,6 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { type Transaction, uuidv7, withActor } from '@conduit/db';
+import { type Transaction, uuidv7 } from '@conduit/db';
 import { asc, eq } from 'drizzle-orm';
 import { botConfiguration } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -23,7 +23,7 @@ export const settingsMap = (entries: ConfigEntry[]) =>
 
 /** Throws not_found when the actor cannot see the bot. */
 export async function getConfiguration(deps: ConversationDeps, actor: Actor, botId: string) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.read');
     return readConfiguration(tx, botId);
   });
@@ -40,7 +40,7 @@ export async function replaceConfiguration(
   entries: ConfigEntry[],
 ) {
   checkEntries(entries);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.write');
     await tx.delete(botConfiguration).where(eq(botConfiguration.botId, botId));
     const base = Date.now();

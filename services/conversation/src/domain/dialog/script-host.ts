@@ -1,6 +1,6 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
-import { uuidv7, withActor } from '@conduit/db';
+import { uuidv7 } from '@conduit/db';
 import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq } from 'drizzle-orm';
 import { basicTools, sessionToolAssociations } from '../../db/schema.js';
@@ -29,7 +29,6 @@ export function scriptHost(turn: Turn, talk: (text: string) => void): BasicHost 
 
 function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
   const { deps, actor, bot, session } = turn;
-  const rls = rlsContext(actor);
   const fetchForScript = createScriptHttp({
     allow: deps.env.SCRIPT_HTTP_ALLOW,
     timeoutMs: deps.env.SCRIPT_HTTP_TIMEOUT,
@@ -46,14 +45,14 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       deps.log.debug({ botId: bot.id, sessionId: session.id, line: text.slice(0, 500) }, 'script PRINT');
     },
     getBotMemory: (key) =>
-      withActor(deps.db, rls, async (tx) => (await readBotMemory(tx, bot.id, key))?.value ?? null),
+      asActor(deps.db, actor, async (tx) => (await readBotMemory(tx, bot.id, key))?.value ?? null),
     setBotMemory: async (key, value: Value) => {
-      await withActor(deps.db, rls, (tx) => writeBotMemory(tx, bot.id, key, value));
+      await asActor(deps.db, actor, (tx) => writeBotMemory(tx, bot.id, key, value));
     },
     getUserMemory: (key) =>
-      withActor(deps.db, rls, async (tx) => (await readUserMemory(tx, session.userId, key))?.value ?? null),
+      asActor(deps.db, actor, async (tx) => (await readUserMemory(tx, session.userId, key))?.value ?? null),
     setUserMemory: async (key, value: Value) => {
-      await withActor(deps.db, rls, (tx) => writeUserMemory(tx, session.userId, key, value));
+      await asActor(deps.db, actor, (tx) => writeUserMemory(tx, session.userId, key, value));
     },
     async useKb(name) {
       // The knowledge-base RPC searches by collection id and offers no look-up by name, so names
@@ -83,7 +82,7 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       }));
     },
     async useTool(name) {
-      await withActor(deps.db, rls, async (tx) => {
+      await asActor(deps.db, actor, async (tx) => {
         const [tool] = await tx
           .select({ id: basicTools.id })
           .from(basicTools)
@@ -96,12 +95,12 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       });
     },
     async clearTools() {
-      await withActor(deps.db, rls, (tx) =>
+      await asActor(deps.db, actor, (tx) =>
         tx.delete(sessionToolAssociations).where(eq(sessionToolAssociations.sessionId, session.id)),
       );
     },
     async llm(prompt) {
-      const resolved = await withActor(deps.db, rls, (tx) =>
+      const resolved = await asActor(deps.db, actor, (tx) =>
         resolveModel(tx, deps, session.userId, turn.settings),
       );
       // Grounding is best-effort, as for a reply: without the knowledge base the model still answers.

@@ -1,5 +1,4 @@
-import { rlsContext } from '@conduit/auth';
-import { withActor } from '@conduit/db';
+import { asActor } from '@conduit/auth';
 import { asc, desc, eq } from 'drizzle-orm';
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
 import { searchKnowledgeOrNothing } from '../knowledge/search-knowledge.js';
@@ -37,7 +36,7 @@ function systemPrompt(turn: Turn, saved: string | null): string | null {
 export async function generateReply(turn: Turn, userText: string): Promise<void> {
   const { deps, actor, session } = turn;
   const started = Date.now();
-  const { resolved, history, tools, saved } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+  const { resolved, history, tools, saved } = await asActor(deps.db, actor, async (tx) => {
     const resolved = await resolveModel(tx, deps, session.userId, turn.settings);
     const recent = await tx
       .select({ sender: messageHistory.sender, content: messageHistory.content })

@@ -1,6 +1,6 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, type Transaction, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { botMemories, userMemories } from '../../db/schema.js';
@@ -81,7 +81,7 @@ export async function listBotMemories(
   query: PageRequest,
 ) {
   const page = keysetPage({ by: [botMemories.key], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.read');
     const rows = await tx
       .select({ ...getTableColumns(botMemories), pageKey: page.key })
@@ -95,7 +95,7 @@ export async function listBotMemories(
 
 /** Throws not_found for an unknown key or a bot the actor cannot see. */
 export async function getBotMemory(deps: ConversationDeps, actor: Actor, botId: string, key: string) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.read');
     const row = await readBotMemory(tx, botId, key);
     if (!row) throw memoryNotFound();
@@ -111,14 +111,14 @@ export async function setBotMemory(
   key: string,
   value: unknown,
 ) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.write');
     return toDto(await writeBotMemory(tx, botId, key, value));
   });
 }
 
 export async function deleteBotMemory(deps: ConversationDeps, actor: Actor, botId: string, key: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.write');
     const deleted = await tx
       .delete(botMemories)
@@ -131,7 +131,7 @@ export async function deleteBotMemory(deps: ConversationDeps, actor: Actor, botI
 /** The actor's own memories by key, shared across every bot. Throws bad_request for a bad cursor. */
 export async function listUserMemories(deps: ConversationDeps, actor: Actor, query: PageRequest) {
   const page = keysetPage({ by: [userMemories.key], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ ...getTableColumns(userMemories), pageKey: page.key })
       .from(userMemories)
@@ -143,7 +143,7 @@ export async function listUserMemories(deps: ConversationDeps, actor: Actor, que
 }
 
 export async function getUserMemory(deps: ConversationDeps, actor: Actor, key: string) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const row = await readUserMemory(tx, actor.userId, key);
     if (!row) throw memoryNotFound();
     return toDto(row);
@@ -151,13 +151,11 @@ export async function getUserMemory(deps: ConversationDeps, actor: Actor, key: s
 }
 
 export async function setUserMemory(deps: ConversationDeps, actor: Actor, key: string, value: unknown) {
-  return withActor(deps.db, rlsContext(actor), async (tx) =>
-    toDto(await writeUserMemory(tx, actor.userId, key, value)),
-  );
+  return asActor(deps.db, actor, async (tx) => toDto(await writeUserMemory(tx, actor.userId, key, value)));
 }
 
 export async function deleteUserMemory(deps: ConversationDeps, actor: Actor, key: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     const deleted = await tx
       .delete(userMemories)
       .where(and(eq(userMemories.userId, actor.userId), eq(userMemories.key, key)))

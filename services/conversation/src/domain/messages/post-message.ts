@@ -1,6 +1,5 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
 import { loadBot } from '../bots/bot-access.js';
@@ -41,7 +40,7 @@ export async function prepareReply(
 ): Promise<PreparedReply> {
   const lock = await lockTurn(deps, sessionId);
   try {
-    const { session, bot, settings } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+    const { session, bot, settings } = await asActor(deps.db, actor, async (tx) => {
       const session = await loadSession(tx, actor, sessionId, { forWrite: true });
       assertOpen(session);
       const bot = await loadBot(tx, actor, session.botId, 'bots.read');

@@ -1,6 +1,6 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, withActor } from '@conduit/db';
+import { keysetPage } from '@conduit/db';
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { messageHistory } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -15,7 +15,7 @@ export async function listMessages(
   query: { limit: number; cursor?: string | undefined },
 ) {
   const page = keysetPage({ by: [messageHistory.createdAt, messageHistory.id], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadSession(tx, actor, sessionId);
     const rows = await tx
       .select({ ...getTableColumns(messageHistory), pageKey: page.key })
@@ -42,7 +42,7 @@ export async function searchMessages(
     { by: [{ sql: rank, type: 'real' }, messageHistory.createdAt, messageHistory.id], order: 'desc' },
     query,
   );
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({
         message: messageHistory,

@@ -1,7 +1,7 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, conversationEvents } from '@conduit/contracts';
-import { type Transaction, uuidv7, withActor } from '@conduit/db';
+import { type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { messageHistory, outbox, type Sender, type SessionContext, sessions } from '../../db/schema.js';
@@ -75,7 +75,7 @@ export async function storeTurn(
   options: { expectedTurn: number },
 ): Promise<{ messages: MessageDto[]; session: SessionRow }> {
   const { deps, actor, session, bot } = turn;
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const nextTurn = options.expectedTurn + 1;
     const now = new Date();
     const [updated] = await tx

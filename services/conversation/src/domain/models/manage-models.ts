@@ -1,6 +1,6 @@
-import { can, rlsContext } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
@@ -45,7 +45,7 @@ function assertManage(actor: Actor) {
 /** The catalog the actor can use: built-in models and their organization's, by name. */
 export async function listModels(deps: ConversationDeps, actor: Actor, query: PageRequest) {
   const page = keysetPage({ by: [aiModels.name, aiModels.id], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ ...getTableColumns(aiModels), pageKey: page.key })
       .from(aiModels)
@@ -68,7 +68,7 @@ export interface ModelInput {
 /** Adds a model of one of the organization's providers. Throws forbidden, not_found (provider). */
 export async function createModel(deps: ConversationDeps, actor: Actor, input: ModelInput) {
   assertManage(actor);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [provider] = await tx
       .select({ id: providers.id })
       .from(providers)
@@ -100,7 +100,7 @@ export async function updateModel(
   id: string,
   input: Partial<Omit<ModelInput, 'providerId'>>,
 ) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [existing] = await tx.select().from(aiModels).where(eq(aiModels.id, id));
     if (!existing) throw modelNotFound();
     if (existing.orgId === null && !actor.platformAdmin)
@@ -123,7 +123,7 @@ export async function updateModel(
 }
 
 export async function deleteModel(deps: ConversationDeps, actor: Actor, id: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     const [existing] = await tx.select().from(aiModels).where(eq(aiModels.id, id));
     if (!existing) throw modelNotFound();
     if (existing.orgId === null) throw new DomainError('forbidden', 'Built-in models cannot be deleted.');
@@ -134,7 +134,7 @@ export async function deleteModel(deps: ConversationDeps, actor: Actor, id: stri
 
 /** The actor's chosen chat model (null: each bot's own, else the offline model). */
 export async function getModelPreference(deps: ConversationDeps, actor: Actor) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [row] = await tx.select().from(userPreferences).where(eq(userPreferences.userId, actor.userId));
     return { modelId: row?.modelId ?? null };
   });
@@ -142,7 +142,7 @@ export async function getModelPreference(deps: ConversationDeps, actor: Actor) {
 
 /** Throws not_found for a model the actor cannot see, unprocessable for an inactive or non-chat one. */
 export async function setModelPreference(deps: ConversationDeps, actor: Actor, modelId: string | null) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     if (modelId) {
       const [model] = await tx.select().from(aiModels).where(eq(aiModels.id, modelId));
       if (!model) throw modelNotFound();

@@ -1,6 +1,6 @@
-import { can, rlsContext } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
@@ -57,7 +57,7 @@ export async function createPrompt(
   input: { name: string; content: string },
 ) {
   assert(actor, 'bots.write');
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const now = new Date();
     const [row] = await tx
       .insert(prompts)
@@ -80,7 +80,7 @@ export async function createPrompt(
 export async function listPrompts(deps: ConversationDeps, actor: Actor, query: PageRequest) {
   assert(actor, 'bots.read');
   const page = keysetPage({ by: [prompts.name, prompts.id], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ ...getTableColumns(prompts), pageKey: page.key })
       .from(prompts)
@@ -93,7 +93,7 @@ export async function listPrompts(deps: ConversationDeps, actor: Actor, query: P
 
 export async function getPrompt(deps: ConversationDeps, actor: Actor, id: string) {
   assert(actor, 'bots.read');
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [row] = await tx.select().from(prompts).where(eq(prompts.id, id));
     if (!row) throw promptNotFound();
     return toDto(row);
@@ -106,7 +106,7 @@ export async function updatePrompt(
   id: string,
   input: { name?: string | undefined; content?: string | undefined },
 ) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [existing] = await tx.select().from(prompts).where(eq(prompts.id, id));
     if (!existing) throw promptNotFound();
     assert(actor, 'bots.write');
@@ -126,7 +126,7 @@ export async function updatePrompt(
 }
 
 export async function deletePrompt(deps: ConversationDeps, actor: Actor, id: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     const [existing] = await tx.select({ id: prompts.id }).from(prompts).where(eq(prompts.id, id));
     if (!existing) throw promptNotFound();
     assert(actor, 'bots.write');

@@ -1,6 +1,6 @@
-import { can, rlsContext } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
@@ -53,7 +53,7 @@ export async function createProvider(
   assertManage(actor);
   const id = uuidv7();
   const sealed = input.apiKey ? deps.box.encrypt(input.apiKey, id) : null;
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const now = new Date();
     const [row] = await tx
       .insert(providers)
@@ -77,7 +77,7 @@ export async function createProvider(
 export async function listProviders(deps: ConversationDeps, actor: Actor, query: PageRequest) {
   assertRead(actor);
   const page = keysetPage({ by: [providers.name, providers.id], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ ...getTableColumns(providers), pageKey: page.key })
       .from(providers)
@@ -90,7 +90,7 @@ export async function listProviders(deps: ConversationDeps, actor: Actor, query:
 
 export async function getProvider(deps: ConversationDeps, actor: Actor, id: string) {
   assertRead(actor);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [row] = await tx.select().from(providers).where(eq(providers.id, id));
     if (!row) throw providerNotFound();
     return toDto(row);
@@ -104,7 +104,7 @@ export async function updateProvider(
   id: string,
   input: { name?: string | undefined; baseUrl?: string | undefined; apiKey?: string | null | undefined },
 ) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [existing] = await tx.select().from(providers).where(eq(providers.id, id));
     if (!existing) throw providerNotFound();
     assertManage(actor);
@@ -131,7 +131,7 @@ export async function updateProvider(
 }
 
 export async function deleteProvider(deps: ConversationDeps, actor: Actor, id: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     const [existing] = await tx.select({ id: providers.id }).from(providers).where(eq(providers.id, id));
     if (!existing) throw providerNotFound();
     assertManage(actor);

@@ -1,7 +1,7 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, conversationEvents } from '@conduit/contracts';
-import { keysetPage, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, uuidv7 } from '@conduit/db';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { outbox, sessions } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -26,7 +26,7 @@ export async function startSession(
   input: { channel?: string | undefined; title?: string | undefined },
   sink: ReplySink = silentSink,
 ) {
-  const { bot, settings } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+  const { bot, settings } = await asActor(deps.db, actor, async (tx) => {
     const bot = await loadBot(tx, actor, botId, 'bots.read');
     return { bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
   });
@@ -73,7 +73,7 @@ async function openSession(
     meter,
   };
   // The session row must exist before the script runs: USE TOOL links tools to it.
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await tx.insert(sessions).values(session);
     await appendEvent(
       tx,
@@ -88,7 +88,7 @@ async function openSession(
     const welcome = settings.get('welcome-message');
     if (welcome) turn.outputs.push({ sender: 'bot', content: welcome });
   }
-  const result = await withActor(deps.db, rlsContext(actor), async (tx) => {
+  const result = await asActor(deps.db, actor, async (tx) => {
     const [row] = await tx
       .update(sessions)
       .set({ context: { ...turn.context, turn: 0 } })
@@ -108,7 +108,7 @@ export async function listSessions(
   query: { limit: number; cursor?: string | undefined; botId?: string | undefined },
 ) {
   const page = keysetPage({ by: [sessions.startedAt, sessions.id], order: 'desc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ ...getTableColumns(sessions), pageKey: page.key })
       .from(sessions)
@@ -126,14 +126,12 @@ export async function listSessions(
 }
 
 export async function getSession(deps: ConversationDeps, actor: Actor, sessionId: string) {
-  return withActor(deps.db, rlsContext(actor), async (tx) =>
-    toSessionDto(await loadSession(tx, actor, sessionId)),
-  );
+  return asActor(deps.db, actor, async (tx) => toSessionDto(await loadSession(tx, actor, sessionId)));
 }
 
 /** Ends a session (its history stays readable). Throws not_found, gone when it already ended. */
 export async function endSession(deps: ConversationDeps, actor: Actor, sessionId: string) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const session = await loadSession(tx, actor, sessionId, { forWrite: true, lock: true });
     assertOpen(session);
     const [row] = await tx
@@ -154,7 +152,7 @@ export async function endSession(deps: ConversationDeps, actor: Actor, sessionId
 
 /** Deletes a session with its messages, clicks and tool links. Throws not_found. */
 export async function deleteSession(deps: ConversationDeps, actor: Actor, sessionId: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     const session = await loadSession(tx, actor, sessionId, { forWrite: true, lock: true });
     await tx.delete(sessions).where(eq(sessions.id, sessionId));
     await appendEvent(

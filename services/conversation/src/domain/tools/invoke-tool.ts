@@ -1,7 +1,6 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { ToolParameters } from '@conduit/basic';
 import type { Actor } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { basicTools } from '../../db/schema.js';
@@ -38,7 +37,7 @@ async function invokeLocked(
   toolName: string,
   args: Record<string, unknown>,
 ) {
-  const { session, bot, settings, tool } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+  const { session, bot, settings, tool } = await asActor(deps.db, actor, async (tx) => {
     const session = await loadSession(tx, actor, sessionId, { forWrite: true });
     assertOpen(session);
     const bot = await loadBot(tx, actor, session.botId, 'bots.read');

@@ -1,6 +1,6 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
@@ -50,7 +50,7 @@ export async function putTool(
   const program = compileOrReject(input.script);
   const description = input.description ?? program.description ?? '';
   const parameters = program.parameters as unknown as Record<string, unknown>;
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.write');
     const now = new Date();
     const [existing] = await tx
@@ -81,7 +81,7 @@ export async function putTool(
 /** A bot's tools by name (unique in the bot). Throws not_found, bad_request for a bad cursor. */
 export async function listTools(deps: ConversationDeps, actor: Actor, botId: string, query: PageRequest) {
   const page = keysetPage({ by: [basicTools.name], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.read');
     const rows = await tx
       .select({ ...getTableColumns(basicTools), pageKey: page.key })
@@ -94,7 +94,7 @@ export async function listTools(deps: ConversationDeps, actor: Actor, botId: str
 }
 
 export async function getTool(deps: ConversationDeps, actor: Actor, botId: string, name: string) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.read');
     const [row] = await tx
       .select()
@@ -106,7 +106,7 @@ export async function getTool(deps: ConversationDeps, actor: Actor, botId: strin
 }
 
 export async function deleteTool(deps: ConversationDeps, actor: Actor, botId: string, name: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.write');
     const deleted = await tx
       .delete(basicTools)

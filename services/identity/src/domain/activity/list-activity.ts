@@ -1,5 +1,6 @@
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, type Transaction, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, type Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import { userAccountActivities } from '../../db/schema.js';
@@ -33,7 +34,7 @@ async function pageOfActivity(tx: Transaction, filter: SQL | undefined, query: P
 
 /** The actor's own audit trail, newest first. (The platform admin, too, sees only their own here.) */
 export async function listMyActivity(deps: IdentityDeps, actor: Actor, page: PageRequest) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     return pageOfActivity(tx, eq(userAccountActivities.userId, actor.userId), page);
   });
@@ -50,7 +51,7 @@ export async function listActivityAsAdmin(
   query: PageRequest & { userId?: string | undefined; type?: string | undefined },
 ) {
   if (!actor.platformAdmin) throw new DomainError('not_found', 'Not found.');
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     if (!(await isPlatformAdminNow(tx, actor))) throw new DomainError('not_found', 'Not found.');
     const filter = and(

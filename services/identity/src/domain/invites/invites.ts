@@ -1,6 +1,7 @@
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
-import { type EventActor, identityEvents } from '@conduit/contracts';
-import { type Database, type Transaction, uuidv7, withActor, withoutActor } from '@conduit/db';
+import { type Actor, type EventActor, identityEvents } from '@conduit/contracts';
+import { type Database, type Transaction, uuidv7, withoutActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { invites, organizationMembers, organizations, outbox, teamMembers, teams } from '../../db/schema.js';
@@ -90,11 +91,11 @@ export async function findOpenInvite(db: Database, token: string) {
  * member, or the invited role for an organization invite) and the team if there is one. Throws
  * not_found for an unknown, used, expired or someone else's invite.
  */
-export async function acceptInvite(deps: IdentityDeps, actor: EventActor, token: string, client: ClientInfo) {
+export async function acceptInvite(deps: IdentityDeps, actor: Actor, token: string, client: ClientInfo) {
   const found = await findOpenInvite(deps.db, token);
   if (!found)
     throw new DomainError('not_found', 'This invite does not exist, was used, or is not for this account.');
-  return withActor(deps.db, actor, (tx) => acceptInviteInTransaction(tx, actor, found.id, client));
+  return asActor(deps.db, actor, (tx) => acceptInviteInTransaction(tx, actor, found.id, client));
 }
 
 /** The acceptance itself, inside the caller's transaction (also used at registration). */

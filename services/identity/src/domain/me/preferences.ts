@@ -1,5 +1,6 @@
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { uuidv7 } from '@conduit/db';
 import { eq } from 'drizzle-orm';
 import { userPreferences } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
@@ -9,7 +10,7 @@ import { assertLiveSession } from '../sessions/live-session.js';
 export const PREFERENCES_LIMITS = { maxDepth: 32, maxBytes: 64 * 1024 };
 
 export async function getPreferences(deps: IdentityDeps, actor: Actor) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const [row] = await tx.select().from(userPreferences).where(eq(userPreferences.userId, actor.userId));
     return {
@@ -24,7 +25,7 @@ export async function getPreferences(deps: IdentityDeps, actor: Actor) {
  * PREFERENCES_LIMITS (storableJsonObject).
  */
 export async function putPreferences(deps: IdentityDeps, actor: Actor, preferences: Record<string, unknown>) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const now = new Date();
     const [row] = await tx

@@ -1,5 +1,6 @@
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { isUniqueViolation, withActor } from '@conduit/db';
+import { isUniqueViolation } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { users } from '../../db/schema.js';
@@ -8,7 +9,7 @@ import { assertLiveSession } from '../sessions/live-session.js';
 import { toUserDto } from '../users/user-dto.js';
 
 export async function getMe(deps: IdentityDeps, actor: Actor) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const [user] = await tx.select().from(users).where(eq(users.id, actor.userId));
     if (!user) throw new DomainError('not_found', 'This account no longer exists.');
@@ -23,7 +24,7 @@ export async function updateMe(
   changes: { name?: string | null | undefined; username?: string | undefined },
 ) {
   try {
-    return await withActor(deps.db, actor, async (tx) => {
+    return await asActor(deps.db, actor, async (tx) => {
       await assertLiveSession(tx, actor.sessionId);
       const [user] = await tx
         .update(users)

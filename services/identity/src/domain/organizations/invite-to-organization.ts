@@ -1,5 +1,5 @@
+import { asActor } from '@conduit/auth';
 import type { Actor, OrganizationRole } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { createInvite } from '../invites/invites.js';
@@ -16,7 +16,7 @@ export async function inviteToOrganization(
   input: { email: string; role: OrganizationRole },
   client: ClientInfo,
 ) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const role = actor.platformAdmin ? 'owner' : await organizationRoleOf(tx, organizationId, actor.userId);
     if (!role) throw new DomainError('not_found', 'No such organization.');
     if (role === 'member' || (input.role === 'owner' && role !== 'owner')) {

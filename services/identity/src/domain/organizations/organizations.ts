@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { isUniqueViolation, keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { isUniqueViolation, keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { organizationMembers, organizations, outbox, users } from '../../db/schema.js';
@@ -21,7 +22,7 @@ export async function createOrganization(
   const id = uuidv7();
   const slug = input.slug ?? `${slugify(input.name, 'org')}-${randomBytes(3).toString('hex')}`;
   try {
-    return await withActor(deps.db, actor, async (tx) => {
+    return await asActor(deps.db, actor, async (tx) => {
       // Inserted without RETURNING: the new row is readable only once the owner membership exists.
       await tx.insert(organizations).values({ id, name: input.name, slug });
       await tx
@@ -61,7 +62,7 @@ export async function createOrganization(
 /** The organizations the actor belongs to, oldest first, with their role in each. */
 export async function listMyOrganizations(deps: IdentityDeps, actor: Actor, query: PageRequest) {
   const page = keysetPage({ by: [organizations.createdAt, organizations.id], order: 'asc' }, query);
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ organization: organizations, role: organizationMembers.role, pageKey: page.key })
       .from(organizationMembers)
@@ -75,7 +76,7 @@ export async function listMyOrganizations(deps: IdentityDeps, actor: Actor, quer
 
 /** One organization the actor belongs to. Throws not_found otherwise (strangers learn nothing). */
 export async function getOrganization(deps: IdentityDeps, actor: Actor, organizationId: string) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const [row] = await tx.select().from(organizations).where(eq(organizations.id, organizationId));
     if (!row) throw new DomainError('not_found', 'No such organization.');
     return toOrganizationDto(row, (await organizationRoleOf(tx, organizationId, actor.userId)) ?? null);
@@ -93,7 +94,7 @@ export async function listOrganizationMembers(
     { by: [organizationMembers.joinedAt, organizationMembers.userId], order: 'asc' },
     query,
   );
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     // Those who may not read the organization (row-level security) may not read its members.
     const [visible] = await tx
       .select({ id: organizations.id })

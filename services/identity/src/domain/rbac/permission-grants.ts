@@ -1,6 +1,7 @@
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { type Transaction, withActor } from '@conduit/db';
+import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { outbox, permissionUser } from '../../db/schema.js';
@@ -28,7 +29,7 @@ export async function grantPermission(
   permission: string,
   client: ClientInfo,
 ) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const organizationId = await currentOrganization(tx, actor);
     await assertKnownPermissions(tx, [permission]);
@@ -73,7 +74,7 @@ export async function revokePermission(
   permission: string,
   client: ClientInfo,
 ): Promise<void> {
-  await withActor(deps.db, actor, async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const organizationId = await currentOrganization(tx, actor);
     await assertKnownPermissions(tx, [permission]);

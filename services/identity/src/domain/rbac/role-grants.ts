@@ -1,6 +1,7 @@
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { type Transaction, withActor } from '@conduit/db';
+import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { outbox, roleUser, users } from '../../db/schema.js';
@@ -24,7 +25,7 @@ export async function grantRole(
   userId: string,
   client: ClientInfo,
 ) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
     assertManage(authority, 'role');
@@ -76,7 +77,7 @@ export async function revokeRole(
   userId: string,
   client: ClientInfo,
 ): Promise<void> {
-  await withActor(deps.db, actor, async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
     assertManage(authority, 'role');

@@ -1,6 +1,7 @@
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { isUniqueViolation, keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { isUniqueViolation, keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm';
 import { organizations, outbox, permissionRole, roles, roleUser } from '../../db/schema.js';
@@ -22,7 +23,7 @@ export async function listRoles(
 ): Promise<{ items: RoleDto[]; nextCursor: string | null }> {
   const platformRole = { sql: sql`${roles.organizationId} is null`, type: 'boolean' } as const;
   const page = keysetPage({ by: [platformRole, roles.name, roles.id], order: 'asc' }, query);
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const organizationId =
       actor.orgId && (await authorityOver(tx, actor, actor.orgId)) !== 'none' ? actor.orgId : null;
@@ -50,7 +51,7 @@ export async function listRoles(
 
 /** A role of one of the actor's organizations, or of the platform. Throws not_found otherwise. */
 export async function getRole(deps: IdentityDeps, actor: Actor, roleId: string): Promise<RoleDto> {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const { role } = await loadRole(tx, actor, roleId);
     const permissions = await permissionsOfRoles(tx, [role.id]);
@@ -82,7 +83,7 @@ export async function createRole(
   const organizationId = input.organizationId === undefined ? actor.orgId : input.organizationId;
   const id = uuidv7();
   try {
-    return await withActor(deps.db, actor, async (tx) => {
+    return await asActor(deps.db, actor, async (tx) => {
       await assertLiveSession(tx, actor.sessionId);
       assertManage(await authorityOver(tx, actor, organizationId), 'organization');
       if (organizationId !== null) {
@@ -142,7 +143,7 @@ export async function setRolePermissions(
   wanted: string[],
   client: ClientInfo,
 ): Promise<RoleDto> {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
     assertManage(authority, 'role');
@@ -188,7 +189,7 @@ export async function deleteRole(
   roleId: string,
   client: ClientInfo,
 ): Promise<void> {
-  await withActor(deps.db, actor, async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
     assertManage(authority, 'role');

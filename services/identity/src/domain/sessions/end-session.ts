@@ -1,5 +1,5 @@
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { assertLiveSession } from './live-session.js';
@@ -7,7 +7,7 @@ import { revokeSessions } from './revoke-sessions.js';
 
 /** Logout: ends the caller's own session and its refresh family. */
 export async function logout(deps: IdentityDeps, actor: Actor, client: ClientInfo): Promise<void> {
-  await withActor(deps.db, actor, async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     await revokeSessions(tx, actor.userId, 'logout', actor, [actor.sessionId!], client);
   });
@@ -23,7 +23,7 @@ export async function revokeOwnSession(
   sessionId: string,
   client: ClientInfo,
 ): Promise<void> {
-  await withActor(deps.db, actor, async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const revoked = await revokeSessions(tx, actor.userId, 'revoked_by_user', actor, [sessionId], client);
     if (revoked.length === 0) throw new DomainError('not_found', 'No such session.');

@@ -1,5 +1,6 @@
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest } from '@conduit/db';
 import { and, eq, getTableColumns, gt, isNull } from 'drizzle-orm';
 import { userSessions } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
@@ -11,7 +12,7 @@ import { assertLiveSession } from './live-session.js';
  */
 export async function listSessions(deps: IdentityDeps, actor: Actor, query: PageRequest) {
   const page = keysetPage({ by: [userSessions.id], order: 'desc' }, query);
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const rows = await tx
       .select({ ...getTableColumns(userSessions), pageKey: page.key })

@@ -1,6 +1,7 @@
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents, type TeamRole } from '@conduit/contracts';
-import { type Transaction, withActor } from '@conduit/db';
+import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { organizationMembers, outbox, teamMembers, users } from '../../db/schema.js';
@@ -28,7 +29,7 @@ export async function addTeamMember(
   input: { email: string; role: TeamRole },
   client: ClientInfo,
 ) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const context = await loadTeam(tx, actor, teamId, { lock: true });
     assertCanManage(context, input.role === 'owner');
     const [user] = await tx
@@ -79,7 +80,7 @@ export async function inviteToTeam(
   input: { email: string; role: TeamRole },
   client: ClientInfo,
 ) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const context = await loadTeam(tx, actor, teamId);
     assertCanManage(context, input.role === 'owner');
     return createInvite(
@@ -104,7 +105,7 @@ export async function changeTeamMemberRole(
   role: TeamRole,
   client: ClientInfo,
 ) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const context = await loadTeam(tx, actor, teamId, { lock: true });
     const current = await memberRole(tx, teamId, userId);
     if (!current) throw new DomainError('not_found', 'No such member of this team.');
@@ -144,7 +145,7 @@ export async function removeTeamMember(
   userId: string,
   client: ClientInfo,
 ) {
-  await withActor(deps.db, actor, async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     const context = await loadTeam(tx, actor, teamId, { lock: true });
     const current = await memberRole(tx, teamId, userId);
     if (!current) throw new DomainError('not_found', 'No such member of this team.');

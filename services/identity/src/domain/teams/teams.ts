@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { isUniqueViolation, keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { isUniqueViolation, keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { outbox, teamMembers, teams, userSubscriptions, users } from '../../db/schema.js';
@@ -36,7 +37,7 @@ export async function createTeam(
   const id = uuidv7();
   const slug = input.slug ?? `${slugify(input.name, 'team')}-${randomBytes(2).toString('hex')}`;
   try {
-    return await withActor(deps.db, actor, async (tx) => {
+    return await asActor(deps.db, actor, async (tx) => {
       const [member] = await tx.execute<{ ok: boolean }>(
         sql`select ${organizationId}::uuid in (select identity.my_org_ids()) as ok`,
       );
@@ -78,7 +79,7 @@ export async function createTeam(
 /** The teams the actor belongs to, in every organization, oldest first, with their role and plan. */
 export async function listMyTeams(deps: IdentityDeps, actor: Actor, query: PageRequest) {
   const page = keysetPage({ by: [teams.createdAt, teams.id], order: 'asc' }, query);
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ team: teams, role: teamMembers.role, plan: userSubscriptions.planId, pageKey: page.key })
       .from(teamMembers)
@@ -96,7 +97,7 @@ export async function listMyTeams(deps: IdentityDeps, actor: Actor, query: PageR
 
 /** A team the actor belongs to. Throws not_found otherwise. */
 export async function getTeam(deps: IdentityDeps, actor: Actor, teamId: string) {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const { team, myRole } = await loadTeam(tx, actor, teamId);
     const [subscription] = await tx
       .select({ plan: userSubscriptions.planId })
@@ -109,7 +110,7 @@ export async function getTeam(deps: IdentityDeps, actor: Actor, teamId: string) 
 /** The members of a team the actor belongs to (viewers included), by joining time. Throws not_found. */
 export async function listTeamMembers(deps: IdentityDeps, actor: Actor, teamId: string, query: PageRequest) {
   const page = keysetPage({ by: [teamMembers.joinedAt, teamMembers.userId], order: 'asc' }, query);
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadTeam(tx, actor, teamId);
     const rows = await tx
       .select({

@@ -1,6 +1,7 @@
+import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { type Transaction, uuidv7, withActor } from '@conduit/db';
+import { type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { outbox, plans, roleUser, teams, userSubscriptions, users } from '../../db/schema.js';
@@ -28,7 +29,7 @@ export async function changePlan(
   client: ClientInfo,
 ): Promise<SubscriptionView> {
   if (!actor.platformAdmin) throw notFound();
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     await assertStillPlatformAdmin(tx, actor.userId);
     const [plan] = await tx.select({ id: plans.id }).from(plans).where(eq(plans.id, planId));

@@ -1,5 +1,6 @@
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7, withActor } from '@conduit/db';
+import { uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { sql } from 'drizzle-orm';
 import type { IdentityDeps } from '../../deps.js';
@@ -14,7 +15,7 @@ export const DEFAULT_PLAN_ID = 'free';
  * on the free plan first (every account is meant to have one; this mends any that does not).
  */
 export async function getMySubscription(deps: IdentityDeps, actor: Actor): Promise<SubscriptionView> {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const subject = { type: 'user', id: actor.userId } as const;
     let view = await loadSubscriptionView(tx, subject);
@@ -39,7 +40,7 @@ export async function getTeamSubscription(
   actor: Actor,
   teamId: string,
 ): Promise<SubscriptionView> {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const view = await loadSubscriptionView(tx, { type: 'team', id: teamId });
     if (!view) throw new DomainError('not_found', 'No such team.');

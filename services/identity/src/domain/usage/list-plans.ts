@@ -1,5 +1,5 @@
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
 import { asc, sql } from 'drizzle-orm';
 import { plans } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
@@ -14,7 +14,7 @@ export interface PlanView {
 
 /** Every plan with its monthly limits, smallest first; any signed-in user may read them. */
 export async function listPlans(deps: IdentityDeps, actor: Actor): Promise<{ items: PlanView[] }> {
-  return withActor(deps.db, actor, async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const rows = await tx
       .select()

@@ -1,6 +1,6 @@
-import { can, rlsContext } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { kbChunks, kbCollections, kbDocuments, knowledgeBaseSettings } from '../../db/schema.js';
@@ -29,7 +29,7 @@ export async function createCollection(deps: KnowledgeDeps, actor: Actor, input:
     throw new DomainError('not_found', 'No such team among yours.');
   if (!can(actor, 'kb.write', input.teamId ? { teamId: input.teamId, orgId: actor.orgId } : undefined))
     throw new DomainError('forbidden', 'Your role does not let you create knowledge bases here.');
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const id = uuidv7();
     const [collection] = await tx
       .insert(kbCollections)
@@ -62,7 +62,7 @@ export async function createCollection(deps: KnowledgeDeps, actor: Actor, input:
 export async function listCollections(deps: KnowledgeDeps, actor: Actor, query: PageRequest) {
   const page = keysetPage({ by: [kbCollections.id], order: 'asc' }, query);
   if (!can(actor, 'kb.read')) return { items: [], nextCursor: null };
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ ...getTableColumns(kbCollections), pageKey: page.key })
       .from(kbCollections)
@@ -80,7 +80,7 @@ export async function listCollections(deps: KnowledgeDeps, actor: Actor, query: 
 
 /** One collection with its settings and counts. Throws not_found unless the caller can read it. */
 export async function getCollection(deps: KnowledgeDeps, actor: Actor, collectionId: string) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const collection = await loadCollection(tx, actor, collectionId, 'kb.read');
     const [settings] = await tx
       .select()
@@ -109,7 +109,7 @@ export async function updateCollection(
     metadata?: Record<string, unknown> | undefined;
   },
 ) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.write');
     const [collection] = await tx
       .update(kbCollections)
@@ -122,7 +122,7 @@ export async function updateCollection(
 
 /** Deletes a collection with its documents, chunks and session links. */
 export async function deleteCollection(deps: KnowledgeDeps, actor: Actor, collectionId: string) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.write');
     const deleted = await tx
       .delete(kbCollections)
@@ -142,7 +142,7 @@ export async function updateSettings(
   collectionId: string,
   input: SettingsInput,
 ) {
-  const { settings, reindex } = await withActor(deps.db, rlsContext(actor), async (tx) => {
+  const { settings, reindex } = await asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.write');
     const [current] = await tx
       .select()
@@ -163,7 +163,7 @@ export async function updateSettings(
 
 /** Queues every document of a collection for re-indexing; answers how many. */
 export async function reindexCollection(deps: KnowledgeDeps, actor: Actor, collectionId: string) {
-  const documents = await withActor(deps.db, rlsContext(actor), async (tx) => {
+  const documents = await asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.write');
     return markForReindex(tx, collectionId);
   });
@@ -172,7 +172,7 @@ export async function reindexCollection(deps: KnowledgeDeps, actor: Actor, colle
 }
 
 async function markForReindex(
-  tx: Parameters<Parameters<typeof withActor>[2]>[0],
+  tx: Transaction,
   collectionId: string,
   documentId?: string,
 ) {

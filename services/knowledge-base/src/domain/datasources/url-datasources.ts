@@ -1,4 +1,4 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import {
   type ActorContext,
@@ -54,7 +54,7 @@ export async function createUrlDatasource(
   collectionId: string,
   input: { url: string; schedule?: string | undefined },
 ) {
-  const datasource = await withActor(deps.db, rlsContext(actor), async (tx) => {
+  const datasource = await asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.write');
     const [row] = await tx
       .insert(datasources)
@@ -81,9 +81,7 @@ export async function createUrlDatasource(
       );
     } catch (error) {
       // The queue parses the pattern: a wrong one is the caller's mistake, so nothing is kept.
-      await withActor(deps.db, rlsContext(actor), (tx) =>
-        tx.delete(datasources).where(eq(datasources.id, datasource.id)),
-      );
+      await asActor(deps.db, actor, (tx) => tx.delete(datasources).where(eq(datasources.id, datasource.id)));
       throw new DomainError(
         'unprocessable',
         `The schedule is not a valid cron pattern: ${(error as Error).message}`,
@@ -106,7 +104,7 @@ export async function listDatasources(
   query: PageRequest,
 ) {
   const page = keysetPage({ by: [datasources.id], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.read');
     const rows = await tx
       .select({ ...getTableColumns(datasources), pageKey: page.key })
@@ -125,7 +123,7 @@ export async function deleteDatasource(
   collectionId: string,
   datasourceId: string,
 ) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.write');
     const deleted = await tx
       .delete(datasources)

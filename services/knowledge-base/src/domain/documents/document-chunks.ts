@@ -1,6 +1,6 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -34,7 +34,7 @@ export async function listChunks(
   query: PageRequest,
 ): Promise<{ items: ChunkDto[]; nextCursor: string | null }> {
   const page = keysetPage({ by: [kbChunks.ordinal], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.read');
     const [document] = await tx
       .select({ id: kbDocuments.id })

@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import {
-  isUniqueViolation,
-  keysetPage,
-  type PageRequest,
-  type Transaction,
-  uuidv7,
-  withActor,
-} from '@conduit/db';
+import { isUniqueViolation, keysetPage, type PageRequest, type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { datasources, kbDocumentOriginals, kbDocuments } from '../../db/schema.js';
@@ -51,7 +44,7 @@ export async function addDocument(
     return row;
   };
   try {
-    const result = await withActor(deps.db, rlsContext(actor), async (tx) => {
+    const result = await asActor(deps.db, actor, async (tx) => {
       await loadCollection(tx, actor, collectionId, 'kb.write');
       const found = await existing(tx);
       if (found) return { document: toDocumentDto(found), created: false };
@@ -83,7 +76,7 @@ export async function addDocument(
   } catch (error) {
     if (!isUniqueViolation(error, 'kb_documents_collection_hash_key')) throw error;
     // Two uploads of the same content raced; the other one won.
-    const found = await withActor(deps.db, rlsContext(actor), existing);
+    const found = await asActor(deps.db, actor, existing);
     if (!found) throw error;
     return { document: toDocumentDto(found), created: false };
   }
@@ -97,7 +90,7 @@ export async function listDocuments(
   query: PageRequest & { status?: DocumentDto['status'] | undefined },
 ) {
   const page = keysetPage({ by: [kbDocuments.id], order: 'asc' }, query);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.read');
     const rows = await tx
       .select({ ...getTableColumns(kbDocuments), pageKey: page.key })
@@ -122,7 +115,7 @@ export async function getDocument(
   collectionId: string,
   documentId: string,
 ) {
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.read');
     const [document] = await tx
       .select()
@@ -140,7 +133,7 @@ export async function deleteDocument(
   collectionId: string,
   documentId: string,
 ) {
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.write');
     const deleted = await tx
       .delete(kbDocuments)
@@ -157,7 +150,7 @@ export async function reindexDocument(
   collectionId: string,
   documentId: string,
 ) {
-  const marked = await withActor(deps.db, rlsContext(actor), async (tx) => {
+  const marked = await asActor(deps.db, actor, async (tx) => {
     await loadCollection(tx, actor, collectionId, 'kb.write');
     return markForReindex(tx, collectionId, documentId);
   });

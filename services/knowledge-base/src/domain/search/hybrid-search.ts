@@ -1,6 +1,6 @@
-import { can, rlsContext } from '@conduit/auth';
+import { asActor, can } from '@conduit/auth';
 import type { Actor, knowledgeRpc } from '@conduit/contracts';
-import { type Transaction, withActor } from '@conduit/db';
+import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { inArray, sql } from 'drizzle-orm';
 import { kbCollections, knowledgeBaseSettings, userKbAssociations } from '../../db/schema.js';
@@ -125,9 +125,7 @@ export async function hybridSearch(
     if (input.scope.kind === 'collections') throw new DomainError('not_found', 'No such collection.');
     return { hits: [] };
   }
-  const collections = await withActor(deps.db, rlsContext(actor), (tx) =>
-    collectionsInScope(tx, actor, input.scope),
-  );
+  const collections = await asActor(deps.db, actor, (tx) => collectionsInScope(tx, actor, input.scope));
   if (collections.length === 0 || !input.query.trim()) return { hits: [] };
   const legLimit = Math.max(LEG_DOCUMENTS, input.k * 5);
 
@@ -152,7 +150,7 @@ export async function hybridSearch(
     }),
   );
 
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const filter = input.filter ? sql`and d.metadata @> ${JSON.stringify(input.filter)}::jsonb` : undefined;
     const textHits = (
       await Promise.all(

@@ -1,6 +1,6 @@
-import { rlsContext } from '@conduit/auth';
+import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { kbCollections, userKbAssociations } from '../../db/schema.js';
@@ -23,7 +23,7 @@ export async function attachCollection(
   collectionId: string,
 ) {
   await assertOwnSession(deps, actor, sessionId);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const collection = await loadCollection(tx, actor, collectionId, 'kb.read');
     const inserted = await tx
       .insert(userKbAssociations)
@@ -59,7 +59,7 @@ export async function detachCollection(
   collectionId: string,
 ) {
   await assertOwnSession(deps, actor, sessionId);
-  await withActor(deps.db, rlsContext(actor), async (tx) => {
+  await asActor(deps.db, actor, async (tx) => {
     const deleted = await tx
       .delete(userKbAssociations)
       .where(
@@ -87,7 +87,7 @@ export async function listSessionCollections(
 ) {
   const page = keysetPage({ by: [userKbAssociations.createdAt, userKbAssociations.id], order: 'asc' }, query);
   await assertOwnSession(deps, actor, sessionId);
-  return withActor(deps.db, rlsContext(actor), async (tx) => {
+  return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ link: userKbAssociations, collection: kbCollections, pageKey: page.key })
       .from(userKbAssociations)
