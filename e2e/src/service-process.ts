@@ -10,6 +10,7 @@ export type ServicePackage =
   | '@conduit/identity'
   | '@conduit/knowledge-base'
   | '@conduit/conversation'
+  | '@conduit/analytics'
   | '@conduit/gateway';
 
 export interface ServiceProcess {
