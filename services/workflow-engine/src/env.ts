@@ -27,6 +27,9 @@ const schema = serviceEnv.extend({
   EXPRESSION_TIMEOUT: envDuration('250ms'),
   /** Identity's usage RPC gives up after this. */
   RPC_TIMEOUT: envDuration('5s'),
+  /** Finished executions are deleted this many days after they finished (a job, EXECUTION_PRUNE_CRON). */
+  EXECUTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  EXECUTION_PRUNE_CRON: z.string().default('17 * * * *'),
   /** How long a webhook call waits for a respond-to-webhook node before answering 202. */
   WEBHOOK_RESPONSE_TIMEOUT: envDuration('30s'),
 });

@@ -4,6 +4,7 @@ import { defineService } from '@conduit/runtime';
 import { buildApp } from './app.js';
 import { eventTriggers } from './bus/event-triggers.js';
 import type { WorkflowDeps } from './deps.js';
+import { pruneExecutions } from './domain/executions/prune-executions.js';
 import { loadEnv, type WorkflowEnv } from './env.js';
 import { type WorkflowJobs, workflowJobs } from './jobs/catalog.js';
 import { fireScheduleJob } from './jobs/fire-schedule-job.js';
@@ -41,7 +42,10 @@ export const workflowService = defineService<WorkflowEnv, WorkflowDeps, Workflow
     handlers: (deps) => ({
       'run-execution': (payload, job) => runExecutionJob(deps, payload, job),
       'fire-schedule': (payload, job) => fireScheduleJob(deps, payload, job),
+      'prune-executions': () => pruneExecutions(deps),
     }),
+    schedule: (jobs, env) =>
+      jobs.schedule('prune-executions', 'prune-executions', {}, { pattern: env.EXECUTION_PRUNE_CRON }),
     settings: (env) => ({
       concurrency: env.EXECUTION_CONCURRENCY,
       lockDurationMs: env.JOB_LOCK_DURATION,

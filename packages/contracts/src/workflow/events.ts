@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../event.js';
 
-const triggerType = z.enum(['manual', 'webhook', 'schedule', 'event']);
+const triggerType = z.enum(['manual', 'webhook', 'schedule', 'event', 'error', 'retry']);
 
 /** What identifies an execution in each of its events. */
 const execution = {

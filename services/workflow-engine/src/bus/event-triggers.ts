@@ -1,15 +1,18 @@
 import { consumeStreamBatches, type StreamBatchConsumer } from '@conduit/bus';
+import { workflowEvents } from '@conduit/contracts';
 import type { BackgroundTask } from '@conduit/runtime';
 import type { WorkflowDeps } from '../deps.js';
 import { producingServices } from '../domain/events/event-catalog.js';
 import { startFromEvent } from '../domain/events/start-from-event.js';
+import { startErrorWorkflow } from '../domain/executions/start-error-workflow.js';
 
 /** The durable consumer of a producing service's stream: one per stream, resumed after restarts. */
 export const triggerDurableFor = (service: string) => `workflow-engine-triggers-${service}`;
 
 /**
- * Event triggers: one durable consumer per producing service's stream (NATS 2.9 has no consumer
- * over several filters), so events published while the engine was down are read when it is back.
+ * Event triggers, and error workflows (started by this engine's own `workflow.execution.failed`):
+ * one durable consumer per producing service's stream (NATS 2.9 has no consumer over several
+ * filters), so events published while the engine was down are read when it is back.
  * A batch is acked once every event in it has started its workflows; a redelivered event starts
  * nothing twice (see startFromEvent).
  */
@@ -26,7 +29,11 @@ export const eventTriggers: BackgroundTask<WorkflowDeps> = {
             durable: triggerDurableFor(service),
             batchSize: 32,
             handle: async (batch) => {
-              for (const envelope of batch) await startFromEvent(deps, envelope);
+              for (const envelope of batch) {
+                await startFromEvent(deps, envelope);
+                if (envelope.subject === workflowEvents.executionFailed.subject)
+                  await startErrorWorkflow(deps, workflowEvents.executionFailed.data.parse(envelope.data));
+              }
             },
             onError: (error) =>
               deps.log.warn(

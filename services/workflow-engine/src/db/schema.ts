@@ -27,7 +27,8 @@ export const workflowStatuses = ['draft', 'active', 'paused', 'archived'] as con
 export const onErrorModes = ['stop', 'continue', 'error-output'] as const;
 export const executionStatuses = ['queued', 'running', 'waiting', 'success', 'error', 'canceled'] as const;
 export const nodeRunStatuses = ['running', 'waiting', 'success', 'error'] as const;
-export const triggerTypes = ['manual', 'webhook', 'schedule', 'event'] as const;
+/** `error`: started as a failed execution's error workflow; `retry`: a retry of an execution. */
+export const triggerTypes = ['manual', 'webhook', 'schedule', 'event', 'error', 'retry'] as const;
 export const sharePermissions = ['view', 'run', 'edit'] as const;
 
 /**
@@ -155,6 +156,8 @@ export const workflowExecutions = workflow.table(
     errorMessage: text('error_message'),
     errorNode: text('error_node'),
     execTimeMs: integer('exec_time_ms'),
+    /** The execution this one retries (its earlier results reused when retried from the failed node). */
+    retryOf: uuid('retry_of'),
     /** Bumped on each hand-over to the queue (a wait resumed), so each has a job id of its own. */
     wakeups: integer('wakeups').notNull().default(0),
     startedAt: timestamp('started_at', { withTimezone: true }),
@@ -164,6 +167,7 @@ export const workflowExecutions = workflow.table(
   (t) => [
     index('workflow_executions_workflow_idx').on(t.workflowId, t.createdAt, t.id),
     index('workflow_executions_created_idx').on(t.createdAt, t.id),
+    index('workflow_executions_finished_idx').on(t.finishedAt),
   ],
 );
 

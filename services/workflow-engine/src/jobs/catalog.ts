@@ -19,6 +19,12 @@ export const workflowJobs = (retry: { attempts: number; backoffMs: number }) =>
       attempts: 3,
       backoffMs: retry.backoffMs,
     },
+    /** Deletes executions past their retention (EXECUTION_RETENTION_DAYS), on EXECUTION_PRUNE_CRON. */
+    'prune-executions': {
+      payload: z.object({}),
+      attempts: 3,
+      backoffMs: retry.backoffMs,
+    },
   });
 
 export type WorkflowJobs = ReturnType<typeof workflowJobs>;

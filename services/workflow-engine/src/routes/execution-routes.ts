@@ -5,10 +5,13 @@ import { z } from 'zod';
 import { executionStatuses, triggerTypes } from '../db/schema.js';
 import type { WorkflowDeps } from '../deps.js';
 import { cancelExecution } from '../domain/executions/cancel-execution.js';
+import { deleteExecution } from '../domain/executions/delete-execution.js';
 import { executionDetailDto, executionDto } from '../domain/executions/execution-dto.js';
 import { getExecution } from '../domain/executions/get-execution.js';
 import { listExecutions } from '../domain/executions/list-executions.js';
+import { retryExecution } from '../domain/executions/retry-execution.js';
 import { runWorkflow } from '../domain/executions/run-workflow.js';
+import { executionStreamRoute } from './execution-stream-route.js';
 import { limitProblem } from './limit-problem.js';
 import { workflowParams } from './workflow-routes.js';
 
@@ -83,6 +86,53 @@ export function executionRoutes(app: ServiceApp, deps: WorkflowDeps) {
     },
     async (request) => getExecution(deps, requireActor(request), request.params.executionId),
   );
+
+  app.post(
+    '/v1/executions/:executionId/retry',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Run a finished execution again: from the failed node on the same version (earlier results reused), or from the start on the current version',
+        params: executionParams,
+        body: z
+          .object({ mode: z.enum(['from-failed', 'from-start']).default('from-failed') })
+          .strict()
+          .default({ mode: 'from-failed' }),
+        response: {
+          202: z.object({ executionId: z.uuid(), status: z.literal('queued') }),
+          402: limitProblem,
+          ...problemResponses(400, 401, 403, 404, 409, 422),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(202)
+        .send(
+          await retryExecution(deps, requireActor(request), request.params.executionId, request.body.mode),
+        ),
+  );
+
+  app.delete(
+    '/v1/executions/:executionId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a finished execution with its node runs',
+        params: executionParams,
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await deleteExecution(deps, requireActor(request), request.params.executionId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  executionStreamRoute(app, deps);
 
   app.post(
     '/v1/executions/:executionId/cancel',

@@ -2,6 +2,7 @@ import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { announceProgress } from '../../bus/execution-progress.js';
 import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { loadExecution } from './execution-access.js';
@@ -13,7 +14,7 @@ import { toExecutionDto } from './execution-dto.js';
  * not_found / forbidden as loadExecution.
  */
 export async function cancelExecution(deps: WorkflowDeps, actor: Actor, executionId: string) {
-  return asActor(deps.db, actor, async (tx) => {
+  const canceled = await asActor(deps.db, actor, async (tx) => {
     await loadExecution(tx, actor, executionId, 'execute');
     const [canceled] = await tx
       .update(workflowExecutions)
@@ -28,4 +29,6 @@ export async function cancelExecution(deps: WorkflowDeps, actor: Actor, executio
     if (!canceled) throw new DomainError('conflict', 'The execution has already finished.');
     return toExecutionDto(canceled);
   });
+  announceProgress(deps.bus, executionId);
+  return canceled;
 }

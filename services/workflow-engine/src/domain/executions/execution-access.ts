@@ -11,14 +11,15 @@ export type ExecutionRow = typeof workflowExecutions.$inferSelect;
 
 /**
  * The execution, if the actor may see its workflow's runs: as owner, team member or share holder,
- * never because the workflow is public. Throws not_found otherwise, forbidden when `execute` is
- * asked of someone who may only read (a team viewer, a view share).
+ * never because the workflow is public. Throws not_found otherwise, forbidden when `execute` (run,
+ * cancel, retry) or `write` (delete) is asked of someone who may only read (a team viewer, a view
+ * share) or only run.
  */
 export async function loadExecution(
   tx: Transaction,
   actor: Actor,
   executionId: string,
-  need: 'read' | 'execute',
+  need: 'read' | 'execute' | 'write',
 ): Promise<ExecutionRow & { workflow: WorkflowRow; access: WorkflowAccess }> {
   const [found] = await tx
     .select({ execution: workflowExecutions, workflow: workflows })
@@ -29,7 +30,7 @@ export async function loadExecution(
   const share = (await sharesOf(tx, actor, [found.workflow.id])).get(found.workflow.id);
   const access = accessTo(actor, found.workflow, share);
   if (!access.runs) throw executionNotFound();
-  if (need === 'execute' && !access.execute)
+  if (need !== 'read' && !access[need])
     throw new DomainError('forbidden', 'You may read this execution but not change it.');
   return { ...found.execution, workflow: found.workflow, access };
 }

@@ -14,6 +14,8 @@ export const executionDto = z.object({
   userId: z.uuid().nullable(),
   status: z.enum(executionStatuses),
   triggerType: z.enum(triggerTypes),
+  /** The execution this one retries. */
+  retryOf: z.uuid().nullable(),
   input: z.unknown(),
   output: z.unknown(),
   error: z.string().nullable(),
@@ -52,6 +54,7 @@ export const toExecutionDto = (
   userId: row.userId,
   status: row.status,
   triggerType: row.triggerType,
+  retryOf: row.retryOf,
   input: row.inputData,
   output: row.outputData,
   error: row.errorMessage,

@@ -2,6 +2,7 @@ import { appendEvent } from '@conduit/bus';
 import { workflowEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { announceProgress } from '../../bus/execution-progress.js';
 import { nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item } from '../../nodes/node-type.js';
@@ -28,7 +29,11 @@ export async function runExecution(
 ): Promise<string> {
   const owner = await ownerContext(deps.db, payload.workflowId);
   if (!owner) return 'workflow gone';
-  const as = <T>(fn: Parameters<typeof withActor<T>>[2]) => withActor(deps.db, owner, fn);
+  const as = async <T>(fn: Parameters<typeof withActor<T>>[2]) => {
+    const result = await withActor(deps.db, owner, fn);
+    announceProgress(deps.bus, payload.executionId);
+    return result;
+  };
 
   const loaded = await as(async (tx) => {
     // The first worker to take the execution up says it started (a resumed one does not again).

@@ -1,4 +1,5 @@
 import { type ActorContext, withActor } from '@conduit/db';
+import { announceProgress } from '../../bus/execution-progress.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
 import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';
@@ -51,7 +52,12 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
   const { step, executionId } = work;
   const { node, type } = step;
   const items = work.inputs.flat();
-  const as = <T>(fn: Parameters<typeof withActor<T>>[2]) => withActor(deps.db, actor, fn);
+  // Every committed step is word to those watching the execution (live progress, webhooks).
+  const as = async <T>(fn: Parameters<typeof withActor<T>>[2]) => {
+    const result = await withActor(deps.db, actor, fn);
+    announceProgress(deps.bus, executionId);
+    return result;
+  };
 
   // A wait whose time has not come (the job ran early, or the queue lost it): park it again.
   if (work.prior?.status === 'waiting' && work.prior.resumeAt && work.prior.resumeAt.getTime() > Date.now()) {

@@ -13,6 +13,9 @@ export interface NewExecution {
   userId: string | null;
   /** A fixed id makes recording idempotent (a schedule tick retried records one execution). */
   id?: string;
+  /** Another version than the workflow's current one (a retry from the failed node). */
+  version?: number;
+  retryOf?: string;
 }
 
 /**
@@ -28,7 +31,8 @@ export async function createExecution(tx: Transaction, execution: NewExecution):
     .values({
       id,
       workflowId: execution.workflow.id,
-      workflowVersion: execution.workflow.version,
+      workflowVersion: execution.version ?? execution.workflow.version,
+      retryOf: execution.retryOf ?? null,
       userId: execution.userId,
       status: 'queued',
       triggerType: execution.triggerType,

@@ -1,6 +1,7 @@
 import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
+import { type ProgressWatch, watchProgress } from '../../bus/execution-progress.js';
 import { workflowExecutions, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
@@ -26,7 +27,6 @@ export type WebhookAnswer =
 const PRIVATE_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 const noHook = () => new DomainError('not_found', 'No active webhook at this address.');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts an execution from a webhook call, acting as the workflow's owner. Only an active
@@ -67,22 +67,36 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
       userId: null,
     }),
   );
-  await enqueueExecution(deps, call.workflowId, executionId);
-  if (config.respond === 'immediately') return { kind: 'accepted', executionId };
-  return awaitResponse(deps, actor, executionId);
+  if (config.respond === 'immediately') {
+    await enqueueExecution(deps, call.workflowId, executionId);
+    return { kind: 'accepted', executionId };
+  }
+  // Watching before the execution is queued: no change of it can pass unseen.
+  const watch = watchProgress(deps.bus, executionId);
+  try {
+    await enqueueExecution(deps, call.workflowId, executionId);
+    return await awaitResponse(deps, actor, executionId, watch);
+  } finally {
+    watch.stop();
+  }
 }
 
+/** A fallback look at the execution this often, should word of a change be lost. */
+const LOOK_AGAIN_MS = 2000;
+
 /**
- * Polls the execution (any worker may run it, so Postgres is where the answer shows) until a
- * respond-to-webhook node answered or it ended; accepted when the time is up.
+ * Waits until a respond-to-webhook node answered or the execution ended, looking at it in
+ * Postgres (any worker may run it) each time the worker says it changed; accepted when the time
+ * is up.
  */
 async function awaitResponse(
   deps: WorkflowDeps,
   actor: NonNullable<Awaited<ReturnType<typeof ownerContext>>>,
   executionId: string,
+  watch: ProgressWatch,
 ): Promise<WebhookAnswer> {
   const deadline = Date.now() + deps.env.WEBHOOK_RESPONSE_TIMEOUT;
-  for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+  for (;;) {
     const [execution] = await withActor(deps.db, actor, (tx) =>
       tx
         .select({
@@ -107,7 +121,8 @@ async function awaitResponse(
         'bad_gateway',
         `The workflow ended without answering (execution ${executionId}).`,
       );
-    await sleep(delay);
+    const left = deadline - Date.now();
+    if (left <= 0) return { kind: 'accepted', executionId };
+    await watch.changed(Math.min(left, LOOK_AGAIN_MS));
   }
-  return { kind: 'accepted', executionId };
 }

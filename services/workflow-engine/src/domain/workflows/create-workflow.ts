@@ -5,6 +5,7 @@ import { DomainError } from '@conduit/errors';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { activatedAtFor, recordActivation } from './activation.js';
+import { checkErrorWorkflow } from './error-workflow-setting.js';
 import { saveGraph } from './save-graph.js';
 import { syncSchedules } from './sync-schedules.js';
 import { validateGraph } from './validate-graph.js';
@@ -30,6 +31,7 @@ export async function createWorkflow(
     throw new DomainError('forbidden', 'Your role does not let you create workflows here.');
   const document = validateGraph(rest);
   const { row, stored } = await asActor(deps.db, actor, async (tx) => {
+    await checkErrorWorkflow(tx, actor, document.settings);
     const id = uuidv7();
     const [row] = await tx
       .insert(workflows)

@@ -5,6 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { activatedAtFor, recordActivation } from './activation.js';
+import { checkErrorWorkflow } from './error-workflow-setting.js';
 import { readVersion, saveGraph } from './save-graph.js';
 import { syncSchedules } from './sync-schedules.js';
 import { validateGraph } from './validate-graph.js';
@@ -32,6 +33,7 @@ export async function updateWorkflow(
         'forbidden',
         'Only the owner of this workflow (or its team) may make it public or private.',
       );
+    await checkErrorWorkflow(tx, actor, document.settings, workflowId);
     const before = await readVersion(tx, workflowId, current.version);
     const version = current.version + 1;
     const [row] = await tx

@@ -57,6 +57,8 @@ export const workflowSettings = z
   })
   .strict();
 
+export type WorkflowSettings = z.output<typeof workflowSettings>;
+
 /** A workflow as one document: its fields, nodes and connections (what PUT takes, GET and export give). */
 export const workflowDocument = z
   .object({

@@ -1,0 +1,2 @@
+ALTER TABLE "workflow"."workflow_executions" ADD COLUMN "retry_of" uuid;--> statement-breakpoint
+CREATE INDEX "workflow_executions_finished_idx" ON "workflow"."workflow_executions" USING btree ("finished_at");
