@@ -24,6 +24,13 @@ export const actorSchema = z.object({
 });
 export type EventActor = z.infer<typeof actorSchema>;
 
+/** The part of an actor an event carries: who, in which session and organization (not their access). */
+export const toEventActor = (actor: EventActor): EventActor => ({
+  userId: actor.userId,
+  sessionId: actor.sessionId,
+  orgId: actor.orgId,
+});
+
 /** Who is acting in a request, read from a verified access token. */
 export interface Actor extends EventActor {
   teams: Readonly<Record<string, z.infer<typeof teamRoleSchema>>>;

@@ -18,6 +18,7 @@ export {
   actorFromClaims,
   actorSchema,
   type EventActor,
+  toEventActor,
 } from './actor.js';
 export * as conversationEvents from './conversation/events.js';
 export * as conversationRpc from './conversation/rpc.js';
@@ -43,7 +44,7 @@ export {
 export * as knowledgeEvents from './knowledge/events.js';
 export * as knowledgeRpc from './knowledge/rpc.js';
 export { pageOf, pageQuery } from './pagination.js';
-export { type Problem, problemSchema } from './problem.js';
+export { limitProblemSchema, type Problem, problemSchema } from './problem.js';
 export { defineRpc, type RpcDefinition, type RpcErrorCode, type RpcReply, rpcErrorCodes } from './rpc.js';
 export {
   isStorableText,

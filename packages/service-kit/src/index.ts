@@ -8,3 +8,4 @@ export { problemBody, problemReply } from './problem.js';
 export { problemResponses } from './problem-responses.js';
 export { REQUEST_ID_HEADER, validRequestId } from './request-id.js';
 export { runServer } from './run-server.js';
+export { bearerSecurity } from './security.js';

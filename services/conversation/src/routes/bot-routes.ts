@@ -1,12 +1,12 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import { botVisibilities } from '../db/schema.js';
 import type { ConversationDeps } from '../deps.js';
-import { botDto } from '../domain/bots/bot-dto.js';
+import { botDto, botParams } from '../domain/bots/bot-dto.js';
+import { scriptProblem } from '../domain/bots/compile-script.js';
 import { createBot, deleteBot, getBot, listBots, updateBot } from '../domain/bots/manage-bots.js';
-import { botParams, scriptProblem, security } from './shared-schemas.js';
 
 const tags = ['bots'];
 const script = storableText(200_000).nullable().optional();
@@ -18,7 +18,7 @@ export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Create a bot (mine, or a team’s); its dialog script is compiled on save',
         body: z.object({
           name: readableText(200),
@@ -39,7 +39,7 @@ export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Bots I can use',
         querystring: pageQuery,
         response: { 200: pageOf(botDto), ...problemResponses(400, 401) },
@@ -53,7 +53,7 @@ export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'A bot',
         params: botParams,
         response: { 200: botDto, ...problemResponses(400, 401, 404) },
@@ -67,7 +67,7 @@ export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Change a bot (a new script is compiled; errors are a 422 with line and column)',
         params: botParams,
         body: z.object({
@@ -87,7 +87,7 @@ export function botRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Delete a bot with its settings, memories, tools and sessions',
         params: botParams,
         response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },

@@ -1,11 +1,11 @@
 import { requireActor } from '@conduit/auth';
 import { readableText, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
+import { botParams } from '../domain/bots/bot-dto.js';
 import { getConfiguration, replaceConfiguration } from '../domain/configuration/bot-configuration.js';
 import { parseConfigCsv, toConfigCsv } from '../domain/configuration/config-csv.js';
-import { botParams, security } from './shared-schemas.js';
 
 const tags = ['bot configuration'];
 const entry = z.object({ key: readableText(200), value: storableText(10_000) });
@@ -18,7 +18,7 @@ export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: "A bot's settings",
         params: botParams,
         response: { 200: configuration, ...problemResponses(400, 401, 404) },
@@ -32,7 +32,7 @@ export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: "Replace a bot's settings",
         params: botParams,
         body: z.object({ items: z.array(entry).max(500) }),
@@ -54,7 +54,7 @@ export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: "Export a bot's settings as config.csv (name,value)",
         params: botParams,
         response: { 200: z.string(), ...problemResponses(400, 401, 404) },
@@ -74,7 +74,7 @@ export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: "Import a config.csv (Content-Type text/csv), replacing the bot's settings",
         params: botParams,
         body: storableText(1_000_000),

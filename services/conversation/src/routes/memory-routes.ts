@@ -1,8 +1,9 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { pageOf, pageQuery, readableText, storableJson } from '@conduit/contracts';
+import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
+import { botParams } from '../domain/bots/bot-dto.js';
 import {
   deleteBotMemory,
   deleteUserMemory,
@@ -13,11 +14,13 @@ import {
   setBotMemory,
   setUserMemory,
 } from '../domain/memories/memories.js';
-import { botParams, jsonValue, memoryKey, security } from './shared-schemas.js';
 
 const tags = ['memories'];
 const memoryDto = z.object({ key: z.string(), value: z.unknown(), updatedAt: z.string() });
 const list = pageOf(memoryDto);
+const memoryKey = readableText(200);
+/** JSON values of memories: anything JSON can hold, as much as a memory may (MAX_MEMORY_BYTES). */
+const jsonValue = storableJson({ maxDepth: 32, maxBytes: 64 * 1024 });
 const botKeyParams = botParams.extend({ key: memoryKey });
 const keyParams = z.object({ key: memoryKey });
 const body = z.object({ value: jsonValue });
@@ -29,7 +32,7 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: "A bot's memories, by key",
         params: botParams,
         querystring: pageQuery,
@@ -43,7 +46,7 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'One bot memory',
         params: botKeyParams,
         response: { 200: memoryDto, ...problemResponses(400, 401, 404) },
@@ -56,7 +59,7 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Set a bot memory (what SET BOT MEMORY does)',
         params: botKeyParams,
         body,
@@ -71,7 +74,7 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Forget a bot memory',
         params: botKeyParams,
         response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
@@ -88,7 +91,7 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'My memories, shared across bots, by key',
         querystring: pageQuery,
         response: { 200: list, ...problemResponses(400, 401) },
@@ -101,7 +104,7 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'One of my memories',
         params: keyParams,
         response: { 200: memoryDto, ...problemResponses(400, 401, 404) },
@@ -114,7 +117,7 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Set one of my memories (what SET USER MEMORY does)',
         params: keyParams,
         body,
@@ -128,7 +131,7 @@ export function memoryRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Forget one of my memories',
         params: keyParams,
         response: { 204: z.null(), ...problemResponses(400, 401, 404) },

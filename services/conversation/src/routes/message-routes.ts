@@ -1,16 +1,15 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery, readableText } from '@conduit/contracts';
+import { limitProblemSchema, pageOf, pageQuery, readableText } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
-import { problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
+import { bearerSecurity, problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import { ProviderError } from '../domain/llm/chat-provider.js';
 import { messageDto } from '../domain/messages/message-dto.js';
-import { completeReply, postMessage, prepareReply } from '../domain/messages/post-message.js';
 import { listMessages, searchMessages } from '../domain/messages/read-messages.js';
-import { type ReplyEvent, silentSink } from '../domain/messages/turn.js';
-import { sessionDto } from '../domain/sessions/session-access.js';
-import { limitProblem, security, sessionParams } from './shared-schemas.js';
+import { completeReply, postMessage, prepareReply } from '../domain/replies/post-message.js';
+import { sessionDto, sessionParams } from '../domain/sessions/session-access.js';
+import { type ReplyEvent, silentSink } from '../domain/turns/turn.js';
 
 const tags = ['messages'];
 const usage = z.object({ tokensIn: z.int(), tokensOut: z.int() });
@@ -23,7 +22,7 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: "A session's messages, oldest first",
         params: sessionParams,
         querystring: pageQuery,
@@ -38,14 +37,14 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary:
           'Send a message and get the reply; with Accept: text/event-stream it streams (delta, tool, done, error)',
         params: sessionParams,
         body: z.object({ text: readableText(20_000) }),
         response: {
           201: replyDto,
-          402: limitProblem,
+          402: limitProblemSchema,
           ...problemResponses(400, 401, 404, 409, 410, 502, 503, 504),
         },
       },
@@ -105,7 +104,7 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Full-text search over my own conversations',
         querystring: pageQuery.extend({ q: readableText(500) }),
         response: {

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, storableJsonObject } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import {
@@ -12,7 +12,6 @@ import {
   setModelPreference,
   updateModel,
 } from '../domain/models/manage-models.js';
-import { security } from './shared-schemas.js';
 
 const tags = ['models'];
 const params = z.object({ modelId: z.uuid() });
@@ -32,7 +31,7 @@ export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Models I can use (built-in and my organization’s), by name',
         querystring: pageQuery,
         response: {
@@ -48,7 +47,7 @@ export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'My chosen chat model',
         response: { 200: preference, ...problemResponses(401) },
       },
@@ -60,7 +59,7 @@ export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Choose my chat model (null: each bot’s own)',
         body: preference,
         response: { 200: preference, ...problemResponses(400, 401, 404, 422) },
@@ -73,7 +72,7 @@ export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Add a model of one of my organization’s providers',
         body: z.object({ providerId: z.uuid(), ...fields }),
         response: { 201: modelDto, ...problemResponses(400, 401, 403, 404) },
@@ -87,7 +86,7 @@ export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Change a model (e.g. deactivate it)',
         params,
         body: z.object({ ...fields, name: fields.name.optional() }),
@@ -101,7 +100,7 @@ export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Delete a model',
         params,
         response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import {
@@ -11,7 +11,6 @@ import {
   promptDto,
   updatePrompt,
 } from '../domain/prompts/manage-prompts.js';
-import { security } from './shared-schemas.js';
 
 const tags = ['prompts'];
 const params = z.object({ promptId: z.uuid() });
@@ -25,7 +24,7 @@ export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Save a prompt',
         body: z.object({ name, content }),
         response: { 201: promptDto, ...problemResponses(400, 401, 403) },
@@ -39,7 +38,7 @@ export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Prompts of my organization (and mine), by name',
         querystring: pageQuery,
         response: {
@@ -55,7 +54,7 @@ export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'A prompt',
         params,
         response: { 200: promptDto, ...problemResponses(400, 401, 403, 404) },
@@ -68,7 +67,7 @@ export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Change a prompt',
         params,
         body: z.object({ name: name.optional(), content: content.optional() }),
@@ -82,7 +81,7 @@ export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Delete a prompt',
         params,
         response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import {
@@ -11,7 +11,6 @@ import {
   providerDto,
   updateProvider,
 } from '../domain/providers/manage-providers.js';
-import { security } from './shared-schemas.js';
 
 const tags = ['providers'];
 const params = z.object({ providerId: z.uuid() });
@@ -28,7 +27,7 @@ export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Add an OpenAI-compatible provider (the API key is encrypted at rest)',
         body: z.object({ name: readableText(200), baseUrl, apiKey: apiKey.optional() }),
         response: { 201: providerDto, ...problemResponses(400, 401, 403) },
@@ -42,7 +41,7 @@ export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: "My organization's providers, by name",
         querystring: pageQuery,
         response: {
@@ -58,7 +57,7 @@ export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'A provider',
         params,
         response: { 200: providerDto, ...problemResponses(400, 401, 403, 404) },
@@ -71,7 +70,7 @@ export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Change a provider (apiKey: null removes the key)',
         params,
         body: z.object({
@@ -89,7 +88,7 @@ export function providerRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Delete a provider and its models',
         params,
         response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },

@@ -1,20 +1,22 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery, readableText, storableJsonObject, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import {
+  limitProblemSchema,
+  pageOf,
+  pageQuery,
+  readableText,
+  storableJsonObject,
+  storableText,
+} from '@conduit/contracts';
+import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
+import { botParams } from '../domain/bots/bot-dto.js';
 import { recordClick } from '../domain/clicks/record-click.js';
 import { messageDto } from '../domain/messages/message-dto.js';
-import {
-  deleteSession,
-  endSession,
-  getSession,
-  listSessions,
-  startSession,
-} from '../domain/sessions/manage-sessions.js';
-import { sessionDto } from '../domain/sessions/session-access.js';
+import { startSession } from '../domain/replies/start-session.js';
+import { deleteSession, endSession, getSession, listSessions } from '../domain/sessions/manage-sessions.js';
+import { sessionDto, sessionParams } from '../domain/sessions/session-access.js';
 import { invokeTool } from '../domain/tools/invoke-tool.js';
-import { botParams, limitProblem, security, sessionParams } from './shared-schemas.js';
 import { toolName } from './tool-routes.js';
 
 const tags = ['sessions'];
@@ -27,7 +29,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Start a chat session (a dialog script runs until its first HEAR)',
         params: botParams,
         body: z
@@ -36,7 +38,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
             title: storableText(200).trim().optional(),
           })
           .default({}),
-        response: { 201: started, 402: limitProblem, ...problemResponses(400, 401, 404, 503) },
+        response: { 201: started, 402: limitProblemSchema, ...problemResponses(400, 401, 404, 503) },
       },
     },
     async (request, reply) =>
@@ -50,7 +52,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'My chat sessions, newest first',
         querystring: pageQuery.extend({ botId: z.uuid().optional() }),
         response: { 200: pageOf(sessionDto), ...problemResponses(400, 401) },
@@ -64,7 +66,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'A chat session',
         params: sessionParams,
         response: { 200: sessionDto, ...problemResponses(400, 401, 404) },
@@ -78,7 +80,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'End a chat session (its history stays)',
         params: sessionParams,
         response: { 200: sessionDto, ...problemResponses(400, 401, 404, 410) },
@@ -92,7 +94,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Delete a chat session and its messages',
         params: sessionParams,
         response: { 204: z.null(), ...problemResponses(400, 401, 404) },
@@ -109,7 +111,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Record a click on an element of the bot’s UI',
         params: sessionParams,
         body: z.object({
@@ -143,7 +145,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Run one of the bot’s tools directly (arguments checked against its PARAMs)',
         params: sessionParams.extend({ name: toolName }),
         body: z.object({ args: storableJsonObject({ maxDepth: 16, maxBytes: 64 * 1024 }).default({}) }),
@@ -155,7 +157,7 @@ export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
             messages: z.array(messageDto),
             session: sessionDto,
           }),
-          402: limitProblem,
+          402: limitProblemSchema,
           ...problemResponses(400, 401, 404, 409, 410, 422, 503),
         },
       },

@@ -1,10 +1,11 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
+import { botParams } from '../domain/bots/bot-dto.js';
+import { scriptProblem } from '../domain/bots/compile-script.js';
 import { deleteTool, getTool, listTools, putTool, toolDto } from '../domain/tools/manage-tools.js';
-import { botParams, scriptProblem, security } from './shared-schemas.js';
 
 const tags = ['tools'];
 export const toolName = z
@@ -20,7 +21,7 @@ export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: "A bot's tools, by name",
         params: botParams,
         querystring: pageQuery,
@@ -37,7 +38,7 @@ export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'A tool',
         params: toolParams,
         response: { 200: toolDto, ...problemResponses(400, 401, 404) },
@@ -50,7 +51,7 @@ export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Create or replace a tool from its script (201 when new)',
         params: toolParams,
         body: z.object({
@@ -76,7 +77,7 @@ export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
     {
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: 'Delete a tool',
         params: toolParams,
         response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },

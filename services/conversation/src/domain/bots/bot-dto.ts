@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { BotRow } from './bot-access.js';
 
+/** The path parameters of a bot's routes. */
+export const botParams = z.object({ botId: z.uuid() });
+
 export const botDto = z.object({
   id: z.uuid(),
   orgId: z.uuid().nullable(),

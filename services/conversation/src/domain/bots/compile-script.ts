@@ -1,5 +1,21 @@
 import { compile, type Program } from '@conduit/basic';
+import { problemSchema } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
+import { z } from 'zod';
+
+/** The 422 of a script that does not compile (compileOrReject): each error with its line and column. */
+export const scriptProblem = problemSchema.extend({
+  errors: z
+    .array(
+      z.object({
+        path: z.string(),
+        message: z.string(),
+        line: z.int().optional(),
+        column: z.int().optional(),
+      }),
+    )
+    .optional(),
+});
 
 /** Compiles a script on save; a script that does not compile is a 422 listing every error. */
 export function compileOrReject(source: string, what = 'script'): Program {

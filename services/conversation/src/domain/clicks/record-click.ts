@@ -1,11 +1,10 @@
 import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
-import { type Actor, conversationEvents } from '@conduit/contracts';
+import { type Actor, conversationEvents, toEventActor } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { clicks, outbox } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
-import { eventActor } from '../messages/turn.js';
 import { loadSession } from '../sessions/session-access.js';
 
 /** Records a click on an element of the session's UI. Throws not_found. */
@@ -40,7 +39,7 @@ export async function recordClick(
       outbox,
       conversationEvents.clickRecorded,
       { clickId: row!.id, sessionId, botId: session.botId, elementId: row!.elementId },
-      eventActor(actor),
+      toEventActor(actor),
     );
     return {
       id: row!.id,

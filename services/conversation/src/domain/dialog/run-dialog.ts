@@ -1,5 +1,5 @@
 import { type Program, type RunResult, resume, run } from '@conduit/basic';
-import type { Turn } from '../messages/turn.js';
+import type { Turn } from '../turns/turn.js';
 import { scriptHost } from './script-host.js';
 
 const limitsFor = (turn: Turn) => ({

@@ -3,17 +3,22 @@ import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic
 import { uuidv7 } from '@conduit/db';
 import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq } from 'drizzle-orm';
+import { searchKnowledge, searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
 import { basicTools, sessionToolAssociations } from '../../db/schema.js';
-import { searchKnowledge, searchKnowledgeOrNothing } from '../knowledge/search-knowledge.js';
+import type { ConversationDeps } from '../../deps.js';
 import { estimateTokens } from '../llm/chat-provider.js';
 import { citationOf } from '../llm/offline-provider.js';
 import { resolveModel } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '../memories/memories.js';
-import type { Turn } from '../messages/turn.js';
+import type { Turn } from '../turns/turn.js';
 import { createScriptHttp } from './script-http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The tokens to reserve for a script: what one answer of its LLM keyword may use, if it has one. */
+export const scriptTokens = (deps: ConversationDeps, script: string | null) =>
+  /\bLLM\b/i.test(script ?? '') ? deps.env.LLM_MAX_TOKENS : 0;
 
 export const MAIL_UNAVAILABLE =
   'mail is not available yet: SEND MAIL needs the email service, which this cluster does not run yet';

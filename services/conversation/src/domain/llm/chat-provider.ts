@@ -1,7 +1,6 @@
 import type { knowledgeRpc } from '@conduit/contracts';
-import type { z } from 'zod';
 
-export type SearchHit = z.infer<typeof knowledgeRpc.searchHit>;
+export type SearchHit = knowledgeRpc.SearchHit;
 
 export interface ToolCall {
   id: string;

@@ -34,6 +34,9 @@ export function assertOpen(session: SessionRow) {
     throw new DomainError('gone', 'This session expired after a long silence; start a new one.');
 }
 
+/** The path parameters of a session's routes. */
+export const sessionParams = z.object({ sessionId: z.uuid() });
+
 export const sessionDto = z.object({
   id: z.uuid(),
   botId: z.uuid(),

@@ -5,11 +5,11 @@ import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { basicTools } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
-import { loadBot } from '../bots/bot-access.js';
-import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
-import { storeTurn, type Turn } from '../messages/turn.js';
-import { withTurnLock } from '../messages/turn-lock.js';
-import { assertOpen, loadSession, toSessionDto } from '../sessions/session-access.js';
+import { scriptTokens } from '../dialog/script-host.js';
+import { toSessionDto } from '../sessions/session-access.js';
+import { newTurn, readSessionTurn } from '../turns/open-turn.js';
+import { storeTurn } from '../turns/store-turn.js';
+import { withTurnLock } from '../turns/turn-lock.js';
 import { withReservedReply } from '../usage/reserve-reply.js';
 import { checkArguments } from './check-arguments.js';
 import { runTool } from './run-tool.js';
@@ -37,16 +37,14 @@ async function invokeLocked(
   toolName: string,
   args: Record<string, unknown>,
 ) {
-  const { session, bot, settings, tool } = await asActor(deps.db, actor, async (tx) => {
-    const session = await loadSession(tx, actor, sessionId, { forWrite: true });
-    assertOpen(session);
-    const bot = await loadBot(tx, actor, session.botId, 'bots.read');
+  const { tool, ...subject } = await asActor(deps.db, actor, async (tx) => {
+    const subject = await readSessionTurn(tx, actor, sessionId);
     const [tool] = await tx
       .select()
       .from(basicTools)
-      .where(and(eq(basicTools.botId, bot.id), eq(basicTools.name, toolName)));
+      .where(and(eq(basicTools.botId, subject.bot.id), eq(basicTools.name, toolName)));
     if (!tool) throw new DomainError('not_found', 'The bot of this session has no tool by that name.');
-    return { session, bot, settings: settingsMap(await readConfiguration(tx, bot.id)), tool };
+    return { ...subject, tool };
   });
   const problems = checkArguments(tool.parameters as unknown as ToolParameters, args);
   if (problems.length > 0)
@@ -55,42 +53,25 @@ async function invokeLocked(
       `The arguments do not fit the tool: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
       { fields: { errors: problems.map((p) => ({ path: `body.args.${p.path}`, message: p.message })) } },
     );
-  return withReservedReply(
-    deps,
-    bot,
-    /\bLLM\b/i.test(tool.script) ? deps.env.LLM_MAX_TOKENS : 0,
-    async (meter) => {
-      const turn: Turn = {
-        deps,
-        actor,
-        session,
-        bot,
-        settings,
-        context: structuredClone(session.context),
-        outputs: [],
-        toolRuns: [],
-        sink: { emit: () => {} },
-        signal: new AbortController().signal,
-        meter,
-      };
-      const outcome = await deps.inFlight.track(runTool(turn, tool, args, 'user'));
-      turn.outputs.push({
-        sender: 'tool',
-        content: JSON.stringify({ ok: outcome.ok, result: outcome.value, error: outcome.error }),
-        metadata: { tool: tool.name, ok: outcome.ok, caller: 'user' },
-      });
-      for (const text of outcome.said) turn.outputs.push({ sender: 'bot', content: text });
-      const stored = await storeTurn(turn, null, { expectedTurn: session.context.turn ?? 0 });
-      return {
-        result: {
-          ok: outcome.ok,
-          result: outcome.value ?? null,
-          error: outcome.error,
-          messages: stored.messages,
-          session: toSessionDto(stored.session),
-        },
-        stored: true,
-      };
-    },
-  );
+  return withReservedReply(deps, subject.bot, scriptTokens(deps, tool.script), async (meter) => {
+    const turn = newTurn(deps, actor, subject, meter);
+    const outcome = await deps.inFlight.track(runTool(turn, tool, args, 'user'));
+    turn.outputs.push({
+      sender: 'tool',
+      content: JSON.stringify({ ok: outcome.ok, result: outcome.value, error: outcome.error }),
+      metadata: { tool: tool.name, ok: outcome.ok, caller: 'user' },
+    });
+    for (const text of outcome.said) turn.outputs.push({ sender: 'bot', content: text });
+    const stored = await storeTurn(turn, null);
+    return {
+      result: {
+        ok: outcome.ok,
+        result: outcome.value ?? null,
+        error: outcome.error,
+        messages: stored.messages,
+        session: toSessionDto(stored.session),
+      },
+      stored: true,
+    };
+  });
 }

@@ -1,7 +1,7 @@
 import { run, type ToolParameters } from '@conduit/basic';
 import { programFor } from '../bots/compile-script.js';
 import { scriptHost } from '../dialog/script-host.js';
-import type { Turn } from '../messages/turn.js';
+import type { Turn } from '../turns/turn.js';
 import { checkArguments } from './check-arguments.js';
 import type { ToolRow } from './manage-tools.js';
 

@@ -1,8 +1,8 @@
-import { requestRpc } from '@conduit/bus';
-import { type Actor, conversationRpc } from '@conduit/contracts';
+import type { Actor } from '@conduit/contracts';
 import { withoutActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { sql } from 'drizzle-orm';
+import { askSessionOwner } from '../../bus/session-owner-client.js';
 import type { KnowledgeDeps } from '../../deps.js';
 
 /** The one answer for a session that is not the caller's, whether it exists or not. */
@@ -18,14 +18,7 @@ async function sessionOwner(deps: KnowledgeDeps, sessionId: string): Promise<str
     tx.execute<{ owner: string | null }>(sql`select knowledge.session_owner(${sessionId}) as owner`),
   );
   if (known?.owner) return known.owner;
-  const { userId } = await requestRpc(deps.bus, conversationRpc.sessionOwner, { sessionId }).catch(
-    (error: unknown) => {
-      deps.log.warn({ err: error, sessionId }, 'session owner unknown: conversation did not answer');
-      throw new DomainError('unavailable', 'Chat sessions cannot be checked right now; try again shortly.', {
-        retryAfterSeconds: 2,
-      });
-    },
-  );
+  const userId = await askSessionOwner(deps, sessionId);
   if (!userId) return null;
   const [recorded] = await withoutActor(deps.db, (tx) =>
     tx.execute<{ owner: string }>(

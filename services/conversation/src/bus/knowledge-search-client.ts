@@ -1,7 +1,8 @@
 import { RpcError, requestRpc } from '@conduit/bus';
 import { type Actor, knowledgeRpc } from '@conduit/contracts';
-import type { ConversationDeps } from '../../deps.js';
-import type { SearchHit } from '../llm/chat-provider.js';
+import type { ConversationDeps } from '../deps.js';
+
+type SearchHit = knowledgeRpc.SearchHit;
 
 /** Where a session's knowledge comes from: collections attached to it in the knowledge base, and those its script chose with USE KB. */
 export interface KnowledgeScope {

@@ -2,22 +2,22 @@ import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
-import { loadBot } from '../bots/bot-access.js';
 import { programFor } from '../bots/compile-script.js';
-import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
 import { continueDialog } from '../dialog/run-dialog.js';
+import { scriptTokens } from '../dialog/script-host.js';
 import { estimateTokens, ProviderError } from '../llm/chat-provider.js';
-import { generateReply } from '../llm/generate-reply.js';
-import { assertOpen, loadSession, toSessionDto } from '../sessions/session-access.js';
+import { toSessionDto } from '../sessions/session-access.js';
+import { newTurn, readSessionTurn } from '../turns/open-turn.js';
+import { storeTurn } from '../turns/store-turn.js';
+import type { ReplySink, Turn } from '../turns/turn.js';
+import { lockTurn, type TurnLock } from '../turns/turn-lock.js';
 import { type ReplyReservation, reserveReply } from '../usage/reserve-reply.js';
-import { type ReplySink, storeTurn, type Turn } from './turn.js';
-import { lockTurn, type TurnLock } from './turn-lock.js';
+import { generateReply } from './generate-reply.js';
 
 export interface PreparedReply {
   turn: Turn;
   text: string;
   mode: 'dialog' | 'llm';
-  expectedTurn: number;
   /** The session's turn lock, held until completeReply has stored (or failed). */
   lock: TurnLock;
   /** The usage reserved for the reply, settled by completeReply. */
@@ -40,38 +40,16 @@ export async function prepareReply(
 ): Promise<PreparedReply> {
   const lock = await lockTurn(deps, sessionId);
   try {
-    const { session, bot, settings } = await asActor(deps.db, actor, async (tx) => {
-      const session = await loadSession(tx, actor, sessionId, { forWrite: true });
-      assertOpen(session);
-      const bot = await loadBot(tx, actor, session.botId, 'bots.read');
-      return { session, bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
-    });
+    const subject = await asActor(deps.db, actor, (tx) => readSessionTurn(tx, actor, sessionId));
+    const { session, bot } = subject;
     const mode = session.context.dialog && bot.script ? 'dialog' : 'llm';
     const credits =
-      mode === 'llm'
-        ? estimateTokens(text) + deps.env.LLM_MAX_TOKENS
-        : /\bLLM\b/i.test(bot.script ?? '')
-          ? deps.env.LLM_MAX_TOKENS
-          : 0;
+      mode === 'llm' ? estimateTokens(text) + deps.env.LLM_MAX_TOKENS : scriptTokens(deps, bot.script);
     const reservation = await reserveReply(deps, bot, credits);
-    const context = structuredClone(session.context);
     return {
-      turn: {
-        deps,
-        actor,
-        session,
-        bot,
-        settings,
-        context,
-        outputs: [],
-        toolRuns: [],
-        sink,
-        signal,
-        meter: reservation.meter,
-      },
+      turn: newTurn(deps, actor, subject, reservation.meter, { sink, signal }),
       text,
       mode,
-      expectedTurn: session.context.turn ?? 0,
       lock,
       reservation,
     };
@@ -119,7 +97,7 @@ async function answerAndStore(prepared: PreparedReply) {
   } else {
     await generateReply(turn, text);
   }
-  const stored = await storeTurn(turn, text, { expectedTurn: prepared.expectedTurn });
+  const stored = await storeTurn(turn, text);
   const usage = stored.messages.reduce(
     (sum, m) => ({ tokensIn: sum.tokensIn + m.tokensIn, tokensOut: sum.tokensOut + m.tokensOut }),
     { tokensIn: 0, tokensOut: 0 },

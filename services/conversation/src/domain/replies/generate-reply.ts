@@ -1,15 +1,15 @@
 import { asActor } from '@conduit/auth';
 import { asc, desc, eq } from 'drizzle-orm';
+import { searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
-import { searchKnowledgeOrNothing } from '../knowledge/search-knowledge.js';
-import type { Turn } from '../messages/turn.js';
+import { type ChatMessage, ProviderError, type ToolCall } from '../llm/chat-provider.js';
+import { citationOf } from '../llm/offline-provider.js';
+import { resolveModel } from '../llm/resolve-model.js';
+import { generateMetered } from '../llm/usage-meter.js';
 import { renderPrompt } from '../prompts/manage-prompts.js';
 import type { ToolRow } from '../tools/manage-tools.js';
 import { runTool } from '../tools/run-tool.js';
-import { type ChatMessage, ProviderError, type ToolCall } from './chat-provider.js';
-import { citationOf } from './offline-provider.js';
-import { resolveModel } from './resolve-model.js';
-import { generateMetered } from './usage-meter.js';
+import type { Turn } from '../turns/turn.js';
 
 const HISTORY = 20;
 

@@ -1,67 +1,13 @@
 import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
-import { type Actor, conversationEvents } from '@conduit/contracts';
+import { conversationEvents, toEventActor } from '@conduit/contracts';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
-import { messageHistory, outbox, type Sender, type SessionContext, sessions } from '../../db/schema.js';
-import type { ConversationDeps } from '../../deps.js';
-import type { BotRow } from '../bots/bot-access.js';
-import type { UsageMeter } from '../llm/usage-meter.js';
+import { messageHistory, outbox, sessions } from '../../db/schema.js';
+import { type MessageDto, toMessageDto } from '../messages/message-dto.js';
 import type { SessionRow } from '../sessions/session-access.js';
-import { type MessageDto, toMessageDto } from './message-dto.js';
-
-/** What a reply streams while it is produced (SSE `delta`, `tool`; then `done` or `error`). */
-export type ReplyEvent =
-  | { type: 'delta'; text: string }
-  | { type: 'tool'; name: string; status: 'started' | 'finished' | 'failed'; result?: unknown };
-
-export interface ReplySink {
-  emit(event: ReplyEvent): void;
-}
-
-export const silentSink: ReplySink = { emit: () => {} };
-
-export interface OutputMessage {
-  sender: Sender;
-  content: string;
-  tokensIn?: number;
-  tokensOut?: number;
-  model?: string | null;
-  latencyMs?: number | null;
-  metadata?: Record<string, unknown>;
-}
-
-export interface ToolRun {
-  name: string;
-  caller: 'llm' | 'user';
-  ok: boolean;
-  durationMs: number;
-}
-
-/** One exchange in a session: what it read at the start and what it produced. */
-export interface Turn {
-  deps: ConversationDeps;
-  actor: Actor;
-  session: SessionRow;
-  bot: BotRow;
-  settings: Map<string, string>;
-  /** A working copy of the session's context; saved with the turn. */
-  context: SessionContext;
-  outputs: OutputMessage[];
-  toolRuns: ToolRun[];
-  sink: ReplySink;
-  signal: AbortSignal;
-  /** Tokens used by the script's LLM keyword, added to the reply's count. */
-  llmTokens?: number;
-  /** Every model call of the turn counts here: what its AI credits are charged for. */
-  meter: UsageMeter;
-}
-
-export interface Usage {
-  tokensIn: number;
-  tokensOut: number;
-}
+import type { OutputMessage, Turn } from './turn.js';
 
 /**
  * Stores a turn in one transaction: the user's message (if any), everything the bot produced,
@@ -72,23 +18,22 @@ export interface Usage {
 export async function storeTurn(
   turn: Turn,
   userText: string | null,
-  options: { expectedTurn: number },
 ): Promise<{ messages: MessageDto[]; session: SessionRow }> {
   const { deps, actor, session, bot } = turn;
+  const expectedTurn = session.context.turn ?? 0;
   return asActor(deps.db, actor, async (tx) => {
-    const nextTurn = options.expectedTurn + 1;
     const now = new Date();
     const [updated] = await tx
       .update(sessions)
       .set({
-        context: { ...turn.context, turn: nextTurn },
+        context: { ...turn.context, turn: expectedTurn + 1 },
         lastActivityAt: now,
         expiresAt: new Date(now.getTime() + deps.env.SESSION_TTL),
       })
       .where(
         and(
           eq(sessions.id, session.id),
-          sql`coalesce((${sessions.context}->>'turn')::int, 0) = ${options.expectedTurn}`,
+          sql`coalesce((${sessions.context}->>'turn')::int, 0) = ${expectedTurn}`,
         ),
       )
       .returning();
@@ -115,18 +60,13 @@ export async function storeTurn(
           ok: run.ok,
           durationMs: run.durationMs,
         },
-        eventActor(actor),
+        toEventActor(actor),
       );
     return { messages, session: updated };
   });
 }
 
-export const eventActor = (actor: Actor) => ({
-  userId: actor.userId,
-  sessionId: actor.sessionId,
-  orgId: actor.orgId,
-});
-
+/** Inserts a turn's messages, oldest first, each with its `conversation.message.created` event. */
 export async function insertMessages(
   tx: Transaction,
   turn: Pick<Turn, 'actor' | 'session' | 'bot'>,
@@ -170,7 +110,7 @@ export async function insertMessages(
         model: m.model,
         latencyMs: m.latencyMs,
       },
-      eventActor(turn.actor),
+      toEventActor(turn.actor),
     );
   return ordered.map(toMessageDto);
 }

@@ -1,0 +1,54 @@
+import type { Actor } from '@conduit/contracts';
+import type { Sender, SessionContext } from '../../db/schema.js';
+import type { ConversationDeps } from '../../deps.js';
+import type { BotRow } from '../bots/bot-access.js';
+import type { UsageMeter } from '../llm/usage-meter.js';
+import type { SessionRow } from '../sessions/session-access.js';
+
+/** What a reply streams while it is produced (SSE `delta`, `tool`; then `done` or `error`). */
+export type ReplyEvent =
+  | { type: 'delta'; text: string }
+  | { type: 'tool'; name: string; status: 'started' | 'finished' | 'failed'; result?: unknown };
+
+export interface ReplySink {
+  emit(event: ReplyEvent): void;
+}
+
+export const silentSink: ReplySink = { emit: () => {} };
+
+export interface OutputMessage {
+  sender: Sender;
+  content: string;
+  tokensIn?: number;
+  tokensOut?: number;
+  model?: string | null;
+  latencyMs?: number | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ToolRun {
+  name: string;
+  caller: 'llm' | 'user';
+  ok: boolean;
+  durationMs: number;
+}
+
+/** One exchange in a session: what it read at the start and what it produced. */
+export interface Turn {
+  deps: ConversationDeps;
+  actor: Actor;
+  /** The session as the turn read it: storeTurn stores only if no other turn changed it since. */
+  session: SessionRow;
+  bot: BotRow;
+  settings: Map<string, string>;
+  /** A working copy of the session's context; saved with the turn. */
+  context: SessionContext;
+  outputs: OutputMessage[];
+  toolRuns: ToolRun[];
+  sink: ReplySink;
+  signal: AbortSignal;
+  /** Tokens used by the script's LLM keyword, added to the reply's count. */
+  llmTokens?: number;
+  /** Every model call of the turn counts here: what its AI credits are charged for. */
+  meter: UsageMeter;
+}
