@@ -1,0 +1,127 @@
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDatabase,
+  type DatabaseClient,
+  migrate,
+  type OutboxRow,
+  startOutboxRelay,
+  uuidv7,
+  withActor,
+  withoutActor,
+} from '../../src/index.js';
+
+const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
+let database: TestDatabase;
+let app: DatabaseClient;
+
+beforeAll(async () => {
+  database = await createTestDatabase([{ schema: 'dbtest', migrationsDir }]);
+  app = createDatabase(database.appUrl, { max: 1 });
+});
+afterAll(async () => {
+  await app.close();
+  await database.drop();
+});
+
+const insertNote = (owner: string, body: string) =>
+  withActor(app.db, { userId: owner }, (tx) =>
+    tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${owner}, ${body})`),
+  );
+const readNotes = (owner: string) =>
+  withActor(app.db, { userId: owner }, async (tx) =>
+    (await tx.execute<{ body: string }>(sql`select body from dbtest.notes`)).map((r) => r.body),
+  );
+
+describe('migrations', () => {
+  it('are safe to run twice and record what ran', async () => {
+    expect(await migrate({ adminUrl: database.adminUrl, schema: 'dbtest', migrationsDir })).toEqual([]);
+    const admin = postgres(database.adminUrl, { max: 1 });
+    const rows = await admin`select name from dbtest.__migrations order by name`;
+    await admin.end();
+    expect(rows.map((r) => r.name)).toEqual(['0000_notes.sql', '0001_outbox.sql']);
+  });
+
+  it('leave the runtime role owning nothing and unable to bypass row-level security', async () => {
+    const [role] =
+      await app.sql`select rolsuper, rolbypassrls, current_user as name from pg_roles where rolname = current_user`;
+    expect(role).toEqual({ rolsuper: false, rolbypassrls: false, name: 'dbtest_app' });
+    const owned =
+      await app.sql`select tablename from pg_tables where schemaname = 'dbtest' and tableowner = current_user`;
+    expect(owned).toEqual([]);
+  });
+});
+
+describe('actor transactions on one pooled connection', () => {
+  const alice = uuidv7();
+  const bob = uuidv7();
+
+  it('show each actor only their own rows, and nothing without an actor', async () => {
+    await insertNote(alice, 'alice note');
+    await insertNote(bob, 'bob note');
+    expect(await readNotes(alice)).toEqual(['alice note']);
+    expect(await readNotes(bob)).toEqual(['bob note']);
+    expect(
+      await withoutActor(app.db, async (tx) => (await tx.execute(sql`select * from dbtest.notes`)).length),
+    ).toBe(0);
+  });
+
+  it('do not leak the actor to the next transaction on the same connection', async () => {
+    await readNotes(alice);
+    const [after] = await app.sql`select current_setting('app.user_id', true) as user_id`;
+    expect(after!.user_id ?? '').toBe('');
+  });
+
+  it('refuse writing a row for someone else', async () => {
+    await expect(
+      withActor(app.db, { userId: alice }, (tx) =>
+        tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${bob}, 'forged')`),
+      ),
+    ).rejects.toThrow();
+  });
+
+  it('treat a hostile actor id as data, never as SQL', async () => {
+    await expect(readNotes("x'); drop table dbtest.notes; --")).rejects.toMatchObject({
+      cause: { code: '22P02' },
+    });
+    expect(await readNotes(alice)).toEqual(['alice note']);
+  });
+});
+
+describe('outbox relay', () => {
+  it('publishes committed rows in order, skips rolled-back ones, and retries after a failure', async () => {
+    const published: OutboxRow[] = [];
+    let failNext = true;
+    const relay = await startOutboxRelay({
+      sql: app.sql,
+      schema: 'dbtest',
+      pollIntervalMs: 50,
+      publish: async (row) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('bus down');
+        }
+        published.push(row);
+      },
+    });
+    const ids = [uuidv7(), uuidv7()];
+    for (const id of ids) {
+      await app.sql`insert into dbtest.outbox (id, subject, payload) values (${id}, 'dbtest.note.created', ${JSON.stringify({ id })}::jsonb)`;
+    }
+    await app.sql
+      .begin(async (tx) => {
+        await tx`insert into dbtest.outbox (id, subject, payload) values (${uuidv7()}, 'dbtest.note.created', '{}')`;
+        await tx`select pg_notify('dbtest_outbox', '')`;
+        throw new Error('rollback');
+      })
+      .catch(() => {});
+    await expect.poll(() => published.map((row) => row.id), { timeout: 5000 }).toEqual(ids);
+    const [first] =
+      await app.sql`select attempts, last_error, published_at from dbtest.outbox where id = ${ids[0]!}`;
+    expect(first).toMatchObject({ attempts: 2, last_error: null });
+    await relay.stop();
+  });
+});

@@ -1,0 +1,175 @@
+import { rlsContext } from '@conduit/auth';
+import { createDatabase, withActor, withoutActor } from '@conduit/db';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConversationHarness, startConversationHarness } from '../fixtures/conversation-harness.js';
+
+// Postgres itself keeps users apart: the runtime role sees no row without an actor, and one user
+// never sees another's, whatever the domain layer does.
+
+let h: ConversationHarness;
+let runtime: ReturnType<typeof createDatabase>;
+
+const userTables = [
+  'bots',
+  'bot_configuration',
+  'bot_memories',
+  'user_memories',
+  'sessions',
+  'message_history',
+  'clicks',
+  'basic_tools',
+  'session_tool_associations',
+  'providers',
+  'prompts',
+  'user_preferences',
+];
+
+beforeAll(async () => {
+  h = await startConversationHarness();
+  runtime = createDatabase(h.database.appUrl, { max: 2 });
+  // One user with a row in every table.
+  const owner = await h.tokens.mint({
+    orgId: crypto.randomUUID(),
+    perms: ['bots.read', 'bots.write', 'org.manage'],
+  });
+  const call = async (method: string, url: string, payload?: object) => {
+    const res = await h.app.inject({
+      method: method as 'GET',
+      url,
+      headers: owner.headers,
+      ...(payload ? { payload } : {}),
+    });
+    expect(res.statusCode, `${url} ${res.body}`).toBeLessThan(300);
+    return res.json();
+  };
+  const bot = await call('POST', '/v1/bots', { name: 'RLS', script: 'USE TOOL "t"\nTALK "hi"\nHEAR x' });
+  await call('PUT', `/v1/bots/${bot.id}/tools/t`, { script: 'RETURN 1' });
+  await call('PUT', `/v1/bots/${bot.id}/config`, { items: [{ key: 'k', value: 'v' }] });
+  await call('PUT', `/v1/bots/${bot.id}/memories/m`, { value: 1 });
+  await call('PUT', '/v1/memories/m', { value: 2 });
+  const { session } = await call('POST', `/v1/bots/${bot.id}/sessions`, {});
+  await call('POST', `/v1/sessions/${session.id}/clicks`, { elementId: 'e' });
+  const provider = await call('POST', '/v1/providers', {
+    name: 'p',
+    baseUrl: 'https://llm.example.com/v1',
+    apiKey: 'sk-x',
+  });
+  const model = await call('POST', '/v1/models', { providerId: provider.id, name: 'm' });
+  await call('PUT', '/v1/models/preference', { modelId: model.id });
+  await call('POST', '/v1/prompts', { name: 'p', content: 'c' });
+});
+afterAll(async () => {
+  await runtime?.close();
+  await h?.close();
+});
+
+const count = (tx: Parameters<Parameters<typeof withoutActor>[1]>[0], table: string) =>
+  tx
+    .execute<{ n: number }>(sql.raw(`select count(*)::int as n from conversation.${table}`))
+    .then((r) => r[0]!.n);
+
+describe('row-level security', () => {
+  it('is enabled and forced on every user-owned table', async () => {
+    const rows = await h.admin`
+      select relname, relrowsecurity, relforcerowsecurity from pg_class
+      where relnamespace = 'conversation'::regnamespace and relkind = 'r'`;
+    const byName = new Map(rows.map((r) => [r.relname as string, r]));
+    for (const table of [...userTables, 'ai_models']) {
+      expect(byName.get(table), table).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
+    }
+  });
+
+  it('every table has rows (so the next checks mean something)', async () => {
+    for (const table of userTables) {
+      const [row] = await h.admin.unsafe(`select count(*)::int as n from conversation.${table}`);
+      expect(row!.n, table).toBeGreaterThan(0);
+    }
+  });
+
+  it('shows the runtime role no row without an actor', async () => {
+    await withoutActor(runtime.db, async (tx) => {
+      for (const table of userTables) expect(await count(tx, table), table).toBe(0);
+      // Only the built-in catalog is public.
+      const models = await tx.execute<{ name: string }>(sql`select name from conversation.ai_models`);
+      expect(models.map((m) => m.name)).toEqual(['offline']);
+    });
+  });
+
+  it("shows another user none of the first user's rows", async () => {
+    const stranger = await h.tokens.mint({ orgId: crypto.randomUUID() });
+    const verified = await h.deps.verifier!.verify(stranger.headers.authorization.slice(7));
+    await withActor(runtime.db, rlsContext(verified!.actor), async (tx) => {
+      for (const table of userTables) expect(await count(tx, table), table).toBe(0);
+    });
+  });
+
+  it('refuses to write a row for someone else', async () => {
+    const someone = await h.tokens.mint();
+    const verified = await h.deps.verifier!.verify(someone.headers.authorization.slice(7));
+    const error = await withActor(runtime.db, rlsContext(verified!.actor), (tx) =>
+      tx.execute(
+        sql`insert into conversation.user_memories (id, user_id, key, value) values (gen_random_uuid(), gen_random_uuid(), 'k', '1')`,
+      ),
+    ).catch((e: Error & { cause?: Error }) => e);
+    expect(String((error as Error & { cause?: Error }).cause?.message)).toMatch(/row-level security/);
+  });
+
+  it('the runtime role owns nothing and cannot bypass RLS', async () => {
+    const [role] =
+      await h.admin`select rolbypassrls, rolsuper from pg_roles where rolname = 'conversation_app'`;
+    expect(role).toMatchObject({ rolbypassrls: false, rolsuper: false });
+    const owned =
+      await h.admin`select tablename from pg_tables where schemaname = 'conversation' and tableowner = 'conversation_app'`;
+    expect(owned).toHaveLength(0);
+  });
+
+  it("lets a team's viewer see its bot but change neither the bot nor its configuration and tools", async () => {
+    const team = crypto.randomUUID();
+    const member = await h.tokens.mint({ perms: ['bots.read', 'bots.write'], teams: { [team]: 'member' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/bots',
+      headers: member.headers,
+      payload: { name: 'team bot', script: 'TALK "hi"', teamId: team },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const bot = created.json().id as string;
+    const configured = await h.app.inject({
+      method: 'PUT',
+      url: `/v1/bots/${bot}/config`,
+      headers: member.headers,
+      payload: { items: [{ key: 'k', value: 'v' }] },
+    });
+    expect(configured.statusCode, configured.body).toBeLessThan(300);
+
+    const asRole = (role: 'viewer' | 'member') =>
+      rlsContext({
+        userId: crypto.randomUUID(),
+        sessionId: null,
+        orgId: null,
+        teams: { [team]: role },
+        permissions: [],
+        platformAdmin: false,
+      });
+    const changes = (tx: Parameters<Parameters<typeof withoutActor>[1]>[0]) =>
+      Promise.all([
+        tx.execute(sql`update conversation.bots set name = name where id = ${bot} returning id`),
+        tx.execute(
+          sql`update conversation.bot_configuration set value = value where bot_id = ${bot} returning bot_id`,
+        ),
+      ]);
+    await withActor(runtime.db, asRole('viewer'), async (tx) => {
+      expect(await tx.execute(sql`select id from conversation.bots where id = ${bot}`)).toHaveLength(1);
+      expect((await changes(tx)).map((rows) => rows.length)).toEqual([0, 0]);
+    });
+    const planted = await withActor(runtime.db, asRole('viewer'), (tx) =>
+      tx.execute(sql`insert into conversation.basic_tools (id, bot_id, name, script, parameters)
+                     values (gen_random_uuid(), ${bot}, 'planted', 'RETURN 1', '{}')`),
+    ).catch((e: Error & { cause?: Error }) => e);
+    expect(String((planted as Error & { cause?: Error }).cause?.message)).toMatch(/row-level security/);
+    await withActor(runtime.db, asRole('member'), async (tx) => {
+      expect((await changes(tx)).map((rows) => rows.length)).toEqual([1, 1]);
+    });
+  });
+});
