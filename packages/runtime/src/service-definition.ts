@@ -2,7 +2,7 @@ import type { Bus, RpcServer } from '@conduit/bus';
 import type { ServiceEnv } from '@conduit/config';
 import type { EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
 import type { DatabaseClient, Transaction } from '@conduit/db';
-import type { JobCatalog, JobHandlers, Producer } from '@conduit/jobs';
+import type { ExhaustedJob, JobCatalog, JobHandlers, Producer } from '@conduit/jobs';
 import type { Logger, ReadinessChecks, ServiceApp } from '@conduit/service-kit';
 import type { Redis } from 'ioredis';
 
@@ -59,6 +59,8 @@ export interface WorkerDefinition<E extends RuntimeEnv, D, C extends JobCatalog>
   /** Registers the job schedulers (cron and intervals) when a worker starts; idempotent. */
   schedule?(jobs: Producer<C>, env: E): Promise<void>;
   settings?(env: E): { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number };
+  /** After a job failed for good (and was recorded in failed_jobs): settle what it was doing. */
+  exhausted?(deps: D, job: ExhaustedJob): Promise<void>;
 }
 
 /**

@@ -94,7 +94,12 @@ export async function startWorkerProcess<E extends RuntimeEnv, D, C extends JobC
       connection: jobsRedis!,
       prefix: `${options.env.REDIS_KEY_PREFIX}bull`,
       ...worker.settings?.(options.env),
-      onExhausted: failedJobRecorder(connections.database.db, database.schema, options.log),
+      onExhausted: async (job) => {
+        await failedJobRecorder(connections.database.db, database.schema, options.log)(job);
+        await Promise.resolve(worker.exhausted?.(deps, job)).catch((error: unknown) =>
+          options.log.error({ err: error, jobId: job.jobId }, 'the service could not settle an exhausted job'),
+        );
+      },
     });
     closers.add('job worker', () => running.close());
     await running.worker.waitUntilReady();

@@ -27,6 +27,9 @@ const schema = serviceEnv.extend({
   EXPRESSION_TIMEOUT: envDuration('250ms'),
   /** Identity's usage RPC gives up after this. */
   RPC_TIMEOUT: envDuration('5s'),
+  /** Executions queued (or waiting past their time) this long without a job in the queue are re-sent. */
+  EXECUTION_SWEEP_AFTER: envDuration('60s'),
+  EXECUTION_SWEEP_EVERY: envDuration('30s'),
   /** Finished executions are deleted this many days after they finished (a job, EXECUTION_PRUNE_CRON). */
   EXECUTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   EXECUTION_PRUNE_CRON: z.string().default('17 * * * *'),

@@ -4,9 +4,11 @@ import { defineService } from '@conduit/runtime';
 import { buildApp } from './app.js';
 import { eventTriggers } from './bus/event-triggers.js';
 import type { WorkflowDeps } from './deps.js';
+import { giveUpExecution } from './domain/executions/give-up-execution.js';
 import { pruneExecutions } from './domain/executions/prune-executions.js';
+import { sweepExecutions } from './domain/executions/sweep-executions.js';
 import { loadEnv, type WorkflowEnv } from './env.js';
-import { type WorkflowJobs, workflowJobs } from './jobs/catalog.js';
+import { runExecutionPayload, type WorkflowJobs, workflowJobs } from './jobs/catalog.js';
 import { fireScheduleJob } from './jobs/fire-schedule-job.js';
 import { runExecutionJob } from './jobs/run-execution-job.js';
 
@@ -43,9 +45,17 @@ export const workflowService = defineService<WorkflowEnv, WorkflowDeps, Workflow
       'run-execution': (payload, job) => runExecutionJob(deps, payload, job),
       'fire-schedule': (payload, job) => fireScheduleJob(deps, payload, job),
       'prune-executions': () => pruneExecutions(deps),
+      'sweep-executions': () => sweepExecutions(deps),
     }),
-    schedule: (jobs, env) =>
-      jobs.schedule('prune-executions', 'prune-executions', {}, { pattern: env.EXECUTION_PRUNE_CRON }),
+    schedule: async (jobs, env) => {
+      await jobs.schedule('prune-executions', 'prune-executions', {}, { pattern: env.EXECUTION_PRUNE_CRON });
+      await jobs.schedule('sweep-executions', 'sweep-executions', {}, { everyMs: env.EXECUTION_SWEEP_EVERY });
+    },
+    exhausted: async (deps, job) => {
+      const payload = runExecutionPayload.safeParse(job.payload);
+      if (job.name === 'run-execution' && payload.success)
+        await giveUpExecution(deps, payload.data, { error: job.error, attempts: job.attempts });
+    },
     settings: (env) => ({
       concurrency: env.EXECUTION_CONCURRENCY,
       lockDurationMs: env.JOB_LOCK_DURATION,

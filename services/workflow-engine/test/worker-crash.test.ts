@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpSink, startHttpSink } from './fixtures/http-sink.js';
+import { exited, workerProcesses } from './fixtures/worker-process.js';
 import {
   createWorkflow,
   runWorkflow,
@@ -12,30 +11,11 @@ import {
 
 // The execution worker runs as its own process (src/worker.ts), as in production; the test kills
 // it with SIGKILL while executions are half done and starts another one.
-const serviceDir = fileURLToPath(new URL('..', import.meta.url));
-const children: ChildProcess[] = [];
-
 let h: WorkflowHarness;
 let sink: HttpSink;
 let user: { token: string; userId: string };
-
-function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: serviceDir,
-    env: { ...process.env, ...h.childEnv },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    if (process.env.TEST_LOG_LEVEL) process.stderr.write(chunk);
-  });
-  children.push(child);
-  return child;
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) =>
-    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
-  );
+const workers = workerProcesses(() => h);
+const startWorker = () => workers.start();
 
 beforeAll(async () => {
   // Locks are short so that the second worker takes the dead one's executions over within seconds.
@@ -47,9 +27,7 @@ beforeAll(async () => {
   user = await h.tokens.mint();
 }, 60_000);
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await Promise.all(children.map(exited));
+  await workers.stopAll();
   await h?.close();
   await sink?.close();
 }, 30_000);

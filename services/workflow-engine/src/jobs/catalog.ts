@@ -6,17 +6,25 @@ import { z } from 'zod';
  * where each node's result is committed before the next node starts, so any attempt of a job
  * resumes the execution where the last one stopped.
  */
+export const runExecutionPayload = z.object({ executionId: z.uuid(), workflowId: z.uuid() });
+
 export const workflowJobs = (retry: { attempts: number; backoffMs: number }) =>
   defineJobs('workflow', {
     /** Runs (or resumes) one execution up to its end or its next wait. */
     'run-execution': {
-      payload: z.object({ executionId: z.uuid(), workflowId: z.uuid() }),
+      payload: runExecutionPayload,
       ...retry,
     },
     /** One tick of a schedule trigger: starts an execution of the workflow. */
     'fire-schedule': {
       payload: z.object({ workflowId: z.uuid(), nodeId: z.uuid() }),
       attempts: 3,
+      backoffMs: retry.backoffMs,
+    },
+    /** Re-sends executions that lost their job (see sweepExecutions), every EXECUTION_SWEEP_EVERY. */
+    'sweep-executions': {
+      payload: z.object({}),
+      attempts: 1,
       backoffMs: retry.backoffMs,
     },
     /** Deletes executions past their retention (EXECUTION_RETENTION_DAYS), on EXECUTION_PRUNE_CRON. */
@@ -29,5 +37,12 @@ export const workflowJobs = (retry: { attempts: number; backoffMs: number }) =>
 
 export type WorkflowJobs = ReturnType<typeof workflowJobs>;
 
-/** Each hand-over of an execution to the queue has its own id (a wait resumed is a new job). */
+/**
+ * Each hand-over of an execution to the queue has its own id: the execution's wakeup count goes up
+ * with each wait and each hold, so a job id is enqueued once and known to the sweep.
+ */
 export const executionJobId = (executionId: string, wakeup: number) => `run-${executionId}-${wakeup}`;
+
+/** The delayed job that continues a wait at `at`. */
+export const resumeJobId = (executionId: string, wakeup: number, at: Date) =>
+  `${executionJobId(executionId, wakeup)}-at-${at.getTime()}`;

@@ -2,7 +2,7 @@ import { appendEvent } from '@conduit/bus';
 import { workflowEvents } from '@conduit/contracts';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
+import { type executionStatuses, nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
 
 /**
@@ -177,6 +177,14 @@ export async function commitWait(
   return execution?.wakeups ?? null;
 }
 
+/** Puts an execution taken up too early back to waiting (its wakeup stays the same). */
+export async function reparkExecution(tx: Transaction, executionId: string): Promise<void> {
+  await tx
+    .update(workflowExecutions)
+    .set({ status: 'waiting' })
+    .where(and(eq(workflowExecutions.id, executionId), eq(workflowExecutions.status, 'running')));
+}
+
 /**
  * Ends a running execution, with its event (`workflow.execution.succeeded` / `failed`) in the
  * same transaction. Only a running one: a finished (or canceled) execution is never relabelled.
@@ -187,6 +195,8 @@ export async function finishExecution(
   outcome:
     | { status: 'success'; output: unknown }
     | { status: 'error'; error: string; errorNode: string | null },
+  /** The statuses it may end from: only running, but for an execution given up from any. */
+  from: (typeof executionStatuses)[number][] = ['running'],
 ): Promise<boolean> {
   const [done] = await tx
     .update(workflowExecutions)
@@ -198,7 +208,7 @@ export async function finishExecution(
       finishedAt: sql`now()`,
       execTimeMs: sql`(extract(epoch from now() - coalesce(${workflowExecutions.startedAt}, ${workflowExecutions.createdAt})) * 1000)::int`,
     })
-    .where(and(eq(workflowExecutions.id, executionId), eq(workflowExecutions.status, 'running')))
+    .where(and(eq(workflowExecutions.id, executionId), inArray(workflowExecutions.status, from)))
     .returning();
   if (!done) return false;
   const summary = {

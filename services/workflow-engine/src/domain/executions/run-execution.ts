@@ -1,18 +1,16 @@
-import { appendEvent } from '@conduit/bus';
-import { workflowEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { announceProgress } from '../../bus/execution-progress.js';
-import { nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
+import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
-import { readVersion } from '../workflows/save-graph.js';
 import { executionPlan } from './execution-plan.js';
 import { finishExecution, isSettled, type Outputs } from './node-run-store.js';
 import { ownerContext } from './owner-context.js';
 import { runNode } from './run-node.js';
+import { takeUpExecution } from './take-up-execution.js';
 
-const FINAL = new Set(['success', 'error', 'canceled']);
+/** How long an execution held by its workflow's concurrency limit waits before trying again. */
+const HOLD_MS = 500;
 
 /** The items a node emitted that expressions of later nodes see as `$node.<name>`. */
 const firstPort = (outputs: Outputs): Item[] => Object.values(outputs).find((items) => items.length) ?? [];
@@ -21,7 +19,8 @@ const firstPort = (outputs: Outputs): Item[] => Object.values(outputs).find((ite
  * Runs an execution from where it stands to its end or its next wait, acting as the workflow's
  * owner. Nodes run in the plan's order; a node whose result is committed is never run again, its
  * outputs are read back instead, so any worker can pick up an execution another one left at any
- * point. A finished or canceled execution is left as it is.
+ * point. A finished or canceled execution is left as it is; one over its workflow's concurrency
+ * limit is handed back to the queue to try again shortly.
  */
 export async function runExecution(
   deps: WorkflowDeps,
@@ -35,53 +34,16 @@ export async function runExecution(
     return result;
   };
 
-  const loaded = await as(async (tx) => {
-    // The first worker to take the execution up says it started (a resumed one does not again).
-    const [first] = await tx
-      .update(workflowExecutions)
-      .set({ startedAt: sql`now()` })
-      .where(
-        and(
-          eq(workflowExecutions.id, payload.executionId),
-          eq(workflowExecutions.status, 'queued'),
-          isNull(workflowExecutions.startedAt),
-        ),
-      )
-      .returning();
-    if (first)
-      await appendEvent(
-        tx,
-        outbox,
-        workflowEvents.executionStarted,
-        {
-          executionId: first.id,
-          workflowId: first.workflowId,
-          workflowVersion: first.workflowVersion,
-          triggerType: first.triggerType,
-        },
-        null,
-      );
-    const [execution] = await tx
-      .update(workflowExecutions)
-      .set({ status: 'running', startedAt: sql`coalesce(${workflowExecutions.startedAt}, now())` })
-      .where(
-        and(
-          eq(workflowExecutions.id, payload.executionId),
-          inArray(workflowExecutions.status, ['queued', 'running', 'waiting']),
-        ),
-      )
-      .returning();
-    if (!execution) return undefined;
-    const document = await readVersion(tx, execution.workflowId, execution.workflowVersion);
-    const runs = await tx
-      .select()
-      .from(nodeExecutions)
-      .where(eq(nodeExecutions.executionId, execution.id))
-      .orderBy(asc(nodeExecutions.sequence));
-    return { execution, document: document!, runs };
-  });
-  if (!loaded || FINAL.has(loaded.execution.status)) return 'nothing to do';
-  const { execution, document, runs } = loaded;
+  const taken = await as((tx) => takeUpExecution(tx, payload.executionId));
+  if (taken.kind === 'finished') return 'nothing to do';
+  if (taken.kind === 'held') {
+    await deps.jobs.add('run-execution', payload, {
+      jobId: executionJobId(payload.executionId, taken.wakeups),
+      delayMs: HOLD_MS + Math.floor(Math.random() * HOLD_MS),
+    });
+    return 'held';
+  }
+  const { execution, document, runs } = taken;
 
   const prior = new Map(runs.map((row) => [row.nodeId, row]));
   const outputs = new Map<string, Outputs>();
@@ -123,6 +85,7 @@ export async function runExecution(
       inputs,
       prior: row,
       sequence: sequence++,
+      wakeups: execution.wakeups,
       scope: {
         node: Object.fromEntries(
           [...outputs].map(([name, out]) => [

@@ -1,7 +1,7 @@
 import { type ActorContext, withActor } from '@conduit/db';
 import { announceProgress } from '../../bus/execution-progress.js';
 import type { WorkflowDeps } from '../../deps.js';
-import { executionJobId } from '../../jobs/catalog.js';
+import { resumeJobId } from '../../jobs/catalog.js';
 import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';
 import { ExpressionError, type ExpressionScope, resolveValue } from '../expressions/expression.js';
 import type { PlannedNode } from './execution-plan.js';
@@ -13,6 +13,7 @@ import {
   type NodeRunRow,
   type Outputs,
   recordFailedTry,
+  reparkExecution,
 } from './node-run-store.js';
 
 export type NodeResult =
@@ -27,6 +28,8 @@ export interface NodeStep {
   inputs: Item[][];
   prior: NodeRunRow | undefined;
   sequence: number;
+  /** The execution's wakeup count when it was taken up. */
+  wakeups: number;
   scope: Omit<ExpressionScope, 'item' | 'items'>;
 }
 
@@ -59,9 +62,10 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
     return result;
   };
 
-  // A wait whose time has not come (the job ran early, or the queue lost it): park it again.
+  // A wait whose time has not come (the job ran early): park it again, as it was.
   if (work.prior?.status === 'waiting' && work.prior.resumeAt && work.prior.resumeAt.getTime() > Date.now()) {
-    await enqueueResume(deps, work, work.prior.resumeAt);
+    await as((tx) => reparkExecution(tx, executionId));
+    await enqueueResume(deps, work, work.prior.resumeAt, work.wakeups);
     return { kind: 'stopped' };
   }
   const resumed = work.prior?.status === 'waiting';
@@ -154,14 +158,11 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
 }
 
 /** Hands the execution back to the queue, to continue at `at` (a wait's end). */
-async function enqueueResume(deps: WorkflowDeps, work: NodeStep, at: Date, wakeup?: number) {
+async function enqueueResume(deps: WorkflowDeps, work: NodeStep, at: Date, wakeup: number) {
   await deps.jobs.add(
     'run-execution',
     { executionId: work.executionId, workflowId: work.workflowId },
-    {
-      // A fresh id per wakeup; re-parking the same wakeup reuses it (enqueued once).
-      jobId: `${executionJobId(work.executionId, wakeup ?? 0)}-at-${at.getTime()}`,
-      delayMs: Math.max(0, at.getTime() - Date.now()),
-    },
+    // A fresh id per wakeup; re-parking the same wakeup reuses it (enqueued once).
+    { jobId: resumeJobId(work.executionId, wakeup, at), delayMs: Math.max(0, at.getTime() - Date.now()) },
   );
 }

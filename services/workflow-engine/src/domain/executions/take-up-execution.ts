@@ -1,0 +1,85 @@
+import { appendEvent } from '@conduit/bus';
+import { workflowEvents } from '@conduit/contracts';
+import type { Transaction } from '@conduit/db';
+import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
+import { nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
+import { readVersion } from '../workflows/save-graph.js';
+import type { WorkflowDocument } from '../workflows/workflow-document.js';
+import type { NodeRunRow } from './node-run-store.js';
+
+export type TakeUp =
+  | {
+      kind: 'run';
+      execution: typeof workflowExecutions.$inferSelect;
+      document: WorkflowDocument;
+      runs: NodeRunRow[];
+    }
+  /** The workflow's concurrency limit is reached: continue later as wakeup `wakeups`. */
+  | { kind: 'held'; wakeups: number }
+  | { kind: 'finished' };
+
+/**
+ * Takes an execution up for a run, in one transaction: marks it running (the first time with
+ * `workflow.execution.started`), and answers it with its pinned document and its node runs so far.
+ * When the pinned version's `concurrencyLimit` of executions of the workflow already run, it is
+ * held instead (counted under a per-workflow advisory lock, so the limit holds across workers).
+ * Throws when the pinned version is gone (the job's attempts then run out, and it fails).
+ */
+export async function takeUpExecution(tx: Transaction, executionId: string): Promise<TakeUp> {
+  const [current] = await tx
+    .select()
+    .from(workflowExecutions)
+    .where(eq(workflowExecutions.id, executionId))
+    .for('update');
+  if (!current || !['queued', 'running', 'waiting'].includes(current.status)) return { kind: 'finished' };
+  const document = await readVersion(tx, current.workflowId, current.workflowVersion);
+  if (!document) throw new Error(`Version ${current.workflowVersion} of the workflow is gone.`);
+
+  const limit = document.settings?.concurrencyLimit;
+  if (limit && current.status !== 'running') {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${current.workflowId}::text, 0))`);
+    const [running] = await tx
+      .select({ n: count() })
+      .from(workflowExecutions)
+      .where(
+        and(
+          eq(workflowExecutions.workflowId, current.workflowId),
+          eq(workflowExecutions.status, 'running'),
+          ne(workflowExecutions.id, executionId),
+        ),
+      );
+    if (running!.n >= limit) {
+      const [held] = await tx
+        .update(workflowExecutions)
+        .set({ wakeups: sql`${workflowExecutions.wakeups} + 1` })
+        .where(eq(workflowExecutions.id, executionId))
+        .returning({ wakeups: workflowExecutions.wakeups });
+      return { kind: 'held', wakeups: held!.wakeups };
+    }
+  }
+
+  if (current.status === 'queued' && !current.startedAt)
+    await appendEvent(
+      tx,
+      outbox,
+      workflowEvents.executionStarted,
+      {
+        executionId,
+        workflowId: current.workflowId,
+        workflowVersion: current.workflowVersion,
+        triggerType: current.triggerType,
+      },
+      null,
+    );
+  const [execution] = await tx
+    .update(workflowExecutions)
+    .set({ status: 'running', startedAt: sql`coalesce(${workflowExecutions.startedAt}, now())` })
+    .where(eq(workflowExecutions.id, executionId))
+    .returning();
+  const runs = await tx
+    .select()
+    .from(nodeExecutions)
+    .where(eq(nodeExecutions.executionId, executionId))
+    .orderBy(asc(nodeExecutions.sequence));
+  return { kind: 'run', execution: execution!, document, runs };
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { startWorkerProcess } from '@conduit/runtime';
+import { createLogger } from '@conduit/service-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepExecutions } from '../src/domain/executions/sweep-executions.js';
+import { workflowService } from '../src/service.js';
+import { type HttpSink, startHttpSink } from './fixtures/http-sink.js';
+import {
+  chain,
+  createWorkflow,
+  runWorkflow,
+  startWorkflowHarness,
+  type WorkflowHarness,
+  waitForExecution,
+} from './fixtures/workflow-harness.js';
+
+let h: WorkflowHarness;
+let sink: HttpSink;
+let owner: { token: string; userId: string };
+
+beforeAll(async () => {
+  [h, sink] = await Promise.all([
+    startWorkflowHarness({ env: { EXECUTION_ATTEMPTS: '2', EXECUTION_SWEEP_AFTER: '1s' } }),
+    startHttpSink(),
+  ]);
+  owner = await h.tokens.mint();
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([h?.close(), sink?.close()]);
+}, 30_000);
+
+describe('an execution whose job runs out of attempts', () => {
+  it('fails, naming the node it was at, and is recorded as a failed job', async () => {
+    const workflow = await createWorkflow(
+      h,
+      owner.token,
+      chain('doomed', [{ name: 'Pause', type: 'wait', config: { amount: 0.5 } }]),
+    );
+    const executionId = await runWorkflow(h, owner.token, workflow.id);
+    await waitForExecution(h, owner.token, executionId, ['waiting']);
+    // The version it pinned disappears (a broken restore, say): every attempt to continue fails.
+    await h.admin`delete from workflow.workflow_versions where workflow_id = ${workflow.id}`;
+    const failed = await waitForExecution(h, owner.token, executionId, ['error']);
+    expect(failed.error).toMatch(/^Given up after 2 attempt\(s\): Version 1 of the workflow is gone/);
+    expect(failed.errorNode).toBe('Pause');
+    const [recorded] =
+      await h.admin`select attempts from workflow.failed_jobs where payload->>'executionId' = ${executionId}`;
+    expect(recorded!.attempts).toBe(2);
+  });
+});
+
+describe('the sweep', () => {
+  it('re-sends an execution saved but never queued, and leaves one whose job waits alone', async () => {
+    const workflow = await createWorkflow(
+      h,
+      owner.token,
+      chain('swept', [{ name: 'Mark', type: 'set', config: { fields: [{ name: 'swept', value: true }] } }]),
+    );
+    // As if the process died between the commit and the enqueue.
+    const [orphan] = await h.admin`insert into workflow.workflow_executions
+      (id, workflow_id, workflow_version, status, trigger_type, trigger_node_id, input_data, created_at)
+      values (${randomUUID()}, ${workflow.id}, 1, 'queued', 'manual', ${workflow.nodes[0]!.id}, '[{}]', now() - interval '1 minute')
+      returning id`;
+    await h.stopWorker();
+    const queued = await runWorkflow(h, owner.token, workflow.id);
+    await h.admin`update workflow.workflow_executions set created_at = now() - interval '1 minute' where id = ${queued}`;
+    try {
+      expect(await sweepExecutions(h.deps)).toBe(1);
+    } finally {
+      await h.startWorker();
+    }
+    for (const id of [orphan!.id, queued]) {
+      const done = await waitForExecution(h, owner.token, id);
+      expect(done).toMatchObject({ status: 'success', output: [expect.objectContaining({ swept: true })] });
+    }
+    expect(await sweepExecutions(h.deps)).toBe(0);
+  });
+});
+
+describe('the concurrency limit of a workflow', () => {
+  it('holds across workers: never more executions running at once than it says', async () => {
+    sink.delayMs = 300;
+    const worker2 = await startWorkerProcess(workflowService, {
+      env: h.env,
+      log: createLogger({ service: 'second-worker', level: 'silent' }),
+    });
+    try {
+      const workflow = await createWorkflow(h, owner.token, {
+        ...chain('one at a time', [
+          {
+            name: 'Slow',
+            type: 'http-request',
+            config: { method: 'POST', url: `${sink.url}/slow`, body: {} },
+          },
+        ]),
+        settings: { concurrencyLimit: 1 },
+      });
+      const ids = await Promise.all(
+        Array.from({ length: 4 }, () => runWorkflow(h, owner.token, workflow.id)),
+      );
+      for (const id of ids) expect((await waitForExecution(h, owner.token, id)).status).toBe('success');
+      const spans = await h.admin`select started_at, finished_at from workflow.workflow_executions
+        where workflow_id = ${workflow.id} order by started_at`;
+      // Each started after the one before it finished (started_at is set when a run is taken up).
+      for (let i = 1; i < spans.length; i++)
+        expect(spans[i]!.started_at.getTime()).toBeGreaterThanOrEqual(spans[i - 1]!.finished_at.getTime());
+    } finally {
+      sink.delayMs = 0;
+      await worker2.close();
+    }
+  });
+});
