@@ -94,6 +94,8 @@ const httpServices: { name: ServicePackage; portVariable: string }[] = [
   { name: '@conduit/identity', portVariable: 'IDENTITY_PORT' },
   { name: '@conduit/knowledge-base', portVariable: 'KNOWLEDGE_BASE_PORT' },
   { name: '@conduit/conversation', portVariable: 'CONVERSATION_PORT' },
+  { name: '@conduit/workflow-engine', portVariable: 'WORKFLOW_ENGINE_PORT' },
+  { name: '@conduit/analytics', portVariable: 'ANALYTICS_PORT' },
 ];
 
 describe('SIGTERM with requests in flight', () => {
@@ -146,6 +148,13 @@ describe('SIGTERM with a job running', () => {
       job: 'fetch-datasource',
       payload: () => ({ datasourceId: randomUUID() }),
     },
+    {
+      name: '@conduit/workflow-engine',
+      queue: 'workflow',
+      job: 'run-execution',
+      payload: () => ({ executionId: randomUUID(), workflowId: randomUUID() }),
+    },
+    { name: '@conduit/analytics', queue: 'analytics', job: 'prune-events', payload: () => ({}) },
   ];
   for (const { name, queue: queueName, job: jobName, payload } of workers) {
     it(`${name} worker: the running job finishes, then the process exits 0 within the budget`, async () => {
