@@ -1,5 +1,6 @@
 export { authPlugin, bearerToken, requireActor } from './auth-plugin.js';
 export { asActor, can, type ResourceRef, rlsContext } from './can.js';
+export { identityVerifier, registerProtectedRoutes } from './protected-routes.js';
 export {
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_ISSUER,

@@ -1,4 +1,4 @@
-import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { identityVerifier, registerProtectedRoutes } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import type { ConversationDeps } from './deps.js';
 import { botRoutes } from './routes/bot-routes.js';
@@ -20,17 +20,12 @@ export async function buildApp(deps: ConversationDeps, readiness: ReadinessCheck
     readiness,
     trustProxy: deps.env.TRUST_PROXY,
   });
-  const verifier =
-    deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
-  await app.register(authPlugin, { verifier });
   // config.csv is uploaded as it is; the route parses it.
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_request, body, done) =>
     done(null, body),
   );
 
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', scope.authenticate);
-    const routes = scope as unknown as ServiceApp;
+  await registerProtectedRoutes(app, identityVerifier(deps.verifier, deps.env.IDENTITY_URL), (routes) => {
     botRoutes(routes, deps);
     configurationRoutes(routes, deps);
     memoryRoutes(routes, deps);

@@ -1,4 +1,4 @@
-import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { createTokenVerifier, registerProtectedRoutes } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import { importJWK } from 'jose';
 import type { IdentityDeps } from './deps.js';
@@ -33,19 +33,17 @@ export async function buildApp(deps: IdentityDeps, readiness: ReadinessChecks = 
       return imported.get(jwk.kid)!;
     },
   });
-  await app.register(authPlugin, { verifier });
-
+  await registerProtectedRoutes(app, verifier, (routes) => {
+    sessionRoutes(routes, deps);
+    meRoutes(routes, deps);
+    organizationRoutes(routes, deps);
+    teamRoutes(routes, deps);
+    subscriptionRoutes(routes, deps);
+    rbacRoutes(routes, deps);
+    activityRoutes(routes, deps);
+  });
+  // Public (sign-in, JWKS), with `authenticate` on the few that need a token (logout).
   jwksRoutes(app, () => keys.jwks());
   authRoutes(app, deps);
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', scope.authenticate);
-    sessionRoutes(scope as unknown as ServiceApp, deps);
-    meRoutes(scope as unknown as ServiceApp, deps);
-    organizationRoutes(scope as unknown as ServiceApp, deps);
-    teamRoutes(scope as unknown as ServiceApp, deps);
-    subscriptionRoutes(scope as unknown as ServiceApp, deps);
-    rbacRoutes(scope as unknown as ServiceApp, deps);
-    activityRoutes(scope as unknown as ServiceApp, deps);
-  });
   return app;
 }

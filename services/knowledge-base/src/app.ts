@@ -1,4 +1,4 @@
-import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { identityVerifier, registerProtectedRoutes } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
@@ -18,16 +18,11 @@ export async function buildApp(deps: KnowledgeDeps, readiness: ReadinessChecks =
     readiness,
     trustProxy: deps.env.TRUST_PROXY,
   });
-  const verifier =
-    deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
-  await app.register(authPlugin, { verifier });
   await (app as unknown as FastifyInstance).register(multipart, {
     limits: { fileSize: deps.env.UPLOAD_LIMIT_BYTES, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 20 },
   });
 
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', scope.authenticate);
-    const routes = scope as unknown as ServiceApp;
+  await registerProtectedRoutes(app, identityVerifier(deps.verifier, deps.env.IDENTITY_URL), (routes) => {
     collectionRoutes(routes, deps);
     documentRoutes(routes, deps);
     datasourceRoutes(routes, deps);
