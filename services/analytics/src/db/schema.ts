@@ -73,7 +73,8 @@ export const userAnalytics = analytics.table(
 /**
  * Exact counters per metric, organization, team, user, dimension (bot, workflow, collection,
  * account, or none) and 15-minute bucket, so that any day in any time zone is a sum of whole
- * buckets. Written only in the transaction that inserts the events they count.
+ * buckets. Written only in the transaction that inserts the events they count, at three levels
+ * (0002): the user's (user set), the team's (no user, a team), the organization's (neither).
  */
 export const rollups = analytics.table(
   'rollups',

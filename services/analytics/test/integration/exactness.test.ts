@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '@conduit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NONE } from '../../src/db/schema.js';
 import {
   type AnalyticsHarness,
   startAnalyticsHarness,
@@ -151,7 +152,8 @@ describe('exactness', () => {
     expect(mismatches).toEqual([]);
     expect(totals).toEqual(expected);
     const counters = await h.admin<{ metric: string; value: string }[]>`
-      select metric, sum(value)::bigint as value from analytics.rollups where dimension = '' group by metric`;
+      select metric, sum(value)::bigint as value from analytics.rollups
+      where dimension = '' and user_id = ${NONE} and team_id = ${NONE} group by metric`;
     expect(Object.fromEntries(counters.map((row) => [row.metric, Number(row.value)]))).toEqual(expected);
     expect(Number((await h.admin`select count(*) as n from analytics.user_analytics`)[0]!.n)).toBe(UNIQUE);
   }, 240_000);

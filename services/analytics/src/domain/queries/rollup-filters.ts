@@ -7,6 +7,26 @@ import type { Dimension, MetricName } from '../events/metrics.js';
 export const groupings = ['bot', 'workflow', 'collection', 'account', 'user', 'team'] as const;
 export type Grouping = (typeof groupings)[number];
 
+/** Which level of counters answers a question (see drizzle/0002_counter_levels.sql). */
+export type CounterLevel = 'user' | 'team' | 'organization';
+
+/**
+ * The coarsest level that holds the answer: a user's rows when the question is about users (one,
+ * or split by user), a team's when about teams, the organization's otherwise. Each level counts
+ * every event once, so a sum never mixes two levels.
+ */
+export function levelOf(scope: ViewerScope, groupBy?: Grouping): CounterLevel {
+  if (scope.userId || groupBy === 'user') return 'user';
+  if (scope.teamId || groupBy === 'team') return 'team';
+  return 'organization';
+}
+
+const levelFilter: Record<CounterLevel, SQL> = {
+  user: ne(rollups.userId, NONE),
+  team: and(eq(rollups.userId, NONE), ne(rollups.teamId, NONE))!,
+  organization: and(eq(rollups.userId, NONE), eq(rollups.teamId, NONE))!,
+};
+
 /** The counter rows of a metric (or several) in a scope, split by `groupBy` (totals when absent). */
 export function rollupFilter(options: {
   metric: MetricName | readonly MetricName[];
@@ -22,12 +42,10 @@ export function rollupFilter(options: {
     eq(rollups.dimension, dimension),
     options.from ? gte(rollups.bucket, options.from) : undefined,
     options.to ? lt(rollups.bucket, options.to) : undefined,
+    levelFilter[levelOf(scope, groupBy)],
     scope.userId ? eq(rollups.userId, scope.userId) : undefined,
     scope.teamId ? eq(rollups.teamId, scope.teamId) : undefined,
     scope.organizationId ? eq(rollups.organizationId, scope.organizationId) : undefined,
-    // Counters of events with no user (or no team) are not a group of their own.
-    groupBy === 'user' ? ne(rollups.userId, NONE) : undefined,
-    groupBy === 'team' ? ne(rollups.teamId, NONE) : undefined,
   )!;
 }
 
