@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { analyticsScenario } from './analytics.js';
 import { conversationScenario } from './conversation.js';
 import { gatewayScenario } from './gateway.js';
 import { cleanUpAll, cleanUpOnSignals } from './harness/cleanup.js';
@@ -15,6 +16,7 @@ import { usageReserveScenario } from './usage-reserve.js';
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
 const scenarios: Record<string, () => Promise<void>> = {
+  analytics: analyticsScenario,
   conversation: conversationScenario,
   gateway: gatewayScenario,
   'knowledge-base': knowledgeBaseScenario,
