@@ -1,6 +1,7 @@
 import { authPlugin, createTokenVerifier } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import type { WorkflowDeps } from './deps.js';
+import { credentialRoutes } from './routes/credential-routes.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { hookRoutes } from './routes/hook-routes.js';
 import { nodeTypeRoutes } from './routes/node-type-routes.js';
@@ -24,12 +25,13 @@ export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = 
   await app.register(authPlugin, { verifier });
 
   // Webhooks are public: the workflow's id and path are the address, its owner the actor.
-  hookRoutes(app, deps);
+  await app.register(async (scope) => hookRoutes(scope as unknown as ServiceApp, deps));
   await app.register(async (scope) => {
     scope.addHook('onRequest', scope.authenticate);
     const routes = scope as unknown as ServiceApp;
     nodeTypeRoutes(routes);
     templateRoutes(routes, deps);
+    credentialRoutes(routes, deps);
     workflowRoutes(routes, deps);
     shareRoutes(routes, deps);
     executionRoutes(routes, deps);

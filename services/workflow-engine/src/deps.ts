@@ -3,6 +3,7 @@ import type { Bus } from '@conduit/bus';
 import type { Database } from '@conduit/db';
 import type { Producer } from '@conduit/jobs';
 import type { OutboundHttp } from '@conduit/outbound-http';
+import type { SecretBox } from '@conduit/secrets';
 import type { Logger } from '@conduit/service-kit';
 import type { WorkflowEnv } from './env.js';
 import type { WorkflowJobs } from './jobs/catalog.js';
@@ -14,6 +15,8 @@ export interface WorkflowDeps {
   log: Logger;
   bus: Bus;
   jobs: Producer<WorkflowJobs>;
+  /** Seals and opens workflow credentials. */
+  box: SecretBox;
   /** HTTP to addresses workflows chose (the http-request node). */
   http: OutboundHttp;
   /** Defaults to identity's JWKS; tests may pass their own. */

@@ -1,7 +1,16 @@
-import { envDuration, envList, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
+import {
+  encryptionKeysEnv,
+  envDuration,
+  envList,
+  envPort,
+  loadServiceEnv,
+  serviceEnv,
+} from '@conduit/config';
 import { z } from 'zod';
 
 const schema = serviceEnv.extend({
+  /** Seals workflow credentials at rest. */
+  ...encryptionKeysEnv,
   WORKFLOW_ENGINE_PORT: envPort(4004),
   WORKFLOW_ENGINE_HOST: z.string().default('0.0.0.0'),
   /** Executions one worker process runs at once. */

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createOutboundHttp } from '@conduit/outbound-http';
 import { defineService } from '@conduit/runtime';
+import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
 import { eventTriggers } from './bus/event-triggers.js';
 import type { WorkflowDeps } from './deps.js';
@@ -32,6 +33,7 @@ export const workflowService = defineService<WorkflowEnv, WorkflowDeps, Workflow
     log,
     bus,
     jobs,
+    box: new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)),
     http: createOutboundHttp({
       allow: env.HTTP_NODE_ALLOW,
       timeoutMs: env.HTTP_NODE_TIMEOUT,

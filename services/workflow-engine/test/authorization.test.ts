@@ -100,6 +100,7 @@ describe('row-level security', () => {
       [
         'node_executions',
         'workflow_connections',
+        'workflow_credentials',
         'workflow_executions',
         'workflow_nodes',
         'workflow_shares',

@@ -261,6 +261,32 @@ export const workflowShares = workflow.table(
   ],
 );
 
+export const credentialKinds = ['bearer', 'basic', 'header', 'secret'] as const;
+
+/**
+ * A secret a workflow uses by reference (an HTTP node's authorization, a webhook's token or HMAC
+ * key): sealed with the service's keyring, bound to its row id, never answered by the API nor put
+ * in jobs, node data or logs. Owned like a workflow: a user, or a team.
+ */
+export const workflowCredentials = workflow.table(
+  'workflow_credentials',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id'),
+    userId: uuid('user_id').notNull(),
+    teamId: uuid('team_id'),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: credentialKinds }).notNull(),
+    /** The secret fields as JSON, sealed (SecretBox, context = the row id). */
+    sealed: text('sealed').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    index('workflow_credentials_user_idx').on(t.userId),
+    index('workflow_credentials_team_idx').on(t.teamId),
+  ],
+);
+
 export const outbox = outboxTable(workflow);
 export const processedEvents = processedEventsTable(workflow);
 export const failedJobs = failedJobsTable(workflow);

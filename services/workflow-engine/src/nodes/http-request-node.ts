@@ -1,5 +1,6 @@
 import { BlockedAddressError, InvalidUrlError, ResponseTooLargeError } from '@conduit/outbound-http';
 import { z } from 'zod';
+import { credentialHeaders } from '../domain/credentials/credential-secret.js';
 import { defineNodeType, type Item, mapItems, NodeError } from './node-type.js';
 
 /** Headers a workflow may not set: the connection's own, and the idempotency key we set. */
@@ -35,6 +36,8 @@ export const httpRequestNode = defineNodeType({
         .default({}),
       /** JSON body (with {{ expressions }}); not sent with GET or HEAD. */
       body: z.unknown().optional(),
+      /** A credential (by id) whose authorization the request carries; its secret never shows. */
+      credential: z.uuid().optional(),
       /** Treat answers of 400 and above as a result instead of a failure. */
       neverError: z.boolean().default(false),
     })
@@ -49,6 +52,11 @@ export const httpRequestNode = defineNodeType({
         for (const [name, value] of Object.entries(config.headers)) {
           const resolved = await resolve(value, index);
           headers[name.toLowerCase()] = typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
+        }
+        if (config.credential) {
+          const secret = await services.credential(config.credential);
+          if (!secret) throw new NodeError("Its credential is gone, or not this workflow owner's.", false);
+          Object.assign(headers, credentialHeaders(secret));
         }
         headers['idempotency-key'] = idempotencyKey(index);
         const body = config.body === undefined ? undefined : await resolve(config.body, index);

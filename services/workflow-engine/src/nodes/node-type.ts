@@ -1,5 +1,6 @@
 import type { OutboundHttp } from '@conduit/outbound-http';
 import type { z } from 'zod';
+import type { CredentialSecret } from '../domain/credentials/credential-secret.js';
 import type { WorkflowEnv } from '../env.js';
 
 /** One item of data flowing between nodes: a JSON object. */
@@ -34,7 +35,12 @@ export interface NodeRun<C> {
   resolve(value: unknown, index: number): Promise<unknown>;
   /** What a side effect on item `index` is known by (execution, node, item): the same on every retry. */
   idempotencyKey(index: number): string;
-  services: { http: OutboundHttp; env: WorkflowEnv };
+  services: {
+    http: OutboundHttp;
+    env: WorkflowEnv;
+    /** Opens a credential of the workflow's owner by id (undefined: gone, or not theirs). */
+    credential(id: string): Promise<CredentialSecret | undefined>;
+  };
 }
 
 /**

@@ -10,6 +10,21 @@ import { limitProblem } from './limit-problem.js';
  * with the execution id, or what a respond-to-webhook node answered.
  */
 export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
+  // An HMAC signature is over the body as sent: JSON and text bodies are kept raw beside their
+  // parsed form (in this scope only), parsed with fastify's own guarded JSON parser.
+  const rawBodies = new WeakMap<object, Buffer>();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    rawBodies.set(request.raw, body as Buffer);
+    if (!(body as Buffer).length) return done(null, undefined);
+    parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, body, done) => {
+    rawBodies.set(request.raw, body as Buffer);
+    done(null, (body as Buffer).toString('utf8'));
+  });
+
   app.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/v1/hooks/:workflowId/:path',
@@ -20,7 +35,7 @@ export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
       response: {
         202: z.object({ executionId: z.uuid() }),
         402: limitProblem,
-        ...problemResponses(400, 404, 405, 502),
+        ...problemResponses(400, 401, 404, 405, 502),
       },
     },
     handler: async (request, reply) => {
@@ -31,6 +46,7 @@ export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
         body: request.body,
         query: request.query as Record<string, unknown>,
         headers: request.headers,
+        rawBody: rawBodies.get(request.raw),
       });
       if (answer.kind === 'accepted') return reply.code(202).send({ executionId: answer.executionId });
       const { status, headers, body } = answer.response;

@@ -3,6 +3,7 @@ import { announceProgress } from '../../bus/execution-progress.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { resumeJobId } from '../../jobs/catalog.js';
 import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';
+import { openCredential } from '../credentials/open-credential.js';
 import { ExpressionError, type ExpressionScope, resolveValue } from '../expressions/expression.js';
 import type { PlannedNode } from './execution-plan.js';
 import {
@@ -100,7 +101,11 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
               deps.env.EXPRESSION_TIMEOUT,
             ),
           idempotencyKey: (index) => `${executionId}:${node.id}:${index}`,
-          services: { http: deps.http, env: deps.env },
+          services: {
+            http: deps.http,
+            env: deps.env,
+            credential: (id) => openCredential(deps, actor, id),
+          },
         }),
         node.timeoutMs,
       );

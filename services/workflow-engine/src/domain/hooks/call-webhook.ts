@@ -9,6 +9,7 @@ import { ownerContext } from '../executions/owner-context.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { createExecution, enqueueExecution } from '../executions/start-execution.js';
 import { readVersion } from '../workflows/save-graph.js';
+import { verifyWebhookAuth, type WebhookAuth } from './webhook-auth.js';
 
 export interface WebhookCall {
   workflowId: string;
@@ -17,6 +18,8 @@ export interface WebhookCall {
   body: unknown;
   query: Record<string, unknown>;
   headers: Record<string, unknown>;
+  /** The body as sent, for an HMAC signature. */
+  rawBody?: Buffer | undefined;
 }
 
 export type WebhookAnswer =
@@ -31,7 +34,8 @@ const noHook = () => new DomainError('not_found', 'No active webhook at this add
 /**
  * Starts an execution from a webhook call, acting as the workflow's owner. Only an active
  * workflow with an enabled webhook node on that path and method answers; anything else is
- * not_found (the address reveals nothing). Reserves one execution of usage (limit_reached when
+ * not_found (the address reveals nothing); a call that does not prove itself as the trigger's
+ * `auth` asks is unauthorized. Reserves one execution of usage (limit_reached when
  * none is left). With `respond: immediately` it answers accepted at once; with `using-node` it
  * waits (up to WEBHOOK_RESPONSE_TIMEOUT) for a respond-to-webhook node, or the execution's end.
  */
@@ -49,13 +53,22 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
     return node ? { workflow, node } : undefined;
   });
   if (!found) throw noHook();
-  const config = found.node.config as { method: string; respond: 'immediately' | 'using-node' };
+  const config = found.node.config as {
+    method: string;
+    respond: 'immediately' | 'using-node';
+    auth?: WebhookAuth;
+  };
   if (config.method !== call.method)
     throw new DomainError('method_not_allowed', `This webhook takes ${config.method} requests.`);
+  if (config.auth) await verifyWebhookAuth(deps, actor, config.auth, call);
 
   await reserveExecution(deps, found.workflow);
+  // The trigger's own token or signature header is a credential too: the workflow never sees it.
+  const proof = config.auth?.header.toLowerCase();
   const headers = Object.fromEntries(
-    Object.entries(call.headers).filter(([name]) => !PRIVATE_HEADERS.has(name.toLowerCase())),
+    Object.entries(call.headers).filter(
+      ([name]) => !PRIVATE_HEADERS.has(name.toLowerCase()) && name.toLowerCase() !== proof,
+    ),
   );
   const item: Item = { body: call.body ?? null, query: call.query, headers, method: call.method };
   const executionId = await withActor(deps.db, actor, (tx) =>

@@ -4,6 +4,7 @@ import { type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
+import { checkCredentialReferences } from '../credentials/check-credential-references.js';
 import { activatedAtFor, recordActivation } from './activation.js';
 import { checkErrorWorkflow } from './error-workflow-setting.js';
 import { saveGraph } from './save-graph.js';
@@ -32,6 +33,7 @@ export async function createWorkflow(
   const document = validateGraph(rest);
   const { row, stored } = await asActor(deps.db, actor, async (tx) => {
     await checkErrorWorkflow(tx, actor, document.settings);
+    await checkCredentialReferences(tx, { userId: actor.userId, teamId: teamId ?? null }, document);
     const id = uuidv7();
     const [row] = await tx
       .insert(workflows)

@@ -4,6 +4,7 @@ import { DomainError } from '@conduit/errors';
 import { eq, sql } from 'drizzle-orm';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
+import { checkCredentialReferences } from '../credentials/check-credential-references.js';
 import { activatedAtFor, recordActivation } from './activation.js';
 import { checkErrorWorkflow } from './error-workflow-setting.js';
 import { readVersion, saveGraph } from './save-graph.js';
@@ -34,6 +35,7 @@ export async function updateWorkflow(
         'Only the owner of this workflow (or its team) may make it public or private.',
       );
     await checkErrorWorkflow(tx, actor, document.settings, workflowId);
+    await checkCredentialReferences(tx, current, document);
     const before = await readVersion(tx, workflowId, current.version);
     const version = current.version + 1;
     const [row] = await tx
