@@ -20,9 +20,13 @@ describe('what an event counts for', () => {
   });
 
   it('splits workflow executions by status and tool calls by outcome', () => {
-    expect(meaningOf('workflow.execution.finished', { status: 'failed' }, settings).metrics).toEqual({
+    expect(meaningOf('workflow.execution.failed', { errorNode: 'HTTP', error: 'x' }, settings)).toEqual({
+      metrics: { workflow_executions: 1, workflow_executions_failed: 1, node_errors: 1 },
+      keepText: ['triggerType', 'errorNode'],
+    });
+    expect(meaningOf('workflow.execution.succeeded', {}, settings).metrics).toEqual({
       workflow_executions: 1,
-      workflow_executions_failed: 1,
+      workflow_executions_succeeded: 1,
     });
     expect(meaningOf('conversation.tool.invoked', { ok: false }, settings).metrics).toEqual({
       tool_calls: 1,
@@ -58,11 +62,18 @@ describe('what an event keeps', () => {
     const row = rowOfEnvelope(
       {
         id: randomUUID().toUpperCase(),
-        subject: 'workflow.execution.finished',
+        subject: 'workflow.execution.failed',
         version: 1,
         occurredAt: '2026-03-08T01:02:03+05:30',
         actor: null,
-        data: { userId, organizationId, workflowId, status: 'succeeded' },
+        data: {
+          userId,
+          organizationId,
+          workflowId,
+          triggerType: 'webhook',
+          error: 'secret token rejected',
+          errorNode: 'Call CRM',
+        },
       },
       settings,
       new Date('2026-03-08T00:00:00Z'),
@@ -73,8 +84,8 @@ describe('what an event keeps', () => {
       organization_id: organizationId,
       workflow_id: workflowId,
       occurred_at: '2026-03-07T19:32:03.000Z',
-      metrics: { workflow_executions: 1, workflow_executions_succeeded: 1 },
-      event_data: { status: 'succeeded' },
+      metrics: { workflow_executions: 1, workflow_executions_failed: 1, node_errors: 1 },
+      event_data: { userId, organizationId, workflowId, triggerType: 'webhook', errorNode: 'Call CRM' },
     });
     expect(row.id).toBe(row.id.toLowerCase());
   });

@@ -15,29 +15,20 @@ export interface MeaningSettings {
   aiCreditTokens: number;
 }
 
+/** One of each named metric. */
 const count =
-  (metric: MetricName, keepText?: readonly string[]): Reader =>
+  (metric: MetricName | MetricName[], keepText?: readonly string[]): Reader =>
   () => ({
-    metrics: { [metric]: 1 },
+    metrics: Object.fromEntries((Array.isArray(metric) ? metric : [metric]).map((name) => [name, 1])),
     keepText,
   });
 const amount = (value: unknown) =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
 
-const executionStatusMetric: Record<string, MetricName> = {
-  succeeded: 'workflow_executions_succeeded',
-  success: 'workflow_executions_succeeded',
-  failed: 'workflow_executions_failed',
-  error: 'workflow_executions_failed',
-  canceled: 'workflow_executions_canceled',
-  cancelled: 'workflow_executions_canceled',
-};
-
 /**
- * Which metrics each event subject adds to. Subjects of services that do not publish yet (mail,
- * workflow executions, searches, refused sign-ins) are here under the names they will have, so
- * that adding the producer is the only change. An unknown subject is recorded and counts for
- * nothing.
+ * Which metrics each event subject adds to. Subjects no service publishes yet (mail, searches,
+ * refused sign-ins, canceled executions) are here under the names they will have, so that adding
+ * the producer is the only change. An unknown subject is recorded and counts for nothing.
  */
 const readers: Record<string, Reader> = {
   'identity.user.registered': count('sign_ups'),
@@ -67,14 +58,19 @@ const readers: Record<string, Reader> = {
   'knowledge.document.indexed': count('documents_indexed'),
   'knowledge.document.failed': count('documents_failed'),
   'knowledge.search.performed': count('kb_searches', ['mode']),
-  'workflow.execution.finished': (data) => {
-    const byStatus = typeof data.status === 'string' ? executionStatusMetric[data.status] : undefined;
-    return {
-      metrics: { workflow_executions: 1, ...(byStatus ? { [byStatus]: 1 } : {}) },
-      keepText: ['status', 'triggerType'],
-    };
-  },
-  'workflow.node.failed': count('node_errors', ['nodeType']),
+  'workflow.execution.succeeded': count(
+    ['workflow_executions', 'workflow_executions_succeeded'],
+    ['triggerType'],
+  ),
+  // The failing node's name is kept (it says where); the error message is free text and is not.
+  'workflow.execution.failed': count(
+    ['workflow_executions', 'workflow_executions_failed', 'node_errors'],
+    ['triggerType', 'errorNode'],
+  ),
+  'workflow.execution.canceled': count(
+    ['workflow_executions', 'workflow_executions_canceled'],
+    ['triggerType'],
+  ),
   'email.message.received': count('mail_received'),
   'email.message.sent': count('mail_sent'),
   'email.message.failed': count('mail_failed'),
