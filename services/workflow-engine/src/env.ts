@@ -42,6 +42,8 @@ const schema = serviceEnv.extend({
   /** Finished executions are deleted this many days after they finished (a job, EXECUTION_PRUNE_CRON). */
   EXECUTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   EXECUTION_PRUNE_CRON: z.string().default('17 * * * *'),
+  /** Where callers reach this engine's webhooks, prefixed to `$execution.resumeUrl` (e.g. the gateway's). */
+  PUBLIC_HOOKS_URL: z.string().max(500).default(''),
   /** How long a webhook call waits for a respond-to-webhook node before answering 202. */
   WEBHOOK_RESPONSE_TIMEOUT: envDuration('30s'),
 });

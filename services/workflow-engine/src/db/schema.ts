@@ -156,6 +156,8 @@ export const workflowExecutions = workflow.table(
     errorMessage: text('error_message'),
     errorNode: text('error_node'),
     execTimeMs: integer('exec_time_ms'),
+    /** Proves a resume call of this execution's webhook waits (`$execution.resumeUrl`). */
+    resumeToken: text('resume_token'),
     /** The execution this one retries (its earlier results reused when retried from the failed node). */
     retryOf: uuid('retry_of'),
     /** Bumped on each hand-over to the queue (a wait resumed), so each has a job id of its own. */
@@ -196,6 +198,8 @@ export const nodeExecutions = workflow.table(
     execTimeMs: integer('exec_time_ms'),
     /** A waiting node continues at this time. */
     resumeAt: timestamp('resume_at', { withTimezone: true }),
+    /** What the resume call of a webhook wait brought ({ body, query }). */
+    resumeData: jsonb('resume_data'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },

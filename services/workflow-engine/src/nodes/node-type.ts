@@ -31,6 +31,8 @@ export interface NodeRun<C> {
   attempt: number;
   /** True when a waiting node is continued after its wait. */
   resumed: boolean;
+  /** What a resume call brought to a webhook wait (`{ body, query }`); null when its time ran out. */
+  resumeData: unknown;
   /** Resolves `{{ }}` in a configuration value against item `index`. */
   resolve(value: unknown, index: number): Promise<unknown>;
   /** What a side effect on item `index` is known by (execution, node, item): the same on every retry. */

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { WorkflowDeps } from '../deps.js';
 import { callWebhook } from '../domain/hooks/call-webhook.js';
+import { resumeExecution } from '../domain/hooks/resume-execution.js';
 import { limitProblem } from './limit-problem.js';
 
 /**
@@ -23,6 +24,29 @@ export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
   app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, body, done) => {
     rawBodies.set(request.raw, body as Buffer);
     done(null, (body as Buffer).toString('utf8'));
+  });
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/v1/hooks/:workflowId/resume/:executionId/:token',
+    schema: {
+      tags: ['webhooks'],
+      summary: 'Continue an execution parked at a webhook wait (its $execution.resumeUrl)',
+      params: z.object({
+        workflowId: z.uuid(),
+        executionId: z.uuid(),
+        token: z.string().regex(/^[A-Za-z0-9_-]{16,100}$/),
+      }),
+      response: { 202: z.object({ executionId: z.uuid() }), ...problemResponses(400, 404, 409) },
+    },
+    handler: async (request, reply) =>
+      reply.code(202).send(
+        await resumeExecution(deps, {
+          ...request.params,
+          body: request.body,
+          query: request.query as Record<string, unknown>,
+        }),
+      ),
   });
 
   app.route({

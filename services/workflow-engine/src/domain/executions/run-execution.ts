@@ -6,6 +6,7 @@ import type { Item } from '../../nodes/node-type.js';
 import { executionPlan } from './execution-plan.js';
 import { finishExecution, isSettled, type Outputs } from './node-run-store.js';
 import { ownerContext } from './owner-context.js';
+import { resumeUrlOf } from './resume-url.js';
 import { runNode } from './run-node.js';
 import { takeUpExecution } from './take-up-execution.js';
 
@@ -97,6 +98,7 @@ export async function runExecution(
         execution: {
           id: execution.id,
           startedAt: (execution.startedAt ?? execution.createdAt).toISOString(),
+          resumeUrl: resumeUrlOf(deps.env, execution),
         },
       },
     });

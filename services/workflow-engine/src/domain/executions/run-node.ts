@@ -94,6 +94,7 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
           node: { id: node.id, name: node.name },
           attempt,
           resumed,
+          resumeData: work.prior?.resumeData ?? null,
           resolve: (value, index) =>
             resolveValue(
               value,

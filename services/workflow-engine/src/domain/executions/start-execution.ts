@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { type triggerTypes, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
@@ -38,6 +39,7 @@ export async function createExecution(tx: Transaction, execution: NewExecution):
       triggerType: execution.triggerType,
       triggerNodeId: execution.triggerNodeId,
       inputData: execution.input,
+      resumeToken: randomBytes(24).toString('base64url'),
     })
     .onConflictDoNothing();
   return id;

@@ -36,7 +36,8 @@ export interface ExpressionScope {
   node: Record<string, { json: unknown; items: unknown[] }>;
   /** What started the execution (its first item). */
   trigger: unknown;
-  execution: { id: string; startedAt: string };
+  /** `resumeUrl`: where a call resumes this execution's webhook wait (give it to whoever answers). */
+  execution: { id: string; startedAt: string; resumeUrl?: string };
 }
 
 const TEMPLATE = /\{\{([\s\S]*?)\}\}/g;

@@ -1,0 +1,74 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { withActor } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
+import { and, eq, sql } from 'drizzle-orm';
+import { announceProgress } from '../../bus/execution-progress.js';
+import { nodeExecutions, workflowExecutions } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { resumeJobId } from '../../jobs/catalog.js';
+import { ownerContext } from '../executions/owner-context.js';
+import { readVersion } from '../workflows/save-graph.js';
+
+const sameToken = (a: string, b: string) =>
+  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+
+const noSuchWait = () => new DomainError('not_found', 'No execution waits at this address.');
+
+/**
+ * A call of an execution's resume webhook (`$execution.resumeUrl`): the webhook wait it is parked
+ * at continues now, on whichever worker takes it, with `{ body, query }` as what the call brought.
+ * Acts as the workflow's owner. Throws not_found for a wrong address or token (it reveals
+ * nothing), conflict when the execution is not waiting for a call (already resumed, timed out,
+ * finished, or parked at another kind of wait).
+ */
+export async function resumeExecution(
+  deps: WorkflowDeps,
+  call: {
+    workflowId: string;
+    executionId: string;
+    token: string;
+    body: unknown;
+    query: Record<string, unknown>;
+  },
+): Promise<{ executionId: string }> {
+  const owner = await ownerContext(deps.db, call.workflowId);
+  if (!owner) throw noSuchWait();
+  const now = new Date();
+  const wakeup = await withActor(deps.db, owner, async (tx) => {
+    const [execution] = await tx
+      .select()
+      .from(workflowExecutions)
+      .where(
+        and(eq(workflowExecutions.id, call.executionId), eq(workflowExecutions.workflowId, call.workflowId)),
+      )
+      .for('update');
+    if (!execution?.resumeToken || !sameToken(call.token, execution.resumeToken)) throw noSuchWait();
+    const notWaiting = new DomainError('conflict', 'The execution is not waiting for a call.');
+    if (execution.status !== 'waiting') throw notWaiting;
+    const [parked] = await tx
+      .select()
+      .from(nodeExecutions)
+      .where(and(eq(nodeExecutions.executionId, execution.id), eq(nodeExecutions.status, 'waiting')));
+    const document = await readVersion(tx, execution.workflowId, execution.workflowVersion);
+    const node = document?.nodes.find((candidate) => candidate.id === parked?.nodeId);
+    if (!parked || node?.type !== 'wait' || (node.config as { resume?: string }).resume !== 'webhook')
+      throw notWaiting;
+    await tx
+      .update(nodeExecutions)
+      .set({ resumeAt: now, resumeData: { body: call.body ?? null, query: call.query } })
+      .where(eq(nodeExecutions.id, parked.id));
+    const [bumped] = await tx
+      .update(workflowExecutions)
+      .set({ wakeups: sql`${workflowExecutions.wakeups} + 1` })
+      .where(eq(workflowExecutions.id, execution.id))
+      .returning({ wakeups: workflowExecutions.wakeups });
+    return bumped!.wakeups;
+  });
+  await deps.jobs.add(
+    'run-execution',
+    { executionId: call.executionId, workflowId: call.workflowId },
+    { jobId: resumeJobId(call.executionId, wakeup, now) },
+  );
+  announceProgress(deps.bus, call.executionId);
+  return { executionId: call.executionId };
+}
