@@ -4,6 +4,7 @@ import type { DomainError } from '@conduit/errors';
 import { describe, expect, it } from 'vitest';
 import { managedTeamIds, resolveScope } from '../../src/domain/access/viewer-scope.js';
 import { clientEventId } from '../../src/domain/client-events/client-event-id.js';
+import { levelOf } from '../../src/domain/queries/rollup-filters.js';
 import { checkRange, floorToBucket, isTimeZone } from '../../src/domain/queries/time-range.js';
 
 const codeOf = (fn: () => unknown) => {
@@ -95,5 +96,18 @@ describe('who sees what', () => {
     ).toBe('forbidden');
     expect(codeOf(() => resolveScope(reader, { scope: 'platform' }))).toBe('not_found');
     expect(resolveScope(actor({ platformAdmin: true }), { scope: 'platform' })).toEqual({});
+  });
+});
+
+describe('which counters answer', () => {
+  it('reads the coarsest level that holds the answer', () => {
+    const id = randomUUID();
+    expect(levelOf({ userId: id }, 'bot')).toBe('user');
+    expect(levelOf({ teamId: id })).toBe('team');
+    expect(levelOf({ teamId: id }, 'user')).toBe('user');
+    expect(levelOf({ organizationId: id }, 'bot')).toBe('organization');
+    expect(levelOf({ organizationId: id }, 'team')).toBe('team');
+    expect(levelOf({}, 'user')).toBe('user');
+    expect(levelOf({})).toBe('organization');
   });
 });
