@@ -167,6 +167,7 @@ describe('workflows as whole documents', () => {
         'event',
         'http-request',
         'if',
+        'kb-search',
         'manual',
         'merge',
         'no-op',

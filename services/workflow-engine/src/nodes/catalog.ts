@@ -3,6 +3,7 @@ import { codeNode } from './code-node.js';
 import { eventTrigger } from './event-trigger.js';
 import { httpRequestNode } from './http-request-node.js';
 import { ifNode } from './if-node.js';
+import { kbSearchNode } from './kb-search-node.js';
 import { manualTrigger } from './manual-trigger.js';
 import { mergeNode } from './merge-node.js';
 import { noOpNode } from './no-op-node.js';
@@ -31,6 +32,7 @@ export const nodeTypes: Record<string, NodeType> = Object.fromEntries(
       stopAndErrorNode,
       httpRequestNode,
       codeNode,
+      kbSearchNode,
       waitNode,
       respondToWebhookNode,
     ] as NodeType[]

@@ -1,3 +1,4 @@
+import type { knowledgeRpc } from '@conduit/contracts';
 import type { OutboundHttp } from '@conduit/outbound-http';
 import type { z } from 'zod';
 import type { CredentialSecret } from '../domain/credentials/credential-secret.js';
@@ -42,6 +43,12 @@ export interface NodeRun<C> {
     env: WorkflowEnv;
     /** Opens a credential of the workflow's owner by id (undefined: gone, or not theirs). */
     credential(id: string): Promise<CredentialSecret | undefined>;
+    /** rpc.knowledge.search as the workflow's owner. */
+    searchKnowledge(request: {
+      collectionIds: string[];
+      query: string;
+      k: number;
+    }): Promise<knowledgeRpc.SearchHit[]>;
   };
 }
 

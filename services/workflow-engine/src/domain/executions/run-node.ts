@@ -16,6 +16,7 @@ import {
   recordFailedTry,
   reparkExecution,
 } from './node-run-store.js';
+import { searchKnowledgeAs } from './owner-services.js';
 
 export type NodeResult =
   | { kind: 'done'; outputs: Outputs; respond?: WebhookResponse }
@@ -106,6 +107,7 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
             http: deps.http,
             env: deps.env,
             credential: (id) => openCredential(deps, actor, id),
+            searchKnowledge: (request) => searchKnowledgeAs(deps, actor, request),
           },
         }),
         node.timeoutMs,
