@@ -39,7 +39,8 @@ export async function fireScheduleJob(
     }
     throw error;
   }
-  const firedAt = new Date(job?.timestamp ?? Date.now()).toISOString();
+  // The tick this job stands for: a scheduler's job is added ahead, delayed until its tick.
+  const firedAt = new Date(job ? job.timestamp + (job.opts.delay ?? 0) : Date.now()).toISOString();
   const executionId = await withActor(deps.db, actor, (tx) =>
     createExecution(tx, {
       id: job?.id ? executionIdFor(`schedule:${job.id}`) : undefined,

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { defineNodeType } from './node-type.js';
 
-const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name (letters, digits, -)');
+const headerName = z
+  .string()
+  .max(100)
+  .regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name (letters, digits, -)');
 
 /**
  * Started by an HTTP call to `/v1/hooks/:workflowId/:path`: emits one item with the call's body,

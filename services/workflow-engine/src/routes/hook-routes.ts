@@ -35,7 +35,10 @@ export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
       params: z.object({
         workflowId: z.uuid(),
         executionId: z.uuid(),
-        token: z.string().regex(/^[A-Za-z0-9_-]{16,100}$/),
+        token: z
+          .string()
+          .max(100)
+          .regex(/^[A-Za-z0-9_-]{16,100}$/),
       }),
       response: { 202: z.object({ executionId: z.uuid() }), ...problemResponses(400, 404, 409) },
     },
@@ -55,7 +58,13 @@ export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
     schema: {
       tags: ['webhooks'],
       summary: 'Start a workflow from its webhook trigger',
-      params: z.object({ workflowId: z.uuid(), path: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/) }),
+      params: z.object({
+        workflowId: z.uuid(),
+        path: z
+          .string()
+          .max(100)
+          .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/),
+      }),
       response: {
         202: z.object({ executionId: z.uuid() }),
         402: limitProblem,

@@ -1,7 +1,10 @@
 import { readableText, storableText } from '@conduit/contracts';
 import { z } from 'zod';
 
-const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name (letters, digits, -)');
+const headerName = z
+  .string()
+  .max(100)
+  .regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name (letters, digits, -)');
 
 /**
  * What a credential holds, by kind: `bearer` (Authorization: Bearer), `basic` (user and

@@ -64,10 +64,29 @@ export function parseExpression(text: string): jsonata.Expression {
   } catch (error) {
     throw new ExpressionError(text, messageOf(error));
   }
+  if (astDepth(expression.ast()) > MAX_DEPTH)
+    throw new ExpressionError(text, `nests deeper than ${MAX_DEPTH} levels`);
   installBudget(expression);
   if (compiled.size > 2000) compiled.delete(compiled.keys().next().value as string);
   compiled.set(text, expression);
   return expression;
+}
+
+/** How deeply the parsed expression's nodes nest (iteratively: the tree may be deep). */
+function astDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth]);
+    } else if (value && typeof value === 'object') {
+      deepest = Math.max(deepest, depth);
+      if (deepest > MAX_DEPTH) return deepest;
+      for (const item of Object.values(value)) stack.push([item, depth + 1]);
+    }
+  }
+  return deepest;
 }
 
 /** Every `{{ }}` in a value, for checking that they parse when a workflow is saved. */

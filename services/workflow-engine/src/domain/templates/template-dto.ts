@@ -7,6 +7,7 @@ export type TemplateRow = typeof workflowTemplates.$inferSelect;
 /** Categories are short slugs (`webhooks`, `schedules`, ...), to filter the list by. */
 export const templateCategory = z
   .string()
+  .max(50)
   .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'a lower-case slug of at most 50');
 
 export const templateSummaryDto = z.object({
