@@ -92,3 +92,158 @@ describe('kb-search', () => {
     expect(failed.nodes.find((node) => node.nodeName === 'Search')!.attempt).toBe(1);
   });
 });
+
+describe('execute-workflow and loop', () => {
+  const child = (name: string, extra: { name: string; type: string; config?: unknown }[] = []) =>
+    createWorkflow(
+      h,
+      owner.token,
+      chain(name, [
+        ...extra,
+        { name: 'Double', type: 'set', config: { fields: [{ name: 'doubled', value: '{{ n * 2 }}' }] } },
+      ]),
+    );
+  const subRuns = async (workflowId: string) =>
+    h.admin`select id, status, parent_execution_id, depth, input_data from workflow.workflow_executions
+      where workflow_id = ${workflowId} and trigger_type = 'subworkflow' order by created_at`;
+
+  it('runs a sub-workflow with all items, or once per item, and emits what it emitted', async () => {
+    const doubler = await child('doubler');
+    for (const [mode, runs] of [
+      ['all-items', 1],
+      ['each-item', 2],
+    ] as const) {
+      const parent = await createWorkflow(
+        h,
+        owner.token,
+        chain(`parent ${mode}`, [
+          { name: 'Call', type: 'execute-workflow', config: { workflowId: doubler.id, mode } },
+          { name: 'After', type: 'set', config: { fields: [{ name: 'after', value: true }] } },
+        ]),
+      );
+      const done = await waitForExecution(
+        h,
+        owner.token,
+        await runWorkflow(h, owner.token, parent.id, [{ n: 1 }, { n: 2 }]),
+      );
+      expect(done.status).toBe('success');
+      expect(done.output).toEqual([
+        expect.objectContaining({ n: 1, doubled: 2, after: true }),
+        expect.objectContaining({ n: 2, doubled: 4, after: true }),
+      ]);
+      const children = (await subRuns(doubler.id)).filter((run) => run.parent_execution_id === done.id);
+      expect(children).toHaveLength(runs);
+      expect(children.every((run) => run.depth === 1 && run.status === 'success')).toBe(true);
+    }
+  });
+
+  it('parks the node while a slow sub-workflow runs, and goes on as soon as it ends', async () => {
+    const slow = await child('slow doubler', [{ name: 'Pause', type: 'wait', config: { amount: 2 } }]);
+    const parent = await createWorkflow(
+      h,
+      owner.token,
+      chain('waits for slow', [{ name: 'Call', type: 'execute-workflow', config: { workflowId: slow.id } }]),
+    );
+    const executionId = await runWorkflow(h, owner.token, parent.id, [{ n: 5 }]);
+    await waitForExecution(h, owner.token, executionId, ['waiting']);
+    const done = await waitForExecution(h, owner.token, executionId);
+    expect(done.output).toEqual([expect.objectContaining({ doubled: 10 })]);
+    const [sub] = await subRuns(slow.id);
+    const [times] =
+      await h.admin`select finished_at from workflow.workflow_executions where id = ${executionId}`;
+    const [subTimes] =
+      await h.admin`select finished_at from workflow.workflow_executions where id = ${sub!.id}`;
+    // Woken by the sub-workflow's end, not by its next look five seconds on.
+    expect(times!.finished_at.getTime() - subTimes!.finished_at.getTime()).toBeLessThan(1500);
+  });
+
+  it('fails the node when the sub-workflow fails, and stops sub-workflows nesting without end', async () => {
+    const failing = await createWorkflow(
+      h,
+      owner.token,
+      chain('fails inside', [{ name: 'Boom', type: 'stop-and-error', config: { message: 'inner trouble' } }]),
+    );
+    const parent = await createWorkflow(
+      h,
+      owner.token,
+      chain('calls failing', [
+        { name: 'Call', type: 'execute-workflow', config: { workflowId: failing.id } },
+      ]),
+    );
+    const failed = await waitForExecution(h, owner.token, await runWorkflow(h, owner.token, parent.id));
+    expect(failed).toMatchObject({
+      status: 'error',
+      errorNode: 'Call',
+      error: expect.stringContaining('inner trouble'),
+    });
+
+    const a = await createWorkflow(h, owner.token, chain('ping', []));
+    const b = await createWorkflow(
+      h,
+      owner.token,
+      chain('pong', [{ name: 'Back', type: 'execute-workflow', config: { workflowId: a.id } }]),
+    );
+    const self = await h.app.inject({
+      method: 'PUT',
+      url: `/v1/workflows/${a.id}`,
+      headers: { authorization: `Bearer ${owner.token}` },
+      payload: chain('ping', [{ name: 'Self', type: 'execute-workflow', config: { workflowId: a.id } }]),
+    });
+    expect(self.statusCode).toBe(422);
+    const ping = await h.app.inject({
+      method: 'PUT',
+      url: `/v1/workflows/${a.id}`,
+      headers: { authorization: `Bearer ${owner.token}` },
+      payload: chain('ping', [{ name: 'Forth', type: 'execute-workflow', config: { workflowId: b.id } }]),
+    });
+    expect(ping.statusCode).toBe(200);
+    const endless = await waitForExecution(
+      h,
+      owner.token,
+      await runWorkflow(h, owner.token, a.id),
+      undefined,
+      60_000,
+    );
+    expect(endless).toMatchObject({ status: 'error', error: expect.stringContaining('deeper than 5') });
+  });
+
+  it('loops over items in batches through a body workflow, in order', async () => {
+    const body = await child('loop body');
+    const parent = await createWorkflow(
+      h,
+      owner.token,
+      chain('loops', [
+        {
+          name: 'Each ten',
+          type: 'loop',
+          config: { workflowId: body.id, batchSize: 10, items: '{{ numbers }}' },
+        },
+      ]),
+    );
+    const numbers = Array.from({ length: 25 }, (_, i) => ({ n: i + 1 }));
+    const done = await waitForExecution(
+      h,
+      owner.token,
+      await runWorkflow(h, owner.token, parent.id, [{ numbers }]),
+    );
+    expect(done.status).toBe('success');
+    expect((done.output as { doubled: number }[]).map((item) => item.doubled)).toEqual(
+      numbers.map(({ n }) => n * 2),
+    );
+    const batches = (await subRuns(body.id)).filter((run) => run.parent_execution_id === done.id);
+    expect(batches.map((run) => run.input_data.length).sort()).toEqual([10, 10, 5]);
+  });
+
+  it('may name only workflows the saver may run', async () => {
+    const stranger = await h.tokens.mint();
+    const theirs = await createWorkflow(h, stranger.token, chain('not yours', []));
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/workflows',
+      headers: { authorization: `Bearer ${owner.token}` },
+      payload: chain('borrows', [{ name: 'Call', type: 'loop', config: { workflowId: theirs.id } }]),
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors).toEqual([expect.objectContaining({ path: 'nodes.1.config.workflowId' })]);
+  });
+});

@@ -165,9 +165,11 @@ describe('workflows as whole documents', () => {
       [
         'code',
         'event',
+        'execute-workflow',
         'http-request',
         'if',
         'kb-search',
+        'loop',
         'manual',
         'merge',
         'no-op',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../event.js';
 
-const triggerType = z.enum(['manual', 'webhook', 'schedule', 'event', 'error', 'retry']);
+const triggerType = z.enum(['manual', 'webhook', 'schedule', 'event', 'error', 'retry', 'subworkflow']);
 
 /** What identifies an execution in each of its events. */
 const execution = {

@@ -27,8 +27,19 @@ export const workflowStatuses = ['draft', 'active', 'paused', 'archived'] as con
 export const onErrorModes = ['stop', 'continue', 'error-output'] as const;
 export const executionStatuses = ['queued', 'running', 'waiting', 'success', 'error', 'canceled'] as const;
 export const nodeRunStatuses = ['running', 'waiting', 'success', 'error'] as const;
-/** `error`: started as a failed execution's error workflow; `retry`: a retry of an execution. */
-export const triggerTypes = ['manual', 'webhook', 'schedule', 'event', 'error', 'retry'] as const;
+/**
+ * `error`: started as a failed execution's error workflow; `retry`: a retry of an execution;
+ * `subworkflow`: started by an execute-workflow or loop node of another execution.
+ */
+export const triggerTypes = [
+  'manual',
+  'webhook',
+  'schedule',
+  'event',
+  'error',
+  'retry',
+  'subworkflow',
+] as const;
 export const sharePermissions = ['view', 'run', 'edit'] as const;
 
 /**
@@ -156,6 +167,12 @@ export const workflowExecutions = workflow.table(
     errorMessage: text('error_message'),
     errorNode: text('error_node'),
     execTimeMs: integer('exec_time_ms'),
+    /** The execution (and its node) that started this one as a sub-workflow and waits for it. */
+    parentExecutionId: uuid('parent_execution_id'),
+    parentWorkflowId: uuid('parent_workflow_id'),
+    parentNodeId: uuid('parent_node_id'),
+    /** How many sub-workflows deep this execution is (0 for one started otherwise). */
+    depth: integer('depth').notNull().default(0),
     /** Proves a resume call of this execution's webhook waits (`$execution.resumeUrl`). */
     resumeToken: text('resume_token'),
     /** The execution this one retries (its earlier results reused when retried from the failed node). */

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { codeNode } from './code-node.js';
 import { eventTrigger } from './event-trigger.js';
+import { executeWorkflowNode } from './execute-workflow-node.js';
 import { httpRequestNode } from './http-request-node.js';
 import { ifNode } from './if-node.js';
 import { kbSearchNode } from './kb-search-node.js';
+import { loopNode } from './loop-node.js';
 import { manualTrigger } from './manual-trigger.js';
 import { mergeNode } from './merge-node.js';
 import { noOpNode } from './no-op-node.js';
@@ -33,6 +35,8 @@ export const nodeTypes: Record<string, NodeType> = Object.fromEntries(
       httpRequestNode,
       codeNode,
       kbSearchNode,
+      executeWorkflowNode,
+      loopNode,
       waitNode,
       respondToWebhookNode,
     ] as NodeType[]

@@ -2,6 +2,7 @@ import type { knowledgeRpc } from '@conduit/contracts';
 import type { OutboundHttp } from '@conduit/outbound-http';
 import type { z } from 'zod';
 import type { CredentialSecret } from '../domain/credentials/credential-secret.js';
+import type { SubWorkflowResults } from '../domain/executions/sub-workflows.js';
 import type { WorkflowEnv } from '../env.js';
 
 /** One item of data flowing between nodes: a JSON object. */
@@ -43,6 +44,8 @@ export interface NodeRun<C> {
     env: WorkflowEnv;
     /** Opens a credential of the workflow's owner by id (undefined: gone, or not theirs). */
     credential(id: string): Promise<CredentialSecret | undefined>;
+    /** Runs a workflow once per batch as sub-workflows of this node (see runSubWorkflows). */
+    subWorkflows(workflowId: string, batches: Item[][]): Promise<SubWorkflowResults>;
     /** rpc.knowledge.search as the workflow's owner. */
     searchKnowledge(request: {
       collectionIds: string[];

@@ -7,6 +7,7 @@ import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { loadExecution } from './execution-access.js';
 import { toExecutionDto } from './execution-dto.js';
+import { wakeParentOf } from './sub-workflows.js';
 
 /**
  * Cancels an execution that has not finished: no further node starts (a node running now ends
@@ -27,8 +28,9 @@ export async function cancelExecution(deps: WorkflowDeps, actor: Actor, executio
       )
       .returning();
     if (!canceled) throw new DomainError('conflict', 'The execution has already finished.');
-    return toExecutionDto(canceled);
+    return canceled;
   });
   announceProgress(deps.bus, executionId);
-  return canceled;
+  await wakeParentOf(deps, canceled);
+  return toExecutionDto(canceled);
 }

@@ -1,10 +1,11 @@
 import { withActor } from '@conduit/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import { announceProgress } from '../../bus/execution-progress.js';
-import { nodeExecutions } from '../../db/schema.js';
+import { nodeExecutions, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { finishExecution } from './node-run-store.js';
 import { ownerContext } from './owner-context.js';
+import { wakeParentOf } from './sub-workflows.js';
 
 /**
  * An execution whose job failed on every attempt (a crash each time, a database that would not
@@ -28,7 +29,7 @@ export async function giveUpExecution(
           inArray(nodeExecutions.status, ['running', 'waiting']),
         ),
       );
-    return finishExecution(
+    const ended = await finishExecution(
       tx,
       payload.executionId,
       {
@@ -38,7 +39,14 @@ export async function giveUpExecution(
       },
       ['queued', 'running', 'waiting'],
     );
+    if (!ended) return null;
+    const [row] = await tx
+      .select()
+      .from(workflowExecutions)
+      .where(eq(workflowExecutions.id, payload.executionId));
+    return row ?? null;
   });
   announceProgress(deps.bus, payload.executionId);
-  return done;
+  if (done) await wakeParentOf(deps, done);
+  return done !== null;
 }

@@ -1,5 +1,7 @@
-import { withActor } from '@conduit/db';
+import { type ActorContext, withActor } from '@conduit/db';
+import { eq } from 'drizzle-orm';
 import { announceProgress } from '../../bus/execution-progress.js';
+import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
@@ -8,6 +10,7 @@ import { finishExecution, isSettled, type Outputs } from './node-run-store.js';
 import { ownerContext } from './owner-context.js';
 import { resumeUrlOf } from './resume-url.js';
 import { runNode } from './run-node.js';
+import { wakeParentOf } from './sub-workflows.js';
 import { takeUpExecution } from './take-up-execution.js';
 
 /** How long an execution held by its workflow's concurrency limit waits before trying again. */
@@ -87,6 +90,7 @@ export async function runExecution(
       prior: row,
       sequence: sequence++,
       wakeups: execution.wakeups,
+      depth: execution.depth,
       scope: {
         node: Object.fromEntries(
           [...outputs].map(([name, out]) => [
@@ -102,7 +106,12 @@ export async function runExecution(
         },
       },
     });
-    if (result.kind === 'stopped') return 'stopped';
+    if (result.kind === 'stopped') {
+      // It may have ended here (a node failed for good): a parent waiting on it goes on.
+      if (execution.parentExecutionId && (await hasFinished(deps, owner, execution.id)))
+        await wakeParentOf(deps, execution);
+      return 'stopped';
+    }
     outputs.set(node.name, result.outputs);
     last = result.outputs;
   }
@@ -110,5 +119,16 @@ export async function runExecution(
   await as((tx) =>
     finishExecution(tx, execution.id, { status: 'success', output: last ? firstPort(last) : [] }),
   );
+  await wakeParentOf(deps, execution);
   return 'finished';
+}
+
+async function hasFinished(deps: WorkflowDeps, owner: ActorContext, executionId: string) {
+  const [row] = await withActor(deps.db, owner, (tx) =>
+    tx
+      .select({ status: workflowExecutions.status })
+      .from(workflowExecutions)
+      .where(eq(workflowExecutions.id, executionId)),
+  );
+  return row?.status === 'success' || row?.status === 'error' || row?.status === 'canceled';
 }

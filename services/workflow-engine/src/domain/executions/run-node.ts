@@ -17,6 +17,7 @@ import {
   reparkExecution,
 } from './node-run-store.js';
 import { searchKnowledgeAs } from './owner-services.js';
+import { runSubWorkflows } from './sub-workflows.js';
 
 export type NodeResult =
   | { kind: 'done'; outputs: Outputs; respond?: WebhookResponse }
@@ -32,6 +33,8 @@ export interface NodeStep {
   sequence: number;
   /** The execution's wakeup count when it was taken up. */
   wakeups: number;
+  /** How many sub-workflows deep the execution is. */
+  depth: number;
   scope: Omit<ExpressionScope, 'item' | 'items'>;
 }
 
@@ -108,6 +111,14 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
             env: deps.env,
             credential: (id) => openCredential(deps, actor, id),
             searchKnowledge: (request) => searchKnowledgeAs(deps, actor, request),
+            subWorkflows: (workflowId, batches) =>
+              runSubWorkflows(
+                deps,
+                actor,
+                { executionId, workflowId: work.workflowId, nodeId: node.id, depth: work.depth },
+                workflowId,
+                batches,
+              ),
           },
         }),
         node.timeoutMs,

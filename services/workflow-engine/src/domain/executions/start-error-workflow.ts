@@ -3,9 +3,9 @@ import { withActor } from '@conduit/db';
 import { eq } from 'drizzle-orm';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
-import { readVersion } from '../workflows/save-graph.js';
 import type { WorkflowSettings } from '../workflows/workflow-document.js';
 import { executionIdFor } from './execution-id.js';
+import { manualTriggerOf } from './manual-trigger-of.js';
 import { ownerContext } from './owner-context.js';
 import { startOnce } from './start-once.js';
 
@@ -36,12 +36,8 @@ export async function startErrorWorkflow(
     triggerType: 'error',
     plan: async (workflow) => {
       if (workflow.status === 'archived') return { skip: 'archived' };
-      const owner = (await ownerContext(deps.db, workflow.id))!;
-      const document = await withActor(deps.db, owner, (tx) =>
-        readVersion(tx, workflow.id, workflow.version),
-      );
-      const trigger = document?.nodes.find((node) => node.type === 'manual' && node.isEnabled);
-      if (!trigger?.id) return { skip: 'no manual trigger' };
+      const trigger = await manualTriggerOf(deps, workflow);
+      if (!trigger) return { skip: 'no manual trigger' };
       const execution = {
         id: failed.executionId,
         workflowId: failed.workflowId,
@@ -50,7 +46,7 @@ export async function startErrorWorkflow(
         errorNode: failed.errorNode,
         triggerType: failed.triggerType,
       };
-      return { triggerNodeId: trigger.id, input: [{ execution }] };
+      return { triggerNodeId: trigger, input: [{ execution }] };
     },
   });
 }

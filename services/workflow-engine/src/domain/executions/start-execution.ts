@@ -17,6 +17,8 @@ export interface NewExecution {
   /** Another version than the workflow's current one (a retry from the failed node). */
   version?: number;
   retryOf?: string;
+  /** The execution and node that started it as a sub-workflow, and how deep it is. */
+  parent?: { executionId: string; workflowId: string; nodeId: string; depth: number };
 }
 
 /**
@@ -34,6 +36,10 @@ export async function createExecution(tx: Transaction, execution: NewExecution):
       workflowId: execution.workflow.id,
       workflowVersion: execution.version ?? execution.workflow.version,
       retryOf: execution.retryOf ?? null,
+      parentExecutionId: execution.parent?.executionId ?? null,
+      parentWorkflowId: execution.parent?.workflowId ?? null,
+      parentNodeId: execution.parent?.nodeId ?? null,
+      depth: execution.parent ? execution.parent.depth + 1 : 0,
       userId: execution.userId,
       status: 'queued',
       triggerType: execution.triggerType,

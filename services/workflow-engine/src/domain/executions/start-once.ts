@@ -7,13 +7,14 @@ import type { Item } from '../../nodes/node-type.js';
 import type { WorkflowRow } from '../workflows/workflow-access.js';
 import { ownerContext } from './owner-context.js';
 import { reserveExecution } from './reserve-execution.js';
-import { createExecution, enqueueExecution } from './start-execution.js';
+import { createExecution, enqueueExecution, type NewExecution } from './start-execution.js';
 
 export interface StartOnce {
   workflowId: string;
   /** Fixed by what starts it (an event, a failed execution): the same start is one execution. */
   executionId: string;
   triggerType: (typeof triggerTypes)[number];
+  parent?: NewExecution['parent'];
   /** Which trigger node starts it with which items, or why it does not start. */
   plan(workflow: WorkflowRow): Promise<{ triggerNodeId: string; input: Item[] } | { skip: string }>;
 }
@@ -63,6 +64,7 @@ export async function startOnce(deps: WorkflowDeps, start: StartOnce): Promise<s
       triggerNodeId: plan.triggerNodeId,
       input: plan.input,
       userId: null,
+      ...(start.parent ? { parent: start.parent } : {}),
     }),
   );
   await enqueueExecution(deps, start.workflowId, start.executionId);

@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { announceProgress } from '../../bus/execution-progress.js';
 import { nodeExecutions, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
-import { resumeJobId } from '../../jobs/catalog.js';
 import { ownerContext } from '../executions/owner-context.js';
+import { dueNow, enqueueWake } from '../executions/wake-waiting-node.js';
 import { readVersion } from '../workflows/save-graph.js';
 
 const sameToken = (a: string, b: string) =>
@@ -33,8 +33,7 @@ export async function resumeExecution(
 ): Promise<{ executionId: string }> {
   const owner = await ownerContext(deps.db, call.workflowId);
   if (!owner) throw noSuchWait();
-  const now = new Date();
-  const wakeup = await withActor(deps.db, owner, async (tx) => {
+  const wake = await withActor(deps.db, owner, async (tx) => {
     const [execution] = await tx
       .select()
       .from(workflowExecutions)
@@ -53,22 +52,15 @@ export async function resumeExecution(
     const node = document?.nodes.find((candidate) => candidate.id === parked?.nodeId);
     if (!parked || node?.type !== 'wait' || (node.config as { resume?: string }).resume !== 'webhook')
       throw notWaiting;
-    await tx
-      .update(nodeExecutions)
-      .set({ resumeAt: now, resumeData: { body: call.body ?? null, query: call.query } })
-      .where(eq(nodeExecutions.id, parked.id));
-    const [bumped] = await tx
-      .update(workflowExecutions)
-      .set({ wakeups: sql`${workflowExecutions.wakeups} + 1` })
-      .where(eq(workflowExecutions.id, execution.id))
-      .returning({ wakeups: workflowExecutions.wakeups });
-    return bumped!.wakeups;
+    // Answered already, and not yet taken up by a worker: the first answer stands.
+    if (parked.resumeData !== null) throw notWaiting;
+    return dueNow(tx, {
+      executionId: execution.id,
+      nodeId: parked.nodeId,
+      resumeData: { body: call.body ?? null, query: call.query },
+    });
   });
-  await deps.jobs.add(
-    'run-execution',
-    { executionId: call.executionId, workflowId: call.workflowId },
-    { jobId: resumeJobId(call.executionId, wakeup, now) },
-  );
+  await enqueueWake(deps, wake);
   announceProgress(deps.bus, call.executionId);
   return { executionId: call.executionId };
 }

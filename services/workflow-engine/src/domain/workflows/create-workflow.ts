@@ -6,12 +6,12 @@ import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { checkCredentialReferences } from '../credentials/check-credential-references.js';
 import { activatedAtFor, recordActivation } from './activation.js';
-import { checkErrorWorkflow } from './error-workflow-setting.js';
 import { saveGraph } from './save-graph.js';
 import { syncSchedules } from './sync-schedules.js';
 import { validateGraph } from './validate-graph.js';
 import type { WorkflowDocument } from './workflow-document.js';
 import { toWorkflowDto } from './workflow-dto.js';
+import { checkWorkflowReferences } from './workflow-references.js';
 
 /**
  * Creates a workflow owned by the caller, or by one of their teams, from a whole document (its
@@ -32,7 +32,7 @@ export async function createWorkflow(
     throw new DomainError('forbidden', 'Your role does not let you create workflows here.');
   const document = validateGraph(rest);
   const { row, stored } = await asActor(deps.db, actor, async (tx) => {
-    await checkErrorWorkflow(tx, actor, document.settings);
+    await checkWorkflowReferences(tx, actor, document);
     await checkCredentialReferences(tx, { userId: actor.userId, teamId: teamId ?? null }, document);
     const id = uuidv7();
     const [row] = await tx

@@ -6,13 +6,13 @@ import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { checkCredentialReferences } from '../credentials/check-credential-references.js';
 import { activatedAtFor, recordActivation } from './activation.js';
-import { checkErrorWorkflow } from './error-workflow-setting.js';
 import { readVersion, saveGraph } from './save-graph.js';
 import { syncSchedules } from './sync-schedules.js';
 import { validateGraph } from './validate-graph.js';
 import { loadWorkflow } from './workflow-access.js';
 import type { WorkflowDocument } from './workflow-document.js';
 import { toWorkflowDto } from './workflow-dto.js';
+import { checkWorkflowReferences } from './workflow-references.js';
 
 /**
  * Replaces the whole workflow with a document, as a new version (the old ones are kept; running
@@ -34,7 +34,7 @@ export async function updateWorkflow(
         'forbidden',
         'Only the owner of this workflow (or its team) may make it public or private.',
       );
-    await checkErrorWorkflow(tx, actor, document.settings, workflowId);
+    await checkWorkflowReferences(tx, actor, document, workflowId);
     await checkCredentialReferences(tx, current, document);
     const before = await readVersion(tx, workflowId, current.version);
     const version = current.version + 1;

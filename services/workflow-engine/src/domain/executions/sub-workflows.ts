@@ -1,0 +1,111 @@
+import { type ActorContext, withActor } from '@conduit/db';
+import { eq, inArray } from 'drizzle-orm';
+import { workflowExecutions, workflows } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { type Item, NodeError } from '../../nodes/node-type.js';
+import { executionIdFor } from './execution-id.js';
+import { manualTriggerOf } from './manual-trigger-of.js';
+import { ownerContext } from './owner-context.js';
+import { startOnce } from './start-once.js';
+import { dueNow, enqueueWake } from './wake-waiting-node.js';
+
+/** Sub-workflows started by sub-workflows... stop here (a workflow that calls itself, say). */
+export const MAX_SUB_WORKFLOW_DEPTH = 5;
+/** A sub-workflow that ends within this is awaited in place; a longer one parks the node. */
+const AWAIT_IN_PLACE_MS = 1000;
+
+export interface ParentNode {
+  executionId: string;
+  workflowId: string;
+  nodeId: string;
+  depth: number;
+}
+
+export type SubWorkflowResults = { done: false } | { done: true; outputs: Item[][] };
+
+const FINAL = ['success', 'error', 'canceled'];
+
+/**
+ * Runs a workflow once per batch of items as sub-workflows of a node, and answers their outputs
+ * (in batch order) once all have succeeded. Each batch's execution is started once whatever the
+ * number of runs of the node (its id comes from the parent execution, node and batch), from the
+ * sub-workflow's first manual trigger, as the sub-workflow's owner; the parent's owner must be
+ * able to see it. Answers `done: false` while some still run (the node then waits; a finishing
+ * sub-workflow wakes it). Throws a NodeError (not retried) when one failed or could not start.
+ */
+export async function runSubWorkflows(
+  deps: WorkflowDeps,
+  parentOwner: ActorContext,
+  parent: ParentNode,
+  workflowId: string,
+  batches: Item[][],
+): Promise<SubWorkflowResults> {
+  if (parent.depth + 1 > MAX_SUB_WORKFLOW_DEPTH)
+    throw new NodeError(`Sub-workflows nest deeper than ${MAX_SUB_WORKFLOW_DEPTH} levels.`, false);
+  const [visible] = await withActor(deps.db, parentOwner, (tx) =>
+    tx.select({ id: workflows.id }).from(workflows).where(eq(workflows.id, workflowId)),
+  );
+  if (!visible) throw new NodeError("The sub-workflow is gone, or not this workflow owner's to run.", false);
+  const ids = batches.map((_, i) => executionIdFor(`sub:${parent.executionId}:${parent.nodeId}:${i}`));
+  for (const [i, batch] of batches.entries()) {
+    const outcome = await startOnce(deps, {
+      workflowId,
+      executionId: ids[i]!,
+      triggerType: 'subworkflow',
+      parent,
+      plan: async (workflow) => {
+        if (workflow.status === 'archived') return { skip: 'it is archived' };
+        const trigger = await manualTriggerOf(deps, workflow);
+        return trigger
+          ? { triggerNodeId: trigger, input: batch }
+          : { skip: 'it has no enabled manual trigger' };
+      },
+    });
+    if (outcome !== 'started' && outcome !== 'already started')
+      throw new NodeError(`The sub-workflow did not start: ${outcome}.`, false);
+  }
+  const owner = await ownerContext(deps.db, workflowId);
+  if (!owner) throw new NodeError('The sub-workflow is gone.', false);
+  const deadline = Date.now() + AWAIT_IN_PLACE_MS;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 200)) {
+    const rows = await withActor(deps.db, owner, (tx) =>
+      tx
+        .select({
+          id: workflowExecutions.id,
+          status: workflowExecutions.status,
+          output: workflowExecutions.outputData,
+          error: workflowExecutions.errorMessage,
+        })
+        .from(workflowExecutions)
+        .where(inArray(workflowExecutions.id, ids)),
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const failed = rows.find((row) => row.status === 'error' || row.status === 'canceled');
+    if (failed)
+      throw new NodeError(
+        `Sub-workflow execution ${failed.id} ${failed.status === 'error' ? `failed: ${failed.error}` : 'was canceled'}`,
+        false,
+      );
+    if (ids.every((id) => FINAL.includes(byId.get(id)?.status ?? '')))
+      return { done: true, outputs: ids.map((id) => (byId.get(id)!.output as Item[] | null) ?? []) };
+    if (Date.now() > deadline) return { done: false };
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/**
+ * When a sub-workflow's execution has finished, its parent's node continues now rather than at
+ * its next look (a node that was not waiting yet finds the result when it looks).
+ */
+export async function wakeParentOf(
+  deps: WorkflowDeps,
+  child: { parentExecutionId: string | null; parentWorkflowId: string | null; parentNodeId: string | null },
+): Promise<void> {
+  if (!child.parentExecutionId || !child.parentWorkflowId || !child.parentNodeId) return;
+  const owner = await ownerContext(deps.db, child.parentWorkflowId);
+  if (!owner) return;
+  const wake = await withActor(deps.db, owner, (tx) =>
+    dueNow(tx, { executionId: child.parentExecutionId!, nodeId: child.parentNodeId! }),
+  );
+  await enqueueWake(deps, wake);
+}
