@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TokenVerifier, VerifiedToken } from './token-verifier.js';
 
@@ -49,4 +49,12 @@ export const authPlugin = fp(
 export function requireActor(request: FastifyRequest): Actor {
   if (!request.auth) throw new DomainError('unauthorized', 'This endpoint needs an access token.');
   return request.auth.actor;
+}
+
+/**
+ * preValidation hook of platform-admin routes: anyone else meets a route that does not exist,
+ * before the input is validated (a 400 would tell that the route is there).
+ */
+export async function hiddenUnlessPlatformAdmin(request: FastifyRequest, reply: FastifyReply) {
+  if (!request.auth?.actor.platformAdmin) return reply.callNotFound();
 }

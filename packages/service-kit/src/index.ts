@@ -1,5 +1,6 @@
 export type { ZodTypeProvider } from 'fastify-type-provider-zod';
 export { buildService, type ReadinessChecks, type ServiceApp, type ServiceOptions } from './build-service.js';
+export { type ClientInfo, clientInfo } from './client-info.js';
 export { dependencyChecks } from './dependency-checks.js';
 export { httpStatuses, statusOf } from './http-status.js';
 export { loggableError } from './loggable-error.js';
@@ -7,5 +8,6 @@ export { createLogger, type Logger } from './logger.js';
 export { problemBody, problemReply } from './problem.js';
 export { problemResponses } from './problem-responses.js';
 export { REQUEST_ID_HEADER, validRequestId } from './request-id.js';
+export { type RouteGroup, type RouteRequest, type RouteSpec, routeGroup } from './route-group.js';
 export { runServer } from './run-server.js';
 export { bearerSecurity } from './security.js';

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { readableText, storableText } from '@conduit/contracts';
-import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import { botParams } from '../domain/bots/bot-dto.js';
@@ -13,31 +13,21 @@ const configuration = z.object({ items: z.array(entry) });
 
 /** A bot's key / value settings, as JSON and as the config.csv General Bots users know. */
 export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
-  app.get(
+  const route = routeGroup(app, { tags });
+  route.get(
     '/v1/bots/:botId/config',
-    {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: "A bot's settings",
-        params: botParams,
-        response: { 200: configuration, ...problemResponses(400, 401, 404) },
-      },
-    },
+    { summary: "A bot's settings", params: botParams, response: configuration, problems: [400, 401, 404] },
     async (request) => ({ items: await getConfiguration(deps, requireActor(request), request.params.botId) }),
   );
 
-  app.put(
+  route.put(
     '/v1/bots/:botId/config',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: "Replace a bot's settings",
-        params: botParams,
-        body: z.object({ items: z.array(entry).max(500) }),
-        response: { 200: configuration, ...problemResponses(400, 401, 403, 404, 422) },
-      },
+      summary: "Replace a bot's settings",
+      params: botParams,
+      body: z.object({ items: z.array(entry).max(500) }),
+      response: configuration,
+      problems: [400, 401, 403, 404, 422],
     },
     async (request) => ({
       items: await replaceConfiguration(
@@ -49,16 +39,13 @@ export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
     }),
   );
 
-  app.get(
+  route.get(
     '/v1/bots/:botId/config.csv',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: "Export a bot's settings as config.csv (name,value)",
-        params: botParams,
-        response: { 200: z.string(), ...problemResponses(400, 401, 404) },
-      },
+      summary: "Export a bot's settings as config.csv (name,value)",
+      params: botParams,
+      response: z.string(),
+      problems: [400, 401, 404],
     },
     async (request, reply) => {
       const entries = await getConfiguration(deps, requireActor(request), request.params.botId);
@@ -69,17 +56,14 @@ export function configurationRoutes(app: ServiceApp, deps: ConversationDeps) {
     },
   );
 
-  app.put(
+  route.put(
     '/v1/bots/:botId/config.csv',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: "Import a config.csv (Content-Type text/csv), replacing the bot's settings",
-        params: botParams,
-        body: storableText(1_000_000),
-        response: { 200: configuration, ...problemResponses(400, 401, 403, 404, 415, 422) },
-      },
+      summary: "Import a config.csv (Content-Type text/csv), replacing the bot's settings",
+      params: botParams,
+      body: storableText(1_000_000),
+      response: configuration,
+      problems: [400, 401, 403, 404, 415, 422],
     },
     async (request) => ({
       items: await replaceConfiguration(

@@ -1,7 +1,7 @@
 import { requireActor } from '@conduit/auth';
 import { limitProblemSchema, pageOf, pageQuery, readableText } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
-import { bearerSecurity, problemResponses, REQUEST_ID_HEADER, type ServiceApp } from '@conduit/service-kit';
+import { REQUEST_ID_HEADER, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import { ProviderError } from '../domain/llm/chat-provider.js';
@@ -17,44 +17,37 @@ const replyDto = z.object({ messages: z.array(messageDto), session: sessionDto, 
 
 /** Messages of a session, the bot's replies (JSON or Server-Sent Events), and search. */
 export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
-  app.get(
+  const route = routeGroup(app, { tags });
+  route.get(
     '/v1/sessions/:sessionId/messages',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: "A session's messages, oldest first",
-        params: sessionParams,
-        querystring: pageQuery,
-        response: { 200: pageOf(messageDto), ...problemResponses(400, 401, 404) },
-      },
+      summary: "A session's messages, oldest first",
+      params: sessionParams,
+      querystring: pageQuery,
+      response: pageOf(messageDto),
+      problems: [400, 401, 404],
     },
-    async (request) => listMessages(deps, requireActor(request), request.params.sessionId, request.query),
+    (request) => listMessages(deps, requireActor(request), request.params.sessionId, request.query),
   );
 
-  app.post(
+  route.post(
     '/v1/sessions/:sessionId/messages',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary:
-          'Send a message and get the reply; with Accept: text/event-stream it streams (delta, tool, done, error)',
-        params: sessionParams,
-        body: z.object({ text: readableText(20_000) }),
-        response: {
-          201: replyDto,
-          402: limitProblemSchema,
-          ...problemResponses(400, 401, 404, 409, 410, 502, 503, 504),
-        },
-      },
+      summary:
+        'Send a message and get the reply; with Accept: text/event-stream it streams (delta, tool, done, error)',
+      params: sessionParams,
+      body: z.object({ text: readableText(20_000) }),
+      status: 201,
+      response: replyDto,
+      responses: { 402: limitProblemSchema },
+      problems: [400, 401, 404, 409, 410, 502, 503, 504],
     },
     async (request, reply) => {
       const actor = requireActor(request);
       const { sessionId } = request.params;
       const { text } = request.body;
       if (!/text\/event-stream/i.test(String(request.headers.accept ?? '')))
-        return reply.code(201).send(await postMessage(deps, actor, sessionId, text, silentSink));
+        return postMessage(deps, actor, sessionId, text, silentSink);
 
       // Streaming. Everything that can refuse the reply (404, 409, 410, 402) happens before the
       // stream opens, as a problem+json. The stream ends with `done` (the reply is stored) or
@@ -96,23 +89,18 @@ export function messageRoutes(app: ServiceApp, deps: ConversationDeps) {
         ),
       );
       raw.end();
+      return reply;
     },
   );
 
-  app.get(
+  route.get(
     '/v1/messages/search',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Full-text search over my own conversations',
-        querystring: pageQuery.extend({ q: readableText(500) }),
-        response: {
-          200: pageOf(messageDto.extend({ snippet: z.string(), rank: z.number() })),
-          ...problemResponses(400, 401),
-        },
-      },
+      summary: 'Full-text search over my own conversations',
+      querystring: pageQuery.extend({ q: readableText(500) }),
+      response: pageOf(messageDto.extend({ snippet: z.string(), rank: z.number() })),
+      problems: [400, 401],
     },
-    async (request) => searchMessages(deps, requireActor(request), request.query),
+    (request) => searchMessages(deps, requireActor(request), request.query),
   );
 }

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, storableJsonObject } from '@conduit/contracts';
-import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import {
@@ -26,89 +26,57 @@ const fields = {
 
 /** The model catalog, and my own choice of chat model. */
 export function modelRoutes(app: ServiceApp, deps: ConversationDeps) {
-  app.get(
+  const route = routeGroup(app, { tags });
+  route.get(
     '/v1/models',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Models I can use (built-in and my organization’s), by name',
-        querystring: pageQuery,
-        response: {
-          200: pageOf(modelDto),
-          ...problemResponses(400, 401),
-        },
-      },
+      summary: 'Models I can use (built-in and my organization’s), by name',
+      querystring: pageQuery,
+      response: pageOf(modelDto),
+      problems: [400, 401],
     },
-    async (request) => listModels(deps, requireActor(request), request.query),
+    (request) => listModels(deps, requireActor(request), request.query),
   );
-  app.get(
+  route.get(
+    '/v1/models/preference',
+    { summary: 'My chosen chat model', response: preference, problems: [401] },
+    (request) => getModelPreference(deps, requireActor(request)),
+  );
+  route.put(
     '/v1/models/preference',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'My chosen chat model',
-        response: { 200: preference, ...problemResponses(401) },
-      },
+      summary: 'Choose my chat model (null: each bot’s own)',
+      body: preference,
+      response: preference,
+      problems: [400, 401, 404, 422],
     },
-    async (request) => getModelPreference(deps, requireActor(request)),
+    (request) => setModelPreference(deps, requireActor(request), request.body.modelId),
   );
-  app.put(
-    '/v1/models/preference',
-    {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Choose my chat model (null: each bot’s own)',
-        body: preference,
-        response: { 200: preference, ...problemResponses(400, 401, 404, 422) },
-      },
-    },
-    async (request) => setModelPreference(deps, requireActor(request), request.body.modelId),
-  );
-  app.post(
+  route.post(
     '/v1/models',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Add a model of one of my organization’s providers',
-        body: z.object({ providerId: z.uuid(), ...fields }),
-        response: { 201: modelDto, ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'Add a model of one of my organization’s providers',
+      body: z.object({ providerId: z.uuid(), ...fields }),
+      status: 201,
+      response: modelDto,
+      problems: [400, 401, 403, 404],
     },
-    async (request, reply) =>
-      reply.code(201).send(await createModel(deps, requireActor(request), request.body)),
+    (request) => createModel(deps, requireActor(request), request.body),
   );
-  app.patch(
+  route.patch(
     '/v1/models/:modelId',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Change a model (e.g. deactivate it)',
-        params,
-        body: z.object({ ...fields, name: fields.name.optional() }),
-        response: { 200: modelDto, ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'Change a model (e.g. deactivate it)',
+      params,
+      body: z.object({ ...fields, name: fields.name.optional() }),
+      response: modelDto,
+      problems: [400, 401, 403, 404],
     },
-    async (request) => updateModel(deps, requireActor(request), request.params.modelId, request.body),
+    (request) => updateModel(deps, requireActor(request), request.params.modelId, request.body),
   );
-  app.delete(
+  route.delete(
     '/v1/models/:modelId',
-    {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Delete a model',
-        params,
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
-      },
-    },
-    async (request, reply) => {
-      await deleteModel(deps, requireActor(request), request.params.modelId);
-      return reply.code(204).send(null);
-    },
+    { summary: 'Delete a model', params, status: 204, problems: [400, 401, 403, 404] },
+    (request) => deleteModel(deps, requireActor(request), request.params.modelId),
   );
 }

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
-import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import {
@@ -19,77 +19,47 @@ const content = storableText(50_000).min(1);
 
 /** Reusable system prompts with `{{variables}}` (a bot uses one with its `prompt` setting). */
 export function promptRoutes(app: ServiceApp, deps: ConversationDeps) {
-  app.post(
+  const route = routeGroup(app, { tags });
+  route.post(
     '/v1/prompts',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Save a prompt',
-        body: z.object({ name, content }),
-        response: { 201: promptDto, ...problemResponses(400, 401, 403) },
-      },
+      summary: 'Save a prompt',
+      body: z.object({ name, content }),
+      status: 201,
+      response: promptDto,
+      problems: [400, 401, 403],
     },
-    async (request, reply) =>
-      reply.code(201).send(await createPrompt(deps, requireActor(request), request.body)),
+    (request) => createPrompt(deps, requireActor(request), request.body),
   );
-  app.get(
+  route.get(
     '/v1/prompts',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Prompts of my organization (and mine), by name',
-        querystring: pageQuery,
-        response: {
-          200: pageOf(promptDto),
-          ...problemResponses(400, 401, 403),
-        },
-      },
+      summary: 'Prompts of my organization (and mine), by name',
+      querystring: pageQuery,
+      response: pageOf(promptDto),
+      problems: [400, 401, 403],
     },
-    async (request) => listPrompts(deps, requireActor(request), request.query),
+    (request) => listPrompts(deps, requireActor(request), request.query),
   );
-  app.get(
+  route.get(
+    '/v1/prompts/:promptId',
+    { summary: 'A prompt', params, response: promptDto, problems: [400, 401, 403, 404] },
+    (request) => getPrompt(deps, requireActor(request), request.params.promptId),
+  );
+  route.patch(
     '/v1/prompts/:promptId',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'A prompt',
-        params,
-        response: { 200: promptDto, ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'Change a prompt',
+      params,
+      body: z.object({ name: name.optional(), content: content.optional() }),
+      response: promptDto,
+      problems: [400, 401, 403, 404],
     },
-    async (request) => getPrompt(deps, requireActor(request), request.params.promptId),
+    (request) => updatePrompt(deps, requireActor(request), request.params.promptId, request.body),
   );
-  app.patch(
+  route.delete(
     '/v1/prompts/:promptId',
-    {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Change a prompt',
-        params,
-        body: z.object({ name: name.optional(), content: content.optional() }),
-        response: { 200: promptDto, ...problemResponses(400, 401, 403, 404) },
-      },
-    },
-    async (request) => updatePrompt(deps, requireActor(request), request.params.promptId, request.body),
-  );
-  app.delete(
-    '/v1/prompts/:promptId',
-    {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Delete a prompt',
-        params,
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
-      },
-    },
-    async (request, reply) => {
-      await deletePrompt(deps, requireActor(request), request.params.promptId);
-      return reply.code(204).send(null);
-    },
+    { summary: 'Delete a prompt', params, status: 204, problems: [400, 401, 403, 404] },
+    (request) => deletePrompt(deps, requireActor(request), request.params.promptId),
   );
 }

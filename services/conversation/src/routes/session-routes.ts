@@ -7,7 +7,7 @@ import {
   storableJsonObject,
   storableText,
 } from '@conduit/contracts';
-import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import { botParams } from '../domain/bots/bot-dto.js';
@@ -24,145 +24,108 @@ const started = z.object({ session: sessionDto, messages: z.array(messageDto) })
 
 /** Chat sessions: start, list, read, end, delete; clicks and direct tool calls within one. */
 export function sessionRoutes(app: ServiceApp, deps: ConversationDeps) {
-  app.post(
+  const route = routeGroup(app, { tags });
+  route.post(
     '/v1/bots/:botId/sessions',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Start a chat session (a dialog script runs until its first HEAR)',
-        params: botParams,
-        body: z
-          .object({
-            channel: readableText(50).optional(),
-            title: storableText(200).trim().optional(),
-          })
-          .default({}),
-        response: { 201: started, 402: limitProblemSchema, ...problemResponses(400, 401, 404, 503) },
-      },
+      summary: 'Start a chat session (a dialog script runs until its first HEAR)',
+      params: botParams,
+      body: z
+        .object({
+          channel: readableText(50).optional(),
+          title: storableText(200).trim().optional(),
+        })
+        .default({}),
+      status: 201,
+      response: started,
+      responses: { 402: limitProblemSchema },
+      problems: [400, 401, 404, 503],
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(await startSession(deps, requireActor(request), request.params.botId, request.body)),
+    (request) => startSession(deps, requireActor(request), request.params.botId, request.body),
   );
 
-  app.get(
+  route.get(
     '/v1/sessions',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'My chat sessions, newest first',
-        querystring: pageQuery.extend({ botId: z.uuid().optional() }),
-        response: { 200: pageOf(sessionDto), ...problemResponses(400, 401) },
-      },
+      summary: 'My chat sessions, newest first',
+      querystring: pageQuery.extend({ botId: z.uuid().optional() }),
+      response: pageOf(sessionDto),
+      problems: [400, 401],
     },
-    async (request) => listSessions(deps, requireActor(request), request.query),
+    (request) => listSessions(deps, requireActor(request), request.query),
   );
 
-  app.get(
+  route.get(
     '/v1/sessions/:sessionId',
-    {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'A chat session',
-        params: sessionParams,
-        response: { 200: sessionDto, ...problemResponses(400, 401, 404) },
-      },
-    },
-    async (request) => getSession(deps, requireActor(request), request.params.sessionId),
+    { summary: 'A chat session', params: sessionParams, response: sessionDto, problems: [400, 401, 404] },
+    (request) => getSession(deps, requireActor(request), request.params.sessionId),
   );
 
-  app.post(
+  route.post(
     '/v1/sessions/:sessionId/end',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'End a chat session (its history stays)',
-        params: sessionParams,
-        response: { 200: sessionDto, ...problemResponses(400, 401, 404, 410) },
-      },
+      summary: 'End a chat session (its history stays)',
+      params: sessionParams,
+      response: sessionDto,
+      problems: [400, 401, 404, 410],
     },
-    async (request) => endSession(deps, requireActor(request), request.params.sessionId),
+    (request) => endSession(deps, requireActor(request), request.params.sessionId),
   );
 
-  app.delete(
+  route.delete(
     '/v1/sessions/:sessionId',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Delete a chat session and its messages',
-        params: sessionParams,
-        response: { 204: z.null(), ...problemResponses(400, 401, 404) },
-      },
+      summary: 'Delete a chat session and its messages',
+      params: sessionParams,
+      status: 204,
+      problems: [400, 401, 404],
     },
-    async (request, reply) => {
-      await deleteSession(deps, requireActor(request), request.params.sessionId);
-      return reply.code(204).send(null);
-    },
+    (request) => deleteSession(deps, requireActor(request), request.params.sessionId),
   );
 
-  app.post(
+  route.post(
     '/v1/sessions/:sessionId/clicks',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Record a click on an element of the bot’s UI',
-        params: sessionParams,
-        body: z.object({
-          elementId: readableText(200),
-          metadata: storableJsonObject({ maxDepth: 16, maxBytes: 8 * 1024 }).optional(),
-          timestamp: z.iso
-            .datetime({ offset: true })
-            .refine((at) => new Date(at).getUTCFullYear() >= 1970, 'must be a time since 1970')
-            .optional(),
-        }),
-        response: {
-          201: z.object({
-            id: z.uuid(),
-            sessionId: z.uuid(),
-            elementId: z.string(),
-            metadata: z.record(z.string(), z.unknown()),
-            timestamp: z.string(),
-          }),
-          ...problemResponses(400, 401, 404, 413),
-        },
-      },
+      summary: 'Record a click on an element of the bot’s UI',
+      params: sessionParams,
+      body: z.object({
+        elementId: readableText(200),
+        metadata: storableJsonObject({ maxDepth: 16, maxBytes: 8 * 1024 }).optional(),
+        timestamp: z.iso
+          .datetime({ offset: true })
+          .refine((at) => new Date(at).getUTCFullYear() >= 1970, 'must be a time since 1970')
+          .optional(),
+      }),
+      status: 201,
+      response: z.object({
+        id: z.uuid(),
+        sessionId: z.uuid(),
+        elementId: z.string(),
+        metadata: z.record(z.string(), z.unknown()),
+        timestamp: z.string(),
+      }),
+      problems: [400, 401, 404, 413],
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(await recordClick(deps, requireActor(request), request.params.sessionId, request.body)),
+    (request) => recordClick(deps, requireActor(request), request.params.sessionId, request.body),
   );
 
-  app.post(
+  route.post(
     '/v1/sessions/:sessionId/tools/:name',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Run one of the bot’s tools directly (arguments checked against its PARAMs)',
-        params: sessionParams.extend({ name: toolName }),
-        body: z.object({ args: storableJsonObject({ maxDepth: 16, maxBytes: 64 * 1024 }).default({}) }),
-        response: {
-          200: z.object({
-            ok: z.boolean(),
-            result: z.unknown(),
-            error: z.string().nullable(),
-            messages: z.array(messageDto),
-            session: sessionDto,
-          }),
-          402: limitProblemSchema,
-          ...problemResponses(400, 401, 404, 409, 410, 422, 503),
-        },
-      },
+      summary: 'Run one of the bot’s tools directly (arguments checked against its PARAMs)',
+      params: sessionParams.extend({ name: toolName }),
+      body: z.object({ args: storableJsonObject({ maxDepth: 16, maxBytes: 64 * 1024 }).default({}) }),
+      response: z.object({
+        ok: z.boolean(),
+        result: z.unknown(),
+        error: z.string().nullable(),
+        messages: z.array(messageDto),
+        session: sessionDto,
+      }),
+      responses: { 402: limitProblemSchema },
+      problems: [400, 401, 404, 409, 410, 422, 503],
     },
-    async (request) =>
+    (request) =>
       invokeTool(
         deps,
         requireActor(request),

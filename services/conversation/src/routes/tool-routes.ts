@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, storableText } from '@conduit/contracts';
-import { bearerSecurity, problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import { botParams } from '../domain/bots/bot-dto.js';
@@ -16,50 +16,35 @@ const toolParams = botParams.extend({ name: toolName });
 
 /** A bot's tools: BASIC scripts whose PARAMs become the function schema the LLM sees. */
 export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
-  app.get(
+  const route = routeGroup(app, { tags });
+  route.get(
     '/v1/bots/:botId/tools',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: "A bot's tools, by name",
-        params: botParams,
-        querystring: pageQuery,
-        response: {
-          200: pageOf(toolDto),
-          ...problemResponses(400, 401, 404),
-        },
-      },
+      summary: "A bot's tools, by name",
+      params: botParams,
+      querystring: pageQuery,
+      response: pageOf(toolDto),
+      problems: [400, 401, 404],
     },
-    async (request) => listTools(deps, requireActor(request), request.params.botId, request.query),
+    (request) => listTools(deps, requireActor(request), request.params.botId, request.query),
   );
-  app.get(
+  route.get(
+    '/v1/bots/:botId/tools/:name',
+    { summary: 'A tool', params: toolParams, response: toolDto, problems: [400, 401, 404] },
+    (request) => getTool(deps, requireActor(request), request.params.botId, request.params.name),
+  );
+  route.put(
     '/v1/bots/:botId/tools/:name',
     {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'A tool',
-        params: toolParams,
-        response: { 200: toolDto, ...problemResponses(400, 401, 404) },
-      },
-    },
-    async (request) => getTool(deps, requireActor(request), request.params.botId, request.params.name),
-  );
-  app.put(
-    '/v1/bots/:botId/tools/:name',
-    {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Create or replace a tool from its script (201 when new)',
-        params: toolParams,
-        body: z.object({
-          script: storableText(200_000).min(1),
-          description: storableText(2000).optional(),
-        }),
-        response: { 200: toolDto, 201: toolDto, 422: scriptProblem, ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'Create or replace a tool from its script (201 when new)',
+      params: toolParams,
+      body: z.object({
+        script: storableText(200_000).min(1),
+        description: storableText(2000).optional(),
+      }),
+      response: toolDto,
+      responses: { 201: toolDto, 422: scriptProblem },
+      problems: [400, 401, 403, 404],
     },
     async (request, reply) => {
       const { created, tool } = await putTool(
@@ -72,20 +57,9 @@ export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
       return reply.code(created ? 201 : 200).send(tool);
     },
   );
-  app.delete(
+  route.delete(
     '/v1/bots/:botId/tools/:name',
-    {
-      schema: {
-        tags,
-        security: bearerSecurity,
-        summary: 'Delete a tool',
-        params: toolParams,
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
-      },
-    },
-    async (request, reply) => {
-      await deleteTool(deps, requireActor(request), request.params.botId, request.params.name);
-      return reply.code(204).send(null);
-    },
+    { summary: 'Delete a tool', params: toolParams, status: 204, problems: [400, 401, 403, 404] },
+    (request) => deleteTool(deps, requireActor(request), request.params.botId, request.params.name),
   );
 }

@@ -1,4 +1,4 @@
-import type { ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 
 const jwk = z.object({
@@ -12,14 +12,12 @@ const jwk = z.object({
 
 /** The public keys that verify access tokens, for the gateway and every service. */
 export function jwksRoutes(app: ServiceApp, jwks: () => Promise<{ keys: unknown[] }>) {
-  app.get(
+  routeGroup(app, { tags: ['auth'], security: null }).get(
     '/.well-known/jwks.json',
     {
-      schema: {
-        tags: ['auth'],
-        summary: 'Public keys of access tokens (JWKS)',
-        response: { 200: z.object({ keys: z.array(jwk) }) },
-      },
+      summary: 'Public keys of access tokens (JWKS)',
+      response: z.object({ keys: z.array(jwk) }),
+      problems: [],
     },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, teamRoleSchema } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { clientInfo, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
 import { getMyPermissions } from '../domain/rbac/my-permissions.js';
@@ -8,10 +8,8 @@ import { listPermissions } from '../domain/rbac/permission-catalog.js';
 import { grantPermission, revokePermission } from '../domain/rbac/permission-grants.js';
 import { grantRole, revokeRole } from '../domain/rbac/role-grants.js';
 import { createRole, deleteRole, getRole, listRoles, setRolePermissions } from '../domain/rbac/roles.js';
-import { clientInfo } from './client-info.js';
 
 const tags = ['roles and permissions'];
-const security = [{ bearer: [] }];
 /** Checked against the catalog by the verbs (400 naming the unknown ones); here only its shape. */
 const permissionName = z
   .string()
@@ -50,107 +48,84 @@ const roleUserParams = z.object({ id: z.uuid(), userId: z.uuid() });
  * admin: a member answers 403, a stranger to the organization 404.
  */
 export function rbacRoutes(app: ServiceApp, deps: IdentityDeps) {
-  app.get(
+  const route = routeGroup(app, { tags });
+  route.get(
     '/v1/permissions',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'The catalog of permissions',
-        response: {
-          200: z.object({ items: z.array(z.object({ name: z.string(), description: z.string() })) }),
-          ...problemResponses(401),
-        },
-      },
+      summary: 'The catalog of permissions',
+      response: z.object({ items: z.array(z.object({ name: z.string(), description: z.string() })) }),
+      problems: [401],
     },
-    async (request) => listPermissions(deps, requireActor(request)),
+    (request) => listPermissions(deps, requireActor(request)),
   );
 
-  app.get(
+  route.get(
     '/v1/me/permissions',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'What I may do in my current organization, read now (the token may be older)',
-        response: {
-          200: z.object({
-            organizationId: z.uuid().nullable(),
-            permissions: z.array(z.string()),
-            teams: z.record(z.string(), teamRoleSchema),
-            platformAdmin: z.boolean(),
-          }),
-          ...problemResponses(401),
-        },
-      },
+      summary: 'What I may do in my current organization, read now (the token may be older)',
+      response: z.object({
+        organizationId: z.uuid().nullable(),
+        permissions: z.array(z.string()),
+        teams: z.record(z.string(), teamRoleSchema),
+        platformAdmin: z.boolean(),
+      }),
+      problems: [401],
     },
-    async (request) => getMyPermissions(deps, requireActor(request)),
+    (request) => getMyPermissions(deps, requireActor(request)),
   );
 
-  app.get(
+  route.get(
     '/v1/roles',
     {
-      schema: {
-        tags,
-        security,
-        summary: "The roles of my current organization, then the platform's, with their permissions",
-        querystring: pageQuery,
-        response: { 200: pageOf(roleDto), ...problemResponses(400, 401) },
-      },
+      summary: "The roles of my current organization, then the platform's, with their permissions",
+      querystring: pageQuery,
+      response: pageOf(roleDto),
+      problems: [400, 401],
     },
-    async (request) => listRoles(deps, requireActor(request), request.query),
+    (request) => listRoles(deps, requireActor(request), request.query),
   );
 
-  app.post(
+  route.post(
     '/v1/roles',
     {
-      schema: {
-        tags,
-        security,
-        summary:
-          'Define a role in my current organization (owners), or a platform role with organizationId null (platform admins)',
-        body: z
-          .object({
-            name: readableText(100),
-            description: readableText(500).nullable().optional(),
-            permissions: permissionList,
-            organizationId: z.uuid().nullable().optional(),
-          })
-          .strict(),
-        response: { 201: roleDto, ...problemResponses(400, 401, 403, 404, 409) },
-      },
+      summary:
+        'Define a role in my current organization (owners), or a platform role with organizationId null (platform admins)',
+      body: z
+        .object({
+          name: readableText(100),
+          description: readableText(500).nullable().optional(),
+          permissions: permissionList,
+          organizationId: z.uuid().nullable().optional(),
+        })
+        .strict(),
+      status: 201,
+      response: roleDto,
+      problems: [400, 401, 403, 404, 409],
     },
-    async (request, reply) =>
-      reply.code(201).send(await createRole(deps, requireActor(request), request.body, clientInfo(request))),
+    (request) => createRole(deps, requireActor(request), request.body, clientInfo(request)),
   );
 
-  app.get(
+  route.get(
     '/v1/roles/:id',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'A role of my organization or of the platform',
-        params,
-        response: { 200: roleDto, ...problemResponses(400, 401, 404) },
-      },
+      summary: 'A role of my organization or of the platform',
+      params,
+      response: roleDto,
+      problems: [400, 401, 404],
     },
-    async (request) => getRole(deps, requireActor(request), request.params.id),
+    (request) => getRole(deps, requireActor(request), request.params.id),
   );
 
-  app.put(
+  route.put(
     '/v1/roles/:id/permissions',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Replace the permissions of a role (not of a built-in one)',
-        params,
-        body: z.object({ permissions: permissionList }).strict(),
-        response: { 200: roleDto, ...problemResponses(400, 401, 403, 404, 409) },
-      },
+      summary: 'Replace the permissions of a role (not of a built-in one)',
+      params,
+      body: z.object({ permissions: permissionList }).strict(),
+      response: roleDto,
+      problems: [400, 401, 403, 404, 409],
     },
-    async (request) =>
+    (request) =>
       setRolePermissions(
         deps,
         requireActor(request),
@@ -160,119 +135,79 @@ export function rbacRoutes(app: ServiceApp, deps: IdentityDeps) {
       ),
   );
 
-  app.delete(
+  route.delete(
     '/v1/roles/:id',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Delete a role (not a built-in one); its holders lose it',
-        params,
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 409) },
-      },
+      summary: 'Delete a role (not a built-in one); its holders lose it',
+      params,
+      status: 204,
+      problems: [400, 401, 403, 404, 409],
     },
-    async (request, reply) => {
-      await deleteRole(deps, requireActor(request), request.params.id, clientInfo(request));
-      return reply.code(204).send(null);
-    },
+    (request) => deleteRole(deps, requireActor(request), request.params.id, clientInfo(request)),
   );
 
-  app.post(
+  route.post(
     '/v1/roles/:id/users',
     {
-      schema: {
-        tags,
-        security,
-        summary:
-          "Give a role to a member of the role's organization (a platform role: to anyone, by platform admins)",
-        params,
-        body: z.object({ userId: z.uuid() }).strict(),
-        response: { 201: roleGrantDto, ...problemResponses(400, 401, 403, 404, 409) },
-      },
+      summary:
+        "Give a role to a member of the role's organization (a platform role: to anyone, by platform admins)",
+      params,
+      body: z.object({ userId: z.uuid() }).strict(),
+      status: 201,
+      response: roleGrantDto,
+      problems: [400, 401, 403, 404, 409],
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(
-          await grantRole(
-            deps,
-            requireActor(request),
-            request.params.id,
-            request.body.userId,
-            clientInfo(request),
-          ),
-        ),
+    (request) =>
+      grantRole(deps, requireActor(request), request.params.id, request.body.userId, clientInfo(request)),
   );
 
-  app.delete(
+  route.delete(
     '/v1/roles/:id/users/:userId',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Take a role from a user',
-        params: roleUserParams,
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'Take a role from a user',
+      params: roleUserParams,
+      status: 204,
+      problems: [400, 401, 403, 404],
     },
-    async (request, reply) => {
-      await revokeRole(
-        deps,
-        requireActor(request),
-        request.params.id,
-        request.params.userId,
-        clientInfo(request),
-      );
-      return reply.code(204).send(null);
-    },
+    (request) =>
+      revokeRole(deps, requireActor(request), request.params.id, request.params.userId, clientInfo(request)),
   );
 
-  app.post(
+  route.post(
     '/v1/users/:userId/permissions',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Grant a permission directly to a member of my current organization (owners)',
-        params: z.object({ userId: z.uuid() }),
-        body: z.object({ permission: permissionName }).strict(),
-        response: { 201: permissionGrantDto, ...problemResponses(400, 401, 403, 404, 409) },
-      },
+      summary: 'Grant a permission directly to a member of my current organization (owners)',
+      params: z.object({ userId: z.uuid() }),
+      body: z.object({ permission: permissionName }).strict(),
+      status: 201,
+      response: permissionGrantDto,
+      problems: [400, 401, 403, 404, 409],
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(
-          await grantPermission(
-            deps,
-            requireActor(request),
-            request.params.userId,
-            request.body.permission,
-            clientInfo(request),
-          ),
-        ),
+    (request) =>
+      grantPermission(
+        deps,
+        requireActor(request),
+        request.params.userId,
+        request.body.permission,
+        clientInfo(request),
+      ),
   );
 
-  app.delete(
+  route.delete(
     '/v1/users/:userId/permissions/:permission',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Withdraw a direct grant in my current organization (owners)',
-        params: z.object({ userId: z.uuid(), permission: permissionName }),
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'Withdraw a direct grant in my current organization (owners)',
+      params: z.object({ userId: z.uuid(), permission: permissionName }),
+      status: 204,
+      problems: [400, 401, 403, 404],
     },
-    async (request, reply) => {
-      await revokePermission(
+    (request) =>
+      revokePermission(
         deps,
         requireActor(request),
         request.params.userId,
         request.params.permission,
         clientInfo(request),
-      );
-      return reply.code(204).send(null);
-    },
+      ),
   );
 }

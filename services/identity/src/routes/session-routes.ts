@@ -1,14 +1,12 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { clientInfo, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
 import { logout, revokeOwnSession } from '../domain/sessions/end-session.js';
 import { listSessions } from '../domain/sessions/list-sessions.js';
-import { clientInfo } from './client-info.js';
 
 const tags = ['sessions'];
-const security = [{ bearer: [] }];
 const sessionDto = z.object({
   id: z.uuid(),
   device: z.string(),
@@ -22,50 +20,32 @@ const sessionDto = z.object({
 
 /** Routes of the caller's own sessions (devices); registered behind `authenticate`. */
 export function sessionRoutes(app: ServiceApp, deps: IdentityDeps) {
-  app.post(
+  const route = routeGroup(app, { tags });
+  route.post(
     '/v1/auth/logout',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'End this session and its refresh tokens',
-        response: { 204: z.null(), ...problemResponses(401) },
-      },
-    },
-    async (request, reply) => {
-      await logout(deps, requireActor(request), clientInfo(request));
-      return reply.code(204).send(null);
-    },
+    { summary: 'End this session and its refresh tokens', status: 204, problems: [401] },
+    (request) => logout(deps, requireActor(request), clientInfo(request)),
   );
 
-  app.get(
+  route.get(
     '/v1/auth/sessions',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'List my signed-in devices',
-        querystring: pageQuery,
-        response: { 200: pageOf(sessionDto), ...problemResponses(400, 401) },
-      },
+      summary: 'List my signed-in devices',
+      querystring: pageQuery,
+      response: pageOf(sessionDto),
+      problems: [400, 401],
     },
-    async (request) => listSessions(deps, requireActor(request), request.query),
+    (request) => listSessions(deps, requireActor(request), request.query),
   );
 
-  app.delete(
+  route.delete(
     '/v1/auth/sessions/:id',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Sign one of my devices out',
-        params: z.object({ id: z.uuid() }),
-        response: { 204: z.null(), ...problemResponses(400, 401, 404) },
-      },
+      summary: 'Sign one of my devices out',
+      params: z.object({ id: z.uuid() }),
+      status: 204,
+      problems: [400, 401, 404],
     },
-    async (request, reply) => {
-      await revokeOwnSession(deps, requireActor(request), request.params.id, clientInfo(request));
-      return reply.code(204).send(null);
-    },
+    (request) => revokeOwnSession(deps, requireActor(request), request.params.id, clientInfo(request)),
   );
 }

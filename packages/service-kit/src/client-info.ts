@@ -1,9 +1,8 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import type { ClientInfo } from '../deps.js';
 
 /**
- * The client's address, as recorded on sessions and tokens and counted by the login throttle. A
+ * The client's address, as recorded on sessions and tokens and counted by identity's login throttle. A
  * trusted proxy passes on whatever X-Forwarded-For it was sent, so the nearest hop that is a plain
  * IP address counts: never a string the `inet` columns would refuse (a 500 that would also tell
  * which emails have accounts).
@@ -13,6 +12,12 @@ function clientAddress(request: FastifyRequest): string {
   return (
     hops.findLast((hop) => isIP(hop) !== 0 && !hop.includes('%')) ?? request.socket.remoteAddress ?? '0.0.0.0'
   );
+}
+
+/** Who is calling, as sessions, tokens and audit records note it. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | undefined;
 }
 
 export const clientInfo = (request: FastifyRequest): ClientInfo => ({
