@@ -1,11 +1,11 @@
 import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, conversationEvents, toEventActor } from '@conduit/contracts';
-import { keysetPage } from '@conduit/db';
+import { keysetPage, type Transaction } from '@conduit/db';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { outbox, sessions } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
-import { assertOpen, loadSession, toSessionDto } from './session-access.js';
+import { assertOpen, loadSession, type SessionRow, toSessionDto } from './session-access.js';
 
 /** The actor's sessions, newest first (`?botId=` for one bot's). Throws bad_request for a bad cursor. */
 export async function listSessions(
@@ -45,13 +45,7 @@ export async function endSession(deps: ConversationDeps, actor: Actor, sessionId
       .set({ endedAt: new Date(), context: { ...session.context, dialog: null } })
       .where(eq(sessions.id, sessionId))
       .returning();
-    await appendEvent(
-      tx,
-      outbox,
-      conversationEvents.sessionEnded,
-      { sessionId, botId: session.botId, userId: session.userId, reason: 'ended' },
-      toEventActor(actor),
-    );
+    await appendSessionEnded(tx, actor, session, 'ended');
     return toSessionDto(row!);
   });
 }
@@ -61,12 +55,17 @@ export async function deleteSession(deps: ConversationDeps, actor: Actor, sessio
   await asActor(deps.db, actor, async (tx) => {
     const session = await loadSession(tx, actor, sessionId, { forWrite: true, lock: true });
     await tx.delete(sessions).where(eq(sessions.id, sessionId));
-    await appendEvent(
-      tx,
-      outbox,
-      conversationEvents.sessionEnded,
-      { sessionId, botId: session.botId, userId: session.userId, reason: 'deleted' },
-      toEventActor(actor),
-    );
+    await appendSessionEnded(tx, actor, session, 'deleted');
   });
+}
+
+/** `conversation.session.ended`, for a session ended or deleted (the same transaction as the change). */
+function appendSessionEnded(tx: Transaction, actor: Actor, session: SessionRow, reason: 'ended' | 'deleted') {
+  return appendEvent(
+    tx,
+    outbox,
+    conversationEvents.sessionEnded,
+    { sessionId: session.id, botId: session.botId, userId: session.userId, reason },
+    toEventActor(actor),
+  );
 }

@@ -10,11 +10,39 @@ import { recordActivity } from '../activity/record-activity.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { assertKnownPermissions, assertManage, authorityOver, isMember } from './rbac-authority.js';
 
-/** Direct grants belong to the organization the actor acts in (the `org` claim). */
-async function currentOrganization(tx: Transaction, actor: Actor): Promise<string> {
+/**
+ * The organization a direct grant belongs to: the one the actor acts in (the `org` claim), which
+ * they must manage, from a live session, for a permission of the catalog.
+ */
+async function grantOrganization(tx: Transaction, actor: Actor, permission: string): Promise<string> {
+  await assertLiveSession(tx, actor.sessionId);
   if (!actor.orgId) throw new DomainError('bad_request', 'This session acts in no organization.');
   assertManage(await authorityOver(tx, actor, actor.orgId), 'organization');
+  await assertKnownPermissions(tx, [permission]);
   return actor.orgId;
+}
+
+const changes = {
+  granted: { event: identityEvents.permissionGranted, activity: 'permission_granted' },
+  revoked: { event: identityEvents.permissionRevoked, activity: 'permission_revoked' },
+} as const;
+
+/** The event and the member's audit record of a direct grant given or withdrawn. */
+async function recordGrantChange(
+  tx: Transaction,
+  actor: Actor,
+  client: ClientInfo,
+  change: keyof typeof changes,
+  grant: { userId: string; organizationId: string; permission: string },
+) {
+  await appendEvent(tx, outbox, changes[change].event, grant, actor);
+  await recordActivity(tx, {
+    userId: grant.userId,
+    organizationId: grant.organizationId,
+    type: changes[change].activity,
+    client,
+    metadata: { permission: grant.permission, by: actor.userId },
+  });
 }
 
 /**
@@ -30,9 +58,7 @@ export async function grantPermission(
   client: ClientInfo,
 ) {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
-    const organizationId = await currentOrganization(tx, actor);
-    await assertKnownPermissions(tx, [permission]);
+    const organizationId = await grantOrganization(tx, actor, permission);
     if (!(await isMember(tx, organizationId, userId)))
       throw new DomainError('not_found', 'No such member of this organization.');
     const [granted] = await tx
@@ -42,20 +68,7 @@ export async function grantPermission(
       .returning();
     if (!granted)
       throw new DomainError('conflict', 'That member has this permission granted directly already.');
-    await appendEvent(
-      tx,
-      outbox,
-      identityEvents.permissionGranted,
-      { userId, organizationId, permission },
-      actor,
-    );
-    await recordActivity(tx, {
-      userId,
-      organizationId,
-      type: 'permission_granted',
-      client,
-      metadata: { permission, by: actor.userId },
-    });
+    await recordGrantChange(tx, actor, client, 'granted', { userId, organizationId, permission });
     return {
       userId,
       organizationId,
@@ -75,9 +88,7 @@ export async function revokePermission(
   client: ClientInfo,
 ): Promise<void> {
   await asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
-    const organizationId = await currentOrganization(tx, actor);
-    await assertKnownPermissions(tx, [permission]);
+    const organizationId = await grantOrganization(tx, actor, permission);
     const revoked = await tx
       .delete(permissionUser)
       .where(
@@ -90,19 +101,6 @@ export async function revokePermission(
       .returning();
     if (revoked.length === 0)
       throw new DomainError('not_found', 'That member has no such direct grant here.');
-    await appendEvent(
-      tx,
-      outbox,
-      identityEvents.permissionRevoked,
-      { userId, organizationId, permission },
-      actor,
-    );
-    await recordActivity(tx, {
-      userId,
-      organizationId,
-      type: 'permission_revoked',
-      client,
-      metadata: { permission, by: actor.userId },
-    });
+    await recordGrantChange(tx, actor, client, 'revoked', { userId, organizationId, permission });
   });
 }

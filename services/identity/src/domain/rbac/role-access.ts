@@ -3,7 +3,8 @@ import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { permissionRole, roles } from '../../db/schema.js';
-import { type Authority, authorityOver } from './rbac-authority.js';
+import { assertLiveSession } from '../sessions/live-session.js';
+import { type Authority, assertManage, authorityOver } from './rbac-authority.js';
 
 export type RoleRow = typeof roles.$inferSelect;
 
@@ -29,6 +30,17 @@ export async function loadRole(
   const authority = role ? await authorityOver(tx, actor, role.organizationId) : 'none';
   if (!role || authority === 'none') throw new DomainError('not_found', 'No such role.');
   return { role, authority };
+}
+
+/**
+ * The role a change is about, locked until the change commits, once the actor's session is known
+ * to be live and the actor may manage the role. Throws unauthorized, not_found, forbidden.
+ */
+export async function lockRoleToChange(tx: Transaction, actor: Actor, roleId: string): Promise<RoleRow> {
+  await assertLiveSession(tx, actor.sessionId);
+  const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
+  assertManage(authority, 'role');
+  return role;
 }
 
 /** The permissions of each role, by role id (sorted). */

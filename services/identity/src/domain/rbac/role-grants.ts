@@ -7,9 +7,8 @@ import { and, eq } from 'drizzle-orm';
 import { outbox, roleUser, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
-import { assertLiveSession } from '../sessions/live-session.js';
-import { assertManage, isMember } from './rbac-authority.js';
-import { loadRole } from './role-access.js';
+import { isMember } from './rbac-authority.js';
+import { lockRoleToChange } from './role-access.js';
 
 /**
  * Gives a role to a user: a role of an organization only to its members (by its owners or the
@@ -26,9 +25,7 @@ export async function grantRole(
   client: ClientInfo,
 ) {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
-    const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
-    assertManage(authority, 'role');
+    const role = await lockRoleToChange(tx, actor, roleId);
     if (
       role.organizationId
         ? !(await isMember(tx, role.organizationId, userId))
@@ -78,9 +75,7 @@ export async function revokeRole(
   client: ClientInfo,
 ): Promise<void> {
   await asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
-    const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
-    assertManage(authority, 'role');
+    const role = await lockRoleToChange(tx, actor, roleId);
     const revoked = await tx
       .delete(roleUser)
       .where(and(eq(roleUser.roleId, roleId), eq(roleUser.userId, userId)))

@@ -9,7 +9,7 @@ import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { assertKnownPermissions, assertManage, authorityOver } from './rbac-authority.js';
-import { loadRole, permissionsOfRoles, type RoleDto, toRoleDto } from './role-access.js';
+import { loadRole, lockRoleToChange, permissionsOfRoles, type RoleDto, toRoleDto } from './role-access.js';
 import { recordRoleRevoked } from './role-grants.js';
 
 /**
@@ -144,9 +144,7 @@ export async function setRolePermissions(
   client: ClientInfo,
 ): Promise<RoleDto> {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
-    const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
-    assertManage(authority, 'role');
+    const role = await lockRoleToChange(tx, actor, roleId);
     if (role.builtIn) throw new DomainError('conflict', 'Built-in roles cannot be changed.');
     const permissions = await assertKnownPermissions(tx, wanted);
     const current = (await permissionsOfRoles(tx, [roleId])).get(roleId) ?? [];
@@ -190,9 +188,7 @@ export async function deleteRole(
   client: ClientInfo,
 ): Promise<void> {
   await asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
-    const { role, authority } = await loadRole(tx, actor, roleId, { lock: true });
-    assertManage(authority, 'role');
+    const role = await lockRoleToChange(tx, actor, roleId);
     if (role.builtIn) throw new DomainError('conflict', 'Built-in roles cannot be deleted.');
     const holders = await tx
       .select({ userId: roleUser.userId })

@@ -18,6 +18,14 @@ async function memberRole(tx: Transaction, teamId: string, userId: string): Prom
   return row?.role as TeamRole | undefined;
 }
 
+/** A member of a team the actor sees, with their role, the team locked for the change. Throws not_found. */
+async function lockMember(tx: Transaction, actor: Actor, teamId: string, userId: string) {
+  const context = await loadTeam(tx, actor, teamId, { lock: true });
+  const current = await memberRole(tx, teamId, userId);
+  if (!current) throw new DomainError('not_found', 'No such member of this team.');
+  return { context, current };
+}
+
 /**
  * Adds a member of the team's organization to the team, found by email. Throws not_found when no
  * member of the organization has that email (invite them instead), conflict when already in.
@@ -106,9 +114,7 @@ export async function changeTeamMemberRole(
   client: ClientInfo,
 ) {
   return asActor(deps.db, actor, async (tx) => {
-    const context = await loadTeam(tx, actor, teamId, { lock: true });
-    const current = await memberRole(tx, teamId, userId);
-    if (!current) throw new DomainError('not_found', 'No such member of this team.');
+    const { context, current } = await lockMember(tx, actor, teamId, userId);
     assertCanManage(context, current === 'owner' || role === 'owner');
     if (current === role) return { userId, teamId, role };
     if (current === 'owner' && (await countOwners(tx, teamId)) <= 1) throw lastOwner();
@@ -146,9 +152,7 @@ export async function removeTeamMember(
   client: ClientInfo,
 ) {
   await asActor(deps.db, actor, async (tx) => {
-    const context = await loadTeam(tx, actor, teamId, { lock: true });
-    const current = await memberRole(tx, teamId, userId);
-    if (!current) throw new DomainError('not_found', 'No such member of this team.');
+    const { context, current } = await lockMember(tx, actor, teamId, userId);
     if (userId !== actor.userId) assertCanManage(context, current === 'owner');
     if (current === 'owner' && (await countOwners(tx, teamId)) <= 1) throw lastOwner();
     await tx.delete(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)));
