@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const packageDir = resolve(import.meta.dirname, '..');
+const packageDir = resolve(import.meta.dirname, '../..');
 const repoRoot = resolve(packageDir, '../..');
 const bin = join(packageDir, 'bin/conduit-basic.mjs');
 const examples = join(repoRoot, 'examples/basic');
