@@ -1,6 +1,7 @@
 export { uuidv7 } from 'uuidv7';
 export { type ActorContext, withActor, withoutActor } from './actor-transaction.js';
 export { createDatabase, type Database, type DatabaseClient, type Transaction } from './client.js';
+export { timestamps } from './columns.js';
 export {
   type KeysetPage,
   type KeyType,

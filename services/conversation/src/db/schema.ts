@@ -1,4 +1,4 @@
-import { failedJobsTable, outboxTable, processedEventsTable } from '@conduit/db';
+import { failedJobsTable, outboxTable, processedEventsTable, timestamps } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import {
   boolean,
@@ -14,11 +14,6 @@ import {
 } from 'drizzle-orm/pg-core';
 
 export const conversation = pgSchema('conversation');
-
-const timestamps = {
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-};
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 

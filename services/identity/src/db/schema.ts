@@ -1,4 +1,4 @@
-import { failedJobsTable, outboxTable, processedEventsTable } from '@conduit/db';
+import { failedJobsTable, outboxTable, processedEventsTable, timestamps } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -15,11 +15,6 @@ import {
 } from 'drizzle-orm/pg-core';
 
 export const identity = pgSchema('identity');
-
-const timestamps = {
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-};
 
 export const organizations = identity.table(
   'organizations',

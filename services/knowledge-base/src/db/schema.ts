@@ -1,4 +1,4 @@
-import { failedJobsTable, outboxTable, processedEventsTable } from '@conduit/db';
+import { failedJobsTable, outboxTable, processedEventsTable, timestamps } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
@@ -23,11 +23,6 @@ export const knowledge = pgSchema('knowledge');
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
-
-const timestamps = {
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-};
 
 /** A knowledge base: owned by a user (private) or shared with a team (team). */
 export const kbCollections = knowledge.table(
