@@ -1,7 +1,7 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { bearerSecurity, problemResponses, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';
@@ -19,7 +19,6 @@ import { mediaTypeOf, supportedExtensions } from '../domain/extraction/media-typ
 import { collectionParams, metadata } from './collection-routes.js';
 
 const tags = ['knowledge bases'];
-const security = [{ bearer: [] }];
 const documentParams = collectionParams.extend({ documentId: z.uuid() });
 
 /** Text is limited in bytes by the handler; `maxChars` (as many) bounds it before it is counted. */
@@ -106,6 +105,7 @@ async function readUpload(request: FastifyRequest, limitBytes: number): Promise<
 
 /** Documents of a collection; registered behind `authenticate`. */
 export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
+  const route = routeGroup(app, { tags });
   const limit = deps.env.UPLOAD_LIMIT_BYTES;
 
   app.post(
@@ -115,7 +115,7 @@ export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
       bodyLimit: limit + 64 * 1024,
       schema: {
         tags,
-        security,
+        security: bearerSecurity,
         summary: `Add a document: JSON {name, text, metadata} or a multipart upload (${supportedExtensions}, at most ${Math.floor(limit / 1024 / 1024)} MiB)`,
         description:
           'Answers 201 with the pending document, or 200 with the existing one when the collection already holds the same content. Indexing runs in the background: poll GET for its status.',
@@ -151,51 +151,42 @@ export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
     },
   );
 
-  app.get(
+  route.get(
     '/v1/kb/collections/:collectionId/documents',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Documents of a knowledge base',
-        params: collectionParams,
-        querystring: pageQuery.extend({
-          status: z.enum(['pending', 'indexing', 'indexed', 'failed']).optional(),
-        }),
-        response: { 200: pageOf(documentDto), ...problemResponses(400, 401, 404) },
-      },
+      summary: 'Documents of a knowledge base',
+      params: collectionParams,
+      querystring: pageQuery.extend({
+        status: z.enum(['pending', 'indexing', 'indexed', 'failed']).optional(),
+      }),
+      response: pageOf(documentDto),
+      problems: [400, 401, 404],
     },
-    async (request) => listDocuments(deps, requireActor(request), request.params.collectionId, request.query),
+    (request) => listDocuments(deps, requireActor(request), request.params.collectionId, request.query),
   );
 
-  app.get(
+  route.get(
     '/v1/kb/collections/:collectionId/documents/:documentId',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'A document: its indexing status, error, attempts and chunk count',
-        params: documentParams,
-        response: { 200: documentDto, ...problemResponses(400, 401, 404) },
-      },
+      summary: 'A document: its indexing status, error, attempts and chunk count',
+      params: documentParams,
+      response: documentDto,
+      problems: [400, 401, 404],
     },
-    async (request) =>
+    (request) =>
       getDocument(deps, requireActor(request), request.params.collectionId, request.params.documentId),
   );
 
-  app.get(
+  route.get(
     '/v1/kb/collections/:collectionId/documents/:documentId/chunks',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'The chunks of a document, in order: content, heading path, offsets and token count',
-        params: documentParams,
-        querystring: pageQuery,
-        response: { 200: pageOf(chunkDto), ...problemResponses(400, 401, 404) },
-      },
+      summary: 'The chunks of a document, in order: content, heading path, offsets and token count',
+      params: documentParams,
+      querystring: pageQuery,
+      response: pageOf(chunkDto),
+      problems: [400, 401, 404],
     },
-    async (request) =>
+    (request) =>
       listChunks(
         deps,
         requireActor(request),
@@ -205,49 +196,28 @@ export function documentRoutes(app: ServiceApp, deps: KnowledgeDeps) {
       ),
   );
 
-  app.delete(
+  route.delete(
     '/v1/kb/collections/:collectionId/documents/:documentId',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Delete a document and its chunks',
-        params: documentParams,
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'Delete a document and its chunks',
+      params: documentParams,
+      status: 204,
+      problems: [400, 401, 403, 404],
     },
-    async (request, reply) => {
-      await deleteDocument(
-        deps,
-        requireActor(request),
-        request.params.collectionId,
-        request.params.documentId,
-      );
-      return reply.code(204).send(null);
-    },
+    (request) =>
+      deleteDocument(deps, requireActor(request), request.params.collectionId, request.params.documentId),
   );
 
-  app.post(
+  route.post(
     '/v1/kb/collections/:collectionId/documents/:documentId/reindex',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Index a document again from its original',
-        params: documentParams,
-        response: { 202: documentDto, ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'Index a document again from its original',
+      params: documentParams,
+      status: 202,
+      response: documentDto,
+      problems: [400, 401, 403, 404],
     },
-    async (request, reply) =>
-      reply
-        .code(202)
-        .send(
-          await reindexDocument(
-            deps,
-            requireActor(request),
-            request.params.collectionId,
-            request.params.documentId,
-          ),
-        ),
+    (request) =>
+      reindexDocument(deps, requireActor(request), request.params.collectionId, request.params.documentId),
   );
 }

@@ -1,13 +1,12 @@
 import { requireActor } from '@conduit/auth';
 import { knowledgeRpc, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';
 import { hybridSearch } from '../domain/search/hybrid-search.js';
 import { collectionParams, metadata } from './collection-routes.js';
 
 const tags = ['knowledge bases'];
-const security = [{ bearer: [] }];
 
 /**
  * `?filter=` is a JSON object matched by containment against document metadata. Its escapes can
@@ -34,19 +33,17 @@ const searchResult = z.object({ hits: z.array(knowledgeRpc.searchHit) });
 
 /** Hybrid search over one collection, several, or a session's; registered behind `authenticate`. */
 export function searchRoutes(app: ServiceApp, deps: KnowledgeDeps) {
-  app.get(
+  const route = routeGroup(app, { tags });
+  route.get(
     '/v1/kb/collections/:collectionId/search',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Hybrid search (full text + vectors, fused by reciprocal rank) in one knowledge base',
-        params: collectionParams,
-        querystring: searchQuery,
-        response: { 200: searchResult, ...problemResponses(400, 401, 404) },
-      },
+      summary: 'Hybrid search (full text + vectors, fused by reciprocal rank) in one knowledge base',
+      params: collectionParams,
+      querystring: searchQuery,
+      response: searchResult,
+      problems: [400, 401, 404],
     },
-    async (request) =>
+    (request) =>
       hybridSearch(deps, requireActor(request), {
         scope: { kind: 'collections', collectionIds: [request.params.collectionId] },
         query: request.query.q,
@@ -55,28 +52,25 @@ export function searchRoutes(app: ServiceApp, deps: KnowledgeDeps) {
       }),
   );
 
-  app.get(
+  route.get(
     '/v1/kb/search',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Hybrid search across knowledge bases (the given ones, or all I can read)',
-        querystring: searchQuery.extend({
-          collectionIds: storableText(2000)
-            .transform((raw) =>
-              raw
-                .split(',')
-                .map((id) => id.trim())
-                .filter(Boolean),
-            )
-            .pipe(z.array(z.uuid()).min(1).max(50))
-            .optional(),
-        }),
-        response: { 200: searchResult, ...problemResponses(400, 401, 404) },
-      },
+      summary: 'Hybrid search across knowledge bases (the given ones, or all I can read)',
+      querystring: searchQuery.extend({
+        collectionIds: storableText(2000)
+          .transform((raw) =>
+            raw
+              .split(',')
+              .map((id) => id.trim())
+              .filter(Boolean),
+          )
+          .pipe(z.array(z.uuid()).min(1).max(50))
+          .optional(),
+      }),
+      response: searchResult,
+      problems: [400, 401, 404],
     },
-    async (request) =>
+    (request) =>
       hybridSearch(deps, requireActor(request), {
         scope: request.query.collectionIds
           ? { kind: 'collections', collectionIds: request.query.collectionIds }
@@ -87,19 +81,16 @@ export function searchRoutes(app: ServiceApp, deps: KnowledgeDeps) {
       }),
   );
 
-  app.get(
+  route.get(
     '/v1/kb/sessions/:sessionId/search',
     {
-      schema: {
-        tags,
-        security,
-        summary: "Hybrid search over a chat session's knowledge bases",
-        params: z.object({ sessionId: z.uuid() }),
-        querystring: searchQuery,
-        response: { 200: searchResult, ...problemResponses(400, 401, 404, 503) },
-      },
+      summary: "Hybrid search over a chat session's knowledge bases",
+      params: z.object({ sessionId: z.uuid() }),
+      querystring: searchQuery,
+      response: searchResult,
+      problems: [400, 401, 404, 503],
     },
-    async (request) =>
+    (request) =>
       hybridSearch(deps, requireActor(request), {
         scope: { kind: 'session', sessionId: request.params.sessionId },
         query: request.query.q,

@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { KnowledgeDeps } from '../deps.js';
 import { collectionDto } from '../domain/collections/collection-dto.js';
@@ -11,39 +11,33 @@ import {
 } from '../domain/sessions/session-collections.js';
 
 const tags = ['session knowledge bases'];
-const security = [{ bearer: [] }];
 const sessionParams = z.object({ sessionId: z.uuid() });
 const linkParams = sessionParams.extend({ collectionId: z.uuid() });
 const linkDto = z.object({ sessionId: z.uuid(), collection: collectionDto, attachedAt: z.string() });
 
 /** `USE KB`: the knowledge bases a chat session answers from; registered behind `authenticate`. */
 export function sessionRoutes(app: ServiceApp, deps: KnowledgeDeps) {
-  app.get(
+  const route = routeGroup(app, { tags });
+  route.get(
     '/v1/kb/sessions/:sessionId/collections',
     {
-      schema: {
-        tags,
-        security,
-        summary: "A chat session's knowledge bases, in link order",
-        params: sessionParams,
-        querystring: pageQuery,
-        response: { 200: pageOf(linkDto), ...problemResponses(400, 401, 404, 503) },
-      },
+      summary: "A chat session's knowledge bases, in link order",
+      params: sessionParams,
+      querystring: pageQuery,
+      response: pageOf(linkDto),
+      problems: [400, 401, 404, 503],
     },
-    async (request) =>
-      listSessionCollections(deps, requireActor(request), request.params.sessionId, request.query),
+    (request) => listSessionCollections(deps, requireActor(request), request.params.sessionId, request.query),
   );
 
-  app.put(
+  route.put(
     '/v1/kb/sessions/:sessionId/collections/:collectionId',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Use a knowledge base in a chat session (201 when new, 200 when it already was)',
-        params: linkParams,
-        response: { 200: linkDto, 201: linkDto, ...problemResponses(400, 401, 404, 503) },
-      },
+      summary: 'Use a knowledge base in a chat session (201 when new, 200 when it already was)',
+      params: linkParams,
+      response: linkDto,
+      responses: { 201: linkDto },
+      problems: [400, 401, 404, 503],
     },
     async (request, reply) => {
       const { created, link } = await attachCollection(
@@ -56,25 +50,15 @@ export function sessionRoutes(app: ServiceApp, deps: KnowledgeDeps) {
     },
   );
 
-  app.delete(
+  route.delete(
     '/v1/kb/sessions/:sessionId/collections/:collectionId',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Stop using a knowledge base in a chat session',
-        params: linkParams,
-        response: { 204: z.null(), ...problemResponses(400, 401, 404, 503) },
-      },
+      summary: 'Stop using a knowledge base in a chat session',
+      params: linkParams,
+      status: 204,
+      problems: [400, 401, 404, 503],
     },
-    async (request, reply) => {
-      await detachCollection(
-        deps,
-        requireActor(request),
-        request.params.sessionId,
-        request.params.collectionId,
-      );
-      return reply.code(204).send(null);
-    },
+    (request) =>
+      detachCollection(deps, requireActor(request), request.params.sessionId, request.params.collectionId),
   );
 }
