@@ -32,6 +32,12 @@ const schema = serviceEnv.extend({
     .int()
     .min(1024)
     .default(5 * 1024 * 1024),
+  /** Item data larger than this (bytes of JSON) is kept apart from its execution's rows. */
+  ITEM_DATA_INLINE_MAX: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
   /** Budget of one `{{ expression }}`: wall time and nesting of evaluation. */
   EXPRESSION_TIMEOUT: envDuration('250ms'),
   /** Identity's usage RPC gives up after this. */

@@ -98,6 +98,7 @@ describe('row-level security', () => {
         and c.relname not in ('__migrations', 'outbox', 'processed_events', 'failed_jobs')`;
     expect(tables.map((t) => t.relname).sort()).toEqual(
       [
+        'execution_data',
         'node_executions',
         'workflow_connections',
         'workflow_credentials',

@@ -308,6 +308,24 @@ export const workflowCredentials = workflow.table(
   ],
 );
 
+/**
+ * Item data too large to keep in its execution's or node run's row (over ITEM_DATA_INLINE_MAX as
+ * JSON): the row holds `{ "$conduitData": <id>, "bytes": n }` in its place.
+ */
+export const executionData = workflow.table(
+  'execution_data',
+  {
+    id: uuid('id').primaryKey(),
+    executionId: uuid('execution_id')
+      .notNull()
+      .references(() => workflowExecutions.id, { onDelete: 'cascade' }),
+    data: jsonb('data').notNull(),
+    bytes: integer('bytes').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('execution_data_execution_idx').on(t.executionId)],
+);
+
 export const outbox = outboxTable(workflow);
 export const processedEvents = processedEventsTable(workflow);
 export const failedJobs = failedJobsTable(workflow);

@@ -6,7 +6,7 @@ import { announceProgress } from '../../bus/execution-progress.js';
 import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { loadExecution } from './execution-access.js';
-import { toExecutionDto } from './execution-dto.js';
+import { listed, toExecutionDto } from './execution-dto.js';
 import { wakeParentOf } from './sub-workflows.js';
 
 /**
@@ -32,5 +32,5 @@ export async function cancelExecution(deps: WorkflowDeps, actor: Actor, executio
   });
   announceProgress(deps.bus, executionId);
   await wakeParentOf(deps, canceled);
-  return toExecutionDto(canceled);
+  return toExecutionDto({ ...canceled, inputData: listed(canceled.inputData) });
 }

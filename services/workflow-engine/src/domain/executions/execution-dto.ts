@@ -6,6 +6,7 @@ import {
   triggerTypes,
   type workflowExecutions,
 } from '../../db/schema.js';
+import { isSpilled } from './large-data.js';
 
 export const executionDto = z.object({
   id: z.uuid(),
@@ -44,6 +45,10 @@ export const nodeRunDto = z.object({
 export const executionDetailDto = executionDto.extend({ nodes: z.array(nodeRunDto) });
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** In lists, items kept apart are not fetched: the place says how large they are. */
+export const listed = (value: unknown) =>
+  isSpilled(value) ? { storedApart: true, bytes: value.bytes } : value;
 
 export const toExecutionDto = (
   row: typeof workflowExecutions.$inferSelect,

@@ -5,6 +5,7 @@ import { nodeExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { loadExecution } from './execution-access.js';
 import { toExecutionDto, toNodeRunDto } from './execution-dto.js';
+import { unspill } from './large-data.js';
 
 /** One execution with its node runs in the order they started. Throws not_found as loadExecution. */
 export async function getExecution(deps: WorkflowDeps, actor: Actor, executionId: string) {
@@ -15,6 +16,17 @@ export async function getExecution(deps: WorkflowDeps, actor: Actor, executionId
       .from(nodeExecutions)
       .where(eq(nodeExecutions.executionId, executionId))
       .orderBy(asc(nodeExecutions.sequence));
-    return { ...toExecutionDto(execution), nodes: runs.map(toNodeRunDto) };
+    // Whole, wherever its items are kept.
+    const [input, output, ...nodeData] = await unspill(tx, [
+      execution.inputData,
+      execution.outputData,
+      ...runs.flatMap((run) => [run.inputData, run.outputData]),
+    ]);
+    return {
+      ...toExecutionDto({ ...execution, inputData: input, outputData: output }),
+      nodes: runs.map((run, i) =>
+        toNodeRunDto({ ...run, inputData: nodeData[2 * i], outputData: nodeData[2 * i + 1] }),
+      ),
+    };
   });
 }

@@ -4,7 +4,7 @@ import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import { type executionStatuses, type triggerTypes, workflowExecutions, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { accessTo, sharesOf } from '../workflows/workflow-access.js';
-import { toExecutionDto } from './execution-dto.js';
+import { listed, toExecutionDto } from './execution-dto.js';
 
 export interface ExecutionFilter {
   limit: number;
@@ -42,7 +42,13 @@ export async function listExecutions(deps: WorkflowDeps, actor: Actor, filter: E
     return {
       items: page
         .filter((row) => accessTo(actor, row.workflow, shares.get(row.workflow.id)).runs)
-        .map((row) => toExecutionDto(row.execution)),
+        .map((row) =>
+          toExecutionDto({
+            ...row.execution,
+            inputData: listed(row.execution.inputData),
+            outputData: listed(row.execution.outputData),
+          }),
+        ),
       nextCursor: rows.length > filter.limit ? page.at(-1)!.execution.id : null,
     };
   });

@@ -4,6 +4,7 @@ import { type Transaction, uuidv7 } from '@conduit/db';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { type executionStatuses, nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
+import { spill } from './large-data.js';
 
 /**
  * The durable state of node runs: each write is one short transaction, and a node's result is
@@ -30,6 +31,8 @@ export async function claimNode(
     node: { id: string; name: string; type: string };
     sequence: number;
     input: Item[];
+    /** Items larger than this are stored apart (see large-data). */
+    inlineMax?: number;
   },
 ): Promise<{ attempt: number } | 'canceled' | 'settled'> {
   const [execution] = await tx
@@ -49,7 +52,7 @@ export async function claimNode(
       sequence: claim.sequence,
       status: 'running',
       attempt: 1,
-      inputData: claim.input,
+      inputData: await spill(tx, claim.executionId, claim.input, claim.inlineMax),
     })
     .onConflictDoUpdate({
       target: [nodeExecutions.executionId, nodeExecutions.nodeId],
@@ -82,14 +85,21 @@ const heldBy = (executionId: string, nodeId: string, attempt: number) =>
  */
 export async function commitSuccess(
   tx: Transaction,
-  run: { executionId: string; nodeId: string; attempt: number; outputs: Outputs; execTimeMs: number },
+  run: {
+    executionId: string;
+    nodeId: string;
+    attempt: number;
+    outputs: Outputs;
+    execTimeMs: number;
+    inlineMax?: number;
+  },
   respond?: WebhookResponse,
 ): Promise<boolean> {
   const done = await tx
     .update(nodeExecutions)
     .set({
       status: 'success',
-      outputData: run.outputs,
+      outputData: await spill(tx, run.executionId, run.outputs, run.inlineMax),
       execTimeMs: run.execTimeMs,
       finishedAt: sql`now()`,
       errorMessage: null,
@@ -131,6 +141,7 @@ export async function commitFailure(
     attempt: number;
     error: string;
     execTimeMs: number;
+    inlineMax?: number;
   },
   outputs: Outputs | null,
 ): Promise<boolean> {
@@ -139,7 +150,7 @@ export async function commitFailure(
     .set({
       status: 'error',
       errorMessage: run.error,
-      outputData: outputs,
+      outputData: await spill(tx, run.executionId, outputs, run.inlineMax),
       execTimeMs: run.execTimeMs,
       finishedAt: sql`now()`,
     })
@@ -193,7 +204,7 @@ export async function finishExecution(
   tx: Transaction,
   executionId: string,
   outcome:
-    | { status: 'success'; output: unknown }
+    | { status: 'success'; output: unknown; inlineMax?: number }
     | { status: 'error'; error: string; errorNode: string | null },
   /** The statuses it may end from: only running, but for an execution given up from any. */
   from: (typeof executionStatuses)[number][] = ['running'],
@@ -202,7 +213,8 @@ export async function finishExecution(
     .update(workflowExecutions)
     .set({
       status: outcome.status,
-      outputData: outcome.status === 'success' ? outcome.output : null,
+      outputData:
+        outcome.status === 'success' ? await spill(tx, executionId, outcome.output, outcome.inlineMax) : null,
       errorMessage: outcome.status === 'error' ? outcome.error : null,
       errorNode: outcome.status === 'error' ? outcome.errorNode : null,
       finishedAt: sql`now()`,

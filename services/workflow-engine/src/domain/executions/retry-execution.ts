@@ -8,6 +8,7 @@ import type { WorkflowDeps } from '../../deps.js';
 import { readVersion } from '../workflows/save-graph.js';
 import { loadWorkflow } from '../workflows/workflow-access.js';
 import { loadExecution } from './execution-access.js';
+import { copySpilled, unspill } from './large-data.js';
 import { reserveExecution } from './reserve-execution.js';
 import { createExecution, enqueueExecution } from './start-execution.js';
 
@@ -46,12 +47,14 @@ export async function retryExecution(deps: WorkflowDeps, actor: Actor, execution
   await reserveExecution(deps, original.workflow);
   const retryId = await asActor(deps.db, actor, async (tx) => {
     const workflow = await loadWorkflow(tx, actor, original.workflowId, 'execute');
+    const [input] = await unspill<Record<string, unknown>[]>(tx, [original.inputData]);
     const id = await createExecution(tx, {
       workflow,
       version: mode === 'from-failed' ? original.workflowVersion : workflow.version,
       triggerType: 'retry',
       triggerNodeId: original.triggerNodeId,
-      input: original.inputData as Record<string, unknown>[],
+      input: input!,
+      inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
       userId: actor.userId,
       retryOf: original.id,
     });
@@ -76,6 +79,13 @@ async function reuseSettledRuns(tx: Parameters<Parameters<typeof asActor>[2]>[0]
         ),
       ),
     );
-  if (settled.length)
-    await tx.insert(nodeExecutions).values(settled.map((run) => ({ ...run, id: uuidv7(), executionId: to })));
+  for (const run of settled)
+    await tx.insert(nodeExecutions).values({
+      ...run,
+      id: uuidv7(),
+      executionId: to,
+      // Items kept apart belong to their execution: the retry gets copies of its own.
+      inputData: await copySpilled(tx, run.inputData, to),
+      outputData: await copySpilled(tx, run.outputData, to),
+    });
 }

@@ -117,7 +117,11 @@ export async function runExecution(
   }
 
   await as((tx) =>
-    finishExecution(tx, execution.id, { status: 'success', output: last ? firstPort(last) : [] }),
+    finishExecution(tx, execution.id, {
+      status: 'success',
+      output: last ? firstPort(last) : [],
+      inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
+    }),
   );
   await wakeParentOf(deps, execution);
   return 'finished';

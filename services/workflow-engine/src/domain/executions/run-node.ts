@@ -82,6 +82,7 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
         node: { id: node.id, name: node.name, type: node.type },
         sequence: work.prior?.sequence ?? work.sequence,
         input: items,
+        inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
       }),
     );
     if (claim === 'canceled' || claim === 'settled') return { kind: 'stopped' };
@@ -148,6 +149,7 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
         attempt,
         error: message,
         execTimeMs: Date.now() - started,
+        inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
       };
       if (!(await as((tx) => commitFailure(tx, run, outputs))) || !outputs) return { kind: 'stopped' };
       return { kind: 'done', outputs };
@@ -166,6 +168,7 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
       attempt,
       outputs: outcome.outputs,
       execTimeMs: Date.now() - started,
+      inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
     };
     if (!(await as((tx) => commitSuccess(tx, run, outcome.respond)))) return { kind: 'stopped' };
     return {

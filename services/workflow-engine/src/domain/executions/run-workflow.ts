@@ -45,6 +45,7 @@ export async function runWorkflow(
       triggerNodeId: trigger.id!,
       input: body.input.length ? body.input : [{}],
       userId: actor.userId,
+      inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
     });
   });
   await enqueueExecution(deps, workflowId, executionId);

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type Transaction, uuidv7 } from '@conduit/db';
+import { eq } from 'drizzle-orm';
 import { type triggerTypes, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
 import type { WorkflowRow } from '../workflows/workflow-access.js';
+import { spill } from './large-data.js';
 
 export interface NewExecution {
   workflow: WorkflowRow;
@@ -17,6 +19,8 @@ export interface NewExecution {
   /** Another version than the workflow's current one (a retry from the failed node). */
   version?: number;
   retryOf?: string;
+  /** Input larger than this is stored apart (see large-data). */
+  inlineMax?: number;
   /** The execution and node that started it as a sub-workflow, and how deep it is. */
   parent?: { executionId: string; workflowId: string; nodeId: string; depth: number };
 }
@@ -29,7 +33,11 @@ export interface NewExecution {
  */
 export async function createExecution(tx: Transaction, execution: NewExecution): Promise<string> {
   const id = execution.id ?? uuidv7();
-  await tx
+  // Large input is stored apart once the row it belongs to exists.
+  const small =
+    execution.inlineMax === undefined ||
+    Buffer.byteLength(JSON.stringify(execution.input)) <= execution.inlineMax;
+  const inserted = await tx
     .insert(workflowExecutions)
     .values({
       id,
@@ -44,10 +52,16 @@ export async function createExecution(tx: Transaction, execution: NewExecution):
       status: 'queued',
       triggerType: execution.triggerType,
       triggerNodeId: execution.triggerNodeId,
-      inputData: execution.input,
+      inputData: small ? execution.input : [],
       resumeToken: randomBytes(24).toString('base64url'),
     })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ id: workflowExecutions.id });
+  if (!small && inserted.length)
+    await tx
+      .update(workflowExecutions)
+      .set({ inputData: await spill(tx, id, execution.input, execution.inlineMax) })
+      .where(eq(workflowExecutions.id, id));
   return id;
 }
 

@@ -64,6 +64,7 @@ export async function startOnce(deps: WorkflowDeps, start: StartOnce): Promise<s
       triggerNodeId: plan.triggerNodeId,
       input: plan.input,
       userId: null,
+      inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
       ...(start.parent ? { parent: start.parent } : {}),
     }),
   );

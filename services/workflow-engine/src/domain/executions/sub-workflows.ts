@@ -4,6 +4,7 @@ import { workflowExecutions, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { type Item, NodeError } from '../../nodes/node-type.js';
 import { executionIdFor } from './execution-id.js';
+import { unspill } from './large-data.js';
 import { manualTriggerOf } from './manual-trigger-of.js';
 import { ownerContext } from './owner-context.js';
 import { startOnce } from './start-once.js';
@@ -86,8 +87,15 @@ export async function runSubWorkflows(
         `Sub-workflow execution ${failed.id} ${failed.status === 'error' ? `failed: ${failed.error}` : 'was canceled'}`,
         false,
       );
-    if (ids.every((id) => FINAL.includes(byId.get(id)?.status ?? '')))
-      return { done: true, outputs: ids.map((id) => (byId.get(id)!.output as Item[] | null) ?? []) };
+    if (ids.every((id) => FINAL.includes(byId.get(id)?.status ?? ''))) {
+      const outputs = await withActor(deps.db, owner, (tx) =>
+        unspill<Item[] | null>(
+          tx,
+          ids.map((id) => byId.get(id)!.output),
+        ),
+      );
+      return { done: true, outputs: outputs.map((output) => output ?? []) };
+    }
     if (Date.now() > deadline) return { done: false };
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

@@ -5,6 +5,7 @@ import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
 import { nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
 import { readVersion } from '../workflows/save-graph.js';
 import type { WorkflowDocument } from '../workflows/workflow-document.js';
+import { unspill } from './large-data.js';
 import type { NodeRunRow } from './node-run-store.js';
 
 export type TakeUp =
@@ -81,5 +82,12 @@ export async function takeUpExecution(tx: Transaction, executionId: string): Pro
     .from(nodeExecutions)
     .where(eq(nodeExecutions.executionId, executionId))
     .orderBy(asc(nodeExecutions.sequence));
-  return { kind: 'run', execution: execution!, document, runs };
+  // The executor reads the trigger's items and the outputs of settled nodes: whole, wherever kept.
+  const [input, ...outputs] = await unspill(tx, [execution!.inputData, ...runs.map((run) => run.outputData)]);
+  return {
+    kind: 'run',
+    execution: { ...execution!, inputData: input },
+    document,
+    runs: runs.map((run, i) => ({ ...run, outputData: outputs[i] })),
+  };
 }

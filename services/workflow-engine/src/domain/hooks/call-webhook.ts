@@ -5,6 +5,7 @@ import { type ProgressWatch, watchProgress } from '../../bus/execution-progress.
 import { workflowExecutions, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
+import { unspill } from '../executions/large-data.js';
 import { ownerContext } from '../executions/owner-context.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { createExecution, enqueueExecution } from '../executions/start-execution.js';
@@ -78,6 +79,7 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
       triggerNodeId: found.node.id!,
       input: [item],
       userId: null,
+      inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
     }),
   );
   if (config.respond === 'immediately') {
@@ -123,12 +125,10 @@ async function awaitResponse(
     );
     if (execution?.response)
       return { kind: 'responded', executionId, response: execution.response as WebhookResponse };
-    if (execution?.status === 'success')
-      return {
-        kind: 'responded',
-        executionId,
-        response: { status: 200, headers: {}, body: execution.output },
-      };
+    if (execution?.status === 'success') {
+      const [body] = await withActor(deps.db, actor, (tx) => unspill(tx, [execution.output]));
+      return { kind: 'responded', executionId, response: { status: 200, headers: {}, body } };
+    }
     if (execution?.status === 'error' || execution?.status === 'canceled')
       throw new DomainError(
         'bad_gateway',
