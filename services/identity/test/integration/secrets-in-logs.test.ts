@@ -94,7 +94,7 @@ describe('logs', () => {
     expect(text).toContain('/v1/auth/login');
     expect(text).toContain('/v1/auth/password-reset/confirm');
     expect(text).toContain('spent refresh token reused');
-    expect(lines.length).toBeGreaterThan(20);
+    expect(lines.length).toBeGreaterThan(10); // one line per request at trace, and the events of the flows
 
     const leaked = secrets.filter((secret) => text.includes(secret));
     expect(leaked).toEqual([]);
