@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
+import { serveCompleteRpc } from './bus/complete-rpc.js';
 import { serveSessionOwnerRpc } from './bus/session-owner-rpc.js';
 import type { ConversationDeps } from './deps.js';
 import { InFlight } from './domain/messages/in-flight.js';
@@ -12,7 +13,8 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
 
 /**
  * Conversation: bots, chat sessions, messages, memories, tools and LLM providers over HTTP, and
- * `rpc.conversation.sessions.owner` for knowledge-base.
+ * `rpc.conversation.sessions.owner` for knowledge-base, `rpc.conversation.llm.complete` for the
+ * workflow engine.
  */
 export const conversationService = defineService<ConversationEnv, ConversationDeps>({
   name: 'conversation',
@@ -35,6 +37,7 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
     };
   },
   app: buildApp,
-  // Knowledge-base asks who owns a session before it links knowledge bases to it.
-  rpc: (deps, bus) => [serveSessionOwnerRpc(bus, deps)],
+  // Knowledge-base asks who owns a session before it links knowledge bases to it; the workflow
+  // engine's llm node asks for completions.
+  rpc: (deps, bus) => [serveSessionOwnerRpc(bus, deps), serveCompleteRpc(bus, deps)],
 });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { teamRoleSchema } from '../access.js';
+import { usageSubject } from '../identity/usage.js';
 import { defineRpc } from '../rpc.js';
+import { storableText } from '../storable.js';
 
 /**
  * Who owns a chat session, for services that keep something per session (knowledge-base's session
@@ -10,4 +13,27 @@ export const sessionOwner = defineRpc(
   'rpc.conversation.sessions.owner',
   z.object({ sessionId: z.uuid() }),
   z.object({ userId: z.uuid().nullable() }),
+);
+
+/**
+ * One completion through conversation's LLM providers, for other services (the workflow engine's
+ * llm node), acting as `userId` with their teams: the model is one they may use (by id or name;
+ * absent, their preferred model, else the built-in offline one). The AI credits it may use are
+ * reserved from `payer` first and what it did not use is given back. Errors: not_found for a
+ * model they may not use, limit_reached when no credits are left, internal when the provider
+ * failed (its message says why, without internals).
+ */
+export const complete = defineRpc(
+  'rpc.conversation.llm.complete',
+  z.object({
+    userId: z.uuid(),
+    orgId: z.uuid().nullable().optional(),
+    teams: z.record(z.uuid(), teamRoleSchema).optional(),
+    payer: usageSubject,
+    model: storableText(200).min(1).optional(),
+    system: storableText(8000).optional(),
+    prompt: storableText(32_000).min(1),
+    maxTokens: z.int().min(1).max(8192).default(512),
+  }),
+  z.object({ text: z.string(), model: z.string(), tokens: z.int().min(0) }),
 );

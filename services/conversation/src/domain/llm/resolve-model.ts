@@ -34,35 +34,53 @@ export async function resolveModel(
   const candidates: ({ id: string } | { name: string })[] = [];
   if (preference?.modelId) candidates.push({ id: preference.modelId });
   const configured = settings.get('llm-model')?.trim();
-  if (configured) candidates.push(UUID.test(configured) ? { id: configured } : { name: configured });
+  if (configured) candidates.push(modelReference(configured));
 
   for (const candidate of candidates) {
-    const [row] = await tx
-      .select()
-      .from(aiModels)
-      .leftJoin(providers, eq(providers.id, aiModels.providerId))
-      .where(
-        and(
-          'id' in candidate ? eq(aiModels.id, candidate.id) : eq(aiModels.name, candidate.name),
-          eq(aiModels.active, true),
-          eq(aiModels.type, 'chat'),
-          or(isNull(aiModels.providerId), eq(providers.id, aiModels.providerId)),
-        ),
-      )
-      .limit(1);
-    if (!row) continue;
-    const provider = row.providers;
-    // Only the built-in catalog has models without a provider: they all answer offline.
-    if (!provider) return offline;
-    const apiKey = provider.apiKeySealed ? deps.box.decrypt(provider.apiKeySealed, provider.id) : null;
-    return {
-      provider: new OpenAiCompatibleProvider({
-        baseUrl: provider.baseUrl,
-        apiKey,
-        timeoutMs: deps.env.LLM_TIMEOUT,
-      }),
-      model: (row.ai_models.config.model as string | undefined) ?? row.ai_models.name,
-    };
+    const found = await chatModel(tx, deps, candidate);
+    if (found) return found;
   }
   return offline;
+}
+
+/** A catalog reference as text: a model id, else its name. */
+export const modelReference = (text: string): { id: string } | { name: string } =>
+  UUID.test(text) ? { id: text } : { name: text };
+
+/**
+ * An active chat model by id or name that the acting user may see (row-level security decides),
+ * with its provider; the provider's API key is decrypted here, in memory, for this call only.
+ * Undefined when there is none.
+ */
+export async function chatModel(
+  tx: Transaction,
+  deps: ConversationDeps,
+  candidate: { id: string } | { name: string },
+): Promise<ResolvedModel | undefined> {
+  const [row] = await tx
+    .select()
+    .from(aiModels)
+    .leftJoin(providers, eq(providers.id, aiModels.providerId))
+    .where(
+      and(
+        'id' in candidate ? eq(aiModels.id, candidate.id) : eq(aiModels.name, candidate.name),
+        eq(aiModels.active, true),
+        eq(aiModels.type, 'chat'),
+        or(isNull(aiModels.providerId), eq(providers.id, aiModels.providerId)),
+      ),
+    )
+    .limit(1);
+  if (!row) return undefined;
+  const provider = row.providers;
+  // Only the built-in catalog has models without a provider: they all answer offline.
+  if (!provider) return offline;
+  const apiKey = provider.apiKeySealed ? deps.box.decrypt(provider.apiKeySealed, provider.id) : null;
+  return {
+    provider: new OpenAiCompatibleProvider({
+      baseUrl: provider.baseUrl,
+      apiKey,
+      timeoutMs: deps.env.LLM_TIMEOUT,
+    }),
+    model: (row.ai_models.config.model as string | undefined) ?? row.ai_models.name,
+  };
 }

@@ -1,0 +1,104 @@
+import { RpcError, requestRpc } from '@conduit/bus';
+import { type conversationRpc, releaseUsage, reserveUsage } from '@conduit/contracts';
+import { type ActorContext, withActor } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
+import type { z } from 'zod';
+import type { ConversationDeps } from '../../deps.js';
+import { type ChatMessage, estimateTokens, ProviderError } from './chat-provider.js';
+import { chatModel, modelReference, resolveModel } from './resolve-model.js';
+import { generateMetered, newMeter } from './usage-meter.js';
+
+type CompletionRequest = z.output<typeof conversationRpc.complete.request>;
+
+/**
+ * One completion for another service (rpc.conversation.llm.complete), as the user it names: the
+ * model is one they may use (row-level security on the catalog), by id or name, else their
+ * preferred model, else the offline one. Reserves the AI credits the call may use from `payer`
+ * (prompt and maxTokens, one credit per AI_CREDIT_TOKENS) and gives back what it did not use.
+ * Throws not_found for a model they may not use, limit_reached when no credits are left,
+ * unavailable when usage cannot be checked, bad_gateway when the provider failed.
+ */
+export async function completeForService(deps: ConversationDeps, request: CompletionRequest) {
+  const teams = Object.entries(request.teams ?? {});
+  const actor: ActorContext = {
+    userId: request.userId,
+    orgId: request.orgId ?? null,
+    teamIds: teams.map(([teamId]) => teamId),
+    writableTeamIds: teams.filter(([, role]) => role !== 'viewer').map(([teamId]) => teamId),
+  };
+  const resolved = await withActor(deps.db, actor, (tx) =>
+    request.model
+      ? chatModel(tx, deps, modelReference(request.model))
+      : resolveModel(tx, deps, request.userId, new Map()),
+  );
+  if (!resolved) throw new DomainError('not_found', 'No such chat model for this user.');
+
+  const messages: ChatMessage[] = [
+    ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),
+    { role: 'user', content: request.prompt },
+  ];
+  const credits = Math.ceil(
+    (estimateTokens(`${request.system ?? ''}\n${request.prompt}`) + request.maxTokens) /
+      deps.env.AI_CREDIT_TOKENS,
+  );
+  const periodEnd = await reserveCredits(deps, request.payer, credits);
+  const meter = newMeter();
+  let text = '';
+  try {
+    for await (const event of generateMetered(meter, resolved.provider, {
+      model: resolved.model,
+      messages,
+      tools: [],
+      knowledge: [],
+      maxTokens: request.maxTokens,
+      signal: AbortSignal.timeout(deps.env.LLM_TIMEOUT),
+    }))
+      if (event.type === 'delta') text += event.text;
+  } catch (error) {
+    if (error instanceof ProviderError) throw new DomainError('bad_gateway', error.userMessage);
+    throw error;
+  } finally {
+    const unused = credits - Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
+    if (unused > 0)
+      await requestRpc(
+        deps.bus,
+        releaseUsage,
+        { subject: request.payer, items: [{ metric: 'ai_credits', amount: unused }], periodEnd },
+        { timeoutMs: deps.env.RPC_TIMEOUT },
+      ).catch((error: unknown) =>
+        deps.log.warn({ err: error, unused }, 'unused AI credits could not be given back'),
+      );
+  }
+  return { text, model: resolved.model, tokens: meter.tokens };
+}
+
+/** Reserves AI credits of a payer; answers the period they count in. */
+async function reserveCredits(
+  deps: ConversationDeps,
+  payer: CompletionRequest['payer'],
+  credits: number,
+): Promise<string> {
+  let answer: Awaited<ReturnType<typeof requestRpc<typeof reserveUsage>>>;
+  try {
+    answer = await requestRpc(
+      deps.bus,
+      reserveUsage,
+      { subject: payer, items: [{ metric: 'ai_credits', amount: credits }] },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+  } catch (error) {
+    if (error instanceof RpcError && error.code === 'not_found')
+      throw new DomainError('limit_reached', 'This plan does not include AI credits.');
+    if (error instanceof RpcError)
+      throw new DomainError('unavailable', 'Usage cannot be checked right now; please try again shortly.');
+    throw error;
+  }
+  if (!answer.granted) {
+    const line = answer.items.find((item) => item.metric === 'ai_credits');
+    throw new DomainError(
+      'limit_reached',
+      `The AI credits of this plan are used up (${line?.remaining ?? 0} left, this completion needs up to ${credits}).`,
+    );
+  }
+  return answer.periodEnd;
+}

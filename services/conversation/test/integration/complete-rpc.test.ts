@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { RpcError, requestRpc } from '@conduit/bus';
+import { conversationRpc } from '@conduit/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConversationHarness, startConversationHarness } from '../fixtures/conversation-harness.js';
+import { startOpenAiServer } from '../fixtures/openai-server.js';
+
+// rpc.conversation.llm.complete, as the workflow engine calls it: a completion as a user, through
+// the offline provider and a real local OpenAI-compatible server, charged to a payer.
+
+let h: ConversationHarness;
+let llm: Awaited<ReturnType<typeof startOpenAiServer>>;
+const orgId = randomUUID();
+const userId = randomUUID();
+const payer = { type: 'user' as const, id: userId };
+
+beforeAll(async () => {
+  llm = await startOpenAiServer();
+  h = await startConversationHarness();
+  const admin = await h.tokens.mint({ orgId, perms: ['org.manage', 'bots.read', 'bots.write'] });
+  const provider = await h.app.inject({
+    method: 'POST',
+    url: '/v1/providers',
+    headers: admin.headers,
+    payload: { name: 'Local', baseUrl: llm.url, apiKey: 'sk-test' },
+  });
+  expect(provider.statusCode, provider.body).toBe(201);
+  for (const name of ['echo', 'fail-503']) {
+    const model = await h.app.inject({
+      method: 'POST',
+      url: '/v1/models',
+      headers: admin.headers,
+      payload: { providerId: provider.json().id, name },
+    });
+    expect(model.statusCode, model.body).toBe(201);
+  }
+});
+afterAll(async () => {
+  await h?.close();
+  await llm?.close();
+});
+
+const complete = (request: Partial<Parameters<typeof requestRpc<typeof conversationRpc.complete>>[2]>) =>
+  requestRpc(h.bus, conversationRpc.complete, { userId, orgId, payer, prompt: 'Hello there', ...request });
+
+describe('rpc.conversation.llm.complete', () => {
+  it('answers through a model of the user, charging AI credits to the payer and giving back what it did not use', async () => {
+    const answer = await complete({ model: 'echo', system: 'Be brief.', maxTokens: 2000 });
+    expect(answer).toEqual({ text: 'You said: Hello there.', model: 'echo', tokens: 17 });
+    const sent = llm.requests.at(-1)!.body;
+    expect(sent.messages.map((m: { role: string }) => m.role)).toEqual(['system', 'user']);
+    const reserved = h.usage.calls.at(-1)!;
+    expect(reserved).toMatchObject({ subject: payer, items: [{ metric: 'ai_credits', amount: 3 }] });
+    expect(h.usage.releases.at(-1)).toMatchObject({
+      subject: payer,
+      items: [{ metric: 'ai_credits', amount: 2 }],
+    });
+  });
+
+  it('answers offline without a model, and refuses models the user may not use', async () => {
+    const offline = await complete({});
+    expect(offline.model).toBe('offline');
+    expect(offline.text.length).toBeGreaterThan(0);
+    const elsewhere = complete({ model: 'echo', orgId: randomUUID() });
+    await expect(elsewhere).rejects.toMatchObject({ code: 'not_found' });
+    await expect(complete({ model: 'no-such-model' })).rejects.toBeInstanceOf(RpcError);
+  });
+
+  it('says when the provider fails or the credits are used up', async () => {
+    await expect(complete({ model: 'fail-503' })).rejects.toMatchObject({ code: 'internal' });
+    h.usage.refuse.set('ai_credits', { remaining: 0, limit: 10 });
+    try {
+      await expect(complete({ model: 'echo' })).rejects.toMatchObject({ code: 'limit_reached' });
+    } finally {
+      h.usage.refuse.delete('ai_credits');
+    }
+  });
+});
