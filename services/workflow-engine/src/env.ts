@@ -42,6 +42,8 @@ const schema = serviceEnv.extend({
   EXPRESSION_TIMEOUT: envDuration('250ms'),
   /** Identity's usage RPC gives up after this. */
   RPC_TIMEOUT: envDuration('5s'),
+  /** An llm node's completion (conversation's rpc) gives up after this. */
+  LLM_NODE_TIMEOUT: envDuration('90s'),
   /** Executions queued (or waiting past their time) this long without a job in the queue are re-sent. */
   EXECUTION_SWEEP_AFTER: envDuration('60s'),
   EXECUTION_SWEEP_EVERY: envDuration('30s'),

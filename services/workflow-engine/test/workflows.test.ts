@@ -169,6 +169,7 @@ describe('workflows as whole documents', () => {
         'http-request',
         'if',
         'kb-search',
+        'llm',
         'loop',
         'manual',
         'merge',

@@ -5,6 +5,7 @@ import { executeWorkflowNode } from './execute-workflow-node.js';
 import { httpRequestNode } from './http-request-node.js';
 import { ifNode } from './if-node.js';
 import { kbSearchNode } from './kb-search-node.js';
+import { llmNode } from './llm-node.js';
 import { loopNode } from './loop-node.js';
 import { manualTrigger } from './manual-trigger.js';
 import { mergeNode } from './merge-node.js';
@@ -35,6 +36,7 @@ export const nodeTypes: Record<string, NodeType> = Object.fromEntries(
       httpRequestNode,
       codeNode,
       kbSearchNode,
+      llmNode,
       executeWorkflowNode,
       loopNode,
       waitNode,

@@ -46,6 +46,12 @@ export interface NodeRun<C> {
     credential(id: string): Promise<CredentialSecret | undefined>;
     /** Runs a workflow once per batch as sub-workflows of this node (see runSubWorkflows). */
     subWorkflows(workflowId: string, batches: Item[][]): Promise<SubWorkflowResults>;
+    /** rpc.conversation.llm.complete as the workflow's owner, charged to its payer. */
+    complete(request: { model?: string; system?: string; prompt: string; maxTokens: number }): Promise<{
+      text: string;
+      model: string;
+      tokens: number;
+    }>;
     /** rpc.knowledge.search as the workflow's owner. */
     searchKnowledge(request: {
       collectionIds: string[];

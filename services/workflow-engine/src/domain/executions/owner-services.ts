@@ -1,5 +1,5 @@
 import { RpcError, requestRpc } from '@conduit/bus';
-import { knowledgeRpc } from '@conduit/contracts';
+import { conversationRpc, knowledgeRpc } from '@conduit/contracts';
 import type { ActorContext } from '@conduit/db';
 import type { WorkflowDeps } from '../../deps.js';
 import { NodeError } from '../../nodes/node-type.js';
@@ -15,6 +15,39 @@ const asUser = (owner: ActorContext) => ({
   orgId: owner.orgId ?? null,
   teams: Object.fromEntries((owner.teamIds ?? []).map((teamId) => [teamId, 'viewer' as const])),
 });
+
+/** A failed RPC as the node's failure: refusals at once, a service that did not answer again. */
+function nodeFailure(what: string, error: RpcError) {
+  const retryable = ['timeout', 'unavailable', 'internal'].includes(error.code);
+  return new NodeError(`${what}: ${error.message}`, retryable);
+}
+
+/**
+ * `rpc.conversation.llm.complete` as the owner, charged to the workflow's payer (its team, else
+ * its owner): a completion, which may take a while (LLM_NODE_TIMEOUT).
+ */
+export async function completeAs(
+  deps: WorkflowDeps,
+  owner: ActorContext,
+  request: { model?: string; system?: string; prompt: string; maxTokens: number },
+) {
+  const team = owner.teamIds?.[0];
+  try {
+    return await requestRpc(
+      deps.bus,
+      conversationRpc.complete,
+      {
+        ...asUser(owner),
+        payer: team ? { type: 'team', id: team } : { type: 'user', id: owner.userId },
+        ...request,
+      },
+      { timeoutMs: deps.env.LLM_NODE_TIMEOUT },
+    );
+  } catch (error) {
+    if (error instanceof RpcError) throw nodeFailure('LLM', error);
+    throw error;
+  }
+}
 
 /**
  * `rpc.knowledge.search` over the given collections. A refusal (not_found, forbidden, bad request)
@@ -34,8 +67,7 @@ export async function searchKnowledgeAs(
     );
     return answer.hits;
   } catch (error) {
-    if (!(error instanceof RpcError)) throw error;
-    const retryable = ['timeout', 'unavailable', 'internal'].includes(error.code);
-    throw new NodeError(`Knowledge search: ${error.message}`, retryable);
+    if (error instanceof RpcError) throw nodeFailure('Knowledge search', error);
+    throw error;
   }
 }

@@ -16,7 +16,7 @@ import {
   recordFailedTry,
   reparkExecution,
 } from './node-run-store.js';
-import { searchKnowledgeAs } from './owner-services.js';
+import { completeAs, searchKnowledgeAs } from './owner-services.js';
 import { runSubWorkflows } from './sub-workflows.js';
 
 export type NodeResult =
@@ -112,6 +112,7 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
             env: deps.env,
             credential: (id) => openCredential(deps, actor, id),
             searchKnowledge: (request) => searchKnowledgeAs(deps, actor, request),
+            complete: (request) => completeAs(deps, actor, request),
             subWorkflows: (workflowId, batches) =>
               runSubWorkflows(
                 deps,
