@@ -20,7 +20,4 @@ export interface IdentityDeps {
 }
 
 /** Where a request came from, recorded on sessions and one-time tokens. */
-export interface ClientInfo {
-  ip: string;
-  userAgent: string | undefined;
-}
+export type { ClientInfo } from '@conduit/service-kit';
