@@ -97,7 +97,10 @@ export async function startWorkerProcess<E extends RuntimeEnv, D, C extends JobC
       onExhausted: async (job) => {
         await failedJobRecorder(connections.database.db, database.schema, options.log)(job);
         await Promise.resolve(worker.exhausted?.(deps, job)).catch((error: unknown) =>
-          options.log.error({ err: error, jobId: job.jobId }, 'the service could not settle an exhausted job'),
+          options.log.error(
+            { err: error, jobId: job.jobId },
+            'the service could not settle an exhausted job',
+          ),
         );
       },
     });

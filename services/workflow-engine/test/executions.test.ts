@@ -281,7 +281,8 @@ describe('running a workflow', () => {
       expect(execution, value).toMatchObject({
         status: 'error',
         errorNode: 'Try',
-        error: expect.stringMatching(/ran longer than|nests deeper than/),
+        // Which budget runs out first depends on the machine's speed; each fails the node cleanly.
+        error: expect.stringMatching(/ran longer than|nests deeper than|built a value larger than/),
       });
     }
   });
