@@ -9,7 +9,7 @@ import {
   startWorkflowHarness,
   type WorkflowHarness,
   waitForExecution,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 type User = { token: string; userId: string };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pruneExecutions } from '../src/domain/executions/prune-executions.js';
-import { type HttpSink, startHttpSink } from './fixtures/http-sink.js';
+import { pruneExecutions } from '../../src/domain/executions/prune-executions.js';
+import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
 import {
   bearer,
   chain,
@@ -11,7 +11,7 @@ import {
   startWorkflowHarness,
   type WorkflowHarness,
   waitForExecution,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 let sink: HttpSink;

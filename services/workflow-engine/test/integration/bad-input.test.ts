@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { countRows, injectSender, probeUnstorableInput } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMA } from '../src/service.js';
+import { SCHEMA } from '../../src/service.js';
 import {
   bearer,
   chain,
   createWorkflow,
   startWorkflowHarness,
   type WorkflowHarness,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 let owner: { token: string; userId: string };

@@ -1,7 +1,7 @@
 import { startHttp } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowService } from '../src/service.js';
+import { workflowService } from '../../src/service.js';
 import {
   chain,
   createWorkflow,
@@ -9,7 +9,7 @@ import {
   startWorkflowHarness,
   type WorkflowHarness,
   waitForExecution,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 let owner: { token: string; userId: string };

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepExecutions } from '../src/domain/executions/sweep-executions.js';
-import { workflowService } from '../src/service.js';
-import { type HttpSink, startHttpSink } from './fixtures/http-sink.js';
+import { sweepExecutions } from '../../src/domain/executions/sweep-executions.js';
+import { workflowService } from '../../src/service.js';
+import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
 import {
   chain,
   createWorkflow,
@@ -12,7 +12,7 @@ import {
   startWorkflowHarness,
   type WorkflowHarness,
   waitForExecution,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 let sink: HttpSink;

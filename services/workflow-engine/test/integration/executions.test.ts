@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpSink, startHttpSink } from './fixtures/http-sink.js';
+import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
 import {
   bearer,
   chain,
@@ -8,7 +8,7 @@ import {
   startWorkflowHarness,
   type WorkflowHarness,
   waitForExecution,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 let sink: HttpSink;

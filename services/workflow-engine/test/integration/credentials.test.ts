@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpSink, startHttpSink } from './fixtures/http-sink.js';
+import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
 import {
   bearer,
   chain,
@@ -9,7 +9,7 @@ import {
   startWorkflowHarness,
   type WorkflowHarness,
   waitForExecution,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 let sink: HttpSink;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerProcesses } from './fixtures/worker-process.js';
-import { createWorkflow, startWorkflowHarness, type WorkflowHarness } from './fixtures/workflow-harness.js';
+import { workerProcesses } from '../fixtures/worker-process.js';
+import { createWorkflow, startWorkflowHarness, type WorkflowHarness } from '../fixtures/workflow-harness.js';
 
 // Two worker processes (src/worker.ts, as production runs them) on one queue: a schedule is a
 // BullMQ job scheduler, so each tick is one job, taken by one of them.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { identityEvents } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fireScheduleJob } from '../src/jobs/fire-schedule-job.js';
+import { fireScheduleJob } from '../../src/jobs/fire-schedule-job.js';
 import {
   bearer,
   chain,
@@ -11,7 +11,7 @@ import {
   startWorkflowHarness,
   type WorkflowHarness,
   waitForExecution,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 type User = { token: string; userId: string };

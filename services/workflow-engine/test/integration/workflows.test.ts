@@ -5,7 +5,7 @@ import {
   createWorkflow,
   startWorkflowHarness,
   type WorkflowHarness,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 let h: WorkflowHarness;
 let owner: { token: string; userId: string };

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpSink, startHttpSink } from './fixtures/http-sink.js';
-import { exited, workerProcesses } from './fixtures/worker-process.js';
+import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
+import { exited, workerProcesses } from '../fixtures/worker-process.js';
 import {
   createWorkflow,
   runWorkflow,
   startWorkflowHarness,
   type WorkflowHarness,
   waitForExecution,
-} from './fixtures/workflow-harness.js';
+} from '../fixtures/workflow-harness.js';
 
 // The execution worker runs as its own process (src/worker.ts), as in production; the test kills
 // it with SIGKILL while executions are half done and starts another one.
