@@ -3,9 +3,9 @@ import { withActor } from '@conduit/db';
 import { allWordsChunks } from '@conduit/knowledge-base/src/domain/search/text-leg.js';
 import { loadEnv } from '@conduit/knowledge-base/src/env.js';
 import { knowledgeService, migrationsDir, SCHEMA } from '@conduit/knowledge-base/src/service.js';
-import { startHttp, startWorkerProcess } from '@conduit/runtime';
 import { createTokenMint } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
 import { readManPages } from '@conduit/knowledge-base/test/fixtures/manpages.js';
+import { startHttp, startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import {
   createTestDatabase,
@@ -162,7 +162,11 @@ export async function knowledgeBaseEvalScenario(): Promise<void> {
   });
   const log = createLogger({ service: 'kb-eval', level: 'warn' });
   const tokens = await createTokenMint();
-  const { app, deps } = await startHttp(knowledgeService, { env, log, overrides: { verifier: tokens.verifier } });
+  const { app, deps } = await startHttp(knowledgeService, {
+    env,
+    log,
+    overrides: { verifier: tokens.verifier },
+  });
   deferCleanup(() => app.close());
   const admin = postgres(adminUrl, { max: 2, onnotice: () => {} });
   deferCleanup(() => admin.end({ timeout: 5 }));

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { loadEnv } from '@conduit/knowledge-base/src/env.js';
 import { knowledgeService, migrationsDir, SCHEMA } from '@conduit/knowledge-base/src/service.js';
-import { startHttp, startWorkerProcess } from '@conduit/runtime';
 import { createTokenMint } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
 import { readManPages } from '@conduit/knowledge-base/test/fixtures/manpages.js';
+import { startHttp, startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import {
   createTestDatabase,

@@ -1,11 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ConversationHarness,
+  startConversationHarness,
+} from '@conduit/conversation/test/fixtures/conversation-harness.js';
 import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import {
   type IdentityHarness,
   registerUser,
   startIdentityHarness,
 } from '@conduit/identity/test/fixtures/identity-harness.js';
-import { type ConversationHarness, startConversationHarness } from '@conduit/conversation/test/fixtures/conversation-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The acceptance dialog, as a client sees it: through the gateway, with a real identity issuing
 // the tokens and answering the usage RPC, and the conversation service restarted between turns.

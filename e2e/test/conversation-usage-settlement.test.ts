@@ -1,12 +1,15 @@
 import { releaseUsage, reserveUsage } from '@conduit/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ConversationHarness,
+  startConversationHarness,
+} from '@conduit/conversation/test/fixtures/conversation-harness.js';
+import { startOpenAiServer } from '@conduit/conversation/test/fixtures/openai-server.js';
 import {
   type IdentityHarness,
   registerUser,
   startIdentityHarness,
 } from '@conduit/identity/test/fixtures/identity-harness.js';
-import { type ConversationHarness, startConversationHarness } from '@conduit/conversation/test/fixtures/conversation-harness.js';
-import { startOpenAiServer } from '@conduit/conversation/test/fixtures/openai-server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What a reply costs, on identity's real usage counters: a reply reserves a message and the AI
 // credits it may use before it starts, in one call, then gives back what it did not use in at most

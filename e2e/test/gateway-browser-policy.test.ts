@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import {
   type IdentityHarness,
   STRONG_PASSWORD,
   startIdentityHarness,
   uniqueEmail,
 } from '@conduit/identity/test/fixtures/identity-harness.js';
-import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What a browser is told by the gateway: security headers on every answer, CORS credentials only
 // for an origin configured by name, no caching of answers that carry tokens, HSTS when configured.

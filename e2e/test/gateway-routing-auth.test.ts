@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import {
   type AuthResult,
   type IdentityHarness,
@@ -6,7 +6,7 @@ import {
   startIdentityHarness,
   uniqueEmail,
 } from '@conduit/identity/test/fixtures/identity-harness.js';
-import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let identity: IdentityHarness;
 let gateway: GatewayHarness;

@@ -1,14 +1,14 @@
 import { type EventSubscription, subscribeEvent } from '@conduit/bus';
 import { type EventEnvelope, identityEvents } from '@conduit/contracts';
-import { recordSpansInMemory, SpanKind } from '@conduit/telemetry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import {
   type IdentityHarness,
   STRONG_PASSWORD,
   startIdentityHarness,
   uniqueEmail,
 } from '@conduit/identity/test/fixtures/identity-harness.js';
-import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
+import { recordSpansInMemory, SpanKind } from '@conduit/telemetry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const spans = recordSpansInMemory();
 let identity: IdentityHarness;

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { streamNameFor } from '@conduit/bus';
-import { countRows, httpSender, probeUnstorableInput } from '@conduit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConversationHarness,
   startConversationHarness,
 } from '@conduit/conversation/test/fixtures/conversation-harness.js';
+import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import {
   type IdentityHarness,
   registerUser,
@@ -15,7 +14,8 @@ import {
   type KnowledgeHarness,
   startKnowledgeHarness,
 } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
-import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
+import { countRows, httpSender, probeUnstorableInput } from '@conduit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The cluster as a client meets it: tokens from identity, a knowledge base indexed by its worker,
 // a bot answering from it (the built-in offline provider), all through the gateway, on one bus.

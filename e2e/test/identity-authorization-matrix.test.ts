@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import {
   type AuthResult,
@@ -8,6 +7,7 @@ import {
   startIdentityHarness,
   uniqueEmail,
 } from '@conduit/identity/test/fixtures/identity-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * Every identity route, through the gateway, for every kind of caller. Kept as data: a row is a

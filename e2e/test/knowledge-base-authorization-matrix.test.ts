@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import {
   type IdentityHarness,
@@ -14,6 +13,7 @@ import {
   startKnowledgeHarness,
   type TokenClaims,
 } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Who may do what, through the gateway, kept as data: each route against every kind of caller.
 // The team collection belongs to `owner` and is shared with team T; the private one is owner's.

@@ -1,4 +1,11 @@
-import { encryptionKeysEnv, envDuration, envList, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
+import {
+  encryptionKeysEnv,
+  envDuration,
+  envList,
+  envPort,
+  loadServiceEnv,
+  serviceEnv,
+} from '@conduit/config';
 import { z } from 'zod';
 
 const schema = serviceEnv.extend({

@@ -1,4 +1,11 @@
-import { encryptionKeysEnv, envBoolean, envDuration, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
+import {
+  encryptionKeysEnv,
+  envBoolean,
+  envDuration,
+  envPort,
+  loadServiceEnv,
+  serviceEnv,
+} from '@conduit/config';
 import { z } from 'zod';
 
 const schema = serviceEnv.extend({
@@ -27,4 +34,5 @@ const schema = serviceEnv.extend({
 
 export type KnowledgeEnv = ReturnType<typeof loadEnv>;
 
-export const loadEnv = (source: NodeJS.ProcessEnv = process.env) => loadServiceEnv(schema, 'knowledge', source);
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env) =>
+  loadServiceEnv(schema, 'knowledge', source);

@@ -1,8 +1,8 @@
 import { readableText, storableJsonObject, storableText } from '@conduit/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 // The shared probe of every service's test; imported by path, as @conduit/testing depends on this kit.
 import { injectSender, probeUnstorableInput } from '@conduit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { buildService, createLogger, type ServiceApp } from '../../src/index.js';
 
 const logger = createLogger({ service: 'kit-test', level: 'silent' });

@@ -6,10 +6,10 @@ import type { JobHandlers } from '@conduit/jobs';
 import { type RunningWorker, startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type identityJobs, ROLL_USAGE_PERIODS_SCHEDULER } from '../../src/jobs/catalog.js';
-import { identityService } from '../../src/service.js';
 import type { IdentityDeps } from '../../src/deps.js';
+import { type identityJobs, ROLL_USAGE_PERIODS_SCHEDULER } from '../../src/jobs/catalog.js';
 import { rollUsagePeriodsJob } from '../../src/jobs/roll-usage-periods.js';
+import { identityService } from '../../src/service.js';
 import { type IdentityHarness, startIdentityHarness } from '../fixtures/identity-harness.js';
 import { counter, ensureSubscription, setCounter } from '../fixtures/usage-subjects.js';
 
@@ -136,11 +136,7 @@ describe('usage period roll', () => {
     const worker = await startWorker();
     const finished = nextFinished(worker, (job) => job.id === 'broken-roll');
     // Past the producer's validation: what an old or foreign producer might enqueue.
-    await worker.jobs.queue.add(
-      'roll-usage-periods',
-      { payload: 'not an object' },
-      { jobId: 'broken-roll' },
-    );
+    await worker.jobs.queue.add('roll-usage-periods', { payload: 'not an object' }, { jobId: 'broken-roll' });
     expect((await finished).error).toBeDefined();
     let rows: { queue: string; job_name: string; job_id: string; payload: unknown; error: string }[] = [];
     for (let tries = 0; tries < 50 && rows.length === 0; tries++) {

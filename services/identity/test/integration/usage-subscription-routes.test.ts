@@ -8,7 +8,12 @@ import {
   registerUser,
   startIdentityHarness,
 } from '../fixtures/identity-harness.js';
-import { counter, createTeam, ensureSubscription, registerPlatformAdmin } from '../fixtures/usage-subjects.js';
+import {
+  counter,
+  createTeam,
+  ensureSubscription,
+  registerPlatformAdmin,
+} from '../fixtures/usage-subjects.js';
 
 let h: IdentityHarness;
 let admin: Awaited<ReturnType<typeof registerPlatformAdmin>>;

@@ -171,11 +171,7 @@ export async function reindexCollection(deps: KnowledgeDeps, actor: Actor, colle
   return { queued: documents.length };
 }
 
-async function markForReindex(
-  tx: Transaction,
-  collectionId: string,
-  documentId?: string,
-) {
+async function markForReindex(tx: Transaction, collectionId: string, documentId?: string) {
   return tx
     .update(kbDocuments)
     .set({
