@@ -60,7 +60,6 @@ export function executionRoutes(app: ServiceApp, deps: WorkflowDeps) {
         security,
         summary: 'Executions of the workflows whose runs I may see, newest first',
         querystring: pageQuery.extend({
-          cursor: z.uuid().optional(),
           workflowId: z.uuid().optional(),
           status: z.enum(executionStatuses).optional(),
           triggerType: z.enum(triggerTypes).optional(),

@@ -29,7 +29,6 @@ export function templateRoutes(app: ServiceApp, deps: WorkflowDeps) {
         security,
         summary: "Templates I may use: the official ones, mine and my teams'",
         querystring: pageQuery.extend({
-          cursor: z.uuid().optional(),
           category: templateCategory.optional(),
           official: z
             .enum(['true', 'false'])

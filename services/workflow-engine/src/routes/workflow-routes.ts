@@ -59,7 +59,6 @@ export function workflowRoutes(app: ServiceApp, deps: WorkflowDeps) {
         security,
         summary: "Workflows I can read: mine, my teams', public ones",
         querystring: pageQuery.extend({
-          cursor: z.uuid().optional(),
           status: z.enum(workflowStatuses).optional(),
         }),
         response: { 200: pageOf(workflowSummaryDto), ...problemResponses(400, 401) },
@@ -122,14 +121,7 @@ export function workflowRoutes(app: ServiceApp, deps: WorkflowDeps) {
         security,
         summary: 'Every saved version of a workflow, newest first',
         params: workflowParams,
-        querystring: pageQuery.extend({
-          cursor: z.coerce
-            .number()
-            .int()
-            .min(1)
-            .max(2 ** 31 - 1)
-            .optional(),
-        }),
+        querystring: pageQuery,
         response: {
           200: pageOf(
             z.object({

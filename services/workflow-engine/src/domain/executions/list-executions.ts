@@ -1,6 +1,7 @@
 import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
+import { keysetPage } from '@conduit/db';
+import { and, eq, gte, lte } from 'drizzle-orm';
 import { type executionStatuses, type triggerTypes, workflowExecutions, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { accessTo, sharesOf } from '../workflows/workflow-access.js';
@@ -20,14 +21,15 @@ export interface ExecutionFilter {
 /** Executions of the workflows whose runs the caller may see, newest first, filtered. */
 export async function listExecutions(deps: WorkflowDeps, actor: Actor, filter: ExecutionFilter) {
   if (!can(actor, 'workflows.read')) return { items: [], nextCursor: null };
+  const page = keysetPage({ by: [workflowExecutions.id], order: 'desc' }, filter);
   return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select({ execution: workflowExecutions, workflow: workflows })
+      .select({ execution: workflowExecutions, workflow: workflows, pageKey: page.key })
       .from(workflowExecutions)
       .innerJoin(workflows, eq(workflows.id, workflowExecutions.workflowId))
       .where(
         and(
-          filter.cursor ? lt(workflowExecutions.id, filter.cursor) : undefined,
+          page.after,
           filter.workflowId ? eq(workflowExecutions.workflowId, filter.workflowId) : undefined,
           filter.status ? eq(workflowExecutions.status, filter.status) : undefined,
           filter.triggerType ? eq(workflowExecutions.triggerType, filter.triggerType) : undefined,
@@ -35,12 +37,13 @@ export async function listExecutions(deps: WorkflowDeps, actor: Actor, filter: E
           filter.to ? lte(workflowExecutions.createdAt, new Date(filter.to)) : undefined,
         ),
       )
-      .orderBy(desc(workflowExecutions.id))
-      .limit(filter.limit + 1);
-    const page = rows.slice(0, filter.limit);
-    const shares = await sharesOf(tx, actor, [...new Set(page.map((row) => row.workflow.id))]);
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    // The cursor follows the rows read, so a page thinned by the access check still leads on.
+    const { items, nextCursor } = page.of(rows, (row) => row);
+    const shares = await sharesOf(tx, actor, [...new Set(items.map((row) => row.workflow.id))]);
     return {
-      items: page
+      items: items
         .filter((row) => accessTo(actor, row.workflow, shares.get(row.workflow.id)).runs)
         .map((row) =>
           toExecutionDto({
@@ -49,7 +52,7 @@ export async function listExecutions(deps: WorkflowDeps, actor: Actor, filter: E
             outputData: listed(row.execution.outputData),
           }),
         ),
-      nextCursor: rows.length > filter.limit ? page.at(-1)!.execution.id : null,
+      nextCursor,
     };
   });
 }

@@ -1,6 +1,7 @@
 import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { keysetPage } from '@conduit/db';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { workflowTemplates } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { canReadTemplate } from './template-access.js';
@@ -18,23 +19,25 @@ export async function listTemplates(
   },
 ) {
   if (!can(actor, 'workflows.read')) return { items: [], nextCursor: null };
+  const page = keysetPage({ by: [workflowTemplates.id], order: 'asc' }, query);
   return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(workflowTemplates), pageKey: page.key })
       .from(workflowTemplates)
       .where(
         and(
-          query.cursor ? gt(workflowTemplates.id, query.cursor) : undefined,
+          page.after,
           query.category ? eq(workflowTemplates.category, query.category) : undefined,
           query.official === undefined ? undefined : eq(workflowTemplates.isOfficial, query.official),
         ),
       )
-      .orderBy(asc(workflowTemplates.id))
-      .limit(query.limit + 1);
-    const page = rows.slice(0, query.limit);
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    // The cursor follows the rows read, so a page thinned by the access check still leads on.
+    const { items, nextCursor } = page.of(rows, (row) => row);
     return {
-      items: page.filter((row) => canReadTemplate(actor, row)).map(toTemplateSummaryDto),
-      nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
+      items: items.filter((row) => canReadTemplate(actor, row)).map(toTemplateSummaryDto),
+      nextCursor,
     };
   });
 }

@@ -1,6 +1,7 @@
 import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { keysetPage } from '@conduit/db';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { workflowVersions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { loadWorkflow } from './workflow-access.js';
@@ -11,30 +12,22 @@ export async function listVersions(
   deps: WorkflowDeps,
   actor: Actor,
   workflowId: string,
-  query: { limit: number; cursor?: number | undefined },
+  query: { limit: number; cursor?: string | undefined },
 ) {
+  const page = keysetPage({ by: [workflowVersions.version], order: 'desc' }, query);
   return asActor(deps.db, actor, async (tx) => {
     await loadWorkflow(tx, actor, workflowId, 'read');
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(workflowVersions), pageKey: page.key })
       .from(workflowVersions)
-      .where(
-        and(
-          eq(workflowVersions.workflowId, workflowId),
-          query.cursor ? lt(workflowVersions.version, query.cursor) : undefined,
-        ),
-      )
-      .orderBy(desc(workflowVersions.version))
-      .limit(query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    return {
-      items: page.map((row) => ({
-        version: row.version,
-        createdBy: row.createdBy,
-        createdAt: row.createdAt.toISOString(),
-        document: row.document as WorkflowDocument,
-      })),
-      nextCursor: rows.length > query.limit ? String(page.at(-1)!.version) : null,
-    };
+      .where(and(eq(workflowVersions.workflowId, workflowId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (row) => ({
+      version: row.version,
+      createdBy: row.createdBy,
+      createdAt: row.createdAt.toISOString(),
+      document: row.document as WorkflowDocument,
+    }));
   });
 }

@@ -1,6 +1,7 @@
 import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { keysetPage } from '@conduit/db';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { type workflowStatuses, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { accessTo, sharesOf } from './workflow-access.js';
@@ -17,27 +18,24 @@ export async function listWorkflows(
   },
 ) {
   if (!can(actor, 'workflows.read')) return { items: [], nextCursor: null };
+  const page = keysetPage({ by: [workflows.id], order: 'desc' }, query);
   return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(workflows), pageKey: page.key })
       .from(workflows)
-      .where(
-        and(
-          query.cursor ? lt(workflows.id, query.cursor) : undefined,
-          query.status ? eq(workflows.status, query.status) : undefined,
-        ),
-      )
-      .orderBy(desc(workflows.id))
-      .limit(query.limit + 1);
-    const page = rows.slice(0, query.limit);
+      .where(and(page.after, query.status ? eq(workflows.status, query.status) : undefined))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    // The cursor follows the rows read, so a page thinned by the access check still leads on.
+    const { items, nextCursor } = page.of(rows, (row) => row);
     const shares = await sharesOf(
       tx,
       actor,
-      page.map((row) => row.id),
+      items.map((row) => row.id),
     );
     return {
-      items: page.filter((row) => accessTo(actor, row, shares.get(row.id)).read).map(toSummaryDto),
-      nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
+      items: items.filter((row) => accessTo(actor, row, shares.get(row.id)).read).map(toSummaryDto),
+      nextCursor,
     };
   });
 }
