@@ -69,10 +69,13 @@ async function caseWithOwnDatabaseLink() {
       return service;
     },
     /** Holds requests on their queries: they are in flight until `terminateDuringPause` lets go. */
-    async holdRequests(url: string, init: RequestInit = {}) {
+    async holdRequests(url: string, init: (i: number) => RequestInit = () => ({})) {
       proxy.pause();
-      const requests = Array.from({ length: IN_FLIGHT }, () =>
-        fetch(url, init).then(async (response) => ({ status: response.status, body: await response.text() })),
+      const requests = Array.from({ length: IN_FLIGHT }, (_, i) =>
+        fetch(url, init(i)).then(async (response) => ({
+          status: response.status,
+          body: await response.text(),
+        })),
       );
       // Long enough for every request to reach its query and wait there.
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -124,11 +127,12 @@ describe('SIGTERM with requests in flight', () => {
       IDENTITY_URL: `http://127.0.0.1:${identityPort}`,
     });
     // A sign-in waits on identity's database: the gateway holds the request until identity answers.
-    const requests = await link.holdRequests(`http://127.0.0.1:${port}/v1/auth/login`, {
+    // One account each: a sign-in lock-out counts failures per account and address.
+    const requests = await link.holdRequests(`http://127.0.0.1:${port}/v1/auth/login`, (i) => ({
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'nobody@example.com', password: 'not the password' }),
-    });
+      body: JSON.stringify({ email: `nobody${i}@example.com`, password: 'not the password' }),
+    }));
     const exit = await link.terminateDuringPause(gateway);
     const answers = await Promise.all(requests);
     expect(answers.map((answer) => answer.status)).toEqual(Array(IN_FLIGHT).fill(401));
