@@ -22,6 +22,7 @@ export {
 } from './actor.js';
 export * as conversationEvents from './conversation/events.js';
 export * as conversationRpc from './conversation/rpc.js';
+export * as emailEvents from './email/events.js';
 export {
   defineEvent,
   type EventData,

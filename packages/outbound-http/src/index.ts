@@ -1,5 +1,7 @@
 export {
+  type AddressCheck,
   BlockedAddressError,
+  createAddressCheck,
   createOutboundHttp,
   InvalidUrlError,
   type OutboundHttp,

@@ -84,33 +84,57 @@ export type OutboundHttp = ReturnType<typeof createOutboundHttp>;
 
 export type OutboundMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/**
+ * The address check of outbound connections, for any protocol (HTTP here; IMAP and SMTP in the
+ * email service): resolves a host name and answers the addresses to connect to, refusing any in a
+ * private, loopback or link-local range unless `allow` names the host or its range. Connect to an
+ * address it answered, never to the name again (a second resolution could be rebound).
+ */
+export function createAddressCheck(allow: string[]) {
+  const allowed = allowList(allow);
+  const refuse = (hostname: string, address: string, literal: boolean) =>
+    new BlockedAddressError(
+      literal
+        ? `${hostname} is a private, loopback or link-local address; no private address may be reached from here`
+        : `${hostname} resolves to ${address}, a private, loopback or link-local address; no private address may be reached from here`,
+    );
+  const permitted = (hostname: string, address: string, family: number) =>
+    !isForbidden(address, family) ||
+    allowed.hosts.has(hostname) ||
+    allowed.list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  return {
+    /** Throws BlockedAddressError for an IP literal in a refused range; true when it is a literal. */
+    checkLiteral(hostname: string): boolean {
+      const literal = isIP(hostname);
+      if (literal && !permitted(hostname, hostname, literal)) throw refuse(hostname, hostname, true);
+      return literal !== 0;
+    },
+    /** Every address the name resolves to, each checked; throws BlockedAddressError or a DNS error. */
+    async resolve(rawHostname: string): Promise<{ address: string; family: number }[]> {
+      const hostname = rawHostname.replace(/^\[|\]$/g, '').toLowerCase();
+      if (this.checkLiteral(hostname)) return [{ address: hostname, family: isIP(hostname) }];
+      const addresses = await dnsLookup(hostname, { all: true, verbatim: true });
+      if (addresses.length === 0) throw new Error(`${hostname} does not resolve`);
+      for (const a of addresses)
+        if (!permitted(hostname, a.address, a.family)) throw refuse(hostname, a.address, false);
+      return addresses;
+    },
+  };
+}
+
+export type AddressCheck = ReturnType<typeof createAddressCheck>;
+
 export function createOutboundHttp(options: OutboundHttpOptions) {
-  const allowed = allowList(options.allow);
+  const addresses = createAddressCheck(options.allow);
 
   const checkedLookup =
     (hostname: string): LookupFunction =>
-    (host, opts, callback) => {
-      dnsLookup(host, { all: true, verbatim: true }).then(
-        (addresses) => {
-          if (addresses.length === 0) return callback(new Error(`${host} does not resolve`), '', 4);
-          for (const a of addresses) {
-            const type = a.family === 6 ? 'ipv6' : 'ipv4';
-            if (
-              isForbidden(a.address, a.family) &&
-              !allowed.hosts.has(hostname) &&
-              !allowed.list.check(a.address, type)
-            )
-              return callback(
-                new BlockedAddressError(
-                  `${hostname} resolves to ${a.address}, a private, loopback or link-local address; no private address may be reached from here`,
-                ),
-                '',
-                4,
-              );
-          }
+    (_host, opts, callback) => {
+      addresses.resolve(hostname).then(
+        (resolved) => {
           // Node's connect asks for every address (`all`, to try each in turn) or for one.
-          if (opts.all) return callback(null, addresses);
-          const first = addresses[0]!;
+          if (opts.all) return callback(null, resolved);
+          const first = resolved[0]!;
           callback(null, first.address, first.family);
         },
         (error: Error) => callback(error, '', 4),
@@ -134,18 +158,7 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
       throw new InvalidUrlError('only http and https URLs are allowed');
     if (url.username || url.password) throw new InvalidUrlError('URLs with credentials are not allowed');
     const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    const literal = isIP(hostname);
-    if (literal) {
-      const type = literal === 6 ? 'ipv6' : 'ipv4';
-      if (
-        isForbidden(hostname, literal) &&
-        !allowed.list.check(hostname, type) &&
-        !allowed.hosts.has(hostname)
-      )
-        throw new BlockedAddressError(
-          `${hostname} is a private, loopback or link-local address; no private address may be reached from here`,
-        );
-    }
+    const literal = addresses.checkLiteral(hostname);
     const body =
       method === 'GET' || method === 'HEAD' || (method !== 'POST' && data === undefined)
         ? undefined

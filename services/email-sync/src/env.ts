@@ -1,0 +1,53 @@
+import {
+  encryptionKeysEnv,
+  envBoolean,
+  envDuration,
+  envList,
+  envPort,
+  loadServiceEnv,
+  serviceEnv,
+} from '@conduit/config';
+import { z } from 'zod';
+
+const schema = serviceEnv.extend({
+  /** Seals mail account passwords at rest. */
+  ...encryptionKeysEnv,
+  MAIL_PORT: envPort(4005),
+  MAIL_HOST: z.string().default('0.0.0.0'),
+  /** Account syncs one worker process runs at once. */
+  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How often every active account is synced by polling (IDLE announces the Inbox sooner). */
+  SYNC_EVERY: envDuration('60s'),
+  /** Messages fetched per batch in a first sync, newest first. */
+  SYNC_BATCH: z.coerce.number().int().min(10).max(5000).default(500),
+  /** A full flag check of a folder without CONDSTORE at most this often. */
+  FLAG_CHECK_EVERY: envDuration('5m'),
+  /** Mail hosts / CIDR ranges accounts may reach although private or loopback (tests, `pnpm start`). */
+  MAIL_ALLOWED_HOSTS: envList(''),
+  /** Security `none` (plain IMAP/SMTP, password in the clear) is for development only. */
+  MAIL_ALLOW_INSECURE: envBoolean(false),
+  /** Connecting to, or an answer from, a mail server gives up after this. */
+  MAIL_TIMEOUT: envDuration('20s'),
+  /** Keep an IDLE connection on the Inbox of each active account in the worker. */
+  IDLE_ENABLED: envBoolean(true),
+  /** IDLE is re-issued after this (RFC 2177: servers may drop it after 30 minutes). */
+  IDLE_RENEW: envDuration('25m'),
+  /** Bodies are stored up to this many bytes each (text and HTML); the rest is cut off. */
+  BODY_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  /** A message larger than this is stored with its headers only (bodies read on demand). */
+  MESSAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(25 * 1024 * 1024),
+  /** First delay of reconnecting after a connection error; doubles up to 30 minutes. */
+  CONNECT_BACKOFF: envDuration('5s'),
+});
+
+export type MailEnv = ReturnType<typeof loadEnv>;
+
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env) => loadServiceEnv(schema, 'email', source);

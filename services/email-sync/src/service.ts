@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { createAddressCheck } from '@conduit/outbound-http';
+import { defineService } from '@conduit/runtime';
+import { parseKeyring, SecretBox } from '@conduit/secrets';
+import { buildApp } from './app.js';
+import type { MailDeps } from './deps.js';
+import { loadEnv, type MailEnv } from './env.js';
+import { type MailJobs, mailJobs } from './jobs/catalog.js';
+import { syncAccountJob, syncAllJob } from './jobs/sync-jobs.js';
+import { idleWatcher } from './sync/idle-watcher.js';
+
+export const SCHEMA = 'email';
+export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/**
+ * Email: mail accounts over HTTP, a worker that keeps a copy of each mailbox in Postgres (folders,
+ * messages, flags; IDLE on the Inbox of each active account), sends mail and renders templates.
+ */
+export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
+  name: 'email-sync',
+  loadEnv,
+  database: { schema: SCHEMA, migrationsDir },
+  redis: {},
+  listen: (env) => ({ port: env.MAIL_PORT, host: env.MAIL_HOST }),
+  jobs: (env) => mailJobs({ backoffMs: env.CONNECT_BACKOFF }),
+  deps: ({ env, log, database, bus, redis, jobs }) => ({
+    env,
+    db: database.db,
+    log,
+    bus,
+    redis,
+    jobs,
+    box: new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)),
+    mailHosts: createAddressCheck(env.MAIL_ALLOWED_HOSTS),
+  }),
+  app: buildApp,
+  background: [idleWatcher],
+  worker: {
+    handlers: (deps) => ({
+      'sync-account': (payload) => syncAccountJob(deps, payload.accountId),
+      'sync-all': () => syncAllJob(deps),
+      // Sending (Engineer B): replaced by the send job.
+      'send-outbound': async () => {
+        throw new Error('sending is not built yet');
+      },
+    }),
+    schedule: (jobs, env) => jobs.schedule('sync-all', 'sync-all', {}, { everyMs: env.SYNC_EVERY }),
+    settings: (env) => ({ concurrency: env.SYNC_CONCURRENCY }),
+  },
+});
