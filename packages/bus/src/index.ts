@@ -2,7 +2,7 @@ export { type Bus, type BusOptions, connectBus } from './connection.js';
 export { startEventRelay } from './event-relay.js';
 export { idempotently } from './idempotent.js';
 export { streamNameFor } from './naming.js';
-export { appendEvent } from './outbox.js';
+export { appendEvent, appendEvents } from './outbox.js';
 export { relayPublisher } from './relay-publisher.js';
 export { RpcError, type RpcServer, requestRpc, rpcErrorCodeOf, serveRpc } from './rpc.js';
 export {

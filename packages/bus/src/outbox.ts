@@ -34,3 +34,41 @@ export async function appendEvent<E extends EventDefinition>(
   await tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);
   return envelope;
 }
+
+/**
+ * Records several events of one kind in one insert (and one wake-up of the relay), inside the
+ * caller's transaction, as appendEvent does for one: for work done in batches (the knowledge
+ * base's indexer stores dozens of documents per transaction). Returns the envelopes in order.
+ */
+export async function appendEvents<E extends EventDefinition>(
+  tx: Transaction,
+  outbox: ReturnType<typeof outboxTable>,
+  event: E,
+  items: { data: EventData<E>; actor: EventActor | null }[],
+): Promise<EventEnvelope<EventData<E>>[]> {
+  if (items.length === 0) return [];
+  const traceparent = currentTraceparent() ?? null;
+  const envelopes = items.map(
+    ({ data, actor }) =>
+      event.envelope.parse({
+        id: uuidv7(),
+        subject: event.subject,
+        version: event.version,
+        occurredAt: new Date().toISOString(),
+        actor,
+        data,
+      }) as EventEnvelope<EventData<E>>,
+  );
+  await tx
+    .insert(outbox)
+    .values(
+      envelopes.map((envelope) => ({
+        id: envelope.id,
+        subject: event.subject,
+        payload: envelope,
+        traceparent,
+      })),
+    );
+  await tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);
+  return envelopes;
+}

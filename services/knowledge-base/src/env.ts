@@ -18,8 +18,10 @@ const schema = serviceEnv.extend({
     .int()
     .min(1024)
     .default(25 * 1024 * 1024),
-  /** Indexing jobs one worker process runs at once. */
+  /** Indexing batches one worker process runs at once (one is embedded while another is stored). */
   INDEX_CONCURRENCY: z.coerce.number().int().min(1).default(2),
+  /** Documents indexed together, in a few transactions, when that many are waiting (a bulk load). */
+  INDEX_BATCH_DOCUMENTS: z.coerce.number().int().min(1).max(500).default(32),
   INDEX_ATTEMPTS: z.coerce.number().int().min(1).default(4),
   INDEX_BACKOFF: envDuration('2s'),
   /** A job whose worker died is taken over once its lock runs out. */

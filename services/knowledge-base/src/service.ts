@@ -5,9 +5,11 @@ import { buildApp } from './app.js';
 import { serveSearchRpc } from './bus/search-rpc.js';
 import type { KnowledgeDeps } from './deps.js';
 import { fetchDatasource } from './domain/datasources/url-datasources.js';
+import { indexDocuments } from './domain/indexing/index-documents.js';
 import { detectPgvector } from './domain/search/vector-leg.js';
 import { type KnowledgeEnv, loadEnv } from './env.js';
 import { type KnowledgeJobs, knowledgeJobs } from './jobs/catalog.js';
+import { createIndexBatcher } from './jobs/index-batcher.js';
 import { indexDocumentJob } from './jobs/index-document-job.js';
 
 export const SCHEMA = 'knowledge';
@@ -35,12 +37,20 @@ export const knowledgeService = defineService<KnowledgeEnv, KnowledgeDeps, Knowl
   app: buildApp,
   rpc: (deps, bus) => [serveSearchRpc(bus, deps)],
   worker: {
-    handlers: (deps) => ({
-      'index-document': (payload, job) => indexDocumentJob(deps, payload, job),
-      'fetch-datasource': (payload) => fetchDatasource(deps, payload.datasourceId),
-    }),
+    handlers: (deps) => {
+      const batcher = createIndexBatcher({
+        documents: deps.env.INDEX_BATCH_DOCUMENTS,
+        batches: deps.env.INDEX_CONCURRENCY,
+        index: (jobs) => indexDocuments(deps, jobs),
+      });
+      return {
+        'index-document': (payload, job) => indexDocumentJob(batcher, payload, job),
+        'fetch-datasource': (payload) => fetchDatasource(deps, payload.datasourceId),
+      };
+    },
+    // Enough jobs at once to fill INDEX_CONCURRENCY batches of INDEX_BATCH_DOCUMENTS documents.
     settings: (env) => ({
-      concurrency: env.INDEX_CONCURRENCY,
+      concurrency: env.INDEX_CONCURRENCY * env.INDEX_BATCH_DOCUMENTS,
       lockDurationMs: env.JOB_LOCK_DURATION,
       stalledIntervalMs: env.JOB_STALLED_INTERVAL,
     }),

@@ -1,0 +1,139 @@
+import { appendEvents } from '@conduit/bus';
+import { knowledgeEvents } from '@conduit/contracts';
+import { type ActorContext, type Transaction, uuidv7 } from '@conduit/db';
+import { sql } from 'drizzle-orm';
+import { outbox } from '../../db/schema.js';
+import { uuidArray } from '../search/uuid-array.js';
+import { bodyPieces } from './document-fields.js';
+import type { PreparedDocument } from './prepare-documents.js';
+
+/**
+ * Rows go to Postgres as one JSON parameter per statement, up to about this many characters: large
+ * enough that a statement carries hundreds of chunks (one round trip instead of hundreds), small
+ * enough that a statement's parameter stays a few megabytes.
+ */
+const STATEMENT_CHARS = 4 * 1024 * 1024;
+
+/** Splits `items` into runs whose sizes add up to at most `limit` (an item larger goes alone). */
+function inRuns<T>(items: T[], size: (item: T) => number, limit = STATEMENT_CHARS): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (run.length > 0 && total + n > limit) {
+      runs.push(run);
+      run = [];
+      total = 0;
+    }
+    run.push(item);
+    total += n;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/**
+ * An embedding as a Postgres `real[]` literal. Each value is rounded to single precision first and
+ * written with 9 significant digits, which Postgres reads back as exactly that `real`: what the
+ * column stored when the values went as JSON numbers, in less than half the text, and parsed as
+ * floats rather than as JSON numerics.
+ */
+export const realArrayLiteral = (vector: number[]): string =>
+  `{${vector.map((x) => (x === 0 ? '0' : Math.fround(x).toPrecision(9))).join(',')}}`;
+
+/**
+ * Stores the chunks, terms and status of documents that are all still at the revision being
+ * indexed (the caller holds their rows locked), inside the caller's transaction: their previous
+ * chunks are replaced, so a job run twice leaves one set. A few statements for the whole batch,
+ * whatever the number of documents and chunks.
+ */
+export async function storeDocuments(
+  tx: Transaction,
+  owner: ActorContext,
+  documents: PreparedDocument[],
+): Promise<void> {
+  if (documents.length === 0) return;
+  await tx.execute(
+    sql`delete from knowledge.kb_chunks where document_id = any(${uuidArray(documents.map((d) => d.document.id))})`,
+  );
+  // Chunks, a collection at a time (its text search language is one parameter of the statement).
+  const byCollection = new Map<string, PreparedDocument[]>();
+  for (const prepared of documents)
+    byCollection.set(prepared.document.collectionId, [
+      ...(byCollection.get(prepared.document.collectionId) ?? []),
+      prepared,
+    ]);
+  for (const [collectionId, members] of byCollection) {
+    const language = members[0]!.settings.textSearchLanguage;
+    const rows = members.flatMap(({ document, chunks, vectors, lead }) =>
+      chunks.map((chunk, ordinal) => {
+        const inLead = Math.max(0, Math.min(chunk.content.length, lead - chunk.charStart));
+        return {
+          id: uuidv7(),
+          document_id: document.id,
+          document_name: document.name,
+          ordinal,
+          content: chunk.content,
+          lead_text: chunk.content.slice(0, inLead),
+          body_text: chunk.content.slice(inLead),
+          heading_path: chunk.headingPath,
+          heading_text: chunk.headingPath.join(' '),
+          char_start: chunk.charStart,
+          char_end: chunk.charEnd,
+          token_count: chunk.tokenCount,
+          embedding: realArrayLiteral(vectors[ordinal]!),
+        };
+      }),
+    );
+    // The document name and headings weigh most (A), then the document's lead (B), then the
+    // body (D).
+    for (const run of inRuns(rows, (row) => 2 * row.content.length + row.embedding.length + 200))
+      await tx.execute(sql`
+        insert into knowledge.kb_chunks
+          (id, collection_id, document_id, ordinal, content, heading_path, char_start, char_end, token_count, tsv, embedding)
+        select r.id, ${collectionId}, r.document_id, r.ordinal, r.content, r.heading_path,
+               r.char_start, r.char_end, r.token_count,
+               setweight(to_tsvector(${language}::regconfig, r.document_name || ' ' || r.heading_text), 'A')
+                 || setweight(to_tsvector(${language}::regconfig, r.lead_text), 'B')
+                 || to_tsvector(${language}::regconfig, r.body_text),
+               r.embedding::real[]
+        from jsonb_to_recordset(${JSON.stringify(run)}::jsonb) as r(
+          id uuid, document_id uuid, document_name text, ordinal int, content text, lead_text text, body_text text,
+          heading_path text[], heading_text text, char_start int, char_end int, token_count int, embedding text)`);
+  }
+  // The document-level index that ranks documents (BM25F, see text-leg.ts).
+  const terms = documents.map(({ document, settings, text, lead }) => ({
+    id: document.id,
+    language: settings.textSearchLanguage,
+    name: document.name,
+    lead: text.slice(0, lead),
+    body: bodyPieces(text, lead),
+  }));
+  for (const run of inRuns(terms, (t) => t.lead.length + t.body.reduce((n, piece) => n + piece.length, 0)))
+    await tx.execute(sql`
+      select knowledge.store_document_terms(t.id, t.language::regconfig, t.name, t.lead,
+                                            array(select jsonb_array_elements_text(t.body)))
+      from jsonb_to_recordset(${JSON.stringify(run)}::jsonb) as t(id uuid, language text, name text, lead text, body jsonb)`);
+  await tx.execute(sql`
+    update knowledge.kb_documents d
+    set status = 'indexed', error = null, chunk_count = s.chunks, indexed_at = now(), updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(documents.map((p) => ({ id: p.document.id, chunks: p.chunks.length })))}::jsonb)
+      as s(id uuid, chunks int)
+    where d.id = s.id`);
+  await appendEvents(
+    tx,
+    outbox,
+    knowledgeEvents.documentIndexed,
+    documents.map(({ document, chunks }) => ({
+      data: {
+        documentId: document.id,
+        collectionId: document.collectionId,
+        contentHash: document.contentHash,
+        chunkCount: chunks.length,
+        revision: document.revision,
+      },
+      actor: { userId: owner.userId, sessionId: null, orgId: owner.orgId ?? null },
+    })),
+  );
+}
