@@ -59,16 +59,14 @@ export async function appendEvents<E extends EventDefinition>(
         data,
       }) as EventEnvelope<EventData<E>>,
   );
-  await tx
-    .insert(outbox)
-    .values(
-      envelopes.map((envelope) => ({
-        id: envelope.id,
-        subject: event.subject,
-        payload: envelope,
-        traceparent,
-      })),
-    );
+  await tx.insert(outbox).values(
+    envelopes.map((envelope) => ({
+      id: envelope.id,
+      subject: event.subject,
+      payload: envelope,
+      traceparent,
+    })),
+  );
   await tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);
   return envelopes;
 }

@@ -32,8 +32,12 @@ export function createIndexBatcher(options: {
       options
         .index(batch.map((entry) => entry.job))
         .then(
-          (results) => batch.forEach((entry, i) => entry.resolve(results[i]!)),
-          (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+          (results) => {
+            for (const [i, entry] of batch.entries()) entry.resolve(results[i]!);
+          },
+          (error: unknown) => {
+            for (const entry of batch) entry.reject(error);
+          },
         )
         .finally(() => {
           running--;
