@@ -43,6 +43,15 @@ export const clusterProcesses: ClusterProcess[] = [
   // Workflow-engine's execution worker; no port. Started once workflow-engine is ready (migrated).
   { name: 'workflow-engine-worker', entry: 'services/workflow-engine/src/worker.ts' },
   {
+    name: 'email-sync',
+    entry: 'services/email-sync/src/server.ts',
+    portVariable: 'MAIL_PORT',
+    defaultPort: 4005,
+  },
+  // Email-sync's worker: account syncs, IDLE on each active Inbox, sending; no port. Started once
+  // email-sync is ready (migrated).
+  { name: 'email-sync-worker', entry: 'services/email-sync/src/worker.ts' },
+  {
     name: 'analytics',
     entry: 'services/analytics/src/server.ts',
     portVariable: 'ANALYTICS_PORT',

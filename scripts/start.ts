@@ -120,7 +120,14 @@ process.on('SIGTERM', () => stopAll(0));
 for (const [i, service] of clusterProcesses.entries()) {
   const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
     cwd: root,
-    env: { ...process.env, LOG_PRETTY: 'false', FORCE_COLOR: '1' },
+    // Mail servers on this machine (a local Dovecot) are reachable in development, plain IMAP too.
+    env: {
+      MAIL_ALLOWED_HOSTS: '127.0.0.1,localhost',
+      MAIL_ALLOW_INSECURE: 'true',
+      ...process.env,
+      LOG_PRETTY: 'false',
+      FORCE_COLOR: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   prefixLines(child.stdout!, label(service.name, i), process.stdout);

@@ -30,6 +30,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
     'knowledge-base': env.KNOWLEDGE_BASE_URL,
     conversation: env.CONVERSATION_URL,
     'workflow-engine': env.WORKFLOW_ENGINE_URL,
+    'email-sync': env.EMAIL_SYNC_URL,
     analytics: env.ANALYTICS_URL,
   };
   const proxies = Object.fromEntries(

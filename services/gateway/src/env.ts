@@ -7,6 +7,7 @@ const schema = serviceEnv.extend({
   KNOWLEDGE_BASE_URL: z.url().default('http://127.0.0.1:4003'),
   CONVERSATION_URL: z.url().default('http://127.0.0.1:4002'),
   WORKFLOW_ENGINE_URL: z.url().default('http://127.0.0.1:4004'),
+  EMAIL_SYNC_URL: z.url().default('http://127.0.0.1:4005'),
   ANALYTICS_URL: z.url().default('http://127.0.0.1:4006'),
   /** How long a service may take to start answering; a slower one gets a 504. */
   UPSTREAM_TIMEOUT: envDuration('30s'),

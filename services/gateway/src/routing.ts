@@ -1,5 +1,11 @@
 /** The services behind the gateway, and the public paths each one owns. */
-export type ServiceName = 'identity' | 'knowledge-base' | 'conversation' | 'workflow-engine' | 'analytics';
+export type ServiceName =
+  | 'identity'
+  | 'knowledge-base'
+  | 'conversation'
+  | 'workflow-engine'
+  | 'email-sync'
+  | 'analytics';
 
 export interface Upstream {
   service: ServiceName;
@@ -14,6 +20,9 @@ const KB_UPLOAD_BODY_LIMIT = 25 * 1024 * 1024 + 256 * 1024;
 
 /** A whole workflow graph (up to 500 nodes with their configuration) or a webhook's payload. */
 const WORKFLOW_BODY_LIMIT = 4 * 1024 * 1024;
+
+/** A draft with its attachments (10 MiB of them, base64) or a message to send. */
+const MAIL_BODY_LIMIT = 12 * 1024 * 1024;
 
 export const upstreams: Upstream[] = [
   { service: 'identity', prefix: '/v1/auth' },
@@ -38,6 +47,7 @@ export const upstreams: Upstream[] = [
   { service: 'workflow-engine', prefix: '/v1/workflows', bodyLimit: WORKFLOW_BODY_LIMIT },
   { service: 'workflow-engine', prefix: '/v1/executions' },
   { service: 'workflow-engine', prefix: '/v1/hooks', bodyLimit: WORKFLOW_BODY_LIMIT },
+  { service: 'email-sync', prefix: '/v1/mail', bodyLimit: MAIL_BODY_LIMIT },
   { service: 'analytics', prefix: '/v1/analytics' },
 ];
 
