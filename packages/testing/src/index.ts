@@ -1,4 +1,13 @@
 export { localServices } from './local-services.js';
+export {
+  type MailUser,
+  messageIdOf,
+  type ReceivedSmtpMessage,
+  startDovecot,
+  startSmtpServer,
+  type TestDovecot,
+  type TestSmtpServer,
+} from './mail-servers.js';
 export { testBusNamespace, testRedisPrefix, uniqueName } from './names.js';
 export { type PageResponse, unrefusedCursors, walkPages } from './paging.js';
 export { deleteRedisKeys } from './redis-keys.js';
