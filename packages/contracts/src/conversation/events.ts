@@ -74,3 +74,31 @@ export const mailRequested = defineEvent(
     body: z.string().max(100_000),
   }),
 );
+
+/**
+ * A bot was created or changed. `schedule` is what its dialog script's SET SCHEDULE compiled to
+ * (null without one), and `script` comes with it only then: the workflow engine keeps the bot's
+ * automation in step with it. `updatedAt` orders saves, so a late redelivery of an older save
+ * changes nothing.
+ */
+export const botSaved = defineEvent(
+  'conversation.bot.saved',
+  1,
+  z.object({
+    botId: z.uuid(),
+    orgId: z.uuid().nullable(),
+    ownerUserId: z.uuid(),
+    teamId: z.uuid().nullable(),
+    name: z.string(),
+    schedule: z.object({ cron: z.string(), source: z.string() }).nullable(),
+    script: z.string().nullable(),
+    updatedAt: z.iso.datetime({ offset: true }),
+  }),
+);
+
+/** A bot was deleted, with everything of its own: its automations go too. */
+export const botDeleted = defineEvent(
+  'conversation.bot.deleted',
+  1,
+  z.object({ botId: z.uuid(), ownerUserId: z.uuid(), teamId: z.uuid().nullable() }),
+);

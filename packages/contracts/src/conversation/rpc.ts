@@ -37,3 +37,44 @@ export const complete = defineRpc(
   }),
   z.object({ text: z.string(), model: z.string(), tokens: z.int().min(0) }),
 );
+
+/**
+ * Who owns a bot, for services that keep something per bot (the workflow engine's automations)
+ * and let only its owners manage it. Null when there is no such bot.
+ */
+export const botOwner = defineRpc(
+  'rpc.conversation.bots.owner',
+  z.object({ botId: z.uuid() }),
+  z.object({
+    bot: z
+      .object({ ownerUserId: z.uuid(), teamId: z.uuid().nullable(), orgId: z.uuid().nullable() })
+      .nullable(),
+  }),
+);
+
+/**
+ * A bot's memory read or written by one of its automations (GET / SET BOT MEMORY), acting as the
+ * bot's owner: conversation checks that `ownerUserId` (with `teamId` for a team bot) still owns
+ * the bot, else not_found. `value` is the memory's value (null: none, or to clear it when set).
+ */
+export const botMemory = defineRpc(
+  'rpc.conversation.bots.memory',
+  z.discriminatedUnion('op', [
+    z.object({
+      op: z.literal('get'),
+      botId: z.uuid(),
+      ownerUserId: z.uuid(),
+      teamId: z.uuid().nullable(),
+      key: storableText(200).min(1),
+    }),
+    z.object({
+      op: z.literal('set'),
+      botId: z.uuid(),
+      ownerUserId: z.uuid(),
+      teamId: z.uuid().nullable(),
+      key: storableText(200).min(1),
+      value: z.unknown(),
+    }),
+  ]),
+  z.object({ value: z.unknown() }),
+);

@@ -44,3 +44,22 @@ export const executionFailed = defineEvent(
     execTimeMs: z.int().min(0).nullable(),
   }),
 );
+
+/**
+ * A bot automation's SEND MAIL: the mail the email service is asked to deliver, as the bot's owner
+ * (the counterpart of conversation.mail.requested, which carries a chat session instead of a run).
+ */
+export const mailRequested = defineEvent(
+  'workflow.mail.requested',
+  1,
+  z.object({
+    automationId: z.uuid(),
+    runId: z.uuid(),
+    botId: z.uuid(),
+    userId: z.uuid(),
+    teamId: z.uuid().nullable(),
+    to: z.array(z.email()).min(1).max(50),
+    subject: z.string().max(998),
+    body: z.string().max(100_000),
+  }),
+);
