@@ -40,11 +40,17 @@ export const complete = defineRpc(
 
 /**
  * Who owns a bot, for services that keep something per bot (the workflow engine's automations)
- * and let only its owners manage it. Null when there is no such bot.
+ * and let only its owners manage it: read as the asking user (`userId` with their teams), so a bot
+ * they may not see is null exactly as one that does not exist.
  */
 export const botOwner = defineRpc(
   'rpc.conversation.bots.owner',
-  z.object({ botId: z.uuid() }),
+  z.object({
+    botId: z.uuid(),
+    userId: z.uuid(),
+    orgId: z.uuid().nullable().optional(),
+    teams: z.record(z.uuid(), teamRoleSchema).optional(),
+  }),
   z.object({
     bot: z
       .object({ ownerUserId: z.uuid(), teamId: z.uuid().nullable(), orgId: z.uuid().nullable() })
