@@ -8,12 +8,13 @@ import postgres from 'postgres';
 import { registerBenchUser } from './harness/bench-user.js';
 import { type ChildService, freePort, startChildService } from './harness/child-service.js';
 import { deferCleanup } from './harness/cleanup.js';
-import { startIsolatedStack } from './harness/isolated-stack.js';
+import { pnpmStartEnv, startIsolatedStack } from './harness/isolated-stack.js';
 import { compareInRounds, type Measurement, type Sample } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
 import { roundSettings } from './harness/settings.js';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
 /** The one collection the bot answers from: short handbook passages the questions below hit. */
 const HANDBOOK: [name: string, text: string][] = [
@@ -57,6 +58,7 @@ const MESSAGE_CONCURRENCY = 16;
 const SSE_CONCURRENCY = 2;
 
 type Contender = 'gateway' | 'direct';
+type MessageContender = Contender | 'floor';
 
 /**
  * Scenario: a user talking to a bot grounded in a one-collection knowledge base, with the offline
@@ -81,10 +83,7 @@ export async function conversationScenario(): Promise<void> {
     }
   });
   const shared = {
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
-    LOG_PRETTY: 'false',
-    OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    ...pnpmStartEnv,
     REDIS_URL: localServices.redisUrl,
     NATS_URL: localServices.natsUrl,
     BUS_NAMESPACE: namespace,
@@ -123,6 +122,16 @@ export async function conversationScenario(): Promise<void> {
     },
   });
 
+  const floorPort = await freePort();
+  const floor = await startChildService({
+    name: 'floor-turn',
+    entry: join(benchDir, 'servers/floor-turn.ts'),
+    cwd: benchDir,
+    port: floorPort,
+    env: { PORT: String(floorPort), IDENTITY_URL: stack.identity.url, DATABASE_URL: databaseUrl },
+    readyPath: '/ready',
+  });
+
   const user = await registerBenchUser(gateway.url);
   const call = async (path: string, body: unknown, method = 'POST') => {
     const response = await fetch(`${gateway.url}${path}`, {
@@ -159,12 +168,16 @@ export async function conversationScenario(): Promise<void> {
   await sql`update identity.usage_counters set "limit" = 1000000000000`;
 
   const headers = { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' };
-  const base: Record<Contender, string> = { gateway: gateway.url, direct: conversation.url };
+  const base: Record<MessageContender, string> = {
+    gateway: gateway.url,
+    direct: conversation.url,
+    floor: floor.url,
+  };
   let question = 0;
   const nextQuestion = () => QUESTIONS[question++ % QUESTIONS.length]!;
 
   // One message at a time per session (a session answers one turn at a time): each loop owns one.
-  const messagesContender = (to: Contender) => (seconds: number) =>
+  const messagesContender = (to: MessageContender) => (seconds: number) =>
     sampleLoops(sessions.slice(0, MESSAGE_CONCURRENCY), seconds, async (sessionId) => {
       const started = performance.now();
       const response = await fetch(`${base[to]}/v1/sessions/${sessionId}/messages`, {
@@ -202,7 +215,11 @@ export async function conversationScenario(): Promise<void> {
 
   console.error(`conversation: messages/s at ${MESSAGE_CONCURRENCY} sessions at once...`);
   const messages = await compareInRounds(
-    { gateway: messagesContender('gateway'), direct: messagesContender('direct') },
+    {
+      gateway: messagesContender('gateway'),
+      direct: messagesContender('direct'),
+      floor: messagesContender('floor'),
+    },
     settings,
     (message) => console.error(`conversation: messages, ${message}`),
   );
@@ -217,49 +234,65 @@ export async function conversationScenario(): Promise<void> {
     return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
   };
 
-  const row = (label: string, m: Measurement, ratio: number, extra: string) => [
+  const row = (label: string, m: Measurement, ratios: [number, number], extra: string) => [
     label,
     formatNumber(m.perSecond),
     formatNumber(m.p50Ms),
     formatNumber(m.p99Ms),
     extra,
-    formatRatio(ratio),
+    ...ratios.map(formatRatio),
     `${m.non2xx} / ${m.errors}`,
   ];
+  const overFloor = (m: Measurement) => m.perSecond / messages.floor.perSecond;
   console.log(`\n### Conversation: grounded replies (offline provider, knowledge from the ${kbSource})\n`);
   console.log(
     markdownTable(
-      ['Load', 'per s', 'p50 ms', 'p99 ms', 'full reply p50 ms', 'vs. direct', 'non-2xx / errors'],
+      [
+        'Load',
+        'per s',
+        'p50 ms',
+        'p99 ms',
+        'full reply p50 ms',
+        'vs. direct',
+        'vs. floor',
+        'non-2xx / errors',
+      ],
       [
         row(
           `messages, JSON, through the gateway (${MESSAGE_CONCURRENCY} sessions)`,
           messages.gateway,
-          messages.gateway.perSecond / messages.direct.perSecond,
+          [messages.gateway.perSecond / messages.direct.perSecond, overFloor(messages.gateway)],
           '–',
         ),
         row(
           `messages, JSON, straight to conversation (${MESSAGE_CONCURRENCY} sessions)`,
           messages.direct,
-          1,
+          [1, overFloor(messages.direct)],
+          '–',
+        ),
+        row(
+          `floor: token check + one transaction storing both messages and their outbox rows (${MESSAGE_CONCURRENCY} loops)`,
+          messages.floor,
+          [messages.floor.perSecond / messages.direct.perSecond, 1],
           '–',
         ),
         row(
           `SSE first byte, through the gateway (${SSE_CONCURRENCY} streams)`,
           ttfb.gateway,
-          ttfb.gateway.p50Ms / ttfb.direct.p50Ms,
+          [ttfb.gateway.p50Ms / ttfb.direct.p50Ms, Number.NaN],
           formatNumber(streamP50('gateway')),
         ),
         row(
           `SSE first byte, straight to conversation (${SSE_CONCURRENCY} streams)`,
           ttfb.direct,
-          1,
+          [1, Number.NaN],
           formatNumber(streamP50('direct')),
         ),
       ],
     ),
   );
   console.log(
-    '\nThroughput ratio: gateway messages/s over direct. First-byte ratio: gateway p50 over direct p50 (above 1x is what the gateway adds).',
+    '\nThroughput ratios: messages/s over direct and over the floor (goal: gateway >= 0.50x the floor). First-byte ratio: gateway p50 over direct p50 (above 1x is what the gateway adds).',
   );
   const figures = (m: Measurement) => ({
     perSecond: round(m.perSecond, 1),
@@ -276,7 +309,10 @@ export async function conversationScenario(): Promise<void> {
     messages: {
       gateway: figures(messages.gateway),
       direct: figures(messages.direct),
+      floor: figures(messages.floor),
       gatewayOverDirect: round(messages.gateway.perSecond / messages.direct.perSecond),
+      gatewayOverFloor: round(overFloor(messages.gateway)),
+      directOverFloor: round(overFloor(messages.direct)),
     },
     sseFirstByte: {
       gateway: { ...figures(ttfb.gateway), fullReplyP50Ms: round(streamP50('gateway'), 2) },

@@ -2,108 +2,130 @@ import { fileURLToPath } from 'node:url';
 import { expectOk, registerBenchUser } from './harness/bench-user.js';
 import { freePort, startChildService } from './harness/child-service.js';
 import { startIsolatedStack } from './harness/isolated-stack.js';
-import { compareInRounds, httpContender } from './harness/measure.js';
+import { compareInRounds, httpContender, type Measurement } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
 import { roundSettings } from './harness/settings.js';
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
 const targets = {
-  bare: { label: 'bare fastify hello-world', request: 'GET /' },
+  floor: { label: 'floor: bare fastify + jose + one postgres.js select', request: 'GET /v1/me' },
   identity: { label: 'identity, direct', request: 'GET /v1/me' },
   gateway: { label: 'gateway -> identity', request: 'GET /v1/me' },
+  gatewayQuiet: { label: 'gateway -> identity, both at LOG_LEVEL=warn', request: 'GET /v1/me' },
+  bare: { label: 'bare fastify hello-world', request: 'GET /' },
 } as const;
+type Target = keyof typeof targets;
 
 /**
- * Scenario (a): what the platform costs per request. `GET /v1/me` through the gateway, the same
- * call straight to identity, and a bare fastify hello-world, at the same fixed number of
- * connections, each server in a process of its own and only one of them loaded at a time.
+ * Scenario (a): what the platform costs per authenticated read. `GET /v1/me` through the gateway
+ * and straight to identity, both as `pnpm start` runs them (LOG_LEVEL info, JSON lines), against
+ * its floor (`servers/floor-me.ts`: the same token check and one select, nothing else), the same
+ * gateway and identity with logging at `warn` (a second stack), and a bare fastify hello-world;
+ * at the same fixed number of connections, each server a process of its own, one loaded at a time.
  */
 export async function gatewayScenario(): Promise<void> {
   const settings = { connections: 32, ...roundSettings() };
 
-  const port = await freePort();
+  const barePort = await freePort();
   const bare = await startChildService({
     name: 'hello-world',
     entry: `${benchDir}servers/hello-world.ts`,
     cwd: benchDir,
-    port,
-    env: { PORT: String(port) },
+    port: barePort,
+    env: { PORT: String(barePort) },
     readyPath: '/',
   });
   const stack = await startIsolatedStack({ gateway: true });
+  const quiet = await startIsolatedStack({ gateway: true, logLevel: 'warn', namePrefix: 'warn-' });
+  const floorPort = await freePort();
+  const floor = await startChildService({
+    name: 'floor-me',
+    entry: `${benchDir}servers/floor-me.ts`,
+    cwd: benchDir,
+    port: floorPort,
+    env: { PORT: String(floorPort), IDENTITY_URL: stack.identity.url, DATABASE_URL: stack.databaseUrl },
+    readyPath: '/ready',
+  });
   const gateway = stack.gateway!;
   const user = await registerBenchUser(gateway.url);
+  const quietUser = await registerBenchUser(quiet.gateway!.url);
   const headers = { authorization: `Bearer ${user.accessToken}` };
+  const quietHeaders = { authorization: `Bearer ${quietUser.accessToken}` };
+  await expectOk(`${floor.url}/v1/me`, { headers });
   await expectOk(`${stack.identity.url}/v1/me`, { headers });
   await expectOk(`${gateway.url}/v1/me`, { headers });
+  await expectOk(`${quiet.gateway!.url}/v1/me`, { headers: quietHeaders });
 
   const { connections } = settings;
-  const measured = await compareInRounds(
+  const measured: Record<Target, Measurement> = await compareInRounds(
     {
-      bare: httpContender({ url: `${bare.url}/`, connections }),
+      floor: httpContender({ url: `${floor.url}/v1/me`, headers, connections }),
       identity: httpContender({ url: `${stack.identity.url}/v1/me`, headers, connections }),
       gateway: httpContender({ url: `${gateway.url}/v1/me`, headers, connections }),
+      gatewayQuiet: httpContender({ url: `${quiet.gateway!.url}/v1/me`, headers: quietHeaders, connections }),
+      bare: httpContender({ url: `${bare.url}/`, connections }),
     },
     settings,
     (message) => console.error(`gateway: ${message}`),
   );
+  await floor.stop();
+  await quiet.stop();
   await stack.stop();
   await bare.stop();
 
-  const baseline = measured.bare;
-  const rows = (Object.keys(targets) as (keyof typeof targets)[]).map((key) => ({
-    key,
-    ...targets[key],
-    m: measured[key],
-  }));
-  const results = rows.map(({ key, label, request, m }) => ({
-    target: key,
-    label,
-    request,
-    requestsPerSecond: round(m.perSecond, 1),
-    p50Ms: round(m.p50Ms),
-    p99Ms: round(m.p99Ms),
-    vsBare: {
-      requestsPerSecond: round(m.perSecond / baseline.perSecond),
-      p50: round(m.p50Ms / baseline.p50Ms),
-      p99: round(m.p99Ms / baseline.p99Ms),
-    },
-    requests: m.operations,
-    non2xx: m.non2xx,
-    errors: m.errors,
-    seconds: round(m.seconds, 2),
-  }));
+  const vsFloor = (key: Target) => measured[key].perSecond / measured.floor.perSecond;
+  const ratios = {
+    identityOverFloor: vsFloor('identity'),
+    gatewayOverFloor: vsFloor('gateway'),
+    gatewayOverIdentity: measured.gateway.perSecond / measured.identity.perSecond,
+    pnpmStartOverWarn: measured.gateway.perSecond / measured.gatewayQuiet.perSecond,
+  };
+  const keys = Object.keys(targets) as Target[];
+  const results = keys.map((key) => {
+    const m = measured[key];
+    return {
+      target: key,
+      ...targets[key],
+      requestsPerSecond: round(m.perSecond, 1),
+      p50Ms: round(m.p50Ms),
+      p99Ms: round(m.p99Ms),
+      vsFloor: round(vsFloor(key)),
+      requests: m.operations,
+      non2xx: m.non2xx,
+      errors: m.errors,
+      seconds: round(m.seconds, 2),
+    };
+  });
 
   const table = markdownTable(
-    [
-      'Target',
-      'Request',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'req/s vs bare',
-      'p50 vs bare',
-      'p99 vs bare',
-      'non-2xx / errors',
-    ],
-    rows.map(({ label, request, m }) => [
-      label,
-      `\`${request}\``,
-      formatNumber(m.perSecond),
-      formatNumber(m.p50Ms),
-      formatNumber(m.p99Ms),
-      formatRatio(m.perSecond / baseline.perSecond),
-      formatRatio(m.p50Ms / baseline.p50Ms),
-      formatRatio(m.p99Ms / baseline.p99Ms),
-      `${m.non2xx} / ${m.errors}`,
-    ]),
+    ['Target', 'Request', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs floor', 'non-2xx / errors'],
+    keys.map((key) => {
+      const m = measured[key];
+      return [
+        targets[key].label,
+        `\`${targets[key].request}\``,
+        formatNumber(m.perSecond),
+        formatNumber(m.p50Ms),
+        formatNumber(m.p99Ms),
+        formatRatio(vsFloor(key)),
+        `${m.non2xx} / ${m.errors}`,
+      ];
+    }),
   );
-  const file = await writeResults('gateway', { settings, results });
+  const file = await writeResults('gateway', {
+    settings,
+    results,
+    ratios: Object.fromEntries(Object.entries(ratios).map(([name, value]) => [name, round(value)])),
+  });
   console.log(
-    `\n### gateway: GET /v1/me vs. bare fastify\n\n` +
+    `\n### gateway: GET /v1/me against its floor\n\n` +
       `${settings.connections} connections; ${settings.seconds} s per target in ${settings.rounds} rounds ` +
       `after a ${settings.warmupSeconds} s warm-up; ${machine().cpus} CPUs (load average ${machine().loadAverage}), ` +
-      `${process.version}.\n\n${table}\n\n(${file})\n`,
+      `${process.version}. Identity and the gateway as \`pnpm start\` runs them unless said.\n\n${table}\n\n` +
+      `- identity direct / floor: ${formatRatio(ratios.identityOverFloor)} (goal >= 0.50x)\n` +
+      `- gateway / floor: ${formatRatio(ratios.gatewayOverFloor)} (goal >= 0.35x)\n` +
+      `- gateway / identity direct: ${formatRatio(ratios.gatewayOverIdentity)} (goal >= 0.80x)\n` +
+      `- gateway as \`pnpm start\` runs it / the same at LOG_LEVEL=warn: ${formatRatio(ratios.pnpmStartOverWarn)} (goal >= 0.90x)\n\n(${file})\n`,
   );
 }

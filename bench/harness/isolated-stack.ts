@@ -11,6 +11,19 @@ import { deferCleanup } from './cleanup.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * What `pnpm start` (scripts/start.ts) gives every service beyond the defaults: JSON lines on a
+ * pipe (it pretty-prints them in its own process) at the default level, info. Benchmarks run with
+ * this, so their figures are what the README's command gives; no OTLP endpoint, as in .env.example.
+ */
+export const pnpmStartEnv = {
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'info',
+  LOG_PRETTY: 'false',
+  FORCE_COLOR: '1',
+  OTEL_EXPORTER_OTLP_ENDPOINT: '',
+};
+
 export interface IsolatedStack {
   identity: ChildService;
   /** Present when the stack was started with `gateway: true`. */
@@ -33,6 +46,13 @@ export async function startIsolatedStack(options: {
   gateway: boolean;
   /** Extra settings for identity (e.g. the argon2 parameters the scenario compares against). */
   identityEnv?: Record<string, string>;
+  /**
+   * LOG_LEVEL of the services; unset, they log as under `pnpm start` (info, JSON lines). The
+   * gateway scenario runs a second stack at `warn` to show what logging costs.
+   */
+  logLevel?: 'info' | 'warn';
+  /** Prefix of the processes' log files (`bench/results/logs/<prefix>identity.log`). */
+  namePrefix?: string;
 }): Promise<IsolatedStack> {
   const name = uniqueName('bench');
   const database = `conduit_${name}`;
@@ -64,10 +84,8 @@ export async function startIsolatedStack(options: {
 
   try {
     const shared = {
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      LOG_PRETTY: 'false',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      ...pnpmStartEnv,
+      ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}),
       REDIS_URL: localServices.redisUrl,
       NATS_URL: localServices.natsUrl,
       BUS_NAMESPACE: name,
@@ -75,7 +93,7 @@ export async function startIsolatedStack(options: {
     };
     const identityPort = await freePort();
     const identity = await startChildService({
-      name: 'identity',
+      name: `${options.namePrefix ?? ''}identity`,
       entry: join(repoRoot, 'services/identity/src/server.ts'),
       cwd: join(repoRoot, 'services/identity'),
       port: identityPort,
@@ -101,7 +119,7 @@ export async function startIsolatedStack(options: {
 
     const gatewayPort = await freePort();
     const gateway = await startChildService({
-      name: 'gateway',
+      name: `${options.namePrefix ?? ''}gateway`,
       entry: join(repoRoot, 'services/gateway/src/server.ts'),
       cwd: join(repoRoot, 'services/gateway'),
       port: gatewayPort,
