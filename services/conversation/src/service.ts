@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
+import { serveBotRpcs } from './bus/bot-rpc.js';
 import { serveCompleteRpc } from './bus/complete-rpc.js';
 import { serveSessionOwnerRpc } from './bus/session-owner-rpc.js';
 import type { ConversationDeps } from './deps.js';
@@ -13,8 +14,9 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
 
 /**
  * Conversation: bots, chat sessions, messages, memories, tools and LLM providers over HTTP, and
- * `rpc.conversation.sessions.owner` for knowledge-base, `rpc.conversation.llm.complete` for the
- * workflow engine.
+ * `rpc.conversation.sessions.owner` for knowledge-base, `rpc.conversation.llm.complete` and the
+ * bot RPCs (owner, memory) for the workflow engine. Bot saves and deletions are published
+ * (`conversation.bot.saved` / `deleted`) for the engine's bot automations.
  */
 export const conversationService = defineService<ConversationEnv, ConversationDeps>({
   name: 'conversation',
@@ -38,6 +40,10 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
   },
   app: buildApp,
   // Knowledge-base asks who owns a session before it links knowledge bases to it; the workflow
-  // engine's llm node asks for completions.
-  rpc: (deps, bus) => [serveSessionOwnerRpc(bus, deps), serveCompleteRpc(bus, deps)],
+  // engine's llm node asks for completions, its bot automations for bot owners and memories.
+  rpc: (deps, bus) => [
+    serveSessionOwnerRpc(bus, deps),
+    serveCompleteRpc(bus, deps),
+    ...serveBotRpcs(bus, deps),
+  ],
 });

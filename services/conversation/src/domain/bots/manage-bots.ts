@@ -7,6 +7,7 @@ import { type BotVisibility, bots } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { canOnBot, loadBot } from './bot-access.js';
 import { toBotDto } from './bot-dto.js';
+import { appendBotDeleted, appendBotSaved } from './bot-events.js';
 import { compileOrReject } from './compile-script.js';
 
 export interface CreateBotInput {
@@ -48,6 +49,7 @@ export async function createBot(deps: ConversationDeps, actor: Actor, input: Cre
         updatedAt: now,
       })
       .returning();
+    await appendBotSaved(tx, actor, bot!);
     return toBotDto(bot!);
   });
 }
@@ -103,6 +105,7 @@ export async function updateBot(deps: ConversationDeps, actor: Actor, botId: str
       })
       .where(eq(bots.id, botId))
       .returning();
+    await appendBotSaved(tx, actor, bot!);
     return toBotDto(bot!);
   });
 }
@@ -110,7 +113,8 @@ export async function updateBot(deps: ConversationDeps, actor: Actor, botId: str
 /** Deletes a bot with its configuration, memories, tools and sessions. Throws not_found / forbidden. */
 export async function deleteBot(deps: ConversationDeps, actor: Actor, botId: string) {
   await asActor(deps.db, actor, async (tx) => {
-    await loadBot(tx, actor, botId, 'bots.write');
+    const bot = await loadBot(tx, actor, botId, 'bots.write');
     await tx.delete(bots).where(eq(bots.id, botId));
+    await appendBotDeleted(tx, actor, bot);
   });
 }
