@@ -326,6 +326,131 @@ export const executionData = workflow.table(
   (t) => [index('execution_data_execution_idx').on(t.executionId)],
 );
 
+/**
+ * The integrations catalog: what a connection may be an instance of (HTTP with a bearer token,
+ * SMTP, ...). `kind` is how the engine uses it; `config_schema` is the JSON Schema its connections'
+ * config must match, whose `writeOnly` properties are secrets. Read by anyone signed in, kept by
+ * platform admins; a retired entry (`is_active` false) takes no new connections.
+ */
+export const integrations = workflow.table(
+  'integrations',
+  {
+    id: uuid('id').primaryKey(),
+    /** Stable name of the entry (`http-bearer`): seeds and clients refer to it. */
+    key: text('key').notNull().unique(),
+    name: text('name').notNull(),
+    category: text('category').notNull(),
+    description: text('description').notNull().default(''),
+    kind: text('kind').notNull(),
+    configSchema: jsonb('config_schema').notNull(),
+    isActive: boolean('is_active').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [index('integrations_category_idx').on(t.category, t.name)],
+);
+
+/**
+ * A user's (or a team's) configured instance of an integration: a connection. `config` holds the
+ * fields that are not secret; the secret ones are sealed together in `sealed` (SecretBox, context
+ * = the row id). A user's connection may be shared with teams they are in
+ * (`shared_team_ids`), whose workflows may then use it without reading it.
+ */
+export const userIntegrations = workflow.table(
+  'user_integrations',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: uuid('organization_id'),
+    userId: uuid('user_id').notNull(),
+    teamId: uuid('team_id'),
+    integrationId: uuid('integration_id')
+      .notNull()
+      .references(() => integrations.id),
+    name: text('name').notNull(),
+    config: jsonb('config').notNull().default({}),
+    sealed: text('sealed'),
+    sharedTeamIds: uuid('shared_team_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    isActive: boolean('is_active').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    index('user_integrations_user_idx').on(t.userId, t.id),
+    index('user_integrations_team_idx').on(t.teamId),
+  ],
+);
+
+export const automationSources = ['script', 'api'] as const;
+export const automationRunStatuses = ['running', 'success', 'error', 'skipped'] as const;
+
+/**
+ * A bot's BASIC script on a schedule (seed 001 `system_automations`). `source` = `script`: kept in
+ * step with the SET SCHEDULE of the bot's dialog script (conversation.bot.saved), at most one per
+ * bot; `api`: made through the API. The bot's owner and team are conversation's, copied here from
+ * its events (and checked again through rpc.conversation.bots.owner on every call).
+ */
+export const systemAutomations = workflow.table(
+  'system_automations',
+  {
+    id: uuid('id').primaryKey(),
+    botId: uuid('bot_id').notNull(),
+    organizationId: uuid('organization_id'),
+    ownerUserId: uuid('owner_user_id').notNull(),
+    teamId: uuid('team_id'),
+    name: text('name').notNull(),
+    /** As written: a cron or the plain English SET SCHEDULE accepts. */
+    schedule: text('schedule').notNull(),
+    /** What `schedule` compiles to (five fields, or six with seconds). */
+    cron: text('cron').notNull(),
+    timezone: text('timezone').notNull().default('UTC'),
+    script: text('script').notNull(),
+    source: text('source', { enum: automationSources }).notNull(),
+    active: boolean('active').notNull().default(true),
+    /** The bot's updated_at of the save this follows: an older save redelivered changes nothing. */
+    botUpdatedAt: timestamp('bot_updated_at', { withTimezone: true }),
+    lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    index('system_automations_bot_idx').on(t.botId, t.id),
+    uniqueIndex('system_automations_script_unique')
+      .on(t.botId)
+      .where(sql`${t.source} = 'script'`),
+  ],
+);
+
+/**
+ * One run of an automation: its status, the TALK / PRINT lines it wrote, its error and time. A
+ * tick is one row however often its job is tried (`job_id`); at most one run of an automation is
+ * `running` at once, and a tick that finds one running is recorded as `skipped`.
+ */
+export const automationRuns = workflow.table(
+  'automation_runs',
+  {
+    id: uuid('id').primaryKey(),
+    automationId: uuid('automation_id')
+      .notNull()
+      .references(() => systemAutomations.id, { onDelete: 'cascade' }),
+    botId: uuid('bot_id').notNull(),
+    jobId: text('job_id'),
+    trigger: text('trigger', { enum: ['schedule', 'manual'] }).notNull(),
+    status: text('status', { enum: automationRunStatuses }).notNull(),
+    output: jsonb('output').notNull().default([]),
+    error: text('error'),
+    attempt: integer('attempt').notNull().default(1),
+    tickAt: timestamp('tick_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    execTimeMs: integer('exec_time_ms'),
+  },
+  (t) => [
+    index('automation_runs_automation_idx').on(t.automationId, t.startedAt, t.id),
+    uniqueIndex('automation_runs_job_unique').on(t.automationId, t.jobId),
+    uniqueIndex('automation_runs_one_running')
+      .on(t.automationId)
+      .where(sql`${t.status} = 'running'`),
+  ],
+);
+
 export const outbox = outboxTable(workflow);
 export const processedEvents = processedEventsTable(workflow);
 export const failedJobs = failedJobsTable(workflow);
