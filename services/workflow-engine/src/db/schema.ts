@@ -368,6 +368,8 @@ export const userIntegrations = workflow.table(
     name: text('name').notNull(),
     config: jsonb('config').notNull().default({}),
     sealed: text('sealed'),
+    /** Which secret fields are set (their names, never their values), for the masked answer. */
+    secretFields: text('secret_fields').array().notNull().default(sql`'{}'::text[]`),
     sharedTeamIds: uuid('shared_team_ids').array().notNull().default(sql`'{}'::uuid[]`),
     isActive: boolean('is_active').notNull().default(true),
     ...timestamps,

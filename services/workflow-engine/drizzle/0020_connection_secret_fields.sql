@@ -1,0 +1,1 @@
+ALTER TABLE "workflow"."user_integrations" ADD COLUMN "secret_fields" text[] DEFAULT '{}'::text[] NOT NULL;
