@@ -10,6 +10,7 @@ export {
 } from './mail-servers.js';
 export { testBusNamespace, testRedisPrefix, uniqueName } from './names.js';
 export { type PageResponse, unrefusedCursors, walkPages } from './paging.js';
+export { natsServerBinary, type PrivateNats, startPrivateNats } from './private-nats.js';
 export { deleteRedisKeys } from './redis-keys.js';
 export { countRows } from './row-counts.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

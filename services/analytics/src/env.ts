@@ -17,6 +17,11 @@ const schema = serviceEnv.extend({
   /** Most events written in one transaction, and how long the first waits for company. */
   INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   INGEST_BATCH_WAIT: envDuration('50ms'),
+  /**
+   * How long a delivered event may stay unacked before JetStream delivers it again: after a worker
+   * dies, its unacked events (up to four batches) wait this long for another worker.
+   */
+  INGEST_ACK_WAIT: envDuration('30s'),
   /** Raw events older than this are pruned (and refused on arrival); counters are kept longer. */
   EVENT_RETENTION: envDuration('400d'),
   ROLLUP_RETENTION: envDuration('1100d'),

@@ -27,6 +27,7 @@ export const streamIngestion: BackgroundTask<AnalyticsDeps> = {
             durable: durableFor(service),
             batchSize: deps.env.INGEST_BATCH_SIZE,
             maxWaitMs: deps.env.INGEST_BATCH_WAIT,
+            ackWaitMs: deps.env.INGEST_ACK_WAIT,
             handle: async (batch) => {
               const receivedAt = new Date();
               const oldest = receivedAt.getTime() - deps.env.EVENT_RETENTION;

@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { uuidv7 } from '@conduit/db';
+import { type PrivateNats, startPrivateNats } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NONE } from '../../src/db/schema.js';
 import {
@@ -11,22 +13,41 @@ import {
 import { recount } from '../fixtures/recount.js';
 import { exited, startWorkerChild } from '../fixtures/worker-process.js';
 
-// The acceptance run (100,000 events) lives in bench/analytics.ts; here 5,000 keep the suite fast.
-const UNIQUE = Number(process.env.EXACTNESS_EVENTS ?? 5000);
-const DUPLICATE_SHARE = 0.1;
+// The issue's acceptance run: 100,000 events (EXACTNESS_EVENTS for a shorter trial), every tenth
+// published twice, while the worker is killed twice and the bus once.
+const UNIQUE = Number(process.env.EXACTNESS_EVENTS ?? 100_000);
+/** Every tenth event is published again this many events after it (a relay replaying a stretch). */
+const DUPLICATE_EVERY = 10;
+const DUPLICATE_DELAY = 3000;
+/** Publishes in flight at once, as several outbox relays would have. */
+const PUBLISH_CONCURRENCY = 500;
 
 let h: AnalyticsHarness;
+// The bus of this test alone: it is crashed on purpose, which the machine's shared NATS never is.
+let nats: PrivateNats;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  h = await startAnalyticsHarness({ worker: false, env: { INGEST_BATCH_SIZE: '200', SHUTDOWN_GRACE: '5s' } });
+  nats = await startPrivateNats();
+  h = await startAnalyticsHarness({
+    worker: false,
+    env: {
+      NATS_URL: nats.url,
+      ANALYTICS_STREAMS: 'identity,conversation,knowledge',
+      INGEST_BATCH_SIZE: '1000',
+      // A killed worker's unacked events come back after 10 s rather than 30.
+      INGEST_ACK_WAIT: '10s',
+      SHUTDOWN_GRACE: '5s',
+    },
+  });
 }, 60_000);
 afterAll(async () => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await Promise.all(children.map(exited));
   await h?.close();
-}, 30_000);
+  await nats?.close();
+}, 60_000);
 
 const users = Array.from({ length: 12 }, () => ({ userId: randomUUID(), orgId: randomUUID() }));
 const bots = Array.from({ length: 5 }, () => randomUUID());
@@ -104,8 +125,50 @@ function eventOf(i: number): { event: TestEvent; adds: Record<string, number> } 
   }
 }
 
+/**
+ * The producer: each publish is one outbox row, sent with its row id as Nats-Msg-Id and sent again
+ * until JetStream acks it, as the outbox relay does while the bus is down. A deliberate duplicate
+ * is another row (another Nats-Msg-Id) carrying an event id already sent, which only analytics
+ * can catch.
+ */
+async function produce(published: TestEvent[], onProgress: (sent: number) => Promise<void>) {
+  const subjectOf = (event: TestEvent) => h.bus.subject(event.subject);
+  let retries = 0;
+  const publishUntilAcked = async (event: TestEvent, rowId: string) => {
+    const body = JSON.stringify({ version: 1, actor: null, ...event });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await h.bus.js.publish(subjectOf(event), body, { msgID: rowId, timeout: 2000 });
+        return;
+      } catch {
+        retries++;
+        await sleep(Math.min(1000, 50 * 2 ** attempt));
+      }
+    }
+  };
+  let next = 0;
+  let sent = 0;
+  const lane = async () => {
+    while (next < published.length) {
+      const event = published[next++]!;
+      await publishUntilAcked(event, uuidv7());
+      sent++;
+    }
+  };
+  const lanes = Array.from({ length: PUBLISH_CONCURRENCY }, lane);
+  const progress = (async () => {
+    while (sent < published.length) {
+      await onProgress(sent);
+      await sleep(20);
+    }
+  })();
+  await Promise.all(lanes);
+  await progress;
+  return { retries };
+}
+
 describe('exactness', () => {
-  it(`counts ${UNIQUE} events exactly once, with 10% published twice, while the worker is killed and restarted`, async () => {
+  it(`counts ${UNIQUE} events exactly once, 10% of them published twice, while the worker is killed twice and NATS once`, async () => {
     const expected: Record<string, number> = {};
     const events: TestEvent[] = [];
     for (let i = 0; i < UNIQUE; i++) {
@@ -113,41 +176,61 @@ describe('exactness', () => {
       events.push(event);
       for (const [metric, value] of Object.entries(adds)) expected[metric] = (expected[metric] ?? 0) + value;
     }
-    // Every tenth event again, later, as a relay that crashed before marking it sent would.
-    const published = [...events];
-    for (let i = 0; i < UNIQUE * DUPLICATE_SHARE; i++)
-      published.splice(
-        Math.floor((i * published.length) / (UNIQUE * DUPLICATE_SHARE)) + 1,
-        0,
-        events[i * 10]!,
-      );
+    // Every tenth event again, a few thousand events later, as a relay that crashed before
+    // marking a stretch of rows sent would replay it.
+    const published: TestEvent[] = [];
+    for (let i = 0; i < UNIQUE; i++) {
+      published.push(events[i]!);
+      const replayed = i - DUPLICATE_DELAY;
+      if (replayed >= 0 && replayed % DUPLICATE_EVERY === 0) published.push(events[replayed]!);
+    }
+    for (let replayed = Math.max(0, UNIQUE - DUPLICATE_DELAY); replayed < UNIQUE; replayed++)
+      if (replayed % DUPLICATE_EVERY === 0) published.push(events[replayed]!);
+    expect(published.length).toBe(UNIQUE + UNIQUE / DUPLICATE_EVERY);
 
+    const started = Date.now();
     let worker = startWorkerChild(h.childEnv);
     children.push(worker);
-    const publishRange = async (from: number, to: number) => {
-      for (let i = from; i < to; i += 100)
-        await Promise.all(published.slice(i, Math.min(i + 100, to)).map((event) => h.publish(event)));
-    };
-    const third = Math.floor(published.length / 3);
-    await publishRange(0, third);
-    await h.waitForEvents(Math.floor(third / 4), 60_000);
-    // A crash: SIGKILL in the middle of the stream, batches in flight unacked.
-    worker.kill('SIGKILL');
-    await exited(worker);
-    await publishRange(third, 2 * third);
-    worker = startWorkerChild(h.childEnv);
-    children.push(worker);
-    await h.waitForEvents(third, 60_000);
-    // A deploy: SIGTERM, the batch in hand finishes and is acked.
-    worker.kill('SIGTERM');
-    await exited(worker);
-    expect(worker.exitCode).toBe(0);
-    await publishRange(2 * third, published.length);
-    worker = startWorkerChild(h.childEnv);
-    children.push(worker);
+    // The crashes happen at fixed points of the producer's progress, each at most once.
+    const crashes = [
+      {
+        at: 0.25,
+        // A crash of the worker: SIGKILL in the middle of the stream, batches in flight unacked.
+        run: async () => {
+          worker.kill('SIGKILL');
+          await exited(worker);
+          worker = startWorkerChild(h.childEnv);
+          children.push(worker);
+        },
+      },
+      {
+        at: 0.5,
+        // A crash of the bus: SIGKILL, down for a second while the producer keeps trying, back on
+        // the same store; the worker's acks in flight are lost and its consumer resumes.
+        run: async () => {
+          await nats.crash();
+          await sleep(1000);
+          await nats.start();
+        },
+      },
+      {
+        at: 0.75,
+        run: async () => {
+          worker.kill('SIGKILL');
+          await exited(worker);
+          worker = startWorkerChild(h.childEnv);
+          children.push(worker);
+        },
+      },
+    ];
+    const { retries } = await produce(published, async (sent) => {
+      while (crashes.length && sent >= crashes[0]!.at * published.length) await crashes.shift()!.run();
+    });
+    for (const crash of crashes.splice(0)) await crash.run();
+    const publishedIn = Date.now() - started;
 
-    await h.waitForEvents(UNIQUE, 90_000);
-    await h.waitForNoLag(30_000);
+    await h.waitForEvents(UNIQUE, 240_000);
+    await h.waitForNoLag(60_000);
     const { mismatches, totals } = await recount(h.admin);
     expect(mismatches).toEqual([]);
     expect(totals).toEqual(expected);
@@ -156,5 +239,9 @@ describe('exactness', () => {
       where dimension = '' and user_id = ${NONE} and team_id = ${NONE} group by metric`;
     expect(Object.fromEntries(counters.map((row) => [row.metric, Number(row.value)]))).toEqual(expected);
     expect(Number((await h.admin`select count(*) as n from analytics.user_analytics`)[0]!.n)).toBe(UNIQUE);
-  }, 240_000);
+    // The figures of the run, for the issue notes (not asserted: the machine is shared).
+    console.info(
+      `exactness: ${UNIQUE} events (${published.length} published, ${retries} publish retries) published in ${Math.round(publishedIn / 1000)} s, all counted in ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+  }, 360_000);
 });
