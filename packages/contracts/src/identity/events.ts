@@ -23,6 +23,23 @@ export const userLoggedIn = defineEvent(
   }),
 );
 
+/**
+ * A sign-in was refused: wrong password, unknown address or disabled account
+ * (`invalid_credentials`), or too many failures (`throttled`). It names the account only when the
+ * address belongs to one; the address itself and the password are never in it, so a refused
+ * attempt for an address nobody owns leaves no trace of that address.
+ */
+export const userLoginFailed = defineEvent(
+  'identity.user.login_failed',
+  1,
+  z.object({
+    userId: z.uuid().nullable(),
+    organizationId: z.uuid().nullable(),
+    method: z.enum(['password']),
+    reason: z.enum(['invalid_credentials', 'throttled']),
+  }),
+);
+
 export const sessionRevoked = defineEvent(
   'identity.session.revoked',
   1,

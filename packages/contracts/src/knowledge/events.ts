@@ -25,3 +25,21 @@ export const documentFailed = defineEvent(
     attempts: z.int().min(0),
   }),
 );
+
+/**
+ * A search ran over at least one knowledge base (HTTP or a bot's RPC). Ids and counts only: the
+ * question is the searcher's text and stays in the knowledge base's answer.
+ */
+export const searchPerformed = defineEvent(
+  'knowledge.search.performed',
+  1,
+  z.object({
+    /** The one collection searched; null when the search spanned several. */
+    collectionId: z.uuid().nullable(),
+    collectionCount: z.int().min(1),
+    /** The chat session whose knowledge bases were searched, if it was one. */
+    sessionId: z.uuid().nullable(),
+    scope: z.enum(['collections', 'session', 'readable']),
+    hits: z.int().min(0),
+  }),
+);
