@@ -2,11 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
+import { forgetRevokedSessions } from './bus/session-revocations.js';
 import { serveUsageRpc } from './bus/usage-rpc.js';
 import type { IdentityDeps } from './deps.js';
 import { createMailer } from './domain/mail/mailer.js';
 import { LoginThrottle } from './domain/passwords/login-throttle.js';
 import { PasswordHasher } from './domain/passwords/password-hasher.js';
+import { LiveSessionCache } from './domain/sessions/live-session.js';
 import { loadSigningKeys } from './domain/tokens/signing-keys.js';
 import { type IdentityEnv, loadEnv } from './env.js';
 import { identityJobs } from './jobs/catalog.js';
@@ -26,9 +28,12 @@ export const identityService = defineService<IdentityEnv, IdentityDeps, typeof i
   redis: {},
   listen: (env) => ({ port: env.IDENTITY_PORT, host: env.IDENTITY_HOST }),
   jobs: () => identityJobs,
-  deps: async ({ env, log, database, redis, onClose }) => {
+  deps: async ({ env, log, database, redis, bus, onClose }) => {
     const mailer = createMailer(env.MAIL_URL, env.MAIL_FROM);
     onClose('mailer', () => mailer.close());
+    const liveSessions = new LiveSessionCache();
+    const revocations = forgetRevokedSessions(bus, liveSessions, log);
+    onClose('session revocations', () => revocations.stop());
     return {
       env,
       db: database.db,
@@ -54,6 +59,7 @@ export const identityService = defineService<IdentityEnv, IdentityDeps, typeof i
         accountWindowMs: env.LOGIN_ACCOUNT_BRAKE_WINDOW,
       }),
       mailer,
+      liveSessions,
     };
   },
   app: buildApp,

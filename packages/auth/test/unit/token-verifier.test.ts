@@ -1,6 +1,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier } from '../../src/index.js';
+import { VERIFIED_TOKEN_CACHE_MS } from '../../src/token-verifier.js';
 
 const sub = '0190c2d4-8e43-7b1a-9a4f-1f2e3d4c5b6a';
 const sid = '0190c2d4-8e43-7b1a-9a4f-1f2e3d4c5b6b';
@@ -54,5 +55,51 @@ describe('access token verifier', () => {
     for (const garbage of ['', 'abc', 'a.b.c', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'x'.repeat(10_000)]) {
       expect(await verifier.verify(garbage)).toBeNull();
     }
+  });
+});
+
+describe('access token verifier, tokens seen before', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('checks a token once, then takes it from memory until its expiry or the cache lifetime', async () => {
+    const { pair, jwks } = await keys();
+    let keyLookups = 0;
+    const verifier = createTokenVerifier({
+      keys: (header, token) => {
+        keyLookups++;
+        return jwks(header, token);
+      },
+    });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const token = await sign(pair.privateKey, { sub, sid, org: null }, { exp: '15m' });
+    const first = await verifier.verify(token);
+    expect(first?.actor.userId).toBe(sub);
+    expect((await verifier.verify(token))?.actor).toEqual(first?.actor);
+    expect(keyLookups).toBe(1);
+
+    // Past the cache lifetime the signature is checked again.
+    vi.setSystemTime(Date.now() + VERIFIED_TOKEN_CACHE_MS + 1_000);
+    expect((await verifier.verify(token))?.actor.userId).toBe(sub);
+    expect(keyLookups).toBe(2);
+
+    // Past its expiry (and the clock tolerance) a remembered token is refused like any other.
+    vi.setSystemTime(Date.now() + 16 * 60_000);
+    expect(await verifier.verify(token)).toBeNull();
+  });
+
+  it('remembers no refusal: a forged token is checked (and refused) every time', async () => {
+    const { jwks } = await keys();
+    const other = await keys();
+    let keyLookups = 0;
+    const verifier = createTokenVerifier({
+      keys: (header, token) => {
+        keyLookups++;
+        return jwks(header, token);
+      },
+    });
+    const forged = await sign(other.pair.privateKey, { sub, sid, org: null });
+    expect(await verifier.verify(forged)).toBeNull();
+    expect(await verifier.verify(forged)).toBeNull();
+    expect(keyLookups).toBe(2);
   });
 });

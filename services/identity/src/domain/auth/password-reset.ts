@@ -49,7 +49,7 @@ export async function confirmPasswordReset(
       .update(passwordResets)
       .set({ usedAt: new Date() })
       .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt)));
-    await revokeSessions(tx, userId, 'password_reset', null, undefined, client);
+    deps.liveSessions.forget(await revokeSessions(tx, userId, 'password_reset', null, undefined, client));
     await recordActivity(tx, { userId, type: 'password_changed', client, metadata: { via: 'reset_token' } });
     await appendEvent(tx, outbox, identityEvents.passwordReset, { userId }, null);
     return true;

@@ -51,7 +51,7 @@ export async function refresh(
       return { kind: 'refused' } as const;
     }
     if (token.usedAt && now - token.usedAt.getTime() > deps.env.REFRESH_REUSE_GRACE) {
-      await revokeSessions(tx, userId, 'refresh_token_reuse', null, [session.id]);
+      deps.liveSessions.forget(await revokeSessions(tx, userId, 'refresh_token_reuse', null, [session.id]));
       return { kind: 'reused' } as const;
     }
     if (!token.usedAt)

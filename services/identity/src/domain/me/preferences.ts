@@ -4,14 +4,14 @@ import { uuidv7 } from '@conduit/db';
 import { eq } from 'drizzle-orm';
 import { userPreferences } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
-import { assertLiveSession } from '../sessions/live-session.js';
+import { assertLiveSession, assertLiveSessionForRead } from '../sessions/live-session.js';
 
 /** What a preferences document may hold: the route refuses more, by the shared storable rule. */
 export const PREFERENCES_LIMITS = { maxDepth: 32, maxBytes: 64 * 1024 };
 
 export async function getPreferences(deps: IdentityDeps, actor: Actor) {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
+    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
     const [row] = await tx.select().from(userPreferences).where(eq(userPreferences.userId, actor.userId));
     return {
       preferences: (row?.preferences ?? {}) as Record<string, unknown>,

@@ -5,12 +5,12 @@ import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { users } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
-import { assertLiveSession } from '../sessions/live-session.js';
+import { assertLiveSession, assertLiveSessionForRead } from '../sessions/live-session.js';
 import { toUserDto } from '../users/user-dto.js';
 
 export async function getMe(deps: IdentityDeps, actor: Actor) {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
+    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
     const [user] = await tx.select().from(users).where(eq(users.id, actor.userId));
     if (!user) throw new DomainError('not_found', 'This account no longer exists.');
     return toUserDto(user);

@@ -2,7 +2,7 @@ import type { Actor } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
 import type { IdentityDeps } from '../../deps.js';
 import { loadAccess } from '../access/load-access.js';
-import { assertLiveSession } from '../sessions/live-session.js';
+import { assertLiveSessionForRead } from '../sessions/live-session.js';
 
 /**
  * What the actor may do in the organization they act in, read now: the token's claims may be up
@@ -11,7 +11,7 @@ import { assertLiveSession } from '../sessions/live-session.js';
  */
 export async function getMyPermissions(deps: IdentityDeps, actor: Actor) {
   return withActor(deps.db, { userId: actor.userId, orgId: actor.orgId }, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
+    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
     const access = await loadAccess(tx, actor.userId, actor.orgId);
     return {
       organizationId: actor.orgId,

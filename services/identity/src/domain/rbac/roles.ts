@@ -7,7 +7,7 @@ import { and, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm'
 import { organizations, outbox, permissionRole, roles, roleUser } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
-import { assertLiveSession } from '../sessions/live-session.js';
+import { assertLiveSession, assertLiveSessionForRead } from '../sessions/live-session.js';
 import { assertKnownPermissions, assertManage, authorityOver } from './rbac-authority.js';
 import { loadRole, lockRoleToChange, permissionsOfRoles, type RoleDto, toRoleDto } from './role-access.js';
 import { recordRoleRevoked } from './role-grants.js';
@@ -24,7 +24,7 @@ export async function listRoles(
   const platformRole = { sql: sql`${roles.organizationId} is null`, type: 'boolean' } as const;
   const page = keysetPage({ by: [platformRole, roles.name, roles.id], order: 'asc' }, query);
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
+    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
     const organizationId =
       actor.orgId && (await authorityOver(tx, actor, actor.orgId)) !== 'none' ? actor.orgId : null;
     const rows = await tx
@@ -52,7 +52,7 @@ export async function listRoles(
 /** A role of one of the actor's organizations, or of the platform. Throws not_found otherwise. */
 export async function getRole(deps: IdentityDeps, actor: Actor, roleId: string): Promise<RoleDto> {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
+    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
     const { role } = await loadRole(tx, actor, roleId);
     const permissions = await permissionsOfRoles(tx, [role.id]);
     return toRoleDto(role, permissions.get(role.id) ?? []);

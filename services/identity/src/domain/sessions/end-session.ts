@@ -9,7 +9,9 @@ import { revokeSessions } from './revoke-sessions.js';
 export async function logout(deps: IdentityDeps, actor: Actor, client: ClientInfo): Promise<void> {
   await asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    await revokeSessions(tx, actor.userId, 'logout', actor, [actor.sessionId!], client);
+    deps.liveSessions.forget(
+      await revokeSessions(tx, actor.userId, 'logout', actor, [actor.sessionId!], client),
+    );
   });
 }
 
@@ -26,6 +28,7 @@ export async function revokeOwnSession(
   await asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
     const revoked = await revokeSessions(tx, actor.userId, 'revoked_by_user', actor, [sessionId], client);
+    deps.liveSessions.forget(revoked);
     if (revoked.length === 0) throw new DomainError('not_found', 'No such session.');
   });
 }

@@ -16,7 +16,8 @@ export type RevocationReason =
 
 /**
  * Revokes live sessions (all of the user's, or the listed ones) with their refresh families, and
- * records `identity.session.revoked` for each. Returns the revoked session ids. Runs as the user.
+ * records `identity.session.revoked` for each. Returns the revoked session ids, which the caller
+ * forgets in `deps.liveSessions` (other replicas forget them when the event arrives). Runs as the user.
  */
 export async function revokeSessions(
   tx: Transaction,

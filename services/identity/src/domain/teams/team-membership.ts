@@ -175,6 +175,7 @@ export async function removeTeamMember(
     const ended = await tx.execute<{ id: string }>(
       sql`select id from identity.revoke_all_sessions(${userId}, 'membership_changed') as id`,
     );
+    deps.liveSessions.forget(ended.map((row) => row.id));
     for (const { id } of ended) {
       await appendEvent(
         tx,

@@ -4,7 +4,7 @@ import { uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { sql } from 'drizzle-orm';
 import type { IdentityDeps } from '../../deps.js';
-import { assertLiveSession } from '../sessions/live-session.js';
+import { assertLiveSessionForRead } from '../sessions/live-session.js';
 import { loadSubscriptionView, type SubscriptionView } from './subscription-view.js';
 
 /** The plan every user and team starts on. */
@@ -16,7 +16,7 @@ export const DEFAULT_PLAN_ID = 'free';
  */
 export async function getMySubscription(deps: IdentityDeps, actor: Actor): Promise<SubscriptionView> {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
+    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
     const subject = { type: 'user', id: actor.userId } as const;
     let view = await loadSubscriptionView(tx, subject);
     if (!view) {
@@ -41,7 +41,7 @@ export async function getTeamSubscription(
   teamId: string,
 ): Promise<SubscriptionView> {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
+    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
     const view = await loadSubscriptionView(tx, { type: 'team', id: teamId });
     if (!view) throw new DomainError('not_found', 'No such team.');
     return view;

@@ -3,7 +3,7 @@ import type { Actor } from '@conduit/contracts';
 import { asc, sql } from 'drizzle-orm';
 import { plans } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
-import { assertLiveSession } from '../sessions/live-session.js';
+import { assertLiveSessionForRead } from '../sessions/live-session.js';
 
 export interface PlanView {
   id: string;
@@ -15,7 +15,7 @@ export interface PlanView {
 /** Every plan with its monthly limits, smallest first; any signed-in user may read them. */
 export async function listPlans(deps: IdentityDeps, actor: Actor): Promise<{ items: PlanView[] }> {
   return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSession(tx, actor.sessionId);
+    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
     const rows = await tx
       .select()
       .from(plans)
