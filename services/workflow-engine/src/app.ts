@@ -4,6 +4,7 @@ import type { WorkflowDeps } from './deps.js';
 import { credentialRoutes } from './routes/credential-routes.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { hookRoutes } from './routes/hook-routes.js';
+import { integrationRoutes } from './routes/integration-routes.js';
 import { nodeTypeRoutes } from './routes/node-type-routes.js';
 import { shareRoutes } from './routes/share-routes.js';
 import { templateRoutes } from './routes/template-routes.js';
@@ -32,6 +33,7 @@ export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = 
     nodeTypeRoutes(routes);
     templateRoutes(routes, deps);
     credentialRoutes(routes, deps);
+    integrationRoutes(routes, deps);
     workflowRoutes(routes, deps);
     shareRoutes(routes, deps);
     executionRoutes(routes, deps);

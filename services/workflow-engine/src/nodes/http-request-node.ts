@@ -1,6 +1,7 @@
 import { BlockedAddressError, InvalidUrlError, ResponseTooLargeError } from '@conduit/outbound-http';
 import { z } from 'zod';
 import { credentialHeaders } from '../domain/credentials/credential-secret.js';
+import { connectionHeaders, withinBaseUrl } from '../domain/integrations/connection-http.js';
 import { defineNodeType, type Item, mapItems, NodeError } from './node-type.js';
 
 /** Headers a workflow may not set: the connection's own, and the idempotency key we set. */
@@ -38,6 +39,11 @@ export const httpRequestNode = defineNodeType({
       body: z.unknown().optional(),
       /** A credential (by id) whose authorization the request carries; its secret never shows. */
       credential: z.uuid().optional(),
+      /**
+       * A connection (user_integrations, by id) whose authorization the request carries, opened in
+       * the worker as the workflow's owner; the URL must lie under the connection's base URL.
+       */
+      connectionId: z.uuid().optional(),
       /** Treat answers of 400 and above as a result instead of a failure. */
       neverError: z.boolean().default(false),
     })
@@ -57,6 +63,23 @@ export const httpRequestNode = defineNodeType({
           const secret = await services.credential(config.credential);
           if (!secret) throw new NodeError("Its credential is gone, or not this workflow owner's.", false);
           Object.assign(headers, credentialHeaders(secret));
+        }
+        if (config.connectionId) {
+          // A connection that cannot be unsealed will not open on a retry either.
+          const connection = await services.connection(config.connectionId).catch((error: Error) => {
+            throw new NodeError(error.message, false);
+          });
+          if (!connection)
+            throw new NodeError(
+              "Its connection is gone, switched off, or not one this workflow's owner may use.",
+              false,
+            );
+          if (!withinBaseUrl(connection, url))
+            throw new NodeError(
+              `${url} is outside its connection's base URL; the connection's secret goes nowhere else.`,
+              false,
+            );
+          Object.assign(headers, connectionHeaders(connection));
         }
         headers['idempotency-key'] = idempotencyKey(index);
         const body = config.body === undefined ? undefined : await resolve(config.body, index);

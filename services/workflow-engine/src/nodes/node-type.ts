@@ -2,6 +2,7 @@ import type { knowledgeRpc } from '@conduit/contracts';
 import type { OutboundHttp } from '@conduit/outbound-http';
 import type { z } from 'zod';
 import type { CredentialSecret } from '../domain/credentials/credential-secret.js';
+import type { OpenedConnection } from '../domain/integrations/open-connection.js';
 import type { SubWorkflowResults } from '../domain/executions/sub-workflows.js';
 import type { WorkflowEnv } from '../env.js';
 
@@ -44,6 +45,11 @@ export interface NodeRun<C> {
     env: WorkflowEnv;
     /** Opens a credential of the workflow's owner by id (undefined: gone, or not theirs). */
     credential(id: string): Promise<CredentialSecret | undefined>;
+    /**
+     * Opens a connection the workflow's owner may use, by id, at the moment of use (undefined:
+     * gone, switched off, or not theirs; throws when its secrets cannot be unsealed).
+     */
+    connection(id: string): Promise<OpenedConnection | undefined>;
     /** Runs a workflow once per batch as sub-workflows of this node (see runSubWorkflows). */
     subWorkflows(workflowId: string, batches: Item[][]): Promise<SubWorkflowResults>;
     /** rpc.conversation.llm.complete as the workflow's owner, charged to its payer. */

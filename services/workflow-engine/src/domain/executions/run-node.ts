@@ -4,6 +4,7 @@ import type { WorkflowDeps } from '../../deps.js';
 import { resumeJobId } from '../../jobs/catalog.js';
 import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';
 import { openCredential } from '../credentials/open-credential.js';
+import { openConnection } from '../integrations/open-connection.js';
 import { ExpressionError, type ExpressionScope, resolveValue } from '../expressions/expression.js';
 import type { PlannedNode } from './execution-plan.js';
 import {
@@ -111,6 +112,7 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
             http: deps.http,
             env: deps.env,
             credential: (id) => openCredential(deps, actor, id),
+            connection: (id) => openConnection(deps, actor, id),
             searchKnowledge: (request) => searchKnowledgeAs(deps, actor, request),
             complete: (request) => completeAs(deps, actor, request),
             subWorkflows: (workflowId, batches) =>

@@ -5,6 +5,7 @@ import { DomainError } from '@conduit/errors';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { checkCredentialReferences } from '../credentials/check-credential-references.js';
+import { checkConnectionReferences } from '../integrations/check-connection-references.js';
 import { activatedAtFor, recordActivation } from './activation.js';
 import { saveGraph } from './save-graph.js';
 import { syncSchedules } from './sync-schedules.js';
@@ -31,6 +32,11 @@ export async function createWorkflow(
   if (!can(actor, 'workflows.write', teamId ? { teamId, orgId: actor.orgId } : undefined))
     throw new DomainError('forbidden', 'Your role does not let you create workflows here.');
   const document = validateGraph(rest);
+  await checkConnectionReferences(
+    deps.db,
+    { userId: actor.userId, teamId: teamId ?? null, orgId: actor.orgId },
+    document,
+  );
   const { row, stored } = await asActor(deps.db, actor, async (tx) => {
     await checkWorkflowReferences(tx, actor, document);
     await checkCredentialReferences(tx, { userId: actor.userId, teamId: teamId ?? null }, document);

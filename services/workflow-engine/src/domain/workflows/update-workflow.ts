@@ -5,6 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { checkCredentialReferences } from '../credentials/check-credential-references.js';
+import { checkConnectionReferences } from '../integrations/check-connection-references.js';
 import { activatedAtFor, recordActivation } from './activation.js';
 import { readVersion, saveGraph } from './save-graph.js';
 import { syncSchedules } from './sync-schedules.js';
@@ -36,6 +37,11 @@ export async function updateWorkflow(
       );
     await checkWorkflowReferences(tx, actor, document, workflowId);
     await checkCredentialReferences(tx, current, document);
+    await checkConnectionReferences(
+      deps.db,
+      { userId: current.userId, teamId: current.teamId, orgId: current.organizationId },
+      document,
+    );
     const before = await readVersion(tx, workflowId, current.version);
     const version = current.version + 1;
     const [row] = await tx
