@@ -77,8 +77,12 @@ async function caseWithOwnDatabaseLink() {
           body: await response.text(),
         })),
       );
-      // Long enough for every request to reach its query and wait there.
+      // Long enough for every request to reach its query and wait there; then a request that needs
+      // no database answers only once the process has read what came before it, so that none of
+      // the held requests is still unread (and answered 503 as too late) when the signal comes.
       await new Promise((resolve) => setTimeout(resolve, 300));
+      const live = await fetch(new URL('/health/live', url));
+      expect(live.status).toBe(200);
       return requests;
     },
     /** Sends SIGTERM while the database holds the work, lets it go 300 ms later, and times the exit. */
