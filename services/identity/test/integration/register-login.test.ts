@@ -330,6 +330,58 @@ describe('POST /v1/auth/login', () => {
       expect(withoutRequestId(disabled.json())).toEqual(withoutRequestId(unknown.json()));
     });
 
+    it('records every refused sign-in as identity.user.login_failed, naming the account or nobody, never the address or password', async () => {
+      const account = await registerUser(h);
+      const stranger = uniqueEmail('nobody');
+      const guess = 'a guess nobody else makes 7f3a';
+      const attacker = freshAddress();
+      const failed = () => h.admin<{ payload: { actor: unknown; data: Record<string, unknown> } }[]>`
+        select payload from identity.outbox where subject = ${identityEvents.userLoginFailed.subject}
+        order by id`;
+      const before = (await failed()).length;
+      for (const email of [account.email, stranger, account.email, account.email, account.email])
+        expect([401, 429]).toContain(
+          (await post('/v1/auth/login', { email, password: guess }, { remoteAddress: attacker })).statusCode,
+        );
+      const events = (await failed()).slice(before).map((row) => row.payload);
+      for (const event of events) identityEvents.userLoginFailed.envelope.parse(event);
+      expect(events.map((event) => event.data)).toEqual([
+        {
+          userId: account.user.id,
+          organizationId: account.user.organizationId,
+          method: 'password',
+          reason: 'invalid_credentials',
+        },
+        { userId: null, organizationId: null, method: 'password', reason: 'invalid_credentials' },
+        {
+          userId: account.user.id,
+          organizationId: account.user.organizationId,
+          method: 'password',
+          reason: 'invalid_credentials',
+        },
+        {
+          userId: account.user.id,
+          organizationId: account.user.organizationId,
+          method: 'password',
+          reason: 'invalid_credentials',
+        },
+        // Three failures for the account from this address: the fourth attempt meets the throttle.
+        {
+          userId: account.user.id,
+          organizationId: account.user.organizationId,
+          method: 'password',
+          reason: 'throttled',
+        },
+      ]);
+      // A failed attempt is nobody's act: the account may not be the one who tried.
+      expect(events.map((event) => event.actor)).toEqual([null, null, null, null, null]);
+      const leaked = await h.admin`
+        select count(*)::int as n from identity.outbox
+        where position(${stranger} in payload::text) > 0 or position(${guess} in payload::text) > 0
+          or position(${account.email} in payload::text) > 0 and subject = ${identityEvents.userLoginFailed.subject}`;
+      expect(leaked[0]!.n).toBe(0);
+    });
+
     it('answers 400 for a missing password or an invalid email', async () => {
       expect((await post('/v1/auth/login', { email: uniqueEmail() })).statusCode).toBe(400);
       expect((await post('/v1/auth/login', { email: 'nope', password: 'x' })).statusCode).toBe(400);

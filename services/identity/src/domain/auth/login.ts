@@ -1,6 +1,6 @@
 import { appendEvent } from '@conduit/bus';
 import { identityEvents } from '@conduit/contracts';
-import { withActor } from '@conduit/db';
+import { withActor, withoutActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { outbox, users } from '../../db/schema.js';
@@ -9,7 +9,7 @@ import { grantBootstrapAdmin } from '../access/bootstrap-admin.js';
 import { recordActivity } from '../activity/record-activity.js';
 import { startSession } from '../sessions/start-session.js';
 import { toUserDto } from '../users/user-dto.js';
-import { findLogin } from './find-login.js';
+import { findLogin, type LoginRecord } from './find-login.js';
 import { knownDeviceSession } from './known-device.js';
 
 /** The one answer to every failed login, so that it tells nothing about which part was wrong. */
@@ -17,11 +17,47 @@ export const invalidCredentials = () =>
   new DomainError('invalid_credentials', 'The email or password is incorrect.');
 
 /**
+ * A refused sign-in, in one transaction: in the account's activity when the address is an
+ * account's (with the client's address), and as identity.user.login_failed either way, which
+ * names the account or nobody: never the address typed, never the password.
+ */
+async function recordRefusal(
+  deps: IdentityDeps,
+  record: LoginRecord | undefined,
+  client: ClientInfo,
+  reason: 'invalid_credentials' | 'throttled',
+  metadata: Record<string, unknown>,
+) {
+  await withoutActor(deps.db, async (tx) => {
+    if (record)
+      await recordActivity(tx, {
+        userId: record.user_id,
+        organizationId: record.organization_id,
+        type: reason === 'throttled' ? 'login_throttled' : 'login_failed',
+        client,
+        metadata,
+      });
+    await appendEvent(
+      tx,
+      outbox,
+      identityEvents.userLoginFailed,
+      {
+        userId: record?.user_id ?? null,
+        organizationId: record?.organization_id ?? null,
+        method: 'password',
+        reason,
+      },
+      null,
+    );
+  });
+}
+
+/**
  * Signs a user in with email and password; `refreshToken`, the current refresh token of a session
  * of this account still live on the device, makes it a known device (see LoginThrottle). Throws
  * invalid_credentials (the same body and about the same time whether or not the email exists, or
  * the account is disabled) and rate_limited while the login throttle holds. Every refused attempt
- * on an account is recorded in its activity.
+ * on an account is recorded in its activity, and every refused attempt as an event.
  */
 export async function login(
   deps: IdentityDeps,
@@ -33,14 +69,7 @@ export async function login(
   const attempt = { method: 'password', knownDevice: Boolean(device) };
   const refusal = await deps.throttle.check(input.email, client.ip, device);
   if (refusal) {
-    if (record)
-      await recordActivity(deps.db, {
-        userId: record.user_id,
-        organizationId: record.organization_id,
-        type: 'login_throttled',
-        client,
-        metadata: { ...attempt, brake: refusal.brake },
-      });
+    await recordRefusal(deps, record, client, 'throttled', { ...attempt, brake: refusal.brake });
     throw new DomainError('rate_limited', 'Too many failed sign-ins; wait before trying again.', {
       retryAfterSeconds: refusal.retryAfterMs / 1000,
     });
@@ -48,14 +77,7 @@ export async function login(
   const ok = await deps.hasher.verify(record?.password_hash ?? null, input.password);
   if (!ok || !record?.active) {
     await deps.throttle.recordFailure(input.email, client.ip, device);
-    if (record)
-      await recordActivity(deps.db, {
-        userId: record.user_id,
-        organizationId: record.organization_id,
-        type: 'login_failed',
-        client,
-        metadata: attempt,
-      });
+    await recordRefusal(deps, record, client, 'invalid_credentials', attempt);
     throw invalidCredentials();
   }
   await deps.throttle.recordSuccess(input.email, client.ip, device);
