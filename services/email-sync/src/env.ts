@@ -44,6 +44,13 @@ const schema = serviceEnv.extend({
     .int()
     .min(1024)
     .default(25 * 1024 * 1024),
+  /**
+   * Platform mail (a bot with no account of its own): smtp(s)://user:pass@host:port, or
+   * file://<dir> to write .eml files, as identity's; unset, such mail fails.
+   */
+  MAIL_URL: z.string().optional(),
+  /** The sender of platform mail (`Name <address>` or an address). */
+  MAIL_FROM: z.string().default('Conduit <no-reply@localhost>'),
   /** First delay of reconnecting after a connection error; doubles up to 30 minutes. */
   CONNECT_BACKOFF: envDuration('5s'),
 });

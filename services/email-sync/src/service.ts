@@ -3,9 +3,11 @@ import { createAddressCheck } from '@conduit/outbound-http';
 import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
+import { conversationStream, mailRequestedConsumer } from './bus/mail-requested.js';
 import type { MailDeps } from './deps.js';
 import { loadEnv, type MailEnv } from './env.js';
 import { type MailJobs, mailJobs } from './jobs/catalog.js';
+import { sendDueJob, sendOutboundJob, settleExhaustedSend } from './jobs/send-jobs.js';
 import { syncAccountJob, syncAllJob } from './jobs/sync-jobs.js';
 import { idleWatcher } from './sync/idle-watcher.js';
 
@@ -34,17 +36,20 @@ export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
     mailHosts: createAddressCheck(env.MAIL_ALLOWED_HOSTS),
   }),
   app: buildApp,
-  background: [idleWatcher],
+  consumers: [mailRequestedConsumer],
+  background: [conversationStream, idleWatcher],
   worker: {
     handlers: (deps) => ({
       'sync-account': (payload) => syncAccountJob(deps, payload.accountId),
       'sync-all': () => syncAllJob(deps),
-      // Sending (Engineer B): replaced by the send job.
-      'send-outbound': async () => {
-        throw new Error('sending is not built yet');
-      },
+      'send-outbound': (payload, job) => sendOutboundJob(deps, payload.outboundId, job),
+      'send-due': () => sendDueJob(deps),
     }),
-    schedule: (jobs, env) => jobs.schedule('sync-all', 'sync-all', {}, { everyMs: env.SYNC_EVERY }),
+    schedule: async (jobs, env) => {
+      await jobs.schedule('sync-all', 'sync-all', {}, { everyMs: env.SYNC_EVERY });
+      await jobs.schedule('send-due', 'send-due', {}, { everyMs: 60_000 });
+    },
+    exhausted: (deps, job) => (job.name === 'send-outbound' ? settleExhaustedSend(deps, job) : Promise.resolve()),
     settings: (env) => ({ concurrency: env.SYNC_CONCURRENCY }),
   },
 });

@@ -19,6 +19,8 @@ export const mailJobs = (retry: { backoffMs: number }) =>
     'sync-all': { payload: z.object({}), attempts: 1, backoffMs: retry.backoffMs },
     /** Sends one outbound message (email_outbound), then appends it to the Sent folder. */
     'send-outbound': { payload: sendOutboundPayload, attempts: 8, backoffMs: retry.backoffMs },
+    /** Queues the send job of every due outbound message (one lost before it was queued too). */
+    'send-due': { payload: z.object({}), attempts: 1, backoffMs: retry.backoffMs },
   });
 
 export type MailJobs = ReturnType<typeof mailJobs>;

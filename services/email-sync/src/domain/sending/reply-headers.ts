@@ -1,0 +1,25 @@
+import type { Transaction } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
+import { and, eq } from 'drizzle-orm';
+import { emailMessages } from '../../db/schema.js';
+
+/** Servers and clients cut long References chains; the newest ids are the ones threads need. */
+const REFERENCES_KEPT = 20;
+
+/**
+ * In-Reply-To and References of a reply to a stored message of the same account. Throws not_found
+ * when the account has no such message; a message without a Message-ID gives no headers.
+ */
+export async function replyHeaders(tx: Transaction, accountId: string, messageRowId: string | undefined) {
+  if (!messageRowId) return { inReplyTo: null, references: [] as string[] };
+  const [answered] = await tx
+    .select({ messageId: emailMessages.messageId, references: emailMessages.references })
+    .from(emailMessages)
+    .where(and(eq(emailMessages.id, messageRowId), eq(emailMessages.accountId, accountId)));
+  if (!answered) throw new DomainError('not_found', 'No such message in this mail account to reply to.');
+  if (!answered.messageId)
+    return { inReplyTo: null, references: answered.references.slice(-REFERENCES_KEPT) };
+  const messageId = answered.messageId.startsWith('<') ? answered.messageId : `<${answered.messageId}>`;
+  const references = [...answered.references.filter((id) => id !== messageId), messageId];
+  return { inReplyTo: messageId, references: references.slice(-REFERENCES_KEPT) };
+}
