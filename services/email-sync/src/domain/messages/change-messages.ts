@@ -1,0 +1,210 @@
+import { asActor } from '@conduit/auth';
+import { appendEvent } from '@conduit/bus';
+import { type Actor, emailEvents, toEventActor } from '@conduit/contracts';
+import type { Transaction } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
+import { and, eq, sql } from 'drizzle-orm';
+import type { ImapFlow, MailboxObject } from 'imapflow';
+import { emailFolders, emailMessages, outbox } from '../../db/schema.js';
+import type { MailDeps } from '../../deps.js';
+import { withAccountImap } from '../../mail/account-imap.js';
+import type { FolderRow } from '../../sync/folder-row.js';
+import type { AccountRow } from '../accounts/account-dto.js';
+import { messageFor } from './message-access.js';
+import { type MessageRow, toMessageSummary } from './message-dto.js';
+
+/** The selected folder still has the UIDVALIDITY the message was stored under; else its UID means nothing. */
+async function selectFolder(client: ImapFlow, folder: FolderRow, message: MessageRow) {
+  const lock = await client.getMailboxLock(folder.path).catch(() => {
+    throw new DomainError('conflict', 'The folder is no longer on the server; it goes at the next sync.');
+  });
+  if (Number((client.mailbox as MailboxObject).uidValidity) !== message.uidvalidity) {
+    lock.release();
+    throw new DomainError(
+      'conflict',
+      'The folder was reset on the server; it is read again at the next sync.',
+    );
+  }
+  return lock;
+}
+
+const owner = (account: AccountRow) => ({
+  accountId: account.id,
+  ownerUserId: account.userId,
+  teamId: account.teamId,
+});
+
+async function recordFlags(
+  tx: Transaction,
+  actor: Actor,
+  account: AccountRow,
+  message: MessageRow,
+  flags: string[],
+) {
+  const [row] = await tx
+    .update(emailMessages)
+    .set({ flags, updatedAt: sql`now()` })
+    .where(eq(emailMessages.id, message.id))
+    .returning();
+  if (!row) throw new DomainError('not_found', 'No such message among yours.');
+  if (JSON.stringify(message.flags) !== JSON.stringify(flags))
+    await appendEvent(
+      tx,
+      outbox,
+      emailEvents.messageUpdated,
+      { ...owner(account), folderId: message.folderId, messageId: message.id, flags },
+      toEventActor(actor),
+    );
+  return row;
+}
+
+/**
+ * Marks a message read or unread, flagged or not: on the server first, then here (with
+ * `email.message.updated`). Throws not_found, forbidden without `email.write`, conflict when the
+ * folder changed on the server, bad_gateway when the server cannot be used.
+ */
+export async function setMessageFlags(
+  deps: MailDeps,
+  actor: Actor,
+  messageId: string,
+  change: { seen?: boolean | undefined; flagged?: boolean | undefined },
+) {
+  const { message, folder, account } = await asActor(deps.db, actor, (tx) =>
+    messageFor(tx, actor, messageId, 'email.write'),
+  );
+  const add = [
+    ...(change.seen === true ? ['\\Seen'] : []),
+    ...(change.flagged === true ? ['\\Flagged'] : []),
+  ];
+  const remove = [
+    ...(change.seen === false ? ['\\Seen'] : []),
+    ...(change.flagged === false ? ['\\Flagged'] : []),
+  ];
+  const flags = await withAccountImap(deps, account, async (client) => {
+    const lock = await selectFolder(client, folder, message);
+    try {
+      const range = String(message.uid);
+      if (add.length) await client.messageFlagsAdd(range, add, { uid: true });
+      if (remove.length) await client.messageFlagsRemove(range, remove, { uid: true });
+      const fetched = await client.fetchOne(range, { uid: true, flags: true }, { uid: true });
+      if (!fetched) throw new DomainError('conflict', 'The message is no longer on the server.');
+      return [...(fetched.flags ?? [])].sort();
+    } finally {
+      lock.release();
+    }
+  });
+  const row = await asActor(deps.db, actor, (tx) => recordFlags(tx, actor, account, message, flags));
+  return toMessageSummary(row);
+}
+
+/**
+ * Moves a message to another folder of its account: on the server first (MOVE), then here the
+ * row follows under its new UID, so the next sync of the target finds it stored and announces
+ * nothing. Throws not_found (message or target), forbidden, conflict, bad_gateway.
+ */
+export async function moveMessage(deps: MailDeps, actor: Actor, messageId: string, targetFolderId: string) {
+  const { message, folder, account } = await asActor(deps.db, actor, (tx) =>
+    messageFor(tx, actor, messageId, 'email.write'),
+  );
+  const [target] = await asActor(deps.db, actor, (tx) =>
+    tx
+      .select()
+      .from(emailFolders)
+      .where(and(eq(emailFolders.id, targetFolderId), eq(emailFolders.accountId, account.id))),
+  );
+  if (!target) throw new DomainError('not_found', 'No such folder in this account.');
+  if (target.id === folder.id) return toMessageSummary(message);
+  return asActor(deps.db, actor, async (tx) =>
+    toMessageSummary(await moveOnServer(deps, tx, actor, account, message, folder, target)),
+  );
+}
+
+async function moveOnServer(
+  deps: MailDeps,
+  tx: Transaction,
+  actor: Actor,
+  account: AccountRow,
+  message: MessageRow,
+  folder: FolderRow,
+  target: FolderRow,
+) {
+  const moved = await withAccountImap(deps, account, async (client) => {
+    const lock = await selectFolder(client, folder, message);
+    try {
+      const result = await client.messageMove(String(message.uid), target.path, { uid: true });
+      if (!result) throw new DomainError('conflict', 'The server did not move the message.');
+      return { uid: result.uidMap?.get(message.uid), uidvalidity: result.uidValidity };
+    } finally {
+      lock.release();
+    }
+  });
+  const targetValidity = moved.uidvalidity !== undefined ? Number(moved.uidvalidity) : target.uidvalidity;
+  if (moved.uid === undefined || targetValidity === null) {
+    // No COPYUID: the target's sync stores the message under its new UID (unannounced).
+    await tx.delete(emailMessages).where(eq(emailMessages.id, message.id));
+    await appendEvent(
+      tx,
+      outbox,
+      emailEvents.messageDeleted,
+      { ...owner(account), folderId: folder.id, messageId: message.id },
+      toEventActor(actor),
+    );
+    return message;
+  }
+  const [row] = await tx
+    .update(emailMessages)
+    .set({ folderId: target.id, uid: moved.uid, uidvalidity: targetValidity, updatedAt: sql`now()` })
+    .where(eq(emailMessages.id, message.id))
+    .returning();
+  await appendEvent(
+    tx,
+    outbox,
+    emailEvents.messageUpdated,
+    { ...owner(account), folderId: target.id, messageId: message.id, flags: row!.flags },
+    toEventActor(actor),
+  );
+  return row!;
+}
+
+/**
+ * Deletes a message: moved to the account's Trash, or, when it is in the Trash already (or the
+ * account has none), expunged on the server and its row removed with `email.message.deleted`.
+ * Throws not_found, forbidden, conflict, bad_gateway.
+ */
+export async function deleteMessage(deps: MailDeps, actor: Actor, messageId: string) {
+  const { message, folder, account } = await asActor(deps.db, actor, (tx) =>
+    messageFor(tx, actor, messageId, 'email.write'),
+  );
+  const [trash] = await asActor(deps.db, actor, (tx) =>
+    tx
+      .select()
+      .from(emailFolders)
+      .where(and(eq(emailFolders.accountId, account.id), eq(emailFolders.specialUse, 'trash'))),
+  );
+  if (trash && trash.id !== folder.id) {
+    await asActor(deps.db, actor, (tx) => moveOnServer(deps, tx, actor, account, message, folder, trash));
+    return;
+  }
+  await withAccountImap(deps, account, async (client) => {
+    const lock = await selectFolder(client, folder, message);
+    try {
+      await client.messageDelete(String(message.uid), { uid: true });
+    } finally {
+      lock.release();
+    }
+  });
+  await asActor(deps.db, actor, async (tx) => {
+    const deleted = await tx
+      .delete(emailMessages)
+      .where(eq(emailMessages.id, message.id))
+      .returning({ id: emailMessages.id });
+    if (deleted.length)
+      await appendEvent(
+        tx,
+        outbox,
+        emailEvents.messageDeleted,
+        { ...owner(account), folderId: folder.id, messageId: message.id },
+        toEventActor(actor),
+      );
+  });
+}

@@ -1,0 +1,221 @@
+import type { FetchMessageObject, MessageStructureObject } from 'imapflow';
+import { type AddressObject, simpleParser } from 'mailparser';
+import type { AttachmentMeta, MailAddress } from '../db/schema.js';
+
+/**
+ * A fetched message as a row keeps it. Everything is made storable (no U+0000, no lone
+ * surrogates) and bounded, because mail is the least trustworthy input there is: a message that
+ * cannot be parsed is still stored, with what the IMAP envelope said and the reason in
+ * `parseError`, so one bad message never blocks a folder's sync.
+ */
+export interface ParsedMessage {
+  uid: number;
+  modseq: bigint | null;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  threadId: string | null;
+  fromAddress: MailAddress | null;
+  toAddresses: MailAddress[];
+  ccAddresses: MailAddress[];
+  bccAddresses: MailAddress[];
+  replyTo: MailAddress[];
+  subject: string | null;
+  sentAt: Date | null;
+  receivedAt: Date;
+  flags: string[];
+  size: number;
+  snippet: string | null;
+  textBody: string | null;
+  htmlBody: string | null;
+  attachments: AttachmentMeta[];
+  bodyTruncated: boolean;
+  parseError: string | null;
+}
+
+const MAX_ADDRESSES = 500;
+const MAX_HEADER_TEXT = 2000;
+const MAX_REFERENCES = 100;
+
+/** Text Postgres can store: no U+0000, no lone surrogates, at most `max` characters. */
+export function storable(value: string | undefined | null, max: number): string | null {
+  if (value === undefined || value === null) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what Postgres refuses
+  const clean = value.replace(/\u0000/g, '').toWellFormed();
+  return clean.length > max ? clean.slice(0, max) : clean;
+}
+
+function addressesOf(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
+  if (!value) return [];
+  const list = (Array.isArray(value) ? value : [value]).flatMap((object) => object.value ?? []);
+  const flat: MailAddress[] = [];
+  // Groups (RFC 5322 `group: a, b;`) hold their members in `group`.
+  for (const entry of list) {
+    for (const one of entry.group ?? [entry]) {
+      if (flat.length >= MAX_ADDRESSES) return flat;
+      flat.push({
+        name: storable(one.name, 300) ?? '',
+        address: (storable(one.address, 320) ?? '').toLowerCase(),
+      });
+    }
+  }
+  return flat;
+}
+
+const envelopeAddresses = (list: { name?: string; address?: string }[] | undefined): MailAddress[] =>
+  (list ?? []).slice(0, MAX_ADDRESSES).map((a) => ({
+    name: storable(a.name, 300) ?? '',
+    address: (storable(a.address, 320) ?? '').toLowerCase(),
+  }));
+
+const messageIdList = (value: string | string[] | undefined): string[] =>
+  (Array.isArray(value) ? value : value ? value.split(/\s+/) : [])
+    .map((id) => storable(id.trim(), 998) ?? '')
+    .filter(Boolean)
+    .slice(-MAX_REFERENCES);
+
+/** The thread a message belongs to: the root of its References chain, else what it answers, else itself. */
+export const threadIdOf = (references: string[], inReplyTo: string | null, messageId: string | null) =>
+  references[0] ?? inReplyTo ?? messageId;
+
+export function snippetOf(text: string | null): string | null {
+  if (!text) return null;
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line ? line.slice(0, 200) : null;
+}
+
+/**
+ * The attachments of a message from its BODYSTRUCTURE: each part with a file name or an
+ * `attachment` disposition, with the part number its content is later fetched by.
+ */
+export function attachmentsOf(structure: MessageStructureObject | undefined): AttachmentMeta[] {
+  const found: AttachmentMeta[] = [];
+  const walk = (node: MessageStructureObject) => {
+    if (node.childNodes?.length) {
+      for (const child of node.childNodes) walk(child);
+      return;
+    }
+    const filename = node.dispositionParameters?.filename ?? node.parameters?.name ?? null;
+    const disposition = node.disposition?.toLowerCase();
+    const isBodyText = /^text\/(plain|html)$/i.test(node.type) && !filename && disposition !== 'attachment';
+    if (isBodyText || !node.part) return;
+    if (!filename && disposition !== 'attachment' && disposition !== 'inline' && !node.id) return;
+    const encodedSize = node.size ?? 0;
+    found.push({
+      part: node.part,
+      filename: storable(filename, 500),
+      contentType: storable(node.type.toLowerCase(), 200) ?? 'application/octet-stream',
+      // BODYSTRUCTURE gives the encoded size; base64 carries 3 bytes in 4 characters.
+      size: node.encoding?.toLowerCase() === 'base64' ? Math.floor((encodedSize * 3) / 4) : encodedSize,
+      contentId: storable(node.id?.replace(/^<|>$/g, ''), 500),
+      inline: disposition === 'inline',
+    });
+  };
+  if (structure) walk(structure);
+  return found.slice(0, 500);
+}
+
+const dateOrNull = (value: Date | string | undefined) => {
+  if (!value) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  // Postgres takes years 4713 BC to 294276 AD; a message's Date header may say anything.
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999
+    ? null
+    : date;
+};
+
+/**
+ * Parses one fetched message (uid, flags, internalDate, size, envelope, bodyStructure and its
+ * source, possibly cut at `limits.sourceMax`). Never throws.
+ */
+export async function parseFetched(
+  fetched: FetchMessageObject,
+  limits: { bodyMax: number; sourceMax: number },
+): Promise<ParsedMessage> {
+  const size = fetched.size ?? fetched.source?.length ?? 0;
+  const base = {
+    uid: fetched.uid,
+    modseq: fetched.modseq ?? null,
+    receivedAt: dateOrNull(fetched.internalDate) ?? new Date(),
+    flags: [...(fetched.flags ?? [])]
+      .map((f) => storable(f, 200) ?? '')
+      .filter(Boolean)
+      .sort(),
+    size: Math.min(size, 2 ** 31 - 1),
+    attachments: attachmentsOf(fetched.bodyStructure),
+  };
+  const envelope = fetched.envelope;
+  const fromEnvelope = () => {
+    const messageId = storable(envelope?.messageId, 998);
+    const inReplyTo = storable(envelope?.inReplyTo, 998);
+    return {
+      messageId,
+      inReplyTo,
+      references: [] as string[],
+      threadId: threadIdOf([], inReplyTo, messageId),
+      fromAddress: envelopeAddresses(envelope?.from)[0] ?? null,
+      toAddresses: envelopeAddresses(envelope?.to),
+      ccAddresses: envelopeAddresses(envelope?.cc),
+      bccAddresses: envelopeAddresses(envelope?.bcc),
+      replyTo: envelopeAddresses(envelope?.replyTo),
+      subject: storable(envelope?.subject, MAX_HEADER_TEXT),
+      sentAt: dateOrNull(envelope?.date),
+    };
+  };
+  if (!fetched.source) {
+    return {
+      ...base,
+      ...fromEnvelope(),
+      snippet: null,
+      textBody: null,
+      htmlBody: null,
+      bodyTruncated: true,
+      parseError: null,
+    };
+  }
+  const cut = size > limits.sourceMax;
+  try {
+    const parsed = await simpleParser(fetched.source, {
+      skipImageLinks: true,
+      skipTextToHtml: true,
+      maxHtmlLengthToParse: limits.bodyMax,
+    });
+    const text = storable(parsed.text, limits.bodyMax);
+    const html = parsed.html ? storable(parsed.html, limits.bodyMax) : null;
+    const references = messageIdList(parsed.references);
+    const messageId = storable(parsed.messageId, 998) ?? storable(envelope?.messageId, 998);
+    const inReplyTo = messageIdList(parsed.inReplyTo)[0] ?? null;
+    return {
+      ...base,
+      messageId,
+      inReplyTo,
+      references,
+      threadId: threadIdOf(references, inReplyTo, messageId),
+      fromAddress: addressesOf(parsed.from)[0] ?? envelopeAddresses(envelope?.from)[0] ?? null,
+      toAddresses: addressesOf(parsed.to),
+      ccAddresses: addressesOf(parsed.cc),
+      bccAddresses: addressesOf(parsed.bcc),
+      replyTo: addressesOf(parsed.replyTo),
+      subject: storable(parsed.subject, MAX_HEADER_TEXT) ?? storable(envelope?.subject, MAX_HEADER_TEXT),
+      sentAt: dateOrNull(parsed.date) ?? dateOrNull(envelope?.date),
+      snippet: snippetOf(text),
+      textBody: text,
+      htmlBody: html,
+      bodyTruncated:
+        cut ||
+        (parsed.text?.length ?? 0) > limits.bodyMax ||
+        (typeof parsed.html === 'string' && parsed.html.length > limits.bodyMax),
+      parseError: null,
+    };
+  } catch (error) {
+    return {
+      ...base,
+      ...fromEnvelope(),
+      snippet: null,
+      textBody: null,
+      htmlBody: null,
+      bodyTruncated: cut,
+      parseError: storable(`the message could not be parsed: ${(error as Error).message}`, 500),
+    };
+  }
+}

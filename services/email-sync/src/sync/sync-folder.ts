@@ -1,0 +1,300 @@
+import { appendEvent } from '@conduit/bus';
+import { emailEvents } from '@conduit/contracts';
+import { type ActorContext, type Transaction, withActor } from '@conduit/db';
+import { and, count, eq, sql } from 'drizzle-orm';
+import type { ImapFlow, MailboxObject } from 'imapflow';
+import { emailFolders, emailMessages, outbox } from '../db/schema.js';
+import type { MailDeps } from '../deps.js';
+import type { AccountRow } from '../domain/accounts/account-dto.js';
+import { ownerActor } from '../domain/accounts/account-state.js';
+import type { FolderRow } from './folder-row.js';
+import { type ParsedMessage, parseFetched } from './parse-message.js';
+import { storeMessages } from './store-messages.js';
+
+/** What syncing one folder needs: the open connection, the account and whom to act as. */
+export interface FolderSync {
+  deps: MailDeps;
+  client: ImapFlow;
+  account: AccountRow;
+  ctx: ActorContext;
+  /** False once the account was deleted or its servers changed: stop at the next batch. */
+  stillCurrent(): Promise<boolean>;
+}
+
+const FETCH_QUERY = {
+  uid: true,
+  flags: true,
+  internalDate: true,
+  size: true,
+  envelope: true,
+  bodyStructure: true,
+} as const;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Fetches and parses the given UIDs of the selected folder (sources cut at MESSAGE_MAX_BYTES). */
+async function fetchMessages(s: FolderSync, uids: number[]): Promise<ParsedMessage[]> {
+  if (uids.length === 0) return [];
+  const limits = { bodyMax: s.deps.env.BODY_MAX_BYTES, sourceMax: s.deps.env.MESSAGE_MAX_BYTES };
+  const wanted = new Set(uids);
+  const parsed: ParsedMessage[] = [];
+  for await (const message of s.client.fetch(
+    uids.join(','),
+    { ...FETCH_QUERY, source: { maxLength: limits.sourceMax } },
+    { uid: true },
+  )) {
+    if (wanted.has(message.uid)) parsed.push(await parseFetched(message, limits));
+  }
+  return parsed;
+}
+
+const update = (tx: Transaction, folder: FolderRow, set: Partial<typeof emailFolders.$inferInsert>) =>
+  tx
+    .update(emailFolders)
+    .set({ ...set, updatedAt: sql`now()` })
+    .where(eq(emailFolders.id, folder.id))
+    .returning()
+    .then((rows) => rows[0] ?? folder);
+
+const uidsOf = async (client: ImapFlow, query: Parameters<ImapFlow['search']>[0]) =>
+  ((await client.search(query, { uid: true })) || []) as number[];
+
+/**
+ * Syncs one folder, choosing per EmailEngine's rule the cheapest correct path: a UIDVALIDITY
+ * change resets it; an unfinished first sync goes on in batches, newest first (each batch
+ * committed with its progress, so a killed worker resumes where it stopped); afterwards new UIDs
+ * from UIDNEXT are announced, flags follow CONDSTORE's CHANGEDSINCE (or a full compare at most
+ * every FLAG_CHECK_EVERY), and deletions are found by comparing UIDs when the counts differ.
+ */
+export async function syncFolder(s: FolderSync, folder: FolderRow): Promise<void> {
+  const lock = await s.client.getMailboxLock(folder.path);
+  try {
+    const box = s.client.mailbox as MailboxObject;
+    const uidvalidity = Number(box.uidValidity);
+    let row = folder;
+    if (row.uidvalidity !== null && row.uidvalidity !== uidvalidity)
+      row = await resetFolder(s, row, uidvalidity);
+    else if (row.uidvalidity === null)
+      row = await withActor(s.deps.db, s.ctx, (tx) => update(tx, row, { uidvalidity }));
+    if (!row.firstSyncDone) {
+      row = await firstSync(s, row, box, uidvalidity);
+      if (!row.firstSyncDone) return;
+    }
+    await incrementalSync(s, row, box, uidvalidity);
+  } finally {
+    lock.release();
+  }
+}
+
+/** A new UIDVALIDITY: the folder's old UIDs mean nothing now. Its rows go, unannounced, and it is read again. */
+async function resetFolder(s: FolderSync, folder: FolderRow, uidvalidity: number): Promise<FolderRow> {
+  return withActor(s.deps.db, s.ctx, async (tx) => {
+    await tx.delete(emailMessages).where(eq(emailMessages.folderId, folder.id));
+    await appendEvent(
+      tx,
+      outbox,
+      emailEvents.folderReset,
+      {
+        accountId: s.account.id,
+        ownerUserId: s.account.userId,
+        teamId: s.account.teamId,
+        folderId: folder.id,
+        folderPath: folder.path,
+        previousUidvalidity: folder.uidvalidity,
+        uidvalidity,
+      },
+      ownerActor(s.account),
+    );
+    return update(tx, folder, {
+      uidvalidity,
+      uidnext: null,
+      highestmodseq: null,
+      firstSyncBelow: null,
+      firstSyncDone: false,
+      firstSyncTotal: 0,
+      firstSyncFetched: 0,
+    });
+  });
+}
+
+/**
+ * The first read of a folder: what is on the server when it starts, in batches from the newest
+ * UID down. Nothing here is announced (it is not new mail); what arrives meanwhile has a UID at or
+ * above the starting UIDNEXT and is announced by the incremental sync that follows.
+ */
+async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, uidvalidity: number) {
+  let row = folder;
+  if (row.firstSyncBelow === null) {
+    row = await withActor(s.deps.db, s.ctx, (tx) =>
+      update(tx, row, {
+        firstSyncBelow: box.uidNext,
+        uidnext: box.uidNext,
+        highestmodseq: box.highestModseq ?? null,
+        firstSyncTotal: box.exists,
+        firstSyncFetched: 0,
+        messageCount: box.exists,
+      }),
+    );
+  }
+  const below = row.firstSyncBelow!;
+  const pending = (await uidsOf(s.client, { all: true })).filter((uid) => uid < below).sort((a, b) => b - a);
+  for (const batch of chunks(pending, s.deps.env.SYNC_BATCH)) {
+    if (!(await s.stillCurrent())) return row;
+    const messages = await fetchMessages(s, batch);
+    row = await withActor(s.deps.db, s.ctx, async (tx) => {
+      const stored = await storeMessages(tx, s.account, row, uidvalidity, messages, false);
+      return update(tx, row, {
+        firstSyncBelow: Math.min(...batch),
+        firstSyncFetched: sql`${emailFolders.firstSyncFetched} + ${stored}` as unknown as number,
+      });
+    });
+  }
+  return withActor(s.deps.db, s.ctx, (tx) =>
+    update(tx, row, { firstSyncDone: true, lastSyncAt: new Date() }),
+  );
+}
+
+async function incrementalSync(s: FolderSync, folder: FolderRow, box: MailboxObject, uidvalidity: number) {
+  const { db } = s.deps;
+  // New mail: UIDs from the last UIDNEXT on (`n:*` also answers the last message when none is newer).
+  const known = folder.uidnext ?? 1;
+  if (box.uidNext > known) {
+    const fresh = (await uidsOf(s.client, { uid: `${known}:*` }))
+      .filter((uid) => uid >= known)
+      .sort((a, b) => a - b);
+    for (const batch of chunks(fresh, s.deps.env.SYNC_BATCH)) {
+      const messages = await fetchMessages(s, batch);
+      await withActor(db, s.ctx, (tx) => storeMessages(tx, s.account, folder, uidvalidity, messages, true));
+    }
+  }
+
+  // Flags: what changed since the last HIGHESTMODSEQ, or all of them now and then without CONDSTORE.
+  const condstore = box.highestModseq !== undefined && !box.noModseq;
+  const fullCheckDue =
+    !folder.lastFullCheckAt || Date.now() - folder.lastFullCheckAt.getTime() >= s.deps.env.FLAG_CHECK_EVERY;
+  let flagsChecked = false;
+  if (condstore && folder.highestmodseq !== null) {
+    if (box.highestModseq! > folder.highestmodseq) {
+      await applyFlags(s, folder, uidvalidity, { changedSince: folder.highestmodseq });
+    }
+  } else if (fullCheckDue) {
+    await applyFlags(s, folder, uidvalidity, {});
+    flagsChecked = true;
+  }
+
+  // Deletions: when more rows are stored than the server holds, compare UIDs.
+  const [stored] = await withActor(db, s.ctx, (tx) =>
+    tx
+      .select({ n: count() })
+      .from(emailMessages)
+      .where(and(eq(emailMessages.folderId, folder.id), eq(emailMessages.uidvalidity, uidvalidity))),
+  );
+  if ((stored?.n ?? 0) !== box.exists) await compareUids(s, folder, uidvalidity, box.uidNext);
+
+  const unread = (await uidsOf(s.client, { seen: false })).length;
+  await withActor(db, s.ctx, (tx) =>
+    update(tx, folder, {
+      uidnext: Math.max(box.uidNext, known),
+      highestmodseq: box.highestModseq ?? null,
+      messageCount: box.exists,
+      unreadCount: unread,
+      lastSyncAt: new Date(),
+      ...(flagsChecked && { lastFullCheckAt: new Date() }),
+    }),
+  );
+}
+
+/** Stores the server's flags of the folder's messages (those changed since a MODSEQ, or all). */
+async function applyFlags(
+  s: FolderSync,
+  folder: FolderRow,
+  uidvalidity: number,
+  options: { changedSince?: bigint },
+) {
+  const changes: { uid: number; flags: string[] }[] = [];
+  for await (const message of s.client.fetch(
+    '1:*',
+    { uid: true, flags: true },
+    { uid: true, ...(options.changedSince !== undefined && { changedSince: options.changedSince }) },
+  ))
+    changes.push({ uid: message.uid, flags: [...(message.flags ?? [])].sort() });
+  if (changes.length === 0) return;
+  await withActor(s.deps.db, s.ctx, async (tx) => {
+    const updated = await tx.execute<{ id: string; flags: string[] }>(sql`
+      update email.email_messages m set flags = v.flags, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as v(uid bigint, flags text[])
+      where m.folder_id = ${folder.id} and m.uidvalidity = ${uidvalidity} and m.uid = v.uid
+        and (select coalesce(array_agg(f order by f), '{}') from unnest(m.flags) f) is distinct from v.flags
+      returning m.id, m.flags`);
+    for (const row of updated)
+      await appendEvent(
+        tx,
+        outbox,
+        emailEvents.messageUpdated,
+        {
+          accountId: s.account.id,
+          ownerUserId: s.account.userId,
+          teamId: s.account.teamId,
+          folderId: folder.id,
+          messageId: row.id,
+          flags: row.flags,
+        },
+        ownerActor(s.account),
+      );
+  });
+}
+
+/**
+ * Rows whose UID the server no longer has were expunged (or moved): they go, each announced as
+ * deleted. Messages the server has below UIDNEXT that are not stored (a batch lost to an error)
+ * are fetched now, unannounced.
+ */
+async function compareUids(s: FolderSync, folder: FolderRow, uidvalidity: number, uidNext: number) {
+  const onServer = await uidsOf(s.client, { all: true });
+  const serverSet = new Set(onServer);
+  const storedUids = await withActor(s.deps.db, s.ctx, (tx) =>
+    tx
+      .select({ id: emailMessages.id, uid: emailMessages.uid })
+      .from(emailMessages)
+      .where(and(eq(emailMessages.folderId, folder.id), eq(emailMessages.uidvalidity, uidvalidity))),
+  );
+  const gone = storedUids.filter((row) => !serverSet.has(row.uid));
+  const storedSet = new Set(storedUids.map((row) => row.uid));
+  const missing = onServer.filter((uid) => !storedSet.has(uid) && uid < uidNext);
+  if (gone.length)
+    await withActor(s.deps.db, s.ctx, async (tx) => {
+      const deleted = await tx
+        .delete(emailMessages)
+        .where(
+          and(
+            eq(emailMessages.folderId, folder.id),
+            sql`${emailMessages.id} = any(${sql.param(gone.map((row) => row.id))}::uuid[])`,
+          ),
+        )
+        .returning({ id: emailMessages.id });
+      for (const row of deleted)
+        await appendEvent(
+          tx,
+          outbox,
+          emailEvents.messageDeleted,
+          {
+            accountId: s.account.id,
+            ownerUserId: s.account.userId,
+            teamId: s.account.teamId,
+            folderId: folder.id,
+            messageId: row.id,
+          },
+          ownerActor(s.account),
+        );
+    });
+  for (const batch of chunks(missing, s.deps.env.SYNC_BATCH)) {
+    const messages = await fetchMessages(s, batch);
+    await withActor(s.deps.db, s.ctx, (tx) =>
+      storeMessages(tx, s.account, folder, uidvalidity, messages, false),
+    );
+  }
+}
