@@ -10,3 +10,4 @@ export {
   type OutboundResponse,
   ResponseTooLargeError,
 } from './outbound-http.js';
+export { scriptFetch } from './script-fetch.js';

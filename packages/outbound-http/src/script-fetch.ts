@@ -1,0 +1,24 @@
+import type { OutboundHttp } from './outbound-http.js';
+
+/**
+ * A BASIC script's GET and POST over a guarded client: the answer comes back as its JSON when it
+ * is JSON, else as text; a non-2xx answer is an error naming the URL and status. Shared by every
+ * host of scripts (conversation's dialogs, the workflow engine's bot automations).
+ */
+export function scriptFetch(http: OutboundHttp) {
+  return async function fetchForScript(
+    method: 'GET' | 'POST',
+    url: string,
+    data?: unknown,
+  ): Promise<unknown> {
+    const result = await http.send(method, url, data);
+    if (result.status < 200 || result.status >= 300) throw new Error(`${url} answered HTTP ${result.status}`);
+    const text = result.body.toString('utf8');
+    if (!/json/i.test(result.contentType)) return text;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  };
+}
