@@ -44,6 +44,11 @@ const schema = serviceEnv.extend({
   RPC_TIMEOUT: envDuration('5s'),
   /** An llm node's completion (conversation's rpc) gives up after this. */
   LLM_NODE_TIMEOUT: envDuration('90s'),
+  /** A bot automation's run: its BASIC step budget and wall time (a run past it fails). */
+  AUTOMATION_MAX_STEPS: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
+  AUTOMATION_TIMEOUT: envDuration('60s'),
+  /** Attempts of a run whose script failed on a service that did not answer (GET BOT MEMORY, FIND, LLM...). */
+  AUTOMATION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** Executions queued (or waiting past their time) this long without a job in the queue are re-sent. */
   EXECUTION_SWEEP_AFTER: envDuration('60s'),
   EXECUTION_SWEEP_EVERY: envDuration('30s'),
