@@ -4,8 +4,8 @@ import { DomainError } from '@conduit/errors';
 import type { WorkflowDeps } from '../../deps.js';
 import type { WorkflowRow } from '../workflows/workflow-access.js';
 
-/** Who pays for a workflow's executions: its team, else its owner. */
-export const payerOf = (workflow: WorkflowRow) =>
+/** Who pays for a workflow's executions (or a bot automation's runs): its team, else its owner. */
+export const payerOf = (workflow: Pick<WorkflowRow, 'teamId' | 'userId'>) =>
   workflow.teamId
     ? ({ type: 'team', id: workflow.teamId } as const)
     : ({ type: 'user', id: workflow.userId } as const);
@@ -15,7 +15,10 @@ export const payerOf = (workflow: WorkflowRow) =>
  * Throws limit_reached (402, with what is left) when refused or when the plan has no executions,
  * unavailable when identity cannot answer.
  */
-export async function reserveExecution(deps: WorkflowDeps, workflow: WorkflowRow): Promise<void> {
+export async function reserveExecution(
+  deps: WorkflowDeps,
+  workflow: Pick<WorkflowRow, 'teamId' | 'userId'>,
+): Promise<void> {
   let answer: Awaited<ReturnType<typeof requestRpc<typeof reserveUsage>>>;
   try {
     answer = await requestRpc(
