@@ -23,12 +23,16 @@ const draftRef = (row: Pick<DraftRow, 'userId' | 'teamId'>) => ({
  * forbidden when they see it but may not do this (a team viewer editing a team draft).
  */
 async function draftFor(tx: Transaction, actor: Actor, draftId: string, permission: Permission) {
-  const [row] = await tx.select().from(emailDrafts).where(eq(emailDrafts.id, draftId)).for('update');
+  const [row] = await tx.select().from(emailDrafts).where(eq(emailDrafts.id, draftId));
   if (!row || !can(actor, 'email.read', draftRef(row)))
     throw new DomainError('not_found', 'No such draft among yours.');
   if (!can(actor, permission, draftRef(row)))
     throw new DomainError('forbidden', 'Your role does not let you do this with this draft.');
-  return row;
+  if (permission === 'email.read') return row;
+  // Locked for the change only once it is known to be allowed (a viewer may read, not lock).
+  const [locked] = await tx.select().from(emailDrafts).where(eq(emailDrafts.id, draftId)).for('update');
+  if (!locked) throw new DomainError('not_found', 'No such draft among yours.');
+  return locked;
 }
 
 /**

@@ -41,12 +41,20 @@ export async function outboundFor(
   outboundId: string,
   permission: 'email.read' | 'email.send',
 ) {
-  const [row] = await tx.select().from(emailOutbound).where(eq(emailOutbound.id, outboundId)).for('update');
+  const [row] = await tx.select().from(emailOutbound).where(eq(emailOutbound.id, outboundId));
   if (!row || !can(actor, 'email.read', outboundRef(row)))
     throw new DomainError('not_found', 'No such outbound message among yours.');
   if (!can(actor, permission, outboundRef(row)))
     throw new DomainError('forbidden', 'Your role does not let you do this with this message.');
-  return row;
+  if (permission === 'email.read') return row;
+  // Locked for the change only once it is known to be allowed (a viewer may read, not lock).
+  const [locked] = await tx
+    .select()
+    .from(emailOutbound)
+    .where(eq(emailOutbound.id, outboundId))
+    .for('update');
+  if (!locked) throw new DomainError('not_found', 'No such outbound message among yours.');
+  return locked;
 }
 
 /** One outbound message with where it stands. */
