@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  connectAccount,
+  eventually,
+  type MailHarness,
+  startMailHarness,
+} from '../fixtures/mail-harness.js';
+
+// Mail is hostile input: broken MIME, a header of 200 KB, 8-bit text in an unknown charset, a
+// NUL byte, an unterminated multipart. Each is stored with what could be read, and the sync ends.
+let h: MailHarness;
+const ana = { user: 'ana@example.test', password: 'ana-secret-1' };
+
+const fixtures: Record<string, Buffer> = {
+  'broken-boundary': Buffer.from(
+    [
+      'From: a@example.test',
+      'Subject: broken boundary',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="never-closed"',
+      '',
+      '--never-closed',
+      'Content-Type: text/plain',
+      '',
+      'the only part, never closed',
+      '--never-closed',
+      'Content-Type: application/octet-stream; name="x.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      '!!!not base64!!!',
+    ].join('\r\n'),
+  ),
+  'huge-header': Buffer.from(
+    [
+      'From: b@example.test',
+      `Subject: ${'long '.repeat(40_000)}`,
+      `X-Huge: ${'x'.repeat(200_000)}`,
+      '',
+      'body after a huge header',
+    ].join('\r\n'),
+  ),
+  'unknown-charset': Buffer.concat([
+    Buffer.from(
+      'From: c@example.test\r\nSubject: =?x-unknown?Q?caf=E9?=\r\nContent-Type: text/plain; charset=x-no-such-charset\r\nContent-Transfer-Encoding: 8bit\r\n\r\n',
+    ),
+    Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff, 0xfe, 0x00, 0x41, 0x0d, 0x0a]),
+  ]),
+  'latin1-8bit': Buffer.concat([
+    Buffer.from(
+      'From: =?iso-8859-1?Q?Jos=E9?= <d@example.test>\r\nSubject: 8bit\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n',
+    ),
+    Buffer.from([0x4a, 0x6f, 0x73, 0xe9, 0x0d, 0x0a]),
+  ]),
+  'no-headers': Buffer.from('\r\njust a body, no headers at all\r\n'),
+};
+
+beforeAll(async () => {
+  h = await startMailHarness({ users: [ana], env: { SYNC_EVERY: '1s', IDLE_ENABLED: 'false' } });
+});
+afterAll(async () => h?.close());
+
+describe('malformed mail', () => {
+  it('is stored with what could be read, readable through the API, and the sync finishes', async () => {
+    for (const raw of Object.values(fixtures)) await h.dovecot.deliver(ana.user, raw);
+    const { token } = await h.tokens.mint();
+    const account = await connectAccount(h, token, ana);
+    await eventually(
+      async () => {
+        const [row] =
+          await h.admin`select sync_state from email.user_email_accounts where id = ${account.id}`;
+        const [n] =
+          await h.admin`select count(*)::int as n from email.email_messages where account_id = ${account.id}`;
+        return row?.sync_state === 'idle' && n?.n === Object.keys(fixtures).length;
+      },
+      30_000,
+      'every message stored',
+    );
+    const stored = await h.admin<{ id: string; subject: string | null; text_body: string | null }[]>`
+      select id, subject, text_body from email.email_messages where account_id = ${account.id} order by uid`;
+    expect(stored[0]!.text_body).toContain('the only part');
+    expect(stored[1]!.subject!.length).toBeLessThanOrEqual(2000);
+    expect(stored[1]!.text_body).toContain('body after a huge header');
+    expect(stored[2]!.text_body).not.toContain('\u0000');
+    expect(stored[3]!.text_body).toContain('José');
+    expect(stored[4]!.text_body).toContain('just a body');
+    for (const row of stored) {
+      const res = await h.app.inject({
+        method: 'GET',
+        url: `/v1/mail/messages/${row.id}`,
+        headers: bearer(token),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+  });
+});

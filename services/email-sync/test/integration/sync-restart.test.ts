@@ -1,0 +1,70 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectAccount,
+  eventually,
+  type MailHarness,
+  rawMessage,
+  startMailHarness,
+} from '../fixtures/mail-harness.js';
+import { exited, startWorkerChild } from '../fixtures/worker-process.js';
+
+// The first sync runs in a worker child process that is SIGKILLed half-way; a worker started
+// afterwards resumes from the last committed batch: every message once, nothing announced.
+let h: MailHarness;
+let child: ChildProcess | undefined;
+const ana = { user: 'ana@example.test', password: 'ana-secret-1' };
+const TOTAL = 200;
+
+beforeAll(async () => {
+  h = await startMailHarness({
+    users: [ana],
+    worker: false,
+    env: { SYNC_BATCH: '10', SYNC_EVERY: '1s', SYNC_LEASE: '3s', IDLE_ENABLED: 'false' },
+  });
+});
+afterAll(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await h?.close();
+});
+
+describe('a worker killed in the middle of a first sync', () => {
+  it('is resumed by the next worker without duplicate rows or events', async () => {
+    for (let i = 0; i < TOTAL; i++) await h.dovecot.deliver(ana.user, rawMessage({ subject: `m${i}` }));
+    const { token } = await h.tokens.mint();
+    const account = await connectAccount(h, token, ana);
+    const progress = async () => {
+      const [row] = await h.admin<{ fetched: number; done: boolean; below: number | null }[]>`
+        select first_sync_fetched as fetched, first_sync_done as done, first_sync_below::int as below
+        from email.email_folders where account_id = ${account.id} and special_use = 'inbox'`;
+      return row;
+    };
+
+    child = startWorkerChild(h.childEnv);
+    const partway = await eventually(
+      async () => {
+        const row = await progress();
+        return row && row.fetched >= 20 ? row : undefined;
+      },
+      60_000,
+      'the first batches',
+    );
+    child.kill('SIGKILL');
+    await exited(child);
+    const atKill = await progress();
+    expect(atKill!.done).toBe(false);
+    expect(atKill!.fetched).toBeGreaterThanOrEqual(partway.fetched);
+    expect(atKill!.fetched).toBeLessThan(TOTAL);
+
+    await h.startWorker();
+    await eventually(async () => (await progress())?.done, 90_000, 'the resumed first sync');
+    const [counts] = await h.admin<{ rows: number; uids: number }[]>`
+      select count(*)::int as rows, count(distinct uid)::int as uids
+      from email.email_messages where account_id = ${account.id}`;
+    expect(counts).toEqual({ rows: TOTAL, uids: TOTAL });
+    expect((await progress())!.fetched).toBe(TOTAL);
+    const [announced] = await h.admin<{ n: number }[]>`
+      select count(*)::int as n from email.outbox where subject = 'email.message.received'`;
+    expect(announced!.n).toBe(0);
+  }, 240_000);
+});
