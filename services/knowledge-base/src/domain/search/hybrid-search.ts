@@ -1,9 +1,10 @@
 import { asActor, can } from '@conduit/auth';
-import type { Actor, knowledgeRpc } from '@conduit/contracts';
+import { appendEvent } from '@conduit/bus';
+import { type Actor, knowledgeEvents, type knowledgeRpc, toEventActor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { inArray, sql } from 'drizzle-orm';
-import { kbCollections, knowledgeBaseSettings, userKbAssociations } from '../../db/schema.js';
+import { kbCollections, knowledgeBaseSettings, outbox, userKbAssociations } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
 import { collectionRef } from '../collections/collection-access.js';
 import { embedderFor } from '../embeddings/embedder-for-settings.js';
@@ -112,8 +113,10 @@ const groupBy = <T>(items: T[], key: (item: T) => string) => {
  * document and tells both legs' ranks and scores for its document: every document found shows
  * its best passage, and when fewer documents than k are found, their further passages fill the
  * places left. Collections of different languages or embedders are searched group by group and
- * merged by score. Throws not_found for a named collection the actor cannot read, and for a
- * session that is not the actor's (as for one that does not exist).
+ * merged by score. A search that ran over at least one knowledge base is recorded
+ * (knowledge.search.performed) in the transaction that answers it. Throws not_found for a named
+ * collection the actor cannot read, and for a session that is not the actor's (as for one that
+ * does not exist).
  */
 export async function hybridSearch(
   deps: KnowledgeDeps,
@@ -151,6 +154,9 @@ export async function hybridSearch(
   );
 
   return asActor(deps.db, actor, async (tx) => {
+    // These statements are short and selective, but over a large shared table their estimated cost
+    // passes jit_above_cost, and compiling them would take longer (50-300 ms) than running them.
+    await tx.execute(sql`select set_config('jit', 'off', true)`);
     const filter = input.filter ? sql`and d.metadata @> ${JSON.stringify(input.filter)}::jsonb` : undefined;
     const textHits = (
       await Promise.all(
@@ -159,7 +165,7 @@ export async function hybridSearch(
             language,
             query: input.query,
             collectionIds: group.map((c) => c.id),
-            filter: filter ?? sql``,
+            filter,
             limit: legLimit,
           }),
         ),
@@ -225,16 +231,17 @@ export async function hybridSearch(
       e.score += VECTOR_WEIGHT / (RRF_K + i + 1);
     });
     const top = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, input.k);
-    if (top.length === 0) return { hits: [] };
-    const passages = await passagesOf(tx, {
-      query: input.query,
-      collectionIds: collections.map((c) => c.id),
-      documents: top,
-      // Fewer documents than asked for (a small collection, one long handbook): the places left
-      // go to the found documents' further passages. On pgvector the vector leg finds every
-      // document of a small collection, so this is when it holds fewer than k documents.
-      extra: input.k - top.length,
-    });
+    const passages = top.length
+      ? await passagesOf(tx, {
+          query: input.query,
+          collectionIds: collections.map((c) => c.id),
+          documents: top,
+          // Fewer documents than asked for (a small collection, one long handbook): the places left
+          // go to the found documents' further passages. On pgvector the vector leg finds every
+          // document of a small collection, so this is when it holds fewer than k documents.
+          extra: input.k - top.length,
+        })
+      : [];
     const byDocument = new Map(top.map((f) => [f.documentId, f]));
     const hits: SearchHit[] = passages.map((p) => {
       const f = byDocument.get(p.document_id)!;
@@ -255,8 +262,35 @@ export async function hybridSearch(
         vectorScore: f.vectorScore,
       };
     });
+    await recordSearch(tx, actor, input.scope, collections, hits.length);
     return { hits };
   });
+}
+
+/**
+ * knowledge.search.performed for analytics, in the search's transaction: which knowledge bases
+ * were searched and how many hits came back, never the question.
+ */
+function recordSearch(
+  tx: Transaction,
+  actor: Actor,
+  scope: SearchScope,
+  collections: CollectionWithSettings[],
+  hits: number,
+) {
+  return appendEvent(
+    tx,
+    outbox,
+    knowledgeEvents.searchPerformed,
+    {
+      collectionId: collections.length === 1 ? collections[0]!.id : null,
+      collectionCount: collections.length,
+      sessionId: scope.kind === 'session' ? scope.sessionId : null,
+      scope: scope.kind,
+      hits,
+    },
+    toEventActor(actor),
+  );
 }
 
 /**
@@ -303,7 +337,10 @@ async function passagesOf(
              c.id = any(${uuidArray(vectorChunkIds)}) as vector_best, found.score as document_score,
              found.position,
              q.language, q.q
-      from knowledge.kb_chunks c join q on q.collection_id = c.collection_id join found on found.document_id = c.document_id
+      from found join q on true
+      cross join lateral (
+        select * from knowledge.kb_chunks c where c.collection_id = q.collection_id and c.document_id = found.document_id
+      ) c
     ),
     ranked as (
       select r.*,
