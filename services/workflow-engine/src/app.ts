@@ -1,6 +1,7 @@
 import { authPlugin, createTokenVerifier } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import type { WorkflowDeps } from './deps.js';
+import { automationRoutes } from './routes/automation-routes.js';
 import { credentialRoutes } from './routes/credential-routes.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { hookRoutes } from './routes/hook-routes.js';
@@ -34,6 +35,7 @@ export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = 
     templateRoutes(routes, deps);
     credentialRoutes(routes, deps);
     integrationRoutes(routes, deps);
+    automationRoutes(routes, deps);
     workflowRoutes(routes, deps);
     shareRoutes(routes, deps);
     executionRoutes(routes, deps);

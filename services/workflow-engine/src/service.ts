@@ -5,6 +5,8 @@ import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
 import { eventTriggers } from './bus/event-triggers.js';
 import type { WorkflowDeps } from './deps.js';
+import { botDeletedConsumer, botSavedConsumer } from './domain/automations/bot-events.js';
+import { runAutomation } from './domain/automations/run-automation.js';
 import { giveUpExecution } from './domain/executions/give-up-execution.js';
 import { pruneExecutions } from './domain/executions/prune-executions.js';
 import { sweepExecutions } from './domain/executions/sweep-executions.js';
@@ -26,7 +28,8 @@ export const workflowService = defineService<WorkflowEnv, WorkflowDeps, Workflow
   loadEnv,
   database: { schema: SCHEMA, migrationsDir },
   listen: (env) => ({ port: env.WORKFLOW_ENGINE_PORT, host: env.WORKFLOW_ENGINE_HOST }),
-  jobs: (env) => workflowJobs({ attempts: env.EXECUTION_ATTEMPTS, backoffMs: env.EXECUTION_BACKOFF }),
+  jobs: (env) =>
+    workflowJobs({ attempts: env.EXECUTION_ATTEMPTS, backoffMs: env.EXECUTION_BACKOFF }, env.AUTOMATION_ATTEMPTS),
   deps: ({ env, log, database, bus, jobs }) => ({
     env,
     db: database.db,
@@ -42,10 +45,13 @@ export const workflowService = defineService<WorkflowEnv, WorkflowDeps, Workflow
   }),
   app: buildApp,
   background: [eventTriggers],
+  // Bot automations follow their bots' scripts (conversation.bot.saved / deleted).
+  consumers: [botSavedConsumer, botDeletedConsumer],
   worker: {
     handlers: (deps) => ({
       'run-execution': (payload, job) => runExecutionJob(deps, payload, job),
       'fire-schedule': (payload, job) => fireScheduleJob(deps, payload, job),
+      'run-automation': (payload, job) => runAutomation(deps, payload, job),
       'prune-executions': () => pruneExecutions(deps),
       'sweep-executions': () => sweepExecutions(deps),
     }),

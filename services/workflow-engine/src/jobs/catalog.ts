@@ -8,7 +8,21 @@ import { z } from 'zod';
  */
 export const runExecutionPayload = z.object({ executionId: z.uuid(), workflowId: z.uuid() });
 
-export const workflowJobs = (retry: { attempts: number; backoffMs: number }) =>
+/**
+ * One run of a bot automation: a tick of its job scheduler, or a run asked for now (`runId`, its
+ * row made by the API). The bot's owner and team travel as ids, so the worker reads the
+ * automation as them (row-level security); never the script or any secret.
+ */
+export const runAutomationPayload = z.object({
+  automationId: z.uuid(),
+  ownerUserId: z.uuid(),
+  teamId: z.uuid().nullable(),
+  runId: z.uuid().optional(),
+  /** Its `executions` was reserved when it was asked for (a run now). */
+  reserved: z.boolean().optional(),
+});
+
+export const workflowJobs = (retry: { attempts: number; backoffMs: number }, automationAttempts = 3) =>
   defineJobs('workflow', {
     /** Runs (or resumes) one execution up to its end or its next wait. */
     'run-execution': {
@@ -19,6 +33,12 @@ export const workflowJobs = (retry: { attempts: number; backoffMs: number }) =>
     'fire-schedule': {
       payload: z.object({ workflowId: z.uuid(), nodeId: z.uuid() }),
       attempts: 3,
+      backoffMs: retry.backoffMs,
+    },
+    /** A bot automation's run (see runAutomation); retried only when a service did not answer. */
+    'run-automation': {
+      payload: runAutomationPayload,
+      attempts: automationAttempts,
       backoffMs: retry.backoffMs,
     },
     /** Re-sends executions that lost their job (see sweepExecutions), every EXECUTION_SWEEP_EVERY. */
@@ -46,3 +66,6 @@ export const executionJobId = (executionId: string, wakeup: number) => `run-${ex
 /** The delayed job that continues a wait at `at`. */
 export const resumeJobId = (executionId: string, wakeup: number, at: Date) =>
   `${executionJobId(executionId, wakeup)}-at-${at.getTime()}`;
+
+/** The job scheduler of an automation (one per automation, whatever its schedule). */
+export const automationSchedulerId = (automationId: string) => `automation-${automationId}`;

@@ -1,0 +1,143 @@
+import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
+import { appendEvent, RpcError, requestRpc } from '@conduit/bus';
+import { conversationRpc, workflowEvents } from '@conduit/contracts';
+import { withActor } from '@conduit/db';
+import { scriptFetch } from '@conduit/outbound-http';
+import { outbox } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { NodeError } from '../../nodes/node-type.js';
+import { completeAs, searchKnowledgeAs } from '../executions/owner-services.js';
+import type { AutomationRow } from './automation-dto.js';
+import { ownerContext } from './bot-ownership.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_LINES = 1000;
+const MAX_LINE = 2000;
+
+/** What a run's host gathered: the lines the script wrote, and whether a service failed to answer. */
+export interface RunRecord {
+  output: string[];
+  /** A keyword failed because a service did not answer: the run is worth another attempt. */
+  transient: boolean;
+}
+
+/**
+ * The BASIC host of a bot automation: the script acts with the bot's identity (its owner, and its
+ * team for a team bot). TALK and PRINT are the run's output; GET / SET BOT MEMORY go to
+ * conversation (rpc.conversation.bots.memory), USE KB / FIND to the knowledge base
+ * (rpc.knowledge.search, collections by id), LLM to conversation's providers, SEND MAIL becomes
+ * workflow.mail.requested for the email service, GET / POST go through @conduit/outbound-http.
+ * There is no user here: user memory, tools and HEAR are not available.
+ */
+export function automationHost(
+  deps: WorkflowDeps,
+  automation: AutomationRow,
+  runId: string,
+  record: RunRecord,
+): BasicHost {
+  const owner = ownerContext(automation);
+  const write = (text: string) => {
+    if (record.output.length < MAX_LINES) record.output.push(text.slice(0, MAX_LINE));
+  };
+  const collections: string[] = [];
+  const fetchForScript = scriptFetch(deps.http);
+  const memory = (request: { op: 'get'; key: string } | { op: 'set'; key: string; value: unknown }) =>
+    requestRpc(
+      deps.bus,
+      conversationRpc.botMemory,
+      { ...request, botId: automation.botId, ownerUserId: automation.ownerUserId, teamId: automation.teamId },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+  const unavailableForAutomations = (keyword: string) => async () => {
+    throw new HostUnavailableError(`${keyword} is not available in an automation: it runs with no user`);
+  };
+
+  const host: BasicHost = {
+    talk: async (text) => write(text),
+    print: async (text) => write(text),
+    getBotMemory: async (key) => (await memory({ op: 'get', key })).value,
+    setBotMemory: async (key, value: Value) => {
+      await memory({ op: 'set', key, value });
+    },
+    getUserMemory: unavailableForAutomations('GET USER MEMORY'),
+    setUserMemory: unavailableForAutomations('SET USER MEMORY'),
+    useTool: unavailableForAutomations('USE TOOL'),
+    clearTools: async () => {},
+    async useKb(name) {
+      const id = name.trim();
+      if (!UUID.test(id))
+        throw new Error(`USE KB in an automation takes a knowledge base's collection id, not "${id}"`);
+      if (!collections.includes(id)) collections.push(id);
+    },
+    async clearKb(name) {
+      collections.splice(
+        0,
+        collections.length,
+        ...(name === null ? [] : collections.filter((c) => c !== name.trim())),
+      );
+    },
+    async find(query) {
+      if (!collections.length) throw new Error('FIND needs a knowledge base first: USE KB "<collection id>"');
+      const hits = await searchKnowledgeAs(deps, owner, { collectionIds: collections, query, k: 5 });
+      return hits.map((hit) => ({
+        content: hit.content,
+        document: hit.documentName,
+        headingPath: hit.headingPath,
+        score: hit.score,
+      }));
+    },
+    async llm(prompt) {
+      return (await completeAs(deps, owner, { prompt, maxTokens: 512 })).text;
+    },
+    setContext: async () => {},
+    async sendMail(to, subject, body) {
+      const recipients = to
+        .split(/[,;]/)
+        .map((a) => a.trim())
+        .filter(Boolean);
+      const data = {
+        automationId: automation.id,
+        runId,
+        botId: automation.botId,
+        userId: automation.ownerUserId,
+        teamId: automation.teamId,
+        to: recipients,
+        subject,
+        body,
+      };
+      const checked = workflowEvents.mailRequested.data.safeParse(data);
+      if (!checked.success)
+        throw new Error(`SEND MAIL: ${checked.error.issues[0]?.message ?? 'invalid mail'}`);
+      await withActor(deps.db, owner, (tx) =>
+        appendEvent(tx, outbox, workflowEvents.mailRequested, checked.data, {
+          userId: automation.ownerUserId,
+          sessionId: null,
+          orgId: automation.organizationId,
+        }),
+      );
+    },
+    httpGet: (url) => fetchForScript('GET', url),
+    httpPost: (url, data) => fetchForScript('POST', url, data),
+  };
+  return markingTransientFailures(host, record);
+}
+
+/** A keyword that failed because a service did not answer marks the run as worth another attempt. */
+function markingTransientFailures(host: BasicHost, record: RunRecord): BasicHost {
+  const wrapped = Object.entries(host).map(([name, method]) => [
+    name,
+    async (...args: unknown[]) => {
+      try {
+        return await (method as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (error) {
+        if (
+          (error instanceof RpcError && ['timeout', 'unavailable'].includes(error.code)) ||
+          (error instanceof NodeError && error.retryable)
+        )
+          record.transient = true;
+        throw error;
+      }
+    },
+  ]);
+  return Object.fromEntries(wrapped) as unknown as BasicHost;
+}
