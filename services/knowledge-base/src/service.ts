@@ -6,6 +6,7 @@ import { serveSearchRpc } from './bus/search-rpc.js';
 import type { KnowledgeDeps } from './deps.js';
 import { fetchDatasource } from './domain/datasources/url-datasources.js';
 import { indexDocuments } from './domain/indexing/index-documents.js';
+import { statisticsRefresher } from './domain/indexing/refresh-statistics.js';
 import { detectPgvector } from './domain/search/vector-leg.js';
 import { type KnowledgeEnv, loadEnv } from './env.js';
 import { type KnowledgeJobs, knowledgeJobs } from './jobs/catalog.js';
@@ -38,10 +39,12 @@ export const knowledgeService = defineService<KnowledgeEnv, KnowledgeDeps, Knowl
   rpc: (deps, bus) => [serveSearchRpc(bus, deps)],
   worker: {
     handlers: (deps) => {
+      const statistics = statisticsRefresher(deps);
       const batcher = createIndexBatcher({
         documents: deps.env.INDEX_BATCH_DOCUMENTS,
         batches: deps.env.INDEX_CONCURRENCY,
         index: (jobs) => indexDocuments(deps, jobs),
+        afterBatch: (idle) => (idle ? statistics.whenIdle() : statistics.afterBatch()),
       });
       return {
         'index-document': (payload, job) => indexDocumentJob(batcher, payload, job),

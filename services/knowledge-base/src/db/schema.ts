@@ -2,6 +2,7 @@ import { failedJobsTable, outboxTable, processedEventsTable, timestamps } from '
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  bigint,
   check,
   customType,
   foreignKey,
@@ -164,7 +165,9 @@ export const kbChunks = knowledge.table(
   (t) => [
     documentOfRow(t, 'kb_chunks'),
     uniqueIndex('kb_chunks_document_ordinal_key').on(t.documentId, t.ordinal),
-    index('kb_chunks_collection_idx').on(t.collectionId),
+    // A collection's chunks of given documents (search's passages and vector leg) in one index
+    // scan, whatever the planner knows of the collection: its statistics may predate the collection.
+    index('kb_chunks_collection_document_idx').on(t.collectionId, t.documentId),
     index('kb_chunks_tsv_idx').using('gin', t.tsv),
   ],
 );
@@ -192,6 +195,21 @@ export const kbTerms = knowledge.table(
     index('kb_terms_document_idx').on(t.documentId),
   ],
 );
+
+/**
+ * What BM25F needs of a collection's searchable documents (those with chunks): how many there are
+ * and the sums of their field lengths. Kept by triggers on kb_documents (migration 0010), so that
+ * a search reads one row instead of every document of the collection.
+ */
+export const kbCollectionStats = knowledge.table('kb_collection_stats', {
+  collectionId: uuid('collection_id')
+    .primaryKey()
+    .references(() => kbCollections.id, { onDelete: 'cascade' }),
+  documents: bigint('documents', { mode: 'number' }).notNull().default(0),
+  nameTerms: bigint('name_terms', { mode: 'number' }).notNull().default(0),
+  leadTerms: bigint('lead_terms', { mode: 'number' }).notNull().default(0),
+  bodyTerms: bigint('body_terms', { mode: 'number' }).notNull().default(0),
+});
 
 /** The `USE KB` of a chat session: which collections its bot answers from. */
 export const userKbAssociations = knowledge.table(

@@ -16,6 +16,8 @@ export function createIndexBatcher(options: {
   documents: number;
   batches: number;
   index: (jobs: IndexJob[]) => Promise<IndexResult[]>;
+  /** After each batch, told whether any job is left (running or waiting). */
+  afterBatch?: (idle: boolean) => void;
 }): IndexBatcher {
   const waiting: {
     job: IndexJob;
@@ -41,6 +43,7 @@ export function createIndexBatcher(options: {
         )
         .finally(() => {
           running--;
+          options.afterBatch?.(running === 0 && waiting.length === 0);
           schedule();
         });
     }

@@ -42,32 +42,58 @@ function saturated(field: 'name' | 'lead' | 'body'): SQL {
 /**
  * Documents of the collections ranked by BM25F for the query's words, best first. The words'
  * document frequencies (idf) and the average field lengths are those of the searched collections,
- * after the metadata filter (`filter` is a condition on `d`, the document).
+ * after the metadata filter (`filter` is a condition on `d`, the document, or none). Without a
+ * filter the collections' counts come from kb_collection_stats (kept by triggers, migration 0010)
+ * rather than from every document of the collections.
+ *
+ * The plan does not depend on what the planner knows of the collections (a collection indexed
+ * since the tables were last analyzed is unknown to it): the postings are read first, by the
+ * primary key's (collection_id, lexeme) prefix, then their documents by primary key, and each
+ * word's document frequency is counted once (materialized CTEs fence those steps).
  */
 export async function textLeg(
   tx: Transaction,
-  options: { language: string; query: string; collectionIds: string[]; filter: SQL; limit: number },
+  options: {
+    language: string;
+    query: string;
+    collectionIds: string[];
+    filter: SQL | undefined;
+    limit: number;
+  },
 ): Promise<TextHit[]> {
   const ids = uuidArray(options.collectionIds);
   // Only documents with chunks count: one without (empty, or headings only) has nothing to show.
-  const searchable = sql`d.collection_id = any(${ids}) and d.chunk_count > 0 ${options.filter}`;
+  const searchable = sql`d.collection_id = any(${ids}) and d.chunk_count > 0 ${options.filter ?? sql``}`;
+  const stats = options.filter
+    ? sql`select count(*)::float8 as n, sum(d.name_terms)::float8 as name_terms, sum(d.lead_terms)::float8 as lead_terms,
+                 sum(d.body_terms)::float8 as body_terms
+          from knowledge.kb_documents d where ${searchable}`
+    : sql`select sum(s.documents)::float8 as n, sum(s.name_terms)::float8 as name_terms,
+                 sum(s.lead_terms)::float8 as lead_terms, sum(s.body_terms)::float8 as body_terms
+          from knowledge.kb_collection_stats s where s.collection_id = any(${ids})`;
   const rows = await tx.execute<{ document_id: string; score: number }>(sql`
     with words as (
       select array(select distinct t.lexeme from unnest(to_tsvector(${options.language}::regconfig, ${options.query})) t) as lexemes
     ),
-    stats as (
-      select greatest(count(*), 1)::float8 as n,
-             greatest(avg(d.name_terms), 1)::float8 as name_average,
-             greatest(avg(d.lead_terms), 1)::float8 as lead_average,
-             greatest(avg(d.body_terms), 1)::float8 as body_average
-      from knowledge.kb_documents d where ${searchable}
+    totals as materialized (${stats}),
+    stats as materialized (
+      select greatest(coalesce(n, 0), 1) as n,
+             greatest(coalesce(name_terms / nullif(n, 0), 0), 1) as name_average,
+             greatest(coalesce(lead_terms / nullif(n, 0), 0), 1) as lead_average,
+             greatest(coalesce(body_terms / nullif(n, 0), 0), 1) as body_average
+      from totals
+    ),
+    terms as materialized (
+      select h.document_id, h.lexeme, h.name_tf, h.lead_tf, h.body_tf
+      from words, knowledge.kb_terms h
+      where h.collection_id = any(${ids}) and h.lexeme = any(words.lexemes)
     ),
     postings as materialized (
       select h.document_id, h.lexeme, h.name_tf, h.lead_tf, h.body_tf, d.name_terms, d.lead_terms, d.body_terms
-      from words, knowledge.kb_terms h join knowledge.kb_documents d on d.id = h.document_id
-      where h.collection_id = any(${ids}) and h.lexeme = any(words.lexemes) and ${searchable}
+      from terms h join knowledge.kb_documents d on d.id = h.document_id
+      where ${searchable}
     ),
-    idf as (
+    idf as materialized (
       select lexeme, ln(1 + (stats.n - count(*) + 0.5) / (count(*) + 0.5)) as idf
       from postings, stats group by lexeme, stats.n
     )
