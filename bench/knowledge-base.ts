@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { LocalEmbedder } from '@conduit/knowledge-base/src/domain/embeddings/local-embedder.js';
 import { loadEnv } from '@conduit/knowledge-base/src/env.js';
 import { knowledgeService, migrationsDir, SCHEMA } from '@conduit/knowledge-base/src/service.js';
 import { createTokenMint } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
@@ -15,6 +16,7 @@ import {
 import { connect } from 'nats';
 import postgres from 'postgres';
 import { deferCleanup } from './harness/cleanup.js';
+import { latencySummary as summary } from './harness/latency.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
 import { corpusPath, numberSetting } from './harness/settings.js';
 
@@ -23,7 +25,7 @@ import { corpusPath, numberSetting } from './harness/settings.js';
 // over the same chunks in the same run: to_tsvector over the chunk texts for indexing, a
 // full-text query ranked by ts_rank_cd for search. The ratio is what the service adds.
 
-const QUESTIONS: [string, string][] = [
+export const QUESTIONS: [string, string][] = [
   ['how do I copy a directory with its contents', 'cp'],
   ['which file configures per-host ssh options', 'ssh_config'],
   ['how do I record my changes to the repository', 'git-commit'],
@@ -41,18 +43,6 @@ const QUESTIONS: [string, string][] = [
   ['count the lines in a file', 'wc'],
   ['compare two files line by line', 'diff'],
 ];
-
-const percentile = (sorted: number[], q: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : Number.NaN;
-const summary = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    p50: percentile(sorted, 0.5),
-    p95: percentile(sorted, 0.95),
-    p99: percentile(sorted, 0.99),
-    n: values.length,
-  };
-};
 
 export async function knowledgeBaseScenario(): Promise<void> {
   const documents = numberSetting('KB_BENCH_DOCS', 0); // 0 = the whole corpus
@@ -137,6 +127,17 @@ export async function knowledgeBaseScenario(): Promise<void> {
   await admin`create table bench_chunk_tsv as select to_tsvector('english', content) as tsv from bench_chunk_text`;
   const bareIndexSeconds = (performance.now() - bareStarted) / 1000;
   await admin`create index on bench_chunk_tsv using gin (tsv)`;
+  // The built-in embedder alone, over the same chunks as the indexer gives them to it (the
+  // document's name and the chunk's headings, then its text): what embedding costs of indexing.
+  const inputs = (
+    await admin<{ input: string }[]>`
+      select d.name || E'\n' || array_to_string(c.heading_path, ' / ') || E'\n' || c.content as input
+      from knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id`
+  ).map((row) => row.input);
+  const embedder = new LocalEmbedder();
+  const embedStarted = performance.now();
+  for (let i = 0; i < inputs.length; i += 500) await embedder.embed(inputs.slice(i, i + 500));
+  const embedderRate = inputs.length / ((performance.now() - embedStarted) / 1000);
   // Statistics as autovacuum would soon gather them after a bulk load, for both contenders.
   await admin`analyze knowledge.kb_documents, knowledge.kb_chunks, knowledge.kb_terms, bench_chunk_tsv`;
 
@@ -198,6 +199,12 @@ export async function knowledgeBaseScenario(): Promise<void> {
           formatRatio(bareRate / indexRate),
         ],
         [
+          'embedder alone (local, in process), chunks/s',
+          formatNumber(embedderRate),
+          '',
+          formatRatio(embedderRate / indexRate),
+        ],
+        [
           'search p50, ms (bare: AND / OR)',
           formatNumber(h.p50),
           `${formatNumber(a.p50)} / ${formatNumber(o.p50)}`,
@@ -232,6 +239,7 @@ export async function knowledgeBaseScenario(): Promise<void> {
       seconds: round(indexingSeconds, 1),
       chunksPerSecond: round(indexRate, 1),
       bareSqlChunksPerSecond: round(bareRate, 1),
+      embedderAloneChunksPerSecond: round(embedderRate, 1),
     },
     searchMs: {
       hybrid: { p50: round(h.p50), p95: round(h.p95), p99: round(h.p99), samples: h.n },

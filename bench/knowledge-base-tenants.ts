@@ -1,0 +1,274 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readManPages } from '@conduit/knowledge-base/test/fixtures/manpages.js';
+import { localServices } from '@conduit/testing';
+import { connect } from 'nats';
+import postgres from 'postgres';
+import { type BenchUser, registerBenchUser } from './harness/bench-user.js';
+import { freePort, startChildService } from './harness/child-service.js';
+import { deferCleanup } from './harness/cleanup.js';
+import { startIsolatedStack } from './harness/isolated-stack.js';
+import { startKnowledgeBaseProcesses } from './harness/knowledge-base-processes.js';
+import { latencySummary } from './harness/latency.js';
+import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
+import { corpusPath, numberSetting } from './harness/settings.js';
+import { QUESTIONS } from './knowledge-base.js';
+
+// Knowledge base in a shared database: the manual-page corpus indexed four times over, in four
+// users' collections, as `pnpm start` runs the cluster (identity, the knowledge-base server and its
+// worker, the gateway: processes of their own with their defaults). One tenant's copy is indexed
+// through the gateway first; two more are copied from it in SQL (what other users' collections
+// would hold) and analyzed, as autovacuum long since would have; then the measured tenant indexes
+// the corpus through the gateway and asks its questions at once ("first queries": nothing has
+// analyzed the new rows but the service itself), then in rounds. Next to it in the same run:
+// the same search straight to the knowledge-base service (the gateway's hop), and bare SQL
+// full-text queries over the measured collection's chunks as the database owner (the floor).
+
+type Page = { name: string; section: string; text: string };
+
+export async function knowledgeBaseTenantsScenario(): Promise<void> {
+  const rounds = numberSetting('KB_BENCH_ROUNDS', 10);
+  const copies = numberSetting('KB_TENANT_COPIES', 2);
+  const stack = await startIsolatedStack({ gateway: false });
+  const { busNamespace: namespace, databaseUrl } = stack;
+  deferCleanup(async () => {
+    const nc = await connect({ servers: localServices.natsUrl, name: 'conduit-bench-cleanup' });
+    try {
+      await (await nc.jetstreamManager()).streams
+        .delete(`${namespace.toUpperCase()}_KNOWLEDGE`)
+        .catch(() => {});
+    } finally {
+      await nc.close();
+    }
+  });
+  // What pnpm start gives every process, with the logs at warn as every scenario runs them.
+  const shared = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    LOG_PRETTY: 'false',
+    OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    REDIS_URL: localServices.redisUrl,
+    NATS_URL: localServices.natsUrl,
+    BUS_NAMESPACE: namespace,
+    REDIS_KEY_PREFIX: `${namespace}:`,
+    DATABASE_URL: databaseUrl,
+    IDENTITY_URL: stack.identity.url,
+  };
+  const knowledge = await startKnowledgeBaseProcesses(shared);
+  const gatewayPort = await freePort();
+  const gateway = await startChildService({
+    name: 'gateway',
+    entry: new URL('../services/gateway/src/server.ts', import.meta.url).pathname,
+    cwd: new URL('../services/gateway/', import.meta.url).pathname,
+    port: gatewayPort,
+    readyPath: '/health/live',
+    env: {
+      ...shared,
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_HOST: '127.0.0.1',
+      KNOWLEDGE_BASE_URL: knowledge.url,
+      RATE_LIMIT_MAX: '1000000000',
+      AUTH_RATE_LIMIT_MAX: '1000000000',
+    },
+  });
+  const admin = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+  deferCleanup(() => admin.end({ timeout: 5 }));
+
+  const pages = await readManPages(undefined, corpusPath);
+  const first = await registerBenchUser(gateway.url);
+  console.error(`tenant 1 indexes ${pages.length} pages through the gateway...`);
+  const firstCollection = await createCollection(gateway.url, first, 'man pages');
+  const firstIndexing = await indexCorpus(gateway.url, first, firstCollection, pages, admin);
+  console.error(`  ${formatNumber(firstIndexing.chunksPerSecond)} chunks/s; ${copies} copies in SQL...`);
+  for (let i = 0; i < copies; i++) {
+    const user = await registerBenchUser(gateway.url);
+    await copyCollection(admin, firstCollection, await createCollection(gateway.url, user, 'man pages'));
+  }
+  await admin`analyze knowledge.kb_documents, knowledge.kb_chunks, knowledge.kb_terms`;
+
+  const tenant = await registerBenchUser(gateway.url);
+  console.error('the measured tenant indexes the corpus through the gateway...');
+  const collectionId = await createCollection(gateway.url, tenant, 'man pages');
+  const indexing = await indexCorpus(gateway.url, tenant, collectionId, pages, admin);
+  const [{ chunks, tenantChunks }] = (await admin`
+    select (select count(*)::int from knowledge.kb_chunks) as chunks,
+           (select count(*)::int from knowledge.kb_chunks where collection_id = ${collectionId}) as "tenantChunks"`) as unknown as [
+    { chunks: number; tenantChunks: number },
+  ];
+
+  const search = (base: string) => async (q: string) => {
+    const response = await fetch(
+      `${base}/v1/kb/collections/${collectionId}/search?q=${encodeURIComponent(q)}&k=5`,
+      { headers: { authorization: `Bearer ${tenant.accessToken}` } },
+    );
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`search answered ${response.status}: ${text.slice(0, 300)}`);
+    return (JSON.parse(text).hits as { documentName: string }[]).map((hit) => pageOf(hit.documentName));
+  };
+  const viaGateway = search(gateway.url);
+  const direct = search(knowledge.url);
+  const bare = (q: string, or: boolean) =>
+    admin<{ name: string }[]>`
+      with q as (select ${or ? admin`replace(plainto_tsquery('english', ${q})::text, ' & ', ' | ')::tsquery` : admin`plainto_tsquery('english', ${q})`} as q)
+      select d.name from q, knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id
+      where c.collection_id = ${collectionId} and c.tsv @@ q.q order by ts_rank_cd(c.tsv, q.q) desc limit 5`;
+  const timed = async (samples: number[], run: () => Promise<unknown>) => {
+    const t = performance.now();
+    const result = await run();
+    samples.push(performance.now() - t);
+    return result;
+  };
+
+  // The first queries: right after the last document is indexed, before anything else.
+  const firstQueries: number[] = [];
+  const answers = { top1: 0, top5: 0 };
+  for (const [q, expected] of QUESTIONS) {
+    const names = (await timed(firstQueries, () => viaGateway(q))) as (string | undefined)[];
+    if (names[0] === expected) answers.top1++;
+    if (names.includes(expected)) answers.top5++;
+  }
+  // Then rounds, the contenders taking turns question by question.
+  const gatewayMs: number[] = [];
+  const directMs: number[] = [];
+  const bareAnd: number[] = [];
+  const bareOr: number[] = [];
+  for (let round = 0; round < rounds; round++)
+    for (const [q] of QUESTIONS) {
+      await timed(gatewayMs, () => viaGateway(q));
+      await timed(directMs, () => direct(q));
+      await timed(bareAnd, () => bare(q, false));
+      await timed(bareOr, () => bare(q, true));
+    }
+
+  const f = latencySummary(firstQueries);
+  const g = latencySummary(gatewayMs);
+  const d = latencySummary(directMs);
+  const a = latencySummary(bareAnd);
+  const o = latencySummary(bareOr);
+  const collections = copies + 2;
+  console.log(
+    `\n### Knowledge base, ${collections} tenants: ${formatNumber(chunks)} chunks in all, ${formatNumber(tenantChunks)} in the searched collection\n`,
+  );
+  const ms = (s: { p50: number; p95: number; p99: number; max: number }) => [
+    formatNumber(s.p50),
+    formatNumber(s.p95),
+    formatNumber(s.p99),
+    formatNumber(s.max),
+  ];
+  console.log(
+    markdownTable(
+      ['search, ms', 'p50', 'p95', 'p99', 'max', 'p95 vs bare AND'],
+      [
+        [`first ${QUESTIONS.length} queries after indexing, gateway`, ...ms(f), formatRatio(f.p95 / a.p95)],
+        [`gateway (${g.n})`, ...ms(g), formatRatio(g.p95 / a.p95)],
+        [`knowledge-base direct (${d.n})`, ...ms(d), formatRatio(d.p95 / a.p95)],
+        ['bare SQL, all words (AND)', ...ms(a), formatRatio(1)],
+        ['bare SQL, any word (OR)', ...ms(o), formatRatio(o.p95 / a.p95)],
+      ],
+    ),
+  );
+  console.log(
+    `\nIndexing through the gateway and the worker: ${formatNumber(firstIndexing.chunksPerSecond)} chunks/s into an empty database, ` +
+      `${formatNumber(indexing.chunksPerSecond)} chunks/s beside ${collections - 1} other copies. ` +
+      `Answer found (${QUESTIONS.length} questions, first queries): first ${answers.top1}, top 5 ${answers.top5}.`,
+  );
+  const file = await writeResults('knowledge-base-tenants', {
+    machine: machine(),
+    pages: pages.length,
+    collections,
+    chunks,
+    tenantChunks,
+    indexing: { empty: firstIndexing, besideOthers: indexing },
+    searchMs: Object.fromEntries(
+      Object.entries({ first: f, gateway: g, direct: d, bareAnd: a, bareOr: o }).map(([key, s]) => [
+        key,
+        { p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), max: round(s.max), samples: s.n },
+      ]),
+    ),
+    answers: { questions: QUESTIONS.length, ...answers },
+  });
+  console.error(`results: ${file}`);
+}
+
+const pageOf = (name: string | undefined) => name?.replace(/\(\d+\)$/, '');
+
+async function createCollection(base: string, user: BenchUser, name: string): Promise<string> {
+  const response = await fetch(`${base}/v1/kb/collections`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  const body = (await response.json()) as { id?: string };
+  if (response.status !== 201 || !body.id) throw new Error(`create collection answered ${response.status}`);
+  return body.id;
+}
+
+/** Uploads every page (4 at a time) and waits until the worker has indexed them all; chunks/s. */
+async function indexCorpus(
+  base: string,
+  user: BenchUser,
+  collectionId: string,
+  pages: Page[],
+  admin: postgres.Sql,
+) {
+  const started = performance.now();
+  let next = 0;
+  const upload = async () => {
+    for (let page = pages[next++]; page; page = pages[next++]) {
+      const response = await fetch(`${base}/v1/kb/collections/${collectionId}/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: `${page.name}(${page.section})`,
+          text: page.text,
+          metadata: { section: page.section },
+        }),
+      });
+      const text = await response.text();
+      if (response.status !== 201 && response.status !== 200)
+        throw new Error(`upload answered ${response.status}: ${text.slice(0, 300)}`);
+    }
+  };
+  await Promise.all([upload(), upload(), upload(), upload()]);
+  const distinct = new Set(pages.map((page) => page.text)).size;
+  for (;;) {
+    const [row] = await admin<{ done: number }[]>`
+      select count(*) filter (where status in ('indexed', 'failed'))::int as done
+      from knowledge.kb_documents where collection_id = ${collectionId}`;
+    if (row!.done >= distinct) break;
+    await sleep(100);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const [{ chunks }] = (await admin`
+    select count(*)::int as chunks from knowledge.kb_chunks where collection_id = ${collectionId}`) as unknown as [
+    { chunks: number },
+  ];
+  return { seconds: round(seconds, 1), chunks, chunksPerSecond: round(chunks / seconds, 1) };
+}
+
+/**
+ * Another user's copy of a collection, written in SQL as the owner: its documents, chunks and
+ * terms under new ids (what the search reads; originals are left out).
+ */
+async function copyCollection(admin: postgres.Sql, from: string, to: string): Promise<void> {
+  await admin.begin(async (tx) => {
+    await tx`create temporary table copied on commit drop as
+             select id as old_id, gen_random_uuid() as new_id from knowledge.kb_documents where collection_id = ${from}`;
+    await tx`
+      insert into knowledge.kb_documents (id, collection_id, name, media_type, size_bytes, content_hash, status,
+        attempts, revision, chunk_count, name_terms, lead_terms, body_terms, metadata, created_by, indexed_at)
+      select m.new_id, c.id, d.name, d.media_type, d.size_bytes, d.content_hash, d.status, d.attempts, d.revision,
+             d.chunk_count, d.name_terms, d.lead_terms, d.body_terms, d.metadata, c.owner_user_id, d.indexed_at
+      from knowledge.kb_documents d join copied m on m.old_id = d.id, knowledge.kb_collections c where c.id = ${to}`;
+    await tx`
+      insert into knowledge.kb_chunks (id, collection_id, document_id, ordinal, content, heading_path, char_start,
+        char_end, token_count, tsv, embedding)
+      select gen_random_uuid(), ${to}, m.new_id, k.ordinal, k.content, k.heading_path, k.char_start, k.char_end,
+             k.token_count, k.tsv, k.embedding
+      from knowledge.kb_chunks k join copied m on m.old_id = k.document_id`;
+    await tx`
+      insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
+      select ${to}, t.lexeme, m.new_id, t.name_tf, t.lead_tf, t.body_tf
+      from knowledge.kb_terms t join copied m on m.old_id = t.document_id`;
+  });
+}
