@@ -26,13 +26,15 @@ const amount = (value: unknown) =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
 
 /**
- * Which metrics each event subject adds to. Subjects no service publishes yet (mail, searches,
- * refused sign-ins, canceled executions) are here under the names they will have, so that adding
- * the producer is the only change. An unknown subject is recorded and counts for nothing.
+ * Which metrics each event subject adds to, as the contracts (@conduit/contracts) define the
+ * events. Subjects no service publishes yet (canceled executions; mail until the email service
+ * runs) are here under the names they will have, so that starting the producer is the only
+ * change. An unknown subject is recorded and counts for nothing.
  */
 const readers: Record<string, Reader> = {
   'identity.user.registered': count('sign_ups'),
   'identity.user.logged_in': count('sign_ins', ['method']),
+  // Names the account (or nobody, for an address no account has); never the address typed.
   'identity.user.login_failed': count('failed_sign_ins', ['reason', 'method']),
   'conversation.session.started': count('sessions_started', ['channel']),
   'conversation.message.created': (data, settings) => {
@@ -57,7 +59,8 @@ const readers: Record<string, Reader> = {
   'conversation.click.recorded': count('clicks', ['elementId']),
   'knowledge.document.indexed': count('documents_indexed'),
   'knowledge.document.failed': count('documents_failed'),
-  'knowledge.search.performed': count('kb_searches', ['mode']),
+  // Which knowledge bases and how many hits; the question is never in the event.
+  'knowledge.search.performed': count('kb_searches', ['scope']),
   'workflow.execution.succeeded': count(
     ['workflow_executions', 'workflow_executions_succeeded'],
     ['triggerType'],
@@ -71,9 +74,10 @@ const readers: Record<string, Reader> = {
     ['workflow_executions', 'workflow_executions_canceled'],
     ['triggerType'],
   ),
+  // Addresses, subjects, folder paths and the server's error are text, so they are not kept.
   'email.message.received': count('mail_received'),
-  'email.message.sent': count('mail_sent'),
-  'email.message.failed': count('mail_failed'),
+  'email.message.sent': count('mail_sent', ['source']),
+  'email.message.failed': count('mail_failed', ['source']),
 };
 
 /** The metrics an event adds to (zeros left out) and the text it may keep. */

@@ -42,7 +42,8 @@ export function rowOfEnvelope(
     occurred_at: new Date(envelope.occurredAt).toISOString(),
     received_at: receivedAt.toISOString(),
     organization_id: idOf(envelope.actor?.orgId) ?? idOf(data.organizationId),
-    user_id: idOf(envelope.actor?.userId) ?? idOf(data.userId),
+    // Mail events name the mailbox's owner (ownerUserId) rather than a userId.
+    user_id: idOf(envelope.actor?.userId) ?? idOf(data.userId) ?? idOf(data.ownerUserId),
     team_id: idOf(data.teamId),
     bot_id: idOf(data.botId),
     session_id: idOf(data.sessionId),
