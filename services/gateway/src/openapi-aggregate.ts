@@ -40,7 +40,10 @@ export class OpenApiAggregate {
           bodyTimeout: 2000,
         });
         const doc = (await res.body.json()) as OpenApiDocument;
-        const owned = this.routes.filter((route) => route.service === service).map((route) => route.prefix);
+        // OpenAPI writes a path parameter `{botId}` where the router's prefix has `:botId`.
+        const owned = this.routes
+          .filter((route) => route.service === service)
+          .map((route) => route.prefix.replace(/:(\w+)/g, '{$1}'));
         for (const [path, item] of Object.entries(doc.paths ?? {})) {
           if (owned.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)))
             merged.paths[path] = item;

@@ -47,6 +47,10 @@ export const upstreams: Upstream[] = [
   { service: 'workflow-engine', prefix: '/v1/workflows', bodyLimit: WORKFLOW_BODY_LIMIT },
   { service: 'workflow-engine', prefix: '/v1/executions' },
   { service: 'workflow-engine', prefix: '/v1/hooks', bodyLimit: WORKFLOW_BODY_LIMIT },
+  { service: 'workflow-engine', prefix: '/v1/integrations' },
+  // A bot's automations are the workflow engine's, under conversation's /v1/bots (the router
+  // prefers the parametric route to the /v1/bots/* wildcard).
+  { service: 'workflow-engine', prefix: '/v1/bots/:botId/automations' },
   { service: 'email-sync', prefix: '/v1/mail', bodyLimit: MAIL_BODY_LIMIT },
   { service: 'analytics', prefix: '/v1/analytics' },
 ];
