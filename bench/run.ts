@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { analyticsScenario } from './analytics.js';
 import { conversationScenario } from './conversation.js';
+import { emailScenario } from './email.js';
 import { gatewayScenario } from './gateway.js';
 import { cleanUpAll, cleanUpOnSignals } from './harness/cleanup.js';
 import { knowledgeBaseScenario } from './knowledge-base.js';
@@ -18,6 +19,7 @@ const benchDir = fileURLToPath(new URL('./', import.meta.url));
 const scenarios: Record<string, () => Promise<void>> = {
   analytics: analyticsScenario,
   conversation: conversationScenario,
+  email: emailScenario,
   gateway: gatewayScenario,
   'knowledge-base': knowledgeBaseScenario,
   'knowledge-base-eval': knowledgeBaseEvalScenario,

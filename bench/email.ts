@@ -1,0 +1,288 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startHttp } from '@conduit/runtime';
+import { createLogger } from '@conduit/service-kit';
+import {
+  createTestDatabase,
+  createTokenMint,
+  deleteRedisKeys,
+  localServices,
+  type MailUser,
+  startDovecot,
+  startSmtpServer,
+  testBusNamespace,
+  testRedisPrefix,
+} from '@conduit/testing';
+import postgres from 'postgres';
+// The service is loaded by path (not as a package dependency of the bench): only its definition
+// is needed, to create accounts through its own API in this process.
+import { loadEnv } from '../services/email-sync/src/env.js';
+import { mailService, migrationsDir, SCHEMA } from '../services/email-sync/src/service.js';
+import { deferCleanup } from './harness/cleanup.js';
+import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
+import { numberSetting } from './harness/settings.js';
+
+const run = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+const generator = process.env.BENCH_MAIL_GENERATOR ?? join(repoRoot, '../shared/mail/gen-maildir.py');
+
+/**
+ * Scenario: the email service against the mail tools people already trust.
+ * (1) First sync of a generated Inbox (BENCH_MAIL_MESSAGES, 10,000 by default: about 54 MB) from
+ *     a Dovecot started here, by the service's worker (a process of its own) into Postgres, next to
+ *     `mbsync` pulling the same Inbox into a local Maildir, in the same run.
+ * (2) Delivery to `email.message.received` in the outbox while the worker IDLEs on the Inbox:
+ *     p50 and p99 over BENCH_MAIL_DELIVERIES messages, delivered one at a time.
+ * (3) Memory of the worker per connected idle account, with BENCH_MAIL_ACCOUNTS (200) accounts.
+ */
+export async function emailScenario(): Promise<void> {
+  const settings = {
+    messages: numberSetting('BENCH_MAIL_MESSAGES', 10_000),
+    mbsyncRuns: numberSetting('BENCH_MBSYNC_RUNS', 3),
+    deliveries: numberSetting('BENCH_MAIL_DELIVERIES', 50),
+    accounts: numberSetting('BENCH_MAIL_ACCOUNTS', 200),
+  };
+  const alice: MailUser = { user: 'alice@example.test', password: 'bench-alice' };
+  const idlers: MailUser[] = Array.from({ length: settings.accounts }, (_, i) => ({
+    user: `idle${i}@example.test`,
+    password: `bench-idle-${i}`,
+  }));
+  const dovecot = await startDovecot({ users: [alice, ...idlers] });
+  deferCleanup(() => dovecot.stop());
+  // Accounts are verified against an SMTP server too; nothing is sent in this scenario.
+  const smtp = await startSmtpServer();
+  deferCleanup(() => smtp.stop());
+
+  console.log(`generating ${formatNumber(settings.messages)} messages`);
+  const inbox = dovecot.maildir(alice.user);
+  await run('python3', [generator, String(settings.messages), inbox], { maxBuffer: 1 << 20 });
+  await dovecot.ownMaildir(alice.user);
+  // Dovecot indexes the Maildir on first access: do it once now, so neither contender pays for it.
+  const warm = await dovecot.client(alice.user);
+  await warm.status('INBOX', { messages: true });
+  await warm.logout();
+
+  const mbsyncSeconds: number[] = [];
+  for (let i = 0; i < settings.mbsyncRuns; i++) mbsyncSeconds.push(await mbsyncPull(dovecot.imapPort, alice));
+
+  const database = await createTestDatabase([{ schema: SCHEMA, migrationsDir }]);
+  deferCleanup(() => database.drop());
+  const admin = postgres(database.adminUrl, { max: 2, onnotice: () => {} });
+  deferCleanup(() => admin.end({ timeout: 5 }));
+  const namespace = testBusNamespace();
+  const redisPrefix = testRedisPrefix();
+  deferCleanup(() => deleteRedisKeys(redisPrefix));
+  const childEnv: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.adminUrl,
+    REDIS_URL: localServices.redisUrl,
+    NATS_URL: localServices.natsUrl,
+    BUS_NAMESPACE: namespace,
+    REDIS_KEY_PREFIX: redisPrefix,
+    MAIL_ALLOWED_HOSTS: '127.0.0.1',
+    MAIL_ALLOW_INSECURE: 'true',
+    SYNC_EVERY: '1h',
+    LOG_LEVEL: 'warn',
+  };
+  const env = loadEnv(childEnv);
+  const tokens = await createTokenMint(['email.read', 'email.write', 'email.send']);
+  const http = await startHttp(mailService, {
+    env,
+    log: createLogger({ service: 'bench-email', level: 'warn' }),
+    overrides: { verifier: tokens.verifier },
+  });
+  deferCleanup(() => http.close());
+  const worker = startWorker(childEnv);
+  deferCleanup(() => worker.stop());
+  await sleep(3000);
+
+  const { headers } = await tokens.mint();
+  const connect = async (user: MailUser) => {
+    const res = await http.app.inject({
+      method: 'POST',
+      url: '/v1/mail/accounts',
+      headers,
+      payload: {
+        emailAddress: user.user,
+        imap: { host: dovecot.host, port: dovecot.imapPort, security: 'none' },
+        smtp: { host: smtp.host, port: smtp.port, security: 'none' },
+        password: user.password,
+      },
+    });
+    if (res.statusCode !== 201) throw new Error(`account for ${user.user}: ${res.statusCode} ${res.body}`);
+    return (res.json() as { id: string }).id;
+  };
+
+  // (1) First sync, timed from the account's creation to the last message of the Inbox stored.
+  const started = performance.now();
+  const accountId = await connect(alice);
+  await until(async () => {
+    const [row] = await admin<{ n: number }[]>`
+      select count(*)::int as n from email.email_messages where account_id = ${accountId}`;
+    return row!.n >= settings.messages;
+  }, 30 * 60_000);
+  const syncSeconds = (performance.now() - started) / 1000;
+
+  // (2) Delivery to event while IDLE.
+  await until(async () => {
+    const [row] = await admin`select sync_state from email.user_email_accounts where id = ${accountId}`;
+    return row?.sync_state === 'idle';
+  }, 60_000);
+  await sleep(2000);
+  const latencies: number[] = [];
+  for (let i = 0; i < settings.deliveries; i++) {
+    const raw = `From: bench@example.org\r\nTo: ${alice.user}\r\nSubject: idle ${i}\r\nMessage-ID: <idle-${i}-${Date.now()}@example.org>\r\n\r\nhello\r\n`;
+    const { uid } = await dovecot.deliver(alice.user, raw);
+    const deliveredAt = Date.now();
+    const at = await until(async () => {
+      const [row] = await admin<{ at: Date }[]>`
+        select created_at as at from email.outbox
+        where subject = 'email.message.received' and (payload->'data'->>'uid')::int = ${uid}
+          and payload->'data'->>'accountId' = ${accountId}`;
+      return row?.at;
+    }, 60_000);
+    latencies.push(at.getTime() - deliveredAt);
+    await sleep(200);
+  }
+
+  // (3) Memory per connected idle account.
+  const rssBefore = rssOf(worker.pid);
+  for (const user of idlers) await connect(user);
+  await until(async () => {
+    const [row] = await admin<{ n: number }[]>`
+      select count(*)::int as n from email.user_email_accounts where sync_state = 'idle'`;
+    return row!.n >= settings.accounts + 1;
+  }, 10 * 60_000);
+  await sleep(5000);
+  const rssAfter = rssOf(worker.pid);
+  const perAccountKiB = (rssAfter - rssBefore) / settings.accounts;
+
+  const mbsyncBest = Math.min(...mbsyncSeconds);
+  const results = {
+    settings,
+    machine: machine(),
+    firstSync: {
+      serviceSeconds: round(syncSeconds),
+      mbsyncSeconds: mbsyncSeconds.map((s) => round(s)),
+      ratioToBestMbsync: round(syncSeconds / mbsyncBest),
+    },
+    idleLatencyMs: {
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      samples: latencies.length,
+    },
+    memory: {
+      workerRssKiBBefore: rssBefore,
+      workerRssKiBAfter: rssAfter,
+      perIdleAccountKiB: round(perAccountKiB, 1),
+    },
+  };
+  console.log(
+    markdownTable(
+      ['measure', 'email-sync', 'mbsync', 'ratio'],
+      [
+        [
+          `first sync, ${formatNumber(settings.messages)} messages (s)`,
+          syncSeconds.toFixed(1),
+          mbsyncSeconds.map((s) => s.toFixed(1)).join(' / '),
+          formatRatio(syncSeconds / mbsyncBest),
+        ],
+        ['delivery → email.message.received, p50 (ms)', String(results.idleLatencyMs.p50), '', ''],
+        ['delivery → email.message.received, p99 (ms)', String(results.idleLatencyMs.p99), '', ''],
+        [
+          `worker memory per idle account, ${settings.accounts} accounts (KiB)`,
+          perAccountKiB.toFixed(0),
+          '',
+          '',
+        ],
+      ],
+    ),
+  );
+  console.log(`results: ${await writeResults('email', results)}`);
+}
+
+/** mbsync pulling the Inbox into a new local Maildir; its wall time in seconds. */
+async function mbsyncPull(port: number, user: MailUser): Promise<number> {
+  const dir = join(tmpdir(), `bench-mbsync-${process.pid}-${Date.now()}`);
+  mkdirSync(join(dir, 'local'), { recursive: true });
+  deferCleanup(async () => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    join(dir, 'mbsyncrc'),
+    [
+      'IMAPAccount bench',
+      'Host 127.0.0.1',
+      `Port ${port}`,
+      `User ${user.user}`,
+      `Pass ${user.password}`,
+      'SSLType None',
+      'AuthMechs LOGIN',
+      '',
+      'IMAPStore remote',
+      'Account bench',
+      '',
+      'MaildirStore local',
+      `Path ${dir}/local/`,
+      `Inbox ${dir}/local/INBOX`,
+      '',
+      'Channel inbox',
+      'Far :remote:INBOX',
+      'Near :local:INBOX',
+      'Create Near',
+      'Sync Pull',
+      'SyncState *',
+      '',
+    ].join('\n'),
+  );
+  const started = performance.now();
+  await run('mbsync', ['-c', join(dir, 'mbsyncrc'), '-q', 'inbox'], { maxBuffer: 1 << 20 });
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  return seconds;
+}
+
+/** The service's worker entry point as a process of its own (its memory is measured alone). */
+function startWorker(env: Record<string, string>): { pid: number; stop(): Promise<void> } {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: join(repoRoot, 'services/email-sync'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return {
+    pid: child.pid!,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resident memory of a process, KiB (Linux). */
+function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0);
+}
+
+async function until<T>(check: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('the email benchmark timed out waiting');
+    await sleep(50);
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
