@@ -23,11 +23,16 @@ export async function accountFor(
   permission: Permission,
   options: { lock?: boolean } = {},
 ): Promise<AccountRow> {
-  const query = tx.select().from(userEmailAccounts).where(eq(userEmailAccounts.id, accountId));
-  const [row] = options.lock ? await query.for('update') : await query;
+  const query = () => tx.select().from(userEmailAccounts).where(eq(userEmailAccounts.id, accountId));
+  const [row] = await query();
   if (!row || !can(actor, 'email.read', accountRef(row)))
     throw new DomainError('not_found', 'No such mail account among yours.');
   if (!can(actor, permission, accountRef(row)))
     throw new DomainError('forbidden', 'Your role does not let you do this with this mail account.');
-  return row;
+  // Locked only once allowed: FOR UPDATE sees only rows the caller may change (row-level security).
+  if (!options.lock) return row;
+  const [locked] = await query().for('update');
+  if (!locked)
+    throw new DomainError('forbidden', 'Your role does not let you do this with this mail account.');
+  return locked;
 }
