@@ -71,7 +71,10 @@ export function messageRoutes(app: ServiceApp, deps: MailDeps) {
     {
       summary: "An attachment's content, streamed from the mail server",
       params: messageParams.extend({
-        part: z.string().regex(/^\d+(\.\d+){0,20}$/, 'a MIME part number such as 2 or 1.2'),
+        part: z
+          .string()
+          .max(100)
+          .regex(/^\d+(\.\d+){0,20}$/, 'a MIME part number such as 2 or 1.2'),
       }),
       problems: [400, 401, 404, 409, 502],
       responses: { 200: z.any() },
