@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveConversationBots } from '../fixtures/conversation-bots.js';
+import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
+import { bearer, startWorkflowHarness, type WorkflowHarness } from '../fixtures/workflow-harness.js';
+
+// Bot automations: kept in step with the bot's SET SCHEDULE, managed only by the bot's owner (or
+// its team's owners and admins), each run a row with its output and error, one at a time.
+
+type User = { token: string; userId: string };
+type Run = {
+  id: string;
+  status: string;
+  output: string[];
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  trigger: string;
+};
+
+let h: WorkflowHarness;
+let sink: HttpSink;
+let conversation: ReturnType<typeof serveConversationBots>;
+const teamId = randomUUID();
+let owner: User;
+let teamAdmin: User;
+let member: User;
+let stranger: User;
+
+beforeAll(async () => {
+  [h, sink] = await Promise.all([startWorkflowHarness(), startHttpSink()]);
+  conversation = serveConversationBots(h);
+  owner = await h.tokens.mint({ teams: { [teamId]: 'owner' } });
+  teamAdmin = await h.tokens.mint({ teams: { [teamId]: 'admin' } });
+  member = await h.tokens.mint({ teams: { [teamId]: 'member' } });
+  stranger = await h.tokens.mint();
+}, 60_000);
+afterAll(async () => {
+  await conversation?.stop();
+  await Promise.all([h?.close(), sink?.close()]);
+}, 30_000);
+
+const call = (user: User | null, method: string, url: string, payload?: object) =>
+  h.app.inject({
+    method: method as 'GET',
+    url,
+    headers: user ? bearer(user.token) : {},
+    ...(payload ? { payload } : {}),
+  });
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const automationsOf = async (user: User, botId: string) => {
+  const res = await call(user, 'GET', `/v1/bots/${botId}/automations`);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().items as { id: string; cron: string; schedule: string; source: string; script: string }[];
+};
+
+const runsOf = async (user: User, botId: string, automationId: string) =>
+  (await call(user, 'GET', `/v1/bots/${botId}/automations/${automationId}/runs?limit=100`)).json()
+    .items as Run[];
+
+const finishedRun = (user: User, botId: string, automationId: string, runId: string) =>
+  until(`run ${runId}`, async () =>
+    (await runsOf(user, botId, automationId)).find((run) => run.id === runId && run.status !== 'running'),
+  );
+
+describe('bot automations', () => {
+  it("follow the bot's SET SCHEDULE: saving creates, moves and removes its automation", async () => {
+    const bot = await conversation.save({
+      ownerUserId: owner.userId,
+      script: 'SET SCHEDULE "every 1 minute"\nTALK "tick"',
+    });
+    const [made] = await until('the automation', async () => {
+      const list = await automationsOf(owner, bot.id);
+      return list.length ? list : undefined;
+    });
+    expect(made).toMatchObject({ source: 'script', schedule: 'every 1 minute', cron: '* * * * *' });
+    expect(await h.deps.jobs.queue.getJobScheduler(`automation-${made!.id}`)).toMatchObject({
+      pattern: '* * * * *',
+    });
+
+    await conversation.save({
+      id: bot.id,
+      ownerUserId: owner.userId,
+      script: 'SET SCHEDULE "every monday at 9am"\nTALK "weekly"',
+    });
+    const moved = await until('the move', async () => {
+      const [row] = await automationsOf(owner, bot.id);
+      return row?.cron === '0 9 * * 1' ? row : undefined;
+    });
+    expect(moved.id).toBe(made!.id);
+    expect(moved.script).toContain('weekly');
+    expect((await h.deps.jobs.queue.getJobScheduler(`automation-${made!.id}`))?.pattern).toBe('0 9 * * 1');
+
+    await conversation.save({ id: bot.id, ownerUserId: owner.userId, script: 'TALK "no schedule now"' });
+    await until('the removal', async () =>
+      (await automationsOf(owner, bot.id)).length === 0 ? true : undefined,
+    );
+    expect(await h.deps.jobs.queue.getJobScheduler(`automation-${made!.id}`)).toBeFalsy();
+
+    await conversation.save({
+      id: bot.id,
+      ownerUserId: owner.userId,
+      script: 'SET SCHEDULE "daily at 18:30"\nTALK "x"',
+    });
+    await until('the new one', async () =>
+      (await automationsOf(owner, bot.id)).length === 1 ? true : undefined,
+    );
+    await conversation.remove(bot.id);
+    await until('the deletion', async () =>
+      (await h.admin`select count(*)::int as n from workflow.system_automations where bot_id = ${bot.id}`)[0]!
+        .n === 0
+        ? true
+        : undefined,
+    );
+  });
+
+  it('are managed by the bot owner and its team owners and admins only', async () => {
+    const personal = await conversation.save({ ownerUserId: owner.userId });
+    const team = await conversation.save({ ownerUserId: member.userId, teamId });
+    const body = { name: 'nightly', schedule: '0 3 * * *', script: 'TALK "hi"' };
+    expect((await call(null, 'POST', `/v1/bots/${personal.id}/automations`, body)).statusCode).toBe(401);
+    expect((await call(stranger, 'POST', `/v1/bots/${personal.id}/automations`, body)).statusCode).toBe(404);
+    expect((await call(teamAdmin, 'POST', `/v1/bots/${personal.id}/automations`, body)).statusCode).toBe(404);
+    expect((await call(owner, 'POST', `/v1/bots/${personal.id}/automations`, body)).statusCode).toBe(201);
+    // In the team, the member who made the bot is not an owner or admin of the team.
+    expect((await call(member, 'POST', `/v1/bots/${team.id}/automations`, body)).statusCode).toBe(403);
+    expect((await call(member, 'GET', `/v1/bots/${team.id}/automations`)).statusCode).toBe(403);
+    const made = await call(teamAdmin, 'POST', `/v1/bots/${team.id}/automations`, body);
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json()).toMatchObject({
+      source: 'api',
+      ownerUserId: member.userId,
+      teamId,
+      nextRunAt: expect.any(String),
+    });
+    const id = made.json().id;
+    expect((await call(owner, 'GET', `/v1/bots/${team.id}/automations/${id}`)).statusCode).toBe(200);
+    expect((await call(stranger, 'GET', `/v1/bots/${team.id}/automations/${id}`)).statusCode).toBe(404);
+    expect((await call(member, 'DELETE', `/v1/bots/${team.id}/automations/${id}`)).statusCode).toBe(403);
+    // Another bot's automation id under this bot is not found.
+    expect((await call(owner, 'GET', `/v1/bots/${personal.id}/automations/${id}`)).statusCode).toBe(404);
+    // Row-level security agrees: as the member, no team automation is visible at all.
+    const [seen] = await h.admin.begin(async (sql) => {
+      await sql`set local role workflow_app`;
+      await sql`select set_config('app.user_id', ${member.userId}, true), set_config('app.team_ids', ${teamId}, true)`;
+      return sql`select count(*)::int as n from workflow.system_automations where bot_id = ${team.id}`;
+    });
+    expect(seen!.n).toBe(0);
+    expect((await call(owner, 'DELETE', `/v1/bots/${team.id}/automations/${id}`)).statusCode).toBe(204);
+  });
+
+  it('run as the bot: output lines, bot memory, and a script error recorded on the run', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const script = [
+      'count = GET BOT MEMORY "count"',
+      'IF ISEMPTY(count) THEN',
+      '  count = 0',
+      'END IF',
+      'count = count + 1',
+      'SET BOT MEMORY "count", count',
+      'TALK "run " & count',
+      'answer = GET "' + sink.url + '/status"',
+      'PRINT "sink said " & answer.ok',
+    ].join('\n');
+    const created = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+      name: 'counter',
+      schedule: '0 3 * * *',
+      script,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id;
+    for (const expected of ['run 1', 'run 2']) {
+      const asked = await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`);
+      expect(asked.statusCode, asked.body).toBe(202);
+      const run = await finishedRun(owner, bot.id, id, asked.json().runId);
+      expect(run, JSON.stringify(run)).toMatchObject({ status: 'success', trigger: 'manual', error: null });
+      expect(run.output).toEqual([expected, 'sink said true']);
+    }
+    expect(conversation.memory.get(`${bot.id}:count`)).toBe(2);
+
+    const broken = await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${id}`, {
+      script: 'TALK "before"\nx = 1 / 0\nTALK "after"',
+    });
+    expect(broken.statusCode).toBe(200);
+    const asked = await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`);
+    const run = await finishedRun(owner, bot.id, id, asked.json().runId);
+    expect(run.status).toBe('error');
+    expect(run.output).toEqual(['before']);
+    expect(run.error).toMatch(/line 2/);
+    // Recorded, not thrown: the job did not fail.
+    expect((await h.admin`select count(*)::int as n from workflow.failed_jobs`)[0]!.n).toBe(0);
+    const [automation] = await automationsOf(owner, bot.id);
+    expect(automation).toMatchObject({ id });
+  });
+
+  it('reserve executions: none left is 402 for a run now', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const id = (
+      await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+        name: 'a',
+        schedule: '0 3 * * *',
+        script: 'TALK "x"',
+      })
+    ).json().id;
+    const before = h.usage.calls.length;
+    h.usage.refuse.set('executions', { remaining: 0, limit: 10 });
+    try {
+      const refused = await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`);
+      expect(refused.statusCode).toBe(402);
+    } finally {
+      h.usage.refuse.delete('executions');
+    }
+    expect(h.usage.calls.slice(before).some((c) => c.items.some((i) => i.metric === 'executions'))).toBe(
+      true,
+    );
+  });
+
+  it('never run twice at once: a tick that finds a run going is recorded as skipped', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    sink.delayMs = 2500;
+    try {
+      const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+        name: 'slow',
+        schedule: '* * * * * *',
+        script: `x = GET "${sink.url}/slow"\nTALK "done"`,
+      });
+      expect(made.statusCode, made.body).toBe(201);
+      const id = made.json().id;
+      const runs = await until(
+        'a finished run and skipped ticks',
+        async () => {
+          const all = await runsOf(owner, bot.id, id);
+          return all.some((r) => r.status === 'success') &&
+            all.filter((r) => r.status === 'skipped').length >= 2
+            ? all
+            : undefined;
+        },
+        45_000,
+      );
+      await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${id}`, { active: false });
+      expect(runs.find((r) => r.status === 'skipped')!.error).toBe('the previous run was still going');
+      const ran = runs.filter((r) => r.status !== 'skipped' && r.finishedAt);
+      const spans = ran
+        .map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt!)] as const)
+        .sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    } finally {
+      sink.delayMs = 0;
+    }
+  });
+
+  it('answer bad input with 4xx', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const base = `/v1/bots/${bot.id}/automations`;
+    const id = (
+      await call(owner, 'POST', base, { name: 'a', schedule: '0 3 * * *', script: 'TALK "x"' })
+    ).json().id;
+    const cases: [string, string, object | undefined, number][] = [
+      ['GET', '/v1/bots/not-a-uuid/automations', undefined, 400],
+      ['POST', base, { name: 'a', schedule: 'whenever', script: 'TALK "x"' }, 422],
+      ['POST', base, { name: 'a', schedule: '0 3 * * *', script: 'TALK "x' }, 422],
+      ['POST', base, { name: 'a', schedule: '0 3 * * *', script: 'TALK "x"', timezone: 'Mars/Olympus' }, 422],
+      ['POST', base, { name: 'a', schedule: '0 3 * * *', script: 'TALK "x"', extra: 1 }, 400],
+      ['POST', base, { name: '', schedule: '0 3 * * *', script: 'x' }, 400],
+      ['POST', base, { name: 'a\u0000', schedule: '0 3 * * *', script: 'x' }, 400],
+      ['PATCH', `${base}/${id}`, { active: 'yes' }, 400],
+      ['PATCH', `${base}/${id}`, { schedule: '99 * * * *' }, 422],
+      ['POST', `${base}/${randomUUID()}/run`, undefined, 404],
+      ['GET', `${base}/${id}/runs?limit=0`, undefined, 400],
+      ['GET', `${base}/${id}/runs?cursor=nonsense`, undefined, 400],
+      ['DELETE', `${base}/nope`, undefined, 400],
+    ];
+    for (const [method, url, payload, status] of cases) {
+      const res = await call(owner, method, url, payload);
+      expect(res.statusCode, `${method} ${url} ${JSON.stringify(payload)}: ${res.body}`).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+});
