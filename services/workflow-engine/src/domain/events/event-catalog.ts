@@ -1,6 +1,7 @@
 import {
   conversationEvents,
   type EventDefinition,
+  emailEvents,
   identityEvents,
   knowledgeEvents,
   workflowEvents,
@@ -10,7 +11,13 @@ import {
  * Conduit's events an event trigger may listen to: every event of the shared contracts, by
  * subject. A new event in the contracts is a new choice here without any change to this service.
  */
-const definitions = [identityEvents, conversationEvents, knowledgeEvents, workflowEvents].flatMap((module) =>
+const definitions = [
+  identityEvents,
+  conversationEvents,
+  knowledgeEvents,
+  workflowEvents,
+  emailEvents,
+].flatMap((module) =>
   Object.values(module).filter(
     (value): value is EventDefinition =>
       typeof value === 'object' && value !== null && 'subject' in value && 'envelope' in value,
