@@ -1,4 +1,5 @@
 import type {
+  FastifyContextConfig,
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
@@ -33,6 +34,8 @@ export interface RouteSpec<P, Q, B, R> {
   security?: Security | null;
   /** Runs before the input is validated (a route that hides itself from most callers). */
   preValidation?: preValidationAsyncHookHandler;
+  /** The route's own fastify settings, e.g. a rate limit of its own (`{ rateLimit: {...} }`). */
+  config?: FastifyContextConfig;
 }
 
 export type RouteRequest<P, Q, B> = FastifyRequest<{
@@ -103,6 +106,7 @@ export function routeGroup(
         url,
         schema,
         ...(spec.preValidation && { preValidation: spec.preValidation }),
+        ...(spec.config && { config: spec.config }),
         handler: async (request, reply) => {
           const answer = await handler(request as never, reply);
           if (reply.sent) return reply;

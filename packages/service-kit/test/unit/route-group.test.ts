@@ -1,4 +1,5 @@
 import { DomainError } from '@conduit/errors';
+import type { FastifyContextConfig } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildService, clientInfo, createLogger, routeGroup, type ServiceApp } from '../../src/index.js';
@@ -62,6 +63,16 @@ beforeAll(async () => {
     },
     async (request) => clientInfo(request),
   );
+  open.get(
+    '/v1/config',
+    {
+      summary: 'The route config the handler sees',
+      response: z.object({ limit: z.number().optional() }),
+      problems: [],
+      config: { limit: 3 } as FastifyContextConfig,
+    },
+    async (request) => ({ limit: (request.routeOptions.config as { limit?: number }).limit }),
+  );
   await app.ready();
 });
 afterAll(() => app.close());
@@ -91,6 +102,10 @@ describe('route group', () => {
     expect(badBody.json()).toMatchObject({ status: 400, code: 'validation_failed' });
     const missing = await app.inject({ method: 'GET', url: `/v1/things/${crypto.randomUUID()}` });
     expect(missing.json()).toMatchObject({ status: 404, code: 'not_found', detail: 'No such thing.' });
+  });
+
+  it("hands a route's own config to fastify (where a plugin such as a rate limit reads it)", async () => {
+    expect((await app.inject({ method: 'GET', url: '/v1/config' })).json()).toEqual({ limit: 3 });
   });
 
   it('tells who is calling: the address and user agent', async () => {

@@ -1,10 +1,10 @@
 import { requireActor } from '@conduit/auth';
 import { readableText, storableJsonObject, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
 import { clientEventTypes, recordClientEvents } from '../domain/client-events/record-client-events.js';
-import { instant, security, tags } from './query-schemas.js';
+import { instant, tags } from './query-schemas.js';
 
 /** Most events in one batch. */
 export const MAX_CLIENT_BATCH = 500;
@@ -25,34 +25,24 @@ const clientEvent = z
 
 /** Client events (page views, UI clicks, custom events); behind `authenticate`, rate limited per user. */
 export function clientEventRoutes(app: ServiceApp, deps: AnalyticsDeps) {
-  app.post(
+  const route = routeGroup(app, { tags });
+  route.post(
     '/v1/analytics/events',
     {
+      summary: `Record up to ${MAX_CLIENT_BATCH} events from an app, each once by its idempotency key`,
+      body: z.object({ events: z.array(clientEvent).min(1).max(MAX_CLIENT_BATCH) }).strict(),
+      response: z.object({
+        received: z.number(),
+        recorded: z.number(),
+        duplicates: z.number(),
+        clamped: z.number(),
+        refused: z.array(z.object({ index: z.number(), reason: z.enum(['too_old', 'not_a_team_member']) })),
+      }),
+      problems: [400, 401, 413, 429],
       config: {
-        rateLimit: {
-          max: deps.env.CLIENT_BATCHES_PER_WINDOW,
-          timeWindow: deps.env.CLIENT_BATCHES_WINDOW,
-        },
-      },
-      schema: {
-        tags,
-        security,
-        summary: `Record up to ${MAX_CLIENT_BATCH} events from an app, each once by its idempotency key`,
-        body: z.object({ events: z.array(clientEvent).min(1).max(MAX_CLIENT_BATCH) }).strict(),
-        response: {
-          200: z.object({
-            received: z.number(),
-            recorded: z.number(),
-            duplicates: z.number(),
-            clamped: z.number(),
-            refused: z.array(
-              z.object({ index: z.number(), reason: z.enum(['too_old', 'not_a_team_member']) }),
-            ),
-          }),
-          ...problemResponses(400, 401, 413, 429),
-        },
+        rateLimit: { max: deps.env.CLIENT_BATCHES_PER_WINDOW, timeWindow: deps.env.CLIENT_BATCHES_WINDOW },
       },
     },
-    async (request) => recordClientEvents(deps, requireActor(request), request.body.events),
+    (request) => recordClientEvents(deps, requireActor(request), request.body.events),
   );
 }

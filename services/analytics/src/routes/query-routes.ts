@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
 import { type MetricName, metricDescriptions, metricNames } from '../domain/events/metrics.js';
@@ -9,15 +9,7 @@ import { groupings } from '../domain/queries/rollup-filters.js';
 import { intervals } from '../domain/queries/time-range.js';
 import { timeSeries } from '../domain/queries/time-series.js';
 import { topGroups, totals } from '../domain/queries/totals.js';
-import {
-  instant,
-  metricList,
-  metricSchema,
-  rangeQuery,
-  scopeQuery,
-  security,
-  tags,
-} from './query-schemas.js';
+import { instant, metricList, metricSchema, rangeQuery, scopeQuery, tags } from './query-schemas.js';
 
 const seriesResponse = z.object({
   metric: metricSchema,
@@ -62,107 +54,87 @@ const eventDto = z.object({
 
 /** Series, totals, top lists, the event log and the metric catalog; behind `authenticate`. */
 export function queryRoutes(app: ServiceApp, deps: AnalyticsDeps) {
-  app.get(
+  const route = routeGroup(app, { tags });
+  route.get(
     '/v1/analytics/metrics',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'The metrics analytics counts',
-        response: {
-          200: z.object({ items: z.array(z.object({ name: metricSchema, description: z.string() })) }),
-          ...problemResponses(401),
-        },
-      },
+      summary: 'The metrics analytics counts',
+      response: z.object({ items: z.array(z.object({ name: metricSchema, description: z.string() })) }),
+      problems: [401],
     },
     async () => ({
       items: metricNames.map((name: MetricName) => ({ name, description: metricDescriptions[name] })),
     }),
   );
 
-  app.get(
+  route.get(
     '/v1/analytics/series',
     {
-      schema: {
-        tags,
-        security,
-        summary: "A metric over time in the viewer's time zone, missing periods as zeros",
-        querystring: scopeQuery.extend(rangeQuery.shape).extend({
-          metric: metricSchema,
-          interval: z.enum(intervals).default('day'),
-          tz: z.string().max(64).default('UTC'),
-          groupBy: z.enum(groupings).optional(),
-          groups: z.coerce.number().int().min(1).max(50).default(10),
-        }),
-        response: { 200: seriesResponse, ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: "A metric over time in the viewer's time zone, missing periods as zeros",
+      querystring: scopeQuery.extend(rangeQuery.shape).extend({
+        metric: metricSchema,
+        interval: z.enum(intervals).default('day'),
+        tz: z.string().max(64).default('UTC'),
+        groupBy: z.enum(groupings).optional(),
+        groups: z.coerce.number().int().min(1).max(50).default(10),
+      }),
+      response: seriesResponse,
+      problems: [400, 401, 403, 404],
     },
-    async (request) => timeSeries(deps, requireActor(request), request.query),
+    (request) => timeSeries(deps, requireActor(request), request.query),
   );
 
-  app.get(
+  route.get(
     '/v1/analytics/totals',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'The total of each metric over a range',
-        querystring: scopeQuery.extend(rangeQuery.shape).extend({ metrics: metricList.optional() }),
-        response: { 200: totalsResponse, ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'The total of each metric over a range',
+      querystring: scopeQuery.extend(rangeQuery.shape).extend({ metrics: metricList.optional() }),
+      response: totalsResponse,
+      problems: [400, 401, 403, 404],
     },
-    async (request) => totals(deps, requireActor(request), request.query),
+    (request) => totals(deps, requireActor(request), request.query),
   );
 
-  app.get(
+  route.get(
     '/v1/analytics/top',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'The bots, workflows, users, ... with the largest total of a metric',
-        querystring: scopeQuery.extend(rangeQuery.shape).extend({
-          metric: metricSchema,
-          by: z.enum(groupings),
-          limit: z.coerce.number().int().min(1).max(100).default(10),
-        }),
-        response: {
-          200: z.object({
-            metric: metricSchema,
-            by: z.enum(groupings),
-            from: z.string(),
-            to: z.string(),
-            items: z.array(z.object({ id: z.string(), value: z.number() })),
-          }),
-          ...problemResponses(400, 401, 403, 404),
-        },
-      },
+      summary: 'The bots, workflows, users, ... with the largest total of a metric',
+      querystring: scopeQuery.extend(rangeQuery.shape).extend({
+        metric: metricSchema,
+        by: z.enum(groupings),
+        limit: z.coerce.number().int().min(1).max(100).default(10),
+      }),
+      response: z.object({
+        metric: metricSchema,
+        by: z.enum(groupings),
+        from: z.string(),
+        to: z.string(),
+        items: z.array(z.object({ id: z.string(), value: z.number() })),
+      }),
+      problems: [400, 401, 403, 404],
     },
-    async (request) => topGroups(deps, requireActor(request), request.query),
+    (request) => topGroups(deps, requireActor(request), request.query),
   );
 
-  app.get(
+  route.get(
     '/v1/analytics/events',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'The recorded events, newest first',
-        querystring: pageQuery.extend(scopeQuery.shape).extend({
-          from: instant.optional(),
-          to: instant.optional(),
-          eventType: z.string().max(200).optional(),
-          source: z.string().max(100).optional(),
-          botId: z.uuid().optional(),
-          sessionId: z.uuid().optional(),
-          workflowId: z.uuid().optional(),
-          collectionId: z.uuid().optional(),
-          accountId: z.uuid().optional(),
-        }),
-        response: { 200: pageOf(eventDto), ...problemResponses(400, 401, 403, 404) },
-      },
+      summary: 'The recorded events, newest first',
+      querystring: pageQuery.extend(scopeQuery.shape).extend({
+        from: instant.optional(),
+        to: instant.optional(),
+        eventType: z.string().max(200).optional(),
+        source: z.string().max(100).optional(),
+        botId: z.uuid().optional(),
+        sessionId: z.uuid().optional(),
+        workflowId: z.uuid().optional(),
+        collectionId: z.uuid().optional(),
+        accountId: z.uuid().optional(),
+      }),
+      response: pageOf(eventDto),
+      problems: [400, 401, 403, 404],
     },
-    async (request) => listEvents(deps, requireActor(request), request.query),
+    (request) => listEvents(deps, requireActor(request), request.query),
   );
 }
 

@@ -3,7 +3,6 @@ import { scopeKinds } from '../domain/access/viewer-scope.js';
 import { metricNames } from '../domain/events/metrics.js';
 
 export const tags = ['analytics'];
-export const security = [{ bearer: [] }];
 
 export const metricSchema = z.enum(metricNames);
 export const instant = z.iso.datetime({ offset: true });
