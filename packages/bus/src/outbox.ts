@@ -24,14 +24,17 @@ export async function appendEvent<E extends EventDefinition>(
     actor,
     data,
   }) as EventEnvelope<EventData<E>>;
-  await tx.insert(outbox).values({
-    id: envelope.id,
-    subject: event.subject,
-    payload: envelope,
-    traceparent: currentTraceparent() ?? null,
-  });
-  // Wakes the relay at commit (NOTIFY is delivered only if the transaction commits).
-  await tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);
+  // The insert and the wake-up go out together (one round trip). The relay is woken at commit:
+  // NOTIFY is delivered only if the transaction commits, and not at all if the insert failed.
+  await Promise.all([
+    tx.insert(outbox).values({
+      id: envelope.id,
+      subject: event.subject,
+      payload: envelope,
+      traceparent: currentTraceparent() ?? null,
+    }),
+    wakeRelay(tx, outbox),
+  ]);
   return envelope;
 }
 
@@ -59,14 +62,19 @@ export async function appendEvents<E extends EventDefinition>(
         data,
       }) as EventEnvelope<EventData<E>>,
   );
-  await tx.insert(outbox).values(
-    envelopes.map((envelope) => ({
-      id: envelope.id,
-      subject: event.subject,
-      payload: envelope,
-      traceparent,
-    })),
-  );
-  await tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);
+  await Promise.all([
+    tx.insert(outbox).values(
+      envelopes.map((envelope) => ({
+        id: envelope.id,
+        subject: event.subject,
+        payload: envelope,
+        traceparent,
+      })),
+    ),
+    wakeRelay(tx, outbox),
+  ]);
   return envelopes;
 }
+
+const wakeRelay = (tx: Transaction, outbox: ReturnType<typeof outboxTable>) =>
+  tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);

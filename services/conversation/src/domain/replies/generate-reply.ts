@@ -36,28 +36,34 @@ function systemPrompt(turn: Turn, saved: string | null): string | null {
 export async function generateReply(turn: Turn, userText: string): Promise<void> {
   const { deps, actor, session } = turn;
   const started = Date.now();
-  const { resolved, history, tools, saved } = await asActor(deps.db, actor, async (tx) => {
-    const resolved = await resolveModel(tx, deps, session.userId, turn.settings);
-    const recent = await tx
-      .select({ sender: messageHistory.sender, content: messageHistory.content })
-      .from(messageHistory)
-      .where(eq(messageHistory.sessionId, session.id))
-      .orderBy(desc(messageHistory.createdAt), desc(messageHistory.id))
-      .limit(HISTORY);
-    const tools = await tx
-      .select({ tool: basicTools })
-      .from(sessionToolAssociations)
-      .innerJoin(basicTools, eq(basicTools.id, sessionToolAssociations.toolId))
-      .where(eq(sessionToolAssociations.sessionId, session.id))
-      .orderBy(asc(basicTools.name));
+  // What the reply is built from: the reads go out together in one transaction (one round trip,
+  // not one each), and the knowledge search runs beside them, since neither needs the other.
+  const reading = asActor(deps.db, actor, async (tx) => {
     const promptRef = turn.settings.get('prompt')?.trim();
-    const [saved] = promptRef
-      ? await tx
-          .select({ content: prompts.content })
-          .from(prompts)
-          .where(/^[0-9a-f-]{36}$/i.test(promptRef) ? eq(prompts.id, promptRef) : eq(prompts.name, promptRef))
-          .limit(1)
-      : [];
+    const [resolved, recent, tools, [saved]] = await Promise.all([
+      resolveModel(tx, deps, session.userId, turn.settings),
+      tx
+        .select({ sender: messageHistory.sender, content: messageHistory.content })
+        .from(messageHistory)
+        .where(eq(messageHistory.sessionId, session.id))
+        .orderBy(desc(messageHistory.createdAt), desc(messageHistory.id))
+        .limit(HISTORY),
+      tx
+        .select({ tool: basicTools })
+        .from(sessionToolAssociations)
+        .innerJoin(basicTools, eq(basicTools.id, sessionToolAssociations.toolId))
+        .where(eq(sessionToolAssociations.sessionId, session.id))
+        .orderBy(asc(basicTools.name)),
+      promptRef
+        ? tx
+            .select({ content: prompts.content })
+            .from(prompts)
+            .where(
+              /^[0-9a-f-]{36}$/i.test(promptRef) ? eq(prompts.id, promptRef) : eq(prompts.name, promptRef),
+            )
+            .limit(1)
+        : Promise.resolve([]),
+    ]);
     const values = Object.fromEntries(turn.settings);
     values['bot.name'] = turn.bot.name;
     return {
@@ -67,13 +73,13 @@ export async function generateReply(turn: Turn, userText: string): Promise<void>
       saved: saved ? renderPrompt(saved.content, values) : null,
     };
   });
-
-  const { hits, warning } = await searchKnowledgeOrNothing(
+  const searching = searchKnowledgeOrNothing(
     deps,
     actor,
     { sessionId: turn.session.id, collectionIds: (turn.context.kbs ?? []).map((kb) => kb.collectionId) },
     userText,
   );
+  const [{ resolved, history, tools, saved }, { hits, warning }] = await Promise.all([reading, searching]);
   const byFunction = new Map<string, ToolRow>(tools.map((t) => [functionName(t.name), t]));
   const system = systemPrompt(turn, saved);
   const messages: ChatMessage[] = [

@@ -14,10 +14,16 @@ export interface TurnSubject {
   settings: Map<string, string>;
 }
 
-/** A bot the actor may read, with its settings. Throws not_found. */
+/**
+ * A bot the actor may read, with its settings. Throws not_found. Both reads go out together (one
+ * round trip); the settings of a bot the actor may not read are never used.
+ */
 export async function readBot(tx: Transaction, actor: Actor, botId: string) {
-  const bot = await loadBot(tx, actor, botId, 'bots.read');
-  return { bot, settings: settingsMap(await readConfiguration(tx, bot.id)) };
+  const [bot, configuration] = await Promise.all([
+    loadBot(tx, actor, botId, 'bots.read'),
+    readConfiguration(tx, botId),
+  ]);
+  return { bot, settings: settingsMap(configuration) };
 }
 
 /**

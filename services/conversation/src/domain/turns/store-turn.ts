@@ -1,5 +1,5 @@
 import { asActor } from '@conduit/auth';
-import { appendEvent } from '@conduit/bus';
+import { appendEvent, appendEvents } from '@conduit/bus';
 import { conversationEvents, toEventActor } from '@conduit/contracts';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
@@ -23,30 +23,35 @@ export async function storeTurn(
   const expectedTurn = session.context.turn ?? 0;
   return asActor(deps.db, actor, async (tx) => {
     const now = new Date();
-    const [updated] = await tx
-      .update(sessions)
-      .set({
-        context: { ...turn.context, turn: expectedTurn + 1 },
-        lastActivityAt: now,
-        expiresAt: new Date(now.getTime() + deps.env.SESSION_TTL),
-      })
-      .where(
-        and(
-          eq(sessions.id, session.id),
-          sql`coalesce((${sessions.context}->>'turn')::int, 0) = ${expectedTurn}`,
-        ),
-      )
-      .returning();
+    const all: OutputMessage[] = [
+      ...(userText !== null ? [{ sender: 'user' as const, content: userText }] : []),
+      ...turn.outputs,
+    ];
+    // The session's update (sent first) and the messages with their events go out together (one
+    // round trip); when the turn check fails, the conflict rolls the messages back with them.
+    const [[updated], messages] = await Promise.all([
+      tx
+        .update(sessions)
+        .set({
+          context: { ...turn.context, turn: expectedTurn + 1 },
+          lastActivityAt: now,
+          expiresAt: new Date(now.getTime() + deps.env.SESSION_TTL),
+        })
+        .where(
+          and(
+            eq(sessions.id, session.id),
+            sql`coalesce((${sessions.context}->>'turn')::int, 0) = ${expectedTurn}`,
+          ),
+        )
+        .returning()
+        .execute(),
+      insertMessages(tx, turn, all, now),
+    ]);
     if (!updated)
       throw new DomainError(
         'conflict',
         'Another message to this session was answered meanwhile; reload the conversation and send again.',
       );
-    const all: OutputMessage[] = [
-      ...(userText !== null ? [{ sender: 'user' as const, content: userText }] : []),
-      ...turn.outputs,
-    ];
-    const messages = await insertMessages(tx, turn, all, now);
     for (const run of turn.toolRuns)
       await appendEvent(
         tx,
@@ -66,7 +71,10 @@ export async function storeTurn(
   });
 }
 
-/** Inserts a turn's messages, oldest first, each with its `conversation.message.created` event. */
+/**
+ * Inserts a turn's messages, oldest first, each with its `conversation.message.created` event: the
+ * rows and the events (one insert, one relay wake-up) go out together, in one round trip.
+ */
 export async function insertMessages(
   tx: Transaction,
   turn: Pick<Turn, 'actor' | 'session' | 'bot'>,
@@ -74,43 +82,43 @@ export async function insertMessages(
   now: Date,
 ) {
   if (all.length === 0) return [];
-  const rows = await tx
-    .insert(messageHistory)
-    .values(
-      all.map((m) => ({
-        id: uuidv7(),
-        sessionId: turn.session.id,
-        userId: turn.session.userId,
-        botId: turn.bot.id,
-        sender: m.sender,
-        content: m.content,
-        tokensIn: m.tokensIn ?? 0,
-        tokensOut: m.tokensOut ?? 0,
-        model: m.model ?? null,
-        latencyMs: m.latencyMs ?? null,
-        metadata: m.metadata ?? {},
-        createdAt: now,
-      })),
-    )
-    .returning();
-  const ordered = rows.sort((a, b) => (a.id < b.id ? -1 : 1));
-  for (const m of ordered)
-    await appendEvent(
+  const values = all
+    .map((m) => ({
+      id: uuidv7(),
+      sessionId: turn.session.id,
+      userId: turn.session.userId,
+      botId: turn.bot.id,
+      sender: m.sender,
+      content: m.content,
+      tokensIn: m.tokensIn ?? 0,
+      tokensOut: m.tokensOut ?? 0,
+      model: m.model ?? null,
+      latencyMs: m.latencyMs ?? null,
+      metadata: m.metadata ?? {},
+      createdAt: now,
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const [rows] = await Promise.all([
+    tx.insert(messageHistory).values(values).returning().execute(),
+    appendEvents(
       tx,
       outbox,
       conversationEvents.messageCreated,
-      {
-        messageId: m.id,
-        sessionId: m.sessionId,
-        botId: m.botId,
-        userId: m.userId,
-        sender: m.sender,
-        tokensIn: m.tokensIn,
-        tokensOut: m.tokensOut,
-        model: m.model,
-        latencyMs: m.latencyMs,
-      },
-      toEventActor(turn.actor),
-    );
-  return ordered.map(toMessageDto);
+      values.map((m) => ({
+        data: {
+          messageId: m.id,
+          sessionId: m.sessionId,
+          botId: m.botId,
+          userId: m.userId,
+          sender: m.sender,
+          tokensIn: m.tokensIn,
+          tokensOut: m.tokensOut,
+          model: m.model,
+          latencyMs: m.latencyMs,
+        },
+        actor: toEventActor(turn.actor),
+      })),
+    ),
+  ]);
+  return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map(toMessageDto);
 }
