@@ -41,9 +41,11 @@ export async function requireBotManager(deps: WorkflowDeps, actor: Actor, botId:
   return answer.bot;
 }
 
-/** The bot's owner for a personal bot; an owner or admin of its team for a team bot; a platform admin. */
+/**
+ * The bot's owner for a personal bot; an owner or admin of its team for a team bot. Nobody else,
+ * platform admins included: an automation acts as the bot's owner, so only they decide what it does.
+ */
 export function managesBot(actor: Actor, bot: BotOwner): boolean {
-  if (actor.platformAdmin) return true;
   if (bot.teamId) return ['owner', 'admin'].includes(actor.teams[bot.teamId] ?? '');
   return bot.ownerUserId === actor.userId;
 }
@@ -61,7 +63,6 @@ export function automationContext(actor: Actor): ActorContext {
     orgId: actor.orgId,
     teamIds: managed,
     writableTeamIds: managed,
-    platformAdmin: actor.platformAdmin,
   };
 }
 
