@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { AnalyticsDeps } from './deps.js';
 import { addConsumerLagDetails, consumerLagReadiness } from './health/consumer-lag.js';
+import { metricsRoute } from './metrics/metrics-route.js';
 import { clientEventRoutes } from './routes/client-event-routes.js';
 import { queryRoutes } from './routes/query-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
@@ -18,6 +19,7 @@ export async function buildApp(deps: AnalyticsDeps, readiness: ReadinessChecks =
     trustProxy: deps.env.TRUST_PROXY,
   });
   addConsumerLagDetails(app, deps);
+  metricsRoute(app, deps);
   const verifier =
     deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
   await app.register(authPlugin, { verifier });
