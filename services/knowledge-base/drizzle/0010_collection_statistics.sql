@@ -30,7 +30,9 @@ create function knowledge.add_collection_stats(p_changes jsonb) returns void
     insert into knowledge.kb_collection_stats as s (collection_id, documents, name_terms, lead_terms, body_terms)
     select c.collection_id, c.documents, c.name_terms, c.lead_terms, c.body_terms
     from jsonb_to_recordset(p_changes) as c(collection_id uuid, documents bigint, name_terms bigint, lead_terms bigint, body_terms bigint)
-    where c.documents <> 0 or c.name_terms <> 0 or c.lead_terms <> 0 or c.body_terms <> 0
+    where (c.documents <> 0 or c.name_terms <> 0 or c.lead_terms <> 0 or c.body_terms <> 0)
+      -- A collection being deleted takes its documents (and its row here) with it: nothing to count.
+      and exists (select 1 from knowledge.kb_collections k where k.id = c.collection_id)
     order by c.collection_id
     on conflict (collection_id) do update
       set documents = s.documents + excluded.documents, name_terms = s.name_terms + excluded.name_terms,
