@@ -107,7 +107,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 const automationsOf = async (botId: string) =>
-  (await (await viaGateway('owner', 'GET', `/v1/bots/${botId}/automations`)).json()).items as {
+  ((await (await viaGateway('owner', 'GET', `/v1/bots/${botId}/automations`)).json()) as { items: unknown[] })
+    .items as {
     id: string;
     cron: string;
   }[];
@@ -128,11 +129,10 @@ describe('bot automations with the conversation service', () => {
     expect(asked.status).toBe(202);
     const { runId } = (await asked.json()) as { runId: string };
     const run = await until('the run', async () => {
-      const runs = (
-        await (
-          await viaGateway('owner', 'GET', `/v1/bots/${botId}/automations/${automation!.id}/runs`)
-        ).json()
-      ).items as { id: string; status: string; output: string[]; error: string | null }[];
+      const page = (await (
+        await viaGateway('owner', 'GET', `/v1/bots/${botId}/automations/${automation!.id}/runs`)
+      ).json()) as { items: unknown[] };
+      const runs = page.items as { id: string; status: string; output: string[]; error: string | null }[];
       return runs.find((r) => r.id === runId && r.status !== 'running');
     });
     expect(run, JSON.stringify(run)).toMatchObject({
@@ -216,7 +216,7 @@ describe('automations and connections authorization matrix through the gateway',
     const api = async (method: string, url: string, body?: unknown, actor: ActorName = 'owner') => {
       const res = await viaGateway(actor, method, url, body);
       if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-      return res.json();
+      return (await res.json()) as { id: string; items: { id: string }[] };
     };
     const connection = () =>
       api('POST', '/v1/integrations/connections', {
@@ -229,7 +229,7 @@ describe('automations and connections authorization matrix through the gateway',
       bot,
       automation: (await api('POST', `/v1/bots/${bot}/automations`, newAutomation)).id,
       connection: (await connection()).id,
-      integration: (await api('GET', '/v1/integrations')).items[0].id,
+      integration: (await api('GET', '/v1/integrations')).items[0]!.id,
       async fresh(kind) {
         return kind === 'automation'
           ? (await api('POST', `/v1/bots/${bot}/automations`, newAutomation)).id
