@@ -11,7 +11,7 @@ import { deferCleanup } from './harness/cleanup.js';
 import { pnpmStartEnv, startIsolatedStack } from './harness/isolated-stack.js';
 import { compareInRounds, type Measurement, type Sample } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { roundSettings } from './harness/settings.js';
+import { baselineTree, roundSettings } from './harness/settings.js';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
@@ -58,7 +58,7 @@ const MESSAGE_CONCURRENCY = 16;
 const SSE_CONCURRENCY = 2;
 
 type Contender = 'gateway' | 'direct';
-type MessageContender = Contender | 'floor';
+type MessageContender = Contender | 'floor' | 'baseline';
 
 /**
  * Scenario: a user talking to a bot grounded in a one-collection knowledge base, with the offline
@@ -103,6 +103,20 @@ export async function conversationScenario(): Promise<void> {
     readyPath: '/health/ready',
     env: { ...shared, CONVERSATION_PORT: String(conversationPort), CONVERSATION_HOST: '127.0.0.1' },
   });
+  // The same service from another checkout (BENCH_BASELINE_TREE), on the same database, bus and
+  // Redis, loaded straight: the before of a before / after that shares this run's load.
+  const tree = baselineTree();
+  const baselinePort = await freePort();
+  const baselineConversation = tree
+    ? await startChildService({
+        name: 'baseline-conversation',
+        entry: join(tree, 'services/conversation/src/server.ts'),
+        cwd: join(tree, 'services/conversation'),
+        port: baselinePort,
+        readyPath: '/health/ready',
+        env: { ...shared, CONVERSATION_PORT: String(baselinePort), CONVERSATION_HOST: '127.0.0.1' },
+      })
+    : undefined;
   const knowledge = await startKnowledgeBase(shared);
   const gatewayPort = await freePort();
   const gateway = await startChildService({
@@ -172,6 +186,7 @@ export async function conversationScenario(): Promise<void> {
     gateway: gateway.url,
     direct: conversation.url,
     floor: floor.url,
+    baseline: baselineConversation?.url ?? '',
   };
   let question = 0;
   const nextQuestion = () => QUESTIONS[question++ % QUESTIONS.length]!;
@@ -219,7 +234,8 @@ export async function conversationScenario(): Promise<void> {
       gateway: messagesContender('gateway'),
       direct: messagesContender('direct'),
       floor: messagesContender('floor'),
-    },
+      ...(baselineConversation && { baseline: messagesContender('baseline') }),
+    } as Record<MessageContender, (seconds: number) => Promise<Sample>>,
     settings,
     (message) => console.error(`conversation: messages, ${message}`),
   );
@@ -270,6 +286,16 @@ export async function conversationScenario(): Promise<void> {
           [1, overFloor(messages.direct)],
           '–',
         ),
+        ...(baselineConversation
+          ? [
+              row(
+                `messages, JSON, straight to conversation, baseline tree (${MESSAGE_CONCURRENCY} sessions)`,
+                messages.baseline,
+                [messages.baseline.perSecond / messages.direct.perSecond, overFloor(messages.baseline)],
+                '–',
+              ),
+            ]
+          : []),
         row(
           `floor: token check + one transaction storing both messages and their outbox rows (${MESSAGE_CONCURRENCY} loops)`,
           messages.floor,
@@ -313,6 +339,11 @@ export async function conversationScenario(): Promise<void> {
       gatewayOverDirect: round(messages.gateway.perSecond / messages.direct.perSecond),
       gatewayOverFloor: round(overFloor(messages.gateway)),
       directOverFloor: round(overFloor(messages.direct)),
+      ...(baselineConversation && {
+        baselineTree: tree,
+        baseline: figures(messages.baseline),
+        baselineOverFloor: round(overFloor(messages.baseline)),
+      }),
     },
     sseFirstByte: {
       gateway: { ...figures(ttfb.gateway), fullReplyP50Ms: round(streamP50('gateway'), 2) },

@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { expectOk, registerBenchUser } from './harness/bench-user.js';
 import { freePort, startChildService } from './harness/child-service.js';
 import { startIsolatedStack } from './harness/isolated-stack.js';
-import { compareInRounds, httpContender, type Measurement } from './harness/measure.js';
+import { compareInRounds, httpContender, type Measurement, type Sample } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { roundSettings } from './harness/settings.js';
+import { baselineTree, roundSettings } from './harness/settings.js';
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
@@ -14,6 +14,8 @@ const targets = {
   gateway: { label: 'gateway -> identity', request: 'GET /v1/me' },
   gatewayQuiet: { label: 'gateway -> identity, both at LOG_LEVEL=warn', request: 'GET /v1/me' },
   bare: { label: 'bare fastify hello-world', request: 'GET /' },
+  identityBaseline: { label: 'identity, direct, baseline tree', request: 'GET /v1/me' },
+  gatewayBaseline: { label: 'gateway -> identity, baseline tree', request: 'GET /v1/me' },
 } as const;
 type Target = keyof typeof targets;
 
@@ -38,6 +40,10 @@ export async function gatewayScenario(): Promise<void> {
   });
   const stack = await startIsolatedStack({ gateway: true });
   const quiet = await startIsolatedStack({ gateway: true, logLevel: 'warn', namePrefix: 'warn-' });
+  const tree = baselineTree();
+  const baseline = tree
+    ? await startIsolatedStack({ gateway: true, tree, namePrefix: 'baseline-' })
+    : undefined;
   const floorPort = await freePort();
   const floor = await startChildService({
     name: 'floor-me',
@@ -56,34 +62,58 @@ export async function gatewayScenario(): Promise<void> {
   await expectOk(`${stack.identity.url}/v1/me`, { headers });
   await expectOk(`${gateway.url}/v1/me`, { headers });
   await expectOk(`${quiet.gateway!.url}/v1/me`, { headers: quietHeaders });
+  const baselineHeaders: Record<string, string> = baseline
+    ? { authorization: `Bearer ${(await registerBenchUser(baseline.gateway!.url)).accessToken}` }
+    : {};
+  if (baseline) await expectOk(`${baseline.gateway!.url}/v1/me`, { headers: baselineHeaders });
 
   const { connections } = settings;
-  const measured: Record<Target, Measurement> = await compareInRounds(
-    {
-      floor: httpContender({ url: `${floor.url}/v1/me`, headers, connections }),
-      identity: httpContender({ url: `${stack.identity.url}/v1/me`, headers, connections }),
-      gateway: httpContender({ url: `${gateway.url}/v1/me`, headers, connections }),
-      gatewayQuiet: httpContender({ url: `${quiet.gateway!.url}/v1/me`, headers: quietHeaders, connections }),
-      bare: httpContender({ url: `${bare.url}/`, connections }),
-    },
+  const contenders: Partial<Record<Target, (seconds: number) => Promise<Sample>>> = {
+    ...(baseline && {
+      identityBaseline: httpContender({
+        url: `${baseline.identity.url}/v1/me`,
+        headers: baselineHeaders,
+        connections,
+      }),
+      gatewayBaseline: httpContender({
+        url: `${baseline.gateway!.url}/v1/me`,
+        headers: baselineHeaders,
+        connections,
+      }),
+    }),
+    floor: httpContender({ url: `${floor.url}/v1/me`, headers, connections }),
+    identity: httpContender({ url: `${stack.identity.url}/v1/me`, headers, connections }),
+    gateway: httpContender({ url: `${gateway.url}/v1/me`, headers, connections }),
+    gatewayQuiet: httpContender({ url: `${quiet.gateway!.url}/v1/me`, headers: quietHeaders, connections }),
+    bare: httpContender({ url: `${bare.url}/`, connections }),
+  };
+  const measured: Partial<Record<Target, Measurement>> = await compareInRounds(
+    contenders as Record<Target, (seconds: number) => Promise<Sample>>,
     settings,
     (message) => console.error(`gateway: ${message}`),
   );
   await floor.stop();
+  await baseline?.stop();
   await quiet.stop();
   await stack.stop();
   await bare.stop();
 
-  const vsFloor = (key: Target) => measured[key].perSecond / measured.floor.perSecond;
+  const rate = (key: Target) => measured[key]?.perSecond ?? Number.NaN;
+  const vsFloor = (key: Target) => rate(key) / rate('floor');
   const ratios = {
     identityOverFloor: vsFloor('identity'),
     gatewayOverFloor: vsFloor('gateway'),
-    gatewayOverIdentity: measured.gateway.perSecond / measured.identity.perSecond,
-    pnpmStartOverWarn: measured.gateway.perSecond / measured.gatewayQuiet.perSecond,
+    gatewayOverIdentity: rate('gateway') / rate('identity'),
+    pnpmStartOverWarn: rate('gateway') / rate('gatewayQuiet'),
+    ...(baseline && {
+      baselineIdentityOverFloor: vsFloor('identityBaseline'),
+      baselineGatewayOverFloor: vsFloor('gatewayBaseline'),
+      baselineGatewayOverIdentity: rate('gatewayBaseline') / rate('identityBaseline'),
+    }),
   };
-  const keys = Object.keys(targets) as Target[];
+  const keys = (Object.keys(targets) as Target[]).filter((key) => measured[key]);
   const results = keys.map((key) => {
-    const m = measured[key];
+    const m = measured[key]!;
     return {
       target: key,
       ...targets[key],
@@ -101,7 +131,7 @@ export async function gatewayScenario(): Promise<void> {
   const table = markdownTable(
     ['Target', 'Request', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs floor', 'non-2xx / errors'],
     keys.map((key) => {
-      const m = measured[key];
+      const m = measured[key]!;
       return [
         targets[key].label,
         `\`${targets[key].request}\``,
@@ -126,6 +156,10 @@ export async function gatewayScenario(): Promise<void> {
       `- identity direct / floor: ${formatRatio(ratios.identityOverFloor)} (goal >= 0.50x)\n` +
       `- gateway / floor: ${formatRatio(ratios.gatewayOverFloor)} (goal >= 0.35x)\n` +
       `- gateway / identity direct: ${formatRatio(ratios.gatewayOverIdentity)} (goal >= 0.80x)\n` +
-      `- gateway as \`pnpm start\` runs it / the same at LOG_LEVEL=warn: ${formatRatio(ratios.pnpmStartOverWarn)} (goal >= 0.90x)\n\n(${file})\n`,
+      `- gateway as \`pnpm start\` runs it / the same at LOG_LEVEL=warn: ${formatRatio(ratios.pnpmStartOverWarn)} (goal >= 0.90x)\n` +
+      (baseline
+        ? `- baseline tree (${tree}): identity / floor ${formatRatio(ratios.baselineIdentityOverFloor!)}, gateway / floor ${formatRatio(ratios.baselineGatewayOverFloor!)}, gateway / identity ${formatRatio(ratios.baselineGatewayOverIdentity!)}\n`
+        : '') +
+      `\n(${file})\n`,
   );
 }

@@ -53,7 +53,13 @@ export async function startIsolatedStack(options: {
   logLevel?: 'info' | 'warn';
   /** Prefix of the processes' log files (`bench/results/logs/<prefix>identity.log`). */
   namePrefix?: string;
+  /**
+   * Another checkout of the repository (installed) whose services to run instead of this one's:
+   * a before / after comparison in one run (BENCH_BASELINE_TREE).
+   */
+  tree?: string;
 }): Promise<IsolatedStack> {
+  const root = options.tree ?? repoRoot;
   const name = uniqueName('bench');
   const database = `conduit_${name}`;
   const stream = `${name.toUpperCase()}_IDENTITY`;
@@ -94,8 +100,8 @@ export async function startIsolatedStack(options: {
     const identityPort = await freePort();
     const identity = await startChildService({
       name: `${options.namePrefix ?? ''}identity`,
-      entry: join(repoRoot, 'services/identity/src/server.ts'),
-      cwd: join(repoRoot, 'services/identity'),
+      entry: join(root, 'services/identity/src/server.ts'),
+      cwd: join(root, 'services/identity'),
       port: identityPort,
       readyPath: '/health/ready',
       env: {
@@ -120,8 +126,8 @@ export async function startIsolatedStack(options: {
     const gatewayPort = await freePort();
     const gateway = await startChildService({
       name: `${options.namePrefix ?? ''}gateway`,
-      entry: join(repoRoot, 'services/gateway/src/server.ts'),
-      cwd: join(repoRoot, 'services/gateway'),
+      entry: join(root, 'services/gateway/src/server.ts'),
+      cwd: join(root, 'services/gateway'),
       port: gatewayPort,
       // Not /health/ready: that also wants every other service behind the gateway, which this
       // stack does not run. Whether it reaches identity is checked by the scenario's first call.

@@ -23,3 +23,12 @@ export function roundSettings(): RoundSettings {
     warmupSeconds: numberSetting('BENCH_WARMUP_SECONDS', 3),
   };
 }
+
+/**
+ * BENCH_BASELINE_TREE: another checkout of the repository, installed (`git worktree add <dir>
+ * <commit> && cd <dir> && pnpm install --offline`), whose services the gateway and conversation
+ * scenarios also load in the same run: before / after figures that shared the machine's load.
+ */
+export function baselineTree(): string | undefined {
+  return process.env.BENCH_BASELINE_TREE || undefined;
+}
