@@ -13,6 +13,7 @@ export {
   resume,
   run,
 } from './interpreter.js';
+export { mailRecipients } from './mail-recipients.js';
 export type { ParamBinding, Program, Schedule } from './program.js';
 export { parseSchedule, type ScheduleResult } from './schedule.js';
 export type { EncodedValue, FrameState, HeapEntry, SuspendedState } from './state.js';

@@ -59,8 +59,9 @@ export const clickRecorded = defineEvent(
 );
 
 /**
- * The command a script's SEND MAIL will publish for the email service to deliver. Not published
- * yet: until the email service exists, SEND MAIL fails with a clear script error.
+ * A script's SEND MAIL: the mail the email service is asked to deliver, from the bot's configured
+ * account, else the platform's MAIL_URL. Recorded in conversation's outbox as the chat's user; the
+ * script goes on once it is committed (the mail is sent asynchronously).
  */
 export const mailRequested = defineEvent(
   'conversation.mail.requested',

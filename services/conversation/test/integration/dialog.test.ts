@@ -186,11 +186,11 @@ describe('dialog scripts', () => {
     expect(res.json().errors[0]).toMatchObject({ line: expect.any(Number), column: expect.any(Number) });
   });
 
-  it('SEND MAIL is a clear script error until the email service exists', async () => {
-    const user = await h.tokens.mint();
+  it('SEND MAIL records conversation.mail.requested for the email service and goes on', async () => {
+    const user = await h.tokens.mint({ orgId: crypto.randomUUID() });
     const bot = await makeBot(
       user.headers,
-      'TALK "sending"\nSEND MAIL "a@example.com", "Hi", "Body"\nTALK "sent"',
+      'TALK "sending"\nSEND MAIL "a@example.com; b@example.com", "Hi " & "there", "Body"\nTALK "sent"',
     );
     const res = await h.app.inject({
       method: 'POST',
@@ -199,10 +199,43 @@ describe('dialog scripts', () => {
       payload: {},
     });
     expect(res.statusCode).toBe(201);
-    const texts = res.json().messages.map((m: { content: string }) => m.content);
-    expect(texts[0]).toBe('sending');
-    expect(texts[1]).toMatch(/mail is not available yet/);
-    expect(res.json().messages[1].sender).toBe('system');
+    const { session } = res.json();
+    expect(botTexts(res)).toEqual(['sending', 'sent']);
+    const requests = await h.admin<{ payload: Record<string, unknown> }[]>`
+      select payload from conversation.outbox
+      where subject = 'conversation.mail.requested' and payload->'data'->>'sessionId' = ${session.id}`;
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.payload).toMatchObject({
+      actor: { userId: user.userId },
+      data: {
+        sessionId: session.id,
+        botId: bot.id,
+        userId: user.userId,
+        to: ['a@example.com', 'b@example.com'],
+        subject: 'Hi there',
+        body: 'Body',
+      },
+    });
+  });
+
+  it("SEND MAIL to something that is not an address is the script's error, and records nothing", async () => {
+    const user = await h.tokens.mint();
+    const bot = await makeBot(user.headers, 'SEND MAIL "not an address", "Hi", "Body"\nTALK "never"');
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/v1/bots/${bot.id}/sessions`,
+      headers: user.headers,
+      payload: {},
+    });
+    expect(res.statusCode).toBe(201);
+    const messages = res.json().messages as { sender: string; content: string }[];
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ sender: 'system' });
+    expect(messages[0]!.content).toMatch(/SEND MAIL: to is not valid/);
+    const [recorded] = await h.admin<{ n: number }[]>`
+      select count(*)::int as n from conversation.outbox
+      where subject = 'conversation.mail.requested' and payload->'data'->>'sessionId' = ${res.json().session.id}`;
+    expect(recorded!.n).toBe(0);
   });
 
   it('GET refuses loopback addresses unless they are allowed', async () => {

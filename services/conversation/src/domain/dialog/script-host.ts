@@ -1,5 +1,5 @@
 import { asActor } from '@conduit/auth';
-import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
+import type { BasicHost, Value } from '@conduit/basic';
 import { uuidv7 } from '@conduit/db';
 import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq } from 'drizzle-orm';
@@ -12,6 +12,7 @@ import { resolveModel } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '../memories/memories.js';
 import type { Turn } from '../turns/turn.js';
+import { requestMail } from './request-mail.js';
 import { createScriptHttp } from './script-http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -19,9 +20,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The tokens to reserve for a script: what one answer of its LLM keyword may use, if it has one. */
 export const scriptTokens = (deps: ConversationDeps, script: string | null) =>
   /\bLLM\b/i.test(script ?? '') ? deps.env.LLM_MAX_TOKENS : 0;
-
-export const MAIL_UNAVAILABLE =
-  'mail is not available yet: SEND MAIL needs the email service, which this cluster does not run yet';
 
 /**
  * The BASIC host of a chat session: every keyword becomes an effect in this service (memories,
@@ -130,9 +128,14 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
     async setContext(text) {
       turn.context.llmContext = text.slice(0, 20_000);
     },
-    async sendMail() {
-      throw new HostUnavailableError(MAIL_UNAVAILABLE);
-    },
+    // Succeeds once the request is committed; the email service sends it (see request-mail.ts).
+    sendMail: (to, subject, body) =>
+      requestMail(
+        deps,
+        actor,
+        { sessionId: session.id, botId: bot.id, userId: session.userId },
+        { to, subject, body },
+      ),
     httpGet: (url) => fetchForScript('GET', url),
     httpPost: (url, data) => fetchForScript('POST', url, data),
   };
