@@ -39,6 +39,11 @@ export function startWorker<C extends JobCatalog>(
     lockDurationMs?: number;
     /** How often workers look for jobs whose worker died (stalled jobs) and queue them again. */
     stalledIntervalMs?: number;
+    /**
+     * How often a job may be taken over from a dead worker before it fails (BullMQ's default: once).
+     * Worth raising for jobs that resume where the last run left off.
+     */
+    maxStalledCount?: number;
     onExhausted?(job: ExhaustedJob): Promise<void> | void;
   },
 ): RunningWorker {
@@ -71,6 +76,7 @@ export function startWorker<C extends JobCatalog>(
       concurrency: options.concurrency ?? 4,
       ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
       ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
+      ...(options.maxStalledCount !== undefined ? { maxStalledCount: options.maxStalledCount } : {}),
     },
   );
   worker.on('failed', (job, error) => {

@@ -58,7 +58,13 @@ export interface WorkerDefinition<E extends RuntimeEnv, D, C extends JobCatalog>
   handlers(deps: D): JobHandlers<C>;
   /** Registers the job schedulers (cron and intervals) when a worker starts; idempotent. */
   schedule?(jobs: Producer<C>, env: E): Promise<void>;
-  settings?(env: E): { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number };
+  settings?(env: E): {
+    concurrency?: number;
+    lockDurationMs?: number;
+    stalledIntervalMs?: number;
+    /** Take-overs of a job from a dead worker before it fails (see startWorker). */
+    maxStalledCount?: number;
+  };
   /** After a job failed for good (and was recorded in failed_jobs): settle what it was doing. */
   exhausted?(deps: D, job: ExhaustedJob): Promise<void>;
 }

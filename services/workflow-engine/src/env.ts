@@ -24,6 +24,11 @@ const schema = serviceEnv.extend({
   /** A job whose worker died is taken over once its lock runs out. */
   JOB_LOCK_DURATION: envDuration('30s'),
   JOB_STALLED_INTERVAL: envDuration('30s'),
+  /**
+   * Take-overs of one execution job from dead workers before the execution is given up (fails).
+   * Each resumes at the first unfinished node, so this only bounds crash loops.
+   */
+  JOB_MAX_STALLED: z.coerce.number().int().min(1).max(1000).default(10),
   /** Hosts / CIDR ranges the http-request node may reach although private or loopback. */
   HTTP_NODE_ALLOW: envList(''),
   HTTP_NODE_TIMEOUT: envDuration('30s'),

@@ -68,6 +68,7 @@ export const workflowService = defineService<WorkflowEnv, WorkflowDeps, Workflow
       concurrency: env.EXECUTION_CONCURRENCY,
       lockDurationMs: env.JOB_LOCK_DURATION,
       stalledIntervalMs: env.JOB_STALLED_INTERVAL,
+      maxStalledCount: env.JOB_MAX_STALLED,
     }),
   },
 });

@@ -47,7 +47,8 @@ describe('waits', () => {
     const took = row!.finished_at.getTime() - started;
     expect(done.status).toBe('success');
     expect(took).toBeGreaterThanOrEqual(2000);
-    expect(took).toBeLessThan(3000);
+    // 2-3 s on a quiet machine; a loaded one (tests of other packages at once) adds seconds.
+    expect(took).toBeLessThan(10_000);
   });
 
   it('waits until a time given by an expression, at once when it has passed, and refuses a non-time', async () => {
