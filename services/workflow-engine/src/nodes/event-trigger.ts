@@ -9,6 +9,7 @@ import { defineNodeType } from './node-type.js';
  */
 export const eventTrigger = defineNodeType({
   type: 'event',
+  pure: true,
   description: 'Starts the workflow on a Conduit event (e.g. identity.user.registered) whose filter holds.',
   trigger: 'event',
   config: z

@@ -4,6 +4,7 @@ import { defineNodeType, type Item } from './node-type.js';
 /** Sends each item to `true` or `false` by a condition (truthy as JSONata sees it). */
 export const ifNode = defineNodeType({
   type: 'if',
+  pure: true,
   description: 'Routes each item to the true or false output by a {{ condition }}.',
   config: z.object({ condition: z.unknown() }).strict(),
   outputs: () => ['true', 'false'],

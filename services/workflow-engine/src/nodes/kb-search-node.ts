@@ -11,7 +11,8 @@ export const kbSearchNode = defineNodeType({
   description: 'Searches knowledge-base collections for each item; the hits go into the item.',
   config: z
     .object({
-      collectionIds: z.array(z.uuid()).min(1).max(50),
+      /** The collections: their ids, or a {{ expression }} over the item that gives them. */
+      collectionIds: z.union([z.array(z.uuid()).min(1).max(50), z.string().min(1).max(4000)]),
       /** The question: text, or a {{ expression }} over the item. */
       query: z.string().min(1).max(4000),
       k: z.int().min(1).max(50).default(5),
@@ -24,8 +25,13 @@ export const kbSearchNode = defineNodeType({
       main: await mapItems(items, async (item, index): Promise<Item> => {
         const query = await resolve(config.query, index);
         if (typeof query !== 'string' || !query.trim()) throw new NodeError('The query is not text.', false);
+        const collectionIds = collectionIdsOf(
+          typeof config.collectionIds === 'string'
+            ? await resolve(config.collectionIds, index)
+            : config.collectionIds,
+        );
         const hits = await services.searchKnowledge({
-          collectionIds: config.collectionIds,
+          collectionIds,
           query: query.slice(0, 2000),
           k: config.k,
         });
@@ -34,3 +40,13 @@ export const kbSearchNode = defineNodeType({
     },
   }),
 });
+
+const collectionIdList = z.array(z.uuid()).min(1).max(50);
+
+/** What an expression gave as the collections: 1 to 50 ids, else the node fails (retrying cannot help). */
+function collectionIdsOf(value: unknown): string[] {
+  const parsed = collectionIdList.safeParse(value);
+  if (!parsed.success)
+    throw new NodeError('The collections are not a list of 1 to 50 collection ids.', false);
+  return parsed.data;
+}

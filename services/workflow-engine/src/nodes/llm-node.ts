@@ -21,7 +21,7 @@ export const llmNode = defineNodeType({
     })
     .strict(),
   outputs: () => ['main'],
-  run: async ({ config, items, resolve, services }) => ({
+  run: async ({ config, items, resolve, services, once }) => ({
     outputs: {
       main: await mapItems(items, async (item, index): Promise<Item> => {
         const prompt = await resolve(config.prompt, index);
@@ -30,12 +30,15 @@ export const llmNode = defineNodeType({
           throw new NodeError('The prompt is not text.', false);
         if (system !== undefined && typeof system !== 'string')
           throw new NodeError('The system text is not text.', false);
-        const answer = await services.complete({
-          ...(config.model ? { model: config.model } : {}),
-          ...(system ? { system } : {}),
-          prompt,
-          maxTokens: config.maxTokens,
-        });
+        // Each completion is charged: a try after another item failed does not ask this one again.
+        const answer = await once(index, () =>
+          services.complete({
+            ...(config.model ? { model: config.model } : {}),
+            ...(system ? { system } : {}),
+            prompt,
+            maxTokens: config.maxTokens,
+          }),
+        );
         return { ...item, [config.field]: answer.text };
       }),
     },

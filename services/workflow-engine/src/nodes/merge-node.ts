@@ -7,6 +7,7 @@ import { defineNodeType, type Item } from './node-type.js';
  */
 export const mergeNode = defineNodeType({
   type: 'merge',
+  pure: true,
   description: 'Waits for all inputs, then appends them or combines items by position.',
   config: z
     .object({

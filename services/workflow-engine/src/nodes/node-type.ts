@@ -2,8 +2,8 @@ import type { knowledgeRpc } from '@conduit/contracts';
 import type { OutboundHttp } from '@conduit/outbound-http';
 import type { z } from 'zod';
 import type { CredentialSecret } from '../domain/credentials/credential-secret.js';
-import type { OpenedConnection } from '../domain/integrations/open-connection.js';
 import type { SubWorkflowResults } from '../domain/executions/sub-workflows.js';
+import type { OpenedConnection } from '../domain/integrations/open-connection.js';
 import type { WorkflowEnv } from '../env.js';
 
 /** One item of data flowing between nodes: a JSON object. */
@@ -40,6 +40,12 @@ export interface NodeRun<C> {
   resolve(value: unknown, index: number): Promise<unknown>;
   /** What a side effect on item `index` is known by (execution, node, item): the same on every retry. */
   idempotencyKey(index: number): string;
+  /**
+   * The result of `effect` for item `index`, done once across this node's tries in this process: a
+   * try after a failure gets the items that succeeded before back instead of doing them (and paying
+   * for them) again.
+   */
+  once<T>(index: number, effect: () => Promise<T>): Promise<T>;
   services: {
     http: OutboundHttp;
     env: WorkflowEnv;
@@ -88,6 +94,12 @@ export interface NodeType<S extends z.ZodType = z.ZodType> {
   /** Starts executions: has no inputs, emits the execution's input. */
   trigger?: 'manual' | 'webhook' | 'schedule' | 'event';
   config: S;
+  /**
+   * Its run has no effect outside the execution (it only computes items, or an answer kept with
+   * them): run again after a crash, it does the same. Such a node needs no claim before it runs;
+   * its run is recorded and committed in one transaction (see commitPureRun).
+   */
+  pure?: true;
   /** Output ports the node may emit on, for its configuration. */
   outputs(config: z.output<S>): string[];
   /** How many inputs it takes (0 for triggers). */

@@ -7,6 +7,7 @@ import { defineNodeType } from './node-type.js';
  */
 export const respondToWebhookNode = defineNodeType({
   type: 'respond-to-webhook',
+  pure: true,
   description: 'Answers the webhook call that started the execution.',
   config: z
     .object({

@@ -14,6 +14,7 @@ const validTimezone = (zone: string) => {
 /** Started on a cron schedule while the workflow is active (a BullMQ job scheduler). */
 export const scheduleTrigger = defineNodeType({
   type: 'schedule',
+  pure: true,
   description:
     'Starts the workflow on a cron schedule (5 fields, or 6 with seconds first) while it is active.',
   trigger: 'schedule',

@@ -4,6 +4,7 @@ import { defineNodeType, type Item, mapItems } from './node-type.js';
 /** Sets fields of each item to values (expressions over the item and the run). */
 export const setNode = defineNodeType({
   type: 'set',
+  pure: true,
   description: 'Sets fields of each item; values may be {{ expressions }}.',
   config: z
     .object({

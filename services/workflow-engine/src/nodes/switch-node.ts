@@ -5,6 +5,7 @@ import { defineNodeType, type Item } from './node-type.js';
 /** Sends each item to the output of the first rule it matches (`case:<n>`), else to `default`. */
 export const switchNode = defineNodeType({
   type: 'switch',
+  pure: true,
   description: 'Routes each item to case:<n> of the first matching rule, or to default.',
   config: z
     .object({

@@ -12,6 +12,7 @@ const headerName = z
  */
 export const webhookTrigger = defineNodeType({
   type: 'webhook',
+  pure: true,
   description: 'Starts the workflow when /v1/hooks/:workflowId/:path is called.',
   trigger: 'webhook',
   config: z

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pruneExecutions } from '../../src/domain/executions/prune-executions.js';
 import {
   bearer,
   chain,
@@ -71,6 +72,18 @@ describe('large item data', () => {
     const [left] =
       await h.admin`select count(*)::int as n from workflow.execution_data where execution_id = ${executionId}`;
     expect(left!.n).toBe(0);
+
+    // Pruned past the retention, an execution takes what it kept apart with it too.
+    const pruned = await runWorkflow(h, owner.token, workflow.id, bigInput);
+    expect((await waitForExecution(h, owner.token, pruned)).status).toBe('success');
+    await h.admin`update workflow.workflow_executions set finished_at = now() - interval '400 days' where id = ${pruned}`;
+    expect(await pruneExecutions(h.deps)).toBeGreaterThanOrEqual(1);
+    const [kept] =
+      await h.admin`select count(*)::int as n from workflow.execution_data where execution_id = ${pruned}`;
+    expect(kept!.n).toBe(0);
+    const [orphans] = await h.admin`select count(*)::int as n from workflow.execution_data d
+      where not exists (select 1 from workflow.workflow_executions e where e.id = d.execution_id)`;
+    expect(orphans!.n).toBe(0);
   });
 
   it('is copied for a retry that reuses the node runs holding it', async () => {

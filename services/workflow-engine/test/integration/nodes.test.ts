@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type RpcServer, serveRpc } from '@conduit/bus';
-import { knowledgeRpc } from '@conduit/contracts';
+import { conversationRpc, knowledgeRpc } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -157,6 +157,40 @@ describe('execute-workflow and loop', () => {
     expect(times!.finished_at.getTime() - subTimes!.finished_at.getTime()).toBeLessThan(1500);
   });
 
+  it('cancels the sub-workflows an execution awaits when it is canceled, through every level', async () => {
+    const inner = await child('long inner', [{ name: 'Pause', type: 'wait', config: { amount: 60 } }]);
+    const middle = await createWorkflow(
+      h,
+      owner.token,
+      chain('middle', [{ name: 'Inner', type: 'execute-workflow', config: { workflowId: inner.id } }]),
+    );
+    const parent = await createWorkflow(
+      h,
+      owner.token,
+      chain('outer', [{ name: 'Middle', type: 'execute-workflow', config: { workflowId: middle.id } }]),
+    );
+    const executionId = await runWorkflow(h, owner.token, parent.id, [{ n: 1 }]);
+    await waitForExecution(h, owner.token, executionId, ['waiting']);
+    const [innerRun] = await subRuns(inner.id);
+    const [middleRun] = await subRuns(middle.id);
+    await waitForExecution(h, owner.token, innerRun!.id, ['waiting']);
+    expect(middleRun!.parent_execution_id).toBe(executionId);
+
+    const canceled = await h.app.inject({
+      method: 'POST',
+      url: `/v1/executions/${executionId}/cancel`,
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
+    expect(canceled.statusCode, canceled.body).toBe(200);
+    for (const id of [middleRun!.id, innerRun!.id])
+      expect((await waitForExecution(h, owner.token, id, ['canceled', 'success', 'error'])).status).toBe(
+        'canceled',
+      );
+    // The parent stays canceled: the end of its sub-workflows does not relabel it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await waitForExecution(h, owner.token, executionId)).status).toBe('canceled');
+  });
+
   it('fails the node when the sub-workflow fails, and stops sub-workflows nesting without end', async () => {
     const failing = await createWorkflow(
       h,
@@ -245,5 +279,50 @@ describe('execute-workflow and loop', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().errors).toEqual([expect.objectContaining({ path: 'nodes.1.config.workflowId' })]);
+  });
+});
+
+describe('llm', () => {
+  it('asks (and so charges) once per item, however many tries the node takes', async () => {
+    const asked = new Map<string, number>();
+    let failedOnce = false;
+    // Conversation's completion RPC as a real responder on the bus: the second item's first
+    // completion fails as a provider would (internal, so the node tries again).
+    servers.push(
+      serveRpc(h.bus, conversationRpc.complete, 'conversation', async (request) => {
+        asked.set(request.prompt, (asked.get(request.prompt) ?? 0) + 1);
+        if (request.prompt === 'Say two' && !failedOnce) {
+          failedOnce = true;
+          throw new DomainError('internal', 'The model provider failed.');
+        }
+        return { text: `answer to ${request.prompt}`, model: 'echo', tokens: 3 };
+      }),
+    );
+    const workflow = await createWorkflow(h, owner.token, {
+      ...chain('ask twice', []),
+      nodes: [
+        { name: 'Start', type: 'manual', config: {} },
+        {
+          name: 'Ask',
+          type: 'llm',
+          config: { prompt: 'Say {{ word }}', maxTokens: 20 },
+          retry: { maxTries: 3, waitBetweenTriesMs: 50 },
+        },
+      ],
+      connections: [{ source: 'Start', target: 'Ask' }],
+    });
+    const done = await waitForExecution(
+      h,
+      owner.token,
+      await runWorkflow(h, owner.token, workflow.id, [{ word: 'one' }, { word: 'two' }]),
+    );
+    expect(done.status).toBe('success');
+    expect(done.output).toEqual([
+      { word: 'one', completion: 'answer to Say one' },
+      { word: 'two', completion: 'answer to Say two' },
+    ]);
+    expect(done.nodes.find((node) => node.nodeName === 'Ask')!.attempt).toBe(2);
+    // The first item's answer from the first try is kept: it is not asked (nor charged) again.
+    expect(Object.fromEntries(asked)).toEqual({ 'Say one': 1, 'Say two': 2 });
   });
 });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { identityEvents } from '@conduit/contracts';
+import { type RpcServer, serveRpc } from '@conduit/bus';
+import { identityEvents, knowledgeRpc } from '@conduit/contracts';
+import { DomainError } from '@conduit/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fireScheduleJob } from '../../src/jobs/fire-schedule-job.js';
 import {
@@ -94,6 +96,75 @@ describe('official templates', () => {
     const refused = await hook(workflow.id, 'form', { name: 'Bob' });
     expect(refused.statusCode).toBe(422);
     expect(refused.json()).toEqual({ ok: false, error: 'A valid email is required.' });
+  });
+
+  it('answer from a knowledge base: answers from the best passage with its sources, else 404', async () => {
+    const collection = randomUUID();
+    const asked: { userId: string; query: string; collectionIds?: string[] }[] = [];
+    // Knowledge-base's search RPC as a real responder on the bus: one collection of the owner's,
+    // where refunds are written about.
+    const search: RpcServer = serveRpc(h.bus, knowledgeRpc.search, 'knowledge', async (request) => {
+      asked.push(request);
+      if (request.userId !== owner.userId || !request.collectionIds?.every((id) => id === collection))
+        throw new DomainError('not_found', 'No such collection.');
+      const hits = /refund/i.test(request.query)
+        ? [
+            {
+              chunkId: randomUUID(),
+              documentId: randomUUID(),
+              documentName: 'Refunds.md',
+              collectionId: collection,
+              headingPath: ['Refunds'],
+              charStart: 0,
+              charEnd: 36,
+              content: 'Refunds reach your card within 5 days.',
+              snippet: '<b>Refunds</b> reach your card',
+              score: 0.9,
+              textRank: 1,
+              vectorRank: 1,
+              textScore: 1.2,
+              vectorScore: 0.8,
+            },
+          ]
+        : [];
+      return { hits };
+    });
+    try {
+      const workflow = await fromTemplate('Answer from a knowledge base');
+      await changeWorkflow(h, owner.token, workflow.id, { status: 'active' });
+      const answered = await hook(workflow.id, 'ask', {
+        question: 'How long do refunds take?',
+        collectionIds: [collection],
+      });
+      expect(answered.statusCode, answered.body).toBe(200);
+      expect(answered.json()).toEqual({
+        question: 'How long do refunds take?',
+        answer: 'Refunds reach your card within 5 days.',
+        sources: ['Refunds.md'],
+      });
+      expect(asked[0]).toMatchObject({
+        userId: owner.userId,
+        collectionIds: [collection],
+        query: 'How long do refunds take?',
+        k: 3,
+      });
+
+      const unanswered = await hook(workflow.id, 'ask', {
+        question: 'Do you ship to Mars?',
+        collectionIds: [collection],
+      });
+      expect(unanswered.statusCode, unanswered.body).toBe(404);
+      expect(unanswered.json()).toMatchObject({ question: 'Do you ship to Mars?', answer: null });
+
+      // A collection the owner may not read answers nothing from it: the execution fails at the search.
+      const refused = await hook(workflow.id, 'ask', { question: 'refunds?', collectionIds: [randomUUID()] });
+      expect(refused.statusCode).toBe(502);
+      const [failed] = await h.admin`select status, error_node from workflow.workflow_executions
+        where workflow_id = ${workflow.id} order by created_at desc limit 1`;
+      expect(failed).toMatchObject({ status: 'error', error_node: 'Search' });
+    } finally {
+      await search.stop();
+    }
   });
 
   it('ticket router: routes by priority and tells the caller the queue', async () => {

@@ -5,13 +5,15 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { announceProgress } from '../../bus/execution-progress.js';
 import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
+import { cancelSubWorkflows } from './cancel-sub-workflows.js';
 import { loadExecution } from './execution-access.js';
 import { listed, toExecutionDto } from './execution-dto.js';
 import { wakeParentOf } from './sub-workflows.js';
 
 /**
  * Cancels an execution that has not finished: no further node starts (a node running now ends
- * its run, and its result is not used). Throws conflict for a finished one (never relabelled),
+ * its run, and its result is not used), and the sub-workflow executions it started and awaits
+ * are canceled with it. Throws conflict for a finished one (never relabelled),
  * not_found / forbidden as loadExecution.
  */
 export async function cancelExecution(deps: WorkflowDeps, actor: Actor, executionId: string) {
@@ -31,6 +33,7 @@ export async function cancelExecution(deps: WorkflowDeps, actor: Actor, executio
     return canceled;
   });
   announceProgress(deps.bus, executionId);
+  await cancelSubWorkflows(deps, canceled);
   await wakeParentOf(deps, canceled);
   return toExecutionDto({ ...canceled, inputData: listed(canceled.inputData) });
 }

@@ -71,6 +71,60 @@ export async function claimNode(
   return row ? { attempt: row.attempt } : 'settled';
 }
 
+/**
+ * Records the run of a pure node (one that needs no claim, see NodeType.pure) as committed, in
+ * one transaction: its row is created settled. `canceled` when the execution is no longer
+ * running; `taken` when the node already has a row (another worker, or an earlier try): then the
+ * claimed path decides, as for any other node.
+ */
+export async function commitPureRun(
+  tx: Transaction,
+  run: {
+    executionId: string;
+    node: { id: string; name: string; type: string };
+    sequence: number;
+    input: Item[];
+    outputs: Outputs;
+    execTimeMs: number;
+    inlineMax?: number;
+  },
+  respond?: WebhookResponse,
+): Promise<'committed' | 'canceled' | 'taken'> {
+  const [execution] = await tx
+    .select({ status: workflowExecutions.status })
+    .from(workflowExecutions)
+    .where(eq(workflowExecutions.id, run.executionId))
+    .for('update');
+  if (execution?.status !== 'running') return 'canceled';
+  // Every claim locks the execution's row first, so what this finds stays true until the commit
+  // (and nothing is stored apart for a row that is not written).
+  const [existing] = await tx
+    .select({ id: nodeExecutions.id })
+    .from(nodeExecutions)
+    .where(and(eq(nodeExecutions.executionId, run.executionId), eq(nodeExecutions.nodeId, run.node.id)));
+  if (existing) return 'taken';
+  await tx.insert(nodeExecutions).values({
+    id: uuidv7(),
+    executionId: run.executionId,
+    nodeId: run.node.id,
+    nodeName: run.node.name,
+    nodeType: run.node.type,
+    sequence: run.sequence,
+    status: 'success',
+    attempt: 1,
+    inputData: await spill(tx, run.executionId, run.input, run.inlineMax),
+    outputData: await spill(tx, run.executionId, run.outputs, run.inlineMax),
+    execTimeMs: run.execTimeMs,
+    finishedAt: sql`now()`,
+  });
+  if (respond)
+    await tx
+      .update(workflowExecutions)
+      .set({ responseData: respond })
+      .where(eq(workflowExecutions.id, run.executionId));
+  return 'committed';
+}
+
 const heldBy = (executionId: string, nodeId: string, attempt: number) =>
   and(
     eq(nodeExecutions.executionId, executionId),

@@ -4,12 +4,13 @@ import type { WorkflowDeps } from '../../deps.js';
 import { resumeJobId } from '../../jobs/catalog.js';
 import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';
 import { openCredential } from '../credentials/open-credential.js';
-import { openConnection } from '../integrations/open-connection.js';
 import { ExpressionError, type ExpressionScope, resolveValue } from '../expressions/expression.js';
+import { openConnection } from '../integrations/open-connection.js';
 import type { PlannedNode } from './execution-plan.js';
 import {
   claimNode,
   commitFailure,
+  commitPureRun,
   commitSuccess,
   commitWait,
   type NodeRunRow,
@@ -76,6 +77,85 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
   }
   const resumed = work.prior?.status === 'waiting';
 
+  // What items' effects gave in earlier tries of this node (see NodeRun.once).
+  const done = new Map<number, unknown>();
+  const once = async <T>(index: number, effect: () => Promise<T>): Promise<T> => {
+    if (done.has(index)) return done.get(index) as T;
+    const result = await effect();
+    done.set(index, result);
+    return result;
+  };
+
+  const runOnce = (attempt: number) =>
+    withTimeout(
+      type.run({
+        config: node.config,
+        items,
+        inputs: work.inputs,
+        executionId,
+        node: { id: node.id, name: node.name },
+        attempt,
+        resumed,
+        resumeData: work.prior?.resumeData ?? null,
+        resolve: (value, index) =>
+          resolveValue(
+            value,
+            { ...work.scope, item: items[index] ?? {}, items },
+            deps.env.EXPRESSION_TIMEOUT,
+          ),
+        idempotencyKey: (index) => `${executionId}:${node.id}:${index}`,
+        once,
+        services: {
+          http: deps.http,
+          env: deps.env,
+          credential: (id) => openCredential(deps, actor, id),
+          connection: (id) => openConnection(deps, actor, id),
+          searchKnowledge: (request) => searchKnowledgeAs(deps, actor, request),
+          complete: (request) => completeAs(deps, actor, request),
+          subWorkflows: (workflowId, batches) =>
+            runSubWorkflows(
+              deps,
+              actor,
+              { executionId, workflowId: work.workflowId, nodeId: node.id, depth: work.depth },
+              workflowId,
+              batches,
+            ),
+        },
+      }),
+      node.timeoutMs,
+    );
+
+  // A pure node needs no claim: it runs, then its row is written settled in one transaction. A
+  // failure, a wait or a row already there goes the claimed way below (running it again is harmless).
+  if (type.pure && !work.prior) {
+    const started = Date.now();
+    const outcome = await runOnce(1).catch(() => undefined);
+    if (outcome && 'outputs' in outcome) {
+      const recorded = await as((tx) =>
+        commitPureRun(
+          tx,
+          {
+            executionId,
+            node: { id: node.id, name: node.name, type: node.type },
+            sequence: work.sequence,
+            input: items,
+            outputs: outcome.outputs,
+            execTimeMs: Date.now() - started,
+            inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
+          },
+          outcome.respond,
+        ),
+      );
+      if (recorded === 'canceled') return { kind: 'stopped' };
+      if (recorded === 'committed')
+        return {
+          kind: 'done',
+          outputs: outcome.outputs,
+          ...(outcome.respond ? { respond: outcome.respond } : {}),
+        };
+    }
+  }
+
   for (;;) {
     const claim = await as((tx) =>
       claimNode(tx, {
@@ -91,42 +171,7 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
     const started = Date.now();
     let outcome: NodeOutcome;
     try {
-      outcome = await withTimeout(
-        type.run({
-          config: node.config,
-          items,
-          inputs: work.inputs,
-          executionId,
-          node: { id: node.id, name: node.name },
-          attempt,
-          resumed,
-          resumeData: work.prior?.resumeData ?? null,
-          resolve: (value, index) =>
-            resolveValue(
-              value,
-              { ...work.scope, item: items[index] ?? {}, items },
-              deps.env.EXPRESSION_TIMEOUT,
-            ),
-          idempotencyKey: (index) => `${executionId}:${node.id}:${index}`,
-          services: {
-            http: deps.http,
-            env: deps.env,
-            credential: (id) => openCredential(deps, actor, id),
-            connection: (id) => openConnection(deps, actor, id),
-            searchKnowledge: (request) => searchKnowledgeAs(deps, actor, request),
-            complete: (request) => completeAs(deps, actor, request),
-            subWorkflows: (workflowId, batches) =>
-              runSubWorkflows(
-                deps,
-                actor,
-                { executionId, workflowId: work.workflowId, nodeId: node.id, depth: work.depth },
-                workflowId,
-                batches,
-              ),
-          },
-        }),
-        node.timeoutMs,
-      );
+      outcome = await runOnce(attempt);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const retryable =

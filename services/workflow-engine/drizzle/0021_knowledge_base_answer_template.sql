@@ -1,0 +1,12 @@
+-- The official template the issue names first: a webhook answered from a knowledge base
+-- (webhook -> kb-search -> if -> set -> respond). Runs as shipped: the caller names the collections
+-- (knowledge-base checks that the workflow's owner may read them); a test runs it against a real
+-- rpc.knowledge.search responder.
+
+insert into workflow.workflow_templates (id, name, description, category, template_data, is_official)
+values
+  ('01970000-0000-7000-8000-000000000008', 'Answer from a knowledge base',
+   'A webhook takes a question and the knowledge-base collections to answer from; the best passage (searched as the workflow''s owner, who must be able to read those collections) answers it with its sources, or a 404 says nothing does yet. Put an llm node after the search to write the answer in prose, and a header token on the webhook before giving its address out.',
+   'knowledge',
+   '{"name": "Answer from a knowledge base", "description": "A webhook takes a question and the knowledge-base collections to answer from; the best passage (searched as the workflow''s owner, who must be able to read those collections) answers it with its sources, or a 404 says nothing does yet. Put an llm node after the search to write the answer in prose, and a header token on the webhook before giving its address out.", "nodes": [{"name": "Question posted", "type": "webhook", "config": {"path": "ask", "method": "POST", "respond": "using-node"}}, {"name": "Search", "type": "kb-search", "config": {"collectionIds": "{{ body.collectionIds }}", "query": "{{ $string(body.question) }}", "k": 3}}, {"name": "Found?", "type": "if", "config": {"condition": "{{ $count(hits) > 0 }}"}}, {"name": "Answer", "type": "set", "config": {"keepOnlySet": true, "fields": [{"name": "question", "value": "{{ body.question }}"}, {"name": "answer", "value": "{{ hits[0].content }}"}, {"name": "sources", "value": "{{ $distinct([hits.documentName]) }}"}]}}, {"name": "Reply", "type": "respond-to-webhook", "config": {"status": 200}}, {"name": "No answer", "type": "respond-to-webhook", "config": {"status": 404, "body": "{{ {\"question\": body.question, \"answer\": null, \"message\": \"Nothing in the knowledge base answers this yet.\"} }}"}}], "connections": [{"source": "Question posted", "target": "Search"}, {"source": "Search", "target": "Found?"}, {"source": "Found?", "type": "true", "target": "Answer"}, {"source": "Answer", "target": "Reply"}, {"source": "Found?", "type": "false", "target": "No answer"}]}'::jsonb, true)
+on conflict (id) do nothing;
