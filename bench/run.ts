@@ -10,6 +10,7 @@ import { knowledgeBaseScenario } from './knowledge-base.js';
 import { knowledgeBaseEvalScenario } from './knowledge-base-eval.js';
 import { loginScenario } from './login.js';
 import { usageReserveScenario } from './usage-reserve.js';
+import { workflowScenario } from './workflow.js';
 
 // `pnpm bench [scenario...]`: runs the named scenarios one after another (all of them by default).
 // Benchmarks report figures; they never assert a time and are never part of `pnpm test`.
@@ -25,6 +26,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   'knowledge-base-eval': knowledgeBaseEvalScenario,
   login: loginScenario,
   'usage-reserve': usageReserveScenario,
+  workflow: workflowScenario,
 };
 // The BASIC engine's benchmark is its own script; it runs in a process of its own when present.
 if (existsSync(`${benchDir}basic.ts`)) scenarios.basic = () => runScript('basic.ts');
