@@ -61,7 +61,10 @@ export function integrationRoutes(app: ServiceApp, deps: WorkflowDeps) {
         summary: 'Add an integration to the catalog (platform admins)',
         body: z
           .object({
-            key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -'),
+            key: z
+              .string()
+              .max(63)
+              .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -'),
             name: readableText(200),
             category: readableText(100),
             description: storableText(2000).optional(),

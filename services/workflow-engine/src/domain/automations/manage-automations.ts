@@ -180,8 +180,9 @@ export async function listAutomationRuns(
   automationId: string,
   query: { limit: number; cursor?: string | undefined },
 ) {
-  await requireBotManager(deps, actor, botId);
+  // The cursor is read first: one it did not give out is a 400 whatever the bot.
   const page = keysetPage({ by: [automationRuns.startedAt, automationRuns.id], order: 'desc' }, query);
+  await requireBotManager(deps, actor, botId);
   return withActor(deps.db, automationContext(actor), async (tx) => {
     await loadAutomation(tx, botId, automationId);
     const rows = await tx
