@@ -8,6 +8,7 @@ import { gatewayScenario } from './gateway.js';
 import { cleanUpAll, cleanUpOnSignals } from './harness/cleanup.js';
 import { knowledgeBaseScenario } from './knowledge-base.js';
 import { knowledgeBaseEvalScenario } from './knowledge-base-eval.js';
+import { knowledgeBaseTenantsScenario } from './knowledge-base-tenants.js';
 import { loginScenario } from './login.js';
 import { usageReserveScenario } from './usage-reserve.js';
 import { workflowScenario } from './workflow.js';
@@ -24,6 +25,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   gateway: gatewayScenario,
   'knowledge-base': knowledgeBaseScenario,
   'knowledge-base-eval': knowledgeBaseEvalScenario,
+  'knowledge-base-tenants': knowledgeBaseTenantsScenario,
   login: loginScenario,
   'usage-reserve': usageReserveScenario,
   workflow: workflowScenario,
