@@ -141,18 +141,32 @@ async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, u
     );
   }
   const below = row.firstSyncBelow!;
-  const pending = (await uidsOf(s.client, { all: true })).filter((uid) => uid < below).sort((a, b) => b - a);
-  for (const batch of chunks(pending, s.deps.env.SYNC_BATCH)) {
-    if (!(await s.stillCurrent())) return row;
-    const messages = await fetchMessages(s, batch);
-    row = await withActor(s.deps.db, s.ctx, async (tx) => {
+  const uids = (await uidsOf(s.client, { all: true })).filter((uid) => uid < below).sort((a, b) => b - a);
+  // Pipelined: Postgres stores one batch while the next is fetched and parsed here. Batches are
+  // stored in order, one at a time, so the committed cursor only ever moves down.
+  let storing: Promise<void> = Promise.resolve();
+  let failed: unknown;
+  const store = (batch: number[], messages: ParsedMessage[]) =>
+    withActor(s.deps.db, s.ctx, async (tx) => {
       const stored = await storeMessages(tx, s.account, row, uidvalidity, messages, false);
-      return update(tx, row, {
+      row = await update(tx, row, {
         firstSyncBelow: Math.min(...batch),
         firstSyncFetched: sql`${emailFolders.firstSyncFetched} + ${stored}` as unknown as number,
       });
+    }).catch((error: unknown) => {
+      failed = error;
     });
+  for (const batch of chunks(uids, s.deps.env.SYNC_BATCH)) {
+    if (failed || !(await s.stillCurrent())) break;
+    const messages = await fetchMessages(s, batch);
+    await storing;
+    if (failed) break;
+    storing = store(batch, messages);
   }
+  await storing;
+  if (failed) throw failed;
+  // Stopped early (the account changed): the rest is for the next sync.
+  if (uids.some((uid) => uid < row.firstSyncBelow!)) return row;
   return withActor(s.deps.db, s.ctx, (tx) =>
     update(tx, row, { firstSyncDone: true, lastSyncAt: new Date() }),
   );
