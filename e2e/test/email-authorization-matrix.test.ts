@@ -23,7 +23,10 @@ interface Context {
   junk: string;
   message: string;
   attachmentPart: string;
-  fresh(kind: 'account' | 'message'): Promise<string>;
+  draft: string;
+  template: string;
+  outbound: string;
+  fresh(kind: 'account' | 'message' | 'draft' | 'template' | 'scheduled'): Promise<string>;
 }
 interface Cell {
   method: string;
@@ -54,6 +57,23 @@ const MATRIX: { route: string; request: (c: Context) => Promise<Cell> | Cell; ex
   { route: 'PATCH message flags', request: (c) => ({ method: 'PATCH', url: M(c), body: { flagged: true } }), expected: [401, 200, 200, 200, 403, 404] },
   { route: 'POST move message', request: async (c) => ({ method: 'POST', url: `/v1/mail/messages/${await c.fresh('message')}/move`, body: { folderId: c.junk } }), expected: [401, 200, 200, 200, 403, 404] },
   { route: 'DELETE message', request: async (c) => ({ method: 'DELETE', url: `/v1/mail/messages/${await c.fresh('message')}` }), expected: [401, 204, 204, 204, 403, 404] },
+  { route: 'POST draft', request: (c) => ({ method: 'POST', url: '/v1/mail/drafts', body: draftBody(c) }), expected: [401, 201, 201, 201, 403, 404] },
+  { route: 'GET drafts', request: () => ({ method: 'GET', url: '/v1/mail/drafts' }), expected: [401, 200, 200, 200, 200, 200] },
+  { route: 'GET draft', request: (c) => ({ method: 'GET', url: `/v1/mail/drafts/${c.draft}` }), expected: [401, 200, 200, 200, 200, 404] },
+  { route: 'PATCH draft', request: (c) => ({ method: 'PATCH', url: `/v1/mail/drafts/${c.draft}`, body: { subject: 'changed' } }), expected: [401, 200, 200, 200, 403, 404] },
+  { route: 'DELETE draft', request: async (c) => ({ method: 'DELETE', url: `/v1/mail/drafts/${await c.fresh('draft')}` }), expected: [401, 204, 204, 204, 403, 404] },
+  { route: 'POST send draft', request: async (c) => ({ method: 'POST', url: `/v1/mail/drafts/${await c.fresh('draft')}/send`, body: {} }), expected: [401, 202, 202, 202, 403, 404] },
+  { route: 'POST send', request: (c) => ({ method: 'POST', url: '/v1/mail/send', body: { accountId: c.account, to: ['bo@example.test'], subject: 'hi', text: 'hello' } }), expected: [401, 202, 202, 202, 403, 404] },
+  { route: 'GET outbound', request: () => ({ method: 'GET', url: '/v1/mail/outbound' }), expected: [401, 200, 200, 200, 200, 200] },
+  { route: 'GET outbound message', request: (c) => ({ method: 'GET', url: `/v1/mail/outbound/${c.outbound}` }), expected: [401, 200, 200, 200, 200, 404] },
+  { route: 'POST cancel outbound', request: async (c) => ({ method: 'POST', url: `/v1/mail/outbound/${await c.fresh('scheduled')}/cancel` }), expected: [401, 200, 200, 200, 403, 404] },
+  { route: 'POST template in team', request: () => ({ method: 'POST', url: '/v1/mail/templates', body: { ...templateBody(), teamId: TEAM } }), expected: [401, 201, 201, 201, 403, 404] },
+  { route: 'GET templates', request: () => ({ method: 'GET', url: '/v1/mail/templates' }), expected: [401, 200, 200, 200, 200, 200] },
+  { route: 'GET template', request: (c) => ({ method: 'GET', url: `/v1/mail/templates/${c.template}` }), expected: [401, 200, 200, 200, 200, 404] },
+  { route: 'PATCH template', request: (c) => ({ method: 'PATCH', url: `/v1/mail/templates/${c.template}`, body: { subject: 'Hello {{name}}!' } }), expected: [401, 200, 200, 200, 403, 404] },
+  { route: 'DELETE template', request: async (c) => ({ method: 'DELETE', url: `/v1/mail/templates/${await c.fresh('template')}` }), expected: [401, 204, 204, 204, 403, 404] },
+  { route: 'POST template preview', request: (c) => ({ method: 'POST', url: `/v1/mail/templates/${c.template}/preview`, body: { values: { name: 'Bo' } } }), expected: [401, 200, 200, 200, 200, 404] },
+  { route: 'POST template send', request: (c) => ({ method: 'POST', url: `/v1/mail/templates/${c.template}/send`, body: { accountId: c.account, to: ['bo@example.test'], values: { name: 'Bo' } } }), expected: [401, 202, 202, 202, 403, 404] },
   { route: 'GET unknown account', request: () => ({ method: 'GET', url: `/v1/mail/accounts/${randomUUID()}` }), expected: [401, 404, 404, 404, 404, 404] },
   { route: 'GET unknown message', request: () => ({ method: 'GET', url: `/v1/mail/messages/${randomUUID()}` }), expected: [401, 404, 404, 404, 404, 404] },
 ];
@@ -71,6 +91,19 @@ function accountBody(_c?: Context) {
     password: ana.password,
   };
 }
+
+const draftBody = (c: Context) => ({
+  accountId: c.account,
+  to: ['bo@example.test'],
+  subject: 'draft',
+  text: 'hello',
+});
+const templateBody = () => ({
+  name: 'greeting',
+  subject: 'Hello {{name}}',
+  text: 'Hi {{name}}',
+  sampleValues: { name: 'you' },
+});
 
 const withAttachment = [
   'From: Boss <boss@example.test>',
@@ -124,6 +157,11 @@ beforeAll(async () => {
       `message "${subject}"`,
     );
   const report = await messageBySubject('report');
+  const ownerApi = async (method: 'POST', url: string, payload: object) => {
+    const res = await mail.app.inject({ method, url, headers: bearer(owner), payload });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+    return res.json() as { id: string };
+  };
   const folders = await mail.admin<{ id: string; special_use: string | null }[]>`
     select id, special_use from email.email_folders where account_id = ${account}`;
   context = {
@@ -132,14 +170,40 @@ beforeAll(async () => {
     junk: folders.find((f) => f.special_use === 'junk')!.id,
     message: report.id,
     attachmentPart: report.attachments[0]!.part,
+    draft: '',
+    template: '',
+    outbound: '',
     async fresh(kind) {
       if (kind === 'account') return (await connectAccount(mail, owner, ana, { teamId: TEAM })).id;
+      if (kind === 'draft') return (await ownerApi('POST', '/v1/mail/drafts', draftBody(context))).id;
+      if (kind === 'template')
+        return (await ownerApi('POST', '/v1/mail/templates', { ...templateBody(), teamId: TEAM })).id;
+      if (kind === 'scheduled')
+        return (
+          await ownerApi('POST', '/v1/mail/send', {
+            accountId: account,
+            to: ['bo@example.test'],
+            subject: 'later',
+            text: 'later',
+            sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+          })
+        ).id;
       const subject = `doomed ${randomUUID()}`;
       await mail.dovecot.deliver(ana.user, rawMessage({ subject }));
       await mail.deps.jobs.add('sync-account', { accountId: account }, { jobId: `matrix-${subject}` });
       return (await messageBySubject(subject)).id;
     },
   };
+  context.draft = await context.fresh('draft');
+  context.template = await context.fresh('template');
+  context.outbound = (
+    await ownerApi('POST', '/v1/mail/send', {
+      accountId: account,
+      to: ['bo@example.test'],
+      subject: 'hi',
+      text: 'x',
+    })
+  ).id;
 }, 120_000);
 afterAll(async () => {
   await gateway?.close();
