@@ -1,0 +1,60 @@
+import type { Transaction } from '@conduit/db';
+import { sql } from 'drizzle-orm';
+import type { MailDeps } from '../../deps.js';
+import { actAsOwner, type Owner } from './act-as-owner.js';
+import { queueSendAfterCommit } from './queue-after-commit.js';
+import { writeOutbound } from './queue-outbound.js';
+import { systemSender } from './system-sender.js';
+
+export interface BotMailRequest {
+  botId: string;
+  /** Who the mail is sent as when the bot has no account (the chat's user, the automation's owner). */
+  fallbackOwner: Owner;
+  to: string[];
+  subject: string;
+  body: string;
+  /** Names the request for good (`<producer>:<event id>`): a second request with it sends nothing. */
+  idempotencyKey: string;
+}
+
+/**
+ * A bot's SEND MAIL, from a chat (conversation) or an automation (workflow engine): sent from the
+ * active account the bot is configured with, as that account's owner, else through the platform's
+ * MAIL_URL as `fallbackOwner`. Runs in the transaction that records the event as processed, so the
+ * outbound row and that record commit together.
+ */
+export async function queueBotMail(deps: MailDeps, tx: Transaction, request: BotMailRequest) {
+  const [account] = await tx.execute<{
+    account_id: string;
+    user_id: string;
+    organization_id: string | null;
+    team_id: string | null;
+  }>(
+    sql`select b.account_id, b.user_id, b.organization_id, b.team_id from email.bot_account(${request.botId}) b`,
+  );
+  const owner = account
+    ? { userId: account.user_id, orgId: account.organization_id, teamId: account.team_id }
+    : request.fallbackOwner;
+  await actAsOwner(tx, owner);
+  const from = account ? await accountSender(tx, account.account_id) : systemSender(deps.env.MAIL_FROM);
+  const { row, created } = await writeOutbound(tx, {
+    owner,
+    accountId: account?.account_id ?? null,
+    source: 'bot',
+    from,
+    to: request.to,
+    cc: [],
+    bcc: [],
+    subject: request.subject,
+    text: request.body,
+    idempotencyKey: request.idempotencyKey,
+  });
+  if (created) await queueSendAfterCommit(deps, row.id);
+}
+
+async function accountSender(tx: Transaction, accountId: string) {
+  const [row] = await tx.execute<{ email_address: string; display_name: string | null }>(
+    sql`select email_address, display_name from email.user_email_accounts where id = ${accountId}`,
+  );
+  return { name: row?.display_name ?? null, address: row?.email_address ?? 'bot@conduit.invalid' };
+}
