@@ -23,6 +23,7 @@ const namespace = testBusNamespace();
 const redisPrefix = testRedisPrefix();
 const started: ServiceProcess[] = [];
 let gatewayUrl: string;
+let analyticsUrl: string;
 
 beforeAll(async () => {
   database = await createTestDatabase([]);
@@ -58,6 +59,7 @@ beforeAll(async () => {
     start('@conduit/gateway', 'server', { GATEWAY_PORT: String(gatewayPort) }),
   ]);
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  analyticsUrl = urls.ANALYTICS_URL;
 }, 150_000);
 
 afterAll(async () => {
@@ -145,4 +147,33 @@ describe('analytics through the gateway', () => {
     );
     expect(bad.status).toBe(400);
   }, 90_000);
+
+  it("counts a refused sign-in for the account it names, and one for an unknown address for nobody's", async () => {
+    const email = `bea-${namespace}@example.com`;
+    const bea = await signUp(email);
+    const refused = await call('POST', '/v1/auth/login', undefined, { email, password: 'not her password' });
+    expect(refused.status).toBe(401);
+    const stranger = await call('POST', '/v1/auth/login', undefined, {
+      email: `nobody-${namespace}@example.com`,
+      password: 'not anyone’s password',
+    });
+    expect(stranger.status).toBe(401);
+    const failedSignIns = async () => {
+      const res = await call('GET', '/v1/analytics/usage/me', bea);
+      expect(res.status).toBe(200);
+      return res.body.totals.failed_sign_ins;
+    };
+    await expect.poll(failedSignIns, { timeout: 30_000, interval: 250 }).toBe(1);
+    const organization = await call('GET', '/v1/analytics/usage/organization', bea);
+    expect(organization.body.totals.failed_sign_ins).toBe(1);
+  }, 60_000);
+
+  it("exposes consumer lag as Prometheus text on analytics' own port, never through the gateway", async () => {
+    const metrics = await fetch(`${analyticsUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    const body = await metrics.text();
+    for (const stream of ['identity', 'conversation', 'knowledge', 'workflow', 'email'])
+      expect(body).toMatch(new RegExp(`^analytics_consumer_up\\{stream="${stream}"\\} 1$`, 'm'));
+    expect((await fetch(`${gatewayUrl}/metrics`)).status).toBe(404);
+  });
 });
