@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { NONE } from '@conduit/analytics/src/db/schema.js';
 import { timeSeries } from '@conduit/analytics/src/domain/queries/time-series.js';
 import { migrationsDir, SCHEMA } from '@conduit/analytics/src/service.js';
 import { type Bus, connectBus, streamConsumerLag, streamNameFor } from '@conduit/bus';
@@ -268,7 +269,14 @@ async function publishSteadily(
   }
 }
 
-/** Many message events over the last 30 days, recorded by record_events itself in large batches. */
+/**
+ * Many message events over the last 30 days, loaded in bulk: one day per statement, its raw rows
+ * generated in SQL, their id claims in event_keys and their counters added from the rows just
+ * written, grouped exactly as analytics.record_events groups them (three levels, the bare total
+ * and one per subject). The end state is the one record_events would leave, at a
+ * fraction of its cost per event (no JSON round trip, no upsert per event); a check at the end
+ * compares the organization's total with the number of events.
+ */
 async function loadEvents(
   admin: postgres.Sql,
   events: number,
@@ -277,20 +285,79 @@ async function loadEvents(
   users: string[],
 ) {
   const start = performance.now();
-  const batch = 50_000;
-  for (let done = 0; done < events; done += batch) {
-    await admin`
-      select analytics.record_events(jsonb_agg(jsonb_build_object(
-        'id', gen_random_uuid(), 'event_type', 'conversation.message.created', 'source', 'conversation',
-        'occurred_at', now() - random() * interval '30 days', 'organization_id', ${orgId}::uuid,
-        'user_id', (${users}::uuid[])[1 + (i % ${users.length})],
-        'bot_id', (${bots}::uuid[])[1 + (i % ${bots.length})],
-        'metrics', '{"messages": 1}'::jsonb)))
-      from generate_series(1, ${Math.min(batch, events - done)}) i`;
-    if ((done / batch) % 20 === 0) console.error(`analytics: ${done + batch} events loaded...`);
+  const days = 30;
+  const until = new Date();
+  // Secondary indexes are built once after the load (same definitions), not row by row.
+  const indexes = await admin<{ name: string; definition: string }[]>`
+    select i.indexname as name, replace(i.indexdef, ' ON ONLY ', ' ON ') as definition
+    from pg_indexes i
+    where i.schemaname = 'analytics' and i.tablename in ('user_analytics', 'event_keys', 'rollups')
+      and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`;
+  for (const index of indexes) await admin`drop index ${admin(`analytics.${index.name}`)}`;
+  for (let day = 0; day < days; day++) {
+    await admin.begin(async (tx) => {
+      // The bench's own database: losing the last commits on a crash costs nothing here.
+      await tx`set local synchronous_commit = off`;
+      await tx`set local work_mem = '128MB'`;
+      const from = Math.floor((events * day) / days);
+      const count = Math.floor((events * (day + 1)) / days) - from;
+      const dayEnd = new Date(until.getTime() - day * 86_400_000);
+      const dayStart = new Date(dayEnd.getTime() - 86_400_000);
+      await tx`
+        with written as (
+          insert into analytics.user_analytics (
+            id, event_type, source, occurred_at, received_at, organization_id, user_id, bot_id,
+            metrics, event_data)
+          select gen_random_uuid(), 'conversation.message.created', 'conversation', occurred_at,
+            occurred_at, ${orgId}::uuid, users[1 + (i % ${users.length})], bots[1 + (i % ${bots.length})],
+            '{"messages": 1}'::jsonb, '{}'::jsonb
+          from (
+            select i, ${dayStart}::timestamptz + random() * interval '1 day' as occurred_at
+            from generate_series(${from}::int, ${from + count - 1}::int) i
+            order by 2
+          ) generated,
+          (select ${users}::uuid[] as users, ${bots}::uuid[] as bots) ids
+          returning *
+        ),
+        claimed as (insert into analytics.event_keys (id, occurred_at) select id, occurred_at from written)
+        insert into analytics.rollups (metric, organization_id, bucket, user_id, team_id, dimension, dimension_id, value)
+        select m.key, coalesce(e.organization_id, '00000000-0000-0000-0000-000000000000'),
+          date_bin('15 minutes', e.occurred_at, timestamptz '2000-01-01 00:00:00+00'),
+          l.user_id, l.team_id, d.dimension, d.dimension_id, sum(m.value::bigint)
+        from written e
+        cross join lateral jsonb_each_text(e.metrics) m
+        cross join lateral (values
+          (e.user_id, coalesce(e.team_id, '00000000-0000-0000-0000-000000000000'::uuid)),
+          ('00000000-0000-0000-0000-000000000000'::uuid, e.team_id),
+          ('00000000-0000-0000-0000-000000000000'::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+        ) l(user_id, team_id)
+        cross join lateral (values
+          ('', '00000000-0000-0000-0000-000000000000'::uuid), ('bot', e.bot_id),
+          ('workflow', e.workflow_id), ('collection', e.collection_id), ('account', e.account_id)
+        ) d(dimension, dimension_id)
+        where l.user_id is not null and l.team_id is not null and d.dimension_id is not null
+          and m.value::bigint <> 0
+        group by 1, 2, 3, 4, 5, 6, 7
+        on conflict (metric, organization_id, bucket, user_id, team_id, dimension, dimension_id)
+          do update set value = rollups.value + excluded.value`;
+    });
+    console.error(
+      `analytics: ${Math.floor((events * (day + 1)) / days)} events loaded (${round((performance.now() - start) / 1000, 0)} s)...`,
+    );
   }
+  for (const index of indexes) await admin.unsafe(index.definition);
   await admin`vacuum analyze analytics.user_analytics`;
+  await admin`vacuum analyze analytics.event_keys`;
   await admin`vacuum analyze analytics.rollups`;
+  // The organization also holds the ingestion runs' events: its total counts every row of it.
+  const [check] = await admin<{ counted: string; rows: string }[]>`
+    select
+      (select coalesce(sum(value), 0) from analytics.rollups
+        where metric = 'messages' and organization_id = ${orgId} and user_id = ${NONE}
+          and team_id = ${NONE} and dimension = '')::bigint as counted,
+      (select count(*) from analytics.user_analytics where organization_id = ${orgId})::bigint as rows`;
+  if (check!.counted !== check!.rows)
+    throw new Error(`counters say ${check!.counted} messages, the organization has ${check!.rows} events`);
   const [row] = await admin`select count(*)::int as n from analytics.rollups where metric = 'messages'`;
   return { events, counterRows: row!.n as number, seconds: (performance.now() - start) / 1000 };
 }
