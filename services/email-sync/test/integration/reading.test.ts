@@ -117,6 +117,20 @@ describe('reading mail', () => {
     ).json().items;
     expect(future).toEqual([]);
     expect((await api('GET', `/v1/mail/folders/${inboxId}/messages?cursor=bogus`)).statusCode).toBe(400);
+
+    // The other lists, walked two at a time: folders by path, accounts oldest first.
+    const walkedFolders = await walkPages<{ path: string }>(
+      (query) => api('GET', `/v1/mail/accounts/${accountId}/folders?${query}`),
+      2,
+    );
+    expect(walkedFolders.map((f) => f.path)).toEqual(folders.map((f: { path: string }) => f.path));
+    expect(walkedFolders.map((f) => f.path)).toEqual([...walkedFolders.map((f) => f.path)].sort());
+    const second = await connectAccount(h, token, ana);
+    const third = await connectAccount(h, token, ana);
+    const accounts = await walkPages<{ id: string }>((query) => api('GET', `/v1/mail/accounts?${query}`), 2);
+    expect(accounts.map((a) => a.id)).toEqual([accountId, second.id, third.id]);
+    for (const extra of [second, third])
+      expect((await api('DELETE', `/v1/mail/accounts/${extra.id}`)).statusCode).toBe(204);
   });
 
   it('shows one message with sanitized HTML and streams its attachment from the server', async () => {
@@ -181,7 +195,7 @@ describe('reading mail', () => {
     const client = await h.dovecot.client(ana.user);
     try {
       const status = await client.status(trash.path, { messages: true });
-      expect(status && status.messages).toBe(0);
+      expect(status ? status.messages : undefined).toBe(0);
     } finally {
       await client.logout();
     }
