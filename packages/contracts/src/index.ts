@@ -42,6 +42,7 @@ export {
   usageMetrics,
   usageSubject,
 } from './identity/usage.js';
+export { failedJobSchema, jobsAdminRpc, queueCountsSchema } from './jobs-admin.js';
 export * as knowledgeEvents from './knowledge/events.js';
 export * as knowledgeRpc from './knowledge/rpc.js';
 export { pageOf, pageQuery } from './pagination.js';

@@ -5,6 +5,7 @@ import { Closers } from './closers.js';
 import { openConnections } from './connections.js';
 import { startEventConsumers } from './event-consumers.js';
 import { failedJobRecorder } from './failed-jobs.js';
+import { serveJobsAdmin } from './jobs-admin.js';
 import type { ProcessRole, RuntimeEnv, ServiceDefinition } from './service-definition.js';
 
 export interface StartOptions<E, D> {
@@ -60,6 +61,18 @@ export async function startHttp<E extends RuntimeEnv, D, C extends JobCatalog>(
     if (definition.rpc) {
       for (const server of definition.rpc(deps, connections.bus))
         closers.add('rpc server', () => server.stop());
+    }
+    // Every service with a job queue shows it to the platform admins' job dashboard.
+    if (definition.worker && definition.jobs && definition.database) {
+      const server = serveJobsAdmin({
+        service: definition.name,
+        schema: definition.database.schema,
+        bus: connections.bus,
+        db: connections.database.db,
+        jobs: connections.jobs as unknown as Producer<JobCatalog>,
+        log: options.log,
+      });
+      closers.add('jobs admin rpc', () => server.stop());
     }
     if (!definition.worker) await startConsumers(definition, deps, connections, closers);
     const app = await definition.app(deps, readiness);
