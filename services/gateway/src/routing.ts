@@ -35,6 +35,8 @@ export const upstreams: Upstream[] = [
   { service: 'identity', prefix: '/v1/users' },
   { service: 'identity', prefix: '/v1/plans' },
   { service: 'identity', prefix: '/v1/admin' },
+  // Every service's job queues, gathered by the workflow engine (docs/admin-jobs.md says why there).
+  { service: 'workflow-engine', prefix: '/v1/admin/jobs' },
   { service: 'identity', prefix: '/.well-known/jwks.json' },
   { service: 'knowledge-base', prefix: '/v1/kb', bodyLimit: KB_UPLOAD_BODY_LIMIT },
   { service: 'conversation', prefix: '/v1/bots' },

@@ -1,6 +1,7 @@
 import { authPlugin, createTokenVerifier } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import type { WorkflowDeps } from './deps.js';
+import { adminJobRoutes } from './routes/admin-job-routes.js';
 import { automationRoutes } from './routes/automation-routes.js';
 import { credentialRoutes } from './routes/credential-routes.js';
 import { executionRoutes } from './routes/execution-routes.js';
@@ -36,6 +37,7 @@ export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = 
     credentialRoutes(routes, deps);
     integrationRoutes(routes, deps);
     automationRoutes(routes, deps);
+    adminJobRoutes(routes, deps);
     workflowRoutes(routes, deps);
     shareRoutes(routes, deps);
     executionRoutes(routes, deps);

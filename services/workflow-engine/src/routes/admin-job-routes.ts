@@ -1,0 +1,81 @@
+import { requireActor } from '@conduit/auth';
+import { failedJobSchema, queueCountsSchema } from '@conduit/contracts';
+import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { z } from 'zod';
+import type { WorkflowDeps } from '../deps.js';
+import { listAdminJobs, settleFailedJob } from '../domain/admin/admin-jobs.js';
+
+const tags = ['admin jobs'];
+const security = [{ bearer: [] }];
+
+const serviceJobs = z.object({
+  service: z.string(),
+  available: z.boolean(),
+  queue: z.string().nullable(),
+  counts: queueCountsSchema.nullable(),
+  failed: z.array(failedJobSchema),
+  jobId: z.string().optional(),
+});
+const failedParams = z.object({
+  service: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a service name'),
+  failedJobId: z.uuid(),
+});
+
+/** Every service's job queues and failed jobs, for platform admins (see domain/admin/admin-jobs). */
+export function adminJobRoutes(app: ServiceApp, deps: WorkflowDeps) {
+  app.get(
+    '/v1/admin/jobs',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Every service's queue counts (waiting, active, delayed, failed) and its failed jobs",
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
+        response: { 200: z.object({ services: z.array(serviceJobs) }), ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => listAdminJobs(deps, requireActor(request), request.query),
+  );
+
+  app.post(
+    '/v1/admin/jobs/:service/failed/:failedJobId/retry',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Queue a failed job again (once) and drop it from the failed jobs',
+        params: failedParams,
+        response: { 200: serviceJobs, ...problemResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) =>
+      settleFailedJob(
+        deps,
+        requireActor(request),
+        request.params.service,
+        request.params.failedJobId,
+        'retry',
+      ),
+  );
+
+  app.delete(
+    '/v1/admin/jobs/:service/failed/:failedJobId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Discard a failed job',
+        params: failedParams,
+        response: { 200: serviceJobs, ...problemResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) =>
+      settleFailedJob(
+        deps,
+        requireActor(request),
+        request.params.service,
+        request.params.failedJobId,
+        'discard',
+      ),
+  );
+}
