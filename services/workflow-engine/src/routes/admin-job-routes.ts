@@ -17,7 +17,10 @@ const serviceJobs = z.object({
   jobId: z.string().optional(),
 });
 const failedParams = z.object({
-  service: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a service name'),
+  service: z
+    .string()
+    .max(63)
+    .regex(/^[a-z][a-z0-9-]{0,62}$/, 'a service name'),
   failedJobId: z.uuid(),
 });
 
