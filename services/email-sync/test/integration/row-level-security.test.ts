@@ -48,10 +48,17 @@ describe('row-level security', () => {
     });
     const app = postgres(h.database.appUrl, { max: 1, onnotice: () => {} });
     try {
+      // Without an actor: nothing, but the system templates (platform mail, read by all).
       for (const table of tables) {
-        const [row] = await app.unsafe(`select count(*)::int as n from email.${table.relname}`);
+        const own = table.relname === 'email_templates' ? ' where key is null' : '';
+        const [row] = await app.unsafe(`select count(*)::int as n from email.${table.relname}${own}`);
         expect(row!.n, table.relname).toBe(0);
       }
+      const [changed] = await app.begin(async (tx) => {
+        const forged = await tx`update email.email_templates set subject = 'forged' returning id`;
+        return [forged.length];
+      });
+      expect(changed).toBe(0);
       const stranger = await h.tokens.mint();
       const seen = await app.begin(async (tx) => {
         await tx`select set_config('app.user_id', ${stranger.userId}, true)`;
