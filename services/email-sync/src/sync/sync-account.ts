@@ -51,7 +51,7 @@ export async function syncAccount(deps: MailDeps, accountId: string, scope: 'all
   }
   try {
     account = await withActor(deps.db, ctx, (tx) => setAccountState(tx, account!, 'syncing'));
-    const folders = await syncFolderList(deps, client, ctx, accountId);
+    const folders = await syncFolderList(deps, client, ctx, account);
     for (const folder of scope === 'inbox' ? folders.filter((f) => f.specialUse === 'inbox') : folders) {
       if (!(await stillCurrent())) return;
       try {

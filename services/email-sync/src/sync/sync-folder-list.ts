@@ -1,8 +1,12 @@
+import { appendEvent } from '@conduit/bus';
+import { emailEvents } from '@conduit/contracts';
 import { type ActorContext, uuidv7, withActor } from '@conduit/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { ImapFlow, ListResponse } from 'imapflow';
-import { emailFolders, type SpecialUse, specialUses } from '../db/schema.js';
+import { emailFolders, emailMessages, outbox, type SpecialUse, specialUses } from '../db/schema.js';
 import type { MailDeps } from '../deps.js';
+import type { AccountRow } from '../domain/accounts/account-dto.js';
+import { ownerActor } from '../domain/accounts/account-state.js';
 import type { FolderRow } from './folder-row.js';
 import { storable } from './parse-message.js';
 
@@ -15,15 +19,17 @@ const specialUseOf = (folder: ListResponse): SpecialUse | null => {
 /**
  * Brings the account's folder rows in line with the server's LIST: new folders are added, a
  * folder whose path is gone while one with its UIDVALIDITY appeared was renamed (its messages
- * stay), and folders gone from the server are dropped with their messages. Answers the folders
+ * stay), and folders gone from the server are dropped with their messages (each announced as
+ * deleted). Answers the folders
  * to sync, the Inbox first.
  */
 export async function syncFolderList(
   deps: MailDeps,
   client: ImapFlow,
   ctx: ActorContext,
-  accountId: string,
+  account: AccountRow,
 ): Promise<FolderRow[]> {
+  const accountId = account.id;
   const listed = (await client.list({ statusQuery: { uidValidity: true } })).filter(
     (folder) => !folder.flags.has('\\Noselect') && !folder.flags.has('\\NonExistent'),
   );
@@ -67,16 +73,31 @@ export async function syncFolderList(
         .returning();
       kept.set(folder.path, created!);
     }
-    if (vanished.length)
-      await tx.delete(emailFolders).where(
-        and(
-          eq(emailFolders.accountId, accountId),
-          inArray(
-            emailFolders.id,
-            vanished.map((folder) => folder.id),
-          ),
-        ),
-      );
+    if (vanished.length) {
+      const gone = vanished.map((folder) => folder.id);
+      // Its messages left with it: each is announced as deleted, as an expunge would be.
+      const messages = await tx
+        .select({ id: emailMessages.id, folderId: emailMessages.folderId })
+        .from(emailMessages)
+        .where(and(eq(emailMessages.accountId, account.id), inArray(emailMessages.folderId, gone)));
+      for (const message of messages)
+        await appendEvent(
+          tx,
+          outbox,
+          emailEvents.messageDeleted,
+          {
+            accountId: account.id,
+            ownerUserId: account.userId,
+            teamId: account.teamId,
+            folderId: message.folderId,
+            messageId: message.id,
+          },
+          ownerActor(account),
+        );
+      await tx
+        .delete(emailFolders)
+        .where(and(eq(emailFolders.accountId, account.id), inArray(emailFolders.id, gone)));
+    }
     // Parents by path, once every folder has its row.
     for (const folder of listed) {
       const row = kept.get(folder.path)!;

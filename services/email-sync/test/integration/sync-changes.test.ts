@@ -167,6 +167,8 @@ describe('sync by polling', () => {
       headers: bearer(owner.token),
     });
     expect(listed.json().items.map((f: { path: string }) => f.path)).not.toContain('Old');
+    // The deleted folder's message is announced as deleted; the renamed one's is not.
+    expect(await events(account.id, 'email.message.deleted')).toHaveLength(1);
     expect(await events(account.id, 'email.message.received')).toHaveLength(0);
   });
 
