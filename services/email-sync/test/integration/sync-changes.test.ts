@@ -235,4 +235,36 @@ describe('sync by polling', () => {
     });
     expect(asked.statusCode).toBe(409);
   });
+
+  it('backs off while the server cannot be reached, and recovers when it can', async () => {
+    const { account } = await syncedMailbox(1);
+    // A server gone away: the port is changed underneath (the API would refuse an unreachable one).
+    await h.admin`update email.user_email_accounts set imap_port = 1 where id = ${account.id}`;
+    await eventually(
+      async () => {
+        const [row] =
+          await h.admin`select sync_state from email.user_email_accounts where id = ${account.id}`;
+        return row?.sync_state === 'connect_error';
+      },
+      20_000,
+      'connect_error',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const [failing] = await h.admin<{ connect_failures: number; retry_after: Date; last_error: string }[]>`
+      select connect_failures, retry_after, last_error from email.user_email_accounts where id = ${account.id}`;
+    // Polled every second for six seconds, but the waits double from 500 ms: a handful of tries.
+    expect(failing!.connect_failures).toBeGreaterThanOrEqual(2);
+    expect(failing!.connect_failures).toBeLessThanOrEqual(5);
+    expect(failing!.last_error).toBeTruthy();
+    await h.admin`update email.user_email_accounts set imap_port = ${h.dovecot.imapPort} where id = ${account.id}`;
+    await eventually(
+      async () => {
+        const [row] =
+          await h.admin`select sync_state, connect_failures from email.user_email_accounts where id = ${account.id}`;
+        return row?.sync_state === 'idle' && row.connect_failures === 0;
+      },
+      30_000,
+      'the recovery',
+    );
+  });
 });
