@@ -41,6 +41,13 @@ const schema = serviceEnv.extend({
   /** `smtp://user:pass@host:port`, or `file://<dir>` to write .eml files (the development default). */
   MAIL_URL: z.string().default('file://.data/mail'),
   MAIL_FROM: z.string().default('Conduit <no-reply@localhost>'),
+  /**
+   * How identity's mails (password reset, sign-in link, invite) leave: `direct` renders its
+   * built-in texts and sends them through MAIL_URL itself (identity alone, as its tests run);
+   * `email-service` asks the email service (identity.mail.requested) to send its system templates,
+   * which operators can change (pnpm start uses it).
+   */
+  MAIL_DELIVERY: z.enum(['direct', 'email-service']).default('direct'),
   /** When the worker looks for usage periods that have ended (cron, 5 or 6 fields). */
   USAGE_ROLL_CRON: z
     .string()

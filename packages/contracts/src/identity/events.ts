@@ -143,3 +143,29 @@ export const subscriptionPlanChanged = defineEvent(
   1,
   z.object({ subjectType: z.enum(['user', 'team']), subjectId: z.uuid(), from: z.string(), to: z.string() }),
 );
+
+/** Identity's own mails, each a system template of the email service (`email_templates.key`). */
+export const identityMailTemplates = [
+  'identity.password_reset',
+  'identity.login_link',
+  'identity.invite',
+] as const;
+
+/**
+ * A mail identity asks the email service to send from one of its system templates, rendered there
+ * with `variables` (which operators' templates may use as `{{name}}`) and sent through MAIL_URL.
+ * The variables of a reset or sign-in mail hold its one-time token: the mail exists to deliver it,
+ * so the event is a command for the email service only. It is never logged, and the token works
+ * once, within its short lifetime, as it would in the mail itself.
+ */
+export const mailRequested = defineEvent(
+  'identity.mail.requested',
+  1,
+  z.object({
+    template: z.enum(identityMailTemplates),
+    to: z.email(),
+    /** The account it is mailed to; null for an invite to an address that may have none. */
+    userId: z.uuid().nullable(),
+    variables: z.record(z.string().max(100), z.string().max(2_000)),
+  }),
+);

@@ -1,7 +1,8 @@
-import { conversationEvents, workflowEvents } from '@conduit/contracts';
+import { conversationEvents, identityEvents, workflowEvents } from '@conduit/contracts';
 import { type BackgroundTask, consumeEvent } from '@conduit/runtime';
 import type { MailDeps } from '../deps.js';
 import { queueBotMail } from '../domain/sending/bot-mail.js';
+import { queueSystemTemplateMail } from '../domain/sending/system-mail.js';
 
 /**
  * A bot's SEND MAIL in a chat (conversation.mail.requested): from the bot's account, else through
@@ -56,3 +57,20 @@ export const mailRequestStreams: BackgroundTask<MailDeps> = {
     return { stop: async () => {} };
   },
 };
+
+/**
+ * Identity's mails (identity.mail.requested, MAIL_DELIVERY=email-service): its system template,
+ * rendered here with the event's variables, sent through MAIL_URL. The variables may hold a
+ * one-time token; they are never logged (a failure logs the error only).
+ */
+export const identityMailConsumer = consumeEvent<MailDeps, typeof identityEvents.mailRequested>({
+  event: identityEvents.mailRequested,
+  name: 'identity-mail-requested',
+  apply: (deps, tx, envelope) =>
+    queueSystemTemplateMail(deps, tx, {
+      templateKey: envelope.data.template,
+      to: envelope.data.to,
+      variables: envelope.data.variables,
+      idempotencyKey: `identity:${envelope.id}`,
+    }),
+});

@@ -17,11 +17,8 @@ export async function requestLoginToken(
 ): Promise<void> {
   const minutes = Math.round(deps.env.LOGIN_TOKEN_TTL / 60_000);
   await issueOneTimeToken(deps, 'login', email, client, (token) => ({
-    subject: 'Your Conduit sign-in link',
-    text:
-      `Sign-in token: ${token}\n` +
-      `Or open: ${deps.env.PUBLIC_URL}/login?token=${token}\n\n` +
-      `It works once, for ${minutes} minutes. If you did not ask for it, ignore this message.\n`,
+    template: 'identity.login_link',
+    variables: { token, loginUrl: `${deps.env.PUBLIC_URL}/login?token=${token}`, minutes: String(minutes) },
   }));
 }
 

@@ -4,6 +4,7 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import { passwordResets, userLoginTokens } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
+import { type IdentityMail, queueIdentityMail } from '../mail/identity-mail.js';
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 import { findLogin, findTokenOwner } from './find-login.js';
 
@@ -11,22 +12,23 @@ const tables = { reset: passwordResets, login: userLoginTokens } as const;
 export type OneTimeKind = keyof typeof tables;
 
 /**
- * Issues a one-time token for an active account and mails it. Resolves the same way, doing the
- * mail in the background, whether or not the account exists, so the answer reveals nothing.
+ * Issues a one-time token for an active account and mails it (the mail queued with the token).
+ * Resolves the same way, the mail left to the background, whether or not the account exists, so
+ * the answer reveals nothing.
  */
 export async function issueOneTimeToken(
   deps: IdentityDeps,
   kind: OneTimeKind,
   email: string,
   client: ClientInfo,
-  mail: (token: string) => { subject: string; text: string },
+  mail: (token: string) => Pick<IdentityMail, 'template' | 'variables'>,
 ): Promise<void> {
   const record = await findLogin(deps.db, email);
   if (!record?.active) return;
   const table = tables[kind];
   const { token, hash } = newOpaqueToken();
   const ttl = kind === 'reset' ? deps.env.PASSWORD_RESET_TTL : deps.env.LOGIN_TOKEN_TTL;
-  await withActor(deps.db, { userId: record.user_id }, async (tx) => {
+  const sendMail = await withActor(deps.db, { userId: record.user_id }, async (tx) => {
     await tx.insert(table).values({
       id: uuidv7(),
       userId: record.user_id,
@@ -36,10 +38,9 @@ export async function issueOneTimeToken(
     });
     if (kind === 'reset')
       await recordActivity(tx, { userId: record.user_id, type: 'password_reset_requested', client });
+    return queueIdentityMail(deps, tx, { to: email, userId: record.user_id, ...mail(token) });
   });
-  deps.mailer
-    .send({ to: email, ...mail(token) })
-    .catch((error) => deps.log.error({ err: error, kind }, 'could not send one-time token mail'));
+  sendMail();
 }
 
 /**

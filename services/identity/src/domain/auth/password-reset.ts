@@ -17,12 +17,12 @@ export async function requestPasswordReset(
 ): Promise<void> {
   const minutes = Math.round(deps.env.PASSWORD_RESET_TTL / 60_000);
   await issueOneTimeToken(deps, 'reset', email, client, (token) => ({
-    subject: 'Reset your Conduit password',
-    text:
-      `Someone (hopefully you) asked to reset the password of this Conduit account.\n\n` +
-      `Reset token: ${token}\n` +
-      `Or open: ${deps.env.PUBLIC_URL}/reset-password?token=${token}\n\n` +
-      `It works once, for ${minutes} minutes. If you did not ask for it, ignore this message.\n`,
+    template: 'identity.password_reset',
+    variables: {
+      token,
+      resetUrl: `${deps.env.PUBLIC_URL}/reset-password?token=${token}`,
+      minutes: String(minutes),
+    },
   }));
 }
 

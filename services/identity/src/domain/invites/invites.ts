@@ -7,6 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { invites, organizationMembers, organizations, outbox, teamMembers, teams } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
+import { queueIdentityMail } from '../mail/identity-mail.js';
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 
 const INVITE_TTL_MS = 7 * 24 * 3_600_000;
@@ -55,17 +56,19 @@ export async function createInvite(
     metadata: { email: target.email, teamId: target.teamId ?? null, role: target.role },
   });
   const where = team ? `the team "${team.name}" of "${place?.name}"` : `"${place?.name}"`;
-  deps.mailer
-    .send({
-      to: target.email,
-      subject: `You are invited to ${where} on Conduit`,
-      text:
-        `You are invited to join ${where} on Conduit as ${target.role}.\n\n` +
-        `Invite token: ${token}\n` +
-        `Or open: ${deps.env.PUBLIC_URL}/invites/accept?token=${token}\n\n` +
-        `Sign in (or register with this email address) and accept it within 7 days.\n`,
-    })
-    .catch((error) => deps.log.error({ err: error }, 'could not send invite mail'));
+  const sendMail = await queueIdentityMail(deps, tx, {
+    template: 'identity.invite',
+    to: target.email,
+    userId: null,
+    variables: {
+      token,
+      acceptUrl: `${deps.env.PUBLIC_URL}/invites/accept?token=${token}`,
+      place: where,
+      role: target.role,
+    },
+  });
+  // Direct delivery goes out now, as before; through the email service it leaves with the commit.
+  sendMail();
   return {
     id,
     organizationId: target.organizationId,

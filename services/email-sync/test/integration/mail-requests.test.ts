@@ -2,17 +2,20 @@ import {
   conversationEvents,
   type EventDefinition,
   type EventEnvelope,
+  identityEvents,
   workflowEvents,
 } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { startSmtpServer, type TestSmtpServer } from '@conduit/testing';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount, eventually, type MailHarness, startMailHarness } from '../fixtures/mail-harness.js';
 
-// Bots' SEND MAIL as the email service receives it: conversation.mail.requested (a chat) and
-// workflow.mail.requested (an automation), published on the bus as their producers' relays publish
-// them, sent through the real test SMTP servers: the platform's (MAIL_URL) for a bot without an
-// account of its own, the account's own server otherwise. Each is sent once, redelivered or not.
+// Mail other services ask for, as the email service receives it, published on the bus as their
+// producers' relays publish them and sent through real test SMTP servers: bots' SEND MAIL
+// (conversation.mail.requested from a chat, workflow.mail.requested from an automation) through the
+// platform's MAIL_URL for a bot without an account, the account's own server otherwise; identity's
+// mails (identity.mail.requested) from the system templates. Each is sent once, redelivered or not.
 let h: MailHarness;
 let platform: TestSmtpServer;
 const ana = { user: 'ana@example.test', password: 'ana-secret-bots' };
@@ -189,5 +192,97 @@ describe("a chat bot's SEND MAIL (conversation.mail.requested)", () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]!.envelope.to).toEqual(['visitor@example.org']);
     expect(mails[0]!.raw.toString()).toContain('A table for four, tonight.');
+  });
+});
+
+describe("identity's mails (identity.mail.requested)", () => {
+  const resetRequest = (to: string, token: string, userId: string) =>
+    envelopeOf(
+      identityEvents.mailRequested,
+      {
+        template: 'identity.password_reset',
+        to,
+        userId,
+        variables: { token, resetUrl: `https://conduit.test/reset-password?token=${token}`, minutes: '30' },
+      },
+      null,
+    );
+
+  it('renders the seeded system template with the variables and sends it through MAIL_URL once', async () => {
+    const token = `tok-${uuidv7()}`;
+    const recipientId = uuidv7();
+    const envelope = resetRequest('user@example.org', token, recipientId);
+    const key = `identity:${envelope.id}`;
+    const sent = await deliverTwice(envelope, key, 'email-sync-identity-mail-requested');
+
+    expect(await outboundOf(key)).toHaveLength(1);
+    expect(sent).toMatchObject({ source: 'system', account_id: null });
+    const mails = withMessageId(platform, sent.message_id);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.envelope).toEqual({ from: 'bots@conduit.test', to: ['user@example.org'] });
+    const parsed = await simpleParser(mails[0]!.raw);
+    expect(parsed.subject).toBe('Reset your Conduit password');
+    expect(parsed.text).toContain(`Reset token: ${token}`);
+    expect(parsed.text).toContain(`Or open: https://conduit.test/reset-password?token=${token}`);
+    expect(parsed.text).toContain('It works once, for 30 minutes.');
+    // The token is for the recipient: not in the events the service records, nor readable by the
+    // user it was mailed to (the platform's own mail belongs to no user).
+    const [leaked] = await h.admin<{ n: number }[]>`
+      select count(*)::int as n from email.outbox where payload::text like ${`%${token}%`}`;
+    expect(leaked!.n).toBe(0);
+    const { token: access } = await h.tokens.mint({ userId: recipientId });
+    const asRecipient = await h.app.inject({
+      method: 'GET',
+      url: `/v1/mail/outbound/${sent.id}`,
+      headers: { authorization: `Bearer ${access}` },
+    });
+    expect(asRecipient.statusCode).toBe(404);
+  });
+
+  it('uses the template as the platform admin changed it; nobody else may change it', async () => {
+    const [template] = await h.admin<{ id: string }[]>`
+      select id from email.email_templates where key = 'identity.login_link'`;
+    const url = `/v1/mail/templates/${template!.id}`;
+    const { token: user } = await h.tokens.mint();
+    const refused = await h.app.inject({
+      method: 'PATCH',
+      url,
+      headers: { authorization: `Bearer ${user}` },
+      payload: { subject: 'Phishing' },
+    });
+    expect(refused.statusCode).toBe(403);
+    const { token: admin } = await h.tokens.mint({ platformAdmin: true });
+    const changed = await h.app.inject({
+      method: 'PATCH',
+      url,
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { subject: 'Sign in to Acme', text: 'Hi! Open {{loginUrl}} within {{minutes}} minutes.' },
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+
+    const token = `tok-${uuidv7()}`;
+    const envelope = envelopeOf(
+      identityEvents.mailRequested,
+      {
+        template: 'identity.login_link',
+        to: 'someone@example.org',
+        userId: uuidv7(),
+        variables: { token, loginUrl: `https://acme.test/login?token=${token}`, minutes: '15' },
+      },
+      null,
+    );
+    const key = `identity:${envelope.id}`;
+    await publish(envelope);
+    const [sent] = await eventually(
+      async () => {
+        const rows = await outboundOf(key);
+        return rows[0]?.status === 'sent' && rows;
+      },
+      30_000,
+      'the sign-in mail sent',
+    );
+    const parsed = await simpleParser(withMessageId(platform, sent!.message_id)[0]!.raw);
+    expect(parsed.subject).toBe('Sign in to Acme');
+    expect(parsed.text?.trim()).toBe(`Hi! Open https://acme.test/login?token=${token} within 15 minutes.`);
   });
 });
