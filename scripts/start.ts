@@ -121,9 +121,12 @@ for (const [i, service] of clusterProcesses.entries()) {
   const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
     cwd: root,
     // Mail servers on this machine (a local Dovecot) are reachable in development, plain IMAP too.
+    // The email service runs here, so identity's mails are its templates, written to .data/mail.
     env: {
       MAIL_ALLOWED_HOSTS: '127.0.0.1,localhost',
       MAIL_ALLOW_INSECURE: 'true',
+      MAIL_DELIVERY: 'email-service',
+      MAIL_URL: 'file://.data/mail',
       ...process.env,
       LOG_PRETTY: 'false',
       FORCE_COLOR: '1',
