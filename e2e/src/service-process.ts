@@ -11,6 +11,7 @@ export type ServicePackage =
   | '@conduit/knowledge-base'
   | '@conduit/conversation'
   | '@conduit/analytics'
+  | '@conduit/email-sync'
   | '@conduit/workflow-engine'
   | '@conduit/gateway';
 
