@@ -158,12 +158,22 @@ describe('the whole cluster', () => {
 describe('input Postgres cannot store', () => {
   it('is refused through the gateway in every field of every route of /docs/json, storing nothing', async () => {
     const admin = await registerUser(identity, { email: adminEmail });
-    const stored = () =>
-      Promise.all([
+    // A search the probe could not spoil (a lone surrogate in a GET's query is kept as text) is a
+    // read that answers and is recorded for analytics: its event is not input stored.
+    const searchesRecorded = async () =>
+      (
+        await knowledge.admin<{ count: number }[]>`
+          select count(*)::int as count from knowledge.outbox where subject like '%knowledge.search.performed'`
+      )[0].count;
+    const stored = async () => {
+      const [identityRows, knowledgeRows, conversationRows] = await Promise.all([
         countRows(identity.admin, ['identity']),
         countRows(knowledge.admin, ['knowledge']),
         countRows(conversation.admin, ['conversation']),
       ]);
+      knowledgeRows['knowledge.outbox'] -= await searchesRecorded();
+      return [identityRows, knowledgeRows, conversationRows];
+    };
     const before = await stored();
     const document = (await (await fetch(`${gateway.url}/docs/json`)).json()) as object;
     const report = await probeUnstorableInput({
