@@ -23,9 +23,12 @@ export async function queueIdentityMail(
     await appendEvent(tx, outbox, identityEvents.mailRequested, mail, null);
     return () => {};
   }
+  const what = mail.template === 'identity.invite' ? 'invite' : 'one-time token';
   return () => {
     deps.mailer
       .send({ to: mail.to, ...builtInMail(mail) })
-      .catch((error) => deps.log.error({ err: error, template: mail.template }, 'could not send mail'));
+      .catch((error) =>
+        deps.log.error({ err: error, template: mail.template }, `could not send ${what} mail`),
+      );
   };
 }
