@@ -11,6 +11,7 @@ type User = { token: string; userId: string };
 type Run = {
   id: string;
   status: string;
+  attempt: number;
   output: string[];
   error: string | null;
   startedAt: string;
@@ -201,6 +202,39 @@ describe('bot automations', () => {
     expect((await h.admin`select count(*)::int as n from workflow.failed_jobs`)[0]!.n).toBe(0);
     const [automation] = await automationsOf(owner, bot.id);
     expect(automation).toMatchObject({ id });
+  });
+
+  it('try a run again, on the same row, when a service did not answer', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+      name: 'remembers',
+      schedule: '0 3 * * *',
+      script: 'SET BOT MEMORY "seen", "yes"\nTALK "stored"',
+    });
+    const id = made.json().id;
+    conversation.state.memoryOutages = 1;
+    const asked = await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`);
+    const runId = asked.json().runId;
+    const run = await until('the run to succeed on its second attempt', async () =>
+      (await runsOf(owner, bot.id, id)).find((r) => r.id === runId && r.status === 'success'),
+    );
+    expect(run).toMatchObject({ attempt: 2, output: ['stored'], error: null });
+    expect(await runsOf(owner, bot.id, id)).toHaveLength(1);
+
+    // Down for every attempt: the run ends as an error naming the keyword's failure.
+    conversation.state.memoryOutages = 100;
+    try {
+      const again = (await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`)).json().runId;
+      const failed = await until('the run to fail for good', async () =>
+        (await runsOf(owner, bot.id, id)).find(
+          (r) => r.id === again && r.status === 'error' && r.attempt === 3,
+        ),
+      );
+      expect(failed.error).toContain('conversation is restarting');
+      expect(failed.output).toEqual([]);
+    } finally {
+      conversation.state.memoryOutages = 0;
+    }
   });
 
   it('reserve executions: none left is 402 for a run now', async () => {
