@@ -237,6 +237,33 @@ describe('bot automations', () => {
     }
   });
 
+  it('SEND MAIL asks the email service through workflow.mail.requested, as the bot owner', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+      name: 'mailer',
+      schedule: '0 3 * * *',
+      script:
+        'SEND MAIL "ops@example.com; cto@example.com", "Nightly", "All good"\nSEND MAIL "nobody", "x", "y"',
+    });
+    const id = made.json().id;
+    const runId = (await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`)).json().runId;
+    const run = await finishedRun(owner, bot.id, id, runId);
+    expect(run.status).toBe('error');
+    expect(run.error).toMatch(/line 2: .*SEND MAIL/);
+    const sent = await h.admin<{ payload: { actor: { userId: string }; data: Record<string, unknown> } }[]>`
+      select payload from workflow.outbox where subject = 'workflow.mail.requested' and payload->'data'->>'runId' = ${runId}`;
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.payload.actor.userId).toBe(owner.userId);
+    expect(sent[0]!.payload.data).toMatchObject({
+      automationId: id,
+      botId: bot.id,
+      userId: owner.userId,
+      to: ['ops@example.com', 'cto@example.com'],
+      subject: 'Nightly',
+      body: 'All good',
+    });
+  });
+
   it('reserve executions: none left is 402 for a run now', async () => {
     const bot = await conversation.save({ ownerUserId: owner.userId });
     const id = (
