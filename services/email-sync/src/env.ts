@@ -44,6 +44,8 @@ const schema = serviceEnv.extend({
     .int()
     .min(1024)
     .default(25 * 1024 * 1024),
+  /** A sync's lease on its account (renewed while it runs): a killed worker's sync is taken over after it. */
+  SYNC_LEASE: envDuration('30s'),
   /**
    * Platform mail (a bot with no account of its own): smtp(s)://user:pass@host:port, or
    * file://<dir> to write .eml files, as identity's; unset, such mail fails.

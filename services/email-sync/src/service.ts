@@ -40,7 +40,7 @@ export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
   background: [conversationStream, idleWatcher],
   worker: {
     handlers: (deps) => ({
-      'sync-account': (payload) => syncAccountJob(deps, payload.accountId),
+      'sync-account': (payload) => syncAccountJob(deps, payload.accountId, payload.scope),
       'sync-all': () => syncAllJob(deps),
       'send-outbound': (payload, job) => sendOutboundJob(deps, payload.outboundId, job),
       'send-due': () => sendDueJob(deps),

@@ -5,14 +5,18 @@ import { z } from 'zod';
  * Email-sync's queue. Jobs carry ids only (never a password): the worker reads the account, its
  * sealed password and each folder's sync state from Postgres.
  */
-export const syncAccountPayload = z.object({ accountId: z.uuid() });
+export const syncAccountPayload = z.object({
+  accountId: z.uuid(),
+  /** `inbox`: only the Inbox (IDLE saw new mail there). */
+  scope: z.enum(['all', 'inbox']).default('all'),
+});
 export const sendOutboundPayload = z.object({ outboundId: z.uuid() });
 
 export const mailJobs = (retry: { backoffMs: number }) =>
   defineJobs('email', {
     /**
-     * One sync of an account (folders, new mail, flags, deletions). Its job id is the account's,
-     * so at most one waits or runs per account; a failed sync is retried by the next poll.
+     * One sync of an account (folders, new mail, flags, deletions). One runs per account at a time
+     * (a Redis lock); one asked for meanwhile makes the running one go round once more.
      */
     'sync-account': { payload: syncAccountPayload, attempts: 2, backoffMs: retry.backoffMs },
     /** Enqueues a sync of every active account (every SYNC_EVERY). */
@@ -25,5 +29,8 @@ export const mailJobs = (retry: { backoffMs: number }) =>
 
 export type MailJobs = ReturnType<typeof mailJobs>;
 
-/** At most one sync of an account waits in the queue at a time. */
-export const syncJobId = (accountId: string) => `sync-${accountId}`;
+/**
+ * A sync job's id says why it was queued; the poll's is the same for one account within one
+ * SYNC_EVERY, so polls do not pile up behind a slow sync.
+ */
+export const syncJobId = (accountId: string, reason: string) => `sync-${accountId}-${reason}`;
