@@ -117,7 +117,8 @@ describe('bot automations with the conversation service', () => {
   it("follow the bot's script as conversation saves it, and run as the bot with its memory", async () => {
     const botId = await saveBot('owner', {
       name: 'Reporter',
-      script: 'SET SCHEDULE "every 1 minute"\nSET BOT MEMORY "last", "ran"\nTALK "report sent"',
+      script:
+        'SET SCHEDULE "every 1 minute"\nSET BOT MEMORY "last", "ran"\nTALK "report sent"\nPRINT LLM "Summarize the day"',
     });
     const [automation] = await until('the automation', async () => {
       const list = await automationsOf(botId);
@@ -135,9 +136,14 @@ describe('bot automations with the conversation service', () => {
       const runs = page.items as { id: string; status: string; output: string[]; error: string | null }[];
       return runs.find((r) => r.id === runId && r.status !== 'running');
     });
+    // LLM went through conversation's providers (its offline one answers without a model),
+    // charged to the bot's owner.
+    expect(run.output[1]!.length).toBeGreaterThan(0);
+    const charged = wf.usage.calls.filter((c) => c.items.some((item) => item.metric === 'ai_credits'));
+    expect(charged.some((c) => c.subject.type === 'user' && c.subject.id === userIds.owner)).toBe(true);
     expect(run, JSON.stringify(run)).toMatchObject({
       status: 'success',
-      output: ['report sent'],
+      output: ['report sent', expect.any(String)],
       error: null,
     });
     const { headers } = await inConversation('owner');
