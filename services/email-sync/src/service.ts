@@ -3,7 +3,12 @@ import { createAddressCheck } from '@conduit/outbound-http';
 import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
-import { conversationStream, mailRequestedConsumer } from './bus/mail-requested.js';
+import {
+  automationMailConsumer,
+  identityMailConsumer,
+  mailRequestedConsumer,
+  mailRequestStreams,
+} from './bus/mail-requested.js';
 import type { MailDeps } from './deps.js';
 import { loadEnv, type MailEnv } from './env.js';
 import { type MailJobs, mailJobs } from './jobs/catalog.js';
@@ -36,8 +41,8 @@ export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
     mailHosts: createAddressCheck(env.MAIL_ALLOWED_HOSTS),
   }),
   app: buildApp,
-  consumers: [mailRequestedConsumer],
-  background: [conversationStream, idleWatcher],
+  consumers: [mailRequestedConsumer, automationMailConsumer, identityMailConsumer],
+  background: [mailRequestStreams, idleWatcher],
   worker: {
     handlers: (deps) => ({
       'sync-account': (payload) => syncAccountJob(deps, payload.accountId, payload.scope),
