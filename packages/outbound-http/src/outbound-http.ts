@@ -147,6 +147,7 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
     data: unknown,
     extraHeaders: Record<string, string>,
     redirects: number,
+    secretHeaders: readonly string[] = [],
   ): Promise<OutboundResponse> {
     let url: URL;
     try {
@@ -214,12 +215,24 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
     if (result.status >= 300 && result.status < 400 && result.location) {
       if (redirects === 0) throw new InvalidUrlError('too many redirects');
       // Each hop is checked again: a public URL may not redirect into the private network.
+      const next = new URL(result.location, url);
+      // A secret goes only where it was sent: a hop to another origin leaves Authorization and the
+      // caller's secret headers behind (as fetch does for Authorization).
+      const keep =
+        next.origin === url.origin
+          ? extraHeaders
+          : Object.fromEntries(
+              Object.entries(extraHeaders).filter(
+                ([name]) => !['authorization', ...secretHeaders].includes(name.toLowerCase()),
+              ),
+            );
       return perform(
         result.status === 303 ? 'GET' : method,
-        new URL(result.location, url).toString(),
+        next.toString(),
         data,
-        extraHeaders,
+        keep,
         redirects - 1,
+        secretHeaders,
       );
     }
     return result;
@@ -237,6 +250,16 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
       url: string;
       body?: unknown;
       headers?: Record<string, string>;
-    }) => perform(options.method, options.url, options.body, options.headers ?? {}, 3),
+      /** Headers (lower-case) that carry a secret: dropped, with Authorization, on a redirect to another origin. */
+      secretHeaders?: readonly string[];
+    }) =>
+      perform(
+        options.method,
+        options.url,
+        options.body,
+        options.headers ?? {},
+        3,
+        options.secretHeaders ?? [],
+      ),
   };
 }

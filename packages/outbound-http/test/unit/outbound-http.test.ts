@@ -9,10 +9,17 @@ import { createOutboundHttp } from '../../src/index.js';
 let server: Server;
 let port: number;
 const hits: string[] = [];
+const landed: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     hits.push(req.url ?? '');
+    if (req.url === '/hop-away' || req.url === '/hop-here') {
+      const host = req.url === '/hop-away' ? '127.0.0.1' : 'localhost';
+      res.writeHead(302, { location: `http://${host}:${port}/landed` }).end();
+      return;
+    }
+    if (req.url === '/landed') landed.push(req.headers);
     if (req.url === '/to-loopback') {
       res.writeHead(302, { location: `http://127.0.0.1:${port}/secret` }).end();
       return;
@@ -61,6 +68,27 @@ describe('outbound HTTP', () => {
   it('refuses an answer larger than allowed', async () => {
     const http = createOutboundHttp({ ...options, maxBytes: 5, allow: ['localhost'] });
     await expect(http.send('GET', `http://localhost:${port}/big`)).rejects.toThrow(/larger than 5 bytes/);
+  });
+
+  it('leaves secret headers behind on a redirect to another origin, and keeps them on the same one', async () => {
+    const http = createOutboundHttp({ ...options, allow: ['localhost', '127.0.0.0/8'] });
+    const headers = { authorization: 'Bearer s3cret', 'x-api-key': 'k3y', 'x-plain': 'p' };
+    await http.request({
+      method: 'GET',
+      url: `http://localhost:${port}/hop-away`,
+      headers,
+      secretHeaders: ['x-api-key'],
+    });
+    expect(landed.at(-1)).toMatchObject({ 'x-plain': 'p' });
+    expect(landed.at(-1)).not.toHaveProperty('authorization');
+    expect(landed.at(-1)).not.toHaveProperty('x-api-key');
+    await http.request({
+      method: 'GET',
+      url: `http://localhost:${port}/hop-here`,
+      headers,
+      secretHeaders: ['x-api-key'],
+    });
+    expect(landed.at(-1)).toMatchObject(headers);
   });
 
   it('checks every redirect again', async () => {

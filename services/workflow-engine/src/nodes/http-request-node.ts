@@ -55,6 +55,7 @@ export const httpRequestNode = defineNodeType({
         const url = await resolve(config.url, index);
         if (typeof url !== 'string') throw new NodeError('The URL is not text.', false);
         const headers: Record<string, string> = {};
+        const secretHeaders: string[] = [];
         for (const [name, value] of Object.entries(config.headers)) {
           const resolved = await resolve(value, index);
           headers[name.toLowerCase()] = typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
@@ -63,6 +64,7 @@ export const httpRequestNode = defineNodeType({
           const secret = await services.credential(config.credential);
           if (!secret) throw new NodeError("Its credential is gone, or not this workflow owner's.", false);
           Object.assign(headers, credentialHeaders(secret));
+          secretHeaders.push(...Object.keys(credentialHeaders(secret)));
         }
         if (config.connectionId) {
           // A connection that cannot be unsealed will not open on a retry either.
@@ -79,13 +81,21 @@ export const httpRequestNode = defineNodeType({
               `${url} is outside its connection's base URL; the connection's secret goes nowhere else.`,
               false,
             );
-          Object.assign(headers, connectionHeaders(connection));
+          const secret = connectionHeaders(connection);
+          Object.assign(headers, secret);
+          secretHeaders.push(...Object.keys(secret));
         }
         headers['idempotency-key'] = idempotencyKey(index);
         const body = config.body === undefined ? undefined : await resolve(config.body, index);
         let response: Awaited<ReturnType<typeof services.http.request>>;
         try {
-          response = await services.http.request({ method: config.method, url, headers, body });
+          response = await services.http.request({
+            method: config.method,
+            url,
+            headers,
+            body,
+            secretHeaders,
+          });
         } catch (error) {
           const permanent =
             error instanceof BlockedAddressError ||
