@@ -40,6 +40,8 @@ export function automationHost(
     if (record.output.length < MAX_LINES) record.output.push(text.slice(0, MAX_LINE));
   };
   const collections: string[] = [];
+  /** SET CONTEXT: the system text of the run's LLM calls. */
+  let context: string | undefined;
   const fetchForScript = scriptFetch(deps.http);
   const memory = (request: { op: 'get'; key: string } | { op: 'set'; key: string; value: unknown }) =>
     requestRpc(
@@ -87,9 +89,13 @@ export function automationHost(
       }));
     },
     async llm(prompt) {
-      return (await completeAs(deps, owner, { prompt, maxTokens: 512 })).text;
+      return (
+        await completeAs(deps, owner, { prompt, maxTokens: 512, ...(context ? { system: context } : {}) })
+      ).text;
     },
-    setContext: async () => {},
+    setContext: async (text) => {
+      context = text.slice(0, 8000);
+    },
     async sendMail(to, subject, body) {
       const recipients = to
         .split(/[,;]/)
