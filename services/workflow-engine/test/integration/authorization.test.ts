@@ -98,7 +98,11 @@ describe('row-level security', () => {
         and c.relname not in ('__migrations', 'outbox', 'processed_events', 'failed_jobs')`;
     expect(tables.map((t) => t.relname).sort()).toEqual(
       [
+        'automation_runs',
         'execution_data',
+        'integrations',
+        'system_automations',
+        'user_integrations',
         'node_executions',
         'workflow_connections',
         'workflow_credentials',
