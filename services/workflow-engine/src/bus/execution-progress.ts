@@ -7,10 +7,19 @@ import type { Bus } from '@conduit/bus';
  */
 const subjectOf = (bus: Bus, executionId: string) => bus.subject(`live.workflow.execution.${executionId}`);
 
+const STEP = 'step';
+
+/**
+ * What a change was, for watchers that wait for one kind only: `step` is a step of a running
+ * execution that neither answered its webhook nor ended it (taken up, a node claimed or committed
+ * without an answer); anything else (`change`) may have.
+ */
+export type ProgressKind = 'step' | 'change';
+
 /** Says that an execution changed; after the change committed. Never throws. */
-export function announceProgress(bus: Bus, executionId: string): void {
+export function announceProgress(bus: Bus, executionId: string, kind: ProgressKind = 'change'): void {
   try {
-    bus.nc.publish(subjectOf(bus, executionId), '');
+    bus.nc.publish(subjectOf(bus, executionId), kind === 'step' ? STEP : '');
   } catch {
     // A closed or reconnecting connection: watchers look again on their own after a while.
   }
@@ -22,12 +31,21 @@ export interface ProgressWatch {
   stop(): void;
 }
 
-/** Watches an execution for changes; start it before reading the state, so no change is missed. */
-export function watchProgress(bus: Bus, executionId: string): ProgressWatch {
+/**
+ * Watches an execution for changes; start it before reading the state, so no change is missed.
+ * With `ignoreSteps`, only changes that may have answered its webhook or ended it count (a webhook
+ * waiting for its answer need not read the execution again after every node).
+ */
+export function watchProgress(
+  bus: Bus,
+  executionId: string,
+  options: { ignoreSteps?: boolean } = {},
+): ProgressWatch {
   let dirty = false;
   let wake: (() => void) | undefined;
   const subscription = bus.nc.subscribe(subjectOf(bus, executionId), {
-    callback: () => {
+    callback: (_error, message) => {
+      if (options.ignoreSteps && message?.string() === STEP) return;
       dirty = true;
       wake?.();
     },

@@ -1,6 +1,6 @@
 import { type ActorContext, withActor } from '@conduit/db';
 import { eq } from 'drizzle-orm';
-import { announceProgress } from '../../bus/execution-progress.js';
+import { announceProgress, type ProgressKind } from '../../bus/execution-progress.js';
 import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
@@ -32,13 +32,17 @@ export async function runExecution(
 ): Promise<string> {
   const owner = await ownerContext(deps.db, payload.workflowId);
   if (!owner) return 'workflow gone';
-  const as = async <T>(fn: Parameters<typeof withActor<T>>[2]) => {
+  const as = async <T>(fn: Parameters<typeof withActor<T>>[2], kindOf?: (result: T) => ProgressKind) => {
     const result = await withActor(deps.db, owner, fn);
-    announceProgress(deps.bus, payload.executionId);
+    announceProgress(deps.bus, payload.executionId, kindOf?.(result));
     return result;
   };
 
-  const taken = await as((tx) => takeUpExecution(tx, payload.executionId));
+  // Taken up to run is a step: it neither answers a webhook nor ends the execution.
+  const taken = await as(
+    (tx) => takeUpExecution(tx, payload.executionId),
+    (result) => (result.kind === 'run' ? 'step' : 'change'),
+  );
   if (taken.kind === 'finished') return 'nothing to do';
   if (taken.kind === 'held') {
     await deps.jobs.add('run-execution', payload, {

@@ -1,5 +1,5 @@
 import { type ActorContext, withActor } from '@conduit/db';
-import { announceProgress } from '../../bus/execution-progress.js';
+import { announceProgress, type ProgressKind } from '../../bus/execution-progress.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { resumeJobId } from '../../jobs/catalog.js';
 import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';
@@ -63,9 +63,10 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
   const { node, type } = step;
   const items = work.inputs.flat();
   // Every committed step is word to those watching the execution (live progress, webhooks).
-  const as = async <T>(fn: Parameters<typeof withActor<T>>[2]) => {
+  // A node claimed, or committed without a webhook answer, is a step (see ProgressKind).
+  const as = async <T>(fn: Parameters<typeof withActor<T>>[2], kindOf?: (result: T) => ProgressKind) => {
     const result = await withActor(deps.db, actor, fn);
-    announceProgress(deps.bus, executionId);
+    announceProgress(deps.bus, executionId, kindOf?.(result));
     return result;
   };
 
@@ -131,20 +132,22 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
     const started = Date.now();
     const outcome = await runOnce(1).catch(() => undefined);
     if (outcome && 'outputs' in outcome) {
-      const recorded = await as((tx) =>
-        commitPureRun(
-          tx,
-          {
-            executionId,
-            node: { id: node.id, name: node.name, type: node.type },
-            sequence: work.sequence,
-            input: items,
-            outputs: outcome.outputs,
-            execTimeMs: Date.now() - started,
-            inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
-          },
-          outcome.respond,
-        ),
+      const recorded = await as(
+        (tx) =>
+          commitPureRun(
+            tx,
+            {
+              executionId,
+              node: { id: node.id, name: node.name, type: node.type },
+              sequence: work.sequence,
+              input: items,
+              outputs: outcome.outputs,
+              execTimeMs: Date.now() - started,
+              inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
+            },
+            outcome.respond,
+          ),
+        (result) => (result === 'committed' && !outcome.respond ? 'step' : 'change'),
       );
       if (recorded === 'canceled') return { kind: 'stopped' };
       if (recorded === 'committed')
@@ -157,14 +160,16 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
   }
 
   for (;;) {
-    const claim = await as((tx) =>
-      claimNode(tx, {
-        executionId,
-        node: { id: node.id, name: node.name, type: node.type },
-        sequence: work.prior?.sequence ?? work.sequence,
-        input: items,
-        inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
-      }),
+    const claim = await as(
+      (tx) =>
+        claimNode(tx, {
+          executionId,
+          node: { id: node.id, name: node.name, type: node.type },
+          sequence: work.prior?.sequence ?? work.sequence,
+          input: items,
+          inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
+        }),
+      (result) => (typeof result === 'object' ? 'step' : 'change'),
     );
     if (claim === 'canceled' || claim === 'settled') return { kind: 'stopped' };
     const { attempt } = claim;
@@ -218,7 +223,11 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
       execTimeMs: Date.now() - started,
       inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
     };
-    if (!(await as((tx) => commitSuccess(tx, run, outcome.respond)))) return { kind: 'stopped' };
+    const committed = await as(
+      (tx) => commitSuccess(tx, run, outcome.respond),
+      (ok) => (ok && !outcome.respond ? 'step' : 'change'),
+    );
+    if (!committed) return { kind: 'stopped' };
     return {
       kind: 'done',
       outputs: outcome.outputs,

@@ -87,7 +87,7 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
     return { kind: 'accepted', executionId };
   }
   // Watching before the execution is queued: no change of it can pass unseen.
-  const watch = watchProgress(deps.bus, executionId);
+  const watch = watchProgress(deps.bus, executionId, { ignoreSteps: true });
   try {
     await enqueueExecution(deps, call.workflowId, executionId);
     return await awaitResponse(deps, actor, executionId, watch);
