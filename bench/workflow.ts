@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -453,7 +453,11 @@ function workerProcesses(env: Record<string, string>) {
   return {
     kill: () => kill('SIGKILL'),
     async start() {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      // BENCH_CPU_PROF profiles the worker too (written when it stops, so not after a SIGKILL).
+      const profile = process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`]
+        : [];
+      const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/worker.ts'], {
         cwd: engineDir,
         // info: the line that says it runs; the worker logs little else on a good run.
         env: { ...process.env, ...env, LOG_LEVEL: 'info' },
