@@ -90,6 +90,14 @@ export async function commitPureRun(
   },
   respond?: WebhookResponse,
 ): Promise<'committed' | 'canceled' | 'taken'> {
+  // Small items (nearly always): one statement, one round trip; large ones are stored apart first.
+  const input = JSON.stringify(run.input);
+  const output = JSON.stringify(run.outputs);
+  if (
+    run.inlineMax === undefined ||
+    (Buffer.byteLength(input) <= run.inlineMax && Buffer.byteLength(output) <= run.inlineMax)
+  )
+    return commitSmallPureRun(tx, run, input, output, respond);
   const [execution] = await tx
     .select({ status: workflowExecutions.status })
     .from(workflowExecutions)
@@ -123,6 +131,42 @@ export async function commitPureRun(
       .set({ responseData: respond })
       .where(eq(workflowExecutions.id, run.executionId));
   return 'committed';
+}
+
+/**
+ * commitPureRun's items inline, in one statement: the execution's row locked while it runs (as
+ * every claim does first), the node run inserted settled unless the node has a row already, and
+ * the webhook answer recorded with it.
+ */
+async function commitSmallPureRun(
+  tx: Transaction,
+  run: Parameters<typeof commitPureRun>[1],
+  input: string,
+  output: string,
+  respond: WebhookResponse | undefined,
+): Promise<'committed' | 'canceled' | 'taken'> {
+  const rows = (await tx.execute(sql`
+    with execution as (
+      select ${workflowExecutions.id} from ${workflowExecutions}
+      where ${workflowExecutions.id} = ${run.executionId} and ${workflowExecutions.status} = 'running'
+      for update
+    ), inserted as (
+      insert into ${nodeExecutions} (id, execution_id, node_id, node_name, node_type, sequence, status,
+        attempt, input_data, output_data, exec_time_ms, finished_at)
+      select ${uuidv7()}, execution.id, ${run.node.id}, ${run.node.name}, ${run.node.type},
+        ${run.sequence}, 'success', 1, ${input}::text::jsonb, ${output}::text::jsonb, ${run.execTimeMs}, now()
+      from execution
+      on conflict (execution_id, node_id) do nothing
+      returning execution_id
+    ), answered as (
+      update ${workflowExecutions} set response_data = ${respond ? JSON.stringify(respond) : null}::text::jsonb
+      where ${respond !== undefined} and ${workflowExecutions.id} in (select execution_id from inserted)
+    )
+    select (select count(*) from execution)::int as running, (select count(*) from inserted)::int as inserted
+  `)) as unknown as { running: number; inserted: number }[];
+  const [result] = rows;
+  if (!result?.running) return 'canceled';
+  return result.inserted ? 'committed' : 'taken';
 }
 
 const heldBy = (executionId: string, nodeId: string, attempt: number) =>
