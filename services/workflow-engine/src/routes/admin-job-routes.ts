@@ -1,12 +1,9 @@
 import { requireActor } from '@conduit/auth';
 import { failedJobSchema, queueCountsSchema } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { WorkflowDeps } from '../deps.js';
 import { listAdminJobs, settleFailedJob } from '../domain/admin/admin-jobs.js';
-
-const tags = ['admin jobs'];
-const security = [{ bearer: [] }];
 
 const serviceJobs = z.object({
   service: z.string(),
@@ -26,32 +23,27 @@ const failedParams = z.object({
 
 /** Every service's job queues and failed jobs, for platform admins (see domain/admin/admin-jobs). */
 export function adminJobRoutes(app: ServiceApp, deps: WorkflowDeps) {
-  app.get(
+  const route = routeGroup(app, { tags: ['admin jobs'] });
+  route.get(
     '/v1/admin/jobs',
     {
-      schema: {
-        tags,
-        security,
-        summary: "Every service's queue counts (waiting, active, delayed, failed) and its failed jobs",
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
-        response: { 200: z.object({ services: z.array(serviceJobs) }), ...problemResponses(400, 401, 403) },
-      },
+      summary: "Every service's queue counts (waiting, active, delayed, failed) and its failed jobs",
+      querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
+      response: z.object({ services: z.array(serviceJobs) }),
+      problems: [400, 401, 403],
     },
-    async (request) => listAdminJobs(deps, requireActor(request), request.query),
+    (request) => listAdminJobs(deps, requireActor(request), request.query),
   );
 
-  app.post(
+  route.post(
     '/v1/admin/jobs/:service/failed/:failedJobId/retry',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Queue a failed job again (once) and drop it from the failed jobs',
-        params: failedParams,
-        response: { 200: serviceJobs, ...problemResponses(400, 401, 403, 404, 503) },
-      },
+      summary: 'Queue a failed job again (once) and drop it from the failed jobs',
+      params: failedParams,
+      response: serviceJobs,
+      problems: [400, 401, 403, 404, 503],
     },
-    async (request) =>
+    (request) =>
       settleFailedJob(
         deps,
         requireActor(request),
@@ -61,18 +53,15 @@ export function adminJobRoutes(app: ServiceApp, deps: WorkflowDeps) {
       ),
   );
 
-  app.delete(
+  route.delete(
     '/v1/admin/jobs/:service/failed/:failedJobId',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Discard a failed job',
-        params: failedParams,
-        response: { 200: serviceJobs, ...problemResponses(400, 401, 403, 404, 503) },
-      },
+      summary: 'Discard a failed job',
+      params: failedParams,
+      response: serviceJobs,
+      problems: [400, 401, 403, 404, 503],
     },
-    async (request) =>
+    (request) =>
       settleFailedJob(
         deps,
         requireActor(request),

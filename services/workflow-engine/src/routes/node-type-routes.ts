@@ -1,4 +1,4 @@
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import { describeNodeTypes } from '../nodes/catalog.js';
 
@@ -6,27 +6,22 @@ const listing = describeNodeTypes();
 
 /** The node catalog with each type's configuration as JSON Schema; registered behind `authenticate`. */
 export function nodeTypeRoutes(app: ServiceApp) {
-  app.get(
+  const route = routeGroup(app, { tags: ['workflows'] });
+  route.get(
     '/v1/workflows/node-types',
     {
-      schema: {
-        tags: ['workflows'],
-        security: [{ bearer: [] }],
-        summary: 'The node types a workflow may use, with their configuration schemas',
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                type: z.string(),
-                description: z.string(),
-                trigger: z.boolean(),
-                configSchema: z.record(z.string(), z.unknown()),
-              }),
-            ),
+      summary: 'The node types a workflow may use, with their configuration schemas',
+      response: z.object({
+        items: z.array(
+          z.object({
+            type: z.string(),
+            description: z.string(),
+            trigger: z.boolean(),
+            configSchema: z.record(z.string(), z.unknown()),
           }),
-          ...problemResponses(401),
-        },
-      },
+        ),
+      }),
+      problems: [401],
     },
     async () => ({ items: listing }),
   );
