@@ -173,9 +173,11 @@ describe('SIGTERM with a job running', () => {
       try {
         link.proxy.pause();
         const job = await queue.add(jobName, { payload: payload() });
-        const deadline = Date.now() + 10_000;
+        // Generous: on a loaded machine a worker that has just started can take seconds to fetch.
+        const deadline = Date.now() + 30_000;
         while ((await job.getState()) !== 'active') {
-          if (Date.now() > deadline) throw new Error(`the job never started:\n${worker.output()}`);
+          if (Date.now() > deadline)
+            throw new Error(`the job never started (${await job.getState()}):\n${worker.output()}`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         const exit = await link.terminateDuringPause(worker);
