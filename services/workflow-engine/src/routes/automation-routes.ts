@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { WorkflowDeps } from '../deps.js';
 import { automationDto, automationRunDto } from '../domain/automations/automation-dto.js';
@@ -15,8 +15,6 @@ import {
 } from '../domain/automations/manage-automations.js';
 import { limitProblem } from './limit-problem.js';
 
-const tags = ['automations'];
-const security = [{ bearer: [] }];
 const botParams = z.object({ botId: z.uuid() });
 const automationParams = botParams.extend({ automationId: z.uuid() });
 
@@ -39,79 +37,63 @@ const fields = {
  * it is).
  */
 export function automationRoutes(app: ServiceApp, deps: WorkflowDeps) {
-  app.get(
+  const route = routeGroup(app, { tags: ['automations'] });
+  route.get(
     '/v1/bots/:botId/automations',
     {
-      schema: {
-        tags,
-        security,
-        summary: "A bot's automations",
-        params: botParams,
-        response: {
-          200: z.object({ items: z.array(automationDto) }),
-          ...problemResponses(400, 401, 403, 404, 503),
-        },
-      },
+      summary: "A bot's automations",
+      params: botParams,
+      response: z.object({ items: z.array(automationDto) }),
+      problems: [400, 401, 403, 404, 503],
     },
-    async (request) => listAutomations(deps, requireActor(request), request.params.botId),
+    (request) => listAutomations(deps, requireActor(request), request.params.botId),
   );
 
-  app.post(
+  route.post(
     '/v1/bots/:botId/automations',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Add an automation to a bot: a BASIC script on a schedule',
-        params: botParams,
-        body: z
-          .object({ ...fields, timezone: fields.timezone.optional(), active: fields.active.optional() })
-          .strict(),
-        response: { 201: automationDto, ...problemResponses(400, 401, 403, 404, 422, 503) },
-      },
+      summary: 'Add an automation to a bot: a BASIC script on a schedule',
+      params: botParams,
+      body: z
+        .object({ ...fields, timezone: fields.timezone.optional(), active: fields.active.optional() })
+        .strict(),
+      status: 201,
+      response: automationDto,
+      problems: [400, 401, 403, 404, 422, 503],
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(await createAutomation(deps, requireActor(request), request.params.botId, request.body)),
+    (request) => createAutomation(deps, requireActor(request), request.params.botId, request.body),
   );
 
-  app.get(
+  route.get(
     '/v1/bots/:botId/automations/:automationId',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'An automation',
-        params: automationParams,
-        response: { 200: automationDto, ...problemResponses(400, 401, 403, 404, 503) },
-      },
+      summary: 'An automation',
+      params: automationParams,
+      response: automationDto,
+      problems: [400, 401, 403, 404, 503],
     },
-    async (request) =>
+    (request) =>
       getAutomation(deps, requireActor(request), request.params.botId, request.params.automationId),
   );
 
-  app.patch(
+  route.patch(
     '/v1/bots/:botId/automations/:automationId',
     {
-      schema: {
-        tags,
-        security,
-        summary: "Change an automation (one that follows the bot's script: name, time zone and active only)",
-        params: automationParams,
-        body: z
-          .object({
-            name: fields.name.optional(),
-            schedule: fields.schedule.optional(),
-            timezone: fields.timezone.optional(),
-            script: fields.script.optional(),
-            active: fields.active.optional(),
-          })
-          .strict(),
-        response: { 200: automationDto, ...problemResponses(400, 401, 403, 404, 422, 503) },
-      },
+      summary: "Change an automation (one that follows the bot's script: name, time zone and active only)",
+      params: automationParams,
+      body: z
+        .object({
+          name: fields.name.optional(),
+          schedule: fields.schedule.optional(),
+          timezone: fields.timezone.optional(),
+          script: fields.script.optional(),
+          active: fields.active.optional(),
+        })
+        .strict(),
+      response: automationDto,
+      problems: [400, 401, 403, 404, 422, 503],
     },
-    async (request) =>
+    (request) =>
       updateAutomation(
         deps,
         requireActor(request),
@@ -121,64 +103,42 @@ export function automationRoutes(app: ServiceApp, deps: WorkflowDeps) {
       ),
   );
 
-  app.delete(
+  route.delete(
     '/v1/bots/:botId/automations/:automationId',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Delete an automation with its runs',
-        params: automationParams,
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 503) },
-      },
+      summary: 'Delete an automation with its runs',
+      params: automationParams,
+      status: 204,
+      problems: [400, 401, 403, 404, 503],
     },
-    async (request, reply) => {
-      await deleteAutomation(deps, requireActor(request), request.params.botId, request.params.automationId);
-      return reply.code(204).send(null);
-    },
+    (request) =>
+      deleteAutomation(deps, requireActor(request), request.params.botId, request.params.automationId),
   );
 
-  app.post(
+  route.post(
     '/v1/bots/:botId/automations/:automationId/run',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Run an automation now (one executions is reserved at once)',
-        params: automationParams,
-        response: {
-          202: z.object({ runId: z.uuid() }),
-          402: limitProblem,
-          ...problemResponses(400, 401, 403, 404, 503),
-        },
-      },
+      summary: 'Run an automation now (one executions is reserved at once)',
+      params: automationParams,
+      status: 202,
+      response: z.object({ runId: z.uuid() }),
+      responses: { 402: limitProblem },
+      problems: [400, 401, 403, 404, 503],
     },
-    async (request, reply) =>
-      reply
-        .code(202)
-        .send(
-          await runAutomationNow(
-            deps,
-            requireActor(request),
-            request.params.botId,
-            request.params.automationId,
-          ),
-        ),
+    (request) =>
+      runAutomationNow(deps, requireActor(request), request.params.botId, request.params.automationId),
   );
 
-  app.get(
+  route.get(
     '/v1/bots/:botId/automations/:automationId/runs',
     {
-      schema: {
-        tags,
-        security,
-        summary: "An automation's runs, newest first: status, output lines, error, time",
-        params: automationParams,
-        querystring: pageQuery.strict(),
-        response: { 200: pageOf(automationRunDto), ...problemResponses(400, 401, 403, 404, 503) },
-      },
+      summary: "An automation's runs, newest first: status, output lines, error, time",
+      params: automationParams,
+      querystring: pageQuery.strict(),
+      response: pageOf(automationRunDto),
+      problems: [400, 401, 403, 404, 503],
     },
-    async (request) =>
+    (request) =>
       listAutomationRuns(
         deps,
         requireActor(request),
