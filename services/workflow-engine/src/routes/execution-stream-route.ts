@@ -1,6 +1,6 @@
 import { requireActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { problemResponses, type ServiceApp } from '@conduit/service-kit';
+import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import { watchProgress } from '../bus/execution-progress.js';
 import type { WorkflowDeps } from '../deps.js';
@@ -22,19 +22,14 @@ export function executionStreamRoute(app: ServiceApp, deps: WorkflowDeps) {
     for (const end of open) end();
   });
 
-  app.get(
+  const route = routeGroup(app, { tags: ['executions'] });
+  route.get(
     '/v1/executions/:executionId/stream',
     {
-      schema: {
-        tags: ['executions'],
-        security: [{ bearer: [] }],
-        summary: 'Live progress of an execution (text/event-stream: execution ... end)',
-        params: z.object({ executionId: z.uuid() }),
-        response: {
-          200: z.string().describe('text/event-stream of `execution` events, then `end`'),
-          ...problemResponses(400, 401, 404),
-        },
-      },
+      summary: 'Live progress of an execution (text/event-stream: execution ... end)',
+      params: z.object({ executionId: z.uuid() }),
+      response: z.string().describe('text/event-stream of `execution` events, then `end`'),
+      problems: [400, 401, 404],
     },
     async (request, reply) => {
       const actor = requireActor(request);
@@ -73,6 +68,7 @@ export function executionStreamRoute(app: ServiceApp, deps: WorkflowDeps) {
         changed: (ms) => watch.changed(ms),
         closed: () => closed,
       }).finally(end);
+      return reply;
     },
   );
 }
