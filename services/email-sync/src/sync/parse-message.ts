@@ -78,10 +78,29 @@ const messageIdList = (value: string | string[] | undefined): string[] =>
 export const threadIdOf = (references: string[], inReplyTo: string | null, messageId: string | null) =>
   references[0] ?? inReplyTo ?? messageId;
 
+const SNIPPET_LENGTH = 200;
+
+/**
+ * The first 200 characters of the text with its whitespace runs made single spaces. Only a prefix
+ * is normalized (the body can be a megabyte; this ran over all of it for every message of a
+ * sync): the normalized prefix is a prefix of the normalized whole, so once it holds more than
+ * 200 characters they are the same. A prefix mostly of whitespace is grown until it does.
+ */
 export function snippetOf(text: string | null): string | null {
   if (!text) return null;
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line ? line.slice(0, 200) : null;
+  let line: string;
+  for (let end = 4 * SNIPPET_LENGTH; ; end *= 4) {
+    const normalized = text.slice(0, end).replace(/\s+/g, ' ').trimStart();
+    if (end >= text.length) {
+      line = normalized.trimEnd();
+      break;
+    }
+    if (normalized.length > SNIPPET_LENGTH) {
+      line = normalized;
+      break;
+    }
+  }
+  return line ? line.slice(0, SNIPPET_LENGTH) : null;
 }
 
 /**
