@@ -277,7 +277,7 @@ async function publishSteadily(
  * fraction of its cost per event (no JSON round trip, no upsert per event); a check at the end
  * compares the organization's total with the number of events.
  */
-async function loadEvents(
+export async function loadEvents(
   admin: postgres.Sql,
   events: number,
   orgId: string,
@@ -363,7 +363,7 @@ async function loadEvents(
 }
 
 /** The service's verb (runtime role, RLS) and the bare GROUP BY (owner), alternating, `runs` each. */
-async function compareQueries(adminUrl: string, admin: postgres.Sql, orgId: string, runs: number) {
+export async function compareQueries(adminUrl: string, admin: postgres.Sql, orgId: string, runs: number) {
   const runtime = createDatabase(runtimeUrl(adminUrl, SCHEMA), { max: 2 });
   deferCleanup(() => runtime.close());
   const actor: Actor = {

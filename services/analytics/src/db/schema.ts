@@ -101,7 +101,20 @@ export const rollups = analytics.table(
         table.dimensionId,
       ],
     }),
-    index('rollups_user_idx').on(table.userId, table.metric, table.bucket),
+    // One index per level of counters (drizzle/0003_counter_level_indexes.sql, which also makes
+    // the organization's level covering: INCLUDE (dimension_id, value, user_id, team_id), which
+    // drizzle does not express).
+    index('rollups_user_idx').on(table.userId, table.metric, table.dimension, table.bucket),
+    index('rollups_team_level_idx')
+      .on(table.teamId, table.metric, table.dimension, table.bucket)
+      .where(
+        sql`${table.userId} = '00000000-0000-0000-0000-000000000000'::uuid and ${table.teamId} <> '00000000-0000-0000-0000-000000000000'::uuid`,
+      ),
+    index('rollups_organization_level_idx')
+      .on(table.metric, table.dimension, table.organizationId, table.bucket)
+      .where(
+        sql`${table.userId} = '00000000-0000-0000-0000-000000000000'::uuid and ${table.teamId} = '00000000-0000-0000-0000-000000000000'::uuid`,
+      ),
     index('rollups_team_idx')
       .on(table.teamId, table.metric, table.bucket)
       .where(sql`${table.teamId} <> '00000000-0000-0000-0000-000000000000'::uuid`),
