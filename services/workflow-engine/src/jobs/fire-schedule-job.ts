@@ -39,8 +39,10 @@ export async function fireScheduleJob(
     }
     throw error;
   }
-  // The tick this job stands for: a scheduler's job is added ahead, delayed until its tick.
-  const firedAt = new Date(job ? job.timestamp + (job.opts.delay ?? 0) : Date.now()).toISOString();
+  // The tick this job stands for: a scheduler's job is added ahead, delayed until its tick, which
+  // BullMQ keeps as `prevMillis` (timestamp + delay can be a few ms off when adding it was slow).
+  const tick = job ? (job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0)) : Date.now();
+  const firedAt = new Date(tick).toISOString();
   const executionId = await withActor(deps.db, actor, (tx) =>
     createExecution(tx, {
       id: job?.id ? executionIdFor(`schedule:${job.id}`) : undefined,
