@@ -54,7 +54,8 @@ export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
       await jobs.schedule('sync-all', 'sync-all', {}, { everyMs: env.SYNC_EVERY });
       await jobs.schedule('send-due', 'send-due', {}, { everyMs: 60_000 });
     },
-    exhausted: (deps, job) => (job.name === 'send-outbound' ? settleExhaustedSend(deps, job) : Promise.resolve()),
+    exhausted: (deps, job) =>
+      job.name === 'send-outbound' ? settleExhaustedSend(deps, job) : Promise.resolve(),
     settings: (env) => ({ concurrency: env.SYNC_CONCURRENCY }),
   },
 });

@@ -29,7 +29,10 @@ export const workflowService = defineService<WorkflowEnv, WorkflowDeps, Workflow
   database: { schema: SCHEMA, migrationsDir },
   listen: (env) => ({ port: env.WORKFLOW_ENGINE_PORT, host: env.WORKFLOW_ENGINE_HOST }),
   jobs: (env) =>
-    workflowJobs({ attempts: env.EXECUTION_ATTEMPTS, backoffMs: env.EXECUTION_BACKOFF }, env.AUTOMATION_ATTEMPTS),
+    workflowJobs(
+      { attempts: env.EXECUTION_ATTEMPTS, backoffMs: env.EXECUTION_BACKOFF },
+      env.AUTOMATION_ATTEMPTS,
+    ),
   deps: ({ env, log, database, bus, jobs }) => ({
     env,
     db: database.db,

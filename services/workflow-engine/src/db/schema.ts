@@ -414,9 +414,7 @@ export const systemAutomations = workflow.table(
   },
   (t) => [
     index('system_automations_bot_idx').on(t.botId, t.id),
-    uniqueIndex('system_automations_script_unique')
-      .on(t.botId)
-      .where(sql`${t.source} = 'script'`),
+    uniqueIndex('system_automations_script_unique').on(t.botId).where(sql`${t.source} = 'script'`),
   ],
 );
 
@@ -447,9 +445,7 @@ export const automationRuns = workflow.table(
   (t) => [
     index('automation_runs_automation_idx').on(t.automationId, t.startedAt, t.id),
     uniqueIndex('automation_runs_job_unique').on(t.automationId, t.jobId),
-    uniqueIndex('automation_runs_one_running')
-      .on(t.automationId)
-      .where(sql`${t.status} = 'running'`),
+    uniqueIndex('automation_runs_one_running').on(t.automationId).where(sql`${t.status} = 'running'`),
   ],
 );
 
