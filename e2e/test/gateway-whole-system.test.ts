@@ -164,14 +164,15 @@ describe('input Postgres cannot store', () => {
       (
         await knowledge.admin<{ count: number }[]>`
           select count(*)::int as count from knowledge.outbox where subject like '%knowledge.search.performed'`
-      )[0].count;
+      )[0]!.count;
     const stored = async () => {
       const [identityRows, knowledgeRows, conversationRows] = await Promise.all([
         countRows(identity.admin, ['identity']),
         countRows(knowledge.admin, ['knowledge']),
         countRows(conversation.admin, ['conversation']),
       ]);
-      knowledgeRows['knowledge.outbox'] -= await searchesRecorded();
+      knowledgeRows['knowledge.outbox'] =
+        (knowledgeRows['knowledge.outbox'] ?? 0) - (await searchesRecorded());
       return [identityRows, knowledgeRows, conversationRows];
     };
     const before = await stored();
