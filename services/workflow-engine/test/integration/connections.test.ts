@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBearerApi, startSmtpServer } from '../fixtures/auth-servers.js';
 import {
-  bearer,
+  callAs,
   chain,
   createWorkflow,
   runWorkflow,
@@ -65,12 +65,7 @@ afterAll(async () => {
 }, 30_000);
 
 const call = (user: User, method: string, url: string, payload?: object) =>
-  h.app.inject({
-    method: method as 'GET',
-    url,
-    headers: bearer(user.token),
-    ...(payload ? { payload } : {}),
-  });
+  callAs(h, user, method, url, payload);
 
 async function connect(user: User, body: Record<string, unknown>) {
   const res = await call(user, 'POST', '/v1/integrations/connections', body);

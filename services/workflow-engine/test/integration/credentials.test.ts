@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
 import {
-  bearer,
+  callAs,
   chain,
   createWorkflow,
   runWorkflow,
@@ -32,12 +32,7 @@ afterAll(async () => {
 }, 30_000);
 
 const call = (user: User, method: string, url: string, payload?: object) =>
-  h.app.inject({
-    method: method as 'GET',
-    url,
-    headers: bearer(user.token),
-    ...(payload ? { payload } : {}),
-  });
+  callAs(h, user, method, url, payload);
 
 const keep = async (user: User, body: object) => {
   const res = await call(user, 'POST', '/v1/workflows/credentials', body);

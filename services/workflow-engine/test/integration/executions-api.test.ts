@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneExecutions } from '../../src/domain/executions/prune-executions.js';
 import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
 import {
-  bearer,
+  callAs,
   chain,
   changeWorkflow,
   createWorkflow,
@@ -32,12 +32,7 @@ afterAll(async () => {
 }, 30_000);
 
 const call = (user: User, method: string, url: string, payload?: object) =>
-  h.app.inject({
-    method: method as 'GET',
-    url,
-    headers: bearer(user.token),
-    ...(payload ? { payload } : {}),
-  });
+  callAs(h, user, method, url, payload);
 
 /** Server-sent events as [event, data] pairs. */
 const parseEvents = (text: string) =>
