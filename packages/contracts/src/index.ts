@@ -61,3 +61,4 @@ export {
   unstorablePart,
 } from './storable.js';
 export * as workflowEvents from './workflow/events.js';
+export * as workspaceRpc from './workspace/rpc.js';
