@@ -55,6 +55,8 @@ export const upstreams: Upstream[] = [
   { service: 'workflow-engine', prefix: '/v1/bots/:botId/automations' },
   { service: 'email-sync', prefix: '/v1/mail', bodyLimit: MAIL_BODY_LIMIT },
   { service: 'analytics', prefix: '/v1/analytics' },
+  // The metrics layer (data sources, schemas, explorations, charts, reports, alerts).
+  { service: 'analytics', prefix: '/v1/metrics' },
 ];
 
 /**
