@@ -103,6 +103,7 @@ const httpServices: { name: ServicePackage; portVariable: string }[] = [
   { name: '@conduit/conversation', portVariable: 'CONVERSATION_PORT' },
   { name: '@conduit/workflow-engine', portVariable: 'WORKFLOW_ENGINE_PORT' },
   { name: '@conduit/analytics', portVariable: 'ANALYTICS_PORT' },
+  { name: '@conduit/email-sync', portVariable: 'MAIL_PORT' },
 ];
 
 describe('SIGTERM with requests in flight', () => {
@@ -163,6 +164,7 @@ describe('SIGTERM with a job running', () => {
       payload: () => ({ executionId: randomUUID(), workflowId: randomUUID() }),
     },
     { name: '@conduit/analytics', queue: 'analytics', job: 'prune-events', payload: () => ({}) },
+    { name: '@conduit/email-sync', queue: 'email', job: 'send-due', payload: () => ({}) },
   ];
   for (const { name, queue: queueName, job: jobName, payload } of workers) {
     it(`${name} worker: the running job finishes, then the process exits 0 within the budget`, async () => {
