@@ -10,6 +10,7 @@ import { registerBrowserPolicy } from './browser-policy.js';
 import type { GatewayEnv } from './env.js';
 import { OpenApiAggregate } from './openapi-aggregate.js';
 import { ServiceProxy } from './proxy.js';
+import { registerQueueDashboard } from './queue-dashboard.js';
 import { isPublic, type ServiceName, upstreams } from './routing.js';
 
 export interface GatewayDeps {
@@ -128,6 +129,8 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
       });
     }
   }
+
+  await registerQueueDashboard(fastify, { env, redis: deps.redis, verifier });
 
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',

@@ -29,6 +29,8 @@ const schema = serviceEnv.extend({
   RATE_LIMIT_WINDOW: envDuration('1m'),
   /** Sign-in routes are a target for guessing: a much smaller budget per client address. */
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
+  /** How long a platform admin's queue dashboard session lasts after its link is opened. */
+  QUEUE_DASHBOARD_SESSION: envDuration('1h'),
   /** Addresses whose X-Forwarded-For is believed (a load balancer in front of the gateway). */
   TRUST_PROXY: envList(''),
 });
