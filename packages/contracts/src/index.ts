@@ -32,6 +32,7 @@ export {
 } from './event.js';
 export * from './identity/dto.js';
 export * as identityEvents from './identity/events.js';
+export { type GlobalSettings, getGlobalSettings, globalSettingsSchema } from './identity/settings.js';
 export {
   releaseUsage,
   reserveUsage,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../event.js';
+import { globalSettingsSchema } from './settings.js';
 
 export const userRegistered = defineEvent(
   'identity.user.registered',
@@ -142,6 +143,19 @@ export const subscriptionPlanChanged = defineEvent(
   'identity.subscription.plan_changed',
   1,
   z.object({ subjectType: z.enum(['user', 'team']), subjectId: z.uuid(), from: z.string(), to: z.string() }),
+);
+
+/**
+ * A platform admin changed the global settings: `changed` names the settings that differ, and
+ * `settings` is the whole set as it now is (no secrets are among them).
+ */
+export const settingsChanged = defineEvent(
+  'identity.settings.changed',
+  1,
+  z.object({
+    changed: z.array(z.enum(['siteName', 'defaultPlan', 'signUpOpen', 'defaultModel'])).min(1),
+    settings: globalSettingsSchema,
+  }),
 );
 
 /** Identity's own mails, each a system template of the email service (`email_templates.key`). */

@@ -32,6 +32,11 @@ const usageItems = z
  * did not fit; `items` says, for each metric asked, what is left after a grant or now after a
  * refusal. Errors: not_found when the subject has no subscription or its plan does not limit a
  * metric asked for.
+ *
+ * AI credits are spent from the plan's monthly quota first, then from the subject's bought credit
+ * balance: the `ai_credits` line says the balance (`credits`) after a grant or now, and a grant
+ * that drew on the balance carries a `reservationId` that its release names, so that what it drew
+ * goes back to the balance.
  */
 export const reserveUsage = defineRpc(
   'rpc.identity.usage.reserve',
@@ -40,10 +45,19 @@ export const reserveUsage = defineRpc(
     granted: z.boolean(),
     refused: usageMetricSchema.nullable(),
     items: z.array(
-      z.object({ metric: usageMetricSchema, remaining: z.number().int(), limit: z.number().int() }),
+      z.object({
+        metric: usageMetricSchema,
+        /** What is left of the plan's quota this period. */
+        remaining: z.number().int(),
+        limit: z.number().int(),
+        /** AI credits only: the subject's credit balance beside the quota. */
+        credits: z.number().int().optional(),
+      }),
     ),
     /** When the counters reset; a release of this reservation names it. */
     periodEnd: z.iso.datetime({ offset: true }),
+    /** Present when the grant drew on the credit balance; a release of this reservation names it. */
+    reservationId: z.uuid().optional(),
   }),
 );
 
@@ -53,9 +67,27 @@ export const reserveUsage = defineRpc(
  * (`periodEnd` from its answer): once the period has rolled, the counters started again and there
  * is nothing to give back. Never takes a counter below zero; `items` says how much of each metric
  * was given back (0 for a metric the subject has no counter of).
+ *
+ * With the reservation's `reservationId`, unused AI credits go back to the credit balance first,
+ * up to what the reservation drew from it (credits were spent last, so they come back first; the
+ * balance does not roll, so this holds after the period too); `toCredits` says how many of
+ * `released` did.
  */
 export const releaseUsage = defineRpc(
   'rpc.identity.usage.release',
-  z.object({ subject: usageSubject, items: usageItems, periodEnd: z.iso.datetime({ offset: true }) }),
-  z.object({ items: z.array(z.object({ metric: usageMetricSchema, released: z.number().int() })) }),
+  z.object({
+    subject: usageSubject,
+    items: usageItems,
+    periodEnd: z.iso.datetime({ offset: true }),
+    reservationId: z.uuid().optional(),
+  }),
+  z.object({
+    items: z.array(
+      z.object({
+        metric: usageMetricSchema,
+        released: z.number().int(),
+        toCredits: z.number().int().optional(),
+      }),
+    ),
+  }),
 );
