@@ -179,6 +179,8 @@ export const workflowExecutions = workflow.table(
     retryOf: uuid('retry_of'),
     /** Bumped on each hand-over to the queue (a wait resumed), so each has a job id of its own. */
     wakeups: integer('wakeups').notNull().default(0),
+    /** The job that took the execution up last: the sweep asks the queue whether it is still at work. */
+    jobId: text('job_id'),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

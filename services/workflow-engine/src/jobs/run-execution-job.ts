@@ -9,7 +9,7 @@ import { runExecution } from '../domain/executions/run-execution.js';
 export function runExecutionJob(
   deps: WorkflowDeps,
   payload: { executionId: string; workflowId: string },
-  _job: Job,
+  job: Job,
 ) {
-  return runExecution(deps, payload);
+  return runExecution(deps, payload, job.id);
 }

@@ -3,6 +3,7 @@ import { startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepExecutions } from '../../src/domain/executions/sweep-executions.js';
+import { executionJobId } from '../../src/jobs/catalog.js';
 import { workflowService } from '../../src/service.js';
 import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
 import {
@@ -74,6 +75,72 @@ describe('the sweep', () => {
       expect(done).toMatchObject({ status: 'success', output: [expect.objectContaining({ swept: true })] });
     }
     expect(await sweepExecutions(h.deps)).toBe(0);
+  });
+
+  it('re-sends a running execution whose job is gone from the queue (an operator removed it)', async () => {
+    const workflow = await createWorkflow(
+      h,
+      owner.token,
+      chain('lost job', [
+        { name: 'Mark', type: 'set', config: { fields: [{ name: 'found', value: true }] } },
+      ]),
+    );
+    await h.stopWorker();
+    let executionId: string;
+    try {
+      executionId = await runWorkflow(h, owner.token, workflow.id);
+      const jobId = executionJobId(executionId, 0);
+      await h.deps.jobs.queue.remove(jobId);
+      // As a worker leaves it when its job vanishes mid-run: running, by that job, for a while.
+      await h.admin`update workflow.workflow_executions
+        set status = 'running', job_id = ${jobId}, started_at = now() - interval '1 minute'
+        where id = ${executionId}`;
+      expect(await sweepExecutions(h.deps)).toBe(1);
+    } finally {
+      await h.startWorker();
+    }
+    const done = await waitForExecution(h, owner.token, executionId);
+    expect(done).toMatchObject({ status: 'success', output: [expect.objectContaining({ found: true })] });
+    const [row] = await h.admin`select job_id from workflow.workflow_executions where id = ${executionId}`;
+    expect(row!.job_id).toMatch(new RegExp(`^run-${executionId}-0-swept-\\d+$`));
+    expect(await sweepExecutions(h.deps)).toBe(0);
+  });
+
+  it('leaves a running execution whose job is at work alone, and gives up one whose job ran out of attempts', async () => {
+    const workflow = await createWorkflow(
+      h,
+      owner.token,
+      chain('doomed twice', [{ name: 'Pause', type: 'wait', config: { amount: 0.5 } }]),
+    );
+    const executionId = await runWorkflow(h, owner.token, workflow.id);
+    await waitForExecution(h, owner.token, executionId, ['waiting']);
+    await h.admin`delete from workflow.workflow_versions where workflow_id = ${workflow.id}`;
+    await waitForExecution(h, owner.token, executionId, ['error']);
+    const failedJob = (await h.deps.jobs.queue.getFailed()).find(
+      (job) => job.data.payload?.executionId === executionId,
+    );
+    expect(failedJob).toBeDefined();
+
+    // Its job still waiting in the queue: left alone.
+    const waitingJob = await h.deps.jobs.queue.add(
+      'run-execution',
+      { payload: { executionId: randomUUID() } },
+      { delay: 60_000 },
+    );
+    await h.admin`update workflow.workflow_executions
+      set status = 'running', error_message = null, error_node = null, finished_at = null, job_id = ${waitingJob.id!}, started_at = now() - interval '1 minute'
+      where id = ${executionId}`;
+    expect(await sweepExecutions(h.deps)).toBe(0);
+    expect(
+      (await h.admin`select status from workflow.workflow_executions where id = ${executionId}`)[0]!.status,
+    ).toBe('running');
+    await waitingJob.remove();
+
+    // As if its worker died after the last attempt, before the exhausted hook: given up as the hook would.
+    await h.admin`update workflow.workflow_executions set job_id = ${failedJob!.id!} where id = ${executionId}`;
+    expect(await sweepExecutions(h.deps)).toBe(0);
+    const given = await waitForExecution(h, owner.token, executionId, ['error']);
+    expect(given.error).toMatch(/^Given up after 2 attempt\(s\): Version 1 of the workflow is gone/);
   });
 });
 

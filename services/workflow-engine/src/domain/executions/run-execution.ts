@@ -29,6 +29,7 @@ const firstPort = (outputs: Outputs): Item[] => Object.values(outputs).find((ite
 export async function runExecution(
   deps: WorkflowDeps,
   payload: { executionId: string; workflowId: string },
+  jobId?: string,
 ): Promise<string> {
   const owner = await ownerContext(deps.db, payload.workflowId);
   if (!owner) return 'workflow gone';
@@ -40,7 +41,7 @@ export async function runExecution(
 
   // Taken up to run is a step: it neither answers a webhook nor ends the execution.
   const taken = await as(
-    (tx) => takeUpExecution(tx, payload.executionId),
+    (tx) => takeUpExecution(tx, payload.executionId, jobId),
     (result) => (result.kind === 'run' ? 'step' : 'change'),
   );
   if (taken.kind === 'finished') return 'nothing to do';

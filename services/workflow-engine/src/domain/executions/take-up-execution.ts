@@ -21,12 +21,12 @@ export type TakeUp =
 
 /**
  * Takes an execution up for a run, in one transaction: marks it running (the first time with
- * `workflow.execution.started`), and answers it with its pinned document and its node runs so far.
+ * `workflow.execution.started`) by the job `jobId`, and answers it with its pinned document and its node runs so far.
  * When the pinned version's `concurrencyLimit` of executions of the workflow already run, it is
  * held instead (counted under a per-workflow advisory lock, so the limit holds across workers).
  * Throws when the pinned version is gone (the job's attempts then run out, and it fails).
  */
-export async function takeUpExecution(tx: Transaction, executionId: string): Promise<TakeUp> {
+export async function takeUpExecution(tx: Transaction, executionId: string, jobId?: string): Promise<TakeUp> {
   const [current] = await tx
     .select()
     .from(workflowExecutions)
@@ -74,7 +74,11 @@ export async function takeUpExecution(tx: Transaction, executionId: string): Pro
     );
   const [execution] = await tx
     .update(workflowExecutions)
-    .set({ status: 'running', startedAt: sql`coalesce(${workflowExecutions.startedAt}, now())` })
+    .set({
+      status: 'running',
+      startedAt: sql`coalesce(${workflowExecutions.startedAt}, now())`,
+      ...(jobId ? { jobId } : {}),
+    })
     .where(eq(workflowExecutions.id, executionId))
     .returning();
   const runs = await tx
