@@ -3,6 +3,9 @@ import { type RpcServer, serveRpc } from '@conduit/bus';
 import { conversationRpc, knowledgeRpc } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executionIdFor } from '../../src/domain/executions/execution-id.js';
+import { ownerContext } from '../../src/domain/executions/owner-context.js';
+import { runSubWorkflows } from '../../src/domain/executions/sub-workflows.js';
 import {
   chain,
   createWorkflow,
@@ -189,6 +192,39 @@ describe('execute-workflow and loop', () => {
     // The parent stays canceled: the end of its sub-workflows does not relabel it.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await waitForExecution(h, owner.token, executionId)).status).toBe('canceled');
+  });
+
+  it('cancels sub-workflows that start just as their parent is canceled (the cancel looked before they were saved)', async () => {
+    const inner = await child('started late', [{ name: 'Pause', type: 'wait', config: { amount: 60 } }]);
+    const parent = await createWorkflow(
+      h,
+      owner.token,
+      chain('canceled outer', [
+        { name: 'Inner', type: 'execute-workflow', config: { workflowId: inner.id } },
+      ]),
+    );
+    const executionId = await runWorkflow(h, owner.token, parent.id, [{ n: 1 }]);
+    await waitForExecution(h, owner.token, executionId, ['waiting']);
+    const [first] = await subRuns(inner.id);
+    // The moment of the race, replayed in order: the parent is canceled, the cancel finds no
+    // sub-workflow yet, and only then does the node start its batch.
+    await h.admin`update workflow.workflow_executions set status = 'canceled' where id = ${executionId}`;
+    const ownerOfBoth = (await ownerContext(h.deps.db, parent.id))!;
+    const nodeId = parent.nodes.find((node) => node.name === 'Inner')!.id;
+    await expect(
+      runSubWorkflows(
+        h.deps,
+        ownerOfBoth,
+        { executionId, workflowId: parent.id, nodeId, depth: 0 },
+        inner.id,
+        [[{ n: 2 }]],
+      ),
+    ).rejects.toThrow('canceled while its sub-workflows were starting');
+    const late = executionIdFor(`sub:${executionId}:${nodeId}:0`);
+    expect(late).toBe(first!.id);
+    expect((await waitForExecution(h, owner.token, late, ['canceled', 'success', 'error'])).status).toBe(
+      'canceled',
+    );
   });
 
   it('fails the node when the sub-workflow fails, and stops sub-workflows nesting without end', async () => {

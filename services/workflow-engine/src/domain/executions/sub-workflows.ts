@@ -1,5 +1,5 @@
 import { type ActorContext, withActor } from '@conduit/db';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { workflowExecutions, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { type Item, NodeError } from '../../nodes/node-type.js';
@@ -67,6 +67,7 @@ export async function runSubWorkflows(
   }
   const owner = await ownerContext(deps.db, workflowId);
   if (!owner) throw new NodeError('The sub-workflow is gone.', false);
+  await cancelWithCanceledParent(deps, parentOwner, owner, parent, ids);
   const deadline = Date.now() + AWAIT_IN_PLACE_MS;
   for (let delay = 20; ; delay = Math.min(delay * 2, 200)) {
     const rows = await withActor(deps.db, owner, (tx) =>
@@ -99,6 +100,40 @@ export async function runSubWorkflows(
     if (Date.now() > deadline) return { done: false };
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
+}
+
+/**
+ * A cancel of the parent that came while its sub-workflows were starting may have looked for them
+ * before they were saved (it cancels the parent, then the children it finds). Looking at the parent
+ * again once they are saved closes that gap: whichever comes second sees the other's work, so
+ * children of a canceled parent are canceled here, and the node ends.
+ */
+async function cancelWithCanceledParent(
+  deps: WorkflowDeps,
+  parentOwner: ActorContext,
+  childOwner: ActorContext,
+  parent: ParentNode,
+  ids: string[],
+) {
+  const [row] = await withActor(deps.db, parentOwner, (tx) =>
+    tx
+      .select({ status: workflowExecutions.status })
+      .from(workflowExecutions)
+      .where(eq(workflowExecutions.id, parent.executionId)),
+  );
+  if (row && row.status !== 'canceled') return;
+  await withActor(deps.db, childOwner, (tx) =>
+    tx
+      .update(workflowExecutions)
+      .set({ status: 'canceled', finishedAt: sql`now()` })
+      .where(
+        and(
+          inArray(workflowExecutions.id, ids),
+          inArray(workflowExecutions.status, ['queued', 'running', 'waiting']),
+        ),
+      ),
+  );
+  throw new NodeError('The execution was canceled while its sub-workflows were starting.', false);
 }
 
 /**
