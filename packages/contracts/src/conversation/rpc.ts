@@ -21,7 +21,9 @@ export const sessionOwner = defineRpc(
  * absent, their preferred model, else the built-in offline one). The AI credits it may use are
  * reserved from `payer` first and what it did not use is given back. Errors: not_found for a
  * model they may not use, limit_reached when no credits are left, internal when the provider
- * failed (its message says why, without internals).
+ * failed (its message says why, without internals). A request that names an `idempotencyKey` it
+ * (the same user) sent within a day is answered the first completion again, neither asked nor
+ * charged twice: a caller that crashed after asking asks again safely.
  */
 export const complete = defineRpc(
   'rpc.conversation.llm.complete',
@@ -34,6 +36,7 @@ export const complete = defineRpc(
     system: storableText(8000).optional(),
     prompt: storableText(32_000).min(1),
     maxTokens: z.int().min(1).max(8192).default(512),
+    idempotencyKey: storableText(200).min(1).optional(),
   }),
   z.object({ text: z.string(), model: z.string(), tokens: z.int().min(0) }),
 );

@@ -66,6 +66,36 @@ describe('rpc.conversation.llm.complete', () => {
     await expect(complete({ model: 'no-such-model' })).rejects.toBeInstanceOf(RpcError);
   });
 
+  it('answers a repeated idempotency key with the first completion, neither asked nor charged again', async () => {
+    const key = `${randomUUID()}:node:0`;
+    const asked = llm.requests.length;
+    const reservations = h.usage.calls.length;
+    const first = await complete({ model: 'echo', prompt: 'Once only', idempotencyKey: key });
+    const again = await complete({ model: 'echo', prompt: 'Once only', idempotencyKey: key });
+    expect(again).toEqual(first);
+    expect(llm.requests.length - asked).toBe(1);
+    expect(h.usage.calls.length - reservations).toBe(1);
+    // Another user's same key is theirs: asked and charged for them.
+    const other = randomUUID();
+    await complete({
+      model: 'echo',
+      prompt: 'Once only',
+      idempotencyKey: key,
+      userId: other,
+      payer: { type: 'user', id: other },
+      orgId,
+    });
+    expect(llm.requests.length - asked).toBe(2);
+    // Nothing is kept for a failed completion: the next try asks again.
+    const failing = `${randomUUID()}:node:0`;
+    await expect(complete({ model: 'fail-503', idempotencyKey: failing })).rejects.toMatchObject({
+      code: 'internal',
+    });
+    await expect(complete({ model: 'fail-503', idempotencyKey: failing })).rejects.toMatchObject({
+      code: 'internal',
+    });
+  });
+
   it('says when the provider fails or the credits are used up', async () => {
     await expect(complete({ model: 'fail-503' })).rejects.toMatchObject({ code: 'internal' });
     h.usage.refuse.set('ai_credits', { remaining: 0, limit: 10 });

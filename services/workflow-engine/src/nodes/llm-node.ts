@@ -21,7 +21,7 @@ export const llmNode = defineNodeType({
     })
     .strict(),
   outputs: () => ['main'],
-  run: async ({ config, items, resolve, services, once }) => ({
+  run: async ({ config, items, resolve, services, once, idempotencyKey }) => ({
     outputs: {
       main: await mapItems(items, async (item, index): Promise<Item> => {
         const prompt = await resolve(config.prompt, index);
@@ -30,13 +30,15 @@ export const llmNode = defineNodeType({
           throw new NodeError('The prompt is not text.', false);
         if (system !== undefined && typeof system !== 'string')
           throw new NodeError('The system text is not text.', false);
-        // Each completion is charged: a try after another item failed does not ask this one again.
+        // Each completion is charged: a try after another item failed does not ask this one again,
+        // and a worker that takes over after a crash gets the answer the conversation service kept.
         const answer = await once(index, () =>
           services.complete({
             ...(config.model ? { model: config.model } : {}),
             ...(system ? { system } : {}),
             prompt,
             maxTokens: config.maxTokens,
+            idempotencyKey: idempotencyKey(index),
           }),
         );
         return { ...item, [config.field]: answer.text };

@@ -59,7 +59,14 @@ export interface NodeRun<C> {
     /** Runs a workflow once per batch as sub-workflows of this node (see runSubWorkflows). */
     subWorkflows(workflowId: string, batches: Item[][]): Promise<SubWorkflowResults>;
     /** rpc.conversation.llm.complete as the workflow's owner, charged to its payer. */
-    complete(request: { model?: string; system?: string; prompt: string; maxTokens: number }): Promise<{
+    complete(request: {
+      model?: string;
+      system?: string;
+      prompt: string;
+      maxTokens: number;
+      /** The same on every try: conversation answers a repeated key with the first completion. */
+      idempotencyKey?: string;
+    }): Promise<{
       text: string;
       model: string;
       tokens: number;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RpcError, requestRpc } from '@conduit/bus';
 import { type conversationRpc, releaseUsage, reserveUsage } from '@conduit/contracts';
 import { type ActorContext, withActor } from '@conduit/db';
@@ -9,6 +10,10 @@ import { chatModel, modelReference, resolveModel } from './resolve-model.js';
 import { generateMetered, newMeter } from './usage-meter.js';
 
 type CompletionRequest = z.output<typeof conversationRpc.complete.request>;
+type Completion = { text: string; model: string; tokens: number };
+
+/** How long a completion is answered again to a request with the same idempotency key. */
+const REMEMBERED_S = 24 * 60 * 60;
 
 /**
  * One completion for another service (rpc.conversation.llm.complete), as the user it names: the
@@ -16,9 +21,24 @@ type CompletionRequest = z.output<typeof conversationRpc.complete.request>;
  * preferred model, else the offline one. Reserves the AI credits the call may use from `payer`
  * (prompt and maxTokens, one credit per AI_CREDIT_TOKENS) and gives back what it did not use.
  * Throws not_found for a model they may not use, limit_reached when no credits are left,
- * unavailable when usage cannot be checked, bad_gateway when the provider failed.
+ * unavailable when usage cannot be checked, bad_gateway when the provider failed. With an
+ * idempotency key, the completion is remembered for a day and answered again to the same key.
  */
-export async function completeForService(deps: ConversationDeps, request: CompletionRequest) {
+export async function completeForService(
+  deps: ConversationDeps,
+  request: CompletionRequest,
+): Promise<Completion> {
+  if (!request.idempotencyKey) return completeOnce(deps, request);
+  // Per user, and hashed: keys are the caller's text, and never reach another user's answers.
+  const key = `llm-complete:${request.userId}:${createHash('sha256').update(request.idempotencyKey).digest('base64url')}`;
+  const remembered = await deps.redis.get(key);
+  if (remembered) return JSON.parse(remembered) as Completion;
+  const answer = await completeOnce(deps, request);
+  await deps.redis.set(key, JSON.stringify(answer), 'EX', REMEMBERED_S);
+  return answer;
+}
+
+async function completeOnce(deps: ConversationDeps, request: CompletionRequest): Promise<Completion> {
   const teams = Object.entries(request.teams ?? {});
   const actor: ActorContext = {
     userId: request.userId,

@@ -29,7 +29,7 @@ function nodeFailure(what: string, error: RpcError) {
 export async function completeAs(
   deps: WorkflowDeps,
   owner: ActorContext,
-  request: { model?: string; system?: string; prompt: string; maxTokens: number },
+  request: { model?: string; system?: string; prompt: string; maxTokens: number; idempotencyKey?: string },
 ) {
   const team = owner.teamIds?.[0];
   try {
