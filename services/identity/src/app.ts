@@ -5,11 +5,14 @@ import type { IdentityDeps } from './deps.js';
 import { trustedKeys } from './domain/tokens/signing-keys.js';
 import { activityRoutes } from './routes/activity-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { creditRoutes } from './routes/credit-routes.js';
 import { jwksRoutes } from './routes/jwks-routes.js';
 import { meRoutes } from './routes/me-routes.js';
 import { organizationRoutes } from './routes/organization-routes.js';
+import { profileRoutes } from './routes/profile-routes.js';
 import { rbacRoutes } from './routes/rbac-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { adminSettingsRoutes, publicSettingsRoutes } from './routes/settings-routes.js';
 import { subscriptionRoutes } from './routes/subscription-routes.js';
 import { teamRoutes } from './routes/team-routes.js';
 
@@ -41,9 +44,13 @@ export async function buildApp(deps: IdentityDeps, readiness: ReadinessChecks = 
     subscriptionRoutes(routes, deps);
     rbacRoutes(routes, deps);
     activityRoutes(routes, deps);
+    profileRoutes(routes, deps);
+    creditRoutes(routes, deps);
+    adminSettingsRoutes(routes, deps);
   });
-  // Public (sign-in, JWKS), with `authenticate` on the few that need a token (logout).
+  // Public (sign-in, JWKS, the public settings), with `authenticate` on the few that need a token (logout).
   jwksRoutes(app, () => keys.jwks());
   authRoutes(app, deps);
+  publicSettingsRoutes(app, deps);
   return app;
 }

@@ -360,3 +360,58 @@ export const userAccountActivities = identity.table(
   },
   (t) => [index('user_account_activities_user_idx').on(t.userId, t.id)],
 );
+
+// --- profiles and credits (0006) --------------------------------------------------------------
+
+/** A user's display fields beyond the account's own (the seed's `profiles`). */
+export const profiles = identity.table('profiles', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  displayName: text('display_name'),
+  ...timestamps,
+});
+
+/** The AI credits of a user or team beside its plan's quota; equal to the sum of its ledger rows. */
+export const creditBalances = identity.table(
+  'credit_balances',
+  {
+    /** user | team */
+    subjectType: text('subject_type').notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    balance: bigint('balance', { mode: 'number' }).notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.subjectType, t.subjectId] })],
+);
+
+/** Every top-up (> 0), spend (< 0) and give-back (> 0) of credits; append-only. */
+export const creditLedger = identity.table(
+  'credit_ledger',
+  {
+    id: uuid('id').primaryKey(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    /** top_up | spend | release */
+    kind: text('kind').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    reason: text('reason'),
+    reservationId: uuid('reservation_id'),
+    createdBy: uuid('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('credit_ledger_subject_idx').on(t.subjectType, t.subjectId, t.id),
+    index('credit_ledger_reservation_idx').on(t.reservationId).where(sql`reservation_id is not null`),
+  ],
+);
+
+// --- global settings (0007) -------------------------------------------------------------------
+
+/** site_name | default_plan | signup_open | default_model, each value as JSON. */
+export const globalSettings = identity.table('global_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedBy: uuid('updated_by'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

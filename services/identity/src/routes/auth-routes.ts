@@ -36,7 +36,7 @@ export function authRoutes(app: ServiceApp, deps: IdentityDeps) {
       }),
       status: 201,
       response: authResultDto,
-      problems: [400, 404, 409, 422, 429],
+      problems: [400, 403, 404, 409, 422, 429],
     },
     (request) => register(deps, request.body, clientInfo(request)),
   );

@@ -28,7 +28,9 @@ export type ActivityType =
   | 'role_revoked'
   | 'permission_granted'
   | 'permission_revoked'
-  | 'plan_changed';
+  | 'plan_changed'
+  | 'credits_topped_up'
+  | 'settings_changed';
 
 export interface Activity {
   /** Whose account the event concerns (the trail is theirs to read). */

@@ -11,6 +11,7 @@ import { recordActivity } from '../activity/record-activity.js';
 import { acceptInviteInTransaction, findOpenInvite } from '../invites/invites.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { startSession } from '../sessions/start-session.js';
+import { readSettings } from '../settings/get-settings.js';
 import { toUserDto } from '../users/user-dto.js';
 import { usernameFromEmail } from '../users/username.js';
 
@@ -25,11 +26,16 @@ export interface RegisterInput {
 
 /**
  * Creates a user and signs them in. Without an invite the user gets a personal organization they
- * own; with one they join the inviting organization (and team). Every user starts on the free plan.
- * Throws conflict when the email (case-insensitively) or the chosen username is taken,
- * unprocessable when the password is too common, not_found for an unusable invite.
+ * own; with one they join the inviting organization (and team). Every user starts on the default
+ * plan of the global settings. While sign-up is closed only an invite lets anyone in.
+ * Throws forbidden when sign-up is closed and there is no invite, conflict when the email
+ * (case-insensitively) or the chosen username is taken, unprocessable when the password is too
+ * common, not_found for an unusable invite.
  */
 export async function register(deps: IdentityDeps, input: RegisterInput, client: ClientInfo) {
+  // Before the password is hashed: a closed sign-up costs nothing.
+  if (!input.inviteToken && !(await readSettings(deps.db)).signUpOpen)
+    throw new DomainError('forbidden', 'Sign-up is closed; ask for an invite.');
   assertStrongPassword(input.password, input.email);
   const invite = input.inviteToken ? await findOpenInvite(deps.db, input.inviteToken) : undefined;
   if (input.inviteToken && invite?.email.toLowerCase() !== input.email.toLowerCase()) {
@@ -90,7 +96,9 @@ async function createAccount(
     if (inviteId) await acceptInviteInTransaction(tx, actor, inviteId, client);
     else await tx.insert(organizationMembers).values({ organizationId, userId, role: 'owner' });
     await tx.insert(userPreferences).values({ id: uuidv7(), userId, preferences: {} });
-    await tx.execute(sql`select identity.ensure_subscription(${uuidv7()}, 'user', ${userId}, 'free')`);
+    await tx.execute(
+      sql`select identity.ensure_subscription(${uuidv7()}, 'user', ${userId}, identity.default_plan_id())`,
+    );
     await grantBootstrapAdmin(tx, deps, user!);
     await recordActivity(tx, { userId, organizationId, type: 'registered', client });
 

@@ -23,7 +23,7 @@ const toTeamDto = (team: typeof teams.$inferSelect, myRole: string, plan: string
 
 /**
  * Creates a team in one of the actor's organizations (their current one by default), with the
- * actor as owner and a free plan. Throws not_found for an organization they are not in, conflict
+ * actor as owner and the default plan of the global settings. Throws not_found for an organization they are not in, conflict
  * for a slug taken in that organization.
  */
 export async function createTeam(
@@ -44,7 +44,9 @@ export async function createTeam(
       if (!member?.ok && !actor.platformAdmin) throw new DomainError('not_found', 'No such organization.');
       await tx.insert(teams).values({ id, organizationId, name: input.name, slug, createdBy: actor.userId });
       await tx.insert(teamMembers).values({ teamId: id, userId: actor.userId, role: 'owner' });
-      await tx.execute(sql`select identity.ensure_subscription(${uuidv7()}, 'team', ${id}, 'free')`);
+      await tx.execute(
+        sql`select identity.ensure_subscription(${uuidv7()}, 'team', ${id}, identity.default_plan_id())`,
+      );
       await appendEvent(
         tx,
         outbox,

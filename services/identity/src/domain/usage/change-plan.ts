@@ -1,15 +1,16 @@
 import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, identityEvents } from '@conduit/contracts';
-import { type Transaction, uuidv7 } from '@conduit/db';
+import { uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
-import { outbox, plans, roleUser, teams, userSubscriptions, users } from '../../db/schema.js';
+import { outbox, plans, userSubscriptions } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { PLATFORM_ADMIN_ROLE_ID } from '../access/load-access.js';
+import { isStillPlatformAdmin } from '../access/platform-admin.js';
 import { recordActivity } from '../activity/record-activity.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { DEFAULT_PLAN_ID } from './get-subscription.js';
+import { subjectOrganization } from './subject-organization.js';
 import { loadSubscriptionView, type Subject, type SubscriptionView } from './subscription-view.js';
 
 /**
@@ -31,7 +32,7 @@ export async function changePlan(
   if (!actor.platformAdmin) throw notFound();
   return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    await assertStillPlatformAdmin(tx, actor.userId);
+    if (!(await isStillPlatformAdmin(tx, actor.userId))) throw notFound();
     const [plan] = await tx.select({ id: plans.id }).from(plans).where(eq(plans.id, planId));
     if (!plan) throw new DomainError('unprocessable', `There is no plan "${planId}".`);
     const organizationId = await subjectOrganization(tx, subject);
@@ -77,23 +78,3 @@ export async function changePlan(
 }
 
 const notFound = () => new DomainError('not_found', 'Not found.');
-
-/** The token says admin for up to its lifetime; a revoked admin must lose this power at once. */
-async function assertStillPlatformAdmin(tx: Transaction, userId: string): Promise<void> {
-  const [held] = await tx
-    .select({ roleId: roleUser.roleId })
-    .from(roleUser)
-    .where(and(eq(roleUser.userId, userId), eq(roleUser.roleId, PLATFORM_ADMIN_ROLE_ID)));
-  if (!held) throw notFound();
-}
-
-/** The organization of the subject (for the audit record); throws not_found when it does not exist. */
-async function subjectOrganization(tx: Transaction, subject: Subject): Promise<string> {
-  const table = subject.type === 'user' ? users : teams;
-  const [row] = await tx
-    .select({ organizationId: table.organizationId })
-    .from(table)
-    .where(eq(table.id, subject.id));
-  if (!row) throw new DomainError('not_found', `No such ${subject.type}.`);
-  return row.organizationId;
-}

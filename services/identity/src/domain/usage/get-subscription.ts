@@ -7,12 +7,12 @@ import type { IdentityDeps } from '../../deps.js';
 import { assertLiveSessionForRead } from '../sessions/live-session.js';
 import { loadSubscriptionView, type SubscriptionView } from './subscription-view.js';
 
-/** The plan every user and team starts on. */
+/** The plan a subscription is made on before an admin's change of plan replaces it. */
 export const DEFAULT_PLAN_ID = 'free';
 
 /**
  * The caller's own plan, current period and usage. A caller who has no subscription yet is put
- * on the free plan first (every account is meant to have one; this mends any that does not).
+ * on the default plan first (every account is meant to have one; this mends any that does not).
  */
 export async function getMySubscription(deps: IdentityDeps, actor: Actor): Promise<SubscriptionView> {
   return asActor(deps.db, actor, async (tx) => {
@@ -21,7 +21,7 @@ export async function getMySubscription(deps: IdentityDeps, actor: Actor): Promi
     let view = await loadSubscriptionView(tx, subject);
     if (!view) {
       await tx.execute(
-        sql`select identity.ensure_subscription(${uuidv7()}, 'user', ${actor.userId}, ${DEFAULT_PLAN_ID})`,
+        sql`select identity.ensure_subscription(${uuidv7()}, 'user', ${actor.userId}, identity.default_plan_id())`,
       );
       view = await loadSubscriptionView(tx, subject);
     }
