@@ -315,3 +315,122 @@ describe('membership policies', () => {
     expect(admins!.n).toBe(0);
   });
 });
+
+describe('profiles, credits and global settings', () => {
+  const CREDIT_TABLES = ['profiles', 'credit_balances', 'credit_ledger', 'global_settings'];
+  const user = (account: AuthResult) => ({ type: 'user', id: account.user.id });
+  const topUpAsOwner = async (subject: { type: string; id: string }, amount: number) => {
+    await h.admin`insert into identity.credit_balances (subject_type, subject_id, balance)
+      values (${subject.type}, ${subject.id}, ${amount})
+      on conflict (subject_type, subject_id) do update set balance = credit_balances.balance + ${amount}`;
+    await h.admin`insert into identity.credit_ledger (id, subject_type, subject_id, kind, amount, reason)
+      values (gen_random_uuid(), ${subject.type}, ${subject.id}, 'top_up', ${amount}, 'rls test')`;
+  };
+
+  beforeAll(async () => {
+    for (const account of [alice, bob]) {
+      await h.app.inject({
+        method: 'PATCH',
+        url: '/v1/me/profile',
+        headers: bearer(account.accessToken),
+        payload: { displayName: account.email },
+      });
+      await topUpAsOwner(user(account), 10);
+    }
+  });
+
+  it('is enabled and forced on each of their tables, each with a policy', async () => {
+    const tables = await h.admin<
+      { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; policies: number }[]
+    >`
+      select c.relname, c.relrowsecurity, c.relforcerowsecurity,
+             (select count(*)::int from pg_policies p where p.schemaname = 'identity' and p.tablename = c.relname) as policies
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'identity' and c.relname in ${h.admin(CREDIT_TABLES)} order by c.relname`;
+    expect(tables.map((t) => t.relname)).toEqual([...CREDIT_TABLES].sort());
+    for (const table of tables) {
+      expect(table, table.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
+      expect(table.policies, table.relname).toBeGreaterThan(0);
+    }
+  });
+
+  it('shows profiles, balances and the ledger to nobody without an actor; the settings to anyone', async () => {
+    for (const table of ['profiles', 'credit_balances', 'credit_ledger']) {
+      const [all] = await h.admin`select count(*)::int as n from ${h.admin('identity')}.${h.admin(table)}`;
+      expect(all!.n, `${table} as owner`).toBeGreaterThan(0);
+      expect(await countAs(null, table), `${table} without actor`).toBe(0);
+    }
+    expect(await countAs(null, 'global_settings')).toBe(4);
+  });
+
+  it("shows user A only A's profile, balance and ledger, never B's", async () => {
+    const a = actorOf(alice);
+    expect(await countAs(a, 'profiles')).toBe(1);
+    expect(await countAs(a, 'profiles', sql`where user_id = ${bob.user.id}`)).toBe(0);
+    for (const table of ['credit_balances', 'credit_ledger']) {
+      expect(await countAs(a, table, sql`where subject_id = ${alice.user.id}`), table).toBeGreaterThan(0);
+      expect(await countAs(a, table, sql`where subject_id = ${bob.user.id}`), `${table}: B's as A`).toBe(0);
+    }
+  });
+
+  it('lets no user top up, spend, or rewrite credits, nor change the settings', async () => {
+    const a = actorOf(alice);
+    const changed = await withActor(runtime.db, a, async (tx) => [
+      ...(await tx.execute(
+        sql`update identity.credit_balances set balance = balance + 1000 where subject_id = ${alice.user.id} returning subject_id`,
+      )),
+      ...(await tx.execute(
+        sql`update identity.profiles set display_name = 'pwned' where user_id = ${bob.user.id} returning user_id`,
+      )),
+      ...(await tx.execute(
+        sql`update identity.global_settings set value = 'false' where key = 'signup_open' returning key`,
+      )),
+      ...(await tx.execute(sql`delete from identity.global_settings returning key`)),
+    ]);
+    expect(changed).toEqual([]);
+    await expect(
+      withActor(runtime.db, a, (tx) =>
+        tx.execute(sql`insert into identity.credit_ledger (id, subject_type, subject_id, kind, amount)
+          values (gen_random_uuid(), 'user', ${alice.user.id}, 'top_up', 1000)`),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+    await expect(
+      withActor(runtime.db, a, (tx) =>
+        tx.execute(sql`insert into identity.credit_balances (subject_type, subject_id, balance)
+          values ('team', gen_random_uuid(), 1000)`),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+    await expect(
+      withActor(runtime.db, a, (tx) =>
+        tx.execute(
+          sql`insert into identity.profiles (user_id, display_name) values (${bob.user.id}, 'pwned')`,
+        ),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+    const [balance] =
+      await h.admin`select balance from identity.credit_balances where subject_type = 'user' and subject_id = ${alice.user.id}`;
+    expect(Number(balance!.balance)).toBe(10);
+    const [signUp] = await h.admin`select value from identity.global_settings where key = 'signup_open'`;
+    expect(signUp!.value).toBe(true);
+  });
+
+  it('keeps the ledger append-only and balances from being removed, even for a platform admin', async () => {
+    const asAdmin = { ...actorOf(alice), platformAdmin: true };
+    for (const statement of [
+      sql`update identity.credit_ledger set amount = 1000000 where subject_id = ${alice.user.id}`,
+      sql`delete from identity.credit_ledger where subject_id = ${alice.user.id}`,
+      sql`delete from identity.credit_balances where subject_id = ${alice.user.id}`,
+    ]) {
+      await expect(withActor(runtime.db, asAdmin, (tx) => tx.execute(statement))).rejects.toMatchObject({
+        cause: { code: '42501' },
+      });
+    }
+    // A platform admin's top-up cannot pass itself off as a spend or a give-back.
+    await expect(
+      withActor(runtime.db, asAdmin, (tx) =>
+        tx.execute(sql`insert into identity.credit_ledger (id, subject_type, subject_id, kind, amount, reservation_id)
+          values (gen_random_uuid(), 'user', ${alice.user.id}, 'release', 1000, gen_random_uuid())`),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+  });
+});
