@@ -35,6 +35,7 @@ export const upstreams: Upstream[] = [
   { service: 'identity', prefix: '/v1/users' },
   { service: 'identity', prefix: '/v1/plans' },
   { service: 'identity', prefix: '/v1/admin' },
+  { service: 'identity', prefix: '/v1/settings' },
   // Every service's job queues, gathered by the workflow engine (docs/admin-jobs.md says why there).
   { service: 'workflow-engine', prefix: '/v1/admin/jobs' },
   { service: 'identity', prefix: '/.well-known/jwks.json' },
@@ -72,6 +73,7 @@ export const publicRoutes = new Set([
   'POST /v1/auth/login-token',
   'POST /v1/auth/login-token/redeem',
   'GET /.well-known/jwks.json',
+  'GET /v1/settings/public',
 ]);
 
 /** Webhooks (`/v1/hooks/:workflowId/:path`) are called by other systems, with no access token. */
