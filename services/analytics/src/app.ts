@@ -6,6 +6,9 @@ import type { AnalyticsDeps } from './deps.js';
 import { addConsumerLagDetails, consumerLagReadiness } from './health/consumer-lag.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { clientEventRoutes } from './routes/client-event-routes.js';
+import { metricsDataschemaRoutes } from './routes/metrics-dataschema-routes.js';
+import { metricsDatasourceRoutes } from './routes/metrics-datasource-routes.js';
+import { metricsExplorationRoutes } from './routes/metrics-exploration-routes.js';
 import { queryRoutes } from './routes/query-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
 
@@ -38,6 +41,9 @@ export async function buildApp(deps: AnalyticsDeps, readiness: ReadinessChecks =
     queryRoutes(routes, deps);
     usageRoutes(routes, deps);
     clientEventRoutes(routes, deps);
+    metricsDatasourceRoutes(routes, deps);
+    metricsDataschemaRoutes(routes, deps);
+    metricsExplorationRoutes(routes, deps);
   });
   return app;
 }

@@ -4,6 +4,7 @@ import type { Database } from '@conduit/db';
 import type { Producer } from '@conduit/jobs';
 import type { Logger } from '@conduit/service-kit';
 import type { Redis } from 'ioredis';
+import type { MetricsRuntime } from './domain/metrics/metrics-runtime.js';
 import type { AnalyticsEnv } from './env.js';
 import type { AnalyticsJobs } from './jobs/catalog.js';
 
@@ -17,6 +18,8 @@ export interface AnalyticsDeps {
   /** Counts client event batches per user (rate limit). */
   redis: Redis;
   jobs: Producer<AnalyticsJobs>;
+  /** The metrics layer's sealed passwords, checked hosts and external source pools. */
+  metrics: MetricsRuntime;
   /** Defaults to identity's JWKS; tests may pass their own. */
   verifier?: TokenVerifier;
 }

@@ -1,7 +1,15 @@
-import { envDuration, envList, envPort, loadServiceEnv, serviceEnv } from '@conduit/config';
+import {
+  encryptionKeysEnv,
+  envDuration,
+  envList,
+  envPort,
+  loadServiceEnv,
+  serviceEnv,
+} from '@conduit/config';
 import { z } from 'zod';
 
 const schema = serviceEnv.extend({
+  ...encryptionKeysEnv, // external data sources' passwords
   ANALYTICS_PORT: envPort(4006),
   ANALYTICS_HOST: z.string().default('0.0.0.0'),
   /**
@@ -36,6 +44,22 @@ const schema = serviceEnv.extend({
   AI_CREDIT_TOKENS: z.coerce.number().int().min(1).default(1000),
   /** A consumer further behind than this many events makes /health/ready say "degraded". */
   CONSUMER_LAG_WARN: z.coerce.number().int().min(1).default(10_000),
+  /**
+   * Hosts (names or CIDR ranges) of external data sources allowed although private or loopback;
+   * none by default (tests and `pnpm start` allow the local machine).
+   */
+  METRICS_ALLOWED_HOSTS: envList(''),
+  /** Longest a metrics query may run on a data source before it is cancelled. */
+  METRICS_STATEMENT_TIMEOUT: envDuration('30s'),
+  /** Most rows any metrics query answers, whatever limit it asks for. */
+  METRICS_ROW_CAP: z.coerce.number().int().min(1).max(10_000).default(5000),
+  /** How long a metrics query's answer is reused for the same query (0 turns caching off). */
+  METRICS_CACHE_TTL: envDuration('60s'),
+  /** Connections each external data source may hold open, and how long an idle one stays. */
+  METRICS_POOL_SIZE: z.coerce.number().int().min(1).max(10).default(2),
+  METRICS_POOL_IDLE: envDuration('60s'),
+  /** How long connecting to an external data source may take. */
+  METRICS_CONNECT_TIMEOUT: envDuration('10s'),
 });
 
 export type AnalyticsEnv = ReturnType<typeof loadEnv>;

@@ -3,6 +3,7 @@ import { defineService } from '@conduit/runtime';
 import { buildApp } from './app.js';
 import { streamIngestion } from './bus/stream-ingestion.js';
 import type { AnalyticsDeps } from './deps.js';
+import { createMetricsRuntime } from './domain/metrics/metrics-runtime.js';
 import { ensurePartitions, pruneEvents } from './domain/retention/retention.js';
 import { type AnalyticsEnv, loadEnv } from './env.js';
 import { type AnalyticsJobs, analyticsJobs } from './jobs/catalog.js';
@@ -22,7 +23,15 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
   redis: {},
   listen: (env) => ({ port: env.ANALYTICS_PORT, host: env.ANALYTICS_HOST }),
   jobs: () => analyticsJobs,
-  deps: ({ env, log, database, bus, redis, jobs }) => ({ env, log, db: database.db, bus, redis, jobs }),
+  deps: ({ env, log, database, bus, redis, jobs, onClose }) => ({
+    env,
+    log,
+    db: database.db,
+    bus,
+    redis,
+    jobs,
+    metrics: createMetricsRuntime(env, log, onClose),
+  }),
   app: buildApp,
   background: [streamIngestion],
   worker: {

@@ -4,11 +4,13 @@ import {
   bigint,
   boolean,
   index,
+  integer,
   jsonb,
   pgSchema,
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -119,6 +121,99 @@ export const rollups = analytics.table(
       .on(table.teamId, table.metric, table.bucket)
       .where(sql`${table.teamId} <> '00000000-0000-0000-0000-000000000000'::uuid`),
     index('rollups_bucket_idx').on(table.bucket),
+  ],
+);
+
+// The metrics layer (drizzle/0004-0006): a team's data sources, versioned data schemas (cubes) and
+// saved explorations. Row-level security in 0005; the built-in source's views in 0006.
+
+/** A team's data source: Conduit's own analytics (`conduit`, one per team) or a PostgreSQL database. */
+export const datasources = analytics.table(
+  'datasources',
+  {
+    id: uuid('id').primaryKey(),
+    teamId: uuid('team_id').notNull(),
+    organizationId: uuid('organization_id'),
+    userId: uuid('user_id').notNull(),
+    name: text('name').notNull(),
+    dbType: text('db_type').$type<'conduit' | 'postgres'>().notNull(),
+    /** host, port, database, user, tlsMode; never the password. */
+    dbParams: jsonb('db_params').$type<Record<string, unknown>>().notNull().default({}),
+    /** AES-256-GCM (SecretBox) bound to the row id; never returned, logged, or put in jobs/events. */
+    sealedPassword: text('sealed_password'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('datasources_team_idx').on(table.teamId, table.createdAt, table.id),
+    uniqueIndex('datasources_one_conduit_per_team').on(table.teamId).where(sql`db_type = 'conduit'`),
+  ],
+);
+
+/** Cubes over a source, in YAML or JSON; `version` is the latest of dataschema_versions. */
+export const dataschemas = analytics.table(
+  'dataschemas',
+  {
+    id: uuid('id').primaryKey(),
+    teamId: uuid('team_id').notNull(),
+    datasourceId: uuid('datasource_id')
+      .notNull()
+      .references(() => datasources.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    name: text('name').notNull(),
+    version: integer('version').notNull().default(1),
+    format: text('format').$type<'yaml' | 'json'>().notNull(),
+    code: text('code').notNull(),
+    /** The parsed, validated cubes of the latest version. */
+    cubes: jsonb('cubes').$type<unknown>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('dataschemas_team_idx').on(table.teamId, table.createdAt, table.id),
+    index('dataschemas_datasource_idx').on(table.datasourceId),
+  ],
+);
+
+/** Every saved version of a data schema, kept. */
+export const dataschemaVersions = analytics.table(
+  'dataschema_versions',
+  {
+    dataschemaId: uuid('dataschema_id')
+      .notNull()
+      .references(() => dataschemas.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    teamId: uuid('team_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    format: text('format').$type<'yaml' | 'json'>().notNull(),
+    code: text('code').notNull(),
+    cubes: jsonb('cubes').$type<unknown>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.dataschemaId, table.version] })],
+);
+
+/** A saved query of a data schema's members (seed: playground_state). */
+export const explorations = analytics.table(
+  'explorations',
+  {
+    id: uuid('id').primaryKey(),
+    teamId: uuid('team_id').notNull(),
+    datasourceId: uuid('datasource_id')
+      .notNull()
+      .references(() => datasources.id, { onDelete: 'cascade' }),
+    dataschemaId: uuid('dataschema_id')
+      .notNull()
+      .references(() => dataschemas.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    name: text('name').notNull(),
+    playgroundState: jsonb('playground_state').$type<unknown>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('explorations_team_idx').on(table.teamId, table.createdAt, table.id),
+    index('explorations_dataschema_idx').on(table.dataschemaId),
   ],
 );
 

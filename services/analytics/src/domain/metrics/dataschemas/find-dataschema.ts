@@ -1,0 +1,33 @@
+import type { Actor } from '@conduit/contracts';
+import type { Transaction } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
+import { eq } from 'drizzle-orm';
+import { dataschemas } from '../../../db/schema.js';
+import type { AnalyticsDeps } from '../../../deps.js';
+import { asViewer } from '../../access/viewer-scope.js';
+import { type MetricsAction, mayTeam } from '../team-access.js';
+import { type DataschemaRow, toDataschemaDto } from './dataschema-dto.js';
+
+/**
+ * A data schema the actor may see, else not_found (as for an unknown id); forbidden when they see
+ * it but may not `action` it. `forUpdate` locks the row (a new version is numbered under the lock).
+ */
+export async function findDataschema(
+  tx: Transaction,
+  actor: Actor,
+  id: string,
+  action: MetricsAction = 'read',
+  forUpdate = false,
+): Promise<DataschemaRow> {
+  const query = tx.select().from(dataschemas).where(eq(dataschemas.id, id));
+  const [row] = forUpdate ? await query.for('update') : await query;
+  if (!row || !mayTeam(actor, row.teamId, 'read')) throw new DomainError('not_found', 'No such data schema.');
+  if (!mayTeam(actor, row.teamId, action))
+    throw new DomainError('forbidden', "Only the team's owners and admins change its data schemas.");
+  return row;
+}
+
+/** A data schema's latest version with its members. */
+export function getDataschema(deps: AnalyticsDeps, actor: Actor, id: string) {
+  return asViewer(deps.db, actor, async (tx) => toDataschemaDto(await findDataschema(tx, actor, id)));
+}
