@@ -361,6 +361,51 @@ const rows: Row[] = [
     expect: { ...same(404), platformAdmin: 200 },
     request: (_c, ctx) => ({ path: `/v1/admin/subscriptions/team/${ctx.teamId}`, body: { planId: 'pro' } }),
   },
+
+  // Profiles and AI credits: anyone's own profile; only platform admins top up (403 to others).
+  { route: 'GET /v1/me/profile', expect: same(200), request: () => ({ path: '/v1/me/profile' }) },
+  {
+    route: 'PATCH /v1/me/profile',
+    expect: same(200),
+    request: () => ({ path: '/v1/me/profile', body: { displayName: 'Matrix' } }),
+  },
+  {
+    route: 'POST /v1/admin/users/:id/credits',
+    expect: { ...same(403), platformAdmin: 201 },
+    request: (_c, ctx) => ({
+      path: `/v1/admin/users/${ctx.tokens.owner.user.id}/credits`,
+      body: { amount: 5, reason: 'matrix' },
+    }),
+  },
+  {
+    route: 'POST /v1/admin/teams/:id/credits',
+    expect: { ...same(403), platformAdmin: 201 },
+    request: (_c, ctx) => ({
+      path: `/v1/admin/teams/${ctx.teamId}/credits`,
+      body: { amount: 5, reason: 'matrix' },
+    }),
+  },
+
+  // Global settings: the public ones to anyone; all of them to platform admins only.
+  {
+    route: 'GET /v1/settings/public',
+    expect: same(200, 200),
+    request: () => ({ path: '/v1/settings/public' }),
+  },
+  {
+    route: 'GET /v1/admin/settings',
+    expect: { ...same(403), platformAdmin: 200 },
+    request: () => ({ path: '/v1/admin/settings' }),
+  },
+  {
+    route: 'PUT /v1/admin/settings',
+    expect: { ...same(403), platformAdmin: 200 },
+    // The settings as they are: the row checks who may change them without closing sign-up.
+    request: () => ({
+      path: '/v1/admin/settings',
+      body: { siteName: 'Conduit', defaultPlan: 'free', signUpOpen: true, defaultModel: null },
+    }),
+  },
 ];
 
 let identity: IdentityHarness;
