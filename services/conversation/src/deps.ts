@@ -4,6 +4,7 @@ import type { Database } from '@conduit/db';
 import type { SecretBox } from '@conduit/secrets';
 import type { Logger } from '@conduit/service-kit';
 import type { Redis } from 'ioredis';
+import type { PlatformDefaultModel } from './domain/llm/platform-default-model.js';
 import type { InFlight } from './domain/messages/in-flight.js';
 import type { ConversationEnv } from './env.js';
 
@@ -18,6 +19,8 @@ export interface ConversationDeps {
   log: Logger;
   /** Replies still being generated (a client that went away does not stop them); awaited on close. */
   inFlight: InFlight;
+  /** The platform's default chat model (identity's global settings), for bots that name none. */
+  defaultModel: PlatformDefaultModel;
   /** Tests pass a local key set; otherwise identity's JWKS. */
   verifier?: TokenVerifier;
 }

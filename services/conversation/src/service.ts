@@ -6,6 +6,7 @@ import { serveBotRpcs } from './bus/bot-rpc.js';
 import { serveCompleteRpc } from './bus/complete-rpc.js';
 import { serveSessionOwnerRpc } from './bus/session-owner-rpc.js';
 import type { ConversationDeps } from './deps.js';
+import { PlatformDefaultModel } from './domain/llm/platform-default-model.js';
 import { InFlight } from './domain/messages/in-flight.js';
 import { type ConversationEnv, loadEnv } from './env.js';
 
@@ -36,6 +37,7 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
       box: new SecretBox(parseKeyring(env.ENCRYPTION_KEYS)),
       log,
       inFlight,
+      defaultModel: new PlatformDefaultModel(bus, { timeoutMs: env.RPC_TIMEOUT, log }),
     };
   },
   app: buildApp,

@@ -61,7 +61,7 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
     (estimateTokens(`${request.system ?? ''}\n${request.prompt}`) + request.maxTokens) /
       deps.env.AI_CREDIT_TOKENS,
   );
-  const periodEnd = await reserveCredits(deps, request.payer, credits);
+  const { periodEnd, reservationId } = await reserveCredits(deps, request.payer, credits);
   const meter = newMeter();
   let text = '';
   try {
@@ -83,7 +83,13 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
       await requestRpc(
         deps.bus,
         releaseUsage,
-        { subject: request.payer, items: [{ metric: 'ai_credits', amount: unused }], periodEnd },
+        // The reservation's id gives back first what it drew from the payer's bought credits.
+        {
+          subject: request.payer,
+          items: [{ metric: 'ai_credits', amount: unused }],
+          periodEnd,
+          reservationId,
+        },
         { timeoutMs: deps.env.RPC_TIMEOUT },
       ).catch((error: unknown) =>
         deps.log.warn({ err: error, unused }, 'unused AI credits could not be given back'),
@@ -92,12 +98,15 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
   return { text, model: resolved.model, tokens: meter.tokens };
 }
 
-/** Reserves AI credits of a payer; answers the period they count in. */
+/**
+ * Reserves AI credits of a payer; answers the period they count in, and the reservation's id when
+ * it drew on the payer's credit balance.
+ */
 async function reserveCredits(
   deps: ConversationDeps,
   payer: CompletionRequest['payer'],
   credits: number,
-): Promise<string> {
+): Promise<{ periodEnd: string; reservationId: string | undefined }> {
   let answer: Awaited<ReturnType<typeof requestRpc<typeof reserveUsage>>>;
   try {
     answer = await requestRpc(
@@ -117,8 +126,8 @@ async function reserveCredits(
     const line = answer.items.find((item) => item.metric === 'ai_credits');
     throw new DomainError(
       'limit_reached',
-      `The AI credits of this plan are used up (${line?.remaining ?? 0} left, this completion needs up to ${credits}).`,
+      `The AI credits of this plan and its bought credits are used up (${(line?.remaining ?? 0) + (line?.credits ?? 0)} left, this completion needs up to ${credits}).`,
     );
   }
-  return answer.periodEnd;
+  return { periodEnd: answer.periodEnd, reservationId: answer.reservationId };
 }

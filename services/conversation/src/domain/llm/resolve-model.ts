@@ -20,9 +20,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The chat model of a reply: the user's own choice (preferences) first, then the bot's `llm-model`
- * setting (a model id or name from the catalog), then the built-in offline model. A model the user
- * cannot see, or an inactive one, is skipped. The provider's API key is decrypted here, in memory,
- * for this reply only.
+ * setting (a model id or name from the catalog), then the platform's default model (identity's
+ * global settings, asked only when neither names a usable model), then the built-in offline
+ * model. A model the user cannot see, or an inactive one, is skipped. The provider's API key is
+ * decrypted here, in memory, for this reply only.
  */
 export async function resolveModel(
   tx: Transaction,
@@ -38,6 +39,11 @@ export async function resolveModel(
 
   for (const candidate of candidates) {
     const found = await chatModel(tx, deps, candidate);
+    if (found) return found;
+  }
+  const platformDefault = await deps.defaultModel.current();
+  if (platformDefault) {
+    const found = await chatModel(tx, deps, modelReference(platformDefault));
     if (found) return found;
   }
   return offline;
