@@ -6,9 +6,13 @@ import type { AnalyticsDeps } from './deps.js';
 import { addConsumerLagDetails, consumerLagReadiness } from './health/consumer-lag.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { clientEventRoutes } from './routes/client-event-routes.js';
+import { metricsAlertRoutes } from './routes/metrics-alerts.js';
+import { metricsChartRoutes } from './routes/metrics-charts.js';
 import { metricsDataschemaRoutes } from './routes/metrics-dataschema-routes.js';
 import { metricsDatasourceRoutes } from './routes/metrics-datasource-routes.js';
 import { metricsExplorationRoutes } from './routes/metrics-exploration-routes.js';
+import { metricsReportRoutes } from './routes/metrics-reports.js';
+import { metricsSqlCredentialRoutes } from './routes/metrics-sql-credentials.js';
 import { queryRoutes } from './routes/query-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
 
@@ -44,6 +48,10 @@ export async function buildApp(deps: AnalyticsDeps, readiness: ReadinessChecks =
     metricsDatasourceRoutes(routes, deps);
     metricsDataschemaRoutes(routes, deps);
     metricsExplorationRoutes(routes, deps);
+    metricsSqlCredentialRoutes(routes, deps);
+    metricsChartRoutes(routes, deps);
+    metricsReportRoutes(routes, deps);
+    metricsAlertRoutes(routes, deps);
   });
   return app;
 }

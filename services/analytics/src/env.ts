@@ -60,6 +60,14 @@ const schema = serviceEnv.extend({
   METRICS_POOL_IDLE: envDuration('60s'),
   /** How long connecting to an external data source may take. */
   METRICS_CONNECT_TIMEOUT: envDuration('10s'),
+  /**
+   * Where BI tools connect with a team's SQL credentials, as shown to them; the service's own
+   * database host and port unless set (a proxy or public name in front of Postgres).
+   */
+  METRICS_SQL_HOST: z.string().min(1).optional(),
+  METRICS_SQL_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /** Connections a SQL credential may hold at once unless its creator asks for fewer or more. */
+  METRICS_SQL_CONNECTION_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
 });
 
 export type AnalyticsEnv = ReturnType<typeof loadEnv>;

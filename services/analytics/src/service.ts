@@ -3,7 +3,9 @@ import { defineService } from '@conduit/runtime';
 import { buildApp } from './app.js';
 import { streamIngestion } from './bus/stream-ingestion.js';
 import type { AnalyticsDeps } from './deps.js';
+import { evaluateAlert } from './domain/metrics/alerts/evaluate-alert.js';
 import { createMetricsRuntime } from './domain/metrics/metrics-runtime.js';
+import { runReport } from './domain/metrics/reports/run-report.js';
 import { ensurePartitions, pruneEvents } from './domain/retention/retention.js';
 import { type AnalyticsEnv, loadEnv } from './env.js';
 import { type AnalyticsJobs, analyticsJobs } from './jobs/catalog.js';
@@ -38,6 +40,8 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
     handlers: (deps) => ({
       'ensure-partitions': () => ensurePartitions(deps),
       'prune-events': () => pruneEvents(deps),
+      'run-report': (payload, job) => runReport(deps, payload, job),
+      'evaluate-alert': (payload, job) => evaluateAlert(deps, payload, job),
     }),
     schedule: async (jobs, env) => {
       await jobs.schedule('ensure-partitions', 'ensure-partitions', {}, { pattern: '7 0 * * *' });

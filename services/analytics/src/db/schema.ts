@@ -220,3 +220,6 @@ export const explorations = analytics.table(
 export const outbox = outboxTable(analytics);
 export const processedEvents = processedEventsTable(analytics);
 export const failedJobs = failedJobsTable(analytics);
+
+// Reports, alerts, their runs and SQL credentials (drizzle/0007-0008).
+export * from './delivery-schema.js';

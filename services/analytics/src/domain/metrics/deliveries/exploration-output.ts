@@ -1,0 +1,46 @@
+import { type ActorContext, withActor } from '@conduit/db';
+import { sql } from 'drizzle-orm';
+import type { AnalyticsDeps } from '../../../deps.js';
+import type { ChartKind } from '../charts/chart-spec.js';
+import type { ExplorationResult } from '../explorations/exploration-result.js';
+import { runExplorationForTeam } from '../explorations/run-exploration.js';
+
+/** Who set the work up: the exploration runs as they would see it, as one of the team's managers. */
+export interface WorkOwner {
+  teamId: string;
+  userId: string;
+  organizationId: string | null;
+  explorationId: string;
+}
+
+/**
+ * Runs the exploration of a report or an alert and reads how it is drawn (its `chart` setting),
+ * so every delivery shows the same chart as the exploration's chart routes. Throws as
+ * runExploration does.
+ */
+export async function explorationOutput(
+  deps: AnalyticsDeps,
+  owner: WorkOwner,
+): Promise<{ result: ExplorationResult; chart: ChartKind }> {
+  const result = await runExplorationForTeam(deps, {
+    teamId: owner.teamId,
+    userId: owner.userId,
+    role: 'admin',
+    orgId: owner.organizationId,
+    explorationId: owner.explorationId,
+  });
+  const reader = { userId: owner.userId, teamIds: [owner.teamId], writableTeamIds: [owner.teamId] };
+  return { result, chart: await explorationChart(deps, reader, owner.explorationId) };
+}
+
+/** The chart kind saved on an exploration ('line' when it cannot be read). */
+export async function explorationChart(
+  deps: AnalyticsDeps,
+  reader: ActorContext,
+  explorationId: string,
+): Promise<ChartKind> {
+  const rows = (await withActor(deps.db, reader, (tx) =>
+    tx.execute(sql`select chart from analytics.explorations where id = ${explorationId}`),
+  )) as unknown as { chart: ChartKind }[];
+  return rows[0]?.chart ?? 'line';
+}

@@ -1,0 +1,30 @@
+import { readableText, storableText } from '@conduit/contracts';
+import { z } from 'zod';
+import { reportFormats } from '../db/delivery-schema.js';
+import { deliveryTargetsInput } from '../domain/metrics/deliveries/delivery-targets.js';
+
+// What reports and alerts share at the edge: how they are named, scheduled and delivered.
+export const workName = readableText(200);
+export const schedule = storableText(200).describe('cron: 5 fields, or 6 with seconds first');
+export const timeZone = storableText(64).describe('IANA time zone, e.g. "Europe/Paris"');
+export const delivery = deliveryTargetsInput;
+export const reportFormat = z.enum(reportFormats);
+
+export const deliveryDto = z.object({ webhookUrl: z.string().nullable() });
+
+/** Each target's outcome of a run (webhook: its HTTP status, or why it failed). */
+export const deliveryOutcomeDto = z.record(
+  z.string(),
+  z.object({
+    ok: z.boolean(),
+    status: z.number().int().nullable().optional(),
+    error: z.string().optional(),
+    at: z.string(),
+    attempts: z.number().int(),
+  }),
+);
+
+export const runStatus = z.enum(['running', 'succeeded', 'failed']);
+
+/** The answer of "send now" and "test": the run is queued for this tick. */
+export const queuedRunDto = z.object({ tickAt: z.string() });
