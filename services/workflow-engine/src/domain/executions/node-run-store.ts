@@ -76,6 +76,14 @@ export async function claimNode(
  * one transaction: its row is created settled. `canceled` when the execution is no longer
  * running; `taken` when the node already has a row (another worker, or an earlier try): then the
  * claimed path decides, as for any other node.
+ *
+ * Its commit does not wait for the disk (synchronous_commit off for this transaction): that wait
+ * was most of a node's time. Nothing is lost that matters: a worker that dies after the commit
+ * loses nothing (Postgres has it), and should Postgres itself crash within the moment before the
+ * write reaches the disk, what is lost is a pure node's result, which is run again. The write-ahead
+ * log is one sequence, so any later commit that does wait (a claim before a side effect, a wait,
+ * the end of the execution) makes every pure result before it durable too: what survives a
+ * crash is always a prefix of the run, never a gap.
  */
 export async function commitPureRun(
   tx: Transaction,
@@ -104,6 +112,7 @@ export async function commitPureRun(
     .where(eq(workflowExecutions.id, run.executionId))
     .for('update');
   if (execution?.status !== 'running') return 'canceled';
+  await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
   // Every claim locks the execution's row first, so what this finds stays true until the commit
   // (and nothing is stored apart for a row that is not written).
   const [existing] = await tx
@@ -162,7 +171,8 @@ async function commitSmallPureRun(
       update ${workflowExecutions} set response_data = ${respond ? JSON.stringify(respond) : null}::text::jsonb
       where ${respond !== undefined} and ${workflowExecutions.id} in (select execution_id from inserted)
     )
-    select (select count(*) from execution)::int as running, (select count(*) from inserted)::int as inserted
+    select (select count(*) from execution)::int as running, (select count(*) from inserted)::int as inserted,
+      set_config('synchronous_commit', 'off', true) as commit_without_waiting_for_the_disk
   `)) as unknown as { running: number; inserted: number }[];
   const [result] = rows;
   if (!result?.running) return 'canceled';
