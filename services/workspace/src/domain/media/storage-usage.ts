@@ -1,0 +1,86 @@
+import { RpcError, requestRpc } from '@conduit/bus';
+import { releaseUsage, reserveUsage } from '@conduit/contracts';
+import { DomainError } from '@conduit/errors';
+import type { WorkspaceDeps } from '../../deps.js';
+
+export type Payer = { type: 'user' | 'team'; id: string };
+
+/** Who pays for a file's storage: its team, else its owner. */
+export const payerOf = (owner: { ownerUserId: string; teamId: string | null }): Payer =>
+  owner.teamId ? { type: 'team', id: owner.teamId } : { type: 'user', id: owner.ownerUserId };
+
+const MIB = 1024 * 1024;
+
+/** A plan's storage_mb counts mebibytes, each file rounded up (an empty file counts nothing). */
+export const megabytesOf = (bytes: number) => Math.ceil(bytes / MIB);
+
+/** A granted reservation; `periodEnd` is what a release of it must name. */
+export interface StorageReservation {
+  megabytes: number;
+  periodEnd: string | null;
+}
+
+/**
+ * Reserves `megabytes` of the payer's storage_mb before any byte is stored. Throws limit_reached
+ * (402, with what is left) when it does not fit or the plan has no storage, unavailable when
+ * identity cannot answer (nothing is stored for free).
+ */
+export async function reserveStorage(
+  deps: WorkspaceDeps,
+  payer: Payer,
+  megabytes: number,
+): Promise<StorageReservation> {
+  if (megabytes === 0) return { megabytes, periodEnd: null };
+  let answer: Awaited<ReturnType<typeof requestRpc<typeof reserveUsage>>>;
+  try {
+    answer = await requestRpc(
+      deps.bus,
+      reserveUsage,
+      { subject: payer, items: [{ metric: 'storage_mb', amount: megabytes }] },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+  } catch (error) {
+    if (error instanceof RpcError && error.code === 'not_found')
+      throw new DomainError('limit_reached', 'This plan does not include file storage.', {
+        fields: { metric: 'storage_mb', remaining: 0, limit: 0, periodEnd: null },
+      });
+    if (error instanceof RpcError)
+      throw new DomainError('unavailable', 'Storage usage cannot be checked right now; try again shortly.', {
+        retryAfterSeconds: 5,
+      });
+    throw error;
+  }
+  if (!answer.granted) {
+    const { remaining, limit } = answer.items[0]!;
+    throw new DomainError(
+      'limit_reached',
+      `The storage of this plan is used up (${remaining} MB left of ${limit}, this file needs up to ${megabytes}).`,
+      { fields: { metric: 'storage_mb', remaining, limit, periodEnd: answer.periodEnd } },
+    );
+  }
+  return { megabytes, periodEnd: answer.periodEnd };
+}
+
+/**
+ * Gives back `megabytes` of a reservation (a failed upload, a file smaller than announced, a
+ * deleted file). Best effort: once the period has rolled there is nothing to give back, and a
+ * failure is logged, never thrown, since what it settles has already happened.
+ */
+export async function releaseStorage(
+  deps: WorkspaceDeps,
+  payer: Payer,
+  megabytes: number,
+  periodEnd: string | null,
+): Promise<void> {
+  if (megabytes <= 0 || periodEnd === null || Date.parse(periodEnd) <= Date.now()) return;
+  try {
+    await requestRpc(
+      deps.bus,
+      releaseUsage,
+      { subject: payer, items: [{ metric: 'storage_mb', amount: megabytes }], periodEnd },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+  } catch (error) {
+    deps.log.warn({ err: error, payer, megabytes }, 'storage usage could not be given back');
+  }
+}

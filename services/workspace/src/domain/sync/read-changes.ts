@@ -1,0 +1,172 @@
+import { asActor } from '@conduit/auth';
+import type { Actor } from '@conduit/contracts';
+import type { Transaction } from '@conduit/db';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import {
+  customizationPreferences,
+  encryptedChats,
+  media,
+  projectChats,
+  projectFiles,
+  projects,
+  themeSettings,
+  tombstones,
+  userPreferences,
+} from '../../db/schema.js';
+import type { WorkspaceDeps } from '../../deps.js';
+import { chatSummaryDto } from '../encrypted-chats/chat-dto.js';
+import { mediaDto } from '../media/media-access.js';
+import { customizationDto, preferencesDto, themeDto } from '../preferences/user-settings.js';
+import { projectDto, visibleTo } from '../projects/manage-projects.js';
+import { projectChatDto, projectFileDto } from '../projects/project-links.js';
+import { compareStamps, decodeCursor, encodeCursor, type SyncCursor } from './sync-cursor.js';
+
+export type SyncKind =
+  | 'preferences'
+  | 'theme'
+  | 'customization'
+  | 'encrypted_chat'
+  | 'media'
+  | 'project'
+  | 'project_chat'
+  | 'project_file';
+
+export type Change =
+  | { kind: SyncKind; id: string; deleted: false; data: Record<string, unknown> }
+  | { kind: SyncKind; id: string; deleted: true; deletedAt: string };
+
+interface Stamped {
+  stamp: SyncCursor;
+  change: Change;
+}
+
+interface Source {
+  table: PgTable & { changeXid: AnyPgColumn; changeSeq: AnyPgColumn };
+  /** The caller's rows of the table (row-level security says the same). */
+  mine: SQL | undefined;
+  toChange(row: Record<string, unknown>): Change;
+}
+
+function sources(actor: Actor): Source[] {
+  const settings =
+    (kind: SyncKind, toData: (row: never) => Record<string, unknown>) =>
+    (row: Record<string, unknown>): Change => ({
+      kind,
+      id: row.userId as string,
+      deleted: false,
+      data: toData(row as never),
+    });
+  const entity =
+    (kind: SyncKind, toData: (row: never) => Record<string, unknown>) =>
+    (row: Record<string, unknown>): Change => ({
+      kind,
+      id: row.id as string,
+      deleted: false,
+      data: toData(row as never),
+    });
+  return [
+    {
+      table: userPreferences,
+      mine: eq(userPreferences.userId, actor.userId),
+      toChange: settings('preferences', preferencesDto),
+    },
+    {
+      table: themeSettings,
+      mine: eq(themeSettings.userId, actor.userId),
+      toChange: settings('theme', themeDto),
+    },
+    {
+      table: customizationPreferences,
+      mine: eq(customizationPreferences.userId, actor.userId),
+      toChange: settings('customization', customizationDto),
+    },
+    {
+      table: encryptedChats,
+      mine: eq(encryptedChats.ownerUserId, actor.userId),
+      toChange: entity('encrypted_chat', chatSummaryDto),
+    },
+    { table: media, mine: visibleTo(media, actor), toChange: entity('media', mediaDto) },
+    { table: projects, mine: visibleTo(projects, actor), toChange: entity('project', projectDto) },
+    {
+      table: projectChats,
+      mine: visibleTo(projectChats, actor),
+      toChange: entity('project_chat', projectChatDto),
+    },
+    {
+      table: projectFiles,
+      mine: visibleTo(projectFiles, actor),
+      toChange: entity('project_file', projectFileDto),
+    },
+    {
+      table: tombstones,
+      mine: visibleTo(tombstones, actor),
+      toChange: (row) => ({
+        kind: row.entity as SyncKind,
+        id: row.entityId as string,
+        deleted: true,
+        deletedAt: (row.deletedAt as Date).toISOString(),
+      }),
+    },
+  ];
+}
+
+/** Up to `limit` changes of one table after `cursor` and before `horizon`, in stamp order. */
+async function changesOf(
+  tx: Transaction,
+  source: Source,
+  cursor: SyncCursor,
+  horizon: string,
+  limit: number,
+) {
+  const { table } = source;
+  const rows = (await tx
+    .select()
+    .from(table)
+    .where(
+      and(
+        source.mine,
+        sql`(${table.changeXid}, ${table.changeSeq}) > (${cursor.xid}::xid8, ${cursor.seq}::bigint)`,
+        sql`${table.changeXid} < ${horizon}::xid8`,
+      ),
+    )
+    .orderBy(asc(table.changeXid), asc(table.changeSeq))
+    .limit(limit)) as Record<string, unknown>[];
+  return rows.map(
+    (row): Stamped => ({
+      stamp: { xid: row.changeXid as string, seq: String(row.changeSeq) },
+      change: source.toChange(row),
+    }),
+  );
+}
+
+/**
+ * What changed for the caller after `since` (a cursor an earlier sync gave; none: everything),
+ * oldest first, at most `limit`: rows created or updated (their current state) and rows deleted
+ * (tombstones). `nextCursor` is where the next sync starts; `hasMore` says to ask again at once.
+ * Only what the caller may read is ever answered. Throws bad_request for a cursor it did not give.
+ */
+export async function readChanges(
+  deps: WorkspaceDeps,
+  actor: Actor,
+  query: { since?: string | undefined; limit: number },
+) {
+  const cursor = decodeCursor(query.since);
+  return asActor(deps.db, actor, async (tx) => {
+    // One horizon for every table: each later statement's snapshot sees everything before it.
+    const [{ horizon }] = (await tx.execute<{ horizon: string }>(
+      sql`select pg_snapshot_xmin(pg_current_snapshot())::text as horizon`,
+    )) as unknown as [{ horizon: string }];
+    const found: Stamped[] = [];
+    for (const source of sources(actor))
+      found.push(...(await changesOf(tx, source, cursor, horizon, query.limit + 1)));
+    found.sort((a, b) => compareStamps(a.stamp, b.stamp));
+    const page = found.slice(0, query.limit);
+    const last = page.at(-1)?.stamp ?? cursor;
+    return {
+      changes: page.map((item) => item.change),
+      nextCursor: encodeCursor(last),
+      hasMore: found.length > query.limit,
+    };
+  });
+}

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { defineService } from '@conduit/runtime';
+import { createObjectStore } from '@conduit/storage';
+import { buildApp } from './app.js';
+import { serveDescribeMediaRpc } from './bus/describe-media-rpc.js';
+import type { WorkspaceDeps } from './deps.js';
+import { sweepObjects } from './domain/media/object-removal.js';
+import { loadEnv, type WorkspaceEnv } from './env.js';
+import { type WorkspaceJobs, workspaceJobs } from './jobs/catalog.js';
+
+export const SCHEMA = 'workspace';
+export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/**
+ * The workspace: a user's preferences, client-encrypted chats, projects, stored files and the
+ * delta sync over them over HTTP; `rpc.workspace.media.describe` for services that point at a
+ * file; a worker that removes stored objects a delete left behind.
+ */
+export const workspaceService = defineService<WorkspaceEnv, WorkspaceDeps, WorkspaceJobs>({
+  name: 'workspace',
+  loadEnv,
+  database: { schema: SCHEMA, migrationsDir },
+  listen: (env) => ({ port: env.WORKSPACE_PORT, host: env.WORKSPACE_HOST }),
+  jobs: () => workspaceJobs,
+  deps: ({ env, log, database, bus, jobs }) => ({
+    env,
+    log,
+    db: database.db,
+    bus,
+    jobs,
+    store: createObjectStore(env),
+  }),
+  app: buildApp,
+  rpc: (deps, bus) => [serveDescribeMediaRpc(bus, deps)],
+  worker: {
+    handlers: (deps) => ({ 'sweep-objects': () => sweepObjects(deps) }),
+    schedule: (jobs, env) =>
+      jobs.schedule('sweep-objects', 'sweep-objects', {}, { everyMs: env.OBJECT_SWEEP_EVERY }),
+  },
+});
