@@ -80,7 +80,7 @@ export async function usageReserveScenario(): Promise<void> {
         operation: `\`identity.reserve_usage()\` SQL only (no bus), ${settings.subjects} subjects`,
         measurement: await measure(async () => {
           const [row] =
-            await sql`select granted from identity.reserve_usage('team', ${roundRobin()}, ${EXECUTION}::jsonb)`;
+            await sql`select granted from identity.reserve_usage('team', ${roundRobin()}, ${EXECUTION}::jsonb, gen_random_uuid())`;
           if (!row?.granted) throw new Error('not granted');
         }),
       });
