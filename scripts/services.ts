@@ -60,6 +60,14 @@ export const clusterProcesses: ClusterProcess[] = [
   // Analytics' worker: the stream consumers that record every event, and the event table's upkeep.
   { name: 'analytics-worker', entry: 'services/analytics/src/worker.ts' },
   {
+    name: 'workspace',
+    entry: 'services/workspace/src/server.ts',
+    portVariable: 'WORKSPACE_PORT',
+    defaultPort: 4007,
+  },
+  // Workspace's worker: removes stored objects a file's deletion left behind; no port.
+  { name: 'workspace-worker', entry: 'services/workspace/src/worker.ts' },
+  {
     name: 'gateway',
     entry: 'services/gateway/src/server.ts',
     portVariable: 'GATEWAY_PORT',

@@ -33,6 +33,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
     'workflow-engine': env.WORKFLOW_ENGINE_URL,
     'email-sync': env.EMAIL_SYNC_URL,
     analytics: env.ANALYTICS_URL,
+    workspace: env.WORKSPACE_URL,
   };
   const proxies = Object.fromEntries(
     Object.entries(origins).map(([service, origin]) => [

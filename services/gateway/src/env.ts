@@ -9,6 +9,7 @@ const schema = serviceEnv.extend({
   WORKFLOW_ENGINE_URL: z.url().default('http://127.0.0.1:4004'),
   EMAIL_SYNC_URL: z.url().default('http://127.0.0.1:4005'),
   ANALYTICS_URL: z.url().default('http://127.0.0.1:4006'),
+  WORKSPACE_URL: z.url().default('http://127.0.0.1:4007'),
   /** How long a service may take to start answering; a slower one gets a 504. */
   UPSTREAM_TIMEOUT: envDuration('30s'),
   /** How long a streaming answer may stay silent before it is cut (SSE keeps it alive). */

@@ -5,7 +5,8 @@ export type ServiceName =
   | 'conversation'
   | 'workflow-engine'
   | 'email-sync'
-  | 'analytics';
+  | 'analytics'
+  | 'workspace';
 
 export interface Upstream {
   service: ServiceName;
@@ -23,6 +24,12 @@ const WORKFLOW_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** A draft with its attachments (10 MiB of them, base64) or a message to send. */
 const MAIL_BODY_LIMIT = 12 * 1024 * 1024;
+
+/** File uploads: the workspace's UPLOAD_LIMIT_BYTES default (100 MiB) plus the multipart framing. */
+const MEDIA_UPLOAD_BODY_LIMIT = 100 * 1024 * 1024 + 256 * 1024;
+
+/** An encrypted chat (4 MiB of ciphertext) in base64 within JSON. */
+const WORKSPACE_BODY_LIMIT = 6 * 1024 * 1024;
 
 export const upstreams: Upstream[] = [
   { service: 'identity', prefix: '/v1/auth' },
@@ -58,6 +65,11 @@ export const upstreams: Upstream[] = [
   { service: 'analytics', prefix: '/v1/analytics' },
   // The metrics layer (data sources, schemas, explorations, charts, reports, alerts).
   { service: 'analytics', prefix: '/v1/metrics' },
+  // Preferences, encrypted chats, projects, files and their delta sync.
+  { service: 'workspace', prefix: '/v1/workspace', bodyLimit: WORKSPACE_BODY_LIMIT },
+  { service: 'workspace', prefix: '/v1/media', bodyLimit: MEDIA_UPLOAD_BODY_LIMIT },
+  { service: 'workspace', prefix: '/v1/public/media' },
+  { service: 'workspace', prefix: '/v1/sync' },
 ];
 
 /**
@@ -76,8 +88,11 @@ export const publicRoutes = new Set([
   'GET /v1/settings/public',
 ]);
 
-/** Webhooks (`/v1/hooks/:workflowId/:path`) are called by other systems, with no access token. */
-const publicPrefixes = ['/v1/hooks/'];
+/**
+ * Webhooks (`/v1/hooks/:workflowId/:path`) are called by other systems, and public files
+ * (`/v1/public/media/:mediaId`, an app's logo) fetched by anyone, with no access token.
+ */
+const publicPrefixes = ['/v1/hooks/', '/v1/public/media/'];
 
 export const isPublic = (method: string, path: string) =>
   publicRoutes.has(`${method === 'HEAD' ? 'GET' : method} ${path.replace(/\/+$/, '') || '/'}`) ||
