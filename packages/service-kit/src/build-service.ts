@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  LogController,
   type RawServerDefault,
 } from 'fastify';
 import {
@@ -107,7 +108,8 @@ function errorFor(error: FastifyError): { code: ErrorCode; detail: string } | un
 export async function buildService(options: ServiceOptions): Promise<ServiceApp> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Requests are logged by our own hook (slow ones and errors always), not fastify's two lines.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: generateRequestId,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
