@@ -3,7 +3,7 @@ import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
 import { chartKinds } from '../domain/metrics/charts/chart-spec.js';
-import { drawExploration } from '../domain/metrics/charts/exploration-chart.js';
+import { drawExploration, setExplorationChart } from '../domain/metrics/charts/exploration-chart.js';
 
 const tags = ['metrics: explorations'];
 const params = z.object({ explorationId: z.uuid() });
@@ -39,4 +39,18 @@ export function metricsChartRoutes(app: ServiceApp, deps: AnalyticsDeps) {
           .send(image);
       },
     );
+
+  route.put(
+    '/v1/metrics/explorations/:explorationId/chart',
+    {
+      summary:
+        'Choose how an exploration is drawn (line, bar, area or table), here and in its reports and alerts',
+      params,
+      body: z.object({ kind: z.enum(chartKinds) }).strict(),
+      response: z.object({ explorationId: z.uuid(), kind: z.enum(chartKinds) }),
+      problems: [400, 401, 403, 404],
+    },
+    (request) =>
+      setExplorationChart(deps, requireActor(request), request.params.explorationId, request.body.kind),
+  );
 }

@@ -1,7 +1,10 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
+import { sql } from 'drizzle-orm';
 import type { AnalyticsDeps } from '../../../deps.js';
+import { asViewer } from '../../access/viewer-scope.js';
 import { explorationChart } from '../deliveries/exploration-output.js';
+import { findExploration } from '../explorations/find-exploration.js';
 import { runExploration } from '../explorations/run-exploration.js';
 import type { ChartKind } from './chart-spec.js';
 import { renderChartPng, renderChartSvg } from './render-chart.js';
@@ -28,4 +31,23 @@ export async function drawExploration(
   return options.format === 'svg'
     ? renderChartSvg(result, chartOptions)
     : renderChartPng(result, chartOptions);
+}
+
+/**
+ * Chooses how an exploration is drawn, in its chart routes and in every report and alert of it.
+ * Throws not_found for an exploration the actor cannot see, forbidden for a viewer.
+ */
+export async function setExplorationChart(
+  deps: AnalyticsDeps,
+  actor: Actor,
+  explorationId: string,
+  kind: ChartKind,
+) {
+  await asViewer(deps.db, actor, async (tx) => {
+    await findExploration(tx, actor, explorationId, 'explore');
+    await tx.execute(
+      sql`update analytics.explorations set chart = ${kind}, updated_at = now() where id = ${explorationId}`,
+    );
+  });
+  return { explorationId, kind };
 }
