@@ -23,6 +23,8 @@ const subscriptionDto = z.object({
       remaining: z.number().int(),
     }),
   ),
+  /** Bought AI credits beside the plan, spent once its monthly `ai_credits` are used up. */
+  credits: z.number().int(),
 });
 const planDto = z.object({ id: z.string(), name: z.string(), limits: z.record(z.string(), z.number()) });
 

@@ -109,6 +109,16 @@ describe('POST /v1/admin/users/:id/credits and /v1/admin/teams/:id/credits', () 
     expect(response.statusCode).toBe(201);
     expect(response.json()).toMatchObject({ subject: { type: 'team', id: teamId }, balance: 40 });
     expect(await creditsOf(h, { type: 'team', id: teamId })).toEqual({ balance: 40, ledger: 40 });
+    // Its members see it beside the team's plan; a stranger sees neither.
+    const seen = await send('GET', `/v1/teams/${teamId}/subscription`, owner.accessToken);
+    expect(seen.json()).toMatchObject({ subject: { type: 'team', id: teamId }, credits: 40 });
+    const stranger = await registerUser(h);
+    expect((await send('GET', `/v1/teams/${teamId}/subscription`, stranger.accessToken)).statusCode).toBe(
+      404,
+    );
+    expect((await send('GET', '/v1/me/subscription', owner.accessToken)).json()).toMatchObject({
+      credits: 0,
+    });
   });
 
   it('keeps the balance equal to the ledger under 40 concurrent top-ups', async () => {

@@ -2,6 +2,7 @@ import { usageMetrics } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { and, eq } from 'drizzle-orm';
 import { plans, usageCounters, userSubscriptions } from '../../db/schema.js';
+import { creditBalanceOf } from '../credits/credit-balance.js';
 
 export type SubjectType = 'user' | 'team';
 
@@ -25,6 +26,8 @@ export interface SubscriptionView {
   /** When the counters reset. */
   periodEnd: string;
   usage: UsageLine[];
+  /** Bought AI credits beside the plan, spent once its monthly `ai_credits` are used up. */
+  credits: number;
 }
 
 /** Known metrics in the contract's order, then any other metric a plan limits, by name. */
@@ -65,5 +68,6 @@ export async function loadSubscriptionView(
     periodStart: row.periodStart.toISOString(),
     periodEnd: row.periodEnd.toISOString(),
     usage: counters.map((c) => ({ ...c, remaining: Math.max(0, c.limit - c.used) })),
+    credits: await creditBalanceOf(tx, subject),
   };
 }
