@@ -1,6 +1,7 @@
 import { identityVerifier, registerProtectedRoutes } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import type { ConversationDeps } from './deps.js';
+import { appRoutes } from './routes/app-routes.js';
 import { botRoutes } from './routes/bot-routes.js';
 import { configurationRoutes } from './routes/configuration-routes.js';
 import { memoryRoutes } from './routes/memory-routes.js';
@@ -8,6 +9,7 @@ import { messageRoutes } from './routes/message-routes.js';
 import { modelRoutes } from './routes/model-routes.js';
 import { promptRoutes } from './routes/prompt-routes.js';
 import { providerRoutes } from './routes/provider-routes.js';
+import { publicAppRoutes } from './routes/public-app-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { toolRoutes } from './routes/tool-routes.js';
 
@@ -35,6 +37,9 @@ export async function buildApp(deps: ConversationDeps, readiness: ReadinessCheck
     providerRoutes(routes, deps);
     modelRoutes(routes, deps);
     promptRoutes(routes, deps);
+    appRoutes(routes, deps);
   });
+  // The public widget API: visitors of apps, with tokens of their own (no user account).
+  await app.register(async (scope) => publicAppRoutes(scope as unknown as ServiceApp, deps));
   return app;
 }

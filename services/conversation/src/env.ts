@@ -8,6 +8,8 @@ import {
 } from '@conduit/config';
 import { z } from 'zod';
 
+const DEV_VISITOR_TOKEN_SECRET = 'development-only-visitor-token-secret-0000';
+
 const schema = serviceEnv.extend({
   ...encryptionKeysEnv,
   CONVERSATION_PORT: envPort(4002),
@@ -40,9 +42,28 @@ const schema = serviceEnv.extend({
     .default(1024 * 1024),
   /** A WAIT this short is slept in the request; a longer one resumes on the next message after it. */
   SCRIPT_INLINE_WAIT: envDuration('5s'),
+
+  /**
+   * Signs the widget's visitor tokens (HS256, at least 32 characters). The development default is
+   * refused in production.
+   */
+  APP_VISITOR_TOKEN_SECRET: z.string().min(32).default(DEV_VISITOR_TOKEN_SECRET),
+  /** How long a visitor token lives; the widget asks for a new one when it has expired. */
+  APP_VISITOR_TOKEN_TTL: envDuration('1h'),
+  /** Public widget requests per visitor, and per app over all its visitors, in each window. */
+  APP_VISITOR_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+  APP_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+  APP_RATE_LIMIT_WINDOW: envDuration('1m'),
+  /** Hosts or CIDR ranges a custom domain's verification may reach although private (tests). */
+  DOMAIN_VERIFY_ALLOW: envList(''),
+  DOMAIN_VERIFY_TIMEOUT: envDuration('10s'),
 });
 
 export type ConversationEnv = ReturnType<typeof loadEnv>;
 
-export const loadEnv = (source: NodeJS.ProcessEnv = process.env) =>
-  loadServiceEnv(schema, 'conversation', source);
+export const loadEnv = (source: NodeJS.ProcessEnv = process.env) => {
+  const env = loadServiceEnv(schema, 'conversation', source);
+  if (env.NODE_ENV === 'production' && env.APP_VISITOR_TOKEN_SECRET === DEV_VISITOR_TOKEN_SECRET)
+    throw new Error('APP_VISITOR_TOKEN_SECRET must be set in production (the development secret is public)');
+  return env;
+};

@@ -1,6 +1,7 @@
 import { RpcError, requestRpc } from '@conduit/bus';
 import { type Actor, knowledgeRpc } from '@conduit/contracts';
 import type { ConversationDeps } from '../deps.js';
+import { knowledgeReaderOf, visitOf } from '../domain/apps/visitor-actor.js';
 
 type SearchHit = knowledgeRpc.SearchHit;
 
@@ -23,14 +24,18 @@ export async function searchKnowledge(
   k = deps.env.KB_TOP_K,
 ): Promise<SearchHit[]> {
   if (query.trim() === '') return [];
+  // An app's visitor has no knowledge of their own: the app's owner's is searched, and only the
+  // collections the script chose (nothing is attached to a visitor's session).
+  const visit = visitOf(actor);
+  const reader = visit
+    ? knowledgeReaderOf(visit)
+    : { userId: actor.userId, orgId: actor.orgId, teams: { ...actor.teams } };
   const ask = (where: { sessionId: string } | { collectionIds: string[] }) =>
     requestRpc(
       deps.bus,
       knowledgeRpc.search,
       {
-        userId: actor.userId,
-        orgId: actor.orgId,
-        teams: { ...actor.teams },
+        ...reader,
         ...where,
         query: query.slice(0, 2000),
         k,
@@ -39,7 +44,7 @@ export async function searchKnowledge(
     );
   const inUse = [...new Set(scope.collectionIds)].slice(0, 50);
   const answers = await Promise.all([
-    ask({ sessionId: scope.sessionId }),
+    ...(visit ? [] : [ask({ sessionId: scope.sessionId })]),
     ...(inUse.length > 0 ? [ask({ collectionIds: inUse })] : []),
   ]);
   const best = new Map<string, SearchHit>();

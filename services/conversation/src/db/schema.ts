@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgSchema,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -264,6 +265,130 @@ export const userPreferences = conversation.table('user_preferences', {
   modelId: uuid('model_id').references(() => aiModels.id, { onDelete: 'set null' }),
   ...timestamps,
 });
+
+export const appStatuses = ['draft', 'published', 'disabled'] as const;
+export type AppStatus = (typeof appStatuses)[number];
+export const launcherPositions = ['bottom-right', 'bottom-left'] as const;
+
+/**
+ * An app publishes a bot to websites: owned like a bot (its creator, or a team), reached by
+ * visitors through its public key, which the host page names in the widget's script tag.
+ */
+export const apps = conversation.table(
+  'apps',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id'),
+    ownerUserId: uuid('owner_user_id').notNull(),
+    teamId: uuid('team_id'),
+    botId: uuid('bot_id')
+      .notNull()
+      .references(() => bots.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    status: text('status', { enum: appStatuses }).notNull().default('draft'),
+    publicKey: text('public_key').notNull().unique(),
+    ...timestamps,
+  },
+  (t) => [
+    index('apps_owner_idx').on(t.ownerUserId),
+    index('apps_team_idx').on(t.teamId),
+    index('apps_bot_idx').on(t.botId),
+  ],
+);
+
+/** How the widget looks; logo and avatar are media ids of the workspace service. */
+export const appAppearances = conversation.table('app_appearances', {
+  appId: uuid('app_id')
+    .primaryKey()
+    .references(() => apps.id, { onDelete: 'cascade' }),
+  primaryColor: text('primary_color').notNull().default('#2563eb'),
+  backgroundColor: text('background_color').notNull().default('#ffffff'),
+  textColor: text('text_color').notNull().default('#111827'),
+  logoMediaId: uuid('logo_media_id'),
+  avatarMediaId: uuid('avatar_media_id'),
+  launcherPosition: text('launcher_position', { enum: launcherPositions }).notNull().default('bottom-right'),
+  welcomeText: text('welcome_text').notNull().default(''),
+  suggestedQuestions: jsonb('suggested_questions').$type<string[]>().notNull().default([]),
+  ...timestamps,
+});
+
+/** What turns through the app use in place of the bot's own prompt and model settings. */
+export const appPromptEngineeringSettings = conversation.table('app_prompt_engineering_settings', {
+  appId: uuid('app_id')
+    .primaryKey()
+    .references(() => apps.id, { onDelete: 'cascade' }),
+  systemPrompt: text('system_prompt'),
+  model: text('model'),
+  temperature: real('temperature'),
+  maxTokens: integer('max_tokens'),
+  ...timestamps,
+});
+
+export const appSettings = conversation.table(
+  'app_settings',
+  {
+    id: uuid('id').primaryKey(),
+    appId: uuid('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('app_settings_app_key').on(t.appId, t.key)],
+);
+
+/** A page origin (and optionally a path prefix) where the app may be embedded. */
+export const appRestrictedUrls = conversation.table(
+  'app_restricted_urls',
+  {
+    id: uuid('id').primaryKey(),
+    appId: uuid('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    origin: text('origin').notNull(),
+    pathPrefix: text('path_prefix'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('app_restricted_urls_app_idx').on(t.appId, t.createdAt, t.id)],
+);
+
+export const domainStatuses = ['pending', 'verified', 'failed'] as const;
+
+/** A custom domain of an app, proven by serving its token at /.well-known/conduit-domain-verification. */
+export const domains = conversation.table(
+  'domains',
+  {
+    id: uuid('id').primaryKey(),
+    appId: uuid('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    domain: text('domain').notNull(),
+    verificationToken: text('verification_token').notNull(),
+    status: text('status', { enum: domainStatuses }).notNull().default('pending'),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    lastCheckedAt: timestamp('last_checked_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('domains_app_domain').on(t.appId, t.domain),
+    index('domains_app_idx').on(t.appId, t.createdAt, t.id),
+  ],
+);
+
+/** An anonymous visitor of an app: its id is the user id of the visitor's sessions and messages. */
+export const appVisitors = conversation.table(
+  'app_visitors',
+  {
+    id: uuid('id').primaryKey(),
+    appId: uuid('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('app_visitors_app_idx').on(t.appId)],
+);
 
 export const outbox = outboxTable(conversation);
 export const processedEvents = processedEventsTable(conversation);

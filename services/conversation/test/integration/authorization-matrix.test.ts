@@ -31,6 +31,10 @@ interface Fixture {
   providerId: string;
   modelId: string;
   promptId: string;
+  appId: string;
+  publicKey: string;
+  urlId: string;
+  domainId: string;
 }
 
 beforeAll(async () => {
@@ -92,7 +96,15 @@ async function fixture(): Promise<Fixture> {
   const provider = await ok('POST', '/v1/providers', { name: 'P', baseUrl: 'http://127.0.0.1:9/v1' });
   const model = await ok('POST', '/v1/models', { providerId: provider.id, name: 'm' });
   const prompt = await ok('POST', '/v1/prompts', { name: 'p', content: 'You are {{bot.name}}' });
+  const app = await ok('POST', '/v1/apps', { name: 'Site', botId: bot.id, teamId, status: 'published' });
+  const url = await ok('POST', `/v1/apps/${app.id}/restricted-urls`, { url: 'https://site.example' });
+  // A loopback literal: its verification is refused at once by the address check (recorded failed).
+  const domain = await ok('POST', `/v1/apps/${app.id}/domains`, { domain: '127.0.0.1' });
   return {
+    appId: app.id,
+    publicKey: app.publicKey,
+    urlId: url.id,
+    domainId: domain.id,
     botId: bot.id,
     sessionId: session.session.id,
     providerId: provider.id,
@@ -125,6 +137,9 @@ const botWrite = (status: number) => all(status, { teamViewer: 403, stranger: 40
 /** The owner's own session: nobody else sees it (the platform admin may read it). */
 const sessionRead = (status: number) => all(404, { owner: status, platformAdmin: status });
 const sessionWrite = (status: number) => all(404, { owner: status });
+/** A team app: read by every team role, managed by the team's owners and admins only. */
+const appRead = (status: number) => all(status, { stranger: 404 });
+const appManage = (status: number) => all(status, { teamMember: 403, teamViewer: 403, stranger: 404 });
 /** Organization settings: owners / admins (org.manage) change them. */
 const orgManage = (status: number, notFound = 404) =>
   all(403, { owner: status, platformAdmin: status, stranger: notFound });
@@ -316,6 +331,107 @@ const matrix: Row[] = [
     url: (f) => `/v1/prompts/${f.promptId}`,
     expect: all(204, { stranger: 404 }),
   },
+  {
+    route: 'POST /v1/apps',
+    url: () => '/v1/apps',
+    body: 'app',
+    // Creating in a team one is not in is refused as such (no app exists to hide).
+    expect: { ...appManage(201), stranger: 403 },
+  },
+  { route: 'GET /v1/apps', url: () => '/v1/apps', expect: all(200) },
+  { route: 'GET /v1/apps/:id', url: (f) => `/v1/apps/${f.appId}`, expect: appRead(200) },
+  {
+    route: 'PATCH /v1/apps/:id',
+    url: (f) => `/v1/apps/${f.appId}`,
+    body: { name: 'n' },
+    expect: appManage(200),
+  },
+  { route: 'DELETE /v1/apps/:id', url: (f) => `/v1/apps/${f.appId}`, expect: appManage(204) },
+  {
+    route: 'POST /v1/apps/:id/rotate-key',
+    url: (f) => `/v1/apps/${f.appId}/rotate-key`,
+    expect: appManage(200),
+  },
+  {
+    route: 'GET /v1/apps/:id/appearance',
+    url: (f) => `/v1/apps/${f.appId}/appearance`,
+    expect: appRead(200),
+  },
+  {
+    route: 'PATCH /v1/apps/:id/appearance',
+    url: (f) => `/v1/apps/${f.appId}/appearance`,
+    body: { primaryColor: '#123456' },
+    expect: appManage(200),
+  },
+  {
+    route: 'GET /v1/apps/:id/prompt-settings',
+    url: (f) => `/v1/apps/${f.appId}/prompt-settings`,
+    expect: appRead(200),
+  },
+  {
+    route: 'PATCH /v1/apps/:id/prompt-settings',
+    url: (f) => `/v1/apps/${f.appId}/prompt-settings`,
+    body: { systemPrompt: 'Be brief.' },
+    expect: appManage(200),
+  },
+  { route: 'GET /v1/apps/:id/settings', url: (f) => `/v1/apps/${f.appId}/settings`, expect: appRead(200) },
+  {
+    route: 'PUT /v1/apps/:id/settings',
+    url: (f) => `/v1/apps/${f.appId}/settings`,
+    body: { settings: { k: 'v' } },
+    expect: appManage(200),
+  },
+  {
+    route: 'GET /v1/apps/:id/restricted-urls',
+    url: (f) => `/v1/apps/${f.appId}/restricted-urls`,
+    expect: appRead(200),
+  },
+  {
+    route: 'POST /v1/apps/:id/restricted-urls',
+    url: (f) => `/v1/apps/${f.appId}/restricted-urls`,
+    body: { url: 'https://other.example/help' },
+    expect: appManage(201),
+  },
+  {
+    route: 'DELETE /v1/apps/:id/restricted-urls/:urlId',
+    url: (f) => `/v1/apps/${f.appId}/restricted-urls/${f.urlId}`,
+    expect: appManage(204),
+  },
+  { route: 'GET /v1/apps/:id/domains', url: (f) => `/v1/apps/${f.appId}/domains`, expect: appRead(200) },
+  {
+    route: 'POST /v1/apps/:id/domains',
+    url: (f) => `/v1/apps/${f.appId}/domains`,
+    body: { domain: 'chat.site.example' },
+    expect: appManage(201),
+  },
+  {
+    route: 'POST /v1/apps/:id/domains/:domainId/verify',
+    url: (f) => `/v1/apps/${f.appId}/domains/${f.domainId}/verify`,
+    expect: appManage(200),
+  },
+  {
+    route: 'DELETE /v1/apps/:id/domains/:domainId',
+    url: (f) => `/v1/apps/${f.appId}/domains/${f.domainId}`,
+    expect: appManage(204),
+  },
+  // The public widget API takes no account at all: without the app's page origin every caller,
+  // signed in or not, is refused (visitors are covered in apps.test.ts).
+  ...[
+    'GET /v1/public/apps/:key/config',
+    'POST /v1/public/apps/:key/visitor',
+    'POST /v1/public/apps/:key/sessions',
+    'GET /v1/public/apps/:key/sessions',
+    'GET /v1/public/apps/:key/sessions/:sessionId',
+    'GET /v1/public/apps/:key/sessions/:sessionId/messages',
+    'POST /v1/public/apps/:key/sessions/:sessionId/messages',
+  ].map(
+    (route): Row => ({
+      route,
+      url: (f) => route.split(' ')[1]!.replace(':key', f.publicKey).replace(':sessionId', f.sessionId),
+      ...(route.startsWith('POST') ? { body: route.endsWith('messages') ? { text: 'hi' } : {} } : {}),
+      expect: all(403, { anonymous: 403 }),
+    }),
+  ),
 ];
 
 const cursorOf = (text: string) => Buffer.from(text).toString('base64url');
@@ -324,6 +440,7 @@ const cursorOf = (text: string) => Buffer.from(text).toString('base64url');
 function bodyFor(row: Row, f: Fixture) {
   if (row.body === 'provider') return { providerId: f.providerId, name: 'n' };
   if (row.body === 'model') return { modelId: f.modelId };
+  if (row.body === 'app') return { name: 'n', botId: f.botId, teamId };
   return row.body;
 }
 

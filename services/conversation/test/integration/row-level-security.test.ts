@@ -23,7 +23,17 @@ const userTables = [
   'providers',
   'prompts',
   'user_preferences',
+  'apps',
+  'app_appearances',
+  'app_prompt_engineering_settings',
+  'app_settings',
+  'app_restricted_urls',
+  'domains',
+  'app_visitors',
 ];
+
+let appKey: string;
+let appBotId: string;
 
 beforeAll(async () => {
   h = await startConversationHarness();
@@ -58,6 +68,21 @@ beforeAll(async () => {
   const model = await call('POST', '/v1/models', { providerId: provider.id, name: 'm' });
   await call('PUT', '/v1/models/preference', { modelId: model.id });
   await call('POST', '/v1/prompts', { name: 'p', content: 'c' });
+  // An app with every part, and one visitor of it.
+  const app = await call('POST', '/v1/apps', { name: 'RLS app', botId: bot.id, status: 'published' });
+  appKey = app.publicKey;
+  appBotId = bot.id;
+  await call('PATCH', `/v1/apps/${app.id}/appearance`, { welcomeText: 'hi' });
+  await call('PATCH', `/v1/apps/${app.id}/prompt-settings`, { systemPrompt: 's' });
+  await call('PUT', `/v1/apps/${app.id}/settings`, { settings: { k: 'v' } });
+  await call('POST', `/v1/apps/${app.id}/restricted-urls`, { url: 'https://site.example' });
+  await call('POST', `/v1/apps/${app.id}/domains`, { domain: 'chat.site.example' });
+  const visitor = await h.app.inject({
+    method: 'POST',
+    url: `/v1/public/apps/${app.publicKey}/visitor`,
+    headers: { origin: 'https://site.example' },
+  });
+  expect(visitor.statusCode, visitor.body).toBe(201);
 });
 afterAll(async () => {
   await runtime?.close();
@@ -113,6 +138,42 @@ describe('row-level security', () => {
       ),
     ).catch((e: Error & { cause?: Error }) => e);
     expect(String((error as Error & { cause?: Error }).cause?.message)).toMatch(/row-level security/);
+  });
+
+  it("shows a visitor their app's bot and their own row only, and a public key its published app only", async () => {
+    const [visitor] = await h.admin`select id from conversation.app_visitors limit 1`;
+    const asVisitor = rlsContext({
+      userId: visitor!.id as string,
+      sessionId: null,
+      orgId: null,
+      teams: {},
+      permissions: [],
+      platformAdmin: false,
+    });
+    await withActor(runtime.db, asVisitor, async (tx) => {
+      const bots = await tx.execute<{ id: string }>(sql`select id from conversation.bots`);
+      expect(bots.map((b) => b.id)).toEqual([appBotId]);
+      expect(await count(tx, 'app_visitors')).toBe(1);
+      for (const table of ['apps', 'app_settings', 'domains', 'sessions', 'user_memories'])
+        expect(await count(tx, table), table).toBe(0);
+    });
+    // Nor can a visitor admit someone else.
+    const planted = await withActor(runtime.db, asVisitor, (tx) =>
+      tx.execute(
+        sql`insert into conversation.app_visitors (id, app_id) select gen_random_uuid(), app_id from conversation.app_visitors`,
+      ),
+    ).catch((e: Error & { cause?: Error }) => e);
+    expect(String((planted as Error & { cause?: Error }).cause?.message)).toMatch(/row-level security/);
+    const withKey = (key: string) =>
+      runtime.db.transaction(async (tx) => {
+        await tx.execute(sql`select set_config('app.public_app_key', ${key}, true)`);
+        return [await count(tx, 'apps'), await count(tx, 'app_appearances'), await count(tx, 'bots')];
+      });
+    expect(await withKey(appKey)).toEqual([1, 1, 0]);
+    expect(await withKey('pk_unknown')).toEqual([0, 0, 0]);
+    await h.admin`update conversation.apps set status = 'disabled' where public_key = ${appKey}`;
+    expect(await withKey(appKey)).toEqual([0, 0, 0]);
+    await h.admin`update conversation.apps set status = 'published' where public_key = ${appKey}`;
   });
 
   it('the runtime role owns nothing and cannot bypass RLS', async () => {

@@ -4,6 +4,7 @@ import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { bots } from '../../db/schema.js';
+import { visitOf } from '../apps/visitor-actor.js';
 
 export type BotRow = typeof bots.$inferSelect;
 
@@ -15,6 +16,9 @@ export const botNotFound = () => new DomainError('not_found', 'No such bot.');
  * read (and talked to) by members of its organization.
  */
 export function canOnBot(actor: Actor, permission: Permission, bot: BotRow): boolean {
+  // An app's visitor talks to the app's bot and nothing else.
+  const visit = visitOf(actor);
+  if (visit) return permission === 'bots.read' && visit.botId === bot.id;
   if (bot.teamId) {
     if (can(actor, permission, { teamId: bot.teamId })) return true;
   } else if (can(actor, permission, { ownerUserId: bot.ownerUserId })) return true;

@@ -32,6 +32,8 @@ export interface GenerateRequest {
   /** Passages from the session's knowledge bases, best first. */
   knowledge: SearchHit[];
   maxTokens: number;
+  /** Sampling temperature (0-2); the provider's default when undefined. */
+  temperature?: number | undefined;
   /** Aborted when the reply must stop (the service is closing); the provider must end promptly. */
   signal: AbortSignal;
 }

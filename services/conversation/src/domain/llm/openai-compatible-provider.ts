@@ -143,6 +143,7 @@ export class OpenAiCompatibleProvider implements ChatProvider {
           stream: true,
           stream_options: { include_usage: true },
           max_tokens: request.maxTokens,
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           messages: [...groundingMessage(request), ...request.messages].map(wire),
           ...(request.tools.length
             ? {

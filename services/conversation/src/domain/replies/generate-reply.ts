@@ -3,6 +3,7 @@ import { asc, desc, eq } from 'drizzle-orm';
 import { searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
 import { type ChatMessage, ProviderError, type ToolCall } from '../llm/chat-provider.js';
+import { replyMaxTokens, replyTemperature } from '../apps/app-overrides.js';
 import { citationOf } from '../llm/offline-provider.js';
 import { resolveModel } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
@@ -112,7 +113,8 @@ export async function generateReply(turn: Turn, userText: string): Promise<void>
           }))
         : [],
       knowledge: hits,
-      maxTokens: deps.env.LLM_MAX_TOKENS,
+      maxTokens: replyMaxTokens(deps, turn.settings),
+      temperature: replyTemperature(turn.settings),
       signal: turn.signal,
     })) {
       if (event.type === 'delta') {

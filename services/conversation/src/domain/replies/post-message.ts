@@ -2,6 +2,7 @@ import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
+import { replyMaxTokens } from '../apps/app-overrides.js';
 import { programFor } from '../bots/compile-script.js';
 import { continueDialog } from '../dialog/run-dialog.js';
 import { scriptTokens } from '../dialog/script-host.js';
@@ -41,11 +42,11 @@ export async function prepareReply(
   const lock = await lockTurn(deps, sessionId);
   try {
     const subject = await asActor(deps.db, actor, (tx) => readSessionTurn(tx, actor, sessionId));
-    const { session, bot } = subject;
+    const { session, bot, settings } = subject;
     const mode = session.context.dialog && bot.script ? 'dialog' : 'llm';
     const credits =
-      mode === 'llm' ? estimateTokens(text) + deps.env.LLM_MAX_TOKENS : scriptTokens(deps, bot.script);
-    const reservation = await reserveReply(deps, bot, credits);
+      mode === 'llm' ? estimateTokens(text) + replyMaxTokens(deps, settings) : scriptTokens(deps, bot.script);
+    const reservation = await reserveReply(deps, actor, bot, credits);
     return {
       turn: newTurn(deps, actor, subject, reservation.meter, { sink, signal }),
       text,

@@ -31,7 +31,7 @@ export async function startSession(
   const open = (meter: UsageMeter) => openSession(deps, actor, { bot, settings }, input, sink, meter);
   // A script runs at the start and may answer (with the LLM too): that is a reply, paid for.
   if (!bot.script) return (await open(newMeter())).result;
-  return withReservedReply(deps, bot, scriptTokens(deps, bot.script), open);
+  return withReservedReply(deps, actor, bot, scriptTokens(deps, bot.script), open);
 }
 
 async function openSession(

@@ -53,7 +53,7 @@ async function invokeLocked(
       `The arguments do not fit the tool: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
       { fields: { errors: problems.map((p) => ({ path: `body.args.${p.path}`, message: p.message })) } },
     );
-  return withReservedReply(deps, subject.bot, scriptTokens(deps, tool.script), async (meter) => {
+  return withReservedReply(deps, actor, subject.bot, scriptTokens(deps, tool.script), async (meter) => {
     const turn = newTurn(deps, actor, subject, meter);
     const outcome = await deps.inFlight.track(runTool(turn, tool, args, 'user'));
     turn.outputs.push({

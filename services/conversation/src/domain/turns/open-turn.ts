@@ -1,6 +1,7 @@
 import type { Actor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import type { ConversationDeps } from '../../deps.js';
+import { withAppOverrides } from '../apps/app-overrides.js';
 import { type BotRow, loadBot } from '../bots/bot-access.js';
 import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
 import type { UsageMeter } from '../llm/usage-meter.js';
@@ -15,7 +16,7 @@ export interface TurnSubject {
 }
 
 /**
- * A bot the actor may read, with its settings. Throws not_found. Both reads go out together (one
+ * A bot the actor may read, with its settings (an app's prompt settings over them, for its visitors). Throws not_found. Both reads go out together (one
  * round trip); the settings of a bot the actor may not read are never used.
  */
 export async function readBot(tx: Transaction, actor: Actor, botId: string) {
@@ -23,7 +24,7 @@ export async function readBot(tx: Transaction, actor: Actor, botId: string) {
     loadBot(tx, actor, botId, 'bots.read'),
     readConfiguration(tx, botId),
   ]);
-  return { bot, settings: settingsMap(configuration) };
+  return { bot, settings: withAppOverrides(actor, settingsMap(configuration)) };
 }
 
 /**

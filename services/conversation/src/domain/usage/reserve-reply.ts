@@ -1,13 +1,22 @@
 import { RpcError, requestRpc } from '@conduit/bus';
+import type { Actor } from '@conduit/contracts';
 import { releaseUsage, reserveUsage, type UsageItem } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
+import { visitOf } from '../apps/visitor-actor.js';
 import type { BotRow } from '../bots/bot-access.js';
 import { newMeter, type UsageMeter } from '../llm/usage-meter.js';
 
-/** Who pays for a bot's replies: its team, else its owner. */
-export const payerOf = (bot: BotRow) =>
-  bot.teamId ? ({ type: 'team', id: bot.teamId } as const) : ({ type: 'user', id: bot.ownerUserId } as const);
+/**
+ * Who pays for a bot's replies: its team, else its owner; a reply to an app's visitor is billed to
+ * the app's team, else the app's owner.
+ */
+export function payerOf(actor: Actor, bot: BotRow) {
+  const owner = visitOf(actor) ?? bot;
+  return owner.teamId
+    ? ({ type: 'team', id: owner.teamId } as const)
+    : ({ type: 'user', id: owner.ownerUserId } as const);
+}
 
 /** A granted reservation for one reply: settle it once the reply is stored or has failed. */
 export interface ReplyReservation {
@@ -31,10 +40,11 @@ export interface ReplyReservation {
  */
 export async function reserveReply(
   deps: ConversationDeps,
+  actor: Actor,
   bot: BotRow,
   tokens: number,
 ): Promise<ReplyReservation> {
-  const subject = payerOf(bot);
+  const subject = payerOf(actor, bot);
   const aiCredits = Math.ceil(tokens / deps.env.AI_CREDIT_TOKENS);
   const items: UsageItem[] = [{ metric: 'messages', amount: 1 }];
   if (aiCredits > 0) items.push({ metric: 'ai_credits', amount: aiCredits });
@@ -100,11 +110,12 @@ function refusal(answer: Awaited<ReturnType<typeof reserve>>, aiCredits: number)
  */
 export async function withReservedReply<T>(
   deps: ConversationDeps,
+  actor: Actor,
   bot: BotRow,
   tokens: number,
   reply: (meter: UsageMeter) => Promise<{ result: T; stored: boolean }>,
 ): Promise<T> {
-  const reservation = await reserveReply(deps, bot, tokens);
+  const reservation = await reserveReply(deps, actor, bot, tokens);
   let done: { result: T; stored: boolean };
   try {
     done = await reply(reservation.meter);

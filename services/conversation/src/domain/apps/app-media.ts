@@ -1,0 +1,45 @@
+import { RpcError, requestRpc } from '@conduit/bus';
+import { type Actor, workspaceRpc } from '@conduit/contracts';
+import { DomainError } from '@conduit/errors';
+import type { ConversationDeps } from '../../deps.js';
+
+/** Where the widget downloads public media: the workspace service's public route, via the gateway. */
+export const publicMediaPath = (mediaId: string) => `/v1/public/media/${mediaId}`;
+
+/**
+ * Checks that an appearance's logo or avatar is an image the actor may use and that anyone may
+ * download (the widget shows it to visitors): asked of the workspace service as the actor.
+ * Throws unprocessable naming `field`, unavailable when the workspace service does not answer.
+ */
+export async function checkAppearanceMedia(
+  deps: ConversationDeps,
+  actor: Actor,
+  field: string,
+  mediaId: string,
+) {
+  let media: Awaited<ReturnType<typeof requestRpc<typeof workspaceRpc.describeMedia>>>;
+  try {
+    media = await requestRpc(
+      deps.bus,
+      workspaceRpc.describeMedia,
+      { actor: { userId: actor.userId, orgId: actor.orgId, teams: { ...actor.teams } }, mediaId },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+  } catch (error) {
+    if (error instanceof RpcError && error.code === 'not_found')
+      throw new DomainError('unprocessable', `${field}: no such media.`, {
+        fields: { [field]: 'no such media' },
+      });
+    throw new DomainError('unavailable', 'Media cannot be checked right now; please try again shortly.', {
+      retryAfterSeconds: 5,
+    });
+  }
+  if (!media.contentType.startsWith('image/'))
+    throw new DomainError('unprocessable', `${field}: the media is not an image.`, {
+      fields: { [field]: 'not an image' },
+    });
+  if (!media.public)
+    throw new DomainError('unprocessable', `${field}: the media must be public, since visitors see it.`, {
+      fields: { [field]: 'not public' },
+    });
+}
