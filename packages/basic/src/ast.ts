@@ -6,7 +6,25 @@ export interface Pos {
   column: number;
 }
 
-export type HostExprKind = 'getBotMemory' | 'getUserMemory' | 'find' | 'llm' | 'httpGet' | 'httpPost';
+/** Bot table verbs: statements, or expressions when their result is used. */
+export type TableHostKind =
+  | 'tableSave'
+  | 'tableInsert'
+  | 'tableUpdate'
+  | 'tableDelete'
+  | 'tableFind'
+  | 'tableMerge';
+
+export type HostExprKind =
+  | 'getBotMemory'
+  | 'getUserMemory'
+  | 'find'
+  | 'llm'
+  | 'httpGet'
+  | 'httpPost'
+  | 'recall'
+  | 'userFacts'
+  | TableHostKind;
 
 export type Expr = Pos &
   (
@@ -52,7 +70,14 @@ export type HostStmtKind =
   | 'clearTools'
   | 'setContext'
   | 'sendMail'
-  | 'httpPost';
+  | 'httpPost'
+  | 'setSystemPrompt'
+  | 'addSuggestion'
+  | 'clearSuggestions'
+  | 'useModel'
+  | 'remember'
+  | 'setUserFact'
+  | TableHostKind;
 
 export type Stmt = Pos &
   (

@@ -1,4 +1,5 @@
 // Built-in functions. Pure, synchronous, and checked against the limits like any other operation.
+import { DATA_VERBS, joinLists } from './data-verbs.js';
 import { ScriptError } from './errors.js';
 import {
   checkListSize,
@@ -214,8 +215,9 @@ export const BUILTINS: Record<string, Builtin> = {
   },
   JOIN: {
     min: 1,
-    max: 2,
-    fn: ([list, sep]) => {
+    max: 3,
+    fn: ([list, sep, key]) => {
+      if (key !== undefined) return joinLists(list, sep, key);
       if (!Array.isArray(list))
         throw new ScriptError('ARGUMENT_ERROR', `JOIN needs a list, got ${typeName(list ?? null)}`);
       return checkString(list.map((v) => toText(v)).join(sep === undefined ? ' ' : text(sep)));
@@ -253,6 +255,7 @@ export const BUILTINS: Record<string, Builtin> = {
     max: 1,
     fn: ([v]) => typeof v === 'number' || (typeof v === 'string' && isNumericText(v)),
   },
+  ...DATA_VERBS,
 };
 
 BUILTINS.UCASE = BUILTINS.UPPER as Builtin;

@@ -16,6 +16,10 @@ export interface ConsoleHost extends BasicHost {
   readonly userMemory: Map<string, Value>;
   /** The last SET CONTEXT; kept so a script can set it, though no LLM here reads it. */
   context: string;
+  /** BEGIN SYSTEM PROMPT, kept like the context. */
+  systemPrompt: string;
+  readonly suggestions: Map<string, string>;
+  readonly facts: Map<string, Value>;
 }
 
 function unavailable(keyword: string): never {
@@ -29,6 +33,9 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
     botMemory: new Map<string, Value>(),
     userMemory: new Map<string, Value>(),
     context: '',
+    systemPrompt: '',
+    suggestions: new Map<string, string>(),
+    facts: new Map<string, Value>(),
     async talk(text) {
       options.say(text);
     },
@@ -50,6 +57,36 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
     async setContext(text) {
       this.context = text;
     },
+    async setSystemPrompt(text) {
+      this.systemPrompt = text;
+    },
+    async addSuggestion(key, text) {
+      this.suggestions.set(key, text);
+      options.log(`(suggestion) ${text}`);
+    },
+    async clearSuggestions() {
+      this.suggestions.clear();
+    },
+    // The console keeps REMEMBER for the run only: durations end with the process anyway.
+    async remember(key, value) {
+      this.userMemory.set(`remember:${key}`, value);
+    },
+    async recall(key) {
+      return this.userMemory.get(`remember:${key}`) ?? null;
+    },
+    async setUserFact(key, value) {
+      this.facts.set(key, value);
+    },
+    async userFacts() {
+      return Object.fromEntries(this.facts);
+    },
+    useModel: async () => unavailable('USE MODEL'),
+    tableSave: async () => unavailable('SAVE'),
+    tableInsert: async () => unavailable('INSERT'),
+    tableUpdate: async () => unavailable('UPDATE'),
+    tableDelete: async () => unavailable('DELETE'),
+    tableFind: async () => unavailable('FIND'),
+    tableMerge: async () => unavailable('MERGE'),
     useKb: async () => unavailable('USE KB'),
     clearKb: async () => unavailable('CLEAR KB'),
     find: async () => unavailable('FIND'),

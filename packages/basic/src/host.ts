@@ -24,6 +24,32 @@ export interface BasicHost {
   sendMail(to: string, subject: string, body: string): Promise<void>;
   httpGet(url: string): Promise<unknown>;
   httpPost(url: string, data: Value): Promise<unknown>;
+  /** BEGIN SYSTEM PROMPT ... END SYSTEM PROMPT: the session's system prompt for LLM turns. */
+  setSystemPrompt(text: string): Promise<void>;
+  /** ADD SUGGESTION "key" AS "text": a quick reply offered with the bot's answer. */
+  addSuggestion(key: string, text: string): Promise<void>;
+  clearSuggestions(): Promise<void>;
+  /** USE MODEL: the model of the session's next LLM calls; the host refuses one it does not know. */
+  useModel(name: string): Promise<void>;
+  /** REMEMBER key, value[, duration]: a memory of the user with this bot, for a while or for good. */
+  remember(key: string, value: Value, duration: string | null): Promise<void>;
+  /** RECALL key: what REMEMBER stored (Nothing once it has expired). */
+  recall(key: string): Promise<unknown>;
+  setUserFact(key: string, value: Value): Promise<void>;
+  /** USER FACTS(): the user's facts as an object, key to value. */
+  userFacts(): Promise<unknown>;
+  /** SAVE "table", a, b: upserts the row by its first column; answers the row. */
+  tableSave(table: string, row: Value): Promise<unknown>;
+  /** INSERT "table", row: a new row; answers its id. */
+  tableInsert(table: string, row: Value): Promise<unknown>;
+  /** UPDATE "table", "filter", changes: answers how many rows changed. */
+  tableUpdate(table: string, filter: string, changes: Value): Promise<unknown>;
+  /** DELETE "table", "filter": answers how many rows went. */
+  tableDelete(table: string, filter: string): Promise<unknown>;
+  /** FIND "table", "filter": the matching rows, as objects. */
+  tableFind(table: string, filter: string): Promise<unknown>;
+  /** MERGE "table", rows, "key": upserts each row by its key column; answers how many. */
+  tableMerge(table: string, rows: Value, key: string): Promise<unknown>;
 }
 
 /** What run() and resume() accept: any subset of the host methods. */
@@ -47,4 +73,18 @@ export const HOST_KEYWORDS: Record<keyof BasicHost, string> = {
   sendMail: 'SEND MAIL',
   httpGet: 'GET',
   httpPost: 'POST',
+  setSystemPrompt: 'BEGIN SYSTEM PROMPT',
+  addSuggestion: 'ADD SUGGESTION',
+  clearSuggestions: 'CLEAR SUGGESTIONS',
+  useModel: 'USE MODEL',
+  remember: 'REMEMBER',
+  recall: 'RECALL',
+  setUserFact: 'SET USER FACT',
+  userFacts: 'USER FACTS',
+  tableSave: 'SAVE',
+  tableInsert: 'INSERT',
+  tableUpdate: 'UPDATE',
+  tableDelete: 'DELETE',
+  tableFind: 'FIND',
+  tableMerge: 'MERGE',
 };

@@ -13,9 +13,19 @@ export {
   resume,
   run,
 } from './interpreter.js';
+export { UNAVAILABLE_KEYWORDS } from './keyword-status.js';
 export { mailRecipients } from './mail-recipients.js';
 export type { ParamBinding, Program, Schedule } from './program.js';
 export { parseSchedule, type ScheduleResult } from './schedule.js';
 export type { EncodedValue, FrameState, HeapEntry, SuspendedState } from './state.js';
+export {
+  type FilterNode,
+  type FilterOp,
+  type FilterValue,
+  matchesFilter,
+  numericOf,
+  parseTableFilter,
+  tableName,
+} from './table-filter.js';
 export type { ParameterSchema, ToolParameters } from './tool-schema.js';
 export { DEFAULT_LIMITS, type Limits, type Value, type ValueObject } from './values.js';

@@ -75,13 +75,36 @@ const HOST_METHODS: Record<HostCallKind, keyof BasicHost> = {
   clearTools: 'clearTools',
   setContext: 'setContext',
   sendMail: 'sendMail',
+  setSystemPrompt: 'setSystemPrompt',
+  addSuggestion: 'addSuggestion',
+  clearSuggestions: 'clearSuggestions',
+  useModel: 'useModel',
+  remember: 'remember',
+  recall: 'recall',
+  setUserFact: 'setUserFact',
+  userFacts: 'userFacts',
+  tableSave: 'tableSave',
+  tableInsert: 'tableInsert',
+  tableUpdate: 'tableUpdate',
+  tableDelete: 'tableDelete',
+  tableFind: 'tableFind',
+  tableMerge: 'tableMerge',
 };
+
+/** Arguments a host method may be called without (they arrive as null). */
+const OPTIONAL_ARGUMENTS: Partial<Record<HostCallKind, number>> = { remember: 3, clearKb: 1 };
 
 /** Host methods whose last argument is data, not text. */
 const DATA_ARGUMENT: Partial<Record<HostCallKind, number>> = {
   setBotMemory: 1,
   setUserMemory: 1,
   httpPost: 1,
+  remember: 1,
+  setUserFact: 1,
+  tableSave: 1,
+  tableInsert: 1,
+  tableUpdate: 2,
+  tableMerge: 1,
 };
 
 const PARAM_AS_HEAR: Record<string, HearType> = {
@@ -291,7 +314,8 @@ class Machine {
         const kind = ins.host as HostCallKind;
         const dataAt = DATA_ARGUMENT[kind];
         const args: unknown[] = ins.args.map((a, i) => (i === dataAt ? a(g, l) : toText(a(g, l))));
-        if (kind === 'clearKb' && args.length === 0) args.push(null);
+        const arity = OPTIONAL_ARGUMENTS[kind];
+        while (arity !== undefined && args.length < arity) args.push(null);
         const result = await this.callHost(HOST_METHODS[kind], args);
         if (ins.slot >= 0) {
           enterRuntime(this.runtime);

@@ -101,6 +101,37 @@ export function lex(source: string, startLine = 1, startColumn = 1): { tokens: T
     if (/[A-Za-z_]/.test(c)) {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(i)) as RegExpExecArray;
       const word = m[0].toUpperCase();
+      const atStatementStart = (() => {
+        const last = tokens[tokens.length - 1];
+        return !last || last.kind === 'newline' || (last.kind === 'op' && last.text === ':');
+      })();
+      if (word === 'BEGIN' && atStatementStart) {
+        const block = textBlock(source, i, line);
+        if (block) {
+          for (const opener of block.opener) push('ident', opener, i, { raw: opener });
+          tokens.push({
+            kind: 'string',
+            text: block.text,
+            line: line + 1,
+            column: 1,
+            parts: block.parts,
+          });
+          if (!block.closed) {
+            errors.push({
+              line,
+              column: col(i),
+              message: `BEGIN ${block.opener.slice(1).join(' ')} is missing its END ${block.opener.slice(1).join(' ')}`,
+            });
+          }
+          line = block.endLine;
+          lineStart = block.end;
+          columnShift = 0;
+          i = block.end;
+          // The END line is consumed with the block: the statement ends here.
+          push('newline', '\n', i);
+          continue;
+        }
+      }
       if (word === 'REM' && !/[A-Za-z0-9_]/.test(source[i + 3] ?? '')) {
         while (i < source.length && source[i] !== '\n') i++;
         continue;
@@ -186,4 +217,78 @@ export function lex(source: string, startLine = 1, startColumn = 1): { tokens: T
   if (last && last.kind !== 'newline') push('newline', '\n', i);
   tokens.push({ kind: 'eof', text: '', line, column: col(i) });
   return { tokens, errors };
+}
+
+const BLOCK_OPENER = /^BEGIN[ \t]+(TALK|SYSTEM[ \t]+PROMPT)[ \t]*(?:'[^\n]*)?\r?(?:\n|$)/i;
+
+/**
+ * BEGIN TALK / BEGIN SYSTEM PROMPT: the lines up to END TALK / END SYSTEM PROMPT are text, kept
+ * as written (Markdown, quotes and apostrophes included) less their common indentation; `${expr}`
+ * inside is interpolated as in a quoted string. Null when `at` does not open such a block.
+ */
+function textBlock(source: string, at: number, line: number) {
+  const m = BLOCK_OPENER.exec(source.slice(at));
+  if (!m) return null;
+  const kind = (m[1] as string).toUpperCase().replace(/\s+/g, ' ');
+  const opener = ['BEGIN', ...kind.split(' ')];
+  const closing = new RegExp(`^[ \\t]*END[ \\t]+${kind.replace(' ', '[ \\t]+')}[ \\t]*\\r?$`, 'i');
+  let pos = at + m[0].length;
+  let endLine = line + 1;
+  const lines: string[] = [];
+  let closed = false;
+  while (pos < source.length) {
+    const nl = source.indexOf('\n', pos);
+    const text = source.slice(pos, nl === -1 ? source.length : nl);
+    pos = nl === -1 ? source.length : nl + 1;
+    if (closing.test(text)) {
+      closed = true;
+      break;
+    }
+    lines.push(text.replace(/\r$/, ''));
+    endLine++;
+  }
+  const indents = lines.filter((l) => l.trim()).map((l) => (/^[ \t]*/.exec(l) as RegExpExecArray)[0].length);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  const body = lines.map((l) => l.slice(cut)).join('\n');
+  return {
+    opener,
+    text: body,
+    parts: interpolatedParts(body, line + 1, cut + 1),
+    closed,
+    end: pos,
+    endLine: closed ? endLine + 1 : endLine,
+  };
+}
+
+/** Splits text into plain parts and `${expr}` sources, with each expression's position. */
+function interpolatedParts(text: string, firstLine: number, columnOffset: number): StringPart[] {
+  const parts: StringPart[] = [];
+  let plain = '';
+  let line = firstLine;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch === '\n') {
+      line++;
+      lineStart = i + 1;
+    }
+    if (ch === '$' && text[i + 1] === '{') {
+      const close = text.indexOf('}', i + 2);
+      if (close !== -1 && !text.slice(i + 2, close).includes('\n')) {
+        if (plain) parts.push({ kind: 'text', text: plain });
+        plain = '';
+        parts.push({
+          kind: 'expr',
+          source: text.slice(i + 2, close),
+          line,
+          column: i + 2 - lineStart + columnOffset,
+        });
+        i = close;
+        continue;
+      }
+    }
+    plain += ch;
+  }
+  if (plain || parts.length === 0) parts.push({ kind: 'text', text: plain });
+  return parts;
 }

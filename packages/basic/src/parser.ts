@@ -9,8 +9,10 @@ import type {
   ProgramAst,
   RoutineDecl,
   Stmt,
+  TableHostKind,
   Target,
 } from './ast.js';
+import { SET_USER_REFUSED, unavailableKeyword } from './keyword-status.js';
 import { type LexError, lex, type StringPart, type Token } from './lexer.js';
 import type { Value } from './values.js';
 
@@ -85,7 +87,27 @@ const STATEMENT_KEYWORDS = new Set([
   'POST',
   'PARAM',
   'DESCRIPTION',
+  'BEGIN',
+  'ADD',
+  'SWITCH',
+  'REMEMBER',
+  'SAVE',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
 ]);
+
+/** In-memory data verbs that General Bots writes without parentheses (`rows = FILTER data, "a>1"`). */
+const DATA_VERBS = new Set(['FILTER', 'AGGREGATE', 'PIVOT', 'MAP', 'FILL', 'FIRST', 'LAST']);
+
+/** Table verbs usable as values: `n = DELETE "leads", "age<18"`. */
+const TABLE_VERBS: Record<string, { host: TableHostKind; count: number; usage: string }> = {
+  INSERT: { host: 'tableInsert', count: 2, usage: 'INSERT needs: "table", row' },
+  UPDATE: { host: 'tableUpdate', count: 3, usage: 'UPDATE needs: "table", "filter", changes' },
+  DELETE: { host: 'tableDelete', count: 2, usage: 'DELETE needs: "table", "filter"' },
+  MERGE: { host: 'tableMerge', count: 3, usage: 'MERGE needs: "table", rows, "key column"' },
+};
 
 class ParseError extends Error {
   constructor(
@@ -293,6 +315,11 @@ class Parser {
     const pos = { line: t.line, column: t.column };
     if (t.kind !== 'ident') this.fail(`A statement cannot start with ${describe(t)}`);
     const next = this.peek();
+    const isAssignment = this.isOp('=', next) || this.isOp('.', next) || this.isOp('[', next);
+    if (!isAssignment) {
+      const refused = unavailableKeyword(this.wordsAhead(), this.startsValue(next));
+      if (refused) this.fail(refused);
+    }
     // Statement keywords followed by "=" are plain assignments ("description = ...").
     const assigns = STATEMENT_KEYWORDS.has(t.text)
       ? this.isOp('=', next)
@@ -316,6 +343,45 @@ class Parser {
         return this.whileStatement(pos);
       case 'SELECT':
         return this.selectStatement(pos);
+      case 'SWITCH':
+        return this.selectStatement(pos, 'SWITCH');
+      case 'BEGIN':
+        return this.beginBlock(pos);
+      case 'ADD': {
+        this.next();
+        this.expectWord('SUGGESTION', 'after ADD');
+        const usage = 'ADD SUGGESTION needs: "key" AS "text"';
+        if (this.atStatementEnd()) this.fail(usage);
+        const key = this.expr();
+        let text = key;
+        if (this.isWord('AS')) {
+          this.next();
+          if (this.atStatementEnd()) this.fail(usage);
+          text = this.expr();
+        }
+        return { kind: 'host', host: 'addSuggestion', args: [key, text], ...pos };
+      }
+      case 'REMEMBER': {
+        this.next();
+        const usage = 'REMEMBER needs: "key", value and optionally a duration such as "30 days"';
+        const stmt = this.hostStmt('remember', 2, pos, usage);
+        if (this.isOp(',') && stmt.kind === 'host') {
+          this.next();
+          if (this.atStatementEnd()) this.fail(usage);
+          stmt.args.push(this.expr());
+        }
+        return stmt;
+      }
+      case 'SAVE':
+        return this.saveStatement(pos);
+      case 'INSERT':
+      case 'UPDATE':
+      case 'DELETE':
+      case 'MERGE': {
+        const verb = TABLE_VERBS[t.text] as (typeof TABLE_VERBS)[string];
+        this.next();
+        return this.hostStmt(verb.host, verb.count, pos, verb.usage);
+      }
       case 'EXIT': {
         this.next();
         const what = this.tok.text;
@@ -336,9 +402,9 @@ class Parser {
       }
       case 'END': {
         const what = next.kind === 'ident' ? next.text : '';
-        if (['IF', 'SUB', 'FUNCTION', 'SELECT', 'WHILE'].includes(what)) {
+        if (['IF', 'SUB', 'FUNCTION', 'SELECT', 'WHILE', 'SWITCH', 'TALK'].includes(what)) {
           this.fail(
-            `END ${what} without a matching ${what === 'WHILE' ? 'WHILE' : what === 'SELECT' ? 'SELECT CASE' : what}`,
+            `END ${what} without a matching ${what === 'SELECT' ? 'SELECT CASE' : what === 'TALK' ? 'BEGIN TALK' : what}`,
           );
         }
         this.next();
@@ -367,7 +433,11 @@ class Parser {
           this.next();
           return this.hostStmt('useTool', 1, pos);
         }
-        return this.fail('Expected KB or TOOL after USE');
+        if (this.isWord('MODEL')) {
+          this.next();
+          return this.hostStmt('useModel', 1, pos, 'USE MODEL needs the name of a configured model');
+        }
+        return this.fail('Expected KB, TOOL or MODEL after USE');
       }
       case 'CLEAR': {
         this.next();
@@ -379,7 +449,11 @@ class Parser {
           this.next();
           return { kind: 'host', host: 'clearTools', args: [], ...pos };
         }
-        return this.fail('Expected KB or TOOLS after CLEAR');
+        if (this.isWord('SUGGESTIONS')) {
+          this.next();
+          return { kind: 'host', host: 'clearSuggestions', args: [], ...pos };
+        }
+        return this.fail('Expected KB, TOOLS or SUGGESTIONS after CLEAR');
       }
       case 'SEND':
         this.next();
@@ -689,31 +763,34 @@ class Parser {
     return { kind: 'do', test: 'pre', until: false, cond, condPos, body, ...pos };
   }
 
-  selectStatement(pos: Pos): Stmt {
+  /** SELECT CASE x ... END SELECT, or General Bots' SWITCH x ... END SWITCH (the same cases). */
+  selectStatement(pos: Pos, opener: 'SELECT' | 'SWITCH' = 'SELECT'): Stmt {
     this.next();
-    this.expectWord('CASE', 'after SELECT');
+    if (opener === 'SELECT') this.expectWord('CASE', 'after SELECT');
     const subject = this.expr();
     const cases: { tests: CaseTest[]; body: Stmt[]; pos: Pos }[] = [];
     let otherwise: Stmt[] | null = null;
-    const missing = 'SELECT CASE is missing its END SELECT';
-    const endsCase: Terminator = (p) => p.isWord('CASE') || (p.isWord('END') && p.isWord('SELECT', p.peek()));
+    const title = opener === 'SELECT' ? 'SELECT CASE' : 'SWITCH';
+    const missing = `${title} is missing its END ${opener}`;
+    const endsCase: Terminator = (p) => p.isWord('CASE') || (p.isWord('END') && p.isWord(opener, p.peek()));
     this.skipNewlines();
     for (;;) {
       if (this.tok.kind === 'eof') throw new ParseError(missing, pos.line, pos.column, false);
-      if (this.isWord('END') && this.isWord('SELECT', this.peek())) {
+      if (this.isWord('END') && this.isWord(opener, this.peek())) {
         this.next();
         this.next();
         return { kind: 'select', subject, cases, otherwise, ...pos };
       }
-      if (!this.isWord('CASE')) this.fail('Expected CASE or END SELECT inside SELECT CASE');
+      if (!this.isWord('CASE')) this.fail(`Expected CASE or END ${opener} inside ${title}`);
       const at = this.next();
       if (this.isWord('ELSE')) {
-        if (otherwise) this.fail('SELECT CASE has two CASE ELSE parts');
+        if (otherwise) this.fail(`${title} has two CASE ELSE parts`);
         this.next();
         otherwise = this.block(endsCase, pos, missing);
         continue;
       }
       if (otherwise) this.fail('CASE ELSE must be the last CASE');
+      if (this.atStatementEnd()) this.fail('Expected a value after CASE');
       const tests: CaseTest[] = [];
       for (;;) {
         if (this.isWord('IS')) {
@@ -787,6 +864,12 @@ class Parser {
 
   setStatement(pos: Pos): Stmt {
     this.next();
+    if (this.isWord('USER') && this.isWord('FACT', this.peek())) {
+      this.next();
+      this.next();
+      return this.hostStmt('setUserFact', 2, pos, 'SET USER FACT needs: "key", value');
+    }
+    if (this.isWord('USER') && !this.isWord('MEMORY', this.peek())) this.fail(SET_USER_REFUSED);
     if (this.isWord('BOT') || this.isWord('USER')) {
       const who = this.next().text;
       this.expectWord('MEMORY', `after SET ${who}`);
@@ -805,7 +888,73 @@ class Parser {
       this.next();
       return { kind: 'schedule', source: this.literalText('after SET SCHEDULE'), ...pos };
     }
-    return this.fail('Expected BOT MEMORY, USER MEMORY, CONTEXT or SCHEDULE after SET');
+    return this.fail('Expected BOT MEMORY, USER MEMORY, USER FACT, CONTEXT or SCHEDULE after SET');
+  }
+
+  /** The upper-cased identifiers from the current token on (at most three), for keyword look-ups. */
+  wordsAhead(): string[] {
+    const words: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const t = this.peek(k);
+      if (t.kind !== 'ident') break;
+      words.push(t.text);
+    }
+    return words;
+  }
+
+  /** Does this token start a value (so that the word before it is a keyword, not a variable)? */
+  startsValue(t: Token): boolean {
+    if (t.kind === 'string' || t.kind === 'number') return true;
+    return t.kind === 'ident' && !RESERVED.has(t.text) && t.text !== 'XOR';
+  }
+
+  /** BEGIN TALK / BEGIN SYSTEM PROMPT: the lexer has turned the lines of the block into one text. */
+  beginBlock(pos: Pos): Stmt {
+    const begin = this.next();
+    const talk = this.isWord('TALK');
+    if (talk) this.next();
+    else if (this.isWord('SYSTEM') && this.isWord('PROMPT', this.peek())) {
+      this.next();
+      this.next();
+    } else this.fail('Expected TALK or SYSTEM PROMPT after BEGIN');
+    const what = talk ? 'TALK' : 'SYSTEM PROMPT';
+    const block = this.tok;
+    if (block.kind !== 'string' || block.line <= begin.line)
+      this.fail(
+        `BEGIN ${what} starts a block: write its text on the next lines, then END ${what} on a line of its own`,
+      );
+    this.next();
+    const text = this.text(block, { line: block.line, column: block.column });
+    return talk
+      ? { kind: 'talk', value: text, ...pos }
+      : { kind: 'host', host: 'setSystemPrompt', args: [text], ...pos };
+  }
+
+  /**
+   * SAVE "table", name, email, phone: the variables become the row's columns, named as written;
+   * the first one is the key the row is upserted by.
+   */
+  saveStatement(pos: Pos): Stmt {
+    this.next();
+    const usage = 'SAVE needs: "table", then the variables to store as columns (the first is the key)';
+    if (this.atStatementEnd()) this.fail(usage);
+    const table = this.expr();
+    const entries: { key: string; value: Expr }[] = [];
+    while (this.isOp(',')) {
+      this.next();
+      const at = this.tok;
+      const value = this.expr();
+      const column =
+        value.kind === 'var' ? (value.raw ?? value.name) : value.kind === 'field' ? value.name : null;
+      if (column === null)
+        this.fail('SAVE stores variables as columns named after them: put the value in a variable first', at);
+      if (entries.some((e) => e.key.toLowerCase() === column.toLowerCase()))
+        this.fail(`SAVE lists the column ${column} twice`, at);
+      entries.push({ key: column, value });
+    }
+    if (entries.length === 0) this.fail(usage);
+    const row: Expr = { kind: 'object', entries, line: pos.line, column: pos.column };
+    return { kind: 'host', host: 'tableSave', args: [table, row], ...pos };
   }
 
   param(pos: Pos): Stmt {
@@ -1018,12 +1167,47 @@ class Parser {
         }
         return { kind: 'host', host: 'httpGet', args: [this.expr()], ...pos };
       }
-      case 'FIND':
+      case 'FIND': {
         this.next();
-        return { kind: 'host', host: 'find', args: [this.expr()], ...pos };
+        const first = this.expr();
+        if (!this.isOp(',')) return { kind: 'host', host: 'find', args: [first], ...pos };
+        this.next();
+        return { kind: 'host', host: 'tableFind', args: [first, this.expr()], ...pos };
+      }
       case 'LLM':
         this.next();
         return { kind: 'host', host: 'llm', args: [this.expr()], ...pos };
+    }
+    const refused = unavailableKeyword(this.wordsAhead(), this.startsValue(this.peek()));
+    if (refused) this.fail(refused);
+    const verb = TABLE_VERBS[t.text];
+    if (verb && this.startsValue(this.peek())) {
+      this.next();
+      const args = this.exprList();
+      if (args.length !== verb.count) this.fail(verb.usage, t);
+      return { kind: 'host', host: verb.host, args, ...pos };
+    }
+    if (t.text === 'USER' && this.isWord('FACTS', this.peek())) {
+      this.next();
+      this.next();
+      if (this.isOp('(')) {
+        this.next();
+        this.expectOp(')', 'after USER FACTS(');
+      }
+      return { kind: 'host', host: 'userFacts', args: [], ...pos };
+    }
+    if (t.text === 'RECALL' && this.startsValue(this.peek())) {
+      this.next();
+      return { kind: 'host', host: 'recall', args: [this.expr()], ...pos };
+    }
+    if (t.text === 'GROUP' && this.isWord('BY', this.peek())) {
+      this.next();
+      this.next();
+      return { kind: 'call', name: 'GROUP BY', args: this.verbArgs('GROUP BY'), ...pos };
+    }
+    if (DATA_VERBS.has(t.text) && !this.isOp('(', this.peek()) && this.startsValue(this.peek())) {
+      this.next();
+      return { kind: 'call', name: t.text, args: this.exprList(), ...pos };
     }
     const name = this.name('in the expression');
     if (this.isOp('(')) {
@@ -1033,6 +1217,17 @@ class Parser {
       return { kind: 'call', name, args, ...pos };
     }
     return { kind: 'var', name, raw: t.raw, ...pos };
+  }
+
+  /** A verb's arguments, in parentheses or not. */
+  verbArgs(name: string): Expr[] {
+    if (this.isOp('(')) {
+      this.next();
+      const args = this.isOp(')') ? [] : this.exprList();
+      this.expectOp(')', `to close the arguments of ${name}`);
+      return args;
+    }
+    return this.exprList();
   }
 
   objectLiteral(pos: Pos): Expr {

@@ -1,6 +1,6 @@
 // The compiled form: per routine, a flat array of instructions whose expressions are pre-built
 // closures. The interpreter never sees the syntax tree.
-import type { HearType } from './ast.js';
+import type { HearType, HostExprKind, HostStmtKind } from './ast.js';
 import type { ToolParameters } from './tool-schema.js';
 import type { Value } from './values.js';
 
@@ -30,21 +30,7 @@ export const OP = {
   HOST: 24,
 } as const;
 
-export type HostCallKind =
-  | 'getBotMemory'
-  | 'getUserMemory'
-  | 'find'
-  | 'llm'
-  | 'httpGet'
-  | 'httpPost'
-  | 'setBotMemory'
-  | 'setUserMemory'
-  | 'useKb'
-  | 'clearKb'
-  | 'useTool'
-  | 'clearTools'
-  | 'setContext'
-  | 'sendMail';
+export type HostCallKind = HostExprKind | HostStmtKind;
 
 export interface HearSpec {
   /** The variable as written in the script, for prompts. */

@@ -63,6 +63,44 @@ export function recordingHost(overrides: Partial<BasicHost> = {}) {
       calls.push({ method: 'httpPost', args: [url, data] });
       return { status: 201 };
     },
+    setSystemPrompt: record('setSystemPrompt'),
+    addSuggestion: record('addSuggestion'),
+    clearSuggestions: record('clearSuggestions'),
+    useModel: record('useModel'),
+    remember: record('remember'),
+    recall: async (key) => {
+      calls.push({ method: 'recall', args: [key] });
+      return `recalled ${key}`;
+    },
+    setUserFact: record('setUserFact'),
+    userFacts: async () => {
+      calls.push({ method: 'userFacts', args: [] });
+      return { city: 'Lisbon' };
+    },
+    tableSave: async (...args) => {
+      calls.push({ method: 'tableSave', args });
+      return args[1];
+    },
+    tableInsert: async (...args) => {
+      calls.push({ method: 'tableInsert', args });
+      return 'row-1';
+    },
+    tableUpdate: async (...args) => {
+      calls.push({ method: 'tableUpdate', args });
+      return 2;
+    },
+    tableDelete: async (...args) => {
+      calls.push({ method: 'tableDelete', args });
+      return 1;
+    },
+    tableFind: async (...args) => {
+      calls.push({ method: 'tableFind', args });
+      return [{ name: 'Ana', age: 31 }];
+    },
+    tableMerge: async (...args) => {
+      calls.push({ method: 'tableMerge', args });
+      return 3;
+    },
     ...overrides,
   };
   return { host, calls, talks, prints, botMemory, userMemory };

@@ -11,6 +11,7 @@ import { promptRoutes } from './routes/prompt-routes.js';
 import { providerRoutes } from './routes/provider-routes.js';
 import { publicAppRoutes } from './routes/public-app-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { tableRoutes } from './routes/table-routes.js';
 import { toolRoutes } from './routes/tool-routes.js';
 
 /** Conversation's HTTP surface; nothing listens here (server.ts does, tests inject). */
@@ -32,6 +33,7 @@ export async function buildApp(deps: ConversationDeps, readiness: ReadinessCheck
     configurationRoutes(routes, deps);
     memoryRoutes(routes, deps);
     toolRoutes(routes, deps);
+    tableRoutes(routes, deps);
     sessionRoutes(routes, deps);
     messageRoutes(routes, deps);
     providerRoutes(routes, deps);

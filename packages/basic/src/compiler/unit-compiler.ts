@@ -7,6 +7,7 @@ import { BUILTINS } from '../builtins.js';
 import { ScriptError } from '../errors.js';
 import type { LexError } from '../lexer.js';
 import { type ExprFn, type HostCallKind, Instr, OP, type SetFn, type Slots } from '../program.js';
+import { parseTableFilter, tableName } from '../table-filter.js';
 import {
   checkListSize,
   checkString,
@@ -354,6 +355,7 @@ export class UnitCompiler {
         return;
       }
       case 'host': {
+        this.checkLiteralArguments(s.host, s.args);
         const args = s.args.map((a) => this.expr(a));
         const ins = this.emit(OP.HOST, s);
         ins.host = s.host;
@@ -835,7 +837,27 @@ export class UnitCompiler {
     };
   }
 
+  /**
+   * A table name or filter written as literal text is checked now, so a script that tries SQL
+   * in one does not compile; computed ones are checked by the host when they run.
+   */
+  private checkLiteralArguments(host: HostCallKind, args: Expr[]): void {
+    if (!host.startsWith('table')) return;
+    const [table, second] = args;
+    if (table?.kind === 'literal' && typeof table.value === 'string') {
+      const checked = tableName(table.value);
+      if (!checked.ok) this.error(table, checked.message);
+    }
+    const filter =
+      host === 'tableFind' || host === 'tableUpdate' || host === 'tableDelete' ? second : undefined;
+    if (filter?.kind === 'literal' && typeof filter.value === 'string') {
+      const parsed = parseTableFilter(filter.value);
+      if (!parsed.ok) this.error(filter, parsed.message);
+    }
+  }
+
   private hoistHost(host: HostCallKind, args: Expr[], pos: Pos): ExprFn {
+    this.checkLiteralArguments(host, args);
     const fns = args.map((a) => this.expr(a));
     const slot = this.hidden('host');
     const ins = this.emit(OP.HOST, pos);

@@ -413,7 +413,7 @@ describe('compile errors', () => {
     ['SELECT CASE 1\nCASE ELSE\nCASE 2\nEND SELECT', 3, 'CASE ELSE must be the last CASE'],
     ['DO WHILE TRUE\nLOOP UNTIL FALSE', 2, 'DO has a condition at both ends; keep only one'],
     ['NOW = 1', 1, 'NOW is a built-in function and cannot be assigned'],
-    ['SET SOMETHING 1', 1, 'Expected BOT MEMORY, USER MEMORY, CONTEXT or SCHEDULE after SET'],
+    ['SET SOMETHING 1', 1, 'Expected BOT MEMORY, USER MEMORY, USER FACT, CONTEXT or SCHEDULE after SET'],
   ])('%j -> line %i: %s', (source, line, message) => {
     const errors = errorsOf(source);
     expect(errors.some((e) => e.line === line && e.message.startsWith(message))).toBe(true);

@@ -13,10 +13,25 @@ const dialogHost = (turn: Turn) =>
     turn.sink.emit({ type: 'delta', text });
   });
 
+/**
+ * The bot's `param-<name>` settings (General Bots' config.csv params) as the dialog's variables
+ * `<name>`; plain numbers become numbers, anything else (a zip code "01234") stays text.
+ */
+export function paramVariables(settings: Map<string, string>): Record<string, string | number> {
+  const input: Record<string, string | number> = {};
+  for (const [key, value] of settings) {
+    const name = /^param-([A-Za-z_][A-Za-z0-9_]*)$/i.exec(key)?.[1];
+    if (!name) continue;
+    input[name] = /^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+  }
+  return input;
+}
+
 /** Runs the bot's dialog from the start (a new session) until it asks (HEAR), waits or ends. */
 export async function startDialog(turn: Turn, program: Program): Promise<void> {
   const host = dialogHost(turn);
-  await settle(turn, program, await run(program, { host, limits: limitsFor(turn) }), host);
+  const input = paramVariables(turn.settings);
+  await settle(turn, program, await run(program, { host, input, limits: limitsFor(turn) }), host);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { asActor } from '@conduit/auth';
 import type { BasicHost, Value } from '@conduit/basic';
-import { uuidv7 } from '@conduit/db';
+import { type Transaction, uuidv7 } from '@conduit/db';
 import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq } from 'drizzle-orm';
 import { searchKnowledge, searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
@@ -8,12 +8,21 @@ import { basicTools, sessionToolAssociations } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { estimateTokens } from '../llm/chat-provider.js';
 import { citationOf } from '../llm/offline-provider.js';
-import { resolveModel } from '../llm/resolve-model.js';
+import { chatModel, modelReference } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
+import { recall, remember, setUserFact, userFacts } from '../memories/bot-user-memories.js';
 import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '../memories/memories.js';
+import { deleteRows, findRows, insertRow, mergeRows, saveRow, updateRows } from '../tables/table-store.js';
 import type { Turn } from '../turns/turn.js';
 import { requestMail } from './request-mail.js';
 import { createScriptHttp } from './script-http.js';
+import {
+  extrasOf,
+  MAX_SUGGESTIONS,
+  MAX_SYSTEM_PROMPT,
+  resolveSessionModel,
+  sessionSystemPrompt,
+} from './session-extras.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -103,8 +112,9 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       );
     },
     async llm(prompt) {
-      const resolved = await asActor(deps.db, actor, (tx) =>
-        resolveModel(tx, deps, session.userId, turn.settings),
+      const resolved = await asActor(deps.db, actor, (tx) => resolveSessionModel(tx, deps, turn));
+      const system = [sessionSystemPrompt(turn), turn.context.llmContext].filter(
+        (p): p is string => !!p?.trim(),
       );
       // Grounding is best-effort, as for a reply: without the knowledge base the model still answers.
       const { hits } = await searchKnowledgeOrNothing(deps, actor, knowledgeScope(), prompt);
@@ -112,7 +122,7 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       for await (const event of generateMetered(turn.meter, resolved.provider, {
         model: resolved.model,
         messages: [
-          ...(turn.context.llmContext ? [{ role: 'system' as const, content: turn.context.llmContext }] : []),
+          ...(system.length ? [{ role: 'system' as const, content: system.join('\n\n') }] : []),
           { role: 'user', content: prompt },
         ],
         tools: [],
@@ -138,6 +148,78 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       ),
     httpGet: (url) => fetchForScript('GET', url),
     httpPost: (url, data) => fetchForScript('POST', url, data),
+    ...dialogKeywords(turn),
+    ...memoryKeywords(turn),
+    ...tableKeywords(turn),
+  };
+}
+
+/** BEGIN SYSTEM PROMPT, suggestions and USE MODEL: settings of the session, kept in its context. */
+function dialogKeywords(turn: Turn) {
+  const { deps, actor } = turn;
+  const extras = extrasOf(turn.context);
+  const announce = () =>
+    turn.sink.emit({ type: 'suggestions', suggestions: [...(extras.suggestions ?? [])] });
+  return {
+    async setSystemPrompt(text: string) {
+      extras.systemPrompt = text.slice(0, MAX_SYSTEM_PROMPT);
+    },
+    async addSuggestion(key: string, text: string) {
+      const others = (extras.suggestions ?? []).filter((s) => s.key !== key);
+      if (others.length >= MAX_SUGGESTIONS)
+        throw new Error(
+          `a bot offers at most ${MAX_SUGGESTIONS} suggestions at once; CLEAR SUGGESTIONS first`,
+        );
+      extras.suggestions = [...others, { key: key.slice(0, 200), text: text.slice(0, 500) }];
+      announce();
+    },
+    async clearSuggestions() {
+      extras.suggestions = [];
+      announce();
+    },
+    async useModel(name: string) {
+      const wanted = name.trim();
+      const found = await asActor(deps.db, actor, (tx) => chatModel(tx, deps, modelReference(wanted)));
+      if (!found)
+        throw new Error(
+          `there is no active chat model "${wanted}" you may use: pick one of GET /v1/models (name or id)`,
+        );
+      extras.model = wanted;
+    },
+  };
+}
+
+/** REMEMBER / RECALL and user facts: what this bot keeps of the person talking to it. */
+function memoryKeywords(turn: Turn) {
+  const { deps, actor, bot, session } = turn;
+  const who = { botId: bot.id, userId: session.userId };
+  return {
+    remember: async (key: string, value: Value, duration: string | null) => {
+      await asActor(deps.db, actor, (tx) => remember(tx, who, key, value, duration));
+    },
+    recall: (key: string) => asActor(deps.db, actor, (tx) => recall(tx, who, key)),
+    setUserFact: async (key: string, value: Value) => {
+      await asActor(deps.db, actor, (tx) => setUserFact(tx, who, key, value));
+    },
+    userFacts: () => asActor(deps.db, actor, (tx) => userFacts(tx, who)),
+  };
+}
+
+/** SAVE, INSERT, UPDATE, DELETE, FIND and MERGE on the bot's tables, as the person talking to it. */
+function tableKeywords(turn: Turn) {
+  const { deps, actor, bot } = turn;
+  const inTx = <T>(fn: (tx: Transaction) => Promise<T>) => asActor(deps.db, actor, fn);
+  return {
+    tableSave: (table: string, row: Value) =>
+      inTx(async (tx) => (await saveRow(tx, bot.id, table, row)).data),
+    tableInsert: (table: string, row: Value) =>
+      inTx(async (tx) => (await insertRow(tx, bot.id, table, row)).id),
+    tableUpdate: (table: string, filter: string, changes: Value) =>
+      inTx((tx) => updateRows(tx, bot.id, table, filter, changes)),
+    tableDelete: (table: string, filter: string) => inTx((tx) => deleteRows(tx, bot.id, table, filter)),
+    tableFind: (table: string, filter: string) => inTx((tx) => findRows(tx, bot.id, table, filter)),
+    tableMerge: (table: string, rows: Value, key: string) =>
+      inTx((tx) => mergeRows(tx, bot.id, table, rows, key)),
   };
 }
 

@@ -2,10 +2,10 @@ import { asActor } from '@conduit/auth';
 import { asc, desc, eq } from 'drizzle-orm';
 import { searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
-import { type ChatMessage, ProviderError, type ToolCall } from '../llm/chat-provider.js';
 import { replyMaxTokens, replyTemperature } from '../apps/app-overrides.js';
+import { resolveSessionModel, sessionSystemPrompt } from '../dialog/session-extras.js';
+import { type ChatMessage, ProviderError, type ToolCall } from '../llm/chat-provider.js';
 import { citationOf } from '../llm/offline-provider.js';
-import { resolveModel } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import { renderPrompt } from '../prompts/manage-prompts.js';
 import type { ToolRow } from '../tools/manage-tools.js';
@@ -19,12 +19,16 @@ const functionName = (name: string) => name.replace(/[^\w-]/g, '_').slice(0, 64)
 
 /**
  * The system prompt: the bot's `prompt` setting (a saved prompt's id or name, its variables filled
- * from the bot's settings), its `system-prompt` setting, then what the dialog set with SET CONTEXT.
+ * from the bot's settings), its `system-prompt` setting, the dialog's BEGIN SYSTEM PROMPT, then
+ * what the dialog set with SET CONTEXT.
  */
 function systemPrompt(turn: Turn, saved: string | null): string | null {
-  const parts = [saved, turn.settings.get('system-prompt'), turn.context.llmContext].filter(
-    (p): p is string => !!p?.trim(),
-  );
+  const parts = [
+    saved,
+    turn.settings.get('system-prompt'),
+    sessionSystemPrompt(turn),
+    turn.context.llmContext,
+  ].filter((p): p is string => !!p?.trim());
   return parts.length ? parts.join('\n\n') : null;
 }
 
@@ -42,7 +46,7 @@ export async function generateReply(turn: Turn, userText: string): Promise<void>
   const reading = asActor(deps.db, actor, async (tx) => {
     const promptRef = turn.settings.get('prompt')?.trim();
     const [resolved, recent, tools, [saved]] = await Promise.all([
-      resolveModel(tx, deps, session.userId, turn.settings),
+      resolveSessionModel(tx, deps, turn),
       tx
         .select({ sender: messageHistory.sender, content: messageHistory.content })
         .from(messageHistory)

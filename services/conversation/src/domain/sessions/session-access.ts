@@ -4,6 +4,7 @@ import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { sessions } from '../../db/schema.js';
+import { suggestionsOf } from '../dialog/session-extras.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 
@@ -48,6 +49,8 @@ export const sessionDto = z.object({
     .object({ variable: z.string(), type: z.string(), options: z.array(z.string()).nullable() })
     .nullable(),
   knowledgeBases: z.array(z.object({ name: z.string(), collectionId: z.uuid() })),
+  /** Quick replies the bot's dialog offers (ADD SUGGESTION), until it clears them. */
+  suggestions: z.array(z.object({ key: z.string(), text: z.string() })),
   startedAt: z.string(),
   lastActivityAt: z.string(),
   endedAt: z.string().nullable(),
@@ -63,6 +66,7 @@ export const toSessionDto = (s: SessionRow): SessionDto => ({
   title: s.title,
   awaiting: s.context.dialog?.reason === 'hear' ? (s.context.dialog.prompt ?? null) : null,
   knowledgeBases: s.context.kbs ?? [],
+  suggestions: suggestionsOf(s.context),
   startedAt: s.startedAt.toISOString(),
   lastActivityAt: s.lastActivityAt.toISOString(),
   endedAt: s.endedAt?.toISOString() ?? null,

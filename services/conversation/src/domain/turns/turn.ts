@@ -5,10 +5,14 @@ import type { BotRow } from '../bots/bot-access.js';
 import type { UsageMeter } from '../llm/usage-meter.js';
 import type { SessionRow } from '../sessions/session-access.js';
 
-/** What a reply streams while it is produced (SSE `delta`, `tool`; then `done` or `error`). */
+/**
+ * What a reply streams while it is produced (SSE `delta`, `tool`, `suggestions` with the whole
+ * list each time a dialog changes it; then `done` or `error`).
+ */
 export type ReplyEvent =
   | { type: 'delta'; text: string }
-  | { type: 'tool'; name: string; status: 'started' | 'finished' | 'failed'; result?: unknown };
+  | { type: 'tool'; name: string; status: 'started' | 'finished' | 'failed'; result?: unknown }
+  | { type: 'suggestions'; suggestions: { key: string; text: string }[] };
 
 export interface ReplySink {
   emit(event: ReplyEvent): void;

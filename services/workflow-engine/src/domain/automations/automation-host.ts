@@ -54,6 +54,13 @@ export function automationHost(
     throw new HostUnavailableError(`${keyword} is not available in an automation: it runs with no user`);
   };
 
+  // Bot tables and model choice live in conversation, which offers automations no RPC for them yet.
+  const notInAutomationsYet = (keyword: string) => async () => {
+    throw new HostUnavailableError(
+      `${keyword} is not available in an automation yet: it works in the bot's dialogs (conversation)`,
+    );
+  };
+
   const host: BasicHost = {
     talk: async (text) => write(text),
     print: async (text) => write(text),
@@ -124,6 +131,23 @@ export function automationHost(
     },
     httpGet: (url) => fetchForScript('GET', url),
     httpPost: (url, data) => fetchForScript('POST', url, data),
+    // The system prompt of the run's LLM calls, as SET CONTEXT is.
+    setSystemPrompt: async (text) => {
+      context = text.slice(0, 8000);
+    },
+    addSuggestion: unavailableForAutomations('ADD SUGGESTION'),
+    clearSuggestions: unavailableForAutomations('CLEAR SUGGESTIONS'),
+    remember: unavailableForAutomations('REMEMBER'),
+    recall: unavailableForAutomations('RECALL'),
+    setUserFact: unavailableForAutomations('SET USER FACT'),
+    userFacts: unavailableForAutomations('USER FACTS'),
+    useModel: notInAutomationsYet('USE MODEL'),
+    tableSave: notInAutomationsYet('SAVE'),
+    tableInsert: notInAutomationsYet('INSERT'),
+    tableUpdate: notInAutomationsYet('UPDATE'),
+    tableDelete: notInAutomationsYet('DELETE'),
+    tableFind: notInAutomationsYet('FIND on a table'),
+    tableMerge: notInAutomationsYet('MERGE'),
   };
   return markingTransientFailures(host, record);
 }

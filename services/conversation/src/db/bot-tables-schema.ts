@@ -1,0 +1,64 @@
+// Bot tables and per-user bot memories (migrations 0008 / 0009), beside schema.ts so the drizzle
+// config reads both.
+import { timestamps } from '@conduit/db';
+import { index, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bots, conversation } from './schema.js';
+
+/** A named table of JSON rows under a bot (General Bots' SAVE "table", ...). */
+export const botTables = conversation.table(
+  'bot_tables',
+  {
+    id: uuid('id').primaryKey(),
+    botId: uuid('bot_id')
+      .notNull()
+      .references(() => bots.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('bot_tables_bot_name').on(t.botId, t.name)],
+);
+
+export const botTableRows = conversation.table(
+  'bot_table_rows',
+  {
+    id: uuid('id').primaryKey(),
+    tableId: uuid('table_id')
+      .notNull()
+      .references(() => botTables.id, { onDelete: 'cascade' }),
+    botId: uuid('bot_id')
+      .notNull()
+      .references(() => bots.id, { onDelete: 'cascade' }),
+    /** What SAVE and MERGE upsert by; null for rows added by INSERT or the API without a key. */
+    key: text('key'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('bot_table_rows_table_key').on(t.tableId, t.key),
+    index('bot_table_rows_table_id').on(t.tableId, t.id),
+    index('bot_table_rows_bot').on(t.botId),
+  ],
+);
+
+export const botUserMemoryKinds = ['remember', 'fact'] as const;
+
+/** REMEMBER (with an optional expiry) and SET USER FACT: what a bot keeps of one user. */
+export const botUserMemories = conversation.table(
+  'bot_user_memories',
+  {
+    id: uuid('id').primaryKey(),
+    botId: uuid('bot_id')
+      .notNull()
+      .references(() => bots.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    kind: text('kind', { enum: botUserMemoryKinds }).notNull(),
+    key: text('key').notNull(),
+    value: jsonb('value').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('bot_user_memories_key').on(t.botId, t.userId, t.kind, t.key),
+    index('bot_user_memories_user').on(t.userId),
+  ],
+);
