@@ -209,6 +209,15 @@ describe('the built-in source', () => {
       { 'events.type': 'client.page_view', 'events.count': 2, 'events.users': 1 },
     ]);
     expect((await call('POST', '/v1/metrics/query', 'stranger', query)).status).toBe(404);
+    // The team's exact counters, for its owners and admins (a member's own are user-level rows).
+    const counters = {
+      dataschemaId: query.dataschemaId,
+      query: { measures: ['counters.total'], dimensions: ['counters.metric'], segments: ['counters.totals'] },
+    };
+    expect((await call('POST', '/v1/metrics/query', 'admin', counters)).body.rows).toEqual([
+      { 'counters.metric': 'page_views', 'counters.total': 5 },
+    ]);
+    expect((await call('POST', '/v1/metrics/query', 'member', counters)).body.rows).toEqual([]);
   });
 });
 

@@ -16,10 +16,10 @@ export interface DatasourceChange {
 }
 
 /**
- * Renames a source or changes how it is reached; a changed connection is tried first, and the
- * source's open connections are closed once it is saved. Throws not_found / forbidden as
- * findDatasource does, conflict for the connection of the built-in source (it has none),
- * unprocessable (422) when connecting with the new settings fails.
+ * Renames a source or changes how it is reached; a changed connection is tried first (outside any
+ * transaction: connecting may take seconds), and the source's open connections are closed once it
+ * is saved. Throws not_found / forbidden as findDatasource does, conflict for the connection of
+ * the built-in source (it has none), unprocessable (422) when connecting with the new settings fails.
  */
 export async function updateDatasource(
   deps: AnalyticsDeps,
@@ -28,21 +28,21 @@ export async function updateDatasource(
   change: DatasourceChange,
 ) {
   const touchesConnection = change.connection !== undefined || change.password !== undefined;
+  const current = await asViewer(deps.db, actor, (tx) => findDatasource(tx, actor, id, 'manage'));
+  const values: Partial<typeof datasources.$inferInsert> = {};
+  if (change.name !== undefined) values.name = change.name;
+  if (touchesConnection) {
+    const settings = connectionOf(current);
+    if (!settings) throw new DomainError('conflict', 'The built-in source has no connection to change.');
+    const connection = { ...settings, ...change.connection };
+    const password = change.password ?? openSourcePassword(deps.metrics.box, current);
+    await deps.metrics.pools.check({ ...connection, password });
+    values.dbParams = { ...connection };
+    if (change.password !== undefined)
+      values.sealedPassword = sealSourcePassword(deps.metrics.box, id, password);
+  }
   const updated = await asViewer(deps.db, actor, async (tx) => {
-    const row = await findDatasource(tx, actor, id, 'manage');
-    const current = connectionOf(row);
-    if (touchesConnection && !current)
-      throw new DomainError('conflict', 'The built-in source has no connection to change.');
-    const values: Partial<typeof datasources.$inferInsert> = {};
-    if (change.name !== undefined) values.name = change.name;
-    if (touchesConnection && current) {
-      const connection = { ...current, ...change.connection };
-      const password = change.password ?? openSourcePassword(deps.metrics.box, row);
-      await deps.metrics.pools.check({ ...connection, password });
-      values.dbParams = { ...connection };
-      if (change.password !== undefined)
-        values.sealedPassword = sealSourcePassword(deps.metrics.box, id, password);
-    }
+    await findDatasource(tx, actor, id, 'manage');
     const [saved] = await tx
       .update(datasources)
       .set({ ...values, updatedAt: sql`now()` })
