@@ -20,6 +20,7 @@ export {
   type EventActor,
   toEventActor,
 } from './actor.js';
+export * as analyticsEvents from './analytics/events.js';
 export * as conversationEvents from './conversation/events.js';
 export * as conversationRpc from './conversation/rpc.js';
 export * as emailEvents from './email/events.js';

@@ -10,7 +10,11 @@ export const timeZone = storableText(64).describe('IANA time zone, e.g. "Europe/
 export const delivery = deliveryTargetsInput;
 export const reportFormat = z.enum(reportFormats);
 
-export const deliveryDto = z.object({ webhookUrl: z.string().nullable() });
+export const deliveryDto = z.object({
+  webhookUrl: z.string().nullable(),
+  emailTo: z.array(z.string()),
+  workflow: z.boolean(),
+});
 
 /** Each target's outcome of a run (webhook: its HTTP status, or why it failed). */
 export const deliveryOutcomeDto = z.record(

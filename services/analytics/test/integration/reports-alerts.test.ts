@@ -195,6 +195,58 @@ describe('reports', () => {
   });
 });
 
+describe('mail and workflow deliveries', () => {
+  it('asks the email service and workflows through the outbox, once per run, published on the bus', async () => {
+    const res = await call('owner', 'POST', '/v1/metrics/reports', {
+      explorationId,
+      name: 'Mailed <events>',
+      schedule: NEVER_SOON,
+      format: 'html',
+      delivery: { emailTo: ['ops@example.org'], workflow: true },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const report = res.json();
+    expect(report.webhookSecret).toBeUndefined();
+    expect(report.delivery).toEqual({ webhookUrl: null, emailTo: ['ops@example.org'], workflow: true });
+    await call('owner', 'POST', `/v1/metrics/reports/${report.id}/send`);
+    const [run] = await waitFor(
+      () => runsOf(report.id),
+      (list) => list[0]?.status === 'succeeded',
+      'the mailed run',
+    );
+    expect(run!.delivery).toMatchObject({
+      email: { ok: true, attempts: 1 },
+      workflow: { ok: true, attempts: 1 },
+    });
+    const events = await waitFor(
+      () =>
+        h.admin<{ subject: string; payload: { data: Record<string, unknown> }; published_at: Date | null }[]>`
+          select subject, payload, published_at from analytics.outbox
+          where payload->'data'->>'deliveryId' = ${run!.id} order by subject`,
+      (rows) => rows.length === 2 && rows.every((r) => r.published_at !== null),
+      'both events published',
+    );
+    expect(events.map((e) => e.subject)).toEqual([
+      'analytics.metrics.delivered',
+      'analytics.metrics.mail_requested',
+    ]);
+    expect(events[1]!.payload.data).toMatchObject({
+      kind: 'report',
+      sourceId: report.id,
+      teamId,
+      userId: people.owner.userId,
+      to: ['ops@example.org'],
+      subject: 'Report: Mailed <events>',
+    });
+    expect(String(events[1]!.payload.data.html)).toContain('<caption>Mailed &lt;events&gt;</caption>');
+    expect(events[0]!.payload.data).toMatchObject({
+      notice: null,
+      rowCount: 1,
+      rows: [{ 'events.count': 3 }],
+    });
+  });
+});
+
 describe('alerts', () => {
   it('fires once while out of bounds for five ticks, then resolves once', async () => {
     const res = await call('owner', 'POST', '/v1/metrics/alerts', {

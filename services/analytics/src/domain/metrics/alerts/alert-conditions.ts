@@ -1,5 +1,6 @@
 import type { AlertCondition, AlertNotice } from '../../../db/delivery-schema.js';
 import type { ChartBound, ChartData } from '../charts/chart-spec.js';
+import { escapeHtml } from '../deliveries/format-result.js';
 
 /** A condition the latest window broke, with what was seen. */
 export interface Breach {
@@ -96,4 +97,19 @@ export function nextAlertState(
     if (since >= alert.reminderIntervalSeconds * 1000) return { state: 'firing', notice: 'reminder' };
   }
   return { state: alert.state, notice: null };
+}
+
+/** The breaches in words, as a mail's first lines (HTML). */
+export function breachSummary(breaches: Breach[]): string {
+  if (breaches.length === 0) return '<p>Every condition holds.</p>';
+  const lines = breaches.map((b) => {
+    const what =
+      b.reason === 'below'
+        ? `${b.value} is below ${b.lower}`
+        : b.reason === 'above'
+          ? `${b.value} is above ${b.upper}`
+          : `${b.value} changed ${b.changePercent}% from ${b.previous}`;
+    return `<li>${escapeHtml(b.column)}: ${escapeHtml(what)}</li>`;
+  });
+  return `<ul>${lines.join('')}</ul>`;
 }

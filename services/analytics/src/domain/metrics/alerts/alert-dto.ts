@@ -12,7 +12,11 @@ export const toAlertDto = (row: AlertRow) => ({
   schedule: row.schedule,
   timeZone: row.timeZone,
   conditions: row.conditions,
-  delivery: { webhookUrl: row.delivery.webhookUrl ?? null },
+  delivery: {
+    webhookUrl: row.delivery.webhookUrl ?? null,
+    emailTo: row.delivery.emailTo ?? [],
+    workflow: row.delivery.workflow ?? false,
+  },
   hasWebhookSecret: row.sealedWebhookSecret !== null,
   reminderIntervalSeconds: row.reminderIntervalSeconds,
   state: row.state,

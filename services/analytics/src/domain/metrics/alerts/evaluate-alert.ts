@@ -5,11 +5,17 @@ import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
 import { deliver } from '../deliveries/deliver.js';
 import { explorationOutput } from '../deliveries/exploration-output.js';
-import { formatResult } from '../deliveries/format-result.js';
+import { formatResult, toCsv, toHtmlTable } from '../deliveries/format-result.js';
 import { teamWorkerActor } from '../deliveries/team-worker-actor.js';
 import type { ExplorationResult } from '../explorations/exploration-result.js';
 import { type TickJob, tickOf } from '../reports/run-report.js';
-import { boundsOf, evaluateConditions, nextAlertState } from './alert-conditions.js';
+import {
+  type Breach,
+  boundsOf,
+  breachSummary,
+  evaluateConditions,
+  nextAlertState,
+} from './alert-conditions.js';
 import type { AlertEvaluationRow, AlertRow } from './alert-dto.js';
 
 const ABANDONED_AFTER = '10 minutes';
@@ -67,7 +73,7 @@ export async function evaluateAlert(deps: AnalyticsDeps, payload: EvaluateAlertP
 
   let failure: string | undefined;
   try {
-    failure = await evaluateAndNotify(deps, alert, evaluation, update);
+    failure = await evaluateAndNotify(deps, alert, evaluation);
   } catch (error) {
     failure = `the alert could not be evaluated: ${(error as Error).message}`;
   }
@@ -80,7 +86,6 @@ async function evaluateAndNotify(
   deps: AnalyticsDeps,
   alert: AlertRow,
   evaluation: AlertEvaluationRow,
-  update: (changes: Partial<AlertEvaluationRow>) => Promise<unknown>,
 ): Promise<string | undefined> {
   const { result, chart } = await explorationOutput(deps, {
     teamId: alert.teamId,
@@ -113,13 +118,31 @@ async function evaluateAndNotify(
   };
   const { failure } = await deliver(deps, {
     table: 'alerts',
-    ownerId: alert.id,
     targets: alert.delivery,
     sealedWebhookSecret: alert.sealedWebhookSecret,
     deliveryId: evaluation.id,
+    subject: {
+      kind: 'alert',
+      sourceId: alert.id,
+      teamId: alert.teamId,
+      userId: alert.userId,
+      orgId: alert.organizationId,
+      name: alert.name,
+      explorationId: alert.explorationId,
+      tickAt: evaluation.tickAt,
+      notice: decided.notified,
+      result,
+      breaches: decided.breaches as Record<string, unknown>[],
+    },
     payload,
+    mail: {
+      subject: `Alert ${decided.notified}: ${alert.name}`,
+      html: `${breachSummary(decided.breaches as Breach[])}\n${toHtmlTable(result, alert.name)}`,
+      text: toCsv(result),
+    },
     done: evaluation.delivery,
-    record: (delivery) => update({ delivery }),
+    record: (tx, delivery) =>
+      tx.update(alertEvaluations).set({ delivery }).where(eq(alertEvaluations.id, evaluation.id)),
   });
   return failure;
 }

@@ -9,9 +9,16 @@ export const deliveryTargetsInput = z
     webhookUrl: storableText(2000)
       .pipe(z.url({ protocol: /^https?$/ }))
       .optional(),
+    /** Sent by the email service (analytics.metrics.mail_requested). */
+    emailTo: z.array(z.email().max(320)).min(1).max(20).optional(),
+    /** Published as analytics.metrics.delivered, for workflows' event triggers. */
+    workflow: z.boolean().optional(),
   })
   .strict()
-  .refine((targets) => Object.values(targets).some((v) => v !== undefined), 'name at least one target');
+  .refine(
+    (targets) => Boolean(targets.webhookUrl || targets.emailTo?.length || targets.workflow),
+    'name at least one target',
+  );
 
 export type DeliveryTargetsInput = z.infer<typeof deliveryTargetsInput>;
 

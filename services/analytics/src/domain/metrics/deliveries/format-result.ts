@@ -29,7 +29,7 @@ export function toCsv(data: ChartData): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-const escapeHtml = (value: Cell) =>
+export const escapeHtml = (value: Cell) =>
   value === null
     ? ''
     : String(value)

@@ -12,7 +12,11 @@ export const toReportDto = (row: ReportRow) => ({
   schedule: row.schedule,
   timeZone: row.timeZone,
   format: row.format,
-  delivery: { webhookUrl: row.delivery.webhookUrl ?? null },
+  delivery: {
+    webhookUrl: row.delivery.webhookUrl ?? null,
+    emailTo: row.delivery.emailTo ?? [],
+    workflow: row.delivery.workflow ?? false,
+  },
   hasWebhookSecret: row.sealedWebhookSecret !== null,
   enabled: row.enabled,
   createdBy: row.userId,

@@ -5,7 +5,7 @@ import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
 import { deliver } from '../deliveries/deliver.js';
 import { explorationOutput } from '../deliveries/exploration-output.js';
-import { formatResult } from '../deliveries/format-result.js';
+import { formatResult, toCsv, toHtmlTable } from '../deliveries/format-result.js';
 import { teamWorkerActor } from '../deliveries/team-worker-actor.js';
 import type { ReportRow, ReportRunRow } from './report-dto.js';
 
@@ -115,13 +115,26 @@ async function produceAndDeliver(
   };
   const { failure } = await deliver(deps, {
     table: 'reports',
-    ownerId: report.id,
     targets: report.delivery,
     sealedWebhookSecret: report.sealedWebhookSecret,
     deliveryId: run.id,
+    subject: {
+      kind: 'report',
+      sourceId: report.id,
+      teamId: report.teamId,
+      userId: report.userId,
+      orgId: report.organizationId,
+      name: report.name,
+      explorationId: report.explorationId,
+      tickAt: run.tickAt,
+      notice: null,
+      result,
+      breaches: [],
+    },
     payload,
+    mail: { subject: `Report: ${report.name}`, html: toHtmlTable(result, report.name), text: toCsv(result) },
     done: run.delivery,
-    record: (delivery) => update({ delivery }),
+    record: (tx, delivery) => tx.update(reportRuns).set({ delivery }).where(eq(reportRuns.id, run.id)),
   });
   return failure;
 }
