@@ -30,6 +30,9 @@ const userTables = [
   'app_restricted_urls',
   'domains',
   'app_visitors',
+  'bot_tables',
+  'bot_table_rows',
+  'bot_user_memories',
 ];
 
 let appKey: string;
@@ -53,7 +56,11 @@ beforeAll(async () => {
     expect(res.statusCode, `${url} ${res.body}`).toBeLessThan(300);
     return res.json();
   };
-  const bot = await call('POST', '/v1/bots', { name: 'RLS', script: 'USE TOOL "t"\nTALK "hi"\nHEAR x' });
+  const bot = await call('POST', '/v1/bots', {
+    name: 'RLS',
+    script: 'REMEMBER "seen", 1\nUSE TOOL "t"\nTALK "hi"\nHEAR x',
+  });
+  await call('POST', `/v1/bots/${bot.id}/tables/leads/rows`, { key: 'a', data: { name: 'A' } });
   await call('PUT', `/v1/bots/${bot.id}/tools/t`, { script: 'RETURN 1' });
   await call('PUT', `/v1/bots/${bot.id}/config`, { items: [{ key: 'k', value: 'v' }] });
   await call('PUT', `/v1/bots/${bot.id}/memories/m`, { value: 1 });
@@ -174,6 +181,41 @@ describe('row-level security', () => {
     await h.admin`update conversation.apps set status = 'disabled' where public_key = ${appKey}`;
     expect(await withKey(appKey)).toEqual([0, 0, 0]);
     await h.admin`update conversation.apps set status = 'published' where public_key = ${appKey}`;
+  });
+
+  it("refuses a bot table, row or memory under a bot the actor cannot see, or another user's memory", async () => {
+    const someone = await h.tokens.mint();
+    const verified = await h.deps.verifier!.verify(someone.headers.authorization.slice(7));
+    const [table] = await h.admin`select id, bot_id from conversation.bot_tables limit 1`;
+    const attempts = [
+      sql`insert into conversation.bot_tables (id, bot_id, name) values (gen_random_uuid(), ${table!.bot_id}, 'planted')`,
+      sql`insert into conversation.bot_table_rows (id, table_id, bot_id, data)
+          values (gen_random_uuid(), ${table!.id}, ${table!.bot_id}, '{}')`,
+      sql`insert into conversation.bot_user_memories (id, bot_id, user_id, kind, key, value)
+          values (gen_random_uuid(), ${table!.bot_id}, ${verified!.actor.userId}, 'fact', 'k', '1')`,
+    ];
+    for (const attempt of attempts) {
+      const error = await withActor(runtime.db, rlsContext(verified!.actor), (tx) =>
+        tx.execute(attempt),
+      ).catch((e: Error & { cause?: Error }) => e);
+      expect(String((error as Error & { cause?: Error }).cause?.message)).toMatch(/row-level security/);
+    }
+    // A row of one bot's table filed under another bot the actor may use is refused too.
+    const [own] = await withActor(runtime.db, rlsContext(verified!.actor), (tx) =>
+      tx.execute<{ id: string }>(sql`select gen_random_uuid() as id`),
+    );
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/bots',
+      headers: someone.headers,
+      payload: { name: 'mine' },
+    });
+    const mine = created.json().id as string;
+    const crossed = await withActor(runtime.db, rlsContext(verified!.actor), (tx) =>
+      tx.execute(sql`insert into conversation.bot_table_rows (id, table_id, bot_id, data)
+        values (${own!.id}, ${table!.id}, ${mine}, '{}')`),
+    ).catch((e: Error & { cause?: Error }) => e);
+    expect(String((crossed as Error & { cause?: Error }).cause?.message)).toMatch(/row-level security/);
   });
 
   it('the runtime role owns nothing and cannot bypass RLS', async () => {

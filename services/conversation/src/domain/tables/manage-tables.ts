@@ -95,7 +95,8 @@ export async function listTables(deps: ConversationDeps, actor: Actor, botId: st
     const rows = await tx
       .select({
         ...getTableColumns(botTables),
-        rows: sql<number>`(select count(*)::int from ${botTableRows} r where r.table_id = ${botTables.id})`,
+        // Qualified by hand: inside a select list drizzle names the column without its table.
+        rows: sql<number>`(select count(*)::int from ${botTableRows} r where r.table_id = "bot_tables"."id")`,
         pageKey: page.key,
       })
       .from(botTables)

@@ -8,7 +8,8 @@ import type { ConversationDeps } from '../../deps.js';
 import { loadTablesBot } from './manage-tables.js';
 import { checkedRow, ensureTable, findTable, keyText, type RowData, upsertMany } from './table-store.js';
 
-// A bot table as CSV: a header of column names, then one line per row. Export streams the rows a
+// A bot table as CSV: a header of column names (in the order rows first have them; within a row,
+// in JSONB's order), then one line per row. Export streams the rows a
 // page at a time (each page its own read); import parses a body bounded by the service's body limit
 // and stores every row in one transaction, or none.
 
@@ -31,12 +32,13 @@ export async function exportTableCsv(deps: ConversationDeps, actor: Actor, botId
     const table = await findTable(tx, botId, name);
     if (!table) throw new DomainError('not_found', 'No such table.');
     const keys = await tx.execute<{ column: string }>(sql`
-      select k as "column" from ${botTableRows} r, jsonb_object_keys(r.data) k
-      where r.table_id = ${table.id} group by k order by min(r.id), k limit ${MAX_COLUMNS}`);
+      select k as "column" from ${botTableRows} r, jsonb_object_keys(r.data) with ordinality as c(k, n)
+      where r.table_id = ${table.id}
+      group by k order by min(r.id::text || lpad(n::text, 4, '0')) limit ${MAX_COLUMNS}`);
     return { tableId: table.id, columns: [...keys].map((k) => k.column) };
   });
   async function* chunks(): AsyncGenerator<string> {
-    yield Papa.unparse({ fields: columns, data: [] }, { newline: '\r\n', escapeFormulae: true }) + '\r\n';
+    if (columns.length) yield Papa.unparse([columns], { newline: '\r\n', escapeFormulae: true }) + '\r\n';
     let after: string | null = null;
     for (;;) {
       const since: string | null = after;
@@ -62,13 +64,22 @@ export async function exportTableCsv(deps: ConversationDeps, actor: Actor, botId
 }
 
 function parseCsv(text: string): { columns: string[]; rows: RowData[] } {
-  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: 'greedy' });
+  const parsed = Papa.parse<Record<string, string>>(text, {
+    header: true,
+    delimiter: ',',
+    skipEmptyLines: 'greedy',
+  });
   const firstError = parsed.errors[0];
   if (firstError)
     throw new DomainError(
       'unprocessable',
       `The CSV is not valid at row ${(firstError.row ?? 0) + 1}: ${firstError.message}`,
     );
+  // Papa renames a repeated header (email, email_1); a table's columns are named once.
+  const renamed = (parsed.meta as { renamedHeaders?: Record<string, string> | null }).renamedHeaders;
+  const repeated = renamed ? Object.values(renamed)[0] : undefined;
+  if (repeated !== undefined)
+    throw new DomainError('unprocessable', `The column "${repeated}" appears twice in the header`);
   const columns = parsed.meta.fields ?? [];
   if (columns.length === 0)
     throw new DomainError('unprocessable', 'The CSV needs a header row of column names');
@@ -102,18 +113,19 @@ export async function importTableCsv(
   text: string,
   options: { key?: string; replace?: boolean },
 ) {
-  const { columns, rows } = parseCsv(text);
-  const key = options.key;
-  if (key !== undefined && !columns.includes(key))
-    throw new DomainError('unprocessable', `The key column "${key}" is not in the CSV's header`);
-  const keyed = new Map<string, RowData>();
-  const unkeyed: RowData[] = [];
-  for (const row of rows) {
-    if (key === undefined) unkeyed.push(row);
-    else keyed.set(keyText(row[key], key), row);
-  }
   return asActor(deps.db, actor, async (tx) => {
+    // Who may import is checked before the CSV is read, so strangers learn nothing from its errors.
     await loadTablesBot(tx, actor, botId, true);
+    const { columns, rows } = parseCsv(text);
+    const key = options.key;
+    if (key !== undefined && !columns.includes(key))
+      throw new DomainError('unprocessable', `The key column "${key}" is not in the CSV's header`);
+    const keyed = new Map<string, RowData>();
+    const unkeyed: RowData[] = [];
+    for (const row of rows) {
+      if (key === undefined) unkeyed.push(row);
+      else keyed.set(keyText(row[key], key), row);
+    }
     const table = await ensureTable(tx, botId, name);
     if (options.replace) await tx.delete(botTableRows).where(eq(botTableRows.tableId, table.id));
     await upsertMany(tx, table.id, botId, [
