@@ -137,7 +137,7 @@ describe('AI credits beside the quota', () => {
     expect(ledger[2]![1]).toBe(-ledger[1]![1]);
   });
 
-  it('a chat reply over the quota draws credits; with neither enough left it is a 402 that spends nothing', async () => {
+  it('a chat reply over the quota draws credits and gives back the unused ones; with neither enough left it is a 402 that spends nothing', async () => {
     const { user, headers } = await userWith(498);
     const sessionId = await sessionOf(headers);
     await topUp(user.user.id, 3);
@@ -157,12 +157,14 @@ describe('AI credits beside the quota', () => {
     await topUp(user.user.id, 100);
     const reply = await say();
     expect(reply.statusCode, reply.body).toBe(201);
-    const after = await standing(user.user.id);
-    expect(after.balance).toBe(after.ledger);
-    expect(after.used).toBeLessThanOrEqual(500);
+    // The reply reserved more than the 2 credits left of the quota and drew the rest from the
+    // bought ones; it used 1 credit (from the quota, spent first), and what it did not use went
+    // back to the bought credits first: every one of them is back.
+    expect(await standing(user.user.id)).toEqual({ used: 499, balance: 103, ledger: 103 });
     const ledger = await ledgerKinds(user.user.id);
-    expect(ledger.filter(([kind]) => kind === 'spend')).toHaveLength(1);
+    expect(ledger.map(([kind]) => kind)).toEqual(['top_up', 'top_up', 'spend', 'release']);
+    expect(ledger[3]![1]).toBe(-ledger[2]![1]);
     const profile = await identity.app.inject({ method: 'GET', url: '/v1/me/profile', headers });
-    expect(profile.json()).toMatchObject({ credits: after.balance });
+    expect(profile.json()).toMatchObject({ credits: 103 });
   });
 });

@@ -64,7 +64,8 @@ export async function reserveReply(
         await requestRpc(
           deps.bus,
           releaseUsage,
-          { subject, items: unused, periodEnd: answer.periodEnd },
+          // The reservation's id gives back first what it drew from the payer's bought credits.
+          { subject, items: unused, periodEnd: answer.periodEnd, reservationId: answer.reservationId },
           { timeoutMs: deps.env.RPC_TIMEOUT },
         );
       } catch (error) {
@@ -91,15 +92,18 @@ async function reserve(deps: ConversationDeps, subject: ReturnType<typeof payerO
   }
 }
 
-/** The 402 of a refused reservation: the metric that did not fit and what is left of it. */
+/**
+ * The 402 of a refused reservation: the metric that did not fit and what is left of it (for AI
+ * credits, of the plan's quota and the bought credits beside it together).
+ */
 function refusal(answer: Awaited<ReturnType<typeof reserve>>, aiCredits: number): DomainError {
-  const { metric, remaining, limit } =
+  const { metric, remaining, limit, credits } =
     answer.items.find((item) => item.metric === answer.refused) ?? answer.items[0]!;
   return new DomainError(
     'limit_reached',
     metric === 'messages'
       ? `The message limit of this bot's plan is reached (${limit} per period).`
-      : `The AI credits of this bot's plan are used up (${remaining} left, this reply needs up to ${aiCredits}).`,
+      : `The AI credits of this bot's plan and its bought credits are used up (${remaining + (credits ?? 0)} left, this reply needs up to ${aiCredits}).`,
     { fields: { metric, remaining, limit, periodEnd: answer.periodEnd } },
   );
 }
