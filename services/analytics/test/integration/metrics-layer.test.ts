@@ -86,6 +86,12 @@ cubes:
     sql_table: shop.customers
     dimensions:
       country: { type: string, sql: "{CUBE}.country" }
+  - name: hours
+    sql: "select t from generate_series('2026-10-30T00:00:00Z'::timestamptz, '2026-11-04T00:00:00Z'::timestamptz, interval '1 hour') as t"
+    measures:
+      count: { type: count }
+    dimensions:
+      at: { type: time, sql: "{CUBE}.t" }
   - name: numbers
     sql: "select n from generate_series(1, 100) as n"
     dimensions:
@@ -470,6 +476,20 @@ describe('external PostgreSQL sources', () => {
       // Monday 2 March to Sunday 8 March in Kolkata: orders 3, 4 and 5 (09:00 IST on the 9th is not).
       expect(lastWeek.body.rows).toEqual([
         { 'orders.createdAt.week': '2026-03-01T18:30:00.000Z', 'orders.count': 3 },
+      ]);
+      // Clocks went back on 1 November 2026 in New York: "yesterday" on the 2nd is 25 hours long.
+      h.deps.metrics.now = () => new Date('2026-11-02T15:00:00Z');
+      const hours = (timeZone: string) =>
+        query({
+          measures: ['hours.count'],
+          timeDimension: { dimension: 'hours.at', granularity: 'day', dateRange: 'yesterday' },
+          timeZone,
+        });
+      expect((await hours('America/New_York')).body.rows).toEqual([
+        { 'hours.at.day': '2026-11-01T04:00:00.000Z', 'hours.count': 25 },
+      ]);
+      expect((await hours('Asia/Kolkata')).body.rows).toEqual([
+        { 'hours.at.day': '2026-10-31T18:30:00.000Z', 'hours.count': 24 },
       ]);
     } finally {
       h.deps.metrics.now = saved;

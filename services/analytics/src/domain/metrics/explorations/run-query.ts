@@ -43,7 +43,9 @@ function cell(value: unknown, type: ColumnType): Cell {
     case 'boolean':
       return typeof value === 'boolean' ? value : value === 't' || value === 'true';
     case 'string':
-      return value instanceof Date ? value.toISOString() : String(value);
+      if (value instanceof Date) return value.toISOString();
+      // A json or array column under a string dimension: its JSON text, not "[object Object]".
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
 }
 
