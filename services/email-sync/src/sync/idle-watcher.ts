@@ -8,7 +8,7 @@ import { accountServers } from '../domain/accounts/account-servers.js';
 import { syncJobId } from '../jobs/catalog.js';
 import { closeImap, openImap } from '../mail/imap-client.js';
 import { mailFailureOf } from '../mail/mail-server.js';
-import { accountOwnerContext, activeAccountIds } from './owner-context.js';
+import { accountOwnerContext, activeAccountVersions } from './owner-context.js';
 import { backoffAfter } from './sync-account.js';
 
 /** How often the set of watched accounts is brought in line with the active ones. */
@@ -153,27 +153,29 @@ export const idleWatcher: BackgroundTask<MailDeps> = {
     let closing = false;
 
     const refresh = async () => {
-      const active = new Set(await activeAccountIds(deps.db));
-      for (const [accountId, watch] of watches) {
-        const renewed = await deps.redis.pexpire(`idle-lease:${accountId}`, LEASE_MS);
-        const ctx = active.has(accountId) ? await accountOwnerContext(deps.db, accountId) : null;
-        const current = ctx
-          ? await withActor(deps.db, ctx, (tx) =>
-              tx
-                .select({ version: userEmailAccounts.configVersion })
-                .from(userEmailAccounts)
-                .where(eq(userEmailAccounts.id, accountId)),
+      const active = await activeAccountVersions(deps.db);
+      const held = [...watches.keys()];
+      const renewals = held.length
+        ? ((await held
+            .reduce(
+              (batch, accountId) => batch.pexpire(`idle-lease:${accountId}`, LEASE_MS),
+              deps.redis.pipeline(),
             )
-          : [];
-        const changed = watch.configVersion !== undefined && current[0]?.version !== watch.configVersion;
-        if (!active.has(accountId) || changed || watch.ended || renewed === 0) {
+            .exec()) ?? [])
+        : [];
+      for (const [i, accountId] of held.entries()) {
+        const watch = watches.get(accountId)!;
+        const renewed = renewals[i]?.[1];
+        const version = active.get(accountId);
+        const changed = watch.configVersion !== undefined && version !== watch.configVersion;
+        if (version === undefined || changed || watch.ended || renewed === 0) {
           watches.delete(accountId);
           // One that ended by itself (a refused login) is not retried before the sync has had its say.
           if (watch.ended) restAfter.set(accountId, Date.now() + 60_000);
           await watch.stop();
         }
       }
-      for (const accountId of active) {
+      for (const accountId of active.keys()) {
         if (closing || watches.has(accountId) || (restAfter.get(accountId) ?? 0) > Date.now()) continue;
         if ((await deps.redis.set(`idle-lease:${accountId}`, token, 'PX', LEASE_MS, 'NX')) !== 'OK') continue;
         watches.set(accountId, new InboxWatch(deps, accountId, token));

@@ -26,3 +26,16 @@ export async function activeAccountIds(db: Database): Promise<string[]> {
   );
   return rows.map((row) => row.id);
 }
+
+/**
+ * The accounts to keep in sync with the version of their servers and credentials, in one
+ * look-up (the IDLE watcher asks every few seconds).
+ */
+export async function activeAccountVersions(db: Database): Promise<Map<string, number>> {
+  const rows = await withoutActor(db, (tx) =>
+    tx.execute<{ id: string; config_version: number }>(
+      sql`select id, config_version from email.active_account_versions()`,
+    ),
+  );
+  return new Map(rows.map((row) => [row.id, row.config_version]));
+}
