@@ -697,6 +697,22 @@ describe('external PostgreSQL sources', () => {
       2,
     );
     expect(walked).toHaveLength(5);
+    // Every list walks page by page with the shared cursor.
+    const walk = (path: string, limit: number) =>
+      walkPages<{ id?: string; version?: number }>(
+        async (page) =>
+          h.app.inject({
+            method: 'GET',
+            url: `${path}${path.includes('?') ? '&' : '?'}${page}`,
+            headers: { authorization: `Bearer ${tokens.viewer}` },
+          }),
+        limit,
+      );
+    expect((await walk(`/v1/metrics/datasources?teamId=${teamId}`, 1)).map((s) => s.id)).toHaveLength(2);
+    expect(await walk(`/v1/metrics/dataschemas?teamId=${teamId}`, 1)).toHaveLength(3);
+    expect((await walk(`/v1/metrics/dataschemas/${schemaId}/versions`, 1)).map((v) => v.version)).toEqual([
+      2, 1,
+    ]);
     expect((await call('DELETE', `/v1/metrics/explorations/${id}`, 'viewer')).status).toBe(403);
     expect((await call('DELETE', `/v1/metrics/explorations/${id}`, 'member')).status).toBe(204);
   });
