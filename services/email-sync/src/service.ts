@@ -9,6 +9,7 @@ import {
   mailRequestedConsumer,
   mailRequestStreams,
 } from './bus/mail-requested.js';
+import { metricsMailConsumer } from './bus/metrics-mail-requested.js';
 import type { MailDeps } from './deps.js';
 import { loadEnv, type MailEnv } from './env.js';
 import { type MailJobs, mailJobs } from './jobs/catalog.js';
@@ -41,7 +42,7 @@ export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
     mailHosts: createAddressCheck(env.MAIL_ALLOWED_HOSTS),
   }),
   app: buildApp,
-  consumers: [mailRequestedConsumer, automationMailConsumer, identityMailConsumer],
+  consumers: [mailRequestedConsumer, automationMailConsumer, identityMailConsumer, metricsMailConsumer],
   background: [mailRequestStreams, idleWatcher],
   worker: {
     handlers: (deps) => ({

@@ -53,7 +53,8 @@ export const automationMailConsumer = consumeEvent<MailDeps, typeof workflowEven
 export const mailRequestStreams: BackgroundTask<MailDeps> = {
   name: 'mail request streams',
   async start(deps) {
-    for (const producer of ['conversation', 'workflow', 'identity']) await deps.bus.ensureStream(producer);
+    for (const producer of ['conversation', 'workflow', 'identity', 'analytics'])
+      await deps.bus.ensureStream(producer);
     return { stop: async () => {} };
   },
 };

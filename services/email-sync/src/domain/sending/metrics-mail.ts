@@ -1,0 +1,41 @@
+import type { Transaction } from '@conduit/db';
+import type { MailDeps } from '../../deps.js';
+import { actAsOwner, type Owner } from './act-as-owner.js';
+import { queueSendAfterCommit } from './queue-after-commit.js';
+import { writeOutbound } from './queue-outbound.js';
+import { systemSender } from './system-sender.js';
+
+export interface MetricsMailRequest {
+  /** The report's or alert's creator and team: the outbound row is theirs. */
+  owner: Owner;
+  to: string[];
+  subject: string;
+  html: string;
+  text: string;
+  /** `analytics:<deliveryId>`: every retry of one delivery names the same mail. */
+  idempotencyKey: string;
+}
+
+/**
+ * A metrics report or alert delivered by mail (analytics.metrics.mail_requested): sent through the
+ * platform's MAIL_URL from MAIL_FROM, as the report's creator in its team, in the transaction that
+ * records the event as processed. Keyed by the delivery, not the event, so the same delivery asked
+ * twice (a retried run) sends one mail.
+ */
+export async function queueMetricsMail(deps: MailDeps, tx: Transaction, request: MetricsMailRequest) {
+  await actAsOwner(tx, request.owner);
+  const { row, created } = await writeOutbound(tx, {
+    owner: request.owner,
+    accountId: null,
+    source: 'system',
+    from: systemSender(deps.env.MAIL_FROM),
+    to: request.to,
+    cc: [],
+    bcc: [],
+    subject: request.subject,
+    text: request.text,
+    html: request.html,
+    idempotencyKey: request.idempotencyKey,
+  });
+  if (created) await queueSendAfterCommit(deps, row.id);
+}
