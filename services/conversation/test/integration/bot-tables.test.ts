@@ -43,7 +43,7 @@ async function botWith(script: string | null, extra: object = {}) {
   return (await call('POST', '/v1/bots', { name: 'Tables bot', script, ...extra })).id as string;
 }
 
-const talks = async (botId: string, headers = owner.headers) =>
+const talks = async (botId: string, headers: Record<string, string> = owner.headers) =>
   ((await call('POST', `/v1/bots/${botId}/sessions`, {}, headers)).messages as { content: string }[]).map(
     (m) => m.content,
   );
