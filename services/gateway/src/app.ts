@@ -11,7 +11,8 @@ import type { GatewayEnv } from './env.js';
 import { OpenApiAggregate } from './openapi-aggregate.js';
 import { ServiceProxy } from './proxy.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
-import { isPublic, type ServiceName, upstreams } from './routing.js';
+import { answersOwnCors, isPublic, type ServiceName, upstreams, WIDGET_API_PREFIX } from './routing.js';
+import { registerWidgetScript } from './widget-script.js';
 
 export interface GatewayDeps {
   env: GatewayEnv;
@@ -80,6 +81,9 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
   await registerBrowserPolicy(fastify, env);
 
   const publicRequest = (request: FastifyRequest) => isPublic(request.method, request.url.split('?')[0]!);
+  // The widget API is public but no sign-in: it gets the general budget per address (conversation
+  // limits each visitor and each app itself), not the small one that guards passwords.
+  const widgetRequest = (request: FastifyRequest) => answersOwnCors(request.url.split('?')[0]!);
   await fastify.register(rateLimit, {
     global: false,
     redis: deps.redis,
@@ -87,13 +91,16 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
     nameSpace: 'rate:',
     timeWindow: env.RATE_LIMIT_WINDOW,
     hook: 'preHandler',
-    max: (request) => (publicRequest(request) ? env.AUTH_RATE_LIMIT_MAX : env.RATE_LIMIT_MAX),
+    max: (request) =>
+      publicRequest(request) && !widgetRequest(request) ? env.AUTH_RATE_LIMIT_MAX : env.RATE_LIMIT_MAX,
     keyGenerator: (request) =>
       request.auth
         ? `user:${request.auth.actor.userId}`
-        : publicRequest(request)
-          ? `public:${request.ip}`
-          : `ip:${request.ip}`,
+        : widgetRequest(request)
+          ? `widget:${request.ip}`
+          : publicRequest(request)
+            ? `public:${request.ip}`
+            : `ip:${request.ip}`,
     // Redis down must not take the API down with it.
     skipOnError: true,
   });
@@ -132,6 +139,15 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
   }
 
   await registerQueueDashboard(fastify, { env, redis: deps.redis, verifier });
+
+  // The widget API's preflights go to conversation, which alone knows each app's origins.
+  fastify.route({
+    method: 'OPTIONS',
+    url: `${WIDGET_API_PREFIX}*`,
+    config: { rateLimit: {} },
+    handler: (request, reply) => proxies.conversation.forward(request, reply),
+  });
+  registerWidgetScript(fastify);
 
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',

@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayEnv } from './env.js';
-import { carriesTokens } from './routing.js';
+import { answersOwnCors, carriesTokens } from './routing.js';
 
 const EXPOSED_HEADERS = [
   'x-request-id',
@@ -35,6 +35,8 @@ export async function registerBrowserPolicy(fastify: FastifyInstance, env: Gatew
   await fastify.register(cors, {
     delegator: (request: FastifyRequest, callback) => {
       const origin = request.headers.origin;
+      // The widget API's CORS is conversation's answer, passed through untouched.
+      if (answersOwnCors(request.url.split('?')[0]!)) return callback(null, { origin: false });
       const allowed = origin !== undefined && (anyOrigin || env.CORS_ORIGINS.includes(origin));
       callback(
         null,
@@ -51,6 +53,11 @@ export async function registerBrowserPolicy(fastify: FastifyInstance, env: Gatew
   });
 
   fastify.addHook('onSend', async (request, reply) => {
-    if (carriesTokens(request.url.split('?')[0]!)) reply.header('cache-control', 'no-store');
+    const path = request.url.split('?')[0]!;
+    if (carriesTokens(path)) reply.header('cache-control', 'no-store');
+    // Loaded by other sites' pages (<script src>, <img src>): helmet's same-origin resource policy
+    // would make browsers refuse them.
+    if (path === '/widget.js' || path.startsWith('/v1/public/media/'))
+      reply.header('cross-origin-resource-policy', 'cross-origin');
   });
 }

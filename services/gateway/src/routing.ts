@@ -1,4 +1,7 @@
 /** The services behind the gateway, and the public paths each one owns. */
+
+/** The public widget API of apps embedded on websites (conversation). */
+export const WIDGET_API_PREFIX = '/v1/public/apps/';
 export type ServiceName =
   | 'identity'
   | 'knowledge-base'
@@ -54,6 +57,9 @@ export const upstreams: Upstream[] = [
   { service: 'conversation', prefix: '/v1/providers' },
   { service: 'conversation', prefix: '/v1/models' },
   { service: 'conversation', prefix: '/v1/prompts' },
+  { service: 'conversation', prefix: '/v1/apps' },
+  // The widget API of apps on websites: visitors, not accounts (see answersOwnCors).
+  { service: 'conversation', prefix: '/v1/public/apps' },
   { service: 'workflow-engine', prefix: '/v1/workflows', bodyLimit: WORKFLOW_BODY_LIMIT },
   { service: 'workflow-engine', prefix: '/v1/executions' },
   { service: 'workflow-engine', prefix: '/v1/hooks', bodyLimit: WORKFLOW_BODY_LIMIT },
@@ -90,13 +96,22 @@ export const publicRoutes = new Set([
 
 /**
  * Webhooks (`/v1/hooks/:workflowId/:path`) are called by other systems, and public files
- * (`/v1/public/media/:mediaId`, an app's logo) fetched by anyone, with no access token.
+ * (`/v1/public/media/:mediaId`, an app's logo) fetched by anyone, with no access token; the
+ * widget API of apps (`/v1/public/apps/:publicKey/...`) takes visitor tokens, which conversation
+ * issues and checks.
  */
-const publicPrefixes = ['/v1/hooks/', '/v1/public/media/'];
+const publicPrefixes = ['/v1/hooks/', '/v1/public/media/', WIDGET_API_PREFIX];
 
 export const isPublic = (method: string, path: string) =>
   publicRoutes.has(`${method === 'HEAD' ? 'GET' : method} ${path.replace(/\/+$/, '') || '/'}`) ||
   (publicPrefixes.some((prefix) => path.startsWith(prefix)) && !path.includes('/..'));
+
+/**
+ * The widget API answers CORS itself: only conversation knows an app's allowed origins (its
+ * restricted URLs and verified domains), so the gateway adds no CORS headers of its own to these
+ * paths and passes their preflights through. Everything else keeps the gateway's CORS_ORIGINS.
+ */
+export const answersOwnCors = (path: string) => path.startsWith(WIDGET_API_PREFIX) && !path.includes('/..');
 
 /** Answers that carry access or refresh tokens (sign-in, refresh): never kept by any cache. */
 export const carriesTokens = (path: string) => path === '/v1/auth' || path.startsWith('/v1/auth/');
