@@ -1,8 +1,8 @@
 -- The workspace: a user's preferences, their client-encrypted chats, projects (a user's or a
 -- team's) with the chats and files linked to them, and stored files (media). Every row a client
--- syncs carries a change stamp (change_xid, change_seq) set by a trigger on insert and update,
--- and every delete leaves a tombstone with its own stamp, so GET /v1/sync can answer "what
--- changed after this cursor" (see src/domain/sync/sync-cursor.ts for why the stamp is a pair).
+-- syncs carries its sync scope (its team, else its user) and a change sequence, set by a trigger
+-- on insert and update, and every delete leaves a tombstone stamped the same way, so GET /v1/sync
+-- can answer "what changed after this cursor" (see src/domain/sync/sync-cursor.ts).
 
 CREATE TABLE "workspace"."failed_jobs" (
 	"id" uuid PRIMARY KEY NOT NULL,
@@ -34,11 +34,18 @@ CREATE TABLE "workspace"."processed_events" (
 
 CREATE SEQUENCE "workspace"."change_seq";
 
--- Runs as the writing transaction: its id orders the change against transactions still running.
+-- Writers of one scope take their sequence numbers one transaction at a time (the lock is held to
+-- the commit), so within a scope the sequence is also the order of the commits: a reader never
+-- sees a later number of a scope while an earlier one may still appear.
 CREATE FUNCTION "workspace"."stamp_change"() RETURNS trigger LANGUAGE plpgsql AS $$
+declare
+  fields constant jsonb := to_jsonb(new);
+  scope constant uuid := coalesce((fields ->> 'team_id')::uuid, (fields ->> 'owner_user_id')::uuid,
+                                  (fields ->> 'user_id')::uuid);
 begin
+  perform pg_advisory_xact_lock(hashtextextended('workspace.sync:' || scope::text, 0));
+  new.sync_scope := scope;
   new.change_seq := nextval('workspace.change_seq');
-  new.change_xid := pg_current_xact_id();
   return new;
 end $$;
 
@@ -48,7 +55,7 @@ CREATE TABLE "workspace"."user_preferences" (
 	"system_prompt" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL
 );
 CREATE TABLE "workspace"."theme_settings" (
@@ -59,7 +66,7 @@ CREATE TABLE "workspace"."theme_settings" (
 	"custom" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL
 );
 CREATE TABLE "workspace"."customization_preferences" (
@@ -71,7 +78,7 @@ CREATE TABLE "workspace"."customization_preferences" (
 	"features" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL
 );
 
@@ -90,7 +97,7 @@ CREATE TABLE "workspace"."encrypted_chats" (
 	"last_message_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL
 );
 CREATE INDEX "encrypted_chats_owner_idx" ON "workspace"."encrypted_chats" USING btree ("owner_user_id","id");
@@ -109,7 +116,7 @@ CREATE TABLE "workspace"."media" (
 	"usage_period_end" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL,
 	CONSTRAINT "media_storage_key_unique" UNIQUE("storage_key")
 );
@@ -124,7 +131,7 @@ CREATE TABLE "workspace"."projects" (
 	"description" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL
 );
 CREATE INDEX "projects_owner_idx" ON "workspace"."projects" USING btree ("owner_user_id","id");
@@ -141,7 +148,7 @@ CREATE TABLE "workspace"."project_chats" (
 	"session_id" uuid,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL,
 	CONSTRAINT "project_chats_one_chat" CHECK (("encrypted_chat_id" is null) <> ("session_id" is null))
 );
@@ -157,7 +164,7 @@ CREATE TABLE "workspace"."project_files" (
 	"media_id" uuid NOT NULL REFERENCES "workspace"."media"("id") ON DELETE CASCADE,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL,
 	CONSTRAINT "project_files_unique" UNIQUE("project_id","media_id")
 );
@@ -170,12 +177,10 @@ CREATE TABLE "workspace"."tombstones" (
 	"owner_user_id" uuid NOT NULL,
 	"team_id" uuid,
 	"deleted_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"change_xid" xid8 NOT NULL,
+	"sync_scope" uuid NOT NULL,
 	"change_seq" bigint NOT NULL,
 	CONSTRAINT "tombstones_pk" PRIMARY KEY("entity","entity_id")
 );
-CREATE INDEX "tombstones_owner_idx" ON "workspace"."tombstones" USING btree ("owner_user_id","change_xid","change_seq");
-CREATE INDEX "tombstones_team_idx" ON "workspace"."tombstones" USING btree ("team_id","change_xid","change_seq") WHERE "team_id" is not null;
 
 CREATE FUNCTION "workspace"."record_tombstone"() RETURNS trigger LANGUAGE plpgsql AS $$
 begin
@@ -202,7 +207,7 @@ begin
                            'tombstones'] loop
     execute format('create trigger %I before insert or update on workspace.%I for each row execute function workspace.stamp_change()',
                    t || '_stamp', t);
-    execute format('create index %I on workspace.%I (change_xid, change_seq)', t || '_change_idx', t);
+    execute format('create index %I on workspace.%I (sync_scope, change_seq)', t || '_change_idx', t);
   end loop;
   foreach t in array array['encrypted_chats', 'media', 'projects', 'project_chats', 'project_files'] loop
     execute format('create trigger %I after delete on workspace.%I for each row execute function workspace.record_tombstone(%L)',

@@ -18,8 +18,6 @@ import {
 
 export const workspace = pgSchema('workspace');
 
-/** A transaction id that never wraps (Postgres xid8), as text: it orders changes for sync. */
-const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 const times = {
@@ -27,9 +25,12 @@ const times = {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 };
 
-/** Set by the stamp_change trigger on every insert and update (the values given are replaced). */
+/**
+ * Set by the stamp_change trigger on every insert and update (the values given are replaced): the
+ * row's sync scope (its team, else its user) and its place in that scope's changes.
+ */
 const changeStamp = () => ({
-  changeXid: xid8('change_xid').notNull().default(sql`'0'::xid8`),
+  syncScope: uuid('sync_scope').notNull().default(sql`'00000000-0000-0000-0000-000000000000'`),
   changeSeq: bigint('change_seq', { mode: 'number' }).notNull().default(sql`0`),
 });
 

@@ -24,6 +24,7 @@ const theme = z.object({
   mode: z.enum(['light', 'dark', 'system']),
   accentColor: z
     .string()
+    .max(7)
     .regex(/^#[0-9a-fA-F]{6}$/, 'a color such as #3366ff')
     .nullable(),
   fontSize: z.enum(['small', 'medium', 'large']),

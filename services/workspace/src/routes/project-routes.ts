@@ -110,7 +110,8 @@ export function projectRoutes(app: ServiceApp, deps: WorkspaceDeps) {
   route.post(
     '/v1/workspace/projects/:projectId/chats',
     {
-      summary: 'Put one of my chats in a project: an encrypted chat or a chat session',
+      summary:
+        'Put one of my chats in a project: a chat session, or an encrypted chat (in a project of my own)',
       params: projectParams,
       body: z
         .object({ encryptedChatId: z.uuid().optional(), sessionId: z.uuid().optional() })
@@ -120,7 +121,7 @@ export function projectRoutes(app: ServiceApp, deps: WorkspaceDeps) {
         }),
       status: 201,
       response: projectChatResponse,
-      problems: [400, 401, 403, 404, 409, 503],
+      problems: [400, 401, 403, 404, 409, 422, 503],
     },
     (request) => linkProjectChat(deps, requireActor(request), request.params.projectId, request.body),
   );

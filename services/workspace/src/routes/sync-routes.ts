@@ -30,7 +30,7 @@ export function syncRoutes(app: ServiceApp, deps: WorkspaceDeps) {
       description:
         'Without `since`, everything from the start. Each change is a row as it is now (`data`, the same shape as its own route answers; encrypted chats without their body: fetch the chat when its version is new) or a deletion (`deleted: true`). Apply them in order, keep `nextCursor`, and ask again at once while `hasMore`.',
       querystring: z.object({
-        since: z.string().max(200).optional(),
+        since: z.string().max(8192).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       response: z.object({ changes: z.array(change), nextCursor: z.string(), hasMore: z.boolean() }),

@@ -50,9 +50,10 @@ async function ownsSession(deps: WorkspaceDeps, userId: string, sessionId: strin
 }
 
 /**
- * Puts one of the caller's chats in a project: an encrypted chat of theirs, or a conversation
- * chat session of theirs (asked of conversation). Throws not_found for a project, chat or session
- * they cannot see, forbidden for a project they only view, conflict when it is there already.
+ * Puts one of the caller's chats in a project: an encrypted chat of theirs (in their own projects
+ * only), or a conversation chat session of theirs (asked of conversation). Throws not_found for a
+ * project, chat or session they cannot see, forbidden for a project they only view, unprocessable
+ * for an encrypted chat and a team's project, conflict when it is there already.
  */
 export async function linkProjectChat(
   deps: WorkspaceDeps,
@@ -72,6 +73,12 @@ export async function linkProjectChat(
           and(eq(encryptedChats.id, chat.encryptedChatId), eq(encryptedChats.ownerUserId, actor.userId)),
         );
       if (!own) throw new DomainError('not_found', 'No such chat.');
+      // Its id in a team's project would tell the team of a chat none of them can open.
+      if (project.teamId)
+        throw new DomainError(
+          'unprocessable',
+          "An encrypted chat is its owner's alone: put it in a project of your own.",
+        );
     }
     try {
       const [row] = await tx

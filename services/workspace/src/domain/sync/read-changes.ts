@@ -20,7 +20,7 @@ import { mediaDto } from '../media/media-access.js';
 import { customizationDto, preferencesDto, themeDto } from '../preferences/user-settings.js';
 import { projectDto, visibleTo } from '../projects/manage-projects.js';
 import { projectChatDto, projectFileDto } from '../projects/project-links.js';
-import { compareStamps, decodeCursor, encodeCursor, type SyncCursor } from './sync-cursor.js';
+import { decodeCursor, encodeCursor, type SyncCursor } from './sync-cursor.js';
 
 export type SyncKind =
   | 'preferences'
@@ -37,12 +37,13 @@ export type Change =
   | { kind: SyncKind; id: string; deleted: true; deletedAt: string };
 
 interface Stamped {
-  stamp: SyncCursor;
+  scope: string;
+  seq: number;
   change: Change;
 }
 
 interface Source {
-  table: PgTable & { changeXid: AnyPgColumn; changeSeq: AnyPgColumn };
+  table: PgTable & { syncScope: AnyPgColumn; changeSeq: AnyPgColumn };
   /** The caller's rows of the table (row-level security says the same). */
   mine: SQL | undefined;
   toChange(row: Record<string, unknown>): Change;
@@ -111,30 +112,32 @@ function sources(actor: Actor): Source[] {
   ];
 }
 
-/** Up to `limit` changes of one table after `cursor` and before `horizon`, in stamp order. */
+/** Up to `limit` changes of one table after the cursor's position in each of `scopes`, in order. */
 async function changesOf(
   tx: Transaction,
   source: Source,
   cursor: SyncCursor,
-  horizon: string,
+  scopes: string[],
   limit: number,
 ) {
   const { table } = source;
+  const positions = JSON.stringify(cursor);
   const rows = (await tx
     .select()
     .from(table)
     .where(
       and(
         source.mine,
-        sql`(${table.changeXid}, ${table.changeSeq}) > (${cursor.xid}::xid8, ${cursor.seq}::bigint)`,
-        sql`${table.changeXid} < ${horizon}::xid8`,
+        sql`${table.syncScope} = any (${sql.param(scopes)}::uuid[])`,
+        sql`${table.changeSeq} > coalesce((${positions}::jsonb ->> ${table.syncScope}::text)::bigint, 0)`,
       ),
     )
-    .orderBy(asc(table.changeXid), asc(table.changeSeq))
+    .orderBy(asc(table.changeSeq))
     .limit(limit)) as Record<string, unknown>[];
   return rows.map(
     (row): Stamped => ({
-      stamp: { xid: row.changeXid as string, seq: String(row.changeSeq) },
+      scope: row.syncScope as string,
+      seq: row.changeSeq as number,
       change: source.toChange(row),
     }),
   );
@@ -144,28 +147,29 @@ async function changesOf(
  * What changed for the caller after `since` (a cursor an earlier sync gave; none: everything),
  * oldest first, at most `limit`: rows created or updated (their current state) and rows deleted
  * (tombstones). `nextCursor` is where the next sync starts; `hasMore` says to ask again at once.
- * Only what the caller may read is ever answered. Throws bad_request for a cursor it did not give.
+ * Only what the caller may read is ever answered: their own scope and their teams'. Throws
+ * bad_request for a cursor it did not give.
  */
 export async function readChanges(
   deps: WorkspaceDeps,
   actor: Actor,
   query: { since?: string | undefined; limit: number },
 ) {
-  const cursor = decodeCursor(query.since);
+  const given = decodeCursor(query.since);
+  const scopes = [actor.userId, ...Object.keys(actor.teams)];
+  // Scopes the caller has left (a team) are dropped; new ones start from their beginning.
+  const cursor: SyncCursor = Object.fromEntries(scopes.map((scope) => [scope, given[scope] ?? 0]));
   return asActor(deps.db, actor, async (tx) => {
-    // One horizon for every table: each later statement's snapshot sees everything before it.
-    const [{ horizon }] = (await tx.execute<{ horizon: string }>(
-      sql`select pg_snapshot_xmin(pg_current_snapshot())::text as horizon`,
-    )) as unknown as [{ horizon: string }];
     const found: Stamped[] = [];
     for (const source of sources(actor))
-      found.push(...(await changesOf(tx, source, cursor, horizon, query.limit + 1)));
-    found.sort((a, b) => compareStamps(a.stamp, b.stamp));
+      found.push(...(await changesOf(tx, source, cursor, scopes, query.limit + 1)));
+    // The first `limit` by sequence: in each scope, a prefix of its changes after the cursor.
+    found.sort((a, b) => a.seq - b.seq);
     const page = found.slice(0, query.limit);
-    const last = page.at(-1)?.stamp ?? cursor;
+    for (const { scope, seq } of page) cursor[scope] = Math.max(cursor[scope] ?? 0, seq);
     return {
       changes: page.map((item) => item.change),
-      nextCursor: encodeCursor(last),
+      nextCursor: encodeCursor(cursor),
       hasMore: found.length > query.limit,
     };
   });
