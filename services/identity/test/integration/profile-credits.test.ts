@@ -143,6 +143,16 @@ describe('POST /v1/admin/users/:id/credits and /v1/admin/teams/:id/credits', () 
     expect(await creditsOf(h, { type: 'user', id: account.user.id })).toEqual({ balance: 0, ledger: 0 });
   });
 
+  it('refuses an admin whose role was taken since their token was issued (403), for settings too', async () => {
+    const former = await registerPlatformAdmin(h);
+    await h.admin`delete from identity.role_user where user_id = ${former.user.id}`;
+    const account = await registerUser(h);
+    const refused = await topUp(former.accessToken, 'users', account.user.id, { amount: 5, reason: 'late' });
+    expect(refused.statusCode).toBe(403);
+    expect((await send('GET', '/v1/admin/settings', former.accessToken)).statusCode).toBe(403);
+    expect(await creditsOf(h, { type: 'user', id: account.user.id })).toEqual({ balance: 0, ledger: 0 });
+  });
+
   it('answers 404 for a subject that does not exist, and 400 for bad input', async () => {
     const missing = await topUp(admin.accessToken, 'users', crypto.randomUUID(), { amount: 1, reason: 'x' });
     expect(missing.statusCode).toBe(404);

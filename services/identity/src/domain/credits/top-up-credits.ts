@@ -5,8 +5,8 @@ import { DomainError } from '@conduit/errors';
 import { sql } from 'drizzle-orm';
 import { creditBalances, creditLedger } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { isStillPlatformAdmin } from '../access/platform-admin.js';
 import { recordActivity } from '../activity/record-activity.js';
+import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { subjectOrganization } from '../usage/subject-organization.js';
 import type { Subject } from '../usage/subscription-view.js';
@@ -43,7 +43,7 @@ export async function topUpCredits(
   if (!actor.platformAdmin) throw forbidden();
   return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    if (!(await isStillPlatformAdmin(tx, actor.userId))) throw forbidden();
+    if (!(await isPlatformAdminNow(tx, actor))) throw forbidden();
     const organizationId = await subjectOrganization(tx, subject);
     const [row] = await tx
       .insert(creditBalances)

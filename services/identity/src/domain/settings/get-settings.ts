@@ -3,7 +3,7 @@ import type { Actor, GlobalSettings } from '@conduit/contracts';
 import { type Database, withoutActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { IdentityDeps } from '../../deps.js';
-import { isStillPlatformAdmin } from '../access/platform-admin.js';
+import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSessionForRead } from '../sessions/live-session.js';
 import { readGlobalSettings } from './global-settings.js';
 
@@ -24,7 +24,7 @@ export async function getAdminSettings(deps: IdentityDeps, actor: Actor): Promis
   if (!actor.platformAdmin) throw forbiddenSettings();
   return asActor(deps.db, actor, async (tx) => {
     await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
-    if (!(await isStillPlatformAdmin(tx, actor.userId))) throw forbiddenSettings();
+    if (!(await isPlatformAdminNow(tx, actor))) throw forbiddenSettings();
     return readGlobalSettings(tx);
   });
 }

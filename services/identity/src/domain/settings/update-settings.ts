@@ -5,8 +5,8 @@ import { DomainError } from '@conduit/errors';
 import { eq, sql } from 'drizzle-orm';
 import { globalSettings, outbox, plans } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { isStillPlatformAdmin } from '../access/platform-admin.js';
 import { recordActivity } from '../activity/record-activity.js';
+import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { forbiddenSettings } from './get-settings.js';
 import { readGlobalSettings, SETTING_KEYS, SETTING_NAMES } from './global-settings.js';
@@ -29,7 +29,7 @@ export async function updateGlobalSettings(
   if (!actor.platformAdmin) throw forbiddenSettings();
   return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    if (!(await isStillPlatformAdmin(tx, actor.userId))) throw forbiddenSettings();
+    if (!(await isPlatformAdminNow(tx, actor))) throw forbiddenSettings();
     const [plan] = await tx.select({ id: plans.id }).from(plans).where(eq(plans.id, next.defaultPlan));
     if (!plan) throw new DomainError('unprocessable', `There is no plan "${next.defaultPlan}".`);
 

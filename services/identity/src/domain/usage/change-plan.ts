@@ -6,8 +6,8 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { outbox, plans, userSubscriptions } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { isStillPlatformAdmin } from '../access/platform-admin.js';
 import { recordActivity } from '../activity/record-activity.js';
+import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { DEFAULT_PLAN_ID } from './get-subscription.js';
 import { subjectOrganization } from './subject-organization.js';
@@ -32,7 +32,7 @@ export async function changePlan(
   if (!actor.platformAdmin) throw notFound();
   return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    if (!(await isStillPlatformAdmin(tx, actor.userId))) throw notFound();
+    if (!(await isPlatformAdminNow(tx, actor))) throw notFound();
     const [plan] = await tx.select({ id: plans.id }).from(plans).where(eq(plans.id, planId));
     if (!plan) throw new DomainError('unprocessable', `There is no plan "${planId}".`);
     const organizationId = await subjectOrganization(tx, subject);
