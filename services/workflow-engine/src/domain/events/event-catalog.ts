@@ -1,4 +1,5 @@
 import {
+  analyticsEvents,
   conversationEvents,
   type EventDefinition,
   emailEvents,
@@ -12,6 +13,7 @@ import {
  * subject. A new event in the contracts is a new choice here without any change to this service.
  */
 const definitions = [
+  analyticsEvents,
   identityEvents,
   conversationEvents,
   knowledgeEvents,
