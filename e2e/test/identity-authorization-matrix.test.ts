@@ -369,6 +369,7 @@ const rows: Row[] = [
     expect: same(200),
     request: () => ({ path: '/v1/me/profile', body: { displayName: 'Matrix' } }),
   },
+  { route: 'GET /v1/me/credits', expect: same(200), request: () => ({ path: '/v1/me/credits' }) },
   {
     route: 'POST /v1/admin/users/:id/credits',
     expect: { ...same(403), platformAdmin: 201 },

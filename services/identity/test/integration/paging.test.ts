@@ -54,6 +54,8 @@ beforeAll(async () => {
     select ${organizationId}, unnest(${memberIds}::uuid[]), 'member'`;
   await h.admin`insert into identity.team_members (team_id, user_id, role)
     select ${teamId}, unnest(${memberIds}::uuid[]), 'member'`;
+  for (const amount of [5, 7, 9])
+    await post(`/v1/admin/users/${owner.user.id}/credits`, platformAdmin, { amount, reason: 'paging' });
 }, 120_000);
 afterAll(() => h?.close(), 30_000);
 
@@ -123,6 +125,14 @@ const lists: ListCase[] = [
     expected: () =>
       ids(h.admin`select user_id as id from identity.team_members where team_id = ${teamId}
         order by joined_at, user_id`),
+  },
+  {
+    path: '/v1/me/credits',
+    who: () => owner,
+    idOf: (item) => item.id,
+    expected: () =>
+      ids(h.admin`select id from identity.credit_ledger where subject_type = 'user' and subject_id = ${owner.user.id}
+        order by id desc`),
   },
   {
     path: '/v1/roles',

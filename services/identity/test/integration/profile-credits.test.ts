@@ -1,3 +1,5 @@
+import { requestRpc } from '@conduit/bus';
+import { releaseUsage, reserveUsage } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditsOf, ledgerOf } from '../fixtures/credits.js';
 import {
@@ -68,6 +70,46 @@ describe('GET and PATCH /v1/me/profile', () => {
     const [rows] =
       await h.admin`select count(*)::int as n from identity.profiles where user_id = ${account.user.id}`;
     expect(rows!.n).toBe(0);
+  });
+});
+
+describe('GET /v1/me/credits', () => {
+  it("lists my top-ups, what AI usage drew and what came back, newest first; nobody else's", async () => {
+    const account = await registerUser(h);
+    const other = await registerUser(h);
+    await topUp(admin.accessToken, 'users', account.user.id, { amount: 10, reason: 'starter pack' });
+    await topUp(admin.accessToken, 'users', other.user.id, { amount: 99, reason: 'not yours' });
+    const subject = { type: 'user' as const, id: account.user.id };
+    await h.admin`update identity.usage_counters c set used = c."limit" from identity.user_subscriptions s
+      where s.id = c.subscription_id and s.subject_type = 'user' and s.subject_id = ${account.user.id}
+        and c.metric = 'ai_credits'`;
+    const reserved = await requestRpc(h.bus, reserveUsage, {
+      subject,
+      items: [{ metric: 'ai_credits', amount: 4 }],
+    });
+    await requestRpc(h.bus, releaseUsage, {
+      subject,
+      items: [{ metric: 'ai_credits', amount: 1 }],
+      periodEnd: reserved.periodEnd,
+      reservationId: reserved.reservationId,
+    });
+
+    const response = await send('GET', '/v1/me/credits', account.accessToken);
+    expect(response.statusCode).toBe(200);
+    const { items, nextCursor } = response.json();
+    expect(nextCursor).toBeNull();
+    expect(
+      items.map((e: { kind: string; amount: number; reason: string | null }) => [e.kind, e.amount, e.reason]),
+    ).toEqual([
+      ['release', 1, null],
+      ['spend', -4, null],
+      ['top_up', 10, 'starter pack'],
+    ]);
+    expect(items[0].reservationId).toBe(reserved.reservationId);
+    expect(response.body).not.toContain(admin.user.id);
+    expect((await send('GET', '/v1/me/profile', account.accessToken)).json()).toMatchObject({ credits: 7 });
+    expect((await send('GET', '/v1/me/credits')).statusCode).toBe(401);
+    expect((await send('GET', '/v1/me/credits?limit=0', account.accessToken)).statusCode).toBe(400);
   });
 });
 
