@@ -12,6 +12,7 @@ import { knowledgeBaseTenantsScenario } from './knowledge-base-tenants.js';
 import { loginScenario } from './login.js';
 import { usageReserveScenario } from './usage-reserve.js';
 import { workflowScenario } from './workflow.js';
+import { workspaceScenario } from './workspace.js';
 
 // `pnpm bench [scenario...]`: runs the named scenarios one after another (all of them by default).
 // Benchmarks report figures; they never assert a time and are never part of `pnpm test`.
@@ -29,6 +30,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   login: loginScenario,
   'usage-reserve': usageReserveScenario,
   workflow: workflowScenario,
+  workspace: workspaceScenario,
 };
 // The BASIC engine's benchmark is its own script; it runs in a process of its own when present.
 if (existsSync(`${benchDir}basic.ts`)) scenarios.basic = () => runScript('basic.ts');
