@@ -195,6 +195,34 @@ describe('reports', () => {
   });
 });
 
+describe('schedules', () => {
+  it('a report whose exploration is deleted goes, and so does its schedule', async () => {
+    const schemas = await call('owner', 'GET', `/v1/metrics/dataschemas?teamId=${teamId}`);
+    const other = await call('owner', 'POST', '/v1/metrics/explorations', {
+      dataschemaId: schemas.json().items[0].id,
+      name: 'Soon gone',
+      query: { measures: ['events.count'], dimensions: [] },
+    });
+    const res = await call('owner', 'POST', '/v1/metrics/reports', {
+      explorationId: other.json().id,
+      name: 'Orphan',
+      schedule: EVERY_TWO_SECONDS,
+      format: 'json',
+      delivery: { webhookUrl: sink.url('/orphan') },
+    });
+    const report = res.json();
+    sink.expect('/orphan', report.webhookSecret);
+    secrets.push(report.webhookSecret);
+    const schedulers = async () => (await h.deps.jobs.queue.getJobSchedulers()).map((s) => s.key);
+    expect(await schedulers()).toContain(`report:${report.id}`);
+    expect((await call('owner', 'DELETE', `/v1/metrics/explorations/${other.json().id}`)).statusCode).toBe(
+      204,
+    );
+    expect((await call('owner', 'GET', `/v1/metrics/reports/${report.id}`)).statusCode).toBe(404);
+    await waitFor(schedulers, (keys) => !keys.includes(`report:${report.id}`), 'the schedule to go');
+  });
+});
+
 describe('mail and workflow deliveries', () => {
   it('asks the email service and workflows through the outbox, once per run, published on the bus', async () => {
     const res = await call('owner', 'POST', '/v1/metrics/reports', {

@@ -17,6 +17,7 @@ import {
   nextAlertState,
 } from './alert-conditions.js';
 import type { AlertEvaluationRow, AlertRow } from './alert-dto.js';
+import { alertSchedulerId } from './alert-scheduler.js';
 
 const ABANDONED_AFTER = '10 minutes';
 
@@ -43,7 +44,8 @@ export async function evaluateAlert(deps: AnalyticsDeps, payload: EvaluateAlertP
   const worker = teamWorkerActor(payload.teamId);
   const claim = await asViewer(deps.db, worker, async (tx) => {
     const [alert] = await tx.select().from(alerts).where(eq(alerts.id, payload.alertId));
-    if (!alert || (trigger === 'schedule' && !alert.enabled)) return undefined;
+    if (!alert) return 'gone' as const;
+    if (trigger === 'schedule' && !alert.enabled) return undefined;
     const [evaluation] = await tx
       .insert(alertEvaluations)
       .values({
@@ -64,7 +66,12 @@ export async function evaluateAlert(deps: AnalyticsDeps, payload: EvaluateAlertP
       .returning();
     return evaluation ? { alert, evaluation } : undefined;
   });
-  if (!claim) return 'not evaluated: gone, paused, or this tick is another worker’s';
+  if (claim === 'gone') {
+    // Its exploration (and so the alert) was deleted: its schedule goes too.
+    await deps.jobs.unschedule(alertSchedulerId(payload.alertId));
+    return 'not evaluated: the alert is gone';
+  }
+  if (!claim) return 'not evaluated: paused, or this tick is another worker’s';
   const { alert, evaluation } = claim;
   const update = (changes: Partial<AlertEvaluationRow>) =>
     asViewer(deps.db, worker, (tx) =>

@@ -8,6 +8,7 @@ import { explorationOutput } from '../deliveries/exploration-output.js';
 import { formatResult, toCsv, toHtmlTable } from '../deliveries/format-result.js';
 import { teamWorkerActor } from '../deliveries/team-worker-actor.js';
 import type { ReportRow, ReportRunRow } from './report-dto.js';
+import { reportSchedulerId } from './report-scheduler.js';
 
 /** A run stuck in `running` this long (its worker died) may be taken over by the job's next try. */
 const ABANDONED_AFTER = '10 minutes';
@@ -48,7 +49,8 @@ export async function runReport(
   const worker = teamWorkerActor(payload.teamId);
   const claim = await asViewer(deps.db, worker, async (tx) => {
     const [report] = await tx.select().from(reports).where(eq(reports.id, payload.reportId));
-    if (!report || (trigger === 'schedule' && !report.enabled)) return undefined;
+    if (!report) return 'gone' as const;
+    if (trigger === 'schedule' && !report.enabled) return undefined;
     const [run] = await tx
       .insert(reportRuns)
       .values({
@@ -69,7 +71,12 @@ export async function runReport(
       .returning();
     return run ? { report, run } : undefined;
   });
-  if (!claim) return 'not run: gone, paused, or this tick is another worker’s';
+  if (claim === 'gone') {
+    // Its exploration (and so the report) was deleted: its schedule goes too.
+    await deps.jobs.unschedule(reportSchedulerId(payload.reportId));
+    return 'not run: the report is gone';
+  }
+  if (!claim) return 'not run: paused, or this tick is another worker’s';
   const { report, run } = claim;
   const update = (changes: Partial<ReportRunRow>) =>
     asViewer(deps.db, worker, (tx) => tx.update(reportRuns).set(changes).where(eq(reportRuns.id, run.id)));
