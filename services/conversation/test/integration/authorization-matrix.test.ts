@@ -35,6 +35,7 @@ interface Fixture {
   publicKey: string;
   urlId: string;
   domainId: string;
+  tableRowId: string;
 }
 
 beforeAll(async () => {
@@ -91,6 +92,7 @@ async function fixture(): Promise<Fixture> {
   const bot = await ok('POST', '/v1/bots', { name: 'Team bot', teamId });
   await ok('PUT', `/v1/bots/${bot.id}/tools/echo`, { script: 'PARAM word AS STRING\nRETURN word' });
   await ok('PUT', `/v1/bots/${bot.id}/memories/greeting`, { value: 'hello' });
+  const tableRow = await ok('POST', `/v1/bots/${bot.id}/tables/leads/rows`, { data: { a: 1 } });
   await ok('PUT', '/v1/memories/colour', { value: 'blue' });
   const session = await ok('POST', `/v1/bots/${bot.id}/sessions`, {});
   const provider = await ok('POST', '/v1/providers', { name: 'P', baseUrl: 'http://127.0.0.1:9/v1' });
@@ -105,6 +107,7 @@ async function fixture(): Promise<Fixture> {
     publicKey: app.publicKey,
     urlId: url.id,
     domainId: domain.id,
+    tableRowId: tableRow.id,
     botId: bot.id,
     sessionId: session.session.id,
     providerId: provider.id,
@@ -140,6 +143,9 @@ const sessionWrite = (status: number) => all(404, { owner: status });
 /** A team app: read by every team role, managed by the team's owners and admins only. */
 const appRead = (status: number) => all(status, { stranger: 404 });
 const appManage = (status: number) => all(status, { teamMember: 403, teamViewer: 403, stranger: 404 });
+/** A team bot's tables: read by every team role, changed by the team's owners and admins only. */
+const tableRead = appRead;
+const tableManage = appManage;
 /** Organization settings: owners / admins (org.manage) change them. */
 const orgManage = (status: number, notFound = 404) =>
   all(403, { owner: status, platformAdmin: status, stranger: notFound });
@@ -195,6 +201,57 @@ const matrix: Row[] = [
     route: 'DELETE /v1/bots/:id/memories/:key',
     url: (f) => `/v1/bots/${f.botId}/memories/greeting`,
     expect: botWrite(204),
+  },
+  { route: 'GET /v1/bots/:id/tables', url: (f) => `/v1/bots/${f.botId}/tables`, expect: tableRead(200) },
+  {
+    route: 'POST /v1/bots/:id/tables',
+    url: (f) => `/v1/bots/${f.botId}/tables`,
+    body: { name: 'fresh' },
+    expect: tableManage(201),
+  },
+  {
+    route: 'DELETE /v1/bots/:id/tables/:table',
+    url: (f) => `/v1/bots/${f.botId}/tables/leads`,
+    expect: tableManage(204),
+  },
+  {
+    route: 'GET /v1/bots/:id/tables/:table/rows',
+    url: (f) => `/v1/bots/${f.botId}/tables/leads/rows`,
+    expect: tableRead(200),
+  },
+  {
+    route: 'POST /v1/bots/:id/tables/:table/rows',
+    url: (f) => `/v1/bots/${f.botId}/tables/leads/rows`,
+    body: { data: { b: 2 } },
+    expect: tableManage(201),
+  },
+  {
+    route: 'GET /v1/bots/:id/tables/:table/rows/:rowId',
+    url: (f) => `/v1/bots/${f.botId}/tables/leads/rows/${f.tableRowId}`,
+    expect: tableRead(200),
+  },
+  {
+    route: 'PATCH /v1/bots/:id/tables/:table/rows/:rowId',
+    url: (f) => `/v1/bots/${f.botId}/tables/leads/rows/${f.tableRowId}`,
+    body: { data: { c: 3 } },
+    expect: tableManage(200),
+  },
+  {
+    route: 'DELETE /v1/bots/:id/tables/:table/rows/:rowId',
+    url: (f) => `/v1/bots/${f.botId}/tables/leads/rows/${f.tableRowId}`,
+    expect: tableManage(204),
+  },
+  {
+    route: 'GET /v1/bots/:id/tables/:table/csv',
+    url: (f) => `/v1/bots/${f.botId}/tables/leads/csv`,
+    expect: tableRead(200),
+  },
+  {
+    route: 'POST /v1/bots/:id/tables/:table/csv',
+    url: (f) => `/v1/bots/${f.botId}/tables/leads/csv`,
+    body: 'a\n1\n',
+    contentType: 'text/csv',
+    expect: tableManage(200),
   },
   { route: 'GET /v1/bots/:id/tools', url: (f) => `/v1/bots/${f.botId}/tools`, expect: botRead(200) },
   {
