@@ -204,6 +204,45 @@ describe('bot automations', () => {
     expect(automation).toMatchObject({ id });
   });
 
+  it('stop with a message naming the keyword where a General Bots keyword needs a user or a bot table', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const cases = [
+      [
+        'TALK "a"\nADD SUGGESTION "k" AS "text"',
+        /ADD SUGGESTION is not available in an automation: it runs with no user/,
+      ],
+      [
+        'TALK "a"\nREMEMBER "k", 1, "1 day"',
+        /REMEMBER is not available in an automation: it runs with no user/,
+      ],
+      ['TALK "a"\nx = USER FACTS()', /USER FACTS is not available in an automation/],
+      ['TALK "a"\nemail = "a@b.co"\nSAVE "leads", email', /SAVE is not available in an automation yet/],
+      ['TALK "a"\nrows = FIND "leads", "age>30"', /FIND on a table is not available in an automation yet/],
+    ] as const;
+    const created = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+      name: 'keywords',
+      schedule: '0 3 * * *',
+      script: cases[0][0],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id;
+    for (const [script, message] of cases) {
+      const patched = await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${id}`, { script });
+      expect(patched.statusCode, patched.body).toBe(200);
+      const asked = await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`);
+      const run = await finishedRun(owner, bot.id, id, asked.json().runId);
+      expect(run.status, script).toBe('error');
+      expect(run.output).toEqual(['a']);
+      expect(run.error).toMatch(message);
+    }
+    // Keywords of later families do not even compile.
+    const refused = await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${id}`, {
+      script: 'x = READ "notes.txt"',
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('READ is not built yet');
+  });
+
   it('try a run again, on the same row, when a service did not answer', async () => {
     const bot = await conversation.save({ ownerUserId: owner.userId });
     const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
