@@ -1,5 +1,5 @@
-import { requestRpc } from '@conduit/bus';
-import { getGlobalSettings } from '@conduit/contracts';
+import { type EventSubscription, requestRpc, subscribeEvent } from '@conduit/bus';
+import { getGlobalSettings, identityEvents } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
@@ -19,14 +19,25 @@ import { registerPlatformAdmin } from '../fixtures/usage-subjects.js';
  */
 let h: IdentityHarness;
 let admin: Awaited<ReturnType<typeof registerPlatformAdmin>>;
+let subscription: EventSubscription;
+/** identity.settings.changed as a consumer receives it from JetStream (envelope validated). */
+const announced: unknown[] = [];
 
 const defaults = { siteName: 'Conduit', defaultPlan: 'free', signUpOpen: true, defaultModel: null };
 
 beforeAll(async () => {
   h = await startIdentityHarness();
   admin = await registerPlatformAdmin(h);
+  subscription = await subscribeEvent(h.bus, {
+    event: identityEvents.settingsChanged,
+    durable: 'settings-test',
+    handler: async (envelope) => announced.push(envelope.data),
+  });
 }, 60_000);
-afterAll(() => h?.close(), 30_000);
+afterAll(async () => {
+  await subscription?.stop();
+  await h?.close();
+}, 30_000);
 
 const send = (method: 'GET' | 'PUT' | 'POST', url: string, accessToken?: string, payload?: unknown) =>
   h.app.inject({
@@ -98,6 +109,11 @@ describe('changing the settings', () => {
         },
       },
     ]);
+
+    // The relay publishes it, and a consumer gets it.
+    await expect
+      .poll(() => announced, { timeout: 15_000 })
+      .toContainEqual({ changed: ['siteName', 'defaultModel'], settings: next });
 
     // The same settings again change nothing and record nothing.
     expect((await putSettings(next)).statusCode).toBe(200);
