@@ -118,7 +118,8 @@ describe('conduit-basic run', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('conduit-basic run <file.bas>');
-  });
+    // Three CLI processes: each takes seconds to start on a loaded machine.
+  }, 30_000);
 });
 
 describe('conduit-basic check', () => {
