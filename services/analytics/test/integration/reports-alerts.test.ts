@@ -127,7 +127,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe('reports', () => {
+describe('reports', { timeout: 180_000 }, () => {
   it('delivers each tick once, signed, across two worker processes', async () => {
     const report = await createReport('/ticks', EVERY_TWO_SECONDS);
     await waitFor(
@@ -195,7 +195,7 @@ describe('reports', () => {
   });
 });
 
-describe('schedules', () => {
+describe('schedules', { timeout: 180_000 }, () => {
   it('a report whose exploration is deleted goes, and so does its schedule', async () => {
     const schemas = await call('owner', 'GET', `/v1/metrics/dataschemas?teamId=${teamId}`);
     const other = await call('owner', 'POST', '/v1/metrics/explorations', {
@@ -223,7 +223,7 @@ describe('schedules', () => {
   });
 });
 
-describe('mail and workflow deliveries', () => {
+describe('mail and workflow deliveries', { timeout: 180_000 }, () => {
   it('asks the email service and workflows through the outbox, once per run, published on the bus', async () => {
     const res = await call('owner', 'POST', '/v1/metrics/reports', {
       explorationId,
@@ -275,7 +275,7 @@ describe('mail and workflow deliveries', () => {
   });
 });
 
-describe('alerts', () => {
+describe('alerts', { timeout: 180_000 }, () => {
   it('fires once while out of bounds for five ticks, then resolves once', async () => {
     const res = await call('owner', 'POST', '/v1/metrics/alerts', {
       explorationId,
@@ -330,7 +330,7 @@ describe('alerts', () => {
   });
 });
 
-describe('access and secrets', () => {
+describe('access and secrets', { timeout: 180_000 }, () => {
   it('lets owners and admins manage, members read, and hides everything from strangers and anonymous callers', async () => {
     const report = await createReport('/matrix', NEVER_SOON);
     const alert = (
