@@ -44,6 +44,15 @@ TALK "after"`);
     expect(errorsOf('END TALK')[0]?.message).toBe('END TALK without a matching BEGIN TALK');
   });
 
+  it('errors after and inside a block point at the right line and column', () => {
+    expect(errorsOf('TALK 1\nBEGIN TALK\n  a\n  b\nEND TALK\nx = (\nTALK 2')).toEqual([
+      { line: 6, column: 6, message: 'Expected a value, found the end of the line' },
+    ]);
+    expect(errorsOf('BEGIN TALK\n  hi ${1 +}\nEND TALK')).toEqual([
+      { line: 2, column: 11, message: 'Expected a value, found the end of the line' },
+    ]);
+  });
+
   it('ADD SUGGESTION key AS text, ADD SUGGESTION text, CLEAR SUGGESTIONS, USE MODEL', async () => {
     const r = await runScript(
       'ADD SUGGESTION "yes" AS "Yes, please"\nADD SUGGESTION "No"\nCLEAR SUGGESTIONS\nUSE MODEL "gpt-mini"',
