@@ -48,7 +48,7 @@ TALK "after"`);
     expect(errorsOf('TALK 1\nBEGIN TALK\n  a\n  b\nEND TALK\nx = (\nTALK 2')).toEqual([
       { line: 6, column: 6, message: 'Expected a value, found the end of the line' },
     ]);
-    expect(errorsOf('BEGIN TALK\n  hi ${1 +}\nEND TALK')).toEqual([
+    expect(errorsOf(`BEGIN TALK\n  hi \${1 +}\nEND TALK`)).toEqual([
       { line: 2, column: 11, message: 'Expected a value, found the end of the line' },
     ]);
   });
