@@ -265,6 +265,10 @@ describe('SQL credentials', () => {
       'begin read write; create table analytics.mine (a int); commit',
       'begin read write; create table public.mine (a int); commit',
       'begin read write; create schema mine; commit',
+      // The service's own SECURITY DEFINER set-up, with the settings it checks set by hand.
+      `begin read write; select set_config('app.user_id', '${people.owner.userId}', true),
+         set_config('app.team_ids', '${teamB}', true);
+       select analytics.ensure_conduit_metrics('${teamB}', gen_random_uuid(), gen_random_uuid(), 'x', 'x', '{}'); commit`,
     ];
     for (const attempt of attempts) {
       const result = await psql(login, attempt);
@@ -273,6 +277,9 @@ describe('SQL credentials', () => {
     }
     const [count] = await h.admin`select count(*)::int as n from analytics.user_analytics`;
     expect(count!.n).toBe(5);
+    const [sources] =
+      await h.admin`select count(*)::int as n from analytics.datasources where team_id = ${teamB}`;
+    expect(sources!.n).toBe(0);
   });
 
   it('holds at most its connection limit', async () => {
