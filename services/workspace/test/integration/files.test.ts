@@ -108,15 +108,15 @@ describe.each(['local', 's3'] as StorageDriver[])('files on the %s driver', (dri
   });
 
   it("reserves the upload's size of storage_mb first and gives back what the file did not use", async () => {
-    h.usage.calls.length = 0;
-    h.usage.releases.length = 0;
+    h.usage!.calls.length = 0;
+    h.usage!.releases.length = 0;
     const bytes = randomBytes(1024 * 1024 + 1); // 2 MiB counted, the body a little more
     const res = await upload('two.bin', 'application/octet-stream', bytes);
     expect(res.statusCode, res.body).toBe(201);
-    expect(h.usage.calls).toEqual([
+    expect(h.usage!.calls).toEqual([
       { subject: { type: 'user', id: owner.userId }, items: [{ metric: 'storage_mb', amount: 2 }] },
     ]);
-    expect(h.usage.releases).toEqual([]);
+    expect(h.usage!.releases).toEqual([]);
     // Deleting it gives its 2 MB back.
     const deleted = await h.app.inject({
       method: 'DELETE',
@@ -124,14 +124,14 @@ describe.each(['local', 's3'] as StorageDriver[])('files on the %s driver', (dri
       headers: owner.headers,
     });
     expect(deleted.statusCode).toBe(204);
-    expect(h.usage.releases).toEqual([
+    expect(h.usage!.releases).toEqual([
       { subject: { type: 'user', id: owner.userId }, items: [{ metric: 'storage_mb', amount: 2 }] },
     ]);
   });
 
   it('answers 402 over quota and keeps nothing', async () => {
     const before = await countRows(h.admin, ['workspace']);
-    h.usage.refuse.set('storage_mb', { remaining: 0, limit: 10 });
+    h.usage!.refuse.set('storage_mb', { remaining: 0, limit: 10 });
     try {
       const res = await upload('big.bin', 'application/octet-stream', randomBytes(200_000));
       expect(res.statusCode).toBe(402);
@@ -143,7 +143,7 @@ describe.each(['local', 's3'] as StorageDriver[])('files on the %s driver', (dri
         limit: 10,
       });
     } finally {
-      h.usage.refuse.clear();
+      h.usage!.refuse.clear();
     }
     expect(await countRows(h.admin, ['workspace'])).toEqual(before);
   });
@@ -163,11 +163,11 @@ describe.each(['local', 's3'] as StorageDriver[])('files on the %s driver', (dri
   });
 
   it('stores a 0-byte file, reserving nothing; any range of it is unsatisfiable', async () => {
-    h.usage.calls.length = 0;
+    h.usage!.calls.length = 0;
     const res = await upload('empty.txt', 'text/plain', Buffer.alloc(0));
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ sizeBytes: 0, sha256: sha256(Buffer.alloc(0)) });
-    expect(h.usage.calls.flatMap((call) => call.items).every((item) => item.amount === 1)).toBe(true);
+    expect(h.usage!.calls.flatMap((call) => call.items).every((item) => item.amount === 1)).toBe(true);
     const whole = await content(res.json().id);
     expect(whole.statusCode).toBe(200);
     expect(whole.rawPayload.length).toBe(0);
