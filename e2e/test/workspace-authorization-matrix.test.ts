@@ -209,6 +209,20 @@ describe('workspace authorization matrix through the gateway', () => {
     expect(actual).toEqual(wanted);
   });
 
+  it("merges the workspace's OpenAPI document into the gateway's /docs", async () => {
+    const doc = (await (await fetch(`${gateway.url}/docs/json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    for (const path of [
+      '/v1/sync',
+      '/v1/media',
+      '/v1/media/{mediaId}/content',
+      '/v1/public/media/{mediaId}',
+      '/v1/workspace/chats/{chatId}',
+    ])
+      expect(Object.keys(doc.paths)).toContain(path);
+  });
+
   it("lists and syncs nobody's private things to anyone but their owner", async () => {
     for (const actor of ['teamAdmin', 'teamMember', 'teamViewer', 'stranger', 'platformAdmin'] as const) {
       const headers = { authorization: `Bearer ${tokens[actor]}` };
