@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { serveRpc } from '@conduit/bus';
+import { conversationRpc } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveConversationBots } from '../fixtures/conversation-bots.js';
 import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
@@ -241,6 +243,40 @@ describe('bot automations', () => {
     });
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toContain('READ is not built yet');
+  });
+
+  it("BEGIN SYSTEM PROMPT is the system text of the run's LLM calls; BEGIN TALK one output line", async () => {
+    const asked: { system?: string; prompt: string }[] = [];
+    const llm = serveRpc(h.bus, conversationRpc.complete, 'conversation', async (request) => {
+      asked.push({ ...(request.system !== undefined && { system: request.system }), prompt: request.prompt });
+      return { text: `answer to ${request.prompt}`, model: 'echo', tokens: 3 };
+    });
+    try {
+      const bot = await conversation.save({ ownerUserId: owner.userId });
+      const script = [
+        'BEGIN SYSTEM PROMPT',
+        `  You summarize sales for \${"ACME"}.`,
+        'END SYSTEM PROMPT',
+        'answer = LLM "Summarize the week"',
+        'BEGIN TALK',
+        '  **Digest**',
+        `  \${answer}`,
+        'END TALK',
+      ].join('\n');
+      const created = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+        name: 'digest',
+        schedule: '0 3 * * *',
+        script,
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const asked2 = await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${created.json().id}/run`);
+      const run = await finishedRun(owner, bot.id, created.json().id, asked2.json().runId);
+      expect(run, JSON.stringify(run)).toMatchObject({ status: 'success', error: null });
+      expect(run.output).toEqual(['**Digest**\nanswer to Summarize the week']);
+      expect(asked).toEqual([{ system: 'You summarize sales for ACME.', prompt: 'Summarize the week' }]);
+    } finally {
+      await llm.stop();
+    }
   });
 
   it('try a run again, on the same row, when a service did not answer', async () => {
