@@ -26,6 +26,17 @@ export const metricsMailRequested = defineEvent(
     subject: z.string().max(998),
     html: z.string().max(500_000),
     text: z.string().max(500_000),
+    /** The chart as PNG, for a report in the chart format and for an alert. */
+    attachments: z
+      .array(
+        z.object({
+          filename: z.string().max(255),
+          contentType: z.literal('image/png'),
+          contentBase64: z.string().max(700_000),
+        }),
+      )
+      .max(1)
+      .default([]),
   }),
 );
 

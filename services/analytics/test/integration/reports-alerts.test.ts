@@ -229,7 +229,7 @@ describe('mail and workflow deliveries', { timeout: 180_000 }, () => {
       explorationId,
       name: 'Mailed <events>',
       schedule: NEVER_SOON,
-      format: 'html',
+      format: 'chart',
       delivery: { emailTo: ['ops@example.org'], workflow: true },
     });
     expect(res.statusCode, res.body).toBe(201);
@@ -267,6 +267,9 @@ describe('mail and workflow deliveries', { timeout: 180_000 }, () => {
       subject: 'Report: Mailed <events>',
     });
     expect(String(events[1]!.payload.data.html)).toContain('<caption>Mailed &lt;events&gt;</caption>');
+    const [chart] = events[1]!.payload.data.attachments as { filename: string; contentBase64: string }[];
+    expect(chart!.filename).toBe('chart.png');
+    expect(Buffer.from(chart!.contentBase64, 'base64').subarray(1, 4).toString()).toBe('PNG');
     expect(events[0]!.payload.data).toMatchObject({
       notice: null,
       rowCount: 1,

@@ -18,6 +18,7 @@ export const metricsMailConsumer = consumeEvent<MailDeps, typeof analyticsEvents
       subject: envelope.data.subject,
       html: envelope.data.html,
       text: envelope.data.text,
+      attachments: envelope.data.attachments,
       idempotencyKey: `analytics:${envelope.data.deliveryId}`,
     }),
 });

@@ -26,6 +26,10 @@ afterAll(async () => {
   await platform?.stop();
 });
 
+/** A 1x1 PNG, as the chart of a report or alert travels. */
+const PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
 function envelopeFor(deliveryId: string, userId: string, teamId: string, orgId: string) {
   return analyticsEvents.metricsMailRequested.envelope.parse({
     id: uuidv7(),
@@ -43,6 +47,7 @@ function envelopeFor(deliveryId: string, userId: string, teamId: string, orgId: 
       subject: 'Report: Weekly orders',
       html: '<table><caption>Weekly orders</caption><tr><td>42</td></tr></table>',
       text: 'Orders\r\n42\r\n',
+      attachments: [{ filename: 'chart.png', contentType: 'image/png', contentBase64: PNG }],
     },
   });
 }
@@ -91,5 +96,7 @@ describe('metrics mail (analytics.metrics.mail_requested)', () => {
     const raw = mails[0]!.raw.toString();
     expect(raw).toContain('Subject: Report: Weekly orders');
     expect(raw).toContain('<caption>Weekly orders</caption>');
+    expect(raw).toMatch(/Content-Type: image\/png; name=chart\.png/);
+    expect(raw.replace(/\r\n/g, '')).toContain(PNG);
   });
 });

@@ -1,6 +1,7 @@
 import type { Transaction } from '@conduit/db';
 import type { MailDeps } from '../../deps.js';
 import { actAsOwner, type Owner } from './act-as-owner.js';
+import type { AttachmentInput } from './message-input.js';
 import { queueSendAfterCommit } from './queue-after-commit.js';
 import { writeOutbound } from './queue-outbound.js';
 import { systemSender } from './system-sender.js';
@@ -12,6 +13,8 @@ export interface MetricsMailRequest {
   subject: string;
   html: string;
   text: string;
+  /** The chart (PNG), when the report or alert has one. */
+  attachments: AttachmentInput[];
   /** `analytics:<deliveryId>`: every retry of one delivery names the same mail. */
   idempotencyKey: string;
 }
@@ -35,6 +38,7 @@ export async function queueMetricsMail(deps: MailDeps, tx: Transaction, request:
     subject: request.subject,
     text: request.text,
     html: request.html,
+    attachments: request.attachments,
     idempotencyKey: request.idempotencyKey,
   });
   if (created) await queueSendAfterCommit(deps, row.id);

@@ -146,6 +146,7 @@ async function evaluateAndNotify(
       subject: `Alert ${decided.notified}: ${alert.name}`,
       html: `${breachSummary(decided.breaches as Breach[])}\n${toHtmlTable(result, alert.name)}`,
       text: toCsv(result),
+      chartPng: formatted.png,
     },
     done: evaluation.delivery,
     record: (tx, delivery) =>

@@ -47,7 +47,7 @@ export async function deliver(
     subject: DeliverySubject;
     /** The webhook's JSON body. */
     payload: Record<string, unknown>;
-    mail: { subject: string; html: string; text: string };
+    mail: { subject: string; html: string; text: string; chartPng?: Buffer | undefined };
     done: DeliveryOutcome;
     record: (tx: Transaction, outcome: DeliveryOutcome) => Promise<unknown>;
   },
@@ -96,7 +96,23 @@ export async function deliver(
         tx,
         outbox,
         analyticsEvents.metricsMailRequested,
-        { ...source, userId: subject.userId, to: input.targets.emailTo!, ...input.mail },
+        {
+          ...source,
+          userId: subject.userId,
+          to: input.targets.emailTo!,
+          subject: input.mail.subject,
+          html: input.mail.html,
+          text: input.mail.text,
+          attachments: input.mail.chartPng
+            ? [
+                {
+                  filename: 'chart.png',
+                  contentType: 'image/png',
+                  contentBase64: input.mail.chartPng.toString('base64'),
+                },
+              ]
+            : [],
+        },
         eventActor,
       );
       outcome.email = { ok: true, at: now(), attempts: (outcome.email?.attempts ?? 0) + 1 };

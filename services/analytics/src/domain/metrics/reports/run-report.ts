@@ -139,7 +139,12 @@ async function produceAndDeliver(
       breaches: [],
     },
     payload,
-    mail: { subject: `Report: ${report.name}`, html: toHtmlTable(result, report.name), text: toCsv(result) },
+    mail: {
+      subject: `Report: ${report.name}`,
+      html: toHtmlTable(result, report.name),
+      text: toCsv(result),
+      chartPng: formatted.png,
+    },
     done: run.delivery,
     record: (tx, delivery) => tx.update(reportRuns).set({ delivery }).where(eq(reportRuns.id, run.id)),
   });
