@@ -96,7 +96,7 @@ export async function registerQueueDashboard(
       dashboard.addHook('onSend', async (_request, reply) => {
         reply.header(
           'content-security-policy',
-          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         );
         reply.header('cache-control', 'no-store');
       });
