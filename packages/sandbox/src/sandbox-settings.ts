@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * The operator's settings. Python and Bash run only where SANDBOX_RUNNER names a runner; the
+ * JavaScript isolate needs nothing outside the process. Per-run limits asked by a caller are
+ * clamped to the ceilings here.
+ */
+export const sandboxSettingsSchema = z.object({
+  SANDBOX_RUNNER: z.enum(['off', 'bubblewrap']).default('off'),
+  SANDBOX_BWRAP_PATH: z.string().min(1).default('/usr/bin/bwrap'),
+  SANDBOX_PYTHON_PATH: z.string().min(1).default('/usr/bin/python3'),
+  SANDBOX_BASH_PATH: z.string().min(1).default('/usr/bin/bash'),
+  SANDBOX_MAX_MEMORY_MB: positiveInt(256),
+  SANDBOX_MAX_TIMEOUT_MS: positiveInt(30_000),
+  SANDBOX_MAX_PROCESSES: positiveInt(32),
+  SANDBOX_MAX_OUTPUT_BYTES: positiveInt(1_048_576),
+  /** Started as root, each Python/Bash run gets a user id of its own from here (base + slot). */
+  SANDBOX_UID_BASE: positiveInt(200_000),
+});
+
+export type SandboxSettings = z.infer<typeof sandboxSettingsSchema>;
+
+/** Parses the SANDBOX_* variables; a bad value fails loudly rather than weakening a limit. */
+export function readSandboxSettings(env: Record<string, string | undefined> = process.env): SandboxSettings {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key.startsWith('SANDBOX_') && value !== ''),
+  );
+  return sandboxSettingsSchema.parse(present);
+}
+
+export interface RunLimits {
+  memoryMb: number;
+  timeoutMs: number;
+}
+
+export function clampLimits(asked: RunLimits, settings: SandboxSettings): RunLimits {
+  return {
+    memoryMb: Math.max(8, Math.min(Math.floor(asked.memoryMb), settings.SANDBOX_MAX_MEMORY_MB)),
+    timeoutMs: Math.max(1, Math.min(Math.floor(asked.timeoutMs), settings.SANDBOX_MAX_TIMEOUT_MS)),
+  };
+}

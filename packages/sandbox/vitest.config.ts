@@ -1,0 +1,7 @@
+import { defineConfig } from 'vitest/config';
+
+// isolated-vm asks Node 20 and later to start without its startup snapshot. Sandboxes start real
+// processes and isolates: on a busy machine that can take longer than vitest's default 5 s.
+export default defineConfig({
+  test: { execArgv: ['--no-node-snapshot'], testTimeout: 60_000, hookTimeout: 60_000 },
+});
