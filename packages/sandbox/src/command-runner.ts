@@ -66,6 +66,13 @@ export function commandRunnerAvailability(
       reason: `${keyword[language]} needs a sandbox runner (SANDBOX_RUNNER=bubblewrap) on this server`,
     };
   }
+  const interpreter = interpreterPath(language, settings);
+  if (!interpreter.startsWith('/usr/')) {
+    return {
+      available: false,
+      reason: `${keyword[language]} is unavailable on this server: ${interpreter} is outside /usr, the only host tree in the sandbox`,
+    };
+  }
   const needed = [settings.SANDBOX_BWRAP_PATH, prlimitPath, interpreterPath(language, settings)];
   if (isRoot()) needed.push(setprivPath);
   const missing = needed.filter((path) => !executable(path));
