@@ -275,7 +275,9 @@ function runSandboxed(
   bounds: Bounds,
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    // A process group of its own, so the deadline kills every process the program started.
+    // A process group of its own, killed at the deadline. The program itself is in a new session
+    // (--new-session) and PID namespace: it dies with bubblewrap (--die-with-parent), and with it
+    // every process of the namespace.
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];

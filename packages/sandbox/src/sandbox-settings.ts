@@ -35,9 +35,13 @@ export interface RunLimits {
   timeoutMs: number;
 }
 
+/** A limit that is not a number (NaN, undefined from an untyped caller) is the ceiling, never none. */
+const within = (asked: number, floor: number, ceiling: number) =>
+  Number.isFinite(asked) ? Math.max(floor, Math.min(Math.floor(asked), ceiling)) : ceiling;
+
 export function clampLimits(asked: RunLimits, settings: SandboxSettings): RunLimits {
   return {
-    memoryMb: Math.max(8, Math.min(Math.floor(asked.memoryMb), settings.SANDBOX_MAX_MEMORY_MB)),
-    timeoutMs: Math.max(1, Math.min(Math.floor(asked.timeoutMs), settings.SANDBOX_MAX_TIMEOUT_MS)),
+    memoryMb: within(asked.memoryMb, 8, settings.SANDBOX_MAX_MEMORY_MB),
+    timeoutMs: within(asked.timeoutMs, 1, settings.SANDBOX_MAX_TIMEOUT_MS),
   };
 }

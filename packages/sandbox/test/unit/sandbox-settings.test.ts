@@ -32,6 +32,10 @@ describe('sandbox settings', () => {
       timeoutMs: 1000,
     });
     expect(clampLimits({ memoryMb: 1, timeoutMs: 0 }, settings)).toEqual({ memoryMb: 8, timeoutMs: 1 });
+    expect(clampLimits({ memoryMb: Number.NaN, timeoutMs: Number.NaN }, settings)).toEqual({
+      memoryMb: 64,
+      timeoutMs: 1000,
+    });
   });
 
   it('refuses an interpreter outside /usr, which the sandbox would not contain', () => {
