@@ -75,6 +75,7 @@ export type HostStmtKind =
   | 'addSuggestion'
   | 'clearSuggestions'
   | 'useModel'
+  | 'useConnection'
   | 'remember'
   | 'setUserFact'
   | TableHostKind;

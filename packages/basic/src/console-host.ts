@@ -81,6 +81,7 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
       return Object.fromEntries(this.facts);
     },
     useModel: async () => unavailable('USE MODEL'),
+    useConnection: async () => unavailable('USE CONNECTION'),
     tableSave: async () => unavailable('SAVE'),
     tableInsert: async () => unavailable('INSERT'),
     tableUpdate: async () => unavailable('UPDATE'),

@@ -31,6 +31,11 @@ export interface BasicHost {
   clearSuggestions(): Promise<void>;
   /** USE MODEL: the model of the session's next LLM calls; the host refuses one it does not know. */
   useModel(name: string): Promise<void>;
+  /**
+   * USE CONNECTION "id": an integration connection the script's owner may use; from then on GET
+   * and POST to URLs under its base URL carry its authorization (and no other URL does).
+   */
+  useConnection(id: string): Promise<void>;
   /** REMEMBER key, value[, duration]: a memory of the user with this bot, for a while or for good. */
   remember(key: string, value: Value, duration: string | null): Promise<void>;
   /** RECALL key: what REMEMBER stored (Nothing once it has expired). */
@@ -77,6 +82,7 @@ export const HOST_KEYWORDS: Record<keyof BasicHost, string> = {
   addSuggestion: 'ADD SUGGESTION',
   clearSuggestions: 'CLEAR SUGGESTIONS',
   useModel: 'USE MODEL',
+  useConnection: 'USE CONNECTION',
   remember: 'REMEMBER',
   recall: 'RECALL',
   setUserFact: 'SET USER FACT',

@@ -79,6 +79,7 @@ const HOST_METHODS: Record<HostCallKind, keyof BasicHost> = {
   addSuggestion: 'addSuggestion',
   clearSuggestions: 'clearSuggestions',
   useModel: 'useModel',
+  useConnection: 'useConnection',
   remember: 'remember',
   recall: 'recall',
   setUserFact: 'setUserFact',

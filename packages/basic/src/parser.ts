@@ -437,7 +437,16 @@ class Parser {
           this.next();
           return this.hostStmt('useModel', 1, pos, 'USE MODEL needs the name of a configured model');
         }
-        return this.fail('Expected KB, TOOL or MODEL after USE');
+        if (this.isWord('CONNECTION')) {
+          this.next();
+          return this.hostStmt(
+            'useConnection',
+            1,
+            pos,
+            'USE CONNECTION needs the id of an integration connection',
+          );
+        }
+        return this.fail('Expected KB, TOOL, MODEL or CONNECTION after USE');
       }
       case 'CLEAR': {
         this.next();

@@ -67,6 +67,7 @@ export function recordingHost(overrides: Partial<BasicHost> = {}) {
     addSuggestion: record('addSuggestion'),
     clearSuggestions: record('clearSuggestions'),
     useModel: record('useModel'),
+    useConnection: record('useConnection'),
     remember: record('remember'),
     recall: async (key) => {
       calls.push({ method: 'recall', args: [key] });

@@ -66,6 +66,21 @@ TALK "after"`);
     ]);
   });
 
+  it('USE CONNECTION names an integration connection for the GET and POST after it', async () => {
+    const r = await runScript(
+      'USE CONNECTION "0190d4a0-0000-7000-8000-000000000001"\nx = GET "https://api.example/items"',
+    );
+    expectDone(r.result);
+    expect(r.calls.map((call) => call.method)).toEqual(['useConnection', 'httpGet']);
+    expect(r.calls[0]!.args).toEqual(['0190d4a0-0000-7000-8000-000000000001']);
+    expect(errorsOf('USE CONNECTION')[0]?.message).toMatch(
+      /^USE CONNECTION needs the id of an integration connection/,
+    );
+    expect(errorsOf('USE SOMETHING "x"')[0]?.message).toBe(
+      'Expected KB, TOOL, MODEL or CONNECTION after USE',
+    );
+  });
+
   it('SWITCH / CASE v1, v2 / CASE ELSE / END SWITCH, case-insensitive names, REM, comments, continuation', async () => {
     const source = `REM a General Bots dialog
 ' another comment

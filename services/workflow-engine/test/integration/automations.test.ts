@@ -25,6 +25,8 @@ let h: WorkflowHarness;
 let sink: HttpSink;
 let conversation: ReturnType<typeof serveConversationBots>;
 const teamId = randomUUID();
+/** The integrations catalog's HTTP bearer-token entry (seeded). */
+const HTTP_BEARER = '01935c2e-0000-7000-8000-000000000001';
 let owner: User;
 let teamAdmin: User;
 let member: User;
@@ -204,6 +206,59 @@ describe('bot automations', () => {
     expect((await h.admin`select count(*)::int as n from workflow.failed_jobs`)[0]!.n).toBe(0);
     const [automation] = await automationsOf(owner, bot.id);
     expect(automation).toMatchObject({ id });
+  });
+
+  it('USE CONNECTION: GET and POST under its base URL carry its authorization, others and strangers do not', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const token = `tok-${randomUUID()}`;
+    const connect = async (user: User) => {
+      const res = await call(user, 'POST', '/v1/integrations/connections', {
+        integrationId: HTTP_BEARER,
+        name: `CRM ${randomUUID().slice(0, 6)}`,
+        config: { baseUrl: `${sink.url}/crm`, token },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const mine = await connect(owner);
+    const run = async (script: string) => {
+      const created = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+        name: `connection ${randomUUID().slice(0, 6)}`,
+        schedule: '0 3 * * *',
+        script,
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const asked = await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${created.json().id}/run`);
+      return finishedRun(owner, bot.id, created.json().id, asked.json().runId);
+    };
+    const seen = sink.requests.length;
+    const done = await run(
+      [
+        `USE CONNECTION "${mine}"`,
+        `a = GET "${sink.url}/crm/contacts"`,
+        `b = POST "${sink.url}/crm/contacts", "x"`,
+        `c = GET "${sink.url}/elsewhere"`,
+        'TALK "ok"',
+      ].join('\n'),
+    );
+    expect(done, JSON.stringify(done)).toMatchObject({ status: 'success', output: ['ok'] });
+    const sent = sink.requests.slice(seen).map((request) => [request.path, request.headers.authorization]);
+    expect(sent).toEqual([
+      ['/crm/contacts', `Bearer ${token}`],
+      ['/crm/contacts', `Bearer ${token}`],
+      ['/elsewhere', undefined],
+    ]);
+    // The token is in no run's output or error.
+    const runs = await h.admin`select output, error from workflow.automation_runs where automation_id in
+      (select id from workflow.system_automations where bot_id = ${bot.id})`;
+    expect(JSON.stringify(runs)).not.toContain(token);
+
+    const theirs = await connect(stranger);
+    const refused = await run(`USE CONNECTION "${theirs}"\nTALK "never"`);
+    expect(refused).toMatchObject({ status: 'error', output: [] });
+    expect(refused.error).toMatch(/not one this bot's owner may use/);
+    const byName = await run('USE CONNECTION "CRM"');
+    expect(byName.error).toMatch(/takes a connection's id/);
   });
 
   it('stop with a message naming the keyword where a General Bots keyword needs a user or a bot table', async () => {

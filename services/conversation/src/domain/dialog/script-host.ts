@@ -1,5 +1,5 @@
 import { asActor } from '@conduit/auth';
-import type { BasicHost, Value } from '@conduit/basic';
+import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq } from 'drizzle-orm';
@@ -185,6 +185,12 @@ function dialogKeywords(turn: Turn) {
           `there is no active chat model "${wanted}" you may use: pick one of GET /v1/models (name or id)`,
         );
       extras.model = wanted;
+    },
+    // Connections are the workflow engine's (sealed there); a dialog's GET / POST carry none.
+    async useConnection() {
+      throw new HostUnavailableError(
+        "USE CONNECTION is not available in a bot's dialogs: integration connections are for its automations",
+      );
     },
   };
 }

@@ -7,6 +7,8 @@ import { outbox } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { NodeError } from '../../nodes/node-type.js';
 import { completeAs, searchKnowledgeAs } from '../executions/owner-services.js';
+import { connectionHeaders, httpKinds, withinBaseUrl } from '../integrations/connection-http.js';
+import { type OpenedConnection, openConnection } from '../integrations/open-connection.js';
 import type { AutomationRow } from './automation-dto.js';
 import { ownerContext } from './bot-ownership.js';
 
@@ -43,6 +45,12 @@ export function automationHost(
   /** SET CONTEXT: the system text of the run's LLM calls. */
   let context: string | undefined;
   const fetchForScript = scriptFetch(deps.http);
+  /** USE CONNECTION: each one's authorization goes with requests under its base URL, and only there. */
+  const connections: OpenedConnection[] = [];
+  const authorizationFor = (url: string) => {
+    const connection = connections.findLast((c) => withinBaseUrl(c, url));
+    return connection ? connectionHeaders(connection) : undefined;
+  };
   const memory = (request: { op: 'get'; key: string } | { op: 'set'; key: string; value: unknown }) =>
     requestRpc(
       deps.bus,
@@ -129,8 +137,21 @@ export function automationHost(
         }),
       );
     },
-    httpGet: (url) => fetchForScript('GET', url),
-    httpPost: (url, data) => fetchForScript('POST', url, data),
+    async useConnection(id) {
+      const ref = id.trim();
+      if (!UUID.test(ref))
+        throw new Error(`USE CONNECTION takes a connection's id, not "${ref.slice(0, 100)}"`);
+      const connection = await openConnection(deps, owner, ref);
+      if (!connection)
+        throw new Error("USE CONNECTION: it is gone, switched off, or not one this bot's owner may use");
+      if (!httpKinds.has(connection.kind) || typeof connection.config.baseUrl !== 'string')
+        throw new Error(
+          'USE CONNECTION needs an HTTP connection with a base URL, so its secret goes nowhere else',
+        );
+      connections.push(connection);
+    },
+    httpGet: (url) => fetchForScript('GET', url, undefined, authorizationFor(url)),
+    httpPost: (url, data) => fetchForScript('POST', url, data, authorizationFor(url)),
     // The system prompt of the run's LLM calls, as SET CONTEXT is.
     setSystemPrompt: async (text) => {
       context = text.slice(0, 8000);
