@@ -88,7 +88,7 @@ export function commandRunnerAvailability(
 const probes = new Map<string, Promise<{ available: true } | { available: false; reason: string }>>();
 
 /**
- * Starts one empty sandbox (once per settings) to learn whether bubblewrap can create its
+ * Starts one empty sandbox (kept once it worked) to learn whether bubblewrap can create its
  * namespaces here: a container without user namespaces cannot, whatever is installed.
  */
 export function probeCommandRunner(
@@ -100,17 +100,24 @@ export function probeCommandRunner(
   const key = `${settings.SANDBOX_BWRAP_PATH}|${interpreterPath(language, settings)}`;
   let probe = probes.get(key);
   if (!probe) {
+    // At the ceilings: an interpreter that cannot start within them cannot run any script.
     probe = runInBubblewrap(
       language,
       language === 'python' ? 'pass' : 'true',
-      { memoryMb: 128, timeoutMs: 20_000 },
+      { memoryMb: settings.SANDBOX_MAX_MEMORY_MB, timeoutMs: settings.SANDBOX_MAX_TIMEOUT_MS },
       settings,
     ).then(
       () => ({ available: true as const }),
-      (error: Error) => ({
-        available: false as const,
-        reason: `${keyword[language]} is unavailable on this server: ${error.message}`,
-      }),
+      (error: SandboxError) => {
+        // Only success is kept: a probe that failed on a busy moment is tried again next time.
+        probes.delete(key);
+        const why =
+          error.code === 'unavailable' ? error.message : `an empty sandbox failed (${error.message})`;
+        return {
+          available: false as const,
+          reason: `${keyword[language]} is unavailable on this server: ${why}`,
+        };
+      },
     );
     probes.set(key, probe);
   }
@@ -366,5 +373,8 @@ function classifyExit(
   if (/MemoryError|Cannot allocate memory|xmalloc|out of memory/i.test(stderr)) {
     return new SandboxError('memory', `the program used more than ${bounds.memoryMb} MB of memory`);
   }
-  return new SandboxError('script_error', `the program exited with status ${exitCode ?? signal}: ${tail}`);
+  return new SandboxError(
+    'script_error',
+    `the program exited with status ${exitCode ?? signal}${tail ? `: ${tail}` : ''}`,
+  );
 }

@@ -79,6 +79,22 @@ describe('runCommand without a runner', () => {
       message: reason,
     });
   });
+
+  it('answers unavailable, and runs nothing, when the configured bubblewrap cannot start a sandbox', async () => {
+    // /usr/bin/false stands where bwrap should be: it exits 1 as bwrap does when it cannot create
+    // its namespaces.
+    const settings = readSandboxSettings({
+      SANDBOX_RUNNER: 'bubblewrap',
+      SANDBOX_BWRAP_PATH: '/usr/bin/false',
+    });
+    const reason =
+      'RUN BASH is unavailable on this server: an empty sandbox failed (the program exited with status 1)';
+    await expect(probeCommandRunner('bash', settings)).resolves.toEqual({ available: false, reason });
+    await expect(runCommand('bash', 'echo never', { ...limits, settings })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: reason,
+    });
+  });
 });
 
 // Where bubblewrap cannot create its namespaces (a container without user namespaces), every run
