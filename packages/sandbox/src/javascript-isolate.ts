@@ -96,6 +96,8 @@ const writer = (level) => (...args) => {
   logs[logs.length] = { level, line };
 };
 globalThis.console = { log: writer('log'), info: writer('info'), warn: writer('warn'), error: writer('error'), debug: writer('debug') };
+// WebAssembly memory is reserved outside the heap the isolate's limit counts: not offered.
+delete globalThis.WebAssembly;
 globalThis.input = inputJson === undefined ? undefined : parse(inputJson);
 return (async () => {
   try {
@@ -169,7 +171,7 @@ export async function runJavaScript(code: string, options: RunJavaScriptOptions)
       result: { copy: true, promise: true },
       timeout: limits.timeoutMs,
     })) as Outcome;
-    return readOutcome(outcome, maxBytes);
+    return readOutcome(outcome, maxBytes, limits.memoryMb);
   } catch (error) {
     if (error instanceof SandboxError) throw error;
     throw classifyFailure(error as Error, { timedOut, disposed: isolate.isDisposed, limits });
@@ -179,7 +181,7 @@ export async function runJavaScript(code: string, options: RunJavaScriptOptions)
   }
 }
 
-function readOutcome(outcome: Outcome, maxBytes: number): JavaScriptResult {
+function readOutcome(outcome: Outcome, maxBytes: number, memoryMb: number): JavaScriptResult {
   if (!outcome || typeof outcome !== 'object')
     throw new SandboxError('script_error', 'the script ended without a result');
   const logs = toConsoleLines(outcome.logs);
@@ -189,6 +191,11 @@ function readOutcome(outcome: Outcome, maxBytes: number): JavaScriptResult {
   if (outcome.status === 'error') {
     const name = typeof outcome.name === 'string' ? outcome.name : 'Error';
     const message = typeof outcome.message === 'string' ? outcome.message : '';
+    // The isolate refuses an ArrayBuffer past its limit with a RangeError the script may catch; one
+    // that reaches the top is the memory limit, and says so.
+    if (name === 'RangeError' && /^Array buffer allocation failed/.test(message)) {
+      throw new SandboxError('memory', `the script used more than ${memoryMb} MB of memory`);
+    }
     throw new SandboxError('script_error', `${name}: ${message}`);
   }
   if (outcome.status === 'too_large') {

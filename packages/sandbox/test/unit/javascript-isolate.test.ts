@@ -89,6 +89,14 @@ describe('runJavaScript', () => {
     });
     expect(error.code).toBe('memory');
     expect(error.message).toBe('the script used more than 32 MB of memory');
+    const buffers = await failure(
+      'const kept = []; while (true) kept.push(new ArrayBuffer(4 * 1024 * 1024));',
+      {
+        memoryMb: 32,
+        timeoutMs: 20_000,
+      },
+    );
+    expect(buffers).toMatchObject({ code: 'memory', message: 'the script used more than 32 MB of memory' });
     await expectStillWorks();
   });
 
@@ -114,11 +122,11 @@ describe('runJavaScript', () => {
 
   it('offers no require, process, network, timers or modules: /etc/passwd and sockets are out of reach', async () => {
     const globals = await runJavaScript(
-      `['require', 'process', 'fetch', 'XMLHttpRequest', 'WebSocket', 'setTimeout', 'setInterval', 'Buffer', 'module']
+      `['require', 'process', 'fetch', 'XMLHttpRequest', 'WebSocket', 'setTimeout', 'setInterval', 'Buffer', 'module', 'WebAssembly']
          .map((name) => typeof globalThis[name])`,
       limits,
     );
-    expect(globals.value).toEqual(Array(9).fill('undefined'));
+    expect(globals.value).toEqual(Array(10).fill('undefined'));
     const readFile = await failure('import("node:fs").then((fs) => fs.readFileSync("/etc/passwd", "utf8"))');
     expect(readFile.code).toBe('script_error');
     const socket = await failure('import("node:net").then((net) => net.connect(5432, "127.0.0.1"))');
