@@ -1,4 +1,4 @@
--- Row-level security of bot tables and per-user bot memories (0008).
+-- Row-level security of bot tables and per-user bot memories (0006).
 -- Tables and their rows are like bot memories: whoever may talk to the bot may read and write
 -- them, because its scripts do so on the speaker's behalf (a lead capture writes as the visitor).
 -- Who may edit them through the API (owners; team owners and admins) is checked in the domain.
