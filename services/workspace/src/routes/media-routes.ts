@@ -102,7 +102,7 @@ export function mediaRoutes(app: ServiceApp, deps: WorkspaceDeps) {
         response: {
           201: mediaResponse,
           402: limitProblemSchema,
-          ...problemResponses(400, 401, 403, 404, 413, 415, 422, 503),
+          ...problemResponses(400, 401, 403, 404, 413, 415, 503),
         },
       },
     },

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { RpcError, requestRpc } from '@conduit/bus';
 import { workspaceRpc } from '@conduit/contracts';
 import { countRows } from '@conduit/testing';
@@ -127,6 +127,32 @@ describe.each(['local', 's3'] as StorageDriver[])('files on the %s driver', (dri
     expect(h.usage!.releases).toEqual([
       { subject: { type: 'user', id: owner.userId }, items: [{ metric: 'storage_mb', amount: 2 }] },
     ]);
+  });
+
+  it("charges a team's file to the team, and lets only the team's members (not viewers) add one", async () => {
+    const teamId = randomUUID();
+    const member = await h.tokens.mint({ teams: { [teamId]: 'member' } });
+    const viewer = await h.tokens.mint({ teams: { [teamId]: 'viewer' } });
+    h.usage!.calls.length = 0;
+    const send = (headers: Record<string, string>, team: string) => {
+      const body = multipart(
+        { name: 'team.bin', contentType: 'application/octet-stream', bytes: Buffer.from('ours') },
+        { teamId: team },
+      );
+      return h.app.inject({
+        method: 'POST',
+        url: '/v1/media',
+        headers: { ...headers, ...body.headers },
+        payload: body.payload,
+      });
+    };
+    const res = await send(member.headers, teamId);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ teamId, ownerUserId: member.userId });
+    expect(h.usage!.calls.map((call) => call.subject)).toEqual([{ type: 'team', id: teamId }]);
+    expect((await send(viewer.headers, teamId)).statusCode).toBe(403);
+    expect((await send(owner.headers, teamId)).statusCode).toBe(404);
+    expect((await send(member.headers, 'not-a-uuid')).statusCode).toBe(400);
   });
 
   it('answers 402 over quota and keeps nothing', async () => {
