@@ -5,31 +5,26 @@
 
 alter table workflow.workflow_executions add column job_id text;
 
-drop function workflow.unattended_executions(timestamptz, int);
-
-create function workflow.unattended_executions(p_before timestamptz, p_limit int)
-  returns table (id uuid, workflow_id uuid, status text, wakeups int, resume_at timestamptz, job_id text)
+-- Running executions older than p_before, in the order they started, after a position: the
+-- sweep walks them a page at a time across its runs, so that however many are running (and
+-- rightly, their jobs at work), every one is looked at in turn. Taken up before job ids were kept:
+-- which job runs it cannot be told, so it is left out.
+create function workflow.running_executions(
+  p_before timestamptz, p_after_started timestamptz, p_after_id uuid, p_limit int
+) returns table (id uuid, workflow_id uuid, wakeups int, started_at timestamptz, job_id text)
   language sql stable security definer
   set search_path = workflow, pg_temp
   as $$
-    select e.id, e.workflow_id, e.status, e.wakeups, null::timestamptz, null::text
+    select e.id, e.workflow_id, e.wakeups, e.started_at, e.job_id
     from workflow.workflow_executions e
-    where e.status = 'queued' and e.created_at < p_before
-    union all
-    select e.id, e.workflow_id, e.status, e.wakeups, n.resume_at, null::text
-    from workflow.workflow_executions e
-    join workflow.node_executions n on n.execution_id = e.id and n.status = 'waiting'
-    where e.status = 'waiting' and n.resume_at < p_before
-    union all
-    select e.id, e.workflow_id, e.status, e.wakeups, null::timestamptz, e.job_id
-    from workflow.workflow_executions e
-    -- Taken up before job ids were kept: which job runs it cannot be told, so it is left alone.
     where e.status = 'running' and e.started_at < p_before and e.job_id is not null
+      and (e.started_at, e.id) > (p_after_started, p_after_id)
+    order by e.started_at, e.id
     limit p_limit
   $$;
 
-revoke all on function workflow.unattended_executions(timestamptz, int) from public;
-grant execute on function workflow.unattended_executions(timestamptz, int) to workflow_app;
+revoke all on function workflow.running_executions(timestamptz, timestamptz, uuid, int) from public;
+grant execute on function workflow.running_executions(timestamptz, timestamptz, uuid, int) to workflow_app;
 
-create index workflow_executions_running_idx on workflow.workflow_executions (started_at)
+create index workflow_executions_running_idx on workflow.workflow_executions (started_at, id)
   where status = 'running';

@@ -144,6 +144,39 @@ describe('the sweep', () => {
   });
 });
 
+describe('the sweep over running executions', () => {
+  it('walks them a page at a time, so one whose job is gone is reached however many are at work', async () => {
+    const workflow = await createWorkflow(
+      h,
+      owner.token,
+      chain('many running', [
+        { name: 'Mark', type: 'set', config: { fields: [{ name: 'reached', value: true }] } },
+      ]),
+    );
+    await h.stopWorker();
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 5; i++) ids.push(await runWorkflow(h, owner.token, workflow.id));
+      // The first four are at work (their jobs wait in the queue); the last one's job is gone.
+      for (const [i, id] of ids.entries()) {
+        const jobId = executionJobId(id, 0);
+        if (i === ids.length - 1) await h.deps.jobs.queue.remove(jobId);
+        await h.admin`update workflow.workflow_executions
+          set status = 'running', job_id = ${jobId}, started_at = now() - interval '1 minute' + ${`${i} seconds`}::interval
+          where id = ${id}`;
+      }
+      // Two at a time: the lost one is on the third page.
+      expect(await sweepExecutions(h.deps, new Date(), 2)).toBe(0);
+      expect(await sweepExecutions(h.deps, new Date(), 2)).toBe(0);
+      expect(await sweepExecutions(h.deps, new Date(), 2)).toBe(1);
+    } finally {
+      await h.startWorker();
+    }
+    const lost = await waitForExecution(h, owner.token, ids.at(-1)!);
+    expect(lost).toMatchObject({ status: 'success', output: [expect.objectContaining({ reached: true })] });
+  });
+});
+
 describe('the concurrency limit of a workflow', () => {
   it('holds across workers: never more executions running at once than it says', async () => {
     sink.delayMs = 300;

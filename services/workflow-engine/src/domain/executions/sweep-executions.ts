@@ -10,12 +10,25 @@ const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-ch
 interface Unattended {
   id: string;
   workflow_id: string;
-  status: 'queued' | 'waiting' | 'running';
   wakeups: number;
   resume_at: Date | string | null;
-  /** For a running execution: the job that took it up last. */
-  job_id: string | null;
 }
+
+interface Running {
+  id: string;
+  workflow_id: string;
+  wakeups: number;
+  /** As Postgres renders it: microseconds kept, so the walk's position is exact. */
+  started_at: string;
+  /** The job that took it up last. */
+  job_id: string;
+}
+
+/**
+ * Where this process's sweeps are in the walk over running executions (in the order they
+ * started): each sweep looks at the next page, and starts again from the first after the last.
+ */
+let runningAfter: { startedAt: string; id: string } | undefined;
 
 /**
  * Hands to the queue again the executions that lost their job: saved but never enqueued (the
@@ -24,20 +37,26 @@ interface Unattended {
  * queue or ended. An execution whose job is still in the queue is left alone; one whose job ran
  * out of attempts without the exhausted hook (its worker died first) is given up as the hook would
  * have; a re-sent one gets a job id of its own (ids of finished jobs are not reused). Acts for no
- * user through the narrow unattended_executions function. Answers how many were re-sent.
+ * user through the narrow unattended_executions and running_executions functions. Answers how
+ * many were re-sent.
  */
-export async function sweepExecutions(deps: WorkflowDeps, now = new Date()) {
+export async function sweepExecutions(deps: WorkflowDeps, now = new Date(), batch = BATCH) {
   const before = new Date(now.getTime() - deps.env.EXECUTION_SWEEP_AFTER).toISOString();
-  const rows = (await withoutActor(deps.db, (tx) =>
-    tx.execute(
-      sql`select id, workflow_id, status, wakeups, resume_at, job_id
-          from workflow.unattended_executions(${before}, ${BATCH})`,
+  const after = runningAfter ?? { startedAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
+  const [unattended, running] = (await withoutActor(deps.db, async (tx) => [
+    await tx.execute(
+      sql`select id, workflow_id, wakeups, resume_at from workflow.unattended_executions(${before}, ${batch})`,
     ),
-  )) as unknown as Unattended[];
+    await tx.execute(
+      sql`select id, workflow_id, wakeups, started_at::text as started_at, job_id from workflow.running_executions(
+        ${before}, ${after.startedAt}::timestamptz, ${after.id}::uuid, ${batch})`,
+    ),
+  ])) as unknown as [Unattended[], Running[]];
+  const last = running.at(-1);
+  runningAfter = running.length === batch && last ? { startedAt: last.started_at, id: last.id } : undefined;
+
   let resent = 0;
-  for (const row of rows) {
-    const candidates = row.job_id ? [row.job_id] : [executionJobId(row.id, row.wakeups)];
-    if (row.resume_at) candidates.push(resumeJobId(row.id, row.wakeups, new Date(row.resume_at)));
+  const resend = async (row: { id: string; workflow_id: string; wakeups: number }, candidates: string[]) => {
     let live = false;
     let exhausted: { error: string; attempts: number } | undefined;
     for (const jobId of candidates) {
@@ -47,16 +66,22 @@ export async function sweepExecutions(deps: WorkflowDeps, now = new Date()) {
       if (job && state === 'failed')
         exhausted = { error: job.failedReason ?? 'the job failed', attempts: job.attemptsMade };
     }
-    if (live) continue;
+    if (live) return;
     const payload = { executionId: row.id, workflowId: row.workflow_id };
     if (exhausted) {
       await giveUpExecution(deps, payload, exhausted);
-      continue;
+      return;
     }
     await deps.jobs.add('run-execution', payload, {
       jobId: `${executionJobId(row.id, row.wakeups)}-swept-${now.getTime()}`,
     });
     resent++;
-  }
+  };
+  for (const row of unattended)
+    await resend(row, [
+      executionJobId(row.id, row.wakeups),
+      ...(row.resume_at ? [resumeJobId(row.id, row.wakeups, new Date(row.resume_at))] : []),
+    ]);
+  for (const row of running) await resend(row, [row.job_id]);
   return resent;
 }
