@@ -1,10 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 
 /**
- * RLIMIT_NPROC counts every process and thread of a user id across the machine, and does not
- * apply to root at all. So a root server gives each run a user id of its own (a fork bomb then
- * spends only its own budget); a server started as another user runs the sandbox as itself and
- * adds the threads it already has to the budget.
+ * RLIMIT_NPROC (the process limit that stops a fork bomb) is never enforced for root: a sandbox
+ * started by a root server would have no process limit at all. So a root server switches each run
+ * to a user id of its own (setpriv). Linux 5.14 and later count the limit per user namespace, so
+ * every sandbox has its own budget; older kernels count per user id across the machine, which the
+ * per-run user id also keeps apart. A server started as another user runs the sandbox as itself
+ * and adds the threads it already has to the budget, for those older kernels.
  */
 const slotsInUse = new Set<number>();
 const slotCount = 1000;

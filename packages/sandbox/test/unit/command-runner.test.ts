@@ -267,6 +267,33 @@ describe('runCommand under bubblewrap', () => {
     });
   });
 
+  it('gives each run its own process budget: a run holding all of its processes does not stop another from forking', async () => {
+    // Forks until the limit refuses, then holds every process until the deadline.
+    const hog = [
+      'import os, time',
+      'try:',
+      '    while True:',
+      '        if os.fork() == 0:',
+      '            time.sleep(60)',
+      '            os._exit(0)',
+      'except OSError:',
+      '    time.sleep(60)',
+    ].join('\n');
+    const forker =
+      'import os\npids = [os.fork() or os._exit(0) for _ in range(3)]\nprint(len([os.waitpid(p, 0) for p in pids]))';
+    await sandboxed('python', forker, async () => {
+      const [held, forks] = await Promise.allSettled([
+        runCommand('python', hog, { ...limits, timeoutMs: 5_000 }),
+        new Promise((resolve) => setTimeout(resolve, 2_000)).then(() => runCommand('python', forker, limits)),
+      ]);
+      expect(held).toMatchObject({ status: 'rejected', reason: { code: 'timeout' } });
+      // As root each run has a user id of its own (and recent kernels count per user namespace);
+      // a server started as another user on an older kernel shares one budget between its runs.
+      if (process.getuid?.() === 0) expect(forks).toMatchObject({ status: 'fulfilled', value: { value: 3 } });
+      await expect.poll(leftoverSandboxProcesses, { timeout: 10_000 }).toBe(0);
+    });
+  });
+
   it('refuses output larger than the cap', async () => {
     await sandboxed('python', 'print("x" * 500000)', async () => {
       const error = await failure('python', 'print("x" * 500000)');

@@ -139,6 +139,19 @@ describe('runJavaScript', () => {
     });
   });
 
+  it('keeps concurrent runs apart: one stuck in a loop delays none of the others', async () => {
+    const started = Date.now();
+    const [stuck, ...others] = await Promise.allSettled([
+      runJavaScript('while (true) {}', { ...limits, timeoutMs: 3_000 }),
+      ...[1, 2, 3, 4].map((n) => runJavaScript('input * 10', { ...limits, input: n })),
+    ]);
+    expect(stuck).toMatchObject({ status: 'rejected', reason: { code: 'timeout' } });
+    expect(
+      others.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.value : outcome.reason)),
+    ).toEqual([10, 20, 30, 40]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+  });
+
   it('refuses an input that is not JSON', async () => {
     const error = await runJavaScript('input', { ...limits, input: { n: 10n } }).catch(
       (thrown: SandboxError) => thrown,
