@@ -23,7 +23,8 @@ const DISCOVERY_EVERY_MS = 30_000;
  * The operators' queue dashboard (bull-board) over every service's BullMQ queues, for platform
  * admins only. A page cannot send a bearer token, so the way in is a ticket: a platform admin
  * asks for one with their token, and opening its link (once, within a minute) swaps it for an
- * HttpOnly, SameSite=Strict cookie bound to that admin for DASHBOARD_SESSION; every dashboard
+ * HttpOnly, SameSite=Strict cookie bound to that admin for QUEUE_DASHBOARD_SESSION, but never
+ * past their token's expiry; every dashboard
  * request, page or API, must carry a live one. Strict same-site cookies keep other sites from
  * driving the dashboard's retry and clean actions.
  */
@@ -46,7 +47,10 @@ export async function registerQueueDashboard(
     // As for every admin route: others are not told it exists.
     if (!verified.actor.platformAdmin) return reply.callNotFound();
     const ticket = randomBytes(24).toString('base64url');
-    await redis.set(`queue-dashboard:ticket:${ticket}`, verified.actor.userId, 'EX', TICKET_TTL_S);
+    // The session ends when the token would have: the admin claim is not trusted for longer than
+    // the token that carried it (a demoted admin's next token says so).
+    const session = { userId: verified.actor.userId, until: tokenExpiry(token) };
+    await redis.set(`queue-dashboard:ticket:${ticket}`, JSON.stringify(session), 'EX', TICKET_TTL_S);
     reply.header('cache-control', 'no-store');
     return reply.status(201).send({
       url: `${DASHBOARD_PATH}/?ticket=${ticket}`,
@@ -113,8 +117,10 @@ export async function registerQueueDashboard(
   async function openSession(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const ticket = (request.query as Record<string, unknown> | undefined)?.ticket;
     if (typeof ticket === 'string') {
-      const userId = await redis.getdel(`queue-dashboard:ticket:${ticket.slice(0, 64)}`);
-      if (!userId) {
+      const opened = await redis.getdel(`queue-dashboard:ticket:${ticket.slice(0, 64)}`);
+      const { userId, until } = opened ? (JSON.parse(opened) as { userId: string; until: number }) : {};
+      const ttlS = Math.min(sessionTtlS, Math.floor(((until ?? 0) - Date.now()) / 1000));
+      if (!userId || ttlS <= 0) {
         problemReply(
           request,
           reply,
@@ -124,10 +130,10 @@ export async function registerQueueDashboard(
         return false;
       }
       const session = randomBytes(24).toString('base64url');
-      await redis.set(`queue-dashboard:session:${session}`, userId, 'EX', sessionTtlS);
+      await redis.set(`queue-dashboard:session:${session}`, userId, 'EX', ttlS);
       reply.header(
         'set-cookie',
-        `${COOKIE}=${session}; Path=${DASHBOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=${sessionTtlS}${secure ? '; Secure' : ''}`,
+        `${COOKIE}=${session}; Path=${DASHBOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=${ttlS}${secure ? '; Secure' : ''}`,
       );
       // The ticket leaves the address bar (and the history) at once.
       await reply.redirect(`${DASHBOARD_PATH}/`, 303);
@@ -148,6 +154,14 @@ export async function registerQueueDashboard(
     await Promise.all([...queues.values()].map((queue) => queue.close()));
     queueConnection.disconnect();
   });
+}
+
+/** When a verified access token expires (ms): its payload's `exp`, read once its signature held. */
+function tokenExpiry(token: string): number {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    exp?: number;
+  };
+  return (payload.exp ?? 0) * 1000;
 }
 
 /** The names of the BullMQ queues under a prefix: each keeps a `<prefix>:<name>:meta` hash. */
