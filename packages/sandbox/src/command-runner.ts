@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, lstatSync, readlinkSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { bubblewrapArguments, prlimitPath } from './bubblewrap-arguments.js';
 import { isRoot, takeRunIdentity, threadsOwnedBy } from './process-user.js';
 import { SandboxError } from './sandbox-error.js';
 import { clampLimits, readSandboxSettings, type SandboxSettings } from './sandbox-settings.js';
+import { type CommandResult, runSandboxed } from './sandboxed-process.js';
 
 /**
  * RUN PYTHON and RUN BASH: the interpreter runs under bubblewrap, only where the operator enabled
@@ -10,8 +11,8 @@ import { clampLimits, readSandboxSettings, type SandboxSettings } from './sandbo
  * (no network at all, not even loopback), /usr read-only and nothing else of the host (no /etc,
  * /home, /root or /work), a private tmpfs for /tmp and the working directory, no capabilities,
  * a new session, and limits set by prlimit (address space, CPU seconds, processes, file size,
- * open files). The host kills the whole process group at the deadline, and --die-with-parent ends
- * the sandbox if the host itself goes.
+ * open files). At the deadline the host kills bubblewrap, which ends every process of the
+ * sandbox's PID namespace; --die-with-parent does the same if the host itself goes.
  */
 
 export type CommandLanguage = 'python' | 'bash';
@@ -26,18 +27,10 @@ export interface RunCommandOptions {
   settings?: SandboxSettings;
 }
 
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  /** Standard output parsed as JSON when it is JSON, else the text without its trailing newline. */
-  value: unknown;
-}
+export type { CommandResult } from './sandboxed-process.js';
 
 const keyword: Record<CommandLanguage, string> = { python: 'RUN PYTHON', bash: 'RUN BASH' };
-const prlimitPath = '/usr/bin/prlimit';
 const setprivPath = '/usr/bin/setpriv';
-/** Inside the sandbox the program is `nobody`, whatever user id it has outside. */
-const sandboxUid = '65534';
 const maxCodeBytes = 100_000;
 
 const interpreterPath = (language: CommandLanguage, settings: SandboxSettings) =>
@@ -124,21 +117,6 @@ export function probeCommandRunner(
   return probe;
 }
 
-/** /bin, /lib and friends: symlinks into /usr on merged-/usr systems, read-only binds elsewhere. */
-function systemDirectories(): string[] {
-  const args: string[] = ['--ro-bind', '/usr', '/usr'];
-  for (const path of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
-    try {
-      const stat = lstatSync(path);
-      if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
-      else if (stat.isDirectory()) args.push('--ro-bind', path, path);
-    } catch {
-      // Absent on this system: nothing to offer.
-    }
-  }
-  return args;
-}
-
 function interpreterArgs(language: CommandLanguage, settings: SandboxSettings, code: string): string[] {
   // python -I: no environment variables, no user site directory, no script directory on the path.
   if (language === 'python') return [settings.SANDBOX_PYTHON_PATH, '-I', '-B', '-c', code];
@@ -180,10 +158,12 @@ async function runInBubblewrap(
   }
 
   const limits = clampLimits(options, settings);
-  const cpuSeconds = Math.max(
-    1,
-    Math.min(Math.ceil(options.cpuSeconds ?? limits.timeoutMs / 1000), Math.ceil(limits.timeoutMs / 1000)),
-  );
+  const wallSeconds = Math.ceil(limits.timeoutMs / 1000);
+  const askedCpu =
+    options.cpuSeconds !== undefined && Number.isFinite(options.cpuSeconds)
+      ? Math.ceil(options.cpuSeconds)
+      : wallSeconds;
+  const cpuSeconds = Math.max(1, Math.min(askedCpu, wallSeconds));
   const bytes = limits.memoryMb * 1024 * 1024;
   const identity = takeRunIdentity(settings.SANDBOX_UID_BASE);
   try {
@@ -191,59 +171,12 @@ async function runInBubblewrap(
       identity.uid === undefined
         ? settings.SANDBOX_MAX_PROCESSES + (await threadsOwnedBy(process.getuid?.() ?? 0))
         : settings.SANDBOX_MAX_PROCESSES;
-    const bwrapArgs = [
-      '--unshare-all',
-      '--unshare-user',
-      '--disable-userns',
-      '--uid',
-      sandboxUid,
-      '--gid',
-      sandboxUid,
-      '--hostname',
-      'sandbox',
-      '--die-with-parent',
-      '--new-session',
-      '--cap-drop',
-      'ALL',
-      ...systemDirectories(),
-      '--proc',
-      '/proc',
-      '--dev',
-      '/dev',
-      '--size',
-      String(bytes),
-      '--tmpfs',
-      '/tmp',
-      '--size',
-      String(bytes),
-      '--tmpfs',
-      '/sandbox',
-      '--chdir',
-      '/sandbox',
-      '--clearenv',
-      '--setenv',
-      'PATH',
-      '/usr/bin:/bin',
-      '--setenv',
-      'HOME',
-      '/sandbox',
-      '--setenv',
-      'TMPDIR',
-      '/tmp',
-      '--setenv',
-      'LANG',
-      'C.UTF-8',
-      '--',
-      prlimitPath,
-      `--as=${bytes}`,
-      `--cpu=${cpuSeconds}:${cpuSeconds + 1}`,
-      `--nproc=${processes}`,
-      `--fsize=${bytes}`,
-      '--nofile=64',
-      '--core=0',
-      '--',
-      ...interpreterArgs(language, settings, code),
-    ];
+    const bwrapArgs = bubblewrapArguments({
+      interpreter: interpreterArgs(language, settings, code),
+      memoryBytes: bytes,
+      cpuSeconds,
+      processes,
+    });
     const [command, args] =
       identity.uid === undefined
         ? [settings.SANDBOX_BWRAP_PATH, bwrapArgs]
@@ -266,115 +199,4 @@ async function runInBubblewrap(
   } finally {
     identity.release();
   }
-}
-
-interface Bounds {
-  memoryMb: number;
-  timeoutMs: number;
-  cpuSeconds: number;
-  maxBytes: number;
-}
-
-function runSandboxed(
-  command: string,
-  args: string[],
-  stdin: string,
-  bounds: Bounds,
-): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    // A process group of its own, killed at the deadline. The program itself is in a new session
-    // (--new-session) and PID namespace: it dies with bubblewrap (--die-with-parent), and with it
-    // every process of the namespace.
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const written = { out: 0, err: 0 };
-    let ending: 'timeout' | 'output_too_large' | undefined;
-    const killGroup = () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
-    const deadline = setTimeout(() => {
-      ending ??= 'timeout';
-      killGroup();
-    }, bounds.timeoutMs);
-    const collect = (chunks: Buffer[], stream: 'out' | 'err') => (chunk: Buffer) => {
-      written[stream] += chunk.length;
-      if (written[stream] > bounds.maxBytes) {
-        ending ??= 'output_too_large';
-        killGroup();
-        return;
-      }
-      chunks.push(chunk);
-    };
-    child.stdout.on('data', collect(stdout, 'out'));
-    child.stderr.on('data', collect(stderr, 'err'));
-    // A program that never reads its input closes the pipe early: that is not an error.
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-    child.on('error', (error) => {
-      clearTimeout(deadline);
-      reject(new SandboxError('unavailable', `the sandbox could not be started: ${error.message}`));
-    });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(deadline);
-      const out = Buffer.concat(stdout).toString('utf8');
-      const err = Buffer.concat(stderr).toString('utf8');
-      if (ending === 'output_too_large') {
-        reject(new SandboxError('output_too_large', `the program wrote more than ${bounds.maxBytes} bytes`));
-        return;
-      }
-      if (ending === 'timeout') {
-        reject(new SandboxError('timeout', `the program ran longer than ${bounds.timeoutMs} ms`));
-        return;
-      }
-      if (exitCode === 0) {
-        resolve({ stdout: out, stderr: err, value: parseOutput(out) });
-        return;
-      }
-      reject(classifyExit(exitCode, signal, err, bounds));
-    });
-  });
-}
-
-function parseOutput(stdout: string): unknown {
-  const text = stdout.replace(/\n$/, '');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-const SIGKILL_STATUS = 128 + 9;
-const SIGXCPU_STATUS = 128 + 24;
-
-function classifyExit(
-  exitCode: number | null,
-  signal: NodeJS.Signals | null,
-  stderr: string,
-  bounds: Bounds,
-): SandboxError {
-  const tail = stderr.trim().slice(-2000);
-  if (/^bwrap: /m.test(stderr) && exitCode === 1) {
-    return new SandboxError('unavailable', `the sandbox could not be started: ${tail}`);
-  }
-  if (
-    exitCode === SIGXCPU_STATUS ||
-    signal === 'SIGXCPU' ||
-    exitCode === SIGKILL_STATUS ||
-    signal === 'SIGKILL'
-  ) {
-    return new SandboxError('timeout', `the program used more than ${bounds.cpuSeconds} s of CPU time`);
-  }
-  if (/MemoryError|Cannot allocate memory|xmalloc|out of memory/i.test(stderr)) {
-    return new SandboxError('memory', `the program used more than ${bounds.memoryMb} MB of memory`);
-  }
-  return new SandboxError(
-    'script_error',
-    `the program exited with status ${exitCode ?? signal}${tail ? `: ${tail}` : ''}`,
-  );
 }
