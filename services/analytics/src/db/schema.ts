@@ -223,3 +223,17 @@ export const failedJobs = failedJobsTable(analytics);
 
 // Reports, alerts, their runs and SQL credentials (drizzle/0007-0008).
 export * from './delivery-schema.js';
+
+/**
+ * The scope of a transaction that runs member SQL on the built-in source, keyed by its
+ * transaction id (0010): written by the runtime role through analytics.open_metrics_scope, read by
+ * row-level security through analytics.current_metrics_scope, never by the service's code.
+ */
+export const metricsScopes = analytics.table('metrics_scopes', {
+  txid: bigint('txid', { mode: 'bigint' }).primaryKey(),
+  teamId: uuid('team_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  manages: boolean('manages').notNull(),
+  organizationId: uuid('organization_id'),
+  openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+});

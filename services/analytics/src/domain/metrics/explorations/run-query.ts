@@ -50,15 +50,23 @@ function cell(value: unknown, type: ColumnType): Cell {
 }
 
 /**
- * Runs a compiled query on the built-in source: in the actor's transaction (so row-level
- * security decides which events and counters they see), for the schema's team only, as the role
- * that reads the metrics views and nothing else, with the statement timeout.
+ * Runs a compiled query on the built-in source: in the actor's transaction, for the schema's team
+ * only, as the role that reads the metrics views and nothing else, with the statement timeout.
+ * Member SQL is its writers' own and may change any setting, even the role, mid-statement; so the
+ * scope is opened first as a row the statement cannot touch (0010), and the transaction is made
+ * read-only before the member SQL runs: row-level security then holds the rows to the scope
+ * whatever the statement sets.
  */
 async function runOnConduit(deps: AnalyticsDeps, actor: Actor, teamId: string, statement: SQL) {
+  const manages = actor.platformAdmin || managedTeamIds(actor).includes(teamId);
+  const readsOrganization = actor.orgId && actor.permissions.includes('analytics.read') ? actor.orgId : null;
   return asViewer(deps.db, actor, async (tx) => {
+    await tx.execute(sql`select analytics.open_metrics_scope(${teamId}::uuid, ${actor.userId}::uuid,
+      ${manages}, ${readsOrganization}::uuid)`);
     await tx.execute(sql`select set_config('app.metrics_team_id', ${teamId}, true),
       set_config('statement_timeout', ${String(deps.env.METRICS_STATEMENT_TIMEOUT)}, true),
-      set_config('TimeZone', 'UTC', true)`);
+      set_config('TimeZone', 'UTC', true),
+      set_config('transaction_read_only', 'on', true)`);
     await tx.execute(sql`set local role analytics_metrics_reader`);
     try {
       return (await tx.execute(statement)) as unknown as Record<string, unknown>[];
