@@ -34,6 +34,7 @@ export {
 export * from './identity/dto.js';
 export * as identityEvents from './identity/events.js';
 export { type GlobalSettings, getGlobalSettings, globalSettingsSchema } from './identity/settings.js';
+export { type TeamMembership, teamMembership } from './identity/teams.js';
 export {
   releaseUsage,
   reserveUsage,

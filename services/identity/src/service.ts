@@ -4,6 +4,7 @@ import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
 import { forgetRevokedSessions } from './bus/session-revocations.js';
 import { serveSettingsRpc } from './bus/settings-rpc.js';
+import { serveTeamMembershipRpc } from './bus/team-membership-rpc.js';
 import { serveUsageRpc } from './bus/usage-rpc.js';
 import type { IdentityDeps } from './deps.js';
 import { createMailer } from './domain/mail/mailer.js';
@@ -66,7 +67,11 @@ export const identityService = defineService<IdentityEnv, IdentityDeps, typeof i
   app: buildApp,
   // Other services reserve usage and read the global settings over NATS (queue group `identity`:
   // one replica answers each call).
-  rpc: (deps, bus) => [serveUsageRpc(bus, deps.db, deps.log), serveSettingsRpc(bus, deps.db, deps.log)],
+  rpc: (deps, bus) => [
+    serveUsageRpc(bus, deps.db, deps.log),
+    serveSettingsRpc(bus, deps.db, deps.log),
+    serveTeamMembershipRpc(bus, deps.db, deps.log),
+  ],
   worker: {
     schedule: (jobs, env) => scheduleUsageRoll(jobs, env.USAGE_ROLL_CRON),
     handlers: (deps) => ({ 'roll-usage-periods': () => rollUsagePeriodsJob(deps) }),
