@@ -3,8 +3,8 @@
 -- app.writable_team_ids for its own transaction only (asActor).
 --
 -- Preferences and encrypted chats are their user's alone. Projects and media belong to their
--- owner, or to a team when team_id is set: every member reads them, members other than viewers
--- change them (restrictive policies, AND-ed with the visibility ones). A project's chat and file
+-- owner, or to a team when team_id is set: then every member reads them and members other than
+-- viewers change them, whoever created them (restrictive policies, AND-ed with the visibility ones). A project's chat and file
 -- links carry the project's owner and team and follow the same rule. The platform admin has no
 -- way in: a workspace is personal data. Public media is readable by anyone, without an actor.
 
@@ -23,6 +23,12 @@ create function workspace.current_writable_team_ids() returns uuid[]
 do $$
 declare
   t text;
+  -- A team's row is decided by the caller's role in the team alone: its creator keeps no way in
+  -- once demoted to viewer or out of the team. A personal row is its owner's.
+  readable text := 'case when team_id is null then owner_user_id = workspace.current_user_id()'
+                   ' else team_id = any (workspace.current_team_ids()) end';
+  writable text := 'case when team_id is null then owner_user_id = workspace.current_user_id()'
+                   ' else team_id = any (workspace.current_writable_team_ids()) end';
 begin
   foreach t in array array['user_preferences', 'theme_settings', 'customization_preferences'] loop
     execute format('alter table workspace.%I enable row level security', t);
@@ -40,12 +46,12 @@ begin
   foreach t in array array['media', 'projects', 'project_chats', 'project_files', 'tombstones'] loop
     execute format('alter table workspace.%I enable row level security', t);
     execute format('alter table workspace.%I force row level security', t);
-    execute format('create policy %I on workspace.%I using (owner_user_id = workspace.current_user_id() or team_id = any (workspace.current_team_ids())) with check (owner_user_id = workspace.current_user_id() or team_id = any (workspace.current_writable_team_ids()))',
-                   t || '_access', t);
-    execute format('create policy %I on workspace.%I as restrictive for update using (owner_user_id = workspace.current_user_id() or team_id = any (workspace.current_writable_team_ids()))',
-                   t || '_update_by_role', t);
-    execute format('create policy %I on workspace.%I as restrictive for delete using (owner_user_id = workspace.current_user_id() or team_id = any (workspace.current_writable_team_ids()))',
-                   t || '_delete_by_role', t);
+    execute format('create policy %I on workspace.%I using (%s) with check (%s)',
+                   t || '_access', t, readable, writable);
+    execute format('create policy %I on workspace.%I as restrictive for update using (%s)',
+                   t || '_update_by_role', t, writable);
+    execute format('create policy %I on workspace.%I as restrictive for delete using (%s)',
+                   t || '_delete_by_role', t, writable);
   end loop;
 
   -- Apps show public media (a logo) to visitors who have no account.

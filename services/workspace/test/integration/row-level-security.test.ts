@@ -183,6 +183,45 @@ describe('row-level security', () => {
     expect(renamed.length).toBeGreaterThan(0);
   });
 
+  it("decides a team's rows by the caller's role today, not by who created them", async () => {
+    const teamRows = sql`where team_id = ${team}`;
+    // Alice made them as a member; out of the team she sees none, demoted to viewer she changes none.
+    for (const table of ['media', 'projects', 'project_files'])
+      expect(await countAs({ userId: alice.userId }, table, teamRows), table).toBe(0);
+    const demoted = { userId: alice.userId, teamIds: [team], writableTeamIds: [] };
+    const changed = await withActor(runtime.db, demoted, async (tx) => [
+      ...(await tx.execute(
+        sql`update workspace.projects set name = 'mine still?' where team_id = ${team} returning id`,
+      )),
+      ...(await tx.execute(sql`delete from workspace.media where team_id = ${team} returning id`)),
+    ]);
+    expect(changed).toEqual([]);
+    // Nor can anyone put a row of their own into a team they are not in.
+    await expect(
+      withActor(runtime.db, { userId: bob.userId }, (tx) =>
+        tx.execute(sql`insert into workspace.projects (id, owner_user_id, team_id, name)
+          values (${crypto.randomUUID()}, ${bob.userId}, ${team}, 'planted')`),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+
+    // The API says the same to Alice's later tokens.
+    const [project] = await h.admin<{ id: string }[]>`
+      select id from workspace.projects where team_id = ${team} and owner_user_id = ${alice.userId} limit 1`;
+    const asViewer = await h.tokens.mint({ userId: alice.userId, teams: { [team]: 'viewer' } });
+    const outside = await h.tokens.mint({ userId: alice.userId });
+    const url = `/v1/workspace/projects/${project!.id}`;
+    expect((await h.app.inject({ method: 'GET', url, headers: asViewer.headers })).statusCode).toBe(200);
+    const renamed = await h.app.inject({
+      method: 'PATCH',
+      url,
+      headers: asViewer.headers,
+      payload: { name: 'x' },
+    });
+    expect(renamed.statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'GET', url, headers: outside.headers })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'DELETE', url, headers: outside.headers })).statusCode).toBe(404);
+  });
+
   it("lets A change none of B's rows, nor write rows as B", async () => {
     const changed = await withActor(runtime.db, { userId: alice.userId }, async (tx) => [
       ...(await tx.execute(

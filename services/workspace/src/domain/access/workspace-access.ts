@@ -11,16 +11,18 @@ export interface OwnedRef {
   teamId?: string | null;
 }
 
-/** The owner, or any member of its team (viewers included). */
+/**
+ * A personal row: its owner. A team's: any member (viewers included), by their role today, not by
+ * who created it (a creator demoted to viewer, or out of the team, keeps no way in).
+ */
 export function canRead(actor: Actor, ref: OwnedRef): boolean {
-  if (ref.ownerUserId === actor.userId) return true;
-  return !!ref.teamId && actor.teams[ref.teamId] !== undefined;
+  if (!ref.teamId) return ref.ownerUserId === actor.userId;
+  return actor.teams[ref.teamId] !== undefined;
 }
 
-/** The owner, or a member of its team whose role changes things (not a viewer). */
+/** A personal row: its owner. A team's: a member whose role changes things (not a viewer). */
 export function canWrite(actor: Actor, ref: OwnedRef): boolean {
-  if (ref.ownerUserId === actor.userId) return true;
-  if (!ref.teamId) return false;
+  if (!ref.teamId) return ref.ownerUserId === actor.userId;
   const role = actor.teams[ref.teamId];
   return role !== undefined && role !== 'viewer';
 }
