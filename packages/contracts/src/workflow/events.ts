@@ -61,5 +61,10 @@ export const mailRequested = defineEvent(
     to: z.array(z.email()).min(1).max(50),
     subject: z.string().max(998),
     body: z.string().max(100_000),
+    /**
+     * Which SEND MAIL of the run this is (0, 1, ...): a run tried again after a failure sends its
+     * mails again in the same order, and the email service sends each (run, sequence) once.
+     */
+    sequence: z.int().min(0).max(1_000_000).optional(),
   }),
 );

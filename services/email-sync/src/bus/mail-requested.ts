@@ -41,7 +41,11 @@ export const automationMailConsumer = consumeEvent<MailDeps, typeof workflowEven
       to: envelope.data.to,
       subject: envelope.data.subject,
       body: envelope.data.body,
-      idempotencyKey: `workflow:${envelope.id}`,
+      // One mail per SEND MAIL of a run, however often the run is tried (older events: per event).
+      idempotencyKey:
+        envelope.data.sequence === undefined
+          ? `workflow:${envelope.id}`
+          : `workflow:${envelope.data.runId}:${envelope.data.sequence}`,
     }),
 });
 

@@ -138,6 +138,36 @@ describe("an automation's SEND MAIL (workflow.mail.requested)", () => {
     expect(event).toMatchObject({ subject: 'email.message.sent' });
   });
 
+  it('a run tried again sends each of its SEND MAILs once (by run and sequence), a later one too', async () => {
+    const userId = uuidv7();
+    const run = { automationId: uuidv7(), runId: uuidv7(), botId: uuidv7(), userId, teamId: null };
+    const mail = (sequence: number, subject: string) =>
+      envelopeOf(
+        workflowEvents.mailRequested,
+        { ...run, to: ['digest@example.org'], subject, body: 'Digest', sequence },
+        { userId, sessionId: null, orgId: null },
+      );
+    // The first attempt's mail, then the same mail again from the retried attempt (a new event).
+    await publish(mail(0, 'Digest 1'));
+    await publish(mail(0, 'Digest 1'));
+    await publish(mail(1, 'Digest 2'));
+    const first = `workflow:${run.runId}:0`;
+    const second = `workflow:${run.runId}:1`;
+    await eventually(
+      async () =>
+        (await outboundOf(first))[0]?.status === 'sent' && (await outboundOf(second))[0]?.status === 'sent',
+      30_000,
+      'both mails sent',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await outboundOf(first)).toHaveLength(1);
+    expect(await outboundOf(second)).toHaveLength(1);
+    const subjects = platform.received
+      .filter((received) => received.envelope.to.includes('digest@example.org'))
+      .map((received) => received.raw.toString().match(/^Subject: (.*)$/m)?.[1]);
+    expect(subjects.sort()).toEqual(['Digest 1', 'Digest 2']);
+  });
+
   it("a bot with an account of its own sends from that account's server, as the account's owner", async () => {
     const { token, userId } = await h.tokens.mint();
     const botId = uuidv7();

@@ -391,6 +391,8 @@ describe('bot automations', () => {
       to: ['ops@example.com', 'cto@example.com'],
       subject: 'Nightly',
       body: 'All good',
+      // The run's first SEND MAIL: a retried run's is the same, so the email service sends it once.
+      sequence: 0,
     });
   });
 

@@ -42,6 +42,8 @@ export function automationHost(
     if (record.output.length < MAX_LINES) record.output.push(text.slice(0, MAX_LINE));
   };
   const collections: string[] = [];
+  /** SEND MAILs so far in this attempt: a retried run numbers them again from 0, the same way. */
+  let mailsSent = 0;
   /** SET CONTEXT: the system text of the run's LLM calls. */
   let context: string | undefined;
   const fetchForScript = scriptFetch(deps.http);
@@ -112,6 +114,7 @@ export function automationHost(
       context = text.slice(0, 8000);
     },
     async sendMail(to, subject, body) {
+      const sequence = mailsSent++;
       const recipients = to
         .split(/[,;]/)
         .map((a) => a.trim())
@@ -125,6 +128,7 @@ export function automationHost(
         to: recipients,
         subject,
         body,
+        sequence,
       };
       const checked = workflowEvents.mailRequested.data.safeParse(data);
       if (!checked.success)
