@@ -8,6 +8,9 @@ import {
 } from '@conduit/config';
 import { z } from 'zod';
 
+/** Connections one SQL credential (a BI tool's Postgres login) may hold at most. */
+export const MAX_SQL_CONNECTIONS = 5;
+
 const schema = serviceEnv.extend({
   ...encryptionKeysEnv, // external data sources' passwords
   ANALYTICS_PORT: envPort(4006),
@@ -53,6 +56,11 @@ const schema = serviceEnv.extend({
   METRICS_STATEMENT_TIMEOUT: envDuration('30s'),
   /** Most rows any metrics query answers, whatever limit it asks for. */
   METRICS_ROW_CAP: z.coerce.number().int().min(1).max(10_000).default(5000),
+  /**
+   * Shortest time between two runs of a report's or alert's schedule (each may send mail); tests of
+   * schedules set it lower.
+   */
+  METRICS_MIN_SCHEDULE_GAP: envDuration('5m'),
   /** How long a metrics query's answer is reused for the same query (0 turns caching off). */
   METRICS_CACHE_TTL: envDuration('60s'),
   /** Connections each external data source may hold open, and how long an idle one stays. */
@@ -66,8 +74,10 @@ const schema = serviceEnv.extend({
    */
   METRICS_SQL_HOST: z.string().min(1).optional(),
   METRICS_SQL_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
-  /** Connections a SQL credential may hold at once unless its creator asks for fewer or more. */
-  METRICS_SQL_CONNECTION_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+  /** Connections a SQL credential may hold at once unless its creator asks for fewer (at most 5). */
+  METRICS_SQL_CONNECTION_LIMIT: z.coerce.number().int().min(1).max(MAX_SQL_CONNECTIONS).default(5),
+  /** SQL credentials (Postgres logins) a team may hold at once. */
+  METRICS_SQL_CREDENTIALS_PER_TEAM: z.coerce.number().int().min(1).max(50).default(5),
 });
 
 export type AnalyticsEnv = ReturnType<typeof loadEnv>;

@@ -52,6 +52,8 @@ export const reports = analytics.table(
     delivery: jsonb('delivery').$type<DeliveryTargets>().notNull(),
     sealedWebhookSecret: text('sealed_webhook_secret'),
     enabled: boolean('enabled').notNull().default(true),
+    /** Why the worker paused it (its creator no longer manages the team); null when not paused so. */
+    pausedReason: text('paused_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -61,7 +63,7 @@ export const reports = analytics.table(
   ],
 );
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
 
 export const reportRuns = analytics.table(
   'report_runs',
@@ -112,6 +114,8 @@ export const alerts = analytics.table(
     stateChangedAt: timestamp('state_changed_at', { withTimezone: true }),
     lastNotifiedAt: timestamp('last_notified_at', { withTimezone: true }),
     enabled: boolean('enabled').notNull().default(true),
+    /** Why the worker paused it (its creator no longer manages the team); null when not paused so. */
+    pausedReason: text('paused_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -70,6 +70,8 @@ const alertDto = z.object({
   stateChangedAt: z.string().nullable(),
   lastNotifiedAt: z.string().nullable(),
   enabled: z.boolean(),
+  /** Why the worker paused it (its creator no longer manages the team); resuming clears it. */
+  pausedReason: z.string().nullable(),
   createdBy: z.uuid(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -115,7 +117,7 @@ export function metricsAlertRoutes(app: ServiceApp, deps: AnalyticsDeps) {
         .strict(),
       status: 201,
       response: savedAlertDto,
-      problems: [400, 401, 403, 404, 422],
+      problems: [400, 401, 403, 404, 422, 502],
     },
     (request) => createAlert(deps, requireActor(request), request.body),
   );
@@ -155,7 +157,7 @@ export function metricsAlertRoutes(app: ServiceApp, deps: AnalyticsDeps) {
         })
         .strict(),
       response: savedAlertDto,
-      problems: [400, 401, 403, 404, 422],
+      problems: [400, 401, 403, 404, 422, 502],
     },
     (request) => updateAlert(deps, requireActor(request), request.params.alertId, request.body),
   );

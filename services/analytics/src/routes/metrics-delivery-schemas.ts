@@ -28,7 +28,7 @@ export const deliveryOutcomeDto = z.record(
   }),
 );
 
-export const runStatus = z.enum(['running', 'succeeded', 'failed']);
+export const runStatus = z.enum(['running', 'succeeded', 'failed', 'skipped']);
 
 /** The answer of "send now" and "test": the run is queued for this tick. */
 export const queuedRunDto = z.object({ tickAt: z.string() });

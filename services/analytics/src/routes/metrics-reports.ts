@@ -37,6 +37,8 @@ const reportDto = z.object({
   delivery: deliveryDto,
   hasWebhookSecret: z.boolean(),
   enabled: z.boolean(),
+  /** Why the worker paused it (its creator no longer manages the team); resuming clears it. */
+  pausedReason: z.string().nullable(),
   createdBy: z.uuid(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -80,7 +82,7 @@ export function metricsReportRoutes(app: ServiceApp, deps: AnalyticsDeps) {
         .strict(),
       status: 201,
       response: savedReportDto,
-      problems: [400, 401, 403, 404, 422],
+      problems: [400, 401, 403, 404, 422, 502],
     },
     (request) => createReport(deps, requireActor(request), request.body),
   );
@@ -119,7 +121,7 @@ export function metricsReportRoutes(app: ServiceApp, deps: AnalyticsDeps) {
         })
         .strict(),
       response: savedReportDto,
-      problems: [400, 401, 403, 404, 422],
+      problems: [400, 401, 403, 404, 422, 502],
     },
     (request) => updateReport(deps, requireActor(request), request.params.reportId, request.body),
   );

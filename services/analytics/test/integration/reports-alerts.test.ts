@@ -88,7 +88,8 @@ async function createReport(path: string, schedule: string, format = 'csv') {
 beforeAll(async () => {
   h = await startAnalyticsHarness({
     worker: false,
-    env: { METRICS_ALLOWED_HOSTS: '127.0.0.1', METRICS_CACHE_TTL: '0' },
+    // Ticks two seconds apart, so the test sees many; the default gap is five minutes.
+    env: { METRICS_ALLOWED_HOSTS: '127.0.0.1', METRICS_CACHE_TTL: '0', METRICS_MIN_SCHEDULE_GAP: '2s' },
   });
   sink = await startWebhookSink();
   workers.push(startWorkerChild(h.childEnv), startWorkerChild(h.childEnv));
@@ -225,17 +226,29 @@ describe('schedules', { timeout: 180_000 }, () => {
 
 describe('mail and workflow deliveries', { timeout: 180_000 }, () => {
   it('asks the email service and workflows through the outbox, once per run, published on the bus', async () => {
-    const res = await call('owner', 'POST', '/v1/metrics/reports', {
-      explorationId,
-      name: 'Mailed <events>',
-      schedule: NEVER_SOON,
-      format: 'chart',
-      delivery: { emailTo: ['ops@example.org'], workflow: true },
-    });
+    const mailbox = h.teams.emailOf(people.member.userId);
+    const mailed = (emailTo: string[]) =>
+      call('owner', 'POST', '/v1/metrics/reports', {
+        explorationId,
+        name: 'Mailed <events>',
+        schedule: NEVER_SOON,
+        format: 'chart',
+        delivery: { emailTo, workflow: true },
+      });
+    // Mail goes to the team's members only: any other address is refused by name.
+    const outsider = await mailed([mailbox, 'ops@example.org']);
+    expect(outsider.statusCode, outsider.body).toBe(422);
+    expect(outsider.json().detail).toContain('ops@example.org');
+    const res = await mailed([mailbox.toUpperCase()]);
     expect(res.statusCode, res.body).toBe(201);
     const report = res.json();
     expect(report.webhookSecret).toBeUndefined();
-    expect(report.delivery).toEqual({ webhookUrl: null, emailTo: ['ops@example.org'], workflow: true });
+    expect(report.delivery).toEqual({ webhookUrl: null, emailTo: [mailbox.toUpperCase()], workflow: true });
+    const changed = await call('admin', 'PATCH', `/v1/metrics/reports/${report.id}`, {
+      delivery: { emailTo: [mailbox.toUpperCase(), 'ops@example.org'] },
+    });
+    expect(changed.statusCode).toBe(422);
+    expect(changed.json().detail).toContain('ops@example.org');
     await call('owner', 'POST', `/v1/metrics/reports/${report.id}/send`);
     const [run] = await waitFor(
       () => runsOf(report.id),
@@ -263,7 +276,7 @@ describe('mail and workflow deliveries', { timeout: 180_000 }, () => {
       sourceId: report.id,
       teamId,
       userId: people.owner.userId,
-      to: ['ops@example.org'],
+      to: [mailbox.toUpperCase()],
       subject: 'Report: Mailed <events>',
     });
     expect(String(events[1]!.payload.data.html)).toContain('<caption>Mailed &lt;events&gt;</caption>');
@@ -333,6 +346,171 @@ describe('alerts', { timeout: 180_000 }, () => {
   });
 });
 
+describe('large results', { timeout: 180_000 }, () => {
+  it('mails at most 200 rows of a large result with how many more, keeping each event well under 1 MB', async () => {
+    const sources = await call('owner', 'GET', `/v1/metrics/datasources?teamId=${teamId}`);
+    // 3,000 rows of about 2 KB each: 6 MB of table if it were all mailed.
+    const cubes = {
+      cubes: [
+        {
+          name: 'wide',
+          sql: "select n, repeat('x', 2000) as filler from generate_series(1, 3000) as n",
+          measures: { count: { type: 'count' } },
+          dimensions: {
+            n: { type: 'number', sql: '{CUBE}.n' },
+            filler: { type: 'string', sql: '{CUBE}.filler' },
+          },
+        },
+      ],
+    };
+    const schema = await call('owner', 'POST', '/v1/metrics/dataschemas', {
+      datasourceId: sources.json().items[0].id,
+      name: 'Wide rows',
+      format: 'json',
+      code: JSON.stringify(cubes),
+    });
+    expect(schema.statusCode, schema.body).toBe(201);
+    const exploration = await call('owner', 'POST', '/v1/metrics/explorations', {
+      dataschemaId: schema.json().id,
+      name: 'Every wide row',
+      query: {
+        measures: ['wide.count'],
+        dimensions: ['wide.n', 'wide.filler'],
+        order: [{ member: 'wide.n' }],
+        limit: 3000,
+      },
+    });
+    expect(exploration.statusCode, exploration.body).toBe(201);
+    const created = await call('owner', 'POST', '/v1/metrics/reports', {
+      explorationId: exploration.json().id,
+      name: 'Wide',
+      schedule: NEVER_SOON,
+      format: 'csv',
+      delivery: { emailTo: [h.teams.emailOf(people.member.userId)], workflow: true },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const report = created.json();
+    await call('owner', 'POST', `/v1/metrics/reports/${report.id}/send`);
+    const [run] = await waitFor(
+      () => runsOf(report.id),
+      (list) => list[0]?.status === 'succeeded' || list[0]?.status === 'failed',
+      'the wide run',
+    );
+    expect(run, JSON.stringify(run)).toMatchObject({ status: 'succeeded', rowCount: 3000 });
+    const events = await waitFor(
+      () =>
+        h.admin<{ subject: string; payload: { data: Record<string, unknown> }; published_at: Date | null }[]>`
+          select subject, payload, published_at from analytics.outbox
+          where payload->'data'->>'deliveryId' = ${run!.id} order by subject`,
+      (rows) => rows.length === 2 && rows.every((r) => r.published_at !== null),
+      'both events published on the bus',
+    );
+    for (const event of events)
+      expect(Buffer.byteLength(JSON.stringify(event.payload))).toBeLessThan(900_000);
+    const mail = events[1]!.payload.data as { html: string; text: string };
+    const htmlRows = mail.html.split('<tr>').length - 2; // less the header row
+    expect(htmlRows).toBeGreaterThan(0);
+    expect(htmlRows).toBeLessThanOrEqual(200);
+    expect(mail.html).toContain(`Truncated: ${3000 - htmlRows} more rows not shown (3000 in all).`);
+    const textRows = mail.text.trim().split('\r\n').length - 3; // header, blank line, note
+    expect(textRows).toBeLessThanOrEqual(200);
+    expect(mail.text).toContain(`Truncated: ${3000 - textRows} more rows not shown (3000 in all).`);
+    const delivered = events[0]!.payload.data as { rows: unknown[]; rowCount: number };
+    expect(delivered.rowCount).toBe(3000);
+    expect(delivered.rows.length).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('work of a creator who no longer manages the team', { timeout: 180_000 }, () => {
+  it('skips and pauses a report whose creator is now a member, delivering nothing, until a manager resumes it', async () => {
+    const created = await call('admin', 'POST', '/v1/metrics/reports', {
+      explorationId,
+      name: 'Set up by an admin',
+      schedule: NEVER_SOON,
+      format: 'csv',
+      delivery: { webhookUrl: sink.url('/demoted') },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const report = created.json();
+    sink.expect('/demoted', report.webhookSecret);
+    secrets.push(report.webhookSecret);
+    // Identity says so now; the admin's token (and the report) still say admin.
+    h.teams.setRole(teamId, people.admin.userId, 'member');
+    try {
+      expect((await call('owner', 'POST', `/v1/metrics/reports/${report.id}/send`)).statusCode).toBe(202);
+      const [run] = await waitFor(
+        () => runsOf(report.id),
+        (list) => list[0]?.status === 'skipped',
+        'the skipped run',
+      );
+      expect(run).toMatchObject({ rowCount: null, delivery: {} });
+      expect(run!.error).toBe('Paused: its creator is no longer an owner or admin of the team (now member).');
+      const paused = (await call('member', 'GET', `/v1/metrics/reports/${report.id}`)).json();
+      expect(paused).toMatchObject({
+        enabled: false,
+        pausedReason: run!.error,
+        createdBy: people.admin.userId,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(sink.all('/demoted')).toHaveLength(0);
+
+      // A manager resumes it: it is theirs from then on, and runs again.
+      const resumed = await call('owner', 'PATCH', `/v1/metrics/reports/${report.id}`, { enabled: true });
+      expect(resumed.json()).toMatchObject({
+        enabled: true,
+        pausedReason: null,
+        createdBy: people.owner.userId,
+      });
+      await call('owner', 'POST', `/v1/metrics/reports/${report.id}/send`);
+      await waitFor(
+        () => runsOf(report.id),
+        (list) => list.some((r) => r.status === 'succeeded'),
+        'the resumed run',
+      );
+      expect(sink.all('/demoted')).toHaveLength(1);
+    } finally {
+      h.teams.setRole(teamId, people.admin.userId, 'admin');
+    }
+  });
+
+  it('skips and pauses an alert whose creator left the team, delivering nothing', async () => {
+    const created = await call('admin', 'POST', '/v1/metrics/alerts', {
+      explorationId,
+      name: 'Set up by an admin who left',
+      schedule: NEVER_SOON,
+      conditions: [{ column: 'events.count', lower: 100 }],
+      delivery: { webhookUrl: sink.url('/left') },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const alert = created.json();
+    sink.expect('/left', alert.webhookSecret);
+    secrets.push(alert.webhookSecret);
+    h.teams.setRole(teamId, people.admin.userId, null);
+    try {
+      expect((await call('owner', 'POST', `/v1/metrics/alerts/${alert.id}/test`)).statusCode).toBe(202);
+      const [evaluation] = await waitFor(
+        () => evaluationsOf(alert.id),
+        (list) => list[0]?.status === 'skipped',
+        'the skipped evaluation',
+      );
+      expect(evaluation).toMatchObject({
+        outcome: null,
+        notified: null,
+        error: 'Paused: its creator is no longer in the team.',
+      });
+      expect((await call('member', 'GET', `/v1/metrics/alerts/${alert.id}`)).json()).toMatchObject({
+        enabled: false,
+        state: 'ok',
+        pausedReason: 'Paused: its creator is no longer in the team.',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(sink.all('/left')).toHaveLength(0);
+    } finally {
+      h.teams.setRole(teamId, people.admin.userId, 'admin');
+    }
+  });
+});
+
 describe('access and secrets', { timeout: 180_000 }, () => {
   it('lets owners and admins manage, members read, and hides everything from strangers and anonymous callers', async () => {
     const report = await createReport('/matrix', NEVER_SOON);
@@ -397,6 +575,8 @@ describe('access and secrets', { timeout: 180_000 }, () => {
       { ...base, delivery: { webhookUrl: 'http://169.254.169.254/latest' } },
       { ...base, delivery: { webhookUrl: 'http://10.0.0.1/x' } },
       { ...base, schedule: '61 * * * *', delivery: { webhookUrl: sink.url('/x') } },
+      // Every second: closer than the shortest gap allowed (two seconds here).
+      { ...base, schedule: '* * * * * *', delivery: { webhookUrl: sink.url('/x') } },
       { ...base, timeZone: 'Mars/Olympus', delivery: { webhookUrl: sink.url('/x') } },
     ]) {
       const res = await call('owner', 'POST', '/v1/metrics/reports', body);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateConditions, nextAlertState } from '../../src/domain/metrics/alerts/alert-conditions.js';
+import { checkSchedule } from '../../src/domain/metrics/deliveries/delivery-schedule.js';
 import { toCsv, toHtmlTable } from '../../src/domain/metrics/deliveries/format-result.js';
+import { MAIL_ROWS, mailContent } from '../../src/domain/metrics/deliveries/mail-content.js';
 import { signWebhook, verifyWebhook } from '../../src/domain/metrics/deliveries/webhook-signature.js';
 import { matchesVerifier, scramVerifier } from '../../src/domain/metrics/sql-credentials/scram-verifier.js';
 
@@ -90,5 +92,56 @@ describe('SCRAM verifiers', () => {
     );
     expect(matchesVerifier('pencil', verifier)).toBe(true);
     expect(matchesVerifier('pencils', verifier)).toBe(false);
+  });
+});
+
+describe('mail of a result', () => {
+  const many = (count: number, width: number) => ({
+    columns: [
+      { name: 'n', type: 'number' as const, title: 'N' },
+      { name: 's', type: 'string' as const, title: 'S' },
+    ],
+    rows: Array.from({ length: count }, (_, i) => ({ n: i, s: 'é'.repeat(width) })),
+  });
+  const size = (mail: { html: string; text: string; chartPng?: Buffer }) =>
+    Buffer.byteLength(JSON.stringify({ ...mail, chartPng: mail.chartPng?.toString('base64') }));
+
+  it('holds every row of a small result, with no note', () => {
+    const mail = mailContent(many(3, 5), { title: 'T' });
+    expect(mail.html).toBe(toHtmlTable(many(3, 5), 'T'));
+    expect(mail.text).toBe(toCsv(many(3, 5)));
+  });
+
+  it(`holds at most ${MAIL_ROWS} rows and says how many more there are`, () => {
+    const mail = mailContent(many(10_000, 1), { title: 'T' });
+    expect(mail.html.split('<tr>').length - 2).toBe(MAIL_ROWS);
+    expect(mail.html).toContain('Truncated: 9800 more rows not shown (10000 in all).');
+    expect(mail.text).toContain('Truncated: 9800 more rows not shown (10000 in all).');
+  });
+
+  it('holds fewer rows when they are wide, and leaves out a chart too large to attach, under 900 KB in all', () => {
+    const png = Buffer.alloc(600_000, 1);
+    const mail = mailContent(many(10_000, 3_000), { title: 'T', introHtml: '<p>fired</p>', chartPng: png });
+    expect(mail.chartPng).toBeUndefined();
+    expect(mail.html).toContain('The chart is too large to attach.');
+    expect(mail.html.startsWith('<p>fired</p>')).toBe(true);
+    const shown = mail.html.split('<tr>').length - 2;
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(MAIL_ROWS);
+    expect(mail.html).toContain(`Truncated: ${10_000 - shown} more rows not shown`);
+    expect(size(mail)).toBeLessThan(900_000);
+    const small = mailContent(many(10_000, 3_000), { title: 'T', chartPng: Buffer.alloc(100_000, 1) });
+    expect(small.chartPng?.length).toBe(100_000);
+    expect(size(small)).toBeLessThan(900_000);
+  });
+});
+
+describe('schedules', () => {
+  const FIVE_MINUTES = 5 * 60_000;
+  it('refuses runs closer than the shortest gap, with seconds or without', () => {
+    for (const cron of ['* * * * *', '*/2 * * * *', '* * * * * *', '*/30 * * * * *', '0 0,3 * * * *'])
+      expect(() => checkSchedule(cron, 'UTC', FIVE_MINUTES), cron).toThrow(/at least 5 minute/);
+    for (const cron of ['*/5 * * * *', '0 9 * * 1', '0 */10 * * * *'])
+      expect(checkSchedule(cron, 'Europe/Paris', FIVE_MINUTES).schedule).toBe(cron);
   });
 });

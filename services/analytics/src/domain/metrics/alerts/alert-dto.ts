@@ -23,6 +23,7 @@ export const toAlertDto = (row: AlertRow) => ({
   stateChangedAt: row.stateChangedAt?.toISOString() ?? null,
   lastNotifiedAt: row.lastNotifiedAt?.toISOString() ?? null,
   enabled: row.enabled,
+  pausedReason: row.pausedReason,
   createdBy: row.userId,
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),

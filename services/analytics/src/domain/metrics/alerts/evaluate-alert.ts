@@ -1,11 +1,14 @@
+import type { TeamRole } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { eq, sql } from 'drizzle-orm';
 import { alertEvaluations, alerts } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
+import { creatorAuthority } from '../deliveries/creator-authority.js';
 import { deliver } from '../deliveries/deliver.js';
 import { explorationOutput } from '../deliveries/exploration-output.js';
-import { formatResult, toCsv, toHtmlTable } from '../deliveries/format-result.js';
+import { formatResult } from '../deliveries/format-result.js';
+import { mailContent } from '../deliveries/mail-content.js';
 import { teamWorkerActor } from '../deliveries/team-worker-actor.js';
 import type { ExplorationResult } from '../explorations/exploration-result.js';
 import { type TickJob, tickOf } from '../reports/run-report.js';
@@ -80,7 +83,21 @@ export async function evaluateAlert(deps: AnalyticsDeps, payload: EvaluateAlertP
 
   let failure: string | undefined;
   try {
-    failure = await evaluateAndNotify(deps, alert, evaluation);
+    const authority = await creatorAuthority(deps, alert);
+    if ('pausedBecause' in authority) {
+      await asViewer(deps.db, worker, async (tx) => {
+        await tx
+          .update(alertEvaluations)
+          .set({ status: 'skipped', error: authority.pausedBecause, finishedAt: new Date() })
+          .where(eq(alertEvaluations.id, evaluation.id));
+        await tx
+          .update(alerts)
+          .set({ enabled: false, pausedReason: authority.pausedBecause, updatedAt: new Date() })
+          .where(eq(alerts.id, alert.id));
+      });
+      return `skipped: ${authority.pausedBecause}`;
+    }
+    failure = await evaluateAndNotify(deps, { ...alert, creatorRole: authority.role }, evaluation);
   } catch (error) {
     failure = `the alert could not be evaluated: ${(error as Error).message}`;
   }
@@ -91,12 +108,13 @@ export async function evaluateAlert(deps: AnalyticsDeps, payload: EvaluateAlertP
 
 async function evaluateAndNotify(
   deps: AnalyticsDeps,
-  alert: AlertRow,
+  alert: AlertRow & { creatorRole: TeamRole },
   evaluation: AlertEvaluationRow,
 ): Promise<string | undefined> {
   const { result, chart } = await explorationOutput(deps, {
     teamId: alert.teamId,
     userId: alert.userId,
+    role: alert.creatorRole,
     organizationId: alert.organizationId,
     explorationId: alert.explorationId,
   });
@@ -144,9 +162,11 @@ async function evaluateAndNotify(
     payload,
     mail: {
       subject: `Alert ${decided.notified}: ${alert.name}`,
-      html: `${breachSummary(decided.breaches as Breach[])}\n${toHtmlTable(result, alert.name)}`,
-      text: toCsv(result),
-      chartPng: formatted.png,
+      ...mailContent(result, {
+        title: alert.name,
+        introHtml: breachSummary(decided.breaches as Breach[]),
+        chartPng: formatted.png,
+      }),
     },
     done: evaluation.delivery,
     record: (tx, delivery) =>

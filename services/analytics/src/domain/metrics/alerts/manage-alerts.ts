@@ -5,6 +5,7 @@ import { and, eq, getTableColumns } from 'drizzle-orm';
 import { type AlertCondition, alerts, type DeliveryTargets } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
+import { checkEmailTargets } from '../deliveries/check-email-targets.js';
 import { checkWebhookUrl } from '../deliveries/check-webhook-url.js';
 import { checkSchedule } from '../deliveries/delivery-schedule.js';
 import { newWebhookSecret, sealWebhookSecret } from '../deliveries/delivery-targets.js';
@@ -45,13 +46,18 @@ export async function findAlert(
  * schedule, time zone or webhook host that cannot be used.
  */
 export async function createAlert(deps: AnalyticsDeps, actor: Actor, input: AlertInput) {
-  const { schedule } = checkSchedule(input.schedule, input.timeZone);
+  const { schedule } = checkSchedule(input.schedule, input.timeZone, deps.env.METRICS_MIN_SCHEDULE_GAP);
   if (input.delivery.webhookUrl) await checkWebhookUrl(deps.metrics.addresses, input.delivery.webhookUrl);
   const id = uuidv7();
   const secret = input.delivery.webhookUrl ? newWebhookSecret() : null;
   const row = await asViewer(deps.db, actor, async (tx) => {
     const exploration = await findExploration(tx, actor, input.explorationId);
     checkTeamAccess(actor, exploration.teamId, 'manage');
+    await checkEmailTargets(deps, {
+      teamId: exploration.teamId,
+      userId: actor.userId,
+      emails: input.delivery.emailTo,
+    });
     const [created] = await tx
       .insert(alerts)
       .values({
@@ -86,8 +92,18 @@ export async function updateAlert(deps: AnalyticsDeps, actor: Actor, id: string,
   const row = await asViewer(deps.db, actor, async (tx) => {
     const current = await findAlert(tx, actor, id, 'manage');
     const timeZone = changes.timeZone ?? current.timeZone;
-    const { schedule } = checkSchedule(changes.schedule ?? current.schedule, timeZone);
+    const { schedule } = checkSchedule(
+      changes.schedule ?? current.schedule,
+      timeZone,
+      deps.env.METRICS_MIN_SCHEDULE_GAP,
+    );
     const delivery = changes.delivery ?? current.delivery;
+    if (changes.delivery)
+      await checkEmailTargets(deps, {
+        teamId: current.teamId,
+        userId: actor.userId,
+        emails: delivery.emailTo,
+      });
     const urlChanged = delivery.webhookUrl !== current.delivery.webhookUrl;
     if (delivery.webhookUrl && (urlChanged || changes.rotateWebhookSecret || !current.sealedWebhookSecret))
       secret = newWebhookSecret();
@@ -104,6 +120,8 @@ export async function updateAlert(deps: AnalyticsDeps, actor: Actor, id: string,
             ? current.reminderIntervalSeconds
             : changes.reminderIntervalSeconds,
         enabled: changes.enabled ?? current.enabled,
+        // Resumed by a manager after the worker paused it for its creator: it is theirs now.
+        ...(changes.enabled && current.pausedReason ? { pausedReason: null, userId: actor.userId } : {}),
         sealedWebhookSecret: !delivery.webhookUrl
           ? null
           : secret

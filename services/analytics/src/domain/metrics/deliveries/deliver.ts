@@ -7,12 +7,15 @@ import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
 import type { ChartData } from '../charts/chart-spec.js';
 import { openWebhookSecret } from './delivery-targets.js';
+import { rowsWithin } from './mail-content.js';
 import { teamWorkerActor } from './team-worker-actor.js';
 import { sendWebhook } from './webhook-delivery.js';
 
 export type { DeliveryOutcome };
 
 const EVENT_ROWS = 200;
+/** Of NATS' 1 MB message: the rest of the event is small (columns, breaches, names). */
+const EVENT_ROW_BYTES = 600_000;
 
 /** What a delivery is about, as the mail and workflow events carry it. */
 export interface DeliverySubject {
@@ -133,7 +136,7 @@ export async function deliver(
           tickAt: subject.tickAt.toISOString(),
           notice: subject.notice,
           columns: subject.result.columns.map(({ name, title, type }) => ({ name, title, type })),
-          rows: subject.result.rows.slice(0, EVENT_ROWS),
+          rows: rowsWithin(subject.result, EVENT_ROWS, EVENT_ROW_BYTES, (d) => JSON.stringify(d.rows)).rows,
           rowCount: subject.result.rows.length,
           breaches: subject.breaches,
         },

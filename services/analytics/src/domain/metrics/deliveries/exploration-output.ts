@@ -1,3 +1,4 @@
+import type { TeamRole } from '@conduit/contracts';
 import { type ActorContext, withActor } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import type { AnalyticsDeps } from '../../../deps.js';
@@ -5,10 +6,12 @@ import type { ChartKind } from '../charts/chart-spec.js';
 import type { ExplorationResult } from '../explorations/exploration-result.js';
 import { runExplorationForTeam } from '../explorations/run-exploration.js';
 
-/** Who set the work up: the exploration runs as they would see it, as one of the team's managers. */
+/** Who set the work up: the exploration runs as they would see it, in their current role. */
 export interface WorkOwner {
   teamId: string;
   userId: string;
+  /** Their role in the team now (creatorAuthority), never the one they had when setting it up. */
+  role: TeamRole;
   organizationId: string | null;
   explorationId: string;
 }
@@ -25,7 +28,7 @@ export async function explorationOutput(
   const result = await runExplorationForTeam(deps, {
     teamId: owner.teamId,
     userId: owner.userId,
-    role: 'admin',
+    role: owner.role,
     orgId: owner.organizationId,
     explorationId: owner.explorationId,
   });

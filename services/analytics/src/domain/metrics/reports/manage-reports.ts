@@ -5,6 +5,7 @@ import { and, eq, getTableColumns } from 'drizzle-orm';
 import { type DeliveryTargets, type ReportFormat, reports } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
+import { checkEmailTargets } from '../deliveries/check-email-targets.js';
 import { checkWebhookUrl } from '../deliveries/check-webhook-url.js';
 import { checkSchedule } from '../deliveries/delivery-schedule.js';
 import { newWebhookSecret, sealWebhookSecret } from '../deliveries/delivery-targets.js';
@@ -44,13 +45,18 @@ export async function findReport(
  * time zone or webhook host that cannot be used.
  */
 export async function createReport(deps: AnalyticsDeps, actor: Actor, input: ReportInput) {
-  const { schedule } = checkSchedule(input.schedule, input.timeZone);
+  const { schedule } = checkSchedule(input.schedule, input.timeZone, deps.env.METRICS_MIN_SCHEDULE_GAP);
   if (input.delivery.webhookUrl) await checkWebhookUrl(deps.metrics.addresses, input.delivery.webhookUrl);
   const id = uuidv7();
   const secret = input.delivery.webhookUrl ? newWebhookSecret() : null;
   const row = await asViewer(deps.db, actor, async (tx) => {
     const exploration = await findExploration(tx, actor, input.explorationId);
     checkTeamAccess(actor, exploration.teamId, 'manage');
+    await checkEmailTargets(deps, {
+      teamId: exploration.teamId,
+      userId: actor.userId,
+      emails: input.delivery.emailTo,
+    });
     const [created] = await tx
       .insert(reports)
       .values({
@@ -90,8 +96,15 @@ export async function updateReport(deps: AnalyticsDeps, actor: Actor, id: string
     const { schedule } = checkSchedule(
       changes.schedule ?? current.schedule,
       changes.timeZone ?? current.timeZone,
+      deps.env.METRICS_MIN_SCHEDULE_GAP,
     );
     const delivery = changes.delivery ?? current.delivery;
+    if (changes.delivery)
+      await checkEmailTargets(deps, {
+        teamId: current.teamId,
+        userId: actor.userId,
+        emails: delivery.emailTo,
+      });
     const urlChanged = delivery.webhookUrl !== current.delivery.webhookUrl;
     if (delivery.webhookUrl && (urlChanged || changes.rotateWebhookSecret || !current.sealedWebhookSecret))
       secret = newWebhookSecret();
@@ -104,6 +117,8 @@ export async function updateReport(deps: AnalyticsDeps, actor: Actor, id: string
         format: changes.format ?? current.format,
         delivery,
         enabled: changes.enabled ?? current.enabled,
+        // Resumed by a manager after the worker paused it for its creator: it is theirs now.
+        ...(changes.enabled && current.pausedReason ? { pausedReason: null, userId: actor.userId } : {}),
         sealedWebhookSecret: !delivery.webhookUrl
           ? null
           : secret

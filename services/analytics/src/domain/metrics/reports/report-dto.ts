@@ -19,6 +19,7 @@ export const toReportDto = (row: ReportRow) => ({
   },
   hasWebhookSecret: row.sealedWebhookSecret !== null,
   enabled: row.enabled,
+  pausedReason: row.pausedReason,
   createdBy: row.userId,
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),

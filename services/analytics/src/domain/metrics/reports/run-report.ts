@@ -1,11 +1,14 @@
+import type { TeamRole } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { eq, sql } from 'drizzle-orm';
 import { reportRuns, reports } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
+import { creatorAuthority } from '../deliveries/creator-authority.js';
 import { deliver } from '../deliveries/deliver.js';
 import { explorationOutput } from '../deliveries/exploration-output.js';
-import { formatResult, toCsv, toHtmlTable } from '../deliveries/format-result.js';
+import { formatResult } from '../deliveries/format-result.js';
+import { mailContent } from '../deliveries/mail-content.js';
 import { teamWorkerActor } from '../deliveries/team-worker-actor.js';
 import type { ReportRow, ReportRunRow } from './report-dto.js';
 import { reportSchedulerId } from './report-scheduler.js';
@@ -83,7 +86,21 @@ export async function runReport(
 
   let failure: string | undefined;
   try {
-    failure = await produceAndDeliver(deps, report, run, update);
+    const authority = await creatorAuthority(deps, report);
+    if ('pausedBecause' in authority) {
+      await asViewer(deps.db, worker, async (tx) => {
+        await tx
+          .update(reportRuns)
+          .set({ status: 'skipped', error: authority.pausedBecause, finishedAt: new Date() })
+          .where(eq(reportRuns.id, run.id));
+        await tx
+          .update(reports)
+          .set({ enabled: false, pausedReason: authority.pausedBecause, updatedAt: new Date() })
+          .where(eq(reports.id, report.id));
+      });
+      return `skipped: ${authority.pausedBecause}`;
+    }
+    failure = await produceAndDeliver(deps, { ...report, creatorRole: authority.role }, run, update);
   } catch (error) {
     failure = `the exploration could not run: ${(error as Error).message}`;
   }
@@ -94,13 +111,14 @@ export async function runReport(
 
 async function produceAndDeliver(
   deps: AnalyticsDeps,
-  report: ReportRow,
+  report: ReportRow & { creatorRole: TeamRole },
   run: ReportRunRow,
   update: (changes: Partial<ReportRunRow>) => Promise<unknown>,
 ): Promise<string | undefined> {
   const { result, chart } = await explorationOutput(deps, {
     teamId: report.teamId,
     userId: report.userId,
+    role: report.creatorRole,
     organizationId: report.organizationId,
     explorationId: report.explorationId,
   });
@@ -141,9 +159,7 @@ async function produceAndDeliver(
     payload,
     mail: {
       subject: `Report: ${report.name}`,
-      html: toHtmlTable(result, report.name),
-      text: toCsv(result),
-      chartPng: formatted.png,
+      ...mailContent(result, { title: report.name, chartPng: formatted.png }),
     },
     done: run.delivery,
     record: (tx, delivery) => tx.update(reportRuns).set({ delivery }).where(eq(reportRuns.id, run.id)),
