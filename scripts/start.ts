@@ -120,12 +120,12 @@ process.on('SIGTERM', () => stopAll(0));
 for (const [i, service] of clusterProcesses.entries()) {
   const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
     cwd: root,
-    // Mail servers on this machine (a local Dovecot) are reachable in development, plain IMAP too,
-    // and so are databases on it as metrics data sources. The email service runs here, so
-    // identity's mails are its templates, written to .data/mail.
+    // Mail servers on this machine (a local Dovecot) are reachable in development, plain IMAP too.
+    // Databases on it are not metrics data sources unless METRICS_ALLOWED_HOSTS says so: any team
+    // admin could otherwise add the local cluster and read every schema. The email service runs
+    // here, so identity's mails are its templates, written to .data/mail.
     env: {
       MAIL_ALLOWED_HOSTS: '127.0.0.1,localhost',
-      METRICS_ALLOWED_HOSTS: '127.0.0.1,localhost',
       MAIL_ALLOW_INSECURE: 'true',
       MAIL_DELIVERY: 'email-service',
       MAIL_URL: 'file://.data/mail',
