@@ -10,12 +10,24 @@ export function scriptFetch(http: OutboundHttp) {
     method: 'GET' | 'POST',
     url: string,
     data?: unknown,
-    /** Authorization a connection adds: sent only to this URL, dropped on a redirect elsewhere. */
-    secret?: Record<string, string>,
+    extra: {
+      /** Headers of the host's, e.g. an Idempotency-Key. */
+      headers?: Record<string, string>;
+      /** Authorization a connection adds: sent only to this URL, dropped on a redirect elsewhere. */
+      secret?: Record<string, string>;
+    } = {},
   ): Promise<unknown> {
-    const result = secret
-      ? await http.request({ method, url, body: data, headers: secret, secretHeaders: Object.keys(secret) })
-      : await http.send(method, url, data);
+    const { headers = {}, secret = {} } = extra;
+    const result =
+      Object.keys(headers).length || Object.keys(secret).length
+        ? await http.request({
+            method,
+            url,
+            body: data,
+            headers: { ...headers, ...secret },
+            secretHeaders: Object.keys(secret),
+          })
+        : await http.send(method, url, data);
     if (result.status < 200 || result.status >= 300) throw new Error(`${url} answered HTTP ${result.status}`);
     const text = result.body.toString('utf8');
     if (!/json/i.test(result.contentType)) return text;

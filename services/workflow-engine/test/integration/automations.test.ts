@@ -248,6 +248,9 @@ describe('bot automations', () => {
       ['/crm/contacts', `Bearer ${token}`],
       ['/elsewhere', undefined],
     ]);
+    // The POST is known by the run and its place in it, the same on a retried attempt.
+    const post = sink.requests.slice(seen).find((request) => request.method === 'POST')!;
+    expect(post.idempotencyKey).toMatch(/^automation:[0-9a-f-]{36}:post:0$/);
     // The token is in no run's output or error.
     const runs = await h.admin`select output, error from workflow.automation_runs where automation_id in
       (select id from workflow.system_automations where bot_id = ${bot.id})`;

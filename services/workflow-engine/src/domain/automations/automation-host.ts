@@ -44,6 +44,8 @@ export function automationHost(
   const collections: string[] = [];
   /** SEND MAILs so far in this attempt: a retried run numbers them again from 0, the same way. */
   let mailsSent = 0;
+  /** POSTs so far in this attempt, numbered as the mails are. */
+  let postsSent = 0;
   /** SET CONTEXT: the system text of the run's LLM calls. */
   let context: string | undefined;
   const fetchForScript = scriptFetch(deps.http);
@@ -154,8 +156,13 @@ export function automationHost(
         );
       connections.push(connection);
     },
-    httpGet: (url) => fetchForScript('GET', url, undefined, authorizationFor(url)),
-    httpPost: (url, data) => fetchForScript('POST', url, data, authorizationFor(url)),
+    httpGet: (url) => fetchForScript('GET', url, undefined, { secret: authorizationFor(url) }),
+    // Each POST of the run is known by the same key on every attempt, as the http node's are.
+    httpPost: (url, data) =>
+      fetchForScript('POST', url, data, {
+        headers: { 'idempotency-key': `automation:${runId}:post:${postsSent++}` },
+        secret: authorizationFor(url),
+      }),
     // The system prompt of the run's LLM calls, as SET CONTEXT is.
     setSystemPrompt: async (text) => {
       context = text.slice(0, 8000);
