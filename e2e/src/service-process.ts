@@ -13,6 +13,7 @@ export type ServicePackage =
   | '@conduit/analytics'
   | '@conduit/email-sync'
   | '@conduit/workflow-engine'
+  | '@conduit/workspace'
   | '@conduit/gateway';
 
 export interface ServiceProcess {

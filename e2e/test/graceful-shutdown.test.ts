@@ -104,6 +104,7 @@ const httpServices: { name: ServicePackage; portVariable: string }[] = [
   { name: '@conduit/workflow-engine', portVariable: 'WORKFLOW_ENGINE_PORT' },
   { name: '@conduit/analytics', portVariable: 'ANALYTICS_PORT' },
   { name: '@conduit/email-sync', portVariable: 'MAIL_PORT' },
+  { name: '@conduit/workspace', portVariable: 'WORKSPACE_PORT' },
 ];
 
 describe('SIGTERM with requests in flight', () => {
@@ -165,6 +166,7 @@ describe('SIGTERM with a job running', () => {
     },
     { name: '@conduit/analytics', queue: 'analytics', job: 'prune-events', payload: () => ({}) },
     { name: '@conduit/email-sync', queue: 'email', job: 'send-due', payload: () => ({}) },
+    { name: '@conduit/workspace', queue: 'workspace', job: 'sweep-objects', payload: () => ({}) },
   ];
   for (const { name, queue: queueName, job: jobName, payload } of workers) {
     it(`${name} worker: the running job finishes, then the process exits 0 within the budget`, async () => {
