@@ -77,6 +77,20 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
   // The gateway never interprets bodies: it checks their size and passes the bytes on.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // Uploads go on as they arrive: a file of many megabytes is never held whole here. Nothing reads
+  // them, so their declared length is held against the route's limit before any byte moves.
+  app.addContentTypeParser('multipart/form-data', (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    const limit = request.routeOptions.bodyLimit ?? env.BODY_LIMIT;
+    if (!Number.isSafeInteger(declared))
+      return done(new DomainError('bad_request', 'Send uploads with a Content-Length.'), undefined);
+    if (declared > limit)
+      return done(
+        new DomainError('payload_too_large', `Uploads here are at most ${limit} bytes.`),
+        undefined,
+      );
+    done(null, payload);
+  });
 
   await registerBrowserPolicy(fastify, env);
 

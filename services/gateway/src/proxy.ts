@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import { DomainError } from '@conduit/errors';
 import { injectTraceHeaders, SpanKind, withSpan } from '@conduit/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -78,8 +79,12 @@ export class ServiceProxy {
               'x-forwarded-for': forwardedFor,
               'x-forwarded-proto': request.protocol,
               'x-forwarded-host': request.headers.host ?? '',
+              ...(request.body instanceof Readable
+                ? { 'content-length': request.headers['content-length'] ?? '0' }
+                : {}),
             },
-            body: request.body as Buffer | undefined,
+            // A buffered body, or an upload's stream (whose declared length goes with it).
+            body: request.body as Buffer | Readable | undefined,
             signal: abort.signal,
             headersTimeout: this.options.headersTimeoutMs,
             bodyTimeout: this.options.idleTimeoutMs,

@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier } from '@conduit/auth';
 import { recordSpansInMemory } from '@conduit/telemetry';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -22,6 +23,8 @@ const UPSTREAM_TIMEOUT_MS = 2000;
  */
 let writeNextEvent: (() => void) | undefined;
 let eventsWritten = 0;
+/** Called by the service when the first bytes of an upload reach it. */
+let uploadStarted: (() => void) | undefined;
 
 const spans = recordSpansInMemory();
 
@@ -49,6 +52,19 @@ beforeAll(async () => {
       writeNextEvent();
       return;
     }
+    if (req.url === '/v1/media') {
+      // Says when the first bytes of an upload arrive, and answers how many came in all.
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (received === 0) uploadStarted?.();
+        received += chunk.length;
+      });
+      req.on('end', () => {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ received, length: req.headers['content-length'] }));
+      });
+      return;
+    }
     if (req.url === '/v1/me/slow') {
       // Far slower than the gateway waits.
       const late = setTimeout(() => res.end('{}'), UPSTREAM_TIMEOUT_MS * 5);
@@ -73,7 +89,7 @@ beforeAll(async () => {
     .setExpirationTime('5m')
     .sign(pair.privateKey);
   gateway = await startGateway(
-    { IDENTITY_URL: upstreamUrl, UPSTREAM_TIMEOUT: `${UPSTREAM_TIMEOUT_MS}ms` },
+    { IDENTITY_URL: upstreamUrl, WORKSPACE_URL: upstreamUrl, UPSTREAM_TIMEOUT: `${UPSTREAM_TIMEOUT_MS}ms` },
     createTokenVerifier({ keys: jwks }),
   );
 });
@@ -105,6 +121,61 @@ describe('proxying', () => {
     // The first event arrives while it is the only one written, long before the stream ends.
     expect(arrivals.length).toBeGreaterThanOrEqual(3);
     expect(arrivals[0]!.written).toBe(1);
+  });
+
+  it('passes an upload on as it arrives: the service has its first bytes before the client sends the rest', async () => {
+    const half = Buffer.alloc(256 * 1024, 'a');
+    const body = new PassThrough();
+    const reached = new Promise<void>((resolve) => {
+      uploadStarted = resolve;
+    });
+    const answer = request(`${gateway.url}/v1/media`, {
+      method: 'POST',
+      headers: {
+        ...auth(),
+        'content-type': 'multipart/form-data; boundary=x',
+        'content-length': String(half.length * 2),
+      },
+      body,
+    });
+    body.write(half);
+    // A gateway that read the whole body first would never let the service see these bytes.
+    await reached;
+    body.end(half);
+    const res = await answer;
+    expect(res.statusCode).toBe(201);
+    expect(await res.body.json()).toEqual({ received: half.length * 2, length: String(half.length * 2) });
+  });
+
+  it('refuses an upload without a length, or longer than its route allows, before any byte moves', async () => {
+    const chunked = await request(`${gateway.url}/v1/media`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'multipart/form-data; boundary=x' },
+      body: Readable.from([Buffer.from('--x--')]),
+    });
+    expect(chunked.statusCode).toBe(400);
+    expect((await chunked.body.json()) as object).toMatchObject({
+      detail: 'Send uploads with a Content-Length.',
+    });
+    // Ten gigabytes declared, a few bytes sent: the answer comes without waiting for the rest.
+    const status = await new Promise<number>((resolve, reject) => {
+      const huge = httpRequest(`${gateway.url}/v1/media`, {
+        method: 'POST',
+        headers: {
+          ...auth(),
+          'content-type': 'multipart/form-data; boundary=x',
+          'content-length': String(10 * 1024 * 1024 * 1024),
+        },
+      });
+      huge.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        huge.destroy();
+      });
+      huge.on('error', reject);
+      huge.write('--x');
+    });
+    expect(status).toBe(413);
   });
 
   it('cancels the call to the service when the client goes away mid-stream', async () => {
