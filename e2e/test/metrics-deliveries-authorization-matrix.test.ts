@@ -93,7 +93,12 @@ const secrets: string[] = [];
 beforeAll(async () => {
   analytics = await startAnalyticsHarness({
     worker: false,
-    env: { METRICS_CACHE_TTL: '0', METRICS_ALLOWED_HOSTS: '127.0.0.1' },
+    // Every actor's DELETE cell makes a login of its own: more than a team's default five.
+    env: {
+      METRICS_CACHE_TTL: '0',
+      METRICS_ALLOWED_HOSTS: '127.0.0.1',
+      METRICS_SQL_CREDENTIALS_PER_TEAM: '10',
+    },
   });
   const analyticsUrl = await analytics.app.listen({ port: 0, host: '127.0.0.1' });
   gateway = await startGateway(

@@ -9,6 +9,7 @@ import {
   listSqlCredentials,
 } from '../domain/metrics/sql-credentials/list-sql-credentials.js';
 import { revokeSqlCredential } from '../domain/metrics/sql-credentials/revoke-sql-credential.js';
+import { MAX_SQL_CONNECTIONS } from '../env.js';
 
 const tags = ['metrics: SQL access'];
 const params = z.object({ credentialId: z.uuid() });
@@ -39,17 +40,17 @@ export function metricsSqlCredentialRoutes(app: ServiceApp, deps: AnalyticsDeps)
     {
       summary: "Create a BI tool's read-only Postgres login for a team (the password is shown once)",
       description:
-        'The login reads the views analytics.team_events and analytics.team_counters, which show only the team’s rows; it cannot write, and holds at most connectionLimit connections.',
+        'The login reads the views analytics.team_events and analytics.team_counters, which show only the team’s rows. It cannot write (it is granted SELECT only, and no temporary tables), whatever its session sets; read-only transactions and a 60 s statement timeout are its session defaults, which a BI tool may change. It holds at most connectionLimit connections (5 at most); a team holds at most METRICS_SQL_CREDENTIALS_PER_TEAM (5) logins (409 beyond).',
       body: z
         .object({
           teamId: z.uuid(),
           name: readableText(200),
-          connectionLimit: z.number().int().min(1).max(100).optional(),
+          connectionLimit: z.number().int().min(1).max(MAX_SQL_CONNECTIONS).optional(),
         })
         .strict(),
       status: 201,
       response: createdSqlCredentialDto,
-      problems: [400, 401, 403, 404],
+      problems: [400, 401, 403, 404, 409],
     },
     (request) => createSqlCredential(deps, requireActor(request), request.body),
   );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { connectBus } from '@conduit/bus';
+import { type Bus, connectBus } from '@conduit/bus';
 import { startHttp, startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import {
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadEnv } from '../../src/env.js';
 import { analyticsService, migrationsDir, SCHEMA } from '../../src/service.js';
 import { bearer, createTokenMint } from '../fixtures/analytics-harness.js';
+import { serveTeamDirectory, type TeamDirectory } from '../fixtures/identity-teams.js';
 import { startWebhookSink } from '../fixtures/webhook-sink.js';
 
 // Reports' and alerts' webhook secrets and SQL credentials' passwords, through creation, failing
@@ -27,6 +28,9 @@ let http: Awaited<ReturnType<typeof startHttp>>;
 let worker: Awaited<ReturnType<typeof startWorkerProcess>>;
 let sink: Awaited<ReturnType<typeof startWebhookSink>>;
 let tokens: Awaited<ReturnType<typeof createTokenMint>>;
+// Identity's answers about teams (the worker asks whether a report's creator still manages it).
+let identityBus: Bus;
+let teams: TeamDirectory;
 const lines: string[] = [];
 const redisPrefix = testRedisPrefix();
 const namespace = testBusNamespace();
@@ -50,7 +54,9 @@ beforeAll(async () => {
     },
   });
   const log = createLogger({ service: 'analytics-secrets-test', level: 'trace' }, out);
-  tokens = await createTokenMint();
+  identityBus = await connectBus({ servers: env.NATS_URL, name: 'analytics-secrets-identity', namespace });
+  teams = serveTeamDirectory(identityBus);
+  tokens = teams.recording(await createTokenMint());
   sink = await startWebhookSink();
   http = await startHttp(analyticsService, { env, log, overrides: { verifier: tokens.verifier } });
   worker = await startWorkerProcess(analyticsService, { env, log });
@@ -60,6 +66,8 @@ afterAll(async () => {
   await worker?.close();
   await http?.close();
   await sink?.close();
+  await teams?.close();
+  await identityBus?.close();
   // The worker made the streams it reads in this test's namespace: none is left behind.
   const bus = await connectBus({ servers: localServices.natsUrl, name: 'analytics-secrets-test', namespace });
   const streams = await bus.jsm.streams.names().next();

@@ -207,6 +207,13 @@ describe('SQL credentials', () => {
       });
       expect(revoke.statusCode).toBe(status);
     }
+    // Its team's admin revokes it (a team holds at most five logins; the later tests make more).
+    const revoked = await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/metrics/sql-credentials/${id}`,
+      headers: bearer(people.admin.token),
+    });
+    expect(revoked.statusCode).toBe(204);
     const unknown = await h.app.inject({
       method: 'DELETE',
       url: `/v1/metrics/sql-credentials/${randomUUID()}`,
@@ -265,6 +272,9 @@ describe('SQL credentials', () => {
       'begin read write; create table analytics.mine (a int); commit',
       'begin read write; create table public.mine (a int); commit',
       'begin read write; create schema mine; commit',
+      // No temporary tables either, whatever the session sets (0011).
+      'create temp table mine (a int)',
+      'set default_transaction_read_only = off; begin read write; create temp table mine (a int); commit',
       // The service's own SECURITY DEFINER set-up, with the settings it checks set by hand.
       `begin read write; select set_config('app.user_id', '${people.owner.userId}', true),
          set_config('app.team_ids', '${teamB}', true);
@@ -280,6 +290,22 @@ describe('SQL credentials', () => {
     const [sources] =
       await h.admin`select count(*)::int as n from analytics.datasources where team_id = ${teamB}`;
     expect(sources!.n).toBe(0);
+  });
+
+  it('holds at most 5 connections, and a team at most 5 logins (409 beyond, nothing made)', async () => {
+    expect((await createCredential('ownerB', teamB, 6)).statusCode).toBe(400);
+    const held = Number(
+      (await h.admin`select count(*)::int as n from analytics.sql_credentials where team_id = ${teamB}`)[0]!
+        .n,
+    );
+    for (let i = held; i < 5; i++) expect((await createCredential('ownerB', teamB, 5)).statusCode).toBe(201);
+    const roles = async () =>
+      Number((await h.admin`select count(*)::int as n from pg_roles where rolname like 'bi\_%'`)[0]!.n);
+    const before = await roles();
+    const refused = await createCredential('ownerB', teamB);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().detail).toContain('at most 5 SQL credentials');
+    expect(await roles()).toBe(before);
   });
 
   it('holds at most its connection limit', async () => {

@@ -5,10 +5,7 @@ import { and, eq, getTableColumns } from 'drizzle-orm';
 import { type AlertCondition, alerts, type DeliveryTargets } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
-import { checkEmailTargets } from '../deliveries/check-email-targets.js';
-import { checkWebhookUrl } from '../deliveries/check-webhook-url.js';
-import { checkSchedule } from '../deliveries/delivery-schedule.js';
-import { newWebhookSecret, sealWebhookSecret } from '../deliveries/delivery-targets.js';
+import { changedWorkColumns, checkWebhookTarget, newWorkColumns } from '../deliveries/delivery-owner.js';
 import { findExploration } from '../explorations/find-exploration.js';
 import { checkTeamAccess } from '../team-access.js';
 import { type AlertRow, toAlertDto } from './alert-dto.js';
@@ -46,37 +43,27 @@ export async function findAlert(
  * schedule, time zone or webhook host that cannot be used.
  */
 export async function createAlert(deps: AnalyticsDeps, actor: Actor, input: AlertInput) {
-  const { schedule } = checkSchedule(input.schedule, input.timeZone, deps.env.METRICS_MIN_SCHEDULE_GAP);
-  if (input.delivery.webhookUrl) await checkWebhookUrl(deps.metrics.addresses, input.delivery.webhookUrl);
+  await checkWebhookTarget(deps, input.delivery);
   const id = uuidv7();
-  const secret = input.delivery.webhookUrl ? newWebhookSecret() : null;
-  const row = await asViewer(deps.db, actor, async (tx) => {
+  const { row, secret } = await asViewer(deps.db, actor, async (tx) => {
     const exploration = await findExploration(tx, actor, input.explorationId);
     checkTeamAccess(actor, exploration.teamId, 'manage');
-    await checkEmailTargets(deps, {
-      teamId: exploration.teamId,
-      userId: actor.userId,
-      emails: input.delivery.emailTo,
-    });
+    const work = await newWorkColumns(
+      deps,
+      actor,
+      { table: 'alerts', id, teamId: exploration.teamId },
+      input,
+    );
     const [created] = await tx
       .insert(alerts)
       .values({
-        id,
-        teamId: exploration.teamId,
-        organizationId: actor.orgId,
-        userId: actor.userId,
+        ...work.columns,
         explorationId: exploration.id,
-        name: input.name,
-        schedule,
-        timeZone: input.timeZone,
         conditions: input.conditions,
-        delivery: input.delivery,
-        sealedWebhookSecret: secret ? sealWebhookSecret(deps.metrics.box, 'alerts', id, secret) : null,
         reminderIntervalSeconds: input.reminderIntervalSeconds ?? null,
-        enabled: input.enabled ?? true,
       })
       .returning();
-    return created!;
+    return { row: created!, secret: work.secret };
   });
   await syncAlertScheduler(deps.jobs, row);
   return { ...toAlertDto(row), ...(secret ? { webhookSecret: secret } : {}) };
@@ -86,52 +73,23 @@ export type AlertChanges = Partial<Omit<AlertInput, 'explorationId'>> & { rotate
 
 /** Changes an alert and its schedule (its state stays). Throws as createAlert does. */
 export async function updateAlert(deps: AnalyticsDeps, actor: Actor, id: string, changes: AlertChanges) {
-  if (changes.delivery?.webhookUrl)
-    await checkWebhookUrl(deps.metrics.addresses, changes.delivery.webhookUrl);
-  let secret: string | null = null;
-  const row = await asViewer(deps.db, actor, async (tx) => {
+  await checkWebhookTarget(deps, changes.delivery);
+  const { row, secret } = await asViewer(deps.db, actor, async (tx) => {
     const current = await findAlert(tx, actor, id, 'manage');
-    const timeZone = changes.timeZone ?? current.timeZone;
-    const { schedule } = checkSchedule(
-      changes.schedule ?? current.schedule,
-      timeZone,
-      deps.env.METRICS_MIN_SCHEDULE_GAP,
-    );
-    const delivery = changes.delivery ?? current.delivery;
-    if (changes.delivery)
-      await checkEmailTargets(deps, {
-        teamId: current.teamId,
-        userId: actor.userId,
-        emails: delivery.emailTo,
-      });
-    const urlChanged = delivery.webhookUrl !== current.delivery.webhookUrl;
-    if (delivery.webhookUrl && (urlChanged || changes.rotateWebhookSecret || !current.sealedWebhookSecret))
-      secret = newWebhookSecret();
+    const work = await changedWorkColumns(deps, actor, 'alerts', current, changes);
     const [updated] = await tx
       .update(alerts)
       .set({
-        name: changes.name ?? current.name,
-        schedule,
-        timeZone,
+        ...work.columns,
         conditions: changes.conditions ?? current.conditions,
-        delivery,
         reminderIntervalSeconds:
           changes.reminderIntervalSeconds === undefined
             ? current.reminderIntervalSeconds
             : changes.reminderIntervalSeconds,
-        enabled: changes.enabled ?? current.enabled,
-        // Resumed by a manager after the worker paused it for its creator: it is theirs now.
-        ...(changes.enabled && current.pausedReason ? { pausedReason: null, userId: actor.userId } : {}),
-        sealedWebhookSecret: !delivery.webhookUrl
-          ? null
-          : secret
-            ? sealWebhookSecret(deps.metrics.box, 'alerts', id, secret)
-            : current.sealedWebhookSecret,
-        updatedAt: new Date(),
       })
       .where(eq(alerts.id, id))
       .returning();
-    return updated!;
+    return { row: updated!, secret: work.secret };
   });
   await syncAlertScheduler(deps.jobs, row);
   return { ...toAlertDto(row), ...(secret ? { webhookSecret: secret } : {}) };

@@ -5,10 +5,7 @@ import { and, eq, getTableColumns } from 'drizzle-orm';
 import { type DeliveryTargets, type ReportFormat, reports } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
-import { checkEmailTargets } from '../deliveries/check-email-targets.js';
-import { checkWebhookUrl } from '../deliveries/check-webhook-url.js';
-import { checkSchedule } from '../deliveries/delivery-schedule.js';
-import { newWebhookSecret, sealWebhookSecret } from '../deliveries/delivery-targets.js';
+import { changedWorkColumns, checkWebhookTarget, newWorkColumns } from '../deliveries/delivery-owner.js';
 import { findExploration } from '../explorations/find-exploration.js';
 import { checkTeamAccess } from '../team-access.js';
 import { type ReportRow, toReportDto } from './report-dto.js';
@@ -45,36 +42,22 @@ export async function findReport(
  * time zone or webhook host that cannot be used.
  */
 export async function createReport(deps: AnalyticsDeps, actor: Actor, input: ReportInput) {
-  const { schedule } = checkSchedule(input.schedule, input.timeZone, deps.env.METRICS_MIN_SCHEDULE_GAP);
-  if (input.delivery.webhookUrl) await checkWebhookUrl(deps.metrics.addresses, input.delivery.webhookUrl);
+  await checkWebhookTarget(deps, input.delivery);
   const id = uuidv7();
-  const secret = input.delivery.webhookUrl ? newWebhookSecret() : null;
-  const row = await asViewer(deps.db, actor, async (tx) => {
+  const { row, secret } = await asViewer(deps.db, actor, async (tx) => {
     const exploration = await findExploration(tx, actor, input.explorationId);
     checkTeamAccess(actor, exploration.teamId, 'manage');
-    await checkEmailTargets(deps, {
-      teamId: exploration.teamId,
-      userId: actor.userId,
-      emails: input.delivery.emailTo,
-    });
+    const work = await newWorkColumns(
+      deps,
+      actor,
+      { table: 'reports', id, teamId: exploration.teamId },
+      input,
+    );
     const [created] = await tx
       .insert(reports)
-      .values({
-        id,
-        teamId: exploration.teamId,
-        organizationId: actor.orgId,
-        userId: actor.userId,
-        explorationId: exploration.id,
-        name: input.name,
-        schedule,
-        timeZone: input.timeZone,
-        format: input.format,
-        delivery: input.delivery,
-        sealedWebhookSecret: secret ? sealWebhookSecret(deps.metrics.box, 'reports', id, secret) : null,
-        enabled: input.enabled ?? true,
-      })
+      .values({ ...work.columns, explorationId: exploration.id, format: input.format })
       .returning();
-    return created!;
+    return { row: created!, secret: work.secret };
   });
   await syncReportScheduler(deps.jobs, row);
   return { ...toReportDto(row), ...(secret ? { webhookSecret: secret } : {}) };
@@ -88,47 +71,16 @@ export type ReportChanges = Partial<Omit<ReportInput, 'explorationId'>> & { rota
  * cannot see.
  */
 export async function updateReport(deps: AnalyticsDeps, actor: Actor, id: string, changes: ReportChanges) {
-  if (changes.delivery?.webhookUrl)
-    await checkWebhookUrl(deps.metrics.addresses, changes.delivery.webhookUrl);
-  let secret: string | null = null;
-  const row = await asViewer(deps.db, actor, async (tx) => {
+  await checkWebhookTarget(deps, changes.delivery);
+  const { row, secret } = await asViewer(deps.db, actor, async (tx) => {
     const current = await findReport(tx, actor, id, 'manage');
-    const { schedule } = checkSchedule(
-      changes.schedule ?? current.schedule,
-      changes.timeZone ?? current.timeZone,
-      deps.env.METRICS_MIN_SCHEDULE_GAP,
-    );
-    const delivery = changes.delivery ?? current.delivery;
-    if (changes.delivery)
-      await checkEmailTargets(deps, {
-        teamId: current.teamId,
-        userId: actor.userId,
-        emails: delivery.emailTo,
-      });
-    const urlChanged = delivery.webhookUrl !== current.delivery.webhookUrl;
-    if (delivery.webhookUrl && (urlChanged || changes.rotateWebhookSecret || !current.sealedWebhookSecret))
-      secret = newWebhookSecret();
+    const work = await changedWorkColumns(deps, actor, 'reports', current, changes);
     const [updated] = await tx
       .update(reports)
-      .set({
-        name: changes.name ?? current.name,
-        schedule,
-        timeZone: changes.timeZone ?? current.timeZone,
-        format: changes.format ?? current.format,
-        delivery,
-        enabled: changes.enabled ?? current.enabled,
-        // Resumed by a manager after the worker paused it for its creator: it is theirs now.
-        ...(changes.enabled && current.pausedReason ? { pausedReason: null, userId: actor.userId } : {}),
-        sealedWebhookSecret: !delivery.webhookUrl
-          ? null
-          : secret
-            ? sealWebhookSecret(deps.metrics.box, 'reports', id, secret)
-            : current.sealedWebhookSecret,
-        updatedAt: new Date(),
-      })
+      .set({ ...work.columns, format: changes.format ?? current.format })
       .where(eq(reports.id, id))
       .returning();
-    return updated!;
+    return { row: updated!, secret: work.secret };
   });
   await syncReportScheduler(deps.jobs, row);
   return { ...toReportDto(row), ...(secret ? { webhookSecret: secret } : {}) };

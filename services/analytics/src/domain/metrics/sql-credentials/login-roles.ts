@@ -41,8 +41,9 @@ export function loginRoles(adminUrl: string): LoginRoles {
           await tx.unsafe(
             `create role ${role} login password '${verifier}' connection limit ${limit} in role ${BI_GROUP}`,
           );
-          // Read-only by privileges (it is granted nothing but SELECT); these make a BI tool's
-          // session read-only and bounded as well.
+          // Read-only by privileges: it is granted nothing but SELECT, and no temporary tables
+          // (0011). These are only a session's defaults, which the session may change (SET); they
+          // spare a well-behaved BI tool a runaway query, they bound nothing.
           await tx.unsafe(`alter role ${role} set default_transaction_read_only = on`);
           await tx.unsafe(`alter role ${role} set statement_timeout = '60s'`);
           await tx.unsafe(`alter role ${role} set search_path = analytics`);
