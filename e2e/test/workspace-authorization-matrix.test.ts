@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { signVisitorToken } from '@conduit/conversation/src/domain/apps/visitor-token.js';
+import { loadEnv as loadConversationEnv } from '@conduit/conversation/src/env.js';
 import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import type { TokenClaims } from '@conduit/testing';
 import {
@@ -207,6 +209,30 @@ describe('workspace authorization matrix through the gateway', () => {
       await res.arrayBuffer();
     }
     expect(actual).toEqual(wanted);
+  });
+
+  it("refuses a widget visitor's token on every route, as it refuses no token", async () => {
+    // A visitor of a published app holds conversation's token for the widget API only.
+    const { token } = await signVisitorToken(
+      loadConversationEnv({ NODE_ENV: 'test' }),
+      randomUUID(),
+      randomUUID(),
+    );
+    for (const { route, request, expected } of MATRIX) {
+      const cell = await request(context, 'anonymous');
+      const res = await fetch(`${gateway.url}${cell.url}`, {
+        method: cell.method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(cell.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(cell.raw && { 'content-type': cell.raw.headers['content-type']! }),
+        },
+        body: cell.raw ? cell.raw.payload : cell.body !== undefined ? JSON.stringify(cell.body) : undefined,
+      });
+      await res.arrayBuffer();
+      // What anyone without an account gets: 401, or public media (and its 404s) as for anyone.
+      expect(res.status, route).toBe(expected[0]);
+    }
   });
 
   it("merges the workspace's OpenAPI document into the gateway's /docs", async () => {
