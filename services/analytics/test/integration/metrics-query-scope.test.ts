@@ -140,6 +140,51 @@ describe('member SQL that changes its own settings', () => {
     expect(member).toEqual({ events: 2, counters: 0, sources: 0, outbox: 0 });
   });
 
+  it('leaves no setting behind on the pooled connection it ran on', async () => {
+    const sticky = {
+      cubes: [
+        {
+          name: 's',
+          sql_table: 'analytics.metrics_team_events',
+          measures: { count: { type: 'count' } },
+          dimensions: {
+            // Session-level (not transaction-local) settings, which outlive a committed transaction.
+            poison: {
+              type: 'string',
+              sql: `set_config('app.metrics_poison', 'left behind', false) || set_config('app.platform_admin', 'true', false) || set_config('role', 'analytics_metrics_reader', false)`,
+            },
+            seen: {
+              type: 'string',
+              sql: `coalesce(nullif(current_setting('app.metrics_poison', true), ''), 'clean')`,
+            },
+          },
+        },
+      ],
+    };
+    const sources = await call('GET', `/v1/metrics/datasources?teamId=${teamId}`, 'owner');
+    const saved = await call('POST', '/v1/metrics/dataschemas', 'owner', {
+      datasourceId: sources.body.items[0].id,
+      name: 'Sticky probe',
+      format: 'json',
+      code: JSON.stringify(sticky),
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    const run = (dimension: string, limit: number) =>
+      call('POST', '/v1/metrics/query', 'owner', {
+        dataschemaId: saved.body.id,
+        query: { measures: ['s.count'], dimensions: [`s.${dimension}`], limit },
+      });
+    expect((await run('poison', 1)).status).toBe(200);
+    // Every connection of the pool answers in turn (different limits: no cached answer).
+    for (let i = 0; i < 12; i++) {
+      const seen = await run('seen', 100 + i);
+      expect(seen.status, JSON.stringify(seen.body)).toBe(200);
+      expect(seen.body.rows).toEqual([{ 's.seen': 'clean', 's.count': 5 }]);
+    }
+    // The service's own transactions on those connections still act as the runtime role.
+    expect((await call('GET', `/v1/metrics/datasources?teamId=${teamId}`, 'owner')).status).toBe(200);
+  });
+
   it('cannot write, whatever role it takes', async () => {
     const writing = {
       cubes: [

@@ -49,31 +49,48 @@ function cell(value: unknown, type: ColumnType): Cell {
   }
 }
 
+/** Carries a built-in source's answer out of its transaction, which is then rolled back. */
+class Answered extends Error {
+  constructor(readonly rows: Record<string, unknown>[]) {
+    super('answered');
+  }
+}
+
 /**
  * Runs a compiled query on the built-in source: in the actor's transaction, for the schema's team
  * only, as the role that reads the metrics views and nothing else, with the statement timeout.
  * Member SQL is its writers' own and may change any setting, even the role, mid-statement; so the
  * scope is opened first as a row the statement cannot touch (0010), and the transaction is made
  * read-only before the member SQL runs: row-level security then holds the rows to the scope
- * whatever the statement sets.
+ * whatever the statement sets. The transaction is always rolled back, which undoes every setting
+ * the statement made, session-level ones too, so nothing of it stays on the pooled connection
+ * (and the scope row goes with it).
  */
 async function runOnConduit(deps: AnalyticsDeps, actor: Actor, teamId: string, statement: SQL) {
   const manages = actor.platformAdmin || managedTeamIds(actor).includes(teamId);
   const readsOrganization = actor.orgId && actor.permissions.includes('analytics.read') ? actor.orgId : null;
-  return asViewer(deps.db, actor, async (tx) => {
-    await tx.execute(sql`select analytics.open_metrics_scope(${teamId}::uuid, ${actor.userId}::uuid,
-      ${manages}, ${readsOrganization}::uuid)`);
-    await tx.execute(sql`select set_config('app.metrics_team_id', ${teamId}, true),
-      set_config('statement_timeout', ${String(deps.env.METRICS_STATEMENT_TIMEOUT)}, true),
-      set_config('TimeZone', 'UTC', true),
-      set_config('transaction_read_only', 'on', true)`);
-    await tx.execute(sql`set local role analytics_metrics_reader`);
-    try {
-      return (await tx.execute(statement)) as unknown as Record<string, unknown>[];
-    } catch (error) {
-      throw queryProblem(error);
-    }
-  });
+  try {
+    await asViewer(deps.db, actor, async (tx) => {
+      await tx.execute(sql`select analytics.open_metrics_scope(${teamId}::uuid, ${actor.userId}::uuid,
+        ${manages}, ${readsOrganization}::uuid)`);
+      await tx.execute(sql`select set_config('app.metrics_team_id', ${teamId}, true),
+        set_config('statement_timeout', ${String(deps.env.METRICS_STATEMENT_TIMEOUT)}, true),
+        set_config('TimeZone', 'UTC', true),
+        set_config('transaction_read_only', 'on', true)`);
+      await tx.execute(sql`set local role analytics_metrics_reader`);
+      let rows: Record<string, unknown>[];
+      try {
+        rows = (await tx.execute(statement)) as unknown as Record<string, unknown>[];
+      } catch (error) {
+        throw queryProblem(error);
+      }
+      throw new Answered(rows);
+    });
+  } catch (error) {
+    if (error instanceof Answered) return error.rows;
+    throw error;
+  }
+  throw new Error('the built-in source answered nothing');
 }
 
 export interface QueryTarget {
