@@ -249,6 +249,13 @@ describe('mail and workflow deliveries', { timeout: 180_000 }, () => {
     });
     expect(changed.statusCode).toBe(422);
     expect(changed.json().detail).toContain('ops@example.org');
+    // Someone who has left the team since gets no more mail of it.
+    const leaver = await h.tokens.mint({ orgId, teams: { [teamId]: 'viewer' } });
+    const withLeaver = await call('owner', 'PATCH', `/v1/metrics/reports/${report.id}`, {
+      delivery: { emailTo: [mailbox.toUpperCase(), h.teams.emailOf(leaver.userId)], workflow: true },
+    });
+    expect(withLeaver.statusCode, withLeaver.body).toBe(200);
+    h.teams.setRole(teamId, leaver.userId, null);
     await call('owner', 'POST', `/v1/metrics/reports/${report.id}/send`);
     const [run] = await waitFor(
       () => runsOf(report.id),

@@ -97,7 +97,11 @@ export async function evaluateAlert(deps: AnalyticsDeps, payload: EvaluateAlertP
       });
       return `skipped: ${authority.pausedBecause}`;
     }
-    failure = await evaluateAndNotify(deps, { ...alert, creatorRole: authority.role }, evaluation);
+    failure = await evaluateAndNotify(
+      deps,
+      { ...alert, delivery: authority.delivery, creatorRole: authority.role },
+      evaluation,
+    );
   } catch (error) {
     failure = `the alert could not be evaluated: ${(error as Error).message}`;
   }

@@ -100,7 +100,12 @@ export async function runReport(
       });
       return `skipped: ${authority.pausedBecause}`;
     }
-    failure = await produceAndDeliver(deps, { ...report, creatorRole: authority.role }, run, update);
+    failure = await produceAndDeliver(
+      deps,
+      { ...report, delivery: authority.delivery, creatorRole: authority.role },
+      run,
+      update,
+    );
   } catch (error) {
     failure = `the exploration could not run: ${(error as Error).message}`;
   }
