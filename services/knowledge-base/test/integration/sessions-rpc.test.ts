@@ -145,7 +145,7 @@ describe('session knowledge bases (USE KB)', () => {
       expect(res.headers['retry-after']).toBeDefined();
       expect(await linksOf(server)).toEqual([]);
     } finally {
-      h.sessions.resume();
+      await h.sessions.resume();
     }
     expect((await attach(alice.token, server, recipes)).statusCode).toBe(201);
   });
