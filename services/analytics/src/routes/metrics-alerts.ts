@@ -13,8 +13,8 @@ import {
 } from '../domain/metrics/alerts/manage-alerts.js';
 import {
   delivery,
-  deliveryDto,
   deliveryOutcomeDto,
+  deliveryWorkDto,
   queuedRunDto,
   runStatus,
   schedule,
@@ -48,13 +48,7 @@ const reminderIntervalSeconds = z
   .max(30 * 24 * 3600)
   .nullable();
 
-const alertDto = z.object({
-  id: z.uuid(),
-  teamId: z.uuid(),
-  explorationId: z.uuid(),
-  name: z.string(),
-  schedule: z.string(),
-  timeZone: z.string(),
+const alertDto = deliveryWorkDto.extend({
   conditions: z.array(
     z.object({
       column: z.string(),
@@ -63,18 +57,10 @@ const alertDto = z.object({
       changePercent: z.number().optional(),
     }),
   ),
-  delivery: deliveryDto,
-  hasWebhookSecret: z.boolean(),
   reminderIntervalSeconds: z.number().int().nullable(),
   state: z.enum(['ok', 'firing']),
   stateChangedAt: z.string().nullable(),
   lastNotifiedAt: z.string().nullable(),
-  enabled: z.boolean(),
-  /** Why the worker paused it (its creator no longer manages the team); resuming clears it. */
-  pausedReason: z.string().nullable(),
-  createdBy: z.uuid(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
 });
 const savedAlertDto = alertDto.extend({ webhookSecret: z.string().optional() });
 

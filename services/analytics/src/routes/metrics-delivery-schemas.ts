@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { reportFormats } from '../db/delivery-schema.js';
 import { deliveryTargetsInput } from '../domain/metrics/deliveries/delivery-targets.js';
 
-// What reports and alerts share at the edge: how they are named, scheduled and delivered.
+// What reports and alerts share at the edge: how they are named, scheduled and delivered, and
+// the fields of their answers.
 export const workName = readableText(200);
 export const schedule = storableText(200).describe('cron: 5 fields, or 6 with seconds first');
 export const timeZone = storableText(64).describe('IANA time zone, e.g. "Europe/Paris"');
@@ -14,6 +15,24 @@ export const deliveryDto = z.object({
   webhookUrl: z.string().nullable(),
   emailTo: z.array(z.string()),
   workflow: z.boolean(),
+});
+
+/** The answer fields reports and alerts share (deliveryWorkDto in code). */
+export const deliveryWorkDto = z.object({
+  id: z.uuid(),
+  teamId: z.uuid(),
+  explorationId: z.uuid(),
+  name: z.string(),
+  schedule: z.string(),
+  timeZone: z.string(),
+  delivery: deliveryDto,
+  hasWebhookSecret: z.boolean(),
+  enabled: z.boolean(),
+  /** Why the worker paused it (its creator no longer manages the team); resuming clears it. */
+  pausedReason: z.string().nullable(),
+  createdBy: z.uuid(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 
 /** Each target's outcome of a run (webhook: its HTTP status, or why it failed). */

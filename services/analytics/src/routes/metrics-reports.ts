@@ -13,8 +13,8 @@ import {
 import { listReportRuns, sendReportNow } from '../domain/metrics/reports/report-runs.js';
 import {
   delivery,
-  deliveryDto,
   deliveryOutcomeDto,
+  deliveryWorkDto,
   queuedRunDto,
   reportFormat,
   runStatus,
@@ -26,23 +26,7 @@ import {
 const tags = ['metrics: reports'];
 const params = z.object({ reportId: z.uuid() });
 
-const reportDto = z.object({
-  id: z.uuid(),
-  teamId: z.uuid(),
-  explorationId: z.uuid(),
-  name: z.string(),
-  schedule: z.string(),
-  timeZone: z.string(),
-  format: reportFormat,
-  delivery: deliveryDto,
-  hasWebhookSecret: z.boolean(),
-  enabled: z.boolean(),
-  /** Why the worker paused it (its creator no longer manages the team); resuming clears it. */
-  pausedReason: z.string().nullable(),
-  createdBy: z.uuid(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+const reportDto = deliveryWorkDto.extend({ format: reportFormat });
 /** Create and update answers: a new webhook signing secret is shown here, once. */
 const savedReportDto = reportDto.extend({ webhookSecret: z.string().optional() });
 

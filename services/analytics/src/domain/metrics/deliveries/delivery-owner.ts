@@ -120,3 +120,26 @@ export async function changedWorkColumns(
     },
   };
 }
+
+/** The answer fields reports and alerts share: where they deliver, never the webhook secret. */
+export const deliveryWorkDto = (
+  row: DeliveryWorkRow & { explorationId: string; createdAt: Date; updatedAt: Date },
+) => ({
+  id: row.id,
+  teamId: row.teamId,
+  explorationId: row.explorationId,
+  name: row.name,
+  schedule: row.schedule,
+  timeZone: row.timeZone,
+  delivery: {
+    webhookUrl: row.delivery.webhookUrl ?? null,
+    emailTo: row.delivery.emailTo ?? [],
+    workflow: row.delivery.workflow ?? false,
+  },
+  hasWebhookSecret: row.sealedWebhookSecret !== null,
+  enabled: row.enabled,
+  pausedReason: row.pausedReason,
+  createdBy: row.userId,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
