@@ -1,4 +1,4 @@
-import { bearerToken, createTokenVerifier, type TokenVerifier } from '@conduit/auth';
+import { createTokenVerifier, type TokenVerifier } from '@conduit/auth';
 import { DomainError } from '@conduit/errors';
 import type { Logger } from '@conduit/service-kit';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
@@ -6,6 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { requireAccessToken } from './access-token.js';
 import { registerBrowserPolicy } from './browser-policy.js';
 import type { GatewayEnv } from './env.js';
 import { OpenApiAggregate } from './openapi-aggregate.js';
@@ -131,21 +132,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
         config: { rateLimit: {} },
         onRequest: async (request) => {
           if (publicRequest(request)) return;
-          const token = bearerToken(request);
-          if (!token)
-            throw new DomainError('unauthorized', 'Send an access token as "Authorization: Bearer <token>".');
-          const verified = await verifier.verify(token).catch(() => {
-            throw new DomainError(
-              'bad_gateway',
-              'Access tokens cannot be checked right now; try again shortly.',
-            );
-          });
-          if (!verified)
-            throw new DomainError(
-              'unauthorized',
-              'The access token is invalid or has expired; refresh it and retry.',
-            );
-          request.auth = verified;
+          request.auth = (await requireAccessToken(verifier, request)).verified;
         },
         handler: (request, reply) => proxy.forward(request, reply),
       });

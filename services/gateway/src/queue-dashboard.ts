@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { bearerToken, type TokenVerifier } from '@conduit/auth';
+import type { TokenVerifier } from '@conduit/auth';
 import { DomainError } from '@conduit/errors';
 import { problemReply } from '@conduit/service-kit';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
+import { requireAccessToken } from './access-token.js';
 import type { GatewayEnv } from './env.js';
 
 /** Where operators find the dashboard. */
@@ -37,13 +38,7 @@ export async function registerQueueDashboard(
   const secure = env.HSTS_MAX_AGE > 0;
 
   fastify.post(DASHBOARD_TICKET_ROUTE, { config: { rateLimit: {} } }, async (request, reply) => {
-    const token = bearerToken(request);
-    if (!token)
-      throw new DomainError('unauthorized', 'Send an access token as "Authorization: Bearer <token>".');
-    const verified = await verifier.verify(token).catch(() => {
-      throw new DomainError('bad_gateway', 'Access tokens cannot be checked right now; try again shortly.');
-    });
-    if (!verified) throw new DomainError('unauthorized', 'The access token is invalid or has expired.');
+    const { token, verified } = await requireAccessToken(verifier, request);
     // As for every admin route: others are not told it exists.
     if (!verified.actor.platformAdmin) return reply.callNotFound();
     const ticket = randomBytes(24).toString('base64url');
