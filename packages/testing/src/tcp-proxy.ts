@@ -32,13 +32,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         for (const socket of [client, upstream]) {
           sockets.add(socket);
           socket.on('close', () => sockets.delete(socket));
-          if (paused) socket.pause();
           socket.on('error', () => {
             client.destroy();
             upstream.destroy();
           });
         }
-        client.pipe(upstream).pipe(client);
+        // Forwarded by hand rather than with pipe(): pipe() resumes its source when it starts and
+        // whenever the destination drains, which would let bytes through a pause.
+        forward(client, upstream);
+        forward(upstream, client);
+        if (paused) for (const socket of [client, upstream]) socket.pause();
       });
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => {
@@ -54,6 +57,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       else resolve();
       server = undefined;
     });
+
+  const forward = (from: Socket, to: Socket) => {
+    from.on('data', (chunk) => {
+      if (!to.write(chunk)) from.pause();
+    });
+    to.on('drain', () => {
+      if (!paused) from.resume();
+    });
+    from.on('end', () => to.end());
+  };
 
   await listen();
   return {
