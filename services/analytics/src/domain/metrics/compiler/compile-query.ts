@@ -4,8 +4,8 @@ import { isTimeZone } from '../../queries/time-range.js';
 import type { Cube, CubeFile, Dimension, DimensionType, Measure } from '../dataschemas/cube-schema.js';
 import type { ExplorationQuery, FilterOperator, Granularity } from '../explorations/exploration-query.js';
 import { type Bound, resolveDateRange } from './date-range.js';
-import { fromClause } from './join-path.js';
-import { expand } from './member-sql.js';
+import { joinPlan } from './join-path.js';
+import { expand, sourceOf } from './member-sql.js';
 
 /**
  * Compiles a query of a schema's members into ONE parameterized statement. What goes into the
@@ -13,6 +13,10 @@ import { expand } from './member-sql.js';
  * closed lists (operators, granularities, directions); what the caller chose as values, the time
  * zone, date bounds and the limit go only as bind parameters. A member is found by name lookup in
  * the schema, never by pasting the name.
+ *
+ * Joins follow Cube: when a one-to-many join repeats a cube's rows, that cube's sums, counts and
+ * averages are taken over its distinct rows (by primary key) in a subquery of their own and joined
+ * back to the others on the query's dimensions; see `fannedOutStatement`.
  */
 
 export type ColumnType = 'time' | 'number' | 'string' | 'boolean';
@@ -39,6 +43,7 @@ export interface CompileOptions {
 }
 
 const truncUnits: Record<Granularity, string> = {
+  minute: 'minute',
   hour: 'hour',
   day: 'day',
   week: 'week',
@@ -103,8 +108,11 @@ export function compileQuery(
 
   const measureExpr = ({ cube, member }: Found<Measure>): SQL => {
     const value = member.sql ? `(${expand(member.sql, cube)})` : undefined;
+    // A plain count counts the cube's rows by primary key when it has one (as Cube does), so the
+    // empty row a left join adds for an unmatched row is not counted as one of the cube's.
+    const key = Object.values(cube.dimensions).find((d) => d.primary_key);
     const aggregate = {
-      count: value ? `count(${value})` : 'count(*)',
+      count: value ? `count(${value})` : key ? `count((${expand(key.sql, cube)}))` : 'count(*)',
       count_distinct: `count(distinct ${value})`,
       sum: `sum(${value})`,
       avg: `avg(${value})`,
@@ -121,12 +129,15 @@ export function compileQuery(
       : sql`${bound.instant}::timestamptz`;
 
   const select: SQL[] = [];
+  /** What the query groups by, in select order (dimensions, then the time bucket). */
+  const groups: SQL[] = [];
   const columns: ResultColumn[] = [];
   const where: SQL[] = [];
   const having: SQL[] = [];
 
   query.dimensions.forEach((name, i) => {
     const found = use(lookup('dimensions', name, `dimensions[${i}]`));
+    groups.push(dimensionExpr(found));
     select.push(sql`${dimensionExpr(found)} as ${alias(name)}`);
     columns.push({
       name,
@@ -145,9 +156,9 @@ export function compileQuery(
     const expr = sql`(${dimensionExpr(found)})::timestamptz`;
     if (granularity) {
       timeColumn = `${dimension}.${granularity}`;
-      select.push(
-        sql`date_trunc(${sql.raw(`'${truncUnits[granularity]}'`)}, ${expr}, ${tz}) as ${alias(timeColumn)}`,
-      );
+      const bucket = sql`date_trunc(${sql.raw(`'${truncUnits[granularity]}'`)}, ${expr}, ${tz})`;
+      groups.push(bucket);
+      select.push(sql`${bucket} as ${alias(timeColumn)}`);
       columns.push({
         name: timeColumn,
         member: dimension,
@@ -162,8 +173,10 @@ export function compileQuery(
   }
   const groupCount = select.length;
 
+  const measures: { found: Found<Measure>; path: string }[] = [];
   query.measures.forEach((name, i) => {
     const found = use(lookup('measures', name, `measures[${i}]`));
+    measures.push({ found, path: `measures[${i}]` });
     select.push(sql`${measureExpr(found)} as ${alias(name)}`);
     columns.push({ name, member: name, type: 'number', title: titleFor(found) });
   });
@@ -174,11 +187,16 @@ export function compileQuery(
     where.push(sql.raw(`(${expand(member.sql, cube)})`));
   });
 
+  /** Conditions on measures, applied after grouping (to whatever expression the plan gives them). */
+  const measureConditions: { found: Found<Measure>; make: (expr: SQL) => SQL }[] = [];
   query.filters.forEach((filter, i) => {
     const path = `filters[${i}]`;
     if (isMeasure(filter.member)) {
       const found = use(lookup('measures', filter.member, `${path}.member`));
-      having.push(condition(measureExpr(found), 'number', filter.operator, filter.values, path));
+      const make = (expr: SQL) => condition(expr, 'number', filter.operator, filter.values, path);
+      make(measureExpr(found)); // checks the values now, so a bad one is refused before any plan
+      measureConditions.push({ found, make });
+      measures.push({ found, path: `${path}.member` });
     } else {
       const found = use(lookup('dimensions', filter.member, `${path}.member`));
       const expr =
@@ -282,8 +300,32 @@ export function compileQuery(
   }
 
   const root = query.measures[0] ?? query.dimensions[0] ?? query.timeDimension!.dimension;
-  const from = sql.raw(fromClause(file.cubes, root.split('.')[0]!, needed));
+  const plan = joinPlan(file.cubes, root.split('.')[0]!, needed);
+  const from = sql.raw(plan.from);
   const limit = Math.min(query.limit, options.rowCap);
+
+  const fannedOut = measures.filter(
+    ({ found }) => repeatable(found.member) && plan.multiplied.has(found.cube.name),
+  );
+  if (fannedOut.length > 0) {
+    const statement = fannedOutStatement({
+      file,
+      plan,
+      from,
+      groups,
+      groupAliases: columns.slice(0, groupCount).map((c) => c.name),
+      measures,
+      queryMeasures: query.measures,
+      measureExpr,
+      measureConditions,
+      where,
+      order,
+      limit,
+    });
+    return { statement, columns, limit };
+  }
+  having.push(...measureConditions.map(({ found, make }) => make(measureExpr(found))));
+
   const groupBy =
     groupCount > 0
       ? sql`group by ${sql.raw(Array.from({ length: groupCount }, (_, i) => i + 1).join(', '))}`
@@ -302,6 +344,127 @@ export function compileQuery(
     sql`\n`,
   );
   return { statement, columns, limit };
+}
+
+/** Aggregates a repeated row changes: each copy adds to a count, a sum and an average's weight. */
+const repeatable = (measure: Measure) =>
+  measure.type === 'count' || measure.type === 'sum' || measure.type === 'avg';
+
+interface FanOutParts {
+  file: CubeFile;
+  plan: ReturnType<typeof joinPlan>;
+  from: SQL;
+  groups: SQL[];
+  groupAliases: string[];
+  measures: { found: Found<Measure>; path: string }[];
+  queryMeasures: string[];
+  measureExpr: (found: Found<Measure>) => SQL;
+  measureConditions: { found: Found<Measure>; make: (expr: SQL) => SQL }[];
+  where: SQL[];
+  order: SQL[];
+  limit: number;
+}
+
+// Names of the statement's own subqueries: quoted with a ":", which no cube or table name may hold,
+// so member SQL cannot mean one by accident.
+const MAIN = '"metrics:main"';
+const keysOf = (i: number) => `"metrics:keys:${i}"`;
+const totalsOf = (i: number) => `"metrics:totals:${i}"`;
+
+/**
+ * The statement of a query whose joins repeat some cube's rows (Cube's "multiplied measures"):
+ * - `metrics:main` groups the joined rows as usual, for the dimensions and every measure the
+ *   repetition leaves right (those of other cubes; min, max, count distinct);
+ * - per repeated cube, `metrics:keys:i` takes the distinct (dimensions, primary key) pairs of the
+ *   joined rows that pass the filters, and `metrics:totals:i` aggregates that cube's own rows for
+ *   those keys, so each of its rows counts once per group;
+ * - the outer query joins them on the dimensions (nulls matching nulls), then applies conditions
+ *   on measures, the order and the limit.
+ * Throws unprocessable when a repeated cube declares no primary key.
+ */
+function fannedOutStatement(parts: FanOutParts): SQL {
+  const { file, plan, from, groups, groupAliases, measureExpr, where, limit } = parts;
+  const whereClause = where.length > 0 ? sql`\nwhere ${sql.join(where, sql` and `)}` : sql``;
+  const groupBy =
+    groups.length > 0 ? sql`\ngroup by ${sql.raw(groups.map((_, i) => i + 1).join(', '))}` : sql``;
+  const dims = groups.map((g, i) => sql`${g} as ${sql.raw(`"d${i}"`)}`);
+
+  // Each measure once, wherever it is computed; `m<j>` is its column there.
+  const unique = new Map<string, Found<Measure>>();
+  for (const { found } of parts.measures) unique.set(found.name, found);
+  const columnOf: Map<string, SQL> = new Map();
+  const mainColumns: SQL[] = [];
+  const repeated = new Map<string, Found<Measure>[]>();
+  let j = 0;
+  for (const found of unique.values()) {
+    if (repeatable(found.member) && plan.multiplied.has(found.cube.name))
+      repeated.set(found.cube.name, [...(repeated.get(found.cube.name) ?? []), found]);
+    else {
+      mainColumns.push(sql`${measureExpr(found)} as ${sql.raw(`"m${j}"`)}`);
+      columnOf.set(found.name, sql.raw(`${MAIN}."m${j}"`));
+      j++;
+    }
+  }
+
+  const ctes: SQL[] = [
+    sql`${sql.raw(MAIN)} as (\nselect ${sql.join([...dims, ...mainColumns, sql`count(*) as "rows"`], sql`, `)}\nfrom ${from}${whereClause}${groupBy}\n)`,
+  ];
+  const joins: SQL[] = [];
+  const sameGroup = (other: string) =>
+    groups.length > 0
+      ? sql.raw(groups.map((_, i) => `${MAIN}."d${i}" is not distinct from ${other}."d${i}"`).join(' and '))
+      : sql`true`;
+  [...repeated.entries()].forEach(([cubeName, found], i) => {
+    const cubeIndex = file.cubes.findIndex((c) => c.name === cubeName);
+    const cube = file.cubes[cubeIndex]!;
+    const keys = Object.entries(cube.dimensions).filter(([, d]) => d.primary_key);
+    const first = parts.measures.find((m) => m.found.cube.name === cubeName)!;
+    if (keys.length === 0)
+      throw unprocessable(
+        first.path,
+        `${first.found.name} is a ${first.found.member.type} over ${cubeName}, whose rows the join ${plan.multiplied.get(cubeName)} repeats; declare its primary key (a dimension with primary_key: true) at cubes[${cubeIndex}].dimensions so each row counts once`,
+      );
+    for (const m of found)
+      if (
+        /\{(?!CUBE\})[A-Za-z_][A-Za-z0-9_]*\}/.test(
+          [m.member.sql ?? '', ...(m.member.filters ?? []).map((f) => f.sql)].join(' '),
+        )
+      )
+        throw unprocessable(
+          parts.measures.find((x) => x.found.name === m.name)!.path,
+          `${m.name} refers to another cube, which its own rows cannot be counted by once the join ${plan.multiplied.get(cubeName)} repeats them`,
+        );
+    const keysName = keysOf(i);
+    const totalsName = totalsOf(i);
+    const keyColumns = keys.map(([, d], k) => sql.raw(`(${expand(d.sql, cube)}) as "k${k}"`));
+    ctes.push(
+      sql`${sql.raw(keysName)} as (\nselect distinct ${sql.join([...dims, ...keyColumns], sql`, `)}\nfrom ${from}${whereClause}\n)`,
+    );
+    const keyMatch = keys.map(([, d], k) => `(${expand(d.sql, cube)}) = ${keysName}."k${k}"`).join(' and ');
+    const totals = found.map((m, k) => {
+      columnOf.set(
+        m.name,
+        sql.raw(m.member.type === 'count' ? `coalesce(${totalsName}."t${k}", 0)` : `${totalsName}."t${k}"`),
+      );
+      return sql`${measureExpr(m)} as ${sql.raw(`"t${k}"`)}`;
+    });
+    ctes.push(
+      sql`${sql.raw(totalsName)} as (\nselect ${sql.join(
+        [...groups.map((_, g) => sql.raw(`${keysName}."d${g}"`)), ...totals],
+        sql`, `,
+      )}\nfrom ${sql.raw(keysName)}\njoin ${sql.raw(sourceOf(cube))} on ${sql.raw(keyMatch)}${groupBy}\n)`,
+    );
+    joins.push(sql`\nleft join ${sql.raw(totalsName)} on ${sameGroup(totalsName)}`);
+  });
+
+  const outputs = [
+    ...groupAliases.map((name, i) => sql.raw(`${MAIN}."d${i}" as "${name}"`)),
+    ...parts.queryMeasures.map((name) => sql`${columnOf.get(name)!} as ${sql.raw(`"${name}"`)}`),
+  ];
+  const conditions = parts.measureConditions.map(({ found, make }) => make(columnOf.get(found.name)!));
+  return sql`with ${sql.join(ctes, sql`,\n`)}\nselect ${sql.join(outputs, sql`, `)}\nfrom ${sql.raw(MAIN)}${sql.join(joins, sql``)}${
+    conditions.length > 0 ? sql`\nwhere ${sql.join(conditions, sql` and `)}` : sql``
+  }\norder by ${sql.join(parts.order, sql`, `)}\nlimit ${limit + 1}`;
 }
 
 function titleFor({ cube, name, member }: Found<{ title?: string | undefined }>) {

@@ -123,6 +123,22 @@ export const cubeFileSchema = z
               message: `refers to {${ref}}, which is neither {CUBE} nor a cube`,
             });
       };
+      // A to-many join repeats the rows of the cube on its "one" side; the compiler then counts
+      // that cube's rows by primary key, so a cube with counts, sums or averages must have one.
+      for (const [target, join] of Object.entries(c.joins)) {
+        if (join.relationship === 'one_to_one') continue;
+        const repeated = join.relationship === 'one_to_many' ? c : file.cubes.find((x) => x.name === target);
+        if (!repeated) continue;
+        const additive = Object.keys(repeated.measures).filter((m) =>
+          ['count', 'sum', 'avg'].includes(repeated.measures[m]!.type),
+        );
+        if (additive.length > 0 && !Object.values(repeated.dimensions).some((d) => d.primary_key))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cubes', file.cubes.indexOf(repeated), 'dimensions'],
+            message: `needs a primary key (a dimension with primary_key: true): the ${join.relationship} join of ${c.name} and ${target} repeats ${repeated.name}'s rows, and its ${additive.join(', ')} must count each row once`,
+          });
+      }
       check(['cubes', i, 'sql'], c.sql);
       for (const [kind, record] of [
         ['measures', c.measures],

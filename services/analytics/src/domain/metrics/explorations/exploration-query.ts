@@ -12,7 +12,7 @@ export const memberName = z
   .max(130)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'must be a member name, cube.member');
 
-export const granularities = ['hour', 'day', 'week', 'month', 'quarter', 'year'] as const;
+export const granularities = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'] as const;
 export type Granularity = (typeof granularities)[number];
 
 export const filterOperators = [
