@@ -10,6 +10,7 @@ import {
 } from '@conduit/email-sync/test/fixtures/mail-harness.js';
 import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MatrixRow, runMatrixRow } from '../src/authorization-matrix.js';
 
 // Who may do what with mail, through the gateway, kept as data: each route of the email service
 // against every kind of caller. The mailbox A belongs to `owner` and is shared with team T; a
@@ -28,19 +29,13 @@ interface Context {
   outbound: string;
   fresh(kind: 'account' | 'message' | 'draft' | 'template' | 'scheduled'): Promise<string>;
 }
-interface Cell {
-  method: string;
-  url: string;
-  body?: unknown;
-}
-
 const TEAM = randomUUID();
 const ana = { user: 'ana@example.test', password: 'ana-secret-1' };
 const A = (c: Context) => `/v1/mail/accounts/${c.account}`;
 const M = (c: Context) => `/v1/mail/messages/${c.message}`;
 
 // biome-ignore format: the matrix reads as a table, one route per line
-const MATRIX: { route: string; request: (c: Context) => Promise<Cell> | Cell; expected: number[] }[] = [
+const MATRIX: MatrixRow<Context, ActorName>[] = [
   // Columns: anonymous, owner, team owner, team member, team viewer, stranger.
   { route: 'GET accounts', request: () => ({ method: 'GET', url: '/v1/mail/accounts' }), expected: [401, 200, 200, 200, 200, 200] },
   { route: 'POST account in team', request: (c) => ({ method: 'POST', url: '/v1/mail/accounts', body: { ...accountBody(c), teamId: TEAM } }), expected: [401, 201, 201, 201, 403, 404] },
@@ -213,26 +208,16 @@ afterAll(async () => {
 describe('email authorization matrix through the gateway', () => {
   it.each(MATRIX)(
     '$route',
-    async ({ request, expected }) => {
-      const actual: Record<string, number> = {};
-      const wanted: Record<string, number> = {};
-      for (const [i, actor] of ACTORS.entries()) {
-        const cell = await request(context);
-        const res = await fetch(`${gateway.url}${cell.url}`, {
-          method: cell.method,
-          headers: {
-            ...(tokens[actor] ? bearer(tokens[actor]!) : {}),
-            ...(cell.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          body: cell.body !== undefined ? JSON.stringify(cell.body) : undefined,
-        });
-        actual[actor] = res.status;
-        wanted[actor] = expected[i]!;
-        const text = await res.text();
-        if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
+    async (row) => {
+      const { actual, wanted } = await runMatrixRow({
+        gatewayUrl: gateway.url,
+        actors: ACTORS,
+        tokens,
+        context,
+        row,
         // The password is in no answer to anyone.
-        expect(text).not.toContain(ana.password);
-      }
+        inspect: ({ text }) => expect(text).not.toContain(ana.password),
+      });
       expect(actual).toEqual(wanted);
     },
     60_000,

@@ -14,6 +14,7 @@ import {
   type TokenClaims,
 } from '@conduit/knowledge-base/test/fixtures/knowledge-harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MatrixRow, runMatrixRow } from '../src/authorization-matrix.js';
 
 // Who may do what, through the gateway, kept as data: each route against every kind of caller.
 // The team collection belongs to `owner` and is shared with team T; the private one is owner's.
@@ -37,14 +38,8 @@ interface Context {
   /** A new chat session of the actor's own (any id for the anonymous caller). */
   session(actor: ActorName): string;
 }
-interface Cell {
-  method: string;
-  url: string;
-  body?: unknown;
-}
-
 // biome-ignore format: the matrix reads as a table, one route per line
-const MATRIX: { route: string; request: (c: Context, actor: ActorName) => Promise<Cell> | Cell; expected: number[] }[] = [
+const MATRIX: MatrixRow<Context, ActorName>[] = [
   // Columns: anonymous, owner, team admin, team member, team viewer, stranger, platform admin.
   { route: 'GET team collection', request: (c) => ({ method: 'GET', url: `/v1/kb/collections/${c.team}` }), expected: [401, 200, 200, 200, 200, 404, 200] },
   { route: 'PATCH team collection', request: (c) => ({ method: 'PATCH', url: `/v1/kb/collections/${c.team}`, body: { description: 'edited' } }), expected: [401, 200, 200, 200, 403, 404, 200] },
@@ -121,24 +116,14 @@ afterAll(async () => {
 }, 30_000);
 
 describe('authorization matrix through the gateway', () => {
-  it.each(MATRIX)('$route', async ({ request, expected }) => {
-    const actual: Record<string, number> = {};
-    const wanted: Record<string, number> = {};
-    for (const [i, actor] of ACTORS.entries()) {
-      const cell = await request(context, actor);
-      const res = await fetch(`${gateway.url}${cell.url}`, {
-        method: cell.method,
-        headers: {
-          ...(tokens[actor] ? bearer(tokens[actor]!) : {}),
-          ...(cell.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        body: cell.body !== undefined ? JSON.stringify(cell.body) : undefined,
-      });
-      actual[actor] = res.status;
-      wanted[actor] = expected[i]!;
-      if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
-      await res.arrayBuffer();
-    }
+  it.each(MATRIX)('$route', async (row) => {
+    const { actual, wanted } = await runMatrixRow({
+      gatewayUrl: gateway.url,
+      actors: ACTORS,
+      tokens,
+      context,
+      row,
+    });
     expect(actual).toEqual(wanted);
   });
 

@@ -8,6 +8,7 @@ import {
 import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MatrixRow, runMatrixRow } from '../src/authorization-matrix.js';
 
 // Who may do what with the metrics layer (data sources, data schemas, explorations, queries),
 // through the gateway, kept as data. Everything belongs to team T: its sources and schemas were
@@ -31,12 +32,6 @@ interface Context {
   exploration: string;
   fresh(kind: 'source' | 'schema' | 'exploration'): Promise<string>;
 }
-interface Cell {
-  method: string;
-  url: string;
-  body?: unknown;
-}
-
 const TEAM = randomUUID();
 const PASSWORD = `matrix-${randomUUID()}`;
 const SCHEMA = `cubes:
@@ -72,7 +67,7 @@ const D = (c: Context) => `/v1/metrics/dataschemas/${c.schema}`;
 const E = (c: Context) => `/v1/metrics/explorations/${c.exploration}`;
 
 // biome-ignore format: the matrix reads as a table, one route per line
-const MATRIX: { route: string; request: (c: Context) => Promise<Cell> | Cell; expected: number[] }[] = [
+const MATRIX: MatrixRow<Context, ActorName>[] = [
   // Columns: anonymous, owner, team owner, team admin, team member, team viewer, stranger.
   { route: 'GET datasources', request: () => ({ method: 'GET', url: `/v1/metrics/datasources?teamId=${TEAM}` }), expected: [401, 200, 200, 200, 200, 200, 404] },
   { route: 'POST datasource', request: () => ({ method: 'POST', url: '/v1/metrics/datasources', body: sourceBody() }), expected: [401, 403, 201, 201, 403, 403, 404] },
@@ -177,26 +172,16 @@ afterAll(async () => {
 describe('metrics authorization matrix through the gateway', () => {
   it.each(MATRIX)(
     '$route',
-    async ({ request, expected }) => {
-      const actual: Record<string, number> = {};
-      const wanted: Record<string, number> = {};
-      for (const [i, actor] of ACTORS.entries()) {
-        const cell = await request(context);
-        const res = await fetch(`${gateway.url}${cell.url}`, {
-          method: cell.method,
-          headers: {
-            ...(tokens[actor] ? bearer(tokens[actor]!) : {}),
-            ...(cell.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          body: cell.body !== undefined ? JSON.stringify(cell.body) : undefined,
-        });
-        actual[actor] = res.status;
-        wanted[actor] = expected[i]!;
-        const text = await res.text();
-        if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
+    async (row) => {
+      const { actual, wanted } = await runMatrixRow({
+        gatewayUrl: gateway.url,
+        actors: ACTORS,
+        tokens,
+        context,
+        row,
         // The source's password is in no answer to anyone.
-        expect(text).not.toContain(PASSWORD);
-      }
+        inspect: ({ text }) => expect(text).not.toContain(PASSWORD),
+      });
       expect(actual).toEqual(wanted);
     },
     60_000,

@@ -7,6 +7,7 @@ import {
 } from '@conduit/analytics/test/fixtures/analytics-harness.js';
 import { type GatewayHarness, startGateway } from '@conduit/gateway/test/fixtures/gateway-harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MatrixRow, runMatrixRow } from '../src/authorization-matrix.js';
 
 // Who may do what with the metrics layer's outputs (charts, reports, alerts, SQL credentials),
 // through the gateway, kept as data. Everything belongs to team T; its exploration is over the
@@ -23,12 +24,6 @@ interface Context {
   credential: string;
   fresh(kind: Kind): Promise<string>;
 }
-interface Cell {
-  method: string;
-  url: string;
-  body?: unknown;
-}
-
 const TEAM = randomUUID();
 // Never called here (worker: false); a loopback address the configuration allows.
 const HOOK = 'http://127.0.0.1:9/metrics';
@@ -53,7 +48,7 @@ const C = (c: Context) => `/v1/metrics/sql-credentials/${c.credential}`;
 const X = (c: Context) => `/v1/metrics/explorations/${c.exploration}`;
 
 // biome-ignore format: the matrix reads as a table, one route per line
-const MATRIX: { route: string; request: (c: Context) => Promise<Cell> | Cell; expected: number[] }[] = [
+const MATRIX: MatrixRow<Context, ActorName>[] = [
   // Columns: anonymous, team owner, team admin, team member, team viewer, stranger.
   { route: 'GET chart.svg', request: (c) => ({ method: 'GET', url: `${X(c)}/chart.svg` }), expected: [401, 200, 200, 200, 200, 404] },
   { route: 'GET chart.png', request: (c) => ({ method: 'GET', url: `${X(c)}/chart.png?kind=bar` }), expected: [401, 200, 200, 200, 200, 404] },
@@ -169,28 +164,20 @@ afterAll(async () => {
 describe('metrics deliveries authorization matrix through the gateway', () => {
   it.each(MATRIX)(
     '$route',
-    async ({ route, request, expected }) => {
-      const actual: Record<string, number> = {};
-      const wanted: Record<string, number> = {};
-      for (const [i, actor] of ACTORS.entries()) {
-        const cell = await request(context);
-        const res = await fetch(`${gateway.url}${cell.url}`, {
-          method: cell.method,
-          headers: {
-            ...(tokens[actor] ? bearer(tokens[actor]!) : {}),
-            ...(cell.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          body: cell.body !== undefined ? JSON.stringify(cell.body) : undefined,
-        });
-        actual[actor] = res.status;
-        wanted[actor] = expected[i]!;
-        const text = await res.text();
-        if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
-        if (res.status === 201 && cell.method === 'POST') {
-          const created = JSON.parse(text) as { webhookSecret?: string; password?: string };
-          for (const secret of [created.webhookSecret, created.password]) if (secret) secrets.push(secret);
-        } else for (const secret of secrets) expect(text, route).not.toContain(secret);
-      }
+    async (row) => {
+      const { actual, wanted } = await runMatrixRow({
+        gatewayUrl: gateway.url,
+        actors: ACTORS,
+        tokens,
+        context,
+        row,
+        inspect: ({ cell, status, text }) => {
+          if (status === 201 && cell.method === 'POST') {
+            const created = JSON.parse(text) as { webhookSecret?: string; password?: string };
+            for (const secret of [created.webhookSecret, created.password]) if (secret) secrets.push(secret);
+          } else for (const secret of secrets) expect(text, row.route).not.toContain(secret);
+        },
+      });
       expect(actual).toEqual(wanted);
     },
     60_000,

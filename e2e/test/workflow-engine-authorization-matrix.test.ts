@@ -11,6 +11,7 @@ import {
   waitForExecution,
 } from '@conduit/workflow-engine/test/fixtures/workflow-harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MatrixRow, runMatrixRow } from '../src/authorization-matrix.js';
 
 // Who may do what with workflows, through the gateway, kept as data: each route of the workflow
 // engine against every kind of caller. The team workflow W belongs to `owner`, in team T, and is
@@ -36,12 +37,6 @@ interface Context {
   hook: string;
   fresh(kind: 'workflow' | 'waiting' | 'execution' | 'share' | 'template' | 'credential'): Promise<string>;
 }
-interface Cell {
-  method: string;
-  url: string;
-  body?: unknown;
-}
-
 const TEAM = randomUUID();
 const W = (c: Context) => `/v1/workflows/${c.workflow}`;
 const E = (c: Context) => `/v1/executions/${c.execution}`;
@@ -49,7 +44,7 @@ const document = (name: string) =>
   chain(name, [{ name: 'Mark', type: 'set', config: { fields: [{ name: 'ok', value: true }] } }]);
 
 // biome-ignore format: the matrix reads as a table, one route per line
-const MATRIX: { route: string; request: (c: Context) => Promise<Cell> | Cell; expected: number[] }[] = [
+const MATRIX: MatrixRow<Context, ActorName>[] = [
   // Columns: anonymous, owner, team owner, team member, team viewer, view share, run share, edit share, expired share, stranger.
   { route: 'GET node types', request: () => ({ method: 'GET', url: '/v1/workflows/node-types' }), expected: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
   { route: 'GET workflows', request: () => ({ method: 'GET', url: '/v1/workflows' }), expected: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
@@ -204,24 +199,14 @@ afterAll(async () => {
 }, 30_000);
 
 describe('workflow engine authorization matrix through the gateway', () => {
-  it.each(MATRIX)('$route', async ({ request, expected }) => {
-    const actual: Record<string, number> = {};
-    const wanted: Record<string, number> = {};
-    for (const [i, actor] of ACTORS.entries()) {
-      const cell = await request(context);
-      const res = await fetch(`${gateway.url}${cell.url}`, {
-        method: cell.method,
-        headers: {
-          ...(tokens[actor] ? bearer(tokens[actor]!) : {}),
-          ...(cell.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        body: cell.body !== undefined ? JSON.stringify(cell.body) : undefined,
-      });
-      actual[actor] = res.status;
-      wanted[actor] = expected[i]!;
-      if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
-      await res.arrayBuffer();
-    }
+  it.each(MATRIX)('$route', async (row) => {
+    const { actual, wanted } = await runMatrixRow({
+      gatewayUrl: gateway.url,
+      actors: ACTORS,
+      tokens,
+      context,
+      row,
+    });
     expect(actual).toEqual(wanted);
   });
 

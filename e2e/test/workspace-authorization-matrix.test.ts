@@ -9,6 +9,7 @@ import {
   type WorkspaceHarness,
 } from '@conduit/workspace/test/fixtures/workspace-harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MatrixCell, type MatrixRow, runMatrixRow } from '../src/authorization-matrix.js';
 
 // Who may do what in the workspace, through the gateway, kept as data: each route against every
 // kind of caller. The team project and team file belong to `owner` and are shared with team T;
@@ -37,14 +38,6 @@ interface Context {
   /** A new conversation chat session of the actor's own. */
   session(actor: ActorName): string;
 }
-interface Cell {
-  method: string;
-  url: string;
-  body?: unknown;
-  /** A body sent as is (a multipart upload), with its own headers. */
-  raw?: { payload: Buffer; headers: Record<string, string> };
-}
-
 const TEAM = randomUUID();
 const sealed = () => ({
   keyId: 'k',
@@ -63,7 +56,7 @@ const TEAM_READ = [401, 200, 200, 200, 200, 404, 404];
 const OWNER_ONLY = [401, 200, 404, 404, 404, 404, 404];
 
 // biome-ignore format: the matrix reads as a table, one route per line
-const MATRIX: { route: string; request: (c: Context, actor: ActorName) => Promise<Cell> | Cell; expected: number[] }[] = [
+const MATRIX: MatrixRow<Context, ActorName>[] = [
   // Columns: anonymous, owner, team admin, team member, team viewer, stranger, platform admin.
   { route: 'GET preferences', request: () => ({ method: 'GET', url: '/v1/workspace/preferences' }), expected: ALL_SIGNED_IN },
   { route: 'PUT preferences', request: () => ({ method: 'PUT', url: '/v1/workspace/preferences', body: { preferredModel: 'm' } }), expected: ALL_SIGNED_IN },
@@ -120,7 +113,7 @@ const tokens = {} as Record<ActorName, string | undefined>;
 const userIds = {} as Record<ActorName, string>;
 let context: Context;
 
-async function asOwner(method: string, url: string, body?: unknown, raw?: Cell['raw']) {
+async function asOwner(method: string, url: string, body?: unknown, raw?: MatrixCell['raw']) {
   const res = await h.app.inject({
     method: method as 'POST',
     url,
@@ -188,26 +181,14 @@ afterAll(async () => {
 }, 30_000);
 
 describe('workspace authorization matrix through the gateway', () => {
-  it.each(MATRIX)('$route', async ({ request, expected }) => {
-    const actual: Record<string, number> = {};
-    const wanted: Record<string, number> = {};
-    for (const [i, actor] of ACTORS.entries()) {
-      const cell = await request(context, actor);
-      const res = await fetch(`${gateway.url}${cell.url}`, {
-        method: cell.method,
-        headers: {
-          ...(tokens[actor] ? { authorization: `Bearer ${tokens[actor]}` } : {}),
-          ...(cell.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          // fetch sets the length itself.
-          ...(cell.raw && { 'content-type': cell.raw.headers['content-type']! }),
-        },
-        body: cell.raw ? cell.raw.payload : cell.body !== undefined ? JSON.stringify(cell.body) : undefined,
-      });
-      actual[actor] = res.status;
-      wanted[actor] = expected[i]!;
-      if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
-      await res.arrayBuffer();
-    }
+  it.each(MATRIX)('$route', async (row) => {
+    const { actual, wanted } = await runMatrixRow({
+      gatewayUrl: gateway.url,
+      actors: ACTORS,
+      tokens,
+      context,
+      row,
+    });
     expect(actual).toEqual(wanted);
   });
 
@@ -218,20 +199,16 @@ describe('workspace authorization matrix through the gateway', () => {
       randomUUID(),
       randomUUID(),
     );
-    for (const { route, request, expected } of MATRIX) {
-      const cell = await request(context, 'anonymous');
-      const res = await fetch(`${gateway.url}${cell.url}`, {
-        method: cell.method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(cell.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(cell.raw && { 'content-type': cell.raw.headers['content-type']! }),
-        },
-        body: cell.raw ? cell.raw.payload : cell.body !== undefined ? JSON.stringify(cell.body) : undefined,
+    // What anyone without an account gets: 401, or public media (and its 404s) as for anyone.
+    for (const row of MATRIX) {
+      const { actual, wanted } = await runMatrixRow({
+        gatewayUrl: gateway.url,
+        actors: ['anonymous'] as const,
+        tokens: { anonymous: token },
+        context,
+        row: { ...row, expected: row.expected.slice(0, 1) },
       });
-      await res.arrayBuffer();
-      // What anyone without an account gets: 401, or public media (and its 404s) as for anyone.
-      expect(res.status, route).toBe(expected[0]);
+      expect(actual, row.route).toEqual(wanted);
     }
   });
 
