@@ -104,7 +104,7 @@ export interface NodeType<S extends z.ZodType = z.ZodType> {
   /**
    * Its run has no effect outside the execution (it only computes items, or an answer kept with
    * them): run again after a crash, it does the same. Such a node needs no claim before it runs;
-   * its run is recorded and committed in one transaction (see commitPureRun).
+   * it runs in memory and is committed with the pure nodes next to it (see commitPureRuns).
    */
   pure?: true;
   /** Output ports the node may emit on, for its configuration. */

@@ -71,112 +71,80 @@ export async function claimNode(
   return row ? { attempt: row.attempt } : 'settled';
 }
 
-/**
- * Records the run of a pure node (one that needs no claim, see NodeType.pure) as committed, in
- * one transaction: its row is created settled. `canceled` when the execution is no longer
- * running; `taken` when the node already has a row (another worker, or an earlier try): then the
- * claimed path decides, as for any other node.
- *
- * Its commit does not wait for the disk (synchronous_commit off for this transaction): that wait
- * was most of a node's time. Nothing is lost that matters: a worker that dies after the commit
- * loses nothing (Postgres has it), and should Postgres itself crash within the moment before the
- * write reaches the disk, what is lost is a pure node's result, which is run again. The write-ahead
- * log is one sequence, so any later commit that does wait (a claim before a side effect, a wait,
- * the end of the execution) makes every pure result before it durable too: what survives a
- * crash is always a prefix of the run, never a gap.
- */
-export async function commitPureRun(
-  tx: Transaction,
-  run: {
-    executionId: string;
-    node: { id: string; name: string; type: string };
-    sequence: number;
-    input: Item[];
-    outputs: Outputs;
-    execTimeMs: number;
-    inlineMax?: number;
-  },
-  respond?: WebhookResponse,
-): Promise<'committed' | 'canceled' | 'taken'> {
-  // Small items (nearly always): one statement, one round trip; large ones are stored apart first.
-  const input = JSON.stringify(run.input);
-  const output = JSON.stringify(run.outputs);
-  if (
-    run.inlineMax === undefined ||
-    (Buffer.byteLength(input) <= run.inlineMax && Buffer.byteLength(output) <= run.inlineMax)
-  )
-    return commitSmallPureRun(tx, run, input, output, respond);
-  const [execution] = await tx
-    .select({ status: workflowExecutions.status })
-    .from(workflowExecutions)
-    .where(eq(workflowExecutions.id, run.executionId))
-    .for('update');
-  if (execution?.status !== 'running') return 'canceled';
-  await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
-  // Every claim locks the execution's row first, so what this finds stays true until the commit
-  // (and nothing is stored apart for a row that is not written).
-  const [existing] = await tx
-    .select({ id: nodeExecutions.id })
-    .from(nodeExecutions)
-    .where(and(eq(nodeExecutions.executionId, run.executionId), eq(nodeExecutions.nodeId, run.node.id)));
-  if (existing) return 'taken';
-  await tx.insert(nodeExecutions).values({
-    id: uuidv7(),
-    executionId: run.executionId,
-    nodeId: run.node.id,
-    nodeName: run.node.name,
-    nodeType: run.node.type,
-    sequence: run.sequence,
-    status: 'success',
-    attempt: 1,
-    inputData: await spill(tx, run.executionId, run.input, run.inlineMax),
-    outputData: await spill(tx, run.executionId, run.outputs, run.inlineMax),
-    execTimeMs: run.execTimeMs,
-    finishedAt: sql`now()`,
-  });
-  if (respond)
-    await tx
-      .update(workflowExecutions)
-      .set({ responseData: respond })
-      .where(eq(workflowExecutions.id, run.executionId));
-  return 'committed';
+/** A pure node's run done in memory, not yet committed (see runPureNode). */
+export interface PureRun {
+  node: { id: string; name: string; type: string };
+  sequence: number;
+  input: Item[];
+  outputs: Outputs;
+  respond?: WebhookResponse;
+  startedAt: Date;
+  finishedAt: Date;
 }
 
 /**
- * commitPureRun's items inline, in one statement: the execution's row locked while it runs (as
- * every claim does first), the node run inserted settled unless the node has a row already, and
- * the webhook answer recorded with it.
+ * Records the runs of pure nodes (ones that need no claim, see NodeType.pure) as committed, all
+ * together: one statement locks the running execution (as every claim does first), inserts the
+ * settled rows and records the last webhook answer among them. `canceled` when the execution is no
+ * longer running; `taken` when any of the nodes already has a row (another worker got there): then
+ * nothing of this batch is kept (the caller must roll the transaction back, which an error does),
+ * and the caller stops, leaving the execution to that worker.
+ *
+ * Unless `durable`, the commit does not wait for the disk (synchronous_commit off for this
+ * transaction): that wait was most of a node's time. Nothing is lost that matters: a worker that
+ * dies after the commit loses nothing (Postgres has it), and should Postgres itself crash within
+ * the moment before the write reaches the disk, what is lost is pure nodes' results, which are run
+ * again. The write-ahead log is one sequence, so any later commit that does wait (a claim before a
+ * side effect, a wait, the end of the execution) makes every pure result before it durable too:
+ * what survives a crash is always a prefix of the run, never a gap.
  */
-async function commitSmallPureRun(
+export async function commitPureRuns(
   tx: Transaction,
-  run: Parameters<typeof commitPureRun>[1],
-  input: string,
-  output: string,
-  respond: WebhookResponse | undefined,
+  executionId: string,
+  runs: PureRun[],
+  options: { inlineMax?: number; durable?: boolean } = {},
 ): Promise<'committed' | 'canceled' | 'taken'> {
-  const rows = (await tx.execute(sql`
+  // Items over the inline limit are stored apart first; rolled back with the rest if not committed.
+  const rows = [];
+  for (const run of runs)
+    rows.push({
+      id: uuidv7(),
+      node_id: run.node.id,
+      node_name: run.node.name,
+      node_type: run.node.type,
+      sequence: run.sequence,
+      input_data: await spill(tx, executionId, run.input, options.inlineMax),
+      output_data: await spill(tx, executionId, run.outputs, options.inlineMax),
+      exec_time_ms: run.finishedAt.getTime() - run.startedAt.getTime(),
+      started_at: run.startedAt.toISOString(),
+      finished_at: run.finishedAt.toISOString(),
+    });
+  const respond = runs.findLast((run) => run.respond)?.respond;
+  const [result] = (await tx.execute(sql`
     with execution as (
       select ${workflowExecutions.id} from ${workflowExecutions}
-      where ${workflowExecutions.id} = ${run.executionId} and ${workflowExecutions.status} = 'running'
+      where ${workflowExecutions.id} = ${executionId} and ${workflowExecutions.status} = 'running'
       for update
     ), inserted as (
       insert into ${nodeExecutions} (id, execution_id, node_id, node_name, node_type, sequence, status,
-        attempt, input_data, output_data, exec_time_ms, finished_at)
-      select ${uuidv7()}, execution.id, ${run.node.id}, ${run.node.name}, ${run.node.type},
-        ${run.sequence}, 'success', 1, ${input}::text::jsonb, ${output}::text::jsonb, ${run.execTimeMs}, now()
-      from execution
+        attempt, input_data, output_data, exec_time_ms, started_at, finished_at)
+      select r.id, execution.id, r.node_id, r.node_name, r.node_type, r.sequence, 'success', 1,
+        r.input_data, r.output_data, r.exec_time_ms, r.started_at, r.finished_at
+      from execution, jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as r(id uuid, node_id uuid,
+        node_name text, node_type text, sequence int, input_data jsonb, output_data jsonb,
+        exec_time_ms int, started_at timestamptz, finished_at timestamptz)
       on conflict (execution_id, node_id) do nothing
       returning execution_id
     ), answered as (
       update ${workflowExecutions} set response_data = ${respond ? JSON.stringify(respond) : null}::text::jsonb
-      where ${respond !== undefined} and ${workflowExecutions.id} in (select execution_id from inserted)
+      where ${respond !== undefined} and ${workflowExecutions.id} in (select id from execution)
+        and (select count(*) from inserted) = ${rows.length}
     )
     select (select count(*) from execution)::int as running, (select count(*) from inserted)::int as inserted,
-      set_config('synchronous_commit', 'off', true) as commit_without_waiting_for_the_disk
+      set_config('synchronous_commit', ${options.durable ? 'on' : 'off'}, true) as synchronous_commit
   `)) as unknown as { running: number; inserted: number }[];
-  const [result] = rows;
   if (!result?.running) return 'canceled';
-  return result.inserted ? 'committed' : 'taken';
+  return result.inserted === rows.length ? 'committed' : 'taken';
 }
 
 const heldBy = (executionId: string, nodeId: string, attempt: number) =>

@@ -1,4 +1,4 @@
-import { type ActorContext, withActor } from '@conduit/db';
+import { type ActorContext, type Transaction, withActor } from '@conduit/db';
 import { eq } from 'drizzle-orm';
 import { announceProgress, type ProgressKind } from '../../bus/execution-progress.js';
 import { workflowExecutions } from '../../db/schema.js';
@@ -6,15 +6,21 @@ import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
 import { executionPlan } from './execution-plan.js';
-import { finishExecution, isSettled, type Outputs } from './node-run-store.js';
+import { commitPureRuns, finishExecution, isSettled, type Outputs, type PureRun } from './node-run-store.js';
 import { ownerContext } from './owner-context.js';
 import { resumeUrlOf } from './resume-url.js';
-import { runNode } from './run-node.js';
+import { type NodeStep, runNode, runPureNode } from './run-node.js';
 import { wakeParentOf } from './sub-workflows.js';
 import { takeUpExecution } from './take-up-execution.js';
 
 /** How long an execution held by its workflow's concurrency limit waits before trying again. */
 const HOLD_MS = 500;
+
+/**
+ * The longest pure nodes' results wait in memory for their commit: a long run of them still shows
+ * its progress, and a webhook's answer among them is not held back for long.
+ */
+const PURE_BATCH_MS = 100;
 
 /** The items a node emitted that expressions of later nodes see as `$node.<name>`. */
 const firstPort = (outputs: Outputs): Item[] => Object.values(outputs).find((items) => items.length) ?? [];
@@ -60,6 +66,40 @@ export async function runExecution(
   let sequence = runs.length;
   let last: Outputs | undefined;
 
+  // Pure nodes that ran since the last commit, committed together (see commitPureRuns): before
+  // the next node that is not pure, when they have been held PURE_BATCH_MS, or with the end.
+  let pending: PureRun[] = [];
+  const commitPending = async (finish?: () => (tx: Transaction) => Promise<boolean>) => {
+    const batch = pending;
+    pending = [];
+    const answered = batch.some((run) => run.respond) || !!finish;
+    const committed = await as(
+      async (tx) => {
+        if (batch.length) {
+          const outcome = await commitPureRuns(tx, execution.id, batch, {
+            inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
+            durable: !!finish,
+          });
+          // Taken by another worker: nothing of this batch may stay (it is that worker's now).
+          if (outcome === 'taken') throw new BatchNotCommitted();
+          if (outcome === 'canceled') return false;
+        }
+        return finish ? finish()(tx) : true;
+      },
+      (ok) => (ok && !answered ? 'step' : 'change'),
+    ).catch((error: unknown) => {
+      if (error instanceof BatchNotCommitted) return false;
+      throw error;
+    });
+    return committed;
+  };
+  const stop = async () => {
+    // It may have ended here (a node failed for good): a parent waiting on it goes on.
+    if (execution.parentExecutionId && (await hasFinished(deps, owner, execution.id)))
+      await wakeParentOf(deps, execution);
+    return 'stopped';
+  };
+
   for (const step of executionPlan(document)) {
     const { node, type } = step;
     const row = prior.get(node.id);
@@ -87,7 +127,7 @@ export async function runExecution(
       outputs.set(node.name, { main: inputs.flat() });
       continue;
     }
-    const result = await runNode(deps, owner, {
+    const work: NodeStep = {
       executionId: execution.id,
       workflowId: execution.workflowId,
       step,
@@ -110,27 +150,41 @@ export async function runExecution(
           resumeUrl: resumeUrlOf(deps.env, execution),
         },
       },
-    });
-    if (result.kind === 'stopped') {
-      // It may have ended here (a node failed for good): a parent waiting on it goes on.
-      if (execution.parentExecutionId && (await hasFinished(deps, owner, execution.id)))
-        await wakeParentOf(deps, execution);
-      return 'stopped';
+    };
+    // A pure node runs in memory and waits for the next commit: run again after a crash, it does
+    // the same, so no claim is needed. One that failed goes the claimed way below.
+    const ran = type.pure && !row ? await runPureNode(deps, owner, work) : undefined;
+    if (ran) {
+      pending.push(ran);
+      outputs.set(node.name, ran.outputs);
+      last = ran.outputs;
+      if (Date.now() - pending[0]!.finishedAt.getTime() >= PURE_BATCH_MS && !(await commitPending()))
+        return stop();
+      continue;
     }
+    // What ran before a node with effects is committed first: its claim must follow a settled past.
+    if (pending.length && !(await commitPending())) return stop();
+    const result = await runNode(deps, owner, work);
+    if (result.kind === 'stopped') return stop();
     outputs.set(node.name, result.outputs);
     last = result.outputs;
   }
 
-  await as((tx) =>
-    finishExecution(tx, execution.id, {
-      status: 'success',
-      output: last ? firstPort(last) : [],
-      inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
-    }),
+  const finished = await commitPending(
+    () => (tx) =>
+      finishExecution(tx, execution.id, {
+        status: 'success',
+        output: last ? firstPort(last) : [],
+        inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
+      }),
   );
+  if (!finished) return stop();
   await wakeParentOf(deps, execution);
   return 'finished';
 }
+
+/** A batch of pure runs found another worker's rows: it is rolled back, not committed in part. */
+class BatchNotCommitted extends Error {}
 
 async function hasFinished(deps: WorkflowDeps, owner: ActorContext, executionId: string) {
   const [row] = await withActor(deps.db, owner, (tx) =>

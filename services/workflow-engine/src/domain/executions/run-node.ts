@@ -10,11 +10,11 @@ import type { PlannedNode } from './execution-plan.js';
 import {
   claimNode,
   commitFailure,
-  commitPureRun,
   commitSuccess,
   commitWait,
   type NodeRunRow,
   type Outputs,
+  type PureRun,
   recordFailedTry,
   reparkExecution,
 } from './node-run-store.js';
@@ -53,31 +53,11 @@ const withTimeout = <T>(promise: Promise<T>, ms: number | null): Promise<T> => {
   ]).finally(() => clearTimeout(timer));
 };
 
-/**
- * Runs one node to a committed result: claims its row, runs it, retries per its settings (a
- * failure that retrying cannot help fails at once), and commits success, a wait, or the failure
- * as its `onError` says. Every try of the node is the same claim row with a higher attempt.
- */
-export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: NodeStep): Promise<NodeResult> {
+/** What a node's run gets, but for its attempt: the same for every try of the node. */
+function nodeRunner(deps: WorkflowDeps, actor: ActorContext, work: NodeStep) {
   const { step, executionId } = work;
   const { node, type } = step;
   const items = work.inputs.flat();
-  // Every committed step is word to those watching the execution (live progress, webhooks).
-  // A node claimed, or committed without a webhook answer, is a step (see ProgressKind).
-  const as = async <T>(fn: Parameters<typeof withActor<T>>[2], kindOf?: (result: T) => ProgressKind) => {
-    const result = await withActor(deps.db, actor, fn);
-    announceProgress(deps.bus, executionId, kindOf?.(result));
-    return result;
-  };
-
-  // A wait whose time has not come (the job ran early): park it again, as it was.
-  if (work.prior?.status === 'waiting' && work.prior.resumeAt && work.prior.resumeAt.getTime() > Date.now()) {
-    await as((tx) => reparkExecution(tx, executionId));
-    await enqueueResume(deps, work, work.prior.resumeAt, work.wakeups);
-    return { kind: 'stopped' };
-  }
-  const resumed = work.prior?.status === 'waiting';
-
   // What items' effects gave in earlier tries of this node (see NodeRun.once).
   const done = new Map<number, unknown>();
   const once = async <T>(index: number, effect: () => Promise<T>): Promise<T> => {
@@ -86,8 +66,8 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
     done.set(index, result);
     return result;
   };
-
-  const runOnce = (attempt: number) =>
+  const resumed = work.prior?.status === 'waiting';
+  return (attempt: number) =>
     withTimeout(
       type.run({
         config: node.config,
@@ -125,39 +105,58 @@ export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: Nod
       }),
       node.timeoutMs,
     );
+}
 
-  // A pure node needs no claim: it runs, then its row is written settled in one transaction. A
-  // failure, a wait or a row already there goes the claimed way below (running it again is harmless).
-  if (type.pure && !work.prior) {
-    const started = Date.now();
-    const outcome = await runOnce(1).catch(() => undefined);
-    if (outcome && 'outputs' in outcome) {
-      const recorded = await as(
-        (tx) =>
-          commitPureRun(
-            tx,
-            {
-              executionId,
-              node: { id: node.id, name: node.name, type: node.type },
-              sequence: work.sequence,
-              input: items,
-              outputs: outcome.outputs,
-              execTimeMs: Date.now() - started,
-              inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
-            },
-            outcome.respond,
-          ),
-        (result) => (result === 'committed' && !outcome.respond ? 'step' : 'change'),
-      );
-      if (recorded === 'canceled') return { kind: 'stopped' };
-      if (recorded === 'committed')
-        return {
-          kind: 'done',
-          outputs: outcome.outputs,
-          ...(outcome.respond ? { respond: outcome.respond } : {}),
-        };
-    }
+/**
+ * Runs a pure node (NodeType.pure) in memory, with no claim and nothing written: the caller
+ * commits it later, with the pure nodes that ran next to it (see commitPureRuns). Undefined when
+ * its run failed: the claimed way (runNode) then decides, with its retries and on-error settings.
+ */
+export async function runPureNode(
+  deps: WorkflowDeps,
+  actor: ActorContext,
+  work: NodeStep,
+): Promise<PureRun | undefined> {
+  const { node } = work.step;
+  const startedAt = new Date();
+  const outcome = await nodeRunner(deps, actor, work)(1).catch(() => undefined);
+  if (!outcome || !('outputs' in outcome)) return undefined;
+  const finishedAt = new Date();
+  return {
+    node: { id: node.id, name: node.name, type: node.type },
+    sequence: work.sequence,
+    input: work.inputs.flat(),
+    outputs: outcome.outputs,
+    ...(outcome.respond ? { respond: outcome.respond } : {}),
+    startedAt,
+    finishedAt,
+  };
+}
+
+/**
+ * Runs one node to a committed result: claims its row, runs it, retries per its settings (a
+ * failure that retrying cannot help fails at once), and commits success, a wait, or the failure
+ * as its `onError` says. Every try of the node is the same claim row with a higher attempt.
+ */
+export async function runNode(deps: WorkflowDeps, actor: ActorContext, work: NodeStep): Promise<NodeResult> {
+  const { step, executionId } = work;
+  const { node } = step;
+  const items = work.inputs.flat();
+  // Every committed step is word to those watching the execution (live progress, webhooks).
+  // A node claimed, or committed without a webhook answer, is a step (see ProgressKind).
+  const as = async <T>(fn: Parameters<typeof withActor<T>>[2], kindOf?: (result: T) => ProgressKind) => {
+    const result = await withActor(deps.db, actor, fn);
+    announceProgress(deps.bus, executionId, kindOf?.(result));
+    return result;
+  };
+
+  // A wait whose time has not come (the job ran early): park it again, as it was.
+  if (work.prior?.status === 'waiting' && work.prior.resumeAt && work.prior.resumeAt.getTime() > Date.now()) {
+    await as((tx) => reparkExecution(tx, executionId));
+    await enqueueResume(deps, work, work.prior.resumeAt, work.wakeups);
+    return { kind: 'stopped' };
   }
+  const runOnce = nodeRunner(deps, actor, work);
 
   for (;;) {
     const claim = await as(
