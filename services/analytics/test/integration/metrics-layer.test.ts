@@ -387,7 +387,7 @@ describe('external PostgreSQL sources', () => {
       },
     ]);
     expect(all.body.columns.every((c: { type: string }) => c.type === 'number')).toBe(true);
-    expect(all.body.sql).toMatch(/^select count\(\*\) as "orders.count"/);
+    expect(all.body.sql).toMatch(/^select count\(\("orders".id\)\) as "orders.count"/);
     expect(all.body.durationMs).toBeGreaterThanOrEqual(0);
     expect(all.body.truncated).toBe(false);
 
@@ -491,6 +491,39 @@ describe('external PostgreSQL sources', () => {
       expect((await hours('Asia/Kolkata')).body.rows).toEqual([
         { 'hours.at.day': '2026-10-31T18:30:00.000Z', 'hours.count': 24 },
       ]);
+      // 03:10 EST, just after the change: the last six hours are six real ones, and 01:00 shows twice
+      // (once in EDT, once in EST) as two buckets.
+      h.deps.metrics.now = () => new Date('2026-11-01T08:10:00Z');
+      const lastSix = await query({
+        measures: ['hours.count'],
+        timeDimension: { dimension: 'hours.at', granularity: 'hour', dateRange: 'last 6 hours' },
+        timeZone: 'America/New_York',
+      });
+      expect(lastSix.status).toBe(200);
+      expect(lastSix.body.rows.map((r: Record<string, unknown>) => r['hours.at.hour'])).toEqual([
+        '2026-11-01T02:00:00.000Z', // 22:00 EDT
+        '2026-11-01T03:00:00.000Z',
+        '2026-11-01T04:00:00.000Z',
+        '2026-11-01T05:00:00.000Z', // 01:00 EDT
+        '2026-11-01T06:00:00.000Z', // 01:00 EST
+        '2026-11-01T07:00:00.000Z', // 02:00 EST
+      ]);
+      // 13:40 in Kolkata: the last 90 minutes began at 12:10 IST (06:40Z).
+      const minutes = await query({
+        measures: ['hours.count'],
+        timeDimension: { dimension: 'hours.at', granularity: 'minute', dateRange: 'last 90 minutes' },
+        timeZone: 'Asia/Kolkata',
+      });
+      expect(minutes.body.rows).toEqual([
+        { 'hours.at.minute': '2026-11-01T07:00:00.000Z', 'hours.count': 1 },
+        { 'hours.at.minute': '2026-11-01T08:00:00.000Z', 'hours.count': 1 },
+      ]);
+      const thisHour = await query({
+        measures: ['hours.count'],
+        timeDimension: { dimension: 'hours.at', dateRange: 'this hour' },
+        timeZone: 'America/New_York',
+      });
+      expect(thisHour.body.rows).toEqual([{ 'hours.count': 1 }]);
     } finally {
       h.deps.metrics.now = saved;
     }

@@ -67,7 +67,7 @@ describe('compiling a query to one parameterized statement', () => {
     expect(columns).toEqual([{ name: measure, member: measure, type: 'number', title: expect.any(String) }]);
   });
 
-  it.each(['hour', 'day', 'week', 'month', 'quarter', 'year'])('granularity %s', (granularity) => {
+  it.each(['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'])('granularity %s', (granularity) => {
     const { sql, params, columns } = compile({
       measures: ['orders.count'],
       timeDimension: { dimension: 'orders.createdAt', granularity },
@@ -316,6 +316,54 @@ describe('relative date ranges in a time zone', () => {
       '2024-01-01 00:00:00',
       '2026-01-01 00:00:00',
     ]);
+  });
+
+  it('counts hours and minutes as elapsed time back from the current local hour or minute, across DST', () => {
+    // 8 March 2026, New York: clocks jumped from 02:00 EST to 03:00 EDT at 07:00Z. At 04:20 EDT the
+    // last six hours began at 21:00 EST: seven hours on the wall clock, six real ones.
+    expect(local('last 6 hours', 'America/New_York', '2026-03-08T08:20:30.500Z')).toEqual([
+      '2026-03-08T02:00:00.000Z',
+      '2026-03-08T08:00:00.000Z',
+    ]);
+    // 1 November 2026: 01:00-02:00 happens twice. At 01:30 EST (the second time), the last hour is
+    // the first 01:00-02:00, in EDT.
+    expect(local('last hour', 'America/New_York', '2026-11-01T06:30:00Z')).toEqual([
+      '2026-11-01T05:00:00.000Z',
+      '2026-11-01T06:00:00.000Z',
+    ]);
+    expect(local('Last 3 Hours', 'America/New_York', '2026-11-01T06:30:00Z')).toEqual([
+      '2026-11-01T03:00:00.000Z',
+      '2026-11-01T06:00:00.000Z',
+    ]);
+    // Kolkata's hours start at half past on UTC's clocks.
+    expect(local('this hour', 'Asia/Kolkata', '2026-03-08T08:20:00Z')).toEqual([
+      '2026-03-08T07:30:00.000Z',
+      '2026-03-08T08:30:00.000Z',
+    ]);
+    expect(local('last 2 hours', 'Asia/Kathmandu', '2026-03-08T08:20:00Z')).toEqual([
+      '2026-03-08T06:15:00.000Z',
+      '2026-03-08T08:15:00.000Z',
+    ]);
+    expect(local('last 30 minutes', 'Asia/Kolkata', '2026-03-08T08:20:30.500Z')).toEqual([
+      '2026-03-08T07:50:00.000Z',
+      '2026-03-08T08:20:00.000Z',
+    ]);
+    expect(local('this minute', 'UTC', '2026-03-08T08:20:30.500Z')).toEqual([
+      '2026-03-08T08:20:00.000Z',
+      '2026-03-08T08:21:00.000Z',
+    ]);
+    expect(local('last minute', 'UTC', '2026-03-08T08:20:30.500Z')).toEqual([
+      '2026-03-08T08:19:00.000Z',
+      '2026-03-08T08:20:00.000Z',
+    ]);
+    for (const bad of [
+      'last 0 hours',
+      'last 9000 hours',
+      'last 600000 minutes',
+      'next hour',
+      'last 1.5 hours',
+    ])
+      expect(() => resolveDateRange(bad, 'UTC', new Date())).toThrow(DomainError);
   });
 
   it('takes absolute dates (the end day included), local times and instants', () => {

@@ -10,6 +10,11 @@ import type { DateRange } from '../explorations/exploration-query.js';
  * Relative ranges follow Cube: `today`, `yesterday`, `this day|week|month|quarter|year`,
  * `last week|month|quarter|year` (the previous whole one), `last N days|weeks|months|quarters|years`
  * (the N whole ones before the current one, which is not included). Weeks start on Monday.
+ *
+ * Hours and minutes (`this hour|minute`, `last hour|minute`, `last N hours|minutes`) are read the
+ * same way but as instants: the current local hour (or minute) starts where the zone's clocks last
+ * showed :00, and the range counts back N real hours from there. So "last 6 hours" is six hours of
+ * elapsed time even across a daylight-saving change, where the wall clocks show five or seven.
  */
 export type Bound = { local: string } | { instant: string };
 export interface ResolvedRange {
@@ -98,12 +103,40 @@ const localMidnight = (d: PlainDate): Bound => ({
 
 const RELATIVE =
   /^(?:(today|yesterday)|this (day|week|month|quarter|year)|last (week|month|quarter|year)|last (\d{1,4}) (days?|weeks?|months?|quarters?|years?))$/;
+const RELATIVE_CLOCK = /^(?:(this|last) (hour|minute)|last (\d{1,6}) (hours?|minutes?))$/;
+
+/** Longest clock-based range: about a year of hours (8,784) or of minutes. */
+const MAX_CLOCK_MS = 366 * 24 * 3600_000;
+
+/** How far into the current local hour `now` is, in ms (the zone's offset may hold minutes). */
+function intoLocalHour(now: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, minute: '2-digit', second: '2-digit' })
+    .formatToParts(now)
+    .reduce<Record<string, string>>((acc, p) => Object.assign(acc, { [p.type]: p.value }), {});
+  return (Number(parts.minute) * 60 + Number(parts.second)) * 1000 + now.getUTCMilliseconds();
+}
+
+function resolveClock(match: RegExpExecArray, now: Date, timeZone: string): ResolvedRange {
+  const [, which, thisOrLastUnit, count, countUnit] = match;
+  const unit = (thisOrLastUnit ?? countUnit!).replace(/s$/, '') as 'hour' | 'minute';
+  const n = count === undefined ? 1 : Number(count);
+  if (n < 1) throw badRange('A relative range needs at least one period.');
+  const step = unit === 'hour' ? 3600_000 : 60_000;
+  if (n * step > MAX_CLOCK_MS) throw badRange(`A range of ${unit}s may span at most a year.`);
+  const into = intoLocalHour(now, timeZone);
+  const start = now.getTime() - (unit === 'hour' ? into : into % 60_000);
+  const [from, to] = which === 'this' ? [start, start + step] : [start - n * step, start];
+  return { from: { instant: new Date(from).toISOString() }, to: { instant: new Date(to).toISOString() } };
+}
 
 function resolveRelative(text: string, now: Date, timeZone: string): ResolvedRange {
-  const match = RELATIVE.exec(text.trim().toLowerCase().replace(/\s+/g, ' '));
+  const normal = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  const clock = RELATIVE_CLOCK.exec(normal);
+  if (clock) return resolveClock(clock, now, timeZone);
+  const match = RELATIVE.exec(normal);
   if (!match)
     throw badRange(
-      `"${text.slice(0, 40)}" is not a date range; use [from, to] or one of today, yesterday, this week|month|quarter|year, last week|month|quarter|year, last N days|weeks|months|quarters|years.`,
+      `"${text.slice(0, 40)}" is not a date range; use [from, to] or one of today, yesterday, this hour|minute|week|month|quarter|year, last hour|minute|week|month|quarter|year, last N minutes|hours|days|weeks|months|quarters|years.`,
     );
   const today = localToday(now, timeZone);
   const [, day, thisUnit, lastUnit, count, countUnit] = match;
