@@ -32,27 +32,71 @@ CREATE TRIGGER "team_departures_stamp" BEFORE INSERT OR UPDATE ON "workspace"."t
 CREATE INDEX "team_departures_change_idx" ON "workspace"."team_departures" ("sync_scope", "change_seq");
 CREATE INDEX "tombstones_deleted_at_idx" ON "workspace"."tombstones" ("deleted_at");
 
+-- Both tables are read by their users only; what writes them runs with no actor through the narrow
+-- functions below (as the owner), so a transaction without an actor still sees no row at all.
 ALTER TABLE "workspace"."sync_horizons" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "workspace"."sync_horizons" FORCE ROW LEVEL SECURITY;
--- A member reads the horizons of their own scope and their teams'; only the prune (no actor) writes.
 CREATE POLICY "sync_horizons_read" ON "workspace"."sync_horizons" FOR SELECT
   USING (sync_scope = workspace.current_user_id() OR sync_scope = ANY (workspace.current_team_ids()));
-CREATE POLICY "sync_horizons_system" ON "workspace"."sync_horizons"
-  USING (workspace.current_user_id() IS NULL) WITH CHECK (workspace.current_user_id() IS NULL);
 
 ALTER TABLE "workspace"."team_departures" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "workspace"."team_departures" FORCE ROW LEVEL SECURITY;
--- Its user reads it; identity's events (applied with no actor) and the prune write it.
 CREATE POLICY "team_departures_own" ON "workspace"."team_departures" FOR SELECT
   USING (user_id = workspace.current_user_id());
-CREATE POLICY "team_departures_system" ON "workspace"."team_departures"
-  USING (workspace.current_user_id() IS NULL) WITH CHECK (workspace.current_user_id() IS NULL);
 
--- Tombstones were never deleted; now only the prune (no actor) deletes them, and no user can.
-CREATE POLICY "tombstones_system" ON "workspace"."tombstones" FOR SELECT
-  USING (workspace.current_user_id() IS NULL);
-CREATE POLICY "tombstones_system_delete" ON "workspace"."tombstones" FOR DELETE
-  USING (workspace.current_user_id() IS NULL);
-DROP POLICY "tombstones_delete_by_role" ON "workspace"."tombstones";
-CREATE POLICY "tombstones_delete_by_role" ON "workspace"."tombstones" AS RESTRICTIVE FOR DELETE
-  USING (workspace.current_user_id() IS NULL);
+-- identity.team.member_removed: the latest of several departures wins.
+CREATE FUNCTION "workspace"."record_team_departure"(p_user_id uuid, p_team_id uuid, p_at timestamptz)
+  RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = workspace, pg_temp
+  AS $$
+    insert into workspace.team_departures (user_id, left_team_id, left_at)
+    values (p_user_id, p_team_id, p_at)
+    on conflict (user_id, left_team_id) do update
+      set left_at = greatest(team_departures.left_at, excluded.left_at)
+  $$;
+
+-- identity.team.member_added: undoes a departure before it. Kept even with no departure known yet,
+-- since the two events may be applied out of order: a departure that happened earlier but arrives
+-- later then stays inactive.
+CREATE FUNCTION "workspace"."record_team_return"(p_user_id uuid, p_team_id uuid, p_at timestamptz)
+  RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = workspace, pg_temp
+  AS $$
+    insert into workspace.team_departures (user_id, left_team_id, left_at, rejoined_at)
+    values (p_user_id, p_team_id, '-infinity', p_at)
+    on conflict (user_id, left_team_id) do update
+      set rejoined_at = greatest(team_departures.rejoined_at, excluded.rejoined_at)
+  $$;
+
+-- Forgets up to p_batch tombstones and up to p_batch ended departures from before p_before, and
+-- raises each scope's horizon to the highest change sequence removed from it. A departure that a
+-- return undid tells a client nothing it could miss, so it raises none. Answers how many rows went.
+CREATE FUNCTION "workspace"."prune_sync_history"(p_before timestamptz, p_batch integer)
+  RETURNS integer LANGUAGE sql SECURITY DEFINER SET search_path = workspace, pg_temp
+  AS $$
+    with gone as (
+      delete from workspace.tombstones
+      where ctid in (select ctid from workspace.tombstones where deleted_at < p_before limit p_batch)
+      returning sync_scope, change_seq
+    ), departed as (
+      delete from workspace.team_departures
+      where ctid in (select ctid from workspace.team_departures
+                     where greatest(left_at, coalesce(rejoined_at, left_at)) < p_before limit p_batch)
+      returning sync_scope, change_seq, (rejoined_at is null or left_at > rejoined_at) as active
+    ), removed as (
+      select sync_scope, change_seq from gone
+      union all select sync_scope, change_seq from departed where active
+    ), raised as (
+      insert into workspace.sync_horizons (sync_scope, pruned_through)
+      select sync_scope, max(change_seq) from removed group by sync_scope
+      on conflict (sync_scope) do update
+        set pruned_through = greatest(sync_horizons.pruned_through, excluded.pruned_through),
+            pruned_at = now()
+    )
+    select ((select count(*) from gone) + (select count(*) from departed))::integer
+  $$;
+
+REVOKE ALL ON FUNCTION "workspace"."record_team_departure"(uuid, uuid, timestamptz) FROM public;
+REVOKE ALL ON FUNCTION "workspace"."record_team_return"(uuid, uuid, timestamptz) FROM public;
+REVOKE ALL ON FUNCTION "workspace"."prune_sync_history"(timestamptz, integer) FROM public;
+GRANT EXECUTE ON FUNCTION "workspace"."record_team_departure"(uuid, uuid, timestamptz) TO workspace_app;
+GRANT EXECUTE ON FUNCTION "workspace"."record_team_return"(uuid, uuid, timestamptz) TO workspace_app;
+GRANT EXECUTE ON FUNCTION "workspace"."prune_sync_history"(timestamptz, integer) TO workspace_app;

@@ -22,6 +22,13 @@ const schema = serviceEnv.extend({
   RPC_TIMEOUT: envDuration('5s'),
   /** How often stored objects left behind by a failed removal are removed again. */
   OBJECT_SWEEP_EVERY: envDuration('10m'),
+  /**
+   * How long delta sync remembers a deletion (a tombstone, a team the user left). A client that
+   * has not synced for longer is told to sync again from the start (410).
+   */
+  SYNC_TOMBSTONE_RETENTION: envDuration('30d'),
+  /** How often tombstones past SYNC_TOMBSTONE_RETENTION are pruned. */
+  SYNC_PRUNE_EVERY: envDuration('1h'),
 });
 
 export type WorkspaceEnv = ReturnType<typeof loadEnv>;

@@ -3,8 +3,10 @@ import { defineService } from '@conduit/runtime';
 import { createObjectStore } from '@conduit/storage';
 import { buildApp } from './app.js';
 import { serveDescribeMediaRpc } from './bus/describe-media-rpc.js';
+import { teamMemberAddedConsumer, teamMemberRemovedConsumer } from './bus/team-membership-events.js';
 import type { WorkspaceDeps } from './deps.js';
 import { sweepObjects } from './domain/media/object-removal.js';
+import { pruneSyncHistory } from './domain/sync/sync-history.js';
 import { loadEnv, type WorkspaceEnv } from './env.js';
 import { type WorkspaceJobs, workspaceJobs } from './jobs/catalog.js';
 
@@ -14,7 +16,8 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
 /**
  * The workspace: a user's preferences, client-encrypted chats, projects, stored files and the
  * delta sync over them over HTTP; `rpc.workspace.media.describe` for services that point at a
- * file; a worker that removes stored objects a delete left behind.
+ * file; a worker that removes stored objects a delete left behind, prunes old sync history and
+ * records the teams users left (identity's membership events) for their next sync.
  */
 export const workspaceService = defineService<WorkspaceEnv, WorkspaceDeps, WorkspaceJobs>({
   name: 'workspace',
@@ -32,9 +35,15 @@ export const workspaceService = defineService<WorkspaceEnv, WorkspaceDeps, Works
   }),
   app: buildApp,
   rpc: (deps, bus) => [serveDescribeMediaRpc(bus, deps)],
+  consumers: [teamMemberRemovedConsumer, teamMemberAddedConsumer],
   worker: {
-    handlers: (deps) => ({ 'sweep-objects': () => sweepObjects(deps) }),
-    schedule: (jobs, env) =>
-      jobs.schedule('sweep-objects', 'sweep-objects', {}, { everyMs: env.OBJECT_SWEEP_EVERY }),
+    handlers: (deps) => ({
+      'sweep-objects': () => sweepObjects(deps),
+      'prune-sync-history': () => pruneSyncHistory(deps),
+    }),
+    schedule: async (jobs, env) => {
+      await jobs.schedule('sweep-objects', 'sweep-objects', {}, { everyMs: env.OBJECT_SWEEP_EVERY });
+      await jobs.schedule('prune-sync-history', 'prune-sync-history', {}, { everyMs: env.SYNC_PRUNE_EVERY });
+    },
   },
 });

@@ -182,6 +182,29 @@ export const tombstones = workspace.table(
   (t) => [primaryKey({ name: 'tombstones_pk', columns: [t.entity, t.entityId] })],
 );
 
+/** The highest change sequence the tombstone prune removed of each scope (see sync-history.ts). */
+export const syncHorizons = workspace.table('sync_horizons', {
+  syncScope: uuid('sync_scope').primaryKey(),
+  prunedThrough: bigint('pruned_through', { mode: 'number' }).notNull(),
+  prunedAt: timestamp('pruned_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * A user left a team (identity.team.member_removed): a change of the user's own scope, so their
+ * next sync tells them to drop the team's rows. Inactive once they rejoined after it.
+ */
+export const teamDepartures = workspace.table(
+  'team_departures',
+  {
+    userId: uuid('user_id').notNull(),
+    leftTeamId: uuid('left_team_id').notNull(),
+    leftAt: timestamp('left_at', { withTimezone: true }).notNull(),
+    rejoinedAt: timestamp('rejoined_at', { withTimezone: true }),
+    ...changeStamp(),
+  },
+  (t) => [primaryKey({ name: 'team_departures_pk', columns: [t.userId, t.leftTeamId] })],
+);
+
 export const objectDeletions = workspace.table('object_deletions', {
   storageKey: text('storage_key').primaryKey(),
   requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,7 +1,8 @@
 import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
-import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import { DomainError } from '@conduit/errors';
+import { and, asc, eq, gt, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import {
   customizationPreferences,
@@ -10,6 +11,8 @@ import {
   projectChats,
   projectFiles,
   projects,
+  syncHorizons,
+  teamDepartures,
   themeSettings,
   tombstones,
   userPreferences,
@@ -30,7 +33,9 @@ export type SyncKind =
   | 'media'
   | 'project'
   | 'project_chat'
-  | 'project_file';
+  | 'project_file'
+  /** Only ever deleted: the caller is no longer in the team; drop every row of it. */
+  | 'team';
 
 export type Change =
   | { kind: SyncKind; id: string; deleted: false; data: Record<string, unknown> }
@@ -48,6 +53,19 @@ interface Source {
   mine: SQL | undefined;
   toChange(row: Record<string, unknown>): Change;
 }
+
+/** A departure the user has not undone by rejoining the team since. */
+const departureActive = or(
+  isNull(teamDepartures.rejoinedAt),
+  gt(teamDepartures.leftAt, teamDepartures.rejoinedAt),
+);
+
+const resyncRequired = () =>
+  new DomainError(
+    'gone',
+    'This sync cursor is older than the deletions the server still remembers (SYNC_TOMBSTONE_RETENTION): drop the local copy and sync again from the start, without since.',
+    { fields: { resync: true } },
+  );
 
 function sources(actor: Actor): Source[] {
   const settings =
@@ -100,6 +118,16 @@ function sources(actor: Actor): Source[] {
       toChange: entity('project_file', projectFileDto),
     },
     {
+      table: teamDepartures,
+      mine: and(eq(teamDepartures.userId, actor.userId), departureActive),
+      toChange: (row) => ({
+        kind: 'team',
+        id: row.leftTeamId as string,
+        deleted: true,
+        deletedAt: (row.leftAt as Date).toISOString(),
+      }),
+    },
+    {
       table: tombstones,
       mine: visibleTo(tombstones, actor),
       toChange: (row) => ({
@@ -145,10 +173,11 @@ async function changesOf(
 
 /**
  * What changed for the caller after `since` (a cursor an earlier sync gave; none: everything),
- * oldest first, at most `limit`: rows created or updated (their current state) and rows deleted
- * (tombstones). `nextCursor` is where the next sync starts; `hasMore` says to ask again at once.
- * Only what the caller may read is ever answered: their own scope and their teams'. Throws
- * bad_request for a cursor it did not give.
+ * oldest first, at most `limit`: rows created or updated (their current state), rows deleted
+ * (tombstones), and teams the caller left (`kind: 'team'`, deleted: drop all of the team's rows).
+ * `nextCursor` is where the next sync starts; `hasMore` says to ask again at once. Only what the
+ * caller may read is ever answered: their own scope and their teams'. Throws bad_request for a
+ * cursor it did not give, gone (410, `resync: true`) for one older than the kept tombstones.
  */
 export async function readChanges(
   deps: WorkspaceDeps,
@@ -156,10 +185,24 @@ export async function readChanges(
   query: { since?: string | undefined; limit: number },
 ) {
   const given = decodeCursor(query.since);
-  const scopes = [actor.userId, ...Object.keys(actor.teams)];
-  // Scopes the caller has left (a team) are dropped; new ones start from their beginning.
-  const cursor: SyncCursor = Object.fromEntries(scopes.map((scope) => [scope, given[scope] ?? 0]));
   return asActor(deps.db, actor, async (tx) => {
+    // A team the caller left (identity's event) is not read even while their token still names it.
+    const departed = new Set(
+      (
+        await tx
+          .select({ teamId: teamDepartures.leftTeamId })
+          .from(teamDepartures)
+          .where(and(eq(teamDepartures.userId, actor.userId), departureActive))
+      ).map((row) => row.teamId),
+    );
+    const scopes = [actor.userId, ...Object.keys(actor.teams).filter((team) => !departed.has(team))];
+    await assertWithinHistory(tx, given, scopes);
+    // Scopes the caller has left (a team) are dropped, and said so once; new ones start from their
+    // beginning.
+    const left: Change[] = Object.keys(given)
+      .filter((scope) => scope !== actor.userId && !scopes.includes(scope))
+      .map((team) => ({ kind: 'team', id: team, deleted: true, deletedAt: new Date().toISOString() }));
+    const cursor: SyncCursor = Object.fromEntries(scopes.map((scope) => [scope, given[scope] ?? 0]));
     const found: Stamped[] = [];
     for (const source of sources(actor))
       found.push(...(await changesOf(tx, source, cursor, scopes, query.limit + 1)));
@@ -167,10 +210,29 @@ export async function readChanges(
     found.sort((a, b) => a.seq - b.seq);
     const page = found.slice(0, query.limit);
     for (const { scope, seq } of page) cursor[scope] = Math.max(cursor[scope] ?? 0, seq);
+    const answered = new Set(page.map(({ change }) => `${change.kind}:${change.id}`));
     return {
-      changes: page.map((item) => item.change),
+      changes: [
+        ...left.filter((change) => !answered.has(`team:${change.id}`)),
+        ...page.map((item) => item.change),
+      ],
       nextCursor: encodeCursor(cursor),
       hasMore: found.length > query.limit,
     };
   });
+}
+
+/**
+ * Throws gone when a scope's position is behind its horizon: tombstones after that position were
+ * pruned, so the client may still hold rows deleted since. A position of 0 holds nothing of the
+ * scope, so it misses nothing.
+ */
+async function assertWithinHistory(tx: Transaction, given: SyncCursor, scopes: string[]) {
+  const positioned = scopes.filter((scope) => (given[scope] ?? 0) > 0);
+  if (positioned.length === 0) return;
+  const horizons = await tx
+    .select({ scope: syncHorizons.syncScope, prunedThrough: syncHorizons.prunedThrough })
+    .from(syncHorizons)
+    .where(sql`${syncHorizons.syncScope} = any (${sql.param(positioned)}::uuid[])`);
+  if (horizons.some(({ scope, prunedThrough }) => given[scope]! < prunedThrough)) throw resyncRequired();
 }
