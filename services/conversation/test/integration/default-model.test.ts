@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { type RpcServer, serveRpc } from '@conduit/bus';
-import { type GlobalSettings, getGlobalSettings } from '@conduit/contracts';
+import { type GlobalSettings, getGlobalSettings, identityEvents } from '@conduit/contracts';
 import { createLogger } from '@conduit/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlatformDefaultModel } from '../../src/domain/llm/platform-default-model.js';
@@ -100,6 +101,60 @@ describe('the default chat model', () => {
     const before = settingsCalls.length;
     for (let i = 0; i < 3; i++) expect(await replyModel()).toBe('echo');
     expect(settingsCalls.length - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('a changed default model', () => {
+  it('is used by the next turn, without waiting for the cached answer to age', async () => {
+    const provider = (
+      await h.app.inject({ method: 'GET', url: '/v1/providers', headers: admin.headers })
+    ).json().items[0];
+    const added = await h.app.inject({
+      method: 'POST',
+      url: '/v1/models',
+      headers: admin.headers,
+      payload: { providerId: provider.id, name: 'no-usage' },
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    expect(await replyModel()).toBe('echo');
+
+    // A platform admin changes it: identity answers the new value and announces it.
+    settings.defaultModel = 'no-usage';
+    const callsBefore = settingsCalls.length;
+    try {
+      const envelope = identityEvents.settingsChanged.envelope.parse({
+        id: randomUUID(),
+        subject: identityEvents.settingsChanged.subject,
+        version: identityEvents.settingsChanged.version,
+        occurredAt: new Date().toISOString(),
+        actor: null,
+        data: { changed: ['defaultModel'], settings },
+      });
+      await h.bus.ensureStream('identity');
+      await h.bus.js.publish(h.bus.subject(envelope.subject), JSON.stringify(envelope), {
+        msgID: envelope.id,
+      });
+      // Delivered to the service's subscription within moments (the cache keeps answers 30 s).
+      const deadline = Date.now() + 5_000;
+      while ((await h.deps.defaultModel.current()) !== 'no-usage' && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await replyModel()).toBe('no-usage');
+      expect(llm.requests.at(-1)!.body.model).toBe('no-usage');
+      // The event carried the value: identity was not asked again.
+      expect(settingsCalls.length).toBe(callsBefore);
+    } finally {
+      settings.defaultModel = 'echo';
+    }
+  });
+
+  it('is not undone by an older event delivered late', () => {
+    const model = new PlatformDefaultModel(h.bus, {
+      timeoutMs: 1_000,
+      log: createLogger({ service: 'default-model-test', level: 'silent' }),
+    });
+    model.applyChange('2026-01-02T00:00:00.000Z', 'newer');
+    model.applyChange('2026-01-01T00:00:00.000Z', 'older');
+    return expect(model.current()).resolves.toBe('newer');
   });
 });
 
