@@ -29,9 +29,10 @@ export const searchHit = z.object({
 export type SearchHit = z.infer<typeof searchHit>;
 
 /**
- * Hybrid search for the conversation service: over a chat session's linked collections (`USE KB`)
- * or the given ones, with access checked for `userId` (the session's user). `teams` carries that
- * user's team roles, so team collections are searchable too.
+ * Hybrid search for the conversation service: over a chat session's linked collections, the
+ * given ones (`USE KB`), or both at once (one ranking over all of them: a turn asks once), with
+ * access checked for `userId` (the session's user). `teams` carries that user's team roles, so
+ * team collections are searchable too.
  */
 export const search = defineRpc(
   'rpc.knowledge.search',
@@ -47,8 +48,8 @@ export const search = defineRpc(
       k: z.int().min(1).max(50).default(5),
       filter: storableJsonObject({ maxDepth: 16, maxBytes: 16 * 1024 }).optional(),
     })
-    .refine((r) => (r.sessionId === undefined) !== (r.collectionIds === undefined), {
-      message: 'give either sessionId or collectionIds',
+    .refine((r) => r.sessionId !== undefined || r.collectionIds !== undefined, {
+      message: 'give sessionId, collectionIds or both',
     }),
   z.object({ hits: z.array(searchHit) }),
 );

@@ -14,7 +14,7 @@ export interface KnowledgeScope {
 /**
  * Searches the session's knowledge bases through `rpc.knowledge.search`, as the session's user
  * (knowledge-base checks their access to each collection): the collections attached to the
- * session, and those in use by its script, merged by score.
+ * session and those in use by its script, in one request and one ranking.
  */
 export async function searchKnowledge(
   deps: ConversationDeps,
@@ -30,28 +30,22 @@ export async function searchKnowledge(
   const reader = visit
     ? knowledgeReaderOf(visit)
     : { userId: actor.userId, orgId: actor.orgId, teams: { ...actor.teams } };
-  const ask = (where: { sessionId: string } | { collectionIds: string[] }) =>
-    requestRpc(
-      deps.bus,
-      knowledgeRpc.search,
-      {
-        ...reader,
-        ...where,
-        query: query.slice(0, 2000),
-        k,
-      },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
   const inUse = [...new Set(scope.collectionIds)].slice(0, 50);
-  const answers = await Promise.all([
-    ...(visit ? [] : [ask({ sessionId: scope.sessionId })]),
-    ...(inUse.length > 0 ? [ask({ collectionIds: inUse })] : []),
-  ]);
-  const best = new Map<string, SearchHit>();
-  for (const hit of answers.flatMap((answer) => answer.hits)) {
-    if ((best.get(hit.chunkId)?.score ?? -1) < hit.score) best.set(hit.chunkId, hit);
-  }
-  return [...best.values()].sort((a, b) => b.score - a.score).slice(0, k);
+  if (visit && inUse.length === 0) return [];
+  // One request for both (the session's links and the script's collections), ranked together.
+  const { hits } = await requestRpc(
+    deps.bus,
+    knowledgeRpc.search,
+    {
+      ...reader,
+      ...(visit ? {} : { sessionId: scope.sessionId }),
+      ...(inUse.length > 0 ? { collectionIds: inUse } : {}),
+      query: query.slice(0, 2000),
+      k,
+    },
+    { timeoutMs: deps.env.RPC_TIMEOUT },
+  );
+  return hits;
 }
 
 /** Grounding is best-effort: when the knowledge base cannot answer, the bot answers without it. */

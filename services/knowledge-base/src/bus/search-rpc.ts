@@ -25,7 +25,7 @@ export function serveSearchRpc(bus: Bus, deps: KnowledgeDeps): RpcServer {
       };
       return hybridSearch(deps, actor, {
         scope: request.sessionId
-          ? { kind: 'session', sessionId: request.sessionId }
+          ? { kind: 'session', sessionId: request.sessionId, collectionIds: request.collectionIds }
           : { kind: 'collections', collectionIds: request.collectionIds! },
         query: request.query,
         k: request.k,

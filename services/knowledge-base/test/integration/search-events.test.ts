@@ -106,6 +106,41 @@ describe('knowledge.search.performed', () => {
     expect(questions[0]!.n).toBe(0);
   });
 
+  it("records a turn's one search over its session and its script's collections once", async () => {
+    const before = (await searchEvents()).length;
+    // The session links gardening (above); the script names recipes.
+    const linked = await requestRpc(h.bus, knowledgeRpc.search, {
+      userId: alice.userId,
+      sessionId: session,
+      collectionIds: [recipes],
+      query: 'pancakes and tomatoes',
+    });
+    // A session with no links: what the script names is searched, as a search of those alone.
+    const unlinked = await requestRpc(h.bus, knowledgeRpc.search, {
+      userId: alice.userId,
+      sessionId: h.sessions.start(alice.userId),
+      collectionIds: [recipes],
+      query: 'pancakes',
+    });
+    expect((await searchEvents()).slice(before).map((event) => event.data)).toEqual([
+      {
+        collectionId: null,
+        collectionCount: 2,
+        sessionId: session,
+        scope: 'session',
+        hits: linked.hits.length,
+      },
+      {
+        collectionId: recipes,
+        collectionCount: 1,
+        sessionId: null,
+        scope: 'collections',
+        hits: unlinked.hits.length,
+      },
+    ]);
+    expect(linked.hits.length).toBe(2);
+  });
+
   it('records nothing for a search that is refused or has nothing to search', async () => {
     const before = (await searchEvents()).length;
     expect((await search(mallory.token, `/v1/kb/collections/${recipes}/search?q=pancakes`)).statusCode).toBe(

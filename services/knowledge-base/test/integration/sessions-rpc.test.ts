@@ -168,6 +168,25 @@ describe('rpc.knowledge.search', () => {
     expect(answer.hits[0]!.vectorRank).not.toBeNull();
   });
 
+  it("searches a session's collections and named ones in one request, as a turn asks", async () => {
+    const answer = await requestRpc(h.bus, knowledgeRpc.search, {
+      userId: alice.userId,
+      sessionId: session,
+      collectionIds: [gardening],
+      query: 'pancake batter and tomato seedlings',
+      k: 5,
+    });
+    expect(answer.hits.map((hit) => hit.documentName).sort()).toEqual(['pancakes', 'tomatoes']);
+    // A stranger's session, or a named collection the user cannot read, refuses the whole search.
+    for (const refused of [
+      { userId: mallory.userId, sessionId: session, collectionIds: [gardening] },
+      { userId: alice.userId, sessionId: session, collectionIds: [teamKb] },
+    ])
+      await expect(
+        requestRpc(h.bus, knowledgeRpc.search, { ...refused, query: 'pancakes' }),
+      ).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('searches named collections, with team collections readable through the given team roles', async () => {
     const answer = await requestRpc(h.bus, knowledgeRpc.search, {
       userId: alice.userId,

@@ -9,7 +9,7 @@ import type { KnowledgeDeps } from '../../deps.js';
 import { collectionRef } from '../collections/collection-access.js';
 import { embedderFor } from '../embeddings/embedder-for-settings.js';
 import { EmbeddingError } from '../embeddings/openai-embedder.js';
-import { assertOwnSession } from '../sessions/session-owner.js';
+import { assertOwnSession, sessionNotFound } from '../sessions/session-owner.js';
 import { textLeg } from './text-leg.js';
 import { uuidArray } from './uuid-array.js';
 import { vectorLeg } from './vector-leg.js';
@@ -55,7 +55,8 @@ interface Fused {
 
 export type SearchScope =
   | { kind: 'collections'; collectionIds: string[] }
-  | { kind: 'session'; sessionId: string }
+  /** The session's linked collections, and also `collectionIds` when given (a turn asks once). */
+  | { kind: 'session'; sessionId: string; collectionIds?: string[] | undefined }
   | { kind: 'readable' };
 
 export interface SearchInput {
@@ -71,33 +72,61 @@ type CollectionWithSettings = {
   settings: typeof knowledgeBaseSettings.$inferSelect;
 };
 
-async function collectionsInScope(
-  tx: Transaction,
-  actor: Actor,
-  scope: SearchScope,
-): Promise<CollectionWithSettings[]> {
-  let ids: string[] | undefined;
-  if (scope.kind === 'collections') ids = scope.collectionIds;
-  if (scope.kind === 'session') {
-    const links = await tx
-      .select({ collectionId: userKbAssociations.collectionId })
-      .from(userKbAssociations)
+/** The collections a search covers; for a session, also who owns it and whether it has links. */
+interface Scoped {
+  collections: CollectionWithSettings[];
+  /** The session's owner as recorded here (null: not known yet); undefined for other scopes. */
+  sessionOwner?: string | null;
+  /** Whether the session's own links gave collections (what the search's event says). */
+  sessionLinked: boolean;
+}
+
+/**
+ * The collections in scope, with their settings, read in one round trip: the session's owner,
+ * its links and the named collections go out together. Throws not_found for a named collection
+ * the actor cannot read, whether or not it exists. The caller must refuse a session whose owner
+ * is not the actor before using anything else this returns.
+ */
+async function collectionsInScope(tx: Transaction, actor: Actor, scope: SearchScope): Promise<Scoped> {
+  const named = scope.kind === 'readable' ? undefined : scope.collectionIds;
+  const readCollections = (ids: string[] | undefined) =>
+    tx
+      .select()
+      .from(kbCollections)
+      .innerJoin(knowledgeBaseSettings, sql`${knowledgeBaseSettings.collectionId} = ${kbCollections.id}`)
       .where(
-        sql`${userKbAssociations.sessionId} = ${scope.sessionId} and ${userKbAssociations.userId} = ${actor.userId}`,
+        ids
+          ? inArray(kbCollections.id, ids)
+          : scope.kind === 'session'
+            ? sql`${kbCollections.id} in (select ${userKbAssociations.collectionId} from ${userKbAssociations}
+                 where ${userKbAssociations.sessionId} = ${scope.sessionId} and ${userKbAssociations.userId} = ${actor.userId})`
+            : undefined,
       );
-    ids = links.map((l) => l.collectionId);
-    if (ids.length === 0) return [];
-  }
-  const rows = await tx
-    .select()
-    .from(kbCollections)
-    .innerJoin(knowledgeBaseSettings, sql`${knowledgeBaseSettings.collectionId} = ${kbCollections.id}`)
-    .where(ids ? inArray(kbCollections.id, ids) : undefined);
+  let rows: Awaited<ReturnType<typeof readCollections>>;
+  let sessionOwner: string | null | undefined;
+  let sessionLinked = false;
+  if (scope.kind === 'session') {
+    const [[owner], linked, namedRows] = await Promise.all([
+      tx.execute<{ owner: string | null }>(sql`select knowledge.session_owner(${scope.sessionId}) as owner`),
+      readCollections(undefined),
+      named?.length ? readCollections(named) : Promise.resolve([]),
+    ]);
+    sessionOwner = owner?.owner ?? null;
+    sessionLinked = linked.length > 0;
+    const seen = new Set<string>();
+    rows = [...linked, ...namedRows].filter(
+      (r) => !seen.has(r.kb_collections.id) && seen.add(r.kb_collections.id),
+    );
+  } else rows = await readCollections(named);
   const readable = rows.filter((r) => can(actor, 'kb.read', collectionRef(r.kb_collections)));
   // Naming a collection one cannot read answers 404, whether or not it exists.
-  if (scope.kind === 'collections' && readable.length !== new Set(ids).size)
+  if (named?.some((id) => !readable.some((r) => r.kb_collections.id === id)))
     throw new DomainError('not_found', 'No such collection.');
-  return readable.map((r) => ({ id: r.kb_collections.id, settings: r.knowledge_base_settings }));
+  return {
+    collections: readable.map((r) => ({ id: r.kb_collections.id, settings: r.knowledge_base_settings })),
+    ...(scope.kind === 'session' ? { sessionOwner } : {}),
+    sessionLinked,
+  };
 }
 
 const groupBy = <T>(items: T[], key: (item: T) => string) => {
@@ -123,22 +152,63 @@ export async function hybridSearch(
   actor: Actor,
   input: SearchInput,
 ): Promise<{ hits: SearchHit[] }> {
-  if (input.scope.kind === 'session') await assertOwnSession(deps, actor, input.scope.sessionId);
+  const { scope } = input;
   if (!can(actor, 'kb.read')) {
-    if (input.scope.kind === 'collections') throw new DomainError('not_found', 'No such collection.');
+    if (scope.kind === 'session') await assertOwnSession(deps, actor, scope.sessionId);
+    if (scope.kind !== 'readable' && scope.collectionIds !== undefined)
+      throw new DomainError('not_found', 'No such collection.');
     return { hits: [] };
   }
-  const collections = await asActor(deps.db, actor, (tx) => collectionsInScope(tx, actor, input.scope));
-  if (collections.length === 0 || !input.query.trim()) return { hits: [] };
-  const legLimit = Math.max(LEG_DOCUMENTS, input.k * 5);
-
+  // With local embedders only (no network in the way), the scope and the search share one
+  // transaction; a remote embedding endpoint is asked between two, never inside one.
+  const first = await asActor(deps.db, actor, async (tx) => {
+    const scoped = await inScope(tx, actor, scope);
+    if (!scoped || scoped.collections.length === 0 || !input.query.trim()) return { scoped };
+    if (!scoped.collections.every((c) => c.settings.embeddingProvider === 'local')) return { scoped };
+    const vectors = await queryVectors(deps, scoped.collections, input.query);
+    return { scoped, found: await searchIn(tx, deps, actor, input, scoped, vectors) };
+  });
+  if (first.found) return first.found;
+  let scoped = first.scoped;
+  if (!scoped) {
+    // The session's owner was not known here yet: conversation says (and the links are repaired).
+    await assertOwnSession(deps, actor, (scope as { sessionId: string }).sessionId);
+    scoped = await asActor(deps.db, actor, (tx) => inScope(tx, actor, scope));
+  }
+  if (!scoped || scoped.collections.length === 0 || !input.query.trim()) return { hits: [] };
   // Query embeddings are computed outside the transaction: a remote endpoint may be slow.
-  const embedderGroups = [...groupBy(collections, (c) => embedderFor(c.settings, deps.box).id).values()];
-  const queryVectors = await Promise.all(
-    embedderGroups.map(async (group) => {
+  const vectors = await queryVectors(deps, scoped.collections, input.query);
+  return asActor(deps.db, actor, (tx) => searchIn(tx, deps, actor, input, scoped, vectors));
+}
+
+/**
+ * The scope's collections; undefined for a session whose owner is not known here yet. Throws
+ * not_found for a session that is someone else's, as for one that does not exist.
+ */
+async function inScope(tx: Transaction, actor: Actor, scope: SearchScope): Promise<Scoped | undefined> {
+  const scoped = await collectionsInScope(tx, actor, scope);
+  if (scoped.sessionOwner === null) return undefined;
+  if (scoped.sessionOwner !== undefined && scoped.sessionOwner !== actor.userId) throw sessionNotFound();
+  return scoped;
+}
+
+/** Embedders and the query's vector under each (undefined where it has none). */
+interface QueryVectors {
+  groups: CollectionWithSettings[][];
+  vectors: (number[] | undefined)[];
+}
+
+async function queryVectors(
+  deps: KnowledgeDeps,
+  collections: CollectionWithSettings[],
+  query: string,
+): Promise<QueryVectors> {
+  const groups = [...groupBy(collections, (c) => embedderFor(c.settings, deps.box).id).values()];
+  const vectors = await Promise.all(
+    groups.map(async (group) => {
       try {
         const [vector] = await embedderFor(group[0]!.settings, deps.box, deps.env.EMBEDDING_TIMEOUT).embed([
-          input.query,
+          query,
         ]);
         // A question of stop words only embeds to nothing: every chunk would tie at 0.
         return vector?.some((value) => value !== 0) ? vector : undefined;
@@ -152,14 +222,28 @@ export async function hybridSearch(
       }
     }),
   );
+  return { groups, vectors };
+}
 
-  return asActor(deps.db, actor, async (tx) => {
+/** The search itself, in the caller's transaction, recorded there (knowledge.search.performed). */
+async function searchIn(
+  tx: Transaction,
+  deps: KnowledgeDeps,
+  actor: Actor,
+  input: SearchInput,
+  scoped: Scoped,
+  { groups: embedderGroups, vectors: queryVectors }: QueryVectors,
+): Promise<{ hits: SearchHit[] }> {
+  const { collections } = scoped;
+  const legLimit = Math.max(LEG_DOCUMENTS, input.k * 5);
+  {
     // These statements are short and selective, but over a large shared table their estimated cost
     // passes jit_above_cost, and compiling them would take longer (50-300 ms) than running them.
-    await tx.execute(sql`select set_config('jit', 'off', true)`);
+    // Sent with the text leg (one round trip); the connection runs it first.
+    const jitOff = tx.execute(sql`select set_config('jit', 'off', true)`);
     const filter = input.filter ? sql`and d.metadata @> ${JSON.stringify(input.filter)}::jsonb` : undefined;
-    const textHits = (
-      await Promise.all(
+    const [textLegs] = await Promise.all([
+      Promise.all(
         [...groupBy(collections, (c) => c.settings.textSearchLanguage)].map(([language, group]) =>
           textLeg(tx, {
             language,
@@ -169,8 +253,10 @@ export async function hybridSearch(
             limit: legLimit,
           }),
         ),
-      )
-    )
+      ),
+      jitOff,
+    ]);
+    const textHits = textLegs
       .flat()
       .sort((a, b) => b.score - a.score)
       .slice(0, legLimit);
@@ -262,22 +348,20 @@ export async function hybridSearch(
         vectorScore: f.vectorScore,
       };
     });
-    await recordSearch(tx, actor, input.scope, collections, hits.length);
+    await recordSearch(tx, actor, input.scope, scoped, hits.length);
     return { hits };
-  });
+  }
 }
 
 /**
  * knowledge.search.performed for analytics, in the search's transaction: which knowledge bases
  * were searched and how many hits came back, never the question.
  */
-function recordSearch(
-  tx: Transaction,
-  actor: Actor,
-  scope: SearchScope,
-  collections: CollectionWithSettings[],
-  hits: number,
-) {
+function recordSearch(tx: Transaction, actor: Actor, scope: SearchScope, scoped: Scoped, hits: number) {
+  const { collections } = scoped;
+  // A turn's one search over its session's links and its script's collections says `session`
+  // when the session's links took part, as a search of the links alone does.
+  const bySession = scope.kind === 'session' && (scoped.sessionLinked || scope.collectionIds === undefined);
   return appendEvent(
     tx,
     outbox,
@@ -285,8 +369,8 @@ function recordSearch(
     {
       collectionId: collections.length === 1 ? collections[0]!.id : null,
       collectionCount: collections.length,
-      sessionId: scope.kind === 'session' ? scope.sessionId : null,
-      scope: scope.kind,
+      sessionId: bySession ? (scope as { sessionId: string }).sessionId : null,
+      scope: bySession ? 'session' : scope.kind === 'session' ? 'collections' : scope.kind,
       hits,
     },
     toEventActor(actor),
