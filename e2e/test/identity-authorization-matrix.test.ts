@@ -344,7 +344,7 @@ const rows: Row[] = [
   { route: 'GET /v1/me/activity', expect: same(200), request: () => ({ path: '/v1/me/activity' }) },
   {
     route: 'GET /v1/admin/activity',
-    expect: { ...same(404), platformAdmin: 200 },
+    expect: { ...same(403), platformAdmin: 200 },
     request: (_c, ctx) => ({ path: `/v1/admin/activity?userId=${ctx.tokens.owner.user.id}` }),
   },
 
@@ -358,7 +358,7 @@ const rows: Row[] = [
   },
   {
     route: 'PUT /v1/admin/subscriptions/:subjectType/:subjectId',
-    expect: { ...same(404), platformAdmin: 200 },
+    expect: { ...same(403), platformAdmin: 200 },
     request: (_c, ctx) => ({ path: `/v1/admin/subscriptions/team/${ctx.teamId}`, body: { planId: 'pro' } }),
   },
 

@@ -1,4 +1,4 @@
-export { authPlugin, bearerToken, hiddenUnlessPlatformAdmin, requireActor } from './auth-plugin.js';
+export { authPlugin, bearerToken, platformAdminOnly, requireActor } from './auth-plugin.js';
 export { asActor, can, type ResourceRef, rlsContext } from './can.js';
 export { identityVerifier, registerProtectedRoutes } from './protected-routes.js';
 export {

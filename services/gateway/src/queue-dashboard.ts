@@ -39,8 +39,9 @@ export async function registerQueueDashboard(
 
   fastify.post(DASHBOARD_TICKET_ROUTE, { config: { rateLimit: {} } }, async (request, reply) => {
     const { token, verified } = await requireAccessToken(verifier, request);
-    // As for every admin route: others are not told it exists.
-    if (!verified.actor.platformAdmin) return reply.callNotFound();
+    // As every admin route answers anyone else.
+    if (!verified.actor.platformAdmin)
+      throw new DomainError('forbidden', 'Only platform admins open the queue dashboard.');
     const ticket = randomBytes(24).toString('base64url');
     // The session ends when the token would have: the admin claim is not trusted for longer than
     // the token that carried it (a demoted admin's next token says so).

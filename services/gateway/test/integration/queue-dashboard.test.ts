@@ -64,7 +64,7 @@ describe('the way in', () => {
     expect((await askForTicket()).status).toBe(401);
     const user = await mint.mint();
     const refused = await askForTicket(user.headers);
-    expect(refused.status).toBe(404);
+    expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
 
     const admin = await mint.mint({ platformAdmin: true });

@@ -1,4 +1,4 @@
-import { hiddenUnlessPlatformAdmin, requireActor } from '@conduit/auth';
+import { platformAdminOnly, requireActor } from '@conduit/auth';
 import { pageOf, pageQuery } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
@@ -34,8 +34,8 @@ export function activityRoutes(app: ServiceApp, deps: IdentityDeps) {
   admin.get(
     '/v1/admin/activity',
     {
-      preValidation: hiddenUnlessPlatformAdmin,
-      summary: "Everyone's account activity, newest first (platform admins; 404 for anyone else)",
+      preValidation: platformAdminOnly,
+      summary: "Everyone's account activity, newest first (platform admins; 403 for anyone else)",
       querystring: pageQuery.extend({
         userId: z.uuid().optional(),
         type: z
@@ -45,7 +45,7 @@ export function activityRoutes(app: ServiceApp, deps: IdentityDeps) {
           .optional(),
       }),
       response: pageOf(activityDto),
-      problems: [400, 401, 404],
+      problems: [400, 401, 403],
     },
     (request) => listActivityAsAdmin(deps, requireActor(request), request.query),
   );

@@ -1,4 +1,4 @@
-import { requireActor } from '@conduit/auth';
+import { platformAdminOnly, requireActor } from '@conduit/auth';
 import { readableText } from '@conduit/contracts';
 import { clientInfo, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
@@ -25,6 +25,7 @@ export function creditRoutes(app: ServiceApp, deps: IdentityDeps) {
     admin.post(
       path,
       {
+        preValidation: platformAdminOnly,
         summary: `Top up a ${type}'s AI credits (platform admins), recorded in the credit ledger`,
         params: z.object({ id: z.uuid() }),
         body: topUpBody,

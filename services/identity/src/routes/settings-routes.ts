@@ -1,4 +1,4 @@
-import { requireActor } from '@conduit/auth';
+import { platformAdminOnly, requireActor } from '@conduit/auth';
 import { globalSettingsSchema } from '@conduit/contracts';
 import { clientInfo, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
@@ -12,6 +12,7 @@ export function adminSettingsRoutes(app: ServiceApp, deps: IdentityDeps) {
   admin.get(
     '/v1/admin/settings',
     {
+      preValidation: platformAdminOnly,
       summary: 'The global settings (platform admins)',
       response: globalSettingsSchema,
       problems: [401, 403],
@@ -22,6 +23,7 @@ export function adminSettingsRoutes(app: ServiceApp, deps: IdentityDeps) {
   admin.put(
     '/v1/admin/settings',
     {
+      preValidation: platformAdminOnly,
       summary: 'Replace the global settings (platform admins); each change is audited and announced',
       body: globalSettingsSchema.strict(),
       response: globalSettingsSchema,

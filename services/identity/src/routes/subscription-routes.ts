@@ -1,4 +1,4 @@
-import { hiddenUnlessPlatformAdmin, requireActor } from '@conduit/auth';
+import { platformAdminOnly, requireActor } from '@conduit/auth';
 import { storableText } from '@conduit/contracts';
 import { clientInfo, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
@@ -66,12 +66,12 @@ export function subscriptionRoutes(app: ServiceApp, deps: IdentityDeps) {
   admin.put(
     '/v1/admin/subscriptions/:subjectType/:subjectId',
     {
-      preValidation: hiddenUnlessPlatformAdmin,
-      summary: 'Put a user or team on a plan (platform admins; 404 for anyone else)',
+      preValidation: platformAdminOnly,
+      summary: 'Put a user or team on a plan (platform admins; 403 for anyone else)',
       params: z.object({ subjectType, subjectId: z.uuid() }),
       body: z.object({ planId: storableText(64).min(1) }).strict(),
       response: subscriptionDto,
-      problems: [400, 401, 404, 422],
+      problems: [400, 401, 403, 404, 422],
     },
     (request) =>
       changePlan(

@@ -291,11 +291,11 @@ describe('the audit trail', () => {
       expect(viaCursor.items.every((item) => item.userId === bob.user.id)).toBe(true);
     });
 
-    it('the admin view is 404 for anyone but the platform admin, even with bad input, and 401 without a token', async () => {
+    it('the admin view is 403 for anyone but the platform admin, even with bad input, and 401 without a token', async () => {
       const account = await registerUser(h);
       for (const query of ['', `?userId=${platformAdmin.user.id}`, '?userId=nope&limit=0']) {
         const response = await call('GET', `/v1/admin/activity${query}`, account);
-        expect(response.statusCode).toBe(404);
+        expect(response.statusCode).toBe(403);
         expect(response.headers['content-type']).toContain('application/problem+json');
       }
       expect((await call('GET', '/v1/admin/activity', null)).statusCode).toBe(401);

@@ -1,4 +1,4 @@
-import { requireActor } from '@conduit/auth';
+import { platformAdminOnly, requireActor } from '@conduit/auth';
 import { failedJobSchema, queueCountsSchema } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
@@ -27,6 +27,7 @@ export function adminJobRoutes(app: ServiceApp, deps: WorkflowDeps) {
   route.get(
     '/v1/admin/jobs',
     {
+      preValidation: platformAdminOnly,
       summary: "Every service's queue counts (waiting, active, delayed, failed) and its failed jobs",
       querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
       response: z.object({ services: z.array(serviceJobs) }),
@@ -38,6 +39,7 @@ export function adminJobRoutes(app: ServiceApp, deps: WorkflowDeps) {
   route.post(
     '/v1/admin/jobs/:service/failed/:failedJobId/retry',
     {
+      preValidation: platformAdminOnly,
       summary: 'Queue a failed job again (once) and drop it from the failed jobs',
       params: failedParams,
       response: serviceJobs,
@@ -56,6 +58,7 @@ export function adminJobRoutes(app: ServiceApp, deps: WorkflowDeps) {
   route.delete(
     '/v1/admin/jobs/:service/failed/:failedJobId',
     {
+      preValidation: platformAdminOnly,
       summary: 'Discard a failed job',
       params: failedParams,
       response: serviceJobs,

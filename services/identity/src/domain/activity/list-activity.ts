@@ -42,18 +42,18 @@ export async function listMyActivity(deps: IdentityDeps, actor: Actor, page: Pag
 
 /**
  * Everyone's audit trail for the platform admin, newest first, optionally of one user or one type.
- * Throws not_found for anyone else (admin routes are not revealed), also for an admin whose role
- * was taken since their token was issued.
+ * Throws forbidden for anyone else, also for an admin whose role was taken since their token was
+ * issued.
  */
 export async function listActivityAsAdmin(
   deps: IdentityDeps,
   actor: Actor,
   query: PageRequest & { userId?: string | undefined; type?: string | undefined },
 ) {
-  if (!actor.platformAdmin) throw new DomainError('not_found', 'Not found.');
+  if (!actor.platformAdmin) throw notAdmin();
   return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    if (!(await isPlatformAdminNow(tx, actor))) throw new DomainError('not_found', 'Not found.');
+    if (!(await isPlatformAdminNow(tx, actor))) throw notAdmin();
     const filter = and(
       query.userId ? eq(userAccountActivities.userId, query.userId) : undefined,
       query.type ? eq(userAccountActivities.type, query.type) : undefined,
@@ -61,3 +61,5 @@ export async function listActivityAsAdmin(
     return pageOfActivity(tx, filter, query);
   });
 }
+
+const notAdmin = () => new DomainError('forbidden', 'Only platform admins read everyone’s activity.');

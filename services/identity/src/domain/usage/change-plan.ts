@@ -19,8 +19,9 @@ import { loadSubscriptionView, type Subject, type SubscriptionView } from './sub
  * subscription gets one (on the free plan, then changed). The change, its event and the audit
  * record commit together; choosing the current plan again changes nothing and records nothing.
  *
- * Throws not_found when the caller is not a platform admin (admin routes are not revealed) or
- * the subject does not exist, and unprocessable when there is no such plan.
+ * Throws forbidden when the caller is not a platform admin (also one whose role was taken since
+ * their token was issued), not_found when the subject does not exist, and unprocessable when
+ * there is no such plan.
  */
 export async function changePlan(
   deps: IdentityDeps,
@@ -29,10 +30,10 @@ export async function changePlan(
   planId: string,
   client: ClientInfo,
 ): Promise<SubscriptionView> {
-  if (!actor.platformAdmin) throw notFound();
+  if (!actor.platformAdmin) throw forbidden();
   return asActor(deps.db, actor, async (tx) => {
     await assertLiveSession(tx, actor.sessionId);
-    if (!(await isPlatformAdminNow(tx, actor))) throw notFound();
+    if (!(await isPlatformAdminNow(tx, actor))) throw forbidden();
     const [plan] = await tx.select({ id: plans.id }).from(plans).where(eq(plans.id, planId));
     if (!plan) throw new DomainError('unprocessable', `There is no plan "${planId}".`);
     const organizationId = await subjectOrganization(tx, subject);
@@ -78,3 +79,4 @@ export async function changePlan(
 }
 
 const notFound = () => new DomainError('not_found', 'Not found.');
+const forbidden = () => new DomainError('forbidden', 'Only platform admins change plans.');
