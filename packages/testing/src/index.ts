@@ -1,3 +1,4 @@
+export { freePort } from './free-port.js';
 export { localServices } from './local-services.js';
 export {
   type MailUser,
@@ -11,6 +12,12 @@ export {
 export { testBusNamespace, testRedisPrefix, uniqueName } from './names.js';
 export { type PageResponse, unrefusedCursors, walkPages } from './paging.js';
 export { natsServerBinary, type PrivateNats, startPrivateNats } from './private-nats.js';
+export {
+  type PrivatePostgres,
+  type PrivatePostgresOptions,
+  postgresBinDir,
+  startPrivatePostgres,
+} from './private-postgres.js';
 export { deleteRedisKeys } from './redis-keys.js';
 export { countRows } from './row-counts.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

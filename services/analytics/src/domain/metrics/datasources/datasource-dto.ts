@@ -17,6 +17,8 @@ export const datasourceDto = z.object({
       database: z.string(),
       user: z.string(),
       tlsMode: z.enum(tlsModes),
+      /** The CA certificate trusted for verify-full, when one was given (public, PEM). */
+      caCertificate: z.string().nullable(),
     })
     .nullable(),
   createdBy: z.uuid(),
@@ -44,6 +46,7 @@ export function toDatasourceDto(row: DatasourceRow): DatasourceDto {
       database: connection.database,
       user: connection.user,
       tlsMode: connection.tlsMode,
+      caCertificate: connection.caCertificate ?? null,
     },
     createdBy: row.userId,
     createdAt: row.createdAt.toISOString(),

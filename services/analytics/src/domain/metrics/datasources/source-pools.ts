@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { DomainError } from '@conduit/errors';
 import type { AddressCheck } from '@conduit/outbound-http';
 import type { Logger } from '@conduit/service-kit';
@@ -28,6 +30,15 @@ export type SourceRows = Record<string, unknown>[];
 
 const errorCode = (error: unknown) => (error as { code?: string })?.code;
 
+const TLS_TRUST_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
 /** Why connecting failed, in words fit for the team (never the password, which no error carries). */
 export function connectionProblem(error: unknown): string {
   const code = errorCode(error);
@@ -37,6 +48,12 @@ export function connectionProblem(error: unknown): string {
   if (code === 'ECONNREFUSED') return 'nothing accepts connections at that host and port';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
   if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'connecting timed out';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the server's certificate is not for that host name (TLS verify-full: ${message})`;
+  if (code && TLS_TRUST_ERRORS.has(code))
+    return `the server's certificate is not signed by a trusted CA (TLS verify-full: ${message}); give the CA's certificate as caCertificate`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `the server's certificate is not valid now (TLS: ${message})`;
   return message.slice(0, 300);
 }
 
@@ -73,8 +90,16 @@ export function createSourcePools(options: { addresses: AddressCheck; settings: 
       connection.tlsMode === 'disable'
         ? false
         : connection.tlsMode === 'require'
-          ? { rejectUnauthorized: false, servername: connection.host }
-          : { rejectUnauthorized: true, servername: connection.host };
+          ? { rejectUnauthorized: false, ...(isIP(connection.host) ? {} : { servername: connection.host }) }
+          : {
+              rejectUnauthorized: true,
+              // The pool dials the checked address, so the certificate is checked against the
+              // host the team gave, named or an IP (SNI carries names only).
+              ...(isIP(connection.host) ? {} : { servername: connection.host }),
+              checkServerIdentity: (_: string, cert: PeerCertificate) =>
+                checkServerIdentity(connection.host.replace(/^\[|\]$/g, ''), cert),
+              ...(connection.caCertificate ? { ca: connection.caCertificate } : {}),
+            };
     return postgres({
       host: address!.address,
       port: connection.port,
