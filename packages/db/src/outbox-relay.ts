@@ -43,21 +43,31 @@ export async function startOutboxRelay(options: RelayOptions): Promise<OutboxRel
       const rows = await tx<OutboxRow[]>`
         select id, subject, payload, traceparent from ${table}.outbox
         where published_at is null order by created_at, id limit ${batchSize} for update skip locked`;
-      let published = 0;
+      // One at a time, in order (each awaits the broker's ack); the rows published are then marked
+      // in one statement, not one each.
+      const published: string[] = [];
+      let failure: { id: string; error: unknown } | undefined;
       for (const row of rows) {
         try {
           await options.publish(row);
+          published.push(row.id);
         } catch (error) {
-          await tx`update ${table}.outbox set attempts = attempts + 1, last_error = ${String((error as Error).message)}
-                   where id = ${row.id}`;
-          options.onError?.(error);
+          failure = { id: row.id, error };
           break;
         }
-        await tx`update ${table}.outbox set published_at = now(), attempts = attempts + 1, last_error = null
-                 where id = ${row.id}`;
-        published++;
       }
-      return { published, full: rows.length === batchSize && published === rows.length };
+      if (published.length > 0)
+        await tx`update ${table}.outbox set published_at = now(), attempts = attempts + 1, last_error = null
+                 where id = any(${published}::uuid[])`;
+      if (failure) {
+        await tx`update ${table}.outbox set attempts = attempts + 1, last_error = ${String((failure.error as Error).message)}
+                 where id = ${failure.id}`;
+        options.onError?.(failure.error);
+      }
+      return {
+        published: published.length,
+        full: rows.length === batchSize && published.length === rows.length,
+      };
     });
 
   async function drain(): Promise<number> {

@@ -124,4 +124,33 @@ describe('outbox relay', () => {
     expect(first).toMatchObject({ attempts: 2, last_error: null });
     await relay.stop();
   });
+
+  it('marks the rows before a failed one of a batch as published, and goes on from the failed one', async () => {
+    const ids = [uuidv7(), uuidv7(), uuidv7()];
+    await app.sql.begin(async (tx) => {
+      for (const id of ids)
+        await tx`insert into dbtest.outbox (id, subject, payload) values (${id}, 'dbtest.note.created', '{}')`;
+    });
+    const published: string[] = [];
+    let failSecond = true;
+    // The relay starts by taking up the three rows in one batch; the second fails once.
+    const relay = await startOutboxRelay({
+      sql: app.sql,
+      schema: 'dbtest',
+      pollIntervalMs: 50,
+      publish: async (row) => {
+        if (row.id === ids[1] && failSecond) {
+          failSecond = false;
+          throw new Error('bus down');
+        }
+        published.push(row.id);
+      },
+    });
+    await expect.poll(() => published, { timeout: 5000 }).toEqual(ids);
+    const rows = await app.sql`
+      select attempts, last_error, published_at from dbtest.outbox where id = any(${ids}::uuid[]) order by id`;
+    expect(rows.map((row) => row.attempts)).toEqual([1, 2, 1]);
+    expect(rows.every((row) => row.published_at !== null && row.last_error === null)).toBe(true);
+    await relay.stop();
+  });
 });
