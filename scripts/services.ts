@@ -34,6 +34,9 @@ export const clusterProcesses: ClusterProcess[] = [
     portVariable: 'CONVERSATION_PORT',
     defaultPort: 4002,
   },
+  // Conversation's worker: removes widget visitors past their retention; no port. Started once
+  // conversation is ready (migrated).
+  { name: 'conversation-worker', entry: 'services/conversation/src/worker.ts' },
   {
     name: 'workflow-engine',
     entry: 'services/workflow-engine/src/server.ts',

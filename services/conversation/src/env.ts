@@ -6,6 +6,7 @@ import {
   loadServiceEnv,
   serviceEnv,
 } from '@conduit/config';
+import { sandboxSettingsSchema } from '@conduit/sandbox';
 import { z } from 'zod';
 
 const DEV_VISITOR_TOKEN_SECRET = 'development-only-visitor-token-secret-0000';
@@ -40,6 +41,8 @@ const schema = serviceEnv.extend({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** RUN JAVASCRIPT / PYTHON / BASH: the sandbox's limits, and its runner (off unless enabled). */
+  ...sandboxSettingsSchema.shape,
   /** A WAIT this short is slept in the request; a longer one resumes on the next message after it. */
   SCRIPT_INLINE_WAIT: envDuration('5s'),
 
@@ -54,6 +57,13 @@ const schema = serviceEnv.extend({
   APP_VISITOR_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   APP_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   APP_RATE_LIMIT_WINDOW: envDuration('1m'),
+  /**
+   * How long a widget visitor (and their sessions, messages and memories) is kept after they were
+   * admitted and last active; a visitor cannot come back once their token lapses.
+   */
+  APP_VISITOR_RETENTION: envDuration('30d'),
+  /** How often the worker removes visitors past APP_VISITOR_RETENTION. */
+  APP_VISITOR_PRUNE_EVERY: envDuration('1h'),
   /** Hosts or CIDR ranges a custom domain's verification may reach although private (tests). */
   DOMAIN_VERIFY_ALLOW: envList(''),
   DOMAIN_VERIFY_TIMEOUT: envDuration('10s'),
@@ -65,5 +75,9 @@ export const loadEnv = (source: NodeJS.ProcessEnv = process.env) => {
   const env = loadServiceEnv(schema, 'conversation', source);
   if (env.NODE_ENV === 'production' && env.APP_VISITOR_TOKEN_SECRET === DEV_VISITOR_TOKEN_SECRET)
     throw new Error('APP_VISITOR_TOKEN_SECRET must be set in production (the development secret is public)');
+  if (env.APP_VISITOR_RETENTION <= env.APP_VISITOR_TOKEN_TTL)
+    throw new Error(
+      'APP_VISITOR_RETENTION must be longer than APP_VISITOR_TOKEN_TTL (a visitor would go while still able to chat)',
+    );
   return env;
 };

@@ -8,10 +8,12 @@ import { serveCompleteRpc } from './bus/complete-rpc.js';
 import { serveSessionOwnerRpc } from './bus/session-owner-rpc.js';
 import { tableChangeHandlers } from './bus/table-change-handlers.js';
 import type { ConversationDeps } from './deps.js';
+import { pruneAppVisitors } from './domain/apps/visitor-retention.js';
 import { offerScriptKeywords } from './domain/bots/compile-script.js';
 import { PlatformDefaultModel } from './domain/llm/platform-default-model.js';
 import { InFlight } from './domain/messages/in-flight.js';
 import { type ConversationEnv, loadEnv } from './env.js';
+import { type ConversationJobs, conversationJobs } from './jobs/catalog.js';
 
 export const SCHEMA = 'conversation';
 export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -22,12 +24,13 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
  * bot RPCs (owner, memory) for the workflow engine. Bot saves and deletions are published
  * (`conversation.bot.saved` / `deleted`) for the engine's bot automations.
  */
-export const conversationService = defineService<ConversationEnv, ConversationDeps>({
+export const conversationService = defineService<ConversationEnv, ConversationDeps, ConversationJobs>({
   name: 'conversation',
   loadEnv,
   database: { schema: SCHEMA, migrationsDir },
   redis: {},
   listen: (env) => ({ port: env.CONVERSATION_PORT, host: env.CONVERSATION_HOST }),
+  jobs: () => conversationJobs,
   deps: ({ env, log, database, redis, bus, onClose }) => {
     offerScriptKeywords({ commandRunners: commandRunnersFor(env) });
     const inFlight = new InFlight();
@@ -57,4 +60,10 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
     serveCompleteRpc(bus, deps),
     ...serveBotRpcs(bus, deps),
   ],
+  // The worker's upkeep: widget visitors past their retention.
+  worker: {
+    handlers: (deps) => ({ 'prune-app-visitors': () => pruneAppVisitors(deps) }),
+    schedule: (jobs, env) =>
+      jobs.schedule('prune-app-visitors', 'prune-app-visitors', {}, { everyMs: env.APP_VISITOR_PRUNE_EVERY }),
+  },
 });
