@@ -24,7 +24,31 @@ export type HostExprKind =
   | 'httpPost'
   | 'recall'
   | 'userFacts'
-  | TableHostKind;
+  | TableHostKind
+  | ServiceHostKind
+  | AgentHostKind;
+
+/**
+ * Multi-agent and AI helper keywords (issue #19, families 8 and 9) that answer a value when it is
+ * used (`answer = DELEGATE "q" TO BOT "sales"`).
+ */
+export type AgentHostKind = 'delegateToBot' | 'broadcastToBots' | 'saveFromUnstructured';
+
+/**
+ * HTTP verbs, mail and tasks, sandboxed code (issue #19, families 5, 6 and 10): statements, or
+ * values when their result is used (`r = PUT url, data`).
+ */
+export type ServiceHostKind =
+  | 'httpPut'
+  | 'httpPatch'
+  | 'httpDelete'
+  | 'graphql'
+  | 'soap'
+  | 'runJavaScript'
+  | 'runPython'
+  | 'runBash'
+  | 'createDraft'
+  | 'addMember';
 
 export type Expr = Pos &
   (
@@ -78,7 +102,14 @@ export type HostStmtKind =
   | 'useConnection'
   | 'remember'
   | 'setUserFact'
-  | TableHostKind;
+  | 'setHeader'
+  | 'clearHeaders'
+  | 'addBot'
+  | 'transferConversation'
+  | 'useWebsite'
+  | TableHostKind
+  | ServiceHostKind
+  | AgentHostKind;
 
 export type Stmt = Pos &
   (
@@ -122,7 +153,14 @@ export type Stmt = Pos &
         optional: boolean;
       }
     | { kind: 'description'; text: string }
+    /** ON INSERT OF "table" (or ON "table"): the script runs when the bot's table changes so. */
+    | { kind: 'on'; table: string; events: TableEvent[] }
+    /** WEBHOOK "name": the script answers the bot's public endpoint of that name. */
+    | { kind: 'webhook'; name: string }
   );
+
+/** The changes of a bot table an ON handler can wait for. */
+export type TableEvent = 'insert' | 'update' | 'delete';
 
 export interface RoutineDecl extends Pos {
   kind: 'sub' | 'function';

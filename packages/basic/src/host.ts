@@ -55,6 +55,39 @@ export interface BasicHost {
   tableFind(table: string, filter: string): Promise<unknown>;
   /** MERGE "table", rows, "key": upserts each row by its key column; answers how many. */
   tableMerge(table: string, rows: Value, key: string): Promise<unknown>;
+  /** PUT url, data: the answer's JSON, else its text (as GET and POST). */
+  httpPut(url: string, data: Value): Promise<unknown>;
+  httpPatch(url: string, data: Value): Promise<unknown>;
+  /** DELETE HTTP url. */
+  httpDelete(url: string): Promise<unknown>;
+  /** SET HEADER name, value: sent with the script's later HTTP keywords. */
+  setHeader(name: string, value: string): Promise<void>;
+  clearHeaders(): Promise<void>;
+  /** GRAPHQL url, query[, variables]: the answer's `data`; its `errors` are the script's error. */
+  graphql(url: string, query: string, variables: Value): Promise<unknown>;
+  /** SOAP wsdl, operation[, params]: the operation's answer as an object. */
+  soap(wsdl: string, operation: string, params: Value): Promise<unknown>;
+  /** RUN JAVASCRIPT code[, input]: the code's value in a sandbox, `input` as its global. */
+  runJavaScript(code: string, input: Value): Promise<unknown>;
+  /** RUN PYTHON code[, input]: standard output; the input as JSON on standard input. */
+  runPython(code: string, input: Value): Promise<unknown>;
+  runBash(code: string, input: Value): Promise<unknown>;
+  /** CREATE DRAFT to, subject, body: a draft in the bot's mailbox; answers its id. */
+  createDraft(to: string, subject: string, body: string): Promise<unknown>;
+  /** ADD MEMBER email, team: invites the address into the team, as the bot's owner. */
+  addMember(email: string, team: string): Promise<unknown>;
+  /** ADD BOT "name" WITH TRIGGER "a, b": that bot answers the session's messages that mention a word. */
+  addBot(bot: string, triggers: string): Promise<void>;
+  /** DELEGATE "message" TO BOT "name": the other bot's answer, as text. */
+  delegateToBot(message: string, bot: string): Promise<unknown>;
+  /** TRANSFER CONVERSATION TO "name": the other bot answers the session from now on. */
+  transferConversation(bot: string): Promise<void>;
+  /** BROADCAST "message" TO BOTS: every added bot's answer, as a list of { bot, answer }. */
+  broadcastToBots(message: string): Promise<unknown>;
+  /** SAVE FROM UNSTRUCTURED text, schema: the LLM's JSON reading of the text, valid for the schema. */
+  saveFromUnstructured(text: string, schema: Value): Promise<unknown>;
+  /** USE WEBSITE "url": the site's pages become knowledge of the session (FIND and LLM answers). */
+  useWebsite(url: string): Promise<void>;
 }
 
 /** What run() and resume() accept: any subset of the host methods. */
@@ -93,4 +126,22 @@ export const HOST_KEYWORDS: Record<keyof BasicHost, string> = {
   tableDelete: 'DELETE',
   tableFind: 'FIND',
   tableMerge: 'MERGE',
+  httpPut: 'PUT',
+  httpPatch: 'PATCH',
+  httpDelete: 'DELETE HTTP',
+  setHeader: 'SET HEADER',
+  clearHeaders: 'CLEAR HEADERS',
+  graphql: 'GRAPHQL',
+  soap: 'SOAP',
+  runJavaScript: 'RUN JAVASCRIPT',
+  runPython: 'RUN PYTHON',
+  runBash: 'RUN BASH',
+  createDraft: 'CREATE DRAFT',
+  addMember: 'ADD MEMBER',
+  addBot: 'ADD BOT',
+  delegateToBot: 'DELEGATE TO BOT',
+  transferConversation: 'TRANSFER CONVERSATION',
+  broadcastToBots: 'BROADCAST TO BOTS',
+  saveFromUnstructured: 'SAVE FROM UNSTRUCTURED',
+  useWebsite: 'USE WEBSITE',
 };

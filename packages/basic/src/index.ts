@@ -1,7 +1,13 @@
 // @conduit/basic: the General Bots BASIC dialect, compiled to flat instructions, sandboxed, with
 // suspend and resume through plain JSON state.
-export type { HearType } from './ast.js';
-export { type CompileError, type CompileResult, compile, ENGINE_VERSION } from './compiler/compile.js';
+export type { HearType, TableEvent } from './ast.js';
+export {
+  type CompileError,
+  type CompileOptions,
+  type CompileResult,
+  compile,
+  ENGINE_VERSION,
+} from './compiler/compile.js';
 export { type ErrorCode, HostUnavailableError, ScriptError, type ScriptErrorInfo } from './errors.js';
 export { checkAnswer } from './hear-types.js';
 export type { BasicHost, HostInput } from './host.js';
@@ -13,9 +19,10 @@ export {
   resume,
   run,
 } from './interpreter.js';
-export { UNAVAILABLE_KEYWORDS } from './keyword-status.js';
+export { type KeywordOptions, UNAVAILABLE_KEYWORDS } from './keyword-status.js';
 export { mailRecipients } from './mail-recipients.js';
-export type { ParamBinding, Program, Schedule } from './program.js';
+export { WEBHOOK_NAME } from './parser.js';
+export type { ParamBinding, Program, Schedule, TableTrigger } from './program.js';
 export { parseSchedule, type ScheduleResult } from './schedule.js';
 export type { EncodedValue, FrameState, HeapEntry, SuspendedState } from './state.js';
 export {

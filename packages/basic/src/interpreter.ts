@@ -90,10 +90,36 @@ const HOST_METHODS: Record<HostCallKind, keyof BasicHost> = {
   tableDelete: 'tableDelete',
   tableFind: 'tableFind',
   tableMerge: 'tableMerge',
+  httpPut: 'httpPut',
+  httpPatch: 'httpPatch',
+  httpDelete: 'httpDelete',
+  setHeader: 'setHeader',
+  clearHeaders: 'clearHeaders',
+  graphql: 'graphql',
+  soap: 'soap',
+  runJavaScript: 'runJavaScript',
+  runPython: 'runPython',
+  runBash: 'runBash',
+  createDraft: 'createDraft',
+  addMember: 'addMember',
+  addBot: 'addBot',
+  delegateToBot: 'delegateToBot',
+  transferConversation: 'transferConversation',
+  broadcastToBots: 'broadcastToBots',
+  saveFromUnstructured: 'saveFromUnstructured',
+  useWebsite: 'useWebsite',
 };
 
 /** Arguments a host method may be called without (they arrive as null). */
-const OPTIONAL_ARGUMENTS: Partial<Record<HostCallKind, number>> = { remember: 3, clearKb: 1 };
+const OPTIONAL_ARGUMENTS: Partial<Record<HostCallKind, number>> = {
+  remember: 3,
+  clearKb: 1,
+  graphql: 3,
+  soap: 3,
+  runJavaScript: 2,
+  runPython: 2,
+  runBash: 2,
+};
 
 /** Host methods whose last argument is data, not text. */
 const DATA_ARGUMENT: Partial<Record<HostCallKind, number>> = {
@@ -106,6 +132,14 @@ const DATA_ARGUMENT: Partial<Record<HostCallKind, number>> = {
   tableInsert: 1,
   tableUpdate: 2,
   tableMerge: 1,
+  httpPut: 1,
+  httpPatch: 1,
+  graphql: 2,
+  soap: 2,
+  runJavaScript: 1,
+  runPython: 1,
+  runBash: 1,
+  saveFromUnstructured: 1,
 };
 
 const PARAM_AS_HEAR: Record<string, HearType> = {

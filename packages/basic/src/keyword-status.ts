@@ -21,27 +21,18 @@ export const UNAVAILABLE_KEYWORDS: Unavailable[] = [
   { words: ['DELETE', 'FILE'], why: notYet('bot files') },
   { words: ['GENERATE', 'PDF'], why: notYet('bot files') },
   { words: ['MERGE', 'PDF'], why: notYet('bot files') },
-  ...['PUT', 'PATCH', 'GRAPHQL', 'SOAP'].map((w) => ({ words: [w], why: notYet('HTTP keywords') })),
-  { words: ['DELETE', 'HTTP'], why: notYet('HTTP keywords') },
-  { words: ['SET', 'HEADER'], why: notYet('HTTP keywords') },
-  { words: ['CLEAR', 'HEADERS'], why: notYet('HTTP keywords') },
-  { words: ['CREATE', 'DRAFT'], why: notYet('mail and tasks') },
-  { words: ['ADD', 'MEMBER'], why: notYet('mail and tasks') },
-  { words: ['ON'], why: notYet('table events') },
-  { words: ['WEBHOOK'], why: notYet('table events and webhooks') },
-  { words: ['ADD', 'BOT'], why: notYet('multi-agent') },
-  { words: ['DELEGATE'], why: notYet('multi-agent') },
-  { words: ['TRANSFER', 'CONVERSATION'], why: notYet('multi-agent') },
-  { words: ['BROADCAST'], why: notYet('multi-agent') },
-  { words: ['SAVE', 'FROM'], why: notYet('AI helpers') },
-  { words: ['USE', 'WEBSITE'], why: notYet('AI helpers') },
-  { words: ['RUN', 'JAVASCRIPT'], why: notYet('sandboxed code') },
-  { words: ['RUN', 'PYTHON'], why: notYet('sandboxed code') },
-  { words: ['RUN', 'BASH'], why: notYet('sandboxed code') },
   { words: ['WEATHER'], why: OUTSIDE_SERVICE },
   { words: ['BOOK'], why: OUTSIDE_SERVICE },
   { words: ['CREATE', 'SITE'], why: OUTSIDE_SERVICE },
   { words: ['BOT', 'REFLECTION'], why: OUTSIDE_SERVICE },
+  {
+    words: ['CREATE', 'TASK'],
+    why: 'is refused: Conduit runs no task tracker; create the task in yours through an integration connection (POST under USE CONNECTION in an automation)',
+  },
+  {
+    words: ['SYNCHRONIZE'],
+    why: 'is refused: General Bots only plans it; page through the API with GET in a loop and MERGE the rows into a table',
+  },
 ];
 
 /** Keyword display names as General Bots writes them, where they differ from the words. */
@@ -68,3 +59,22 @@ export function unavailableKeyword(words: string[], valueFollows: boolean): stri
 
 export const SET_USER_REFUSED =
   "SET USER is refused: a bot script always acts for the person talking to the bot (or the owner running an automation), and switching to another user would let it read and write that user's memories and facts without their consent";
+
+/** What the server that runs a script offers beyond the engine, as its operator configured it. */
+export interface KeywordOptions {
+  /**
+   * RUN PYTHON / RUN BASH: true where a sandbox runner is enabled, else the reason it is not (for
+   * the script's author). Left out, they are refused: running code outside the isolate is opt-in.
+   */
+  commandRunners?: { python?: true | string; bash?: true | string };
+}
+
+/** Why RUN PYTHON or RUN BASH cannot run on this server, or null where it can. */
+export function commandRunnerRefusal(language: 'python' | 'bash', options: KeywordOptions): string | null {
+  const offered = options.commandRunners?.[language];
+  if (offered === true) return null;
+  const keyword = language === 'python' ? 'RUN PYTHON' : 'RUN BASH';
+  return typeof offered === 'string'
+    ? offered
+    : `${keyword} is not available on this server: it needs a sandbox runner, which the operator enables with SANDBOX_RUNNER=bubblewrap`;
+}

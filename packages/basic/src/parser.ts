@@ -8,12 +8,20 @@ import type {
   Pos,
   ProgramAst,
   RoutineDecl,
+  ServiceHostKind,
   Stmt,
+  TableEvent,
   TableHostKind,
   Target,
 } from './ast.js';
-import { SET_USER_REFUSED, unavailableKeyword } from './keyword-status.js';
+import {
+  commandRunnerRefusal,
+  type KeywordOptions,
+  SET_USER_REFUSED,
+  unavailableKeyword,
+} from './keyword-status.js';
 import { type LexError, lex, type StringPart, type Token } from './lexer.js';
+import { tableName } from './table-filter.js';
 import type { Value } from './values.js';
 
 export const HEAR_TYPES: readonly HearType[] = [
@@ -98,6 +106,9 @@ const STATEMENT_KEYWORDS = new Set([
   'MERGE',
 ]);
 
+/** A WEBHOOK's name, the last segment of its public URL. */
+export const WEBHOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
 /** In-memory data verbs that General Bots writes without parentheses (`rows = FILTER data, "a>1"`). */
 const DATA_VERBS = new Set(['FILTER', 'AGGREGATE', 'PIVOT', 'MAP', 'FILL', 'FIRST', 'LAST']);
 
@@ -128,9 +139,9 @@ export interface ParseResult {
   errors: LexError[];
 }
 
-export function parse(source: string): ParseResult {
+export function parse(source: string, options: KeywordOptions = {}): ParseResult {
   const { tokens, errors } = lex(source);
-  const parser = new Parser(tokens, errors);
+  const parser = new Parser(tokens, errors, options);
   const ast = parser.program();
   errors.sort((a, b) => a.line - b.line || a.column - b.column);
   return { ast, errors };
@@ -148,6 +159,7 @@ class Parser {
   constructor(
     private readonly tokens: Token[],
     readonly errors: LexError[],
+    private readonly options: KeywordOptions = {},
   ) {}
 
   // ---- token helpers -------------------------------------------------------------------------
@@ -327,6 +339,8 @@ class Parser {
     if (!RESERVED.has(t.text) && assigns) {
       return this.assignment(pos);
     }
+    const service = this.serviceKeyword(false);
+    if (service) return { kind: 'host', ...service, ...pos };
     switch (t.text) {
       case 'LET':
         this.next();
@@ -349,6 +363,7 @@ class Parser {
         return this.beginBlock(pos);
       case 'ADD': {
         this.next();
+        if (this.isWord('BOT')) return this.addBotStatement(pos);
         this.expectWord('SUGGESTION', 'after ADD');
         const usage = 'ADD SUGGESTION needs: "key" AS "text"';
         if (this.atStatementEnd()) this.fail(usage);
@@ -374,6 +389,25 @@ class Parser {
       }
       case 'SAVE':
         return this.saveStatement(pos);
+      case 'ON':
+        if (this.startsValue(next)) return this.onStatement(pos);
+        break;
+      case 'DELEGATE':
+      case 'BROADCAST':
+        if (this.startsValue(next)) return { kind: 'host', ...this.agentCall(), ...pos };
+        break;
+      case 'TRANSFER':
+        if (this.isWord('CONVERSATION', next)) {
+          this.next();
+          this.next();
+          this.expectWord('TO', 'after TRANSFER CONVERSATION');
+          if (this.atStatementEnd()) this.fail('TRANSFER CONVERSATION TO needs the name of a bot');
+          return { kind: 'host', host: 'transferConversation', args: [this.expr()], ...pos };
+        }
+        break;
+      case 'WEBHOOK':
+        if (this.startsValue(next)) return this.webhookStatement(pos);
+        break;
       case 'INSERT':
       case 'UPDATE':
       case 'DELETE':
@@ -436,6 +470,10 @@ class Parser {
         if (this.isWord('MODEL')) {
           this.next();
           return this.hostStmt('useModel', 1, pos, 'USE MODEL needs the name of a configured model');
+        }
+        if (this.isWord('WEBSITE')) {
+          this.next();
+          return this.hostStmt('useWebsite', 1, pos, 'USE WEBSITE needs the address of a site');
         }
         if (this.isWord('CONNECTION')) {
           this.next();
@@ -900,6 +938,53 @@ class Parser {
     return this.fail('Expected BOT MEMORY, USER MEMORY, USER FACT, CONTEXT or SCHEDULE after SET');
   }
 
+  /**
+   * The HTTP, mail and sandbox keywords (families 5, 6 and 10), as statements or (`asValue`)
+   * values; null when the tokens ahead are none of them. A one-word keyword (PUT, SOAP, ...) is
+   * one only where a value follows, so variables of those names keep working.
+   */
+  serviceKeyword(asValue: boolean): { host: HostStmtKind; args: Expr[] } | null {
+    const [first, second] = this.wordsAhead();
+    const take = (host: HostStmtKind, words: number, min: number, max: number, usage: string) => {
+      const at = this.tok;
+      for (let k = 0; k < words; k++) this.next();
+      const args = this.atStatementEnd() ? [] : this.exprList();
+      if (args.length < min || args.length > max) this.fail(usage, at);
+      return { host, args };
+    };
+    if (first === 'RUN' && (second === 'JAVASCRIPT' || second === 'PYTHON' || second === 'BASH')) {
+      const keyword = `RUN ${second}`;
+      if (this.isWord('WITH', this.peek(2)))
+        this.fail(
+          `${keyword} WITH FILE is not built yet in Conduit (bot files, a later part of issue #19); put the code in the script as text`,
+        );
+      if (second !== 'JAVASCRIPT') {
+        const refused = commandRunnerRefusal(second === 'PYTHON' ? 'python' : 'bash', this.options);
+        if (refused) this.fail(refused);
+      }
+      const host = second === 'JAVASCRIPT' ? 'runJavaScript' : second === 'PYTHON' ? 'runPython' : 'runBash';
+      return take(host, 2, 1, 2, `${keyword} needs: "code" and optionally the input (any value)`);
+    }
+    const valueAfter = this.startsValue(this.peek());
+    if ((first === 'PUT' || first === 'PATCH') && valueAfter)
+      return take(first === 'PUT' ? 'httpPut' : 'httpPatch', 1, 2, 2, `${first} needs: url, data`);
+    if (first === 'DELETE' && second === 'HTTP') return take('httpDelete', 2, 1, 1, 'DELETE HTTP needs: url');
+    if (first === 'GRAPHQL' && valueAfter)
+      return take('graphql', 1, 2, 3, 'GRAPHQL needs: url, "query" and optionally the variables');
+    if (first === 'SOAP' && valueAfter)
+      return take('soap', 1, 2, 3, 'SOAP needs: "wsdl url", "operation" and optionally the parameters');
+    if (first === 'CREATE' && second === 'DRAFT')
+      return take('createDraft', 2, 3, 3, 'CREATE DRAFT needs: to, subject, body');
+    if (first === 'ADD' && second === 'MEMBER')
+      return take('addMember', 2, 2, 2, 'ADD MEMBER needs: "email", "team"');
+    if (asValue) return null;
+    if (first === 'SET' && second === 'HEADER')
+      return take('setHeader', 2, 2, 2, 'SET HEADER needs: "name", "value"');
+    if (first === 'CLEAR' && second === 'HEADERS')
+      return take('clearHeaders', 2, 0, 0, 'CLEAR HEADERS takes nothing after it');
+    return null;
+  }
+
   /** The upper-cased identifiers from the current token on (at most three), for keyword look-ups. */
   wordsAhead(): string[] {
     const words: string[] = [];
@@ -944,6 +1029,7 @@ class Parser {
    * the first one is the key the row is upserted by.
    */
   saveStatement(pos: Pos): Stmt {
+    if (this.isWord('FROM', this.peek())) return { kind: 'host', ...this.saveFromUnstructured(), ...pos };
     this.next();
     const usage = 'SAVE needs: "table", then the variables to store as columns (the first is the key)';
     if (this.atStatementEnd()) this.fail(usage);
@@ -964,6 +1050,95 @@ class Parser {
     if (entries.length === 0) this.fail(usage);
     const row: Expr = { kind: 'object', entries, line: pos.line, column: pos.column };
     return { kind: 'host', host: 'tableSave', args: [table, row], ...pos };
+  }
+
+  /**
+   * General Bots' ON INSERT OF "table" (UPDATE, DELETE, several with commas, or CHANGE for all),
+   * and ON "table" for every change: a declaration, like SET SCHEDULE, of when the script runs.
+   */
+  onStatement(pos: Pos): Stmt {
+    this.next();
+    const usage = 'ON needs: INSERT, UPDATE, DELETE or CHANGE, then OF "table" (or just ON "table")';
+    const events = new Set<TableEvent>();
+    if (this.tok.kind !== 'string') {
+      for (;;) {
+        const word = this.tok.kind === 'ident' ? this.tok.text : '';
+        if (word === 'CHANGE') for (const e of ['insert', 'update', 'delete'] as const) events.add(e);
+        else if (word === 'INSERT' || word === 'UPDATE' || word === 'DELETE')
+          events.add(word.toLowerCase() as TableEvent);
+        else this.fail(usage);
+        this.next();
+        if (!this.isOp(',')) break;
+        this.next();
+      }
+      if (!this.isWord('OF')) this.fail(usage);
+      this.next();
+    } else for (const e of ['insert', 'update', 'delete'] as const) events.add(e);
+    const at = this.tok;
+    const table = tableName(this.literalText('as the table of ON'));
+    if (!table.ok) this.fail(table.message, at);
+    return { kind: 'on', table: table.name, events: [...events], ...pos };
+  }
+
+  /** ADD BOT "name" WITH TRIGGER "a, b" (General Bots also writes TRIGGER ON "a, b"). */
+  addBotStatement(pos: Pos): Stmt {
+    this.next();
+    const usage = 'ADD BOT needs: "bot name" WITH TRIGGER "word, other words"';
+    if (this.atStatementEnd()) this.fail(usage);
+    const bot = this.expr();
+    if (this.isWord('WITH')) this.next();
+    if (!this.isWord('TRIGGER')) this.fail(usage);
+    this.next();
+    if (this.isWord('ON')) this.next();
+    if (this.atStatementEnd()) this.fail(usage);
+    return { kind: 'host', host: 'addBot', args: [bot, this.expr()], ...pos };
+  }
+
+  /** DELEGATE "message" TO BOT "name" and BROADCAST "message" TO BOTS, as statements or values. */
+  agentCall(): { host: 'delegateToBot' | 'broadcastToBots'; args: Expr[] } {
+    const verb = this.next().text;
+    const message = this.expr();
+    this.expectWord('TO', `after the message of ${verb}`);
+    if (verb === 'BROADCAST') {
+      this.expectWord('BOTS', 'after BROADCAST ... TO');
+      return { host: 'broadcastToBots', args: [message] };
+    }
+    this.expectWord('BOT', 'after DELEGATE ... TO');
+    if (this.atStatementEnd()) this.fail('DELEGATE needs: "message" TO BOT "bot name"');
+    const bot = this.expr();
+    // General Bots' optional TIMEOUT seconds: the run's own time limit bounds the wait here.
+    if (this.isWord('TIMEOUT')) {
+      this.next();
+      this.expr();
+    }
+    return { host: 'delegateToBot', args: [message, bot] };
+  }
+
+  /** SAVE FROM UNSTRUCTURED text, schema: as a statement or a value. */
+  saveFromUnstructured(): { host: 'saveFromUnstructured'; args: Expr[] } {
+    this.next();
+    this.next();
+    this.expectWord('UNSTRUCTURED', 'after SAVE FROM');
+    const usage = 'SAVE FROM UNSTRUCTURED needs: text, schema (a JSON Schema object)';
+    if (this.atStatementEnd()) this.fail(usage);
+    const text = this.expr();
+    if (!this.isOp(',')) this.fail(usage);
+    this.next();
+    if (this.atStatementEnd()) this.fail(usage);
+    return { host: 'saveFromUnstructured', args: [text, this.expr()] };
+  }
+
+  /** WEBHOOK "name": the script answers the bot's public endpoint of that name. */
+  webhookStatement(pos: Pos): Stmt {
+    this.next();
+    const at = this.tok;
+    const name = this.literalText('after WEBHOOK');
+    if (!WEBHOOK_NAME.test(name))
+      this.fail(
+        `"${name.slice(0, 60)}" is not a webhook name: use letters, digits, _ and - (at most 63, starting with a letter or digit)`,
+        at,
+      );
+    return { kind: 'webhook', name: name.toLowerCase(), ...pos };
   }
 
   param(pos: Pos): Stmt {
@@ -1189,6 +1364,12 @@ class Parser {
     }
     const refused = unavailableKeyword(this.wordsAhead(), this.startsValue(this.peek()));
     if (refused) this.fail(refused);
+    const service = this.serviceKeyword(true);
+    if (service) return { kind: 'host', host: service.host as ServiceHostKind, args: service.args, ...pos };
+    if ((t.text === 'DELEGATE' || t.text === 'BROADCAST') && this.startsValue(this.peek()))
+      return { kind: 'host', ...this.agentCall(), ...pos };
+    if (t.text === 'SAVE' && this.isWord('FROM', this.peek()))
+      return { kind: 'host', ...this.saveFromUnstructured(), ...pos };
     const verb = TABLE_VERBS[t.text];
     if (verb && this.startsValue(this.peek())) {
       this.next();
@@ -1284,7 +1465,7 @@ class Parser {
       const inner = lex(part.source, part.line, part.column);
       for (const e of inner.errors)
         this.fail(e.message, { kind: 'eof', text: '', line: e.line, column: e.column });
-      const sub = new Parser(inner.tokens, this.errors);
+      const sub = new Parser(inner.tokens, this.errors, this.options);
       sub.skipNewlinesOnly();
       if (sub.tok.kind === 'eof')
         this.fail('Empty $' + '{} in text', { kind: 'eof', text: '', line: part.line, column: part.column });

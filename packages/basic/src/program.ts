@@ -1,6 +1,6 @@
 // The compiled form: per routine, a flat array of instructions whose expressions are pre-built
 // closures. The interpreter never sees the syntax tree.
-import type { HearType, HostExprKind, HostStmtKind } from './ast.js';
+import type { HearType, HostExprKind, HostStmtKind, TableEvent } from './ast.js';
 import type { ToolParameters } from './tool-schema.js';
 import type { Value } from './values.js';
 
@@ -104,4 +104,14 @@ export interface Program {
   readonly parameters: ToolParameters;
   readonly description: string | null;
   readonly schedule: Schedule | null;
+  /** ON declarations: the bot table changes that run this script (empty when it has none). */
+  readonly tableTriggers: TableTrigger[];
+  /** WEBHOOK "name": the public endpoint this script answers, lower case; null without one. */
+  readonly webhook: string | null;
+}
+
+export interface TableTrigger {
+  /** The table's name as bot tables store it (lower case). */
+  table: string;
+  events: TableEvent[];
 }

@@ -63,11 +63,68 @@ export function recordingHost(overrides: Partial<BasicHost> = {}) {
       calls.push({ method: 'httpPost', args: [url, data] });
       return { status: 201 };
     },
+    httpPut: async (url, data) => {
+      calls.push({ method: 'httpPut', args: [url, data] });
+      return { put: data };
+    },
+    httpPatch: async (url, data) => {
+      calls.push({ method: 'httpPatch', args: [url, data] });
+      return { patched: data };
+    },
+    httpDelete: async (url) => {
+      calls.push({ method: 'httpDelete', args: [url] });
+      return '';
+    },
+    setHeader: record('setHeader'),
+    clearHeaders: record('clearHeaders'),
+    graphql: async (url, query, variables) => {
+      calls.push({ method: 'graphql', args: [url, query, variables] });
+      return { answered: query };
+    },
+    soap: async (wsdl, operation, params) => {
+      calls.push({ method: 'soap', args: [wsdl, operation, params] });
+      return { operation };
+    },
+    runJavaScript: async (code, input) => {
+      calls.push({ method: 'runJavaScript', args: [code, input] });
+      return 42;
+    },
+    runPython: async (code, input) => {
+      calls.push({ method: 'runPython', args: [code, input] });
+      return 'python output';
+    },
+    runBash: async (code, input) => {
+      calls.push({ method: 'runBash', args: [code, input] });
+      return 'bash output';
+    },
+    createDraft: async (to, subject, body) => {
+      calls.push({ method: 'createDraft', args: [to, subject, body] });
+      return 'draft-1';
+    },
+    addMember: async (email, team) => {
+      calls.push({ method: 'addMember', args: [email, team] });
+      return 'invite-1';
+    },
     setSystemPrompt: record('setSystemPrompt'),
     addSuggestion: record('addSuggestion'),
     clearSuggestions: record('clearSuggestions'),
     useModel: record('useModel'),
     useConnection: record('useConnection'),
+    addBot: record('addBot'),
+    delegateToBot: async (message, bot) => {
+      calls.push({ method: 'delegateToBot', args: [message, bot] });
+      return `${bot} says: ${message}`;
+    },
+    transferConversation: record('transferConversation'),
+    broadcastToBots: async (message) => {
+      calls.push({ method: 'broadcastToBots', args: [message] });
+      return [{ bot: 'sales', answer: message }];
+    },
+    saveFromUnstructured: async (text, schema) => {
+      calls.push({ method: 'saveFromUnstructured', args: [text, schema] });
+      return { text };
+    },
+    useWebsite: record('useWebsite'),
     remember: record('remember'),
     recall: async (key) => {
       calls.push({ method: 'recall', args: [key] });

@@ -3,9 +3,10 @@
 import { createHash } from 'node:crypto';
 import type { Stmt } from '../ast.js';
 import { BUILTINS } from '../builtins.js';
+import type { KeywordOptions } from '../keyword-status.js';
 import { type LexError, lex } from '../lexer.js';
 import { parse } from '../parser.js';
-import type { ParamBinding, Program, Schedule, Unit } from '../program.js';
+import type { ParamBinding, Program, Schedule, TableTrigger, Unit } from '../program.js';
 import { parseSchedule } from '../schedule.js';
 import { type ParamDeclaration, toolParameters } from '../tool-schema.js';
 import { type CompileContext, collectNames, type RoutineInfo, UnitCompiler } from './unit-compiler.js';
@@ -18,6 +19,8 @@ export interface CompileError {
   column: number;
   message: string;
 }
+
+export type CompileOptions = KeywordOptions;
 
 export type CompileResult = { ok: true; program: Program } | { ok: false; errors: CompileError[] };
 
@@ -32,9 +35,13 @@ function programHash(source: string): string {
   return hash.digest('hex').slice(0, 32);
 }
 
-export function compile(source: string): CompileResult {
+/**
+ * `options` says what the server offers beyond the engine (RUN PYTHON / RUN BASH only where its
+ * operator enabled a sandbox runner); a keyword it does not offer fails to compile, saying why.
+ */
+export function compile(source: string, options: CompileOptions = {}): CompileResult {
   try {
-    return compileSource(source);
+    return compileSource(source, options);
   } catch (e) {
     if (e instanceof RangeError) {
       return {
@@ -46,11 +53,11 @@ export function compile(source: string): CompileResult {
   }
 }
 
-function compileSource(source: string): CompileResult {
+function compileSource(source: string, options: CompileOptions): CompileResult {
   if (typeof source !== 'string') {
     return { ok: false, errors: [{ line: 1, column: 1, message: 'The script source must be text' }] };
   }
-  const { ast, errors } = parse(source);
+  const { ast, errors } = parse(source, options);
   const ctx: CompileContext = { routines: new Map(), globals: new Map(), globalDisplay: new Map(), errors };
 
   ast.routines.forEach((decl, i) => {
@@ -111,6 +118,8 @@ function compileSource(source: string): CompileResult {
     parameters: toolParameters(meta.declarations),
     description: meta.description,
     schedule: meta.schedule,
+    tableTriggers: meta.tableTriggers,
+    webhook: meta.webhook,
   };
   return { ok: true, program };
 }
@@ -120,7 +129,25 @@ function readDeclarations(stmts: Stmt[], ctx: CompileContext, errors: LexError[]
   const declarations: ParamDeclaration[] = [];
   let description: string | null = null;
   let schedule: Schedule | null = null;
+  const tableTriggers: TableTrigger[] = [];
+  let webhook: string | null = null;
   for (const s of stmts) {
+    if (s.kind === 'on') {
+      const same = tableTriggers.find((t) => t.table === s.table);
+      if (same) same.events = [...new Set([...same.events, ...s.events])];
+      else tableTriggers.push({ table: s.table, events: s.events });
+      continue;
+    }
+    if (s.kind === 'webhook') {
+      if (webhook !== null)
+        errors.push({
+          line: s.line,
+          column: s.column,
+          message: 'WEBHOOK appears twice; a script answers one',
+        });
+      webhook = s.name;
+      continue;
+    }
     if (s.kind === 'param') {
       if (params.some((p) => p.name.toUpperCase() === s.name)) {
         errors.push({ line: s.line, column: s.column, message: `PARAM ${s.raw} is declared twice` });
@@ -168,7 +195,7 @@ function readDeclarations(stmts: Stmt[], ctx: CompileContext, errors: LexError[]
       else errors.push({ line: s.line, column: s.column, message: parsed.message });
     }
   }
-  return { params, declarations, description, schedule };
+  return { params, declarations, description, schedule, tableTriggers, webhook };
 }
 
 function dedupe(errors: LexError[]): CompileError[] {

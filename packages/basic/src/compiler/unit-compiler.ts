@@ -365,6 +365,8 @@ export class UnitCompiler {
       case 'schedule':
       case 'param':
       case 'description':
+      case 'on':
+      case 'webhook':
         if (this.kind !== 'main') {
           this.error(s, `${declarationName(s)} belongs in the main program, not inside a SUB or FUNCTION`);
           return;
@@ -880,6 +882,8 @@ function rootOf(t: Expr): Expr & { kind: 'var' } {
 }
 
 function declarationName(s: Stmt): string {
+  if (s.kind === 'on') return 'ON';
+  if (s.kind === 'webhook') return 'WEBHOOK';
   return s.kind === 'schedule' ? 'SET SCHEDULE' : s.kind === 'param' ? 'PARAM' : 'DESCRIPTION';
 }
 
