@@ -118,7 +118,8 @@ process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
 for (const [i, service] of clusterProcesses.entries()) {
-  const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
+  // --no-node-snapshot: isolated-vm (RUN JAVASCRIPT in bots' scripts) needs it on Node 20.
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', service.entry], {
     cwd: root,
     // Mail servers on this machine (a local Dovecot) are reachable in development, plain IMAP too.
     // Databases on it are not metrics data sources unless METRICS_ALLOWED_HOSTS says so: any team

@@ -8,6 +8,8 @@ export {
   type OutboundHttpOptions,
   type OutboundMethod,
   type OutboundResponse,
+  RawBody,
   ResponseTooLargeError,
 } from './outbound-http.js';
 export { scriptFetch } from './script-fetch.js';
+export { type HttpKeyword, type ScriptHttpOptions, scriptHttpKeywords } from './script-http-keywords.js';

@@ -84,6 +84,14 @@ export type OutboundHttp = ReturnType<typeof createOutboundHttp>;
 
 export type OutboundMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** A body sent as it is, with its own content type (SOAP's XML), where other bodies go as JSON. */
+export class RawBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
 /**
  * The address check of outbound connections, for any protocol (HTTP here; IMAP and SMTP in the
  * email service): resolves a host name and answers the addresses to connect to, refusing any in a
@@ -163,7 +171,10 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
     const body =
       method === 'GET' || method === 'HEAD' || (method !== 'POST' && data === undefined)
         ? undefined
-        : JSON.stringify(data ?? null);
+        : data instanceof RawBody
+          ? data.text
+          : JSON.stringify(data ?? null);
+    const contentType = data instanceof RawBody ? data.contentType : 'application/json';
     const client = url.protocol === 'https:' ? https : http;
     const result = await new Promise<OutboundResponse & { location?: string }>((resolve, reject) => {
       const request = client.request(
@@ -178,7 +189,7 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
             'user-agent': 'Conduit/1.0',
             ...extraHeaders,
             ...(body !== undefined
-              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+              ? { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }
               : {}),
           },
           timeout: options.timeoutMs,

@@ -1,13 +1,13 @@
-import type { OutboundHttp } from './outbound-http.js';
+import type { OutboundHttp, OutboundMethod } from './outbound-http.js';
 
 /**
- * A BASIC script's GET and POST over a guarded client: the answer comes back as its JSON when it
+ * A BASIC script's HTTP keywords over a guarded client: the answer comes back as its JSON when it
  * is JSON, else as text; a non-2xx answer is an error naming the URL and status. Shared by every
  * host of scripts (conversation's dialogs, the workflow engine's bot automations).
  */
 export function scriptFetch(http: OutboundHttp) {
   return async function fetchForScript(
-    method: 'GET' | 'POST',
+    method: OutboundMethod,
     url: string,
     data?: unknown,
     extra: {
@@ -27,7 +27,7 @@ export function scriptFetch(http: OutboundHttp) {
             headers: { ...headers, ...secret },
             secretHeaders: Object.keys(secret),
           })
-        : await http.send(method, url, data);
+        : await http.request({ method, url, body: data });
     if (result.status < 200 || result.status >= 300) throw new Error(`${url} answered HTTP ${result.status}`);
     const text = result.body.toString('utf8');
     if (!/json/i.test(result.contentType)) return text;

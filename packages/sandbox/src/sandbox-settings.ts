@@ -16,6 +16,9 @@ export const sandboxSettingsSchema = z.object({
   SANDBOX_MAX_TIMEOUT_MS: positiveInt(30_000),
   SANDBOX_MAX_PROCESSES: positiveInt(32),
   SANDBOX_MAX_OUTPUT_BYTES: positiveInt(1_048_576),
+  /** What one RUN JAVASCRIPT / PYTHON / BASH of a BASIC script may use (within the ceilings above). */
+  SANDBOX_SCRIPT_MEMORY_MB: positiveInt(64),
+  SANDBOX_SCRIPT_TIMEOUT_MS: positiveInt(5_000),
   /** Started as root, each Python/Bash run gets a user id of its own from here (base + slot). */
   SANDBOX_UID_BASE: positiveInt(200_000),
 });

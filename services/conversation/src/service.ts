@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineService } from '@conduit/runtime';
+import { commandRunnersFor } from '@conduit/sandbox';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
 import { serveBotRpcs } from './bus/bot-rpc.js';
 import { serveCompleteRpc } from './bus/complete-rpc.js';
 import { serveSessionOwnerRpc } from './bus/session-owner-rpc.js';
 import type { ConversationDeps } from './deps.js';
+import { offerScriptKeywords } from './domain/bots/compile-script.js';
 import { pruneAppVisitors } from './domain/apps/visitor-retention.js';
 import { PlatformDefaultModel } from './domain/llm/platform-default-model.js';
 import { InFlight } from './domain/messages/in-flight.js';
@@ -29,6 +31,7 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
   listen: (env) => ({ port: env.CONVERSATION_PORT, host: env.CONVERSATION_HOST }),
   jobs: () => conversationJobs,
   deps: ({ env, log, database, redis, bus, onClose }) => {
+    offerScriptKeywords({ commandRunners: commandRunnersFor(env) });
     const inFlight = new InFlight();
     const defaultModel = new PlatformDefaultModel(bus, { timeoutMs: env.RPC_TIMEOUT, log });
     const settingsChanges = defaultModel.listen();

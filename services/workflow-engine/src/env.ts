@@ -6,6 +6,7 @@ import {
   loadServiceEnv,
   serviceEnv,
 } from '@conduit/config';
+import { sandboxSettingsSchema } from '@conduit/sandbox';
 import { z } from 'zod';
 
 const schema = serviceEnv.extend({
@@ -54,6 +55,8 @@ const schema = serviceEnv.extend({
   /** A bot automation's run: its BASIC step budget and wall time (a run past it fails). */
   AUTOMATION_MAX_STEPS: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
   AUTOMATION_TIMEOUT: envDuration('60s'),
+  /** RUN JAVASCRIPT / PYTHON / BASH in automations: the sandbox's limits and runner (off unless enabled). */
+  ...sandboxSettingsSchema.shape,
   /** Attempts of a run whose script failed on a service that did not answer (GET BOT MEMORY, FIND, LLM...). */
   AUTOMATION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** Executions queued (or waiting past their time) this long without a job in the queue are re-sent. */

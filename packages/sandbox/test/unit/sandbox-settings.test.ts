@@ -15,6 +15,8 @@ describe('sandbox settings', () => {
       SANDBOX_MAX_TIMEOUT_MS: 30_000,
       SANDBOX_MAX_PROCESSES: 32,
       SANDBOX_MAX_OUTPUT_BYTES: 1_048_576,
+      SANDBOX_SCRIPT_MEMORY_MB: 64,
+      SANDBOX_SCRIPT_TIMEOUT_MS: 5_000,
       SANDBOX_UID_BASE: 200_000,
     });
   });

@@ -1,4 +1,4 @@
-import { compile, type Program } from '@conduit/basic';
+import { type CompileOptions, compile, type Program } from '@conduit/basic';
 import { problemSchema } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { z } from 'zod';
@@ -17,9 +17,20 @@ export const scriptProblem = problemSchema.extend({
     .optional(),
 });
 
+let offered: CompileOptions = {};
+
+/**
+ * What this server offers scripts beyond the engine (RUN PYTHON / RUN BASH where its operator
+ * enabled a sandbox runner), from its configuration: set as the service starts, before any compile.
+ */
+export function offerScriptKeywords(options: CompileOptions): void {
+  offered = options;
+  programs.clear();
+}
+
 /** Compiles a script on save; a script that does not compile is a 422 listing every error. */
 export function compileOrReject(source: string, what = 'script'): Program {
-  const compiled = compile(source);
+  const compiled = compile(source, offered);
   if (compiled.ok) return compiled.program;
   const errors = compiled.errors.map((e) => ({
     path: `${what}:${e.line}:${e.column}`,

@@ -1,6 +1,8 @@
 import { asActor } from '@conduit/auth';
 import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
 import { type Transaction, uuidv7 } from '@conduit/db';
+import { createOutboundHttp, scriptHttpKeywords } from '@conduit/outbound-http';
+import { sandboxKeywords } from '@conduit/sandbox';
 import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq } from 'drizzle-orm';
 import { searchKnowledge, searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
@@ -15,7 +17,6 @@ import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '
 import { deleteRows, findRows, insertRow, mergeRows, saveRow, updateRows } from '../tables/table-store.js';
 import type { Turn } from '../turns/turn.js';
 import { requestMail } from './request-mail.js';
-import { createScriptHttp } from './script-http.js';
 import {
   extrasOf,
   MAX_SUGGESTIONS,
@@ -41,11 +42,6 @@ export function scriptHost(turn: Turn, talk: (text: string) => void): BasicHost 
 
 function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
   const { deps, actor, bot, session } = turn;
-  const fetchForScript = createScriptHttp({
-    allow: deps.env.SCRIPT_HTTP_ALLOW,
-    timeoutMs: deps.env.SCRIPT_HTTP_TIMEOUT,
-    maxBytes: deps.env.SCRIPT_HTTP_MAX_BYTES,
-  });
   const kbs = () => (turn.context.kbs ??= []);
   const knowledgeScope = () => ({ sessionId: session.id, collectionIds: kbs().map((kb) => kb.collectionId) });
 
@@ -146,11 +142,42 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
         { sessionId: session.id, botId: bot.id, userId: session.userId },
         { to, subject, body },
       ),
-    httpGet: (url) => fetchForScript('GET', url),
-    httpPost: (url, data) => fetchForScript('POST', url, data),
+    ...httpKeywords(turn),
+    // RUN JAVASCRIPT in an isolate; RUN PYTHON / BASH compile only where a runner is enabled.
+    ...sandboxKeywords(deps.env),
+    ...mailKeywords(turn),
     ...dialogKeywords(turn),
     ...memoryKeywords(turn),
     ...tableKeywords(turn),
+  };
+}
+
+/**
+ * GET, POST, PUT, PATCH, DELETE HTTP, GRAPHQL and SOAP through the outbound guard (public addresses
+ * only unless SCRIPT_HTTP_ALLOW says otherwise). SET HEADER's headers stay with the session, so
+ * they still go with requests after a HEAR; a dialog names no connection, so nothing else is added.
+ */
+function httpKeywords(turn: Turn) {
+  const { env } = turn.deps;
+  const extras = extrasOf(turn.context);
+  const http = createOutboundHttp({
+    allow: env.SCRIPT_HTTP_ALLOW,
+    timeoutMs: env.SCRIPT_HTTP_TIMEOUT,
+    maxBytes: env.SCRIPT_HTTP_MAX_BYTES,
+  });
+  extras.httpHeaders ??= {};
+  return scriptHttpKeywords(http, { headers: extras.httpHeaders });
+}
+
+/** CREATE DRAFT and ADD MEMBER. */
+function mailKeywords(_turn: Turn) {
+  return {
+    async createDraft(): Promise<unknown> {
+      throw new HostUnavailableError('CREATE DRAFT is not built yet');
+    },
+    async addMember(): Promise<unknown> {
+      throw new HostUnavailableError('ADD MEMBER is not built yet');
+    },
   };
 }
 

@@ -19,6 +19,8 @@ export interface DialogExtras {
   model?: string | null;
   /** ADD SUGGESTION: quick replies offered with the bot's answers until cleared. */
   suggestions?: Suggestion[];
+  /** SET HEADER: headers of the script's later HTTP keywords (lower-case names), until CLEAR HEADERS. */
+  httpHeaders?: Record<string, string>;
 }
 
 export const MAX_SUGGESTIONS = 20;

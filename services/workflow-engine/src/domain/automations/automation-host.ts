@@ -2,7 +2,8 @@ import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic
 import { appendEvent, RpcError, requestRpc } from '@conduit/bus';
 import { conversationRpc, workflowEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
-import { scriptFetch } from '@conduit/outbound-http';
+import { type HttpKeyword, scriptHttpKeywords } from '@conduit/outbound-http';
+import { sandboxKeywords } from '@conduit/sandbox';
 import { outbox } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { NodeError } from '../../nodes/node-type.js';
@@ -44,11 +45,10 @@ export function automationHost(
   const collections: string[] = [];
   /** SEND MAILs so far in this attempt: a retried run numbers them again from 0, the same way. */
   let mailsSent = 0;
-  /** POSTs so far in this attempt, numbered as the mails are. */
-  let postsSent = 0;
+  /** POSTs, PATCHes and GRAPHQLs so far in this attempt, each numbered as the mails are. */
+  const sent: Partial<Record<HttpKeyword, number>> = {};
   /** SET CONTEXT: the system text of the run's LLM calls. */
   let context: string | undefined;
-  const fetchForScript = scriptFetch(deps.http);
   /** USE CONNECTION: each one's authorization goes with requests under its base URL, and only there. */
   const connections: OpenedConnection[] = [];
   const authorizationFor = (url: string) => {
@@ -156,13 +156,24 @@ export function automationHost(
         );
       connections.push(connection);
     },
-    httpGet: (url) => fetchForScript('GET', url, undefined, { secret: authorizationFor(url) }),
-    // Each POST of the run is known by the same key on every attempt, as the http node's are.
-    httpPost: (url, data) =>
-      fetchForScript('POST', url, data, {
-        headers: { 'idempotency-key': `automation:${runId}:post:${postsSent++}` },
-        secret: authorizationFor(url),
-      }),
+    // Each POST, PATCH and GRAPHQL of the run is known by the same key on every attempt, as the
+    // http node's requests are (PUT and DELETE are idempotent by themselves).
+    ...scriptHttpKeywords(deps.http, {
+      secretFor: authorizationFor,
+      headersFor(keyword) {
+        if (keyword !== 'POST' && keyword !== 'PATCH' && keyword !== 'GRAPHQL') return undefined;
+        const n = sent[keyword] ?? 0;
+        sent[keyword] = n + 1;
+        return { 'idempotency-key': `automation:${runId}:${keyword.toLowerCase()}:${n}` };
+      },
+    }),
+    ...sandboxKeywords(deps.env),
+    createDraft: async () => {
+      throw new HostUnavailableError('CREATE DRAFT is not built yet');
+    },
+    addMember: async () => {
+      throw new HostUnavailableError('ADD MEMBER is not built yet');
+    },
     // The system prompt of the run's LLM calls, as SET CONTEXT is.
     setSystemPrompt: async (text) => {
       context = text.slice(0, 8000);

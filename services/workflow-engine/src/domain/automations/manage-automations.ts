@@ -7,6 +7,7 @@ import { automationRuns, systemAutomations } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { toAutomationDto, toAutomationRunDto } from './automation-dto.js';
+import { automationCompileOptions } from './automation-keywords.js';
 import { compileSchedule, nextRunOf } from './automation-schedule.js';
 import { removeAutomationScheduler, syncAutomationScheduler } from './automation-scheduler.js';
 import { automationContext, requireBotManager } from './bot-ownership.js';
@@ -22,8 +23,8 @@ function scheduleOrReject(schedule: string, timezone: string) {
 }
 
 /** Throws unprocessable listing each compile error of the script. */
-function scriptOrReject(script: string) {
-  const compiled = compile(script);
+function scriptOrReject(deps: WorkflowDeps, script: string) {
+  const compiled = compile(script, automationCompileOptions(deps.env));
   if (!compiled.ok)
     throw new DomainError('unprocessable', 'The script does not compile.', {
       fields: {
@@ -86,7 +87,7 @@ export async function createAutomation(
   const bot = await requireBotManager(deps, actor, botId);
   const timezone = input.timezone ?? 'UTC';
   const cron = scheduleOrReject(input.schedule, timezone);
-  scriptOrReject(input.script);
+  scriptOrReject(deps, input.script);
   const row = await withActor(deps.db, automationContext(actor), async (tx) => {
     const [row] = await tx
       .insert(systemAutomations)
@@ -125,7 +126,7 @@ export async function updateAutomation(
   input: Partial<AutomationInput>,
 ) {
   await requireBotManager(deps, actor, botId);
-  if (input.script !== undefined) scriptOrReject(input.script);
+  if (input.script !== undefined) scriptOrReject(deps, input.script);
   const row = await withActor(deps.db, automationContext(actor), async (tx) => {
     const current = await loadAutomation(tx, botId, automationId);
     if (current.source === 'script' && (input.schedule !== undefined || input.script !== undefined))
