@@ -13,6 +13,7 @@ import { publicAppRoutes } from './routes/public-app-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { tableRoutes } from './routes/table-routes.js';
 import { toolRoutes } from './routes/tool-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
 
 /** Conversation's HTTP surface; nothing listens here (server.ts does, tests inject). */
 export async function buildApp(deps: ConversationDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
@@ -43,5 +44,7 @@ export async function buildApp(deps: ConversationDeps, readiness: ReadinessCheck
   });
   // The public widget API: visitors of apps, with tokens of their own (no user account).
   await app.register(async (scope) => publicAppRoutes(scope as unknown as ServiceApp, deps));
+  // Bots' webhooks (WEBHOOK "name" scripts): public, no token.
+  await app.register(async (scope) => webhookRoutes(scope as unknown as ServiceApp, deps));
   return app;
 }

@@ -60,6 +60,8 @@ export const upstreams: Upstream[] = [
   { service: 'conversation', prefix: '/v1/apps' },
   // The widget API of apps on websites: visitors, not accounts (see answersOwnCors).
   { service: 'conversation', prefix: '/v1/public/apps' },
+  // Bots' webhooks (a script's WEBHOOK "name"): called by other systems, no token.
+  { service: 'conversation', prefix: '/v1/public/bots' },
   { service: 'workflow-engine', prefix: '/v1/workflows', bodyLimit: WORKFLOW_BODY_LIMIT },
   { service: 'workflow-engine', prefix: '/v1/executions' },
   { service: 'workflow-engine', prefix: '/v1/hooks', bodyLimit: WORKFLOW_BODY_LIMIT },
@@ -95,12 +97,13 @@ export const publicRoutes = new Set([
 ]);
 
 /**
- * Webhooks (`/v1/hooks/:workflowId/:path`) are called by other systems, and public files
+ * Webhooks (`/v1/hooks/:workflowId/:path`, bots' `/v1/public/bots/:botId/webhooks/:name`) are
+ * called by other systems, and public files
  * (`/v1/public/media/:mediaId`, an app's logo) fetched by anyone, with no access token; the
  * widget API of apps (`/v1/public/apps/:publicKey/...`) takes visitor tokens, which conversation
  * issues and checks.
  */
-const publicPrefixes = ['/v1/hooks/', '/v1/public/media/', WIDGET_API_PREFIX];
+const publicPrefixes = ['/v1/hooks/', '/v1/public/media/', WIDGET_API_PREFIX, '/v1/public/bots/'];
 
 export const isPublic = (method: string, path: string) =>
   publicRoutes.has(`${method === 'HEAD' ? 'GET' : method} ${path.replace(/\/+$/, '') || '/'}`) ||

@@ -103,3 +103,23 @@ export const botDeleted = defineEvent(
   1,
   z.object({ botId: z.uuid(), ownerUserId: z.uuid(), teamId: z.uuid().nullable() }),
 );
+
+/**
+ * A row of a bot table was inserted, updated or deleted (by a script, the tables API or a CSV
+ * import), recorded in the same transaction as the change, and only while one of the bot's
+ * scripts waits for such a change (ON INSERT OF "table"). `row` is the row's columns after the
+ * change (before it, for a delete). `byHandler` marks changes made by such a script itself, which
+ * run no handler again, so handlers cannot set each other off without end.
+ */
+export const botTableChanged = defineEvent(
+  'conversation.bot_table.changed',
+  1,
+  z.object({
+    botId: z.uuid(),
+    table: z.string().max(63),
+    rowId: z.uuid(),
+    change: z.enum(['insert', 'update', 'delete']),
+    row: z.record(z.string(), z.unknown()),
+    byHandler: z.boolean(),
+  }),
+);

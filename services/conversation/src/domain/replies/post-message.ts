@@ -4,6 +4,7 @@ import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
 import { replyMaxTokens } from '../apps/app-overrides.js';
 import { programFor } from '../bots/compile-script.js';
+import { triggeredBot } from '../dialog/agent-keywords.js';
 import { continueDialog } from '../dialog/run-dialog.js';
 import { scriptTokens } from '../dialog/script-host.js';
 import { estimateTokens, ProviderError } from '../llm/chat-provider.js';
@@ -96,7 +97,13 @@ async function answerAndStore(prepared: PreparedReply) {
       if (last) last.tokensOut = turn.llmTokens;
     }
   } else {
-    await generateReply(turn, text);
+    // A bot added with ADD BOT answers the messages that mention its trigger words.
+    const added = await triggeredBot(turn, text);
+    const before = turn.outputs.length;
+    await generateReply(added ?? turn, text);
+    if (added)
+      for (const output of turn.outputs.slice(before))
+        output.metadata = { ...output.metadata, botId: added.bot.id, botName: added.bot.name };
   }
   const stored = await storeTurn(turn, text);
   const usage = stored.messages.reduce(

@@ -1,5 +1,5 @@
 import { asActor } from '@conduit/auth';
-import type { Actor } from '@conduit/contracts';
+import { type Actor, toEventActor } from '@conduit/contracts';
 import { keysetPage, type PageRequest, type Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
@@ -7,6 +7,7 @@ import { botTableRows, botTables } from '../../db/bot-tables-schema.js';
 import { bots } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { type BotRow, botNotFound } from '../bots/bot-access.js';
+import { type ChangeLog, recordTableChanges } from './table-changes.js';
 import { filterSql } from './table-filter-sql.js';
 import {
   checkedFilter,
@@ -176,9 +177,16 @@ export async function addRow(
     await loadTablesBot(tx, actor, botId, true);
     const table = await ensureTable(tx, botId, name);
     const key = input.key === undefined || input.key === null ? null : keyText(input.key, 'key');
-    return toRowDto(await upsertRow(tx, table.id, botId, key, data));
+    const row = await upsertRow(tx, table.id, botId, key, data);
+    await recordTableChanges(tx, apiChange(actor), botId, table.name, [
+      { id: row.id, data: row.data, change: row.inserted ? 'insert' : 'update' },
+    ]);
+    return toRowDto(row);
   });
 }
+
+/** A change through the API is the caller's, and runs the bot's ON handlers like a script's. */
+const apiChange = (actor: Actor): ChangeLog => ({ actor: toEventActor(actor), byHandler: false });
 
 async function rowOf(tx: Transaction, tableId: string, rowId: string) {
   const [row] = await tx
@@ -222,6 +230,9 @@ export async function updateRow(
       .set({ data: next, updatedAt: new Date() })
       .where(eq(botTableRows.id, current.id))
       .returning();
+    await recordTableChanges(tx, apiChange(actor), botId, table.name, [
+      { id: row!.id, data: row!.data, change: 'update' },
+    ]);
     return toRowDto(row!);
   });
 }
@@ -239,7 +250,8 @@ export async function deleteRow(
     const deleted = await tx
       .delete(botTableRows)
       .where(and(eq(botTableRows.tableId, table.id), eq(botTableRows.id, rowId)))
-      .returning({ id: botTableRows.id });
+      .returning({ id: botTableRows.id, data: botTableRows.data });
     if (deleted.length === 0) throw rowNotFound();
+    await recordTableChanges(tx, apiChange(actor), botId, table.name, [{ ...deleted[0]!, change: 'delete' }]);
   });
 }

@@ -1,8 +1,9 @@
 import { type FilterNode, parseTableFilter, tableName } from '@conduit/basic';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { botTableRows, botTables } from '../../db/bot-tables-schema.js';
+import { type ChangedRow, type ChangeLog, recordTableChanges } from './table-changes.js';
 import { filterSql } from './table-filter-sql.js';
 
 // The store of bot tables, shared by the BASIC host (inside the speaker's actor) and the API
@@ -69,6 +70,9 @@ export async function ensureTable(tx: Transaction, botId: string, name: string) 
   return created ?? (await findTable(tx, botId, checked))!;
 }
 
+/** xmax is 0 on a row version an INSERT made, not on one an ON CONFLICT update made. */
+const wasInserted = sql<boolean>`(xmax = 0)`;
+
 /** Inserts a row, or merges its columns into the row with the same key. */
 export async function upsertRow(
   tx: Transaction,
@@ -81,7 +85,7 @@ export async function upsertRow(
   const values = { id: uuidv7(), tableId, botId, key, data, createdAt: now, updatedAt: now };
   if (key === null) {
     const [row] = await tx.insert(botTableRows).values(values).returning();
-    return row!;
+    return { ...row!, inserted: true };
   }
   const [row] = await tx
     .insert(botTableRows)
@@ -90,9 +94,15 @@ export async function upsertRow(
       target: [botTableRows.tableId, botTableRows.key],
       set: { data: sql`${botTableRows.data} || excluded.data`, updatedAt: now },
     })
-    .returning();
+    .returning({ ...getTableColumns(botTableRows), inserted: wasInserted });
   return row!;
 }
+
+const changed = (row: { id: string; data: RowData; inserted: boolean }): ChangedRow => ({
+  id: row.id,
+  data: row.data,
+  change: row.inserted ? 'insert' : 'update',
+});
 
 /**
  * Inserts many rows in batches; rows with a key merge into the row with the same key. Keys must be
@@ -103,8 +113,9 @@ export async function upsertMany(
   tableId: string,
   botId: string,
   rows: { key: string | null; data: RowData }[],
-) {
+): Promise<ChangedRow[]> {
   const now = new Date();
+  const out: ChangedRow[] = [];
   for (let i = 0; i < rows.length; i += 500) {
     const batch = rows.slice(i, i + 500).map((r) => ({
       id: uuidv7(),
@@ -115,28 +126,44 @@ export async function upsertMany(
       createdAt: now,
       updatedAt: now,
     }));
-    await tx
+    const written = await tx
       .insert(botTableRows)
       .values(batch)
       .onConflictDoUpdate({
         target: [botTableRows.tableId, botTableRows.key],
         set: { data: sql`${botTableRows.data} || excluded.data`, updatedAt: now },
-      });
+      })
+      .returning({ id: botTableRows.id, data: botTableRows.data, inserted: wasInserted });
+    out.push(...written.map(changed));
   }
+  return out;
 }
 
-/** SAVE: the row's first column is its key. */
-export async function saveRow(tx: Transaction, botId: string, table: string, data: unknown) {
+/**
+ * SAVE: the row's first column is its key. `log`, when given, records the change for the bot's
+ * ON handlers (as in every verb below that changes rows).
+ */
+export async function saveRow(tx: Transaction, botId: string, table: string, data: unknown, log?: ChangeLog) {
   const row = checkedRow(data);
   const [first] = Object.keys(row);
   if (first === undefined) throw new DomainError('unprocessable', 'SAVE needs at least one column');
   const t = await ensureTable(tx, botId, table);
-  return upsertRow(tx, t.id, botId, keyText(row[first], first), row);
+  const saved = await upsertRow(tx, t.id, botId, keyText(row[first], first), row);
+  await recordTableChanges(tx, log, botId, t.name, [changed(saved)]);
+  return saved;
 }
 
-export async function insertRow(tx: Transaction, botId: string, table: string, data: unknown) {
+export async function insertRow(
+  tx: Transaction,
+  botId: string,
+  table: string,
+  data: unknown,
+  log?: ChangeLog,
+) {
   const t = await ensureTable(tx, botId, table);
-  return upsertRow(tx, t.id, botId, null, checkedRow(data));
+  const inserted = await upsertRow(tx, t.id, botId, null, checkedRow(data));
+  await recordTableChanges(tx, log, botId, t.name, [changed(inserted)]);
+  return inserted;
 }
 
 function requireFilter(filter: string, verb: string): FilterNode {
@@ -156,6 +183,7 @@ export async function updateRows(
   table: string,
   filter: string,
   changes: unknown,
+  log?: ChangeLog,
 ) {
   const node = requireFilter(filter, 'UPDATE');
   const data = checkedRow(changes, 'The changes');
@@ -165,18 +193,38 @@ export async function updateRows(
     .update(botTableRows)
     .set({ data: sql`${botTableRows.data} || ${JSON.stringify(data)}::jsonb`, updatedAt: new Date() })
     .where(and(eq(botTableRows.tableId, t.id), filterSql(node)))
-    .returning({ id: botTableRows.id });
+    .returning({ id: botTableRows.id, data: botTableRows.data });
+  await recordTableChanges(
+    tx,
+    log,
+    botId,
+    t.name,
+    updated.map((r) => ({ ...r, change: 'update' as const })),
+  );
   return updated.length;
 }
 
-export async function deleteRows(tx: Transaction, botId: string, table: string, filter: string) {
+export async function deleteRows(
+  tx: Transaction,
+  botId: string,
+  table: string,
+  filter: string,
+  log?: ChangeLog,
+) {
   const node = requireFilter(filter, 'DELETE');
   const t = await findTable(tx, botId, table);
   if (!t) return 0;
   const deleted = await tx
     .delete(botTableRows)
     .where(and(eq(botTableRows.tableId, t.id), filterSql(node)))
-    .returning({ id: botTableRows.id });
+    .returning({ id: botTableRows.id, data: botTableRows.data });
+  await recordTableChanges(
+    tx,
+    log,
+    botId,
+    t.name,
+    deleted.map((r) => ({ ...r, change: 'delete' as const })),
+  );
   return deleted.length;
 }
 
@@ -201,6 +249,7 @@ export async function mergeRows(
   table: string,
   rows: unknown,
   keyColumn: string,
+  log?: ChangeLog,
 ) {
   if (!Array.isArray(rows)) throw new DomainError('unprocessable', 'MERGE needs a list of rows');
   if (rows.length > MAX_MERGE_ROWS)
@@ -213,11 +262,12 @@ export async function mergeRows(
     byKey.set(keyText(row[column], column), row);
   });
   const t = await ensureTable(tx, botId, table);
-  await upsertMany(
+  const written = await upsertMany(
     tx,
     t.id,
     botId,
     [...byKey].map(([key, data]) => ({ key, data })),
   );
+  await recordTableChanges(tx, log, botId, t.name, written);
   return byKey.size;
 }

@@ -1,8 +1,9 @@
 import { asActor } from '@conduit/auth';
+import type { Program } from '@conduit/basic';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
+import { keysetPage, type PageRequest, type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, eq, getTableColumns } from 'drizzle-orm';
+import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { basicTools } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -50,8 +51,10 @@ export async function putTool(
   const program = compileOrReject(input.script);
   const description = input.description ?? program.description ?? '';
   const parameters = program.parameters as unknown as Record<string, unknown>;
+  const metadata = handlerMetadata(program);
   return asActor(deps.db, actor, async (tx) => {
     await loadBot(tx, actor, botId, 'bots.write');
+    if (program.webhook) await assertWebhookFree(tx, botId, name, program.webhook);
     const now = new Date();
     const [existing] = await tx
       .select({ id: basicTools.id })
@@ -66,16 +69,48 @@ export async function putTool(
         description,
         parameters,
         script: input.script,
+        metadata,
         createdAt: now,
         updatedAt: now,
       })
       .onConflictDoUpdate({
         target: [basicTools.botId, basicTools.name],
-        set: { description, parameters, script: input.script, updatedAt: now },
+        set: { description, parameters, script: input.script, metadata, updatedAt: now },
       })
       .returning();
     return { created: !existing, tool: toToolDto(row!) };
   });
+}
+
+/**
+ * What a tool's script declares as an event handler (ON ... OF "table", WEBHOOK "name"), kept in
+ * its metadata where table changes and webhook calls look it up (migration 0008); empty for a
+ * plain tool.
+ */
+export function handlerMetadata(program: Program): Record<string, unknown> {
+  return {
+    ...(program.tableTriggers.length ? { on: program.tableTriggers } : {}),
+    ...(program.webhook ? { webhook: program.webhook } : {}),
+  };
+}
+
+/** Throws conflict when another script of the bot answers the same webhook. */
+async function assertWebhookFree(tx: Transaction, botId: string, tool: string, webhook: string) {
+  const [other] = await tx
+    .select({ name: basicTools.name })
+    .from(basicTools)
+    .where(
+      and(
+        eq(basicTools.botId, botId),
+        ne(basicTools.name, tool),
+        sql`${basicTools.metadata} ->> 'webhook' = ${webhook}`,
+      ),
+    );
+  if (other)
+    throw new DomainError(
+      'conflict',
+      `The script "${other.name}" of this bot already answers WEBHOOK "${webhook}".`,
+    );
 }
 
 /** A bot's tools by name (unique in the bot). Throws not_found, bad_request for a bad cursor. */

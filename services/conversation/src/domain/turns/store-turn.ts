@@ -34,6 +34,7 @@ export async function storeTurn(
         .update(sessions)
         .set({
           context: { ...turn.context, turn: expectedTurn + 1 },
+          ...(turn.transferTo ? { botId: turn.transferTo } : {}),
           lastActivityAt: now,
           expiresAt: new Date(now.getTime() + deps.env.SESSION_TTL),
         })

@@ -55,4 +55,6 @@ export interface Turn {
   llmTokens?: number;
   /** Every model call of the turn counts here: what its AI credits are charged for. */
   meter: UsageMeter;
+  /** TRANSFER CONVERSATION: the bot that answers the session from the next message on. */
+  transferTo?: string;
 }

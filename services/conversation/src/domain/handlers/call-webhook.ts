@@ -1,0 +1,65 @@
+import type { Value } from '@conduit/basic';
+import { DomainError } from '@conduit/errors';
+import { and, eq, sql } from 'drizzle-orm';
+import { basicTools, bots } from '../../db/schema.js';
+import type { ConversationDeps } from '../../deps.js';
+import { actAsService, runHandler } from './run-handler.js';
+
+export interface WebhookRequest {
+  params: Record<string, string>;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+  method: string;
+  path: string;
+}
+
+const noWebhook = () => new DomainError('not_found', 'No such webhook.');
+
+/**
+ * What a webhook's script answers: what it RETURNs, else its `result_<name>` variables as
+ * `{ name: value }` (General Bots' way), else an empty object.
+ */
+function answerOf(value: Value, variables: Record<string, Value>): unknown {
+  if (value !== null) return value;
+  const results: Record<string, Value> = {};
+  for (const [name, v] of Object.entries(variables)) {
+    const field = /^result_(.+)$/i.exec(name)?.[1];
+    if (field) results[field] = v;
+  }
+  return results;
+}
+
+/**
+ * Runs the bot's script that declares WEBHOOK `name` with the request as its variables (`params`,
+ * `body`, `headers`, `method`, `path`), as the bot's owner. Throws not_found when the bot has no
+ * such webhook (or does not exist), unprocessable with the reason when the script stops with an
+ * error.
+ */
+export async function callWebhook(
+  deps: ConversationDeps,
+  botId: string,
+  name: string,
+  request: WebhookRequest,
+) {
+  const found = await deps.db.transaction(async (tx) => {
+    await actAsService(tx);
+    const [row] = await tx
+      .select({ bot: bots, script: basicTools.script })
+      .from(basicTools)
+      .innerJoin(bots, eq(bots.id, basicTools.botId))
+      .where(
+        and(eq(basicTools.botId, botId), sql`${basicTools.metadata} ->> 'webhook' = ${name.toLowerCase()}`),
+      );
+    return row;
+  });
+  if (!found) throw noWebhook();
+  const outcome = await runHandler(
+    deps,
+    found.bot,
+    found.script,
+    request as unknown as Record<string, Value>,
+    'webhook',
+  );
+  if (!outcome.ok) throw new DomainError('unprocessable', `The webhook's script stopped: ${outcome.message}`);
+  return answerOf(outcome.value, outcome.variables);
+}

@@ -1,0 +1,58 @@
+import { type RunResult, run, type Value } from '@conduit/basic';
+import type { Transaction } from '@conduit/db';
+import { loggableError } from '@conduit/service-kit';
+import { sql } from 'drizzle-orm';
+import type { ConversationDeps } from '../../deps.js';
+import type { BotRow } from '../bots/bot-access.js';
+import { programFor } from '../bots/compile-script.js';
+import { handlerHost } from './handler-host.js';
+
+// Runs a bot's ON and WEBHOOK scripts (tools whose script declares them; see manage-tools.ts).
+
+export type HandlerOutcome =
+  | { ok: true; value: Value; variables: Record<string, Value>; output: string[] }
+  | { ok: false; message: string; output: string[] };
+
+/**
+ * Lets a transaction read every bot and tool, as the service itself: a table change or a webhook
+ * call comes with no user who could see the bot. Only for finding what to run; the script then
+ * runs as the bot's owner.
+ */
+export const actAsService = (tx: Transaction) =>
+  tx.execute(sql`select set_config('app.platform_admin', 'true', true), set_config('app.user_id', '', true)`);
+
+/**
+ * Runs one handler script to its end with `input` as its variables. A script that stops with an
+ * error, or waits (HEAR, a long WAIT: nobody will answer), is a failed outcome with the reason;
+ * nothing here throws for what a script does.
+ */
+export async function runHandler(
+  deps: ConversationDeps,
+  bot: Pick<BotRow, 'id' | 'ownerUserId' | 'teamId' | 'orgId'>,
+  script: string,
+  input: Record<string, Value>,
+  kind: 'on' | 'webhook',
+): Promise<HandlerOutcome> {
+  const output: string[] = [];
+  let result: RunResult;
+  try {
+    result = await run(programFor(script), {
+      host: handlerHost(deps, bot, output, deps.log, kind === 'on'),
+      input,
+      limits: { maxWallTimeMs: deps.env.SCRIPT_HTTP_TIMEOUT * 2 },
+    });
+  } catch (error) {
+    // A script saved before it stopped compiling (a newer engine): say so, never crash the caller.
+    deps.log.warn({ err: loggableError(error), botId: bot.id }, 'bot handler script did not compile');
+    return { ok: false, message: 'the script does not compile', output };
+  }
+  if (result.status === 'done') return { ok: true, value: result.value, variables: result.variables, output };
+  if (result.status === 'suspended')
+    return {
+      ok: false,
+      message: 'an ON or WEBHOOK script cannot wait (HEAR or a long WAIT): nobody is there to answer',
+      output,
+    };
+  const { line, column, message } = result.error;
+  return { ok: false, message: `line ${line}, column ${column}: ${message}`, output };
+}
