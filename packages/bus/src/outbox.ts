@@ -1,7 +1,7 @@
 import type { EventActor, EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
 import type { outboxTable, Transaction } from '@conduit/db';
 import { currentTraceparent } from '@conduit/telemetry';
-import { sql } from 'drizzle-orm';
+import { type SQLWrapper, sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { uuidv7 } from 'uuidv7';
 
@@ -24,17 +24,18 @@ export async function appendEvent<E extends EventDefinition>(
     actor,
     data,
   }) as EventEnvelope<EventData<E>>;
-  // The insert and the wake-up go out together (one round trip). The relay is woken at commit:
-  // NOTIFY is delivered only if the transaction commits, and not at all if the insert failed.
-  await Promise.all([
+  // The insert and the wake-up are one statement. The relay is woken at commit: NOTIFY is
+  // delivered only if the transaction commits, and not at all if the insert failed.
+  await insertAndWake(
+    tx,
+    outbox,
     tx.insert(outbox).values({
       id: envelope.id,
       subject: event.subject,
       payload: envelope,
       traceparent: currentTraceparent() ?? null,
     }),
-    wakeRelay(tx, outbox),
-  ]);
+  );
   return envelope;
 }
 
@@ -62,7 +63,9 @@ export async function appendEvents<E extends EventDefinition>(
         data,
       }) as EventEnvelope<EventData<E>>,
   );
-  await Promise.all([
+  await insertAndWake(
+    tx,
+    outbox,
     tx.insert(outbox).values(
       envelopes.map((envelope) => ({
         id: envelope.id,
@@ -71,10 +74,12 @@ export async function appendEvents<E extends EventDefinition>(
         traceparent,
       })),
     ),
-    wakeRelay(tx, outbox),
-  ]);
+  );
   return envelopes;
 }
 
-const wakeRelay = (tx: Transaction, outbox: ReturnType<typeof outboxTable>) =>
-  tx.execute(sql`select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`);
+/** The outbox insert and the relay's wake-up in one statement (each statement costs both sides). */
+const insertAndWake = (tx: Transaction, outbox: ReturnType<typeof outboxTable>, insert: SQLWrapper) =>
+  tx.execute(
+    sql`with inserted as (${insert.getSQL()}) select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`,
+  );
