@@ -88,6 +88,13 @@ export const accountStateChanged = defineEvent(
   }),
 );
 
+/**
+ * Where an outbound mail came from: a user's draft, the API, a template, a bot, the platform's own
+ * mails (identity's), or analytics' report and alert deliveries.
+ */
+export const outboundMailSources = ['draft', 'api', 'template', 'bot', 'system', 'analytics'] as const;
+export type OutboundMailSource = (typeof outboundMailSources)[number];
+
 /** Outbound mail: who sent it, from which account (null: the platform's MAIL_URL). */
 const outbound = {
   outboundId: z.uuid(),
@@ -97,7 +104,7 @@ const outbound = {
   /** The Message-ID header, fixed before the first attempt. */
   internetMessageId: z.string(),
   recipients: z.int().min(0),
-  source: z.enum(['draft', 'api', 'template', 'bot', 'system']),
+  source: z.enum(outboundMailSources),
 };
 
 /** A message was accepted by the SMTP server. */

@@ -1,3 +1,4 @@
+import { emailEvents } from '@conduit/contracts';
 import { failedJobsTable, outboxTable, processedEventsTable, timestamps } from '@conduit/db';
 import { type SQL, sql } from 'drizzle-orm';
 import {
@@ -43,8 +44,8 @@ export type SpecialUse = (typeof specialUses)[number];
 export const outboundStatuses = ['queued', 'sending', 'sent', 'failed', 'canceled'] as const;
 export type OutboundStatus = (typeof outboundStatuses)[number];
 
-/** Where an outbound message came from: the API (a draft or a reply), a template, a bot, the platform. */
-export const outboundSources = ['draft', 'api', 'template', 'bot', 'system'] as const;
+/** Where an outbound message came from (the contract's list: email.message.sent carries it). */
+export const outboundSources = emailEvents.outboundMailSources;
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 

@@ -69,9 +69,9 @@ describe('metrics mail (analytics.metrics.mail_requested)', () => {
     const [sent] = await eventually(
       async () => {
         const rows = await h.admin<
-          { status: string; user_id: string; team_id: string; message_id: string }[]
+          { status: string; user_id: string; team_id: string; message_id: string; source: string }[]
         >`
-          select status, user_id, team_id, message_id from email.email_outbound where idempotency_key = ${key}`;
+          select status, user_id, team_id, message_id, source from email.email_outbound where idempotency_key = ${key}`;
         return rows[0]?.status === 'sent' && rows;
       },
       30_000,
@@ -89,7 +89,10 @@ describe('metrics mail (analytics.metrics.mail_requested)', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const rows = await h.admin`select id from email.email_outbound where idempotency_key = ${key}`;
     expect(rows).toHaveLength(1);
-    expect(sent).toMatchObject({ user_id: userId, team_id: teamId });
+    expect(sent).toMatchObject({ user_id: userId, team_id: teamId, source: 'analytics' });
+    const sentEvents = await h.admin<{ source: string }[]>`select payload -> 'data' ->> 'source' as source
+      from email.outbox where subject like '%email.message.sent' and payload -> 'data' ->> 'internetMessageId' = ${sent!.message_id}`;
+    expect(sentEvents.map((e) => e.source)).toEqual(['analytics']);
     const mails = platform.received.filter((mail) => `<${mail.messageId}>` === sent!.message_id);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.envelope).toEqual({ from: 'reports@conduit.test', to: ['ops@example.org'] });

@@ -23,14 +23,15 @@ export interface MetricsMailRequest {
  * A metrics report or alert delivered by mail (analytics.metrics.mail_requested): sent through the
  * platform's MAIL_URL from MAIL_FROM, as the report's creator in its team, in the transaction that
  * records the event as processed. Keyed by the delivery, not the event, so the same delivery asked
- * twice (a retried run) sends one mail.
+ * twice (a retried run) sends one mail. Recorded with source `analytics`.
  */
 export async function queueMetricsMail(deps: MailDeps, tx: Transaction, request: MetricsMailRequest) {
   await actAsOwner(tx, request.owner);
   const { row, created } = await writeOutbound(tx, {
     owner: request.owner,
     accountId: null,
-    source: 'system',
+    // Its own source, so the outbound row and email.message.sent say the mail was analytics'.
+    source: 'analytics',
     from: systemSender(deps.env.MAIL_FROM),
     to: request.to,
     cc: [],
