@@ -6,9 +6,10 @@ import { buildApp } from './app.js';
 import { serveBotRpcs } from './bus/bot-rpc.js';
 import { serveCompleteRpc } from './bus/complete-rpc.js';
 import { serveSessionOwnerRpc } from './bus/session-owner-rpc.js';
+import { tableChangeHandlers } from './bus/table-change-handlers.js';
 import type { ConversationDeps } from './deps.js';
-import { offerScriptKeywords } from './domain/bots/compile-script.js';
 import { pruneAppVisitors } from './domain/apps/visitor-retention.js';
+import { offerScriptKeywords } from './domain/bots/compile-script.js';
 import { PlatformDefaultModel } from './domain/llm/platform-default-model.js';
 import { InFlight } from './domain/messages/in-flight.js';
 import { type ConversationEnv, loadEnv } from './env.js';
@@ -50,6 +51,8 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
     };
   },
   app: buildApp,
+  // A bot's ON scripts run when its tables change (conversation.bot_table.changed, our own event).
+  consumers: [tableChangeHandlers],
   // Knowledge-base asks who owns a session before it links knowledge bases to it; the workflow
   // engine's llm node asks for completions, its bot automations for bot owners and memories.
   rpc: (deps, bus) => [

@@ -1,10 +1,11 @@
 import { asActor } from '@conduit/auth';
 import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
-import { type Transaction, uuidv7 } from '@conduit/db';
+import { toEventActor } from '@conduit/contracts';
+import { uuidv7 } from '@conduit/db';
 import { createOutboundHttp, scriptHttpKeywords } from '@conduit/outbound-http';
 import { sandboxKeywords } from '@conduit/sandbox';
 import { type Logger, loggableError } from '@conduit/service-kit';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { searchKnowledge, searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
 import { basicTools, sessionToolAssociations } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -14,8 +15,10 @@ import { chatModel, modelReference } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import { recall, remember, setUserFact, userFacts } from '../memories/bot-user-memories.js';
 import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '../memories/memories.js';
-import { deleteRows, findRows, insertRow, mergeRows, saveRow, updateRows } from '../tables/table-store.js';
+import { tableKeywords } from '../tables/table-keywords.js';
 import type { Turn } from '../turns/turn.js';
+import { agentKeywords } from './agent-keywords.js';
+import { aiKeywords } from './ai-keywords.js';
 import { requestMail } from './request-mail.js';
 import {
   extrasOf,
@@ -29,7 +32,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The tokens to reserve for a script: what one answer of its LLM keyword may use, if it has one. */
 export const scriptTokens = (deps: ConversationDeps, script: string | null) =>
-  /\bLLM\b/i.test(script ?? '') ? deps.env.LLM_MAX_TOKENS : 0;
+  /\b(LLM|UNSTRUCTURED|DELEGATE|BROADCAST)\b/i.test(script ?? '') ? deps.env.LLM_MAX_TOKENS : 0;
 
 /**
  * The BASIC host of a chat session: every keyword becomes an effect in this service (memories,
@@ -92,10 +95,15 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
     async useTool(name) {
       await asActor(deps.db, actor, async (tx) => {
         const [tool] = await tx
-          .select({ id: basicTools.id })
+          .select({
+            id: basicTools.id,
+            handler: sql<boolean>`${basicTools.metadata} ?| array['on', 'webhook']`,
+          })
           .from(basicTools)
           .where(and(eq(basicTools.botId, bot.id), eq(basicTools.name, name)));
         if (!tool) throw new Error(`this bot has no tool named "${name}"`);
+        if (tool.handler)
+          throw new Error(`"${name}" is an ON or WEBHOOK script of this bot, not a tool the LLM may call`);
         await tx
           .insert(sessionToolAssociations)
           .values({ id: uuidv7(), sessionId: session.id, toolId: tool.id, userId: session.userId })
@@ -148,7 +156,12 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
     ...mailKeywords(turn),
     ...dialogKeywords(turn),
     ...memoryKeywords(turn),
-    ...tableKeywords(turn),
+    ...tableKeywords((fn) => asActor(deps.db, actor, fn), bot.id, {
+      actor: toEventActor(actor),
+      byHandler: false,
+    }),
+    ...agentKeywords(turn),
+    ...aiKeywords(turn),
   };
 }
 
@@ -235,24 +248,6 @@ function memoryKeywords(turn: Turn) {
       await asActor(deps.db, actor, (tx) => setUserFact(tx, who, key, value));
     },
     userFacts: () => asActor(deps.db, actor, (tx) => userFacts(tx, who)),
-  };
-}
-
-/** SAVE, INSERT, UPDATE, DELETE, FIND and MERGE on the bot's tables, as the person talking to it. */
-function tableKeywords(turn: Turn) {
-  const { deps, actor, bot } = turn;
-  const inTx = <T>(fn: (tx: Transaction) => Promise<T>) => asActor(deps.db, actor, fn);
-  return {
-    tableSave: (table: string, row: Value) =>
-      inTx(async (tx) => (await saveRow(tx, bot.id, table, row)).data),
-    tableInsert: (table: string, row: Value) =>
-      inTx(async (tx) => (await insertRow(tx, bot.id, table, row)).id),
-    tableUpdate: (table: string, filter: string, changes: Value) =>
-      inTx((tx) => updateRows(tx, bot.id, table, filter, changes)),
-    tableDelete: (table: string, filter: string) => inTx((tx) => deleteRows(tx, bot.id, table, filter)),
-    tableFind: (table: string, filter: string) => inTx((tx) => findRows(tx, bot.id, table, filter)),
-    tableMerge: (table: string, rows: Value, key: string) =>
-      inTx((tx) => mergeRows(tx, bot.id, table, rows, key)),
   };
 }
 

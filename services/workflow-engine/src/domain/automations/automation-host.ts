@@ -191,6 +191,13 @@ export function automationHost(
     tableDelete: notInAutomationsYet('DELETE'),
     tableFind: notInAutomationsYet('FIND on a table'),
     tableMerge: notInAutomationsYet('MERGE'),
+    // Bots talk to bots inside a chat session, as the person in it; an automation has neither.
+    addBot: unavailableForAutomations('ADD BOT'),
+    delegateToBot: unavailableForAutomations('DELEGATE TO BOT'),
+    transferConversation: unavailableForAutomations('TRANSFER CONVERSATION'),
+    broadcastToBots: unavailableForAutomations('BROADCAST TO BOTS'),
+    useWebsite: unavailableForAutomations('USE WEBSITE'),
+    saveFromUnstructured: notInAutomationsYet('SAVE FROM UNSTRUCTURED'),
   };
   return markingTransientFailures(host, record);
 }
