@@ -360,6 +360,8 @@ export class UnitCompiler {
         const ins = this.emit(OP.HOST, s);
         ins.host = s.host;
         ins.args = args;
+        // The conversation is the other bot's from here: this script ends, as General Bots' does.
+        if (s.host === 'transferConversation') this.emit(OP.END, s);
         return;
       }
       case 'schedule':

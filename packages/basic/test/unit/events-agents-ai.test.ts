@@ -48,8 +48,8 @@ ADD BOT "support" TRIGGER ON "help"
 answer = DELEGATE "What costs X?" TO BOT "sales" TIMEOUT 20
 DELEGATE "log this" TO BOT "support"
 all = BROADCAST "hello" TO BOTS
-TRANSFER CONVERSATION TO "support"
-TALK answer & " / " & all[0].bot`);
+TALK answer & " / " & all[0].bot
+TRANSFER CONVERSATION TO "support"`);
     expectDone(r.result);
     expect(r.calls.map((c) => [c.method, ...c.args])).toEqual([
       ['addBot', 'sales', 'price, quote'],
@@ -60,6 +60,12 @@ TALK answer & " / " & all[0].bot`);
       ['transferConversation', 'support'],
     ]);
     expect(r.talks).toEqual(['sales says: What costs X? / sales']);
+  });
+
+  it("TRANSFER CONVERSATION ends the script: the conversation is the other bot's", async () => {
+    const r = await runScript('TALK "Passing you on"\nTRANSFER CONVERSATION TO "support"\nTALK "never said"');
+    expectDone(r.result);
+    expect(r.talks).toEqual(['Passing you on']);
   });
 
   it('says what is missing', () => {
