@@ -18,6 +18,12 @@ const schema = serviceEnv.extend({
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** How often every active account is synced by polling (IDLE announces the Inbox sooner). */
   SYNC_EVERY: envDuration('60s'),
+  /**
+   * How often an account is polled (all its folders, one IMAP login each time) while its Inbox
+   * IDLE connection is live: IDLE already syncs the Inbox when it changes. Polling goes back to
+   * SYNC_EVERY as soon as IDLE is down.
+   */
+  SYNC_EVERY_WHILE_IDLE: envDuration('15m'),
   /** Messages fetched per batch in a first sync, newest first. */
   SYNC_BATCH: z.coerce.number().int().min(10).max(5000).default(500),
   /** A full flag check of a folder without CONDSTORE at most this often. */

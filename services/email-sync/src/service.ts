@@ -3,6 +3,7 @@ import { createAddressCheck } from '@conduit/outbound-http';
 import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
+import { serveBotDraftRpc } from './bus/bot-draft-rpc.js';
 import {
   automationMailConsumer,
   identityMailConsumer,
@@ -14,7 +15,7 @@ import type { MailDeps } from './deps.js';
 import { loadEnv, type MailEnv } from './env.js';
 import { type MailJobs, mailJobs } from './jobs/catalog.js';
 import { sendDueJob, sendOutboundJob, settleExhaustedSend } from './jobs/send-jobs.js';
-import { syncAccountJob, syncAllJob } from './jobs/sync-jobs.js';
+import { indexMessagesJob, syncAccountJob, syncAllJob } from './jobs/sync-jobs.js';
 import { idleWatcher } from './sync/idle-watcher.js';
 
 export const SCHEMA = 'email';
@@ -44,9 +45,12 @@ export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
   app: buildApp,
   consumers: [mailRequestedConsumer, automationMailConsumer, identityMailConsumer, metricsMailConsumer],
   background: [mailRequestStreams, idleWatcher],
+  // A bot script's CREATE DRAFT asks for a draft in the bot's mailbox and waits for its id.
+  rpc: (deps, bus) => [serveBotDraftRpc(bus, deps)],
   worker: {
     handlers: (deps) => ({
       'sync-account': (payload) => syncAccountJob(deps, payload.accountId, payload.scope),
+      'index-messages': (payload) => indexMessagesJob(deps, payload.accountId),
       'sync-all': () => syncAllJob(deps),
       'send-outbound': (payload, job) => sendOutboundJob(deps, payload.outboundId, job),
       'send-due': () => sendDueJob(deps),

@@ -1,6 +1,6 @@
 import { emailEvents } from '@conduit/contracts';
 import { failedJobsTable, outboxTable, processedEventsTable, timestamps } from '@conduit/db';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
@@ -48,6 +48,7 @@ export type OutboundStatus = (typeof outboundStatuses)[number];
 export const outboundSources = emailEvents.outboundMailSources;
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 /** An address as a message header names it. */
 export interface MailAddress {
@@ -188,10 +189,15 @@ export const emailMessages = email.table(
     bodyTruncated: boolean('body_truncated').notNull().default(false),
     /** What could not be read of it (malformed MIME, unknown charset); what could is stored. */
     parseError: text('parse_error'),
-    search: tsvector('search').generatedAlwaysAs(
-      (): SQL =>
-        sql`to_tsvector('simple', left(coalesce(${emailMessages.subject}, '') || ' ' || coalesce(${emailMessages.fromAddress}::text, '') || ' ' || coalesce(${emailMessages.toAddresses}::text, '') || ' ' || coalesce(${emailMessages.ccAddresses}::text, '') || ' ' || coalesce(${emailMessages.textBody}, ''), 200000))`,
-    ),
+    /**
+     * Subject, addresses and text body for full-text search (email.message_search_vector): filled
+     * when the message is indexed, so a message is found once its indexing pass has run.
+     */
+    search: tsvector('search'),
+    /** The source as fetched, kept only until the indexing pass has extracted its bodies. */
+    rawSource: bytea('raw_source'),
+    /** When bodies, snippet and `search` were extracted; null while the indexing pass has it to do. */
+    indexedAt: timestamp('indexed_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
@@ -200,6 +206,7 @@ export const emailMessages = email.table(
     index('email_messages_account_thread_idx').on(t.accountId, t.threadId),
     index('email_messages_account_message_id_idx').on(t.accountId, t.messageId),
     index('email_messages_search_idx').using('gin', t.search),
+    index('email_messages_unindexed_idx').on(t.accountId, t.id).where(sql`${t.indexedAt} is null`),
   ],
 );
 

@@ -11,6 +11,7 @@ export const syncAccountPayload = z.object({
   scope: z.enum(['all', 'inbox']).default('all'),
 });
 export const sendOutboundPayload = z.object({ outboundId: z.uuid() });
+export const indexMessagesPayload = z.object({ accountId: z.uuid() });
 
 export const mailJobs = (retry: { backoffMs: number }) =>
   defineJobs('email', {
@@ -19,6 +20,11 @@ export const mailJobs = (retry: { backoffMs: number }) =>
      * (a Redis lock); one asked for meanwhile makes the running one go round once more.
      */
     'sync-account': { payload: syncAccountPayload, attempts: 2, backoffMs: retry.backoffMs },
+    /**
+     * The indexing pass of an account: bodies, snippets and full-text vectors of the messages its
+     * first sync stored unparsed. One runs per account at a time (a Redis lease, as syncs have).
+     */
+    'index-messages': { payload: indexMessagesPayload, attempts: 5, backoffMs: retry.backoffMs },
     /** Enqueues a sync of every active account (every SYNC_EVERY). */
     'sync-all': { payload: z.object({}), attempts: 1, backoffMs: retry.backoffMs },
     /** Sends one outbound message (email_outbound), then appends it to the Sent folder. */

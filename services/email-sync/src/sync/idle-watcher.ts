@@ -8,6 +8,7 @@ import { accountServers } from '../domain/accounts/account-servers.js';
 import { syncJobId } from '../jobs/catalog.js';
 import { closeImap, openImap } from '../mail/imap-client.js';
 import { mailFailureOf } from '../mail/mail-server.js';
+import { clearIdleLive, markIdleLive } from './idle-presence.js';
 import { accountOwnerContext, activeAccountVersions } from './owner-context.js';
 import { backoffAfter } from './sync-account.js';
 
@@ -37,6 +38,8 @@ class InboxWatch {
   private client: ImapFlow | undefined;
   readonly done: Promise<void>;
   ended = false;
+  /** In IDLE on the Inbox (or between two IDLEs of one connection): the poll may wait. */
+  live = false;
   configVersion: number | undefined;
 
   constructor(
@@ -124,6 +127,8 @@ class InboxWatch {
       }, deps.env.IDLE_RENEW);
       try {
         await client.mailboxOpen('INBOX');
+        this.live = true;
+        await markIdleLive(deps.redis, [accountId]);
         // Mail that arrived while nobody was watching.
         this.wake('opened');
         while (!this.stopped && client.usable) await client.idle();
@@ -132,6 +137,9 @@ class InboxWatch {
           deps.log.debug({ accountId, err: { message: (error as Error).message } }, 'imap idle interrupted');
       } finally {
         clearInterval(renew);
+        // Polled at the normal rate again from the next poll on.
+        this.live = false;
+        await clearIdleLive(deps.redis, accountId).catch(() => {});
         await closeImap(client);
       }
       if (!this.stopped) await sleep(deps.env.CONNECT_BACKOFF, this.abort.signal);
@@ -175,6 +183,10 @@ export const idleWatcher: BackgroundTask<MailDeps> = {
           await watch.stop();
         }
       }
+      await markIdleLive(
+        deps.redis,
+        [...watches.values()].filter((watch) => watch.live).map((watch) => watch.accountId),
+      );
       for (const accountId of active.keys()) {
         if (closing || watches.has(accountId) || (restAfter.get(accountId) ?? 0) > Date.now()) continue;
         if ((await deps.redis.set(`idle-lease:${accountId}`, token, 'PX', LEASE_MS, 'NX')) !== 'OK') continue;

@@ -143,16 +143,10 @@ const dateOrNull = (value: Date | string | undefined) => {
     : date;
 };
 
-/**
- * Parses one fetched message (uid, flags, internalDate, size, envelope, bodyStructure and its
- * source, possibly cut at `limits.sourceMax`). Never throws.
- */
-export async function parseFetched(
-  fetched: FetchMessageObject,
-  limits: { bodyMax: number; sourceMax: number },
-): Promise<ParsedMessage> {
+/** What the IMAP server says of a message without reading its source. */
+function baseOf(fetched: FetchMessageObject) {
   const size = fetched.size ?? fetched.source?.length ?? 0;
-  const base = {
+  return {
     uid: fetched.uid,
     modseq: fetched.modseq ?? null,
     receivedAt: dateOrNull(fetched.internalDate) ?? new Date(),
@@ -163,38 +157,64 @@ export async function parseFetched(
     size: Math.min(size, 2 ** 31 - 1),
     attachments: attachmentsOf(fetched.bodyStructure),
   };
-  const envelope = fetched.envelope;
-  const fromEnvelope = () => {
-    const messageId = storable(envelope?.messageId, 998);
-    const inReplyTo = storable(envelope?.inReplyTo, 998);
-    return {
-      messageId,
-      inReplyTo,
-      references: [] as string[],
-      threadId: threadIdOf([], inReplyTo, messageId),
-      fromAddress: envelopeAddresses(envelope?.from)[0] ?? null,
-      toAddresses: envelopeAddresses(envelope?.to),
-      ccAddresses: envelopeAddresses(envelope?.cc),
-      bccAddresses: envelopeAddresses(envelope?.bcc),
-      replyTo: envelopeAddresses(envelope?.replyTo),
-      subject: storable(envelope?.subject, MAX_HEADER_TEXT),
-      sentAt: dateOrNull(envelope?.date),
-    };
+}
+
+/** The header fields of a message: from its source once parsed, from the IMAP envelope before. */
+export type MessageHeaders = Pick<
+  ParsedMessage,
+  | 'messageId'
+  | 'inReplyTo'
+  | 'references'
+  | 'threadId'
+  | 'fromAddress'
+  | 'toAddresses'
+  | 'ccAddresses'
+  | 'bccAddresses'
+  | 'replyTo'
+  | 'subject'
+  | 'sentAt'
+>;
+
+/** What a parse of the source adds: bodies, snippet, and why it could not be read. */
+export type MessageBodies = Pick<
+  ParsedMessage,
+  'snippet' | 'textBody' | 'htmlBody' | 'bodyTruncated' | 'parseError'
+>;
+
+/** The header fields the IMAP ENVELOPE gives (no References: the thread is what it answers, or itself). */
+export function headersOfEnvelope(envelope: FetchMessageObject['envelope']): MessageHeaders {
+  const messageId = storable(envelope?.messageId, 998);
+  const inReplyTo = storable(envelope?.inReplyTo, 998);
+  return {
+    messageId,
+    inReplyTo,
+    references: [],
+    threadId: threadIdOf([], inReplyTo, messageId),
+    fromAddress: envelopeAddresses(envelope?.from)[0] ?? null,
+    toAddresses: envelopeAddresses(envelope?.to),
+    ccAddresses: envelopeAddresses(envelope?.cc),
+    bccAddresses: envelopeAddresses(envelope?.bcc),
+    replyTo: envelopeAddresses(envelope?.replyTo),
+    subject: storable(envelope?.subject, MAX_HEADER_TEXT),
+    sentAt: dateOrNull(envelope?.date),
   };
-  if (!fetched.source) {
-    return {
-      ...base,
-      ...fromEnvelope(),
-      snippet: null,
-      textBody: null,
-      htmlBody: null,
-      bodyTruncated: true,
-      parseError: null,
-    };
-  }
+}
+
+/**
+ * Parses a message's source (`size`: its full size on the server; over `limits.sourceMax` the
+ * source was cut there) with mailparser; `known` are the header fields already known (the
+ * envelope), kept where the source does not say. Never throws: what cannot be parsed keeps
+ * `known`, no bodies, and the reason.
+ */
+export async function parseSource(
+  source: Buffer,
+  size: number,
+  known: MessageHeaders,
+  limits: { bodyMax: number; sourceMax: number },
+): Promise<MessageHeaders & MessageBodies> {
   const cut = size > limits.sourceMax;
   try {
-    const parsed = await simpleParser(fetched.source, {
+    const parsed = await simpleParser(source, {
       skipImageLinks: true,
       skipTextToHtml: true,
       maxHtmlLengthToParse: limits.bodyMax,
@@ -202,21 +222,20 @@ export async function parseFetched(
     const text = storable(parsed.text, limits.bodyMax);
     const html = parsed.html ? storable(parsed.html, limits.bodyMax) : null;
     const references = messageIdList(parsed.references);
-    const messageId = storable(parsed.messageId, 998) ?? storable(envelope?.messageId, 998);
+    const messageId = storable(parsed.messageId, 998) ?? known.messageId;
     const inReplyTo = messageIdList(parsed.inReplyTo)[0] ?? null;
     return {
-      ...base,
       messageId,
       inReplyTo,
       references,
       threadId: threadIdOf(references, inReplyTo, messageId),
-      fromAddress: addressesOf(parsed.from)[0] ?? envelopeAddresses(envelope?.from)[0] ?? null,
+      fromAddress: addressesOf(parsed.from)[0] ?? known.fromAddress,
       toAddresses: addressesOf(parsed.to),
       ccAddresses: addressesOf(parsed.cc),
       bccAddresses: addressesOf(parsed.bcc),
       replyTo: addressesOf(parsed.replyTo),
-      subject: storable(parsed.subject, MAX_HEADER_TEXT) ?? storable(envelope?.subject, MAX_HEADER_TEXT),
-      sentAt: dateOrNull(parsed.date) ?? dateOrNull(envelope?.date),
+      subject: storable(parsed.subject, MAX_HEADER_TEXT) ?? known.subject,
+      sentAt: dateOrNull(parsed.date) ?? known.sentAt,
       snippet: snippetOf(text),
       textBody: text,
       htmlBody: html,
@@ -228,8 +247,7 @@ export async function parseFetched(
     };
   } catch (error) {
     return {
-      ...base,
-      ...fromEnvelope(),
+      ...known,
       snippet: null,
       textBody: null,
       htmlBody: null,
@@ -237,4 +255,51 @@ export async function parseFetched(
       parseError: storable(`the message could not be parsed: ${(error as Error).message}`, 500),
     };
   }
+}
+
+/**
+ * Parses one fetched message (uid, flags, internalDate, size, envelope, bodyStructure and its
+ * source, possibly cut at `limits.sourceMax`). Never throws.
+ */
+export async function parseFetched(
+  fetched: FetchMessageObject,
+  limits: { bodyMax: number; sourceMax: number },
+): Promise<ParsedMessage> {
+  const base = baseOf(fetched);
+  const envelope = headersOfEnvelope(fetched.envelope);
+  if (!fetched.source) {
+    return {
+      ...base,
+      ...envelope,
+      snippet: null,
+      textBody: null,
+      htmlBody: null,
+      bodyTruncated: true,
+      parseError: null,
+    };
+  }
+  return { ...base, ...(await parseSource(fetched.source, base.size, envelope, limits)) };
+}
+
+/**
+ * A message stored before it is parsed: what IMAP said of it (envelope, flags, size, attachments)
+ * and its source, which the indexing pass parses for bodies, snippet and full-text vector.
+ */
+export interface PendingMessage
+  extends Omit<ParsedMessage, 'snippet' | 'textBody' | 'htmlBody' | 'parseError'> {
+  rawSource: Buffer | null;
+}
+
+/**
+ * A fetched message as the first sync stores it, unparsed: the envelope's header fields and the
+ * source kept for the indexing pass (none when the server sent none: nothing to extract then).
+ */
+export function pendingOfFetched(fetched: FetchMessageObject, limits: { sourceMax: number }): PendingMessage {
+  const base = baseOf(fetched);
+  return {
+    ...base,
+    ...headersOfEnvelope(fetched.envelope),
+    bodyTruncated: !fetched.source || base.size > limits.sourceMax,
+    rawSource: fetched.source ?? null,
+  };
 }

@@ -1,24 +1,35 @@
 import { appendEvent } from '@conduit/bus';
 import { emailEvents } from '@conduit/contracts';
 import { type Transaction, uuidv7 } from '@conduit/db';
+import { sql } from 'drizzle-orm';
 import { emailMessages, outbox } from '../db/schema.js';
 import type { AccountRow } from '../domain/accounts/account-dto.js';
 import { ownerActor } from '../domain/accounts/account-state.js';
 import type { FolderRow } from './folder-row.js';
-import type { ParsedMessage } from './parse-message.js';
+import type { ParsedMessage, PendingMessage } from './parse-message.js';
+
+/** A message parsed as it is stored (indexed at once), or stored unparsed for the indexing pass. */
+export type StorableMessage = ParsedMessage | PendingMessage;
+
+const isPending = (m: StorableMessage): m is PendingMessage => 'rawSource' in m;
+
+/** The full-text vector of a parsed message, by the same function the indexing pass uses. */
+const searchVectorOf = (m: ParsedMessage) =>
+  sql`email.message_search_vector(${m.subject}, ${JSON.stringify(m.fromAddress)}::jsonb, ${JSON.stringify(m.toAddresses)}::jsonb, ${JSON.stringify(m.ccAddresses)}::jsonb, ${m.textBody})`;
 
 /**
  * Inserts fetched messages of a folder; one already stored under the same (account, folder,
  * uidvalidity, uid) is left as it is. With `announce`, each row this insert created gets its
  * `email.message.received` in the same transaction, so a message is announced once however often
- * a sync is repeated or resumed. Answers how many rows were new.
+ * a sync is repeated or resumed. A parsed message is stored indexed (bodies and full-text vector);
+ * a pending one with its source, for the indexing pass. Answers how many rows were new.
  */
 export async function storeMessages(
   tx: Transaction,
   account: AccountRow,
   folder: FolderRow,
   uidvalidity: number,
-  messages: ParsedMessage[],
+  messages: StorableMessage[],
   announce: boolean,
 ): Promise<number> {
   if (messages.length === 0) return 0;
@@ -31,6 +42,7 @@ export async function storeMessages(
         folderId: folder.id,
         uidvalidity,
         ...m,
+        ...(isPending(m) ? { indexedAt: null } : { indexedAt: sql`now()`, search: searchVectorOf(m) }),
       })),
     )
     .onConflictDoNothing({

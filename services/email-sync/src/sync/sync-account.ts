@@ -8,6 +8,8 @@ import { accountServers } from '../domain/accounts/account-servers.js';
 import { setAccountState } from '../domain/accounts/account-state.js';
 import { closeImap, openImap } from '../mail/imap-client.js';
 import { mailFailureOf } from '../mail/mail-server.js';
+import { markFullSync } from './idle-presence.js';
+import { hasUnindexed, requestIndexing } from './index-messages.js';
 import { accountOwnerContext } from './owner-context.js';
 import { syncFolder } from './sync-folder.js';
 import { syncFolderList } from './sync-folder-list.js';
@@ -62,6 +64,10 @@ export async function syncAccount(deps: MailDeps, accountId: string, scope: 'all
         throw error;
       }
     }
+    if (scope === 'all') await markFullSync(deps.redis, accountId, deps.env.SYNC_EVERY_WHILE_IDLE);
+    // Messages stored unparsed whose pass was not queued or did not finish (a worker killed in
+    // between, messages found missing by a UID compare): the pass picks them up.
+    if (await hasUnindexed(deps, ctx, accountId)) await requestIndexing(deps, accountId);
     await withActor(deps.db, ctx, async (tx) => {
       const current = await tx.select().from(userEmailAccounts).where(eq(userEmailAccounts.id, accountId));
       if (current[0]?.configVersion !== configVersion) return;

@@ -8,8 +8,9 @@ import type { MailDeps } from '../deps.js';
 import type { AccountRow } from '../domain/accounts/account-dto.js';
 import { ownerActor } from '../domain/accounts/account-state.js';
 import type { FolderRow } from './folder-row.js';
-import { type ParsedMessage, parseFetched } from './parse-message.js';
-import { storeMessages } from './store-messages.js';
+import { requestIndexing } from './index-messages.js';
+import { parseFetched, pendingOfFetched } from './parse-message.js';
+import { type StorableMessage, storeMessages } from './store-messages.js';
 
 /** What syncing one folder needs: the open connection, the account and whom to act as. */
 export interface FolderSync {
@@ -36,20 +37,34 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** Fetches and parses the given UIDs of the selected folder (sources cut at MESSAGE_MAX_BYTES). */
-async function fetchMessages(s: FolderSync, uids: number[]): Promise<ParsedMessage[]> {
+/**
+ * Fetches the given UIDs of the selected folder (sources cut at MESSAGE_MAX_BYTES). `parse`:
+ * each is parsed now (mail to announce: its event carries what parsing finds). `defer`: stored
+ * unparsed with its source for the indexing pass, which is what makes a first sync about as fast
+ * as copying the mailbox; a message larger than BODY_MAX_BYTES is parsed now all the same, so no
+ * more than that of any source is held here or written to Postgres for the pass.
+ */
+async function fetchMessages(
+  s: FolderSync,
+  uids: number[],
+  mode: 'parse' | 'defer',
+): Promise<StorableMessage[]> {
   if (uids.length === 0) return [];
   const limits = { bodyMax: s.deps.env.BODY_MAX_BYTES, sourceMax: s.deps.env.MESSAGE_MAX_BYTES };
   const wanted = new Set(uids);
-  const parsed: ParsedMessage[] = [];
+  const fetched: StorableMessage[] = [];
   for await (const message of s.client.fetch(
     uids.join(','),
     { ...FETCH_QUERY, source: { maxLength: limits.sourceMax } },
     { uid: true },
   )) {
-    if (wanted.has(message.uid)) parsed.push(await parseFetched(message, limits));
+    if (!wanted.has(message.uid)) continue;
+    const small = (message.size ?? message.source?.length ?? 0) <= limits.bodyMax;
+    fetched.push(
+      mode === 'defer' && small ? pendingOfFetched(message, limits) : await parseFetched(message, limits),
+    );
   }
-  return parsed;
+  return fetched;
 }
 
 const update = (tx: Transaction, folder: FolderRow, set: Partial<typeof emailFolders.$inferInsert>) =>
@@ -146,7 +161,7 @@ async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, u
   // stored in order, one at a time, so the committed cursor only ever moves down.
   let storing: Promise<void> = Promise.resolve();
   let failed: unknown;
-  const store = (batch: number[], messages: ParsedMessage[]) =>
+  const store = (batch: number[], messages: StorableMessage[]) =>
     withActor(s.deps.db, s.ctx, async (tx) => {
       const stored = await storeMessages(tx, s.account, row, uidvalidity, messages, false);
       row = await update(tx, row, {
@@ -158,7 +173,7 @@ async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, u
     });
   for (const batch of chunks(uids, s.deps.env.SYNC_BATCH)) {
     if (failed || !(await s.stillCurrent())) break;
-    const messages = await fetchMessages(s, batch);
+    const messages = await fetchMessages(s, batch, 'defer');
     await storing;
     if (failed) break;
     storing = store(batch, messages);
@@ -167,9 +182,13 @@ async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, u
   if (failed) throw failed;
   // Stopped early (the account changed): the rest is for the next sync.
   if (uids.some((uid) => uid < row.firstSyncBelow!)) return row;
-  return withActor(s.deps.db, s.ctx, (tx) =>
+  row = await withActor(s.deps.db, s.ctx, (tx) =>
     update(tx, row, { firstSyncDone: true, lastSyncAt: new Date() }),
   );
+  // The folder is stored: its indexing pass follows now, not beside the fetching (both need this
+  // process's CPU, and a copy of the folder first is what makes it usable soonest).
+  if (uids.length) await requestIndexing(s.deps, s.account.id);
+  return row;
 }
 
 async function incrementalSync(s: FolderSync, folder: FolderRow, box: MailboxObject, uidvalidity: number) {
@@ -181,7 +200,7 @@ async function incrementalSync(s: FolderSync, folder: FolderRow, box: MailboxObj
       .filter((uid) => uid >= known)
       .sort((a, b) => a - b);
     for (const batch of chunks(fresh, s.deps.env.SYNC_BATCH)) {
-      const messages = await fetchMessages(s, batch);
+      const messages = await fetchMessages(s, batch, 'parse');
       await withActor(db, s.ctx, (tx) => storeMessages(tx, s.account, folder, uidvalidity, messages, true));
     }
   }
@@ -306,7 +325,7 @@ async function compareUids(s: FolderSync, folder: FolderRow, uidvalidity: number
         );
     });
   for (const batch of chunks(missing, s.deps.env.SYNC_BATCH)) {
-    const messages = await fetchMessages(s, batch);
+    const messages = await fetchMessages(s, batch, 'defer');
     await withActor(s.deps.db, s.ctx, (tx) =>
       storeMessages(tx, s.account, folder, uidvalidity, messages, false),
     );

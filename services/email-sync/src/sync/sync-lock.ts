@@ -4,15 +4,17 @@ import type { Redis } from 'ioredis';
  * One sync per account at a time, across worker processes: a Redis lease renewed while the sync
  * runs, so a SIGKILLed worker's lease runs out by itself. A sync asked for while one runs sets
  * `again`, and the running one goes round once more instead of a second one starting beside it.
+ * `kind` names the work the lease is for (`sync`, `index`): different kinds run side by side.
  */
 export async function withSyncLease(
   redis: Redis,
   accountId: string,
   ttlMs: number,
   run: () => Promise<void>,
+  kind: 'sync' | 'index' = 'sync',
 ): Promise<'ran' | 'deferred'> {
-  const key = `sync-lease:${accountId}`;
-  const again = `sync-again:${accountId}`;
+  const key = `${kind}-lease:${accountId}`;
+  const again = `${kind}-again:${accountId}`;
   const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') {
     await redis.set(again, '1', 'PX', ttlMs * 4);

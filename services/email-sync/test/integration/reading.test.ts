@@ -1,6 +1,7 @@
 import { walkPages } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  allIndexed,
   bearer,
   connectAccount,
   eventually,
@@ -75,6 +76,7 @@ beforeAll(async () => {
     const [row] = await h.admin`select sync_state from email.user_email_accounts where id = ${accountId}`;
     return row?.sync_state === 'idle';
   }, 30_000);
+  await allIndexed(h, accountId);
   const folders = await api('GET', `/v1/mail/accounts/${accountId}/folders`);
   inboxId = folders.json().items.find((f: { specialUse: string }) => f.specialUse === 'inbox').id;
 });

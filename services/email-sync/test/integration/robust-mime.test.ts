@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  allIndexed,
   bearer,
   connectAccount,
   eventually,
@@ -76,6 +77,7 @@ describe('malformed mail', () => {
       30_000,
       'every message stored',
     );
+    await allIndexed(h, account.id);
     const stored = await h.admin<{ id: string; subject: string | null; text_body: string | null }[]>`
       select id, subject, text_body from email.email_messages where account_id = ${account.id} order by uid`;
     expect(stored[0]!.text_body).toContain('the only part');

@@ -51,7 +51,7 @@ export const messageDto = messageSummaryDto.extend({
 export type MessageRow = typeof emailMessages.$inferSelect;
 
 export const toMessageSummary = (
-  row: Omit<MessageRow, 'textBody' | 'htmlBody' | 'search'>,
+  row: Omit<MessageRow, 'textBody' | 'htmlBody' | 'search' | 'rawSource'>,
 ): z.output<typeof messageSummaryDto> => ({
   id: row.id,
   accountId: row.accountId,

@@ -4,12 +4,19 @@ import { keysetPage, type PageRequest } from '@conduit/db';
 import { and, asc, eq, getTableColumns, gte, type SQL, sql } from 'drizzle-orm';
 import { emailMessages, userEmailAccounts } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
+import { extractPending } from '../../sync/index-messages.js';
 import { accountFor, accountRef } from '../accounts/account-access.js';
 import { folderFor, messageFor } from './message-access.js';
 import { type MessageRow, toMessageSummary } from './message-dto.js';
 import { sanitizeMailHtml } from './sanitize-html.js';
 
-const { textBody: _t, htmlBody: _h, search: _s, ...summaryColumns } = getTableColumns(emailMessages);
+const {
+  textBody: _t,
+  htmlBody: _h,
+  search: _s,
+  rawSource: _r,
+  ...summaryColumns
+} = getTableColumns(emailMessages);
 
 /** Newest first, by the server's arrival time; the id breaks ties. */
 const newestFirst = { by: [emailMessages.receivedAt, emailMessages.id], order: 'desc' } as const;
@@ -60,12 +67,17 @@ export async function listMessages(
   });
 }
 
-/** One message with its bodies (HTML also sanitized) and attachments. Throws not_found. */
+/**
+ * One message with its bodies (HTML also sanitized) and attachments. One the indexing pass has not
+ * reached yet is parsed from its kept source now (and left for the pass to store). Throws not_found.
+ */
 export async function getMessage(deps: MailDeps, actor: Actor, messageId: string) {
-  return asActor(deps.db, actor, async (tx) => {
+  const message = await asActor(deps.db, actor, async (tx) => {
     const { message } = await messageFor(tx, actor, messageId, 'email.read');
-    return toMessageDto(message);
+    return message;
   });
+  if (message.indexedAt) return toMessageDto(message);
+  return toMessageDto({ ...message, ...(await extractPending(deps, message)) });
 }
 
 export const toMessageDto = (row: MessageRow) => ({

@@ -1,0 +1,158 @@
+import { type ActorContext, withActor } from '@conduit/db';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { emailMessages } from '../db/schema.js';
+import type { MailDeps } from '../deps.js';
+import { accountOwnerContext } from './owner-context.js';
+import { type MessageBodies, type MessageHeaders, parseSource } from './parse-message.js';
+
+/** Rows parsed per transaction: each holds its source (at most BODY_MAX_BYTES) until parsed. */
+const INDEX_BATCH = 200;
+
+const pendingColumns = {
+  id: emailMessages.id,
+  size: emailMessages.size,
+  rawSource: emailMessages.rawSource,
+  bodyTruncated: emailMessages.bodyTruncated,
+  messageId: emailMessages.messageId,
+  inReplyTo: emailMessages.inReplyTo,
+  references: emailMessages.references,
+  threadId: emailMessages.threadId,
+  fromAddress: emailMessages.fromAddress,
+  toAddresses: emailMessages.toAddresses,
+  ccAddresses: emailMessages.ccAddresses,
+  bccAddresses: emailMessages.bccAddresses,
+  replyTo: emailMessages.replyTo,
+  subject: emailMessages.subject,
+  sentAt: emailMessages.sentAt,
+};
+
+export type PendingRow = Pick<typeof emailMessages.$inferSelect, keyof typeof pendingColumns>;
+
+/**
+ * What the indexing pass extracts from a stored, not yet indexed message: header fields and
+ * bodies from its source (the envelope's fields where the source says nothing). A message stored
+ * without a source (the server sent none) keeps its envelope and has no bodies.
+ */
+export async function extractPending(
+  deps: Pick<MailDeps, 'env'>,
+  row: Omit<PendingRow, 'id'>,
+): Promise<MessageHeaders & MessageBodies> {
+  const known: MessageHeaders = {
+    messageId: row.messageId,
+    inReplyTo: row.inReplyTo,
+    references: row.references,
+    threadId: row.threadId,
+    fromAddress: row.fromAddress,
+    toAddresses: row.toAddresses,
+    ccAddresses: row.ccAddresses,
+    bccAddresses: row.bccAddresses,
+    replyTo: row.replyTo,
+    subject: row.subject,
+    sentAt: row.sentAt,
+  };
+  if (!row.rawSource)
+    return { ...known, snippet: null, textBody: null, htmlBody: null, bodyTruncated: true, parseError: null };
+  return parseSource(row.rawSource, row.size, known, {
+    bodyMax: deps.env.BODY_MAX_BYTES,
+    sourceMax: deps.env.MESSAGE_MAX_BYTES,
+  });
+}
+
+/**
+ * The indexing pass of an account: every message stored unparsed (by a first sync) gets its
+ * bodies, snippet, threading headers and full-text vector, and its kept source is dropped. Batches
+ * go in id order (a first sync stores the newest mail first, so it is searchable first), each in
+ * its own transaction, and Postgres writes one batch while the next is parsed here. Idempotent and
+ * resumable: a row is written only while it is still not indexed, so a pass that runs twice or
+ * stops half-way does nothing twice and the next one takes what is left. It announces nothing
+ * (`email.message.received` belongs to the sync that stored the row). Answers how many rows it indexed.
+ */
+export async function indexAccountMessages(deps: MailDeps, accountId: string): Promise<number> {
+  const ctx = await accountOwnerContext(deps.db, accountId);
+  if (!ctx) return 0;
+  let after: string | undefined;
+  let indexed = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let failed: unknown;
+  for (;;) {
+    const rows = (await withActor(deps.db, ctx, (tx) =>
+      tx
+        .select(pendingColumns)
+        .from(emailMessages)
+        .where(
+          and(
+            eq(emailMessages.accountId, accountId),
+            isNull(emailMessages.indexedAt),
+            after ? gt(emailMessages.id, after) : undefined,
+          ),
+        )
+        .orderBy(asc(emailMessages.id))
+        .limit(INDEX_BATCH),
+    )) as PendingRow[];
+    if (rows.length === 0) break;
+    after = rows.at(-1)!.id;
+    const extracted: ({ id: string } & MessageHeaders & MessageBodies)[] = [];
+    for (const row of rows) extracted.push({ id: row.id, ...(await extractPending(deps, row)) });
+    await writing;
+    if (failed) break;
+    writing = withActor(deps.db, ctx, async (tx) => {
+      const updated = await tx.execute(sql`
+        update email.email_messages m set
+          message_id = v.message_id, in_reply_to = v.in_reply_to, "references" = v.refs,
+          thread_id = v.thread_id, from_address = v.from_address, to_addresses = v.to_addresses,
+          cc_addresses = v.cc_addresses, bcc_addresses = v.bcc_addresses, reply_to = v.reply_to,
+          subject = v.subject, sent_at = v.sent_at, snippet = v.snippet, text_body = v.text_body,
+          html_body = v.html_body, body_truncated = v.body_truncated, parse_error = v.parse_error,
+          search = email.message_search_vector(v.subject, v.from_address, v.to_addresses, v.cc_addresses, v.text_body),
+          raw_source = null, indexed_at = now(), updated_at = now()
+        from json_to_recordset(${JSON.stringify(extracted.map(recordOf))}::json) as v(
+          id uuid, message_id text, in_reply_to text, refs text[], thread_id text, from_address jsonb,
+          to_addresses jsonb, cc_addresses jsonb, bcc_addresses jsonb, reply_to jsonb, subject text,
+          sent_at timestamptz, snippet text, text_body text, html_body text, body_truncated boolean,
+          parse_error text)
+        where m.id = v.id and m.account_id = ${accountId} and m.indexed_at is null`);
+      indexed += updated.count ?? 0;
+    }).catch((error: unknown) => {
+      failed = error;
+    });
+  }
+  await writing;
+  if (failed) throw failed;
+  return indexed;
+}
+
+const recordOf = (m: { id: string } & MessageHeaders & MessageBodies) => ({
+  id: m.id,
+  message_id: m.messageId,
+  in_reply_to: m.inReplyTo,
+  refs: m.references,
+  thread_id: m.threadId,
+  from_address: m.fromAddress,
+  to_addresses: m.toAddresses,
+  cc_addresses: m.ccAddresses,
+  bcc_addresses: m.bccAddresses,
+  reply_to: m.replyTo,
+  subject: m.subject,
+  sent_at: m.sentAt?.toISOString() ?? null,
+  snippet: m.snippet,
+  text_body: m.textBody,
+  html_body: m.htmlBody,
+  body_truncated: m.bodyTruncated,
+  parse_error: m.parseError,
+});
+
+/** Queues the indexing pass of an account (its first sync stored messages unparsed). */
+export const requestIndexing = (deps: MailDeps, accountId: string) =>
+  deps.jobs.add('index-messages', { accountId }, { jobId: `index-${accountId}-${Date.now()}` });
+
+/** Whether the account has messages the indexing pass has still to do. */
+export async function hasUnindexed(deps: MailDeps, ctx: ActorContext, accountId: string) {
+  const [row] = await withActor(deps.db, ctx, (tx) =>
+    tx
+      .select({ id: emailMessages.id })
+      .from(emailMessages)
+      .where(and(eq(emailMessages.accountId, accountId), isNull(emailMessages.indexedAt)))
+      .limit(1),
+  );
+  return row !== undefined;
+}

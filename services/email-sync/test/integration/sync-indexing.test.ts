@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexAccountMessages } from '../../src/sync/index-messages.js';
+import { syncAccount } from '../../src/sync/sync-account.js';
+import {
+  allIndexed,
+  bearer,
+  connectAccount,
+  type MailHarness,
+  rawMessage,
+  startMailHarness,
+} from '../fixtures/mail-harness.js';
+
+// A first sync stores mail as IMAP describes it (envelope, flags, size, attachments) with its
+// source, and the indexing pass behind it extracts bodies, snippets, threading headers and the
+// full-text vector. No worker runs at first: the sync is run here, and its indexing job waits in
+// the queue, so the copy can be looked at between the two.
+let h: MailHarness;
+let token: string;
+const ana = { user: 'ana@example.test', password: 'ana-secret-1' };
+
+const multipart = [
+  'From: Eve <eve@example.test>',
+  'To: ana@example.test',
+  'Subject: Plans in HTML',
+  'Message-ID: <html-plans@example.test>',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/alternative; boundary="b1"',
+  '',
+  '--b1',
+  'Content-Type: text/plain; charset=utf-8',
+  '',
+  'Plain words about a gondola.',
+  '--b1',
+  'Content-Type: text/html; charset=utf-8',
+  '',
+  '<p>HTML words about a <b>gondola</b>.</p>',
+  '--b1--',
+  '',
+].join('\r\n');
+
+beforeAll(async () => {
+  h = await startMailHarness({
+    users: [ana],
+    worker: false,
+    env: { IDLE_ENABLED: 'false', SYNC_EVERY: '1h', SYNC_BATCH: '10' },
+  });
+  ({ token } = await h.tokens.mint());
+});
+afterAll(async () => h?.close());
+
+const api = (url: string) => h.app.inject({ method: 'GET', url, headers: bearer(token) });
+const rowsOf = (accountId: string) =>
+  h.admin<
+    {
+      id: string;
+      subject: string;
+      indexed: boolean;
+      has_source: boolean;
+      text_body: string | null;
+      snippet: string | null;
+      thread_id: string | null;
+      references: string[];
+    }[]
+  >`select id, subject, indexed_at is not null as indexed, raw_source is not null as has_source, text_body,
+      snippet, thread_id, "references" from email.email_messages where account_id = ${accountId} order by uid`;
+const announced = async () =>
+  (
+    await h.admin<{ n: number }[]>`
+      select count(*)::int as n from email.outbox where subject = 'email.message.received'`
+  )[0]!.n;
+
+describe('a first sync and its indexing pass', () => {
+  it('stores a usable copy first, searchable once indexed, each message indexed once and never announced', async () => {
+    await h.dovecot.deliver(
+      ana.user,
+      rawMessage({
+        subject: 'Quarterly numbers',
+        from: 'Carl <carl@example.test>',
+        body: 'the forecast mentions zeppelins',
+        messageId: '<numbers@example.test>',
+      }),
+    );
+    await h.dovecot.deliver(
+      ana.user,
+      rawMessage({
+        subject: 'Re: Quarterly numbers',
+        body: 'more zeppelins please',
+        headers: {
+          'In-Reply-To': '<numbers@example.test>',
+          References: '<root@example.test> <numbers@example.test>',
+        },
+      }),
+    );
+    await h.dovecot.deliver(ana.user, multipart);
+    const account = await connectAccount(h, token, ana);
+    await syncAccount(h.deps, account.id);
+
+    // Stored: envelope fields and sources, nothing extracted yet, nothing announced.
+    const stored = await rowsOf(account.id);
+    expect(stored.map((row) => row.subject)).toEqual([
+      'Quarterly numbers',
+      'Re: Quarterly numbers',
+      'Plans in HTML',
+    ]);
+    for (const row of stored)
+      expect(row).toMatchObject({ indexed: false, has_source: true, text_body: null });
+    expect(await announced()).toBe(0);
+
+    // Listed already; not found by search yet; read from its kept source meanwhile.
+    const inbox = (await api(`/v1/mail/accounts/${account.id}/folders`))
+      .json()
+      .items.find((f: { specialUse: string }) => f.specialUse === 'inbox');
+    const listed = (await api(`/v1/mail/folders/${inbox.id}/messages`)).json().items;
+    expect(listed.map((m: { subject: string }) => m.subject)).toEqual([
+      'Plans in HTML',
+      'Re: Quarterly numbers',
+      'Quarterly numbers',
+    ]);
+    expect((await api('/v1/mail/search?q=zeppelins')).json().items).toEqual([]);
+    const early = (await api(`/v1/mail/messages/${stored[2]!.id}`)).json();
+    expect(early).toMatchObject({ text: expect.stringContaining('gondola'), parseError: null });
+    expect(early.html).toContain('<b>gondola</b>');
+    expect(early.sanitizedHtml).toContain('gondola');
+    const earlyReply = (await api(`/v1/mail/messages/${stored[1]!.id}`)).json();
+    expect(earlyReply.references).toEqual(['<root@example.test>', '<numbers@example.test>']);
+
+    // The pass: everything extracted, sources dropped, found by search; a second pass does nothing.
+    expect(await indexAccountMessages(h.deps, account.id)).toBe(3);
+    expect(await indexAccountMessages(h.deps, account.id)).toBe(0);
+    const indexed = await rowsOf(account.id);
+    for (const row of indexed) expect(row).toMatchObject({ indexed: true, has_source: false });
+    expect(indexed[0]!.text_body).toContain('zeppelins');
+    expect(indexed[0]!.snippet).toBe('the forecast mentions zeppelins');
+    expect(indexed[1]).toMatchObject({
+      thread_id: '<root@example.test>',
+      references: ['<root@example.test>', '<numbers@example.test>'],
+    });
+    const found = (await api('/v1/mail/search?q=zeppelins')).json().items;
+    expect(found.map((m: { subject: string }) => m.subject).sort()).toEqual([
+      'Quarterly numbers',
+      'Re: Quarterly numbers',
+    ]);
+    expect((await api('/v1/mail/search?q=gondola')).json().items).toHaveLength(1);
+    const late = (await api(`/v1/mail/messages/${stored[2]!.id}`)).json();
+    expect({ text: late.text, html: late.html }).toEqual({ text: early.text, html: early.html });
+    expect(await announced()).toBe(0);
+  });
+
+  it('runs as the worker job the sync queued, after the worker was down when it was queued', async () => {
+    const bea = { user: 'bea@example.test', password: 'bea-secret-1' };
+    await h.dovecot.addUser(bea);
+    for (let i = 0; i < 25; i++)
+      await h.dovecot.deliver(bea.user, rawMessage({ subject: `note ${i}`, body: `kayak number ${i}` }));
+    const account = await connectAccount(h, token, bea);
+    await syncAccount(h.deps, account.id);
+    expect((await rowsOf(account.id)).filter((row) => !row.indexed)).toHaveLength(25);
+
+    await h.startWorker();
+    await allIndexed(h, account.id, 60_000);
+    const rows = await rowsOf(account.id);
+    expect(rows).toHaveLength(25);
+    for (const row of rows) expect(row).toMatchObject({ indexed: true, has_source: false });
+    expect(
+      (await api(`/v1/mail/search?q=kayak&accountId=${account.id}&limit=100`)).json().items,
+    ).toHaveLength(25);
+    expect(await announced()).toBe(0);
+  }, 120_000);
+});
