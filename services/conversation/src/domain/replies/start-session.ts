@@ -76,7 +76,7 @@ async function openSession(
   const result = await asActor(deps.db, actor, async (tx) => {
     const [row] = await tx
       .update(sessions)
-      .set({ context: { ...turn.context, turn: 0 } })
+      .set({ context: { ...turn.context, turn: 0 }, ...(turn.transferTo ? { botId: turn.transferTo } : {}) })
       .where(eq(sessions.id, session.id))
       .returning();
     const messages = await insertMessages(tx, turn, turn.outputs, new Date());
