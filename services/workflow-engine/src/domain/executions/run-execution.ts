@@ -7,7 +7,7 @@ import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
 import { executionPlan } from './execution-plan.js';
 import { commitPureRuns, finishExecution, isSettled, type Outputs, type PureRun } from './node-run-store.js';
-import { ownerContext } from './owner-context.js';
+import { cachedOwnerContext } from './owner-context.js';
 import { resumeUrlOf } from './resume-url.js';
 import { type NodeStep, runNode, runPureNode } from './run-node.js';
 import { wakeParentOf } from './sub-workflows.js';
@@ -37,7 +37,7 @@ export async function runExecution(
   payload: { executionId: string; workflowId: string },
   jobId?: string,
 ): Promise<string> {
-  const owner = await ownerContext(deps.db, payload.workflowId);
+  const owner = await cachedOwnerContext(deps.db, payload.workflowId);
   if (!owner) return 'workflow gone';
   const as = async <T>(fn: Parameters<typeof withActor<T>>[2], kindOf?: (result: T) => ProgressKind) => {
     const result = await withActor(deps.db, owner, fn);

@@ -2,8 +2,7 @@ import { appendEvent } from '@conduit/bus';
 import { workflowEvents } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
-import { nodeExecutions, outbox, workflowExecutions } from '../../db/schema.js';
-import { readVersion } from '../workflows/save-graph.js';
+import { nodeExecutions, outbox, workflowExecutions, workflowVersions } from '../../db/schema.js';
 import type { WorkflowDocument } from '../workflows/workflow-document.js';
 import { unspill } from './large-data.js';
 import type { NodeRunRow } from './node-run-store.js';
@@ -27,13 +26,21 @@ export type TakeUp =
  * Throws when the pinned version is gone (the job's attempts then run out, and it fails).
  */
 export async function takeUpExecution(tx: Transaction, executionId: string, jobId?: string): Promise<TakeUp> {
-  const [current] = await tx
-    .select()
+  // The execution and the version it pinned, in one statement.
+  const [found] = await tx
+    .select({
+      execution: workflowExecutions,
+      // Qualified by hand: drizzle names a lone table's columns bare, which the subquery would take as its own.
+      document: sql<WorkflowDocument | null>`(select pinned.document from ${workflowVersions} pinned
+        where pinned.workflow_id = ${workflowExecutions}.workflow_id
+          and pinned.version = ${workflowExecutions}.workflow_version)`,
+    })
     .from(workflowExecutions)
     .where(eq(workflowExecutions.id, executionId))
     .for('update');
+  const current = found?.execution;
   if (!current || !['queued', 'running', 'waiting'].includes(current.status)) return { kind: 'finished' };
-  const document = await readVersion(tx, current.workflowId, current.workflowVersion);
+  const { document } = found;
   if (!document) throw new Error(`Version ${current.workflowVersion} of the workflow is gone.`);
 
   const limit = document.settings?.concurrencyLimit;
@@ -59,33 +66,37 @@ export async function takeUpExecution(tx: Transaction, executionId: string, jobI
     }
   }
 
-  if (current.status === 'queued' && !current.startedAt)
-    await appendEvent(
-      tx,
-      outbox,
-      workflowEvents.executionStarted,
-      {
-        executionId,
-        workflowId: current.workflowId,
-        workflowVersion: current.workflowVersion,
-        triggerType: current.triggerType,
-      },
-      null,
-    );
-  const [execution] = await tx
-    .update(workflowExecutions)
-    .set({
-      status: 'running',
-      startedAt: sql`coalesce(${workflowExecutions.startedAt}, now())`,
-      ...(jobId ? { jobId } : {}),
-    })
-    .where(eq(workflowExecutions.id, executionId))
-    .returning();
-  const runs = await tx
-    .select()
-    .from(nodeExecutions)
-    .where(eq(nodeExecutions.executionId, executionId))
-    .orderBy(asc(nodeExecutions.sequence));
+  // What is left depends only on what was read: sent together, one round trip.
+  const [, [execution], runs] = await Promise.all([
+    current.status === 'queued' && !current.startedAt
+      ? appendEvent(
+          tx,
+          outbox,
+          workflowEvents.executionStarted,
+          {
+            executionId,
+            workflowId: current.workflowId,
+            workflowVersion: current.workflowVersion,
+            triggerType: current.triggerType,
+          },
+          null,
+        )
+      : undefined,
+    tx
+      .update(workflowExecutions)
+      .set({
+        status: 'running',
+        startedAt: sql`coalesce(${workflowExecutions.startedAt}, now())`,
+        ...(jobId ? { jobId } : {}),
+      })
+      .where(eq(workflowExecutions.id, executionId))
+      .returning(),
+    tx
+      .select()
+      .from(nodeExecutions)
+      .where(eq(nodeExecutions.executionId, executionId))
+      .orderBy(asc(nodeExecutions.sequence)),
+  ]);
   // The executor reads the trigger's items and the outputs of settled nodes: whole, wherever kept.
   const [input, ...outputs] = await unspill(tx, [execution!.inputData, ...runs.map((run) => run.outputData)]);
   return {

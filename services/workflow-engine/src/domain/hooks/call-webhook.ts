@@ -1,15 +1,15 @@
 import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { type ProgressWatch, watchProgress } from '../../bus/execution-progress.js';
-import { workflowExecutions, workflows } from '../../db/schema.js';
+import { workflowExecutions, workflows, workflowVersions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
 import { unspill } from '../executions/large-data.js';
-import { ownerContext } from '../executions/owner-context.js';
+import { cachedOwnerContext, type ownerContext } from '../executions/owner-context.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { createExecution, enqueueExecution } from '../executions/start-execution.js';
-import { readVersion } from '../workflows/save-graph.js';
+import type { WorkflowDocument } from '../workflows/workflow-document.js';
 import { verifyWebhookAuth, type WebhookAuth } from './webhook-auth.js';
 
 export interface WebhookCall {
@@ -41,12 +41,21 @@ const noHook = () => new DomainError('not_found', 'No active webhook at this add
  * waits (up to WEBHOOK_RESPONSE_TIMEOUT) for a respond-to-webhook node, or the execution's end.
  */
 export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promise<WebhookAnswer> {
-  const actor = await ownerContext(deps.db, call.workflowId);
+  const actor = await cachedOwnerContext(deps.db, call.workflowId);
   if (!actor) throw noHook();
   const found = await withActor(deps.db, actor, async (tx) => {
-    const [workflow] = await tx.select().from(workflows).where(eq(workflows.id, call.workflowId));
+    // The workflow and its current version, in one statement.
+    const [row] = await tx
+      .select({ workflow: workflows, document: workflowVersions.document })
+      .from(workflows)
+      .leftJoin(
+        workflowVersions,
+        and(eq(workflowVersions.workflowId, workflows.id), eq(workflowVersions.version, workflows.version)),
+      )
+      .where(eq(workflows.id, call.workflowId));
+    const workflow = row?.workflow;
     if (workflow?.status !== 'active') return undefined;
-    const document = await readVersion(tx, workflow.id, workflow.version);
+    const document = row!.document as WorkflowDocument | null;
     const node = document?.nodes.find((candidate) => {
       const config = candidate.config as { path?: string; method?: string };
       return candidate.type === 'webhook' && candidate.isEnabled && config.path === call.path;
@@ -111,6 +120,9 @@ async function awaitResponse(
   watch: ProgressWatch,
 ): Promise<WebhookAnswer> {
   const deadline = Date.now() + deps.env.WEBHOOK_RESPONSE_TIMEOUT;
+  // Just queued, it has not answered yet: the first look waits for word of a change (the watch
+  // began before it was queued, so none is missed).
+  await watch.changed(Math.min(deadline - Date.now(), LOOK_AGAIN_MS));
   for (;;) {
     const [execution] = await withActor(deps.db, actor, (tx) =>
       tx
