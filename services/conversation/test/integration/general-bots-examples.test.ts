@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { startWorkerProcess } from '@conduit/runtime';
+import { createLogger } from '@conduit/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationService } from '../../src/service.js';
 import { type ConversationHarness, startConversationHarness } from '../fixtures/conversation-harness.js';
 import { startOpenAiServer } from '../fixtures/openai-server.js';
 
@@ -12,12 +15,22 @@ const examples = new URL('../../../../examples/basic/', import.meta.url);
 const example = (name: string) => readFile(fileURLToPath(new URL(name, examples)), 'utf8');
 
 let h: ConversationHarness;
+/** The worker process: it runs the ON scripts of order-kitchen.bas. */
+let worker: { close(): Promise<void> } | undefined;
 let llm: Awaited<ReturnType<typeof startOpenAiServer>>;
 let user: Awaited<ReturnType<ConversationHarness['tokens']['mint']>>;
 
 beforeAll(async () => {
   llm = await startOpenAiServer();
   h = await startConversationHarness();
+  if (conversationService.worker)
+    worker = await startWorkerProcess(conversationService, {
+      env: h.env,
+      log: createLogger({
+        service: 'conversation-worker-test',
+        level: process.env.TEST_LOG_LEVEL ?? 'silent',
+      }),
+    });
   user = await h.tokens.mint({
     orgId: crypto.randomUUID(),
     perms: ['org.manage', 'bots.read', 'bots.write'],
@@ -30,6 +43,7 @@ beforeAll(async () => {
   await call('POST', '/v1/models', { providerId: provider.id, name: 'echo' });
 });
 afterAll(async () => {
+  await worker?.close();
   await h?.close();
   await llm?.close();
 });
@@ -147,5 +161,93 @@ describe('examples/basic in General Bots style', () => {
       `/v1/bots/${botId}/tables/orders/rows?filter=${encodeURIComponent('priority=high')}`,
     );
     expect(high.items.map((r: { key: string }) => r.key)).toEqual(['1']);
+  });
+});
+
+describe('examples/basic: events and bots working together', () => {
+  it("order-webhook.bas stores a shop's order through its public webhook; order-kitchen.bas queues it for the kitchen", async () => {
+    const botId = (await call('POST', '/v1/bots', { name: 'Shop', script: null })).id as string;
+    await call('PUT', `/v1/bots/${botId}/tools/order-webhook`, {
+      script: await example('order-webhook.bas'),
+    });
+    await call('PUT', `/v1/bots/${botId}/tools/order-kitchen`, {
+      script: await example('order-kitchen.bas'),
+    });
+    await call('PUT', `/v1/bots/${botId}/memories/shop-token`, { value: 't0k3n' });
+    const order = {
+      id: 'SO-1001',
+      customer: { email: 'ana@example.com' },
+      items: [
+        { sku: 'pizza', qty: 2, price: 9.5 },
+        { sku: 'soda', qty: 1, price: 2.25 },
+      ],
+    };
+    const url = `/v1/public/bots/${botId}/webhooks/new-order`;
+    const refused = await h.app.inject({
+      method: 'POST',
+      url,
+      payload: order,
+      headers: { 'x-shop-token': 'nope' },
+    });
+    expect(refused.json()).toEqual({ ok: false, error: 'unknown shop' });
+    const stored = await h.app.inject({
+      method: 'POST',
+      url,
+      payload: order,
+      headers: { 'x-shop-token': 't0k3n' },
+    });
+    expect(stored.statusCode).toBe(200);
+    expect(stored.json()).toEqual({ ok: true, order: 'SO-1001', total: 21.25 });
+    const orders = await call('GET', `/v1/bots/${botId}/tables/orders/rows`);
+    expect(orders.items.map((r: { key: string; data: object }) => [r.key, r.data])).toEqual([
+      [
+        'SO-1001',
+        expect.objectContaining({
+          id: 'SO-1001',
+          customer: 'ana@example.com',
+          total: 21.25,
+          status: 'received',
+        }),
+      ],
+    ]);
+    let kitchen: { items: { data: object }[] } = { items: [] };
+    for (let i = 0; i < 150 && kitchen.items.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      kitchen = await call('GET', `/v1/bots/${botId}/tables/kitchen/rows`).catch(() => ({ items: [] }));
+    }
+    expect(kitchen.items.map((r) => r.data)).toEqual([
+      { ticket: 'K-SO-1001', order: 'SO-1001', total: 21.25, state: 'to prepare' },
+    ]);
+  });
+
+  it('front-desk-delegation.bas asks the billing desk bot, then routes billing words to it or hands over to support', async () => {
+    const desk = async (name: string, prompt: string) => {
+      const bot = await call('POST', '/v1/bots', { name, script: null });
+      await call('PUT', `/v1/bots/${bot.id}/config`, {
+        items: [
+          { key: 'llm-model', value: 'echo' },
+          { key: 'system-prompt', value: prompt },
+        ],
+      });
+      return bot.id as string;
+    };
+    await desk('Billing Desk', 'You handle invoices and refunds.');
+    const support = await desk('Support Desk', 'You handle support.');
+    const front = await exampleBot('front-desk-delegation.bas', { 'llm-model': 'echo' });
+
+    const billing = (await call('POST', `/v1/bots/${front}/sessions`, {})) as Reply;
+    expect(texts(billing)).toEqual(["Hi! I'm the front desk. What is your question?"]);
+    expect(texts(await say(billing, 'Where is my invoice?'))).toEqual([
+      'Our billing desk says: You said: Where is my invoice?.',
+      'Ask me anything else; billing questions go straight to them.',
+    ]);
+    const before = llm.requests.length;
+    await say(billing, 'And a refund?');
+    expect(llm.requests[before]!.body.messages[0]!.content).toBe('You handle invoices and refunds.');
+
+    const other = (await call('POST', `/v1/bots/${front}/sessions`, {})) as Reply;
+    expect(texts(await say(other, 'My app crashes'))).toEqual(['Let me pass you to our support team.']);
+    const next = (await say(other, 'Still crashing')) as Reply & { session: { botId: string } };
+    expect(next.session.botId).toBe(support);
   });
 });
