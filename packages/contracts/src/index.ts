@@ -24,6 +24,7 @@ export * as analyticsEvents from './analytics/events.js';
 export * as conversationEvents from './conversation/events.js';
 export * as conversationRpc from './conversation/rpc.js';
 export * as emailEvents from './email/events.js';
+export * as emailRpc from './email/rpc.js';
 export {
   defineEvent,
   type EventData,
@@ -34,7 +35,7 @@ export {
 export * from './identity/dto.js';
 export * as identityEvents from './identity/events.js';
 export { type GlobalSettings, getGlobalSettings, globalSettingsSchema } from './identity/settings.js';
-export { type TeamMembership, teamMembership } from './identity/teams.js';
+export { inviteToTeamAsUser, type TeamMembership, teamMembership } from './identity/teams.js';
 export {
   releaseUsage,
   reserveUsage,

@@ -3,6 +3,7 @@ import { createAddressCheck } from '@conduit/outbound-http';
 import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
+import { serveBotDraftRpc } from './bus/bot-draft-rpc.js';
 import {
   automationMailConsumer,
   identityMailConsumer,
@@ -44,6 +45,8 @@ export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
   app: buildApp,
   consumers: [mailRequestedConsumer, automationMailConsumer, identityMailConsumer, metricsMailConsumer],
   background: [mailRequestStreams, idleWatcher],
+  // A bot script's CREATE DRAFT asks for a draft in the bot's mailbox and waits for its id.
+  rpc: (deps, bus) => [serveBotDraftRpc(bus, deps)],
   worker: {
     handlers: (deps) => ({
       'sync-account': (payload) => syncAccountJob(deps, payload.accountId, payload.scope),

@@ -4,6 +4,7 @@ import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
 import { forgetRevokedSessions } from './bus/session-revocations.js';
 import { serveSettingsRpc } from './bus/settings-rpc.js';
+import { serveTeamInviteRpc } from './bus/team-invite-rpc.js';
 import { serveTeamMembershipRpc } from './bus/team-membership-rpc.js';
 import { serveUsageRpc } from './bus/usage-rpc.js';
 import type { IdentityDeps } from './deps.js';
@@ -71,6 +72,7 @@ export const identityService = defineService<IdentityEnv, IdentityDeps, typeof i
     serveUsageRpc(bus, deps.db, deps.log),
     serveSettingsRpc(bus, deps.db, deps.log),
     serveTeamMembershipRpc(bus, deps.db, deps.log),
+    serveTeamInviteRpc(bus, deps),
   ],
   worker: {
     schedule: (jobs, env) => scheduleUsageRoll(jobs, env.USAGE_ROLL_CRON),

@@ -22,3 +22,19 @@ export const teamMembership = defineRpc(
   }),
 );
 export type TeamMembership = z.infer<typeof teamMembership.response>;
+
+/**
+ * A bot script's ADD MEMBER: invites an address into a team as `inviterUserId` (the bot's owner),
+ * only if they may invite to it now (owner or admin of the team), exactly as over HTTP. The team
+ * is its id, or its name among the inviter's teams. Errors: not_found (no such team of theirs),
+ * forbidden (they may not invite), conflict (the name fits several teams).
+ */
+export const inviteToTeamAsUser = defineRpc(
+  'rpc.identity.teams.invite',
+  z.object({
+    inviterUserId: z.uuid(),
+    team: z.string().trim().min(1).max(200),
+    email: z.email().max(320),
+  }),
+  z.object({ inviteId: z.uuid(), teamId: z.uuid(), email: z.string(), expiresAt: z.string() }),
+);

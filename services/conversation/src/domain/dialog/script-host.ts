@@ -1,6 +1,7 @@
 import { asActor } from '@conduit/auth';
-import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
-import { toEventActor } from '@conduit/contracts';
+import { type BasicHost, HostUnavailableError, mailRecipients, type Value } from '@conduit/basic';
+import { requestRpc } from '@conduit/bus';
+import { emailRpc, inviteToTeamAsUser, toEventActor } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { createOutboundHttp, scriptHttpKeywords } from '@conduit/outbound-http';
 import { sandboxKeywords } from '@conduit/sandbox';
@@ -182,14 +183,34 @@ function httpKeywords(turn: Turn) {
   return scriptHttpKeywords(http, { headers: extras.httpHeaders });
 }
 
-/** CREATE DRAFT and ADD MEMBER. */
-function mailKeywords(_turn: Turn) {
+/**
+ * CREATE DRAFT: a draft in the bot's mailbox, made by the email service (rpc.email.bot_drafts.create)
+ * and answered with its id. ADD MEMBER: a team invite from identity (rpc.identity.teams.invite),
+ * sent as the bot's owner and only if they may invite to that team, whoever is chatting.
+ */
+function mailKeywords(turn: Turn) {
+  const { deps, bot } = turn;
+  const options = { timeoutMs: deps.env.RPC_TIMEOUT };
   return {
-    async createDraft(): Promise<unknown> {
-      throw new HostUnavailableError('CREATE DRAFT is not built yet');
+    async createDraft(to: string, subject: string, body: string): Promise<unknown> {
+      const request = emailRpc.createBotDraft.request.safeParse({
+        botId: bot.id,
+        to: mailRecipients(to),
+        subject,
+        body,
+      });
+      if (!request.success) throw new Error(`the draft is not valid (${request.error.issues[0]?.message})`);
+      return (await requestRpc(deps.bus, emailRpc.createBotDraft, request.data, options)).draftId;
     },
-    async addMember(): Promise<unknown> {
-      throw new HostUnavailableError('ADD MEMBER is not built yet');
+    async addMember(email: string, team: string): Promise<unknown> {
+      const request = inviteToTeamAsUser.request.safeParse({
+        inviterUserId: bot.ownerUserId,
+        team,
+        email: email.trim(),
+      });
+      if (!request.success)
+        throw new Error(`"${email.slice(0, 100)}" and "${team.slice(0, 100)}" are not an address and a team`);
+      return (await requestRpc(deps.bus, inviteToTeamAsUser, request.data, options)).inviteId;
     },
   };
 }

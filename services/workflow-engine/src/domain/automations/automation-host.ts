@@ -1,6 +1,6 @@
-import { type BasicHost, HostUnavailableError, type Value } from '@conduit/basic';
+import { type BasicHost, HostUnavailableError, mailRecipients, type Value } from '@conduit/basic';
 import { appendEvent, RpcError, requestRpc } from '@conduit/bus';
-import { conversationRpc, workflowEvents } from '@conduit/contracts';
+import { conversationRpc, emailRpc, inviteToTeamAsUser, workflowEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
 import { type HttpKeyword, scriptHttpKeywords } from '@conduit/outbound-http';
 import { sandboxKeywords } from '@conduit/sandbox';
@@ -168,11 +168,31 @@ export function automationHost(
       },
     }),
     ...sandboxKeywords(deps.env),
-    createDraft: async () => {
-      throw new HostUnavailableError('CREATE DRAFT is not built yet');
+    // A draft in the bot's mailbox (email service); an invite sent as the bot's owner (identity),
+    // only into a team they may invite to.
+    async createDraft(to, subject, body) {
+      const request = emailRpc.createBotDraft.request.safeParse({
+        botId: automation.botId,
+        to: mailRecipients(to),
+        subject,
+        body,
+      });
+      if (!request.success) throw new Error(`the draft is not valid (${request.error.issues[0]?.message})`);
+      return (
+        await requestRpc(deps.bus, emailRpc.createBotDraft, request.data, { timeoutMs: deps.env.RPC_TIMEOUT })
+      ).draftId;
     },
-    addMember: async () => {
-      throw new HostUnavailableError('ADD MEMBER is not built yet');
+    async addMember(email, team) {
+      const request = inviteToTeamAsUser.request.safeParse({
+        inviterUserId: automation.ownerUserId,
+        team,
+        email: email.trim(),
+      });
+      if (!request.success)
+        throw new Error(`"${email.slice(0, 100)}" and "${team.slice(0, 100)}" are not an address and a team`);
+      return (
+        await requestRpc(deps.bus, inviteToTeamAsUser, request.data, { timeoutMs: deps.env.RPC_TIMEOUT })
+      ).inviteId;
     },
     // The system prompt of the run's LLM calls, as SET CONTEXT is.
     setSystemPrompt: async (text) => {
