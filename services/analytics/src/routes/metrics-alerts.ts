@@ -1,29 +1,19 @@
-import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery, storableText } from '@conduit/contracts';
-import { routeGroup, type ServiceApp } from '@conduit/service-kit';
+import { storableText } from '@conduit/contracts';
+import type { ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
 import { listAlertEvaluations, testAlert } from '../domain/metrics/alerts/alert-evaluations.js';
 import {
+  type AlertChanges,
+  type AlertInput,
   createAlert,
   deleteAlert,
   getAlert,
   listAlerts,
   updateAlert,
 } from '../domain/metrics/alerts/manage-alerts.js';
-import {
-  delivery,
-  deliveryOutcomeDto,
-  deliveryWorkDto,
-  queuedRunDto,
-  runStatus,
-  schedule,
-  timeZone,
-  workName,
-} from './metrics-delivery-schemas.js';
-
-const tags = ['metrics: alerts'];
-const params = z.object({ alertId: z.uuid() });
+import { deliveryOutcomeDto, deliveryWorkDto, runStatus } from './metrics-delivery-schemas.js';
+import { deliveryWorkRoutes } from './metrics-delivery-work-routes.js';
 
 /** Bounds on a measure column of the exploration's result, or a change in percent either way. */
 const condition = z
@@ -82,99 +72,42 @@ const evaluationDto = z.object({
 
 /** Alerts on explorations' measures, their evaluations and "test"; behind `authenticate`. */
 export function metricsAlertRoutes(app: ServiceApp, deps: AnalyticsDeps) {
-  const route = routeGroup(app, { tags });
-  route.post(
-    '/v1/metrics/alerts',
-    {
-      summary: "Watch an exploration's measures (in the exploration's team)",
-      description:
+  deliveryWorkRoutes(app, {
+    noun: 'alert',
+    plural: 'alerts',
+    tags: ['metrics: alerts'],
+    createFields: { conditions, reminderIntervalSeconds: reminderIntervalSeconds.optional() },
+    changeFields: {
+      conditions: conditions.optional(),
+      reminderIntervalSeconds: reminderIntervalSeconds.optional(),
+    },
+    dto: alertDto,
+    savedDto: savedAlertDto,
+    summaries: {
+      create: "Watch an exploration's measures (in the exploration's team)",
+      createDescription:
         'Fires once when a condition is broken, stays quiet while it stays broken (unless reminderIntervalSeconds is set), and delivers `resolved` once when it is back. Webhook deliveries are signed as reports’ are.',
-      body: z
-        .object({
-          explorationId: z.uuid(),
-          name: workName,
-          schedule,
-          timeZone: timeZone.default('UTC'),
-          conditions,
-          delivery,
-          reminderIntervalSeconds: reminderIntervalSeconds.optional(),
-          enabled: z.boolean().optional(),
-        })
-        .strict(),
-      status: 201,
-      response: savedAlertDto,
-      problems: [400, 401, 403, 404, 422, 502],
+      list: "A team's alerts with their state",
+      get: 'An alert with its state',
+      delete: 'Delete an alert and its evaluations',
     },
-    (request) => createAlert(deps, requireActor(request), request.body),
-  );
-
-  route.get(
-    '/v1/metrics/alerts',
-    {
-      summary: "A team's alerts with their state",
-      querystring: pageQuery.extend({ teamId: z.uuid() }),
-      response: pageOf(alertDto),
-      problems: [400, 401, 404],
+    verbs: {
+      create: (actor, body) => createAlert(deps, actor, body as unknown as AlertInput),
+      list: (actor, query) => listAlerts(deps, actor, query),
+      get: (actor, id) => getAlert(deps, actor, id),
+      update: (actor, id, body) => updateAlert(deps, actor, id, body as AlertChanges),
+      remove: (actor, id) => deleteAlert(deps, actor, id),
     },
-    (request) => listAlerts(deps, requireActor(request), request.query),
-  );
-
-  route.get(
-    '/v1/metrics/alerts/:alertId',
-    { summary: 'An alert with its state', params, response: alertDto, problems: [400, 401, 404] },
-    (request) => getAlert(deps, requireActor(request), request.params.alertId),
-  );
-
-  route.patch(
-    '/v1/metrics/alerts/:alertId',
-    {
-      summary: 'Change an alert (a new webhook URL or rotateWebhookSecret answers a new secret, once)',
-      params,
-      body: z
-        .object({
-          name: workName.optional(),
-          schedule: schedule.optional(),
-          timeZone: timeZone.optional(),
-          conditions: conditions.optional(),
-          delivery: delivery.optional(),
-          reminderIntervalSeconds: reminderIntervalSeconds.optional(),
-          enabled: z.boolean().optional(),
-          rotateWebhookSecret: z.boolean().optional(),
-        })
-        .strict(),
-      response: savedAlertDto,
-      problems: [400, 401, 403, 404, 422, 502],
-    },
-    (request) => updateAlert(deps, requireActor(request), request.params.alertId, request.body),
-  );
-
-  route.delete(
-    '/v1/metrics/alerts/:alertId',
-    { summary: 'Delete an alert and its evaluations', params, status: 204, problems: [400, 401, 403, 404] },
-    (request) => deleteAlert(deps, requireActor(request), request.params.alertId),
-  );
-
-  route.post(
-    '/v1/metrics/alerts/:alertId/test',
-    {
+    trigger: {
+      path: 'test',
       summary: 'Deliver a sample of the alert now (current values and chart), without changing its state',
-      params,
-      status: 202,
-      response: queuedRunDto,
-      problems: [400, 401, 403, 404],
+      run: (actor, id) => testAlert(deps, actor, id),
     },
-    (request) => testAlert(deps, requireActor(request), request.params.alertId),
-  );
-
-  route.get(
-    '/v1/metrics/alerts/:alertId/evaluations',
-    {
+    history: {
+      path: 'evaluations',
       summary: "An alert's evaluations: outcome, what it delivered, each target's result",
-      params,
-      querystring: pageQuery,
-      response: pageOf(evaluationDto),
-      problems: [400, 401, 404],
+      dto: evaluationDto,
+      list: (actor, id, query) => listAlertEvaluations(deps, actor, id, query),
     },
-    (request) => listAlertEvaluations(deps, requireActor(request), request.params.alertId, request.query),
-  );
+  });
 }

@@ -10,6 +10,7 @@ import { explorationOutput } from '../deliveries/exploration-output.js';
 import { formatResult } from '../deliveries/format-result.js';
 import { mailContent } from '../deliveries/mail-content.js';
 import { teamWorkerActor } from '../deliveries/team-worker-actor.js';
+import { workSchedulerId } from '../deliveries/work-scheduler.js';
 import type { ExplorationResult } from '../explorations/exploration-result.js';
 import { type TickJob, tickOf } from '../reports/run-report.js';
 import {
@@ -20,7 +21,6 @@ import {
   nextAlertState,
 } from './alert-conditions.js';
 import type { AlertEvaluationRow, AlertRow } from './alert-dto.js';
-import { alertSchedulerId } from './alert-scheduler.js';
 
 const ABANDONED_AFTER = '10 minutes';
 
@@ -71,7 +71,7 @@ export async function evaluateAlert(deps: AnalyticsDeps, payload: EvaluateAlertP
   });
   if (claim === 'gone') {
     // Its exploration (and so the alert) was deleted: its schedule goes too.
-    await deps.jobs.unschedule(alertSchedulerId(payload.alertId));
+    await deps.jobs.unschedule(workSchedulerId('alert', payload.alertId));
     return 'not evaluated: the alert is gone';
   }
   if (!claim) return 'not evaluated: paused, or this tick is another worker’s';

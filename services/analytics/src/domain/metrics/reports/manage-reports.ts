@@ -1,15 +1,12 @@
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type Transaction, uuidv7 } from '@conduit/db';
-import { DomainError } from '@conduit/errors';
-import { and, eq, getTableColumns } from 'drizzle-orm';
+import type { Transaction } from '@conduit/db';
 import { type DeliveryTargets, type ReportFormat, reports } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
-import { asViewer } from '../../access/viewer-scope.js';
-import { changedWorkColumns, checkWebhookTarget, newWorkColumns } from '../deliveries/delivery-owner.js';
-import { findExploration } from '../explorations/find-exploration.js';
-import { checkTeamAccess } from '../team-access.js';
+import type { DeliveryWorkChanges } from '../deliveries/delivery-owner.js';
+import { deliveryWorkVerbs } from '../deliveries/delivery-work.js';
 import { type ReportRow, toReportDto } from './report-dto.js';
-import { reportSchedulerId, syncReportScheduler } from './report-scheduler.js';
+
+/** Reports: the shared verbs of delivered work (deliveries/delivery-work.ts) plus their format. */
 
 export interface ReportInput {
   explorationId: string;
@@ -21,99 +18,24 @@ export interface ReportInput {
   enabled?: boolean | undefined;
 }
 
+export type ReportChanges = Partial<Omit<ReportInput, 'explorationId'>> & DeliveryWorkChanges;
+
+const work = deliveryWorkVerbs({ noun: 'report', table: reports, tableName: 'reports', toDto: toReportDto });
+
 /** A report the actor may see, else not_found; forbidden when they may not manage it. */
-export async function findReport(
-  tx: Transaction,
-  actor: Actor,
-  id: string,
-  action: 'read' | 'manage' = 'read',
-): Promise<ReportRow> {
-  const [row] = await tx.select().from(reports).where(eq(reports.id, id));
-  if (!row) throw new DomainError('not_found', 'No such report.');
-  checkTeamAccess(actor, row.teamId, 'read', 'report');
-  if (action === 'manage') checkTeamAccess(actor, row.teamId, 'manage', 'report');
-  return row;
-}
+export const findReport = (tx: Transaction, actor: Actor, id: string, action?: 'read' | 'manage') =>
+  work.find(tx, actor, id, action) as Promise<ReportRow>;
 
-/**
- * Creates a scheduled report of an exploration, in the exploration's team, and schedules it. A
- * webhook target gets a signing secret, answered this once. Throws not_found for an exploration
- * the actor cannot see, forbidden unless they manage its team, unprocessable for a schedule,
- * time zone or webhook host that cannot be used.
- */
-export async function createReport(deps: AnalyticsDeps, actor: Actor, input: ReportInput) {
-  await checkWebhookTarget(deps, input.delivery);
-  const id = uuidv7();
-  const { row, secret } = await asViewer(deps.db, actor, async (tx) => {
-    const exploration = await findExploration(tx, actor, input.explorationId);
-    checkTeamAccess(actor, exploration.teamId, 'manage');
-    const work = await newWorkColumns(
-      deps,
-      actor,
-      { table: 'reports', id, teamId: exploration.teamId },
-      input,
-    );
-    const [created] = await tx
-      .insert(reports)
-      .values({ ...work.columns, explorationId: exploration.id, format: input.format })
-      .returning();
-    return { row: created!, secret: work.secret };
-  });
-  await syncReportScheduler(deps.jobs, row);
-  return { ...toReportDto(row), ...(secret ? { webhookSecret: secret } : {}) };
-}
+/** Schedules a report of an exploration in its team; throws as the shared create does. */
+export const createReport = (deps: AnalyticsDeps, actor: Actor, input: ReportInput) =>
+  work.create(deps, actor, input, { format: input.format });
 
-export type ReportChanges = Partial<Omit<ReportInput, 'explorationId'>> & { rotateWebhookSecret?: boolean };
-
-/**
- * Changes a report and its schedule. A new webhook URL (or rotateWebhookSecret) makes a new
- * secret, answered this once. Throws as createReport does, and not_found for a report the actor
- * cannot see.
- */
-export async function updateReport(deps: AnalyticsDeps, actor: Actor, id: string, changes: ReportChanges) {
-  await checkWebhookTarget(deps, changes.delivery);
-  const { row, secret } = await asViewer(deps.db, actor, async (tx) => {
-    const current = await findReport(tx, actor, id, 'manage');
-    const work = await changedWorkColumns(deps, actor, 'reports', current, changes);
-    const [updated] = await tx
-      .update(reports)
-      .set({ ...work.columns, format: changes.format ?? current.format })
-      .where(eq(reports.id, id))
-      .returning();
-    return { row: updated!, secret: work.secret };
-  });
-  await syncReportScheduler(deps.jobs, row);
-  return { ...toReportDto(row), ...(secret ? { webhookSecret: secret } : {}) };
-}
+/** Changes a report and its schedule; throws as the shared update does. */
+export const updateReport = (deps: AnalyticsDeps, actor: Actor, id: string, changes: ReportChanges) =>
+  work.update(deps, actor, id, changes, (current) => ({ format: changes.format ?? current.format }));
 
 /** Deletes a report, its runs and its schedule. Throws not_found / forbidden. */
-export async function deleteReport(deps: AnalyticsDeps, actor: Actor, id: string) {
-  await asViewer(deps.db, actor, async (tx) => {
-    await findReport(tx, actor, id, 'manage');
-    await tx.delete(reports).where(eq(reports.id, id));
-  });
-  await deps.jobs.unschedule(reportSchedulerId(id));
-}
-
-export function getReport(deps: AnalyticsDeps, actor: Actor, id: string) {
-  return asViewer(deps.db, actor, async (tx) => toReportDto(await findReport(tx, actor, id)));
-}
-
+export const deleteReport = work.remove;
+export const getReport = work.get;
 /** A team's reports, newest first. Throws not_found outside the team. */
-export function listReports(
-  deps: AnalyticsDeps,
-  actor: Actor,
-  query: { teamId: string; limit: number; cursor?: string | undefined },
-) {
-  checkTeamAccess(actor, query.teamId, 'read');
-  const page = keysetPage({ by: [reports.createdAt, reports.id], order: 'desc' }, query);
-  return asViewer(deps.db, actor, async (tx) => {
-    const rows = await tx
-      .select({ ...getTableColumns(reports), pageKey: page.key })
-      .from(reports)
-      .where(and(eq(reports.teamId, query.teamId), page.after))
-      .orderBy(...page.orderBy)
-      .limit(page.limit);
-    return page.of(rows, toReportDto);
-  });
-}
+export const listReports = work.list;

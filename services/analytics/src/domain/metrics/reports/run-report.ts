@@ -10,8 +10,8 @@ import { explorationOutput } from '../deliveries/exploration-output.js';
 import { formatResult } from '../deliveries/format-result.js';
 import { mailContent } from '../deliveries/mail-content.js';
 import { teamWorkerActor } from '../deliveries/team-worker-actor.js';
+import { workSchedulerId } from '../deliveries/work-scheduler.js';
 import type { ReportRow, ReportRunRow } from './report-dto.js';
-import { reportSchedulerId } from './report-scheduler.js';
 
 /** A run stuck in `running` this long (its worker died) may be taken over by the job's next try. */
 const ABANDONED_AFTER = '10 minutes';
@@ -76,7 +76,7 @@ export async function runReport(
   });
   if (claim === 'gone') {
     // Its exploration (and so the report) was deleted: its schedule goes too.
-    await deps.jobs.unschedule(reportSchedulerId(payload.reportId));
+    await deps.jobs.unschedule(workSchedulerId('report', payload.reportId));
     return 'not run: the report is gone';
   }
   if (!claim) return 'not run: paused, or this tick is another worker’s';
