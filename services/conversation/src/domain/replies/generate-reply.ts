@@ -1,11 +1,14 @@
 import { asActor } from '@conduit/auth';
+import type { Transaction } from '@conduit/db';
 import { asc, desc, eq } from 'drizzle-orm';
 import { searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
+import type { ConversationDeps } from '../../deps.js';
 import { replyMaxTokens, replyTemperature } from '../apps/app-overrides.js';
 import { resolveSessionModel, sessionSystemPrompt } from '../dialog/session-extras.js';
 import { type ChatMessage, ProviderError, type ToolCall } from '../llm/chat-provider.js';
 import { citationOf } from '../llm/offline-provider.js';
+import type { ResolvedModel } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import { renderPrompt } from '../prompts/manage-prompts.js';
 import type { ToolRow } from '../tools/manage-tools.js';
@@ -32,6 +35,59 @@ function systemPrompt(turn: Turn, saved: string | null): string | null {
   return parts.length ? parts.join('\n\n') : null;
 }
 
+/** What an LLM reply is built from, for the bot it was read for. */
+export interface ReplyInputs {
+  bot: Turn['bot'];
+  resolved: ResolvedModel;
+  history: { sender: string; content: string }[];
+  tools: ToolRow[];
+  saved: string | null;
+}
+
+/**
+ * Reads what an LLM reply is built from, in the caller's transaction, all at once (one round
+ * trip): the model, the session's recent history, its tools and the bot's saved prompt.
+ */
+export async function readReplyInputs(
+  tx: Transaction,
+  deps: ConversationDeps,
+  turn: Pick<Turn, 'bot' | 'session' | 'settings' | 'context'>,
+): Promise<ReplyInputs> {
+  const { session } = turn;
+  const promptRef = turn.settings.get('prompt')?.trim();
+  const [resolved, recent, tools, [saved]] = await Promise.all([
+    resolveSessionModel(tx, deps, turn),
+    tx
+      .select({ sender: messageHistory.sender, content: messageHistory.content })
+      .from(messageHistory)
+      .where(eq(messageHistory.sessionId, session.id))
+      .orderBy(desc(messageHistory.createdAt), desc(messageHistory.id))
+      .limit(HISTORY),
+    tx
+      .select({ tool: basicTools })
+      .from(sessionToolAssociations)
+      .innerJoin(basicTools, eq(basicTools.id, sessionToolAssociations.toolId))
+      .where(eq(sessionToolAssociations.sessionId, session.id))
+      .orderBy(asc(basicTools.name)),
+    promptRef
+      ? tx
+          .select({ content: prompts.content })
+          .from(prompts)
+          .where(/^[0-9a-f-]{36}$/i.test(promptRef) ? eq(prompts.id, promptRef) : eq(prompts.name, promptRef))
+          .limit(1)
+      : Promise.resolve([]),
+  ]);
+  const values = Object.fromEntries(turn.settings);
+  values['bot.name'] = turn.bot.name;
+  return {
+    bot: turn.bot,
+    resolved,
+    history: recent.reverse(),
+    tools: tools.map((t) => t.tool),
+    saved: saved ? renderPrompt(saved.content, values) : null,
+  };
+}
+
 /**
  * Answers the user's message with the session's LLM: grounded in the session's knowledge bases
  * and able to call the session's tools (each round's calls run, their results go back to the model,
@@ -39,45 +95,17 @@ function systemPrompt(turn: Turn, saved: string | null): string | null {
  * (a message for the user) when the provider fails or times out.
  */
 export async function generateReply(turn: Turn, userText: string): Promise<void> {
-  const { deps, actor, session } = turn;
+  const { deps, actor } = turn;
   const started = Date.now();
-  // What the reply is built from: the reads go out together in one transaction (one round trip,
-  // not one each), and the knowledge search runs beside them, since neither needs the other.
-  const reading = asActor(deps.db, actor, async (tx) => {
-    const promptRef = turn.settings.get('prompt')?.trim();
-    const [resolved, recent, tools, [saved]] = await Promise.all([
-      resolveSessionModel(tx, deps, turn),
-      tx
-        .select({ sender: messageHistory.sender, content: messageHistory.content })
-        .from(messageHistory)
-        .where(eq(messageHistory.sessionId, session.id))
-        .orderBy(desc(messageHistory.createdAt), desc(messageHistory.id))
-        .limit(HISTORY),
-      tx
-        .select({ tool: basicTools })
-        .from(sessionToolAssociations)
-        .innerJoin(basicTools, eq(basicTools.id, sessionToolAssociations.toolId))
-        .where(eq(sessionToolAssociations.sessionId, session.id))
-        .orderBy(asc(basicTools.name)),
-      promptRef
-        ? tx
-            .select({ content: prompts.content })
-            .from(prompts)
-            .where(
-              /^[0-9a-f-]{36}$/i.test(promptRef) ? eq(prompts.id, promptRef) : eq(prompts.name, promptRef),
-            )
-            .limit(1)
-        : Promise.resolve([]),
-    ]);
-    const values = Object.fromEntries(turn.settings);
-    values['bot.name'] = turn.bot.name;
-    return {
-      resolved,
-      history: recent.reverse(),
-      tools: tools.map((t) => t.tool),
-      saved: saved ? renderPrompt(saved.content, values) : null,
-    };
-  });
+  // What the reply is built from: read with the session when the turn began (prepareReply), else
+  // here (a bot that ADD BOT brought in answers with its own). The reads go out together in one
+  // transaction, and the knowledge search runs beside them, since neither needs the other.
+  const read = turn.replyInputs?.bot === turn.bot ? turn.replyInputs : undefined;
+  // Read once: a later reply of the same turn reads the history afresh.
+  turn.replyInputs = undefined;
+  const reading = read
+    ? Promise.resolve(read)
+    : asActor(deps.db, actor, (tx) => readReplyInputs(tx, deps, turn));
   const searching = searchKnowledgeOrNothing(
     deps,
     actor,

@@ -14,7 +14,7 @@ import { storeTurn } from '../turns/store-turn.js';
 import type { ReplySink, Turn } from '../turns/turn.js';
 import { lockTurn, type TurnLock } from '../turns/turn-lock.js';
 import { type ReplyReservation, reserveReply } from '../usage/reserve-reply.js';
-import { generateReply } from './generate-reply.js';
+import { generateReply, readReplyInputs } from './generate-reply.js';
 
 export interface PreparedReply {
   turn: Turn;
@@ -42,19 +42,25 @@ export async function prepareReply(
 ): Promise<PreparedReply> {
   const lock = await lockTurn(deps, sessionId);
   try {
-    const subject = await asActor(deps.db, actor, (tx) => readSessionTurn(tx, actor, sessionId));
-    const { session, bot, settings } = subject;
-    const mode = session.context.dialog && bot.script ? 'dialog' : 'llm';
+    // An LLM reply's own reads (model, history, tools, prompt) join the session's transaction:
+    // one transaction before the answer, not two.
+    const { subject, mode, inputs } = await asActor(deps.db, actor, async (tx) => {
+      const subject = await readSessionTurn(tx, actor, sessionId);
+      const mode: PreparedReply['mode'] =
+        subject.session.context.dialog && subject.bot.script ? 'dialog' : 'llm';
+      const inputs =
+        mode === 'llm'
+          ? await readReplyInputs(tx, deps, { ...subject, context: subject.session.context })
+          : undefined;
+      return { subject, mode, inputs };
+    });
+    const { bot, settings } = subject;
     const credits =
       mode === 'llm' ? estimateTokens(text) + replyMaxTokens(deps, settings) : scriptTokens(deps, bot.script);
     const reservation = await reserveReply(deps, actor, bot, credits);
-    return {
-      turn: newTurn(deps, actor, subject, reservation.meter, { sink, signal }),
-      text,
-      mode,
-      lock,
-      reservation,
-    };
+    const turn = newTurn(deps, actor, subject, reservation.meter, { sink, signal });
+    turn.replyInputs = inputs;
+    return { turn, text, mode, lock, reservation };
   } catch (error) {
     await lock.release();
     throw error;

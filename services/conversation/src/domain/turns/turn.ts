@@ -3,6 +3,7 @@ import type { Sender, SessionContext } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
 import type { UsageMeter } from '../llm/usage-meter.js';
+import type { ReplyInputs } from '../replies/generate-reply.js';
 import type { SessionRow } from '../sessions/session-access.js';
 
 /**
@@ -57,4 +58,6 @@ export interface Turn {
   meter: UsageMeter;
   /** TRANSFER CONVERSATION: the bot that answers the session from the next message on. */
   transferTo?: string;
+  /** What an LLM reply is built from, read with the session (one transaction); used once. */
+  replyInputs?: ReplyInputs | undefined;
 }
