@@ -8,10 +8,11 @@ import postgres from 'postgres';
 import { registerBenchUser } from './harness/bench-user.js';
 import { type ChildService, freePort, startChildService } from './harness/child-service.js';
 import { deferCleanup } from './harness/cleanup.js';
+import { type CpuCost, measureCpuCost } from './harness/cpu-cost.js';
 import { pnpmStartEnv, startIsolatedStack } from './harness/isolated-stack.js';
 import { compareInRounds, type Measurement, type Sample } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { baselineTree, roundSettings } from './harness/settings.js';
+import { baselineTree, numberSetting, roundSettings } from './harness/settings.js';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
@@ -70,6 +71,7 @@ type MessageContender = Contender | 'floor' | 'baseline';
  */
 export async function conversationScenario(): Promise<void> {
   const settings = roundSettings();
+  const costSeconds = numberSetting('BENCH_COST_SECONDS', 10);
   const stack = await startIsolatedStack({ gateway: false });
   const { busNamespace: namespace, databaseUrl } = stack;
   deferCleanup(async () => {
@@ -245,6 +247,25 @@ export async function conversationScenario(): Promise<void> {
     settings,
     (message) => console.error(`conversation: SSE, ${message}`),
   );
+  // CPU per message of every process a message crosses (straight to conversation), then of the
+  // floor's: where the time goes, in figures that hardly move with outside load.
+  console.error(
+    `conversation: CPU per message, ${costSeconds} s straight to conversation, then the floor...`,
+  );
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const answered = async (to: MessageContender) =>
+    (await messagesContender(to)(costSeconds)).latencies.length;
+  const turnCost = await measureCpuCost(
+    sql,
+    database,
+    {
+      conversation: conversation.pid,
+      identity: stack.identity.pid,
+      ...(knowledge && { 'knowledge-base': knowledge.pid, 'knowledge-base worker': knowledge.worker.pid }),
+    },
+    () => answered('direct'),
+  );
+  const floorCost = await measureCpuCost(sql, database, { floor: floor.pid }, () => answered('floor'));
   const streamP50 = (to: Contender) => {
     const sorted = [...fullStream[to]].sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -320,6 +341,32 @@ export async function conversationScenario(): Promise<void> {
   console.log(
     '\nThroughput ratios: messages/s over direct and over the floor (goal: gateway >= 0.50x the floor). First-byte ratio: gateway p50 over direct p50 (above 1x is what the gateway adds).',
   );
+  const costRow = (name: string, cost: CpuCost) => [
+    name,
+    formatNumber(cost.operations),
+    ...Object.entries(cost.perOperationMs).map(([process, ms]) => `${process} ${formatNumber(ms)}`),
+    formatNumber(Object.values(cost.perOperationMs).reduce((sum, ms) => sum + ms, 0)),
+    formatNumber(cost.transactionsPerOperation),
+  ];
+  console.log(`\n### CPU per message (${costSeconds} s each, ${MESSAGE_CONCURRENCY} at once)\n`);
+  console.log(
+    markdownTable(
+      [
+        'Messages',
+        'answered',
+        'CPU ms per message, by process',
+        'total ms',
+        'Postgres transactions per message',
+      ],
+      [costRow('straight to conversation', turnCost), costRow('floor', floorCost)].map((row) => [
+        row[0]!,
+        row[1]!,
+        row.slice(2, -2).join(', '),
+        row.at(-2)!,
+        row.at(-1)!,
+      ]),
+    ),
+  );
   const figures = (m: Measurement) => ({
     perSecond: round(m.perSecond, 1),
     p50Ms: round(m.p50Ms, 2),
@@ -344,6 +391,11 @@ export async function conversationScenario(): Promise<void> {
         baseline: figures(messages.baseline),
         baselineOverFloor: round(overFloor(messages.baseline)),
       }),
+    },
+    cpuPerMessage: {
+      seconds: costSeconds,
+      direct: turnCost,
+      floor: floorCost,
     },
     sseFirstByte: {
       gateway: { ...figures(ttfb.gateway), fullReplyP50Ms: round(streamP50('gateway'), 2) },
@@ -386,7 +438,9 @@ async function sampleLoops<T>(
  * The knowledge-base service and its indexing worker as processes of their own, or undefined when
  * it does not start (it is being finished elsewhere; the bench then answers its RPC itself).
  */
-async function startKnowledgeBase(shared: Record<string, string>): Promise<ChildService | undefined> {
+async function startKnowledgeBase(
+  shared: Record<string, string>,
+): Promise<(ChildService & { worker: ChildService }) | undefined> {
   const port = await freePort();
   const env = { ...shared, KNOWLEDGE_BASE_PORT: String(port), KNOWLEDGE_BASE_HOST: '127.0.0.1' };
   const cwd = join(repoRoot, 'services/knowledge-base');
@@ -397,11 +451,10 @@ async function startKnowledgeBase(shared: Record<string, string>): Promise<Child
       cwd,
       port,
       readyPath: '/health/ready',
-      readyTimeoutMs: 30_000,
       env,
     });
     // The worker has no port of its own: "ready" is the server's readiness; indexing is awaited below.
-    await startChildService({
+    const worker = await startChildService({
       name: 'knowledge-base-worker',
       entry: join(cwd, 'src/worker.ts'),
       cwd,
@@ -409,7 +462,7 @@ async function startKnowledgeBase(shared: Record<string, string>): Promise<Child
       readyPath: '/health/live',
       env,
     });
-    return server;
+    return { ...server, worker };
   } catch (error) {
     console.error(
       `conversation: the knowledge base did not start (${(error as Error).message.split('\n')[0]})`,

@@ -14,6 +14,8 @@ export interface ChildService {
   name: string;
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** The process id (for reading its CPU time from /proc). */
+  pid: number;
   /** SIGTERM (the service closes with grace), SIGKILL if it is still there after 5 s. */
   stop(): Promise<void>;
 }
@@ -93,7 +95,7 @@ export async function startChildService(options: ChildServiceOptions): Promise<C
     await stop();
     throw new Error(`${options.name} did not become ready: ${(error as Error).message}\n${tail.join('\n')}`);
   }
-  return { name: options.name, url, stop };
+  return { name: options.name, url, pid: child.pid ?? 0, stop };
 }
 
 async function waitUntilReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
