@@ -13,8 +13,9 @@ import { callWebhook } from '../domain/handlers/call-webhook.js';
 // automations reach none of that. See docs/architecture.md.
 
 const tags = ['bot webhooks'];
-const params = z.object({ botId: z.uuid(), name: z.string().regex(WEBHOOK_NAME) });
-const query = z.record(z.string(), storableText(2000)).optional();
+const params = z.object({ botId: z.uuid(), name: z.string().max(63).regex(WEBHOOK_NAME) });
+// Any parameters the caller sends (General Bots' `params`); the URL's own limit bounds their names.
+const query = z.object({}).catchall(storableText(2000)).optional();
 const body = storableJsonObject({ maxDepth: 32, maxBytes: 64 * 1024 }).optional();
 const summary =
   'Runs the bot\'s script that declares WEBHOOK "name"; answers what it RETURNs (or its result_* variables)';

@@ -489,6 +489,16 @@ const matrix: Row[] = [
       expect: all(403, { anonymous: 403 }),
     }),
   ),
+  // Bots' webhooks take no account either: a name no script of the bot answers is 404 for anyone
+  // (general-bots-events.test.ts runs one that exists).
+  ...['GET', 'POST'].map(
+    (method): Row => ({
+      route: `${method} /v1/public/bots/:botId/webhooks/:name`,
+      url: (f) => `/v1/public/bots/${f.botId}/webhooks/none`,
+      ...(method === 'POST' ? { body: {} } : {}),
+      expect: all(404, { anonymous: 404 }),
+    }),
+  ),
 ];
 
 const cursorOf = (text: string) => Buffer.from(text).toString('base64url');
