@@ -15,7 +15,8 @@ export const mediaActor = z.object({
 /**
  * What a stored file is, for services that point at one (an app's logo and avatar): read as
  * `actor`, so media they may not see answers not_found exactly as an id that never existed.
- * Public media is described to anyone. Errors: not_found.
+ * Public media is described to anyone; `usable` says whether it is the actor's own or their
+ * team's (what they may point their own things at), not merely public. Errors: not_found.
  */
 export const describeMedia = defineRpc(
   'rpc.workspace.media.describe',
@@ -25,5 +26,6 @@ export const describeMedia = defineRpc(
     contentType: z.string(),
     sizeBytes: z.int().min(0),
     public: z.boolean(),
+    usable: z.boolean(),
   }),
 );

@@ -64,9 +64,9 @@ beforeAll(async () => {
   // The workspace service's media look-up, on the real bus (its own tests cover the service).
   media = serveRpc(h.bus, workspaceRpc.describeMedia, 'workspace', async ({ mediaId }) => {
     if (mediaId === publicMediaId)
-      return { id: mediaId, contentType: 'image/png', sizeBytes: 10, public: true };
+      return { id: mediaId, contentType: 'image/png', sizeBytes: 10, public: true, usable: true };
     if (mediaId === privateMediaId)
-      return { id: mediaId, contentType: 'image/png', sizeBytes: 10, public: false };
+      return { id: mediaId, contentType: 'image/png', sizeBytes: 10, public: false, usable: true };
     throw new RpcError('not_found', 'No such media.');
   });
   owner = await h.tokens.mint({

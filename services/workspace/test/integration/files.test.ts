@@ -244,7 +244,7 @@ describe.each(['local', 's3'] as StorageDriver[])('files on the %s driver', (dri
     ).rejects.toSatisfy((error) => error instanceof RpcError && error.code === 'not_found');
     expect(
       await requestRpc(h.bus, workspaceRpc.describeMedia, { actor: { userId: owner.userId }, mediaId: id }),
-    ).toEqual({ id, contentType: 'image/png', sizeBytes: PNG.length, public: false });
+    ).toEqual({ id, contentType: 'image/png', sizeBytes: PNG.length, public: false, usable: true });
 
     const made = await h.app.inject({
       method: 'PATCH',
@@ -262,7 +262,7 @@ describe.each(['local', 's3'] as StorageDriver[])('files on the %s driver', (dri
         actor: { userId: stranger.userId },
         mediaId: id,
       }),
-    ).toEqual({ id, contentType: 'image/png', sizeBytes: PNG.length, public: true });
+    ).toEqual({ id, contentType: 'image/png', sizeBytes: PNG.length, public: true, usable: false });
     // Public to read, not to change: the stranger's own routes still do not know it.
     const strangerSees = await h.app.inject({
       method: 'GET',

@@ -7,8 +7,9 @@ import type { ConversationDeps } from '../../deps.js';
 export const publicMediaPath = (mediaId: string) => `/v1/public/media/${mediaId}`;
 
 /**
- * Checks that an appearance's logo or avatar is an image the actor may use and that anyone may
- * download (the widget shows it to visitors): asked of the workspace service as the actor.
+ * Checks that an appearance's logo or avatar is an image of the actor's own (or their team's) that
+ * anyone may download (the widget shows it to visitors): asked of the workspace service as the
+ * actor.
  * Throws unprocessable naming `field`, unavailable when the workspace service does not answer.
  */
 export async function checkAppearanceMedia(
@@ -34,6 +35,11 @@ export async function checkAppearanceMedia(
       retryAfterSeconds: 5,
     });
   }
+  // Someone else's public file is theirs to change or delete: answered as an unknown id.
+  if (!media.usable)
+    throw new DomainError('unprocessable', `${field}: no such media.`, {
+      fields: { [field]: 'no such media' },
+    });
   if (!media.contentType.startsWith('image/'))
     throw new DomainError('unprocessable', `${field}: the media is not an image.`, {
       fields: { [field]: 'not an image' },
