@@ -2,14 +2,13 @@ import { storableText } from '@conduit/contracts';
 import type { ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
-import { listAlertEvaluations, testAlert } from '../domain/metrics/alerts/alert-evaluations.js';
 import {
-  type AlertChanges,
-  type AlertInput,
   createAlert,
   deleteAlert,
   getAlert,
+  listAlertEvaluations,
   listAlerts,
+  testAlert,
   updateAlert,
 } from '../domain/metrics/alerts/manage-alerts.js';
 import { deliveryOutcomeDto, deliveryWorkDto, runStatus } from './metrics-delivery-schemas.js';
@@ -72,7 +71,7 @@ const evaluationDto = z.object({
 
 /** Alerts on explorations' measures, their evaluations and "test"; behind `authenticate`. */
 export function metricsAlertRoutes(app: ServiceApp, deps: AnalyticsDeps) {
-  deliveryWorkRoutes(app, {
+  deliveryWorkRoutes(app, deps, {
     noun: 'alert',
     plural: 'alerts',
     tags: ['metrics: alerts'],
@@ -91,23 +90,17 @@ export function metricsAlertRoutes(app: ServiceApp, deps: AnalyticsDeps) {
       get: 'An alert with its state',
       delete: 'Delete an alert and its evaluations',
     },
-    verbs: {
-      create: (actor, body) => createAlert(deps, actor, body as unknown as AlertInput),
-      list: (actor, query) => listAlerts(deps, actor, query),
-      get: (actor, id) => getAlert(deps, actor, id),
-      update: (actor, id, body) => updateAlert(deps, actor, id, body as AlertChanges),
-      remove: (actor, id) => deleteAlert(deps, actor, id),
-    },
+    verbs: { create: createAlert, list: listAlerts, get: getAlert, update: updateAlert, remove: deleteAlert },
     trigger: {
       path: 'test',
       summary: 'Deliver a sample of the alert now (current values and chart), without changing its state',
-      run: (actor, id) => testAlert(deps, actor, id),
+      run: testAlert,
     },
     history: {
       path: 'evaluations',
       summary: "An alert's evaluations: outcome, what it delivered, each target's result",
       dto: evaluationDto,
-      list: (actor, id, query) => listAlertEvaluations(deps, actor, id, query),
+      list: listAlertEvaluations,
     },
   });
 }

@@ -2,6 +2,7 @@ import { requireActor } from '@conduit/auth';
 import { type Actor, pageOf, pageQuery } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
+import type { AnalyticsDeps } from '../deps.js';
 import { delivery, queuedRunDto, schedule, timeZone, workName } from './metrics-delivery-schemas.js';
 
 /**
@@ -26,26 +27,31 @@ export interface DeliveryWorkRoutes {
   dto: z.ZodType;
   savedDto: z.ZodType;
   summaries: { create: string; createDescription: string; list: string; get: string; delete: string };
-  // Bodies reach the verbs validated by the schemas above (common fields and the kind's own).
+  // The domain's verbs as they are; bodies reach them validated by the schemas above (the
+  // common fields and the kind's own), which `never` lets each verb name as its own input.
   verbs: {
-    create(actor: Actor, body: Record<string, unknown>): Promise<unknown>;
-    list(actor: Actor, query: Page & { teamId: string }): Answered;
-    get(actor: Actor, id: string): Promise<unknown>;
-    update(actor: Actor, id: string, body: Record<string, unknown>): Promise<unknown>;
-    remove(actor: Actor, id: string): Promise<void>;
+    create(deps: AnalyticsDeps, actor: Actor, body: never): Promise<unknown>;
+    list(deps: AnalyticsDeps, actor: Actor, query: Page & { teamId: string }): Answered;
+    get(deps: AnalyticsDeps, actor: Actor, id: string): Promise<unknown>;
+    update(deps: AnalyticsDeps, actor: Actor, id: string, body: never): Promise<unknown>;
+    remove(deps: AnalyticsDeps, actor: Actor, id: string): Promise<void>;
   };
   /** Runs it once now, outside its schedule: `POST .../:id/<path>` answers 202. */
-  trigger: { path: string; summary: string; run(actor: Actor, id: string): Promise<{ tickAt: string }> };
+  trigger: {
+    path: string;
+    summary: string;
+    run(deps: AnalyticsDeps, actor: Actor, id: string): Promise<{ tickAt: string }>;
+  };
   /** What ran: `GET .../:id/<path>`, newest first. */
   history: {
     path: string;
     summary: string;
     dto: z.ZodType;
-    list(actor: Actor, id: string, query: Page): Answered;
+    list(deps: AnalyticsDeps, actor: Actor, id: string, query: Page): Answered;
   };
 }
 
-export function deliveryWorkRoutes(app: ServiceApp, spec: DeliveryWorkRoutes) {
+export function deliveryWorkRoutes(app: ServiceApp, deps: AnalyticsDeps, spec: DeliveryWorkRoutes) {
   const route = routeGroup(app, { tags: spec.tags });
   const base = `/v1/metrics/${spec.plural}`;
   const idName = `${spec.noun}Id`;
@@ -73,7 +79,7 @@ export function deliveryWorkRoutes(app: ServiceApp, spec: DeliveryWorkRoutes) {
       response: spec.savedDto,
       problems: [400, 401, 403, 404, 422, 502],
     },
-    (request) => spec.verbs.create(requireActor(request), request.body),
+    (request) => spec.verbs.create(deps, requireActor(request), request.body as never),
   );
 
   route.get(
@@ -84,13 +90,13 @@ export function deliveryWorkRoutes(app: ServiceApp, spec: DeliveryWorkRoutes) {
       response: pageOf(spec.dto),
       problems: [400, 401, 404],
     },
-    (request) => spec.verbs.list(requireActor(request), request.query),
+    (request) => spec.verbs.list(deps, requireActor(request), request.query),
   );
 
   route.get(
     item,
     { summary: spec.summaries.get, params, response: spec.dto, problems: [400, 401, 404] },
-    (request) => spec.verbs.get(requireActor(request), idOf(request)),
+    (request) => spec.verbs.get(deps, requireActor(request), idOf(request)),
   );
 
   route.patch(
@@ -112,13 +118,13 @@ export function deliveryWorkRoutes(app: ServiceApp, spec: DeliveryWorkRoutes) {
       response: spec.savedDto,
       problems: [400, 401, 403, 404, 422, 502],
     },
-    (request) => spec.verbs.update(requireActor(request), idOf(request), request.body),
+    (request) => spec.verbs.update(deps, requireActor(request), idOf(request), request.body as never),
   );
 
   route.delete(
     item,
     { summary: spec.summaries.delete, params, status: 204, problems: [400, 401, 403, 404] },
-    (request) => spec.verbs.remove(requireActor(request), idOf(request)),
+    (request) => spec.verbs.remove(deps, requireActor(request), idOf(request)),
   );
 
   route.post(
@@ -130,7 +136,7 @@ export function deliveryWorkRoutes(app: ServiceApp, spec: DeliveryWorkRoutes) {
       response: queuedRunDto,
       problems: [400, 401, 403, 404],
     },
-    (request) => spec.trigger.run(requireActor(request), idOf(request)),
+    (request) => spec.trigger.run(deps, requireActor(request), idOf(request)),
   );
 
   route.get(
@@ -142,6 +148,6 @@ export function deliveryWorkRoutes(app: ServiceApp, spec: DeliveryWorkRoutes) {
       response: pageOf(spec.history.dto),
       problems: [400, 401, 404],
     },
-    (request) => spec.history.list(requireActor(request), idOf(request), request.query),
+    (request) => spec.history.list(deps, requireActor(request), idOf(request), request.query),
   );
 }

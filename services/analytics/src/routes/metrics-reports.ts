@@ -5,12 +5,11 @@ import {
   createReport,
   deleteReport,
   getReport,
+  listReportRuns,
   listReports,
-  type ReportChanges,
-  type ReportInput,
+  sendReportNow,
   updateReport,
 } from '../domain/metrics/reports/manage-reports.js';
-import { listReportRuns, sendReportNow } from '../domain/metrics/reports/report-runs.js';
 import { deliveryOutcomeDto, deliveryWorkDto, reportFormat, runStatus } from './metrics-delivery-schemas.js';
 import { deliveryWorkRoutes } from './metrics-delivery-work-routes.js';
 
@@ -34,7 +33,7 @@ const reportRunDto = z.object({
 
 /** Scheduled reports of explorations, their runs and "send now"; behind `authenticate`. */
 export function metricsReportRoutes(app: ServiceApp, deps: AnalyticsDeps) {
-  deliveryWorkRoutes(app, {
+  deliveryWorkRoutes(app, deps, {
     noun: 'report',
     plural: 'reports',
     tags: ['metrics: reports'],
@@ -51,22 +50,22 @@ export function metricsReportRoutes(app: ServiceApp, deps: AnalyticsDeps) {
       delete: 'Delete a report and its runs',
     },
     verbs: {
-      create: (actor, body) => createReport(deps, actor, body as unknown as ReportInput),
-      list: (actor, query) => listReports(deps, actor, query),
-      get: (actor, id) => getReport(deps, actor, id),
-      update: (actor, id, body) => updateReport(deps, actor, id, body as ReportChanges),
-      remove: (actor, id) => deleteReport(deps, actor, id),
+      create: createReport,
+      list: listReports,
+      get: getReport,
+      update: updateReport,
+      remove: deleteReport,
     },
     trigger: {
       path: 'send',
       summary: 'Send a report now, outside its schedule (its run is recorded as manual)',
-      run: (actor, id) => sendReportNow(deps, actor, id),
+      run: sendReportNow,
     },
     history: {
       path: 'runs',
       summary: "A report's runs: status, rows, each target's delivery, time",
       dto: reportRunDto,
-      list: (actor, id, query) => listReportRuns(deps, actor, id, query),
+      list: listReportRuns,
     },
   });
 }

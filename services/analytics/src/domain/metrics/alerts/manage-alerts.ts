@@ -1,10 +1,15 @@
 import type { Actor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
-import { type AlertCondition, alerts, type DeliveryTargets } from '../../../db/delivery-schema.js';
+import {
+  type AlertCondition,
+  alertEvaluations,
+  alerts,
+  type DeliveryTargets,
+} from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import type { DeliveryWorkChanges } from '../deliveries/delivery-owner.js';
 import { deliveryWorkVerbs } from '../deliveries/delivery-work.js';
-import { type AlertRow, toAlertDto } from './alert-dto.js';
+import { type AlertRow, toAlertDto, toAlertEvaluationDto } from './alert-dto.js';
 
 /**
  * Alerts: the shared verbs of delivered work (deliveries/delivery-work.ts) plus their conditions
@@ -24,7 +29,13 @@ export interface AlertInput {
 
 export type AlertChanges = Partial<Omit<AlertInput, 'explorationId'>> & DeliveryWorkChanges;
 
-const work = deliveryWorkVerbs({ noun: 'alert', table: alerts, tableName: 'alerts', toDto: toAlertDto });
+const work = deliveryWorkVerbs({
+  noun: 'alert',
+  table: alerts,
+  tableName: 'alerts',
+  toDto: toAlertDto,
+  history: { table: alertEvaluations, of: alertEvaluations.alertId, toDto: toAlertEvaluationDto },
+});
 
 /** An alert the actor may see, else not_found; forbidden when they may not manage it. */
 export const findAlert = (tx: Transaction, actor: Actor, id: string, action?: 'read' | 'manage') =>
@@ -52,3 +63,10 @@ export const deleteAlert = work.remove;
 export const getAlert = work.get;
 /** A team's alerts, newest first. Throws not_found outside the team. */
 export const listAlerts = work.list;
+/** An alert's evaluations, newest first. Throws not_found for an alert the actor cannot see. */
+export const listAlertEvaluations = work.history;
+/**
+ * "Test": queues an evaluation that delivers a sample (the current values, breaches and chart)
+ * whatever the alert's state, and changes no state. Throws not_found / forbidden.
+ */
+export const testAlert = work.runNow;

@@ -2,7 +2,8 @@ import type { Actor } from '@conduit/contracts';
 import { keysetPage, type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns } from 'drizzle-orm';
-import type { alerts, reports } from '../../../db/delivery-schema.js';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { alertEvaluations, alerts, reportRuns, reports } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
 import { findExploration } from '../explorations/find-exploration.js';
@@ -14,25 +15,30 @@ import {
   type DeliveryWorkInput,
   newWorkColumns,
 } from './delivery-owner.js';
-import { syncWorkScheduler, type WorkNoun } from './work-scheduler.js';
+import { queueRunNow, syncWorkScheduler, type WorkNoun } from './work-scheduler.js';
 
 /**
  * The verbs reports and alerts share as scheduled, delivered work of an exploration: find, create,
  * change, delete, get and list, each checking the team in code and running under row-level
- * security, and keeping the queue's job scheduler in step. A kind adds only its own columns
- * (a report's format; an alert's conditions and reminder).
+ * security, and keeping the queue's job scheduler in step; and what ran of it, and one run now.
+ * A kind adds only its own columns (a report's format; an alert's conditions and reminder).
  */
 
 type WorkTable = typeof reports | typeof alerts;
+type HistoryTable = typeof reportRuns | typeof alertEvaluations;
 
-export interface DeliveryWorkKind<T extends WorkTable, Dto> {
+export interface DeliveryWorkKind<T extends WorkTable, Dto, H extends HistoryTable, HistoryDto> {
   noun: WorkNoun;
   table: T;
   tableName: 'reports' | 'alerts';
   toDto: (row: T['$inferSelect']) => Dto;
+  /** What ran (a report's runs, an alert's evaluations): the table, its column naming the work. */
+  history: { table: H; of: AnyPgColumn; toDto: (row: H['$inferSelect']) => HistoryDto };
 }
 
-export function deliveryWorkVerbs<T extends WorkTable, Dto>(kind: DeliveryWorkKind<T, Dto>) {
+export function deliveryWorkVerbs<T extends WorkTable, Dto, H extends HistoryTable, HistoryDto>(
+  kind: DeliveryWorkKind<T, Dto, H, HistoryDto>,
+) {
   type Row = T['$inferSelect'];
   // Both tables have the columns used here (id, team_id, created_at); drizzle's builders cannot
   // follow a table chosen by a type parameter, so they see it as one of the two.
@@ -121,6 +127,36 @@ export function deliveryWorkVerbs<T extends WorkTable, Dto>(kind: DeliveryWorkKi
         await tx.delete(table).where(eq(table.id, id));
       });
       await syncWorkScheduler(deps.jobs, kind.noun, { id, enabled: false });
+    },
+
+    /** What ran of the work, newest first. Throws not_found for work the actor cannot see. */
+    history(
+      deps: AnalyticsDeps,
+      actor: Actor,
+      id: string,
+      query: { limit: number; cursor?: string | undefined },
+    ) {
+      // As for `table`: both history tables have the columns used here (id, started_at).
+      const runs = kind.history.table as typeof reportRuns;
+      const page = keysetPage({ by: [runs.startedAt, runs.id], order: 'desc' }, query);
+      return asViewer(deps.db, actor, async (tx) => {
+        await find(tx, actor, id);
+        const rows = await tx
+          .select({ ...getTableColumns(runs), pageKey: page.key })
+          .from(runs)
+          .where(and(eq(kind.history.of, id), page.after))
+          .orderBy(...page.orderBy)
+          .limit(page.limit);
+        return page.of(rows, (row) => kind.history.toDto(row as H['$inferSelect']));
+      });
+    },
+
+    /** Queues one run now (see queueRunNow). Throws not_found / forbidden. */
+    async runNow(deps: AnalyticsDeps, actor: Actor, id: string) {
+      const work = await asViewer(deps.db, actor, (tx) => find(tx, actor, id, 'manage'));
+      const tickAt = new Date().toISOString();
+      await queueRunNow(deps.jobs, kind.noun, work, tickAt);
+      return { tickAt };
     },
 
     get(deps: AnalyticsDeps, actor: Actor, id: string) {

@@ -23,3 +23,29 @@ export async function syncWorkScheduler(
     await jobs.schedule(id, 'run-report', { reportId: work.id, teamId: work.teamId }, repeat);
   else await jobs.schedule(id, 'evaluate-alert', { alertId: work.id, teamId: work.teamId }, repeat);
 }
+
+/**
+ * Queues one run of the work for `tickAt`, outside its schedule (paused work too): a report's
+ * "send now" (recorded as manual), an alert's "test" (a sample, no change of state). Its job id
+ * holds the instant, so a double click within the millisecond queues one.
+ */
+export async function queueRunNow(
+  jobs: Producer<AnalyticsJobs>,
+  noun: WorkNoun,
+  work: { id: string; teamId: string },
+  tickAt: string,
+) {
+  const at = Date.parse(tickAt);
+  if (noun === 'report')
+    await jobs.add(
+      'run-report',
+      { reportId: work.id, teamId: work.teamId, tickAt },
+      { jobId: `report-now:${work.id}:${at}` },
+    );
+  else
+    await jobs.add(
+      'evaluate-alert',
+      { alertId: work.id, teamId: work.teamId, tickAt, test: true },
+      { jobId: `alert-test:${work.id}:${at}` },
+    );
+}
