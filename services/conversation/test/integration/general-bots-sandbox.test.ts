@@ -105,3 +105,22 @@ describe('RUN PYTHON and RUN BASH without a sandbox runner', () => {
     ]);
   });
 });
+
+describe('keywords that need an outside service (family 11)', () => {
+  it.each([
+    ['t = WEATHER "Lisbon"', 'WEATHER is refused: it needs an outside service'],
+    ['BOOK "dentist", "tomorrow 10:00"', 'BOOK is refused: it needs an outside service'],
+    [
+      'CREATE SITE "shop", "store", "a shop for shoes"',
+      'CREATE SITE is refused: it needs an outside service',
+    ],
+    ['BOT REFLECTION TRUE', 'BOT REFLECTION is refused: it needs an outside service'],
+    ['CREATE TASK "Call Ana", "today"', 'CREATE TASK is refused: Conduit runs no task tracker'],
+  ])('%s does not compile, and the 422 names the keyword', async (script, message) => {
+    const bot = await call('POST', '/v1/bots', { name: 'Outside', script: `TALK "hi"\n${script}` });
+    expect(bot.status).toBe(422);
+    expect(bot.body.errors).toHaveLength(1);
+    expect(bot.body.errors[0]).toMatchObject({ line: 2 });
+    expect(bot.body.errors[0].message.startsWith(message)).toBe(true);
+  });
+});
