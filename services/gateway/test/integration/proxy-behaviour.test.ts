@@ -89,7 +89,12 @@ beforeAll(async () => {
     .setExpirationTime('5m')
     .sign(pair.privateKey);
   gateway = await startGateway(
-    { IDENTITY_URL: upstreamUrl, WORKSPACE_URL: upstreamUrl, UPSTREAM_TIMEOUT: `${UPSTREAM_TIMEOUT_MS}ms` },
+    {
+      IDENTITY_URL: upstreamUrl,
+      WORKSPACE_URL: upstreamUrl,
+      CONVERSATION_URL: upstreamUrl,
+      UPSTREAM_TIMEOUT: `${UPSTREAM_TIMEOUT_MS}ms`,
+    },
     createTokenVerifier({ keys: jwks }),
   );
 });
@@ -212,6 +217,20 @@ describe('proxying', () => {
     expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
     expect(headers['proxy-authorization']).toBeUndefined();
     expect(headers.authorization).toBe(`Bearer ${token}`);
+  });
+
+  it("passes a bot's webhook call on without a token, and nothing else of the bots' paths", async () => {
+    const hook = `/v1/public/bots/${crypto.randomUUID()}/webhooks/new-order?secret=s`;
+    const res = await fetch(`${gateway.url}${hook}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'A1' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ url: hook });
+    expect(seen.at(-1)!.headers.authorization).toBeUndefined();
+    expect((await fetch(`${gateway.url}/v1/bots/${crypto.randomUUID()}/tools`)).status).toBe(401);
+    expect((await fetch(`${gateway.url}/v1/public/bots/x/..%2F..%2Fbots`)).status).toBe(401);
   });
 
   it('passes on only the address it saw itself, not an X-Forwarded-For an untrusted client made up', async () => {
