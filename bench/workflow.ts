@@ -42,6 +42,8 @@ export async function workflowScenario(): Promise<void> {
     killEverySeconds: numberSetting('BENCH_KILL_EVERY', 5),
     /** (c) gives up (and reports how many finished) after this long. */
     crashLimitSeconds: numberSetting('BENCH_CRASH_LIMIT_SECONDS', 1800),
+    /** The worker's EXECUTION_CONCURRENCY (the engine's default: 8). */
+    executionConcurrency: numberSetting('BENCH_EXECUTION_CONCURRENCY', 8),
     // A dead worker's jobs are taken over once their lock runs out: the engine's defaults are 30 s
     // each, which would measure mostly the wait; these are the settings of its crash test, scaled.
     jobLockDuration: '5s',
@@ -80,6 +82,7 @@ export async function workflowScenario(): Promise<void> {
     WORKFLOW_ENGINE_HOST: '127.0.0.1',
     JOB_LOCK_DURATION: settings.jobLockDuration,
     JOB_STALLED_INTERVAL: settings.jobStalledInterval,
+    EXECUTION_CONCURRENCY: String(settings.executionConcurrency),
   };
   const engine = await startChildService({
     name: 'workflow-engine',
@@ -194,7 +197,7 @@ export async function workflowScenario(): Promise<void> {
   console.log(
     `\n### workflow: webhook -> set -> if -> respond\n\n` +
       `${settings.connections} connections; ${settings.seconds} s per target in ${settings.rounds} rounds ` +
-      `after a ${settings.warmupSeconds} s warm-up; one worker process (EXECUTION_CONCURRENCY 8); ` +
+      `after a ${settings.warmupSeconds} s warm-up; one worker process (EXECUTION_CONCURRENCY ${settings.executionConcurrency}); ` +
       `${machine().cpus} CPUs (load average ${machine().loadAverage}), ${process.version}.\n\n` +
       markdownTable(
         ['Target', 'executions/s', 'p50 ms', 'p99 ms', 'vs bare', 'non-2xx / errors'],
@@ -211,7 +214,9 @@ export async function workflowScenario(): Promise<void> {
         ],
       ) +
       `\n\nPersisted: ${persisted.executions} executions of the webhook workflow, ${persisted.succeeded} succeeded, ` +
-      `${persisted.nodeRuns} node runs (${persisted.complete} executions with all 4 node runs committed).\n\n` +
+      `${persisted.nodeRuns} node runs (${persisted.complete} executions with all 4 node runs committed); ` +
+      `median ${formatNumber(persisted.queuedMs)} ms queued (recorded -> taken up), ${formatNumber(persisted.runMs)} ms ` +
+      `run (taken up -> finished).\n\n` +
       `Per node: 1 set node ${formatNumber(t1)} ms, 100 set nodes ${formatNumber(t100)} ms (median of ` +
       `${settings.nodeRuns} executions each, as recorded by the engine): ${formatNumber(perNodeMs)} ms per node.\n\n` +
       markdownTable(
@@ -320,7 +325,20 @@ async function checkPersisted(owner: postgres.Sql, workflowId: string) {
     select count(*)::int as executions, count(*) filter (where status = 'success')::int as succeeded,
       sum(runs)::int as "nodeRuns", count(*) filter (where done = 4)::int as complete
     from runs`;
-  return row as unknown as { executions: number; succeeded: number; nodeRuns: number; complete: number };
+  // Where an execution's time went, from its own recorded times (medians, ms): queued (recorded
+  // -> taken up by the worker) and run (taken up -> finished).
+  const [phases] = await owner`
+    select round((percentile_cont(0.5) within group (order by extract(epoch from started_at - created_at)) * 1000)::numeric, 1)::float as "queuedMs",
+      round((percentile_cont(0.5) within group (order by extract(epoch from finished_at - started_at)) * 1000)::numeric, 1)::float as "runMs"
+    from workflow.workflow_executions where workflow_id = ${workflowId} and status = 'success'`;
+  return { ...row, ...phases } as unknown as {
+    executions: number;
+    succeeded: number;
+    nodeRuns: number;
+    complete: number;
+    queuedMs: number;
+    runMs: number;
+  };
 }
 
 /** Median of the engine's own time (taken up to finished) of `runs` executions, one at a time. */
