@@ -167,6 +167,7 @@ describe('SIGTERM with a job running', () => {
     { name: '@conduit/analytics', queue: 'analytics', job: 'prune-events', payload: () => ({}) },
     { name: '@conduit/email-sync', queue: 'email', job: 'send-due', payload: () => ({}) },
     { name: '@conduit/workspace', queue: 'workspace', job: 'sweep-objects', payload: () => ({}) },
+    { name: '@conduit/conversation', queue: 'conversation', job: 'prune-app-visitors', payload: () => ({}) },
   ];
   for (const { name, queue: queueName, job: jobName, payload } of workers) {
     it(`${name} worker: the running job finishes, then the process exits 0 within the budget`, async () => {

@@ -3,7 +3,11 @@ import { defineService } from '@conduit/runtime';
 import { createObjectStore } from '@conduit/storage';
 import { buildApp } from './app.js';
 import { serveDescribeMediaRpc } from './bus/describe-media-rpc.js';
-import { teamMemberAddedConsumer, teamMemberRemovedConsumer } from './bus/team-membership-events.js';
+import {
+  identityStream,
+  teamMemberAddedConsumer,
+  teamMemberRemovedConsumer,
+} from './bus/team-membership-events.js';
 import type { WorkspaceDeps } from './deps.js';
 import { sweepObjects } from './domain/media/object-removal.js';
 import { pruneSyncHistory } from './domain/sync/sync-history.js';
@@ -35,6 +39,7 @@ export const workspaceService = defineService<WorkspaceEnv, WorkspaceDeps, Works
   }),
   app: buildApp,
   rpc: (deps, bus) => [serveDescribeMediaRpc(bus, deps)],
+  background: [identityStream],
   consumers: [teamMemberRemovedConsumer, teamMemberAddedConsumer],
   worker: {
     handlers: (deps) => ({

@@ -1,5 +1,5 @@
 import { identityEvents } from '@conduit/contracts';
-import { consumeEvent } from '@conduit/runtime';
+import { type BackgroundTask, consumeEvent } from '@conduit/runtime';
 import type { WorkspaceDeps } from '../deps.js';
 import { recordTeamDeparture, recordTeamReturn } from '../domain/sync/sync-history.js';
 
@@ -31,3 +31,16 @@ export const teamMemberAddedConsumer = consumeEvent<WorkspaceDeps, typeof identi
       at: new Date(envelope.occurredAt),
     }),
 });
+
+/**
+ * Before the consumers start: identity's stream must exist for durable consumers on it. When this
+ * worker starts first (a fresh cluster, a test's own bus namespace) it creates it with the one
+ * configuration every service's stream has, which identity's relay then finds in place.
+ */
+export const identityStream: BackgroundTask<WorkspaceDeps> = {
+  name: 'identity stream',
+  async start(deps) {
+    await deps.bus.ensureStream('identity');
+    return { stop: async () => {} };
+  },
+};

@@ -14,7 +14,6 @@ let worker: { close(): Promise<void> };
 beforeAll(async () => {
   // The worker runs the prune on its job scheduler every second, and identity's event consumers.
   h = await startWorkspaceHarness({ env: { SYNC_PRUNE_EVERY: '1s', SYNC_TOMBSTONE_RETENTION: '30d' } });
-  await h.bus.ensureStream('identity');
   worker = await startWorkerProcess(workspaceService, {
     env: h.env,
     log: createLogger({ service: 'workspace-worker-test', level: 'silent' }),
