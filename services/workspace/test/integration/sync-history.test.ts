@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { streamNameFor } from '@conduit/bus';
 import type { EventData, EventDefinition } from '@conduit/contracts';
 import { identityEvents } from '@conduit/contracts';
 import { startWorkerProcess } from '@conduit/runtime';
@@ -21,6 +22,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await worker?.close();
+  // The worker made identity's stream on this test's namespace (the harness removes its own).
+  await h?.bus.jsm.streams.delete(streamNameFor(h.bus.namespace, 'identity')).catch(() => {});
   await h?.close();
 });
 
