@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import {
   type ConversationHarness,
   startConversationHarness,
@@ -24,13 +26,14 @@ let identity: IdentityHarness;
 let mail: MailHarness;
 let conversation: ConversationHarness;
 const mailbox = { user: 'sales-bot@example.test', password: 'bot-password-1' };
+const quotesMailbox = { user: 'quotes-bot@example.test', password: 'bot-password-2' };
 
 beforeAll(async () => {
   identity = await startIdentityHarness();
   const identityUrl = await identity.app.listen({ port: 0, host: '127.0.0.1' });
   mail = await startMailHarness({
     worker: false,
-    users: [mailbox],
+    users: [mailbox, quotesMailbox],
     env: { BUS_NAMESPACE: identity.namespace, SYNC_EVERY: '1h' },
   });
   conversation = await startConversationHarness({
@@ -185,5 +188,57 @@ TALK "done"`,
     const [invites] = await identity.admin<{ n: number }[]>`
       select count(*)::int as n from identity.invites where team_id in (${foreignTeam}, ${ownTeam})`;
     expect(invites!.n).toBe(0);
+  });
+});
+
+describe('examples/basic/quote-draft.bas', () => {
+  it('prices in the sandbox, leaves the quote as a draft in the bot mailbox and invites the customer', async () => {
+    const owner = await registerUser(identity);
+    const teamId = await teamOf(owner, 'Customers');
+    const script = await readFile(
+      fileURLToPath(new URL('../../examples/basic/quote-draft.bas', import.meta.url)),
+      'utf8',
+    );
+    const botId = await botOf(owner, script);
+    const mailToken = await mail.tokens.mint({ userId: owner.user.id });
+    const account = await connectAccount(mail, mailToken.token, quotesMailbox, { botId });
+    const headers = bearer(owner.accessToken);
+    const started = await conversation.app.inject({
+      method: 'POST',
+      url: `/v1/bots/${botId}/sessions`,
+      headers,
+      payload: {},
+    });
+    expect(started.statusCode, started.body).toBe(201);
+    const say = async (text: string) => {
+      const reply = await conversation.app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${started.json().session.id}/messages`,
+        headers,
+        payload: { text },
+      });
+      expect(reply.statusCode, reply.body).toBe(201);
+      return reply
+        .json()
+        .messages.filter((m: { sender: string }) => m.sender !== 'user')
+        .map((m: { content: string }) => m.content);
+    };
+    const customer = uniqueEmail('customer');
+    expect(await say('25')).toEqual(['What is your email?']);
+    expect(await say(customer)).toEqual([
+      `Thanks! 25 seats come to 275 a month. A salesperson will check the quote and send it to ${customer}.`,
+    ]);
+    const drafts = await mail.admin<{ to_addresses: string[]; subject: string; body: string }[]>`
+      select to_addresses, subject, body from email.email_drafts where account_id = ${account.id}`;
+    expect(drafts).toEqual([
+      {
+        to_addresses: [customer],
+        subject: 'Your quote for 25 seats',
+        body: 'Hello, 25 seats at 11 cost 275 a month.',
+      },
+    ]);
+    const invites = await identity.admin<{ email: string }[]>`
+      select email from identity.invites where team_id = ${teamId}`;
+    expect(invites).toEqual([{ email: customer }]);
   });
 });
