@@ -21,8 +21,9 @@ const stopped: Record<SandboxError['code'], string> = {
 /** The author's message: what stopped the code and the sandbox's own words (never the host's internals). */
 function explain(error: unknown): Error {
   if (!(error instanceof SandboxError)) return error instanceof Error ? error : new Error(String(error));
-  // The sandbox's `unavailable` messages already start with the keyword.
-  if (error.code === 'unavailable') return new Error(error.message);
+  // The sandbox's `unavailable` messages start with the keyword, which the engine puts in front.
+  if (error.code === 'unavailable')
+    return new Error(error.message.replace(/^RUN (JAVASCRIPT|PYTHON|BASH) (is )?/, ''));
   return new Error(`${stopped[error.code]} (${error.message})`);
 }
 
