@@ -167,6 +167,22 @@ describe('usage of a reply', () => {
     expect(await spent()).toEqual({ messages: before.messages, ai_credits: before.ai_credits! + 1 });
   });
 
+  it('reserves an offline reply at its exact cost once it has answered, and gives nothing back', async () => {
+    // The built-in model costs nothing to ask: its reply is produced first, then reserved.
+    const sessionId = await sessionWith('offline');
+    const before = await spent();
+    const calls = await roundTrips(async () => {
+      const reply = await say(sessionId, 'hello there');
+      expect(reply.statusCode, reply.body).toBe(201);
+      const { tokensIn, tokensOut } = reply.json().usage;
+      expect(await spent()).toEqual({
+        messages: before.messages! + 1,
+        ai_credits: before.ai_credits! + Math.ceil((tokensIn + tokensOut) / 100),
+      });
+    });
+    expect(calls).toEqual({ reserve: 1, release: 0 });
+  });
+
   it('gives nothing back, and makes no release, when a reply used all it reserved', async () => {
     // A dialog without the LLM reserves one message and no credit, and stores it.
     const sessionId = await sessionWith('echo', 'HEAR answer\nTALK "Got " & answer\nHEAR more');

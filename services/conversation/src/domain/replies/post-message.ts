@@ -8,10 +8,11 @@ import { triggeredBot } from '../dialog/agent-keywords.js';
 import { continueDialog } from '../dialog/run-dialog.js';
 import { scriptTokens } from '../dialog/script-host.js';
 import { estimateTokens, ProviderError } from '../llm/chat-provider.js';
+import { newMeter } from '../llm/usage-meter.js';
 import { toSessionDto } from '../sessions/session-access.js';
 import { newTurn, readSessionTurn } from '../turns/open-turn.js';
 import { storeTurn } from '../turns/store-turn.js';
-import type { ReplySink, Turn } from '../turns/turn.js';
+import type { ReplyEvent, ReplySink, Turn } from '../turns/turn.js';
 import { lockTurn, type TurnLock } from '../turns/turn-lock.js';
 import { type ReplyReservation, reserveReply } from '../usage/reserve-reply.js';
 import { generateReply, readReplyInputs } from './generate-reply.js';
@@ -24,6 +25,8 @@ export interface PreparedReply {
   lock: TurnLock;
   /** The usage reserved for the reply, settled by completeReply. */
   reservation: ReplyReservation;
+  /** An offline reply produced before its reservation: what it streams once the answer begins. */
+  answered?: ReplyEvent[];
 }
 
 /**
@@ -55,6 +58,21 @@ export async function prepareReply(
       return { subject, mode, inputs };
     });
     const { bot, settings } = subject;
+    if (inputs?.resolved.provider.kind === 'offline') {
+      // The built-in model costs nothing to ask and its cost is known once it has answered: the
+      // reply is produced first and reserved at its exact cost, one usage call where a reply
+      // otherwise reserves its most and gives back the rest. It streams once reserved.
+      const answered: ReplyEvent[] = [];
+      const meter = newMeter();
+      const turn = newTurn(deps, actor, subject, meter, { sink: { emit: (e) => answered.push(e) }, signal });
+      turn.replyInputs = inputs;
+      if (!(await triggeredBot(turn, text))) {
+        await generateReply(turn, text);
+        const reservation = await reserveReply(deps, actor, bot, meter.tokens, meter);
+        turn.sink = sink;
+        return { turn, text, mode, lock, reservation, answered };
+      }
+    }
     const credits =
       mode === 'llm' ? estimateTokens(text) + replyMaxTokens(deps, settings) : scriptTokens(deps, bot.script);
     const reservation = await reserveReply(deps, actor, bot, credits);
@@ -89,7 +107,9 @@ export async function completeReply(prepared: PreparedReply) {
 
 async function answerAndStore(prepared: PreparedReply) {
   const { turn, text } = prepared;
-  if (prepared.mode === 'dialog') {
+  if (prepared.answered) {
+    for (const event of prepared.answered) turn.sink.emit(event);
+  } else if (prepared.mode === 'dialog') {
     let program: ReturnType<typeof programFor> | undefined;
     try {
       program = programFor(turn.bot.script!);

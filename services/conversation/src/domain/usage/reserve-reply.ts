@@ -37,12 +37,16 @@ export interface ReplyReservation {
  * AI_CREDIT_TOKENS) in one call to identity's usage RPC, before anything is generated or stored:
  * identity grants both or neither. Throws limit_reached (402, with what is left of the metric that
  * refused) when refused, unavailable when identity cannot answer (nothing is generated for free).
+ * The built-in offline model is the exception: free to ask, its reply is produced first and
+ * reserved at its exact cost, with its meter, so nothing is given back (see prepareReply).
  */
 export async function reserveReply(
   deps: ConversationDeps,
   actor: Actor,
   bot: BotRow,
   tokens: number,
+  /** The meter of a reply already produced (what `tokens` says it used): nothing to give back. */
+  meter: UsageMeter = newMeter(),
 ): Promise<ReplyReservation> {
   const subject = payerOf(actor, bot);
   const aiCredits = Math.ceil(tokens / deps.env.AI_CREDIT_TOKENS);
@@ -51,7 +55,6 @@ export async function reserveReply(
   const answer = await reserve(deps, subject, items);
   if (!answer.granted) throw refusal(answer, aiCredits);
 
-  const meter = newMeter();
   return {
     meter,
     async settle({ stored }) {
