@@ -21,7 +21,6 @@ export const UNAVAILABLE_KEYWORDS: Unavailable[] = [
   { words: ['DELETE', 'FILE'], why: notYet('bot files') },
   { words: ['GENERATE', 'PDF'], why: notYet('bot files') },
   { words: ['MERGE', 'PDF'], why: notYet('bot files') },
-  { words: ['USE', 'WEBSITE'], why: notYet('AI helpers') },
   { words: ['WEATHER'], why: OUTSIDE_SERVICE },
   { words: ['BOOK'], why: OUTSIDE_SERVICE },
   { words: ['CREATE', 'SITE'], why: OUTSIDE_SERVICE },

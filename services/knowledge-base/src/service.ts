@@ -3,6 +3,7 @@ import { defineService } from '@conduit/runtime';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
 import { serveSearchRpc } from './bus/search-rpc.js';
+import { serveWebsiteRpc } from './bus/website-rpc.js';
 import type { KnowledgeDeps } from './deps.js';
 import { fetchDatasource } from './domain/datasources/url-datasources.js';
 import { indexDocuments } from './domain/indexing/index-documents.js';
@@ -36,7 +37,7 @@ export const knowledgeService = defineService<KnowledgeEnv, KnowledgeDeps, Knowl
     pgvector: await detectPgvector((text) => database.sql.unsafe(text)),
   }),
   app: buildApp,
-  rpc: (deps, bus) => [serveSearchRpc(bus, deps)],
+  rpc: (deps, bus) => [serveSearchRpc(bus, deps), serveWebsiteRpc(bus, deps)],
   worker: {
     handlers: (deps) => {
       const statistics = statisticsRefresher(deps);

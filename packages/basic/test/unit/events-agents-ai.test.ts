@@ -77,18 +77,19 @@ TRANSFER CONVERSATION TO "support"`);
 });
 
 describe('AI helpers', () => {
-  it('SAVE FROM UNSTRUCTURED passes the schema as data; USE WEBSITE does not compile yet', async () => {
+  it('SAVE FROM UNSTRUCTURED passes the schema as data; USE WEBSITE the address', async () => {
     const r = await runScript(`schema = {"type": "object", "properties": {"name": {"type": "string"}}}
 lead = SAVE FROM UNSTRUCTURED "I am Ana", schema
 SAVE FROM UNSTRUCTURED "again", schema
+USE WEBSITE "https://example.com/docs"
 TALK lead.text`);
     expectDone(r.result);
     const schema = { type: 'object', properties: { name: { type: 'string' } } };
     expect(r.calls.map((c) => [c.method, ...c.args])).toEqual([
       ['saveFromUnstructured', 'I am Ana', schema],
       ['saveFromUnstructured', 'again', schema],
+      ['useWebsite', 'https://example.com/docs'],
     ]);
-    expect(errorsOf('USE WEBSITE "https://example.com/docs"')[0]).toContain('USE WEBSITE is not built yet');
     expect(r.talks).toEqual(['I am Ana']);
     expect(errorsOf('x = SAVE FROM UNSTRUCTURED "text"')[0]).toContain('SAVE FROM UNSTRUCTURED needs');
   });

@@ -53,3 +53,21 @@ export const search = defineRpc(
     }),
   z.object({ hits: z.array(searchHit) }),
 );
+
+/**
+ * A bot's USE WEBSITE: the site at `url` becomes a URL data source of the session user's own
+ * "websites" collection (made on first use), read now and indexed in the background, and that
+ * collection is linked to the chat session, so the session's searches include it. The caller
+ * vouches for the session's user, who must be allowed to add knowledge (`kb.write`).
+ */
+export const useWebsite = defineRpc(
+  'rpc.knowledge.website.use',
+  z.object({
+    userId: z.uuid(),
+    orgId: z.uuid().nullable().optional(),
+    teams: z.record(z.uuid(), teamRoleSchema).optional(),
+    sessionId: z.uuid(),
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+  }),
+  z.object({ collectionId: z.uuid(), datasourceId: z.uuid(), created: z.boolean() }),
+);

@@ -1,5 +1,7 @@
 import { asActor } from '@conduit/auth';
 import { HostUnavailableError, type Value } from '@conduit/basic';
+import { requestRpc } from '@conduit/bus';
+import { knowledgeRpc } from '@conduit/contracts';
 import { z } from 'zod';
 import { estimateTokens } from '../llm/chat-provider.js';
 import { generateMetered } from '../llm/usage-meter.js';
@@ -83,8 +85,41 @@ export function aiKeywords(turn: Turn) {
       }
       return checked.data;
     },
-    async useWebsite(_url: string) {
-      throw new HostUnavailableError('USE WEBSITE is not available yet');
+    /**
+     * The site becomes knowledge of the session (rpc.knowledge.website.use): a URL data source of
+     * the user's own websites collection, linked to the session. It is read and indexed in the
+     * background, so FIND and LLM answers use it once it is (seconds for a page), not at once.
+     */
+    async useWebsite(url: string) {
+      const wanted = url.trim();
+      let address: URL;
+      try {
+        address = new URL(wanted);
+      } catch {
+        throw new Error(`USE WEBSITE needs a web address (http or https), not "${wanted.slice(0, 100)}"`);
+      }
+      if (address.protocol !== 'http:' && address.protocol !== 'https:')
+        throw new Error('USE WEBSITE reads http and https addresses only');
+      // The site is added to the user's own knowledge: only someone who may add knowledge may.
+      if (!actor.permissions.includes('kb.write'))
+        throw new HostUnavailableError(
+          'USE WEBSITE adds to your knowledge bases, which your account may not do',
+        );
+      const answer = await requestRpc(
+        deps.bus,
+        knowledgeRpc.useWebsite,
+        {
+          userId: actor.userId,
+          orgId: actor.orgId,
+          teams: actor.teams,
+          sessionId: turn.session.id,
+          url: address.href,
+        },
+        { timeoutMs: deps.env.RPC_TIMEOUT },
+      );
+      const kbs = turn.context.kbs ?? [];
+      if (!kbs.some((kb) => kb.collectionId === answer.collectionId))
+        turn.context.kbs = [...kbs, { name: 'websites', collectionId: answer.collectionId }];
     },
   };
 }
