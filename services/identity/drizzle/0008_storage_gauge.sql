@@ -8,9 +8,12 @@ create function identity.is_gauge_metric(p_metric text) returns boolean
   language sql immutable
   as $$ select p_metric in ('storage_mb') $$;
 
+-- As in 0005 (the counters locked first, in metric order), keeping a gauge the plan does not limit.
 create or replace function identity.apply_plan_limits(p_subscription_id uuid) returns void
-  language sql security definer set search_path = identity, pg_temp
+  language plpgsql security definer set search_path = identity, pg_temp
   as $$
+  begin
+    perform identity.lock_usage_counters(p_subscription_id);
     update identity.usage_counters c set "limit" = 0
       where c.subscription_id = p_subscription_id
         and identity.is_gauge_metric(c.metric)
@@ -26,6 +29,7 @@ create or replace function identity.apply_plan_limits(p_subscription_id uuid) re
       from identity.user_subscriptions s join identity.plans p on p.id = s.plan_id, jsonb_each_text(p.limits) l
       where s.id = p_subscription_id
     on conflict (subscription_id, metric) do update set "limit" = excluded."limit";
+  end;
   $$;
 
 -- As in 0005, zeroing the per-period counters only.
