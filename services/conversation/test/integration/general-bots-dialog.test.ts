@@ -224,7 +224,7 @@ END IF`);
   it('keywords of later families do not compile, naming the keyword', async () => {
     for (const [script, keyword] of [
       ['x = READ "notes.txt"', 'READ'],
-      ['RUN JAVASCRIPT "1"', 'RUN JAVASCRIPT'],
+      ['RUN PYTHON "print(1)"', 'RUN PYTHON'],
       ['t = WEATHER "Lisbon"', 'WEATHER'],
     ]) {
       const res = await h.app.inject({
