@@ -141,11 +141,13 @@ beforeAll(async () => {
 
   await mail.dovecot.deliver(ana.user, withAttachment);
   const account = (await connectAccount(mail, owner, ana, { teamId: TEAM })).id;
+  // Indexed too: the search cases expect the report to be found.
   const messageBySubject = (subject: string) =>
     eventually(
       async () => {
         const [row] = await mail.admin<{ id: string; attachments: { part: string }[] }[]>`
-        select id, attachments from email.email_messages where account_id = ${account} and subject = ${subject}`;
+        select id, attachments from email.email_messages
+        where account_id = ${account} and subject = ${subject} and indexed_at is not null`;
         return row;
       },
       30_000,

@@ -142,8 +142,9 @@ const recordOf = (m: { id: string } & MessageHeaders & MessageBodies) => ({
 });
 
 /** Queues the indexing pass of an account (its first sync stored messages unparsed). */
-export const requestIndexing = (deps: MailDeps, accountId: string) =>
-  deps.jobs.add('index-messages', { accountId }, { jobId: `index-${accountId}-${Date.now()}` });
+export async function requestIndexing(deps: MailDeps, accountId: string): Promise<void> {
+  await deps.jobs.add('index-messages', { accountId }, { jobId: `index-${accountId}-${Date.now()}` });
+}
 
 /** Whether the account has messages the indexing pass has still to do. */
 export async function hasUnindexed(deps: MailDeps, ctx: ActorContext, accountId: string) {

@@ -161,6 +161,9 @@ async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, u
   // stored in order, one at a time, so the committed cursor only ever moves down.
   let storing: Promise<void> = Promise.resolve();
   let failed: unknown;
+  // Each stored batch wakes the indexing pass, which follows right behind: the fetching here and
+  // the parsing there share this process, and Postgres's inserts and vector updates overlap them
+  // (the pass after the whole folder left Postgres idle during one and the worker during the other).
   const store = (batch: number[], messages: StorableMessage[]) =>
     withActor(s.deps.db, s.ctx, async (tx) => {
       const stored = await storeMessages(tx, s.account, row, uidvalidity, messages, false);
@@ -168,9 +171,12 @@ async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, u
         firstSyncBelow: Math.min(...batch),
         firstSyncFetched: sql`${emailFolders.firstSyncFetched} + ${stored}` as unknown as number,
       });
-    }).catch((error: unknown) => {
-      failed = error;
-    });
+    })
+      // Not queued (Redis away): the end of the sync queues it for what is left unindexed.
+      .then(() => requestIndexing(s.deps, s.account.id).catch(() => {}))
+      .catch((error: unknown) => {
+        failed = error;
+      });
   for (const batch of chunks(uids, s.deps.env.SYNC_BATCH)) {
     if (failed || !(await s.stillCurrent())) break;
     const messages = await fetchMessages(s, batch, 'defer');
@@ -182,13 +188,9 @@ async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, u
   if (failed) throw failed;
   // Stopped early (the account changed): the rest is for the next sync.
   if (uids.some((uid) => uid < row.firstSyncBelow!)) return row;
-  row = await withActor(s.deps.db, s.ctx, (tx) =>
+  return withActor(s.deps.db, s.ctx, (tx) =>
     update(tx, row, { firstSyncDone: true, lastSyncAt: new Date() }),
   );
-  // The folder is stored: its indexing pass follows now, not beside the fetching (both need this
-  // process's CPU, and a copy of the folder first is what makes it usable soonest).
-  if (uids.length) await requestIndexing(s.deps, s.account.id);
-  return row;
 }
 
 async function incrementalSync(s: FolderSync, folder: FolderRow, box: MailboxObject, uidvalidity: number) {

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  allIndexed,
   connectAccount,
   eventually,
   type MailHarness,
@@ -63,6 +64,12 @@ describe('a worker killed in the middle of a first sync', () => {
       from email.email_messages where account_id = ${account.id}`;
     expect(counts).toEqual({ rows: TOTAL, uids: TOTAL });
     expect((await progress())!.fetched).toBe(TOTAL);
+    // The indexing pass behind it (the killed worker's share included) indexes every row once.
+    await allIndexed(h, account.id, 90_000);
+    const [indexed] = await h.admin<{ n: number; sources: number }[]>`
+      select count(*)::int as n, count(raw_source)::int as sources from email.email_messages
+      where account_id = ${account.id} and text_body like 'Body of m%'`;
+    expect(indexed).toEqual({ n: TOTAL, sources: 0 });
     const [announced] = await h.admin<{ n: number }[]>`
       select count(*)::int as n from email.outbox where subject = 'email.message.received'`;
     expect(announced!.n).toBe(0);
