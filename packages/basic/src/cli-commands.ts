@@ -71,6 +71,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`parameters: ${JSON.stringify(program.parameters, null, 2)}\n`);
     if (program.schedule)
       io.stdout.write(`schedule: ${program.schedule.cron} (${program.schedule.source})\n`);
+    for (const trigger of program.tableTriggers)
+      io.stdout.write(`on: ${trigger.events.join(', ')} of table ${trigger.table}\n`);
+    if (program.webhook) io.stdout.write(`webhook: ${program.webhook}\n`);
     return 0;
   }
   let input: Record<string, unknown> = {};

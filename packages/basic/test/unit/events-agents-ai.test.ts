@@ -94,3 +94,33 @@ TALK lead.text`);
     expect(errorsOf('x = SAVE FROM UNSTRUCTURED "text"')[0]).toContain('SAVE FROM UNSTRUCTURED needs');
   });
 });
+
+describe('conduit-basic check', () => {
+  it('names what an example script declares: its ON table events and its WEBHOOK', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { fileURLToPath } = await import('node:url');
+    const { runCli } = await import('../../src/cli-commands.js');
+    const check = async (file: string) => {
+      const stdout = new PassThrough();
+      let text = '';
+      stdout.on('data', (chunk) => {
+        text += chunk;
+      });
+      const code = await runCli(['check', file], {
+        stdin: new PassThrough(),
+        stdout,
+        stderr: new PassThrough(),
+        cwd: fileURLToPath(new URL('../../../../examples/basic/', import.meta.url)),
+      });
+      return { code, text };
+    };
+    expect(await check('order-kitchen.bas')).toEqual({
+      code: 0,
+      text: 'order-kitchen.bas: OK\non: insert of table orders\n',
+    });
+    expect(await check('order-webhook.bas')).toEqual({
+      code: 0,
+      text: 'order-webhook.bas: OK\nwebhook: new-order\n',
+    });
+  });
+});
