@@ -1,9 +1,10 @@
 import type { HostInput, Value } from '@conduit/basic';
 import { type ActorContext, type Transaction, withActor } from '@conduit/db';
+import { createOutboundHttp, scriptHttpKeywords } from '@conduit/outbound-http';
+import { sandboxKeywords } from '@conduit/sandbox';
 import type { Logger } from '@conduit/service-kit';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
-import { createScriptHttp } from '../dialog/script-http.js';
 import { readBotMemory, writeBotMemory } from '../memories/memories.js';
 import { tableKeywords } from '../tables/table-keywords.js';
 
@@ -19,7 +20,7 @@ export function botOwnerContext(bot: Pick<BotRow, 'ownerUserId' | 'teamId' | 'or
 /**
  * The BASIC host of a bot's ON and WEBHOOK scripts. Nobody is talking to the bot, so the script
  * acts as the bot's owner, as an automation does: the bot's tables (an ON script's changes marked
- * `byHandler`, so they run no handler again), its memory and GET / POST through the outbound
+ * `byHandler`, so they run no handler again), its memory, the HTTP keywords through the outbound
  * guard. Keywords that need a chat session or a user (HEAR, user memories, suggestions, LLM calls
  * billed to a user, SEND MAIL of a session, ...) are left out: the engine stops the script with
  * HOST_UNAVAILABLE naming the keyword.
@@ -34,7 +35,7 @@ export function handlerHost(
 ): HostInput {
   const owner = botOwnerContext(bot);
   const inTx = <T>(fn: (tx: Transaction) => Promise<T>) => withActor(deps.db, owner, fn);
-  const fetchForScript = createScriptHttp({
+  const http = createOutboundHttp({
     allow: deps.env.SCRIPT_HTTP_ALLOW,
     timeoutMs: deps.env.SCRIPT_HTTP_TIMEOUT,
     maxBytes: deps.env.SCRIPT_HTTP_MAX_BYTES,
@@ -50,8 +51,9 @@ export function handlerHost(
     setBotMemory: async (key, value: Value) => {
       await inTx((tx) => writeBotMemory(tx, bot.id, key, value));
     },
-    httpGet: (url) => fetchForScript('GET', url),
-    httpPost: (url, data) => fetchForScript('POST', url, data),
+    // Every HTTP verb (SET HEADER's headers last for this run) and the sandboxed code, as in a dialog.
+    ...scriptHttpKeywords(http),
+    ...sandboxKeywords(deps.env),
     ...tableKeywords(inTx, bot.id, {
       actor: { userId: bot.ownerUserId, sessionId: null, orgId: bot.orgId },
       byHandler,
