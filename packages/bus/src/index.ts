@@ -1,3 +1,4 @@
+export { type BotOwner, managesBot, requireBotManager } from './bot-manager.js';
 export { type Bus, type BusOptions, connectBus } from './connection.js';
 export { startEventRelay } from './event-relay.js';
 export { idempotently } from './idempotent.js';

@@ -9,6 +9,7 @@ import { uuidv7 } from '@conduit/db';
 import { startSmtpServer, type TestSmtpServer } from '@conduit/testing';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveBotOwners } from '../fixtures/bot-owners.js';
 import { connectAccount, eventually, type MailHarness, startMailHarness } from '../fixtures/mail-harness.js';
 
 // Mail other services ask for, as the email service receives it, published on the bus as their
@@ -171,7 +172,9 @@ describe("an automation's SEND MAIL (workflow.mail.requested)", () => {
   it("a bot with an account of its own sends from that account's server, as the account's owner", async () => {
     const { token, userId } = await h.tokens.mint();
     const botId = uuidv7();
-    const account = await connectAccount(h, token, ana, { botId });
+    const owners = serveBotOwners(h.bus);
+    owners.bots.set(botId, { ownerUserId: userId, teamId: null, orgId: null });
+    const account = await connectAccount(h, token, ana, { botId }).finally(() => owners.stop());
     const envelope = envelopeOf(
       workflowEvents.mailRequested,
       {

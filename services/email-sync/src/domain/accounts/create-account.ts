@@ -8,13 +8,14 @@ import { syncJobId } from '../../jobs/catalog.js';
 import { toAccountDto } from './account-dto.js';
 import type { CreateAccountInput } from './account-input.js';
 import { sealPassword } from './account-servers.js';
+import { checkBotMailbox } from './bot-mailbox.js';
 import { verifyServers } from './verify-servers.js';
 
 /**
  * Connects a mailbox for the caller (or one of their teams): logs in to its IMAP and SMTP servers
  * first, stores it with its password sealed, and queues its first sync. Throws forbidden without
  * `email.write` there, not_found for a team they are not in, unprocessable when a server refuses
- * the credentials or cannot be reached or used.
+ * the credentials or cannot be reached or used; a named bot is checked as `checkBotMailbox` says.
  */
 export async function createAccount(deps: MailDeps, actor: Actor, input: CreateAccountInput) {
   const { teamId } = input;
@@ -22,6 +23,8 @@ export async function createAccount(deps: MailDeps, actor: Actor, input: CreateA
     throw new DomainError('not_found', 'No such team among yours.');
   if (!can(actor, 'email.write', teamId ? { teamId } : undefined))
     throw new DomainError('forbidden', 'Your role does not let you connect mail accounts here.');
+  if (input.botId)
+    await checkBotMailbox(deps, actor, input.botId, { userId: actor.userId, teamId: teamId ?? null });
   const username = input.username ?? input.emailAddress;
   const active = input.active ?? true;
   await verifyServers(deps, {

@@ -9,12 +9,14 @@ import { toAccountDto } from './account-dto.js';
 import type { UpdateAccountInput } from './account-input.js';
 import { accountServers, sealPassword } from './account-servers.js';
 import { setAccountState } from './account-state.js';
+import { checkBotMailbox } from './bot-mailbox.js';
 import { verifyServers } from './verify-servers.js';
 
 /**
  * Changes an account. New servers or credentials are tried first (as on creation) and clear an
  * `auth_error`; turning it off stops its sync (`disabled`), turning it on queues one. Throws
- * not_found, forbidden (no `email.write` on it) or unprocessable (a server refused).
+ * not_found, forbidden (no `email.write` on it) or unprocessable (a server refused); a named bot
+ * is checked as `checkBotMailbox` says.
  */
 export async function updateAccount(
   deps: MailDeps,
@@ -23,6 +25,7 @@ export async function updateAccount(
   input: UpdateAccountInput,
 ) {
   const current = await asActor(deps.db, actor, (tx) => accountFor(tx, actor, accountId, 'email.write'));
+  if (input.botId) await checkBotMailbox(deps, actor, input.botId, current);
   const reconnect =
     input.imap !== undefined ||
     input.smtp !== undefined ||
