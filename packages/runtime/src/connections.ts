@@ -34,7 +34,7 @@ export async function openConnections<E extends RuntimeEnv, D, C extends JobCata
     if (!env.SERVICE_DATABASE_URL) throw new Error(`${definition.name}: SERVICE_DATABASE_URL is not set`);
     database = createDatabase(runtimeUrl(env.SERVICE_DATABASE_URL, schema, env.DATABASE_APP_PASSWORD), {
       applicationName: processName,
-      max: poolSize ?? (role === 'http' ? 10 : 4),
+      max: (typeof poolSize === 'function' ? poolSize(env, role) : poolSize) ?? (role === 'http' ? 10 : 4),
     });
     closers.add('postgres', () => database?.close());
     bus = await connectBus({ servers: env.NATS_URL, name: processName, namespace: env.BUS_NAMESPACE });

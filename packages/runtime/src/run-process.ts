@@ -11,7 +11,7 @@ import { startHttp, startWorkerProcess } from './start-service.js';
  * advisory lock so that replicas and workers starting together do not race.
  */
 export function migrateService(
-  definition: Pick<ServiceDefinition, 'database'>,
+  definition: { database?: { schema: string; migrationsDir: string } | undefined },
   env: RuntimeEnv,
   log: Logger,
 ): Promise<string[]> {

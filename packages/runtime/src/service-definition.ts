@@ -83,7 +83,12 @@ export interface ServiceDefinition<
   name: string;
   loadEnv(source?: NodeJS.ProcessEnv): E;
   /** The Postgres schema the service owns (also its bus stream); absent: no database, no bus. */
-  database?: { schema: string; migrationsDir: string; poolSize?: number };
+  database?: {
+    schema: string;
+    migrationsDir: string;
+    /** Connections in each process's pool (default: 10 for HTTP, 4 for the worker), or per process. */
+    poolSize?: number | ((env: E, role: ProcessRole) => number);
+  };
   /** Redis for the service's own keys; `keyPrefix` follows REDIS_KEY_PREFIX (default `<name>:`). */
   redis?: { keyPrefix?: string; failFast?: boolean };
   listen(env: E): { port: number; host: string };

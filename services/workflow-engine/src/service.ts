@@ -26,7 +26,14 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
 export const workflowService = defineService<WorkflowEnv, WorkflowDeps, WorkflowJobs>({
   name: 'workflow-engine',
   loadEnv,
-  database: { schema: SCHEMA, migrationsDir },
+  database: {
+    schema: SCHEMA,
+    migrationsDir,
+    // Each execution at work holds a connection for each of its transactions: a worker pool smaller
+    // than EXECUTION_CONCURRENCY (the runtime's 4 against 8) made executions queue for one. Two
+    // more for the sweep, schedules and the outbox relay.
+    poolSize: (env, role) => (role === 'worker' ? env.EXECUTION_CONCURRENCY + 2 : 10),
+  },
   listen: (env) => ({ port: env.WORKFLOW_ENGINE_PORT, host: env.WORKFLOW_ENGINE_HOST }),
   jobs: (env) =>
     workflowJobs(
