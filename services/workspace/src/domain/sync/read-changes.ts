@@ -208,8 +208,14 @@ export async function readChanges(
       found.push(...(await changesOf(tx, source, cursor, scopes, query.limit + 1)));
     // The first `limit` by sequence: in each scope, a prefix of its changes after the cursor.
     found.sort((a, b) => a.seq - b.seq);
-    const page = found.slice(0, query.limit);
+    // A departure that committed after the look-up above is on the page all the same (each
+    // statement sees what has committed by its start): its team is dropped here instead.
+    const leftNow = new Set(
+      found.filter(({ change }) => change.kind === 'team').map(({ change }) => change.id),
+    );
+    const page = found.slice(0, query.limit).filter(({ scope }) => !leftNow.has(scope));
     for (const { scope, seq } of page) cursor[scope] = Math.max(cursor[scope] ?? 0, seq);
+    for (const team of leftNow) delete cursor[team];
     const answered = new Set(page.map(({ change }) => `${change.kind}:${change.id}`));
     return {
       changes: [
