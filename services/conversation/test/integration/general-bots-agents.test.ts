@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConversationHarness, startConversationHarness } from '../fixtures/conversation-harness.js';
 import { startOpenAiServer } from '../fixtures/openai-server.js';
@@ -8,6 +10,10 @@ import { startOpenAiServer } from '../fixtures/openai-server.js';
 // stored; a stranger's bot is never reached.
 
 let h: ConversationHarness;
+/** A local HTTP server that records the headers of each request scripts send it. */
+let probe: Server;
+let probeUrl: string;
+const probed: IncomingHttpHeaders[] = [];
 let llm: Awaited<ReturnType<typeof startOpenAiServer>>;
 type Minted = Awaited<ReturnType<ConversationHarness['tokens']['mint']>>;
 let user: Minted;
@@ -16,7 +22,14 @@ const orgId = crypto.randomUUID();
 
 beforeAll(async () => {
   llm = await startOpenAiServer();
-  h = await startConversationHarness();
+  probe = createServer((req, res) => {
+    probed.push(req.headers);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok": true}');
+  });
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  probeUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/probe`;
+  // The probe is local: allowed here as a public address would be.
+  h = await startConversationHarness({ env: { SCRIPT_HTTP_ALLOW: '127.0.0.0/8' } });
   user = await h.tokens.mint({ orgId, perms: ['org.manage', 'bots.read', 'bots.write'] });
   stranger = await h.tokens.mint({
     orgId: crypto.randomUUID(),
@@ -36,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   await llm?.close();
+  await new Promise((resolve) => probe?.close(resolve));
 });
 
 async function call(method: string, url: string, payload?: object, who: Minted = user) {
@@ -114,6 +128,43 @@ TALK all[0].bot & " -> " & all[0].answer`,
     const next = await say(started.session.id, 'My printer is broken');
     expect(next.session.botId).toBe(support);
     expect(systemFor('My printer is broken')).toBe('You are support.');
+  });
+
+  it("TRANSFER CONVERSATION leaves the first bot's headers, system prompt, model and added bots behind", async () => {
+    const vendor = await botWith('Vendor', null, { 'system-prompt': 'You are the vendor.' });
+    await call('PUT', `/v1/bots/${vendor}/tools/probe`, { script: `r = GET "${probeUrl}"\nRETURN r.ok` });
+    await botWith('Helper', null, {});
+    const main = await botWith(
+      'Keyholder',
+      `SET HEADER "X-Api-Key", "a-secret-key"
+BEGIN SYSTEM PROMPT
+You are the keyholder.
+END SYSTEM PROMPT
+USE MODEL "extract"
+SET CONTEXT "keyholder notes"
+ADD SUGGESTION "k" AS "Keys"
+ADD BOT "Helper" WITH TRIGGER "help"
+TRANSFER CONVERSATION TO "Vendor"`,
+      {},
+    );
+    const started = await start(main);
+    const [row] = await h.admin`select context from conversation.sessions where id = ${started.session.id}`;
+    expect(row?.context).toEqual({ dialog: null, kbs: [], turn: 0 });
+
+    // The vendor's own tool, run in the session, does not send the keyholder's API key.
+    probed.length = 0;
+    const ran = await call('POST', `/v1/sessions/${started.session.id}/tools/probe`, { args: {} });
+    expect(ran.ok).toBe(true);
+    expect(probed).toHaveLength(1);
+    expect(probed[0]?.['x-api-key']).toBeUndefined();
+
+    // The vendor answers with its own prompt and model, and a trigger word is no longer the helper's.
+    await say(started.session.id, 'Can you help with my order?');
+    const request = llm.requests.findLast(
+      (r) => r.body.messages.at(-1)?.content === 'Can you help with my order?',
+    );
+    expect(request?.body.model).toBe('echo');
+    expect(systemFor('Can you help with my order?')).toBe('You are the vendor.');
   });
 
   it("a stranger's bot is refused by id and by name, as one that does not exist; nothing is asked of it", async () => {

@@ -1,6 +1,6 @@
 import { asActor } from '@conduit/auth';
 import { eq, sql } from 'drizzle-orm';
-import { bots } from '../../db/schema.js';
+import { bots, type SessionContext } from '../../db/schema.js';
 import { canOnBot } from '../bots/bot-access.js';
 import { generateReply } from '../replies/generate-reply.js';
 import { readBot } from '../turns/open-turn.js';
@@ -73,6 +73,19 @@ async function peerAnswer(turn: Turn, peer: Awaited<ReturnType<typeof peerBot>>,
     .join('\n');
 }
 
+/**
+ * What of a session's context the bot it is transferred to gets: only what belongs to the session
+ * (its knowledge bases; the turn counter is storeTurn's). Everything this bot's dialog set for
+ * itself stays behind: its dialog state, SET HEADER's headers (often API keys), its system prompt,
+ * USE MODEL, SET CONTEXT, its suggestions and added bots; the other bot, maybe another owner's,
+ * must not send this one's secrets or answer as it.
+ */
+export const handedOver = (context: SessionContext): SessionContext => ({
+  dialog: null,
+  kbs: context.kbs ?? [],
+  ...(context.turn === undefined ? {} : { turn: context.turn }),
+});
+
 /** The host methods of the multi-agent keywords for a dialog's turn. */
 export function agentKeywords(turn: Turn) {
   return {
@@ -107,10 +120,9 @@ export function agentKeywords(turn: Turn) {
     },
     async transferConversation(ref: string) {
       const peer = await peerBot(turn, ref);
-      // Stored with the turn (storeTurn), so a turn that fails to store transfers nothing. The
-      // dialog of this bot ends with it: its state means nothing to the other bot's script.
+      // Stored with the turn (storeTurn), so a turn that fails to store transfers nothing.
       turn.transferTo = peer.bot.id;
-      turn.context.dialog = null;
+      turn.context = handedOver(turn.context);
     },
   };
 }
