@@ -167,6 +167,39 @@ TRANSFER CONVERSATION TO "Vendor"`,
     expect(systemFor('Can you help with my order?')).toBe('You are the vendor.');
   });
 
+  it("a bot that DELEGATE or ADD BOT brings in answers with its own prompt and is not offered the first bot's tools", async () => {
+    await botWith('Quotes', null, { 'system-prompt': 'You quote.' });
+    const main = await botWith(
+      'Desk',
+      `BEGIN SYSTEM PROMPT
+You are the desk, with its secrets.
+END SYSTEM PROMPT
+USE TOOL "lookup"
+ADD BOT "Quotes" WITH TRIGGER "quote"
+answer = DELEGATE "quote me first" TO BOT "Quotes"
+TALK answer`,
+      {},
+    );
+    await call('PUT', `/v1/bots/${main}/tools/lookup`, { script: `r = GET "${probeUrl}"\nRETURN r.ok` });
+    const started = await start(main);
+    expect(texts(started)).toEqual(['You said: quote me first.']);
+    /** The functions the LLM was offered with the request whose user text was `text`. */
+    const offered = (text: string) =>
+      (llm.requests.findLast((r) => r.body.messages.at(-1)?.content === text)?.body.tools ?? []).map(
+        (t) => t.function.name,
+      );
+    expect(offered('quote me first')).toEqual([]);
+    expect(systemFor('quote me first')).toBe('You quote.');
+
+    expect(texts(await say(started.session.id, 'A quote, please'))).toEqual(['You said: A quote, please.']);
+    expect(offered('A quote, please')).toEqual([]);
+    expect(systemFor('A quote, please')).toBe('You quote.');
+    // The desk itself still has its tool.
+    await say(started.session.id, 'Anything else?');
+    expect(offered('Anything else?')).toEqual(['lookup']);
+    expect(systemFor('Anything else?')).toBe('You are the desk, with its secrets.');
+  });
+
   it("a stranger's bot is refused by id and by name, as one that does not exist; nothing is asked of it", async () => {
     const secret = await botWith('Secret Bot', null, { 'system-prompt': 'stranger' }, stranger);
     const before = llm.requests.length;

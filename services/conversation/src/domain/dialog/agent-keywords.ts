@@ -129,8 +129,8 @@ export function agentKeywords(turn: Turn) {
 
 /**
  * The bot added with ADD BOT whose trigger word the message mentions (the first added wins), as a
- * turn of its own sharing this one's outputs and stream; null when none is mentioned. The added bot
- * must still be one the user may use.
+ * turn of its own sharing this one's outputs and stream (not its context); null when none is
+ * mentioned. The added bot must still be one the user may use.
  */
 export async function triggeredBot(turn: Turn, text: string): Promise<Turn | null> {
   const added = (turn.context as AgentContext).agents ?? [];
@@ -143,7 +143,9 @@ export async function triggeredBot(turn: Turn, text: string): Promise<Turn | nul
   if (!hit) return null;
   const peer = await peerBot(turn, hit.botId).catch(() => null);
   if (!peer) return null;
-  return { ...turn, bot: peer.bot, settings: peer.settings };
+  // The added bot answers with its own settings, as peerAnswer's does: not with this dialog's
+  // system prompt, model or headers (what it might change of its own is not kept).
+  return { ...turn, bot: peer.bot, settings: peer.settings, context: { kbs: turn.context.kbs ?? [] } };
 }
 
 const escapeRegExp = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,6 +1,6 @@
 import { asActor } from '@conduit/auth';
 import type { Transaction } from '@conduit/db';
-import { asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import { searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -46,7 +46,8 @@ export interface ReplyInputs {
 
 /**
  * Reads what an LLM reply is built from, in the caller's transaction, all at once (one round
- * trip): the model, the session's recent history, its tools and the bot's saved prompt.
+ * trip): the model, the session's recent history, the tools linked to it of this bot and the bot's
+ * saved prompt.
  */
 export async function readReplyInputs(
   tx: Transaction,
@@ -67,7 +68,9 @@ export async function readReplyInputs(
       .select({ tool: basicTools })
       .from(sessionToolAssociations)
       .innerJoin(basicTools, eq(basicTools.id, sessionToolAssociations.toolId))
-      .where(eq(sessionToolAssociations.sessionId, session.id))
+      // Only the answering bot's own tools: a bot brought in (ADD BOT, DELEGATE, a transfer) must
+      // not be offered another bot's tools and run them as itself.
+      .where(and(eq(sessionToolAssociations.sessionId, session.id), eq(basicTools.botId, turn.bot.id)))
       .orderBy(asc(basicTools.name)),
     promptRef
       ? tx
