@@ -95,3 +95,61 @@ it("counts uploads against the plan's storage_mb, refuses past it with 402, and 
   expect(deleted.statusCode).toBe(204);
   expect((await storageUsed()).used).toBe(afterFirst.limit! - 2);
 });
+
+it('is a quota on what is kept: a new period frees nothing, deleting a file frees its space in any period', async () => {
+  const owner = await registerUser(identity);
+  const auth = { authorization: `Bearer ${owner.accessToken}` };
+  // A plan that keeps 3 MB, so that "full" is a few uploads away.
+  await identity.admin`insert into identity.plans (id, name, limits)
+    values ('e2e-tiny-storage', 'Tiny storage', '{"executions": 10, "messages": 10, "ai_credits": 10, "storage_mb": 3}')
+    on conflict (id) do nothing`;
+  const [subscription] = await identity.admin<{ id: string }[]>`
+    update identity.user_subscriptions set plan_id = 'e2e-tiny-storage'
+    where subject_type = 'user' and subject_id = ${owner.user.id} returning id`;
+  await identity.admin`select identity.apply_plan_limits(${subscription!.id})`;
+  const put = (bytes: Buffer) => {
+    const body = multipart({ name: 'kept.bin', contentType: 'application/octet-stream', bytes });
+    return workspace.app.inject({
+      method: 'POST',
+      url: '/v1/media',
+      headers: { ...auth, ...body.headers },
+      payload: body.payload,
+    });
+  };
+  const used = async () => {
+    const [row] = await identity.admin<{ used: string }[]>`
+      select used from identity.usage_counters where subscription_id = ${subscription!.id} and metric = 'storage_mb'`;
+    return Number(row!.used);
+  };
+
+  // Up to the limit: 2 MB kept, and the next 2 MB do not fit.
+  const kept = await put(randomBytes(2 * 1024 * 1024 - 4096));
+  expect(kept.statusCode, kept.body).toBe(201);
+  expect(await used()).toBe(2);
+  const full = await put(randomBytes(1024 * 1024 + 10));
+  expect(full.statusCode).toBe(402);
+  expect(full.json()).toMatchObject({ code: 'limit_reached', metric: 'storage_mb', remaining: 1 });
+
+  // A month later the period rolls (at the next reservation): the file is still kept, so still full.
+  await identity.admin`update identity.user_subscriptions
+    set period_start = now() - interval '1 month 1 day', period_end = now() - interval '1 day'
+    where id = ${subscription!.id}`;
+  const nextMonth = await put(randomBytes(1024 * 1024 + 10));
+  expect(nextMonth.statusCode).toBe(402);
+  const [period] = await identity.admin<{ period_end: Date }[]>`
+    select period_end from identity.user_subscriptions where id = ${subscription!.id}`;
+  expect(period!.period_end.getTime()).toBeGreaterThan(Date.now());
+  expect(await used()).toBe(2);
+
+  // Deleting the file uploaded last period gives its space back, and the upload now fits.
+  const deleted = await workspace.app.inject({
+    method: 'DELETE',
+    url: `/v1/media/${kept.json().id}`,
+    headers: auth,
+  });
+  expect(deleted.statusCode).toBe(204);
+  expect(await used()).toBe(0);
+  const again = await put(randomBytes(1024 * 1024 + 10));
+  expect(again.statusCode, again.body).toBe(201);
+  expect(await used()).toBe(2);
+});

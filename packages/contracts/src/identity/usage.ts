@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { defineRpc } from '../rpc.js';
 
-/** The metrics every plan limits per monthly period. */
+/**
+ * The metrics every plan limits per monthly period, but storage_mb: a gauge of what is kept (the
+ * files stored), whose counter never rolls with the period and is given back by a release in any
+ * period, so deleting a file frees its space for good; a plan change keeps what is used
+ * (identity migration 0008).
+ */
 export const usageMetrics = ['executions', 'messages', 'ai_credits', 'storage_mb'] as const;
 export const usageMetricSchema = z.enum(usageMetrics);
 export type UsageMetric = z.infer<typeof usageMetricSchema>;
@@ -65,8 +70,10 @@ export const reserveUsage = defineRpc(
  * Gives back, in one call, what a granted reservation did not use: a reply that failed, or one
  * that used fewer AI credits than it reserved. Only within the period the reservation was made in
  * (`periodEnd` from its answer): once the period has rolled, the counters started again and there
- * is nothing to give back. Never takes a counter below zero; `items` says how much of each metric
- * was given back (0 for a metric the subject has no counter of).
+ * is nothing to give back, except for the gauge storage_mb (see `usageMetrics`): its counter never
+ * rolled, so what is released goes back in any period (a deleted file's space). Never takes a
+ * counter below zero; `items` says how much of each metric was given back (0 for a metric the
+ * subject has no counter of).
  *
  * With the reservation's `reservationId`, unused AI credits go back to the credit balance first,
  * up to what the reservation drew from it (credits were spent last, so they come back first; the

@@ -49,7 +49,7 @@ export async function updateMedia(
 /**
  * Deletes a file: its row and project links, with a request to remove its stored object committed
  * alongside (carried out right after, else by the sweep), and gives its storage back to the payer
- * within the period it was reserved in. Throws not_found / forbidden as loadMedia.
+ * whatever period it was reserved in (storage_mb is a gauge). Throws not_found / forbidden as loadMedia.
  */
 export async function deleteMedia(deps: WorkspaceDeps, actor: Actor, mediaId: string) {
   const row = await asActor(deps.db, actor, async (tx) => {

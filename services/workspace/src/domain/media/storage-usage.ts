@@ -63,8 +63,9 @@ export async function reserveStorage(
 
 /**
  * Gives back `megabytes` of a reservation (a failed upload, a file smaller than announced, a
- * deleted file). Best effort: once the period has rolled there is nothing to give back, and a
- * failure is logged, never thrown, since what it settles has already happened.
+ * deleted file). storage_mb is a gauge of what is kept, never rolled with the period, so a file
+ * deleted months after its upload still frees its space (`periodEnd` only names the reservation).
+ * Best effort: a failure is logged, never thrown, since what it settles has already happened.
  */
 export async function releaseStorage(
   deps: WorkspaceDeps,
@@ -72,7 +73,7 @@ export async function releaseStorage(
   megabytes: number,
   periodEnd: string | null,
 ): Promise<void> {
-  if (megabytes <= 0 || periodEnd === null || Date.parse(periodEnd) <= Date.now()) return;
+  if (megabytes <= 0 || periodEnd === null) return;
   try {
     await requestRpc(
       deps.bus,
