@@ -13,3 +13,4 @@ export {
 } from './outbound-http.js';
 export { scriptFetch } from './script-fetch.js';
 export { type HttpKeyword, type ScriptHttpOptions, scriptHttpKeywords } from './script-http-keywords.js';
+export { urlForMessage } from './url-for-message.js';

@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { urlForMessage } from './url-for-message.js';
 
 /**
  * HTTP to addresses a user chose (a script's GET/POST, a knowledge-base URL source) reaches the
@@ -161,7 +162,7 @@ export function createOutboundHttp(options: OutboundHttpOptions) {
     try {
       url = new URL(rawUrl);
     } catch {
-      throw new InvalidUrlError(`"${rawUrl}" is not a URL`);
+      throw new InvalidUrlError(`"${urlForMessage(rawUrl)}" is not a URL`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new InvalidUrlError('only http and https URLs are allowed');

@@ -1,4 +1,5 @@
 import type { OutboundHttp, OutboundMethod } from './outbound-http.js';
+import { urlForMessage } from './url-for-message.js';
 
 /**
  * A BASIC script's HTTP keywords over a guarded client: the answer comes back as its JSON when it
@@ -28,7 +29,8 @@ export function scriptFetch(http: OutboundHttp) {
             secretHeaders: Object.keys(secret),
           })
         : await http.request({ method, url, body: data });
-    if (result.status < 200 || result.status >= 300) throw new Error(`${url} answered HTTP ${result.status}`);
+    if (result.status < 200 || result.status >= 300)
+      throw new Error(`${urlForMessage(url)} answered HTTP ${result.status}`);
     const text = result.body.toString('utf8');
     if (!/json/i.test(result.contentType)) return text;
     try {

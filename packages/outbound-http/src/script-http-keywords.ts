@@ -1,5 +1,6 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { type OutboundHttp, type OutboundMethod, type OutboundResponse, RawBody } from './outbound-http.js';
+import { urlForMessage } from './url-for-message.js';
 
 /**
  * The HTTP keywords of a BASIC script (GET, POST, PUT, PATCH, DELETE HTTP, SET HEADER, CLEAR
@@ -123,7 +124,7 @@ function soapAnswer(result: OutboundResponse): unknown {
     throw new Error(`the SOAP service answered a fault: ${String(reason).slice(0, 500)}`);
   }
   if (result.status < 200 || result.status >= 300)
-    throw new Error(`${result.url} answered HTTP ${result.status}`);
+    throw new Error(`${urlForMessage(result.url)} answered HTTP ${result.status}`);
   const [first] = Object.keys(body).filter((key) => !key.startsWith('@'));
   if (first === undefined) throw new Error('the SOAP answer has an empty Body');
   const answer = body[first];
@@ -148,7 +149,8 @@ export function scriptHttpKeywords(http: OutboundHttp, options: ScriptHttpOption
 
   async function send(keyword: HttpKeyword, method: OutboundMethod, url: string, body?: unknown) {
     const result = await call(keyword, method, url, body);
-    if (result.status < 200 || result.status >= 300) throw new Error(`${url} answered HTTP ${result.status}`);
+    if (result.status < 200 || result.status >= 300)
+      throw new Error(`${urlForMessage(url)} answered HTTP ${result.status}`);
     return answerOf(result);
   }
 
@@ -185,8 +187,8 @@ export function scriptHttpKeywords(http: OutboundHttp, options: ScriptHttpOption
       if ((answer.data === undefined || answer.data === null) && errors.length > 0)
         throw new Error(`GraphQL answered: ${String(nodeOf(errors[0]).message ?? 'an error').slice(0, 500)}`);
       if (result.status < 200 || result.status >= 300)
-        throw new Error(`${url} answered HTTP ${result.status}`);
-      if (!('data' in answer)) throw new Error(`${url} did not answer GraphQL (no "data")`);
+        throw new Error(`${urlForMessage(url)} answered HTTP ${result.status}`);
+      if (!('data' in answer)) throw new Error(`${urlForMessage(url)} did not answer GraphQL (no "data")`);
       return answer.data;
     },
 
@@ -198,7 +200,7 @@ export function scriptHttpKeywords(http: OutboundHttp, options: ScriptHttpOption
       if (!XML_NAME.test(operation)) throw new Error(`"${operation.slice(0, 60)}" is not an operation name`);
       const described = await call('SOAP', 'GET', wsdl);
       if (described.status < 200 || described.status >= 300)
-        throw new Error(`${wsdl} answered HTTP ${described.status}`);
+        throw new Error(`${urlForMessage(wsdl)} answered HTTP ${described.status}`);
       const { endpoint, namespace, action } = readWsdl(described.body.toString('utf8'), operation);
       const target = new URL(endpoint, described.url).toString();
       const envelope = soapEnvelope(namespace, operation, params ?? {});

@@ -23,7 +23,7 @@ const description =
   'No authentication: anyone who knows the address may call it, so a script that must trust its caller ' +
   'checks a secret of its own (a header or a parameter). The script sees `params` (the query), `body`, ' +
   "`headers` (without cookies), `method` and `path`, and acts as the bot's owner. 422 when the script stops " +
-  'with an error (the reason is in `detail`); rate limited like the widget API.';
+  'with an error (the reason is logged under the request id, never answered); rate limited like the widget API.';
 
 /** The request's headers a script may read: cookies are the caller's browser's, never the bot's. */
 function headersOf(request: FastifyRequest): Record<string, string> {
@@ -42,13 +42,19 @@ export function webhookRoutes(app: ServiceApp, deps: ConversationDeps) {
     input: { botId: string; name: string; query: Record<string, string> | undefined; body: unknown },
   ) => {
     await countWidgetRequest(deps, `webhook:${input.botId}`, `address:${request.ip}`);
-    return callWebhook(deps, input.botId, input.name, {
-      params: input.query ?? {},
-      body: (input.body ?? {}) as Record<string, unknown>,
-      headers: headersOf(request),
-      method: request.method,
-      path: request.url.split('?')[0] ?? request.url,
-    });
+    return callWebhook(
+      deps,
+      input.botId,
+      input.name,
+      {
+        params: input.query ?? {},
+        body: (input.body ?? {}) as Record<string, unknown>,
+        headers: headersOf(request),
+        method: request.method,
+        path: request.url.split('?')[0] ?? request.url,
+      },
+      request.log,
+    );
   };
   const spec = {
     summary,

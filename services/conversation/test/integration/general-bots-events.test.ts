@@ -197,4 +197,28 @@ result_method = method`;
     const twice = await putScript(botId, 'other', 'WEBHOOK "PING"\nTALK 1');
     expect(twice.statusCode).toBe(409);
   });
+
+  it("a failing script's reason is not told to the anonymous caller, only a request id to find it by", async () => {
+    const botId = await bot(null);
+    const script = `WEBHOOK "leaky"
+secret = "k-secret-9"
+IF params.how = "divide" THEN
+  x = 1 / 0
+END IF
+x = GET "not a url?api_key=" & secret`;
+    expect((await putScript(botId, 'leaky', script)).statusCode).toBe(201);
+    for (const how of ['divide', 'fetch']) {
+      const res = await h.app.inject({
+        method: 'GET',
+        url: `/v1/public/bots/${botId}/webhooks/leaky?how=${how}`,
+      });
+      expect(res.statusCode).toBe(422);
+      const problem = res.json();
+      expect(problem.detail).toBe(
+        "The webhook's script stopped with an error; its owner can find why in the log under this request id.",
+      );
+      expect(problem.requestId).toEqual(expect.any(String));
+      expect(res.body).not.toMatch(/k-secret|line \d|division|not a URL/i);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import type { Value } from '@conduit/basic';
 import { DomainError } from '@conduit/errors';
+import type { Logger } from '@conduit/service-kit';
 import { and, eq, sql } from 'drizzle-orm';
 import { basicTools, bots } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
@@ -32,14 +33,15 @@ function answerOf(value: Value, variables: Record<string, Value>): unknown {
 /**
  * Runs the bot's script that declares WEBHOOK `name` with the request as its variables (`params`,
  * `body`, `headers`, `method`, `path`), as the bot's owner. Throws not_found when the bot has no
- * such webhook (or does not exist), unprocessable with the reason when the script stops with an
- * error.
+ * such webhook (or does not exist), unprocessable when the script stops with an error (the reason
+ * goes to `log`, never to the caller).
  */
 export async function callWebhook(
   deps: ConversationDeps,
   botId: string,
   name: string,
   request: WebhookRequest,
+  log: Pick<Logger, 'warn'> = deps.log,
 ) {
   const found = await deps.db.transaction(async (tx) => {
     await actAsService(tx);
@@ -60,6 +62,14 @@ export async function callWebhook(
     request as unknown as Record<string, Value>,
     'webhook',
   );
-  if (!outcome.ok) throw new DomainError('unprocessable', `The webhook's script stopped: ${outcome.message}`);
+  if (!outcome.ok) {
+    // The caller is anonymous: the reason (the script's own text, what it fetched) is the bot
+    // owner's to read in the log, under the request id the problem carries.
+    log.warn({ botId, webhook: name.toLowerCase(), reason: outcome.message }, 'bot webhook script stopped');
+    throw new DomainError(
+      'unprocessable',
+      "The webhook's script stopped with an error; its owner can find why in the log under this request id.",
+    );
+  }
   return answerOf(outcome.value, outcome.variables);
 }
