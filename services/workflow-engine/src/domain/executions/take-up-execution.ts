@@ -86,7 +86,9 @@ export async function takeUpExecution(tx: Transaction, executionId: string, jobI
       .update(workflowExecutions)
       .set({
         status: 'running',
-        startedAt: sql`coalesce(${workflowExecutions.startedAt}, now())`,
+        // The moment it is taken up, after any wait for its concurrency limit (now() would be the
+        // transaction's start, which may come before the commit of the execution it waited for).
+        startedAt: sql`coalesce(${workflowExecutions.startedAt}, clock_timestamp())`,
         ...(jobId ? { jobId } : {}),
       })
       .where(eq(workflowExecutions.id, executionId))
