@@ -189,6 +189,40 @@ describe('outbox to consumer', () => {
     expect(errors.length).toBeGreaterThanOrEqual(2);
     await consumer.stop();
   }, 20_000);
+
+  it('does not deliver an event again while its handler is still working past the ack wait', async () => {
+    const started: number[] = [];
+    let done = 0;
+    const consumer = await subscribeEvent(bus, {
+      event: greeted,
+      durable: 'bustest-slow',
+      ackWaitMs: 1000,
+      handler: async (envelope) => {
+        if (envelope.data.name !== 'slow') return;
+        started.push(Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 3500));
+        done++;
+      },
+    });
+    await relayPublisher(bus)({
+      id: uuidv7(),
+      subject: greeted.subject,
+      payload: {
+        id: uuidv7(),
+        subject: greeted.subject,
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        actor: null,
+        data: { name: 'slow' },
+      },
+      traceparent: null,
+    });
+    await expect.poll(() => done, { timeout: 10_000 }).toBe(1);
+    // Past twice the ack wait after it was acked: still one run.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(started).toHaveLength(1);
+    await consumer.stop();
+  }, 20_000);
 });
 
 describe('rpc', () => {
