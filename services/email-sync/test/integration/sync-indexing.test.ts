@@ -110,6 +110,7 @@ describe('a first sync and its indexing pass', () => {
     const inbox = (await api(`/v1/mail/accounts/${account.id}/folders`))
       .json()
       .items.find((f: { specialUse: string }) => f.specialUse === 'inbox');
+    expect(inbox.sync).toMatchObject({ firstSyncDone: true, fetched: 3, unindexed: 3 });
     const listed = (await api(`/v1/mail/folders/${inbox.id}/messages`)).json().items;
     expect(listed.map((m: { subject: string }) => m.subject)).toEqual([
       'Plans in HTML',
@@ -135,6 +136,10 @@ describe('a first sync and its indexing pass', () => {
       thread_id: '<root@example.test>',
       references: ['<root@example.test>', '<numbers@example.test>'],
     });
+    const after = (await api(`/v1/mail/accounts/${account.id}/folders`))
+      .json()
+      .items.find((f: { id: string }) => f.id === inbox.id);
+    expect(after.sync).toMatchObject({ fetched: 3, unindexed: 0 });
     const found = (await api('/v1/mail/search?q=zeppelins')).json().items;
     expect(found.map((m: { subject: string }) => m.subject).sort()).toEqual([
       'Quarterly numbers',

@@ -17,11 +17,13 @@ export const folderDto = z.object({
     /** Messages on the server when the first sync began, and how many are stored so far. */
     total: z.int(),
     fetched: z.int(),
+    /** Stored messages the indexing pass has not reached yet: search does not find them so far. */
+    unindexed: z.int(),
     lastSyncAt: z.string().nullable(),
   }),
 });
 
-export const toFolderDto = (row: FolderRow): z.output<typeof folderDto> => ({
+export const toFolderDto = (row: FolderRow, unindexed: number): z.output<typeof folderDto> => ({
   id: row.id,
   accountId: row.accountId,
   name: row.name,
@@ -34,6 +36,7 @@ export const toFolderDto = (row: FolderRow): z.output<typeof folderDto> => ({
     firstSyncDone: row.firstSyncDone,
     total: row.firstSyncTotal,
     fetched: row.firstSyncFetched,
+    unindexed,
     lastSyncAt: row.lastSyncAt?.toISOString() ?? null,
   },
 });
