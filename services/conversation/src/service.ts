@@ -51,8 +51,9 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
     };
   },
   app: buildApp,
-  // A bot's ON scripts run when its tables change (conversation.bot_table.changed, our own event).
-  consumers: [tableChangeHandlers],
+  // A bot's ON scripts run when its tables change (conversation.bot_table.changed, our own event):
+  // a consumer of its own, since handlers run outside the consumer's transaction.
+  background: [tableChangeHandlers],
   // Knowledge-base asks who owns a session before it links knowledge bases to it; the workflow
   // engine's llm node asks for completions, its bot automations for bot owners and memories.
   rpc: (deps, bus) => [

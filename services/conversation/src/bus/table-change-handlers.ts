@@ -1,48 +1,79 @@
+import { subscribeEvent } from '@conduit/bus';
 import { conversationEvents } from '@conduit/contracts';
-import { consumeEvent } from '@conduit/runtime';
-import { and, eq, sql } from 'drizzle-orm';
-import { basicTools, bots } from '../db/schema.js';
+import type { BackgroundTask } from '@conduit/runtime';
+import { loggableError } from '@conduit/service-kit';
+import { sql } from 'drizzle-orm';
+import { processedEvents } from '../db/schema.js';
 import type { ConversationDeps } from '../deps.js';
-import { actAsService, runHandler } from '../domain/handlers/run-handler.js';
+import { runHandler } from '../domain/handlers/run-handler.js';
+
+/** The durable consumer (and the prefix of its claims in processed_events), as it always was. */
+const DURABLE = 'conversation-bot-table-handlers';
+
+interface HandlerRow extends Record<string, unknown> {
+  bot_id: string;
+  owner_user_id: string;
+  team_id: string | null;
+  org_id: string | null;
+  tool_id: string;
+  name: string;
+  script: string;
+}
 
 /**
  * conversation.bot_table.changed: runs each of the bot's scripts that waits for this change (ON
  * INSERT OF "table", ...) with `table`, `change`, `row` and `rowId` as its variables, as the bot's
- * owner. The event commits with the change (the outbox), and this consumer's row in
- * processed_events commits once the handlers have run, so a change runs its handlers once; only a
- * crash between a handler's own writes and that commit runs them again on redelivery. A handler
- * that fails is logged with its reason and not retried: running it again would fail the same way.
+ * owner. A handler's scripts make HTTP calls that may take minutes, so none runs inside a database
+ * transaction or one event's handlers beside a redelivery of it: each handler is claimed first (its
+ * own row in processed_events, committed before it runs), and the consumer heartbeats while it
+ * works. So a handler runs at most once per change: a crash in the middle of one drops the rest of
+ * that run (what it wrote stays), and a redelivery runs only the handlers not yet claimed. A
+ * handler that fails is logged with its reason and not retried: it would fail the same way.
  * Changes the handlers make themselves (`byHandler`) run none.
  */
-export const tableChangeHandlers = consumeEvent<ConversationDeps, typeof conversationEvents.botTableChanged>({
-  event: conversationEvents.botTableChanged,
-  name: 'bot-table-handlers',
-  async apply(deps, tx, { id, data }) {
-    if (data.byHandler) return;
-    await actAsService(tx);
-    const [bot] = await tx.select().from(bots).where(eq(bots.id, data.botId));
-    if (!bot) return;
-    const wanted = JSON.stringify([{ table: data.table, events: [data.change] }]);
-    const handlers = await tx
-      .select({ name: basicTools.name, script: basicTools.script })
-      .from(basicTools)
-      .where(and(eq(basicTools.botId, bot.id), sql`${basicTools.metadata} -> 'on' @> ${wanted}::jsonb`));
-    for (const handler of handlers) {
-      const outcome = await runHandler(
-        deps,
-        bot,
-        handler.script,
-        {
-          table: data.table,
-          change: data.change,
-          row: data.row as never,
-          rowId: data.rowId,
-        },
-        'on',
-      );
-      const fields = { botId: bot.id, handler: handler.name, eventId: id, output: outcome.output.length };
-      if (outcome.ok) deps.log.info(fields, 'bot table handler ran');
-      else deps.log.warn({ ...fields, reason: outcome.message }, 'bot table handler stopped with an error');
-    }
+export const tableChangeHandlers: BackgroundTask<ConversationDeps> = {
+  name: 'bot table handlers',
+  async start(deps) {
+    return subscribeEvent(deps.bus, {
+      event: conversationEvents.botTableChanged,
+      durable: DURABLE,
+      handler: async ({ id, data }) => {
+        if (data.byHandler) return;
+        const wanted = JSON.stringify([{ table: data.table, events: [data.change] }]);
+        const handlers = await deps.db.execute<HandlerRow>(
+          sql`select * from conversation.bot_table_handlers(${data.botId}, ${wanted}::jsonb)`,
+        );
+        for (const handler of handlers) {
+          const claimed = await deps.db
+            .insert(processedEvents)
+            .values({ consumer: `${DURABLE}:${handler.tool_id}`, eventId: id })
+            .onConflictDoNothing()
+            .returning({ eventId: processedEvents.eventId });
+          if (claimed.length === 0) continue;
+          const bot = {
+            id: handler.bot_id,
+            ownerUserId: handler.owner_user_id,
+            teamId: handler.team_id,
+            orgId: handler.org_id,
+          };
+          const outcome = await runHandler(
+            deps,
+            bot,
+            handler.script,
+            { table: data.table, change: data.change, row: data.row as never, rowId: data.rowId },
+            'on',
+          );
+          const fields = { botId: bot.id, handler: handler.name, eventId: id, output: outcome.output.length };
+          if (outcome.ok) deps.log.info(fields, 'bot table handler ran');
+          else
+            deps.log.warn({ ...fields, reason: outcome.message }, 'bot table handler stopped with an error');
+        }
+      },
+      onError: (error) =>
+        deps.log.warn(
+          { err: loggableError(error), consumer: DURABLE },
+          'bot table change not handled; it will be redelivered',
+        ),
+    });
   },
-});
+};

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +11,28 @@ import { type ConversationHarness, startConversationHarness } from '../fixtures/
 // through the outbox and JetStream; WEBHOOK scripts answer a public route with no token.
 
 let h: ConversationHarness;
+/** A local server whose /slow answers only when the test lets it (a handler's long HTTP call). */
+let slow: Server;
+let slowUrl: string;
+let slowRequests = 0;
+let letSlowAnswer: () => void = () => {};
 let worker: { close(): Promise<void> } | undefined;
 let user: Awaited<ReturnType<ConversationHarness['tokens']['mint']>>;
 const orgId = crypto.randomUUID();
 
 beforeAll(async () => {
-  h = await startConversationHarness();
+  slow = createServer((_req, res) => {
+    slowRequests++;
+    letSlowAnswer = () => {
+      letSlowAnswer = () => {};
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok": true}');
+    };
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`;
+  h = await startConversationHarness({
+    env: { SCRIPT_HTTP_ALLOW: '127.0.0.0/8', SCRIPT_HTTP_TIMEOUT: '60s' },
+  });
   // Event consumers run in the worker process when the service has one, else in the HTTP one.
   if (conversationService.worker)
     worker = await startWorkerProcess(conversationService, {
@@ -27,8 +45,11 @@ beforeAll(async () => {
   user = await h.tokens.mint({ orgId, perms: ['bots.read', 'bots.write'] });
 });
 afterAll(async () => {
+  letSlowAnswer();
   await worker?.close();
   await h?.close();
+  slow?.closeAllConnections();
+  await new Promise((resolve) => slow?.close(resolve));
 });
 
 async function call(
@@ -130,6 +151,50 @@ SET BOT MEMORY "changes", seen + 1`,
     expect((await putScript(tooled, 'on-orders', 'ON DELETE OF "orders"\nTALK "gone"')).statusCode).toBe(201);
     const { messages } = await call('POST', `/v1/bots/${tooled}/sessions`, {});
     expect(messages.at(-1).content).toContain('is an ON or WEBHOOK script of this bot, not a tool');
+  });
+
+  it('a handler is claimed before it runs and runs outside any transaction; a redelivered change does not run it again', async () => {
+    const botId = await bot(null);
+    expect(
+      (
+        await putScript(
+          botId,
+          'notify',
+          `ON INSERT OF "orders"\nr = GET "${slowUrl}"\nINSERT "audit", {"order": row.id, "ok": r.ok}`,
+        )
+      ).statusCode,
+    ).toBe(201);
+    await call('POST', `/v1/bots/${botId}/tables/orders/rows`, { key: 'S1', data: { id: 'S1' } });
+    await eventually(
+      async () => slowRequests,
+      (n) => n > 0,
+    );
+    // The handler waits on its HTTP call: its claim is committed, and no transaction stays open.
+    const [event] = await h.admin`select payload from conversation.outbox
+      where subject = 'conversation.bot_table.changed' and payload -> 'data' ->> 'botId' = ${botId}`;
+    const payload = event!.payload as { id: string };
+    const eventId = payload.id;
+    const claims =
+      await h.admin`select consumer from conversation.processed_events where event_id = ${eventId}`;
+    expect(claims.map((c) => c.consumer)).toEqual([
+      expect.stringMatching(/^conversation-bot-table-handlers:/),
+    ]);
+    const open = await h.admin`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and state like 'idle in transaction%'`;
+    expect(open[0]?.n).toBe(0);
+
+    // The same change delivered again (another message id): it waits, then finds the claim.
+    await h.bus.js.publish(h.bus.subject('conversation.bot_table.changed'), JSON.stringify(payload));
+    letSlowAnswer();
+    expect(
+      await eventually(
+        () => rowsOf(botId, 'audit'),
+        (r) => r.length > 0,
+      ),
+    ).toEqual([{ order: 'S1', ok: true }]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(slowRequests).toBe(1);
+    expect(await rowsOf(botId, 'audit')).toHaveLength(1);
   });
 
   it('a table name that tries SQL does not compile, and nothing is saved', async () => {
