@@ -198,25 +198,28 @@ export function scriptHttpKeywords(http: OutboundHttp, options: ScriptHttpOption
      */
     async soap(wsdl: string, operation: string, params: unknown) {
       if (!XML_NAME.test(operation)) throw new Error(`"${operation.slice(0, 60)}" is not an operation name`);
-      const described = await call('SOAP', 'GET', wsdl);
+      // The WSDL is read like a GET (no idempotency key: reading it twice does nothing).
+      const described = await call('GET', 'GET', wsdl);
       if (described.status < 200 || described.status >= 300)
         throw new Error(`${urlForMessage(wsdl)} answered HTTP ${described.status}`);
       const { endpoint, namespace, action } = readWsdl(described.body.toString('utf8'), operation);
       const target = new URL(endpoint, described.url).toString();
       const envelope = soapEnvelope(namespace, operation, params ?? {});
+      // The WSDL chooses the endpoint, so it may name another origin than the one the script
+      // asked: SET HEADER's headers go only to the WSDL's own origin (a connection's secret is
+      // checked against the endpoint's URL by secretFor itself).
+      const scriptHeaders = new URL(target).origin === new URL(wsdl).origin ? headers : {};
+      const secret = { ...scriptHeaders, ...(options.secretFor?.(target) ?? {}) };
       const result = await http.request({
         method: 'POST',
         url: target,
         body: new RawBody(envelope, 'text/xml; charset=utf-8'),
         headers: {
           ...(options.headersFor?.('SOAP') ?? {}),
-          ...headers,
-          ...(options.secretFor?.(target) ?? {}),
+          ...secret,
           soapaction: `"${action}"`,
         },
-        secretHeaders: [...Object.keys(headers), ...Object.keys(options.secretFor?.(target) ?? {})].map(
-          (name) => name.toLowerCase(),
-        ),
+        secretHeaders: Object.keys(secret).map((name) => name.toLowerCase()),
       });
       return soapAnswer(result);
     },
