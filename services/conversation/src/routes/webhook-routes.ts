@@ -22,14 +22,19 @@ const summary =
 const description =
   'No authentication: anyone who knows the address may call it, so a script that must trust its caller ' +
   'checks a secret of its own (a header or a parameter). The script sees `params` (the query), `body`, ' +
-  "`headers` (without cookies), `method` and `path`, and acts as the bot's owner. 422 when the script stops " +
+  "`headers` (without cookies or authorization), `method` and `path`, and acts as the bot's owner. 422 when the script stops " +
   'with an error (the reason is logged under the request id, never answered); rate limited like the widget API.';
 
-/** The request's headers a script may read: cookies are the caller's browser's, never the bot's. */
+/**
+ * The request's headers a script may read: cookies and credentials are the caller's (a browser's
+ * session, a token meant for Conduit or a proxy), never the bot's to keep or pass on.
+ */
+const HIDDEN_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization']);
+
 function headersOf(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (name === 'cookie' || value === undefined) continue;
+    if (HIDDEN_HEADERS.has(name) || value === undefined) continue;
     out[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, 2000);
   }
   return out;

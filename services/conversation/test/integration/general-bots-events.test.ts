@@ -263,6 +263,27 @@ result_method = method`;
     expect(twice.statusCode).toBe(409);
   });
 
+  it("the script reads the caller's headers but not their cookies or credentials", async () => {
+    const botId = await bot(null);
+    expect((await putScript(botId, 'echo', 'WEBHOOK "echo-headers"\nRETURN headers')).statusCode).toBe(201);
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `/v1/public/bots/${botId}/webhooks/echo-headers`,
+      headers: {
+        authorization: 'Bearer caller-token',
+        'proxy-authorization': 'Basic cHJveHk=',
+        cookie: 'sid=1',
+        'x-signature': 'sig-1',
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const seen = res.json();
+    expect(seen['x-signature']).toBe('sig-1');
+    expect(
+      Object.keys(seen).filter((name) => /^(authorization|proxy-authorization|cookie)$/.test(name)),
+    ).toEqual([]);
+  });
+
   it("a failing script's reason is not told to the anonymous caller, only a request id to find it by", async () => {
     const botId = await bot(null);
     const script = `WEBHOOK "leaky"

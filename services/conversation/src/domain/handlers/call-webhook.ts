@@ -1,10 +1,9 @@
 import type { Value } from '@conduit/basic';
 import { DomainError } from '@conduit/errors';
 import type { Logger } from '@conduit/service-kit';
-import { and, eq, sql } from 'drizzle-orm';
-import { basicTools, bots } from '../../db/schema.js';
+import { sql } from 'drizzle-orm';
 import type { ConversationDeps } from '../../deps.js';
-import { actAsService, runHandler } from './run-handler.js';
+import { runHandler } from './run-handler.js';
 
 export interface WebhookRequest {
   params: Record<string, string>;
@@ -12,6 +11,14 @@ export interface WebhookRequest {
   headers: Record<string, string>;
   method: string;
   path: string;
+}
+
+interface WebhookRow extends Record<string, unknown> {
+  bot_id: string;
+  owner_user_id: string;
+  team_id: string | null;
+  org_id: string | null;
+  script: string;
 }
 
 const noWebhook = () => new DomainError('not_found', 'No such webhook.');
@@ -43,21 +50,20 @@ export async function callWebhook(
   request: WebhookRequest,
   log: Pick<Logger, 'warn'> = deps.log,
 ) {
-  const found = await deps.db.transaction(async (tx) => {
-    await actAsService(tx);
-    const [row] = await tx
-      .select({ bot: bots, script: basicTools.script })
-      .from(basicTools)
-      .innerJoin(bots, eq(bots.id, basicTools.botId))
-      .where(
-        and(eq(basicTools.botId, botId), sql`${basicTools.metadata} ->> 'webhook' = ${name.toLowerCase()}`),
-      );
-    return row;
-  });
+  // No user comes with the call: a narrow look-up as the schema's owner (migration 0010).
+  const [found] = await deps.db.execute<WebhookRow>(
+    sql`select * from conversation.bot_webhook_script(${botId}, ${name.toLowerCase()})`,
+  );
   if (!found) throw noWebhook();
+  const bot = {
+    id: found.bot_id,
+    ownerUserId: found.owner_user_id,
+    teamId: found.team_id,
+    orgId: found.org_id,
+  };
   const outcome = await runHandler(
     deps,
-    found.bot,
+    bot,
     found.script,
     request as unknown as Record<string, Value>,
     'webhook',

@@ -1,7 +1,5 @@
 import { type RunResult, run, type Value } from '@conduit/basic';
-import type { Transaction } from '@conduit/db';
 import { loggableError } from '@conduit/service-kit';
-import { sql } from 'drizzle-orm';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
 import { programFor } from '../bots/compile-script.js';
@@ -12,14 +10,6 @@ import { handlerHost } from './handler-host.js';
 export type HandlerOutcome =
   | { ok: true; value: Value; variables: Record<string, Value>; output: string[] }
   | { ok: false; message: string; output: string[] };
-
-/**
- * Lets a transaction read every bot and tool, as the service itself: a table change or a webhook
- * call comes with no user who could see the bot. Only for finding what to run; the script then
- * runs as the bot's owner.
- */
-export const actAsService = (tx: Transaction) =>
-  tx.execute(sql`select set_config('app.platform_admin', 'true', true), set_config('app.user_id', '', true)`);
 
 /**
  * Runs one handler script to its end with `input` as its variables. A script that stops with an
