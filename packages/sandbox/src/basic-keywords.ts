@@ -15,6 +15,7 @@ const stopped: Record<SandboxError['code'], string> = {
   memory: 'the code was stopped at its memory limit',
   output_too_large: 'the code was stopped: its output is too large',
   script_error: 'the code failed',
+  busy: 'the code was not run, the server is busy; try again shortly',
   unavailable: 'unavailable',
 };
 

@@ -134,12 +134,49 @@ function toConsoleLines(logs: unknown): ConsoleLine[] {
   );
 }
 
+// The isolates running in this process, and the runs waiting for one to end (first come, first
+// served). A run that ends hands its turn straight to the first waiting run.
+let isolatesRunning = 0;
+const waitingForIsolate: Array<() => void> = [];
+
+function releaseIsolate() {
+  const next = waitingForIsolate.shift();
+  if (next) next();
+  else isolatesRunning--;
+}
+
+/** A turn to run an isolate: at once under SANDBOX_MAX_CONCURRENT, else after a short wait, else `busy`. */
+function takeIsolateTurn(settings: SandboxSettings): Promise<void> {
+  if (isolatesRunning < settings.SANDBOX_MAX_CONCURRENT && waitingForIsolate.length === 0) {
+    isolatesRunning++;
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const turn = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      const index = waitingForIsolate.indexOf(turn);
+      if (index >= 0) waitingForIsolate.splice(index, 1);
+      reject(
+        new SandboxError(
+          'busy',
+          `this server already runs ${settings.SANDBOX_MAX_CONCURRENT} JavaScript runs at once (SANDBOX_MAX_CONCURRENT); this one waited ${settings.SANDBOX_CONCURRENT_WAIT_MS} ms`,
+        ),
+      );
+    }, settings.SANDBOX_CONCURRENT_WAIT_MS);
+    waitingForIsolate.push(turn);
+  });
+}
+
 /**
  * Runs `code` as a script in a fresh isolate and returns its completion value (awaited when it is
  * a promise). Throws SandboxError: `timeout` past `timeoutMs` (a promise that never settles too),
  * `memory` past `memoryMb` of heap, `output_too_large` when the result or console is past
  * SANDBOX_MAX_OUTPUT_BYTES, `script_error` when it throws or does not compile or its result is not
- * JSON, `unavailable` when the isolate cannot be used here. The isolate is disposed every time.
+ * JSON, `unavailable` when the isolate cannot be used here, `busy` when SANDBOX_MAX_CONCURRENT runs
+ * kept it waiting past SANDBOX_CONCURRENT_WAIT_MS. The isolate is disposed every time.
  */
 export async function runJavaScript(code: string, options: RunJavaScriptOptions): Promise<JavaScriptResult> {
   const settings = options.settings ?? readSandboxSettings();
@@ -156,6 +193,21 @@ export async function runJavaScript(code: string, options: RunJavaScriptOptions)
     throw new SandboxError('script_error', `the input is not JSON: ${(error as Error).message}`);
   }
 
+  await takeIsolateTurn(settings);
+  try {
+    return await runInIsolate(ivm, code, inputJson, limits, maxBytes);
+  } finally {
+    releaseIsolate();
+  }
+}
+
+async function runInIsolate(
+  ivm: IsolatedVmModule,
+  code: string,
+  inputJson: string | undefined,
+  limits: { memoryMb: number; timeoutMs: number },
+  maxBytes: number,
+): Promise<JavaScriptResult> {
   const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
   let timedOut = false;
   // The isolate's own timeout covers synchronous code; work continued after an await, or a promise

@@ -11,6 +11,8 @@ export type SandboxErrorCode =
   | 'output_too_large'
   /** The code threw, did not compile, or exited with a non-zero status. */
   | 'script_error'
+  /** Too many runs at once in this process: the run waited its turn, then was refused. */
+  | 'busy'
   /** This server cannot run the language (no runner configured, or the runtime is missing). */
   | 'unavailable';
 

@@ -19,6 +19,13 @@ export const sandboxSettingsSchema = z.object({
   /** What one RUN JAVASCRIPT / PYTHON / BASH of a BASIC script may use (within the ceilings above). */
   SANDBOX_SCRIPT_MEMORY_MB: positiveInt(64),
   SANDBOX_SCRIPT_TIMEOUT_MS: positiveInt(5_000),
+  /**
+   * RUN JAVASCRIPT isolates at once in this process (each may take SANDBOX_SCRIPT_MEMORY_MB and
+   * SANDBOX_SCRIPT_TIMEOUT_MS); a run past them waits up to SANDBOX_CONCURRENT_WAIT_MS for a turn,
+   * then is refused, so that many visitors at once cannot take the service's memory.
+   */
+  SANDBOX_MAX_CONCURRENT: positiveInt(4),
+  SANDBOX_CONCURRENT_WAIT_MS: z.coerce.number().int().nonnegative().default(2_000),
   /** Started as root, each Python/Bash run gets a user id of its own from here (base + slot). */
   SANDBOX_UID_BASE: positiveInt(200_000),
 });

@@ -34,6 +34,18 @@ describe('sandboxKeywords', () => {
       ),
     ).toMatch(/^the code was stopped at its memory limit/);
     expect(await failure(keywords.runJavaScript('null.x', null))).toMatch(/^the code failed \(TypeError: /);
+    const one = sandboxKeywords(
+      readSandboxSettings({
+        SANDBOX_SCRIPT_TIMEOUT_MS: '1000',
+        SANDBOX_MAX_CONCURRENT: '1',
+        SANDBOX_CONCURRENT_WAIT_MS: '100',
+      }),
+    );
+    const stuck = failure(one.runJavaScript('for (;;) {}', null));
+    expect(await failure(one.runJavaScript('1', null))).toMatch(
+      /^the code was not run, the server is busy; try again shortly \(this server already runs 1 JavaScript runs at once/,
+    );
+    expect(await stuck).toMatch(/^the code was stopped at its time limit/);
     expect(await failure(keywords.runPython('print(1)', null))).toBe(
       'needs a sandbox runner (SANDBOX_RUNNER=bubblewrap) on this server',
     );

@@ -152,6 +152,33 @@ describe('runJavaScript', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
   });
 
+  it('runs at most SANDBOX_MAX_CONCURRENT isolates at once: the next waits its turn, then is refused as busy', async () => {
+    const two = readSandboxSettings({ SANDBOX_MAX_CONCURRENT: '2', SANDBOX_CONCURRENT_WAIT_MS: '300' });
+    const patient = readSandboxSettings({ SANDBOX_MAX_CONCURRENT: '2', SANDBOX_CONCURRENT_WAIT_MS: '10000' });
+    const stuck = [1, 2].map(() =>
+      runJavaScript('while (true) {}', { ...limits, timeoutMs: 1_500, settings: two }).catch(
+        (thrown: SandboxError) => thrown.code,
+      ),
+    );
+    const started = Date.now();
+    const refused = await runJavaScript('1', { ...limits, settings: two }).catch((thrown: unknown) => thrown);
+    expect(refused).toBeInstanceOf(SandboxError);
+    expect((refused as SandboxError).code).toBe('busy');
+    expect((refused as SandboxError).message).toMatch(/already runs 2 JavaScript runs at once/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    // One that may wait longer runs as soon as a stuck run is stopped.
+    await expect(
+      runJavaScript('input + 1', { ...limits, input: 1, settings: patient }),
+    ).resolves.toMatchObject({
+      value: 2,
+    });
+    expect(await Promise.all(stuck)).toEqual(['timeout', 'timeout']);
+    // Every turn was given back: two runs at once go straight through.
+    await expect(
+      Promise.all([1, 2].map((n) => runJavaScript('input', { ...limits, input: n, settings: two }))),
+    ).resolves.toMatchObject([{ value: 1 }, { value: 2 }]);
+  });
+
   it('refuses an input that is not JSON', async () => {
     const error = await runJavaScript('input', { ...limits, input: { n: 10n } }).catch(
       (thrown: SandboxError) => thrown,
