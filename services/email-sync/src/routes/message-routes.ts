@@ -38,7 +38,8 @@ export function messageRoutes(app: ServiceApp, deps: MailDeps) {
     {
       summary: 'Search my mail: subject, addresses and bodies (one account, or all I can read)',
       querystring: pageQuery.extend({ q: readableText(500), accountId: z.uuid().optional(), ...filters }),
-      response: pageOf(messageSummaryDto),
+      // indexing: some of that mail awaits the indexing pass, found by subject and addresses only.
+      response: pageOf(messageSummaryDto).extend({ indexing: z.boolean() }),
       problems: [400, 401, 404],
     },
     (request) => searchMessages(deps, requireActor(request), request.query),

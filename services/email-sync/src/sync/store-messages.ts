@@ -13,16 +13,20 @@ export type StorableMessage = ParsedMessage | PendingMessage;
 
 const isPending = (m: StorableMessage): m is PendingMessage => 'rawSource' in m;
 
-/** The full-text vector of a parsed message, by the same function the indexing pass uses. */
-const searchVectorOf = (m: ParsedMessage) =>
-  sql`email.message_search_vector(${m.subject}, ${JSON.stringify(m.fromAddress)}::jsonb, ${JSON.stringify(m.toAddresses)}::jsonb, ${JSON.stringify(m.ccAddresses)}::jsonb, ${m.textBody})`;
+/**
+ * The full-text vector of a message, by the same function the indexing pass uses. A pending
+ * message has no body yet: its vector holds subject and addresses, so search finds it by those at
+ * once, and the indexing pass rewrites it with the body.
+ */
+const searchVectorOf = (m: StorableMessage, textBody: string | null) =>
+  sql`email.message_search_vector(${m.subject}, ${JSON.stringify(m.fromAddress)}::jsonb, ${JSON.stringify(m.toAddresses)}::jsonb, ${JSON.stringify(m.ccAddresses)}::jsonb, ${textBody})`;
 
 /**
  * Inserts fetched messages of a folder; one already stored under the same (account, folder,
  * uidvalidity, uid) is left as it is. With `announce`, each row this insert created gets its
  * `email.message.received` in the same transaction, so a message is announced once however often
  * a sync is repeated or resumed. A parsed message is stored indexed (bodies and full-text vector);
- * a pending one with its source, for the indexing pass. Answers how many rows were new.
+ * a pending one with its source, for the indexing pass, and a vector of its envelope meanwhile. Answers how many rows were new.
  */
 export async function storeMessages(
   tx: Transaction,
@@ -42,7 +46,9 @@ export async function storeMessages(
         folderId: folder.id,
         uidvalidity,
         ...m,
-        ...(isPending(m) ? { indexedAt: null } : { indexedAt: sql`now()`, search: searchVectorOf(m) }),
+        ...(isPending(m)
+          ? { indexedAt: null, search: searchVectorOf(m, null) }
+          : { indexedAt: sql`now()`, search: searchVectorOf(m, m.textBody) }),
       })),
     )
     .onConflictDoNothing({

@@ -106,7 +106,8 @@ describe('a first sync and its indexing pass', () => {
       expect(row).toMatchObject({ indexed: false, has_source: true, text_body: null });
     expect(await announced()).toBe(0);
 
-    // Listed already; not found by search yet; read from its kept source meanwhile.
+    // Listed already; found by subject and addresses, not by body yet (the answer says it may be
+    // incomplete); read from its kept source meanwhile.
     const inbox = (await api(`/v1/mail/accounts/${account.id}/folders`))
       .json()
       .items.find((f: { specialUse: string }) => f.specialUse === 'inbox');
@@ -117,7 +118,15 @@ describe('a first sync and its indexing pass', () => {
       'Re: Quarterly numbers',
       'Quarterly numbers',
     ]);
-    expect((await api('/v1/mail/search?q=zeppelins')).json().items).toEqual([]);
+    expect((await api('/v1/mail/search?q=zeppelins')).json()).toMatchObject({ items: [], indexing: true });
+    const bySubject = (await api(`/v1/mail/search?q=quarterly&accountId=${account.id}`)).json();
+    expect(bySubject.indexing).toBe(true);
+    expect(bySubject.items.map((m: { subject: string }) => m.subject).sort()).toEqual([
+      'Quarterly numbers',
+      'Re: Quarterly numbers',
+    ]);
+    const bySender = (await api('/v1/mail/search?q=carl@example.test')).json().items;
+    expect(bySender.map((m: { subject: string }) => m.subject)).toEqual(['Quarterly numbers']);
     const early = (await api(`/v1/mail/messages/${stored[2]!.id}`)).json();
     expect(early).toMatchObject({ text: expect.stringContaining('gondola'), parseError: null });
     expect(early.html).toContain('<b>gondola</b>');
@@ -140,7 +149,9 @@ describe('a first sync and its indexing pass', () => {
       .json()
       .items.find((f: { id: string }) => f.id === inbox.id);
     expect(after.sync).toMatchObject({ fetched: 3, unindexed: 0 });
-    const found = (await api('/v1/mail/search?q=zeppelins')).json().items;
+    const foundAnswer = (await api('/v1/mail/search?q=zeppelins')).json();
+    expect(foundAnswer.indexing).toBe(false);
+    const found = foundAnswer.items;
     expect(found.map((m: { subject: string }) => m.subject).sort()).toEqual([
       'Quarterly numbers',
       'Re: Quarterly numbers',

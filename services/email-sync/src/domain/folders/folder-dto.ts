@@ -17,7 +17,7 @@ export const folderDto = z.object({
     /** Messages on the server when the first sync began, and how many are stored so far. */
     total: z.int(),
     fetched: z.int(),
-    /** Stored messages the indexing pass has not reached yet: search does not find them so far. */
+    /** Stored messages the indexing pass has not reached yet: search finds them by subject and addresses, not by body, so far. */
     unindexed: z.int(),
     lastSyncAt: z.string().nullable(),
   }),

@@ -1,7 +1,7 @@
 import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { keysetPage, type PageRequest } from '@conduit/db';
-import { and, asc, eq, getTableColumns, gte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, getTableColumns, gte, isNull, type SQL, sql } from 'drizzle-orm';
 import { emailMessages, userEmailAccounts } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
 import { extractPending } from '../../sync/index-messages.js';
@@ -113,14 +113,16 @@ export async function getThread(deps: MailDeps, actor: Actor, messageId: string)
 
 /**
  * Full-text search over subject, addresses and bodies of the mail the caller may read (one
- * account when given), newest first. Throws not_found for an account they may not read.
+ * account when given), newest first. `indexing` is true while one of those accounts has messages
+ * the indexing pass has not done: they are found by subject and addresses only, not by their
+ * body yet, so the answer may be incomplete. Throws not_found for an account they may not read.
  */
 export async function searchMessages(
   deps: MailDeps,
   actor: Actor,
   query: PageRequest & MessageFilter & { q: string; accountId?: string | undefined },
 ) {
-  if (!can(actor, 'email.read')) return { items: [], nextCursor: null };
+  if (!can(actor, 'email.read')) return { items: [], nextCursor: null, indexing: false };
   const keyset = keysetPage(newestFirst, query);
   return asActor(deps.db, actor, async (tx) => {
     if (query.accountId) await accountFor(tx, actor, query.accountId, 'email.read');
@@ -149,6 +151,29 @@ export async function searchMessages(
     const page = keyset.of(rows, ({ owner, ...row }) =>
       can(actor, 'email.read', accountRef(owner)) ? toMessageSummary(row) : null,
     );
-    return { items: page.items.filter((item) => item !== null), nextCursor: page.nextCursor };
+    // Accounts, not messages, are few: the unindexed partial index answers each at once.
+    const indexingAccounts = await tx
+      .select({
+        userId: userEmailAccounts.userId,
+        teamId: userEmailAccounts.teamId,
+        organizationId: userEmailAccounts.organizationId,
+      })
+      .from(userEmailAccounts)
+      .where(
+        and(
+          query.accountId ? eq(userEmailAccounts.id, query.accountId) : undefined,
+          exists(
+            tx
+              .select({ one: sql`1` })
+              .from(emailMessages)
+              .where(and(eq(emailMessages.accountId, userEmailAccounts.id), isNull(emailMessages.indexedAt))),
+          ),
+        ),
+      );
+    return {
+      items: page.items.filter((item) => item !== null),
+      nextCursor: page.nextCursor,
+      indexing: indexingAccounts.some((owner) => can(actor, 'email.read', accountRef(owner))),
+    };
   });
 }
