@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,18 +29,6 @@ export interface ChildServiceOptions {
   /** Polled until it answers 200. */
   readyPath: string;
   readyTimeoutMs?: number;
-}
-
-/** A free TCP port on the loopback interface (asked of the OS, then released for the child to take). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -127,3 +114,5 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
   await exited;
   clearTimeout(timer);
 }
+
+export { freePort } from '@conduit/testing';
