@@ -1,5 +1,5 @@
 import type { FetchMessageObject, MessageStructureObject } from 'imapflow';
-import { type AddressObject, simpleParser } from 'mailparser';
+import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import type { AttachmentMeta, MailAddress } from '../db/schema.js';
 
 /**
@@ -200,6 +200,52 @@ export function headersOfEnvelope(envelope: FetchMessageObject['envelope']): Mes
   };
 }
 
+/** The header fields of a parsed source; `known` where it says nothing. */
+function headersOfParsed(parsed: ParsedMail, known: MessageHeaders): MessageHeaders {
+  const references = messageIdList(parsed.references);
+  const messageId = storable(parsed.messageId, 998) ?? known.messageId;
+  const inReplyTo = messageIdList(parsed.inReplyTo)[0] ?? null;
+  return {
+    messageId,
+    inReplyTo,
+    references,
+    threadId: threadIdOf(references, inReplyTo, messageId),
+    fromAddress: addressesOf(parsed.from)[0] ?? known.fromAddress,
+    toAddresses: addressesOf(parsed.to),
+    ccAddresses: addressesOf(parsed.cc),
+    bccAddresses: addressesOf(parsed.bcc),
+    replyTo: addressesOf(parsed.replyTo),
+    subject: storable(parsed.subject, MAX_HEADER_TEXT) ?? known.subject,
+    sentAt: dateOrNull(parsed.date) ?? known.sentAt,
+  };
+}
+
+/** Where a source's header section ends (its blank line included); the whole source without one. */
+function headerSectionEnd(source: Buffer): number {
+  const crlf = source.indexOf('\r\n\r\n');
+  const lf = source.indexOf('\n\n');
+  const ends = [crlf < 0 ? Infinity : crlf + 4, lf < 0 ? Infinity : lf + 2];
+  return Math.min(source.length, ...ends);
+}
+
+/**
+ * The header fields of a message from the header section of its source alone, as `parseSource`
+ * gives them (the same mailparser, the same rules), without reading its bodies: cheap enough
+ * inside a request's transaction, for a message the indexing pass has not reached (its row holds
+ * the envelope's fields, with no References). `known` where the source says nothing or cannot be read.
+ */
+export async function headersOfSource(source: Buffer, known: MessageHeaders): Promise<MessageHeaders> {
+  try {
+    const parsed = await simpleParser(source.subarray(0, headerSectionEnd(source)), {
+      skipImageLinks: true,
+      skipTextToHtml: true,
+    });
+    return headersOfParsed(parsed, known);
+  } catch {
+    return known;
+  }
+}
+
 /**
  * Parses a message's source (`size`: its full size on the server; over `limits.sourceMax` the
  * source was cut there) with mailparser; `known` are the header fields already known (the
@@ -221,21 +267,8 @@ export async function parseSource(
     });
     const text = storable(parsed.text, limits.bodyMax);
     const html = parsed.html ? storable(parsed.html, limits.bodyMax) : null;
-    const references = messageIdList(parsed.references);
-    const messageId = storable(parsed.messageId, 998) ?? known.messageId;
-    const inReplyTo = messageIdList(parsed.inReplyTo)[0] ?? null;
     return {
-      messageId,
-      inReplyTo,
-      references,
-      threadId: threadIdOf(references, inReplyTo, messageId),
-      fromAddress: addressesOf(parsed.from)[0] ?? known.fromAddress,
-      toAddresses: addressesOf(parsed.to),
-      ccAddresses: addressesOf(parsed.cc),
-      bccAddresses: addressesOf(parsed.bcc),
-      replyTo: addressesOf(parsed.replyTo),
-      subject: storable(parsed.subject, MAX_HEADER_TEXT) ?? known.subject,
-      sentAt: dateOrNull(parsed.date) ?? known.sentAt,
+      ...headersOfParsed(parsed, known),
       snippet: snippetOf(text),
       textBody: text,
       htmlBody: html,

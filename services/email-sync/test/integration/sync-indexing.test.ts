@@ -63,10 +63,11 @@ const rowsOf = (accountId: string) =>
     }[]
   >`select id, subject, indexed_at is not null as indexed, raw_source is not null as has_source, text_body,
       snippet, thread_id, "references" from email.email_messages where account_id = ${accountId} order by uid`;
-const announced = async () =>
+const announced = async (accountId: string) =>
   (
     await h.admin<{ n: number }[]>`
-      select count(*)::int as n from email.outbox where subject = 'email.message.received'`
+      select count(*)::int as n from email.outbox
+      where subject = 'email.message.received' and payload->'data'->>'accountId' = ${accountId}`
   )[0]!.n;
 
 describe('a first sync and its indexing pass', () => {
@@ -104,7 +105,7 @@ describe('a first sync and its indexing pass', () => {
     ]);
     for (const row of stored)
       expect(row).toMatchObject({ indexed: false, has_source: true, text_body: null });
-    expect(await announced()).toBe(0);
+    expect(await announced(account.id)).toBe(0);
 
     // Listed already; found by subject and addresses, not by body yet (the answer says it may be
     // incomplete); read from its kept source meanwhile.
@@ -159,7 +160,83 @@ describe('a first sync and its indexing pass', () => {
     expect((await api('/v1/mail/search?q=gondola')).json().items).toHaveLength(1);
     const late = (await api(`/v1/mail/messages/${stored[2]!.id}`)).json();
     expect({ text: late.text, html: late.html }).toEqual({ text: early.text, html: early.html });
-    expect(await announced()).toBe(0);
+    expect(await announced(account.id)).toBe(0);
+  });
+
+  it('threads and answers a message before it is indexed as a one-pass parse would', async () => {
+    const cyd = { user: 'cyd@example.test', password: 'cyd-secret-1' };
+    await h.dovecot.addUser(cyd);
+    // A reply deep in a thread: its envelope says only what it answers (In-Reply-To), the root
+    // of its thread is in References, which IMAP's envelope does not carry.
+    const sources = [
+      rawMessage({ subject: 'Trip', to: cyd.user, body: 'a ferry', messageId: '<trip@example.test>' }),
+      rawMessage({
+        subject: 'Re: Trip',
+        to: cyd.user,
+        body: 'the ferry is late',
+        messageId: '<trip-2@example.test>',
+        headers: { 'In-Reply-To': '<trip@example.test>', References: '<trip@example.test>' },
+      }),
+      rawMessage({
+        subject: 'Re: Re: Trip',
+        to: cyd.user,
+        body: 'take the train',
+        messageId: '<trip-3@example.test>',
+        headers: {
+          'In-Reply-To': '<trip-2@example.test>',
+          References: '<trip@example.test>\r\n <trip-2@example.test>',
+        },
+      }),
+    ];
+    for (const source of sources) await h.dovecot.deliver(cyd.user, source);
+    const account = await connectAccount(h, token, cyd);
+    await syncAccount(h.deps, account.id);
+    const stored = await rowsOf(account.id);
+    expect(stored.map((row) => row.indexed)).toEqual([false, false, false]);
+
+    // A reply to the newest, not indexed yet: the whole chain, read from its kept source.
+    const sent = await h.app.inject({
+      method: 'POST',
+      url: '/v1/mail/send',
+      headers: bearer(token),
+      payload: {
+        accountId: account.id,
+        to: ['trips@example.test'],
+        subject: 'Re: Re: Re: Trip',
+        text: 'the train it is',
+        inReplyToMessageId: stored[2]!.id,
+      },
+    });
+    expect(sent.statusCode).toBe(202);
+    const [outbound] = await h.admin<{ in_reply_to: string; references: string[] }[]>`
+      select in_reply_to, "references" from email.email_outbound where id = ${sent.json().id}`;
+    expect(outbound).toEqual({
+      in_reply_to: '<trip-3@example.test>',
+      references: ['<trip@example.test>', '<trip-2@example.test>', '<trip-3@example.test>'],
+    });
+
+    // Indexed: every message's References and thread as its source says, all one thread.
+    expect(await indexAccountMessages(h.deps, account.id)).toBe(3);
+    const indexed = await rowsOf(account.id);
+    expect(indexed.map((row) => row.thread_id)).toEqual(Array(3).fill('<trip@example.test>'));
+    const thread = (await api(`/v1/mail/messages/${indexed[0]!.id}/thread`)).json().items;
+    expect(thread).toHaveLength(3);
+
+    // The same sources again, now found by the incremental sync, which parses as it stores (one
+    // pass): the same References and thread ids as the indexing pass gave.
+    for (const source of sources) await h.dovecot.deliver(cyd.user, source);
+    await syncAccount(h.deps, account.id);
+    const all = await rowsOf(account.id);
+    expect(all).toHaveLength(6);
+    const onePass = all.slice(3);
+    for (const row of onePass) expect(row.indexed).toBe(true);
+    expect(await announced(account.id)).toBe(3);
+    const threading = (row: (typeof all)[number]) => ({
+      subject: row.subject,
+      threadId: row.thread_id,
+      references: row.references,
+    });
+    expect(onePass.map(threading)).toEqual(indexed.map(threading));
   });
 
   it('runs as the worker job the sync queued, after the worker was down when it was queued', async () => {
@@ -179,6 +256,6 @@ describe('a first sync and its indexing pass', () => {
     expect(
       (await api(`/v1/mail/search?q=kayak&accountId=${account.id}&limit=100`)).json().items,
     ).toHaveLength(25);
-    expect(await announced()).toBe(0);
+    expect(await announced(account.id)).toBe(0);
   }, 120_000);
 });

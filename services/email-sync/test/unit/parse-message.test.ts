@@ -2,7 +2,10 @@ import type { FetchMessageObject } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import {
   attachmentsOf,
+  headersOfEnvelope,
+  headersOfSource,
   parseFetched,
+  parseSource,
   snippetOf,
   storable,
   threadIdOf,
@@ -75,6 +78,53 @@ describe('parseFetched', () => {
       if (value) expect(value.includes('\u0000') || !value.isWellFormed()).toBe(false);
     const bad = await parseFetched(fetched('Subject: x', { internalDate: 'not a date', size: 10 }), limits);
     expect(bad.receivedAt).toBeInstanceOf(Date);
+  });
+});
+
+describe('headersOfSource', () => {
+  const known = headersOfEnvelope({ messageId: '<known@x>', subject: 'from the envelope' });
+  const headersOf = ({
+    snippet,
+    textBody,
+    htmlBody,
+    bodyTruncated,
+    parseError,
+    ...headers
+  }: Awaited<ReturnType<typeof parseSource>>) => headers;
+
+  it('reads the header fields as a full parse does, from the header section alone (CRLF or LF)', async () => {
+    for (const eol of ['\r\n', '\n']) {
+      const source = Buffer.from(
+        [
+          'From: Ana <ana@example.test>',
+          'To: bo@example.test',
+          'Subject: =?utf-8?Q?caf=C3=A9?=',
+          'Message-ID: <c@x>',
+          'In-Reply-To: <b@x>',
+          'References: <a@x>',
+          ' <b@x>',
+          'Date: Tue, 06 Jan 2026 10:00:00 +0000',
+          '',
+          'References: <not-a-header@x>',
+          '',
+        ].join(eol),
+      );
+      const fromHeaders = await headersOfSource(source, known);
+      expect(fromHeaders).toEqual(headersOf(await parseSource(source, source.length, known, limits)));
+      expect(fromHeaders).toMatchObject({
+        references: ['<a@x>', '<b@x>'],
+        threadId: '<a@x>',
+        subject: 'café',
+      });
+    }
+  });
+
+  it('keeps what is known where the source says nothing', async () => {
+    expect(await headersOfSource(Buffer.from('X-Nothing: here'), known)).toMatchObject({
+      messageId: '<known@x>',
+      subject: 'from the envelope',
+      threadId: '<known@x>',
+    });
   });
 });
 

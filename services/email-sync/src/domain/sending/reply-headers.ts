@@ -2,21 +2,41 @@ import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { emailMessages } from '../../db/schema.js';
+import { headersOfSource } from '../../sync/parse-message.js';
 
 /** Servers and clients cut long References chains; the newest ids are the ones threads need. */
 const REFERENCES_KEPT = 20;
 
 /**
  * In-Reply-To and References of a reply to a stored message of the same account. Throws not_found
- * when the account has no such message; a message without a Message-ID gives no headers.
+ * when the account has no such message; a message without a Message-ID gives no headers. A message
+ * the indexing pass has not reached holds only its envelope's fields (no References): its Message-ID
+ * and References are read from the header section of its kept source, so the reply still carries
+ * the whole chain.
  */
 export async function replyHeaders(tx: Transaction, accountId: string, messageRowId: string | undefined) {
   if (!messageRowId) return { inReplyTo: null, references: [] as string[] };
-  const [answered] = await tx
-    .select({ messageId: emailMessages.messageId, references: emailMessages.references })
+  const [row] = await tx
+    .select({
+      messageId: emailMessages.messageId,
+      inReplyTo: emailMessages.inReplyTo,
+      references: emailMessages.references,
+      threadId: emailMessages.threadId,
+      fromAddress: emailMessages.fromAddress,
+      toAddresses: emailMessages.toAddresses,
+      ccAddresses: emailMessages.ccAddresses,
+      bccAddresses: emailMessages.bccAddresses,
+      replyTo: emailMessages.replyTo,
+      subject: emailMessages.subject,
+      sentAt: emailMessages.sentAt,
+      indexedAt: emailMessages.indexedAt,
+      rawSource: emailMessages.rawSource,
+    })
     .from(emailMessages)
     .where(and(eq(emailMessages.id, messageRowId), eq(emailMessages.accountId, accountId)));
-  if (!answered) throw new DomainError('not_found', 'No such message in this mail account to reply to.');
+  if (!row) throw new DomainError('not_found', 'No such message in this mail account to reply to.');
+  const { indexedAt, rawSource, ...known } = row;
+  const answered = !indexedAt && rawSource ? await headersOfSource(rawSource, known) : known;
   if (!answered.messageId)
     return { inReplyTo: null, references: answered.references.slice(-REFERENCES_KEPT) };
   const messageId = answered.messageId.startsWith('<') ? answered.messageId : `<${answered.messageId}>`;
