@@ -13,6 +13,8 @@ export const createBotDraft = defineRpc(
     to: z.array(z.email().max(320)).min(1).max(50),
     subject: z.string().max(998),
     body: z.string().max(1_000_000),
+    /** The same key for the same mailbox answers the draft it made, without a second draft. */
+    idempotencyKey: z.string().min(1).max(200).optional(),
   }),
   z.object({ draftId: z.uuid(), accountId: z.uuid() }),
 );

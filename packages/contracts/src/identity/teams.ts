@@ -35,6 +35,8 @@ export const inviteToTeamAsUser = defineRpc(
     inviterUserId: z.uuid(),
     team: z.string().trim().min(1).max(200),
     email: z.email().max(320),
+    /** The same key from the same inviter answers the invite it made, without a second invite. */
+    idempotencyKey: z.string().min(1).max(200).optional(),
   }),
   z.object({ inviteId: z.uuid(), teamId: z.uuid(), email: z.string(), expiresAt: z.string() }),
 );

@@ -235,11 +235,16 @@ export const emailDrafts = email.table(
     }),
     inReplyTo: text('in_reply_to'),
     references: text('references').array().notNull().default(sql`'{}'::text[]`),
+    /** A bot automation's key for one CREATE DRAFT of a run: a retry answers this draft again. */
+    idempotencyKey: text('idempotency_key'),
     ...timestamps,
   },
   (t) => [
     index('email_drafts_user_idx').on(t.userId, t.id),
     index('email_drafts_account_idx').on(t.accountId),
+    uniqueIndex('email_drafts_idempotency_key')
+      .on(t.accountId, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
   ],
 );
 

@@ -216,10 +216,15 @@ export const invites = identity.table(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     acceptedAt: timestamp('accepted_at', { withTimezone: true }),
     acceptedBy: uuid('accepted_by'),
+    /** A bot automation's key for one ADD MEMBER of a run: a retry answers this invite again. */
+    idempotencyKey: text('idempotency_key'),
   },
   (t) => [
     uniqueIndex('invites_token_hash_key').on(t.tokenHash),
     index('invites_organization_idx').on(t.organizationId),
+    uniqueIndex('invites_idempotency_key')
+      .on(t.invitedBy, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
   ],
 );
 

@@ -17,6 +17,8 @@ export interface InviteTarget {
   teamId?: string | null;
   email: string;
   role: string;
+  /** A caller's key for this invite: the same key from the same inviter finds it again. */
+  idempotencyKey?: string | null;
 }
 
 /**
@@ -76,6 +78,29 @@ export async function createInvite(
     email: target.email,
     role: target.role,
     expiresAt: expiresAt.toISOString(),
+  };
+}
+
+/**
+ * The invite this inviter made earlier under `idempotencyKey`, if any; later callers with the same
+ * key wait here for the first one's transaction, so two attempts at once make one invite.
+ */
+export async function inviteMadeWithKey(tx: Transaction, inviterUserId: string, idempotencyKey: string) {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`identity.invite:${inviterUserId}:${idempotencyKey}`}, 0))`,
+  );
+  const [earlier] = await tx
+    .select()
+    .from(invites)
+    .where(and(eq(invites.invitedBy, inviterUserId), eq(invites.idempotencyKey, idempotencyKey)));
+  if (!earlier) return undefined;
+  return {
+    id: earlier.id,
+    organizationId: earlier.organizationId,
+    teamId: earlier.teamId,
+    email: earlier.email,
+    role: earlier.role,
+    expiresAt: earlier.expiresAt.toISOString(),
   };
 }
 

@@ -40,11 +40,13 @@ async function inviterIn(
 
 /**
  * ADD MEMBER of a bot's script: an invite into the team as the bot's owner, with the rights they
- * have now (owners and admins invite; RLS checks again). Throws not_found, forbidden, conflict.
+ * have now (owners and admins invite; RLS checks again). With an idempotency key already used by
+ * that owner, answers the invite it made (no second invite, no second mail). Throws not_found,
+ * forbidden, conflict.
  */
 export async function inviteAsUser(
   deps: IdentityDeps,
-  request: { inviterUserId: string; team: string; email: string },
+  request: { inviterUserId: string; team: string; email: string; idempotencyKey?: string },
 ) {
   const { actor, teamId } = await inviterIn(deps.db, request.inviterUserId, request.team);
   const role: TeamRole = 'member';
@@ -53,7 +55,11 @@ export async function inviteAsUser(
     deps,
     actor,
     teamId,
-    { email: request.email, role },
+    {
+      email: request.email,
+      role,
+      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    },
     {
       ip: '0.0.0.0',
       userAgent: 'Conduit bot script (ADD MEMBER)',

@@ -7,7 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { organizationMembers, outbox, teamMembers, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
-import { createInvite } from '../invites/invites.js';
+import { createInvite, inviteMadeWithKey } from '../invites/invites.js';
 import { assertCanManage, countOwners, lastOwner, loadTeam } from './team-access.js';
 
 async function memberRole(tx: Transaction, teamId: string, userId: string): Promise<TeamRole | undefined> {
@@ -85,17 +85,28 @@ export async function inviteToTeam(
   deps: IdentityDeps,
   actor: Actor,
   teamId: string,
-  input: { email: string; role: TeamRole },
+  input: { email: string; role: TeamRole; idempotencyKey?: string },
   client: ClientInfo,
 ) {
   return asActor(deps.db, actor, async (tx) => {
     const context = await loadTeam(tx, actor, teamId);
     assertCanManage(context, input.role === 'owner');
+    // A retried caller (a bot automation's run) gets the invite its first attempt made, unmailed.
+    const earlier = input.idempotencyKey
+      ? await inviteMadeWithKey(tx, actor.userId, input.idempotencyKey)
+      : undefined;
+    if (earlier) return earlier;
     return createInvite(
       tx,
       deps,
       actor,
-      { organizationId: context.team.organizationId, teamId, email: input.email, role: input.role },
+      {
+        organizationId: context.team.organizationId,
+        teamId,
+        email: input.email,
+        role: input.role,
+        idempotencyKey: input.idempotencyKey ?? null,
+      },
       client,
     );
   });
