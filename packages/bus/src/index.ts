@@ -1,3 +1,4 @@
+export { type BotMailKeywordsOptions, botMailKeywords } from './bot-mail-keywords.js';
 export { type BotOwner, managesBot, requireBotManager } from './bot-manager.js';
 export { type Bus, type BusOptions, connectBus } from './connection.js';
 export { startEventRelay } from './event-relay.js';

@@ -1,7 +1,7 @@
 import { asActor } from '@conduit/auth';
 import { type BasicHost, HostUnavailableError, mailRecipients, type Value } from '@conduit/basic';
-import { requestRpc } from '@conduit/bus';
-import { emailRpc, inviteToTeamAsUser, toEventActor } from '@conduit/contracts';
+import { botMailKeywords } from '@conduit/bus';
+import { toEventActor } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { createOutboundHttp, scriptHttpKeywords } from '@conduit/outbound-http';
 import { sandboxKeywords } from '@conduit/sandbox';
@@ -184,34 +184,21 @@ function httpKeywords(turn: Turn) {
 }
 
 /**
- * CREATE DRAFT: a draft in the bot's mailbox, made by the email service (rpc.email.bot_drafts.create)
- * and answered with its id. ADD MEMBER: a team invite from identity (rpc.identity.teams.invite),
- * sent as the bot's owner and only if they may invite to that team, whoever is chatting.
+ * CREATE DRAFT and ADD MEMBER (@conduit/bus botMailKeywords): a draft in the bot's mailbox, an
+ * invite sent as the bot's owner whoever is chatting. A dialog's turn is not retried, so its calls
+ * carry no idempotency key.
  */
 function mailKeywords(turn: Turn) {
   const { deps, bot } = turn;
-  const options = { timeoutMs: deps.env.RPC_TIMEOUT };
+  const keywords = botMailKeywords(deps.bus, {
+    botId: bot.id,
+    ownerUserId: bot.ownerUserId,
+    timeoutMs: deps.env.RPC_TIMEOUT,
+  });
   return {
-    async createDraft(to: string, subject: string, body: string): Promise<unknown> {
-      const request = emailRpc.createBotDraft.request.safeParse({
-        botId: bot.id,
-        to: mailRecipients(to),
-        subject,
-        body,
-      });
-      if (!request.success) throw new Error(`the draft is not valid (${request.error.issues[0]?.message})`);
-      return (await requestRpc(deps.bus, emailRpc.createBotDraft, request.data, options)).draftId;
-    },
-    async addMember(email: string, team: string): Promise<unknown> {
-      const request = inviteToTeamAsUser.request.safeParse({
-        inviterUserId: bot.ownerUserId,
-        team,
-        email: email.trim(),
-      });
-      if (!request.success)
-        throw new Error(`"${email.slice(0, 100)}" and "${team.slice(0, 100)}" are not an address and a team`);
-      return (await requestRpc(deps.bus, inviteToTeamAsUser, request.data, options)).inviteId;
-    },
+    createDraft: (to: string, subject: string, body: string): Promise<unknown> =>
+      keywords.createDraft(mailRecipients(to), subject, body),
+    addMember: (email: string, team: string): Promise<unknown> => keywords.addMember(email, team),
   };
 }
 

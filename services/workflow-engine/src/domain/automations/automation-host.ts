@@ -1,6 +1,6 @@
 import { type BasicHost, HostUnavailableError, mailRecipients, type Value } from '@conduit/basic';
-import { appendEvent, RpcError, requestRpc } from '@conduit/bus';
-import { conversationRpc, emailRpc, inviteToTeamAsUser, workflowEvents } from '@conduit/contracts';
+import { appendEvent, botMailKeywords, RpcError, requestRpc } from '@conduit/bus';
+import { conversationRpc, workflowEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
 import { type HttpKeyword, scriptHttpKeywords } from '@conduit/outbound-http';
 import { sandboxKeywords } from '@conduit/sandbox';
@@ -45,8 +45,16 @@ export function automationHost(
   const collections: string[] = [];
   /** SEND MAILs so far in this attempt: a retried run numbers them again from 0, the same way. */
   let mailsSent = 0;
-  /** POSTs, PATCHes and GRAPHQLs so far in this attempt, each numbered as the mails are. */
+  /** POSTs, PATCHes, GRAPHQLs and SOAPs so far in this attempt, each numbered as the mails are. */
   const sent: Partial<Record<HttpKeyword, number>> = {};
+  /** CREATE DRAFTs and ADD MEMBERs so far in this attempt, each numbered as the mails are. */
+  const made = { draft: 0, invite: 0 };
+  const mail = botMailKeywords(deps.bus, {
+    botId: automation.botId,
+    ownerUserId: automation.ownerUserId,
+    timeoutMs: deps.env.RPC_TIMEOUT,
+    keyFor: (keyword) => `automation:${runId}:${keyword}:${made[keyword]++}`,
+  });
   /** SET CONTEXT: the system text of the run's LLM calls. */
   let context: string | undefined;
   /** USE CONNECTION: each one's authorization goes with requests under its base URL, and only there. */
@@ -156,12 +164,13 @@ export function automationHost(
         );
       connections.push(connection);
     },
-    // Each POST, PATCH and GRAPHQL of the run is known by the same key on every attempt, as the
+    // Each POST, PATCH, GRAPHQL and SOAP of the run is known by the same key on every attempt, as the
     // http node's requests are (PUT and DELETE are idempotent by themselves).
     ...scriptHttpKeywords(deps.http, {
       secretFor: authorizationFor,
       headersFor(keyword) {
-        if (keyword !== 'POST' && keyword !== 'PATCH' && keyword !== 'GRAPHQL') return undefined;
+        if (keyword !== 'POST' && keyword !== 'PATCH' && keyword !== 'GRAPHQL' && keyword !== 'SOAP')
+          return undefined;
         const n = sent[keyword] ?? 0;
         sent[keyword] = n + 1;
         return { 'idempotency-key': `automation:${runId}:${keyword.toLowerCase()}:${n}` };
@@ -169,31 +178,10 @@ export function automationHost(
     }),
     ...sandboxKeywords(deps.env),
     // A draft in the bot's mailbox (email service); an invite sent as the bot's owner (identity),
-    // only into a team they may invite to.
-    async createDraft(to, subject, body) {
-      const request = emailRpc.createBotDraft.request.safeParse({
-        botId: automation.botId,
-        to: mailRecipients(to),
-        subject,
-        body,
-      });
-      if (!request.success) throw new Error(`the draft is not valid (${request.error.issues[0]?.message})`);
-      return (
-        await requestRpc(deps.bus, emailRpc.createBotDraft, request.data, { timeoutMs: deps.env.RPC_TIMEOUT })
-      ).draftId;
-    },
-    async addMember(email, team) {
-      const request = inviteToTeamAsUser.request.safeParse({
-        inviterUserId: automation.ownerUserId,
-        team,
-        email: email.trim(),
-      });
-      if (!request.success)
-        throw new Error(`"${email.slice(0, 100)}" and "${team.slice(0, 100)}" are not an address and a team`);
-      return (
-        await requestRpc(deps.bus, inviteToTeamAsUser, request.data, { timeoutMs: deps.env.RPC_TIMEOUT })
-      ).inviteId;
-    },
+    // only into a team they may invite to. Each is known by the same key on every attempt of the
+    // run, so a retried run finds what its first attempt made instead of making it again.
+    createDraft: (to, subject, body) => mail.createDraft(mailRecipients(to), subject, body),
+    addMember: (email, team) => mail.addMember(email, team),
     // The system prompt of the run's LLM calls, as SET CONTEXT is.
     setSystemPrompt: async (text) => {
       context = text.slice(0, 8000);
