@@ -103,8 +103,10 @@ export interface NodeType<S extends z.ZodType = z.ZodType> {
   config: S;
   /**
    * Its run has no effect outside the execution (it only computes items, or an answer kept with
-   * them): run again after a crash, it does the same. Such a node needs no claim before it runs;
-   * it runs in memory and is committed with the pure nodes next to it (see commitPureRuns).
+   * them): run again after a crash, it may compute other items ($now, $random) but nothing outside
+   * has seen the first ones. Such a node needs no claim before it runs; it runs in memory and is
+   * committed with the pure nodes next to it (see commitPureRuns), durably when a webhook's
+   * caller is answered from that commit.
    */
   pure?: true;
   /** Output ports the node may emit on, for its configuration. */

@@ -78,7 +78,9 @@ export async function runExecution(
         if (batch.length) {
           const outcome = await commitPureRuns(tx, execution.id, batch, {
             inlineMax: deps.env.ITEM_DATA_INLINE_MAX,
-            durable: !!finish,
+            // A webhook's caller is answered from this commit: it must not be lost in a crash of
+            // Postgres, as a re-run could answer differently ($now, $random in expressions).
+            durable: answered,
           });
           // Taken by another worker: nothing of this batch may stay (it is that worker's now).
           if (outcome === 'taken') throw new BatchNotCommitted();
