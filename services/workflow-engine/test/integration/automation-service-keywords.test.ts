@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveConversationBots } from '../fixtures/conversation-bots.js';
 import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
@@ -6,7 +8,7 @@ import { bearer, startWorkflowHarness, type WorkflowHarness } from '../fixtures/
 
 // Families 5 and 10 of issue #19 in bot automations: PUT, PATCH, DELETE HTTP and GRAPHQL under a
 // named connection carry its authorization (and SET HEADER's headers), no other URL does, PATCH
-// and GRAPHQL are known by idempotency keys of the run; RUN JAVASCRIPT answers, and an endless
+// GRAPHQL and SOAP are known by idempotency keys of the run; RUN JAVASCRIPT answers, and an endless
 // loop stops the run with the reason while the worker goes on.
 
 type User = { token: string; userId: string };
@@ -105,6 +107,42 @@ describe('HTTP keywords in an automation', () => {
     ]);
     const runs = await h.admin`select output, error from workflow.automation_runs`;
     expect(JSON.stringify(runs)).not.toContain(token);
+  });
+});
+
+describe('SOAP in an automation', () => {
+  it('is known by an idempotency key of the run, as POST is (reading the WSDL takes none)', async () => {
+    const seen: { method: string; key: string | undefined }[] = [];
+    const server = createServer((req, res) => {
+      seen.push({ method: req.method ?? '', key: req.headers['idempotency-key'] as string | undefined });
+      req.resume();
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      if (req.method === 'GET')
+        res.end(
+          `<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" targetNamespace="urn:prices"><portType name="P"><operation name="GetPrice"/></portType><service name="S"><port name="SP" binding="B"><soap:address location="${origin}/soap"/></port></service></definitions>`,
+        );
+      else
+        res.end(
+          '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetPriceResponse><price>7</price></GetPriceResponse></soap:Body></soap:Envelope>',
+        );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const bot = await conversation.save({ ownerUserId: owner.userId });
+      const run = await runScript(
+        bot.id,
+        `p = SOAP "${base}/prices?wsdl", "GetPrice", {"item": "pen"}\nTALK p.price`,
+      );
+      expect(run).toMatchObject({ status: 'success', output: ['7'] });
+      expect(seen).toEqual([
+        { method: 'GET', key: undefined },
+        { method: 'POST', key: `automation:${run.id}:soap:0` },
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
