@@ -7,7 +7,7 @@ import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
 import { bearer, startWorkflowHarness, type WorkflowHarness } from '../fixtures/workflow-harness.js';
 
 // Families 5 and 10 of issue #19 in bot automations: PUT, PATCH, DELETE HTTP and GRAPHQL under a
-// named connection carry its authorization (and SET HEADER's headers), no other URL does, PATCH
+// named connection carry its authorization (and SET HEADER's headers), no other URL does, PATCH,
 // GRAPHQL and SOAP are known by idempotency keys of the run; RUN JAVASCRIPT answers, and an endless
 // loop stops the run with the reason while the worker goes on.
 
