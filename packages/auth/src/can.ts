@@ -1,5 +1,11 @@
 import { type Actor, isReadPermission, type Permission, type TeamRole } from '@conduit/contracts';
-import { type ActorContext, type Database, type Transaction, withActor } from '@conduit/db';
+import {
+  type ActorContext,
+  type Database,
+  type PgTransactionConfig,
+  type Transaction,
+  withActor,
+} from '@conduit/db';
 
 /** What a permission check needs to know of a resource: who owns it, its team and organization. */
 export interface ResourceRef {
@@ -54,6 +60,11 @@ export function rlsContext(actor: Actor): ActorContext {
  * without their teams). Work that acts for a user without a token (sign-in, jobs acting for an
  * owner) uses `withActor` with the context it has.
  */
-export function asActor<T>(db: Database, actor: Actor, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  return withActor(db, rlsContext(actor), fn);
+export function asActor<T>(
+  db: Database,
+  actor: Actor,
+  fn: (tx: Transaction) => Promise<T>,
+  config?: PgTransactionConfig,
+): Promise<T> {
+  return withActor(db, rlsContext(actor), fn, config);
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type { Database, Transaction } from './client.js';
 
 /** Who is acting, as row-level security policies see it (`current_setting('app.user_id')`, ...). */
@@ -17,12 +18,14 @@ export interface ActorContext {
 /**
  * Runs `fn` in a transaction whose row-level security context is the actor. The settings are
  * transaction-local bind parameters (set_config(..., true)), so they vanish at commit or rollback
- * and can never leak to the next user of the pooled connection.
+ * and can never leak to the next user of the pooled connection. `config` sets the transaction's
+ * isolation level and access mode (a reader that must see one snapshot asks for repeatable read).
  */
 export function withActor<T>(
   db: Database,
   actor: ActorContext,
   fn: (tx: Transaction) => Promise<T>,
+  config?: PgTransactionConfig,
 ): Promise<T> {
   return db.transaction(async (tx) => {
     // Sent without waiting: the connection runs it before the verb's first query, which goes out
@@ -44,7 +47,7 @@ export function withActor<T>(
     const failed = await settled;
     if (failed) throw failed;
     return result;
-  });
+  }, config);
 }
 
 /** A transaction with no actor: row-level security then shows no user-owned rows at all. */

@@ -1,3 +1,4 @@
+export type { PgTransactionConfig } from 'drizzle-orm/pg-core';
 export { uuidv7 } from 'uuidv7';
 export { type ActorContext, withActor, withoutActor } from './actor-transaction.js';
 export { createDatabase, type Database, type DatabaseClient, type Transaction } from './client.js';

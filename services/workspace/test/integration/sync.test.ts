@@ -195,6 +195,43 @@ describe('delta sync', () => {
     ]);
   });
 
+  it('reads every table of a sync in one snapshot: a change committed during the read comes next time', async () => {
+    const user = await h.tokens.mint();
+    const device = new Device(h, user.headers);
+    const kept = (await device.call('POST', '/v1/workspace/projects', { name: 'kept' })).json();
+    const doomed = (await device.call('POST', '/v1/workspace/projects', { name: 'doomed' })).json();
+    await device.sync();
+
+    // The sync reads the projects, then waits on the tombstones (read last) while a rename commits
+    // and, after it, a deletion: the deletion's tombstone is stamped after the rename.
+    const locker = await h.admin.reserve();
+    let reading: Promise<void> | undefined;
+    try {
+      await locker`begin`;
+      await locker`lock table workspace.tombstones in access exclusive mode`;
+      reading = device.sync();
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const [waiting] = await h.admin<{ n: number }[]>`
+          select count(*)::int as n from pg_locks
+          where not granted and relation = 'workspace.tombstones'::regclass`;
+        if (waiting!.n > 0) break;
+        if (Date.now() > deadline) throw new Error('the sync never reached the tombstones');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await h.admin`update workspace.projects set name = 'kept, renamed' where id = ${kept.id}`;
+      await locker`delete from workspace.projects where id = ${doomed.id}`;
+      await locker`commit`;
+    } finally {
+      locker.release();
+    }
+    await reading;
+    await device.sync();
+    // Read at one moment, the first sync saw neither; a cursor past the tombstone would have
+    // skipped the rename for good.
+    expect(device.of('project').map((p) => p.name)).toEqual(['kept, renamed']);
+  });
+
   it("shows a team's projects to its members and nothing of anyone's to a stranger", async () => {
     const teamId = randomUUID();
     const owner = await h.tokens.mint({ teams: { [teamId]: 'owner' } });

@@ -185,47 +185,55 @@ export async function readChanges(
   query: { since?: string | undefined; limit: number },
 ) {
   const given = decodeCursor(query.since);
-  return asActor(deps.db, actor, async (tx) => {
-    // A team the caller left (identity's event) is not read even while their token still names it.
-    const departed = new Set(
-      (
-        await tx
-          .select({ teamId: teamDepartures.leftTeamId })
-          .from(teamDepartures)
-          .where(and(eq(teamDepartures.userId, actor.userId), departureActive))
-      ).map((row) => row.teamId),
-    );
-    const scopes = [actor.userId, ...Object.keys(actor.teams).filter((team) => !departed.has(team))];
-    await assertWithinHistory(tx, given, scopes);
-    // Scopes the caller has left (a team) are dropped, and said so once; new ones start from their
-    // beginning.
-    const left: Change[] = Object.keys(given)
-      .filter((scope) => scope !== actor.userId && !scopes.includes(scope))
-      .map((team) => ({ kind: 'team', id: team, deleted: true, deletedAt: new Date().toISOString() }));
-    const cursor: SyncCursor = Object.fromEntries(scopes.map((scope) => [scope, given[scope] ?? 0]));
-    const found: Stamped[] = [];
-    for (const source of sources(actor))
-      found.push(...(await changesOf(tx, source, cursor, scopes, query.limit + 1)));
-    // The first `limit` by sequence: in each scope, a prefix of its changes after the cursor.
-    found.sort((a, b) => a.seq - b.seq);
-    // A departure that committed after the look-up above is on the page all the same (each
-    // statement sees what has committed by its start): its team is dropped here instead.
-    const leftNow = new Set(
-      found.filter(({ change }) => change.kind === 'team').map(({ change }) => change.id),
-    );
-    const page = found.slice(0, query.limit).filter(({ scope }) => !leftNow.has(scope));
-    for (const { scope, seq } of page) cursor[scope] = Math.max(cursor[scope] ?? 0, seq);
-    for (const team of leftNow) delete cursor[team];
-    const answered = new Set(page.map(({ change }) => `${change.kind}:${change.id}`));
-    return {
-      changes: [
-        ...left.filter((change) => !answered.has(`team:${change.id}`)),
-        ...page.map((item) => item.change),
-      ],
-      nextCursor: encodeCursor(cursor),
-      hasMore: found.length > query.limit,
-    };
-  });
+  // One snapshot for every table read below: at read committed each statement would see its own
+  // moment, and a change stamped before a later table's newest (but committed after this table was
+  // read) would fall behind the cursor and never be sent.
+  return asActor(
+    deps.db,
+    actor,
+    async (tx) => {
+      // A team the caller left (identity's event) is not read even while their token still names it.
+      const departed = new Set(
+        (
+          await tx
+            .select({ teamId: teamDepartures.leftTeamId })
+            .from(teamDepartures)
+            .where(and(eq(teamDepartures.userId, actor.userId), departureActive))
+        ).map((row) => row.teamId),
+      );
+      const scopes = [actor.userId, ...Object.keys(actor.teams).filter((team) => !departed.has(team))];
+      await assertWithinHistory(tx, given, scopes);
+      // Scopes the caller has left (a team) are dropped, and said so once; new ones start from their
+      // beginning.
+      const left: Change[] = Object.keys(given)
+        .filter((scope) => scope !== actor.userId && !scopes.includes(scope))
+        .map((team) => ({ kind: 'team', id: team, deleted: true, deletedAt: new Date().toISOString() }));
+      const cursor: SyncCursor = Object.fromEntries(scopes.map((scope) => [scope, given[scope] ?? 0]));
+      const found: Stamped[] = [];
+      for (const source of sources(actor))
+        found.push(...(await changesOf(tx, source, cursor, scopes, query.limit + 1)));
+      // The first `limit` by sequence: in each scope, a prefix of its changes after the cursor.
+      found.sort((a, b) => a.seq - b.seq);
+      // A departure on the page (recorded in the caller's own scope) drops its team from the page
+      // and the cursor, as one found by the look-up above does.
+      const leftNow = new Set(
+        found.filter(({ change }) => change.kind === 'team').map(({ change }) => change.id),
+      );
+      const page = found.slice(0, query.limit).filter(({ scope }) => !leftNow.has(scope));
+      for (const { scope, seq } of page) cursor[scope] = Math.max(cursor[scope] ?? 0, seq);
+      for (const team of leftNow) delete cursor[team];
+      const answered = new Set(page.map(({ change }) => `${change.kind}:${change.id}`));
+      return {
+        changes: [
+          ...left.filter((change) => !answered.has(`team:${change.id}`)),
+          ...page.map((item) => item.change),
+        ],
+        nextCursor: encodeCursor(cursor),
+        hasMore: found.length > query.limit,
+      };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
 }
 
 /**
