@@ -70,6 +70,74 @@ const announced = async (accountId: string) =>
       where subject = 'email.message.received' and payload->'data'->>'accountId' = ${accountId}`
   )[0]!.n;
 
+// Before the worker starts (the last test starts it): these passes are run here, by hand.
+describe('an indexing pass past a row it cannot write', () => {
+  it('writes a failing batch row by row, keeps the row that still fails with its envelope and a parse error, and indexes the rest', async () => {
+    const dee = { user: 'dee@example.test', password: 'dee-secret-1' };
+    await h.dovecot.addUser(dee);
+    for (let i = 0; i < 6; i++)
+      await h.dovecot.deliver(
+        dee.user,
+        rawMessage({
+          subject: `log ${i}`,
+          to: dee.user,
+          body: i === 2 ? 'the cursed canoe' : `plain canoe ${i}`,
+        }),
+      );
+    const account = await connectAccount(h, token, dee);
+    await syncAccount(h.deps, account.id);
+    expect((await rowsOf(account.id)).filter((row) => !row.indexed)).toHaveLength(6);
+
+    // Postgres refuses one row's extracted body (as it would a value it cannot store): the
+    // batch's write fails, and so does that row's own.
+    await h.admin.unsafe(`
+      create function email.refuse_cursed() returns trigger language plpgsql as $$
+      begin
+        if new.text_body like '%cursed%' then raise exception 'this body cannot be stored'; end if;
+        return new;
+      end $$;
+      create trigger refuse_cursed before update on email.email_messages
+        for each row execute function email.refuse_cursed();`);
+    try {
+      // Batches of two rows: the failing one is not alone in its batch, and batches follow it.
+      expect(await indexAccountMessages(h.deps, account.id, { rows: 2, bytes: 16 * 1024 * 1024 })).toBe(6);
+    } finally {
+      await h.admin.unsafe(
+        'drop trigger refuse_cursed on email.email_messages; drop function email.refuse_cursed();',
+      );
+    }
+    const rows = await rowsOf(account.id);
+    for (const row of rows) expect(row).toMatchObject({ indexed: true, has_source: false });
+    expect(rows[2]).toMatchObject({ subject: 'log 2', text_body: null, snippet: null });
+    expect(rows.filter((row) => row.text_body?.includes('plain canoe'))).toHaveLength(5);
+    const [refused] = await h.admin<{ parse_error: string | null }[]>`
+      select parse_error from email.email_messages where id = ${rows[2]!.id}`;
+    expect(refused!.parse_error).toMatch(/could not be indexed: .*this body cannot be stored/);
+    // Found by its envelope still, not by the body it could not keep; the pass is over.
+    const bySubject = (await api(`/v1/mail/search?q=log&accountId=${account.id}`)).json();
+    expect(bySubject.indexing).toBe(false);
+    expect(bySubject.items).toHaveLength(6);
+    expect((await api(`/v1/mail/search?q=canoe&accountId=${account.id}`)).json().items).toHaveLength(5);
+    expect(await indexAccountMessages(h.deps, account.id)).toBe(0);
+  });
+
+  it('stops a batch at its byte budget, and takes a source larger than the budget alone', async () => {
+    const eli = { user: 'eli@example.test', password: 'eli-secret-1' };
+    await h.dovecot.addUser(eli);
+    for (let i = 0; i < 4; i++)
+      await h.dovecot.deliver(
+        eli.user,
+        rawMessage({ subject: `big ${i}`, to: eli.user, body: `walrus ${i} ${'x'.repeat(20_000)}` }),
+      );
+    const account = await connectAccount(h, token, eli);
+    await syncAccount(h.deps, account.id);
+    expect(await indexAccountMessages(h.deps, account.id, { rows: 200, bytes: 1000 })).toBe(4);
+    for (const row of await rowsOf(account.id))
+      expect(row).toMatchObject({ indexed: true, has_source: false });
+    expect((await api(`/v1/mail/search?q=walrus&accountId=${account.id}`)).json().items).toHaveLength(4);
+  });
+});
+
 describe('a first sync and its indexing pass', () => {
   it('stores a usable copy first, searchable once indexed, each message indexed once and never announced', async () => {
     await h.dovecot.deliver(
