@@ -1,6 +1,6 @@
 import type { MailDeps } from '../deps.js';
 import { accountsDueForPoll } from '../sync/idle-presence.js';
-import { indexAccountMessages } from '../sync/index-messages.js';
+import { indexAccountMessages, requestIndexing } from '../sync/index-messages.js';
 import { activeAccountIds } from '../sync/owner-context.js';
 import { syncAccount } from '../sync/sync-account.js';
 import { withSyncLease } from '../sync/sync-lock.js';
@@ -8,7 +8,20 @@ import { syncJobId } from './catalog.js';
 
 /** One sync of an account; deferred to the running one when another worker holds its lease. */
 export async function syncAccountJob(deps: MailDeps, accountId: string, scope: 'all' | 'inbox' = 'all') {
-  await withSyncLease(deps.redis, accountId, deps.env.SYNC_LEASE, () => syncAccount(deps, accountId, scope));
+  await withSyncLease(
+    deps.redis,
+    accountId,
+    deps.env.SYNC_LEASE,
+    () => syncAccount(deps, accountId, scope),
+    'sync',
+    async () => {
+      await deps.jobs.add(
+        'sync-account',
+        { accountId, scope },
+        { jobId: syncJobId(accountId, `again-${Date.now()}`) },
+      );
+    },
+  );
 }
 
 /** The indexing pass of an account; a request while one runs makes it go round once more. */
@@ -21,6 +34,7 @@ export async function indexMessagesJob(deps: MailDeps, accountId: string) {
       await indexAccountMessages(deps, accountId);
     },
     'index',
+    () => requestIndexing(deps, accountId),
   );
 }
 

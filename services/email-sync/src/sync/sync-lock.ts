@@ -5,6 +5,9 @@ import type { Redis } from 'ioredis';
  * runs, so a SIGKILLed worker's lease runs out by itself. A sync asked for while one runs sets
  * `again`, and the running one goes round once more instead of a second one starting beside it.
  * `kind` names the work the lease is for (`sync`, `index`): different kinds run side by side.
+ * `requeue` queues the work again: a request that set `again` after the last round's check (or
+ * during the last allowed round) finds the lease still held and is deferred, so once the lease is
+ * released `again` is read a last time and a set one becomes a new job rather than being lost.
  */
 export async function withSyncLease(
   redis: Redis,
@@ -12,6 +15,7 @@ export async function withSyncLease(
   ttlMs: number,
   run: () => Promise<void>,
   kind: 'sync' | 'index' = 'sync',
+  requeue?: () => Promise<void>,
 ): Promise<'ran' | 'deferred'> {
   const key = `${kind}-lease:${accountId}`;
   const again = `${kind}-again:${accountId}`;
@@ -29,7 +33,7 @@ export async function withSyncLease(
   );
   renew.unref();
   try {
-    // At most a few rounds: new requests during the last one are served by the next poll.
+    // At most a few rounds: a request during the last one is queued again once the lease is let go.
     for (let round = 0; round < 3; round++) {
       await redis.del(again);
       await run();
@@ -45,5 +49,8 @@ export async function withSyncLease(
       token,
     );
   }
+  // Consumed here (getdel), so it makes one job; a worker that took the lease meanwhile serves
+  // it too, and the job then finds nothing or defers to it: one round too many, never one too few.
+  if (requeue && (await redis.getdel(again)) !== null) await requeue();
   return 'ran';
 }
