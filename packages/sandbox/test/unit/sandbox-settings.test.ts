@@ -17,6 +17,8 @@ describe('sandbox settings', () => {
       SANDBOX_MAX_OUTPUT_BYTES: 1_048_576,
       SANDBOX_SCRIPT_MEMORY_MB: 64,
       SANDBOX_SCRIPT_TIMEOUT_MS: 5_000,
+      SANDBOX_MAX_CONCURRENT: 4,
+      SANDBOX_CONCURRENT_WAIT_MS: 2_000,
       SANDBOX_UID_BASE: 200_000,
     });
   });
