@@ -2,6 +2,7 @@ import { type ActorContext, withActor } from '@conduit/db';
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { emailMessages } from '../db/schema.js';
 import type { MailDeps } from '../deps.js';
+import { envelopeColumns, envelopeOf } from './envelope-columns.js';
 import { accountOwnerContext } from './owner-context.js';
 import { type MessageBodies, type MessageHeaders, parseSource, storable } from './parse-message.js';
 
@@ -24,17 +25,7 @@ const pendingColumns = {
   size: emailMessages.size,
   rawSource: emailMessages.rawSource,
   bodyTruncated: emailMessages.bodyTruncated,
-  messageId: emailMessages.messageId,
-  inReplyTo: emailMessages.inReplyTo,
-  references: emailMessages.references,
-  threadId: emailMessages.threadId,
-  fromAddress: emailMessages.fromAddress,
-  toAddresses: emailMessages.toAddresses,
-  ccAddresses: emailMessages.ccAddresses,
-  bccAddresses: emailMessages.bccAddresses,
-  replyTo: emailMessages.replyTo,
-  subject: emailMessages.subject,
-  sentAt: emailMessages.sentAt,
+  ...envelopeColumns,
 };
 
 export type PendingRow = Pick<typeof emailMessages.$inferSelect, keyof typeof pendingColumns>;
@@ -48,19 +39,7 @@ export async function extractPending(
   deps: Pick<MailDeps, 'env'>,
   row: Omit<PendingRow, 'id'>,
 ): Promise<MessageHeaders & MessageBodies> {
-  const known: MessageHeaders = {
-    messageId: row.messageId,
-    inReplyTo: row.inReplyTo,
-    references: row.references,
-    threadId: row.threadId,
-    fromAddress: row.fromAddress,
-    toAddresses: row.toAddresses,
-    ccAddresses: row.ccAddresses,
-    bccAddresses: row.bccAddresses,
-    replyTo: row.replyTo,
-    subject: row.subject,
-    sentAt: row.sentAt,
-  };
+  const known = envelopeOf(row);
   if (!row.rawSource)
     return { ...known, snippet: null, textBody: null, htmlBody: null, bodyTruncated: true, parseError: null };
   return parseSource(row.rawSource, row.size, known, {

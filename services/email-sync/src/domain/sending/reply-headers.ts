@@ -2,6 +2,7 @@ import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { emailMessages } from '../../db/schema.js';
+import { envelopeColumns } from '../../sync/envelope-columns.js';
 import { headersOfSource } from '../../sync/parse-message.js';
 
 /** Servers and clients cut long References chains; the newest ids are the ones threads need. */
@@ -17,21 +18,7 @@ const REFERENCES_KEPT = 20;
 export async function replyHeaders(tx: Transaction, accountId: string, messageRowId: string | undefined) {
   if (!messageRowId) return { inReplyTo: null, references: [] as string[] };
   const [row] = await tx
-    .select({
-      messageId: emailMessages.messageId,
-      inReplyTo: emailMessages.inReplyTo,
-      references: emailMessages.references,
-      threadId: emailMessages.threadId,
-      fromAddress: emailMessages.fromAddress,
-      toAddresses: emailMessages.toAddresses,
-      ccAddresses: emailMessages.ccAddresses,
-      bccAddresses: emailMessages.bccAddresses,
-      replyTo: emailMessages.replyTo,
-      subject: emailMessages.subject,
-      sentAt: emailMessages.sentAt,
-      indexedAt: emailMessages.indexedAt,
-      rawSource: emailMessages.rawSource,
-    })
+    .select({ ...envelopeColumns, indexedAt: emailMessages.indexedAt, rawSource: emailMessages.rawSource })
     .from(emailMessages)
     .where(and(eq(emailMessages.id, messageRowId), eq(emailMessages.accountId, accountId)));
   if (!row) throw new DomainError('not_found', 'No such message in this mail account to reply to.');
