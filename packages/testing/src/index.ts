@@ -3,6 +3,7 @@ export { localServices } from './local-services.js';
 export {
   type MailUser,
   messageIdOf,
+  type OptionalImapExtension,
   type ReceivedSmtpMessage,
   startDovecot,
   startSmtpServer,

@@ -103,7 +103,25 @@ function mailOwner(): { uid: number; gid: number } {
   return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 
-function dovecotConfig(dir: string, port: number): string {
+/**
+ * Dovecot 2.3's own CAPABILITY after login; `imap_capability` replaces it, so a server without
+ * some of these extensions is this list without them.
+ */
+const DOVECOT_CAPABILITIES = [
+  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY',
+  'THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL',
+  'CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE',
+  'QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE',
+  'SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY',
+  'SPECIAL-USE',
+]
+  .join(' ')
+  .split(' ');
+
+/** Extensions a test can take away from the server (it then neither announces nor enables them). */
+export type OptionalImapExtension = 'CONDSTORE' | 'QRESYNC';
+
+function dovecotConfig(dir: string, port: number, without: OptionalImapExtension[]): string {
   const { uid, gid } = mailOwner();
   const { username } = userInfo();
   // As root, login and auth processes drop to Debian's dovenull and dovecot users; as anyone else
@@ -116,7 +134,7 @@ state_dir = ${dir}/state
 instance_name = conduit-test-${port}
 log_path = ${dir}/dovecot.log
 ${serviceUsers}protocols = imap
-listen = 127.0.0.1
+${without.length ? `imap_capability = ${DOVECOT_CAPABILITIES.filter((c) => !without.includes(c as OptionalImapExtension)).join(' ')}\n` : ''}listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
@@ -182,9 +200,12 @@ service stats {
 /**
  * Starts Dovecot in the foreground with its own config, base_dir and passwd-file in a temp folder,
  * plain IMAP on a free port of 127.0.0.1 (CONDSTORE, QRESYNC and IDLE are Dovecot's defaults), and
- * Drafts, Sent, Trash and Junk created with their special use.
+ * Drafts, Sent, Trash and Junk created with their special use. `without` takes CONDSTORE and/or
+ * QRESYNC away (`imap_capability` without them), as an older or simpler server has neither.
  */
-export async function startDovecot(options: { users?: MailUser[] } = {}): Promise<TestDovecot> {
+export async function startDovecot(
+  options: { users?: MailUser[]; without?: OptionalImapExtension[] } = {},
+): Promise<TestDovecot> {
   const dir = mkdtempSync(join(tmpdir(), 'conduit-dovecot-'));
   // The auth process (Debian's `dovecot` user when started as root) reads the passwd-file, and
   // the mail processes create each user's Maildir and home.
@@ -209,7 +230,7 @@ export async function startDovecot(options: { users?: MailUser[] } = {}): Promis
   let exited = false;
   for (let attempt = 0; attempt < 3 && !child; attempt++) {
     port = await freePort();
-    writeFileSync(`${dir}/dovecot.conf`, dovecotConfig(dir, port));
+    writeFileSync(`${dir}/dovecot.conf`, dovecotConfig(dir, port, options.without ?? []));
     exited = false;
     const started = spawn(DOVECOT, ['-F', '-c', `${dir}/dovecot.conf`], {
       stdio: ['ignore', 'ignore', 'pipe'],

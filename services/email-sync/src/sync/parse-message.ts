@@ -200,16 +200,28 @@ export function headersOfEnvelope(envelope: FetchMessageObject['envelope']): Mes
   };
 }
 
+/** The threading fields of a message: Message-ID, In-Reply-To, References and the thread they give. */
+export type MessageThreading = Pick<MessageHeaders, 'messageId' | 'inReplyTo' | 'references' | 'threadId'>;
+
+/**
+ * The threading fields from what mailparser gives for those headers (`knownMessageId` when the
+ * source has no Message-ID): the one rule for a parsed message and for a header section read
+ * before its message is parsed.
+ */
+function threadingOf(
+  fields: Pick<ParsedMail, 'messageId' | 'inReplyTo' | 'references'>,
+  knownMessageId: string | null,
+): MessageThreading {
+  const references = messageIdList(fields.references);
+  const messageId = storable(fields.messageId, 998) ?? knownMessageId;
+  const inReplyTo = messageIdList(fields.inReplyTo)[0] ?? null;
+  return { messageId, inReplyTo, references, threadId: threadIdOf(references, inReplyTo, messageId) };
+}
+
 /** The header fields of a parsed source; `known` where it says nothing. */
 function headersOfParsed(parsed: ParsedMail, known: MessageHeaders): MessageHeaders {
-  const references = messageIdList(parsed.references);
-  const messageId = storable(parsed.messageId, 998) ?? known.messageId;
-  const inReplyTo = messageIdList(parsed.inReplyTo)[0] ?? null;
   return {
-    messageId,
-    inReplyTo,
-    references,
-    threadId: threadIdOf(references, inReplyTo, messageId),
+    ...threadingOf(parsed, known.messageId),
     fromAddress: addressesOf(parsed.from)[0] ?? known.fromAddress,
     toAddresses: addressesOf(parsed.to),
     ccAddresses: addressesOf(parsed.cc),
@@ -226,6 +238,80 @@ function headerSectionEnd(source: Buffer): number {
   const lf = source.indexOf('\n\n');
   const ends = [crlf < 0 ? Infinity : crlf + 4, lf < 0 ? Infinity : lf + 2];
   return Math.min(source.length, ...ends);
+}
+
+/** mailparser's form of a Message-ID: angle brackets added where missing; empty is none. */
+const bracketed = (value: string) =>
+  value ? `${value.startsWith('<') ? '' : '<'}${value}${value.endsWith('>') ? '' : '>'}` : undefined;
+
+/**
+ * Message-ID, In-Reply-To and References of a source's header section as mailparser reads them
+ * (lines unfolded, the first Message-ID and In-Reply-To, every References line in order split at
+ * whitespace, ids in angle brackets), without parsing the message: a first sync threads what it
+ * stores unparsed by the same rule the indexing pass applies later, at a fraction of a parse's
+ * cost (mailparser on the header section alone took 0.3 ms a message, a whole second per 3,000).
+ * Undefined when those headers need mailparser's decoding (8-bit text, encoded words, bare CRs)
+ * or the section does not start as a header section does: `headersOfSource` reads those.
+ */
+export function threadingOfHeaderSection(
+  source: Buffer,
+): Pick<ParsedMail, 'messageId' | 'inReplyTo' | 'references'> | undefined {
+  const lines = source.subarray(0, headerSectionEnd(source)).toString('latin1').split('\n');
+  const fields: { messageId?: string; inReplyTo?: string; references?: string[] } = {};
+  let current: string | undefined;
+  const take = (header: string | undefined): boolean => {
+    if (header === undefined) return true;
+    const colon = header.indexOf(':');
+    if (colon < 0) return true;
+    const key = header.slice(0, colon).trim().toLowerCase();
+    if (key !== 'message-id' && key !== 'in-reply-to' && key !== 'references') return true;
+    const value = header
+      .slice(colon + 1)
+      .replace(/\n[ \t]*/g, ' ')
+      .trim();
+    // Encoded words and 8-bit text are decoded by mailparser (libmime): leave them to it.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test is for 8-bit and control bytes
+    if (value.includes('=?') || /[^\x09\x20-\x7e]/.test(value)) return false;
+    if (key === 'references') {
+      const ids = value.split(/\s+/).flatMap((id) => bracketed(id) ?? []);
+      fields.references = [...(fields.references ?? []), ...ids];
+    } else {
+      const field = key === 'message-id' ? 'messageId' : 'inReplyTo';
+      fields[field] ??= bracketed(value);
+    }
+    return true;
+  };
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.includes('\r')) return undefined;
+    if (line === '') break;
+    if (line.startsWith(' ') || line.startsWith('\t')) {
+      if (i === 0) return undefined;
+      current = `${current}\n${line}`;
+      continue;
+    }
+    if (!take(current)) return undefined;
+    current = line;
+  }
+  if (!take(current)) return undefined;
+  // mailparser keeps a header given once as a single value, and splits it again at whitespace.
+  return {
+    messageId: fields.messageId,
+    inReplyTo: fields.inReplyTo,
+    references: fields.references?.length === 1 ? fields.references[0] : fields.references,
+  } as Pick<ParsedMail, 'messageId' | 'inReplyTo' | 'references'>;
+}
+
+/**
+ * The threading fields of a message stored before it is parsed, by the rule its parse applies
+ * (`known`: the envelope's): read from its header section, through mailparser when the fast
+ * reading cannot be sure of them.
+ */
+export async function threadingOfSource(source: Buffer, known: MessageHeaders): Promise<MessageThreading> {
+  const fields = threadingOfHeaderSection(source);
+  if (fields) return threadingOf(fields, known.messageId);
+  const { messageId, inReplyTo, references, threadId } = await headersOfSource(source, known);
+  return { messageId, inReplyTo, references, threadId };
 }
 
 /**
@@ -324,14 +410,22 @@ export interface PendingMessage
 }
 
 /**
- * A fetched message as the first sync stores it, unparsed: the envelope's header fields and the
- * source kept for the indexing pass (none when the server sent none: nothing to extract then).
+ * A fetched message as the first sync stores it, unparsed: the envelope's header fields, threaded
+ * as its parse will thread it (Message-ID, In-Reply-To and References from its header section: the
+ * envelope has no References, and a reply keyed by what it answers would change threads when the
+ * indexing pass reaches it), and the source kept for the indexing pass (none when the server sent
+ * none: nothing to extract then).
  */
-export function pendingOfFetched(fetched: FetchMessageObject, limits: { sourceMax: number }): PendingMessage {
+export async function pendingOfFetched(
+  fetched: FetchMessageObject,
+  limits: { sourceMax: number },
+): Promise<PendingMessage> {
   const base = baseOf(fetched);
+  const envelope = headersOfEnvelope(fetched.envelope);
   return {
     ...base,
-    ...headersOfEnvelope(fetched.envelope),
+    ...envelope,
+    ...(fetched.source && (await threadingOfSource(fetched.source, envelope))),
     bodyTruncated: !fetched.source || base.size > limits.sourceMax,
     rawSource: fetched.source ?? null,
   };

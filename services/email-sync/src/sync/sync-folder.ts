@@ -61,7 +61,9 @@ async function fetchMessages(
     if (!wanted.has(message.uid)) continue;
     const small = (message.size ?? message.source?.length ?? 0) <= limits.bodyMax;
     fetched.push(
-      mode === 'defer' && small ? pendingOfFetched(message, limits) : await parseFetched(message, limits),
+      mode === 'defer' && small
+        ? await pendingOfFetched(message, limits)
+        : await parseFetched(message, limits),
     );
   }
   return fetched;

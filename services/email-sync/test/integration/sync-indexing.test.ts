@@ -307,6 +307,63 @@ describe('a first sync and its indexing pass', () => {
     expect(onePass.map(threading)).toEqual(indexed.map(threading));
   });
 
+  it('stores a reply in its thread during a first sync, before indexing, as indexing will thread it', async () => {
+    const dov = { user: 'dov@example.test', password: 'dov-secret-1' };
+    await h.dovecot.addUser(dov);
+    // The root, a reply, and a reply to the reply whose References name the root first: keyed by
+    // In-Reply-To alone (the envelope's), the last would sit in a thread of its parent's id.
+    const chain = [
+      rawMessage({ subject: 'Budget', to: dov.user, messageId: '<budget@example.test>' }),
+      rawMessage({
+        subject: 'Re: Budget',
+        to: dov.user,
+        messageId: '<budget-2@example.test>',
+        headers: { 'In-Reply-To': '<budget@example.test>', References: '<budget@example.test>' },
+      }),
+      rawMessage({
+        subject: 'Re: Re: Budget',
+        to: dov.user,
+        messageId: '<budget-3@example.test>',
+        headers: {
+          'In-Reply-To': '<budget-2@example.test>',
+          References: '<budget@example.test>\r\n\t<budget-2@example.test>',
+        },
+      }),
+      // Its parent is not in this mailbox: its thread is its References' root all the same.
+      rawMessage({
+        subject: 'Re: Elsewhere',
+        to: dov.user,
+        messageId: '<elsewhere-5@example.test>',
+        headers: {
+          'In-Reply-To': '<elsewhere-4@example.test>',
+          References: '<elsewhere@example.test> <elsewhere-4@example.test>',
+        },
+      }),
+    ];
+    for (const source of chain) await h.dovecot.deliver(dov.user, source);
+    const account = await connectAccount(h, token, dov);
+    await syncAccount(h.deps, account.id);
+    const stored = await rowsOf(account.id);
+    expect(stored.map((row) => row.indexed)).toEqual([false, false, false, false]);
+    expect(stored.map((row) => row.thread_id)).toEqual([
+      '<budget@example.test>',
+      '<budget@example.test>',
+      '<budget@example.test>',
+      '<elsewhere@example.test>',
+    ]);
+    // The thread as the API answers it, before indexing: the whole chain.
+    const before = (await api(`/v1/mail/messages/${stored[2]!.id}/thread`)).json().items;
+    expect(before).toHaveLength(3);
+
+    expect(await indexAccountMessages(h.deps, account.id)).toBe(4);
+    const indexed = await rowsOf(account.id);
+    const threading = (row: (typeof indexed)[number]) => ({
+      threadId: row.thread_id,
+      references: row.references,
+    });
+    expect(indexed.map(threading)).toEqual(stored.map(threading));
+  });
+
   it('runs as the worker job the sync queued, after the worker was down when it was queued', async () => {
     const bea = { user: 'bea@example.test', password: 'bea-secret-1' };
     await h.dovecot.addUser(bea);

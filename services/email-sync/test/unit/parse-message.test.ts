@@ -9,6 +9,8 @@ import {
   snippetOf,
   storable,
   threadIdOf,
+  threadingOfHeaderSection,
+  threadingOfSource,
 } from '../../src/sync/parse-message.js';
 
 const limits = { bodyMax: 1000, sourceMax: 100_000 };
@@ -124,6 +126,79 @@ describe('headersOfSource', () => {
       messageId: '<known@x>',
       subject: 'from the envelope',
       threadId: '<known@x>',
+    });
+  });
+});
+
+describe('threadingOfSource', () => {
+  const known = headersOfEnvelope({ messageId: '<envelope@x>', inReplyTo: '<envelope-parent@x>' });
+  const threading = ({
+    messageId,
+    inReplyTo,
+    references,
+    threadId,
+  }: Awaited<ReturnType<typeof parseSource>>) => ({
+    messageId,
+    inReplyTo,
+    references,
+    threadId,
+  });
+  // Header sections of the shapes mail has (folded, repeated, bare, commented, empty, 8-bit,
+  // encoded), each read as the indexing pass's full parse reads it.
+  const sections: [string, string[], boolean][] = [
+    [
+      'a reply with a folded chain',
+      ['Message-ID: <c@x>', 'In-Reply-To: <b@x>', 'References: <a@x>', '\t<b@x>'],
+      true,
+    ],
+    [
+      'a chain over two References lines',
+      ['References: <a@x> <b@x>', 'References: <c@x>', 'Message-ID: <d@x>'],
+      true,
+    ],
+    ['one id, no brackets', ['Message-Id: m@x', 'in-reply-to: p@x', 'REFERENCES: r@x'], true],
+    ['In-Reply-To with a comment', ['In-Reply-To: <p@x> (the message of Ana)', 'Message-ID: <m@x>'], true],
+    [
+      'two Message-IDs, the first empty',
+      ['Message-ID:', 'Message-ID: <second@x>', 'Message-ID: <third@x>'],
+      true,
+    ],
+    ['an empty References', ['References:', 'In-Reply-To: <p@x>', 'Message-ID: <m@x>'], true],
+    ['no threading headers', ['Subject: alone', 'From: a@x'], true],
+    ['References folded with spaces', ['References:', '   <a@x>', '   <b@x>  ', 'Subject: s'], true],
+    [
+      'a References too long to keep whole',
+      ['References: ' + Array.from({ length: 120 }, (_, i) => `<r${i}@x>`).join(' ')],
+      true,
+    ],
+    ['an encoded word', ['Message-ID: =?utf-8?Q?<m@x>?=', 'References: <a@x>'], false],
+    ['8-bit text', ['References: <caf\u00e9@x> <b@x>', 'Message-ID: <m@x>'], false],
+    ['a folded first line', [' Subject: odd', 'Message-ID: <m@x>'], false],
+  ];
+
+  for (const [name, headers, fast] of sections)
+    it(`threads ${name} as the full parse does`, async () => {
+      for (const eol of ['\r\n', '\n']) {
+        const source = Buffer.from(
+          [...headers, 'Subject: s', '', 'References: <body@x>', ''].join(eol),
+          'latin1',
+        );
+        expect(threadingOfHeaderSection(source) !== undefined).toBe(fast);
+        expect(await threadingOfSource(source, known)).toEqual(
+          threading(await parseSource(source, source.length, known, limits)),
+        );
+      }
+    });
+
+  it('threads a reply by the root of its References, as the parse will', async () => {
+    const source = Buffer.from(
+      'Message-ID: <c@x>\r\nIn-Reply-To: <b@x>\r\nReferences: <a@x> <b@x>\r\n\r\nhi\r\n',
+    );
+    expect(await threadingOfSource(source, known)).toEqual({
+      messageId: '<c@x>',
+      inReplyTo: '<b@x>',
+      references: ['<a@x>', '<b@x>'],
+      threadId: '<a@x>',
     });
   });
 });

@@ -11,9 +11,9 @@ const REFERENCES_KEPT = 20;
 /**
  * In-Reply-To and References of a reply to a stored message of the same account. Throws not_found
  * when the account has no such message; a message without a Message-ID gives no headers. A message
- * the indexing pass has not reached holds only its envelope's fields (no References): its Message-ID
- * and References are read from the header section of its kept source, so the reply still carries
- * the whole chain.
+ * the indexing pass has not reached holds its envelope's fields (and no References when a sync
+ * before they were read at store time kept it): its Message-ID and References are read from the
+ * header section of its kept source, so the reply still carries the whole chain.
  */
 export async function replyHeaders(tx: Transaction, accountId: string, messageRowId: string | undefined) {
   if (!messageRowId) return { inReplyTo: null, references: [] as string[] };
