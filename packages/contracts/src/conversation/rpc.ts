@@ -87,3 +87,28 @@ export const botMemory = defineRpc(
   ]),
   z.object({ value: z.unknown() }),
 );
+
+/**
+ * The setting that maps a knowledge base's name in a bot's scripts (`USE KB "Product docs"`) to a
+ * collection id: `kb.<name>` in the bot's configuration, names case-insensitive. Dialogs read it
+ * from the configuration they hold; automations ask `rpc.conversation.bots.knowledge_base`.
+ */
+export const knowledgeBaseSetting = (name: string) => `kb.${name.trim().toLowerCase()}`;
+
+/**
+ * The collection a bot's configuration maps a knowledge base's name to (`kb.<name>`), for one of
+ * its automations' `USE KB "name"`, read as the bot's owner: conversation checks that
+ * `ownerUserId` (with `teamId` for a team bot) still owns the bot, else not_found.
+ * `collectionId` is null when the name is not mapped (or not to a collection id). Whether the owner
+ * may read that collection is the knowledge base's to say when the script searches it.
+ */
+export const botKnowledgeBase = defineRpc(
+  'rpc.conversation.bots.knowledge_base',
+  z.object({
+    botId: z.uuid(),
+    ownerUserId: z.uuid(),
+    teamId: z.uuid().nullable(),
+    name: storableText(200).min(1),
+  }),
+  z.object({ collectionId: z.uuid().nullable() }),
+);

@@ -6,7 +6,7 @@ import { type ConversationHarness, startConversationHarness } from '../fixtures/
 
 // What the workflow engine's bot automations need of conversation: each bot save and deletion in
 // the outbox (with the script's SET SCHEDULE), whose bot it is (asked as a user), and its memory
-// (as its owner).
+// and the knowledge bases its configuration names (as its owner).
 let h: ConversationHarness;
 
 beforeAll(async () => {
@@ -94,6 +94,51 @@ describe('bot events and RPCs for automations', () => {
     expect(read.json().value).toEqual({ at: 1 });
     for (const wrong of [{ teamId: null }, { teamId: randomUUID() }, { botId: randomUUID() }]) {
       const refused = requestRpc(h.bus, conversationRpc.botMemory, { ...memory, ...wrong, op: 'get' });
+      await expect(refused).rejects.toBeInstanceOf(RpcError);
+      await expect(refused).rejects.toMatchObject({ code: 'not_found' });
+    }
+  });
+
+  it("map a knowledge base's name through the bot's configuration, as its dialogs do, for its owner only", async () => {
+    const teamId = randomUUID();
+    const ann = await h.tokens.mint({ teams: { [teamId]: 'admin' } });
+    const bot = await h.app.inject({
+      method: 'POST',
+      url: '/v1/bots',
+      headers: ann.headers,
+      payload: { name: 'kb', teamId },
+    });
+    const botId = bot.json().id as string;
+    const docs = randomUUID();
+    const set = await h.app.inject({
+      method: 'PUT',
+      url: `/v1/bots/${botId}/config`,
+      headers: ann.headers,
+      payload: {
+        items: [
+          { key: 'KB.Product Docs', value: ` ${docs} ` },
+          { key: 'kb.notes', value: 'not a collection id' },
+        ],
+      },
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    const named = (
+      name: string,
+      who: { ownerUserId?: string; teamId?: string | null; botId?: string } = {},
+    ) =>
+      requestRpc(h.bus, conversationRpc.botKnowledgeBase, {
+        botId,
+        ownerUserId: ann.userId,
+        teamId,
+        name,
+        ...who,
+      });
+    expect(await named('product docs')).toEqual({ collectionId: docs });
+    expect(await named('  PRODUCT DOCS ')).toEqual({ collectionId: docs });
+    expect(await named('notes')).toEqual({ collectionId: null });
+    expect(await named('handbook')).toEqual({ collectionId: null });
+    for (const wrong of [{ teamId: null }, { teamId: randomUUID() }, { botId: randomUUID() }]) {
+      const refused = named('product docs', wrong);
       await expect(refused).rejects.toBeInstanceOf(RpcError);
       await expect(refused).rejects.toMatchObject({ code: 'not_found' });
     }

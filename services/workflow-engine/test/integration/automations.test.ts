@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { serveRpc } from '@conduit/bus';
-import { conversationRpc } from '@conduit/contracts';
+import { conversationRpc, knowledgeRpc } from '@conduit/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveConversationBots } from '../fixtures/conversation-bots.js';
 import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
@@ -333,6 +333,84 @@ describe('bot automations', () => {
       expect(run.output).toEqual(['**Digest**\nanswer to Summarize the week']);
       expect(asked).toEqual([{ system: 'You summarize sales for ACME.', prompt: 'Summarize the week' }]);
     } finally {
+      await llm.stop();
+    }
+  });
+
+  it("USE KB takes a name the bot's configuration maps, as a dialog does; FIND searches it as the owner", async () => {
+    const searched: { userId: string; collectionIds?: string[]; query: string }[] = [];
+    const knowledge = serveRpc(h.bus, knowledgeRpc.search, 'knowledge-base', async (request) => {
+      searched.push({ userId: request.userId, collectionIds: request.collectionIds, query: request.query });
+      return { hits: [] };
+    });
+    try {
+      const bot = await conversation.save({ ownerUserId: owner.userId });
+      const docs = randomUUID();
+      const faq = randomUUID();
+      conversation.settings.set(bot.id, new Map([['kb.product docs', docs]]));
+      const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+        name: 'reader',
+        schedule: '0 3 * * *',
+        script: `USE KB "Product Docs"\nUSE KB "${faq}"\nhits = FIND "refund policy"\nTALK "searched"`,
+      });
+      expect(made.statusCode, made.body).toBe(201);
+      const id = made.json().id;
+      const runNow = async () =>
+        finishedRun(
+          owner,
+          bot.id,
+          id,
+          (await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`)).json().runId,
+        );
+      const run = await runNow();
+      expect(run, JSON.stringify(run)).toMatchObject({
+        status: 'success',
+        error: null,
+        output: ['searched'],
+      });
+      expect(searched).toEqual([
+        { userId: owner.userId, collectionIds: [docs, faq], query: 'refund policy' },
+      ]);
+
+      // A name the configuration does not map stops the run, saying how to map it.
+      await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${id}`, {
+        script: 'TALK "before"\nUSE KB "Handbook"\nTALK "after"',
+      });
+      const unmapped = await runNow();
+      expect(unmapped).toMatchObject({ status: 'error', output: ['before'] });
+      expect(unmapped.error).toBe(
+        'line 2: USE KB failed: unknown knowledge base "Handbook": map it in the bot configuration as kb.handbook = <collection id>',
+      );
+    } finally {
+      await knowledge.stop();
+    }
+  });
+
+  it("name each LLM call by the run, so a retried run's completion is neither asked nor charged twice", async () => {
+    const keys: (string | undefined)[] = [];
+    const llm = serveRpc(h.bus, conversationRpc.complete, 'conversation', async (request) => {
+      keys.push(request.idempotencyKey);
+      return { text: `answer ${keys.length}`, model: 'echo', tokens: 3 };
+    });
+    try {
+      const bot = await conversation.save({ ownerUserId: owner.userId });
+      const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+        name: 'summary',
+        schedule: '0 3 * * *',
+        script: 'a = LLM "first"\nb = LLM "second"\nSET BOT MEMORY "summary", b\nTALK b',
+      });
+      const id = made.json().id;
+      conversation.state.memoryOutages = 1;
+      const runId = (await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`)).json().runId;
+      const run = await until('the run to succeed on its second attempt', async () =>
+        (await runsOf(owner, bot.id, id)).find((r) => r.id === runId && r.status === 'success'),
+      );
+      expect(run.attempt).toBe(2);
+      const first = `automation:${runId}:llm:0`;
+      const second = `automation:${runId}:llm:1`;
+      expect(keys).toEqual([first, second, first, second]);
+    } finally {
+      conversation.state.memoryOutages = 0;
       await llm.stop();
     }
   });

@@ -1,7 +1,7 @@
 import { asActor } from '@conduit/auth';
 import { type BasicHost, HostUnavailableError, mailRecipients, type Value } from '@conduit/basic';
 import { botMailKeywords } from '@conduit/bus';
-import { toEventActor } from '@conduit/contracts';
+import { conversationRpc, toEventActor } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { createOutboundHttp, scriptHttpKeywords } from '@conduit/outbound-http';
 import { sandboxKeywords } from '@conduit/sandbox';
@@ -69,13 +69,13 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
     async useKb(name) {
       // The knowledge-base RPC searches by collection id and offers no look-up by name, so names
       // are mapped in the bot's configuration (`kb.<name>,<collection id>`); an id works as is.
+      // The bot's automations resolve names by the same setting (rpc.conversation.bots.knowledge_base).
       const wanted = name.trim();
-      const collectionId = UUID.test(wanted)
-        ? wanted
-        : turn.settings.get(`kb.${wanted.toLowerCase()}`)?.trim();
+      const setting = conversationRpc.knowledgeBaseSetting(wanted);
+      const collectionId = UUID.test(wanted) ? wanted : turn.settings.get(setting)?.trim();
       if (!collectionId || !UUID.test(collectionId))
         throw new Error(
-          `unknown knowledge base "${wanted}": map it in the bot configuration as kb.${wanted.toLowerCase()} = <collection id>`,
+          `unknown knowledge base "${wanted}": map it in the bot configuration as ${setting} = <collection id>`,
         );
       if (!kbs().some((kb) => kb.collectionId === collectionId)) kbs().push({ name: wanted, collectionId });
     },

@@ -28,7 +28,7 @@ export interface RunRecord {
  * The BASIC host of a bot automation: the script acts with the bot's identity (its owner, and its
  * team for a team bot). TALK and PRINT are the run's output; GET / SET BOT MEMORY go to
  * conversation (rpc.conversation.bots.memory), USE KB / FIND to the knowledge base
- * (rpc.knowledge.search, collections by id), LLM to conversation's providers, SEND MAIL becomes
+ * (rpc.knowledge.search; a name is mapped by the bot's configuration, rpc.conversation.bots.knowledge_base), LLM to conversation's providers, SEND MAIL becomes
  * workflow.mail.requested for the email service, GET / POST go through @conduit/outbound-http.
  * There is no user here: user memory, tools and HEAR are not available.
  */
@@ -42,13 +42,14 @@ export function automationHost(
   const write = (text: string) => {
     if (record.output.length < MAX_LINES) record.output.push(text.slice(0, MAX_LINE));
   };
-  const collections: string[] = [];
+  /** USE KB: the knowledge bases FIND searches, by the name the script gave and the collection's id. */
+  const collections: { name: string; collectionId: string }[] = [];
   /** SEND MAILs so far in this attempt: a retried run numbers them again from 0, the same way. */
   let mailsSent = 0;
   /** POSTs, PATCHes, GRAPHQLs and SOAPs so far in this attempt, each numbered as the mails are. */
   const sent: Partial<Record<HttpKeyword, number>> = {};
-  /** CREATE DRAFTs and ADD MEMBERs so far in this attempt, each numbered as the mails are. */
-  const made = { draft: 0, invite: 0 };
+  /** CREATE DRAFTs, ADD MEMBERs and LLM calls so far in this attempt, each numbered as the mails are. */
+  const made = { draft: 0, invite: 0, llm: 0 };
   const mail = botMailKeywords(deps.bus, {
     botId: automation.botId,
     ownerUserId: automation.ownerUserId,
@@ -70,6 +71,21 @@ export function automationHost(
       { ...request, botId: automation.botId, ownerUserId: automation.ownerUserId, teamId: automation.teamId },
       { timeoutMs: deps.env.RPC_TIMEOUT },
     );
+  const knowledgeBaseNamed = async (name: string) => {
+    const { collectionId } = await requestRpc(
+      deps.bus,
+      conversationRpc.botKnowledgeBase,
+      { botId: automation.botId, ownerUserId: automation.ownerUserId, teamId: automation.teamId, name },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+    if (!collectionId) {
+      const setting = conversationRpc.knowledgeBaseSetting(name);
+      throw new Error(
+        `unknown knowledge base "${name}": map it in the bot configuration as ${setting} = <collection id>`,
+      );
+    }
+    return collectionId;
+  };
   const unavailableForAutomations = (keyword: string) => async () => {
     throw new HostUnavailableError(`${keyword} is not available in an automation: it runs with no user`);
   };
@@ -92,22 +108,31 @@ export function automationHost(
     setUserMemory: unavailableForAutomations('SET USER MEMORY'),
     useTool: unavailableForAutomations('USE TOOL'),
     clearTools: async () => {},
+    // A name is what the bot's configuration maps it to (`kb.<name>`), as in the bot's dialogs;
+    // whether the owner may read that collection the knowledge base says when FIND searches it.
     async useKb(name) {
-      const id = name.trim();
-      if (!UUID.test(id))
-        throw new Error(`USE KB in an automation takes a knowledge base's collection id, not "${id}"`);
-      if (!collections.includes(id)) collections.push(id);
+      const wanted = name.trim();
+      const collectionId = UUID.test(wanted) ? wanted : await knowledgeBaseNamed(wanted);
+      if (!collections.some((kb) => kb.collectionId === collectionId))
+        collections.push({ name: wanted, collectionId });
     },
     async clearKb(name) {
+      const wanted = name?.trim().toLowerCase();
       collections.splice(
         0,
         collections.length,
-        ...(name === null ? [] : collections.filter((c) => c !== name.trim())),
+        ...(wanted === undefined
+          ? []
+          : collections.filter((kb) => kb.name.toLowerCase() !== wanted && kb.collectionId !== wanted)),
       );
     },
     async find(query) {
-      if (!collections.length) throw new Error('FIND needs a knowledge base first: USE KB "<collection id>"');
-      const hits = await searchKnowledgeAs(deps, owner, { collectionIds: collections, query, k: 5 });
+      if (!collections.length) throw new Error('FIND needs a knowledge base first: USE KB "<name>"');
+      const hits = await searchKnowledgeAs(deps, owner, {
+        collectionIds: collections.map((kb) => kb.collectionId),
+        query,
+        k: 5,
+      });
       return hits.map((hit) => ({
         content: hit.content,
         document: hit.documentName,
@@ -115,9 +140,16 @@ export function automationHost(
         score: hit.score,
       }));
     },
+    // Each LLM call of the run is known by the same key on every attempt: conversation answers a
+    // retried run's call with the first completion, neither asked nor charged twice.
     async llm(prompt) {
       return (
-        await completeAs(deps, owner, { prompt, maxTokens: 512, ...(context ? { system: context } : {}) })
+        await completeAs(deps, owner, {
+          prompt,
+          maxTokens: 512,
+          ...(context ? { system: context } : {}),
+          idempotencyKey: `automation:${runId}:llm:${made.llm++}`,
+        })
       ).text;
     },
     setContext: async (text) => {
