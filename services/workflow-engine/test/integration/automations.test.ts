@@ -66,7 +66,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 const automationsOf = async (user: User, botId: string) => {
   const res = await call(user, 'GET', `/v1/bots/${botId}/automations`);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json().items as { id: string; cron: string; schedule: string; source: string; script: string }[];
+  return res.json().items as {
+    id: string;
+    cron: string;
+    schedule: string;
+    source: string;
+    script: string;
+    lastRunAt: string | null;
+  }[];
 };
 
 const runsOf = async (user: User, botId: string, automationId: string) =>
@@ -127,6 +134,60 @@ describe('bot automations', () => {
         ? true
         : undefined,
     );
+  });
+
+  it('made through the API take plain English or cron in a time zone; paused ones have no scheduler', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+      name: 'morning',
+      schedule: 'every day at 9am',
+      timezone: 'Asia/Tokyo',
+      script: 'TALK "good morning"',
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const automation = made.json();
+    expect(automation).toMatchObject({
+      schedule: 'every day at 9am',
+      cron: '0 9 * * *',
+      timezone: 'Asia/Tokyo',
+      active: true,
+      lastRunAt: null,
+    });
+    // 9:00 in Tokyo is 0:00 UTC, within the next day.
+    const next = new Date(automation.nextRunAt);
+    expect(next.getUTCHours()).toBe(0);
+    expect(next.getTime() - Date.now()).toBeGreaterThan(0);
+    expect(next.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
+    const schedulerId = `automation-${automation.id}`;
+    expect(await h.deps.jobs.queue.getJobScheduler(schedulerId)).toMatchObject({
+      pattern: '0 9 * * *',
+      tz: 'Asia/Tokyo',
+    });
+
+    const paused = await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${automation.id}`, {
+      active: false,
+    });
+    expect(paused.json()).toMatchObject({ active: false, nextRunAt: null });
+    expect(await h.deps.jobs.queue.getJobScheduler(schedulerId)).toBeFalsy();
+    const moved = await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${automation.id}`, {
+      active: true,
+      schedule: '*/15 * * * *',
+      timezone: 'UTC',
+    });
+    expect(moved.json()).toMatchObject({ active: true, cron: '*/15 * * * *', timezone: 'UTC' });
+    expect(await h.deps.jobs.queue.getJobScheduler(schedulerId)).toMatchObject({
+      pattern: '*/15 * * * *',
+      tz: 'UTC',
+    });
+    const run = await finishedRun(
+      owner,
+      bot.id,
+      automation.id,
+      (await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${automation.id}/run`)).json().runId,
+    );
+    expect(run).toMatchObject({ status: 'success', output: ['good morning'] });
+    const [after] = await automationsOf(owner, bot.id);
+    expect(after!.lastRunAt).toBe(run.finishedAt);
   });
 
   it('are managed by the bot owner and its team owners and admins only', async () => {
