@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +10,7 @@ import { registerBenchUser } from './harness/bench-user.js';
 import { type ChildService, freePort, startChildService } from './harness/child-service.js';
 import { deferCleanup } from './harness/cleanup.js';
 import { startIsolatedStack } from './harness/isolated-stack.js';
+import { measureCpuCost } from './harness/cpu-cost.js';
 import { compareInRounds, httpContender } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
 import { numberSetting, roundSettings } from './harness/settings.js';
@@ -123,6 +124,22 @@ export async function workflowScenario(): Promise<void> {
   );
   const persisted = await checkPersisted(owner, hook.id);
 
+  // CPU per execution of every process a call crosses (straight to the engine): where the time
+  // goes, in figures that hardly move with outside load.
+  console.error(`workflow: CPU per execution, ${settings.seconds} s straight to the engine...`);
+  const direct = httpContender({ ...load, url: `${engine.url}/v1/hooks/${hook.id}/bench`, headers: json });
+  const cost = await measureCpuCost(
+    owner,
+    new URL(stack.databaseUrl).pathname.slice(1),
+    {
+      'engine (HTTP)': engine.pid,
+      'engine worker': workers.pid,
+      identity: stack.identity.pid,
+      ...serverPids(),
+    },
+    async () => (await direct(settings.seconds)).latencies.length,
+  );
+
   // (b) Overhead per node.
   console.error('workflow: per-node overhead (1 and 100 set nodes)...');
   const one = await api.post('/v1/workflows', setChain(1));
@@ -183,6 +200,7 @@ export async function workflowScenario(): Promise<void> {
       ]),
     ),
     persisted,
+    cpuPerExecution: cost,
     n8n: N8N,
     perNode: { t1Ms: round(t1), t100Ms: round(t100), perNodeMs: round(perNodeMs), runs: settings.nodeRuns },
     crashes: { calm, crashed, lostSeconds: round(crashed.seconds - calm.seconds, 1) },
@@ -217,6 +235,12 @@ export async function workflowScenario(): Promise<void> {
       `${persisted.nodeRuns} node runs (${persisted.complete} executions with all 4 node runs committed); ` +
       `median ${formatNumber(persisted.queuedMs)} ms queued (recorded -> taken up), ${formatNumber(persisted.runMs)} ms ` +
       `run (taken up -> finished).\n\n` +
+      `CPU per execution (${cost.operations} executions straight to the engine; Postgres: its backends): ` +
+      Object.entries(cost.perOperationMs)
+        .map(([name, ms]) => `${name} ${formatNumber(ms)} ms`)
+        .join(', ') +
+      `; ${formatNumber(Object.values(cost.perOperationMs).reduce((a, b) => a + b, 0))} ms in all, ` +
+      `${formatNumber(cost.transactionsPerOperation)} Postgres transactions.\n\n` +
       `Per node: 1 set node ${formatNumber(t1)} ms, 100 set nodes ${formatNumber(t100)} ms (median of ` +
       `${settings.nodeRuns} executions each, as recorded by the engine): ${formatNumber(perNodeMs)} ms per node.\n\n` +
       markdownTable(
@@ -470,6 +494,10 @@ function workerProcesses(env: Record<string, string>) {
   });
   return {
     kill: () => kill('SIGKILL'),
+    /** The running worker's process id (0 when none runs). */
+    get pid() {
+      return current?.child.pid ?? 0;
+    },
     async start() {
       // BENCH_CPU_PROF profiles the worker too (written when it stops, so not after a SIGKILL).
       const profile = process.env.BENCH_CPU_PROF
@@ -496,6 +524,20 @@ function workerProcesses(env: Record<string, string>) {
       await waitFor(async () => ready, 180_000);
     },
   };
+}
+
+/** Redis's and NATS's own processes, by name (they serve every call too); none where pidof finds none. */
+function serverPids(): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const name of ['redis-server', 'nats-server']) {
+    try {
+      const pid = Number(execFileSync('pidof', ['-s', name], { encoding: 'utf8' }).trim());
+      if (pid) pids[name] = pid;
+    } catch {
+      // Not running here as a local process (e.g. in a container): not measured.
+    }
+  }
+  return pids;
 }
 
 /** The gateway in front of identity and this engine, with limits out of reach (as the stack's own). */

@@ -21,6 +21,36 @@ export function createDatabase(
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'conduit' },
   });
-  const db = drizzle(sql);
+  const db = drizzle(preparingStatements(sql));
   return { sql, db, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * The client as drizzle should see it: every statement it sends is a prepared statement, in the
+ * transactions and savepoints it opens too. drizzle sends its queries through `unsafe` unprepared
+ * (unless each is named), and postgres.js then asks Postgres to parse and describe a parameterized
+ * statement in one round trip and to run it in a second, planning it afresh each time, row-level
+ * security policies and all. Prepared, a statement costs one round trip after its first use on a
+ * connection, and Postgres may keep a generic plan for it: half the database's CPU per workflow
+ * execution (docs/benchmarks.md). postgres.js keeps one statement per distinct text and types on
+ * each connection until the connection is recycled (max_lifetime: 30-60 minutes).
+ */
+export function preparingStatements(sql: postgres.Sql): postgres.Sql {
+  const wrapScope =
+    (open: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) => {
+      const fn = args.pop() as (scope: postgres.Sql) => unknown;
+      return open(...args, (scope: postgres.Sql) => fn(preparingStatements(scope)));
+    };
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property === 'unsafe')
+        return (query: string, args?: unknown[], options?: object) =>
+          target.unsafe(query, args as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+      if (property === 'begin' || property === 'savepoint') return wrapScope(value.bind(target));
+      return value.bind(target);
+    },
+  });
 }

@@ -154,3 +154,41 @@ describe('outbox relay', () => {
     await relay.stop();
   });
 });
+
+describe('statements drizzle sends', () => {
+  it('are prepared once per connection, in transactions and savepoints too, and RLS still applies', async () => {
+    const owner = uuidv7();
+    await insertNote(owner, 'prepared');
+    const text = 'select body from dbtest.notes where owner_id = $1';
+    const preparedCount = (tx: Parameters<Parameters<typeof app.db.transaction>[0]>[0]) =>
+      tx.execute<{ n: number }>(
+        sql`select count(*)::int as n from pg_prepared_statements where statement = ${text}`,
+      );
+    const readAs = async (userId: string) =>
+      withActor(app.db, { userId }, async (tx) => {
+        const rows = await tx.execute<{ body: string }>(
+          sql.raw(`select body from dbtest.notes where owner_id = '${owner}'`),
+        );
+        // A parameterized statement, as drizzle's builders send them; then one inside a savepoint.
+        const bodies = await tx.execute<{ body: string }>(
+          sql`select body from dbtest.notes where owner_id = ${owner}`,
+        );
+        const nested = await tx.transaction((savepoint) =>
+          savepoint.execute<{ body: string }>(sql`select body from dbtest.notes where owner_id = ${owner}`),
+        );
+        return {
+          raw: rows.length,
+          bodies: bodies.map((r) => r.body),
+          nested: nested.length,
+          prepared: (await preparedCount(tx))[0]!.n,
+        };
+      });
+    const first = await readAs(owner);
+    const again = await readAs(owner);
+    expect(first).toEqual({ raw: 1, bodies: ['prepared'], nested: 1, prepared: 1 });
+    // The same text on the same (only) connection: still one statement, reused.
+    expect(again.prepared).toBe(1);
+    // A cached plan does not carry one actor's rows to another.
+    expect(await readAs(uuidv7())).toEqual({ raw: 0, bodies: [], nested: 0, prepared: 1 });
+  });
+});
