@@ -41,12 +41,13 @@ export function automationRoutes(app: ServiceApp, deps: WorkflowDeps) {
   route.get(
     '/v1/bots/:botId/automations',
     {
-      summary: "A bot's automations",
+      summary: "A bot's automations, oldest first",
       params: botParams,
-      response: z.object({ items: z.array(automationDto) }),
+      querystring: pageQuery,
+      response: pageOf(automationDto),
       problems: [400, 401, 403, 404, 503],
     },
-    (request) => listAutomations(deps, requireActor(request), request.params.botId),
+    (request) => listAutomations(deps, requireActor(request), request.params.botId, request.query),
   );
 
   route.post(

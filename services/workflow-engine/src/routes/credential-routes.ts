@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { pageOf, pageQuery } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { WorkflowDeps } from '../deps.js';
@@ -31,11 +32,12 @@ export function credentialRoutes(app: ServiceApp, deps: WorkflowDeps) {
   route.get(
     '/v1/workflows/credentials',
     {
-      summary: "My credentials and my teams' (never their secrets)",
-      response: z.object({ items: z.array(credentialDto) }),
-      problems: [401],
+      summary: "My credentials and my teams', by name (never their secrets)",
+      querystring: pageQuery,
+      response: pageOf(credentialDto),
+      problems: [400, 401],
     },
-    (request) => listCredentials(deps, requireActor(request)),
+    (request) => listCredentials(deps, requireActor(request), request.query),
   );
 
   route.delete(

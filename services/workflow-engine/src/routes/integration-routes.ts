@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { readableText, storableJsonObject, storableText } from '@conduit/contracts';
+import { pageOf, pageQuery, readableText, storableJsonObject, storableText } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { WorkflowDeps } from '../deps.js';
@@ -33,16 +33,17 @@ export function integrationRoutes(app: ServiceApp, deps: WorkflowDeps) {
   catalog.get(
     '/v1/integrations',
     {
-      summary: 'The integrations catalog (retired entries too with ?all=true, for platform admins)',
-      querystring: z
-        .object({ category: storableText(100).optional(), all: z.enum(['true', 'false']).optional() })
+      summary:
+        'The integrations catalog by category and name (retired entries too with ?all=true, for platform admins)',
+      querystring: pageQuery
+        .extend({ category: storableText(100).optional(), all: z.enum(['true', 'false']).optional() })
         .strict(),
-      response: z.object({ items: z.array(integrationDto) }),
+      response: pageOf(integrationDto),
       problems: [400, 401],
     },
     (request) =>
       listIntegrations(deps, requireActor(request), {
-        category: request.query.category,
+        ...request.query,
         all: request.query.all === 'true',
       }),
   );
@@ -93,11 +94,12 @@ export function integrationRoutes(app: ServiceApp, deps: WorkflowDeps) {
   route.get(
     '/v1/integrations/connections',
     {
-      summary: "My connections, my teams' and those shared with my teams (secrets masked)",
-      response: z.object({ items: z.array(connectionDto) }),
-      problems: [401],
+      summary: "My connections, my teams' and those shared with my teams, by name (secrets masked)",
+      querystring: pageQuery,
+      response: pageOf(connectionDto),
+      problems: [400, 401],
     },
-    (request) => listConnections(deps, requireActor(request)),
+    (request) => listConnections(deps, requireActor(request), request.query),
   );
 
   route.post(

@@ -1,4 +1,5 @@
 import { requireActor } from '@conduit/auth';
+import { pageOf, pageQuery } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import { sharePermissions } from '../db/schema.js';
@@ -25,12 +26,13 @@ export function shareRoutes(app: ServiceApp, deps: WorkflowDeps) {
   route.get(
     '/v1/workflows/:workflowId/shares',
     {
-      summary: 'Who a workflow is shared with (expired shares marked inactive)',
+      summary: 'Who a workflow is shared with, oldest first (expired shares marked inactive)',
       params: workflowParams,
-      response: z.object({ items: z.array(shareDto) }),
+      querystring: pageQuery,
+      response: pageOf(shareDto),
       problems: [400, 401, 403, 404],
     },
-    (request) => listShares(deps, requireActor(request), request.params.workflowId),
+    (request) => listShares(deps, requireActor(request), request.params.workflowId, request.query),
   );
 
   route.post(

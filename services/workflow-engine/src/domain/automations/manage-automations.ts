@@ -1,6 +1,6 @@
 import { compile } from '@conduit/basic';
 import type { Actor } from '@conduit/contracts';
-import { keysetPage, type Transaction, uuidv7, withActor } from '@conduit/db';
+import { keysetPage, type PageRequest, type Transaction, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { automationRuns, systemAutomations } from '../../db/schema.js';
@@ -45,16 +45,18 @@ async function loadAutomation(tx: Transaction, botId: string, automationId: stri
   return row;
 }
 
-/** A bot's automations. Throws as requireBotManager. */
-export async function listAutomations(deps: WorkflowDeps, actor: Actor, botId: string) {
+/** A bot's automations, oldest first. Throws as requireBotManager. */
+export async function listAutomations(deps: WorkflowDeps, actor: Actor, botId: string, query: PageRequest) {
+  const page = keysetPage({ by: [systemAutomations.id], order: 'asc' }, query);
   await requireBotManager(deps, actor, botId);
   return withActor(deps.db, automationContext(actor), async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(systemAutomations), pageKey: page.key })
       .from(systemAutomations)
-      .where(eq(systemAutomations.botId, botId))
-      .limit(500);
-    return { items: rows.map(toAutomationDto) };
+      .where(and(eq(systemAutomations.botId, botId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toAutomationDto);
   });
 }
 

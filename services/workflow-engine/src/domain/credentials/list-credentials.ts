@@ -1,6 +1,7 @@
 import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { asc } from 'drizzle-orm';
+import { keysetPage, type PageRequest } from '@conduit/db';
+import { getTableColumns } from 'drizzle-orm';
 import { workflowCredentials } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { toCredentialDto } from './credential-dto.js';
@@ -11,14 +12,21 @@ const ref = (row: typeof workflowCredentials.$inferSelect) => ({
 });
 
 /** The credentials the caller may use: theirs and their teams', by name; never their secrets. */
-export async function listCredentials(deps: WorkflowDeps, actor: Actor) {
-  if (!can(actor, 'workflows.read')) return { items: [] };
+export async function listCredentials(deps: WorkflowDeps, actor: Actor, query: PageRequest) {
+  if (!can(actor, 'workflows.read')) return { items: [], nextCursor: null };
+  const page = keysetPage({ by: [workflowCredentials.name, workflowCredentials.id], order: 'asc' }, query);
   return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(workflowCredentials), pageKey: page.key })
       .from(workflowCredentials)
-      .orderBy(asc(workflowCredentials.name))
-      .limit(500);
-    return { items: rows.filter((row) => can(actor, 'workflows.read', ref(row))).map(toCredentialDto) };
+      .where(page.after)
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    // The cursor follows the rows read, so a page thinned by the access check still leads on.
+    const { items, nextCursor } = page.of(rows, (row) => row);
+    return {
+      items: items.filter((row) => can(actor, 'workflows.read', ref(row))).map(toCredentialDto),
+      nextCursor,
+    };
   });
 }

@@ -1,8 +1,8 @@
 import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { uuidv7 } from '@conduit/db';
+import { keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { integrations } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { schemaProblem } from './config-schema.js';
@@ -22,21 +22,26 @@ export const integrationKinds = [
 export async function listIntegrations(
   deps: WorkflowDeps,
   actor: Actor,
-  query: { category?: string | undefined; all?: boolean | undefined },
+  query: PageRequest & { category?: string | undefined; all?: boolean | undefined },
 ) {
+  const page = keysetPage(
+    { by: [integrations.category, integrations.name, integrations.id], order: 'asc' },
+    query,
+  );
   return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select()
+      .select({ ...getTableColumns(integrations), pageKey: page.key })
       .from(integrations)
       .where(
         and(
           query.category ? eq(integrations.category, query.category) : undefined,
           query.all && actor.platformAdmin ? undefined : eq(integrations.isActive, true),
+          page.after,
         ),
       )
-      .orderBy(asc(integrations.category), asc(integrations.name))
-      .limit(500);
-    return { items: rows.map(toIntegrationDto) };
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, toIntegrationDto);
   });
 }
 

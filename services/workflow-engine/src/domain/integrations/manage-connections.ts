@@ -1,8 +1,8 @@
 import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
-import { type Transaction, uuidv7 } from '@conduit/db';
+import { keysetPage, type PageRequest, type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { integrations, userIntegrations } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { type ConfigSchema, configErrors, MASK, secretFields, splitSecrets } from './config-schema.js';
@@ -106,15 +106,17 @@ export async function createConnection(
 }
 
 /** The connections the caller may see: theirs, their teams' and those shared with their teams. */
-export async function listConnections(deps: WorkflowDeps, actor: Actor) {
+export async function listConnections(deps: WorkflowDeps, actor: Actor, query: PageRequest) {
+  const page = keysetPage({ by: [userIntegrations.name, userIntegrations.id], order: 'asc' }, query);
   return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
-      .select({ connection: userIntegrations, integration: integrations })
+      .select({ connection: userIntegrations, integration: integrations, pageKey: page.key })
       .from(userIntegrations)
       .innerJoin(integrations, eq(integrations.id, userIntegrations.integrationId))
-      .orderBy(asc(userIntegrations.name), asc(userIntegrations.id))
-      .limit(500);
-    return { items: rows.map((r) => toConnectionDto(r.connection, r.integration)) };
+      .where(page.after)
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, (r) => toConnectionDto(r.connection, r.integration));
   });
 }
 
