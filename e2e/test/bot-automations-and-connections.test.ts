@@ -175,6 +175,24 @@ describe('bot automations with the conversation service', () => {
   });
 });
 
+describe('admin jobs across services', () => {
+  it("list each running service's queue, conversation's beside the engine's, to platform admins", async () => {
+    const res = await viaGateway('platformAdmin', 'GET', '/v1/admin/jobs');
+    expect(res.status).toBe(200);
+    const { services } = (await res.json()) as {
+      services: { service: string; available: boolean; counts: Record<string, number> | null }[];
+    };
+    const counts = { waiting: expect.any(Number), active: expect.any(Number), failed: expect.any(Number) };
+    for (const service of ['conversation', 'workflow-engine'])
+      expect(services.find((s) => s.service === service)).toMatchObject({
+        available: true,
+        counts: expect.objectContaining(counts),
+      });
+    // Not started here: listed, as unavailable, rather than left out.
+    expect(services.find((s) => s.service === 'identity')).toMatchObject({ available: false });
+  });
+});
+
 interface Context {
   bot: string;
   automation: string;

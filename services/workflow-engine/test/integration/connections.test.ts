@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '@conduit/service-kit';
 import { localServices } from '@conduit/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,8 @@ let api: Awaited<ReturnType<typeof startBearerApi>>;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 let worker: ChildProcess;
 let workerLog = '';
+/** The HTTP side's log (at trace): where connections are made, changed and tried. */
+let httpLog = '';
 const teamId = randomUUID();
 let owner: User;
 let member: User;
@@ -39,8 +42,12 @@ const SMTP_PASSWORD = `smtp-pass-${randomUUID()}`;
 
 beforeAll(async () => {
   [h, api, smtp] = await Promise.all([
-    // Executions run in a worker process of their own, whose log (at trace) the test reads.
-    startWorkflowHarness({ worker: false }),
+    // Executions run in a worker process of their own, whose log (at trace) the test reads, as it
+    // reads the HTTP side's.
+    startWorkflowHarness({
+      worker: false,
+      log: createLogger({ service: 'workflow-test', level: 'trace' }, { write: (line) => (httpLog += line) }),
+    }),
     startBearerApi(() => token),
     startSmtpServer('mailer', () => SMTP_PASSWORD),
   ]);
@@ -274,9 +281,13 @@ describe('connections', () => {
       rows: rows[0]!.dump as string,
       jobs: await redisDump(),
       log: workerLog,
+      httpLog,
     };
     expect(workerLog.length).toBeGreaterThan(0);
+    expect(httpLog).toContain('/v1/integrations/connections');
     for (const [where, text] of Object.entries(dumps)) expect(text.includes(token), where).toBe(false);
+    // The SMTP connection made, tried and changed before: its password is in neither log either.
+    expect(workerLog.includes(SMTP_PASSWORD) || httpLog.includes(SMTP_PASSWORD)).toBe(false);
   });
 
   it("of a stranger, or a member's private one in a team workflow, are refused at save and at run", async () => {
