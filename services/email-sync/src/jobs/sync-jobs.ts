@@ -12,7 +12,9 @@ export async function syncAccountJob(deps: MailDeps, accountId: string, scope: '
     deps.redis,
     accountId,
     deps.env.SYNC_LEASE,
-    () => syncAccount(deps, accountId, scope),
+    async () => {
+      await syncAccount(deps, accountId, scope);
+    },
     'sync',
     async () => {
       await deps.jobs.add(

@@ -143,6 +143,18 @@ const dateOrNull = (value: Date | string | undefined) => {
     : date;
 };
 
+/**
+ * A message's flags as stored, sorted. `\Recent` is left out: it belongs to the IMAP session that
+ * first saw the message (RFC 3501; IMAP4rev2 dropped it), so stored it would differ at every
+ * later full flag check and announce every message as changed.
+ */
+export const storedFlags = (flags: Iterable<string> | undefined): string[] =>
+  [...(flags ?? [])]
+    .filter((flag) => flag.toLowerCase() !== '\\recent')
+    .map((flag) => storable(flag, 200) ?? '')
+    .filter(Boolean)
+    .sort();
+
 /** What the IMAP server says of a message without reading its source. */
 function baseOf(fetched: FetchMessageObject) {
   const size = fetched.size ?? fetched.source?.length ?? 0;
@@ -150,10 +162,7 @@ function baseOf(fetched: FetchMessageObject) {
     uid: fetched.uid,
     modseq: fetched.modseq ?? null,
     receivedAt: dateOrNull(fetched.internalDate) ?? new Date(),
-    flags: [...(fetched.flags ?? [])]
-      .map((f) => storable(f, 200) ?? '')
-      .filter(Boolean)
-      .sort(),
+    flags: storedFlags(fetched.flags),
     size: Math.min(size, 2 ** 31 - 1),
     attachments: attachmentsOf(fetched.bodyStructure),
   };

@@ -11,7 +11,7 @@ import { mailFailureOf } from '../mail/mail-server.js';
 import { markFullSync } from './idle-presence.js';
 import { hasUnindexed, requestIndexing } from './index-messages.js';
 import { accountOwnerContext } from './owner-context.js';
-import { syncFolder } from './sync-folder.js';
+import { type FolderSyncReport, syncFolder } from './sync-folder.js';
 import { syncFolderList } from './sync-folder-list.js';
 
 const MAX_BACKOFF_MS = 30 * 60_000;
@@ -25,11 +25,17 @@ export const backoffAfter = (base: number, failures: number) =>
  * Inbox for `scope: 'inbox'`, as IDLE asks). A refused login sets `auth_error` and nothing retries
  * it until the account changes; a server that cannot be reached sets `connect_error` with a
  * growing wait before the next attempt. Neither throws: the poll, not the job's retries, decides
- * when to try again, so a broken account cannot become a storm of logins.
+ * when to try again, so a broken account cannot become a storm of logins. Answers what each
+ * folder's sync did (logged at debug level too).
  */
-export async function syncAccount(deps: MailDeps, accountId: string, scope: 'all' | 'inbox' = 'all') {
+export async function syncAccount(
+  deps: MailDeps,
+  accountId: string,
+  scope: 'all' | 'inbox' = 'all',
+): Promise<FolderSyncReport[]> {
+  const reports: FolderSyncReport[] = [];
   const ctx = await accountOwnerContext(deps.db, accountId);
-  if (!ctx) return;
+  if (!ctx) return reports;
   const load = () =>
     withActor(deps.db, ctx, (tx) =>
       tx
@@ -39,8 +45,8 @@ export async function syncAccount(deps: MailDeps, accountId: string, scope: 'all
         .then((rows) => rows[0]),
     );
   let account = await load();
-  if (!account?.active || account.syncState === 'auth_error') return;
-  if (account.retryAfter && account.retryAfter.getTime() > Date.now()) return;
+  if (!account?.active || account.syncState === 'auth_error') return reports;
+  if (account.retryAfter && account.retryAfter.getTime() > Date.now()) return reports;
   const configVersion = account.configVersion;
   const stillCurrent = async () => (await load())?.configVersion === configVersion;
 
@@ -49,15 +55,16 @@ export async function syncAccount(deps: MailDeps, accountId: string, scope: 'all
     client = await openImap(deps, accountServers(deps.box, account).imap, { label: accountId });
   } catch (error) {
     await recordFailure(deps, ctx, account, error);
-    return;
+    return reports;
   }
   try {
     account = await withActor(deps.db, ctx, (tx) => setAccountState(tx, account!, 'syncing'));
     const folders = await syncFolderList(deps, client, ctx, account);
     for (const folder of scope === 'inbox' ? folders.filter((f) => f.specialUse === 'inbox') : folders) {
-      if (!(await stillCurrent())) return;
+      if (!(await stillCurrent())) return reports;
       try {
-        await syncFolder({ deps, client, account, ctx, stillCurrent }, folder);
+        const report = await syncFolder({ deps, client, account, ctx, stillCurrent }, folder);
+        if (report) reports.push(report);
       } catch (error) {
         // A folder deleted between LIST and SELECT is gone at the next sync; others stop the sync.
         if ((error as { mailboxMissing?: boolean }).mailboxMissing) continue;
@@ -84,6 +91,8 @@ export async function syncAccount(deps: MailDeps, accountId: string, scope: 'all
   } finally {
     await closeImap(client);
   }
+  deps.log.debug({ accountId, folders: reports }, 'mail sync done');
+  return reports;
 }
 
 async function recordFailure(

@@ -2,14 +2,14 @@ import { appendEvent } from '@conduit/bus';
 import { emailEvents } from '@conduit/contracts';
 import { type ActorContext, type Transaction, withActor } from '@conduit/db';
 import { and, count, eq, sql } from 'drizzle-orm';
-import type { ImapFlow, MailboxObject } from 'imapflow';
+import type { ExpungeEvent, ImapFlow, MailboxObject } from 'imapflow';
 import { emailFolders, emailMessages, outbox } from '../db/schema.js';
 import type { MailDeps } from '../deps.js';
 import type { AccountRow } from '../domain/accounts/account-dto.js';
 import { ownerActor } from '../domain/accounts/account-state.js';
 import type { FolderRow } from './folder-row.js';
 import { requestIndexing } from './index-messages.js';
-import { parseFetched, pendingOfFetched } from './parse-message.js';
+import { parseFetched, pendingOfFetched, storedFlags } from './parse-message.js';
 import { type StorableMessage, storeMessages } from './store-messages.js';
 
 /** What syncing one folder needs: the open connection, the account and whom to act as. */
@@ -21,6 +21,24 @@ export interface FolderSync {
   /** False once the account was deleted or its servers changed: stop at the next batch. */
   stillCurrent(): Promise<boolean>;
 }
+
+/**
+ * What one folder's sync did, for logs and tests: how flags were followed (CONDSTORE's
+ * CHANGEDSINCE, a full check, or neither this time) and how deletions were found (QRESYNC's
+ * VANISHED, a UID compare, or none needed).
+ */
+export interface FolderSyncReport {
+  path: string;
+  flags: 'changed-since' | 'full-check' | 'none';
+  deletions: 'vanished' | 'uid-compare' | 'none';
+  deleted: number;
+}
+
+/**
+ * UIDs VANISHED may report at most for one sync: a server may name UIDs it never had (RFC 7162
+ * lets it send a superset), and past this the UID compare is the cheaper way to the same answer.
+ */
+const VANISHED_MAX = 100_000;
 
 const FETCH_QUERY = {
   uid: true,
@@ -85,9 +103,10 @@ const uidsOf = async (client: ImapFlow, query: Parameters<ImapFlow['search']>[0]
  * change resets it; an unfinished first sync goes on in batches, newest first (each batch
  * committed with its progress, so a killed worker resumes where it stopped); afterwards new UIDs
  * from UIDNEXT are announced, flags follow CONDSTORE's CHANGEDSINCE (or a full compare at most
- * every FLAG_CHECK_EVERY), and deletions are found by comparing UIDs when the counts differ.
+ * every FLAG_CHECK_EVERY), and deletions come from QRESYNC's VANISHED, else from comparing UIDs
+ * when the counts differ. Answers what it did, once the folder's first sync is done.
  */
-export async function syncFolder(s: FolderSync, folder: FolderRow): Promise<void> {
+export async function syncFolder(s: FolderSync, folder: FolderRow): Promise<FolderSyncReport | undefined> {
   const lock = await s.client.getMailboxLock(folder.path);
   try {
     const box = s.client.mailbox as MailboxObject;
@@ -99,9 +118,9 @@ export async function syncFolder(s: FolderSync, folder: FolderRow): Promise<void
       row = await withActor(s.deps.db, s.ctx, (tx) => update(tx, row, { uidvalidity }));
     if (!row.firstSyncDone) {
       row = await firstSync(s, row, box, uidvalidity);
-      if (!row.firstSyncDone) return;
+      if (!row.firstSyncDone) return undefined;
     }
-    await incrementalSync(s, row, box, uidvalidity);
+    return await incrementalSync(s, row, box, uidvalidity);
   } finally {
     lock.release();
   }
@@ -195,55 +214,99 @@ async function firstSync(s: FolderSync, folder: FolderRow, box: MailboxObject, u
   );
 }
 
-async function incrementalSync(s: FolderSync, folder: FolderRow, box: MailboxObject, uidvalidity: number) {
-  const { db } = s.deps;
-  // New mail: UIDs from the last UIDNEXT on (`n:*` also answers the last message when none is newer).
-  const known = folder.uidnext ?? 1;
-  if (box.uidNext > known) {
-    const fresh = (await uidsOf(s.client, { uid: `${known}:*` }))
-      .filter((uid) => uid >= known)
-      .sort((a, b) => a - b);
-    for (const batch of chunks(fresh, s.deps.env.SYNC_BATCH)) {
-      const messages = await fetchMessages(s, batch, 'parse');
-      await withActor(db, s.ctx, (tx) => storeMessages(tx, s.account, folder, uidvalidity, messages, true));
-    }
-  }
-
-  // Flags: what changed since the last HIGHESTMODSEQ, or all of them now and then without CONDSTORE.
+/**
+ * After the first sync: new UIDs, then flags and deletions by the cheapest correct path. With
+ * QRESYNC, one `UID FETCH 1:* (FLAGS) (CHANGEDSINCE m VANISHED)` answers both the flags changed
+ * since the stored HIGHESTMODSEQ and the UIDs expunged since then (VANISHED (EARLIER)), and a
+ * VANISHED the server sends on its own while the folder is open counts too. Without it, flags are
+ * followed by CONDSTORE or a full check at most every FLAG_CHECK_EVERY, and deletions by comparing
+ * UIDs, which also runs when the stored count still differs from the server's after VANISHED.
+ */
+async function incrementalSync(
+  s: FolderSync,
+  folder: FolderRow,
+  box: MailboxObject,
+  uidvalidity: number,
+): Promise<FolderSyncReport> {
+  const report: FolderSyncReport = { path: folder.path, flags: 'none', deletions: 'none', deleted: 0 };
   const condstore = box.highestModseq !== undefined && !box.noModseq;
-  const fullCheckDue =
-    !folder.lastFullCheckAt || Date.now() - folder.lastFullCheckAt.getTime() >= s.deps.env.FLAG_CHECK_EVERY;
-  let flagsChecked = false;
-  if (condstore && folder.highestmodseq !== null) {
-    if (box.highestModseq! > folder.highestmodseq) {
-      await applyFlags(s, folder, uidvalidity, { changedSince: folder.highestmodseq });
+  const qresync = condstore && s.client.enabled.has('QRESYNC') && folder.highestmodseq !== null;
+  const vanished = new Set<number>();
+  let vanishedOverflow = false;
+  const onExpunge = (event: ExpungeEvent) => {
+    if (!event.vanished || event.uid === undefined || event.path !== folder.path) return;
+    if (vanished.size >= VANISHED_MAX) vanishedOverflow = true;
+    else vanished.add(event.uid);
+  };
+  s.client.on('expunge', onExpunge);
+  try {
+    await newMail(s, folder, box, uidvalidity);
+
+    // Flags: what changed since the last HIGHESTMODSEQ, or all of them now and then without CONDSTORE.
+    const fullCheckDue =
+      !folder.lastFullCheckAt || Date.now() - folder.lastFullCheckAt.getTime() >= s.deps.env.FLAG_CHECK_EVERY;
+    if (condstore && folder.highestmodseq !== null) {
+      if (box.highestModseq! > folder.highestmodseq) {
+        await applyFlags(s, folder, uidvalidity, { changedSince: folder.highestmodseq });
+        report.flags = 'changed-since';
+      }
+    } else if (fullCheckDue) {
+      await applyFlags(s, folder, uidvalidity, {});
+      report.flags = 'full-check';
     }
-  } else if (fullCheckDue) {
-    await applyFlags(s, folder, uidvalidity, {});
-    flagsChecked = true;
+
+    if (qresync && !vanishedOverflow && vanished.size > 0) {
+      report.deleted += await deleteMessages(s, folder, uidvalidity, { uids: [...vanished] });
+      report.deletions = 'vanished';
+    }
+    // Without QRESYNC (or when VANISHED did not account for every row): compare UIDs when more
+    // or fewer rows are stored than the server holds.
+    if ((await storedCount(s, folder, uidvalidity)) !== box.exists) {
+      report.deleted += await compareUids(s, folder, uidvalidity, box.uidNext);
+      report.deletions = 'uid-compare';
+    }
+  } finally {
+    s.client.off('expunge', onExpunge);
   }
 
-  // Deletions: when more rows are stored than the server holds, compare UIDs.
-  const [stored] = await withActor(db, s.ctx, (tx) =>
+  const unread = (await uidsOf(s.client, { seen: false })).length;
+  await withActor(s.deps.db, s.ctx, (tx) =>
+    update(tx, folder, {
+      uidnext: Math.max(box.uidNext, folder.uidnext ?? 1),
+      highestmodseq: box.highestModseq ?? null,
+      messageCount: box.exists,
+      unreadCount: unread,
+      lastSyncAt: new Date(),
+      ...(report.flags === 'full-check' && { lastFullCheckAt: new Date() }),
+    }),
+  );
+  return report;
+}
+
+/** New mail: UIDs from the last UIDNEXT on (`n:*` also answers the last message when none is newer), announced. */
+async function newMail(s: FolderSync, folder: FolderRow, box: MailboxObject, uidvalidity: number) {
+  const known = folder.uidnext ?? 1;
+  if (box.uidNext <= known) return;
+  const fresh = (await uidsOf(s.client, { uid: `${known}:*` }))
+    .filter((uid) => uid >= known)
+    .sort((a, b) => a - b);
+  for (const batch of chunks(fresh, s.deps.env.SYNC_BATCH)) {
+    const messages = await fetchMessages(s, batch, 'parse');
+    await withActor(s.deps.db, s.ctx, (tx) =>
+      storeMessages(tx, s.account, folder, uidvalidity, messages, true),
+    );
+  }
+}
+
+const storedCount = async (s: FolderSync, folder: FolderRow, uidvalidity: number) => {
+  const [stored] = await withActor(s.deps.db, s.ctx, (tx) =>
     tx
       .select({ n: count() })
       .from(emailMessages)
       .where(and(eq(emailMessages.folderId, folder.id), eq(emailMessages.uidvalidity, uidvalidity))),
   );
-  if ((stored?.n ?? 0) !== box.exists) await compareUids(s, folder, uidvalidity, box.uidNext);
-
-  const unread = (await uidsOf(s.client, { seen: false })).length;
-  await withActor(db, s.ctx, (tx) =>
-    update(tx, folder, {
-      uidnext: Math.max(box.uidNext, known),
-      highestmodseq: box.highestModseq ?? null,
-      messageCount: box.exists,
-      unreadCount: unread,
-      lastSyncAt: new Date(),
-      ...(flagsChecked && { lastFullCheckAt: new Date() }),
-    }),
-  );
-}
+  return stored?.n ?? 0;
+};
 
 /** Stores the server's flags of the folder's messages (those changed since a MODSEQ, or all). */
 async function applyFlags(
@@ -258,14 +321,14 @@ async function applyFlags(
     { uid: true, flags: true },
     { uid: true, ...(options.changedSince !== undefined && { changedSince: options.changedSince }) },
   ))
-    changes.push({ uid: message.uid, flags: [...(message.flags ?? [])].sort() });
+    changes.push({ uid: message.uid, flags: storedFlags(message.flags) });
   if (changes.length === 0) return;
   await withActor(s.deps.db, s.ctx, async (tx) => {
     const updated = await tx.execute<{ id: string; flags: string[] }>(sql`
       update email.email_messages m set flags = v.flags, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as v(uid bigint, flags text[])
       where m.folder_id = ${folder.id} and m.uidvalidity = ${uidvalidity} and m.uid = v.uid
-        and (select coalesce(array_agg(f order by f), '{}') from unnest(m.flags) f) is distinct from v.flags
+        and (select coalesce(array_agg(f order by f collate "C"), '{}') from unnest(m.flags) f) is distinct from v.flags
       returning m.id, m.flags`);
     for (const row of updated)
       await appendEvent(
@@ -286,9 +349,50 @@ async function applyFlags(
 }
 
 /**
+ * Deletes the folder's rows with these row ids or UIDs (expunged or moved away on the server),
+ * each announced as deleted in the same transaction. Answers how many went.
+ */
+async function deleteMessages(
+  s: FolderSync,
+  folder: FolderRow,
+  uidvalidity: number,
+  which: { ids: string[] } | { uids: number[] },
+): Promise<number> {
+  return withActor(s.deps.db, s.ctx, async (tx) => {
+    const deleted = await tx
+      .delete(emailMessages)
+      .where(
+        and(
+          eq(emailMessages.folderId, folder.id),
+          eq(emailMessages.uidvalidity, uidvalidity),
+          'ids' in which
+            ? sql`${emailMessages.id} = any(${sql.param(which.ids)}::uuid[])`
+            : sql`${emailMessages.uid} = any(${sql.param(which.uids)}::bigint[])`,
+        ),
+      )
+      .returning({ id: emailMessages.id });
+    for (const row of deleted)
+      await appendEvent(
+        tx,
+        outbox,
+        emailEvents.messageDeleted,
+        {
+          accountId: s.account.id,
+          ownerUserId: s.account.userId,
+          teamId: s.account.teamId,
+          folderId: folder.id,
+          messageId: row.id,
+        },
+        ownerActor(s.account),
+      );
+    return deleted.length;
+  });
+}
+
+/**
  * Rows whose UID the server no longer has were expunged (or moved): they go, each announced as
  * deleted. Messages the server has below UIDNEXT that are not stored (a batch lost to an error)
- * are fetched now, unannounced.
+ * are fetched now, unannounced. Answers how many rows went.
  */
 async function compareUids(s: FolderSync, folder: FolderRow, uidvalidity: number, uidNext: number) {
   const onServer = await uidsOf(s.client, { all: true });
@@ -302,36 +406,14 @@ async function compareUids(s: FolderSync, folder: FolderRow, uidvalidity: number
   const gone = storedUids.filter((row) => !serverSet.has(row.uid));
   const storedSet = new Set(storedUids.map((row) => row.uid));
   const missing = onServer.filter((uid) => !storedSet.has(uid) && uid < uidNext);
-  if (gone.length)
-    await withActor(s.deps.db, s.ctx, async (tx) => {
-      const deleted = await tx
-        .delete(emailMessages)
-        .where(
-          and(
-            eq(emailMessages.folderId, folder.id),
-            sql`${emailMessages.id} = any(${sql.param(gone.map((row) => row.id))}::uuid[])`,
-          ),
-        )
-        .returning({ id: emailMessages.id });
-      for (const row of deleted)
-        await appendEvent(
-          tx,
-          outbox,
-          emailEvents.messageDeleted,
-          {
-            accountId: s.account.id,
-            ownerUserId: s.account.userId,
-            teamId: s.account.teamId,
-            folderId: folder.id,
-            messageId: row.id,
-          },
-          ownerActor(s.account),
-        );
-    });
+  const deleted = gone.length
+    ? await deleteMessages(s, folder, uidvalidity, { ids: gone.map((row) => row.id) })
+    : 0;
   for (const batch of chunks(missing, s.deps.env.SYNC_BATCH)) {
     const messages = await fetchMessages(s, batch, 'defer');
     await withActor(s.deps.db, s.ctx, (tx) =>
       storeMessages(tx, s.account, folder, uidvalidity, messages, false),
     );
   }
+  return deleted;
 }
