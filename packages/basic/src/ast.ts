@@ -26,7 +26,26 @@ export type HostExprKind =
   | 'userFacts'
   | TableHostKind
   | ServiceHostKind
-  | AgentHostKind;
+  | AgentHostKind
+  | FileHostKind;
+
+/**
+ * The bot's files (issue #19, family 4): statements, or values when their result is used
+ * (`text = READ "notes.txt"`).
+ */
+export type FileHostKind =
+  | 'readFile'
+  | 'writeFile'
+  | 'listFiles'
+  | 'copyFile'
+  | 'moveFile'
+  | 'deleteFile'
+  | 'uploadFile'
+  | 'downloadFile'
+  | 'compressFiles'
+  | 'extractFiles'
+  | 'generatePdf'
+  | 'mergePdf';
 
 /**
  * Multi-agent and AI helper keywords (issue #19, families 8 and 9) that answer a value when it is
@@ -109,7 +128,8 @@ export type HostStmtKind =
   | 'useWebsite'
   | TableHostKind
   | ServiceHostKind
-  | AgentHostKind;
+  | AgentHostKind
+  | FileHostKind;
 
 export type Stmt = Pos &
   (

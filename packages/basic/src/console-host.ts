@@ -115,5 +115,17 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
     broadcastToBots: async () => unavailable('BROADCAST TO BOTS'),
     saveFromUnstructured: async () => unavailable('SAVE FROM UNSTRUCTURED'),
     useWebsite: async () => unavailable('USE WEBSITE'),
+    readFile: async () => unavailable('READ'),
+    writeFile: async () => unavailable('WRITE'),
+    listFiles: async () => unavailable('LIST'),
+    copyFile: async () => unavailable('COPY'),
+    moveFile: async () => unavailable('MOVE'),
+    deleteFile: async () => unavailable('DELETE FILE'),
+    uploadFile: async () => unavailable('UPLOAD'),
+    downloadFile: async () => unavailable('DOWNLOAD'),
+    compressFiles: async () => unavailable('COMPRESS'),
+    extractFiles: async () => unavailable('EXTRACT'),
+    generatePdf: async () => unavailable('GENERATE PDF'),
+    mergePdf: async () => unavailable('MERGE PDF'),
   };
 }

@@ -88,6 +88,28 @@ export interface BasicHost {
   saveFromUnstructured(text: string, schema: Value): Promise<unknown>;
   /** USE WEBSITE "url": the site's pages become knowledge of the session (FIND and LLM answers). */
   useWebsite(url: string): Promise<void>;
+  /** READ "path": a bot file's contents as text. */
+  readFile(path: string): Promise<unknown>;
+  /** WRITE "path", data: text as it is; a list of rows as CSV for a .csv path; anything else as JSON. */
+  writeFile(path: string, data: Value): Promise<unknown>;
+  /** LIST "folder": the bot's files under the folder (all of them for ""), as objects. */
+  listFiles(folder: string): Promise<unknown>;
+  copyFile(from: string, to: string): Promise<unknown>;
+  moveFile(from: string, to: string): Promise<unknown>;
+  /** DELETE FILE "path". */
+  deleteFile(path: string): Promise<unknown>;
+  /** UPLOAD "path", url: sends the bot file to the URL (multipart, field `file`); answers the answer. */
+  uploadFile(path: string, url: string): Promise<unknown>;
+  /** DOWNLOAD url, "path": fetches the URL into the bot file; answers its path. */
+  downloadFile(url: string, path: string): Promise<unknown>;
+  /** COMPRESS files, "archive.zip": `files` a list of paths or one folder; answers the archive's path. */
+  compressFiles(files: Value, archive: string): Promise<unknown>;
+  /** EXTRACT "archive.zip", "folder": the zip's files into the folder; answers their paths. */
+  extractFiles(archive: string, folder: string): Promise<unknown>;
+  /** GENERATE PDF "template", data, "out.pdf": the template filled with the data; answers the file. */
+  generatePdf(template: string, data: Value, output: string): Promise<unknown>;
+  /** MERGE PDF files, "out.pdf": the PDFs one after another; answers the file. */
+  mergePdf(files: Value, output: string): Promise<unknown>;
 }
 
 /** What run() and resume() accept: any subset of the host methods. */
@@ -144,4 +166,16 @@ export const HOST_KEYWORDS: Record<keyof BasicHost, string> = {
   broadcastToBots: 'BROADCAST TO BOTS',
   saveFromUnstructured: 'SAVE FROM UNSTRUCTURED',
   useWebsite: 'USE WEBSITE',
+  readFile: 'READ',
+  writeFile: 'WRITE',
+  listFiles: 'LIST',
+  copyFile: 'COPY',
+  moveFile: 'MOVE',
+  deleteFile: 'DELETE FILE',
+  uploadFile: 'UPLOAD',
+  downloadFile: 'DOWNLOAD',
+  compressFiles: 'COMPRESS',
+  extractFiles: 'EXTRACT',
+  generatePdf: 'GENERATE PDF',
+  mergePdf: 'MERGE PDF',
 };

@@ -108,6 +108,18 @@ const HOST_METHODS: Record<HostCallKind, keyof BasicHost> = {
   broadcastToBots: 'broadcastToBots',
   saveFromUnstructured: 'saveFromUnstructured',
   useWebsite: 'useWebsite',
+  readFile: 'readFile',
+  writeFile: 'writeFile',
+  listFiles: 'listFiles',
+  copyFile: 'copyFile',
+  moveFile: 'moveFile',
+  deleteFile: 'deleteFile',
+  uploadFile: 'uploadFile',
+  downloadFile: 'downloadFile',
+  compressFiles: 'compressFiles',
+  extractFiles: 'extractFiles',
+  generatePdf: 'generatePdf',
+  mergePdf: 'mergePdf',
 };
 
 /** Arguments a host method may be called without (they arrive as null). */
@@ -140,6 +152,10 @@ const DATA_ARGUMENT: Partial<Record<HostCallKind, number>> = {
   runPython: 1,
   runBash: 1,
   saveFromUnstructured: 1,
+  writeFile: 1,
+  compressFiles: 0,
+  generatePdf: 1,
+  mergePdf: 0,
 };
 
 const PARAM_AS_HEAR: Record<string, HearType> = {

@@ -7,20 +7,10 @@ interface Unavailable {
   why: string;
 }
 
-const notYet = (family: string) =>
-  `is not built yet in Conduit (${family}, a later part of issue #19); remove it or run this script where it is built`;
-
 const OUTSIDE_SERVICE =
   'is refused: it needs an outside service that Conduit does not run; map it to an integration connection in a workflow instead';
 
 export const UNAVAILABLE_KEYWORDS: Unavailable[] = [
-  ...['READ', 'WRITE', 'LIST', 'COPY', 'MOVE', 'UPLOAD', 'DOWNLOAD', 'COMPRESS', 'EXTRACT'].map((w) => ({
-    words: [w],
-    why: notYet('bot files'),
-  })),
-  { words: ['DELETE', 'FILE'], why: notYet('bot files') },
-  { words: ['GENERATE', 'PDF'], why: notYet('bot files') },
-  { words: ['MERGE', 'PDF'], why: notYet('bot files') },
   { words: ['WEATHER'], why: OUTSIDE_SERVICE },
   { words: ['BOOK'], why: OUTSIDE_SERVICE },
   { words: ['CREATE', 'SITE'], why: OUTSIDE_SERVICE },

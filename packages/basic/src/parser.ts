@@ -113,6 +113,23 @@ export const WEBHOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const DATA_VERBS = new Set(['FILTER', 'AGGREGATE', 'PIVOT', 'MAP', 'FILL', 'FIRST', 'LAST']);
 
 /** Table verbs usable as values: `n = DELETE "leads", "age<18"`. */
+/** The one-word bot file keywords: how many values each takes, and what to say otherwise. */
+const FILE_VERBS: Record<string, { host: HostStmtKind; count: number; usage: string }> = {
+  READ: { host: 'readFile', count: 1, usage: 'READ needs: "path"' },
+  WRITE: { host: 'writeFile', count: 2, usage: 'WRITE needs: "path", data' },
+  LIST: { host: 'listFiles', count: 1, usage: 'LIST needs: "folder" ("" for every file)' },
+  COPY: { host: 'copyFile', count: 2, usage: 'COPY needs: "from", "to"' },
+  MOVE: { host: 'moveFile', count: 2, usage: 'MOVE needs: "from", "to"' },
+  UPLOAD: { host: 'uploadFile', count: 2, usage: 'UPLOAD needs: "path", url' },
+  DOWNLOAD: { host: 'downloadFile', count: 2, usage: 'DOWNLOAD needs: url, "path"' },
+  COMPRESS: {
+    host: 'compressFiles',
+    count: 2,
+    usage: 'COMPRESS needs: files (a list of paths, or a folder), "archive.zip"',
+  },
+  EXTRACT: { host: 'extractFiles', count: 2, usage: 'EXTRACT needs: "archive.zip", "folder"' },
+};
+
 const TABLE_VERBS: Record<string, { host: TableHostKind; count: number; usage: string }> = {
   INSERT: { host: 'tableInsert', count: 2, usage: 'INSERT needs: "table", row' },
   UPDATE: { host: 'tableUpdate', count: 3, usage: 'UPDATE needs: "table", "filter", changes' },
@@ -954,17 +971,31 @@ class Parser {
     };
     if (first === 'RUN' && (second === 'JAVASCRIPT' || second === 'PYTHON' || second === 'BASH')) {
       const keyword = `RUN ${second}`;
-      if (this.isWord('WITH', this.peek(2)))
-        this.fail(
-          `${keyword} WITH FILE is not built yet in Conduit (bot files, a later part of issue #19); put the code in the script as text`,
-        );
       if (second !== 'JAVASCRIPT') {
         const refused = commandRunnerRefusal(second === 'PYTHON' ? 'python' : 'bash', this.options);
         if (refused) this.fail(refused);
       }
       const host = second === 'JAVASCRIPT' ? 'runJavaScript' : second === 'PYTHON' ? 'runPython' : 'runBash';
+      if (this.isWord('WITH', this.peek(2))) {
+        // RUN ... WITH FILE "path"[, input]: the code is the bot file's text, read when it runs.
+        const at = this.tok;
+        if (!this.isWord('FILE', this.peek(3)))
+          this.fail(`Expected FILE after ${keyword} WITH`, this.peek(2));
+        const pos = { line: at.line, column: at.column };
+        const call = take(
+          host,
+          4,
+          1,
+          2,
+          `${keyword} WITH FILE needs: "path" and optionally the input (any value)`,
+        );
+        const [path, ...rest] = call.args as [Expr, ...Expr[]];
+        return { host, args: [{ kind: 'host', host: 'readFile', args: [path], ...pos }, ...rest] };
+      }
       return take(host, 2, 1, 2, `${keyword} needs: "code" and optionally the input (any value)`);
     }
+    const file = this.fileKeyword(first, second);
+    if (file) return file;
     const valueAfter = this.startsValue(this.peek());
     if ((first === 'PUT' || first === 'PATCH') && valueAfter)
       return take(first === 'PUT' ? 'httpPut' : 'httpPatch', 1, 2, 2, `${first} needs: url, data`);
@@ -983,6 +1014,38 @@ class Parser {
     if (first === 'CLEAR' && second === 'HEADERS')
       return take('clearHeaders', 2, 0, 0, 'CLEAR HEADERS takes nothing after it');
     return null;
+  }
+
+  /**
+   * The bot file keywords (family 4) in General Bots' syntax; null when the tokens ahead are none
+   * of them. A one-word keyword (READ, LIST, COPY, ...) is one only where a value follows it, so
+   * variables of those names keep working; DELETE FILE and MERGE PDF are told from the table verbs
+   * DELETE and MERGE by their second word.
+   */
+  fileKeyword(
+    first: string | undefined,
+    second: string | undefined,
+  ): { host: HostStmtKind; args: Expr[] } | null {
+    const take = (host: HostStmtKind, words: number, min: number, max: number, usage: string) => {
+      const at = this.tok;
+      for (let k = 0; k < words; k++) this.next();
+      const args = this.atStatementEnd() ? [] : this.exprList();
+      if (args.length < min || args.length > max) this.fail(usage, at);
+      return { host, args };
+    };
+    if (first === 'DELETE' && second === 'FILE' && this.startsValue(this.peek(2)))
+      return take('deleteFile', 2, 1, 1, 'DELETE FILE needs: "path"');
+    if (first === 'GENERATE' && second === 'PDF')
+      return take('generatePdf', 2, 3, 3, 'GENERATE PDF needs: "template", data, "output.pdf"');
+    // A list of paths may be written out: MERGE PDF ["a.pdf", "b.pdf"], COMPRESS ["a", "b"], "x.zip".
+    const listOrValue = (t: Token) => this.startsValue(t) || this.isOp('[', t);
+    if (first === 'MERGE' && second === 'PDF' && listOrValue(this.peek(2)))
+      return take('mergePdf', 2, 2, 2, 'MERGE PDF needs: files (a list of paths), "output.pdf"');
+    if (first === 'COMPRESS' && listOrValue(this.peek()))
+      return take('compressFiles', 1, 2, 2, FILE_VERBS.COMPRESS!.usage);
+    if (!this.startsValue(this.peek()) || first === undefined) return null;
+    const oneWord = FILE_VERBS[first];
+    return oneWord ? take(oneWord.host, 1, oneWord.count, oneWord.count, oneWord.usage) : null;
   }
 
   /** The upper-cased identifiers from the current token on (at most three), for keyword look-ups. */

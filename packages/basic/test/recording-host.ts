@@ -125,6 +125,42 @@ export function recordingHost(overrides: Partial<BasicHost> = {}) {
       return { text };
     },
     useWebsite: record('useWebsite'),
+    readFile: async (path) => {
+      calls.push({ method: 'readFile', args: [path] });
+      return `contents of ${path}`;
+    },
+    writeFile: record('writeFile'),
+    listFiles: async (folder) => {
+      calls.push({ method: 'listFiles', args: [folder] });
+      return [{ name: 'a.txt', path: `${folder}/a.txt`, size: 1 }];
+    },
+    copyFile: record('copyFile'),
+    moveFile: record('moveFile'),
+    deleteFile: record('deleteFile'),
+    uploadFile: async (path, url) => {
+      calls.push({ method: 'uploadFile', args: [path, url] });
+      return { uploaded: path };
+    },
+    downloadFile: async (url, path) => {
+      calls.push({ method: 'downloadFile', args: [url, path] });
+      return path;
+    },
+    compressFiles: async (files, archive) => {
+      calls.push({ method: 'compressFiles', args: [files, archive] });
+      return archive;
+    },
+    extractFiles: async (archive, folder) => {
+      calls.push({ method: 'extractFiles', args: [archive, folder] });
+      return [`${folder}/a.txt`];
+    },
+    generatePdf: async (template, data, output) => {
+      calls.push({ method: 'generatePdf', args: [template, data, output] });
+      return { path: output, pages: 1 };
+    },
+    mergePdf: async (files, output) => {
+      calls.push({ method: 'mergePdf', args: [files, output] });
+      return { path: output, pages: 2 };
+    },
     remember: record('remember'),
     recall: async (key) => {
       calls.push({ method: 'recall', args: [key] });

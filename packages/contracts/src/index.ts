@@ -65,4 +65,5 @@ export {
   unstorablePart,
 } from './storable.js';
 export * as workflowEvents from './workflow/events.js';
+export { type BotPathCheck, checkBotPath, joinBotPath, MAX_BOT_PATH } from './workspace/bot-file-path.js';
 export * as workspaceRpc from './workspace/rpc.js';

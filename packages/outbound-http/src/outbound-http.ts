@@ -85,10 +85,13 @@ export type OutboundHttp = ReturnType<typeof createOutboundHttp>;
 
 export type OutboundMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** A body sent as it is, with its own content type (SOAP's XML), where other bodies go as JSON. */
+/**
+ * A body sent as it is, with its own content type (SOAP's XML, a file UPLOAD's multipart bytes),
+ * where other bodies go as JSON.
+ */
 export class RawBody {
   constructor(
-    readonly text: string,
+    readonly text: string | Uint8Array,
     readonly contentType: string,
   ) {}
 }

@@ -12,6 +12,12 @@ const schema = serviceEnv.extend({
     .int()
     .min(1)
     .default(100 * 1024 * 1024),
+  /** The largest file a bot's script may keep (READ, WRITE, DOWNLOAD, COMPRESS, PDFs). */
+  BOT_FILE_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20 * 1024 * 1024),
   /** The largest encrypted chat (its ciphertext, decoded). */
   ENCRYPTED_CHAT_LIMIT_BYTES: z.coerce
     .number()

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineService } from '@conduit/runtime';
 import { createObjectStore } from '@conduit/storage';
 import { buildApp } from './app.js';
+import { serveBotFilesRpc } from './bus/bot-files-rpc.js';
 import { serveDescribeMediaRpc } from './bus/describe-media-rpc.js';
 import {
   identityStream,
@@ -20,7 +21,7 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
 /**
  * The workspace: a user's preferences, client-encrypted chats, projects, stored files and the
  * delta sync over them over HTTP; `rpc.workspace.media.describe` for services that point at a
- * file; a worker that removes stored objects a delete left behind, prunes old sync history and
+ * file; a bot's files for its scripts (`rpc.workspace.bot_files.*`); a worker that removes stored objects a delete left behind, prunes old sync history and
  * records the teams users left (identity's membership events) for their next sync.
  */
 export const workspaceService = defineService<WorkspaceEnv, WorkspaceDeps, WorkspaceJobs>({
@@ -38,7 +39,7 @@ export const workspaceService = defineService<WorkspaceEnv, WorkspaceDeps, Works
     store: createObjectStore(env),
   }),
   app: buildApp,
-  rpc: (deps, bus) => [serveDescribeMediaRpc(bus, deps)],
+  rpc: (deps, bus) => [serveDescribeMediaRpc(bus, deps), ...serveBotFilesRpc(bus, deps)],
   background: [identityStream],
   consumers: [teamMemberRemovedConsumer, teamMemberAddedConsumer],
   worker: {

@@ -29,3 +29,70 @@ export const describeMedia = defineRpc(
     usable: z.boolean(),
   }),
 );
+
+/**
+ * The bot whose storage a call works on, and who pays for it: a script's host (conversation's
+ * dialogs, the workflow engine's automations) names the bot with its owner and, for a team bot,
+ * its team. A bot's files are its owner's (its team's): written as them, counted in the payer's
+ * storage_mb.
+ */
+export const botFileOwner = z.object({
+  botId: z.uuid(),
+  ownerUserId: z.uuid(),
+  teamId: z.uuid().nullable(),
+});
+
+const botPath = z.string().min(1).max(600);
+
+/** A bot file as the RPCs answer it. */
+export const botFileDto = z.object({
+  path: z.string(),
+  name: z.string(),
+  sizeBytes: z.int().min(0),
+  contentType: z.string(),
+  sha256: z.string(),
+  updatedAt: z.string(),
+});
+
+/**
+ * A bot file's bytes: handed over through the bus's byte transfer (handOverBytes), `transfer`
+ * naming them; the caller takes them (takeBytes). Errors: not_found, bad_request for a path that
+ * is not one.
+ */
+export const readBotFile = defineRpc(
+  'rpc.workspace.bot_files.read',
+  z.object({ bot: botFileOwner, path: botPath }),
+  botFileDto.extend({ transfer: z.string() }),
+);
+
+/**
+ * Writes (or replaces) a bot file with the bytes handed over as `transfer`, reserving the payer's
+ * storage_mb first. Errors: bad_request (a path that is not one, bytes gone or too large),
+ * limit_reached (storage used up).
+ */
+export const writeBotFile = defineRpc(
+  'rpc.workspace.bot_files.write',
+  z.object({ bot: botFileOwner, path: botPath, transfer: z.string().min(1).max(100) }),
+  botFileDto,
+);
+
+/** The bot's files under a folder ("" for all), by path, at most `limit`. */
+export const listBotFiles = defineRpc(
+  'rpc.workspace.bot_files.list',
+  z.object({ bot: botFileOwner, folder: z.string().max(600), limit: z.int().min(1).max(1000).default(1000) }),
+  z.object({ items: z.array(botFileDto) }),
+);
+
+/** COPY (a new object, counted again) or MOVE (the same bytes, a new path). Errors: not_found. */
+export const copyBotFile = defineRpc(
+  'rpc.workspace.bot_files.copy',
+  z.object({ bot: botFileOwner, from: botPath, to: botPath, move: z.boolean() }),
+  botFileDto,
+);
+
+/** Deletes a bot file and gives its storage back. Errors: not_found. */
+export const deleteBotFile = defineRpc(
+  'rpc.workspace.bot_files.delete',
+  z.object({ bot: botFileOwner, path: botPath }),
+  z.object({ deleted: z.literal(true) }),
+);

@@ -205,6 +205,26 @@ export const teamDepartures = workspace.table(
   (t) => [primaryKey({ name: 'team_departures_pk', columns: [t.userId, t.leftTeamId] })],
 );
 
+/** A bot's files, by path (migration 0003): written by its scripts as its owner, not synced. */
+export const botFiles = workspace.table(
+  'bot_files',
+  {
+    id: uuid('id').primaryKey(),
+    botId: uuid('bot_id').notNull(),
+    ownerUserId: uuid('owner_user_id').notNull(),
+    teamId: uuid('team_id'),
+    path: text('path').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    storageKey: text('storage_key').notNull().unique('bot_files_storage_key_unique'),
+    usageMb: integer('usage_mb').notNull().default(0),
+    usagePeriodEnd: timestamp('usage_period_end', { withTimezone: true }),
+    ...times,
+  },
+  (t) => [unique('bot_files_path_unique').on(t.botId, t.path)],
+);
+
 export const objectDeletions = workspace.table('object_deletions', {
   storageKey: text('storage_key').primaryKey(),
   requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),

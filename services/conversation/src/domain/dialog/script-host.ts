@@ -20,6 +20,7 @@ import { tableKeywords } from '../tables/table-keywords.js';
 import type { Turn } from '../turns/turn.js';
 import { agentKeywords } from './agent-keywords.js';
 import { aiKeywords } from './ai-keywords.js';
+import { fileKeywords } from './file-keywords.js';
 import { requestMail } from './request-mail.js';
 import {
   extrasOf,
@@ -163,6 +164,7 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
     }),
     ...agentKeywords(turn),
     ...aiKeywords(turn),
+    ...fileKeywords(deps, bot),
   };
 }
 

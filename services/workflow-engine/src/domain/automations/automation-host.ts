@@ -1,4 +1,5 @@
 import { type BasicHost, HostUnavailableError, mailRecipients, type Value } from '@conduit/basic';
+import { botFileKeywords } from '@conduit/bot-files';
 import { appendEvent, botMailKeywords, RpcError, requestRpc } from '@conduit/bus';
 import { conversationRpc, workflowEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
@@ -238,6 +239,13 @@ export function automationHost(
     broadcastToBots: unavailableForAutomations('BROADCAST TO BOTS'),
     useWebsite: unavailableForAutomations('USE WEBSITE'),
     saveFromUnstructured: notInAutomationsYet('SAVE FROM UNSTRUCTURED'),
+    // The bot's files in the workspace service, as its owner (@conduit/bot-files, as in its dialogs);
+    // DOWNLOAD and UPLOAD through the engine's outbound guard.
+    ...botFileKeywords(deps.bus, {
+      bot: { botId: automation.botId, ownerUserId: automation.ownerUserId, teamId: automation.teamId },
+      timeoutMs: deps.env.RPC_TIMEOUT,
+      http: deps.http,
+    }),
   };
   return markingTransientFailures(host, record);
 }
