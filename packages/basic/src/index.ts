@@ -19,6 +19,7 @@ export {
   resume,
   run,
 } from './interpreter.js';
+export { type KeywordRefusals, refusedKeywords } from './keyword-refusals.js';
 export { type KeywordOptions, UNAVAILABLE_KEYWORDS } from './keyword-status.js';
 export { mailRecipients } from './mail-recipients.js';
 export { WEBHOOK_NAME } from './parser.js';
@@ -35,4 +36,10 @@ export {
   tableName,
 } from './table-filter.js';
 export type { ParameterSchema, ToolParameters } from './tool-schema.js';
+export {
+  type ExtractionModel,
+  jsonOfAnswer,
+  MAX_UNSTRUCTURED_TEXT,
+  saveFromUnstructuredWith,
+} from './unstructured.js';
 export { DEFAULT_LIMITS, type Limits, type Value, type ValueObject } from './values.js';
