@@ -23,3 +23,18 @@ alter table conversation.bot_handler_runs force row level security;
 create policy bot_handler_runs_managers on conversation.bot_handler_runs
   using (conversation.bot_manageable(bot_id))
   with check (conversation.bot_manageable(bot_id));
+
+-- A webhook's run is recorded under its script: the look-up of 0010 answers the script's id too.
+drop function conversation.bot_webhook_script(uuid, text);
+create function conversation.bot_webhook_script(p_bot_id uuid, p_name text)
+  returns table (bot_id uuid, owner_user_id uuid, team_id uuid, org_id uuid, tool_id uuid, script text)
+  language sql stable security definer
+  set search_path = conversation, pg_temp
+  as $$
+    select b.id, b.owner_user_id, b.team_id, b.org_id, t.id, t.script
+    from conversation.bots b
+    join conversation.basic_tools t on t.bot_id = b.id
+    where b.id = p_bot_id and t.metadata ->> 'webhook' = p_name
+  $$;
+revoke all on function conversation.bot_webhook_script(uuid, text) from public;
+grant execute on function conversation.bot_webhook_script(uuid, text) to conversation_app;

@@ -60,14 +60,16 @@ export const clickRecorded = defineEvent(
 
 /**
  * A script's SEND MAIL: the mail the email service is asked to deliver, from the bot's configured
- * account, else the platform's MAIL_URL. Recorded in conversation's outbox as the chat's user; the
- * script goes on once it is committed (the mail is sent asynchronously).
+ * account, else the platform's MAIL_URL. Recorded in conversation's outbox as the chat's user (a
+ * bot's ON or WEBHOOK script: as the bot's owner, with no session); the script goes on once it is
+ * committed (the mail is sent asynchronously).
  */
 export const mailRequested = defineEvent(
   'conversation.mail.requested',
   1,
   z.object({
-    sessionId: z.uuid(),
+    /** The chat that asked; null for a bot's ON or WEBHOOK script, which runs in none. */
+    sessionId: z.uuid().nullable(),
     botId: z.uuid(),
     userId: z.uuid(),
     to: z.array(z.email()).min(1).max(50),

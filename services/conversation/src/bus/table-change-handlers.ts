@@ -27,8 +27,9 @@ interface HandlerRow extends Record<string, unknown> {
  * transaction or one event's handlers beside a redelivery of it: each handler is claimed first (its
  * own row in processed_events, committed before it runs), and the consumer heartbeats while it
  * works. So a handler runs at most once per change: a crash in the middle of one drops the rest of
- * that run (what it wrote stays), and a redelivery runs only the handlers not yet claimed. A
- * handler that fails is logged with its reason and not retried: it would fail the same way.
+ * that run (what it wrote stays), and a redelivery runs only the handlers not yet claimed. Each run
+ * is recorded for the bot's managers (bot_handler_runs); a handler that fails is not retried: it
+ * would fail the same way.
  * Changes the handlers make themselves (`byHandler`) run none.
  */
 export const tableChangeHandlers: BackgroundTask<ConversationDeps> = {
@@ -61,7 +62,7 @@ export const tableChangeHandlers: BackgroundTask<ConversationDeps> = {
             bot,
             handler.script,
             { table: data.table, change: data.change, row: data.row as never, rowId: data.rowId },
-            'on',
+            { kind: 'on', toolId: handler.tool_id, eventId: id },
           );
           const fields = { botId: bot.id, handler: handler.name, eventId: id, output: outcome.output.length };
           if (outcome.ok) deps.log.info(fields, 'bot table handler ran');

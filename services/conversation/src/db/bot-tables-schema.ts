@@ -2,7 +2,7 @@
 // config reads both.
 import { timestamps } from '@conduit/db';
 import { index, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { bots, conversation } from './schema.js';
+import { basicTools, bots, conversation } from './schema.js';
 
 /** A named table of JSON rows under a bot (General Bots' SAVE "table", ...). */
 export const botTables = conversation.table(
@@ -61,4 +61,29 @@ export const botUserMemories = conversation.table(
     uniqueIndex('bot_user_memories_key').on(t.botId, t.userId, t.kind, t.key),
     index('bot_user_memories_user').on(t.userId),
   ],
+);
+
+export const handlerRunStatuses = ['succeeded', 'failed'] as const;
+
+/** Each run of a bot's ON or WEBHOOK script (migration 0011), for its managers to read. */
+export const botHandlerRuns = conversation.table(
+  'bot_handler_runs',
+  {
+    id: uuid('id').primaryKey(),
+    botId: uuid('bot_id')
+      .notNull()
+      .references(() => bots.id, { onDelete: 'cascade' }),
+    toolId: uuid('tool_id')
+      .notNull()
+      .references(() => basicTools.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['on', 'webhook'] }).notNull(),
+    /** ON: the table change that ran it; WEBHOOK: null. */
+    eventId: uuid('event_id'),
+    status: text('status', { enum: handlerRunStatuses }).notNull(),
+    error: text('error'),
+    output: jsonb('output').$type<string[]>().notNull().default([]),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('bot_handler_runs_tool').on(t.toolId, t.id), index('bot_handler_runs_bot').on(t.botId)],
 );

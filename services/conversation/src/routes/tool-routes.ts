@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ConversationDeps } from '../deps.js';
 import { botParams } from '../domain/bots/bot-dto.js';
 import { scriptProblem } from '../domain/bots/compile-script.js';
+import { handlerRunDto, listHandlerRuns } from '../domain/handlers/handler-runs.js';
 import { deleteTool, getTool, listTools, putTool, toolDto } from '../domain/tools/manage-tools.js';
 
 const tags = ['tools'];
@@ -61,5 +62,19 @@ export function toolRoutes(app: ServiceApp, deps: ConversationDeps) {
     '/v1/bots/:botId/tools/:name',
     { summary: 'Delete a tool', params: toolParams, status: 204, problems: [400, 401, 403, 404] },
     (request) => deleteTool(deps, requireActor(request), request.params.botId, request.params.name),
+  );
+  route.get(
+    '/v1/bots/:botId/tools/:name/runs',
+    {
+      summary: "Runs of a bot's ON or WEBHOOK script, newest first",
+      description:
+        'Each run: how it ended, the error that stopped it, the lines it wrote (TALK / PRINT). For whoever may change the bot.',
+      params: toolParams,
+      querystring: pageQuery,
+      response: pageOf(handlerRunDto),
+      problems: [400, 401, 403, 404],
+    },
+    (request) =>
+      listHandlerRuns(deps, requireActor(request), request.params.botId, request.params.name, request.query),
   );
 }

@@ -23,7 +23,8 @@ const description =
   'No authentication: anyone who knows the address may call it, so a script that must trust its caller ' +
   'checks a secret of its own (a header or a parameter). The script sees `params` (the query), `body`, ' +
   "`headers` (without cookies or authorization), `method` and `path`, and acts as the bot's owner. 422 when the script stops " +
-  'with an error (the reason is logged under the request id, never answered); rate limited like the widget API.';
+  "with an error (the reason is recorded in the script's runs, GET /v1/bots/:botId/tools/:name/runs, never answered); " +
+  'rate limited like the widget API.';
 
 /**
  * The request's headers a script may read: cookies and credentials are the caller's (a browser's

@@ -301,7 +301,7 @@ x = GET "not a url?api_key=" & secret`;
       expect(res.statusCode).toBe(422);
       const problem = res.json();
       expect(problem.detail).toBe(
-        "The webhook's script stopped with an error; its owner can find why in the log under this request id.",
+        "The webhook's script stopped with an error; its owner can find why in the script's runs.",
       );
       expect(problem.requestId).toEqual(expect.any(String));
       expect(res.body).not.toMatch(/k-secret|line \d|division|not a URL/i);

@@ -32,6 +32,7 @@ const userTables = [
   'app_visitors',
   'bot_tables',
   'bot_table_rows',
+  'bot_handler_runs',
   'bot_user_memories',
 ];
 
@@ -62,6 +63,10 @@ beforeAll(async () => {
   });
   await call('POST', `/v1/bots/${bot.id}/tables/leads/rows`, { key: 'a', data: { name: 'A' } });
   await call('PUT', `/v1/bots/${bot.id}/tools/t`, { script: 'RETURN 1' });
+  // A WEBHOOK script's run, recorded in bot_handler_runs.
+  await call('PUT', `/v1/bots/${bot.id}/tools/hook`, { script: 'WEBHOOK "rls"\nRETURN 1' });
+  const hook = await h.app.inject({ method: 'GET', url: `/v1/public/bots/${bot.id}/webhooks/rls` });
+  expect(hook.statusCode, hook.body).toBe(200);
   await call('PUT', `/v1/bots/${bot.id}/config`, { items: [{ key: 'k', value: 'v' }] });
   await call('PUT', `/v1/bots/${bot.id}/memories/m`, { value: 1 });
   await call('PUT', '/v1/memories/m', { value: 2 });

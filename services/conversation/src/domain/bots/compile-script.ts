@@ -1,4 +1,4 @@
-import { type CompileOptions, compile, type Program } from '@conduit/basic';
+import { type CompileError, type CompileOptions, compile, type Program } from '@conduit/basic';
 import { problemSchema } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { z } from 'zod';
@@ -28,11 +28,19 @@ export function offerScriptKeywords(options: CompileOptions): void {
   programs.clear();
 }
 
-/** Compiles a script on save; a script that does not compile is a 422 listing every error. */
-export function compileOrReject(source: string, what = 'script'): Program {
+/**
+ * Compiles a script on save; a script that does not compile is a 422 listing every error, as is
+ * one `refuse` finds keywords in that do not apply where it will run.
+ */
+export function compileOrReject(
+  source: string,
+  what = 'script',
+  refuse?: (program: Program) => CompileError[],
+): Program {
   const compiled = compile(source, offered);
-  if (compiled.ok) return compiled.program;
-  const errors = compiled.errors.map((e) => ({
+  const refused = compiled.ok ? (refuse?.(compiled.program) ?? []) : [];
+  if (compiled.ok && refused.length === 0) return compiled.program;
+  const errors = (compiled.ok ? refused : compiled.errors).map((e) => ({
     path: `${what}:${e.line}:${e.column}`,
     message: e.message,
     line: e.line,

@@ -1,7 +1,8 @@
 import { asActor } from '@conduit/auth';
 import { mailRecipients } from '@conduit/basic';
 import { appendEvent } from '@conduit/bus';
-import { type Actor, conversationEvents, toEventActor } from '@conduit/contracts';
+import { type Actor, conversationEvents, type EventActor, toEventActor } from '@conduit/contracts';
+import type { Transaction } from '@conduit/db';
 import { outbox } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 
@@ -13,10 +14,23 @@ import type { ConversationDeps } from '../../deps.js';
  * is the email service's to retry. A recipient list, subject or body the event cannot carry is the
  * script's error (thrown with a message for its author); nothing is recorded then.
  */
-export async function requestMail(
+export function requestMail(
   deps: ConversationDeps,
   actor: Actor,
   chat: { sessionId: string; botId: string; userId: string },
+  mail: { to: string; subject: string; body: string },
+): Promise<void> {
+  return requestMailAs((work) => asActor(deps.db, actor, work), toEventActor(actor), chat, mail);
+}
+
+/**
+ * SEND MAIL for any script of the bot: `inTx` runs the outbox write as whom the script acts for
+ * (a chat's user; a handler's bot owner, with no session), `by` is who the event names.
+ */
+export async function requestMailAs(
+  inTx: (work: (tx: Transaction) => Promise<unknown>) => Promise<unknown>,
+  by: EventActor,
+  chat: { sessionId: string | null; botId: string; userId: string },
   mail: { to: string; subject: string; body: string },
 ): Promise<void> {
   const checked = conversationEvents.mailRequested.data.safeParse({
@@ -30,7 +44,5 @@ export async function requestMail(
     const field = issue?.path[0] ?? 'mail';
     throw new Error(`SEND MAIL: ${String(field)} is not valid (${issue?.message ?? 'invalid'})`);
   }
-  await asActor(deps.db, actor, (tx) =>
-    appendEvent(tx, outbox, conversationEvents.mailRequested, checked.data, toEventActor(actor)),
-  );
+  await inTx((tx) => appendEvent(tx, outbox, conversationEvents.mailRequested, checked.data, by));
 }

@@ -18,6 +18,7 @@ interface WebhookRow extends Record<string, unknown> {
   owner_user_id: string;
   team_id: string | null;
   org_id: string | null;
+  tool_id: string;
   script: string;
 }
 
@@ -61,20 +62,17 @@ export async function callWebhook(
     teamId: found.team_id,
     orgId: found.org_id,
   };
-  const outcome = await runHandler(
-    deps,
-    bot,
-    found.script,
-    request as unknown as Record<string, Value>,
-    'webhook',
-  );
+  const outcome = await runHandler(deps, bot, found.script, request as unknown as Record<string, Value>, {
+    kind: 'webhook',
+    toolId: found.tool_id,
+  });
   if (!outcome.ok) {
-    // The caller is anonymous: the reason (the script's own text, what it fetched) is the bot
-    // owner's to read in the log, under the request id the problem carries.
+    // The caller is anonymous: the reason (the script's own text, what it fetched) is the bot's
+    // managers' to read in the script's runs (and the log, under the request id the problem carries).
     log.warn({ botId, webhook: name.toLowerCase(), reason: outcome.message }, 'bot webhook script stopped');
     throw new DomainError(
       'unprocessable',
-      "The webhook's script stopped with an error; its owner can find why in the log under this request id.",
+      "The webhook's script stopped with an error; its owner can find why in the script's runs.",
     );
   }
   return answerOf(outcome.value, outcome.variables);

@@ -4,6 +4,7 @@ import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
 import { programFor } from '../bots/compile-script.js';
 import { handlerHost } from './handler-host.js';
+import { recordHandlerRun } from './handler-runs.js';
 
 // Runs a bot's ON and WEBHOOK scripts (tools whose script declares them; see manage-tools.ts).
 
@@ -11,12 +12,40 @@ export type HandlerOutcome =
   | { ok: true; value: Value; variables: Record<string, Value>; output: string[] }
   | { ok: false; message: string; output: string[] };
 
+/** Which script runs, and why: recorded with the run (bot_handler_runs) for the bot's managers. */
+export interface HandlerCall {
+  kind: 'on' | 'webhook';
+  toolId: string;
+  /** ON: the table change's event id. */
+  eventId?: string | undefined;
+}
+
 /**
- * Runs one handler script to its end with `input` as its variables. A script that stops with an
- * error, or waits (HEAR, a long WAIT: nobody will answer), is a failed outcome with the reason;
- * nothing here throws for what a script does.
+ * Runs one handler script to its end with `input` as its variables, and records the run (status,
+ * error, output lines, times) where the bot's managers read it. A script that stops with an error,
+ * or waits (HEAR, a long WAIT: nobody will answer), is a failed outcome with the reason; nothing
+ * here throws for what a script does.
  */
 export async function runHandler(
+  deps: ConversationDeps,
+  bot: Pick<BotRow, 'id' | 'ownerUserId' | 'teamId' | 'orgId'>,
+  script: string,
+  input: Record<string, Value>,
+  call: HandlerCall,
+): Promise<HandlerOutcome> {
+  const startedAt = new Date();
+  const outcome = await runScript(deps, bot, script, input, call.kind);
+  await recordHandlerRun(deps, bot, {
+    toolId: call.toolId,
+    kind: call.kind,
+    eventId: call.eventId ?? null,
+    startedAt,
+    outcome,
+  });
+  return outcome;
+}
+
+async function runScript(
   deps: ConversationDeps,
   bot: Pick<BotRow, 'id' | 'ownerUserId' | 'teamId' | 'orgId'>,
   script: string,

@@ -9,6 +9,7 @@ import { programFor } from '../bots/compile-script.js';
 import { startDialog } from '../dialog/run-dialog.js';
 import { scriptTokens } from '../dialog/script-host.js';
 import { newMeter, type UsageMeter } from '../llm/usage-meter.js';
+import { contextAtRest } from '../sessions/sealed-context.js';
 import { toSessionDto } from '../sessions/session-access.js';
 import { newTurn, readBot } from '../turns/open-turn.js';
 import { insertMessages } from '../turns/store-turn.js';
@@ -76,7 +77,10 @@ async function openSession(
   const result = await asActor(deps.db, actor, async (tx) => {
     const [row] = await tx
       .update(sessions)
-      .set({ context: { ...turn.context, turn: 0 }, ...(turn.transferTo ? { botId: turn.transferTo } : {}) })
+      .set({
+        context: contextAtRest(deps.box, session.id, { ...turn.context, turn: 0 }),
+        ...(turn.transferTo ? { botId: turn.transferTo } : {}),
+      })
       .where(eq(sessions.id, session.id))
       .returning();
     const messages = await insertMessages(tx, turn, turn.outputs, new Date());

@@ -1,5 +1,5 @@
 import { asActor } from '@conduit/auth';
-import type { Program } from '@conduit/basic';
+import { type Program, refusedKeywords } from '@conduit/basic';
 import type { Actor } from '@conduit/contracts';
 import { keysetPage, type PageRequest, type Transaction, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
@@ -9,6 +9,7 @@ import { basicTools } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { loadBot } from '../bots/bot-access.js';
 import { compileOrReject } from '../bots/compile-script.js';
+import { HANDLER_REFUSALS } from '../handlers/handler-host.js';
 
 export type ToolRow = typeof basicTools.$inferSelect;
 
@@ -48,7 +49,10 @@ export async function putTool(
   name: string,
   input: { script: string; description?: string | undefined },
 ) {
-  const program = compileOrReject(input.script);
+  // An ON or WEBHOOK script runs with nobody in a chat: what needs one does not compile there.
+  const program = compileOrReject(input.script, 'script', (p) =>
+    p.tableTriggers.length > 0 || p.webhook ? refusedKeywords(p, HANDLER_REFUSALS) : [],
+  );
   const description = input.description ?? program.description ?? '';
   const parameters = program.parameters as unknown as Record<string, unknown>;
   const metadata = handlerMetadata(program);

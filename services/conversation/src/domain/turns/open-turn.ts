@@ -5,6 +5,7 @@ import { withAppOverrides } from '../apps/app-overrides.js';
 import { type BotRow, loadBot } from '../bots/bot-access.js';
 import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
 import type { UsageMeter } from '../llm/usage-meter.js';
+import { contextInUse } from '../sessions/sealed-context.js';
 import { assertOpen, loadSession, type SessionRow } from '../sessions/session-access.js';
 import { type ReplySink, silentSink, type Turn } from './turn.js';
 
@@ -60,7 +61,7 @@ export function newTurn(
     session,
     bot,
     settings,
-    context: structuredClone(session.context),
+    context: contextInUse(deps.box, session.id, structuredClone(session.context), deps.log),
     outputs: [],
     toolRuns: [],
     sink: io.sink ?? silentSink,

@@ -6,6 +6,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { messageHistory, outbox, sessions } from '../../db/schema.js';
 import { type MessageDto, toMessageDto } from '../messages/message-dto.js';
+import { contextAtRest } from '../sessions/sealed-context.js';
 import type { SessionRow } from '../sessions/session-access.js';
 import type { OutputMessage, Turn } from './turn.js';
 
@@ -33,7 +34,7 @@ export async function storeTurn(
       tx
         .update(sessions)
         .set({
-          context: { ...turn.context, turn: expectedTurn + 1 },
+          context: contextAtRest(deps.box, session.id, { ...turn.context, turn: expectedTurn + 1 }),
           ...(turn.transferTo ? { botId: turn.transferTo } : {}),
           lastActivityAt: now,
           expiresAt: new Date(now.getTime() + deps.env.SESSION_TTL),
