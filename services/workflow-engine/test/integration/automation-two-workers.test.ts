@@ -6,7 +6,8 @@ import { bearer, startWorkflowHarness, type WorkflowHarness } from '../fixtures/
 
 // Two worker processes (src/worker.ts, as production runs them) on one queue: an automation's
 // schedule is one BullMQ job scheduler, so each tick is one run whichever worker takes it, and a
-// run still going makes the next tick a skipped run on either worker.
+// run still going makes the next tick a skipped run on either worker. Per-second crons keep the
+// test short; a bot script's SET SCHEDULE "every 1 minute" is run at its next minute too.
 let h: WorkflowHarness;
 let sink: HttpSink;
 let conversation: ReturnType<typeof serveConversationBots>;
@@ -42,8 +43,22 @@ const runs = (automationId: string) =>
   h.admin`select status, tick_at, started_at, finished_at, error from workflow.automation_runs
     where automation_id = ${automationId} order by started_at`;
 
-async function untilRuns(automationId: string, enough: (rows: Awaited<ReturnType<typeof runs>>) => boolean) {
-  const deadline = Date.now() + 45_000;
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+async function untilRuns(
+  automationId: string,
+  enough: (rows: Awaited<ReturnType<typeof runs>>) => boolean,
+  timeoutMs = 45_000,
+) {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const rows = await runs(automationId);
     if (enough(rows)) return rows;
@@ -56,6 +71,17 @@ describe('an automation on a per-second schedule with two worker processes', () 
   it('runs once per tick, and skips ticks while a run is going', async () => {
     workers.start();
     workers.start();
+    // A bot whose script says SET SCHEDULE "every 1 minute": its automation runs at the next whole
+    // minute, once, whichever worker takes it (checked at the end, after the per-second ones).
+    const bot = await conversation.save({
+      ownerUserId: owner.userId,
+      script: 'SET SCHEDULE "every 1 minute"\nTALK "minute"',
+    });
+    const minutely = await until('the script automation', async () => {
+      const [row] = await h.admin<{ id: string }[]>`
+        select id from workflow.system_automations where bot_id = ${bot.id}`;
+      return row?.id;
+    });
     const quick = await everySecond('TALK "tick"');
     await untilRuns(quick, (rows) => rows.length >= 2);
     const deadline = Date.now() + 30_000;
@@ -92,5 +118,13 @@ describe('an automation on a per-second schedule with two worker processes', () 
     } finally {
       sink.delayMs = 0;
     }
-  }, 120_000);
+
+    const [first] = await untilRuns(minutely, (rows) => rows.some((row) => row.finished_at), 70_000);
+    expect(first).toMatchObject({ status: 'success', error: null });
+    expect(first!.tick_at.getTime() % 60_000).toBe(0);
+    const ofThatTick = (await runs(minutely)).filter(
+      (row) => row.tick_at.getTime() === first!.tick_at.getTime(),
+    );
+    expect(ofThatTick).toHaveLength(1);
+  }, 180_000);
 });
