@@ -228,10 +228,12 @@ const MATRIX: { route: string; request: (c: Context) => Promise<Cell> | Cell; ex
   { route: 'GET connections', request: () => ({ method: 'GET', url: '/v1/integrations/connections' }), expected: [401, 200, 200, 200, 200, 200, 200] },
   { route: 'GET connection', request: (c) => ({ method: 'GET', url: C(c) }), expected: [401, 200, 200, 200, 200, 404, 200] },
   { route: 'PATCH connection', request: (c) => ({ method: 'PATCH', url: C(c), body: { name: 'renamed' } }), expected: [401, 200, 200, 200, 403, 404, 200] },
+  { route: 'POST test connection', request: (c) => ({ method: 'POST', url: `${C(c)}/test` }), expected: [401, 200, 200, 200, 403, 404, 200] },
   { route: 'DELETE connection', request: async (c) => ({ method: 'DELETE', url: `/v1/integrations/connections/${await c.fresh('connection')}` }), expected: [401, 204, 204, 204, 403, 404, 204] },
   { route: 'GET admin jobs', request: () => ({ method: 'GET', url: '/v1/admin/jobs' }), expected: [401, 403, 403, 403, 403, 403, 200] },
   { route: 'DELETE unknown failed job', request: () => ({ method: 'DELETE', url: `/v1/admin/jobs/workflow-engine/failed/${randomUUID()}` }), expected: [401, 403, 403, 403, 403, 403, 404] },
   { route: 'POST retry unknown failed job', request: () => ({ method: 'POST', url: `/v1/admin/jobs/workflow-engine/failed/${randomUUID()}/retry` }), expected: [401, 403, 403, 403, 403, 403, 404] },
+  { route: 'POST queue dashboard ticket', request: () => ({ method: 'POST', url: '/v1/admin/queue-dashboard/tickets' }), expected: [401, 403, 403, 403, 403, 403, 201] },
   { route: 'GET unknown bot automations', request: () => ({ method: 'GET', url: `/v1/bots/${randomUUID()}/automations` }), expected: [401, 404, 404, 404, 404, 404, 404] },
 ];
 
