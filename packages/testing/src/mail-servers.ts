@@ -358,6 +358,11 @@ export interface TestSmtpServer {
   dropAfterData(count: number): void;
   /** Answers the next `count` DATA with `code` (default 550) instead of accepting them. */
   rejectNext(count: number, code?: number): void;
+  /**
+   * Reads the next `count` DATA in full and answers (accepts) each only `ms` later, as a slow
+   * provider does; without `ms`, never: the client waits until it gives up or its process dies.
+   */
+  holdNext(count: number, ms?: number): void;
   stop(): Promise<void>;
 }
 
@@ -386,6 +391,9 @@ export async function startSmtpServer(
   let toDrop = 0;
   let toReject = 0;
   let rejectCode = 550;
+  let toHold = 0;
+  let holdMs: number | undefined;
+  const holds = new Set<NodeJS.Timeout>();
 
   const deliver = async (message: ReceivedSmtpMessage) => {
     const dovecot = options.deliverTo;
@@ -434,6 +442,19 @@ export async function startSmtpServer(
           user: typeof session.user === 'string' ? session.user : undefined,
         };
         received.push(message);
+        if (toHold > 0) {
+          toHold--;
+          if (holdMs === undefined) return;
+          const timer = setTimeout(() => {
+            holds.delete(timer);
+            deliver(message).then(
+              () => callback(),
+              (error: Error) => callback(Object.assign(error, { responseCode: 451 })),
+            );
+          }, holdMs);
+          holds.add(timer);
+          return;
+        }
         if (toDrop > 0) {
           // The server has the message (a provider may well deliver it) but the client never
           // hears so: the case a sender must retry without making a second copy.
@@ -481,8 +502,13 @@ export async function startSmtpServer(
       toReject = count;
       rejectCode = code;
     },
+    holdNext(count, ms) {
+      toHold = count;
+      holdMs = ms;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of holds) clearTimeout(timer);
         for (const socket of sockets.values()) socket.destroy();
         server.close(() => resolve());
       }),

@@ -59,6 +59,15 @@ const schema = serviceEnv.extend({
   MAIL_URL: z.string().optional(),
   /** The sender of platform mail (`Name <address>` or an address). */
   MAIL_FROM: z.string().default('Conduit <no-reply@localhost>'),
+  /**
+   * A send's lease on its message, renewed every third of it while the SMTP transaction runs: a
+   * live slow send is never taken twice, and one whose worker died is sent again once it runs out.
+   */
+  SEND_LEASE: envDuration('30s'),
+  /** How long a worker's job lock lasts unrenewed: a killed worker's job is run again after it. */
+  JOB_LOCK_DURATION: envDuration('30s'),
+  /** How often workers look for jobs of a dead worker and queue them again. */
+  JOB_STALLED_INTERVAL: envDuration('30s'),
   /** First delay of reconnecting after a connection error; doubles up to 30 minutes. */
   CONNECT_BACKOFF: envDuration('5s'),
 });

@@ -61,6 +61,10 @@ export const mailService = defineService<MailEnv, MailDeps, MailJobs>({
     },
     exhausted: (deps, job) =>
       job.name === 'send-outbound' ? settleExhaustedSend(deps, job) : Promise.resolve(),
-    settings: (env) => ({ concurrency: env.SYNC_CONCURRENCY }),
+    settings: (env) => ({
+      concurrency: env.SYNC_CONCURRENCY,
+      lockDurationMs: env.JOB_LOCK_DURATION,
+      stalledIntervalMs: env.JOB_STALLED_INTERVAL,
+    }),
   },
 });

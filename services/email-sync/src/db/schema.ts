@@ -307,6 +307,8 @@ export const emailOutbound = email.table(
     status: text('status', { enum: outboundStatuses }).notNull().default('queued'),
     sendAt: timestamp('send_at', { withTimezone: true }).notNull().defaultNow(),
     attempts: integer('attempts').notNull().default(0),
+    /** While `sending`: the send job's lease, renewed as it runs; once past, a dead run's message is taken again. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     lastError: text('last_error'),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     /** The copy in the account's Sent folder was appended (a retry does not append it again). */

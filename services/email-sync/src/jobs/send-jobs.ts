@@ -6,7 +6,7 @@ import { type ActorContext, withActor, withoutActor } from '@conduit/db';
 import type { ExhaustedJob } from '@conduit/jobs';
 import { loggableError } from '@conduit/service-kit';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { emailOutbound, outbox, userEmailAccounts } from '../db/schema.js';
 import type { MailDeps } from '../deps.js';
@@ -18,8 +18,8 @@ import { closeImap } from '../mail/imap-client.js';
 import { MailHostRefused, mailFailureOf } from '../mail/mail-server.js';
 import { createSmtpTransport } from '../mail/smtp-client.js';
 
-/** A message `sending` for longer than this was left by a run that died: it may be sent again. */
-const SENDING_LEASE_MS = 10 * 60_000;
+/** A row left `sending` before leases were kept (no `lease_until`) counts as leased this long after its last change. */
+const LEGACY_LEASE = sql`interval '10 minutes'`;
 
 interface Owner {
   userId: string;
@@ -128,17 +128,36 @@ export async function sendOutboundJob(
 ) {
   const owner = await ownerOf(deps, outboundId);
   if (!owner) return; // its account (and so the message) was deleted
+  const leaseMs = deps.env.SEND_LEASE;
   const claimed = await withActor(deps.db, contextOf(owner), async (tx) => {
-    const [row] = await tx.select().from(emailOutbound).where(eq(emailOutbound.id, outboundId)).for('update');
+    const [found] = await tx
+      .select({
+        row: emailOutbound,
+        // The database's clock decides, so workers whose clocks differ agree on a lease.
+        leasedUntil: sql<Date | null>`case when ${emailOutbound.status} = 'sending'
+          and coalesce(${emailOutbound.leaseUntil}, ${emailOutbound.updatedAt} + ${LEGACY_LEASE}) > now()
+          then coalesce(${emailOutbound.leaseUntil}, ${emailOutbound.updatedAt} + ${LEGACY_LEASE}) end`.mapWith(
+          emailOutbound.leaseUntil,
+        ),
+      })
+      .from(emailOutbound)
+      .where(eq(emailOutbound.id, outboundId))
+      .for('update');
+    const row = found?.row;
     if (!row || row.status === 'sent' || row.status === 'failed' || row.status === 'canceled')
       return { row, claimed: false };
-    // Another run has it in hand (a sweep's job beside a retry): leave it, unless that run died.
-    if (row.status === 'sending' && row.updatedAt.getTime() > Date.now() - SENDING_LEASE_MS)
-      return { row, claimed: false };
+    // Another run has it in hand (a sweep's job beside a retry, a job a dead worker left that
+    // BullMQ runs again before the lease is out): leave it, unless that run died.
+    if (found.leasedUntil) return { row, claimed: false, leasedUntil: found.leasedUntil };
     if (row.sendAt.getTime() > Date.now() + 1000) return { row, claimed: false, early: true };
     const [updated] = await tx
       .update(emailOutbound)
-      .set({ status: 'sending', attempts: row.attempts + 1, updatedAt: new Date() })
+      .set({
+        status: 'sending',
+        attempts: row.attempts + 1,
+        leaseUntil: sql`now() + ${leaseInterval(leaseMs)}`,
+        updatedAt: new Date(),
+      })
       .where(eq(emailOutbound.id, outboundId))
       .returning();
     return { row: updated!, claimed: true };
@@ -155,11 +174,23 @@ export async function sendOutboundJob(
     );
     return;
   }
+  if ('leasedUntil' in claimed && claimed.leasedUntil) {
+    // Looked at again just after the lease: taken then if its run died, else left to it (a
+    // live run renews the lease, and this look comes again after the new one).
+    const at = claimed.leasedUntil.getTime() + 1000;
+    await deps.jobs.add(
+      'send-outbound',
+      { outboundId },
+      { jobId: `send-${outboundId}-lease-${at}`, delayMs: Math.max(0, at - Date.now()) },
+    );
+    return;
+  }
   if (!claimed.claimed) {
     if (claimed.row?.status === 'sent') await fileInSent(deps, owner, claimed.row);
     return;
   }
   const row = claimed.row!;
+  const lease = holdLease(deps, owner, row);
   let transport: Awaited<ReturnType<typeof transportFor>> | undefined;
   try {
     transport = await transportFor(deps, owner, row);
@@ -168,6 +199,7 @@ export async function sendOutboundJob(
       raw: row.raw ?? '',
     });
   } catch (error) {
+    await lease.release();
     const reason = mailFailureOf(error).reason;
     const last = isPermanent(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     await settleFailure(deps, owner, row.id, reason, last);
@@ -176,11 +208,12 @@ export async function sendOutboundJob(
   } finally {
     transport?.close();
   }
+  await lease.release();
   const sent = await withActor(deps.db, contextOf(owner), async (tx) => {
     const sentAt = new Date();
     const [updated] = await tx
       .update(emailOutbound)
-      .set({ status: 'sent', sentAt, lastError: null, updatedAt: sentAt })
+      .set({ status: 'sent', sentAt, lastError: null, leaseUntil: null, updatedAt: sentAt })
       .where(eq(emailOutbound.id, row.id))
       .returning();
     await appendEvent(
@@ -193,6 +226,51 @@ export async function sendOutboundJob(
     return updated!;
   });
   await fileInSent(deps, owner, sent);
+}
+
+const leaseInterval = (ms: number) => sql`make_interval(secs => ${ms / 1000})`;
+
+/**
+ * Renews the claimed message's lease every third of SEND_LEASE while its SMTP transaction runs,
+ * as long as this run still holds it (the row is `sending` at this run's attempt: the attempt
+ * count fences off a run that lost its lease while stalled). `release` stops the renewals and
+ * waits for one under way, so none lands after the outcome is written.
+ */
+function holdLease(deps: MailDeps, owner: Owner, row: OutboundRow) {
+  const leaseMs = deps.env.SEND_LEASE;
+  let renewing: Promise<unknown> = Promise.resolve();
+  const renew = () =>
+    withActor(deps.db, contextOf(owner), (tx) =>
+      tx
+        .update(emailOutbound)
+        .set({ leaseUntil: sql`now() + ${leaseInterval(leaseMs)}` })
+        .where(
+          and(
+            eq(emailOutbound.id, row.id),
+            eq(emailOutbound.status, 'sending'),
+            eq(emailOutbound.attempts, row.attempts),
+          ),
+        )
+        .returning({ id: emailOutbound.id }),
+    ).then(
+      (held) => {
+        if (held.length === 0) deps.log.warn({ outboundId: row.id }, 'a send lost its lease while sending');
+      },
+      (error: unknown) =>
+        deps.log.warn({ err: loggableError(error), outboundId: row.id }, 'could not renew a send lease'),
+    );
+  const timer = setInterval(
+    () => {
+      renewing = renewing.then(renew);
+    },
+    Math.max(100, Math.floor(leaseMs / 3)),
+  );
+  return {
+    async release() {
+      clearInterval(timer);
+      await renewing;
+    },
+  };
 }
 
 /**
@@ -211,7 +289,12 @@ async function settleFailure(
     if (!row || row.status === 'sent' || row.status === 'failed' || row.status === 'canceled') return;
     await tx
       .update(emailOutbound)
-      .set({ status: final ? 'failed' : 'queued', lastError: reason, updatedAt: new Date() })
+      .set({
+        status: final ? 'failed' : 'queued',
+        lastError: reason,
+        leaseUntil: null,
+        updatedAt: new Date(),
+      })
       .where(eq(emailOutbound.id, outboundId));
     if (final)
       await appendEvent(
