@@ -33,7 +33,8 @@ export const complete = defineRpc(
     teams: z.record(z.uuid(), teamRoleSchema).optional(),
     payer: usageSubject,
     model: storableText(200).min(1).optional(),
-    system: storableText(8000).optional(),
+    // Room for SAVE FROM UNSTRUCTURED's instruction and a 16 KiB JSON Schema.
+    system: storableText(20_000).optional(),
     prompt: storableText(32_000).min(1),
     maxTokens: z.int().min(1).max(8192).default(512),
     idempotencyKey: storableText(200).min(1).optional(),

@@ -447,6 +447,92 @@ describe('bot automations', () => {
     }
   });
 
+  it('SAVE FROM UNSTRUCTURED reads text into JSON checked against the schema, with the owner model, keyed by the run', async () => {
+    const asked: { system?: string; prompt: string; key?: string; userId: string }[] = [];
+    const llm = serveRpc(h.bus, conversationRpc.complete, 'conversation', async (request) => {
+      asked.push({
+        ...(request.system !== undefined && { system: request.system }),
+        prompt: request.prompt,
+        ...(request.idempotencyKey !== undefined && { key: request.idempotencyKey }),
+        userId: request.userId,
+      });
+      // A model that answers in a fence, as many do; "age" missing when the text has none.
+      const age = /age: (\d+)/.exec(request.prompt)?.[1];
+      return {
+        text: `Here it is:\n\`\`\`json\n${JSON.stringify({ name: 'Ana Silva', ...(age ? { age: Number(age) } : {}) })}\n\`\`\``,
+        model: 'extract',
+        tokens: 9,
+      };
+    });
+    try {
+      const bot = await conversation.save({ ownerUserId: owner.userId });
+      const schema =
+        '{"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "number"}}, "required": ["name", "age"]}';
+      const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+        name: 'reader',
+        schedule: '0 3 * * *',
+        script: `lead = SAVE FROM UNSTRUCTURED "name: Ana Silva, age: 31", ${schema}\nTALK lead.name & " is " & lead.age`,
+      });
+      expect(made.statusCode, made.body).toBe(201);
+      const id = made.json().id;
+      const runId = (await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`)).json().runId;
+      const run = await finishedRun(owner, bot.id, id, runId);
+      expect(run, JSON.stringify(run)).toMatchObject({
+        status: 'success',
+        error: null,
+        output: ['Ana Silva is 31'],
+      });
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatchObject({
+        prompt: 'name: Ana Silva, age: 31',
+        key: `automation:${runId}:unstructured:0`,
+        userId: owner.userId,
+      });
+      expect(asked[0]?.system).toContain('"required":["name","age"]');
+
+      // An answer that does not fit the schema stops the run saying where; nothing after it runs.
+      await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${id}`, {
+        script: `lead = SAVE FROM UNSTRUCTURED "name: Ana Silva", ${schema}\nTALK "stored"`,
+      });
+      const misfit = await finishedRun(
+        owner,
+        bot.id,
+        id,
+        (await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`)).json().runId,
+      );
+      expect(misfit).toMatchObject({ status: 'error', output: [] });
+      expect(misfit.error).toMatch(
+        /^line 1: SAVE FROM UNSTRUCTURED failed: the model's answer does not fit the schema: age/,
+      );
+    } finally {
+      await llm.stop();
+    }
+  });
+
+  it('multi-agent keywords do not compile in an automation, saying why', async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    for (const [script, keyword] of [
+      ['x = DELEGATE "hi" TO BOT "sales"', 'DELEGATE TO BOT'],
+      ['TALK 1\nADD BOT "sales" WITH TRIGGER "price"', 'ADD BOT'],
+      ['TRANSFER CONVERSATION TO "sales"', 'TRANSFER CONVERSATION'],
+      ['all = BROADCAST "hi" TO BOTS', 'BROADCAST TO BOTS'],
+    ] as const) {
+      const res = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+        name: 'agents',
+        schedule: '0 3 * * *',
+        script,
+      });
+      expect(res.statusCode, res.body).toBe(422);
+      const line = script.startsWith('TALK') ? 2 : 1;
+      expect(res.json().errors[0].message).toMatch(
+        new RegExp(
+          `^line ${line}, column \\d+: ${keyword} does not apply to an automation: bots talk to bots inside a chat session`,
+        ),
+      );
+    }
+    expect(await automationsOf(owner, bot.id)).toEqual([]);
+  });
+
   it("name each LLM call by the run, so a retried run's completion is neither asked nor charged twice", async () => {
     const keys: (string | undefined)[] = [];
     const llm = serveRpc(h.bus, conversationRpc.complete, 'conversation', async (request) => {

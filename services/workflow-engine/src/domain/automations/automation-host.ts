@@ -1,4 +1,10 @@
-import { type BasicHost, HostUnavailableError, mailRecipients, type Value } from '@conduit/basic';
+import {
+  type BasicHost,
+  HostUnavailableError,
+  mailRecipients,
+  saveFromUnstructuredWith,
+  type Value,
+} from '@conduit/basic';
 import { botFileKeywords } from '@conduit/bot-files';
 import { appendEvent, botMailKeywords, RpcError, requestRpc } from '@conduit/bus';
 import { conversationRpc, workflowEvents } from '@conduit/contracts';
@@ -50,7 +56,7 @@ export function automationHost(
   /** POSTs, PATCHes, GRAPHQLs and SOAPs so far in this attempt, each numbered as the mails are. */
   const sent: Partial<Record<HttpKeyword, number>> = {};
   /** CREATE DRAFTs, ADD MEMBERs and LLM calls so far in this attempt, each numbered as the mails are. */
-  const made = { draft: 0, invite: 0, llm: 0 };
+  const made = { draft: 0, invite: 0, llm: 0, unstructured: 0 };
   const mail = botMailKeywords(deps.bus, {
     botId: automation.botId,
     ownerUserId: automation.ownerUserId,
@@ -238,7 +244,19 @@ export function automationHost(
     transferConversation: unavailableForAutomations('TRANSFER CONVERSATION'),
     broadcastToBots: unavailableForAutomations('BROADCAST TO BOTS'),
     useWebsite: unavailableForAutomations('USE WEBSITE'),
-    saveFromUnstructured: notInAutomationsYet('SAVE FROM UNSTRUCTURED'),
+    // The owner's model reads the text into JSON that @conduit/basic checks against the schema, as
+    // in dialogs; keyed by the run like LLM, so a retried run reads the same answer.
+    saveFromUnstructured: saveFromUnstructuredWith(
+      async ({ system, text }) =>
+        (
+          await completeAs(deps, owner, {
+            system,
+            prompt: text,
+            maxTokens: 1024,
+            idempotencyKey: `automation:${runId}:unstructured:${made.unstructured++}`,
+          })
+        ).text,
+    ),
     // The bot's files in the workspace service, as its owner (@conduit/bot-files, as in its dialogs);
     // DOWNLOAD and UPLOAD through the engine's outbound guard.
     ...botFileKeywords(deps.bus, {

@@ -1,4 +1,3 @@
-import { compile } from '@conduit/basic';
 import type { Actor } from '@conduit/contracts';
 import { keysetPage, type PageRequest, type Transaction, uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
@@ -7,7 +6,7 @@ import { automationRuns, systemAutomations } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { toAutomationDto, toAutomationRunDto } from './automation-dto.js';
-import { automationCompileOptions } from './automation-keywords.js';
+import { compileAutomation } from './automation-keywords.js';
 import { compileSchedule, nextRunOf } from './automation-schedule.js';
 import { removeAutomationScheduler, syncAutomationScheduler } from './automation-scheduler.js';
 import { automationContext, requireBotManager } from './bot-ownership.js';
@@ -24,7 +23,7 @@ function scheduleOrReject(schedule: string, timezone: string) {
 
 /** Throws unprocessable listing each compile error of the script. */
 function scriptOrReject(deps: WorkflowDeps, script: string) {
-  const compiled = compile(script, automationCompileOptions(deps.env));
+  const compiled = compileAutomation(script, deps.env);
   if (!compiled.ok)
     throw new DomainError('unprocessable', 'The script does not compile.', {
       fields: {

@@ -1,4 +1,4 @@
-import { compile, run } from '@conduit/basic';
+import { run } from '@conduit/basic';
 import { uuidv7, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { Job } from 'bullmq';
@@ -10,7 +10,7 @@ import type { runAutomationPayload } from '../../jobs/catalog.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
 import type { AutomationRow } from './automation-dto.js';
 import { automationHost, type RunRecord } from './automation-host.js';
-import { automationCompileOptions } from './automation-keywords.js';
+import { compileAutomation } from './automation-keywords.js';
 import { nextRunOf } from './automation-schedule.js';
 import { removeAutomationScheduler } from './automation-scheduler.js';
 import { ownerContext } from './bot-ownership.js';
@@ -77,7 +77,7 @@ export async function runAutomation(deps: WorkflowDeps, payload: Payload, job?: 
 
   const started = Date.now();
   const record: RunRecord = { output: [], transient: false };
-  const compiled = compile(automation.script, automationCompileOptions(deps.env));
+  const compiled = compileAutomation(automation.script, deps.env);
   let error: string | null = null;
   if (!compiled.ok)
     error = `The script does not compile: line ${compiled.errors[0]?.line}: ${compiled.errors[0]?.message}`;
