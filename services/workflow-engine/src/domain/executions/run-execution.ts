@@ -5,8 +5,15 @@ import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
-import { executionPlan } from './execution-plan.js';
-import { commitPureRuns, finishExecution, isSettled, type Outputs, type PureRun } from './node-run-store.js';
+import { executionPlan, type PlannedNode } from './execution-plan.js';
+import {
+  commitPureRuns,
+  finishExecution,
+  isSettled,
+  type NodeRunRow,
+  type Outputs,
+  type PureRun,
+} from './node-run-store.js';
 import { cachedOwnerContext } from './owner-context.js';
 import { resumeUrlOf } from './resume-url.js';
 import { type NodeStep, runNode, runPureNode } from './run-node.js';
@@ -23,7 +30,8 @@ const HOLD_MS = 500;
 const PURE_BATCH_MS = 100;
 
 /** The items a node emitted that expressions of later nodes see as `$node.<name>`. */
-const firstPort = (outputs: Outputs): Item[] => Object.values(outputs).find((items) => items.length) ?? [];
+export const firstPort = (outputs: Outputs): Item[] =>
+  Object.values(outputs).find((items) => items.length) ?? [];
 
 /**
  * Runs an execution from where it stands to its end or its next wait, acting as the workflow's
@@ -102,6 +110,7 @@ export async function runExecution(
     return 'stopped';
   };
 
+  const context = { execution, trigger, outputs, resumeUrl: resumeUrlOf(deps.env, execution) };
   for (const step of executionPlan(document)) {
     const { node, type } = step;
     const row = prior.get(node.id);
@@ -110,49 +119,14 @@ export async function runExecution(
       last = row!.outputData as Outputs;
       continue;
     }
-    let inputs: Item[][];
-    if (type.trigger) {
-      if (node.id !== execution.triggerNodeId) continue;
-      inputs = [execution.inputData as Item[]];
-    } else {
-      inputs = Array.from({ length: type.inputs?.(node.config) ?? 1 }, () => []);
-      let reached = false;
-      for (const connection of step.incoming) {
-        const items = outputs.get(connection.source)?.[connection.type] ?? [];
-        if (items.length) reached = true;
-        inputs[connection.targetInput]!.push(...items);
-      }
-      // No items came this way (a branch not taken): the node does not run.
-      if (!reached) continue;
-    }
-    if (!node.isEnabled) {
-      outputs.set(node.name, { main: inputs.flat() });
+    const next = prepareStep(context, step, row, sequence);
+    if (next.kind === 'skip') continue;
+    if (next.kind === 'passed') {
+      outputs.set(node.name, next.outputs);
       continue;
     }
-    const work: NodeStep = {
-      executionId: execution.id,
-      workflowId: execution.workflowId,
-      step,
-      inputs,
-      prior: row,
-      sequence: sequence++,
-      wakeups: execution.wakeups,
-      depth: execution.depth,
-      scope: {
-        node: Object.fromEntries(
-          [...outputs].map(([name, out]) => [
-            name,
-            { json: firstPort(out)[0] ?? null, items: firstPort(out) },
-          ]),
-        ),
-        trigger,
-        execution: {
-          id: execution.id,
-          startedAt: (execution.startedAt ?? execution.createdAt).toISOString(),
-          resumeUrl: resumeUrlOf(deps.env, execution),
-        },
-      },
-    };
+    sequence++;
+    const work = next.work;
     // A pure node runs in memory and waits for the next commit: run again after a crash, it does
     // the same, so no claim is needed. One that failed goes the claimed way below.
     const ran = type.pure && !row ? await runPureNode(deps, owner, work) : undefined;
@@ -183,6 +157,76 @@ export async function runExecution(
   if (!finished) return stop();
   await wakeParentOf(deps, execution);
   return 'finished';
+}
+
+/** What a step of the plan needs of the execution it is part of. */
+export interface StepContext {
+  execution: Pick<
+    typeof workflowExecutions.$inferSelect,
+    'id' | 'workflowId' | 'triggerNodeId' | 'inputData' | 'wakeups' | 'depth' | 'startedAt' | 'createdAt'
+  >;
+  trigger: Item;
+  /** The outputs of the nodes run so far, by name. */
+  outputs: Map<string, Outputs>;
+  resumeUrl: string | undefined;
+}
+
+/**
+ * What the next node of the plan gets: its inputs from the outputs so far, and the expression
+ * scope. `skip` when it does not run (another trigger, or a branch not taken); `passed` when it
+ * is disabled and hands its items on untouched.
+ */
+export function prepareStep(
+  context: StepContext,
+  step: PlannedNode,
+  prior: NodeRunRow | undefined,
+  sequence: number,
+): { kind: 'skip' } | { kind: 'passed'; outputs: Outputs } | { kind: 'run'; work: NodeStep } {
+  const { node, type } = step;
+  const { execution, outputs } = context;
+  let inputs: Item[][];
+  if (type.trigger) {
+    if (node.id !== execution.triggerNodeId) return { kind: 'skip' };
+    inputs = [execution.inputData as Item[]];
+  } else {
+    inputs = Array.from({ length: type.inputs?.(node.config) ?? 1 }, () => []);
+    let reached = false;
+    for (const connection of step.incoming) {
+      const items = outputs.get(connection.source)?.[connection.type] ?? [];
+      if (items.length) reached = true;
+      inputs[connection.targetInput]!.push(...items);
+    }
+    // No items came this way (a branch not taken): the node does not run.
+    if (!reached) return { kind: 'skip' };
+  }
+  if (!node.isEnabled) return { kind: 'passed', outputs: { main: inputs.flat() } };
+  return {
+    kind: 'run',
+    work: {
+      executionId: execution.id,
+      workflowId: execution.workflowId,
+      step,
+      inputs,
+      prior,
+      sequence,
+      wakeups: execution.wakeups,
+      depth: execution.depth,
+      scope: {
+        node: Object.fromEntries(
+          [...outputs].map(([name, out]) => [
+            name,
+            { json: firstPort(out)[0] ?? null, items: firstPort(out) },
+          ]),
+        ),
+        trigger: context.trigger,
+        execution: {
+          id: execution.id,
+          startedAt: (execution.startedAt ?? execution.createdAt).toISOString(),
+          resumeUrl: context.resumeUrl,
+        },
+      },
+    },
+  };
 }
 
 /** A batch of pure runs found another worker's rows: it is rolled back, not committed in part. */

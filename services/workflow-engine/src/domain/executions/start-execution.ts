@@ -21,6 +21,10 @@ export interface NewExecution {
   retryOf?: string;
   /** Input larger than this is stored apart (see large-data). */
   inlineMax?: number;
+  /** Recorded as already running since then (run in the request that started it, see run-in-request). */
+  startedAt?: Date;
+  /** Its resume token, when the caller must know it before the insert. */
+  resumeToken?: string;
   /** The execution and node that started it as a sub-workflow, and how deep it is. */
   parent?: { executionId: string; workflowId: string; nodeId: string; depth: number };
 }
@@ -49,11 +53,12 @@ export async function createExecution(tx: Transaction, execution: NewExecution):
       parentNodeId: execution.parent?.nodeId ?? null,
       depth: execution.parent ? execution.parent.depth + 1 : 0,
       userId: execution.userId,
-      status: 'queued',
+      status: execution.startedAt ? 'running' : 'queued',
+      startedAt: execution.startedAt ?? null,
       triggerType: execution.triggerType,
       triggerNodeId: execution.triggerNodeId,
       inputData: small ? execution.input : [],
-      resumeToken: randomBytes(24).toString('base64url'),
+      resumeToken: execution.resumeToken ?? newResumeToken(),
     })
     .onConflictDoNothing()
     .returning({ id: workflowExecutions.id });
@@ -64,6 +69,8 @@ export async function createExecution(tx: Transaction, execution: NewExecution):
       .where(eq(workflowExecutions.id, id));
   return id;
 }
+
+export const newResumeToken = () => randomBytes(24).toString('base64url');
 
 /** Hands a committed execution to the worker queue (idempotent: one job per execution start). */
 export async function enqueueExecution(deps: WorkflowDeps, workflowId: string, executionId: string) {

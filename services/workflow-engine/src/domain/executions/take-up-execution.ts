@@ -69,18 +69,7 @@ export async function takeUpExecution(tx: Transaction, executionId: string, jobI
   // What is left depends only on what was read: sent together, one round trip.
   const [, [execution], runs] = await Promise.all([
     current.status === 'queued' && !current.startedAt
-      ? appendEvent(
-          tx,
-          outbox,
-          workflowEvents.executionStarted,
-          {
-            executionId,
-            workflowId: current.workflowId,
-            workflowVersion: current.workflowVersion,
-            triggerType: current.triggerType,
-          },
-          null,
-        )
+      ? recordStarted(tx, { ...current, id: executionId })
       : undefined,
     tx
       .update(workflowExecutions)
@@ -108,3 +97,24 @@ export async function takeUpExecution(tx: Transaction, executionId: string, jobI
     runs: runs.map((run, i) => ({ ...run, outputData: outputs[i] })),
   };
 }
+
+/** `workflow.execution.started`, in the transaction that first marks the execution running. */
+export const recordStarted = (
+  tx: Transaction,
+  execution: Pick<
+    typeof workflowExecutions.$inferSelect,
+    'id' | 'workflowId' | 'workflowVersion' | 'triggerType'
+  >,
+) =>
+  appendEvent(
+    tx,
+    outbox,
+    workflowEvents.executionStarted,
+    {
+      executionId: execution.id,
+      workflowId: execution.workflowId,
+      workflowVersion: execution.workflowVersion,
+      triggerType: execution.triggerType,
+    },
+    null,
+  );

@@ -10,6 +10,7 @@ import { cachedOwnerContext, type ownerContext } from '../executions/owner-conte
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { createExecution, enqueueExecution } from '../executions/start-execution.js';
 import type { WorkflowDocument } from '../workflows/workflow-document.js';
+import { runInRequest, runsInRequest } from './run-in-request.js';
 import { verifyWebhookAuth, type WebhookAuth } from './webhook-auth.js';
 
 export interface WebhookCall {
@@ -38,7 +39,8 @@ const noHook = () => new DomainError('not_found', 'No active webhook at this add
  * not_found (the address reveals nothing); a call that does not prove itself as the trigger's
  * `auth` asks is unauthorized. Reserves one execution of usage (limit_reached when
  * none is left). With `respond: immediately` it answers accepted at once; with `using-node` it
- * waits (up to WEBHOOK_RESPONSE_TIMEOUT) for a respond-to-webhook node, or the execution's end.
+ * waits (up to WEBHOOK_RESPONSE_TIMEOUT) for a respond-to-webhook node, or the execution's end;
+ * a workflow of pure nodes is then run in the request itself (see run-in-request).
  */
 export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promise<WebhookAnswer> {
   const actor = await cachedOwnerContext(deps.db, call.workflowId);
@@ -60,7 +62,7 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
       const config = candidate.config as { path?: string; method?: string };
       return candidate.type === 'webhook' && candidate.isEnabled && config.path === call.path;
     });
-    return node ? { workflow, node } : undefined;
+    return node ? { workflow, node, document: document! } : undefined;
   });
   if (!found) throw noHook();
   const config = found.node.config as {
@@ -81,6 +83,15 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
     ),
   );
   const item: Item = { body: call.body ?? null, query: call.query, headers, method: call.method };
+  if (config.respond === 'using-node' && runsInRequest(found.document)) {
+    const answered = await runInRequest(deps, actor, {
+      workflow: found.workflow,
+      document: found.document,
+      triggerNodeId: found.node.id!,
+      input: [item],
+    });
+    if (answered) return { kind: 'responded', ...answered };
+  }
   const executionId = await withActor(deps.db, actor, (tx) =>
     createExecution(tx, {
       workflow: found.workflow,
