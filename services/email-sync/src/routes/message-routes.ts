@@ -61,10 +61,11 @@ export function messageRoutes(app: ServiceApp, deps: MailDeps) {
     {
       summary: 'The messages of its thread, oldest first',
       params: messageParams,
-      response: z.object({ items: z.array(messageSummaryDto) }),
+      querystring: pageQuery,
+      response: pageOf(messageSummaryDto),
       problems: [400, 401, 404],
     },
-    (request) => getThread(deps, requireActor(request), request.params.messageId),
+    (request) => getThread(deps, requireActor(request), request.params.messageId, request.query),
   );
 
   route.get(

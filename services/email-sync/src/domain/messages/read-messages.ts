@@ -1,7 +1,7 @@
 import { asActor, can } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { keysetPage, type PageRequest } from '@conduit/db';
-import { and, asc, eq, exists, getTableColumns, gte, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, exists, getTableColumns, gte, isNull, type SQL, sql } from 'drizzle-orm';
 import { emailMessages, userEmailAccounts } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
 import { extractPending } from '../../sync/index-messages.js';
@@ -95,19 +95,24 @@ export const toMessageDto = (row: MessageRow) => ({
 });
 
 /** The messages of a message's thread in its account, oldest first (at most 500). Throws not_found. */
-export async function getThread(deps: MailDeps, actor: Actor, messageId: string) {
+export async function getThread(deps: MailDeps, actor: Actor, messageId: string, query: PageRequest) {
+  const keyset = keysetPage({ by: [emailMessages.receivedAt, emailMessages.id], order: 'asc' }, query);
   return asActor(deps.db, actor, async (tx) => {
     const { message } = await messageFor(tx, actor, messageId, 'email.read');
-    if (!message.threadId) return { items: [toMessageSummary(message)] };
+    if (!message.threadId) return { items: [toMessageSummary(message)], nextCursor: null };
     const rows = await tx
-      .select(summaryColumns)
+      .select({ ...summaryColumns, pageKey: keyset.key })
       .from(emailMessages)
       .where(
-        and(eq(emailMessages.accountId, message.accountId), eq(emailMessages.threadId, message.threadId)),
+        and(
+          eq(emailMessages.accountId, message.accountId),
+          eq(emailMessages.threadId, message.threadId),
+          keyset.after,
+        ),
       )
-      .orderBy(asc(emailMessages.receivedAt), asc(emailMessages.id))
-      .limit(500);
-    return { items: rows.map(toMessageSummary) };
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit);
+    return keyset.of(rows, toMessageSummary);
   });
 }
 
