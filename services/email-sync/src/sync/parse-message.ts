@@ -249,6 +249,8 @@ function headerSectionEnd(source: Buffer): number {
   return Math.min(source.length, ...ends);
 }
 
+const THREADING_HEADER = /^(message-id|in-reply-to|references)\s*:/i;
+
 /** mailparser's form of a Message-ID: angle brackets added where missing; empty is none. */
 const bracketed = (value: string) =>
   value ? `${value.startsWith('<') ? '' : '<'}${value}${value.endsWith('>') ? '' : '>'}` : undefined;
@@ -271,9 +273,7 @@ export function threadingOfHeaderSection(
   const take = (header: string | undefined): boolean => {
     if (header === undefined) return true;
     const colon = header.indexOf(':');
-    if (colon < 0) return true;
     const key = header.slice(0, colon).trim().toLowerCase();
-    if (key !== 'message-id' && key !== 'in-reply-to' && key !== 'references') return true;
     const value = header
       .slice(colon + 1)
       .replace(/\n[ \t]*/g, ' ')
@@ -296,11 +296,13 @@ export function threadingOfHeaderSection(
     if (line === '') break;
     if (line.startsWith(' ') || line.startsWith('\t')) {
       if (i === 0) return undefined;
-      current = `${current}\n${line}`;
+      if (current !== undefined) current = `${current}\n${line}`;
       continue;
     }
     if (!take(current)) return undefined;
-    current = line;
+    // Only the three headers are unfolded and read; mailparser's key is what precedes the first
+    // colon, trimmed, in any case.
+    current = THREADING_HEADER.test(line) ? line : undefined;
   }
   if (!take(current)) return undefined;
   // mailparser keeps a header given once as a single value, and splits it again at whitespace.
