@@ -1,5 +1,5 @@
 import { type CommandLanguage, commandRunnerAvailability, runCommand } from './command-runner.js';
-import { runJavaScript } from './javascript-isolate.js';
+import { javaScriptAvailability, runJavaScript } from './javascript-isolate.js';
 import { SandboxError } from './sandbox-error.js';
 import type { SandboxSettings } from './sandbox-settings.js';
 
@@ -80,4 +80,15 @@ export function commandRunnersFor(settings: SandboxSettings): {
     return availability.available ? (true as const) : availability.reason;
   };
   return { python: offer('python'), bash: offer('bash') };
+}
+
+/**
+ * What a server where RUN JAVASCRIPT cannot run (the isolated-vm addon does not load, or Node was
+ * started without --no-node-snapshot) refuses at compile time, as the BASIC engine's keyword
+ * refusals (`refusedKeywords(program, sandboxRefusals())`): a script using it then fails to
+ * compile with the reason instead of failing when it gets there. Empty where it runs.
+ */
+export function sandboxRefusals(): { runJavaScript?: string } {
+  const availability = javaScriptAvailability();
+  return availability.available ? {} : { runJavaScript: availability.reason.replace(/^RUN JAVASCRIPT /, '') };
 }

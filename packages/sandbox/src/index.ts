@@ -1,6 +1,6 @@
 // @conduit/sandbox: RUN JAVASCRIPT in a V8 isolate, RUN PYTHON and RUN BASH under bubblewrap where
 // the operator enables it, each with memory, time and output limits and a typed error.
-export { commandRunnersFor, sandboxKeywords } from './basic-keywords.js';
+export { commandRunnersFor, sandboxKeywords, sandboxRefusals } from './basic-keywords.js';
 export {
   type CommandLanguage,
   type CommandResult,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineService } from '@conduit/runtime';
-import { commandRunnersFor } from '@conduit/sandbox';
+import { commandRunnersFor, sandboxRefusals } from '@conduit/sandbox';
 import { parseKeyring, SecretBox } from '@conduit/secrets';
 import { buildApp } from './app.js';
 import { serveBotRpcs } from './bus/bot-rpc.js';
@@ -32,7 +32,7 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
   listen: (env) => ({ port: env.CONVERSATION_PORT, host: env.CONVERSATION_HOST }),
   jobs: () => conversationJobs,
   deps: ({ env, log, database, redis, bus, onClose }) => {
-    offerScriptKeywords({ commandRunners: commandRunnersFor(env) });
+    offerScriptKeywords({ commandRunners: commandRunnersFor(env) }, sandboxRefusals());
     const inFlight = new InFlight();
     const defaultModel = new PlatformDefaultModel(bus, { timeoutMs: env.RPC_TIMEOUT, log });
     const settingsChanges = defaultModel.listen();

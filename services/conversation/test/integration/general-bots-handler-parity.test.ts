@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { rlsContext } from '@conduit/auth';
 import { createDatabase, withActor } from '@conduit/db';
 import { startWorkerProcess } from '@conduit/runtime';
+import { commandRunnersFor, sandboxRefusals } from '@conduit/sandbox';
 import { createLogger } from '@conduit/service-kit';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offerScriptKeywords } from '../../src/domain/bots/compile-script.js';
 import { conversationService } from '../../src/service.js';
 import { type ConversationHarness, startConversationHarness } from '../fixtures/conversation-harness.js';
 import { startOpenAiServer } from '../fixtures/openai-server.js';
@@ -281,5 +283,41 @@ PRINT "mailed " & row.name`;
     } finally {
       await runtime.close();
     }
+  });
+});
+
+describe('RUN JAVASCRIPT where the server cannot load its isolate', () => {
+  it('fails to compile, saying why; where it loads, it runs', async () => {
+    const botId = await botWith(null);
+    // What sandboxRefusals() answers in a process where isolated-vm does not load (see
+    // @conduit/sandbox's javascript-unavailable test, which runs one).
+    offerScriptKeywords(
+      { commandRunners: commandRunnersFor(h.env) },
+      {
+        runJavaScript: 'is unavailable on this server: the isolated-vm addon could not be loaded (not built)',
+      },
+    );
+    try {
+      const refused = await putScript(botId, 'calc', 'WEBHOOK "calc"\nx = RUN JAVASCRIPT "6 * 7"\nRETURN {"v": x}');
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().detail).toMatch(
+        /line 2, column \d+: RUN JAVASCRIPT is unavailable on this server: the isolated-vm addon could not be loaded/,
+      );
+      const dialog = await h.app.inject({
+        method: 'POST',
+        url: '/v1/bots',
+        headers: owner.headers,
+        payload: { name: 'js', script: 'TALK RUN JAVASCRIPT "1"' },
+      });
+      expect(dialog.statusCode).toBe(422);
+    } finally {
+      offerScriptKeywords({ commandRunners: commandRunnersFor(h.env) }, sandboxRefusals());
+    }
+    expect(sandboxRefusals()).toEqual({});
+    expect((await putScript(botId, 'calc', 'WEBHOOK "calc"\nx = RUN JAVASCRIPT "6 * 7"\nRETURN {"v": x}')).statusCode).toBe(
+      201,
+    );
+    const answered = await h.app.inject({ method: 'GET', url: `/v1/public/bots/${botId}/webhooks/calc` });
+    expect(answered.json()).toEqual({ v: 42 });
   });
 });

@@ -1,4 +1,11 @@
-import { type CompileError, type CompileOptions, compile, type Program } from '@conduit/basic';
+import {
+  type CompileError,
+  type CompileOptions,
+  compile,
+  type KeywordRefusals,
+  type Program,
+  refusedKeywords,
+} from '@conduit/basic';
 import { problemSchema } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { z } from 'zod';
@@ -18,13 +25,16 @@ export const scriptProblem = problemSchema.extend({
 });
 
 let offered: CompileOptions = {};
+let refusedHere: KeywordRefusals = {};
 
 /**
  * What this server offers scripts beyond the engine (RUN PYTHON / RUN BASH where its operator
- * enabled a sandbox runner), from its configuration: set as the service starts, before any compile.
+ * enabled a sandbox runner), from its configuration, and what it cannot run at all (RUN JAVASCRIPT
+ * where the isolate does not load): set as the service starts, before any compile.
  */
-export function offerScriptKeywords(options: CompileOptions): void {
+export function offerScriptKeywords(options: CompileOptions, refusals: KeywordRefusals = {}): void {
   offered = options;
+  refusedHere = refusals;
   programs.clear();
 }
 
@@ -38,7 +48,9 @@ export function compileOrReject(
   refuse?: (program: Program) => CompileError[],
 ): Program {
   const compiled = compile(source, offered);
-  const refused = compiled.ok ? (refuse?.(compiled.program) ?? []) : [];
+  const refused = compiled.ok
+    ? [...refusedKeywords(compiled.program, refusedHere), ...(refuse?.(compiled.program) ?? [])]
+    : [];
   if (compiled.ok && refused.length === 0) return compiled.program;
   const errors = (compiled.ok ? refused : compiled.errors).map((e) => ({
     path: `${what}:${e.line}:${e.column}`,

@@ -5,7 +5,7 @@ import {
   type KeywordRefusals,
   refusedKeywords,
 } from '@conduit/basic';
-import { commandRunnersFor, type SandboxSettings } from '@conduit/sandbox';
+import { commandRunnersFor, type SandboxSettings, sandboxRefusals } from '@conduit/sandbox';
 
 const offered = new WeakMap<SandboxSettings, CompileOptions>();
 
@@ -41,6 +41,7 @@ export const AUTOMATION_REFUSALS: KeywordRefusals = {
 export function compileAutomation(script: string, env: SandboxSettings): CompileResult {
   const compiled = compile(script, automationCompileOptions(env));
   if (!compiled.ok) return compiled;
-  const refused = refusedKeywords(compiled.program, AUTOMATION_REFUSALS);
+  // RUN JAVASCRIPT too, where this process cannot load its isolate.
+  const refused = refusedKeywords(compiled.program, { ...sandboxRefusals(), ...AUTOMATION_REFUSALS });
   return refused.length ? { ok: false, errors: refused } : compiled;
 }
