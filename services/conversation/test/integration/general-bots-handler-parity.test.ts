@@ -298,7 +298,11 @@ describe('RUN JAVASCRIPT where the server cannot load its isolate', () => {
       },
     );
     try {
-      const refused = await putScript(botId, 'calc', 'WEBHOOK "calc"\nx = RUN JAVASCRIPT "6 * 7"\nRETURN {"v": x}');
+      const refused = await putScript(
+        botId,
+        'calc',
+        'WEBHOOK "calc"\nx = RUN JAVASCRIPT "6 * 7"\nRETURN {"v": x}',
+      );
       expect(refused.statusCode).toBe(422);
       expect(refused.json().detail).toMatch(
         /line 2, column \d+: RUN JAVASCRIPT is unavailable on this server: the isolated-vm addon could not be loaded/,
@@ -314,9 +318,10 @@ describe('RUN JAVASCRIPT where the server cannot load its isolate', () => {
       offerScriptKeywords({ commandRunners: commandRunnersFor(h.env) }, sandboxRefusals());
     }
     expect(sandboxRefusals()).toEqual({});
-    expect((await putScript(botId, 'calc', 'WEBHOOK "calc"\nx = RUN JAVASCRIPT "6 * 7"\nRETURN {"v": x}')).statusCode).toBe(
-      201,
-    );
+    expect(
+      (await putScript(botId, 'calc', 'WEBHOOK "calc"\nx = RUN JAVASCRIPT "6 * 7"\nRETURN {"v": x}'))
+        .statusCode,
+    ).toBe(201);
     const answered = await h.app.inject({ method: 'GET', url: `/v1/public/bots/${botId}/webhooks/calc` });
     expect(answered.json()).toEqual({ v: 42 });
   });
