@@ -350,9 +350,10 @@ async function checkPersisted(owner: postgres.Sql, workflowId: string) {
       sum(runs)::int as "nodeRuns", count(*) filter (where done = 4)::int as complete
     from runs`;
   // Where an execution's time went, from its own recorded times (medians, ms): queued (recorded
-  // -> taken up by the worker) and run (taken up -> finished).
+  // -> taken up by the worker; 0 for one run in the request, which is recorded once it has run)
+  // and run (taken up -> finished).
   const [phases] = await owner`
-    select round((percentile_cont(0.5) within group (order by extract(epoch from started_at - created_at)) * 1000)::numeric, 1)::float as "queuedMs",
+    select round((percentile_cont(0.5) within group (order by greatest(0, extract(epoch from started_at - created_at))) * 1000)::numeric, 1)::float as "queuedMs",
       round((percentile_cont(0.5) within group (order by extract(epoch from finished_at - started_at)) * 1000)::numeric, 1)::float as "runMs"
     from workflow.workflow_executions where workflow_id = ${workflowId} and status = 'success'`;
   return { ...row, ...phases } as unknown as {

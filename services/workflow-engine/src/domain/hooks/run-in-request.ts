@@ -15,7 +15,7 @@ import type { WorkflowDocument } from '../workflows/workflow-document.js';
  * The longest a webhook's execution may run in the request before it is handed to the worker
  * queue instead: pure nodes are quick, and one that is not is better run where a crash resumes it.
  */
-const IN_REQUEST_BUDGET_MS = 100;
+const IN_REQUEST_BUDGET_MS = 1000;
 
 /**
  * Whether a webhook's execution may run in the request that called it: every enabled node is pure
