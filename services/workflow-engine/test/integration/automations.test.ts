@@ -356,12 +356,12 @@ describe('bot automations', () => {
       expect(run.output).toEqual(['a']);
       expect(run.error).toMatch(message);
     }
-    // Keywords of later families do not even compile.
+    // Keywords that need a service Conduit does not run do not even compile.
     const refused = await call(owner, 'PATCH', `/v1/bots/${bot.id}/automations/${id}`, {
-      script: 'x = READ "notes.txt"',
+      script: 'x = WEATHER "Paris"',
     });
     expect(refused.statusCode).toBe(422);
-    expect(refused.body).toContain('READ is not built yet');
+    expect(refused.body).toContain('WEATHER is refused');
   });
 
   it("BEGIN SYSTEM PROMPT is the system text of the run's LLM calls; BEGIN TALK one output line", async () => {
