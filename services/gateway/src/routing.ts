@@ -69,6 +69,8 @@ export const upstreams: Upstream[] = [
   // A bot's automations are the workflow engine's, under conversation's /v1/bots (the router
   // prefers the parametric route to the /v1/bots/* wildcard).
   { service: 'workflow-engine', prefix: '/v1/bots/:botId/automations' },
+  // A bot's files (what its scripts wrote) are the workspace's, as its automations are the engine's.
+  { service: 'workspace', prefix: '/v1/bots/:botId/files' },
   { service: 'email-sync', prefix: '/v1/mail', bodyLimit: MAIL_BODY_LIMIT },
   { service: 'analytics', prefix: '/v1/analytics' },
   // The metrics layer (data sources, schemas, explorations, charts, reports, alerts).

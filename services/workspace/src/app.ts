@@ -3,6 +3,7 @@ import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/se
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { WorkspaceDeps } from './deps.js';
+import { botFileRoutes } from './routes/bot-file-routes.js';
 import { chatRoutes } from './routes/chat-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { preferenceRoutes } from './routes/preference-routes.js';
@@ -31,6 +32,7 @@ export async function buildApp(deps: WorkspaceDeps, readiness: ReadinessChecks =
     projectRoutes(routes, deps);
     mediaRoutes(routes, deps);
     syncRoutes(routes, deps);
+    botFileRoutes(routes, deps);
   });
   return app;
 }

@@ -79,7 +79,11 @@ export const writeBotFile = defineRpc(
 /** The bot's files under a folder ("" for all), by path, at most `limit`. */
 export const listBotFiles = defineRpc(
   'rpc.workspace.bot_files.list',
-  z.object({ bot: botFileOwner, folder: z.string().max(600), limit: z.int().min(1).max(1000).default(1000) }),
+  z.object({
+    bot: botFileOwner,
+    folder: z.string().max(600),
+    limit: z.int().min(1).max(10_000).default(1000),
+  }),
   z.object({ items: z.array(botFileDto) }),
 );
 

@@ -1,0 +1,83 @@
+import { asActor } from '@conduit/auth';
+import { RpcError, requestRpc } from '@conduit/bus';
+import { type Actor, conversationRpc } from '@conduit/contracts';
+import { keysetPage, type PageRequest } from '@conduit/db';
+import { DomainError } from '@conduit/errors';
+import { and, eq, getTableColumns, like } from 'drizzle-orm';
+import { botFiles } from '../../db/schema.js';
+import type { WorkspaceDeps } from '../../deps.js';
+import { botFileDto, pathOf } from './bot-files.js';
+
+// A bot's files through the API, read only: the bot's owner, or for a team bot the team's members
+// (viewers too), see them; anyone else gets the bot's 404, as from conversation. The scripts
+// write them; people read what the scripts made (a report, a PDF).
+
+/**
+ * The bot as conversation answers it to the caller (rpc.conversation.bots.owner), when the caller
+ * may read its files. Throws not_found otherwise (a bot they cannot see, or only see through an
+ * organization share), unavailable when conversation does not answer.
+ */
+async function requireBotFileReader(deps: WorkspaceDeps, actor: Actor, botId: string) {
+  let answer: { bot: { ownerUserId: string; teamId: string | null } | null };
+  try {
+    answer = await requestRpc(
+      deps.bus,
+      conversationRpc.botOwner,
+      { botId, userId: actor.userId, orgId: actor.orgId, teams: actor.teams },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
+  } catch (error) {
+    if (error instanceof RpcError)
+      throw new DomainError('unavailable', 'Bots cannot be looked up right now; please try again shortly.', {
+        retryAfterSeconds: 5,
+      });
+    throw error;
+  }
+  const bot = answer.bot;
+  const reads =
+    bot && (bot.teamId ? actor.teams[bot.teamId] !== undefined : bot.ownerUserId === actor.userId);
+  if (!reads) throw new DomainError('not_found', 'No such bot.');
+  return bot;
+}
+
+/** The bot's files under `folder` ("" or none: all), by path. */
+export async function listBotFilesFor(
+  deps: WorkspaceDeps,
+  actor: Actor,
+  botId: string,
+  folder: string | undefined,
+  query: PageRequest,
+) {
+  await requireBotFileReader(deps, actor, botId);
+  const under = pathOf(folder ?? '', { folder: true });
+  const page = keysetPage({ by: [botFiles.path], order: 'asc' }, query);
+  return asActor(deps.db, actor, async (tx) => {
+    const rows = await tx
+      .select({ ...getTableColumns(botFiles), pageKey: page.key })
+      .from(botFiles)
+      .where(
+        and(
+          eq(botFiles.botId, botId),
+          under ? like(botFiles.path, `${under.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`) : undefined,
+          page.after,
+        ),
+      )
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+    return page.of(rows, botFileDto);
+  });
+}
+
+/** One bot file, whole: its row and bytes. Throws not_found. */
+export async function downloadBotFile(deps: WorkspaceDeps, actor: Actor, botId: string, rawPath: string) {
+  await requireBotFileReader(deps, actor, botId);
+  const path = pathOf(rawPath);
+  const [row] = await asActor(deps.db, actor, (tx) =>
+    tx
+      .select()
+      .from(botFiles)
+      .where(and(eq(botFiles.botId, botId), eq(botFiles.path, path))),
+  );
+  if (!row) throw new DomainError('not_found', `The bot has no file "${path}".`);
+  return { file: botFileDto(row), body: await deps.store.get(row.storageKey) };
+}
