@@ -108,4 +108,54 @@ describe("a bot's SEND MAIL", () => {
     const [outbound] = await mail.admin<{ n: number }[]>`select count(*)::int as n from email.email_outbound`;
     expect(outbound!.n).toBe(1);
   });
+
+  it("from a bot's WEBHOOK script too, as the bot's owner, with no session", async () => {
+    const owner = await conversation.tokens.mint();
+    const bot = await conversation.app.inject({
+      method: 'POST',
+      url: '/v1/bots',
+      headers: owner.headers,
+      payload: { name: 'Order desk', script: null },
+    });
+    expect(bot.statusCode, bot.body).toBe(201);
+    const botId = bot.json().id as string;
+    const hook = await conversation.app.inject({
+      method: 'PUT',
+      url: `/v1/bots/${botId}/tools/confirm`,
+      headers: owner.headers,
+      payload: {
+        script:
+          'WEBHOOK "order"\nSEND MAIL body.email, "Order " & body.id & " received", "Thank you for order " & body.id & "."\nRETURN {"ok": TRUE}',
+      },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const before = platform.received.length;
+    const called = await conversation.app.inject({
+      method: 'POST',
+      url: `/v1/public/bots/${botId}/webhooks/order`,
+      payload: { id: 'O-7', email: 'buyer@example.org' },
+    });
+    expect(called.statusCode, called.body).toBe(200);
+
+    const arrived = await eventually(
+      async () => platform.received.length > before && platform.received.slice(before),
+      60_000,
+      "the webhook's mail at the SMTP server",
+    );
+    expect(arrived).toHaveLength(1);
+    expect(arrived[0]!.envelope).toEqual({ from: 'bots@conduit.test', to: ['buyer@example.org'] });
+    const raw = arrived[0]!.raw.toString();
+    expect(raw).toContain('Subject: Order O-7 received');
+    expect(raw).toContain('Thank you for order O-7.');
+    const rows = await mail.admin<{ user_id: string }[]>`
+      select user_id from email.email_outbound where user_id = ${owner.userId}`;
+    expect(rows).toHaveLength(1);
+    // The script's run is recorded for the bot's owner.
+    const runs = await conversation.app.inject({
+      method: 'GET',
+      url: `/v1/bots/${botId}/tools/confirm/runs`,
+      headers: owner.headers,
+    });
+    expect(runs.json().items).toEqual([expect.objectContaining({ kind: 'webhook', status: 'succeeded' })]);
+  });
 });
