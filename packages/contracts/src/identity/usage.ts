@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { defineRpc } from '../rpc.js';
 
 /**
- * The metrics every plan limits per monthly period, but storage_mb: a gauge of what is kept (the
+ * The metrics a plan may limit per monthly period, but storage_mb: a gauge of what is kept (the
  * files stored), whose counter never rolls with the period and is given back by a release in any
  * period, so deleting a file frees its space for good; a plan change keeps what is used
- * (identity migration 0008).
+ * (identity migration 0008). emails_sent counts mail sent for a user or team, one per recipient
+ * (identity migration 0010); a plan without it does not limit sending.
  */
-export const usageMetrics = ['executions', 'messages', 'ai_credits', 'storage_mb'] as const;
+export const usageMetrics = ['executions', 'messages', 'ai_credits', 'storage_mb', 'emails_sent'] as const;
 export const usageMetricSchema = z.enum(usageMetrics);
 export type UsageMetric = z.infer<typeof usageMetricSchema>;
 

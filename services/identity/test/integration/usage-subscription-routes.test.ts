@@ -39,6 +39,7 @@ const freeUsage = [
   { metric: 'messages', used: 0, limit: 2000, remaining: 2000 },
   { metric: 'ai_credits', used: 0, limit: 500, remaining: 500 },
   { metric: 'storage_mb', used: 0, limit: 100, remaining: 100 },
+  { metric: 'emails_sent', used: 0, limit: 1000, remaining: 1000 },
 ];
 
 const subscriptionIdOf = async (type: 'user' | 'team', id: string) => {
@@ -92,17 +93,29 @@ describe('subscriptions and plans', () => {
         {
           id: 'free',
           name: 'Free',
-          limits: { executions: 1000, messages: 2000, ai_credits: 500, storage_mb: 100 },
+          limits: { executions: 1000, messages: 2000, ai_credits: 500, storage_mb: 100, emails_sent: 1000 },
         },
         {
           id: 'pro',
           name: 'Pro',
-          limits: { executions: 50000, messages: 100000, ai_credits: 20000, storage_mb: 10240 },
+          limits: {
+            executions: 50000,
+            messages: 100000,
+            ai_credits: 20000,
+            storage_mb: 10240,
+            emails_sent: 50000,
+          },
         },
         {
           id: 'team',
           name: 'Team',
-          limits: { executions: 200000, messages: 500000, ai_credits: 100000, storage_mb: 51200 },
+          limits: {
+            executions: 200000,
+            messages: 500000,
+            ai_credits: 100000,
+            storage_mb: 51200,
+            emails_sent: 200000,
+          },
         },
       ]);
     });
