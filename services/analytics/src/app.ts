@@ -1,4 +1,4 @@
-import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { identityVerifier, registerProtectedRoutes } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
@@ -27,9 +27,6 @@ export async function buildApp(deps: AnalyticsDeps, readiness: ReadinessChecks =
   });
   addConsumerLagDetails(app, deps);
   metricsRoute(app, deps);
-  const verifier =
-    deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
-  await app.register(authPlugin, { verifier });
   // Only the routes that ask for it (client events), counted per user after authentication.
   await (app as unknown as FastifyInstance).register(rateLimit, {
     global: false,
@@ -39,9 +36,7 @@ export async function buildApp(deps: AnalyticsDeps, readiness: ReadinessChecks =
     keyGenerator: (request) => `user:${request.auth?.actor.userId ?? request.ip}`,
   });
 
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', scope.authenticate);
-    const routes = scope as unknown as ServiceApp;
+  await registerProtectedRoutes(app, identityVerifier(deps.verifier, deps.env.IDENTITY_URL), (routes) => {
     queryRoutes(routes, deps);
     usageRoutes(routes, deps);
     clientEventRoutes(routes, deps);

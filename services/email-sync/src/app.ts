@@ -1,4 +1,4 @@
-import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { identityVerifier, registerProtectedRoutes } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import type { MailDeps } from './deps.js';
 import { accountRoutes } from './routes/account-routes.js';
@@ -18,13 +18,7 @@ export async function buildApp(deps: MailDeps, readiness: ReadinessChecks = {}):
     trustProxy: deps.env.TRUST_PROXY,
     bodyLimit: 12 * 1024 * 1024,
   });
-  const verifier =
-    deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
-  await app.register(authPlugin, { verifier });
-
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', scope.authenticate);
-    const routes = scope as unknown as ServiceApp;
+  await registerProtectedRoutes(app, identityVerifier(deps.verifier, deps.env.IDENTITY_URL), (routes) => {
     accountRoutes(routes, deps);
     folderRoutes(routes, deps);
     messageRoutes(routes, deps);

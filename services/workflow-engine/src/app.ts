@@ -1,4 +1,4 @@
-import { authPlugin, createTokenVerifier } from '@conduit/auth';
+import { identityVerifier, registerProtectedRoutes } from '@conduit/auth';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
 import type { WorkflowDeps } from './deps.js';
 import { adminJobRoutes } from './routes/admin-job-routes.js';
@@ -23,15 +23,7 @@ export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = 
     trustProxy: deps.env.TRUST_PROXY,
     bodyLimit: 4 * 1024 * 1024,
   });
-  const verifier =
-    deps.verifier ?? createTokenVerifier({ jwksUrl: `${deps.env.IDENTITY_URL}/.well-known/jwks.json` });
-  await app.register(authPlugin, { verifier });
-
-  // Webhooks are public: the workflow's id and path are the address, its owner the actor.
-  await app.register(async (scope) => hookRoutes(scope as unknown as ServiceApp, deps));
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', scope.authenticate);
-    const routes = scope as unknown as ServiceApp;
+  await registerProtectedRoutes(app, identityVerifier(deps.verifier, deps.env.IDENTITY_URL), (routes) => {
     nodeTypeRoutes(routes);
     templateRoutes(routes, deps);
     credentialRoutes(routes, deps);
@@ -42,5 +34,7 @@ export async function buildApp(deps: WorkflowDeps, readiness: ReadinessChecks = 
     shareRoutes(routes, deps);
     executionRoutes(routes, deps);
   });
+  // Webhooks are public: the workflow's id and path are the address, its owner the actor.
+  await app.register(async (scope) => hookRoutes(scope as unknown as ServiceApp, deps));
   return app;
 }
