@@ -592,8 +592,10 @@ export class UnitCompiler {
 
   private returnStatement(s: Stmt & { kind: 'return' }): void {
     if (this.kind === 'main') {
+      // The value first: a host call or FUNCTION inside it must run before the END that reads it.
+      const value = s.value ? this.expr(s.value) : null;
       const ins = this.emit(OP.END, s);
-      if (s.value) ins.expr = this.expr(s.value);
+      if (value) ins.expr = value;
       return;
     }
     if (s.value) {
