@@ -51,7 +51,9 @@ const schema = serviceEnv.extend({
   /** An llm node's completion (conversation's rpc) gives up after this. */
   LLM_NODE_TIMEOUT: envDuration('90s'),
   /** Services whose job queues GET /v1/admin/jobs shows (each answers rpc.<service>.jobs.admin). */
-  JOBS_ADMIN_SERVICES: envList('identity,conversation,knowledge-base,workflow-engine,email-sync,analytics,workspace'),
+  JOBS_ADMIN_SERVICES: envList(
+    'identity,conversation,knowledge-base,workflow-engine,email-sync,analytics,workspace',
+  ),
   /** A bot automation's run: its BASIC step budget and wall time (a run past it fails). */
   AUTOMATION_MAX_STEPS: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
   AUTOMATION_TIMEOUT: envDuration('60s'),
