@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildZip, extractZip, pageCount } from '@conduit/bot-files';
@@ -251,5 +252,59 @@ WRITE "notes.txt", "hi"`);
     expect(leaving.statusCode).toBe(400);
     expect(leaving.json().detail).toMatch(/has a "\.\." segment/);
     expect((await get(`/v1/bots/${botId}/files`, {})).statusCode).toBe(401);
+  });
+});
+
+describe('examples/basic/sales-report-pdf.bas, unchanged', () => {
+  it("turns the bot's sales table into a CSV file and a PDF and mails where they are", async () => {
+    const script = await readFile(
+      new URL('../../examples/basic/sales-report-pdf.bas', import.meta.url),
+      'utf8',
+    );
+    const bot = await call('POST', '/v1/bots', { name: 'Sales reports', script });
+    await call('PUT', `/v1/bots/${bot.id}/config`, {
+      items: [{ key: 'param-reportTo', value: 'team@example.org' }],
+    });
+    const empty = await call('POST', `/v1/bots/${bot.id}/sessions`, {});
+    expect(empty.messages.map((m: { content: string }) => m.content)).toEqual([
+      'No paid sales to report yet.',
+    ]);
+
+    const csv = [
+      'id,customer,region,total,status',
+      '1,Ana,north,1200,paid',
+      '2,Rui,north,300.5,paid',
+      '3,Eva,south,80,paid',
+      '4,Zoe,south,999,refunded',
+    ].join('\n');
+    const imported = await conversation.app.inject({
+      method: 'POST',
+      url: `/v1/bots/${bot.id}/tables/sales/csv?key=id`,
+      headers: { ...owner.headers, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
+
+    const reply = await call('POST', `/v1/bots/${bot.id}/sessions`, {});
+    const day = new Date().toISOString().slice(0, 10);
+    expect(reply.messages.map((m: { content: string }) => m.content)).toEqual([
+      `**Report ready:** reports/sales-${day}.pdf (1 pages) and reports/sales-${day}.csv, mailed to team@example.org.`,
+    ]);
+    const files = await filesOf(bot.id);
+    expect(text(files, `reports/sales-${day}.csv`)).toBe(
+      'id,customer,region,total\r\n1,Ana,north,1200\r\n2,Rui,north,300.5\r\n3,Eva,south,80\n',
+    );
+    expect(await pageCount(files.get(`reports/sales-${day}.pdf`)!)).toBe(1);
+    expect(text(files, 'templates/sales-report.html')).toContain('{{rows}}');
+    const [mail] = await conversation.admin<
+      { payload: { data: { to: string[]; subject: string; body: string } } }[]
+    >`
+      select payload from conversation.outbox where subject = 'conversation.mail.requested'
+        and payload -> 'data' ->> 'botId' = ${bot.id}`;
+    expect(mail!.payload.data).toMatchObject({
+      to: ['team@example.org'],
+      subject: `Paid sales report ${day}`,
+      body: `The paid sales report of ${day} (3 sales, 1,580.50) is in the bot's files: reports/sales-${day}.pdf (1 pages) and reports/sales-${day}.csv.`,
+    });
   });
 });
