@@ -218,6 +218,23 @@ TALK "not reached"`);
   });
 });
 
+describe("a bot's WEBHOOK script", () => {
+  it('keeps what it was sent as a bot file, as the bot owner', async () => {
+    const bot = await call('POST', '/v1/bots', { name: 'Inbox', script: null });
+    await call('PUT', `/v1/bots/${bot.id}/tools/inbox`, {
+      script: 'WEBHOOK "inbox"\nsaved = WRITE "inbox/" + body.id + ".json", body\nRETURN {"saved": saved}',
+    });
+    const res = await conversation.app.inject({
+      method: 'POST',
+      url: `/v1/public/bots/${bot.id}/webhooks/inbox`,
+      payload: { id: 'A-1', items: [1, 2] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ saved: 'inbox/A-1.json' });
+    expect(JSON.parse(text(await filesOf(bot.id), 'inbox/A-1.json')!)).toEqual({ id: 'A-1', items: [1, 2] });
+  });
+});
+
 describe("a bot's files through the workspace API", () => {
   it("its owner lists and downloads them; anyone else gets the bot's 404; a path that is not one is a 400", async () => {
     const { botId } = await runBot(`WRITE "reports/may.csv", [{"region": "north", "total": 1200}]

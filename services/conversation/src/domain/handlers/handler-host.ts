@@ -13,6 +13,7 @@ import type { Logger } from '@conduit/service-kit';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
 import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
+import { fileKeywords } from '../dialog/file-keywords.js';
 import { requestMailAs } from '../dialog/request-mail.js';
 import { completeForService } from '../llm/complete-for-service.js';
 import { readBotMemory, writeBotMemory } from '../memories/memories.js';
@@ -156,5 +157,7 @@ export function handlerHost(
       actor: { userId: bot.ownerUserId, sessionId: null, orgId: bot.orgId },
       byHandler,
     }),
+    // The bot's files, as its owner (as in its dialogs and automations).
+    ...fileKeywords(deps, bot),
   };
 }
