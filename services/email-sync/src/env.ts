@@ -68,6 +68,8 @@ const schema = serviceEnv.extend({
   JOB_LOCK_DURATION: envDuration('30s'),
   /** How often workers look for jobs of a dead worker and queue them again. */
   JOB_STALLED_INTERVAL: envDuration('30s'),
+  /** How long a request to another service (identity's usage) waits for its answer. */
+  RPC_TIMEOUT: envDuration('5s'),
   /** First delay of reconnecting after a connection error; doubles up to 30 minutes. */
   CONNECT_BACKOFF: envDuration('5s'),
 });

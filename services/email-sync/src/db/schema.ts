@@ -313,6 +313,15 @@ export const emailOutbound = email.table(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     /** The copy in the account's Sent folder was appended (a retry does not append it again). */
     appendedToSent: boolean('appended_to_sent').notNull().default(false),
+    /** Who was charged emails_sent for it (its team, else its owner); null when nothing was reserved. */
+    usageSubjectType: text('usage_subject_type', { enum: ['user', 'team'] }),
+    usageSubjectId: uuid('usage_subject_id'),
+    /** emails_sent reserved: one per recipient. */
+    usageAmount: integer('usage_amount'),
+    /** The period the reservation was made in, as identity answered it (its release names it). */
+    usagePeriodEnd: timestamp('usage_period_end', { withTimezone: true }),
+    /** When the reservation was given back (a send failed for good, or was canceled). */
+    usageReleasedAt: timestamp('usage_released_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [

@@ -12,7 +12,9 @@ import { emailOutbound, outbox, userEmailAccounts } from '../db/schema.js';
 import type { MailDeps } from '../deps.js';
 import { accountServers } from '../domain/accounts/account-servers.js';
 import type { OutboundRow } from '../domain/sending/outbound-dto.js';
+import { outboundEventData, recipientsOf } from '../domain/sending/outbound-event-data.js';
 import { eventActorOf } from '../domain/sending/queue-outbound.js';
+import { chargeOf, releaseSending } from '../domain/sending/sending-usage.js';
 import { appendToSent } from '../domain/sending/sent-folder.js';
 import { closeImap } from '../mail/imap-client.js';
 import { MailHostRefused, mailFailureOf } from '../mail/mail-server.js';
@@ -43,18 +45,6 @@ const contextOf = (owner: Owner): ActorContext => ({
   orgId: owner.orgId,
   teamIds: owner.teamId ? [owner.teamId] : [],
   writableTeamIds: owner.teamId ? [owner.teamId] : [],
-});
-
-const recipientsOf = (row: OutboundRow) => [...row.toAddresses, ...row.ccAddresses, ...row.bccAddresses];
-
-const eventData = (row: OutboundRow, owner: Owner) => ({
-  outboundId: row.id,
-  accountId: row.accountId,
-  ownerUserId: owner.userId,
-  teamId: owner.teamId,
-  internetMessageId: row.messageId,
-  recipients: recipientsOf(row).length,
-  source: row.source,
 });
 
 /** A refusal no retry changes: a 5xx answer, a refused login, a host we may not reach. */
@@ -220,7 +210,7 @@ export async function sendOutboundJob(
       tx,
       outbox,
       emailEvents.messageSent,
-      { ...eventData(updated!, owner), attempts: updated!.attempts, sentAt: sentAt.toISOString() },
+      { ...outboundEventData(updated!, owner), attempts: updated!.attempts, sentAt: sentAt.toISOString() },
       eventActorOf(owner),
     );
     return updated!;
@@ -276,6 +266,8 @@ function holdLease(deps: MailDeps, owner: Owner, row: OutboundRow) {
 /**
  * Records a failed attempt: back to `queued` for a retry, or `failed` with its event for good.
  * Only a message still in flight is touched (a second settling of the same failure does nothing).
+ * A message failed for good gives back the emails_sent it reserved, once (marked in the same
+ * transaction, given back after it commits).
  */
 async function settleFailure(
   deps: MailDeps,
@@ -284,9 +276,10 @@ async function settleFailure(
   reason: string,
   final: boolean,
 ) {
-  await withActor(deps.db, contextOf(owner), async (tx) => {
+  const charge = await withActor(deps.db, contextOf(owner), async (tx) => {
     const [row] = await tx.select().from(emailOutbound).where(eq(emailOutbound.id, outboundId)).for('update');
-    if (!row || row.status === 'sent' || row.status === 'failed' || row.status === 'canceled') return;
+    if (!row || row.status === 'sent' || row.status === 'failed' || row.status === 'canceled') return null;
+    const charge = final ? chargeOf(row) : null;
     await tx
       .update(emailOutbound)
       .set({
@@ -294,6 +287,7 @@ async function settleFailure(
         lastError: reason,
         leaseUntil: null,
         updatedAt: new Date(),
+        ...(charge ? { usageReleasedAt: new Date() } : {}),
       })
       .where(eq(emailOutbound.id, outboundId));
     if (final)
@@ -301,10 +295,12 @@ async function settleFailure(
         tx,
         outbox,
         emailEvents.messageFailed,
-        { ...eventData(row, owner), attempts: row.attempts, error: reason },
+        { ...outboundEventData(row, owner), attempts: row.attempts, error: reason },
         eventActorOf(owner),
       );
+    return charge;
   });
+  if (charge) await releaseSending(deps, charge);
 }
 
 /** A send job that gave up for a reason of its own (a crash, the database gone): fail the message. */

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { limitProblemSchema, pageOf, pageQuery } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { MailDeps } from '../deps.js';
@@ -81,7 +81,8 @@ export function draftRoutes(app: ServiceApp, deps: MailDeps) {
       body: sendDraftInput,
       status: 202,
       response: outboundDto,
-      problems: [400, 401, 403, 404, 422],
+      problems: [400, 401, 403, 404, 422, 503],
+      responses: { 402: limitProblemSchema },
     },
     (request) => sendDraft(deps, requireActor(request), request.params.draftId, request.body),
   );

@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { limitProblemSchema, pageOf, pageQuery } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { MailDeps } from '../deps.js';
@@ -21,7 +21,8 @@ export function sendingRoutes(app: ServiceApp, deps: MailDeps) {
       body: sendMessageInput,
       status: 202,
       response: outboundDto,
-      problems: [400, 401, 403, 404],
+      problems: [400, 401, 403, 404, 503],
+      responses: { 402: limitProblemSchema },
     },
     (request) => sendMessage(deps, requireActor(request), request.body),
   );

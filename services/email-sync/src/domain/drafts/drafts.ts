@@ -7,9 +7,10 @@ import { emailDrafts } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
 import { accountFor } from '../accounts/account-access.js';
 import { toOutboundDto } from '../sending/outbound-dto.js';
-import { queueSend, writeOutbound } from '../sending/queue-outbound.js';
+import { queueSend, writePaidOutbound } from '../sending/queue-outbound.js';
 import { replyHeaders } from '../sending/reply-headers.js';
 import { fromAccount, outboundOwner, sendingAccount } from '../sending/send-message.js';
+import { releasingOnFailure } from '../sending/sending-usage.js';
 import { type DraftRow, draftAttachments, toDraftDto } from './draft-dto.js';
 import type { CreateDraftInput, SendDraftInput, UpdateDraftInput } from './draft-input.js';
 
@@ -125,34 +126,42 @@ export const deleteDraft = (deps: MailDeps, actor: Actor, draftId: string) =>
 /**
  * Sends a draft: the message goes into the outbound table and the draft is removed, in one
  * transaction, then the worker sends it at `sendAt` or now. Needs `email.send` on the account.
- * Throws unprocessable for a draft without recipients.
+ * Throws unprocessable for a draft without recipients, limit_reached (402, the draft is kept) when
+ * the plan's mail is used up (one emails_sent per recipient).
  */
 export async function sendDraft(deps: MailDeps, actor: Actor, draftId: string, input: SendDraftInput) {
-  const row = await asActor(deps.db, actor, async (tx) => {
-    const draft = await draftFor(tx, actor, draftId, 'email.send');
-    const account = await sendingAccount(tx, actor, draft.accountId);
-    if (draft.toAddresses.length + draft.ccAddresses.length + draft.bccAddresses.length === 0)
-      throw new DomainError('unprocessable', 'This draft has no recipients yet.');
-    const { row } = await writeOutbound(tx, {
-      owner: outboundOwner(actor, account),
-      accountId: account.id,
-      source: 'draft',
-      draftId: draft.id,
-      from: fromAccount(account),
-      to: draft.toAddresses,
-      cc: draft.ccAddresses,
-      bcc: draft.bccAddresses,
-      subject: draft.subject,
-      text: draft.body,
-      html: draft.htmlBody,
-      attachments: draftAttachments(draft),
-      inReplyTo: draft.inReplyTo,
-      references: draft.references,
-      ...(input.sendAt ? { sendAt: new Date(input.sendAt) } : {}),
-    });
-    await tx.delete(emailDrafts).where(eq(emailDrafts.id, draft.id));
-    return row;
-  });
+  const row = await releasingOnFailure(deps, (charges) =>
+    asActor(deps.db, actor, async (tx) => {
+      const draft = await draftFor(tx, actor, draftId, 'email.send');
+      const account = await sendingAccount(tx, actor, draft.accountId);
+      if (draft.toAddresses.length + draft.ccAddresses.length + draft.bccAddresses.length === 0)
+        throw new DomainError('unprocessable', 'This draft has no recipients yet.');
+      const { row } = await writePaidOutbound(
+        deps,
+        tx,
+        {
+          owner: outboundOwner(actor, account),
+          accountId: account.id,
+          source: 'draft',
+          draftId: draft.id,
+          from: fromAccount(account),
+          to: draft.toAddresses,
+          cc: draft.ccAddresses,
+          bcc: draft.bccAddresses,
+          subject: draft.subject,
+          text: draft.body,
+          html: draft.htmlBody,
+          attachments: draftAttachments(draft),
+          inReplyTo: draft.inReplyTo,
+          references: draft.references,
+          ...(input.sendAt ? { sendAt: new Date(input.sendAt) } : {}),
+        },
+        { charges, refusal: 'throw' },
+      );
+      await tx.delete(emailDrafts).where(eq(emailDrafts.id, draft.id));
+      return row;
+    }),
+  );
   await queueSend(deps, row);
   return toOutboundDto(row);
 }

@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import type { MailDeps } from '../../deps.js';
 import { actAsOwner, type Owner } from './act-as-owner.js';
 import { queueSendAfterCommit } from './queue-after-commit.js';
-import { writeOutbound } from './queue-outbound.js';
+import { writePaidOutbound } from './queue-outbound.js';
+import { releasingOnFailure } from './sending-usage.js';
 import { systemSender } from './system-sender.js';
 
 export interface BotMailRequest {
@@ -21,7 +22,9 @@ export interface BotMailRequest {
  * A bot's SEND MAIL, from a chat (conversation) or an automation (workflow engine): sent from the
  * active account the bot is configured with, as that account's owner, else through the platform's
  * MAIL_URL as `fallbackOwner`. Runs in the transaction that records the event as processed, so the
- * outbound row and that record commit together.
+ * outbound row and that record commit together. Paid from the sender's emails_sent (its team, else
+ * itself); mail that does not fit is recorded as a failed outbound row with the reason (and
+ * `email.message.failed`), so the event is applied and not delivered again.
  */
 export async function queueBotMail(deps: MailDeps, tx: Transaction, request: BotMailRequest) {
   const [account] = await tx.execute<{
@@ -37,19 +40,26 @@ export async function queueBotMail(deps: MailDeps, tx: Transaction, request: Bot
     : request.fallbackOwner;
   await actAsOwner(tx, owner);
   const from = account ? await accountSender(tx, account.account_id) : systemSender(deps.env.MAIL_FROM);
-  const { row, created } = await writeOutbound(tx, {
-    owner,
-    accountId: account?.account_id ?? null,
-    source: 'bot',
-    from,
-    to: request.to,
-    cc: [],
-    bcc: [],
-    subject: request.subject,
-    text: request.body,
-    idempotencyKey: request.idempotencyKey,
+  await releasingOnFailure(deps, async (charges) => {
+    const { row, created } = await writePaidOutbound(
+      deps,
+      tx,
+      {
+        owner,
+        accountId: account?.account_id ?? null,
+        source: 'bot',
+        from,
+        to: request.to,
+        cc: [],
+        bcc: [],
+        subject: request.subject,
+        text: request.body,
+        idempotencyKey: request.idempotencyKey,
+      },
+      { charges, refusal: 'record' },
+    );
+    if (created) await queueSendAfterCommit(deps, row.id);
   });
-  if (created) await queueSendAfterCommit(deps, row.id);
 }
 
 async function accountSender(tx: Transaction, accountId: string) {

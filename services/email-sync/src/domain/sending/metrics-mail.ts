@@ -3,7 +3,8 @@ import type { MailDeps } from '../../deps.js';
 import { actAsOwner, type Owner } from './act-as-owner.js';
 import type { AttachmentInput } from './message-input.js';
 import { queueSendAfterCommit } from './queue-after-commit.js';
-import { writeOutbound } from './queue-outbound.js';
+import { writePaidOutbound } from './queue-outbound.js';
+import { releasingOnFailure } from './sending-usage.js';
 import { systemSender } from './system-sender.js';
 
 export interface MetricsMailRequest {
@@ -23,24 +24,32 @@ export interface MetricsMailRequest {
  * A metrics report or alert delivered by mail (analytics.metrics.mail_requested): sent through the
  * platform's MAIL_URL from MAIL_FROM, as the report's creator in its team, in the transaction that
  * records the event as processed. Keyed by the delivery, not the event, so the same delivery asked
- * twice (a retried run) sends one mail. Recorded with source `analytics`.
+ * twice (a retried run) sends one mail. Recorded with source `analytics`. Paid, as a bot's mail
+ * is, from the report's team, else its creator (a refusal is a failed outbound row).
  */
 export async function queueMetricsMail(deps: MailDeps, tx: Transaction, request: MetricsMailRequest) {
   await actAsOwner(tx, request.owner);
-  const { row, created } = await writeOutbound(tx, {
-    owner: request.owner,
-    accountId: null,
-    // Its own source, so the outbound row and email.message.sent say the mail was analytics'.
-    source: 'analytics',
-    from: systemSender(deps.env.MAIL_FROM),
-    to: request.to,
-    cc: [],
-    bcc: [],
-    subject: request.subject,
-    text: request.text,
-    html: request.html,
-    attachments: request.attachments,
-    idempotencyKey: request.idempotencyKey,
+  await releasingOnFailure(deps, async (charges) => {
+    const { row, created } = await writePaidOutbound(
+      deps,
+      tx,
+      {
+        owner: request.owner,
+        accountId: null,
+        // Its own source, so the outbound row and email.message.sent say the mail was analytics'.
+        source: 'analytics',
+        from: systemSender(deps.env.MAIL_FROM),
+        to: request.to,
+        cc: [],
+        bcc: [],
+        subject: request.subject,
+        text: request.text,
+        html: request.html,
+        attachments: request.attachments,
+        idempotencyKey: request.idempotencyKey,
+      },
+      { charges, refusal: 'record' },
+    );
+    if (created) await queueSendAfterCommit(deps, row.id);
   });
-  if (created) await queueSendAfterCommit(deps, row.id);
 }

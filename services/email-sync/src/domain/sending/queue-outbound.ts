@@ -1,10 +1,20 @@
-import type { EventActor } from '@conduit/contracts';
+import { appendEvent } from '@conduit/bus';
+import { type EventActor, emailEvents } from '@conduit/contracts';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { and, eq } from 'drizzle-orm';
-import { emailOutbound, type outboundSources } from '../../db/schema.js';
+import { emailOutbound, type outboundSources, outbox } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
 import { type Composition, composeMessage, newMessageId } from './compose-message.js';
 import type { OutboundRow } from './outbound-dto.js';
+import { outboundEventData } from './outbound-event-data.js';
+import {
+  limitReached,
+  mailPayerOf,
+  refusalReason,
+  releaseSending,
+  reserveSending,
+  type SendingCharge,
+} from './sending-usage.js';
 
 export interface OutboundRequest extends Composition {
   owner: { userId: string; orgId: string | null; teamId: string | null };
@@ -25,19 +35,11 @@ export interface OutboundRequest extends Composition {
 export async function writeOutbound(
   tx: Transaction,
   request: OutboundRequest,
+  settled: { charge?: SendingCharge | null; refused?: string } = {},
 ): Promise<{ row: OutboundRow; created: boolean }> {
-  if (request.idempotencyKey) {
-    const [seen] = await tx
-      .select()
-      .from(emailOutbound)
-      .where(
-        and(
-          eq(emailOutbound.userId, request.owner.userId),
-          eq(emailOutbound.idempotencyKey, request.idempotencyKey),
-        ),
-      );
-    if (seen) return { row: seen, created: false };
-  }
+  const seen = await outboundByKey(tx, request);
+  if (seen) return { row: seen, created: false };
+  const { charge, refused } = settled;
   const messageId = newMessageId(request.from.address);
   const raw = await composeMessage(request, messageId);
   const [row] = await tx
@@ -62,6 +64,15 @@ export async function writeOutbound(
       references: request.references ?? [],
       raw,
       sendAt: request.sendAt ?? new Date(),
+      ...(refused ? { status: 'failed' as const, lastError: refused } : {}),
+      ...(charge
+        ? {
+            usageSubjectType: charge.subject.type,
+            usageSubjectId: charge.subject.id,
+            usageAmount: charge.amount,
+            usagePeriodEnd: charge.periodEnd,
+          }
+        : {}),
     })
     .onConflictDoNothing()
     .returning();
@@ -77,6 +88,71 @@ export async function writeOutbound(
       ),
     );
   return { row: first!, created: false };
+}
+
+/** The row a request with this idempotency key already made, if any. */
+async function outboundByKey(tx: Transaction, request: Pick<OutboundRequest, 'owner' | 'idempotencyKey'>) {
+  if (!request.idempotencyKey) return undefined;
+  const [seen] = await tx
+    .select()
+    .from(emailOutbound)
+    .where(
+      and(
+        eq(emailOutbound.userId, request.owner.userId),
+        eq(emailOutbound.idempotencyKey, request.idempotencyKey),
+      ),
+    );
+  return seen;
+}
+
+/**
+ * `writeOutbound` for mail a user causes, paid for first: one emails_sent per recipient reserved
+ * of the owner's team, else the owner (see sending-usage), before the row is written; a plan that
+ * does not limit sending reserves nothing. A request whose idempotency key was seen reserves
+ * nothing and answers the first row. When the mail does not fit, `refusal` decides: `throw`
+ * limit_reached (402, an HTTP request: nothing is recorded), or `record` the request as a failed
+ * row with the reason and its `email.message.failed` (an event consumer: the request is applied,
+ * not retried), answered with `created` false so nothing is queued. Each charge is added to
+ * `charges`, for the caller to give back if its transaction does not commit (releasingOnFailure).
+ * Throws unavailable when identity cannot answer.
+ */
+export async function writePaidOutbound(
+  deps: Pick<MailDeps, 'bus' | 'env' | 'log'>,
+  tx: Transaction,
+  request: OutboundRequest,
+  options: { charges: SendingCharge[]; refusal: 'throw' | 'record' },
+): Promise<{ row: OutboundRow; created: boolean }> {
+  const seen = await outboundByKey(tx, request);
+  if (seen) return { row: seen, created: false };
+  const reservation = await reserveSending(
+    deps,
+    mailPayerOf(request.owner),
+    request.to.length + request.cc.length + request.bcc.length,
+  );
+  if ('refused' in reservation) {
+    if (options.refusal === 'throw') throw limitReached(reservation.refused);
+    const { row, created } = await writeOutbound(tx, request, {
+      refused: refusalReason(reservation.refused),
+    });
+    if (created)
+      await appendEvent(
+        tx,
+        outbox,
+        emailEvents.messageFailed,
+        { ...outboundEventData(row, request.owner), attempts: 0, error: row.lastError ?? '' },
+        eventActorOf(request.owner),
+      );
+    return { row, created: false };
+  }
+  const { charge } = reservation;
+  if (charge) options.charges.push(charge);
+  const written = await writeOutbound(tx, request, { charge });
+  if (!written.created && charge) {
+    // A concurrent request with the same key won: its row is the one paid for.
+    options.charges.splice(options.charges.indexOf(charge), 1);
+    await releaseSending(deps, charge);
+  }
+  return written;
 }
 
 /** The send job of an outbound message: one per message (its id), held until `send_at`. */

@@ -6,6 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import { emailOutbound } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
 import { type OutboundRow, toOutboundDto } from './outbound-dto.js';
+import { chargeOf, releaseSending } from './sending-usage.js';
 
 const outboundRef = (row: Pick<OutboundRow, 'userId' | 'teamId'>) => ({
   ownerUserId: row.userId,
@@ -65,17 +66,22 @@ export const getOutbound = (deps: MailDeps, actor: Actor, outboundId: string) =>
 
 /**
  * Cancels a message that has not gone yet (a scheduled one): its job finds it canceled and does
- * nothing. Throws conflict once it is being sent, sent or failed.
+ * nothing, and the emails_sent it reserved are given back. Throws conflict once it is being sent,
+ * sent or failed.
  */
-export const cancelOutbound = (deps: MailDeps, actor: Actor, outboundId: string) =>
-  asActor(deps.db, actor, async (tx) => {
+export async function cancelOutbound(deps: MailDeps, actor: Actor, outboundId: string) {
+  const { canceled, charge } = await asActor(deps.db, actor, async (tx) => {
     const row = await outboundFor(tx, actor, outboundId, 'email.send');
     if (row.status !== 'queued')
       throw new DomainError('conflict', `This message is ${row.status}: only a queued one can be canceled.`);
+    const charge = chargeOf(row);
     const [canceled] = await tx
       .update(emailOutbound)
-      .set({ status: 'canceled', updatedAt: new Date() })
+      .set({ status: 'canceled', updatedAt: new Date(), ...(charge ? { usageReleasedAt: new Date() } : {}) })
       .where(eq(emailOutbound.id, outboundId))
       .returning();
-    return toOutboundDto(canceled!);
+    return { canceled: canceled!, charge };
   });
+  if (charge) await releaseSending(deps, charge);
+  return toOutboundDto(canceled);
+}

@@ -6,8 +6,9 @@ import { and, eq } from 'drizzle-orm';
 import { emailTemplates } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
 import { toOutboundDto } from '../sending/outbound-dto.js';
-import { queueSend, writeOutbound } from '../sending/queue-outbound.js';
+import { queueSend, writePaidOutbound } from '../sending/queue-outbound.js';
 import { fromAccount, outboundOwner, sendingAccount } from '../sending/send-message.js';
+import { releasingOnFailure } from '../sending/sending-usage.js';
 import { renderTemplate, type TemplateValues } from './render-template.js';
 import { type TemplateRow, toTemplateDto } from './template-dto.js';
 import type { CreateTemplateInput, SendTemplateInput, UpdateTemplateInput } from './template-input.js';
@@ -130,34 +131,41 @@ export async function sendTemplate(
   templateId: string,
   input: SendTemplateInput,
 ) {
-  const { row, created } = await asActor(deps.db, actor, async (tx) => {
-    const template = await templateFor(tx, actor, templateId, 'email.read');
-    const account = await sendingAccount(tx, actor, input.accountId);
-    const rendered = renderTemplate(template, {
-      ...(template.sampleValues as TemplateValues),
-      ...input.values,
-    });
-    if (rendered.missing.length > 0)
-      throw new DomainError(
-        'unprocessable',
-        `No value for ${rendered.missing.map((name) => `{{${name}}}`).join(', ')}.`,
+  const { row, created } = await releasingOnFailure(deps, (charges) =>
+    asActor(deps.db, actor, async (tx) => {
+      const template = await templateFor(tx, actor, templateId, 'email.read');
+      const account = await sendingAccount(tx, actor, input.accountId);
+      const rendered = renderTemplate(template, {
+        ...(template.sampleValues as TemplateValues),
+        ...input.values,
+      });
+      if (rendered.missing.length > 0)
+        throw new DomainError(
+          'unprocessable',
+          `No value for ${rendered.missing.map((name) => `{{${name}}}`).join(', ')}.`,
+        );
+      return writePaidOutbound(
+        deps,
+        tx,
+        {
+          owner: outboundOwner(actor, account),
+          accountId: account.id,
+          source: 'template',
+          templateId: template.id,
+          from: fromAccount(account),
+          to: input.to,
+          cc: input.cc,
+          bcc: input.bcc,
+          subject: rendered.subject,
+          text: rendered.text ?? '',
+          html: rendered.html,
+          idempotencyKey: input.idempotencyKey ?? null,
+          ...(input.sendAt ? { sendAt: new Date(input.sendAt) } : {}),
+        },
+        { charges, refusal: 'throw' },
       );
-    return writeOutbound(tx, {
-      owner: outboundOwner(actor, account),
-      accountId: account.id,
-      source: 'template',
-      templateId: template.id,
-      from: fromAccount(account),
-      to: input.to,
-      cc: input.cc,
-      bcc: input.bcc,
-      subject: rendered.subject,
-      text: rendered.text ?? '',
-      html: rendered.html,
-      idempotencyKey: input.idempotencyKey ?? null,
-      ...(input.sendAt ? { sendAt: new Date(input.sendAt) } : {}),
-    });
-  });
+    }),
+  );
   if (created) await queueSend(deps, row);
   return toOutboundDto(row);
 }
