@@ -54,10 +54,37 @@ const fixtures: Record<string, Buffer> = {
     Buffer.from([0x4a, 0x6f, 0x73, 0xe9, 0x0d, 0x0a]),
   ]),
   'no-headers': Buffer.from('\r\njust a body, no headers at all\r\n'),
+  // Over MESSAGE_MAX_BYTES (1 MiB here): an attachment of 1.5 MiB.
+  'attachment-over-the-limit': Buffer.from(
+    [
+      'From: e@example.test',
+      'Subject: attachment over the limit',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'a note before a large file',
+      '--b1',
+      'Content-Type: application/octet-stream; name="large.bin"',
+      'Content-Disposition: attachment; filename="large.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...(Buffer.alloc(1536 * 1024, 7)
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []),
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  ),
 };
 
 beforeAll(async () => {
-  h = await startMailHarness({ users: [ana], env: { SYNC_EVERY: '1s', IDLE_ENABLED: 'false' } });
+  h = await startMailHarness({
+    users: [ana],
+    env: { SYNC_EVERY: '1s', IDLE_ENABLED: 'false', MESSAGE_MAX_BYTES: String(1024 * 1024) },
+  });
 });
 afterAll(async () => h?.close());
 
@@ -86,6 +113,26 @@ describe('malformed mail', () => {
     expect(stored[2]!.text_body).not.toContain('\u0000');
     expect(stored[3]!.text_body).toContain('José');
     expect(stored[4]!.text_body).toContain('just a body');
+    // Over MESSAGE_MAX_BYTES: stored with its envelope and the attachment it lists, bodies marked
+    // cut, the attachment's content still streamed from the server on demand.
+    const [large] = await h.admin<
+      {
+        id: string;
+        subject: string;
+        body_truncated: boolean;
+        attachments: { filename: string; part: string }[];
+      }[]
+    >`select id, subject, body_truncated, attachments from email.email_messages
+        where account_id = ${account.id} and subject = 'attachment over the limit'`;
+    expect(large).toMatchObject({ body_truncated: true });
+    expect(large!.attachments).toEqual([expect.objectContaining({ filename: 'large.bin' })]);
+    const content = await h.app.inject({
+      method: 'GET',
+      url: `/v1/mail/messages/${large!.id}/attachments/${large!.attachments[0]!.part}`,
+      headers: bearer(token),
+    });
+    expect(content.statusCode, content.body.slice(0, 200)).toBe(200);
+    expect(content.rawPayload.length).toBe(1536 * 1024);
     for (const row of stored) {
       const res = await h.app.inject({
         method: 'GET',
