@@ -117,6 +117,19 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
     onConstructorPoisoning: 'error',
     // Long path parameters reach the schema (and get a 400 problem) instead of a bare 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    // A path fastify cannot decode (a lone surrogate's bytes, %-escapes that are not UTF-8) is
+    // the client's fault: a 400 problem like any other, not fastify's own JSON.
+    frameworkErrors: (error, request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      problemReply(
+        request,
+        reply,
+        'bad_request',
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'The URL is not valid: a path segment is not UTF-8 text.'
+          : 'The request could not be routed.',
+      );
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

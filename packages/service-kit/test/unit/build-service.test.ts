@@ -35,6 +35,7 @@ beforeAll(async () => {
     },
     async (request, reply) => reply.code(201).send({ name: request.body.name }),
   );
+  app.get('/v1/things/:id', async (request) => request.params);
   app.get('/v1/conflict', async () => {
     throw new DomainError('conflict', 'That name is taken.', { retryAfterSeconds: 2.2 });
   });
@@ -106,6 +107,16 @@ describe('service kit', () => {
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('hunter2');
     expect(res.json().code).toBe('internal');
+  });
+
+  it('answers a path it cannot decode with a 400 problem', async () => {
+    for (const path of ['/v1/things/%ED%A0%80', '/v1/things/%C0%AF', '/v1/things/a%FFb']) {
+      const res = await app.inject({ method: 'GET', url: path });
+      expect(res.statusCode, path).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ code: 'bad_request', requestId: expect.any(String) });
+      expect(res.headers['x-request-id']).toBe(res.json().requestId);
+    }
   });
 
   it('answers unknown routes with a 404 problem', async () => {
