@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allIndexed,
+  bearer,
   connectAccount,
   eventually,
   type MailHarness,
@@ -56,6 +57,28 @@ describe('a worker killed in the middle of a first sync', () => {
     expect(atKill!.done).toBe(false);
     expect(atKill!.fetched).toBeGreaterThanOrEqual(partway.fetched);
     expect(atKill!.fetched).toBeLessThan(TOTAL);
+    // Usable before it has finished: the folder says how far it is, and what is stored is listed
+    // newest first.
+    const folders = await h.app.inject({
+      method: 'GET',
+      url: `/v1/mail/accounts/${account.id}/folders`,
+      headers: bearer(token),
+    });
+    const inbox = folders
+      .json()
+      .items.find((folder: { specialUse: string }) => folder.specialUse === 'inbox');
+    expect(inbox.sync).toMatchObject({ firstSyncDone: false, total: TOTAL, fetched: atKill!.fetched });
+    const listed = await h.app.inject({
+      method: 'GET',
+      url: `/v1/mail/folders/${inbox.id}/messages?limit=3`,
+      headers: bearer(token),
+    });
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json().items.map((m: { subject: string }) => m.subject)).toEqual([
+      `m${TOTAL - 1}`,
+      `m${TOTAL - 2}`,
+      `m${TOTAL - 3}`,
+    ]);
 
     await h.startWorker();
     await eventually(async () => (await progress())?.done, 90_000, 'the resumed first sync');
