@@ -36,8 +36,11 @@ const schema = serviceEnv.extend({
   MAIL_TIMEOUT: envDuration('20s'),
   /** Keep an IDLE connection on the Inbox of each active account in the worker. */
   IDLE_ENABLED: envBoolean(true),
-  /** IDLE is re-issued after this (RFC 2177: servers may drop it after 30 minutes). */
-  IDLE_RENEW: envDuration('25m'),
+  /** IDLE is re-issued after this (RFC 2177: servers may drop it after 30 minutes, so under 29). */
+  IDLE_RENEW: envDuration('25m').refine(
+    (ms) => ms > 0 && ms < 29 * 60_000,
+    'IDLE_RENEW must be under 29 minutes: RFC 2177 lets a server drop an IDLE after 30',
+  ),
   /** Bodies are stored up to this many bytes each (text and HTML); the rest is cut off. */
   BODY_MAX_BYTES: z.coerce
     .number()
