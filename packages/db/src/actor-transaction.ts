@@ -27,30 +27,61 @@ export function withActor<T>(
   fn: (tx: Transaction) => Promise<T>,
   config?: PgTransactionConfig,
 ): Promise<T> {
-  return db.transaction(async (tx) => {
-    // Sent without waiting: the connection runs it before the verb's first query, which goes out
-    // in the same write. Should it fail, the transaction is aborted and nothing runs without it.
-    const settingActor = tx.execute(sql`select
+  return againOnStalePlan(() =>
+    db.transaction(async (tx) => {
+      // Sent without waiting: the connection runs it before the verb's first query, which goes out
+      // in the same write. Should it fail, the transaction is aborted and nothing runs without it.
+      const settingActor = tx.execute(sql`select
       set_config('app.user_id', ${actor.userId}, true),
       set_config('app.org_id', ${actor.orgId ?? ''}, true),
       set_config('app.team_ids', ${(actor.teamIds ?? []).join(',')}, true),
       set_config('app.writable_team_ids', ${(actor.writableTeamIds ?? []).join(',')}, true),
       set_config('app.platform_admin', ${actor.platformAdmin ? 'true' : 'false'}, true),
       set_config('app.permissions', ${(actor.permissions ?? []).join(',')}, true)`);
-    const settled = settingActor.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    const result = await fn(tx).catch(async (error: unknown) => {
-      throw (await settled) ?? error;
-    });
-    const failed = await settled;
-    if (failed) throw failed;
-    return result;
-  }, config);
+      const settled = settingActor.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      const result = await fn(tx).catch(async (error: unknown) => {
+        throw (await settled) ?? error;
+      });
+      const failed = await settled;
+      if (failed) throw failed;
+      return result;
+    }, config),
+  );
 }
 
 /** A transaction with no actor: row-level security then shows no user-owned rows at all. */
 export function withoutActor<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  return db.transaction(fn);
+  return againOnStalePlan(() => db.transaction(fn));
+}
+
+/**
+ * Runs a transaction once more when Postgres refused one of its prepared statements because the
+ * statement's result columns changed since it was prepared on that connection (a migration ran
+ * while the service was up: a column added to a table read with `*`, a function's result type
+ * changed). postgres.js then prepares the statement afresh, as it does by itself outside a
+ * transaction; inside one, the refusal has aborted it, so it is the transaction that runs again.
+ * Only that refusal: it comes before the statement did anything, and the rest of the aborted
+ * transaction is rolled back. What `fn` did outside the database before it runs again.
+ */
+async function againOnStalePlan<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!isStalePlan(error)) throw error;
+    return run();
+  }
+}
+
+function isStalePlan(error: unknown): boolean {
+  // drizzle wraps the driver's error as its cause.
+  for (let current = error; current instanceof Error; current = current.cause)
+    if (
+      (current as { code?: string }).code === '0A000' &&
+      /cached plan must not change result type/.test(current.message)
+    )
+      return true;
+  return false;
 }

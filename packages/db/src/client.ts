@@ -26,6 +26,21 @@ export function createDatabase(
 }
 
 /**
+ * Marks a statement whose text varies without bound (one built from what users write, such as a
+ * metrics query): sent unprepared, so that each connection does not keep every variant.
+ */
+export const UNPREPARED = '/* unprepared */ ';
+
+/**
+ * Statements with many parameters are multi-row inserts and long `in` lists, whose text changes
+ * with the count of rows or values: each count would be a statement of its own on every connection.
+ */
+const MAX_PREPARED_PARAMETERS = 64;
+
+const worthPreparing = (query: string, parameters: number) =>
+  parameters <= MAX_PREPARED_PARAMETERS && !query.startsWith(UNPREPARED);
+
+/**
  * The client as drizzle should see it: every statement it sends is a prepared statement, in the
  * transactions and savepoints it opens too. drizzle sends its queries through `unsafe` unprepared
  * (unless each is named), and postgres.js then asks Postgres to parse and describe a parameterized
@@ -33,7 +48,8 @@ export function createDatabase(
  * security policies and all. Prepared, a statement costs one round trip after its first use on a
  * connection, and Postgres may keep a generic plan for it: half the database's CPU per workflow
  * execution (docs/benchmarks.md). postgres.js keeps one statement per distinct text and types on
- * each connection until the connection is recycled (max_lifetime: 30-60 minutes).
+ * each connection until the connection is recycled (max_lifetime: 30-60 minutes), so statements
+ * whose text varies without bound are left unprepared (see worthPreparing).
  */
 export function preparingStatements(sql: postgres.Sql): postgres.Sql {
   const wrapScope =
@@ -48,7 +64,10 @@ export function preparingStatements(sql: postgres.Sql): postgres.Sql {
       if (typeof value !== 'function') return value;
       if (property === 'unsafe')
         return (query: string, args?: unknown[], options?: object) =>
-          target.unsafe(query, args as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+          target.unsafe(query, args as postgres.ParameterOrJSON<never>[], {
+            ...options,
+            prepare: worthPreparing(query, args?.length ?? 0),
+          });
       if (property === 'begin' || property === 'savepoint') return wrapScope(value.bind(target));
       return value.bind(target);
     },

@@ -1,7 +1,13 @@
 export type { PgTransactionConfig } from 'drizzle-orm/pg-core';
 export { uuidv7 } from 'uuidv7';
 export { type ActorContext, withActor, withoutActor } from './actor-transaction.js';
-export { createDatabase, type Database, type DatabaseClient, type Transaction } from './client.js';
+export {
+  createDatabase,
+  type Database,
+  type DatabaseClient,
+  type Transaction,
+  UNPREPARED,
+} from './client.js';
 export { timestamps } from './columns.js';
 export {
   type KeysetPage,

@@ -9,6 +9,7 @@ import {
   migrate,
   type OutboxRow,
   startOutboxRelay,
+  UNPREPARED,
   uuidv7,
   withActor,
   withoutActor,
@@ -190,5 +191,44 @@ describe('statements drizzle sends', () => {
     expect(again.prepared).toBe(1);
     // A cached plan does not carry one actor's rows to another.
     expect(await readAs(uuidv7())).toEqual({ raw: 0, bodies: [], nested: 0, prepared: 1 });
+  });
+});
+
+describe('prepared statements across a migration', () => {
+  it('run a transaction again when a statement read with * changed its columns since it was prepared', async () => {
+    const owner = uuidv7();
+    await insertNote(owner, 'before the migration');
+    const readAll = () =>
+      withActor(app.db, { userId: owner }, (tx) =>
+        tx.execute<Record<string, unknown>>(sql`select * from dbtest.notes where owner_id = ${owner}`),
+      );
+    expect(Object.keys((await readAll())[0]!)).toEqual(['id', 'owner_id', 'body']);
+    const admin = postgres(database.adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      await admin`alter table dbtest.notes add column tag text`;
+      expect(Object.keys((await readAll())[0]!)).toEqual(['id', 'owner_id', 'body', 'tag']);
+    } finally {
+      await admin`alter table dbtest.notes drop column tag`;
+      await admin.end();
+    }
+  });
+
+  it('leave statements with many parameters, and those marked UNPREPARED, unprepared', async () => {
+    const owner = uuidv7();
+    const ids = Array.from({ length: 65 }, () => uuidv7());
+    const counts = await withActor(app.db, { userId: owner }, async (tx) => {
+      await tx.execute(
+        sql`select ${sql.join(
+          ids.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )}`,
+      );
+      await tx.execute(sql`${sql.raw(UNPREPARED)}select ${owner}::uuid as marked`);
+      return tx.execute<{ many: number; marked: number }>(sql`select
+        count(*) filter (where statement like '%$65%')::int as many,
+        count(*) filter (where statement like '%marked%')::int as marked
+        from pg_prepared_statements`);
+    });
+    expect(counts[0]).toEqual({ many: 0, marked: 0 });
   });
 });

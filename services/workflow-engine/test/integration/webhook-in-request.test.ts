@@ -45,7 +45,7 @@ const recorded = async (workflowId: string) => {
     from workflow.workflow_executions e where e.workflow_id = ${workflowId}`;
   const events = await h.admin<{ subject: string }[]>`
     select subject from workflow.outbox where payload->'data'->>'workflowId' = ${workflowId}
-      and subject like 'workflow.execution.%' order by created_at`;
+      and subject like 'workflow.execution.%' order by created_at, id`;
   return { executions, events: events.map((event) => event.subject) };
 };
 
@@ -68,8 +68,12 @@ describe('a webhook whose workflow is all pure nodes', () => {
         },
       ]),
     );
+    const reservedBefore = h.usage.calls.length;
     const answer = await call(flow.id, { qty: 3, price: 50 });
     expect(answer.statusCode).toBe(201);
+    expect(h.usage.calls.slice(reservedBefore)).toEqual([
+      { subject: { type: 'user', id: owner.userId }, items: [{ metric: 'executions', amount: 1 }] },
+    ]);
     expect(answer.json()).toEqual({ total: 150 });
 
     const { executions, events } = await recorded(flow.id);
@@ -77,6 +81,10 @@ describe('a webhook whose workflow is all pure nodes', () => {
       { id: expect.any(String), status: 'success', startedAt: expect.any(Date), nodes: 4 },
     ]);
     expect(events).toEqual(['workflow.execution.started', 'workflow.execution.succeeded']);
+    // Counted on the workflow, and one execution of usage reserved, as for a queued execution.
+    const [counted] = await h.admin<{ n: number }[]>`
+      select execution_count as n from workflow.workflows where id = ${flow.id}`;
+    expect(counted!.n).toBe(1);
     // Read through the API like any other execution, node by node.
     const view = await h.app.inject({
       method: 'GET',

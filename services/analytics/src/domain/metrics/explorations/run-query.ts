@@ -1,4 +1,5 @@
 import type { Actor } from '@conduit/contracts';
+import { UNPREPARED } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
@@ -80,7 +81,11 @@ async function runOnConduit(deps: AnalyticsDeps, actor: Actor, teamId: string, s
       await tx.execute(sql`set local role analytics_metrics_reader`);
       let rows: Record<string, unknown>[];
       try {
-        rows = (await tx.execute(statement)) as unknown as Record<string, unknown>[];
+        // Built from what users write in their data schemas: each variant is not kept prepared.
+        rows = (await tx.execute(sql`${sql.raw(UNPREPARED)}${statement}`)) as unknown as Record<
+          string,
+          unknown
+        >[];
       } catch (error) {
         throw queryProblem(error);
       }
