@@ -1,7 +1,6 @@
-import { RpcError, requestRpc } from '@conduit/bus';
-import type { Actor } from '@conduit/contracts';
-import { releaseUsage, reserveUsage, type UsageItem } from '@conduit/contracts';
+import type { Actor, UsageItem } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
+import { releaseUsageOf, reserveUsageOf, type UsageReservation } from '../../bus/usage-client.js';
 import type { ConversationDeps } from '../../deps.js';
 import { visitOf } from '../apps/visitor-actor.js';
 import type { BotRow } from '../bots/bot-access.js';
@@ -52,7 +51,7 @@ export async function reserveReply(
   const aiCredits = Math.ceil(tokens / deps.env.AI_CREDIT_TOKENS);
   const items: UsageItem[] = [{ metric: 'messages', amount: 1 }];
   if (aiCredits > 0) items.push({ metric: 'ai_credits', amount: aiCredits });
-  const answer = await reserve(deps, subject, items);
+  const answer = await reserveUsageOf(deps, subject, items);
   if (!answer.granted) throw refusal(answer, aiCredits);
 
   return {
@@ -64,13 +63,8 @@ export async function reserveReply(
       if (creditsUnused > 0) unused.push({ metric: 'ai_credits', amount: creditsUnused });
       if (unused.length === 0) return;
       try {
-        await requestRpc(
-          deps.bus,
-          releaseUsage,
-          // The reservation's id gives back first what it drew from the payer's bought credits.
-          { subject, items: unused, periodEnd: answer.periodEnd, reservationId: answer.reservationId },
-          { timeoutMs: deps.env.RPC_TIMEOUT },
-        );
+        // The reservation's id gives back first what it drew from the payer's bought credits.
+        await releaseUsageOf(deps, subject, unused, answer);
       } catch (error) {
         deps.log.warn({ err: error, unused }, 'unused usage could not be given back');
       }
@@ -78,28 +72,11 @@ export async function reserveReply(
   };
 }
 
-/** The reservation RPC, its failures as the domain errors a reply answers with. */
-async function reserve(deps: ConversationDeps, subject: ReturnType<typeof payerOf>, items: UsageItem[]) {
-  try {
-    return await requestRpc(deps.bus, reserveUsage, { subject, items }, { timeoutMs: deps.env.RPC_TIMEOUT });
-  } catch (error) {
-    if (error instanceof RpcError && error.code === 'not_found')
-      throw new DomainError('limit_reached', "This bot's plan does not include bot replies.", {
-        fields: { remaining: 0, limit: 0, periodEnd: null },
-      });
-    if (error instanceof RpcError)
-      throw new DomainError('unavailable', 'Usage cannot be checked right now; please try again shortly.', {
-        retryAfterSeconds: 5,
-      });
-    throw error;
-  }
-}
-
 /**
  * The 402 of a refused reservation: the metric that did not fit and what is left of it (for AI
  * credits, of the plan's quota and the bought credits beside it together).
  */
-function refusal(answer: Awaited<ReturnType<typeof reserve>>, aiCredits: number): DomainError {
+function refusal(answer: UsageReservation, aiCredits: number): DomainError {
   const { metric, remaining, limit, credits } =
     answer.items.find((item) => item.metric === answer.refused) ?? answer.items[0]!;
   return new DomainError(
