@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery } from '@conduit/contracts';
+import { pageOf, pageQuery, storableText } from '@conduit/contracts';
 import { bearerSecurity, problemResponses, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { WorkspaceDeps } from '../deps.js';
@@ -30,7 +30,7 @@ export function botFileRoutes(app: ServiceApp, deps: WorkspaceDeps) {
     {
       summary: "A bot's files (what its scripts wrote), by path; `folder` lists one folder's",
       params: botParams,
-      querystring: pageQuery.extend({ folder: z.string().max(600).optional() }),
+      querystring: pageQuery.extend({ folder: storableText(600).optional() }),
       response: pageOf(botFileResponse),
       problems: [400, 401, 404, 503],
     },
@@ -48,7 +48,7 @@ export function botFileRoutes(app: ServiceApp, deps: WorkspaceDeps) {
         security: bearerSecurity,
         summary: "A bot file's content, as an attachment",
         params: botParams,
-        querystring: z.object({ path: z.string().min(1).max(600) }),
+        querystring: z.object({ path: storableText(600).min(1) }),
         response: { 200: z.any(), ...problemResponses(400, 401, 404, 503) },
       },
     },

@@ -48,9 +48,10 @@ export async function listBotFilesFor(
   folder: string | undefined,
   query: PageRequest,
 ) {
-  await requireBotFileReader(deps, actor, botId);
+  // Input first (a bad cursor or folder is the caller's 400 whether or not conversation answers).
   const under = pathOf(folder ?? '', { folder: true });
   const page = keysetPage({ by: [botFiles.path], order: 'asc' }, query);
+  await requireBotFileReader(deps, actor, botId);
   return asActor(deps.db, actor, async (tx) => {
     const rows = await tx
       .select({ ...getTableColumns(botFiles), pageKey: page.key })
@@ -70,8 +71,8 @@ export async function listBotFilesFor(
 
 /** One bot file, whole: its row and bytes. Throws not_found. */
 export async function downloadBotFile(deps: WorkspaceDeps, actor: Actor, botId: string, rawPath: string) {
-  await requireBotFileReader(deps, actor, botId);
   const path = pathOf(rawPath);
+  await requireBotFileReader(deps, actor, botId);
   const [row] = await asActor(deps.db, actor, (tx) =>
     tx
       .select()
