@@ -22,8 +22,9 @@ export const sessionOwner = defineRpc(
  * reserved from `payer` first and what it did not use is given back. Errors: not_found for a
  * model they may not use, limit_reached when no credits are left, internal when the provider
  * failed (its message says why, without internals). A request that names an `idempotencyKey` it
- * (the same user) sent within a day is answered the first completion again, neither asked nor
- * charged twice: a caller that crashed after asking asks again safely.
+ * (the same user) sent within a day with the same question (model, system, prompt, maxTokens) is
+ * answered the first completion again, neither asked nor charged twice: a caller that crashed after
+ * asking asks again safely. Another question under the same key is asked anew.
  */
 export const complete = defineRpc(
   'rpc.conversation.llm.complete',

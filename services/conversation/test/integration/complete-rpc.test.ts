@@ -96,6 +96,35 @@ describe('rpc.conversation.llm.complete', () => {
     });
   });
 
+  it('asks anew when a repeated idempotency key comes with another question', async () => {
+    // A retried automation whose n-th call branched otherwise: same key, another prompt.
+    const key = `automation:${randomUUID()}:llm:0`;
+    const asked = llm.requests.length;
+    const first = await complete({ model: 'echo', prompt: 'Stock is low', idempotencyKey: key });
+    const branched = await complete({ model: 'echo', prompt: 'Stock is fine', idempotencyKey: key });
+    expect(first.text).toBe('You said: Stock is low.');
+    expect(branched.text).toBe('You said: Stock is fine.');
+    // The system text and the token bound are part of the question too.
+    const system = await complete({
+      model: 'echo',
+      prompt: 'Stock is fine',
+      system: 'Terse.',
+      idempotencyKey: key,
+    });
+    const longer = await complete({
+      model: 'echo',
+      prompt: 'Stock is fine',
+      maxTokens: 600,
+      idempotencyKey: key,
+    });
+    expect(llm.requests.length - asked).toBe(4);
+    expect(llm.requests.at(-2)!.body.messages[0]).toMatchObject({ role: 'system', content: 'Terse.' });
+    expect([system.text, longer.text]).toEqual(['You said: Stock is fine.', 'You said: Stock is fine.']);
+    // Each question is still answered once under the key.
+    expect(await complete({ model: 'echo', prompt: 'Stock is low', idempotencyKey: key })).toEqual(first);
+    expect(llm.requests.length - asked).toBe(4);
+  });
+
   it('says when the provider fails or the credits are used up', async () => {
     await expect(complete({ model: 'fail-503' })).rejects.toMatchObject({ code: 'internal' });
     h.usage.refuse.set('ai_credits', { remaining: 0, limit: 10 });

@@ -22,15 +22,26 @@ const REMEMBERED_S = 24 * 60 * 60;
  * (prompt and maxTokens, one credit per AI_CREDIT_TOKENS) and gives back what it did not use.
  * Throws not_found for a model they may not use, limit_reached when no credits are left,
  * unavailable when usage cannot be checked, bad_gateway when the provider failed. With an
- * idempotency key, the completion is remembered for a day and answered again to the same key.
+ * idempotency key, the completion is remembered for a day and answered again to the same key
+ * asking the same question (model, system, prompt, maxTokens); another question under that key is
+ * asked anew.
  */
 export async function completeForService(
   deps: ConversationDeps,
   request: CompletionRequest,
 ): Promise<Completion> {
   if (!request.idempotencyKey) return completeOnce(deps, request);
-  // Per user, and hashed: keys are the caller's text, and never reach another user's answers.
-  const key = `llm-complete:${request.userId}:${createHash('sha256').update(request.idempotencyKey).digest('base64url')}`;
+  // Per user, and hashed: keys are the caller's text, and never reach another user's answers. The
+  // question is part of the key: a retry whose n-th call asks something else (it branched on a
+  // fetched value, or on the time) is asked anew, never answered another prompt's completion.
+  const asked = JSON.stringify([
+    request.idempotencyKey,
+    request.model ?? null,
+    request.system ?? null,
+    request.prompt,
+    request.maxTokens,
+  ]);
+  const key = `llm-complete:${request.userId}:${createHash('sha256').update(asked).digest('base64url')}`;
   const remembered = await deps.redis.get(key);
   if (remembered) return JSON.parse(remembered) as Completion;
   const answer = await completeOnce(deps, request);
