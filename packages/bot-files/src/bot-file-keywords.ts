@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { BasicHost, Value } from '@conduit/basic';
 import type { Bus } from '@conduit/bus';
 import { checkBotPath } from '@conduit/contracts';
-import { type OutboundHttp, RawBody, urlForMessage } from '@conduit/outbound-http';
+import { type OutboundHttp, RawBody, scriptFetch, urlForMessage } from '@conduit/outbound-http';
 import Papa from 'papaparse';
 import { type BotFileOwner, botFileStore } from './bot-file-store.js';
-import { generatePdf, mergePdfs } from './pdf-documents.js';
+import { DEFAULT_PDF_LIMITS, generatePdf, mergePdfs } from './pdf-documents.js';
 import { buildZip, DEFAULT_ZIP_LIMITS, extractZip, type ZipLimits } from './zip-archives.js';
 
 export interface BotFileKeywordOptions {
@@ -140,20 +140,11 @@ export function botFileKeywords(bus: Bus, options: BotFileKeywordOptions): BotFi
         bytes,
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
-      const response = await options.http.request({
-        method: 'POST',
+      return scriptFetch(options.http)(
+        'POST',
         url,
-        body: new RawBody(body, `multipart/form-data; boundary=${boundary}`),
-      });
-      if (response.status < 200 || response.status >= 300)
-        throw new Error(`${urlForMessage(url)} answered HTTP ${response.status}`);
-      const text = response.body.toString('utf8');
-      if (!/json/i.test(response.contentType)) return text;
-      try {
-        return JSON.parse(text);
-      } catch {
-        return text;
-      }
+        new RawBody(body, `multipart/form-data; boundary=${boundary}`),
+      );
     },
     async compressFiles(files, archive) {
       const target = pathOf(archive);
@@ -199,8 +190,17 @@ export function botFileKeywords(bus: Bus, options: BotFileKeywordOptions): BotFi
     async mergePdf(files, output) {
       const target = pathOf(output);
       const sources: { name: string; bytes: Uint8Array }[] = [];
-      for (const path of pathList(files, 'MERGE PDF'))
-        sources.push({ name: path, bytes: (await store.read(path)).bytes });
+      let total = 0;
+      for (const path of pathList(files, 'MERGE PDF')) {
+        const { bytes } = await store.read(path);
+        total += bytes.length;
+        // Every PDF is held in memory until the merge: stop reading once they are too many bytes.
+        if (total > DEFAULT_PDF_LIMITS.maxMergeBytes)
+          throw new Error(
+            `the PDFs add up to more than ${DEFAULT_PDF_LIMITS.maxMergeBytes} bytes; nothing was merged`,
+          );
+        sources.push({ name: path, bytes });
+      }
       const pdf = await mergePdfs(sources);
       const file = await store.write(target, pdf.bytes);
       return { ...answer(file), pages: pdf.pages, url: file.path, localName: file.path };

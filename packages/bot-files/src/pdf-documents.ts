@@ -10,6 +10,12 @@ const MARGIN = 50;
 const BODY_SIZE = 10;
 const LINE = 13;
 
+/**
+ * What one PDF may take: pages made, characters of filled template (about 200 pages of text), and
+ * bytes of PDFs merged (all of them are held in memory together).
+ */
+export const DEFAULT_PDF_LIMITS = { maxPages: 500, maxChars: 1_000_000, maxMergeBytes: 50 * 1024 * 1024 };
+
 export interface GeneratedPdf {
   bytes: Uint8Array;
   pages: number;
@@ -80,19 +86,43 @@ function drawable(font: PDFFont, text: string): string {
   return [...text].map((c) => (known.has(c.codePointAt(0)!) ? c : '?')).join('');
 }
 
-/** Splits a line into pieces no wider than `width` at `size`, at spaces where it can. */
+/**
+ * Splits a line into pieces no wider than `width` at `size`, at spaces where it can. Linear in the
+ * line: each character's width is measured once and summed (a piece is measured whole only to
+ * allow for kerning), so a long line without spaces costs no more than a short one per character.
+ */
 function wrap(font: PDFFont, size: number, text: string, width: number): string[] {
   if (text === '') return [''];
-  const out: string[] = [];
-  let rest = text;
-  while (rest.length) {
-    let cut = rest.length;
-    while (cut > 1 && font.widthOfTextAtSize(rest.slice(0, cut), size) > width) {
-      const space = rest.lastIndexOf(' ', cut - 1);
-      cut = space > 0 && font.widthOfTextAtSize(rest.slice(0, space), size) <= width ? space : cut - 1;
+  const widths = new Map<string, number>();
+  const widthOf = (c: string) => {
+    let w = widths.get(c);
+    if (w === undefined) {
+      w = font.widthOfTextAtSize(c, size);
+      widths.set(c, w);
     }
-    out.push(rest.slice(0, cut));
-    rest = rest.slice(cut).replace(/^ /, '');
+    return w;
+  };
+  const chars = [...text];
+  const out: string[] = [];
+  let start = 0;
+  while (start < chars.length) {
+    let end = start;
+    let used = 0;
+    let space = -1;
+    while (end < chars.length && used + widthOf(chars[end]!) <= width) {
+      if (chars[end] === ' ') space = end;
+      used += widthOf(chars[end]!);
+      end += 1;
+    }
+    if (end === chars.length) {
+      out.push(chars.slice(start).join(''));
+      break;
+    }
+    let cut = space > start ? space : Math.max(end, start + 1);
+    while (cut > start + 1 && font.widthOfTextAtSize(chars.slice(start, cut).join(''), size) > width)
+      cut -= 1;
+    out.push(chars.slice(start, cut).join(''));
+    start = chars[cut] === ' ' ? cut + 1 : cut;
   }
   return out;
 }
@@ -101,9 +131,15 @@ function wrap(font: PDFFont, size: number, text: string, width: number): string[
 export async function generatePdf(
   template: string,
   data: Data,
-  options: { maxPages?: number } = {},
+  options: { maxPages?: number; maxChars?: number } = {},
 ): Promise<GeneratedPdf> {
-  const maxPages = options.maxPages ?? 500;
+  const maxPages = options.maxPages ?? DEFAULT_PDF_LIMITS.maxPages;
+  const maxChars = options.maxChars ?? DEFAULT_PDF_LIMITS.maxChars;
+  if (template.length > maxChars)
+    throw new Error(`the template is more than ${maxChars} characters; a PDF is made of at most that`);
+  const text = fillTemplate(template, data);
+  if (text.length > maxChars)
+    throw new Error(`the filled template is more than ${maxChars} characters; a PDF is made of at most that`);
   const doc = await PDFDocument.create();
   const body = await doc.embedFont(StandardFonts.Courier);
   const bold = await doc.embedFont(StandardFonts.HelveticaBold);
@@ -115,7 +151,7 @@ export async function generatePdf(
     page = doc.addPage(A4);
     y = A4[1] - MARGIN;
   };
-  for (const raw of fillTemplate(template, data).replace(/\r\n?/g, '\n').replace(/\t/g, '    ').split('\n')) {
+  for (const raw of text.replace(/\r\n?/g, '\n').replace(/\t/g, '    ').split('\n')) {
     if (raw.trim() === '---page---' || raw === '\f') {
       newPage();
       continue;
@@ -135,7 +171,13 @@ export async function generatePdf(
 }
 
 /** The PDFs one after another, every page of each, in the order given. */
-export async function mergePdfs(files: { name: string; bytes: Uint8Array }[]): Promise<GeneratedPdf> {
+export async function mergePdfs(
+  files: { name: string; bytes: Uint8Array }[],
+  options: { maxBytes?: number } = {},
+): Promise<GeneratedPdf> {
+  const maxBytes = options.maxBytes ?? DEFAULT_PDF_LIMITS.maxMergeBytes;
+  const total = files.reduce((sum, file) => sum + file.bytes.length, 0);
+  if (total > maxBytes) throw new Error(`the PDFs add up to more than ${maxBytes} bytes; nothing was merged`);
   const merged = await PDFDocument.create();
   for (const file of files) {
     let source: PDFDocument;

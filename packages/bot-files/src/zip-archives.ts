@@ -57,20 +57,52 @@ function endRecord(zip: Uint8Array): EndRecord | null {
   return null;
 }
 
-/** Each entry's CRC-32 as its central directory header states it, by name. */
-function statedChecksums(zip: Uint8Array, directoryAt: number, count: number): Map<string, number> {
+/** Code page 437's upper half, the names' encoding when an entry does not flag UTF-8 (APPNOTE D.1). */
+const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * An entry's name as its writer meant it: UTF-8 when general-purpose bit 11 says so; else CP437,
+ * unless the bytes are valid UTF-8 (as macOS and many tools write without setting the flag).
+ */
+function entryName(raw: Uint8Array, flaggedUtf8: boolean): string {
+  if (flaggedUtf8 || raw.every((b) => b < 0x80)) return new TextDecoder().decode(raw);
+  try {
+    return utf8.decode(raw);
+  } catch {
+    return String.fromCharCode(...raw).replace(/[\x80-\xff]/g, (c) => CP437_HIGH[c.charCodeAt(0) - 0x80]!);
+  }
+}
+
+interface DirectoryEntry {
+  /** The name as fflate decodes it (UTF-8 when flagged, else latin1): its key for the entry. */
+  key: string;
+  /** The name as the archive's writer meant it. */
+  name: string;
+  /** The CRC-32 its central directory header states. */
+  crc: number;
+}
+
+/** The central directory's entries, in order (the order fflate reads them in). */
+function centralDirectory(zip: Uint8Array, directoryAt: number, count: number): DirectoryEntry[] {
   const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  const names = new TextDecoder();
-  const crcs = new Map<string, number>();
+  const entries: DirectoryEntry[] = [];
   let at = directoryAt;
   for (let i = 0; i < count; i++) {
     if (at + 46 > zip.length || view.getUint32(at, true) !== 0x02014b50) break;
+    const flaggedUtf8 = (view.getUint16(at + 8, true) & 0x800) !== 0;
     const nameLength = view.getUint16(at + 28, true);
     const extra = view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
-    crcs.set(names.decode(zip.subarray(at + 46, at + 46 + nameLength)), view.getUint32(at + 16, true));
+    const raw = zip.subarray(at + 46, at + 46 + nameLength);
+    entries.push({
+      key: flaggedUtf8 ? new TextDecoder().decode(raw) : String.fromCharCode(...raw),
+      name: entryName(raw, flaggedUtf8),
+      crc: view.getUint32(at + 16, true),
+    });
     at += 46 + nameLength + extra;
   }
-  return crcs;
+  return entries;
 }
 
 export interface ExtractedEntry {
@@ -110,11 +142,17 @@ export function extractZip(
     if (error instanceof ArchiveRefused) throw error;
     throw new ArchiveRefused(`the archive cannot be read (${(error as Error).message})`);
   }
+  // Entries are matched to their central directory records by position (fflate reads them in
+  // that order), which also gives each its name as written, whatever fflate made of it.
+  const directory = centralDirectory(zip, end.directoryAt, entries.length);
   let total = 0;
-  const wanted = new Map<string, string>();
-  for (const entry of entries) {
-    if (entry.name.endsWith('/')) continue;
-    const checked = checkBotPath(entry.name);
+  const wanted = new Map<string, { path: string; name: string; crc: number }>();
+  for (const [index, entry] of entries.entries()) {
+    const record = directory[index];
+    if (!record || record.key !== entry.name)
+      throw new ArchiveRefused("the archive's central directory does not match its entries");
+    if (record.name.endsWith('/')) continue;
+    const checked = checkBotPath(record.name);
     if (!checked.ok) throw new ArchiveRefused(`an entry's name is refused: ${checked.message}`);
     const target = checkBotPath(joinBotPath(folder, checked.path));
     if (!target.ok) throw new ArchiveRefused(target.message);
@@ -129,7 +167,7 @@ export function extractZip(
       throw new ArchiveRefused(
         `"${checked.path}" is compressed more than ${limits.maxRatio} times (a zip bomb?)`,
       );
-    wanted.set(entry.name, target.path);
+    wanted.set(entry.name, { path: target.path, name: checked.path, crc: record.crc });
   }
   let files: Record<string, Uint8Array>;
   try {
@@ -139,10 +177,9 @@ export function extractZip(
   }
   // fflate inflates an entry into the size it declares, no more; one that was cut short or
   // tampered with no longer matches the checksum its header states.
-  const stated = statedChecksums(zip, end.directoryAt, entries.length);
-  return [...wanted].map(([name, path]) => {
-    const bytes = files[name];
-    if (!bytes || stated.get(name) !== crc32(bytes))
+  return [...wanted].map(([key, { path, name, crc }]) => {
+    const bytes = files[key];
+    if (!bytes || crc !== crc32(bytes))
       throw new ArchiveRefused(`"${name}" does not inflate to what its header states (damaged or forged)`);
     return { path, bytes };
   });
