@@ -133,12 +133,11 @@ TALK text & "|" & LEN(files) & "|" & files[0].name & "|" & files[0].size & "|" &
     expect(text(files, 'archive/moved.txt')).toBe('Hello, files');
     expect(text(files, 'notes/leads.csv')).toBe('name,size\r\nAna,12\r\n"Rui, Jr",3\n');
     expect(JSON.parse(text(files, 'notes/config.json')!)).toEqual({ plan: 'pro' });
-    // Each file counted in the owner's storage_mb: 1 MiB each, given back for the deleted one.
-    const owned = await workspace.admin`select owner_user_id, team_id, usage_mb from workspace.bot_files
+    // The files are the bot owner's (a personal bot: no team).
+    const owned = await workspace.admin`select owner_user_id, team_id from workspace.bot_files
       where bot_id = ${botId}`;
-    expect(
-      owned.every((r) => r.owner_user_id === owner.userId && r.team_id === null && r.usage_mb === 1),
-    ).toBe(true);
+    expect(owned).toHaveLength(4);
+    expect(owned.every((r) => r.owner_user_id === owner.userId && r.team_id === null)).toBe(true);
   });
 
   it('COMPRESS a folder and a list, EXTRACT into a folder', async () => {
@@ -269,6 +268,57 @@ WRITE "notes.txt", "hi"`);
     expect(leaving.statusCode).toBe(400);
     expect(leaving.json().detail).toMatch(/has a "\.\." segment/);
     expect((await get(`/v1/bots/${botId}/files`, {})).statusCode).toBe(401);
+  });
+});
+
+describe("a team bot's files", () => {
+  it("are the team's, whoever talks to the bot: its members read them, a user of the organization and a stranger do not", async () => {
+    const teamId = crypto.randomUUID();
+    const teamOwner = await conversation.tokens.mint({
+      orgId,
+      teams: { [teamId]: 'owner' },
+      perms: ['bots.read', 'bots.write'],
+    });
+    const created = await conversation.app.inject({
+      method: 'POST',
+      url: '/v1/bots',
+      headers: teamOwner.headers,
+      payload: {
+        name: 'Team notes',
+        teamId,
+        visibility: 'organization',
+        script:
+          'n = LEN(LIST "visits")\nWRITE "visits/" + (n + 1) + ".txt", "visit " + (n + 1)\nTALK "visit " + (n + 1)',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const botId = created.json().id as string;
+    // A user of the organization talks to the bot: the file is still the team's.
+    const orgUser = await conversation.tokens.mint({ orgId, perms: ['bots.read'] });
+    const visit = await conversation.app.inject({
+      method: 'POST',
+      url: `/v1/bots/${botId}/sessions`,
+      headers: orgUser.headers,
+      payload: {},
+    });
+    expect(visit.statusCode, visit.body).toBe(201);
+    expect(visit.json().messages.map((m: { content: string }) => m.content)).toEqual(['visit 1']);
+    const [row] =
+      await workspace.admin`select owner_user_id, team_id from workspace.bot_files where bot_id = ${botId}`;
+    expect(row).toEqual({ owner_user_id: teamOwner.userId, team_id: teamId });
+
+    const list = async (claims: Parameters<WorkspaceHarness['tokens']['mint']>[0]) =>
+      (
+        await workspace.app.inject({
+          method: 'GET',
+          url: `/v1/bots/${botId}/files`,
+          headers: (await workspace.tokens.mint(claims)).headers,
+        })
+      ).statusCode;
+    expect(await list({ orgId, teams: { [teamId]: 'viewer' } })).toBe(200);
+    expect(await list({ orgId, teams: { [teamId]: 'member' } })).toBe(200);
+    expect(await list({ userId: orgUser.userId, orgId })).toBe(404);
+    expect(await list({ orgId: crypto.randomUUID() })).toBe(404);
   });
 });
 
