@@ -36,6 +36,11 @@ const schema = serviceEnv.extend({
    */
   SCRIPT_HTTP_ALLOW: envList(''),
   SCRIPT_HTTP_TIMEOUT: envDuration('10s'),
+  /**
+   * An ON or WEBHOOK script runs at most twice SCRIPT_HTTP_TIMEOUT; its run still unfinished this
+   * long after that is read as interrupted (its process was killed or crashed).
+   */
+  HANDLER_RUN_MARGIN: envDuration('30s'),
   SCRIPT_HTTP_MAX_BYTES: z.coerce
     .number()
     .int()

@@ -5,6 +5,7 @@ import { loggableError } from '@conduit/service-kit';
 import { sql } from 'drizzle-orm';
 import { processedEvents } from '../db/schema.js';
 import type { ConversationDeps } from '../deps.js';
+import { recordHandlerRunStart } from '../domain/handlers/handler-runs.js';
 import { runHandler } from '../domain/handlers/run-handler.js';
 
 /** The durable consumer (and the prefix of its claims in processed_events), as it always was. */
@@ -25,11 +26,12 @@ interface HandlerRow extends Record<string, unknown> {
  * INSERT OF "table", ...) with `table`, `change`, `row` and `rowId` as its variables, as the bot's
  * owner. A handler's scripts make HTTP calls that may take minutes, so none runs inside a database
  * transaction or one event's handlers beside a redelivery of it: each handler is claimed first (its
- * own row in processed_events, committed before it runs), and the consumer heartbeats while it
- * works. So a handler runs at most once per change: a crash in the middle of one drops the rest of
- * that run (what it wrote stays), and a redelivery runs only the handlers not yet claimed. Each run
- * is recorded for the bot's managers (bot_handler_runs); a handler that fails is not retried: it
- * would fail the same way.
+ * own row in processed_events, committed before it runs, with the run's `running` record), and the
+ * consumer heartbeats while it works. So a handler runs at most once per change: a crash in the
+ * middle of one drops the rest of that run (what it wrote stays; its record reads as interrupted
+ * once its time limit has passed), and a redelivery runs only the handlers not yet claimed. Each
+ * run is recorded for the bot's managers (bot_handler_runs); a handler that fails is not retried:
+ * it would fail the same way.
  * Changes the handlers make themselves (`byHandler`) run none.
  */
 export const tableChangeHandlers: BackgroundTask<ConversationDeps> = {
@@ -45,24 +47,34 @@ export const tableChangeHandlers: BackgroundTask<ConversationDeps> = {
           sql`select * from conversation.bot_table_handlers(${data.botId}, ${wanted}::jsonb)`,
         );
         for (const handler of handlers) {
-          const claimed = await deps.db
-            .insert(processedEvents)
-            .values({ consumer: `${DURABLE}:${handler.tool_id}`, eventId: id })
-            .onConflictDoNothing()
-            .returning({ eventId: processedEvents.eventId });
-          if (claimed.length === 0) continue;
           const bot = {
             id: handler.bot_id,
             ownerUserId: handler.owner_user_id,
             teamId: handler.team_id,
             orgId: handler.org_id,
           };
+          // The claim and the run's `running` record commit together: a handler that starts is
+          // on record, even when its process is killed before the end.
+          const run = await recordHandlerRunStart(
+            deps,
+            bot,
+            { kind: 'on', toolId: handler.tool_id, eventId: id },
+            async (tx) =>
+              (
+                await tx
+                  .insert(processedEvents)
+                  .values({ consumer: `${DURABLE}:${handler.tool_id}`, eventId: id })
+                  .onConflictDoNothing()
+                  .returning({ eventId: processedEvents.eventId })
+              ).length > 0,
+          );
+          if (!run) continue;
           const outcome = await runHandler(
             deps,
             bot,
             handler.script,
             { table: data.table, change: data.change, row: data.row as never, rowId: data.rowId },
-            { kind: 'on', toolId: handler.tool_id, eventId: id },
+            run,
           );
           const fields = { botId: bot.id, handler: handler.name, eventId: id, output: outcome.output.length };
           if (outcome.ok) deps.log.info(fields, 'bot table handler ran');

@@ -63,9 +63,10 @@ export const botUserMemories = conversation.table(
   ],
 );
 
-export const handlerRunStatuses = ['succeeded', 'failed'] as const;
+/** A run is recorded `running` when it starts (migration 0012) and gets its end when it ends. */
+export const handlerRunStatuses = ['running', 'succeeded', 'failed'] as const;
 
-/** Each run of a bot's ON or WEBHOOK script (migration 0011), for its managers to read. */
+/** Each run of a bot's ON or WEBHOOK script (migrations 0011, 0012), for its managers to read. */
 export const botHandlerRuns = conversation.table(
   'bot_handler_runs',
   {
@@ -83,7 +84,10 @@ export const botHandlerRuns = conversation.table(
     error: text('error'),
     output: jsonb('output').$type<string[]>().notNull().default([]),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
-    finishedAt: timestamp('finished_at', { withTimezone: true }).notNull(),
+    /** Null while it runs. */
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** When a run still `running` can no longer be: past it, its process died (read as interrupted). */
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }),
   },
   (t) => [index('bot_handler_runs_tool').on(t.toolId, t.id), index('bot_handler_runs_bot').on(t.botId)],
 );

@@ -4,7 +4,12 @@ import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
 import { programFor } from '../bots/compile-script.js';
 import { handlerHost } from './handler-host.js';
-import { recordHandlerRun } from './handler-runs.js';
+import {
+  handlerTimeLimitMs,
+  recordHandlerRunEnd,
+  recordHandlerRunStart,
+  type StartedHandlerRun,
+} from './handler-runs.js';
 
 // Runs a bot's ON and WEBHOOK scripts (tools whose script declares them; see manage-tools.ts).
 
@@ -21,27 +26,29 @@ export interface HandlerCall {
 }
 
 /**
- * Runs one handler script to its end with `input` as its variables, and records the run (status,
- * error, output lines, times) where the bot's managers read it. A script that stops with an error,
- * or waits (HEAR, a long WAIT: nobody will answer), is a failed outcome with the reason; nothing
- * here throws for what a script does.
+ * Runs one handler script to its end with `input` as its variables, recording the run where the
+ * bot's managers read it: `running` before the script starts (unless `started`, a record the
+ * caller made with its claim), then how it ended (status, error, output lines, times). A script
+ * that stops with an error, or waits (HEAR, a long WAIT: nobody will answer), is a failed outcome
+ * with the reason; nothing here throws for what a script does.
  */
 export async function runHandler(
   deps: ConversationDeps,
   bot: Pick<BotRow, 'id' | 'ownerUserId' | 'teamId' | 'orgId'>,
   script: string,
   input: Record<string, Value>,
-  call: HandlerCall,
+  call: HandlerCall | StartedHandlerRun,
 ): Promise<HandlerOutcome> {
-  const startedAt = new Date();
-  const outcome = await runScript(deps, bot, script, input, call.kind);
-  await recordHandlerRun(deps, bot, {
-    toolId: call.toolId,
-    kind: call.kind,
-    eventId: call.eventId ?? null,
-    startedAt,
-    outcome,
-  });
+  const run =
+    'id' in call
+      ? call
+      : await recordHandlerRunStart(deps, bot, {
+          kind: call.kind,
+          toolId: call.toolId,
+          eventId: call.eventId ?? null,
+        });
+  const outcome = await runScript(deps, bot, script, input, run.kind);
+  await recordHandlerRunEnd(deps, bot, run, outcome);
   return outcome;
 }
 
@@ -58,7 +65,7 @@ async function runScript(
     result = await run(programFor(script), {
       host: handlerHost(deps, bot, output, deps.log, kind === 'on'),
       input,
-      limits: { maxWallTimeMs: deps.env.SCRIPT_HTTP_TIMEOUT * 2 },
+      limits: { maxWallTimeMs: handlerTimeLimitMs(deps.env) },
     });
   } catch (error) {
     // A script saved before it stopped compiling (a newer engine): say so, never crash the caller.
