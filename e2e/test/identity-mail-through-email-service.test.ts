@@ -89,6 +89,33 @@ describe("identity's mails through the email service", () => {
     expect(await mailsTo('nobody-here@example.com')).toHaveLength(0);
   });
 
+  it('deliver a sign-in link (identity.login_link) whose token signs in once', async () => {
+    const user = await registerUser(identity);
+    const asked = await identity.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login-token',
+      payload: { email: user.email },
+    });
+    expect(asked.statusCode).toBe(202);
+    const [link] = await eventually(
+      async () => {
+        const mails = await mailsTo(user.email);
+        return mails.length > 0 && mails;
+      },
+      60_000,
+      'the sign-in mail at the SMTP server',
+    );
+    expect(link!.text).toContain('/login?token=');
+    const token = link!.text?.match(/login\?token=([\w-]+)/)?.[1];
+    expect(token, link!.text).toBeDefined();
+    const redeem = () =>
+      identity.app.inject({ method: 'POST', url: '/v1/auth/login-token/redeem', payload: { token } });
+    const signedIn = await redeem();
+    expect(signedIn.statusCode, signedIn.body).toBe(200);
+    expect(signedIn.json().user.id).toBe(user.user.id);
+    expect((await redeem()).statusCode).toBe(401);
+  });
+
   it('follow the template as an operator changed it', async () => {
     const [template] = await mail.admin<{ id: string }[]>`
       select id from email.email_templates where key = 'identity.password_reset'`;
