@@ -176,9 +176,10 @@ export function botFileKeywords(bus: Bus, options: BotFileKeywordOptions): BotFi
       const into = pathOf(folder, { folder: true });
       const { bytes } = await store.read(pathOf(archive));
       const extracted = extractZip(bytes, into, zipLimits);
-      const written: string[] = [];
-      for (const entry of extracted) written.push((await store.write(entry.path, entry.bytes)).path);
-      return written;
+      if (!extracted.length) return [];
+      // All or nothing: the workspace reserves the storage of every entry before it keeps one.
+      await store.writeAll(extracted);
+      return extracted.map((entry) => entry.path);
     },
     async generatePdf(template, data, output) {
       const target = pathOf(output);

@@ -27,8 +27,41 @@ export function botFileStore(bus: Bus, options: { bot: BotFileOwner; timeoutMs: 
         await dropBytes(bus, transfer);
       }
     },
-    list: async (folder: string, limit = 1000): Promise<BotFile[]> =>
-      (await requestRpc(bus, workspaceRpc.listBotFiles, { bot, folder, limit }, rpc)).items,
+    /**
+     * Writes every file or none (EXTRACT): their bytes handed over together, the workspace
+     * reserving the storage of all before it keeps any. Answers how many were written.
+     */
+    async writeAll(files: { path: string; bytes: Uint8Array }[]): Promise<number> {
+      for (const file of files)
+        if (file.bytes.length > maxBytes)
+          throw new Error(
+            `"${file.path}" would be ${file.bytes.length} bytes; a bot file is at most ${maxBytes}`,
+          );
+      const transfer = await handOverBytes(bus, Buffer.concat(files.map((file) => file.bytes)));
+      try {
+        const manifest = files.map((file) => ({ path: file.path, sizeBytes: file.bytes.length }));
+        return (await requestRpc(bus, workspaceRpc.writeBotFiles, { bot, files: manifest, transfer }, rpc))
+          .written;
+      } finally {
+        await dropBytes(bus, transfer);
+      }
+    },
+    /** The files under `folder`, by path, at most `max` of them (a page of the workspace's at a time). */
+    async list(folder: string, max = 1000): Promise<BotFile[]> {
+      const files: BotFile[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await requestRpc(
+          bus,
+          workspaceRpc.listBotFiles,
+          { bot, folder, limit: Math.min(200, max - files.length), ...(cursor ? { cursor } : {}) },
+          rpc,
+        );
+        files.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && files.length < max);
+      return files;
+    },
     copy: (from: string, to: string, move: boolean): Promise<BotFile> =>
       requestRpc(bus, workspaceRpc.copyBotFile, { bot, from, to, move }, rpc),
     async delete(path: string): Promise<void> {

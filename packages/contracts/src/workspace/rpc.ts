@@ -76,15 +76,42 @@ export const writeBotFile = defineRpc(
   botFileDto,
 );
 
-/** The bot's files under a folder ("" for all), by path, at most `limit`. */
+/**
+ * Writes several bot files at once, all or none (EXTRACT): their bytes one after another in one
+ * transfer, each file's `sizeBytes` of it in order, the payer's storage_mb reserved for all of
+ * them before any is kept. Errors: bad_request (a path, sizes that do not add up to the bytes,
+ * more than BOT_FILES_BATCH_MAX_BYTES), limit_reached.
+ */
+export const writeBotFiles = defineRpc(
+  'rpc.workspace.bot_files.write_many',
+  z.object({
+    bot: botFileOwner,
+    files: z
+      .array(z.object({ path: botPath, sizeBytes: z.int().min(0) }))
+      .min(1)
+      .max(1000),
+    transfer: z.string().min(1).max(100),
+  }),
+  z.object({ written: z.int().min(0) }),
+);
+
+/** The most bytes one writeBotFiles call may carry. */
+export const BOT_FILES_BATCH_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The bot's files under a folder ("" for all), by path, a page at a time (`nextCursor` names the
+ * next). A page is at most 200 files, so an answer stays well inside NATS' 1 MiB max_payload
+ * even with the longest paths.
+ */
 export const listBotFiles = defineRpc(
   'rpc.workspace.bot_files.list',
   z.object({
     bot: botFileOwner,
     folder: z.string().max(600),
-    limit: z.int().min(1).max(10_000).default(1000),
+    limit: z.int().min(1).max(200).default(200),
+    cursor: z.string().max(8192).optional(),
   }),
-  z.object({ items: z.array(botFileDto) }),
+  z.object({ items: z.array(botFileDto), nextCursor: z.string().nullable() }),
 );
 
 /** COPY (a new object, counted again) or MOVE (the same bytes, a new path). Errors: not_found. */

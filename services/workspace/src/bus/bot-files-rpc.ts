@@ -7,6 +7,7 @@ import {
   listBotFiles,
   readBotFile,
   writeBotFile,
+  writeBotFiles,
 } from '../domain/bot-files/bot-files.js';
 
 /**
@@ -35,9 +36,16 @@ export function serveBotFilesRpc(bus: Bus, deps: WorkspaceDeps): RpcServer[] {
     ),
     serveRpc(
       bus,
+      workspaceRpc.writeBotFiles,
+      'workspace',
+      ({ bot, files, transfer }) => writeBotFiles(deps, bot, files, transfer),
+      onError(workspaceRpc.writeBotFiles.subject),
+    ),
+    serveRpc(
+      bus,
       workspaceRpc.listBotFiles,
       'workspace',
-      async ({ bot, folder, limit }) => ({ items: await listBotFiles(deps, bot, folder, limit) }),
+      ({ bot, folder, limit, cursor }) => listBotFiles(deps, bot, folder, { limit, cursor }),
       onError(workspaceRpc.listBotFiles.subject),
     ),
     serveRpc(

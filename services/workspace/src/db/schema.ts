@@ -218,11 +218,26 @@ export const botFiles = workspace.table(
     sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
     sha256: text('sha256').notNull(),
     storageKey: text('storage_key').notNull().unique('bot_files_storage_key_unique'),
-    usageMb: integer('usage_mb').notNull().default(0),
-    usagePeriodEnd: timestamp('usage_period_end', { withTimezone: true }),
     ...times,
   },
   (t) => [unique('bot_files_path_unique').on(t.botId, t.path)],
+);
+
+/**
+ * A payer's bot files in all (migration 0004): their bytes and the storage_mb held for them, the
+ * ceiling of the bytes in mebibytes. A write locks its payer's row.
+ */
+export const botFileUsage = workspace.table(
+  'bot_file_usage',
+  {
+    payerType: text('payer_type', { enum: ['user', 'team'] }).notNull(),
+    payerId: uuid('payer_id').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    reservedMb: integer('reserved_mb').notNull().default(0),
+    periodEnd: timestamp('period_end', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'bot_file_usage_pkey', columns: [t.payerType, t.payerId] })],
 );
 
 export const objectDeletions = workspace.table('object_deletions', {
