@@ -18,6 +18,8 @@ const schema = serviceEnv.extend({
 
   /** How long a chat session lives without activity before it expires. */
   SESSION_TTL: envDuration('7d'),
+  /** How often the worker drops the SET HEADER headers and dialog state of sessions that expired. */
+  SESSION_SECRETS_UPKEEP_EVERY: envDuration('1h'),
   /** An LLM provider that has not answered (or gone silent mid-stream) for this long is cut off. */
   LLM_TIMEOUT: envDuration('60s'),
   /** Most tokens a reply may use; also what is reserved as AI credits before generating. */

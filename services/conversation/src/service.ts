@@ -12,6 +12,7 @@ import { pruneAppVisitors } from './domain/apps/visitor-retention.js';
 import { offerScriptKeywords } from './domain/bots/compile-script.js';
 import { PlatformDefaultModel } from './domain/llm/platform-default-model.js';
 import { InFlight } from './domain/messages/in-flight.js';
+import { upkeepSessionSecrets } from './domain/sessions/session-secrets-upkeep.js';
 import { type ConversationEnv, loadEnv } from './env.js';
 import { type ConversationJobs, conversationJobs } from './jobs/catalog.js';
 
@@ -61,10 +62,29 @@ export const conversationService = defineService<ConversationEnv, ConversationDe
     serveCompleteRpc(bus, deps),
     ...serveBotRpcs(bus, deps),
   ],
-  // The worker's upkeep: widget visitors past their retention.
+  // The worker's upkeep: widget visitors past their retention; what sessions keep of a script's
+  // secrets (once at start, for rows stored before they were sealed, then for sessions that end).
   worker: {
-    handlers: (deps) => ({ 'prune-app-visitors': () => pruneAppVisitors(deps) }),
-    schedule: (jobs, env) =>
-      jobs.schedule('prune-app-visitors', 'prune-app-visitors', {}, { everyMs: env.APP_VISITOR_PRUNE_EVERY }),
+    handlers: (deps) => ({
+      'prune-app-visitors': () => pruneAppVisitors(deps),
+      'session-secrets-upkeep': async () => {
+        await upkeepSessionSecrets(deps);
+      },
+    }),
+    schedule: async (jobs, env) => {
+      await jobs.schedule(
+        'prune-app-visitors',
+        'prune-app-visitors',
+        {},
+        { everyMs: env.APP_VISITOR_PRUNE_EVERY },
+      );
+      await jobs.add('session-secrets-upkeep', {});
+      await jobs.schedule(
+        'session-secrets-upkeep',
+        'session-secrets-upkeep',
+        {},
+        { everyMs: env.SESSION_SECRETS_UPKEEP_EVERY },
+      );
+    },
   },
 });

@@ -5,6 +5,7 @@ import { keysetPage, type Transaction } from '@conduit/db';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { outbox, sessions } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
+import { contextWhenEnded } from './sealed-context.js';
 import { assertOpen, loadSession, type SessionRow, toSessionDto } from './session-access.js';
 
 /** The actor's sessions, newest first (`?botId=` for one bot's). Throws bad_request for a bad cursor. */
@@ -35,14 +36,17 @@ export async function getSession(deps: ConversationDeps, actor: Actor, sessionId
   return asActor(deps.db, actor, async (tx) => toSessionDto(await loadSession(tx, actor, sessionId)));
 }
 
-/** Ends a session (its history stays readable). Throws not_found, gone when it already ended. */
+/**
+ * Ends a session (its history stays readable; its dialog and SET HEADER headers go). Throws
+ * not_found, gone when it already ended.
+ */
 export async function endSession(deps: ConversationDeps, actor: Actor, sessionId: string) {
   return asActor(deps.db, actor, async (tx) => {
     const session = await loadSession(tx, actor, sessionId, { forWrite: true, lock: true });
     assertOpen(session);
     const [row] = await tx
       .update(sessions)
-      .set({ endedAt: new Date(), context: { ...session.context, dialog: null } })
+      .set({ endedAt: new Date(), context: contextWhenEnded(session.context) })
       .where(eq(sessions.id, sessionId))
       .returning();
     await appendSessionEnded(tx, actor, session, 'ended');

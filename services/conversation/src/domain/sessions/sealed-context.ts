@@ -7,7 +7,9 @@ import { type DialogExtras, extrasOf } from '../dialog/session-extras.js';
 // script's secrets: SET HEADER's headers (API keys, bearer tokens) and the suspended dialog's state
 // (its variables: the key a header was set from, a param-* setting, what a GET answered). Both are
 // sealed at rest with the service's SecretBox, bound to the session's id, so a copy of the row (a
-// backup, a dump, another session's row) reads as nothing; a turn opens them in memory.
+// backup, a dump, another session's row) reads as nothing; a turn opens them in memory. A session
+// that has ended keeps neither (contextWhenEnded; the worker's session-secrets upkeep for sessions
+// that expired, and seals what was stored before sealing).
 
 /** Additional data binding a sealed part to its session: it cannot be moved to another row. */
 const boundTo = (sessionId: string, part: 'headers' | 'dialog') =>
@@ -16,6 +18,16 @@ const boundTo = (sessionId: string, part: 'headers' | 'dialog') =>
 interface SealedParts {
   /** SET HEADER's headers, sealed; absent when the dialog set none. */
   sealedHttpHeaders?: string;
+}
+
+/** The context of a session that has ended: no headers (sealed or not), no dialog. */
+export function contextWhenEnded(context: SessionContext): SessionContext {
+  const {
+    httpHeaders: _headers,
+    sealedHttpHeaders: _sealed,
+    ...rest
+  } = context as SessionContext & DialogExtras & SealedParts;
+  return { ...rest, dialog: null };
 }
 
 /** The context as stored: headers and dialog state sealed, everything else as it is. */
