@@ -3,6 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { handOverBytes, RpcError, requestRpc } from '@conduit/bus';
 import { workspaceRpc } from '@conduit/contracts';
+import { type ActorContext, withActor } from '@conduit/db';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkspaceHarness, type WorkspaceHarness } from '../fixtures/workspace-harness.js';
 
@@ -200,5 +202,49 @@ describe('lists come in pages that fit in a NATS message', () => {
     expect(second.nextCursor).toBeNull();
     expect([...first.items, ...second.items].map((f) => f.path)).toEqual(files.map((f) => f.path));
     expect(() => workspaceRpc.listBotFiles.request.parse({ bot, folder: '', limit: 10_000 })).toThrow();
+  });
+});
+
+describe("a payer's usage row under row-level security", () => {
+  const as = (userId: string, teams: { read?: string[]; write?: string[] } = {}): ActorContext => ({
+    userId,
+    orgId: null,
+    teamIds: [...(teams.read ?? []), ...(teams.write ?? [])],
+    writableTeamIds: teams.write ?? [],
+    platformAdmin: false,
+    permissions: [],
+  });
+  const visible = (actor: ActorContext) =>
+    withActor(h.deps.db, actor, async (tx) =>
+      (await tx.execute<{ payer_id: string }>(sql`select payer_id from workspace.bot_file_usage`)).map(
+        (row) => row.payer_id,
+      ),
+    );
+
+  it('is seen and changed by its payer (a team bot: its writers) alone', async () => {
+    const own = personalBot();
+    const teamBot = { ...personalBot(), teamId: randomUUID() };
+    await write(own, 'a.txt', bytesOf(10, 1));
+    await write(teamBot, 'b.txt', bytesOf(10, 2));
+    expect(await visible(as(own.ownerUserId))).toEqual([own.ownerUserId]);
+    expect(await visible(as(randomUUID()))).toEqual([]);
+    expect(await visible(as(randomUUID(), { read: [teamBot.teamId] }))).toEqual([]); // a viewer
+    expect(await visible(as(randomUUID(), { write: [teamBot.teamId] }))).toEqual([teamBot.teamId]);
+    // A stranger can neither plant nor change another payer's row.
+    const stranger = as(randomUUID());
+    await expect(
+      withActor(h.deps.db, stranger, (tx) =>
+        tx.execute(
+          sql`insert into workspace.bot_file_usage (payer_type, payer_id) values ('user', ${randomUUID()})`,
+        ),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+    const changed = await withActor(h.deps.db, stranger, (tx) =>
+      tx.execute(
+        sql`update workspace.bot_file_usage set bytes = 0 where payer_id = ${own.ownerUserId} returning 1`,
+      ),
+    );
+    expect(changed).toHaveLength(0);
+    expect(await usageRow(own.ownerUserId)).toEqual({ bytes: 10, reservedMb: 1 });
   });
 });
