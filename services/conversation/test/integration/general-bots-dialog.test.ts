@@ -223,7 +223,8 @@ END IF`);
 
   it('keywords of later families do not compile, naming the keyword', async () => {
     for (const [script, keyword] of [
-      ['x = READ "notes.txt"', 'READ'],
+      // READ is built now (bot files); CREATE TASK is still refused (keyword-status.ts).
+      ['CREATE TASK "Call Ana"', 'CREATE TASK'],
       ['RUN PYTHON "print(1)"', 'RUN PYTHON'],
       ['t = WEATHER "Lisbon"', 'WEATHER'],
     ]) {
