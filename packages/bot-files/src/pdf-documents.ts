@@ -9,6 +9,8 @@ const A4: [number, number] = [595.28, 841.89];
 const MARGIN = 50;
 const BODY_SIZE = 10;
 const LINE = 13;
+/** Lines drawn between two turns of the event loop (a few milliseconds of work). */
+const LINES_BETWEEN_YIELDS = 50;
 
 /**
  * What one PDF may take: pages made, characters of filled template (about 200 pages of text), and
@@ -80,19 +82,31 @@ export function fillTemplate(template: string, data: Data): string {
   return text.replace(/\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g, (_, path: string) => templateText(lookup(path)));
 }
 
-/** Characters the standard fonts cannot draw (outside WinAnsi) become "?". */
-function drawable(font: PDFFont, text: string): string {
-  const known = new Set(font.getCharacterSet());
-  return [...text].map((c) => (known.has(c.codePointAt(0)!) ? c : '?')).join('');
+const characterSets = new WeakMap<PDFFont, Set<number>>();
+
+/** The characters a standard font can draw (WinAnsi), once per font. */
+function characterSet(font: PDFFont): Set<number> {
+  let known = characterSets.get(font);
+  if (!known) {
+    known = new Set(font.getCharacterSet());
+    characterSets.set(font, known);
+  }
+  return known;
 }
 
 /**
- * Splits a line into pieces no wider than `width` at `size`, at spaces where it can. Linear in the
- * line: each character's width is measured once and summed (a piece is measured whole only to
- * allow for kerning), so a long line without spaces costs no more than a short one per character.
+ * The pieces of a line no wider than `width` at `size`, broken at spaces where it can, one at a
+ * time (the caller draws each before the next is cut); characters the font cannot draw become
+ * "?". Linear in the line: each character's width is measured once and summed (a piece is
+ * measured whole only to allow for kerning), so a long line without spaces costs no more than a
+ * short one per character.
  */
-function wrap(font: PDFFont, size: number, text: string, width: number): string[] {
-  if (text === '') return [''];
+function* wrap(font: PDFFont, size: number, text: string, width: number): Generator<string> {
+  if (text === '') {
+    yield '';
+    return;
+  }
+  const known = characterSet(font);
   const widths = new Map<string, number>();
   const widthOf = (c: string) => {
     let w = widths.get(c);
@@ -103,7 +117,7 @@ function wrap(font: PDFFont, size: number, text: string, width: number): string[
     return w;
   };
   const chars = [...text];
-  const out: string[] = [];
+  for (let i = 0; i < chars.length; i++) if (!known.has(chars[i]!.codePointAt(0)!)) chars[i] = '?';
   let start = 0;
   while (start < chars.length) {
     let end = start;
@@ -115,16 +129,15 @@ function wrap(font: PDFFont, size: number, text: string, width: number): string[
       end += 1;
     }
     if (end === chars.length) {
-      out.push(chars.slice(start).join(''));
-      break;
+      yield chars.slice(start).join('');
+      return;
     }
     let cut = space > start ? space : Math.max(end, start + 1);
     while (cut > start + 1 && font.widthOfTextAtSize(chars.slice(start, cut).join(''), size) > width)
       cut -= 1;
-    out.push(chars.slice(start, cut).join(''));
+    yield chars.slice(start, cut).join('');
     start = chars[cut] === ' ' ? cut + 1 : cut;
   }
-  return out;
 }
 
 /** A PDF of the filled template: A4 pages, Courier text (tables stay aligned), Helvetica headings. */
@@ -151,6 +164,7 @@ export async function generatePdf(
     page = doc.addPage(A4);
     y = A4[1] - MARGIN;
   };
+  let drawn = 0;
   for (const raw of text.replace(/\r\n?/g, '\n').replace(/\t/g, '    ').split('\n')) {
     if (raw.trim() === '---page---' || raw === '\f') {
       newPage();
@@ -160,13 +174,16 @@ export async function generatePdf(
     const font = heading ? bold : body;
     const size = heading ? (heading[1] === '#' ? 18 : 14) : BODY_SIZE;
     const height = heading ? size + 8 : LINE;
-    for (const piece of wrap(font, size, drawable(font, heading ? heading[2]! : raw), width)) {
+    for (const piece of wrap(font, size, heading ? heading[2]! : raw, width)) {
       if (y - height < MARGIN) newPage();
       y -= height;
       page.drawText(piece, { x: MARGIN, y, size, font });
+      // A long document is seconds of work: let the host's other requests run between pages.
+      drawn += 1;
+      if (drawn % LINES_BETWEEN_YIELDS === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  const bytes = await doc.save();
+  const bytes = await doc.save({ objectsPerTick: 20 });
   return { bytes, pages: doc.getPageCount() };
 }
 
