@@ -260,6 +260,12 @@ const matrix: Row[] = [
     expect: botRead(200),
   },
   {
+    // A script's runs: its output and errors are for who may change the bot.
+    route: 'GET /v1/bots/:id/tools/:name/runs',
+    url: (f) => `/v1/bots/${f.botId}/tools/echo/runs`,
+    expect: botWrite(200),
+  },
+  {
     route: 'PUT /v1/bots/:id/tools/:name',
     url: (f) => `/v1/bots/${f.botId}/tools/echo`,
     body: { script: 'RETURN 1' },
