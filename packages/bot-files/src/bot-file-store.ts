@@ -37,9 +37,12 @@ export function botFileStore(bus: Bus, options: { bot: BotFileOwner; timeoutMs: 
           throw new Error(
             `"${file.path}" would be ${file.bytes.length} bytes; a bot file is at most ${maxBytes}`,
           );
+      const manifest = files.map((file) => ({ path: file.path, sizeBytes: file.bytes.length }));
+      // The paths travel in the RPC message itself, which NATS bounds (max_payload, 1 MiB).
+      if (Buffer.byteLength(JSON.stringify(manifest)) > 512 * 1024)
+        throw new Error('the files have too many long paths to write at once (over 512 KiB of paths)');
       const transfer = await handOverBytes(bus, Buffer.concat(files.map((file) => file.bytes)));
       try {
-        const manifest = files.map((file) => ({ path: file.path, sizeBytes: file.bytes.length }));
         return (await requestRpc(bus, workspaceRpc.writeBotFiles, { bot, files: manifest, transfer }, rpc))
           .written;
       } finally {
