@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineService } from '@conduit/runtime';
 import { createObjectStore } from '@conduit/storage';
 import { buildApp } from './app.js';
+import { botDeletedConsumer, conversationStream } from './bus/bot-deleted-events.js';
 import { serveBotFilesRpc } from './bus/bot-files-rpc.js';
 import { serveDescribeMediaRpc } from './bus/describe-media-rpc.js';
 import {
@@ -21,8 +22,9 @@ export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url
 /**
  * The workspace: a user's preferences, client-encrypted chats, projects, stored files and the
  * delta sync over them over HTTP; `rpc.workspace.media.describe` for services that point at a
- * file; a bot's files for its scripts (`rpc.workspace.bot_files.*`); a worker that removes stored objects a delete left behind, prunes old sync history and
- * records the teams users left (identity's membership events) for their next sync.
+ * file; a bot's files for its scripts (`rpc.workspace.bot_files.*`); a worker that removes stored objects a delete left behind, prunes old sync history,
+ * records the teams users left (identity's membership events) for their next sync, and deletes a
+ * deleted bot's files (conversation.bot.deleted), giving back their storage.
  */
 export const workspaceService = defineService<WorkspaceEnv, WorkspaceDeps, WorkspaceJobs>({
   name: 'workspace',
@@ -40,8 +42,8 @@ export const workspaceService = defineService<WorkspaceEnv, WorkspaceDeps, Works
   }),
   app: buildApp,
   rpc: (deps, bus) => [serveDescribeMediaRpc(bus, deps), ...serveBotFilesRpc(bus, deps)],
-  background: [identityStream],
-  consumers: [teamMemberRemovedConsumer, teamMemberAddedConsumer],
+  background: [identityStream, conversationStream],
+  consumers: [teamMemberRemovedConsumer, teamMemberAddedConsumer, botDeletedConsumer],
   worker: {
     handlers: (deps) => ({
       'sweep-objects': () => sweepObjects(deps),

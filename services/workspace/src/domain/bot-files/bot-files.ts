@@ -420,3 +420,26 @@ export async function deleteBotFile(deps: WorkspaceDeps, bot: BotRef, rawPath: s
   await removeObject(deps, row.storageKey);
   return { deleted: true as const };
 }
+
+/**
+ * A deleted bot's files (conversation.bot.deleted): every one of them deleted as its owner, their
+ * storage given back to the payer after the commit and their objects removed (a removal that
+ * fails is left to the sweep). Doing it again finds nothing and changes nothing, so a redelivered
+ * event is harmless. Answers how many files went.
+ */
+export async function deleteAllBotFiles(deps: WorkspaceDeps, bot: BotRef): Promise<number> {
+  const { rows, settled } = await asOwner(deps, bot, async (tx) => {
+    const lock = await lockUsage(tx, bot);
+    const deleted = await tx.delete(botFiles).where(eq(botFiles.botId, bot.botId)).returning();
+    if (deleted.length)
+      await tx
+        .insert(objectDeletions)
+        .values(deleted.map((row) => ({ storageKey: row.storageKey })))
+        .onConflictDoNothing();
+    const freed = deleted.reduce((sum, row) => sum + row.sizeBytes, 0);
+    return { rows: deleted, settled: await lock.settle(deps, -freed) };
+  });
+  await giveBack(deps, bot, settled);
+  for (const row of rows) await removeObject(deps, row.storageKey);
+  return rows.length;
+}
