@@ -21,7 +21,11 @@ export interface BasicHost {
   clearTools(): Promise<void>;
   llm(prompt: string): Promise<unknown>;
   setContext(text: string): Promise<void>;
-  sendMail(to: string, subject: string, body: string): Promise<void>;
+  /**
+   * SEND MAIL: `attachments` (null when not given) is a bot file's path or a list of them, which
+   * go with the mail (General Bots' fourth argument).
+   */
+  sendMail(to: string, subject: string, body: string, attachments: Value | null): Promise<void>;
   httpGet(url: string): Promise<unknown>;
   httpPost(url: string, data: Value): Promise<unknown>;
   /** BEGIN SYSTEM PROMPT ... END SYSTEM PROMPT: the session's system prompt for LLM turns. */

@@ -125,6 +125,7 @@ const HOST_METHODS: Record<HostCallKind, keyof BasicHost> = {
 /** Arguments a host method may be called without (they arrive as null). */
 const OPTIONAL_ARGUMENTS: Partial<Record<HostCallKind, number>> = {
   remember: 3,
+  sendMail: 4,
   clearKb: 1,
   graphql: 3,
   soap: 3,
@@ -135,6 +136,7 @@ const OPTIONAL_ARGUMENTS: Partial<Record<HostCallKind, number>> = {
 
 /** Host methods whose last argument is data, not text. */
 const DATA_ARGUMENT: Partial<Record<HostCallKind, number>> = {
+  sendMail: 3,
   setBotMemory: 1,
   setUserMemory: 1,
   httpPost: 1,

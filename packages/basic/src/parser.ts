@@ -522,7 +522,7 @@ class Parser {
       case 'SEND':
         this.next();
         this.expectWord('MAIL', 'after SEND');
-        return this.hostStmt('sendMail', 3, pos, 'SEND MAIL needs: to, subject, body');
+        return this.sendMail(pos);
       case 'POST':
         this.next();
         return this.hostStmt('httpPost', 2, pos, 'POST needs: url, data');
@@ -585,6 +585,18 @@ class Parser {
       pieces.push(p);
     });
     return { kind: 'text', parts: pieces, line: first.line, column: first.column };
+  }
+
+  /** SEND MAIL to, subject, body [, attachments]: a bot file's path, or a list of them. */
+  sendMail(pos: Pos): Stmt {
+    const usage = 'SEND MAIL needs: to, subject, body and optionally the files to attach';
+    const stmt = this.hostStmt('sendMail', 3, pos, usage);
+    if (this.isOp(',') && stmt.kind === 'host') {
+      this.next();
+      if (this.atStatementEnd()) this.fail(usage);
+      stmt.args.push(this.expr());
+    }
+    return stmt;
   }
 
   hostStmt(host: HostStmtKind, count: number, pos: Pos, usage?: string): Stmt {

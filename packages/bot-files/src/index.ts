@@ -5,6 +5,7 @@ export {
   bytesToWrite,
 } from './bot-file-keywords.js';
 export { type BotFile, type BotFileOwner, type BotFileStore, botFileStore } from './bot-file-store.js';
+export { mailAttachments } from './mail-attachments.js';
 export {
   fillTemplate,
   type GeneratedPdf,

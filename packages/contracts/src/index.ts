@@ -66,4 +66,9 @@ export {
 } from './storable.js';
 export * as workflowEvents from './workflow/events.js';
 export { type BotPathCheck, checkBotPath, joinBotPath, MAX_BOT_PATH } from './workspace/bot-file-path.js';
+export {
+  type BotMailAttachments,
+  botMailAttachments,
+  MAX_MAIL_ATTACHMENTS,
+} from './workspace/bot-mail-attachments.js';
 export * as workspaceRpc from './workspace/rpc.js';

@@ -33,6 +33,8 @@ CLEAR TOOLS
 SET CONTEXT "You are a helpful assistant for ${'ACME'}"
 answer = LLM "Summarize: " & hits[0].text
 SEND MAIL "ana@example.com", "Summary", answer
+SEND MAIL "ana@example.com", "Report", "Attached.", "reports/may.pdf"
+SEND MAIL "ana@example.com", "Both", "Attached.", ["reports/may.pdf", "reports/may.csv"]
 data = GET "https://api.example.com/items"
 POST "https://api.example.com/log", {"count": LEN(data.items)}
 created = POST "https://api.example.com/items", data.items
@@ -47,7 +49,15 @@ RETURN created.status`);
       { method: 'clearTools', args: [] },
       { method: 'setContext', args: ['You are a helpful assistant for ACME'] },
       { method: 'llm', args: ['Summarize: About refund'] },
-      { method: 'sendMail', args: ['ana@example.com', 'Summary', 'LLM says: Summarize: About refund'] },
+      {
+        method: 'sendMail',
+        args: ['ana@example.com', 'Summary', 'LLM says: Summarize: About refund', null],
+      },
+      { method: 'sendMail', args: ['ana@example.com', 'Report', 'Attached.', 'reports/may.pdf'] },
+      {
+        method: 'sendMail',
+        args: ['ana@example.com', 'Both', 'Attached.', ['reports/may.pdf', 'reports/may.csv']],
+      },
       { method: 'httpGet', args: ['https://api.example.com/items'] },
       { method: 'httpPost', args: ['https://api.example.com/log', { count: 3 }] },
       { method: 'httpPost', args: ['https://api.example.com/items', [1, 2, 3]] },

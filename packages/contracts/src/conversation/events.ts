@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../event.js';
+import { botMailAttachments } from '../workspace/bot-mail-attachments.js';
 
 /** A user started a chat session with a bot. */
 export const sessionStarted = defineEvent(
@@ -75,6 +76,8 @@ export const mailRequested = defineEvent(
     to: z.array(z.email()).min(1).max(50),
     subject: z.string().max(998),
     body: z.string().max(100_000),
+    /** Bot files to attach (paths and their owner, never bytes); read by the email service. */
+    attachments: botMailAttachments.optional(),
   }),
 );
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../event.js';
+import { botMailAttachments } from '../workspace/bot-mail-attachments.js';
 
 const triggerType = z.enum(['manual', 'webhook', 'schedule', 'event', 'error', 'retry', 'subworkflow']);
 
@@ -66,5 +67,7 @@ export const mailRequested = defineEvent(
      * mails again in the same order, and the email service sends each (run, sequence) once.
      */
     sequence: z.int().min(0).max(1_000_000).optional(),
+    /** Bot files to attach (paths and their owner, never bytes); read by the email service. */
+    attachments: botMailAttachments.optional(),
   }),
 );

@@ -19,6 +19,7 @@ export const mailRequestedConsumer = consumeEvent<MailDeps, typeof conversationE
       to: envelope.data.to,
       subject: envelope.data.subject,
       body: envelope.data.body,
+      attachments: envelope.data.attachments,
       idempotencyKey: `conversation:${envelope.id}`,
     }),
 });
@@ -41,6 +42,7 @@ export const automationMailConsumer = consumeEvent<MailDeps, typeof workflowEven
       to: envelope.data.to,
       subject: envelope.data.subject,
       body: envelope.data.body,
+      attachments: envelope.data.attachments,
       // One mail per SEND MAIL of a run, however often the run is tried (older events: per event).
       idempotencyKey:
         envelope.data.sequence === undefined

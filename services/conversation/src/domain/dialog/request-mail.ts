@@ -1,10 +1,24 @@
 import { asActor } from '@conduit/auth';
 import { mailRecipients } from '@conduit/basic';
 import { appendEvent } from '@conduit/bus';
-import { type Actor, conversationEvents, type EventActor, toEventActor } from '@conduit/contracts';
+import {
+  type Actor,
+  type BotMailAttachments,
+  conversationEvents,
+  type EventActor,
+  toEventActor,
+} from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { outbox } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
+
+/** What SEND MAIL asks for: `attachments` names bot files (see mailAttachments), never bytes. */
+export interface MailToRequest {
+  to: string;
+  subject: string;
+  body: string;
+  attachments?: BotMailAttachments | undefined;
+}
 
 /**
  * A script's SEND MAIL: records conversation.mail.requested in this service's outbox, in a
@@ -18,7 +32,7 @@ export function requestMail(
   deps: ConversationDeps,
   actor: Actor,
   chat: { sessionId: string; botId: string; userId: string },
-  mail: { to: string; subject: string; body: string },
+  mail: MailToRequest,
 ): Promise<void> {
   return requestMailAs((work) => asActor(deps.db, actor, work), toEventActor(actor), chat, mail);
 }
@@ -31,13 +45,14 @@ export async function requestMailAs(
   inTx: (work: (tx: Transaction) => Promise<unknown>) => Promise<unknown>,
   by: EventActor,
   chat: { sessionId: string | null; botId: string; userId: string },
-  mail: { to: string; subject: string; body: string },
+  mail: MailToRequest,
 ): Promise<void> {
   const checked = conversationEvents.mailRequested.data.safeParse({
     ...chat,
     to: mailRecipients(mail.to),
     subject: mail.subject,
     body: mail.body,
+    ...(mail.attachments && { attachments: mail.attachments }),
   });
   if (!checked.success) {
     const issue = checked.error.issues[0];

@@ -1,5 +1,6 @@
 import { asActor } from '@conduit/auth';
 import { type BasicHost, HostUnavailableError, mailRecipients, type Value } from '@conduit/basic';
+import { mailAttachments } from '@conduit/bot-files';
 import { botMailKeywords } from '@conduit/bus';
 import { conversationRpc, toEventActor } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
@@ -145,12 +146,22 @@ function keywordHost(turn: Turn, talk: (text: string) => void): BasicHost {
       turn.context.llmContext = text.slice(0, 20_000);
     },
     // Succeeds once the request is committed; the email service sends it (see request-mail.ts).
-    sendMail: (to, subject, body) =>
+    // Attachments are the bot's files, named with its owner as the file keywords name them.
+    sendMail: async (to, subject, body, files) =>
       requestMail(
         deps,
         actor,
         { sessionId: session.id, botId: bot.id, userId: session.userId },
-        { to, subject, body },
+        {
+          to,
+          subject,
+          body,
+          attachments: mailAttachments(files, {
+            botId: bot.id,
+            ownerUserId: bot.ownerUserId,
+            teamId: bot.teamId,
+          }),
+        },
       ),
     ...httpKeywords(turn),
     // RUN JAVASCRIPT in an isolate; RUN PYTHON / BASH compile only where a runner is enabled.

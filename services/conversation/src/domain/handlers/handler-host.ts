@@ -5,6 +5,7 @@ import {
   saveFromUnstructuredWith,
   type Value,
 } from '@conduit/basic';
+import { mailAttachments } from '@conduit/bot-files';
 import { botMailKeywords } from '@conduit/bus';
 import { type ActorContext, type Transaction, withActor } from '@conduit/db';
 import { createOutboundHttp, scriptHttpKeywords } from '@conduit/outbound-http';
@@ -137,12 +138,21 @@ export function handlerHost(
     },
     saveFromUnstructured: saveFromUnstructuredWith(({ system, text }) => complete(system, text)),
     // Committed to the outbox as the bot's owner, for the email service (as a dialog's SEND MAIL).
-    sendMail: (to, subject, body) =>
+    sendMail: async (to, subject, body, files) =>
       requestMailAs(
         inTx,
         { userId: bot.ownerUserId, sessionId: null, orgId: bot.orgId },
         { sessionId: null, botId: bot.id, userId: bot.ownerUserId },
-        { to, subject, body },
+        {
+          to,
+          subject,
+          body,
+          attachments: mailAttachments(files, {
+            botId: bot.id,
+            ownerUserId: bot.ownerUserId,
+            teamId: bot.teamId,
+          }),
+        },
       ),
     createDraft: (to, subject, body) => mail.createDraft(mailRecipients(to), subject, body),
     addMember: (email, team) => mail.addMember(email, team),

@@ -1,9 +1,11 @@
+import type { BotMailAttachments } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import type { MailDeps } from '../../deps.js';
 import { actAsOwner, type Owner } from './act-as-owner.js';
+import { readBotMailAttachments } from './bot-mail-attachments.js';
 import { queueSendAfterCommit } from './queue-after-commit.js';
-import { writePaidOutbound } from './queue-outbound.js';
+import { type OutboundRequest, recordRefusedOutbound, writePaidOutbound } from './queue-outbound.js';
 import { releasingOnFailure } from './sending-usage.js';
 import { systemSender } from './system-sender.js';
 
@@ -14,6 +16,8 @@ export interface BotMailRequest {
   to: string[];
   subject: string;
   body: string;
+  /** Bot files to attach, read from the workspace as the bot's owner the event names. */
+  attachments?: BotMailAttachments | undefined;
   /** Names the request for good (`<producer>:<event id>`): a second request with it sends nothing. */
   idempotencyKey: string;
 }
@@ -24,7 +28,10 @@ export interface BotMailRequest {
  * MAIL_URL as `fallbackOwner`. Runs in the transaction that records the event as processed, so the
  * outbound row and that record commit together. Paid from the sender's emails_sent (its team, else
  * itself); mail that does not fit is recorded as a failed outbound row with the reason (and
- * `email.message.failed`), so the event is applied and not delivered again.
+ * `email.message.failed`), so the event is applied and not delivered again. Attachments are read
+ * from the bot's files and composed into the stored message (a retry sends the same bytes); a file
+ * that is not there or over the limit fails the mail the same way, with the reason, charging
+ * nothing. Throws (for the event to be tried again) when the workspace does not answer.
  */
 export async function queueBotMail(deps: MailDeps, tx: Transaction, request: BotMailRequest) {
   const [account] = await tx.execute<{
@@ -40,24 +47,31 @@ export async function queueBotMail(deps: MailDeps, tx: Transaction, request: Bot
     : request.fallbackOwner;
   await actAsOwner(tx, owner);
   const from = account ? await accountSender(tx, account.account_id) : systemSender(deps.env.MAIL_FROM);
+  const outbound: OutboundRequest = {
+    owner,
+    accountId: account?.account_id ?? null,
+    source: 'bot',
+    from,
+    to: request.to,
+    cc: [],
+    bcc: [],
+    subject: request.subject,
+    text: request.body,
+    idempotencyKey: request.idempotencyKey,
+  };
+  if (request.attachments) {
+    const read = await readBotMailAttachments(deps, request.botId, request.attachments);
+    if (!read.ok) {
+      await recordRefusedOutbound(tx, outbound, read.reason);
+      return;
+    }
+    outbound.attachments = read.attachments;
+  }
   await releasingOnFailure(deps, async (charges) => {
-    const { row, created } = await writePaidOutbound(
-      deps,
-      tx,
-      {
-        owner,
-        accountId: account?.account_id ?? null,
-        source: 'bot',
-        from,
-        to: request.to,
-        cc: [],
-        bcc: [],
-        subject: request.subject,
-        text: request.body,
-        idempotencyKey: request.idempotencyKey,
-      },
-      { charges, refusal: 'record' },
-    );
+    const { row, created } = await writePaidOutbound(deps, tx, outbound, {
+      charges,
+      refusal: 'record',
+    });
     if (created) await queueSendAfterCommit(deps, row.id);
   });
 }

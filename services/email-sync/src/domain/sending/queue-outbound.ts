@@ -131,18 +131,7 @@ export async function writePaidOutbound(
   );
   if ('refused' in reservation) {
     if (options.refusal === 'throw') throw limitReached(reservation.refused);
-    const { row, created } = await writeOutbound(tx, request, {
-      refused: refusalReason(reservation.refused),
-    });
-    if (created)
-      await appendEvent(
-        tx,
-        outbox,
-        emailEvents.messageFailed,
-        { ...outboundEventData(row, request.owner), attempts: 0, error: row.lastError ?? '' },
-        eventActorOf(request.owner),
-      );
-    return { row, created: false };
+    return recordRefusedOutbound(tx, request, refusalReason(reservation.refused));
   }
   const { charge } = reservation;
   if (charge) options.charges.push(charge);
@@ -153,6 +142,28 @@ export async function writePaidOutbound(
     await releaseSending(deps, charge);
   }
   return written;
+}
+
+/**
+ * A request that cannot be sent (`reason`: its plan's limit, an attachment that is not there),
+ * recorded as a failed outbound row with its `email.message.failed`, so the event that asked is
+ * applied and not retried; `created` is false, so nothing is queued. Charges nothing.
+ */
+export async function recordRefusedOutbound(
+  tx: Transaction,
+  request: OutboundRequest,
+  reason: string,
+): Promise<{ row: OutboundRow; created: false }> {
+  const { row, created } = await writeOutbound(tx, request, { refused: reason });
+  if (created)
+    await appendEvent(
+      tx,
+      outbox,
+      emailEvents.messageFailed,
+      { ...outboundEventData(row, request.owner), attempts: 0, error: row.lastError ?? '' },
+      eventActorOf(request.owner),
+    );
+  return { row, created: false };
 }
 
 /** The send job of an outbound message: one per message (its id), held until `send_at`. */

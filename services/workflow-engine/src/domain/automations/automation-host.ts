@@ -5,7 +5,7 @@ import {
   saveFromUnstructuredWith,
   type Value,
 } from '@conduit/basic';
-import { botFileKeywords } from '@conduit/bot-files';
+import { botFileKeywords, mailAttachments } from '@conduit/bot-files';
 import { appendEvent, botMailKeywords, RpcError, requestRpc } from '@conduit/bus';
 import { conversationRpc, workflowEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
@@ -162,7 +162,12 @@ export function automationHost(
     setContext: async (text) => {
       context = text.slice(0, 8000);
     },
-    async sendMail(to, subject, body) {
+    async sendMail(to, subject, body, files) {
+      const attachments = mailAttachments(files, {
+        botId: automation.botId,
+        ownerUserId: automation.ownerUserId,
+        teamId: automation.teamId,
+      });
       const sequence = mailsSent++;
       const recipients = to
         .split(/[,;]/)
@@ -178,6 +183,7 @@ export function automationHost(
         subject,
         body,
         sequence,
+        ...(attachments && { attachments }),
       };
       const checked = workflowEvents.mailRequested.data.safeParse(data);
       if (!checked.success)
