@@ -323,7 +323,7 @@ describe("a team bot's files", () => {
 });
 
 describe('examples/basic/sales-report-pdf.bas, unchanged', () => {
-  it("turns the bot's sales table into a CSV file and a PDF and mails where they are", async () => {
+  it("turns the bot's sales table into a CSV file and a PDF and asks for the PDF to be mailed", async () => {
     const script = await readFile(
       new URL('../../examples/basic/sales-report-pdf.bas', import.meta.url),
       'utf8',
@@ -371,7 +371,9 @@ describe('examples/basic/sales-report-pdf.bas, unchanged', () => {
     expect(mail!.payload.data).toMatchObject({
       to: ['team@example.org'],
       subject: `Paid sales report ${day}`,
-      body: `The paid sales report of ${day} (3 sales, 1,580.50) is in the bot's files: reports/sales-${day}.pdf (1 pages) and reports/sales-${day}.csv.`,
+      body: `The paid sales report of ${day} (3 sales, 1,580.50) is attached, and in the bot's files: reports/sales-${day}.pdf (1 pages) and reports/sales-${day}.csv.`,
+      // The PDF by its path and the bot's owner; its bytes are the email service's to read.
+      attachments: { ownerUserId: owner.userId, teamId: null, paths: [`reports/sales-${day}.pdf`] },
     });
   });
 });

@@ -1,5 +1,5 @@
 ' Sales report as a PDF (General Bots style): the bot's "sales" table (imported as CSV) becomes
-' a CSV file and a PDF in the bot's files, and the team gets a mail saying where they are.
+' a CSV file and a PDF in the bot's files, and the team gets the PDF by mail.
 ' Config (config.csv): param-reportTo, the address the report goes to.
 ' The files are read through the API: GET /v1/bots/:botId/files/content?path=reports/...
 sales = FIND "sales", "status=paid"
@@ -23,7 +23,8 @@ END IF
 data = {"day": TODAY, "count": LEN(sales), "total": FORMAT(total, "#,##0.00"), "regions": byRegion, "rows": rows}
 pdf = GENERATE PDF template, data, "reports/sales-" + TODAY + ".pdf"
 
-SEND MAIL reportTo, "Paid sales report " + TODAY, "The paid sales report of " + TODAY + " (" + LEN(sales) + " sales, " + FORMAT(total, "#,##0.00") + ") is in the bot's files: " + pdf.path + " (" + pdf.pages + " pages) and " + csvFile + "."
+' The PDF goes with the mail (SEND MAIL's fourth argument: a bot file, or a list of them).
+SEND MAIL reportTo, "Paid sales report " + TODAY, "The paid sales report of " + TODAY + " (" + LEN(sales) + " sales, " + FORMAT(total, "#,##0.00") + ") is attached, and in the bot's files: " + pdf.path + " (" + pdf.pages + " pages) and " + csvFile + ".", pdf.path
 
 BEGIN TALK
 **Report ready:** ${pdf.path} (${pdf.pages} pages) and ${csvFile}, mailed to ${reportTo}.
