@@ -4,7 +4,7 @@ import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
 import { clientEventTypes, recordClientEvents } from '../domain/client-events/record-client-events.js';
-import { instant, tags } from './query-schemas.js';
+import { instant } from '../domain/queries/query-params.js';
 
 /** Most events in one batch. */
 export const MAX_CLIENT_BATCH = 500;
@@ -25,7 +25,7 @@ const clientEvent = z
 
 /** Client events (page views, UI clicks, custom events); behind `authenticate`, rate limited per user. */
 export function clientEventRoutes(app: ServiceApp, deps: AnalyticsDeps) {
-  const route = routeGroup(app, { tags });
+  const route = routeGroup(app, { tags: ['analytics'] });
   route.post(
     '/v1/analytics/events',
     {

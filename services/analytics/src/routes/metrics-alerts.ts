@@ -11,7 +11,7 @@ import {
   testAlert,
   updateAlert,
 } from '../domain/metrics/alerts/manage-alerts.js';
-import { deliveryOutcomeDto, deliveryWorkDto, runStatus } from './metrics-delivery-schemas.js';
+import { deliveryOutcomeDto, deliveryWorkDto, runStatus } from '../domain/metrics/deliveries/delivery-dto.js';
 import { deliveryWorkRoutes } from './metrics-delivery-work-routes.js';
 
 /** Bounds on a measure column of the exploration's result, or a change in percent either way. */

@@ -3,7 +3,13 @@ import { type Actor, pageOf, pageQuery } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
-import { delivery, queuedRunDto, schedule, timeZone, workName } from './metrics-delivery-schemas.js';
+import {
+  delivery,
+  queuedRunDto,
+  schedule,
+  timeZone,
+  workName,
+} from '../domain/metrics/deliveries/delivery-dto.js';
 
 /**
  * The routes reports and alerts share as delivered work (`/v1/metrics/<plural>`): create, list,

@@ -2,6 +2,12 @@ import type { ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
 import {
+  deliveryOutcomeDto,
+  deliveryWorkDto,
+  reportFormat,
+  runStatus,
+} from '../domain/metrics/deliveries/delivery-dto.js';
+import {
   createReport,
   deleteReport,
   getReport,
@@ -10,7 +16,6 @@ import {
   sendReportNow,
   updateReport,
 } from '../domain/metrics/reports/manage-reports.js';
-import { deliveryOutcomeDto, deliveryWorkDto, reportFormat, runStatus } from './metrics-delivery-schemas.js';
 import { deliveryWorkRoutes } from './metrics-delivery-work-routes.js';
 
 const reportDto = deliveryWorkDto.extend({ format: reportFormat });

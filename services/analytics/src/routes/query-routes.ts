@@ -5,11 +5,11 @@ import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
 import { type MetricName, metricDescriptions, metricNames } from '../domain/events/metrics.js';
 import { listEvents } from '../domain/queries/event-log.js';
+import { instant, metricList, metricSchema, rangeQuery, scopeQuery } from '../domain/queries/query-params.js';
 import { groupings } from '../domain/queries/rollup-filters.js';
 import { intervals } from '../domain/queries/time-range.js';
 import { timeSeries } from '../domain/queries/time-series.js';
 import { topGroups, totals } from '../domain/queries/totals.js';
-import { instant, metricList, metricSchema, rangeQuery, scopeQuery, tags } from './query-schemas.js';
 
 const seriesResponse = z.object({
   metric: metricSchema,
@@ -54,7 +54,7 @@ const eventDto = z.object({
 
 /** Series, totals, top lists, the event log and the metric catalog; behind `authenticate`. */
 export function queryRoutes(app: ServiceApp, deps: AnalyticsDeps) {
-  const route = routeGroup(app, { tags });
+  const route = routeGroup(app, { tags: ['analytics'] });
   route.get(
     '/v1/analytics/metrics',
     {

@@ -2,9 +2,9 @@ import { requireActor } from '@conduit/auth';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
+import { instant, metricList } from '../domain/queries/query-params.js';
 import { myUsage, organizationUsage } from '../domain/queries/usage.js';
 import { totalsResponse } from './query-routes.js';
-import { instant, metricList, tags } from './query-schemas.js';
 
 const usageQuery = z.object({
   from: instant.optional(),
@@ -14,7 +14,7 @@ const usageQuery = z.object({
 
 /** "My usage" for the actor and for their organization; behind `authenticate`. */
 export function usageRoutes(app: ServiceApp, deps: AnalyticsDeps) {
-  const route = routeGroup(app, { tags });
+  const route = routeGroup(app, { tags: ['analytics'] });
   route.get(
     '/v1/analytics/usage/me',
     {

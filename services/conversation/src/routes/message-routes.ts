@@ -6,7 +6,7 @@ import type { ConversationDeps } from '../deps.js';
 import { messageDto } from '../domain/messages/message-dto.js';
 import { listMessages, searchMessages } from '../domain/messages/read-messages.js';
 import { sessionDto, sessionParams } from '../domain/sessions/session-access.js';
-import { answerMessage } from './answer-message.js';
+import { answerMessage } from '../http/answer-message.js';
 
 const tags = ['messages'];
 const usage = z.object({ tokensIn: z.int(), tokensOut: z.int() });

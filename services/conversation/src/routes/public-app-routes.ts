@@ -18,7 +18,7 @@ import { messageDto } from '../domain/messages/message-dto.js';
 import { listMessages } from '../domain/messages/read-messages.js';
 import { getSession, listSessions } from '../domain/sessions/manage-sessions.js';
 import { sessionDto } from '../domain/sessions/session-access.js';
-import { answerMessage } from './answer-message.js';
+import { answerMessage } from '../http/answer-message.js';
 import { replyDto } from './message-routes.js';
 
 // The public widget API: no user account. A page whose Origin is one of the app's restricted URLs

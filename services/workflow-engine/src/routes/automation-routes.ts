@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
+import { limitProblemSchema, pageOf, pageQuery, readableText, storableText } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { WorkflowDeps } from '../deps.js';
@@ -13,7 +13,6 @@ import {
   runAutomationNow,
   updateAutomation,
 } from '../domain/automations/manage-automations.js';
-import { limitProblem } from './limit-problem.js';
 
 const botParams = z.object({ botId: z.uuid() });
 const automationParams = botParams.extend({ automationId: z.uuid() });
@@ -123,7 +122,7 @@ export function automationRoutes(app: ServiceApp, deps: WorkflowDeps) {
       params: automationParams,
       status: 202,
       response: z.object({ runId: z.uuid() }),
-      responses: { 402: limitProblem },
+      responses: { 402: limitProblemSchema },
       problems: [400, 401, 403, 404, 503],
     },
     (request) =>

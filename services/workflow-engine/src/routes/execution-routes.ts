@@ -1,5 +1,5 @@
 import { requireActor } from '@conduit/auth';
-import { pageOf, pageQuery, storableJsonObject } from '@conduit/contracts';
+import { limitProblemSchema, pageOf, pageQuery, storableJsonObject } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import { executionStatuses, triggerTypes } from '../db/schema.js';
@@ -12,7 +12,6 @@ import { listExecutions } from '../domain/executions/list-executions.js';
 import { retryExecution } from '../domain/executions/retry-execution.js';
 import { runWorkflow } from '../domain/executions/run-workflow.js';
 import { executionStreamRoute } from './execution-stream-route.js';
-import { limitProblem } from './limit-problem.js';
 import { workflowParams } from './workflow-routes.js';
 
 const executionParams = z.object({ executionId: z.uuid() });
@@ -37,7 +36,7 @@ export function executionRoutes(app: ServiceApp, deps: WorkflowDeps) {
         .default({ input: [] }),
       status: 202,
       response: z.object({ executionId: z.uuid(), status: z.literal('queued') }),
-      responses: { 402: limitProblem },
+      responses: { 402: limitProblemSchema },
       problems: [400, 401, 403, 404, 422],
     },
     (request) => runWorkflow(deps, requireActor(request), request.params.workflowId, request.body),
@@ -83,7 +82,7 @@ export function executionRoutes(app: ServiceApp, deps: WorkflowDeps) {
         .default({ mode: 'from-failed' }),
       status: 202,
       response: z.object({ executionId: z.uuid(), status: z.literal('queued') }),
-      responses: { 402: limitProblem },
+      responses: { 402: limitProblemSchema },
       problems: [400, 401, 403, 404, 409, 422],
     },
     (request) => retryExecution(deps, requireActor(request), request.params.executionId, request.body.mode),

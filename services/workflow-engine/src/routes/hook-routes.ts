@@ -1,9 +1,9 @@
+import { limitProblemSchema } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { WorkflowDeps } from '../deps.js';
 import { callWebhook } from '../domain/hooks/call-webhook.js';
 import { resumeExecution } from '../domain/hooks/resume-execution.js';
-import { limitProblem } from './limit-problem.js';
 
 /**
  * Webhooks: public (no token), addressed by workflow id and the webhook node's path. Answers 202
@@ -66,7 +66,7 @@ export function hookRoutes(app: ServiceApp, deps: WorkflowDeps) {
         }),
         status: 202,
         response: z.object({ executionId: z.uuid() }),
-        responses: { 402: limitProblem },
+        responses: { 402: limitProblemSchema },
         problems: [400, 401, 404, 405, 502],
       },
       async (request, reply) => {

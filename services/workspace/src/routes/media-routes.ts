@@ -8,7 +8,7 @@ import type { WorkspaceDeps } from '../deps.js';
 import { deleteMedia, getMedia, listMedia, updateMedia } from '../domain/media/manage-media.js';
 import { downloadMedia } from '../domain/media/read-media.js';
 import { tooLarge, uploadMedia } from '../domain/media/upload-media.js';
-import { downloadHeaders, sendDownload } from './send-download.js';
+import { downloadHeaders, sendDownload } from '../http/send-download.js';
 
 const tags = ['files'];
 export const mediaParams = z.object({ mediaId: z.uuid() });

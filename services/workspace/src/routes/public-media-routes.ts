@@ -2,8 +2,8 @@ import { problemResponses, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { WorkspaceDeps } from '../deps.js';
 import { downloadPublicMedia } from '../domain/media/read-media.js';
+import { downloadHeaders, sendDownload } from '../http/send-download.js';
 import { mediaParams } from './media-routes.js';
-import { downloadHeaders, sendDownload } from './send-download.js';
 
 /** Files their owners made public (an app's logo), for anyone, without an access token. */
 export function publicMediaRoutes(app: ServiceApp, deps: WorkspaceDeps) {

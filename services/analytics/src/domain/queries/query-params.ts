@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { scopeKinds } from '../domain/access/viewer-scope.js';
-import { metricNames } from '../domain/events/metrics.js';
-
-export const tags = ['analytics'];
+import { scopeKinds } from '../access/viewer-scope.js';
+import { metricNames } from '../events/metrics.js';
 
 export const metricSchema = z.enum(metricNames);
 export const instant = z.iso.datetime({ offset: true });

@@ -1,7 +1,7 @@
 import { readableText, storableText } from '@conduit/contracts';
 import { z } from 'zod';
-import { reportFormats } from '../db/delivery-schema.js';
-import { deliveryTargetsInput } from '../domain/metrics/deliveries/delivery-targets.js';
+import { reportFormats } from '../../../db/delivery-schema.js';
+import { deliveryTargetsInput } from './delivery-targets.js';
 
 // What reports and alerts share at the edge: how they are named, scheduled and delivered, and
 // the fields of their answers.
