@@ -1,9 +1,9 @@
 import { asActor } from '@conduit/auth';
-import { RpcError, requestRpc } from '@conduit/bus';
-import { type Actor, conversationRpc } from '@conduit/contracts';
+import type { Actor } from '@conduit/contracts';
 import { keysetPage, type PageRequest } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns, like } from 'drizzle-orm';
+import { botAsSeenBy } from '../../bus/conversation-client.js';
 import { botFiles } from '../../db/schema.js';
 import type { WorkspaceDeps } from '../../deps.js';
 import { botFileDto, pathOf } from './bot-files.js';
@@ -18,22 +18,7 @@ import { botFileDto, pathOf } from './bot-files.js';
  * organization share), unavailable when conversation does not answer.
  */
 async function requireBotFileReader(deps: WorkspaceDeps, actor: Actor, botId: string) {
-  let answer: { bot: { ownerUserId: string; teamId: string | null } | null };
-  try {
-    answer = await requestRpc(
-      deps.bus,
-      conversationRpc.botOwner,
-      { botId, userId: actor.userId, orgId: actor.orgId, teams: actor.teams },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
-  } catch (error) {
-    if (error instanceof RpcError)
-      throw new DomainError('unavailable', 'Bots cannot be looked up right now; please try again shortly.', {
-        retryAfterSeconds: 5,
-      });
-    throw error;
-  }
-  const bot = answer.bot;
+  const bot = await botAsSeenBy(deps, actor, botId);
   const reads =
     bot && (bot.teamId ? actor.teams[bot.teamId] !== undefined : bot.ownerUserId === actor.userId);
   if (!reads) throw new DomainError('not_found', 'No such bot.');

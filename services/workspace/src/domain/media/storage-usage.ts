@@ -1,6 +1,5 @@
-import { RpcError, requestRpc } from '@conduit/bus';
-import { releaseUsage, reserveUsage } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
+import { releaseStorageOf, reserveStorageOf } from '../../bus/usage-client.js';
 import type { WorkspaceDeps } from '../../deps.js';
 
 export type Payer = { type: 'user' | 'team'; id: string };
@@ -31,25 +30,7 @@ export async function reserveStorage(
   megabytes: number,
 ): Promise<StorageReservation> {
   if (megabytes === 0) return { megabytes, periodEnd: null };
-  let answer: Awaited<ReturnType<typeof requestRpc<typeof reserveUsage>>>;
-  try {
-    answer = await requestRpc(
-      deps.bus,
-      reserveUsage,
-      { subject: payer, items: [{ metric: 'storage_mb', amount: megabytes }] },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
-  } catch (error) {
-    if (error instanceof RpcError && error.code === 'not_found')
-      throw new DomainError('limit_reached', 'This plan does not include file storage.', {
-        fields: { metric: 'storage_mb', remaining: 0, limit: 0, periodEnd: null },
-      });
-    if (error instanceof RpcError)
-      throw new DomainError('unavailable', 'Storage usage cannot be checked right now; try again shortly.', {
-        retryAfterSeconds: 5,
-      });
-    throw error;
-  }
+  const answer = await reserveStorageOf(deps, payer, megabytes);
   if (!answer.granted) {
     const { remaining, limit } = answer.items[0]!;
     throw new DomainError(
@@ -75,12 +56,7 @@ export async function releaseStorage(
 ): Promise<void> {
   if (megabytes <= 0 || periodEnd === null) return;
   try {
-    await requestRpc(
-      deps.bus,
-      releaseUsage,
-      { subject: payer, items: [{ metric: 'storage_mb', amount: megabytes }], periodEnd },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
+    await releaseStorageOf(deps, payer, megabytes, periodEnd);
   } catch (error) {
     deps.log.warn({ err: error, payer, megabytes }, 'storage usage could not be given back');
   }

@@ -1,9 +1,9 @@
 import { asActor } from '@conduit/auth';
-import { RpcError, requestRpc } from '@conduit/bus';
-import { type Actor, conversationRpc } from '@conduit/contracts';
+import type { Actor } from '@conduit/contracts';
 import { isUniqueViolation, keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns } from 'drizzle-orm';
+import { sessionOwnerOf } from '../../bus/conversation-client.js';
 import { encryptedChats, projectChats, projectFiles } from '../../db/schema.js';
 import type { WorkspaceDeps } from '../../deps.js';
 import { loadMedia, mediaDto } from '../media/media-access.js';
@@ -32,21 +32,7 @@ const alreadyLinked = (what: string) =>
 
 /** Whether conversation knows `sessionId` as one of `userId`'s chat sessions. */
 async function ownsSession(deps: WorkspaceDeps, userId: string, sessionId: string): Promise<boolean> {
-  try {
-    const { userId: owner } = await requestRpc(
-      deps.bus,
-      conversationRpc.sessionOwner,
-      { sessionId },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
-    return owner === userId;
-  } catch (error) {
-    if (error instanceof RpcError)
-      throw new DomainError('unavailable', 'Chat sessions cannot be checked right now; try again shortly.', {
-        retryAfterSeconds: 5,
-      });
-    throw error;
-  }
+  return (await sessionOwnerOf(deps, sessionId)) === userId;
 }
 
 /**
