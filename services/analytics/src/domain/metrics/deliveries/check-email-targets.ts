@@ -1,9 +1,6 @@
-import { requestRpc } from '@conduit/bus';
-import { teamMembership } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
+import { teamMembershipOf } from '../../../bus/identity-client.js';
 import type { AnalyticsDeps } from '../../../deps.js';
-
-const IDENTITY_TIMEOUT_MS = 5_000;
 
 /**
  * Mail goes only to the team: every address must be a member's (asked of identity, as the
@@ -17,12 +14,11 @@ export async function checkEmailTargets(
   if (!request.emails?.length) return;
   let memberEmails: string[];
   try {
-    ({ memberEmails } = await requestRpc(
-      deps.bus,
-      teamMembership,
-      { teamId: request.teamId, userId: request.userId, emails: [...request.emails] },
-      { timeoutMs: IDENTITY_TIMEOUT_MS },
-    ));
+    ({ memberEmails } = await teamMembershipOf(deps, {
+      teamId: request.teamId,
+      userId: request.userId,
+      emails: request.emails,
+    }));
   } catch {
     throw new DomainError('bad_gateway', "The team's members could not be looked up; try again.");
   }

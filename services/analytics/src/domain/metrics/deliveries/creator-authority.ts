@@ -1,10 +1,7 @@
-import { requestRpc } from '@conduit/bus';
-import { type TeamRole, teamMembership } from '@conduit/contracts';
+import type { TeamRole } from '@conduit/contracts';
+import { teamMembershipOf } from '../../../bus/identity-client.js';
 import type { DeliveryTargets } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
-
-/** How long a run waits for identity before it fails (and is retried) rather than acting. */
-const IDENTITY_TIMEOUT_MS = 5_000;
 
 /** The creator's role, and the work's targets with only the addresses that are still members'. */
 export type CreatorAuthority = { role: TeamRole; delivery: DeliveryTargets } | { pausedBecause: string };
@@ -20,12 +17,11 @@ export async function creatorAuthority(
   deps: AnalyticsDeps,
   work: { teamId: string; userId: string; delivery: DeliveryTargets },
 ): Promise<CreatorAuthority> {
-  const { role, memberEmails } = await requestRpc(
-    deps.bus,
-    teamMembership,
-    { teamId: work.teamId, userId: work.userId, emails: work.delivery.emailTo ?? [] },
-    { timeoutMs: IDENTITY_TIMEOUT_MS },
-  );
+  const { role, memberEmails } = await teamMembershipOf(deps, {
+    teamId: work.teamId,
+    userId: work.userId,
+    emails: work.delivery.emailTo ?? [],
+  });
   if (role === 'owner' || role === 'admin') {
     const { emailTo: _asked, ...others } = work.delivery;
     return { role, delivery: memberEmails.length ? { ...others, emailTo: memberEmails } : others };
