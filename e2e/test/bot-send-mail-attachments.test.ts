@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { pageCount } from '@conduit/bot-files';
-import { transferBucketName } from '@conduit/bus';
+import { handOverBytes, requestRpc, transferBucketName } from '@conduit/bus';
+import { workspaceRpc } from '@conduit/contracts';
 import {
   type ConversationHarness,
   startConversationHarness,
@@ -163,6 +164,43 @@ describe('SEND MAIL with a file the bot does not have', () => {
     ).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(platform.received.filter((m) => m.envelope.to.includes('nobody@example.org'))).toEqual([]);
+  });
+
+  it('files over 8 MiB together: recorded failed with the reason, nothing sent', async () => {
+    const bot = await call('POST', '/v1/bots', {
+      name: 'Heavy',
+      script: 'SEND MAIL "heavy@example.org", "Big", "Two files", ["big/a.bin", "big/b.bin"]\nTALK "asked"',
+    });
+    // Written through the workspace's RPC as the bot's owner, as the bot's WRITE would.
+    for (const [path, size] of [
+      ['big/a.bin', 5 * 1024 * 1024],
+      ['big/b.bin', 4 * 1024 * 1024],
+    ] as const) {
+      const transfer = await handOverBytes(conversation.bus, Buffer.alloc(size, 1));
+      await requestRpc(
+        conversation.bus,
+        workspaceRpc.writeBotFile,
+        { bot: { botId: bot.id, ownerUserId: owner.userId, teamId: null }, path, transfer },
+        { timeoutMs: 30_000 },
+      );
+    }
+    const reply = await call('POST', `/v1/bots/${bot.id}/sessions`, {});
+    expect(reply.messages.map((m: { content: string }) => m.content)).toEqual(['asked']);
+    const [row] = await eventually(
+      async () => {
+        const rows = await mail.admin<{ status: string; last_error: string | null }[]>`
+          select status, last_error from email.email_outbound where 'heavy@example.org' = any(to_addresses)`;
+        return rows.length > 0 && rows;
+      },
+      30_000,
+      'the failed outbound row',
+    );
+    expect(row).toEqual({
+      status: 'failed',
+      last_error: 'attachments are more than 8 MiB together (at "big/b.bin")',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(platform.received.filter((m) => m.envelope.to.includes('heavy@example.org'))).toEqual([]);
   });
 
   it("a path that tries '../' is the script's error at once, and nothing is asked", async () => {

@@ -624,6 +624,26 @@ describe('bot automations', () => {
     });
   });
 
+  it("SEND MAIL's attachments are the bot's files by path and its owner, never bytes", async () => {
+    const bot = await conversation.save({ ownerUserId: owner.userId });
+    const made = await call(owner, 'POST', `/v1/bots/${bot.id}/automations`, {
+      name: 'reporter',
+      schedule: '0 3 * * *',
+      script:
+        'SEND MAIL "ops@example.com", "Report", "Attached", ["reports/a.pdf", "reports/b.csv"]\nSEND MAIL "ops@example.com", "x", "y", "../etc/passwd"',
+    });
+    const id = made.json().id;
+    const runId = (await call(owner, 'POST', `/v1/bots/${bot.id}/automations/${id}/run`)).json().runId;
+    const run = await finishedRun(owner, bot.id, id, runId);
+    expect(run.status).toBe('error');
+    expect(run.error).toMatch(/line 2: .*"\.\." segment/);
+    const sent = await h.admin<{ payload: { data: Record<string, unknown> } }[]>`
+      select payload from workflow.outbox where subject = 'workflow.mail.requested' and payload->'data'->>'runId' = ${runId}`;
+    expect(sent.map((row) => row.payload.data.attachments)).toEqual([
+      { ownerUserId: owner.userId, teamId: null, paths: ['reports/a.pdf', 'reports/b.csv'] },
+    ]);
+  });
+
   it('reserve executions: none left is 402 for a run now', async () => {
     const bot = await conversation.save({ ownerUserId: owner.userId });
     const id = (
