@@ -1,6 +1,6 @@
-import { RpcError, requestRpc } from '@conduit/bus';
-import { type Actor, jobsAdminRpc } from '@conduit/contracts';
+import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
+import { jobsOf, settleJobOf } from '../../bus/jobs-admin-client.js';
 import type { WorkflowDeps } from '../../deps.js';
 
 /**
@@ -18,20 +18,10 @@ export async function listAdminJobs(deps: WorkflowDeps, actor: Actor, query: { l
   onlyPlatformAdmins(actor);
   const services = await Promise.all(
     deps.env.JOBS_ADMIN_SERVICES.map(async (service) => {
-      try {
-        const answer = await requestRpc(
-          deps.bus,
-          jobsAdminRpc(service),
-          { op: 'list', limit: query.limit },
-          {
-            timeoutMs: deps.env.RPC_TIMEOUT,
-          },
-        );
-        return { service, available: true, ...answer };
-      } catch (error) {
-        if (!(error instanceof RpcError)) throw error;
-        return { service, available: false, queue: null, counts: null, failed: [] };
-      }
+      const answer = await jobsOf(deps, service, query.limit);
+      return answer
+        ? { service, available: true, ...answer }
+        : { service, available: false, queue: null, counts: null, failed: [] };
     }),
   );
   return { services };
@@ -51,21 +41,6 @@ export async function settleFailedJob(
 ) {
   onlyPlatformAdmins(actor);
   if (!deps.env.JOBS_ADMIN_SERVICES.includes(service)) throw new DomainError('not_found', 'No such service.');
-  try {
-    const answer = await requestRpc(
-      deps.bus,
-      jobsAdminRpc(service),
-      { op, failedJobId },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
-    return { service, available: true, ...answer };
-  } catch (error) {
-    if (error instanceof RpcError && error.code === 'not_found')
-      throw new DomainError('not_found', 'No such failed job.');
-    if (error instanceof RpcError)
-      throw new DomainError('unavailable', `${service} does not answer right now; try again shortly.`, {
-        retryAfterSeconds: 5,
-      });
-    throw error;
-  }
+  const answer = await settleJobOf(deps, service, failedJobId, op);
+  return { service, available: true, ...answer };
 }

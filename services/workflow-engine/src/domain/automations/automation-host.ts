@@ -6,15 +6,16 @@ import {
   type Value,
 } from '@conduit/basic';
 import { botFileKeywords, mailAttachments } from '@conduit/bot-files';
-import { appendEvent, botMailKeywords, RpcError, requestRpc } from '@conduit/bus';
+import { appendEvent, botMailKeywords, RpcError } from '@conduit/bus';
 import { conversationRpc, workflowEvents } from '@conduit/contracts';
 import { withActor } from '@conduit/db';
 import { type HttpKeyword, scriptHttpKeywords } from '@conduit/outbound-http';
 import { sandboxKeywords } from '@conduit/sandbox';
+import { botKnowledgeBaseOf, botMemoryOf } from '../../bus/bot-client.js';
+import { completeAs, searchKnowledgeAs } from '../../bus/owner-services-client.js';
 import { outbox } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { NodeError } from '../../nodes/node-type.js';
-import { completeAs, searchKnowledgeAs } from '../executions/owner-services.js';
 import { connectionHeaders, httpKinds, withinBaseUrl } from '../integrations/connection-http.js';
 import { type OpenedConnection, openConnection } from '../integrations/open-connection.js';
 import type { AutomationRow } from './automation-dto.js';
@@ -72,19 +73,9 @@ export function automationHost(
     return connection ? connectionHeaders(connection) : undefined;
   };
   const memory = (request: { op: 'get'; key: string } | { op: 'set'; key: string; value: unknown }) =>
-    requestRpc(
-      deps.bus,
-      conversationRpc.botMemory,
-      { ...request, botId: automation.botId, ownerUserId: automation.ownerUserId, teamId: automation.teamId },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
+    botMemoryOf(deps, automation, request);
   const knowledgeBaseNamed = async (name: string) => {
-    const { collectionId } = await requestRpc(
-      deps.bus,
-      conversationRpc.botKnowledgeBase,
-      { botId: automation.botId, ownerUserId: automation.ownerUserId, teamId: automation.teamId, name },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
+    const collectionId = await botKnowledgeBaseOf(deps, automation, name);
     if (!collectionId) {
       const setting = conversationRpc.knowledgeBaseSetting(name);
       throw new Error(

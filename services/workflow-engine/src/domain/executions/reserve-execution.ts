@@ -1,6 +1,5 @@
-import { RpcError, requestRpc } from '@conduit/bus';
-import { reserveUsage } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
+import { reserveExecutionsOf } from '../../bus/usage-client.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { WorkflowRow } from '../workflows/workflow-access.js';
 
@@ -19,25 +18,7 @@ export async function reserveExecution(
   deps: WorkflowDeps,
   workflow: Pick<WorkflowRow, 'teamId' | 'userId'>,
 ): Promise<void> {
-  let answer: Awaited<ReturnType<typeof requestRpc<typeof reserveUsage>>>;
-  try {
-    answer = await requestRpc(
-      deps.bus,
-      reserveUsage,
-      { subject: payerOf(workflow), items: [{ metric: 'executions', amount: 1 }] },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
-  } catch (error) {
-    if (error instanceof RpcError && error.code === 'not_found')
-      throw new DomainError('limit_reached', "This workflow's plan does not include executions.", {
-        fields: { remaining: 0, limit: 0, periodEnd: null },
-      });
-    if (error instanceof RpcError)
-      throw new DomainError('unavailable', 'Usage cannot be checked right now; please try again shortly.', {
-        retryAfterSeconds: 5,
-      });
-    throw error;
-  }
+  const answer = await reserveExecutionsOf(deps, payerOf(workflow));
   if (!answer.granted) {
     const line = answer.items.find((item) => item.metric === 'executions');
     throw new DomainError('limit_reached', 'No executions are left in this period.', {

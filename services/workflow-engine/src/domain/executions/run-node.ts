@@ -1,5 +1,6 @@
 import { type ActorContext, withActor } from '@conduit/db';
 import { announceProgress, type ProgressKind } from '../../bus/execution-progress.js';
+import { completeAs, searchKnowledgeAs } from '../../bus/owner-services-client.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { resumeJobId } from '../../jobs/catalog.js';
 import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';
@@ -18,7 +19,6 @@ import {
   recordFailedTry,
   reparkExecution,
 } from './node-run-store.js';
-import { completeAs, searchKnowledgeAs } from './owner-services.js';
 import { runSubWorkflows } from './sub-workflows.js';
 
 export type NodeResult =

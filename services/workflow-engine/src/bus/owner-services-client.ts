@@ -1,8 +1,8 @@
 import { RpcError, requestRpc } from '@conduit/bus';
 import { conversationRpc, knowledgeRpc } from '@conduit/contracts';
 import type { ActorContext } from '@conduit/db';
-import type { WorkflowDeps } from '../../deps.js';
-import { NodeError } from '../../nodes/node-type.js';
+import type { WorkflowDeps } from '../deps.js';
+import { NodeError } from '../nodes/node-type.js';
 
 /**
  * Other services' RPCs as a workflow's owner: nodes reach them through these, so what the owner
