@@ -1,7 +1,6 @@
-import { RpcError, requestRpc } from '@conduit/bus';
-import { releaseUsage, reserveUsage } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { loggableError } from '@conduit/service-kit';
+import { releaseEmailsOf, reserveEmailsOf } from '../../bus/usage-client.js';
 import type { MailDeps } from '../../deps.js';
 
 /**
@@ -44,35 +43,18 @@ export async function reserveSending(
   payer: MailPayer,
   amount: number,
 ): Promise<SendingReservation> {
-  try {
-    const answer = await requestRpc(
-      deps.bus,
-      reserveUsage,
-      { subject: payer, items: [{ metric: 'emails_sent', amount }] },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
-    if (answer.granted) return { charge: { subject: payer, amount, periodEnd: new Date(answer.periodEnd) } };
-    const line = answer.items.find((item) => item.metric === 'emails_sent');
-    return {
-      refused: {
-        amount,
-        remaining: line?.remaining ?? 0,
-        limit: line?.limit ?? 0,
-        periodEnd: answer.periodEnd,
-      },
-    };
-  } catch (error) {
-    if (error instanceof RpcError && error.code === 'not_found') return { charge: null };
-    if (error instanceof RpcError)
-      throw new DomainError(
-        'unavailable',
-        'Mail usage cannot be checked right now; please try again shortly.',
-        {
-          retryAfterSeconds: 5,
-        },
-      );
-    throw error;
-  }
+  const answer = await reserveEmailsOf(deps, payer, amount);
+  if (!answer) return { charge: null };
+  if (answer.granted) return { charge: { subject: payer, amount, periodEnd: new Date(answer.periodEnd) } };
+  const line = answer.items.find((item) => item.metric === 'emails_sent');
+  return {
+    refused: {
+      amount,
+      remaining: line?.remaining ?? 0,
+      limit: line?.limit ?? 0,
+      periodEnd: answer.periodEnd,
+    },
+  };
 }
 
 /** Why a refused send was not accepted, in words (an outbound row's last error, a 402's title). */
@@ -100,16 +82,7 @@ export async function releaseSending(
   charge: SendingCharge,
 ): Promise<void> {
   try {
-    await requestRpc(
-      deps.bus,
-      releaseUsage,
-      {
-        subject: charge.subject,
-        items: [{ metric: 'emails_sent', amount: charge.amount }],
-        periodEnd: charge.periodEnd.toISOString(),
-      },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
+    await releaseEmailsOf(deps, charge.subject, charge.amount, charge.periodEnd);
   } catch (error) {
     deps.log.warn(
       { err: loggableError(error), subject: charge.subject, amount: charge.amount },
