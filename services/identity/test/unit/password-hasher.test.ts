@@ -3,32 +3,36 @@ import argon2 from 'argon2';
 import { describe, expect, it } from 'vitest';
 import { PasswordHasher } from '../../src/domain/passwords/password-hasher.js';
 
-/** The floor identity's configuration allows: 19 MiB, 2 passes. */
-const MINIMUM = { memoryKib: 19_456, iterations: 2, parallelism: 1 };
+/**
+ * The cheapest parameters argon2 takes (1 MiB, 2 passes), so the tier stays fast: what these tests
+ * check (the configured cost, the decoy, the bounds) does not depend on the cost. The production
+ * floor (19 MiB, 2 passes) is env.ts's to enforce.
+ */
+const CHEAP = { memoryKib: 1024, iterations: 2, parallelism: 1 };
 
 describe('PasswordHasher', () => {
   describe('happy', () => {
     it('hashes with argon2id at the configured cost, and verifies', async () => {
-      const hasher = new PasswordHasher({ ...MINIMUM, concurrency: 2, queueLimit: 10 });
+      const hasher = new PasswordHasher({ ...CHEAP, concurrency: 2, queueLimit: 10 });
       const hash = await hasher.hash('correct horse battery staple');
-      expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      expect(hash).toMatch(/^\$argon2id\$v=19\$m=1024,p=1,t=2\$/);
       expect(await hasher.verify(hash, 'correct horse battery staple')).toBe(true);
       expect(await hasher.verify(hash, 'Correct horse battery staple')).toBe(false);
       expect(hasher.needsRehash(hash)).toBe(false);
     });
 
     it('asks for a rehash of a hash made at a lower cost', async () => {
-      const hasher = new PasswordHasher({ ...MINIMUM, concurrency: 1, queueLimit: 1 });
+      const hasher = new PasswordHasher({ ...CHEAP, concurrency: 1, queueLimit: 1 });
       const weaker = await argon2.hash('old password', {
         type: argon2.argon2id,
-        memoryCost: 8192,
+        memoryCost: 1024,
         timeCost: 1,
       });
       expect(hasher.needsRehash(weaker)).toBe(true);
     });
 
     it('verifies an unknown account against a decoy: always false, never an error', async () => {
-      const hasher = new PasswordHasher({ ...MINIMUM, concurrency: 1, queueLimit: 1 });
+      const hasher = new PasswordHasher({ ...CHEAP, concurrency: 1, queueLimit: 1 });
       expect(await hasher.verify(null, 'decoy password that matches nothing')).toBe(false);
       expect(await hasher.verify(null, 'anything')).toBe(false);
       expect(await hasher.verify('not an argon2 hash', 'anything')).toBe(false);
@@ -37,7 +41,7 @@ describe('PasswordHasher', () => {
 
   describe('error: bounded concurrency', () => {
     it('runs one hash, queues one, and refuses the rest with unavailable (503), then recovers', async () => {
-      const hasher = new PasswordHasher({ ...MINIMUM, concurrency: 1, queueLimit: 1 });
+      const hasher = new PasswordHasher({ ...CHEAP, concurrency: 1, queueLimit: 1 });
       const attempts = Array.from({ length: 5 }, (_, i) => hasher.hash(`password number ${i}`));
       const results = await Promise.allSettled(attempts);
 
@@ -66,7 +70,7 @@ describe('PasswordHasher', () => {
     });
 
     it('bounds verification the same way, so a login flood cannot exhaust memory', async () => {
-      const hasher = new PasswordHasher({ ...MINIMUM, concurrency: 1, queueLimit: 1 });
+      const hasher = new PasswordHasher({ ...CHEAP, concurrency: 1, queueLimit: 1 });
       const hash = await hasher.hash('the real password');
       const results = await Promise.allSettled(
         Array.from({ length: 4 }, () => hasher.verify(hash, 'the real password')),
@@ -80,7 +84,7 @@ describe('PasswordHasher', () => {
     });
 
     it('never runs more hashes at once than its concurrency', async () => {
-      const hasher = new PasswordHasher({ ...MINIMUM, concurrency: 2, queueLimit: 20 });
+      const hasher = new PasswordHasher({ ...CHEAP, concurrency: 2, queueLimit: 20 });
       const original = argon2.hash;
       let running = 0;
       let peak = 0;
