@@ -46,7 +46,7 @@ describe('EXTRACT refuses what could harm, before anything is extracted', () => 
   }, 30_000);
 
   it('a bomb: one entry far larger than its compressed bytes, or more in all than allowed', () => {
-    const zeros = new Uint8Array(20 * 1024 * 1024);
+    const zeros = new Uint8Array(2 * 1024 * 1024);
     const zip = zipSync({ 'zeros.bin': zeros }, { level: 9 });
     expect(zip.length).toBeLessThan(100_000);
     expect(() => extractZip(zip, 'out')).toThrow(/compressed more than 200 times/);
