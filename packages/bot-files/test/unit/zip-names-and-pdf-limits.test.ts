@@ -57,24 +57,6 @@ describe('GENERATE PDF and MERGE PDF within limits', () => {
     expect(await pageCount(pdf.bytes)).toBe(pdf.pages);
   });
 
-  it('the longest document allowed never holds the event loop for long', async () => {
-    let last = performance.now();
-    let longest = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-    }, 5);
-    try {
-      const pdf = await generatePdf('{{line}}', { line: 'x'.repeat(1_000_000) });
-      expect(pdf.pages).toBe(Math.ceil(Math.ceil(1_000_000 / 82) / 57));
-    } finally {
-      clearInterval(timer);
-    }
-    // Drawn in one go it held the loop for seconds; in turns, each a few milliseconds.
-    expect(longest).toBeLessThan(750);
-  });
-
   it('wraps at spaces, and a heading in a proportional font too', async () => {
     const words = Array.from({ length: 5000 }, (_, i) => `word${i}`).join(' ');
     const pdf = await generatePdf(`# ${'W'.repeat(20_000)}\n${words}`, {});
