@@ -10,15 +10,20 @@ export type UsageSubject = z.infer<typeof usageSubject>;
 /**
  * Identity's usage RPCs as conversation calls them: several metrics reserved in one request
  * (granted all or none) and given back in one. Failures of the reservation arrive as the domain
- * errors a reply answers with: limit_reached when the plan has no such metric, unavailable when
- * identity cannot answer.
+ * errors a reply answers with: limit_reached (`notIncluded`) when the plan has no such metric,
+ * unavailable when identity cannot answer.
  */
-export async function reserveUsageOf(deps: ConversationDeps, subject: UsageSubject, items: UsageItem[]) {
+export async function reserveUsageOf(
+  deps: ConversationDeps,
+  subject: UsageSubject,
+  items: UsageItem[],
+  notIncluded = "This bot's plan does not include bot replies.",
+) {
   try {
     return await requestRpc(deps.bus, reserveUsage, { subject, items }, { timeoutMs: deps.env.RPC_TIMEOUT });
   } catch (error) {
     if (error instanceof RpcError && error.code === 'not_found')
-      throw new DomainError('limit_reached', "This bot's plan does not include bot replies.", {
+      throw new DomainError('limit_reached', notIncluded, {
         fields: { remaining: 0, limit: 0, periodEnd: null },
       });
     if (error instanceof RpcError)

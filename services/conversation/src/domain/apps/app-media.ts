@@ -1,6 +1,6 @@
-import { RpcError, requestRpc } from '@conduit/bus';
-import { type Actor, workspaceRpc } from '@conduit/contracts';
+import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
+import { describeMediaAs } from '../../bus/workspace-client.js';
 import type { ConversationDeps } from '../../deps.js';
 
 /** Where the widget downloads public media: the workspace service's public route, via the gateway. */
@@ -18,25 +18,9 @@ export async function checkAppearanceMedia(
   field: string,
   mediaId: string,
 ) {
-  let media: Awaited<ReturnType<typeof requestRpc<typeof workspaceRpc.describeMedia>>>;
-  try {
-    media = await requestRpc(
-      deps.bus,
-      workspaceRpc.describeMedia,
-      { actor: { userId: actor.userId, orgId: actor.orgId, teams: { ...actor.teams } }, mediaId },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
-  } catch (error) {
-    if (error instanceof RpcError && error.code === 'not_found')
-      throw new DomainError('unprocessable', `${field}: no such media.`, {
-        fields: { [field]: 'no such media' },
-      });
-    throw new DomainError('unavailable', 'Media cannot be checked right now; please try again shortly.', {
-      retryAfterSeconds: 5,
-    });
-  }
-  // Someone else's public file is theirs to change or delete: answered as an unknown id.
-  if (!media.usable)
+  const media = await describeMediaAs(deps, actor, mediaId);
+  // No such file, or someone else's public file (theirs to change or delete): an unknown id.
+  if (!media?.usable)
     throw new DomainError('unprocessable', `${field}: no such media.`, {
       fields: { [field]: 'no such media' },
     });

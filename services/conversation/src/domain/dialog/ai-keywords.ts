@@ -1,7 +1,6 @@
 import { asActor } from '@conduit/auth';
 import { HostUnavailableError, saveFromUnstructuredWith } from '@conduit/basic';
-import { requestRpc } from '@conduit/bus';
-import { knowledgeRpc } from '@conduit/contracts';
+import { useWebsiteFor } from '../../bus/website-client.js';
 import { estimateTokens } from '../llm/chat-provider.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import type { Turn } from '../turns/turn.js';
@@ -56,21 +55,10 @@ export function aiKeywords(turn: Turn) {
         throw new HostUnavailableError(
           'USE WEBSITE adds to your knowledge bases, which your account may not do',
         );
-      const answer = await requestRpc(
-        deps.bus,
-        knowledgeRpc.useWebsite,
-        {
-          userId: actor.userId,
-          orgId: actor.orgId,
-          teams: actor.teams,
-          sessionId: turn.session.id,
-          url: address.href,
-        },
-        { timeoutMs: deps.env.RPC_TIMEOUT },
-      );
+      const collectionId = await useWebsiteFor(deps, actor, turn.session.id, address.href);
       const kbs = turn.context.kbs ?? [];
-      if (!kbs.some((kb) => kb.collectionId === answer.collectionId))
-        turn.context.kbs = [...kbs, { name: 'websites', collectionId: answer.collectionId }];
+      if (!kbs.some((kb) => kb.collectionId === collectionId))
+        turn.context.kbs = [...kbs, { name: 'websites', collectionId: collectionId }];
     },
   };
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { RpcError, requestRpc } from '@conduit/bus';
-import { type conversationRpc, releaseUsage, reserveUsage } from '@conduit/contracts';
+import type { conversationRpc } from '@conduit/contracts';
 import { type ActorContext, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { z } from 'zod';
+import { releaseUsageOf, reserveUsageOf } from '../../bus/usage-client.js';
 import type { ConversationDeps } from '../../deps.js';
 import { type ChatMessage, estimateTokens, ProviderError } from './chat-provider.js';
 import { chatModel, modelReference, resolveModel } from './resolve-model.js';
@@ -91,18 +91,11 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
   } finally {
     const unused = credits - Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
     if (unused > 0)
-      await requestRpc(
-        deps.bus,
-        releaseUsage,
-        // The reservation's id gives back first what it drew from the payer's bought credits.
-        {
-          subject: request.payer,
-          items: [{ metric: 'ai_credits', amount: unused }],
-          periodEnd,
-          reservationId,
-        },
-        { timeoutMs: deps.env.RPC_TIMEOUT },
-      ).catch((error: unknown) =>
+      // The reservation's id gives back first what it drew from the payer's bought credits.
+      await releaseUsageOf(deps, request.payer, [{ metric: 'ai_credits', amount: unused }], {
+        periodEnd,
+        reservationId,
+      }).catch((error: unknown) =>
         deps.log.warn({ err: error, unused }, 'unused AI credits could not be given back'),
       );
   }
@@ -118,21 +111,12 @@ async function reserveCredits(
   payer: CompletionRequest['payer'],
   credits: number,
 ): Promise<{ periodEnd: string; reservationId: string | undefined }> {
-  let answer: Awaited<ReturnType<typeof requestRpc<typeof reserveUsage>>>;
-  try {
-    answer = await requestRpc(
-      deps.bus,
-      reserveUsage,
-      { subject: payer, items: [{ metric: 'ai_credits', amount: credits }] },
-      { timeoutMs: deps.env.RPC_TIMEOUT },
-    );
-  } catch (error) {
-    if (error instanceof RpcError && error.code === 'not_found')
-      throw new DomainError('limit_reached', 'This plan does not include AI credits.');
-    if (error instanceof RpcError)
-      throw new DomainError('unavailable', 'Usage cannot be checked right now; please try again shortly.');
-    throw error;
-  }
+  const answer = await reserveUsageOf(
+    deps,
+    payer,
+    [{ metric: 'ai_credits', amount: credits }],
+    'This plan does not include AI credits.',
+  );
   if (!answer.granted) {
     const line = answer.items.find((item) => item.metric === 'ai_credits');
     throw new DomainError(

@@ -1,6 +1,7 @@
-import { type Bus, requestRpc } from '@conduit/bus';
-import { getGlobalSettings, identityEvents } from '@conduit/contracts';
+import type { Bus } from '@conduit/bus';
+import { identityEvents } from '@conduit/contracts';
 import type { Logger } from '@conduit/service-kit';
+import { globalSettingsOf } from '../../bus/settings-client.js';
 
 /** How long an answer of identity's settings is used before it is asked again. */
 const FRESH_MS = 30_000;
@@ -71,12 +72,7 @@ export class PlatformDefaultModel {
   async #fetch(): Promise<void> {
     const changesBefore = this.#changes;
     try {
-      const settings = await requestRpc(
-        this.bus,
-        getGlobalSettings,
-        {},
-        { timeoutMs: this.options.timeoutMs },
-      );
+      const settings = await globalSettingsOf(this.bus, this.options.timeoutMs);
       // An event that arrived meanwhile is newer than this answer may be.
       if (this.#changes !== changesBefore) return;
       this.#value = settings.defaultModel;
