@@ -1,5 +1,6 @@
-import { dropBytes, RpcError, requestRpc, takeBytes } from '@conduit/bus';
-import { type BotMailAttachments, workspaceRpc } from '@conduit/contracts';
+import { dropBytes, takeBytes } from '@conduit/bus';
+import type { BotMailAttachments } from '@conduit/contracts';
+import { readBotFileOf } from '../../bus/workspace-client.js';
 import type { MailDeps } from '../../deps.js';
 import { ATTACHMENTS_MAX_BYTES, type AttachmentInput } from './message-input.js';
 
@@ -21,19 +22,8 @@ export async function readBotMailAttachments(
   const attachments: AttachmentInput[] = [];
   let total = 0;
   for (const path of wanted.paths) {
-    let file: Awaited<ReturnType<typeof requestRpc<typeof workspaceRpc.readBotFile>>>;
-    try {
-      file = await requestRpc(
-        deps.bus,
-        workspaceRpc.readBotFile,
-        { bot, path },
-        { timeoutMs: deps.env.RPC_TIMEOUT },
-      );
-    } catch (error) {
-      if (error instanceof RpcError && (error.code === 'not_found' || error.code === 'bad_request'))
-        return { ok: false, reason: `attachment "${path}" is not one of the bot's files` };
-      throw error;
-    }
+    const file = await readBotFileOf(deps, bot, path);
+    if (!file) return { ok: false, reason: `attachment "${path}" is not one of the bot's files` };
     total += file.sizeBytes;
     if (total > ATTACHMENTS_MAX_BYTES) {
       await dropBytes(deps.bus, file.transfer);
