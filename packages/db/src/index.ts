@@ -19,5 +19,5 @@ export {
 } from './keyset-page.js';
 export { appRoleName, type MigrateOptions, migrate, runtimeUrl } from './migrate.js';
 export { type OutboxRelay, type OutboxRow, startOutboxRelay } from './outbox-relay.js';
-export { isUniqueViolation } from './pg-errors.js';
+export { isDeadlock, isUniqueViolation } from './pg-errors.js';
 export { failedJobsTable, outboxTable, processedEventsTable } from './system-tables.js';
