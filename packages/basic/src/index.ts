@@ -1,6 +1,6 @@
 // @conduit/basic: the General Bots BASIC dialect, compiled to flat instructions, sandboxed, with
 // suspend and resume through plain JSON state.
-export type { HearType, TableEvent } from './ast.js';
+export type { FileHostKind, HearType, TableEvent } from './ast.js';
 export {
   type CompileError,
   type CompileOptions,

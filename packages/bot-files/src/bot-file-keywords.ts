@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BasicHost, Value } from '@conduit/basic';
+import type { BasicHost, FileHostKind, Value } from '@conduit/basic';
 import type { Bus } from '@conduit/bus';
 import { checkBotPath } from '@conduit/contracts';
 import { type OutboundHttp, RawBody, scriptFetch, urlForMessage } from '@conduit/outbound-http';
@@ -19,21 +19,8 @@ export interface BotFileKeywordOptions {
   zipLimits?: ZipLimits;
 }
 
-export type BotFileKeywords = Pick<
-  BasicHost,
-  | 'readFile'
-  | 'writeFile'
-  | 'listFiles'
-  | 'copyFile'
-  | 'moveFile'
-  | 'deleteFile'
-  | 'uploadFile'
-  | 'downloadFile'
-  | 'compressFiles'
-  | 'extractFiles'
-  | 'generatePdf'
-  | 'mergePdf'
->;
+/** The host's file keywords: one per kind of file statement the compiler emits. */
+export type BotFileKeywords = Pick<BasicHost, FileHostKind>;
 
 const DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024;
 const MAX_FILES_AT_ONCE = 100;
