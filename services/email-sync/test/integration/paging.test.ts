@@ -63,6 +63,13 @@ beforeAll(async () => {
     await ok('/v1/mail/templates', { name: `template ${i}`, subject: 'Hello {{name}}', text: 'Hi {{name}}' });
     await ok('/v1/mail/send', { accountId, to: ['bob@example.org'], subject: `sent ${i}`, text: 'words' });
   }
+  // The worker sends the queued mail meanwhile; the outbound list is walked once it has settled, so
+  // an item does not change (sentAt, status) between the whole read and the paged one.
+  await eventually(async () => {
+    const [row] = await h.admin`select count(*)::int as pending from email.email_outbound
+      where account_id = ${accountId} and status in ('queued', 'sending')`;
+    return row?.pending === 0;
+  }, 30_000);
 }, 120_000);
 afterAll(async () => h?.close());
 
