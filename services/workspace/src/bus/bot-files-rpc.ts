@@ -1,5 +1,6 @@
 import { type Bus, type RpcServer, serveRpc } from '@conduit/bus';
-import { workspaceRpc } from '@conduit/contracts';
+import { type RpcDefinition, workspaceRpc } from '@conduit/contracts';
+import type { z } from 'zod';
 import type { WorkspaceDeps } from '../deps.js';
 import {
   copyBotFile,
@@ -17,50 +18,24 @@ import {
  * the bytes travel through the bus's byte transfer, not in the message. serveRpc maps DomainErrors.
  */
 export function serveBotFilesRpc(bus: Bus, deps: WorkspaceDeps): RpcServer[] {
-  const onError = (subject: string) => (error: unknown) =>
-    deps.log.error({ err: error }, `${subject} failed`);
+  // Every server of the family shares its queue and logs a failure under its own subject.
+  const serve = <D extends RpcDefinition>(
+    def: D,
+    handler: (request: z.output<D['request']>) => Promise<z.input<D['response']>>,
+  ) =>
+    serveRpc(bus, def, 'workspace', handler, (error) =>
+      deps.log.error({ err: error }, `${def.subject} failed`),
+    );
   return [
-    serveRpc(
-      bus,
-      workspaceRpc.readBotFile,
-      'workspace',
-      ({ bot, path }) => readBotFile(deps, bot, path),
-      onError(workspaceRpc.readBotFile.subject),
+    serve(workspaceRpc.readBotFile, ({ bot, path }) => readBotFile(deps, bot, path)),
+    serve(workspaceRpc.writeBotFile, ({ bot, path, transfer }) => writeBotFile(deps, bot, path, transfer)),
+    serve(workspaceRpc.writeBotFiles, ({ bot, files, transfer }) =>
+      writeBotFiles(deps, bot, files, transfer),
     ),
-    serveRpc(
-      bus,
-      workspaceRpc.writeBotFile,
-      'workspace',
-      ({ bot, path, transfer }) => writeBotFile(deps, bot, path, transfer),
-      onError(workspaceRpc.writeBotFile.subject),
+    serve(workspaceRpc.listBotFiles, ({ bot, folder, limit, cursor }) =>
+      listBotFiles(deps, bot, folder, { limit, cursor }),
     ),
-    serveRpc(
-      bus,
-      workspaceRpc.writeBotFiles,
-      'workspace',
-      ({ bot, files, transfer }) => writeBotFiles(deps, bot, files, transfer),
-      onError(workspaceRpc.writeBotFiles.subject),
-    ),
-    serveRpc(
-      bus,
-      workspaceRpc.listBotFiles,
-      'workspace',
-      ({ bot, folder, limit, cursor }) => listBotFiles(deps, bot, folder, { limit, cursor }),
-      onError(workspaceRpc.listBotFiles.subject),
-    ),
-    serveRpc(
-      bus,
-      workspaceRpc.copyBotFile,
-      'workspace',
-      ({ bot, from, to, move }) => copyBotFile(deps, bot, from, to, move),
-      onError(workspaceRpc.copyBotFile.subject),
-    ),
-    serveRpc(
-      bus,
-      workspaceRpc.deleteBotFile,
-      'workspace',
-      ({ bot, path }) => deleteBotFile(deps, bot, path),
-      onError(workspaceRpc.deleteBotFile.subject),
-    ),
+    serve(workspaceRpc.copyBotFile, ({ bot, from, to, move }) => copyBotFile(deps, bot, from, to, move)),
+    serve(workspaceRpc.deleteBotFile, ({ bot, path }) => deleteBotFile(deps, bot, path)),
   ];
 }
