@@ -1,5 +1,5 @@
 import type { EventActor, EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
-import type { outboxTable, Transaction } from '@conduit/db';
+import { outboxChannel, type outboxTable, outboxWakePayload, type Transaction } from '@conduit/db';
 import { currentTraceparent } from '@conduit/telemetry';
 import { type SQLWrapper, sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
@@ -78,8 +78,11 @@ export async function appendEvents<E extends EventDefinition>(
   return envelopes;
 }
 
-/** The outbox insert and the relay's wake-up in one statement (each statement costs both sides). */
+/**
+ * The outbox insert and the relay's wake-up in one statement (each statement costs both sides).
+ * The wake-up names this process, so that only its own relay runs at once (see outboxWakePayload).
+ */
 const insertAndWake = (tx: Transaction, outbox: ReturnType<typeof outboxTable>, insert: SQLWrapper) =>
   tx.execute(
-    sql`with inserted as (${insert.getSQL()}) select pg_notify(${`${getTableConfig(outbox).schema}_outbox`}, '')`,
+    sql`with inserted as (${insert.getSQL()}) select pg_notify(${outboxChannel(getTableConfig(outbox).schema!)}, ${outboxWakePayload})`,
   );

@@ -18,6 +18,12 @@ export {
   type SortPart,
 } from './keyset-page.js';
 export { appRoleName, type MigrateOptions, migrate, runtimeUrl } from './migrate.js';
-export { type OutboxRelay, type OutboxRow, startOutboxRelay } from './outbox-relay.js';
+export {
+  type OutboxRelay,
+  type OutboxRow,
+  outboxChannel,
+  outboxWakePayload,
+  startOutboxRelay,
+} from './outbox-relay.js';
 export { isDeadlock, isUniqueViolation } from './pg-errors.js';
 export { failedJobsTable, outboxTable, processedEventsTable } from './system-tables.js';

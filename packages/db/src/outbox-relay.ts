@@ -1,4 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
+
+/** The channel a schema's relays listen on for new outbox rows. */
+export const outboxChannel = (schema: string) => `${schema}_outbox`;
+
+/**
+ * What a writer sends on the channel: this process's token. Every process of a service relays,
+ * but the one that wrote the rows is the one to relay them at once: it is alive at its commit, and
+ * the others would each spend a transaction finding nothing (SKIP LOCKED). Another process's rows
+ * reach this one only through the poll, should their writer die before relaying them. An empty
+ * payload (a writer that names no process) wakes every relay.
+ */
+export const outboxWakePayload = randomUUID();
 
 export interface OutboxRow {
   id: string;
@@ -24,8 +37,8 @@ interface RelayOptions {
 }
 
 /**
- * Moves committed outbox rows to the bus. Woken by NOTIFY for low latency and by a poll as a
- * safety net. Rows are claimed with SKIP LOCKED so several replicas can relay side by side; a row
+ * Moves committed outbox rows to the bus. Woken by NOTIFY for low latency (by rows this process
+ * wrote, see outboxWakePayload) and by a poll as a safety net. Rows are claimed with SKIP LOCKED so several replicas can relay side by side; a row
  * is marked published only after the broker acked it, and the broker de-duplicates on the row id,
  * so a crash between the two publishes nothing twice. When the bus is down the batch stops at
  * the first failure and is retried on the next tick, in order.
@@ -100,7 +113,9 @@ export async function startOutboxRelay(options: RelayOptions): Promise<OutboxRel
     return running;
   }
 
-  const listener = await sql.listen(`${schema}_outbox`, () => void flush());
+  const listener = await sql.listen(outboxChannel(schema), (payload) => {
+    if (payload === outboxWakePayload || payload === '') void flush();
+  });
   const timer = setInterval(() => void flush(), options.pollIntervalMs ?? 1000);
   timer.unref();
   void flush();

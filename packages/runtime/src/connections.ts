@@ -40,7 +40,8 @@ export async function openConnections<E extends RuntimeEnv, D, C extends JobCata
     bus = await connectBus({ servers: env.NATS_URL, name: processName, namespace: env.BUS_NAMESPACE });
     closers.add('nats', () => bus?.close());
     await bus.ensureStream(schema);
-    // Both processes write outbox rows (a request, a job), and both relay them: SKIP LOCKED shares the work.
+    // Both processes write outbox rows (a request, a job), and both relay: each relays its own rows
+    // at once (woken by its own NOTIFY), and each one's poll takes over rows a dead process left.
     const relay = await startEventRelay({ sql: database.sql, schema, bus, log });
     closers.add('outbox relay', async () => {
       await relay.flush();

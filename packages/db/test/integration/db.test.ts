@@ -8,6 +8,7 @@ import {
   type DatabaseClient,
   migrate,
   type OutboxRow,
+  outboxWakePayload,
   startOutboxRelay,
   UNPREPARED,
   uuidv7,
@@ -152,6 +153,36 @@ describe('outbox relay', () => {
       select attempts, last_error, published_at from dbtest.outbox where id = any(${ids}::uuid[]) order by id`;
     expect(rows.map((row) => row.attempts)).toEqual([1, 2, 1]);
     expect(rows.every((row) => row.published_at !== null && row.last_error === null)).toBe(true);
+    await relay.stop();
+  });
+  it("is woken at once by its own process's rows and by unnamed ones; another process's wait for the poll", async () => {
+    const published: string[] = [];
+    // No poll within the test: only a wake-up can publish.
+    const relay = await startOutboxRelay({
+      sql: app.sql,
+      schema: 'dbtest',
+      pollIntervalMs: 60_000,
+      publish: async (row) => {
+        published.push(row.id);
+      },
+    });
+    await relay.flush();
+    published.length = 0;
+    const writeAndWake = (id: string, payload: string) =>
+      app.sql.begin(async (tx) => {
+        await tx`insert into dbtest.outbox (id, subject, payload) values (${id}, 'dbtest.note.created', '{}')`;
+        await tx`select pg_notify('dbtest_outbox', ${payload})`;
+      });
+    const [foreign, own, unnamed] = [uuidv7(), uuidv7(), uuidv7()];
+    // Another process wrote it: that process relays it (or, should it die, a poll does).
+    await writeAndWake(foreign, 'another-process');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(published).toEqual([]);
+    // This process's rows are relayed at once, with whatever else is pending, in order.
+    await writeAndWake(own, outboxWakePayload);
+    await expect.poll(() => published, { timeout: 2000, interval: 20 }).toEqual([foreign, own]);
+    await writeAndWake(unnamed, '');
+    await expect.poll(() => published, { timeout: 2000, interval: 20 }).toEqual([foreign, own, unnamed]);
     await relay.stop();
   });
 });
