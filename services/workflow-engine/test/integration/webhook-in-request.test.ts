@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpSink, startHttpSink } from '../fixtures/http-sink.js';
-import { createWorkflow, startWorkflowHarness, type WorkflowHarness } from '../fixtures/workflow-harness.js';
+import {
+  bearer,
+  createWorkflow,
+  startWorkflowHarness,
+  type WorkflowHarness,
+} from '../fixtures/workflow-harness.js';
 
 // No worker runs: what is answered here was run in the request, or waits in the queue.
 let h: WorkflowHarness;
@@ -111,6 +116,42 @@ describe('a webhook whose workflow is all pure nodes', () => {
     const answer = await call(flow.id, { n: 7 });
     expect(answer.statusCode).toBe(200);
     expect(answer.json()).toEqual([expect.objectContaining({ got: 7 })]);
+  });
+
+  it('answers from the version saved last: a new version replaces the one this process keeps', async () => {
+    const respondWith = (path: string, word: string) => ({
+      name: 'versions',
+      status: 'active',
+      connections: [{ source: 'Hook', target: 'Answer' }],
+      nodes: [
+        { name: 'Hook', type: 'webhook', config: { path, method: 'POST', respond: 'using-node' } },
+        { name: 'Answer', type: 'respond-to-webhook', config: { body: { word } } },
+      ],
+    });
+    const flow = await createWorkflow(h, owner.token, respondWith('in', 'first'));
+    expect((await call(flow.id, {})).json()).toEqual({ word: 'first' });
+    // Twice: the second call takes the document kept from the first.
+    expect((await call(flow.id, {})).json()).toEqual({ word: 'first' });
+
+    const saved = await h.app.inject({
+      method: 'PUT',
+      url: `/v1/workflows/${flow.id}`,
+      headers: bearer(owner.token),
+      payload: respondWith('in', 'second'),
+    });
+    expect(saved.json()).toMatchObject({ version: 2 });
+    expect((await call(flow.id, {})).json()).toEqual({ word: 'second' });
+
+    // A version that moves the hook elsewhere: the old address no longer answers.
+    await h.app.inject({
+      method: 'PUT',
+      url: `/v1/workflows/${flow.id}`,
+      headers: bearer(owner.token),
+      payload: respondWith('moved', 'third'),
+    });
+    expect((await call(flow.id, {})).statusCode).toBe(404);
+    const moved = await h.app.inject({ method: 'POST', url: `/v1/hooks/${flow.id}/moved`, payload: {} });
+    expect(moved.json()).toEqual({ word: 'third' });
   });
 
   it('records nothing in the request when a node fails: the execution is queued for a worker, which fails it', async () => {

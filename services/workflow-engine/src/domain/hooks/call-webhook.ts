@@ -1,6 +1,6 @@
 import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { type ProgressWatch, watchProgress } from '../../bus/execution-progress.js';
 import { workflowExecutions, workflows, workflowVersions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
@@ -9,6 +9,7 @@ import { unspill } from '../executions/large-data.js';
 import { cachedOwnerContext, type ownerContext } from '../executions/owner-context.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { createExecution, enqueueExecution } from '../executions/start-execution.js';
+import { keptVersion, versionDocument } from '../workflows/version-documents.js';
 import type { WorkflowDocument } from '../workflows/workflow-document.js';
 import { runInRequest, runsInRequest } from './run-in-request.js';
 import { verifyWebhookAuth, type WebhookAuth } from './webhook-auth.js';
@@ -46,23 +47,28 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
   const actor = await cachedOwnerContext(deps.db, call.workflowId);
   if (!actor) throw noHook();
   const found = await withActor(deps.db, actor, async (tx) => {
-    // The workflow and its current version, in one statement.
+    // The workflow and its current version, in one statement; the version's document only when
+    // this process does not keep it already (versions never change, see version-documents).
     const [row] = await tx
       .select({ workflow: workflows, document: workflowVersions.document })
       .from(workflows)
       .leftJoin(
         workflowVersions,
-        and(eq(workflowVersions.workflowId, workflows.id), eq(workflowVersions.version, workflows.version)),
+        and(
+          eq(workflowVersions.workflowId, workflows.id),
+          eq(workflowVersions.version, workflows.version),
+          ne(workflows.version, keptVersion(call.workflowId) ?? 0),
+        ),
       )
       .where(eq(workflows.id, call.workflowId));
     const workflow = row?.workflow;
     if (workflow?.status !== 'active') return undefined;
-    const document = row!.document as WorkflowDocument | null;
-    const node = document?.nodes.find((candidate) => {
+    const current = versionDocument(workflow.id, workflow.version, row!.document as WorkflowDocument | null);
+    const node = current?.document.nodes.find((candidate) => {
       const config = candidate.config as { path?: string; method?: string };
       return candidate.type === 'webhook' && candidate.isEnabled && config.path === call.path;
     });
-    return node ? { workflow, node, document: document! } : undefined;
+    return node ? { workflow, node, current: current! } : undefined;
   });
   if (!found) throw noHook();
   const config = found.node.config as {
@@ -83,10 +89,10 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
     ),
   );
   const item: Item = { body: call.body ?? null, query: call.query, headers, method: call.method };
-  if (config.respond === 'using-node' && runsInRequest(found.document)) {
+  if (config.respond === 'using-node' && runsInRequest(found.current)) {
     const answered = await runInRequest(deps, actor, {
       workflow: found.workflow,
-      document: found.document,
+      plan: found.current.plan,
       triggerNodeId: found.node.id!,
       input: [item],
     });

@@ -1,15 +1,15 @@
 import { type ActorContext, uuidv7, withActor } from '@conduit/db';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
-import { executionPlan } from '../executions/execution-plan.js';
+import type { PlannedNode } from '../executions/execution-plan.js';
 import { commitPureRuns, finishExecution, type Outputs, type PureRun } from '../executions/node-run-store.js';
 import { resumeUrlOf } from '../executions/resume-url.js';
 import { firstPort, prepareStep } from '../executions/run-execution.js';
 import { runPureNode } from '../executions/run-node.js';
 import { createExecution, newResumeToken } from '../executions/start-execution.js';
 import { recordStarted } from '../executions/take-up-execution.js';
+import type { VersionDocument } from '../workflows/version-documents.js';
 import type { WorkflowRow } from '../workflows/workflow-access.js';
-import type { WorkflowDocument } from '../workflows/workflow-document.js';
 
 /**
  * The longest a webhook's execution may run in the request before it is handed to the worker
@@ -22,9 +22,9 @@ const IN_REQUEST_BUDGET_MS = 1000;
  * (set, if, switch, merge, no-op, triggers, respond-to-webhook: nothing outside Postgres is
  * touched, see NodeType.pure) and no concurrency limit asks executions to wait for each other.
  */
-export function runsInRequest(document: WorkflowDocument): boolean {
+export function runsInRequest({ document, plan }: VersionDocument): boolean {
   if (document.settings?.concurrencyLimit) return false;
-  return executionPlan(document).every((step) => !step.node.isEnabled || step.type.pure);
+  return plan.every((step) => !step.node.isEnabled || step.type.pure);
 }
 
 /**
@@ -40,7 +40,7 @@ export function runsInRequest(document: WorkflowDocument): boolean {
 export async function runInRequest(
   deps: WorkflowDeps,
   owner: ActorContext,
-  call: { workflow: WorkflowRow; document: WorkflowDocument; triggerNodeId: string; input: Item[] },
+  call: { workflow: WorkflowRow; plan: PlannedNode[]; triggerNodeId: string; input: Item[] },
 ): Promise<{ executionId: string; response: WebhookResponse } | undefined> {
   const startedAt = new Date();
   const execution = {
@@ -62,7 +62,7 @@ export async function runInRequest(
   };
   const runs: PureRun[] = [];
   let last: Outputs | undefined;
-  for (const step of executionPlan(call.document)) {
+  for (const step of call.plan) {
     const next = prepareStep(context, step, undefined, runs.length);
     if (next.kind === 'skip') continue;
     if (next.kind === 'passed') {
