@@ -153,7 +153,6 @@ const loopsNotYetBroken: string[] = [
   'services/workspace/src: domain/bot-files -> bus',
   'services/workspace/src: domain/bot-files -> domain/media',
   'services/workspace/src: domain/media -> bus',
-  'services/workspace/src: domain/media -> domain/projects',
   'services/workspace/src: domain/projects -> bus',
   'services/workspace/src: domain/projects -> domain/media',
   'services/workspace/src: domain/sync -> domain/media',

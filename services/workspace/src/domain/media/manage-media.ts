@@ -4,7 +4,7 @@ import { keysetPage, type PageRequest } from '@conduit/db';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { media, objectDeletions } from '../../db/schema.js';
 import type { WorkspaceDeps } from '../../deps.js';
-import { visibleTo } from '../projects/manage-projects.js';
+import { visibleTo } from '../access/visible-to.js';
 import { loadMedia, mediaDto } from './media-access.js';
 import { removeObject } from './object-removal.js';
 import { payerOf, releaseStorage } from './storage-usage.js';

@@ -1,9 +1,10 @@
 import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { keysetPage, type PageRequest, type Transaction, uuidv7 } from '@conduit/db';
-import { and, eq, getTableColumns, inArray, or } from 'drizzle-orm';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import { projects } from '../../db/schema.js';
 import type { WorkspaceDeps } from '../../deps.js';
+import { visibleTo } from '../access/visible-to.js';
 import { checkAccess, newOwnership } from '../access/workspace-access.js';
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -17,13 +18,6 @@ export const projectDto = (row: ProjectRow) => ({
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
-
-/** The rows of the caller and of their teams: the same rule as the row-level security's. */
-export function visibleTo<T extends { ownerUserId: unknown; teamId: unknown }>(table: T, actor: Actor) {
-  const teams = Object.keys(actor.teams);
-  const own = eq(table.ownerUserId as typeof projects.ownerUserId, actor.userId);
-  return teams.length === 0 ? own : or(own, inArray(table.teamId as typeof projects.teamId, teams));
-}
 
 /** The project, if the actor may use it so; throws not_found / forbidden as checkAccess. */
 export async function loadProject(

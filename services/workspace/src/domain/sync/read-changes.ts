@@ -18,10 +18,11 @@ import {
   userPreferences,
 } from '../../db/schema.js';
 import type { WorkspaceDeps } from '../../deps.js';
+import { visibleTo } from '../access/visible-to.js';
 import { chatSummaryDto } from '../encrypted-chats/chat-dto.js';
 import { mediaDto } from '../media/media-access.js';
 import { customizationDto, preferencesDto, themeDto } from '../preferences/user-settings.js';
-import { projectDto, visibleTo } from '../projects/manage-projects.js';
+import { projectDto } from '../projects/manage-projects.js';
 import { projectChatDto, projectFileDto } from '../projects/project-links.js';
 import { decodeCursor, encodeCursor, type SyncCursor } from './sync-cursor.js';
 
