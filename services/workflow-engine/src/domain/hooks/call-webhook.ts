@@ -9,7 +9,7 @@ import { unspill } from '../executions/large-data.js';
 import { cachedOwnerContext, type ownerContext } from '../executions/owner-context.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { createExecution, enqueueExecution } from '../executions/start-execution.js';
-import { keptVersion, versionDocument } from '../workflows/version-documents.js';
+import { keptVersion, versionDocument } from '../executions/version-documents.js';
 import type { WorkflowDocument } from '../workflows/workflow-document.js';
 import { runInRequest, runsInRequest } from './run-in-request.js';
 import { verifyWebhookAuth, type WebhookAuth } from './webhook-auth.js';

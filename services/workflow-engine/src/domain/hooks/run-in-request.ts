@@ -8,7 +8,7 @@ import { firstPort, prepareStep } from '../executions/run-execution.js';
 import { runPureNode } from '../executions/run-node.js';
 import { createExecution, newResumeToken } from '../executions/start-execution.js';
 import { recordStarted } from '../executions/take-up-execution.js';
-import type { VersionDocument } from '../workflows/version-documents.js';
+import type { VersionDocument } from '../executions/version-documents.js';
 import type { WorkflowRow } from '../workflows/workflow-access.js';
 
 /**

@@ -1,5 +1,5 @@
-import { executionPlan, type PlannedNode } from '../executions/execution-plan.js';
-import type { WorkflowDocument } from './workflow-document.js';
+import type { WorkflowDocument } from '../workflows/workflow-document.js';
+import { executionPlan, type PlannedNode } from './execution-plan.js';
 
 /** A workflow version's document, with what every call of it derives from the document. */
 export interface VersionDocument {
