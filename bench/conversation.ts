@@ -1,65 +1,41 @@
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { localServices } from '@conduit/testing';
-import { connect } from 'nats';
-import postgres from 'postgres';
-import { registerBenchUser } from './harness/bench-user.js';
-import { type ChildService, freePort, startChildService } from './harness/child-service.js';
-import { deferCleanup } from './harness/cleanup.js';
+import { freePort, startChildService } from './harness/child-service.js';
+import {
+  type ConversationStack,
+  HANDBOOK_DOCUMENTS,
+  QUESTIONS,
+  startConversationStack,
+} from './harness/conversation-stack.js';
 import { type CpuCost, measureCpuCost } from './harness/cpu-cost.js';
-import { pnpmStartEnv, startIsolatedStack } from './harness/isolated-stack.js';
 import { compareInRounds, type Measurement, type Sample } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { baselineTree, numberSetting, roundSettings } from './harness/settings.js';
+import { baselineStackTree, baselineTree, numberSetting, roundSettings } from './harness/settings.js';
 
-const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
-
-/** The one collection the bot answers from: short handbook passages the questions below hit. */
-const HANDBOOK: [name: string, text: string][] = [
-  [
-    'refunds.md',
-    '# Refunds\n\nOrders can be returned within 30 days. Refunds are paid to the original card within 5 business days. Shipping costs are not refunded.',
-  ],
-  [
-    'shipping.md',
-    '# Shipping\n\nStandard shipping takes 3 to 5 business days. Express shipping arrives the next business day when ordered before noon.',
-  ],
-  [
-    'support.md',
-    '# Support hours\n\nThe support team answers chat and email from 8:00 to 18:00 on weekdays. Urgent outages are handled around the clock.',
-  ],
-  [
-    'accounts.md',
-    '# Accounts\n\nA password can be reset from the sign-in page. Two-factor authentication is available for every account under security settings.',
-  ],
-  [
-    'billing.md',
-    '# Billing\n\nInvoices are sent on the first day of each month. Plans can be changed at any time and are prorated to the day.',
-  ],
-  [
-    'privacy.md',
-    '# Privacy\n\nCustomer data is stored in the European Union. Data export and deletion requests are completed within 30 days.',
-  ],
-];
-const QUESTIONS = [
-  'How long do refunds take?',
-  'How long does standard shipping take?',
-  'When does the support team answer chat?',
-  'How do I reset my password?',
-  'When are invoices sent?',
-  'Where is customer data stored?',
-];
 
 /** Concurrent messages in flight for the throughput figures; each on a session of its own. */
 const MESSAGE_CONCURRENCY = 16;
 /** Concurrent streams for the time-to-first-byte figures (a latency, so few at once). */
 const SSE_CONCURRENCY = 2;
 
-type Contender = 'gateway' | 'direct';
-type MessageContender = Contender | 'floor' | 'baseline';
+/**
+ * Today's stack through its gateway and straight to conversation; the floor; conversation from
+ * BENCH_BASELINE_TREE on today's stack (`baseline`); the whole stack of BENCH_BASELINE_STACK
+ * through its gateway and straight to its conversation.
+ */
+type MessageContender = 'gateway' | 'direct' | 'floor' | 'baseline' | 'baselineGateway' | 'baselineDirect';
+type StreamContender = 'gateway' | 'direct' | 'baselineGateway' | 'baselineDirect';
+
+/** Where a load goes: one server, as the user of the stack behind it, on that stack's sessions. */
+interface Target {
+  url: string;
+  accessToken: string;
+  /** One message loop on each. */
+  messageSessions: string[];
+  /** One stream loop on each (none for the message-only contenders). */
+  streamSessions: string[];
+}
 
 /**
  * Scenario: a user talking to a bot grounded in a one-collection knowledge base, with the offline
@@ -68,154 +44,98 @@ type MessageContender = Contender | 'floor' | 'baseline';
  * turn and its outbox events) through the gateway and straight from the conversation service, and
  * the time to the first byte of a streamed (SSE) reply both ways, in the same run. Identity,
  * conversation, the gateway and the knowledge base are real processes on an isolated stack.
+ * With BENCH_BASELINE_STACK, a second whole stack from that checkout (its own database, bus
+ * namespace and Redis prefix) is loaded in the same rounds: before / after under the same load.
  */
 export async function conversationScenario(): Promise<void> {
   const settings = roundSettings();
   const costSeconds = numberSetting('BENCH_COST_SECONDS', 10);
-  const stack = await startIsolatedStack({ gateway: false });
-  const { busNamespace: namespace, databaseUrl } = stack;
-  deferCleanup(async () => {
-    const nc = await connect({ servers: localServices.natsUrl, name: 'conduit-bench-cleanup' });
-    try {
-      const jsm = await nc.jetstreamManager();
-      for (const service of ['CONVERSATION', 'KNOWLEDGE'])
-        await jsm.streams.delete(`${namespace.toUpperCase()}_${service}`).catch(() => {});
-    } finally {
-      await nc.close();
-    }
-  });
-  const shared = {
-    ...pnpmStartEnv,
-    REDIS_URL: localServices.redisUrl,
-    NATS_URL: localServices.natsUrl,
-    BUS_NAMESPACE: namespace,
-    REDIS_KEY_PREFIX: `${namespace}:`,
-    DATABASE_URL: databaseUrl,
-    IDENTITY_URL: stack.identity.url,
-  };
-  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
-  deferCleanup(() => sql.end({ timeout: 5 }));
+  // Sessions: the message loops', then two sets of stream loops (through the gateway, straight).
+  const sessions = MESSAGE_CONCURRENCY + 2 * SSE_CONCURRENCY;
+  const current = await startConversationStack({ sessions });
+  const { stack } = current;
 
-  const conversationPort = await freePort();
-  const conversation = await startChildService({
-    name: 'conversation',
-    entry: join(repoRoot, 'services/conversation/src/server.ts'),
-    cwd: join(repoRoot, 'services/conversation'),
-    port: conversationPort,
-    readyPath: '/health/ready',
-    env: { ...shared, CONVERSATION_PORT: String(conversationPort), CONVERSATION_HOST: '127.0.0.1' },
-  });
-  // The same service from another checkout (BENCH_BASELINE_TREE), on the same database, bus and
-  // Redis, loaded straight: the before of a before / after that shares this run's load.
+  // The same service from another checkout (BENCH_BASELINE_TREE) on today's database, bus and
+  // Redis, loaded straight: one service's before / after, where its RPCs have not changed since.
   const tree = baselineTree();
-  const baselinePort = await freePort();
   const baselineConversation = tree
-    ? await startChildService({
-        name: 'baseline-conversation',
-        entry: join(tree, 'services/conversation/src/server.ts'),
-        cwd: join(tree, 'services/conversation'),
-        port: baselinePort,
-        readyPath: '/health/ready',
-        env: { ...shared, CONVERSATION_PORT: String(baselinePort), CONVERSATION_HOST: '127.0.0.1' },
-      })
+    ? await stack.startService({ service: 'conversation', tree, name: 'baseline-conversation' })
     : undefined;
-  const knowledge = await startKnowledgeBase(shared);
-  const gatewayPort = await freePort();
-  const gateway = await startChildService({
-    name: 'gateway',
-    entry: join(repoRoot, 'services/gateway/src/server.ts'),
-    cwd: join(repoRoot, 'services/gateway'),
-    port: gatewayPort,
-    readyPath: '/health/live',
-    env: {
-      ...shared,
-      GATEWAY_PORT: String(gatewayPort),
-      GATEWAY_HOST: '127.0.0.1',
-      CONVERSATION_URL: conversation.url,
-      ...(knowledge ? { KNOWLEDGE_BASE_URL: knowledge.url } : {}),
-      RATE_LIMIT_MAX: '1000000000',
-      AUTH_RATE_LIMIT_MAX: '1000000000',
-    },
-  });
+  // The whole stack of another checkout (BENCH_BASELINE_STACK), isolated from today's: the before
+  // of changes that span services (an RPC whose shape changed on both sides).
+  const stackTree = baselineStackTree();
+  const before = stackTree
+    ? await startConversationStack({ sessions, tree: stackTree, namePrefix: 'baseline-' })
+    : undefined;
 
   const floorPort = await freePort();
   const floor = await startChildService({
     name: 'floor-turn',
-    entry: join(benchDir, 'servers/floor-turn.ts'),
+    entry: `${benchDir}servers/floor-turn.ts`,
     cwd: benchDir,
     port: floorPort,
-    env: { PORT: String(floorPort), IDENTITY_URL: stack.identity.url, DATABASE_URL: databaseUrl },
+    env: { PORT: String(floorPort), IDENTITY_URL: stack.identity.url, DATABASE_URL: stack.databaseUrl },
     readyPath: '/ready',
   });
 
-  const user = await registerBenchUser(gateway.url);
-  const call = async (path: string, body: unknown, method = 'POST') => {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
+  const streamSessions = (of: ConversationStack, to: 'gateway' | 'direct') =>
+    to === 'gateway'
+      ? of.sessions.slice(MESSAGE_CONCURRENCY, MESSAGE_CONCURRENCY + SSE_CONCURRENCY)
+      : of.sessions.slice(MESSAGE_CONCURRENCY + SSE_CONCURRENCY);
+  const target = (of: ConversationStack, url: string, streams: string[] = []): Target => ({
+    url,
+    accessToken: of.user.accessToken,
+    messageSessions: of.sessions.slice(0, MESSAGE_CONCURRENCY),
+    streamSessions: streams,
+  });
+  const targets: Partial<Record<MessageContender, Target>> = {
+    gateway: target(current, current.gateway.url, streamSessions(current, 'gateway')),
+    direct: target(current, current.conversation.url, streamSessions(current, 'direct')),
+    floor: target(current, floor.url),
+    ...(baselineConversation && { baseline: target(current, baselineConversation.url) }),
+    ...(before && {
+      baselineGateway: target(before, before.gateway.url, streamSessions(before, 'gateway')),
+      baselineDirect: target(before, before.conversation.url, streamSessions(before, 'direct')),
+    }),
   };
+  const contenders = <K extends MessageContender>(
+    names: readonly K[],
+    contender: (to: K, target: Target) => (seconds: number) => Promise<Sample>,
+  ) =>
+    Object.fromEntries(
+      names.filter((name) => targets[name]).map((name) => [name, contender(name, targets[name]!)]),
+    ) as Record<K, (seconds: number) => Promise<Sample>>;
 
-  const collectionId = knowledge
-    ? await indexHandbook(call, sql)
-    : await answerKnowledgeSearch(namespace).catch(() => undefined);
-  if (!collectionId) throw new Error('neither the knowledge base nor its stand-in could answer searches');
-  const kbSource = knowledge
-    ? 'knowledge-base service (server + indexing worker)'
-    : 'NATS responder in the bench';
-
-  const bot = await call('/v1/bots', { name: 'Handbook', script: 'USE KB "handbook"' });
-  await call(`/v1/bots/${bot.id}/config`, { items: [{ key: 'kb.handbook', value: collectionId }] }, 'PUT');
-  const sessions: string[] = [];
-  for (let i = 0; i < MESSAGE_CONCURRENCY + 2 * SSE_CONCURRENCY; i++)
-    sessions.push(((await call(`/v1/bots/${bot.id}/sessions`, {})).session as { id: string }).id);
-  // A first grounded answer proves the chain, and creates the plan's usage counters, which are
-  // then raised out of reach: the benchmark measures replies, not 402s.
-  const first = (await call(`/v1/sessions/${sessions[0]}/messages`, { text: QUESTIONS[0] })) as {
-    messages: { sender: string; content: string }[];
-  };
-  const answer = first.messages.find((m) => m.sender === 'bot')?.content ?? '';
-  if (!answer.includes('within 5 business days'))
-    throw new Error(`the bot did not answer from the knowledge base: ${answer}`);
-  await sql`update identity.usage_counters set "limit" = 1000000000000`;
-
-  const headers = { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' };
-  const base: Record<MessageContender, string> = {
-    gateway: gateway.url,
-    direct: conversation.url,
-    floor: floor.url,
-    baseline: baselineConversation?.url ?? '',
-  };
   let question = 0;
   const nextQuestion = () => QUESTIONS[question++ % QUESTIONS.length]!;
-
+  const headersOf = (to: Target) => ({
+    authorization: `Bearer ${to.accessToken}`,
+    'content-type': 'application/json',
+  });
   // One message at a time per session (a session answers one turn at a time): each loop owns one.
-  const messagesContender = (to: MessageContender) => (seconds: number) =>
-    sampleLoops(sessions.slice(0, MESSAGE_CONCURRENCY), seconds, async (sessionId) => {
+  const messagesContender = (to: Target) => (seconds: number) =>
+    sampleLoops(to.messageSessions, seconds, async (sessionId) => {
       const started = performance.now();
-      const response = await fetch(`${base[to]}/v1/sessions/${sessionId}/messages`, {
+      const response = await fetch(`${to.url}/v1/sessions/${sessionId}/messages`, {
         method: 'POST',
-        headers,
+        headers: headersOf(to),
         body: JSON.stringify({ text: nextQuestion() }),
       });
       await response.arrayBuffer();
       return { ok: response.status === 201, ms: performance.now() - started };
     });
-  const sseSessions: Record<Contender, string[]> = {
-    gateway: sessions.slice(MESSAGE_CONCURRENCY, MESSAGE_CONCURRENCY + SSE_CONCURRENCY),
-    direct: sessions.slice(MESSAGE_CONCURRENCY + SSE_CONCURRENCY),
+  const fullStream: Record<StreamContender, number[]> = {
+    gateway: [],
+    direct: [],
+    baselineGateway: [],
+    baselineDirect: [],
   };
-  const fullStream: Record<Contender, number[]> = { gateway: [], direct: [] };
-  const ttfbContender = (to: Contender) => (seconds: number) =>
-    sampleLoops(sseSessions[to], seconds, async (sessionId) => {
+  const ttfbContender = (name: StreamContender, to: Target) => (seconds: number) =>
+    sampleLoops(to.streamSessions, seconds, async (sessionId) => {
       const started = performance.now();
-      const response = await fetch(`${base[to]}/v1/sessions/${sessionId}/messages`, {
+      const response = await fetch(`${to.url}/v1/sessions/${sessionId}/messages`, {
         method: 'POST',
-        headers: { ...headers, accept: 'text/event-stream' },
+        headers: { ...headersOf(to), accept: 'text/event-stream' },
         body: JSON.stringify({ text: nextQuestion() }),
       });
       const reader = response.body!.getReader();
@@ -226,24 +146,22 @@ export async function conversationScenario(): Promise<void> {
         text += new TextDecoder().decode(chunk.value);
         chunk = await reader.read();
       }
-      fullStream[to].push(performance.now() - started);
+      fullStream[name].push(performance.now() - started);
       return { ok: response.status === 200 && text.includes('event: done'), ms: firstByte };
     });
 
   console.error(`conversation: messages/s at ${MESSAGE_CONCURRENCY} sessions at once...`);
-  const messages = await compareInRounds(
-    {
-      gateway: messagesContender('gateway'),
-      direct: messagesContender('direct'),
-      floor: messagesContender('floor'),
-      ...(baselineConversation && { baseline: messagesContender('baseline') }),
-    } as Record<MessageContender, (seconds: number) => Promise<Sample>>,
+  const messages: Partial<Record<MessageContender, Measurement>> = await compareInRounds(
+    contenders(
+      ['gateway', 'direct', 'floor', 'baseline', 'baselineGateway', 'baselineDirect'] as const,
+      (_name, to) => messagesContender(to),
+    ),
     settings,
     (message) => console.error(`conversation: messages, ${message}`),
   );
   console.error(`conversation: SSE time to first byte, ${SSE_CONCURRENCY} streams at once...`);
-  const ttfb = await compareInRounds(
-    { gateway: ttfbContender('gateway'), direct: ttfbContender('direct') },
+  const ttfb: Partial<Record<StreamContender, Measurement>> = await compareInRounds(
+    contenders(['gateway', 'direct', 'baselineGateway', 'baselineDirect'] as const, ttfbContender),
     settings,
     (message) => console.error(`conversation: SSE, ${message}`),
   );
@@ -252,22 +170,31 @@ export async function conversationScenario(): Promise<void> {
   console.error(
     `conversation: CPU per message, ${costSeconds} s straight to conversation, then the floor...`,
   );
-  const database = new URL(databaseUrl).pathname.slice(1);
-  const answered = async (to: MessageContender) =>
-    (await messagesContender(to)(costSeconds)).latencies.length;
-  const turnCost = await measureCpuCost(
-    sql,
-    database,
-    {
-      conversation: conversation.pid,
-      identity: stack.identity.pid,
-      ...(knowledge && { 'knowledge-base': knowledge.pid, 'knowledge-base worker': knowledge.worker.pid }),
-    },
-    () => answered('direct'),
+  const answered = async (to: Target) => (await messagesContender(to)(costSeconds)).latencies.length;
+  const stackCost = (of: ConversationStack, to: Target) =>
+    measureCpuCost(
+      of.sql,
+      new URL(of.stack.databaseUrl).pathname.slice(1),
+      {
+        conversation: of.conversation.pid,
+        identity: of.stack.identity.pid,
+        ...(of.knowledge && {
+          'knowledge-base': of.knowledge.server.pid,
+          'knowledge-base worker': of.knowledge.worker.pid,
+        }),
+      },
+      () => answered(to),
+    );
+  const turnCost = await stackCost(current, targets.direct!);
+  const floorCost = await measureCpuCost(
+    current.sql,
+    new URL(stack.databaseUrl).pathname.slice(1),
+    { floor: floor.pid },
+    () => answered(targets.floor!),
   );
-  const floorCost = await measureCpuCost(sql, database, { floor: floor.pid }, () => answered('floor'));
-  const streamP50 = (to: Contender) => {
-    const sorted = [...fullStream[to]].sort((a, b) => a - b);
+  const beforeCost = before ? await stackCost(before, targets.baselineDirect!) : undefined;
+  const streamP50 = (name: StreamContender) => {
+    const sorted = [...fullStream[name]].sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
   };
 
@@ -280,7 +207,23 @@ export async function conversationScenario(): Promise<void> {
     ...ratios.map(formatRatio),
     `${m.non2xx} / ${m.errors}`,
   ];
-  const overFloor = (m: Measurement) => m.perSecond / messages.floor.perSecond;
+  const direct = messages.direct!;
+  const floorRate = messages.floor!.perSecond;
+  const messageRow = (label: string, m: Measurement) =>
+    row(
+      `messages, JSON, ${label} (${MESSAGE_CONCURRENCY} sessions)`,
+      m,
+      [m.perSecond / direct.perSecond, m.perSecond / floorRate],
+      '–',
+    );
+  const streamRow = (label: string, name: StreamContender) =>
+    row(
+      `SSE first byte, ${label} (${SSE_CONCURRENCY} streams)`,
+      ttfb[name]!,
+      [ttfb[name]!.p50Ms / ttfb.direct!.p50Ms, Number.NaN],
+      formatNumber(streamP50(name)),
+    );
+  const kbSource = current.knowledgeSource;
   console.log(`\n### Conversation: grounded replies (offline provider, knowledge from the ${kbSource})\n`);
   console.log(
     markdownTable(
@@ -295,57 +238,44 @@ export async function conversationScenario(): Promise<void> {
         'non-2xx / errors',
       ],
       [
-        row(
-          `messages, JSON, through the gateway (${MESSAGE_CONCURRENCY} sessions)`,
-          messages.gateway,
-          [messages.gateway.perSecond / messages.direct.perSecond, overFloor(messages.gateway)],
-          '–',
-        ),
-        row(
-          `messages, JSON, straight to conversation (${MESSAGE_CONCURRENCY} sessions)`,
-          messages.direct,
-          [1, overFloor(messages.direct)],
-          '–',
-        ),
-        ...(baselineConversation
+        messageRow('through the gateway', messages.gateway!),
+        messageRow('straight to conversation', direct),
+        ...(messages.baseline
+          ? [messageRow("straight to the baseline tree's conversation", messages.baseline)]
+          : []),
+        ...(before
           ? [
-              row(
-                `messages, JSON, straight to conversation, baseline tree (${MESSAGE_CONCURRENCY} sessions)`,
-                messages.baseline,
-                [messages.baseline.perSecond / messages.direct.perSecond, overFloor(messages.baseline)],
-                '–',
-              ),
+              messageRow('through the gateway, baseline stack', messages.baselineGateway!),
+              messageRow('straight to conversation, baseline stack', messages.baselineDirect!),
             ]
           : []),
         row(
           `floor: token check + one transaction storing both messages and their outbox rows (${MESSAGE_CONCURRENCY} loops)`,
-          messages.floor,
-          [messages.floor.perSecond / messages.direct.perSecond, 1],
+          messages.floor!,
+          [floorRate / direct.perSecond, 1],
           '–',
         ),
-        row(
-          `SSE first byte, through the gateway (${SSE_CONCURRENCY} streams)`,
-          ttfb.gateway,
-          [ttfb.gateway.p50Ms / ttfb.direct.p50Ms, Number.NaN],
-          formatNumber(streamP50('gateway')),
-        ),
-        row(
-          `SSE first byte, straight to conversation (${SSE_CONCURRENCY} streams)`,
-          ttfb.direct,
-          [1, Number.NaN],
-          formatNumber(streamP50('direct')),
-        ),
+        streamRow('through the gateway', 'gateway'),
+        streamRow('straight to conversation', 'direct'),
+        ...(before
+          ? [
+              streamRow('through the gateway, baseline stack', 'baselineGateway'),
+              streamRow('straight to conversation, baseline stack', 'baselineDirect'),
+            ]
+          : []),
       ],
     ),
   );
   console.log(
-    '\nThroughput ratios: messages/s over direct and over the floor (goal: gateway >= 0.50x the floor). First-byte ratio: gateway p50 over direct p50 (above 1x is what the gateway adds).',
+    '\nThroughput ratios: messages/s over direct and over the floor (goal: gateway >= 0.50x the floor). First-byte ratio: p50 over direct p50 (above 1x is what the gateway adds).',
   );
   const costRow = (name: string, cost: CpuCost) => [
     name,
     formatNumber(cost.operations),
-    ...Object.entries(cost.perOperationMs).map(([process, ms]) => `${process} ${formatNumber(ms)}`),
-    formatNumber(Object.values(cost.perOperationMs).reduce((sum, ms) => sum + ms, 0)),
+    Object.entries(cost.perOperationMs)
+      .map(([process, ms]) => `${process} ${formatNumber(ms)}`)
+      .join(', '),
+    formatNumber(totalMs(cost)),
     formatNumber(cost.transactionsPerOperation),
   ];
   console.log(`\n### CPU per message (${costSeconds} s each, ${MESSAGE_CONCURRENCY} at once)\n`);
@@ -358,15 +288,44 @@ export async function conversationScenario(): Promise<void> {
         'total ms',
         'Postgres transactions per message',
       ],
-      [costRow('straight to conversation', turnCost), costRow('floor', floorCost)].map((row) => [
-        row[0]!,
-        row[1]!,
-        row.slice(2, -2).join(', '),
-        row.at(-2)!,
-        row.at(-1)!,
-      ]),
+      [
+        costRow('straight to conversation', turnCost),
+        ...(beforeCost ? [costRow('straight to conversation, baseline stack', beforeCost)] : []),
+        costRow('floor', floorCost),
+      ],
     ),
   );
+  // After over before, each pair measured in the same rounds: the figures this run exists for.
+  const comparison =
+    before &&
+    beforeAndAfter({
+      messages: {
+        gateway: [messages.baselineGateway!, messages.gateway!],
+        direct: [messages.baselineDirect!, direct],
+      },
+      firstByte: {
+        gateway: [ttfb.baselineGateway!, ttfb.gateway!],
+        direct: [ttfb.baselineDirect!, ttfb.direct!],
+      },
+      cpu: [beforeCost!, turnCost],
+    });
+  if (comparison) {
+    console.log(`\n### Before / after: the baseline stack (${stackTree}) and this tree, same rounds\n`);
+    console.log(
+      markdownTable(
+        ['Figure', 'before', 'after', 'after / before'],
+        comparison.map(({ figure, before: was, after: is, ratio }) => [
+          figure,
+          formatNumber(was),
+          formatNumber(is),
+          formatRatio(ratio),
+        ]),
+      ),
+    );
+    if (before.knowledgeSource !== kbSource)
+      console.log(`\nThe baseline stack's knowledge came from the ${before.knowledgeSource}.`);
+  }
+
   const figures = (m: Measurement) => ({
     perSecond: round(m.perSecond, 1),
     p50Ms: round(m.p50Ms, 2),
@@ -376,35 +335,125 @@ export async function conversationScenario(): Promise<void> {
     errors: m.errors,
     seconds: round(m.seconds, 2),
   });
+  const streamFigures = (name: StreamContender) => ({
+    ...figures(ttfb[name]!),
+    fullReplyP50Ms: round(streamP50(name), 2),
+  });
   const file = await writeResults('conversation', {
     settings: { ...settings, messageConcurrency: MESSAGE_CONCURRENCY, sseConcurrency: SSE_CONCURRENCY },
-    knowledgeBase: { source: kbSource, documents: HANDBOOK.length },
+    knowledgeBase: { source: kbSource, documents: HANDBOOK_DOCUMENTS },
     messages: {
-      gateway: figures(messages.gateway),
-      direct: figures(messages.direct),
-      floor: figures(messages.floor),
-      gatewayOverDirect: round(messages.gateway.perSecond / messages.direct.perSecond),
-      gatewayOverFloor: round(overFloor(messages.gateway)),
-      directOverFloor: round(overFloor(messages.direct)),
-      ...(baselineConversation && {
+      gateway: figures(messages.gateway!),
+      direct: figures(direct),
+      floor: figures(messages.floor!),
+      gatewayOverDirect: round(messages.gateway!.perSecond / direct.perSecond),
+      gatewayOverFloor: round(messages.gateway!.perSecond / floorRate),
+      directOverFloor: round(direct.perSecond / floorRate),
+      ...(messages.baseline && {
         baselineTree: tree,
         baseline: figures(messages.baseline),
-        baselineOverFloor: round(overFloor(messages.baseline)),
+        baselineOverFloor: round(messages.baseline.perSecond / floorRate),
+      }),
+      ...(before && {
+        baselineStack: {
+          tree: stackTree,
+          knowledgeBase: before.knowledgeSource,
+          gateway: figures(messages.baselineGateway!),
+          direct: figures(messages.baselineDirect!),
+        },
       }),
     },
     cpuPerMessage: {
       seconds: costSeconds,
       direct: turnCost,
       floor: floorCost,
+      ...(beforeCost && { baselineStackDirect: beforeCost }),
     },
     sseFirstByte: {
-      gateway: { ...figures(ttfb.gateway), fullReplyP50Ms: round(streamP50('gateway'), 2) },
-      direct: { ...figures(ttfb.direct), fullReplyP50Ms: round(streamP50('direct'), 2) },
-      gatewayOverDirectP50: round(ttfb.gateway.p50Ms / ttfb.direct.p50Ms),
+      gateway: streamFigures('gateway'),
+      direct: streamFigures('direct'),
+      gatewayOverDirectP50: round(ttfb.gateway!.p50Ms / ttfb.direct!.p50Ms),
+      ...(before && {
+        baselineStack: { gateway: streamFigures('baselineGateway'), direct: streamFigures('baselineDirect') },
+      }),
     },
+    ...(comparison && {
+      afterOverBefore: Object.fromEntries(comparison.map(({ key, ratio }) => [key, round(ratio)])),
+    }),
     machine: machine(),
   });
   console.error(`conversation: results in ${file}`);
+}
+
+const totalMs = (cost: CpuCost) => Object.values(cost.perOperationMs).reduce((sum, ms) => sum + ms, 0);
+
+/**
+ * The before / after pairs of a run with a baseline stack, each as after over before: above 1x
+ * is more messages per second, and more milliseconds (a slower first byte, more CPU per message).
+ */
+function beforeAndAfter(pairs: {
+  messages: Record<'gateway' | 'direct', [before: Measurement, after: Measurement]>;
+  firstByte: Record<'gateway' | 'direct', [before: Measurement, after: Measurement]>;
+  cpu: [before: CpuCost, after: CpuCost];
+}): { key: string; figure: string; before: number; after: number; ratio: number }[] {
+  const pair = (key: string, figure: string, before: number, after: number) => ({
+    key,
+    figure,
+    before,
+    after,
+    ratio: after / before,
+  });
+  const [cpuBefore, cpuAfter] = pairs.cpu;
+  return [
+    pair(
+      'messagesPerSecondGateway',
+      'messages/s through the gateway',
+      pairs.messages.gateway[0].perSecond,
+      pairs.messages.gateway[1].perSecond,
+    ),
+    pair(
+      'messagesPerSecondDirect',
+      'messages/s straight to conversation',
+      pairs.messages.direct[0].perSecond,
+      pairs.messages.direct[1].perSecond,
+    ),
+    pair(
+      'messageP50Gateway',
+      'message p50 ms through the gateway',
+      pairs.messages.gateway[0].p50Ms,
+      pairs.messages.gateway[1].p50Ms,
+    ),
+    pair(
+      'messageP50Direct',
+      'message p50 ms straight to conversation',
+      pairs.messages.direct[0].p50Ms,
+      pairs.messages.direct[1].p50Ms,
+    ),
+    pair(
+      'firstByteP50Gateway',
+      'SSE first byte p50 ms through the gateway',
+      pairs.firstByte.gateway[0].p50Ms,
+      pairs.firstByte.gateway[1].p50Ms,
+    ),
+    pair(
+      'firstByteP50Direct',
+      'SSE first byte p50 ms straight to conversation',
+      pairs.firstByte.direct[0].p50Ms,
+      pairs.firstByte.direct[1].p50Ms,
+    ),
+    pair(
+      'cpuMsPerMessage',
+      'CPU ms per message (straight, all processes)',
+      totalMs(cpuBefore),
+      totalMs(cpuAfter),
+    ),
+    pair(
+      'transactionsPerMessage',
+      'Postgres transactions per message',
+      cpuBefore.transactionsPerOperation,
+      cpuAfter.transactionsPerOperation,
+    ),
+  ];
 }
 
 /** `loops.length` loops, one per item, each starting its next operation when its last one ends. */
@@ -432,123 +481,6 @@ async function sampleLoops<T>(
     }),
   );
   return { latencies, seconds: (performance.now() - start) / 1000, non2xx, errors };
-}
-
-/**
- * The knowledge-base service and its indexing worker as processes of their own, or undefined when
- * it does not start (it is being finished elsewhere; the bench then answers its RPC itself).
- */
-async function startKnowledgeBase(
-  shared: Record<string, string>,
-): Promise<(ChildService & { worker: ChildService }) | undefined> {
-  const port = await freePort();
-  const env = { ...shared, KNOWLEDGE_BASE_PORT: String(port), KNOWLEDGE_BASE_HOST: '127.0.0.1' };
-  const cwd = join(repoRoot, 'services/knowledge-base');
-  try {
-    const server = await startChildService({
-      name: 'knowledge-base',
-      entry: join(cwd, 'src/server.ts'),
-      cwd,
-      port,
-      readyPath: '/health/ready',
-      env,
-    });
-    // The worker has no port of its own: "ready" is the server's readiness; indexing is awaited below.
-    const worker = await startChildService({
-      name: 'knowledge-base-worker',
-      entry: join(cwd, 'src/worker.ts'),
-      cwd,
-      port,
-      readyPath: '/health/live',
-      env,
-    });
-    return { ...server, worker };
-  } catch (error) {
-    console.error(
-      `conversation: the knowledge base did not start (${(error as Error).message.split('\n')[0]})`,
-    );
-    return undefined;
-  }
-}
-
-/** Creates the one collection through the gateway, uploads the handbook and waits until it is indexed. */
-async function indexHandbook(
-  call: (path: string, body: unknown) => Promise<Record<string, unknown>>,
-  sql: postgres.Sql,
-): Promise<string | undefined> {
-  try {
-    const collection = await call('/v1/kb/collections', { name: 'handbook' });
-    for (const [name, text] of HANDBOOK)
-      await call(`/v1/kb/collections/${collection.id}/documents`, { name, text });
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const [row] = await sql<{ indexed: number }[]>`
-        select count(*)::int as indexed from knowledge.kb_documents where status = 'indexed'`;
-      if (row!.indexed >= HANDBOOK.length) return collection.id as string;
-      await sleep(250);
-    }
-    throw new Error('the handbook was not indexed within 60 s');
-  } catch (error) {
-    console.error(`conversation: indexing through the knowledge base failed: ${(error as Error).message}`);
-    return undefined;
-  }
-}
-
-/**
- * The stand-in when the knowledge-base service cannot run: a real NATS responder on
- * `rpc.knowledge.search` (the contract's envelope and hit shape) that ranks the handbook passages
- * by shared words. Returns the collection id the bot is configured with.
- */
-async function answerKnowledgeSearch(namespace: string): Promise<string> {
-  const collectionId = crypto.randomUUID();
-  const nc = await connect({ servers: localServices.natsUrl, name: 'bench-knowledge-stand-in' });
-  deferCleanup(() => nc.drain());
-  const words = (text: string) =>
-    new Set(
-      text
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((w) => w.length > 3),
-    );
-  const passages = HANDBOOK.map(([name, text]) => ({
-    chunkId: crypto.randomUUID(),
-    documentId: crypto.randomUUID(),
-    documentName: name,
-    collectionId,
-    headingPath: [text.split('\n')[0]!.replace(/^#\s*/, '')],
-    content: text.split('\n\n')[1]!,
-    words: words(text),
-  }));
-  const subscription = nc.subscribe(`${namespace}.rpc.knowledge.search`, { queue: 'knowledge-base' });
-  void (async () => {
-    for await (const message of subscription) {
-      const { query, k } = message.json<{ query: string; k: number }>();
-      const wanted = words(query);
-      const hits = passages
-        .map((p) => ({ p, shared: [...wanted].filter((w) => p.words.has(w)).length }))
-        .filter((h) => h.shared > 0)
-        .sort((a, b) => b.shared - a.shared)
-        .slice(0, k)
-        .map(({ p, shared }, i) => ({
-          chunkId: p.chunkId,
-          documentId: p.documentId,
-          documentName: p.documentName,
-          collectionId,
-          headingPath: p.headingPath,
-          charStart: 0,
-          charEnd: p.content.length,
-          content: p.content,
-          snippet: p.content,
-          score: 1 / (60 + i + 1),
-          textRank: i + 1,
-          vectorRank: null,
-          textScore: shared,
-          vectorScore: null,
-        }));
-      message.respond(JSON.stringify({ ok: true, data: { hits } }));
-    }
-  })();
-  return collectionId;
 }
 
 // Also runnable on its own: `pnpm --filter @conduit/bench exec tsx conversation.ts`.

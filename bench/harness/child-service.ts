@@ -9,6 +9,16 @@ import { deferCleanup } from './cleanup.js';
 /** Each server's output, appended run after run (`*.log` is git-ignored). */
 const logDir = fileURLToPath(new URL('../results/logs/', import.meta.url));
 
+/**
+ * Last resort if this process dies without running its cleanups: every child still running is
+ * killed. One listener for all of them (a scenario with two stacks starts more than the ten
+ * listeners Node allows before it warns).
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface ChildService {
   name: string;
   /** `http://127.0.0.1:<port>` */
@@ -48,10 +58,8 @@ export async function startChildService(options: ChildServiceOptions): Promise<C
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // Last resort if this process dies without running its cleanups.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  void exited.then(() => process.off('exit', killOnExit));
+  running.add(child);
+  void exited.then(() => running.delete(child));
   // The output goes to a log file, not between the tables; at the end the run says how much there was.
   const logFile = join(logDir, `${options.name}.log`);
   mkdirSync(logDir, { recursive: true });

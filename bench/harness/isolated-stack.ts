@@ -26,14 +26,45 @@ export const pnpmStartEnv = {
 
 export interface IsolatedStack {
   identity: ChildService;
-  /** Present when the stack was started with `gateway: true`. */
+  /** Present when the stack was started with `gateway: true`, or once `startGateway` has run. */
   gateway?: ChildService;
   /** The stack's bus namespace (prefix of its NATS subjects), for talking to it over NATS. */
   busNamespace: string;
   /** The owner connection to the stack's database, for set-up the API cannot make. */
   databaseUrl: string;
-  /** Stops the services, drops the database and deletes the NATS stream. */
+  /**
+   * One more process of the stack's tree (`services/<service>/src/<entry>.ts`) on the stack's
+   * settings (`pnpmStartEnv`, the machine's Redis and NATS, the stack's namespace, key prefix and
+   * database, identity's URL), listening on `port` (a free one by default, given as `<SERVICE>_PORT` and
+   * `<SERVICE>_HOST`); `stop()` stops it before identity.
+   */
+  startService(options: StackServiceOptions): Promise<ChildService>;
+  /**
+   * The gateway in front of identity and the services `upstreams` name (e.g. `CONVERSATION_URL`),
+   * with its rate limits out of reach.
+   */
+  startGateway(upstreams?: Record<string, string>): Promise<ChildService>;
+  /** Stops the services, drops the database and deletes the stack's NATS streams. */
   stop(): Promise<void>;
+}
+
+export interface StackServiceOptions {
+  /** The directory under `services/`, e.g. `knowledge-base`. */
+  service: string;
+  /**
+   * Another checkout (installed) to take the service from, on this stack's settings: one
+   * service's before / after (BENCH_BASELINE_TREE in the conversation scenario).
+   */
+  tree?: string;
+  /** Its log file's name (`bench/results/logs/<name>.log`); `<namePrefix><service>[-worker]` by default. */
+  name?: string;
+  /** `server` unless given: the entry point under `src/`. */
+  entry?: 'server' | 'worker';
+  /** Defaults to a free port. A worker, which has no port of its own, is given its server's. */
+  port?: number;
+  /** Polled on `port` until it answers 200; `/health/ready` unless given. */
+  readyPath?: string;
+  env?: Record<string, string>;
 }
 
 /**
@@ -41,6 +72,7 @@ export interface IsolatedStack {
  * NATS but touching nothing of anyone else's: a database `conduit_bench_<random>`, a bus namespace
  * and Redis key prefix of their own, free ports. Limits that would throttle a benchmark (rate
  * limits, login throttle) are raised far out of reach; everything else is the services' defaults.
+ * More of the tree's services join the stack with `startService` and `startGateway`.
  */
 export async function startIsolatedStack(options: {
   gateway: boolean;
@@ -55,14 +87,14 @@ export async function startIsolatedStack(options: {
   namePrefix?: string;
   /**
    * Another checkout of the repository (installed) whose services to run instead of this one's:
-   * a before / after comparison in one run (BENCH_BASELINE_TREE).
+   * a before / after comparison in one run (BENCH_BASELINE_TREE, BENCH_BASELINE_STACK).
    */
   tree?: string;
 }): Promise<IsolatedStack> {
   const root = options.tree ?? repoRoot;
+  const prefix = options.namePrefix ?? '';
   const name = uniqueName('bench');
   const database = `conduit_${name}`;
-  const stream = `${name.toUpperCase()}_IDENTITY`;
   const mailDir = join(tmpdir(), `conduit-${name}-mail`);
   const databaseUrl = new URL(localServices.adminDatabaseUrl);
   databaseUrl.pathname = `/${database}`;
@@ -76,7 +108,9 @@ export async function startIsolatedStack(options: {
     await admin.end();
   }
   undo.push(deferCleanup(() => dropDatabase(database)));
-  undo.push(deferCleanup(() => deleteStream(stream)));
+  // Every stream of the namespace (`BENCH_<random>_IDENTITY`, `_CONVERSATION`, ...): whichever
+  // services joined the stack created their own.
+  undo.push(deferCleanup(() => deleteStreams(`${name.toUpperCase()}_`)));
   undo.push(deferCleanup(() => rm(mailDir, { recursive: true, force: true })));
   const stop = async () => {
     // The load generator abandons the requests in flight when its time is up; let them finish, or
@@ -88,61 +122,83 @@ export async function startIsolatedStack(options: {
     serving = false;
   };
 
-  try {
-    const shared = {
-      ...pnpmStartEnv,
-      ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}),
-      REDIS_URL: localServices.redisUrl,
-      NATS_URL: localServices.natsUrl,
-      BUS_NAMESPACE: name,
-      REDIS_KEY_PREFIX: `${name}:`,
-    };
-    const identityPort = await freePort();
-    const identity = await startChildService({
-      name: `${options.namePrefix ?? ''}identity`,
-      entry: join(root, 'services/identity/src/server.ts'),
-      cwd: join(root, 'services/identity'),
-      port: identityPort,
-      readyPath: '/health/ready',
+  const shared: Record<string, string> = {
+    ...pnpmStartEnv,
+    ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}),
+    REDIS_URL: localServices.redisUrl,
+    NATS_URL: localServices.natsUrl,
+    BUS_NAMESPACE: name,
+    REDIS_KEY_PREFIX: `${name}:`,
+    DATABASE_URL: databaseUrl.toString(),
+  };
+  const launch = async (
+    service: StackServiceOptions,
+    extraEnv: Record<string, string>,
+  ): Promise<ChildService> => {
+    const entry = service.entry ?? 'server';
+    const serviceRoot = service.tree ?? root;
+    const port = service.port ?? (await freePort());
+    const variable = service.service.toUpperCase().replace(/-/g, '_');
+    const child = await startChildService({
+      name: service.name ?? `${prefix}${service.service}${entry === 'server' ? '' : `-${entry}`}`,
+      entry: join(serviceRoot, `services/${service.service}/src/${entry}.ts`),
+      cwd: join(serviceRoot, `services/${service.service}`),
+      port,
+      readyPath: service.readyPath ?? '/health/ready',
       env: {
         ...shared,
-        DATABASE_URL: databaseUrl.toString(),
-        IDENTITY_DATABASE_URL: databaseUrl.toString(),
-        IDENTITY_PORT: String(identityPort),
-        IDENTITY_HOST: '127.0.0.1',
-        MAIL_URL: `file://${mailDir}`,
-        // Only successful logins are measured; failures are never expected, but must not throttle.
-        LOGIN_FAILURES_PER_ACCOUNT_AND_IP: '1000000',
-        LOGIN_FAILURES_PER_IP: '1000000',
-        LOGIN_FAILURES_PER_ACCOUNT: '1000000',
-        ...options.identityEnv,
+        ...extraEnv,
+        ...(entry === 'server'
+          ? { [`${variable}_PORT`]: String(port), [`${variable}_HOST`]: '127.0.0.1' }
+          : {}),
+        ...service.env,
       },
     });
-    undo.push(identity.stop);
-    serving = true;
-    const reach = { busNamespace: name, databaseUrl: databaseUrl.toString() };
-    if (!options.gateway) return { identity, ...reach, stop };
+    undo.push(child.stop);
+    return child;
+  };
 
-    const gatewayPort = await freePort();
-    const gateway = await startChildService({
-      name: `${options.namePrefix ?? ''}gateway`,
-      entry: join(root, 'services/gateway/src/server.ts'),
-      cwd: join(root, 'services/gateway'),
-      port: gatewayPort,
-      // Not /health/ready: that also wants every other service behind the gateway, which this
-      // stack does not run. Whether it reaches identity is checked by the scenario's first call.
-      readyPath: '/health/live',
-      env: {
-        ...shared,
-        GATEWAY_PORT: String(gatewayPort),
-        GATEWAY_HOST: '127.0.0.1',
-        IDENTITY_URL: identity.url,
-        RATE_LIMIT_MAX: '1000000000',
-        AUTH_RATE_LIMIT_MAX: '1000000000',
+  try {
+    const identity = await launch(
+      {
+        service: 'identity',
+        env: {
+          IDENTITY_DATABASE_URL: databaseUrl.toString(),
+          MAIL_URL: `file://${mailDir}`,
+          // Only successful logins are measured; failures are never expected, but must not throttle.
+          LOGIN_FAILURES_PER_ACCOUNT_AND_IP: '1000000',
+          LOGIN_FAILURES_PER_IP: '1000000',
+          LOGIN_FAILURES_PER_ACCOUNT: '1000000',
+          ...options.identityEnv,
+        },
       },
-    });
-    undo.push(gateway.stop);
-    return { identity, gateway, ...reach, stop };
+      {},
+    );
+    serving = true;
+    const serviceEnv = { ...shared, IDENTITY_URL: identity.url };
+    const stack: IsolatedStack = {
+      identity,
+      busNamespace: name,
+      databaseUrl: databaseUrl.toString(),
+      startService: (service) => launch(service, serviceEnv),
+      startGateway: async (upstreams = {}) => {
+        stack.gateway = await launch(
+          {
+            service: 'gateway',
+            // Not /health/ready: that also wants every service behind the gateway, and a stack
+            // runs only those its scenario needs. Whether it reaches them is the scenario's
+            // first call.
+            readyPath: '/health/live',
+            env: { ...upstreams, RATE_LIMIT_MAX: '1000000000', AUTH_RATE_LIMIT_MAX: '1000000000' },
+          },
+          serviceEnv,
+        );
+        return stack.gateway;
+      },
+      stop,
+    };
+    if (options.gateway) await stack.startGateway();
+    return stack;
   } catch (error) {
     await stop();
     throw error;
@@ -158,13 +214,13 @@ async function dropDatabase(database: string): Promise<void> {
   }
 }
 
-async function deleteStream(stream: string): Promise<void> {
+/** Deletes every JetStream stream whose name starts with `prefix`. */
+async function deleteStreams(prefix: string): Promise<void> {
   const nc = await connect({ servers: localServices.natsUrl, name: 'conduit-bench-cleanup' });
   try {
     const jsm = await nc.jetstreamManager();
-    await jsm.streams.delete(stream).catch((error: unknown) => {
-      if (!/not found/i.test((error as Error).message)) throw error;
-    });
+    for await (const stream of jsm.streams.names())
+      if (stream.startsWith(prefix)) await jsm.streams.delete(stream);
   } finally {
     await nc.close();
   }

@@ -32,3 +32,14 @@ export function roundSettings(): RoundSettings {
 export function baselineTree(): string | undefined {
   return process.env.BENCH_BASELINE_TREE || undefined;
 }
+
+/**
+ * BENCH_BASELINE_STACK: another checkout of the repository, installed as for BENCH_BASELINE_TREE,
+ * whose whole conversation stack (identity, the knowledge base and its worker, conversation, the
+ * gateway) the conversation scenario starts beside this tree's, on a database, bus namespace and
+ * Redis prefix of its own, and loads in the same rounds: the before / after of a change that
+ * spans services, which swapping conversation alone (BENCH_BASELINE_TREE) cannot run.
+ */
+export function baselineStackTree(): string | undefined {
+  return process.env.BENCH_BASELINE_STACK || undefined;
+}
