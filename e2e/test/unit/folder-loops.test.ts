@@ -110,8 +110,6 @@ const loopsNotYetBroken: string[] = [
   'services/identity/src: domain/rbac -> domain/sessions',
   'services/identity/src: domain/sessions -> domain/access',
   'services/identity/src: domain/sessions -> domain/activity',
-  'services/identity/src: domain/credits -> domain/usage',
-  'services/identity/src: domain/usage -> domain/credits',
   'services/knowledge-base/src: bus -> domain/datasources',
   'services/knowledge-base/src: bus -> domain/search',
   'services/knowledge-base/src: domain/collections -> domain/documents',

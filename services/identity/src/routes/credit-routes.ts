@@ -4,7 +4,7 @@ import { clientInfo, routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { IdentityDeps } from '../deps.js';
 import { topUpCredits } from '../domain/credits/top-up-credits.js';
-import type { SubjectType } from '../domain/usage/subscription-view.js';
+import type { SubjectType } from '../domain/subjects/subject.js';
 
 const topUpBody = z
   .object({

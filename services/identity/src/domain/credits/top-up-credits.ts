@@ -8,8 +8,8 @@ import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
 import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSession } from '../sessions/live-session.js';
-import { subjectOrganization } from '../usage/subject-organization.js';
-import type { Subject } from '../usage/subscription-view.js';
+import type { Subject } from '../subjects/subject.js';
+import { subjectOrganization } from '../subjects/subject-organization.js';
 
 export interface TopUp {
   /** Whole AI credits to add, at least 1. */

@@ -9,9 +9,10 @@ import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { recordActivity } from '../activity/record-activity.js';
 import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSession } from '../sessions/live-session.js';
+import type { Subject } from '../subjects/subject.js';
+import { subjectOrganization } from '../subjects/subject-organization.js';
 import { DEFAULT_PLAN_ID } from './get-subscription.js';
-import { subjectOrganization } from './subject-organization.js';
-import { loadSubscriptionView, type Subject, type SubscriptionView } from './subscription-view.js';
+import { loadSubscriptionView, type SubscriptionView } from './subscription-view.js';
 
 /**
  * Puts a user or a team on a plan (billing is out of scope: platform admins set plans). Counters

@@ -1,7 +1,7 @@
 import type { UsageItem, UsageMetric } from '@conduit/contracts';
 import { type Database, uuidv7 } from '@conduit/db';
 import { sql } from 'drizzle-orm';
-import type { Subject } from './subscription-view.js';
+import type { Subject } from '../subjects/subject.js';
 
 export interface Release {
   subject: Subject;

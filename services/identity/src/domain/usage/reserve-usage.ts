@@ -2,7 +2,7 @@ import type { UsageItem, UsageMetric } from '@conduit/contracts';
 import { type Database, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { sql } from 'drizzle-orm';
-import type { Subject } from './subscription-view.js';
+import type { Subject } from '../subjects/subject.js';
 
 export interface Reservation {
   subject: Subject;

@@ -3,13 +3,7 @@ import type { Transaction } from '@conduit/db';
 import { and, eq } from 'drizzle-orm';
 import { plans, usageCounters, userSubscriptions } from '../../db/schema.js';
 import { creditBalanceOf } from '../credits/credit-balance.js';
-
-export type SubjectType = 'user' | 'team';
-
-export interface Subject {
-  type: SubjectType;
-  id: string;
-}
+import type { Subject } from '../subjects/subject.js';
 
 export interface UsageLine {
   metric: string;

@@ -2,7 +2,7 @@ import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { teams, users } from '../../db/schema.js';
-import type { Subject } from './subscription-view.js';
+import type { Subject } from './subject.js';
 
 /**
  * The organization of a usage subject, as the transaction's actor may see it (for audit records);
