@@ -1,29 +1,24 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-// `pnpm test:unit`: every package's and service's test/unit in one vitest process, as projects.
-// One process transforms the shared packages once and shares one worker pool, where a vitest per
-// package (24 of them) spent most of the time starting and importing. Each project keeps its own
-// vitest.config.ts (timeouts, Node flags). `pnpm --filter <pkg> test:unit` still runs one alone.
-// The workspace's packages (pnpm-workspace.yaml): packages/*, services/*, bench, deploy, e2e.
-const dirs = [
-  ...['packages', 'services'].flatMap((group) =>
-    readdirSync(group, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => join(group, entry.name)),
-  ),
-  'bench',
-  'deploy',
-  'e2e',
-].filter((dir) => existsSync(join(dir, 'test/unit')));
-
+// `pnpm test:unit`: every package's and service's test/unit, in one vitest project and one module
+// graph, so it runs in seconds (issue #10). What it costs is importing, not testing: zod, fastify,
+// pdf-lib, the shared packages. As projects (one per package) with isolated files, each file's
+// worker imported them again and each project transformed them again: 60 CPU-seconds for 10 of
+// tests. Here each worker imports a module once for all the files it runs.
+// Files share module state: a unit test leaves no global behind (fake timers are put back, the
+// environment is passed to `loadEnv`, not set). A test that starts processes, servers or
+// databases belongs in test/integration, which `pnpm test` runs per package with its own config.
+// `pnpm --filter <pkg> test:unit` still runs one package alone, with that package's config.
 export default defineConfig({
   test: {
-    projects: dirs.map((dir) => ({
-      extends: existsSync(join(dir, 'vitest.config.ts')) ? join(dir, 'vitest.config.ts') : undefined,
-      root: dir,
-      test: { name: dir, include: ['test/unit/**/*.test.ts'] },
-    })),
+    include: ['{packages,services}/*/test/unit/**/*.test.ts', '{bench,deploy,e2e}/test/unit/**/*.test.ts'],
+    isolate: false,
+    pool: 'forks',
+    // What the packages' own configs ask for: isolated-vm (sandbox, conversation, the workflow
+    // engine) needs Node without its startup snapshot; the largest of their timeouts, as a loaded
+    // machine makes a property test or a PDF of many pages take seconds.
+    execArgv: ['--no-node-snapshot'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
