@@ -154,6 +154,30 @@ describe('a webhook whose workflow is all pure nodes', () => {
     expect(moved.json()).toEqual({ word: 'third' });
   });
 
+  it('keeps items over the inline limit apart, recorded in the same transaction as the runs holding them', async () => {
+    const flow = await createWorkflow(
+      h,
+      owner.token,
+      hookFlow('large', [
+        {
+          name: 'Seen',
+          type: 'set',
+          config: { fields: [{ name: 'seen', value: 'yes' }] },
+        },
+      ]),
+    );
+    // Over ITEM_DATA_INLINE_MAX (256 KiB by default): the input and every node's items are stored apart.
+    const text = 'x'.repeat(300 * 1024);
+    const answer = await call(flow.id, { text });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toEqual([expect.objectContaining({ seen: 'yes', body: { text } })]);
+    const { executions } = await recorded(flow.id);
+    expect(executions).toEqual([expect.objectContaining({ status: 'success', nodes: 2 })]);
+    const [apart] = await h.admin<{ n: number }[]>`
+      select count(*)::int as n from workflow.execution_data where execution_id = ${executions[0]!.id}`;
+    expect(apart!.n).toBeGreaterThanOrEqual(3);
+  });
+
   it('records nothing in the request when a node fails: the execution is queued for a worker, which fails it', async () => {
     const flow = await createWorkflow(
       h,

@@ -79,21 +79,28 @@ export async function runInRequest(
   const inlineMax = deps.env.ITEM_DATA_INLINE_MAX;
 
   await withActor(deps.db, owner, async (tx) => {
-    await createExecution(tx, {
-      id: execution.id,
-      workflow: call.workflow,
-      triggerType: 'webhook',
-      triggerNodeId: call.triggerNodeId,
-      input: call.input,
-      userId: null,
-      inlineMax,
-      startedAt,
-      resumeToken: execution.resumeToken,
-    });
-    await recordStarted(tx, { ...execution, workflowVersion: call.workflow.version, triggerType: 'webhook' });
-    // Durable: the caller is answered from this commit (a re-run could answer differently).
-    if ((await commitPureRuns(tx, execution.id, runs, { inlineMax, durable: true })) !== 'committed')
+    // The execution, its started event and the node runs are sent together, without waiting for
+    // each answer: the transaction's connection runs them in the order sent (the node runs lock the
+    // execution inserted just before), and one write and one wake-up of Postgres carry all three.
+    const [, , pure] = await Promise.all([
+      createExecution(tx, {
+        id: execution.id,
+        workflow: call.workflow,
+        triggerType: 'webhook',
+        triggerNodeId: call.triggerNodeId,
+        input: call.input,
+        userId: null,
+        inlineMax,
+        startedAt,
+        resumeToken: execution.resumeToken,
+      }),
+      recordStarted(tx, { ...execution, workflowVersion: call.workflow.version, triggerType: 'webhook' }),
+      // Durable: the caller is answered from this commit (a re-run could answer differently).
+      commitPureRuns(tx, execution.id, runs, { inlineMax, durable: true }),
+    ]);
+    if (pure !== 'committed')
       throw new Error(`execution ${execution.id} was changed while it was being recorded`);
+    // After the node runs' answer: they find the execution running only until this ends it.
     await finishExecution(tx, execution.id, { status: 'success', output, inlineMax });
   });
   const respond = runs.findLast((run) => run.respond)?.respond;
