@@ -1,7 +1,7 @@
 import { RpcError, requestRpc } from '@conduit/bus';
 import { type Actor, knowledgeRpc } from '@conduit/contracts';
 import type { ConversationDeps } from '../deps.js';
-import { knowledgeReaderOf, visitOf } from '../domain/apps/visitor-actor.js';
+import { knowledgeReaderOf, visitOf } from '../domain/app-visits/visitor-actor.js';
 
 type SearchHit = knowledgeRpc.SearchHit;
 

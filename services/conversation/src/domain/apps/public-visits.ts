@@ -2,10 +2,10 @@ import { uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { appVisitors } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
+import { type VisitorActor, visitorActor } from '../app-visits/visitor-actor.js';
 import { startSession } from '../replies/start-session.js';
 import { publicMediaPath } from './app-media.js';
 import { type PublicApp, withPublicApp } from './public-app.js';
-import { type VisitorActor, visitorActor } from './visitor-actor.js';
 import { signVisitorToken, verifyVisitorToken } from './visitor-token.js';
 
 /** What the widget needs to draw itself: the app's name and appearance, media as download paths. */

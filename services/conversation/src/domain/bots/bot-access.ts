@@ -4,7 +4,7 @@ import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { bots } from '../../db/schema.js';
-import { visitOf } from '../apps/visitor-actor.js';
+import { visitOf } from '../app-visits/visitor-actor.js';
 
 export type BotRow = typeof bots.$inferSelect;
 

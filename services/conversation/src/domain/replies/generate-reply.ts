@@ -4,16 +4,15 @@ import { and, asc, desc, eq } from 'drizzle-orm';
 import { searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
-import { replyMaxTokens, replyTemperature } from '../apps/app-overrides.js';
+import { replyMaxTokens, replyTemperature } from '../app-visits/app-overrides.js';
 import { resolveSessionModel, sessionSystemPrompt } from '../dialog/session-extras.js';
 import { type ChatMessage, ProviderError, type ToolCall } from '../llm/chat-provider.js';
 import { citationOf } from '../llm/offline-provider.js';
-import type { ResolvedModel } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import { renderPrompt } from '../prompts/manage-prompts.js';
 import type { ToolRow } from '../tools/manage-tools.js';
 import { runTool } from '../tools/run-tool.js';
-import type { Turn } from '../turns/turn.js';
+import type { ReplyInputs, Turn } from '../turns/turn.js';
 
 const HISTORY = 20;
 
@@ -33,15 +32,6 @@ function systemPrompt(turn: Turn, saved: string | null): string | null {
     turn.context.llmContext,
   ].filter((p): p is string => !!p?.trim());
   return parts.length ? parts.join('\n\n') : null;
-}
-
-/** What an LLM reply is built from, for the bot it was read for. */
-export interface ReplyInputs {
-  bot: Turn['bot'];
-  resolved: ResolvedModel;
-  history: { sender: string; content: string }[];
-  tools: ToolRow[];
-  saved: string | null;
 }
 
 /**

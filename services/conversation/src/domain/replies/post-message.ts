@@ -2,7 +2,7 @@ import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
-import { replyMaxTokens } from '../apps/app-overrides.js';
+import { replyMaxTokens } from '../app-visits/app-overrides.js';
 import { programFor } from '../bots/compile-script.js';
 import { triggeredBot } from '../dialog/agent-keywords.js';
 import { continueDialog } from '../dialog/run-dialog.js';

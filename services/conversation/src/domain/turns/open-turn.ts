@@ -1,7 +1,7 @@
 import type { Actor } from '@conduit/contracts';
 import type { Transaction } from '@conduit/db';
 import type { ConversationDeps } from '../../deps.js';
-import { withAppOverrides } from '../apps/app-overrides.js';
+import { withAppOverrides } from '../app-visits/app-overrides.js';
 import { type BotRow, loadBot } from '../bots/bot-access.js';
 import { readConfiguration, settingsMap } from '../configuration/bot-configuration.js';
 import type { UsageMeter } from '../llm/usage-meter.js';

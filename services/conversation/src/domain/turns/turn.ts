@@ -1,9 +1,9 @@
 import type { Actor } from '@conduit/contracts';
-import type { Sender, SessionContext } from '../../db/schema.js';
+import type { basicTools, Sender, SessionContext } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import type { BotRow } from '../bots/bot-access.js';
+import type { ResolvedModel } from '../llm/resolve-model.js';
 import type { UsageMeter } from '../llm/usage-meter.js';
-import type { ReplyInputs } from '../replies/generate-reply.js';
 import type { SessionRow } from '../sessions/session-access.js';
 
 /**
@@ -36,6 +36,15 @@ export interface ToolRun {
   caller: 'llm' | 'user';
   ok: boolean;
   durationMs: number;
+}
+
+/** What an LLM reply is built from, for the bot it was read for (replies/generate-reply.ts reads it). */
+export interface ReplyInputs {
+  bot: BotRow;
+  resolved: ResolvedModel;
+  history: { sender: string; content: string }[];
+  tools: (typeof basicTools.$inferSelect)[];
+  saved: string | null;
 }
 
 /** One exchange in a session: what it read at the start and what it produced. */

@@ -2,7 +2,7 @@ import type { Actor, UsageItem } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { releaseUsageOf, reserveUsageOf, type UsageReservation } from '../../bus/usage-client.js';
 import type { ConversationDeps } from '../../deps.js';
-import { visitOf } from '../apps/visitor-actor.js';
+import { visitOf } from '../app-visits/visitor-actor.js';
 import type { BotRow } from '../bots/bot-access.js';
 import { newMeter, type UsageMeter } from '../llm/usage-meter.js';
 

@@ -1,5 +1,16 @@
 import type { Actor } from '@conduit/contracts';
-import type { PromptSettings } from './public-app.js';
+
+/**
+ * What an app sets in place of its bot's prompt settings; null keeps the bot's own. The app's
+ * prompt settings (apps/app-dto.ts) have this shape, and the compiler holds them to it where a
+ * visit is made (apps/public-visits.ts).
+ */
+export interface AppPromptOverrides {
+  systemPrompt: string | null;
+  model: string | null;
+  temperature: number | null;
+  maxTokens: number | null;
+}
 
 /** The app a visitor talks through: whose bot answers, who pays, what the app overrides. */
 export interface AppVisit {
@@ -8,7 +19,7 @@ export interface AppVisit {
   ownerUserId: string;
   teamId: string | null;
   orgId: string | null;
-  prompt: PromptSettings;
+  prompt: AppPromptOverrides;
 }
 
 /**
