@@ -3,8 +3,8 @@ import { pageOf, pageQuery, readableText, storableText } from '@conduit/contract
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
 import type { AnalyticsDeps } from '../deps.js';
+import { schemaFormats } from '../domain/metrics/cubes/cube-schema.js';
 import { createDataschema } from '../domain/metrics/dataschemas/create-dataschema.js';
-import { schemaFormats } from '../domain/metrics/dataschemas/cube-schema.js';
 import {
   dataschemaDto,
   dataschemaVersionDto,

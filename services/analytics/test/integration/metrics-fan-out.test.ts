@@ -4,8 +4,8 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileQuery } from '../../src/domain/metrics/compiler/compile-query.js';
-import { parseCubeFile } from '../../src/domain/metrics/dataschemas/cube-schema.js';
-import { explorationQuery } from '../../src/domain/metrics/explorations/exploration-query.js';
+import { explorationQuery } from '../../src/domain/metrics/compiler/exploration-query.js';
+import { parseCubeFile } from '../../src/domain/metrics/cubes/cube-schema.js';
 
 // Joins that repeat rows, on real Postgres: an order with three items appears three times in
 // orders ⋈ items, so a naive sum of the orders' amounts counts it three times. The compiled

@@ -3,9 +3,9 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { compileQuery } from '../../src/domain/metrics/compiler/compile-query.js';
 import { resolveDateRange } from '../../src/domain/metrics/compiler/date-range.js';
-import { conduitCubes } from '../../src/domain/metrics/dataschemas/conduit-schema.js';
-import { parseCubeFile } from '../../src/domain/metrics/dataschemas/cube-schema.js';
-import { explorationQuery } from '../../src/domain/metrics/explorations/exploration-query.js';
+import { explorationQuery } from '../../src/domain/metrics/compiler/exploration-query.js';
+import { conduitCubes } from '../../src/domain/metrics/cubes/conduit-schema.js';
+import { parseCubeFile } from '../../src/domain/metrics/cubes/cube-schema.js';
 
 const schema = parseCubeFile(
   `

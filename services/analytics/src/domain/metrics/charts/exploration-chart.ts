@@ -1,9 +1,9 @@
 import { rlsContext } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
+import { type ActorContext, withActor } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
-import { explorationChart } from '../deliveries/exploration-output.js';
 import { findExploration } from '../explorations/find-exploration.js';
 import { runExploration } from '../explorations/run-exploration.js';
 import type { ChartKind } from './chart-spec.js';
@@ -50,4 +50,16 @@ export async function setExplorationChart(
     );
   });
   return { explorationId, kind };
+}
+
+/** The chart kind saved on an exploration ('line' when it cannot be read). */
+export async function explorationChart(
+  deps: AnalyticsDeps,
+  reader: ActorContext,
+  explorationId: string,
+): Promise<ChartKind> {
+  const rows = (await withActor(deps.db, reader, (tx) =>
+    tx.execute(sql`select chart from analytics.explorations where id = ${explorationId}`),
+  )) as unknown as { chart: ChartKind }[];
+  return rows[0]?.chart ?? 'line';
 }

@@ -1,9 +1,9 @@
 import { DomainError } from '@conduit/errors';
 import { type SQL, sql } from 'drizzle-orm';
 import { isTimeZone } from '../../queries/time-range.js';
-import type { Cube, CubeFile, Dimension, DimensionType, Measure } from '../dataschemas/cube-schema.js';
-import type { ExplorationQuery, FilterOperator, Granularity } from '../explorations/exploration-query.js';
+import type { Cube, CubeFile, Dimension, DimensionType, Measure } from '../cubes/cube-schema.js';
 import { type Bound, resolveDateRange } from './date-range.js';
+import type { ExplorationQuery, FilterOperator, Granularity } from './exploration-query.js';
 import { joinPlan } from './join-path.js';
 import { expand, sourceOf } from './member-sql.js';
 

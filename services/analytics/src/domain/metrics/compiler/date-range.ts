@@ -1,5 +1,5 @@
 import { DomainError } from '@conduit/errors';
-import type { DateRange } from '../explorations/exploration-query.js';
+import type { DateRange } from './exploration-query.js';
 
 /**
  * Date ranges of a query, read in its time zone. A bound is either a local wall-clock time

@@ -1,5 +1,5 @@
 import { DomainError } from '@conduit/errors';
-import type { Cube } from '../dataschemas/cube-schema.js';
+import type { Cube } from '../cubes/cube-schema.js';
 import { aliasOf, expand, sourceOf } from './member-sql.js';
 
 /** One join of a query's tree: `cube` reached from `from`; `toMany` when one `from` row meets many. */

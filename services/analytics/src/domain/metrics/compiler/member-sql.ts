@@ -1,4 +1,4 @@
-import type { Cube } from '../dataschemas/cube-schema.js';
+import type { Cube } from '../cubes/cube-schema.js';
 
 /** A cube's alias in the compiled statement: its (identifier-only) name, quoted. */
 export const aliasOf = (cubeName: string) => `"${cubeName}"`;

@@ -3,8 +3,8 @@ import { uuidv7 } from '@conduit/db';
 import { dataschemas, dataschemaVersions } from '../../../db/schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
+import { parseCubeFile, type SchemaFormat } from '../cubes/cube-schema.js';
 import { findDatasource } from '../datasources/find-datasource.js';
-import { parseCubeFile, type SchemaFormat } from './cube-schema.js';
 import { toDataschemaDto } from './dataschema-dto.js';
 
 export interface NewDataschema {

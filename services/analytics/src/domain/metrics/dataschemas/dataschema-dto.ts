@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { dataschemas } from '../../../db/schema.js';
-import { type CubeFile, membersOf, schemaFormats } from './cube-schema.js';
+import { type CubeFile, membersOf, schemaFormats } from '../cubes/cube-schema.js';
 
 export const schemaMemberDto = z.object({
   name: z.string(),

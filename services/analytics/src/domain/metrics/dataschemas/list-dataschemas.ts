@@ -4,9 +4,9 @@ import { and, eq } from 'drizzle-orm';
 import { dataschemas, dataschemaVersions } from '../../../db/schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
+import { type CubeFile, membersOf } from '../cubes/cube-schema.js';
 import { ensureConduitSource } from '../datasources/conduit-source.js';
 import { checkTeamAccess } from '../team-access.js';
-import { type CubeFile, membersOf } from './cube-schema.js';
 import { toDataschemaDto } from './dataschema-dto.js';
 import { findDataschema } from './find-dataschema.js';
 

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { dataschemas, dataschemaVersions } from '../../../db/schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
-import { parseCubeFile, type SchemaFormat } from './cube-schema.js';
+import { parseCubeFile, type SchemaFormat } from '../cubes/cube-schema.js';
 import { toDataschemaDto } from './dataschema-dto.js';
 import { findDataschema } from './find-dataschema.js';
 

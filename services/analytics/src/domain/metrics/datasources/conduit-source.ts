@@ -1,7 +1,7 @@
 import type { Transaction } from '@conduit/db';
 import { uuidv7 } from '@conduit/db';
 import { sql } from 'drizzle-orm';
-import { CONDUIT_SCHEMA_CODE, CONDUIT_SCHEMA_NAME, conduitCubes } from '../dataschemas/conduit-schema.js';
+import { CONDUIT_SCHEMA_CODE, CONDUIT_SCHEMA_NAME, conduitCubes } from '../cubes/conduit-schema.js';
 
 /**
  * Makes sure the team has its built-in source (Conduit's analytics) and the shipped schema, once:

@@ -1,8 +1,7 @@
 import type { TeamRole } from '@conduit/contracts';
-import { type ActorContext, withActor } from '@conduit/db';
-import { sql } from 'drizzle-orm';
 import type { AnalyticsDeps } from '../../../deps.js';
 import type { ChartKind } from '../charts/chart-spec.js';
+import { explorationChart } from '../charts/exploration-chart.js';
 import type { ExplorationResult } from '../explorations/exploration-result.js';
 import { runExplorationForTeam } from '../explorations/run-exploration.js';
 
@@ -34,16 +33,4 @@ export async function explorationOutput(
   });
   const reader = { userId: owner.userId, teamIds: [owner.teamId], writableTeamIds: [owner.teamId] };
   return { result, chart: await explorationChart(deps, reader, owner.explorationId) };
-}
-
-/** The chart kind saved on an exploration ('line' when it cannot be read). */
-export async function explorationChart(
-  deps: AnalyticsDeps,
-  reader: ActorContext,
-  explorationId: string,
-): Promise<ChartKind> {
-  const rows = (await withActor(deps.db, reader, (tx) =>
-    tx.execute(sql`select chart from analytics.explorations where id = ${explorationId}`),
-  )) as unknown as { chart: ChartKind }[];
-  return rows[0]?.chart ?? 'line';
 }

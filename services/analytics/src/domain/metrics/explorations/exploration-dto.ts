@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { explorations } from '../../../db/schema.js';
-import { type ExplorationQuery, explorationQuery } from './exploration-query.js';
+import { type ExplorationQuery, explorationQuery } from '../compiler/exploration-query.js';
 
 export const explorationDto = z.object({
   id: z.uuid(),

@@ -1,7 +1,7 @@
 import type { Actor, TeamRole } from '@conduit/contracts';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
-import type { ExplorationQuery } from './exploration-query.js';
+import type { ExplorationQuery } from '../compiler/exploration-query.js';
 import type { ExplorationResult } from './exploration-result.js';
 import { findExploration } from './find-exploration.js';
 import { runQuery } from './run-query.js';

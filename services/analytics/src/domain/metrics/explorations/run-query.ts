@@ -7,13 +7,13 @@ import { datasources } from '../../../db/schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer, managedTeamIds } from '../../access/viewer-scope.js';
 import { type ColumnType, type CompiledQuery, compileQuery } from '../compiler/compile-query.js';
-import type { CubeFile } from '../dataschemas/cube-schema.js';
+import type { ExplorationQuery } from '../compiler/exploration-query.js';
+import type { CubeFile } from '../cubes/cube-schema.js';
 import type { DataschemaRow } from '../dataschemas/dataschema-dto.js';
 import { findDataschema } from '../dataschemas/find-dataschema.js';
 import { connectionOf, type DatasourceRow } from '../datasources/datasource-dto.js';
 import { openSourcePassword } from '../datasources/source-password.js';
 import { queryProblem } from '../datasources/source-pools.js';
-import type { ExplorationQuery } from './exploration-query.js';
 import type { ExplorationResult } from './exploration-result.js';
 import { cachedResult, cacheResult, resultCacheKey } from './result-cache.js';
 

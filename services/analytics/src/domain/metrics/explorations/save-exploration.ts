@@ -5,10 +5,10 @@ import { eq, sql } from 'drizzle-orm';
 import { explorations } from '../../../db/schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 import { asViewer } from '../../access/viewer-scope.js';
+import type { ExplorationQuery } from '../compiler/exploration-query.js';
 import { findDataschema } from '../dataschemas/find-dataschema.js';
 import { mayTeam } from '../team-access.js';
 import { toExplorationDto } from './exploration-dto.js';
-import type { ExplorationQuery } from './exploration-query.js';
 import { findExploration } from './find-exploration.js';
 import { compileFor } from './run-query.js';
 
