@@ -4,7 +4,7 @@ import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { startSession } from '../sessions/start-session.js';
 import { toUserDto } from '../users/user-dto.js';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-tokens.js';

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { grantBootstrapAdmin } from '../access/bootstrap-admin.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { startSession } from '../sessions/start-session.js';
 import { toUserDto } from '../users/user-dto.js';
 import { findLogin, type LoginRecord } from './find-login.js';

@@ -3,7 +3,7 @@ import { uuidv7, withActor } from '@conduit/db';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { passwordResets, userLoginTokens } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { type IdentityMail, queueIdentityMail } from '../mail/identity-mail.js';
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 import { findLogin, findTokenOwner } from './find-login.js';

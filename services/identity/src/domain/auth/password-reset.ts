@@ -4,7 +4,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, isNull } from 'drizzle-orm';
 import { outbox, passwordResets, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { revokeSessions } from '../sessions/revoke-sessions.js';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-tokens.js';

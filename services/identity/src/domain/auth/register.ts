@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { organizationMembers, organizations, outbox, userPreferences, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
 import { grantBootstrapAdmin } from '../access/bootstrap-admin.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { acceptInviteInTransaction, findOpenInvite } from '../invites/invites.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { startSession } from '../sessions/start-session.js';

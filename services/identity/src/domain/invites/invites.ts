@@ -6,7 +6,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { invites, organizationMembers, organizations, outbox, teamMembers, teams } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { queueIdentityMail } from '../mail/identity-mail.js';
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 

@@ -7,7 +7,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { organizationMembers, organizations, outbox, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { slugify } from '../slug.js';
 import { toOrganizationDto } from './organization-dto.js';
 import { organizationRoleOf } from './organization-role.js';

@@ -6,7 +6,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { outbox, permissionUser } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { assertKnownPermissions, assertManage, authorityOver, isMember } from './rbac-authority.js';
 

@@ -6,7 +6,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq } from 'drizzle-orm';
 import { outbox, roleUser, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { isMember } from './rbac-authority.js';
 import { lockRoleToChange } from './role-access.js';
 

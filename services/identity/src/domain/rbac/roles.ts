@@ -6,7 +6,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm';
 import { organizations, outbox, permissionRole, roles, roleUser } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { assertLiveSession, assertLiveSessionForRead } from '../sessions/live-session.js';
 import { assertKnownPermissions, assertManage, authorityOver } from './rbac-authority.js';
 import { loadRole, lockRoleToChange, permissionsOfRoles, type RoleDto, toRoleDto } from './role-access.js';

@@ -5,7 +5,7 @@ import type { Transaction } from '@conduit/db';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { outbox, refreshTokens, userSessions } from '../../db/schema.js';
 import type { ClientInfo } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 
 export type RevocationReason =
   | 'logout'

@@ -5,7 +5,7 @@ import { DomainError } from '@conduit/errors';
 import { eq, sql } from 'drizzle-orm';
 import { globalSettings, outbox, plans } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import { forbiddenSettings } from './get-settings.js';

@@ -6,7 +6,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { organizationMembers, outbox, teamMembers, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { createInvite, inviteMadeWithKey } from '../invites/invites.js';
 import { assertCanManage, countOwners, lastOwner, loadTeam } from './team-access.js';
 

@@ -7,7 +7,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { outbox, teamMembers, teams, userSubscriptions, users } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { slugify } from '../slug.js';
 import { loadTeam } from './team-access.js';
 

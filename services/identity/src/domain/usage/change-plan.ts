@@ -6,7 +6,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import { outbox, plans, userSubscriptions } from '../../db/schema.js';
 import type { ClientInfo, IdentityDeps } from '../../deps.js';
-import { recordActivity } from '../activity/record-activity.js';
+import { recordActivity } from '../audit-trail/record-activity.js';
 import { isPlatformAdminNow } from '../rbac/rbac-authority.js';
 import { assertLiveSession } from '../sessions/live-session.js';
 import type { Subject } from '../subjects/subject.js';

@@ -1,3 +1,7 @@
+// The audit trail every verb writes to (sign-ins, role and membership changes, top-ups), in a
+// folder of its own below them: activity/list-activity.ts, which reads it, checks access through
+// rbac and sessions, which write to it.
+
 import type { Database, Transaction } from '@conduit/db';
 import { uuidv7 } from '@conduit/db';
 import { userAccountActivities } from '../../db/schema.js';
