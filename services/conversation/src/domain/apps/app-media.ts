@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
-import { describeMediaAs } from '../../bus/workspace-client.js';
+import { describeMediaAs } from '../../clients/workspace-client.js';
 import type { ConversationDeps } from '../../deps.js';
 
 /** Where the widget downloads public media: the workspace service's public route, via the gateway. */

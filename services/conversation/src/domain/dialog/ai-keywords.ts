@@ -1,6 +1,6 @@
 import { asActor } from '@conduit/auth';
 import { HostUnavailableError, saveFromUnstructuredWith } from '@conduit/basic';
-import { useWebsiteFor } from '../../bus/website-client.js';
+import { useWebsiteFor } from '../../clients/website-client.js';
 import { estimateTokens } from '../llm/chat-provider.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import type { Turn } from '../turns/turn.js';

@@ -8,7 +8,7 @@ import { createOutboundHttp, scriptHttpKeywords } from '@conduit/outbound-http';
 import { sandboxKeywords } from '@conduit/sandbox';
 import { type Logger, loggableError } from '@conduit/service-kit';
 import { and, eq, sql } from 'drizzle-orm';
-import { searchKnowledge, searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
+import { searchKnowledge, searchKnowledgeOrNothing } from '../../clients/knowledge-search-client.js';
 import { basicTools, sessionToolAssociations } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { estimateTokens } from '../llm/chat-provider.js';

@@ -3,7 +3,7 @@ import type { conversationRpc } from '@conduit/contracts';
 import { type ActorContext, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { z } from 'zod';
-import { releaseUsageOf, reserveUsageOf } from '../../bus/usage-client.js';
+import { releaseUsageOf, reserveUsageOf } from '../../clients/usage-client.js';
 import type { ConversationDeps } from '../../deps.js';
 import { type ChatMessage, estimateTokens, ProviderError } from './chat-provider.js';
 import { chatModel, modelReference, resolveModel } from './resolve-model.js';

@@ -1,7 +1,7 @@
 import type { Bus } from '@conduit/bus';
 import { identityEvents } from '@conduit/contracts';
 import type { Logger } from '@conduit/service-kit';
-import { globalSettingsOf } from '../../bus/settings-client.js';
+import { globalSettingsOf } from '../../clients/settings-client.js';
 
 /** How long an answer of identity's settings is used before it is asked again. */
 const FRESH_MS = 30_000;

@@ -1,7 +1,7 @@
 import { asActor } from '@conduit/auth';
 import type { Transaction } from '@conduit/db';
 import { and, asc, desc, eq } from 'drizzle-orm';
-import { searchKnowledgeOrNothing } from '../../bus/knowledge-search-client.js';
+import { searchKnowledgeOrNothing } from '../../clients/knowledge-search-client.js';
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { replyMaxTokens, replyTemperature } from '../app-visits/app-overrides.js';

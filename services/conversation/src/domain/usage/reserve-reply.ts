@@ -1,6 +1,6 @@
 import type { Actor, UsageItem } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
-import { releaseUsageOf, reserveUsageOf, type UsageReservation } from '../../bus/usage-client.js';
+import { releaseUsageOf, reserveUsageOf, type UsageReservation } from '../../clients/usage-client.js';
 import type { ConversationDeps } from '../../deps.js';
 import { visitOf } from '../app-visits/visitor-actor.js';
 import type { BotRow } from '../bots/bot-access.js';

@@ -1,6 +1,6 @@
 import { dropBytes, takeBytes } from '@conduit/bus';
 import type { BotMailAttachments } from '@conduit/contracts';
-import { readBotFileOf } from '../../bus/workspace-client.js';
+import { readBotFileOf } from '../../clients/workspace-client.js';
 import type { MailDeps } from '../../deps.js';
 import { ATTACHMENTS_MAX_BYTES, type AttachmentInput } from './message-input.js';
 

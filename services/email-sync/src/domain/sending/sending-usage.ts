@@ -1,6 +1,6 @@
 import { DomainError } from '@conduit/errors';
 import { loggableError } from '@conduit/service-kit';
-import { releaseEmailsOf, reserveEmailsOf } from '../../bus/usage-client.js';
+import { releaseEmailsOf, reserveEmailsOf } from '../../clients/usage-client.js';
 import type { MailDeps } from '../../deps.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Actor } from '@conduit/contracts';
 import { withoutActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { sql } from 'drizzle-orm';
-import { askSessionOwner } from '../../bus/session-owner-client.js';
+import { askSessionOwner } from '../../clients/session-owner-client.js';
 import type { KnowledgeDeps } from '../../deps.js';
 
 /** The one answer for a session that is not the caller's, whether it exists or not. */

@@ -1,6 +1,6 @@
 import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
-import { jobsOf, settleJobOf } from '../../bus/jobs-admin-client.js';
+import { jobsOf, settleJobOf } from '../../clients/jobs-admin-client.js';
 import type { WorkflowDeps } from '../../deps.js';
 
 /**

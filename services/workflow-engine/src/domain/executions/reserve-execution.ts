@@ -1,5 +1,5 @@
 import { DomainError } from '@conduit/errors';
-import { reserveExecutionsOf } from '../../bus/usage-client.js';
+import { reserveExecutionsOf } from '../../clients/usage-client.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { WorkflowRow } from '../workflows/workflow-access.js';
 

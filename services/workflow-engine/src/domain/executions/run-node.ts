@@ -1,6 +1,6 @@
 import { type ActorContext, withActor } from '@conduit/db';
 import { announceProgress, type ProgressKind } from '../../bus/execution-progress.js';
-import { completeAs, searchKnowledgeAs } from '../../bus/owner-services-client.js';
+import { completeAs, searchKnowledgeAs } from '../../clients/owner-services-client.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { resumeJobId } from '../../jobs/catalog.js';
 import { type Item, NodeError, type NodeOutcome, type WebhookResponse } from '../../nodes/node-type.js';

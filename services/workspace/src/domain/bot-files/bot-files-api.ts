@@ -3,7 +3,7 @@ import type { Actor } from '@conduit/contracts';
 import { keysetPage, type PageRequest } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns, like } from 'drizzle-orm';
-import { botAsSeenBy } from '../../bus/conversation-client.js';
+import { botAsSeenBy } from '../../clients/conversation-client.js';
 import { botFiles } from '../../db/schema.js';
 import type { WorkspaceDeps } from '../../deps.js';
 import { botFileDto, pathOf } from './bot-files.js';

@@ -1,5 +1,5 @@
 import { DomainError } from '@conduit/errors';
-import { releaseStorageOf, reserveStorageOf } from '../../bus/usage-client.js';
+import { releaseStorageOf, reserveStorageOf } from '../../clients/usage-client.js';
 import type { WorkspaceDeps } from '../../deps.js';
 
 export type Payer = { type: 'user' | 'team'; id: string };

@@ -3,7 +3,7 @@ import type { Actor } from '@conduit/contracts';
 import { isUniqueViolation, keysetPage, type PageRequest, uuidv7 } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns } from 'drizzle-orm';
-import { sessionOwnerOf } from '../../bus/conversation-client.js';
+import { sessionOwnerOf } from '../../clients/conversation-client.js';
 import { encryptedChats, projectChats, projectFiles } from '../../db/schema.js';
 import type { WorkspaceDeps } from '../../deps.js';
 import { loadMedia, mediaDto } from '../media/media-access.js';

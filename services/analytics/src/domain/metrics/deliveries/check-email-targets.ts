@@ -1,5 +1,5 @@
 import { DomainError } from '@conduit/errors';
-import { teamMembershipOf } from '../../../bus/identity-client.js';
+import { teamMembershipOf } from '../../../clients/identity-client.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { TeamRole } from '@conduit/contracts';
-import { teamMembershipOf } from '../../../bus/identity-client.js';
+import { teamMembershipOf } from '../../../clients/identity-client.js';
 import type { DeliveryTargets } from '../../../db/delivery-schema.js';
 import type { AnalyticsDeps } from '../../../deps.js';
 
