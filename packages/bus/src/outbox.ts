@@ -1,7 +1,7 @@
 import type { EventActor, EventData, EventDefinition, EventEnvelope } from '@conduit/contracts';
 import { outboxChannel, type outboxTable, outboxWakePayload, type Transaction } from '@conduit/db';
 import { currentTraceparent } from '@conduit/telemetry';
-import { type SQLWrapper, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { uuidv7 } from 'uuidv7';
 
@@ -26,16 +26,9 @@ export async function appendEvent<E extends EventDefinition>(
   }) as EventEnvelope<EventData<E>>;
   // The insert and the wake-up are one statement. The relay is woken at commit: NOTIFY is
   // delivered only if the transaction commits, and not at all if the insert failed.
-  await insertAndWake(
-    tx,
-    outbox,
-    tx.insert(outbox).values({
-      id: envelope.id,
-      subject: event.subject,
-      payload: envelope,
-      traceparent: currentTraceparent() ?? null,
-    }),
-  );
+  await insertAndWake(tx, outbox, [
+    { id: envelope.id, subject: event.subject, payload: envelope, traceparent: currentTraceparent() ?? null },
+  ]);
   return envelope;
 }
 
@@ -66,23 +59,55 @@ export async function appendEvents<E extends EventDefinition>(
   await insertAndWake(
     tx,
     outbox,
-    tx.insert(outbox).values(
-      envelopes.map((envelope) => ({
-        id: envelope.id,
-        subject: event.subject,
-        payload: envelope,
-        traceparent,
-      })),
-    ),
+    envelopes.map((envelope) => ({
+      id: envelope.id,
+      subject: event.subject,
+      payload: envelope,
+      traceparent,
+    })),
   );
   return envelopes;
+}
+
+interface OutboxInsert {
+  id: string;
+  subject: string;
+  payload: unknown;
+  traceparent: string | null;
+}
+
+/** Each outbox table's quoted name and wake-up channel, worked out once (not per event). */
+const targets = new WeakMap<object, { table: SQL; channel: string }>();
+function targetOf(outbox: ReturnType<typeof outboxTable>) {
+  let target = targets.get(outbox);
+  if (!target) {
+    const { schema, name } = getTableConfig(outbox);
+    target = {
+      table: sql`${sql.identifier(schema!)}.${sql.identifier(name)}`,
+      channel: outboxChannel(schema!),
+    };
+    targets.set(outbox, target);
+  }
+  return target;
 }
 
 /**
  * The outbox insert and the relay's wake-up in one statement (each statement costs both sides).
  * The wake-up names this process, so that only its own relay runs at once (see outboxWakePayload).
+ * Written out rather than built by drizzle's insert builder: building it (and the table's config
+ * with it) was most of an event's cost in the process, twice per workflow execution.
  */
-const insertAndWake = (tx: Transaction, outbox: ReturnType<typeof outboxTable>, insert: SQLWrapper) =>
-  tx.execute(
-    sql`with inserted as (${insert.getSQL()}) select pg_notify(${outboxChannel(getTableConfig(outbox).schema!)}, ${outboxWakePayload})`,
+const insertAndWake = (tx: Transaction, outbox: ReturnType<typeof outboxTable>, rows: OutboxInsert[]) => {
+  const { table, channel } = targetOf(outbox);
+  const values = sql.join(
+    rows.map(
+      (row) =>
+        sql`(${row.id}::uuid, ${row.subject}, ${JSON.stringify(row.payload)}::jsonb, ${row.traceparent})`,
+    ),
+    sql`, `,
   );
+  return tx.execute(
+    sql`with inserted as (insert into ${table} (id, subject, payload, traceparent) values ${values})
+      select pg_notify(${channel}, ${outboxWakePayload})`,
+  );
+};
