@@ -5,7 +5,7 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { kbChunks, kbCollections, kbDocuments, knowledgeBaseSettings } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
-import { enqueueIndexing } from '../documents/enqueue-indexing.js';
+import { enqueueIndexing } from '../../jobs/enqueue-indexing.js';
 import { collectionRef, loadCollection, notFound } from './collection-access.js';
 import { toCollectionDto, toSettingsDto } from './collection-dto.js';
 import { needsReindex, resolveSettings, type SettingsInput } from './collection-settings.js';

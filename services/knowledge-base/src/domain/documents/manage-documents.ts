@@ -6,11 +6,11 @@ import { DomainError } from '@conduit/errors';
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import { datasources, kbDocumentOriginals, kbDocuments } from '../../db/schema.js';
 import type { KnowledgeDeps } from '../../deps.js';
+import { enqueueIndexing } from '../../jobs/enqueue-indexing.js';
 import { loadCollection } from '../collections/collection-access.js';
 import { markForReindex } from '../collections/manage-collections.js';
 import type { SupportedMediaType } from '../extraction/media-types.js';
 import { type DocumentDto, toDocumentDto } from './document-dto.js';
-import { enqueueIndexing } from './enqueue-indexing.js';
 
 export interface NewDocument {
   name: string;

@@ -3,10 +3,10 @@ import { knowledgeEvents } from '@conduit/contracts';
 import { type ActorContext, type Transaction, withActor, withoutActor } from '@conduit/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { kbDocumentOriginals, kbDocuments, knowledgeBaseSettings, outbox } from '../../db/schema.js';
+import { uuidArray } from '../../db/uuid-array.js';
 import type { KnowledgeDeps } from '../../deps.js';
 import { EmbeddingError } from '../embeddings/openai-embedder.js';
 import { ExtractionError } from '../extraction/extract-text.js';
-import { uuidArray } from '../search/uuid-array.js';
 import { type DocumentRow, type PreparedDocument, prepareDocuments } from './prepare-documents.js';
 import { storeDocuments } from './store-documents.js';
 

@@ -3,7 +3,7 @@ import { knowledgeEvents } from '@conduit/contracts';
 import { type ActorContext, type Transaction, uuidv7 } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import { outbox } from '../../db/schema.js';
-import { uuidArray } from '../search/uuid-array.js';
+import { uuidArray } from '../../db/uuid-array.js';
 import { bodyPieces } from './document-fields.js';
 import type { PreparedDocument } from './prepare-documents.js';
 

@@ -5,13 +5,13 @@ import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { inArray, sql } from 'drizzle-orm';
 import { kbCollections, knowledgeBaseSettings, outbox, userKbAssociations } from '../../db/schema.js';
+import { uuidArray } from '../../db/uuid-array.js';
 import type { KnowledgeDeps } from '../../deps.js';
 import { collectionRef } from '../collections/collection-access.js';
 import { embedderFor } from '../embeddings/embedder-for-settings.js';
 import { EmbeddingError } from '../embeddings/openai-embedder.js';
 import { assertOwnSession, sessionNotFound } from '../sessions/session-owner.js';
 import { textLeg } from './text-leg.js';
-import { uuidArray } from './uuid-array.js';
 import { vectorLeg } from './vector-leg.js';
 
 type SearchHit = knowledgeRpc.SearchHit;

@@ -1,6 +1,6 @@
 import type { Transaction } from '@conduit/db';
 import { type SQL, sql } from 'drizzle-orm';
-import { uuidArray } from './uuid-array.js';
+import { uuidArray } from '../../db/uuid-array.js';
 
 // The full-text leg of hybrid search. Any user string is a valid query: its words are parsed by
 // to_tsvector (no operators, no syntax errors), and a document needs only some of them, because a

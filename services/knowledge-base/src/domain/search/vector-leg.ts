@@ -1,7 +1,7 @@
 import type { Transaction } from '@conduit/db';
 import { type SQL, sql } from 'drizzle-orm';
+import { uuidArray } from '../../db/uuid-array.js';
 import { LOCAL_DIMENSIONS } from '../embeddings/local-embedder.js';
-import { uuidArray } from './uuid-array.js';
 
 /**
  * The vector leg of hybrid search, in one place for both storage paths:

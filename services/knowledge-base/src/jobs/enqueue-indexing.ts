@@ -1,5 +1,5 @@
-import type { KnowledgeDeps } from '../../deps.js';
-import { indexJobId } from '../../jobs/catalog.js';
+import type { KnowledgeDeps } from '../deps.js';
+import { indexJobId } from './catalog.js';
 
 /**
  * Queues indexing jobs, after the transaction that made the documents pending has committed. The
