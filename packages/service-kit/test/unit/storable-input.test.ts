@@ -1,6 +1,7 @@
 import { readableText, storableJsonObject, storableText } from '@conduit/contracts';
-// The shared probe of every service's test; imported by path, as @conduit/testing depends on this kit.
-import { injectSender, probeUnstorableInput } from '@conduit/testing';
+// The shared probe of every service's test, from its own module: the package's index would load
+// its Postgres, NATS, Redis and mail server helpers into a unit test too.
+import { injectSender, probeUnstorableInput } from '@conduit/testing/unstorable-input';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildService, createLogger, type ServiceApp } from '../../src/index.js';
