@@ -3,7 +3,7 @@ import type { Logger } from '@conduit/service-kit';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { emailTemplates } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
-import { renderTemplate } from '../templates/render-template.js';
+import { renderTemplate } from '../template-rendering/render-template.js';
 import { actAsOwner, type Owner } from './act-as-owner.js';
 import { queueSendAfterCommit } from './queue-after-commit.js';
 import { writeOutbound } from './queue-outbound.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { emailTemplates } from '../../db/schema.js';
-import { type TemplateValues, variablesOf } from './render-template.js';
+import { type TemplateValues, variablesOf } from '../template-rendering/render-template.js';
 
 export type TemplateRow = typeof emailTemplates.$inferSelect;
 

@@ -9,7 +9,7 @@ import { toOutboundDto } from '../sending/outbound-dto.js';
 import { queueSend, writePaidOutbound } from '../sending/queue-outbound.js';
 import { fromAccount, outboundOwner, sendingAccount } from '../sending/send-message.js';
 import { releasingOnFailure } from '../sending/sending-usage.js';
-import { renderTemplate, type TemplateValues } from './render-template.js';
+import { renderTemplate, type TemplateValues } from '../template-rendering/render-template.js';
 import { type TemplateRow, toTemplateDto } from './template-dto.js';
 import type { CreateTemplateInput, SendTemplateInput, UpdateTemplateInput } from './template-input.js';
 
