@@ -3,8 +3,8 @@ import { HostUnavailableError, saveFromUnstructuredWith } from '@conduit/basic';
 import { useWebsiteFor } from '../../clients/website-client.js';
 import { estimateTokens } from '../llm/chat-provider.js';
 import { generateMetered } from '../llm/usage-meter.js';
+import { resolveSessionModel } from '../sessions/session-extras.js';
 import type { Turn } from '../turns/turn.js';
-import { resolveSessionModel } from './session-extras.js';
 
 // AI helpers of General Bots' BASIC (issue #19, family 9) in a bot's dialog.
 

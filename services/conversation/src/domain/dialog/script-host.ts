@@ -17,19 +17,19 @@ import { chatModel, modelReference } from '../llm/resolve-model.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import { recall, remember, setUserFact, userFacts } from '../memories/bot-user-memories.js';
 import { readBotMemory, readUserMemory, writeBotMemory, writeUserMemory } from '../memories/memories.js';
-import { tableKeywords } from '../tables/table-keywords.js';
-import type { Turn } from '../turns/turn.js';
-import { agentKeywords } from './agent-keywords.js';
-import { aiKeywords } from './ai-keywords.js';
-import { fileKeywords } from './file-keywords.js';
-import { requestMail } from './request-mail.js';
 import {
   extrasOf,
   MAX_SUGGESTIONS,
   MAX_SYSTEM_PROMPT,
   resolveSessionModel,
   sessionSystemPrompt,
-} from './session-extras.js';
+} from '../sessions/session-extras.js';
+import { tableKeywords } from '../tables/table-keywords.js';
+import type { Turn } from '../turns/turn.js';
+import { agentKeywords } from './agent-keywords.js';
+import { aiKeywords } from './ai-keywords.js';
+import { fileKeywords } from './file-keywords.js';
+import { requestMail } from './request-mail.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -5,11 +5,11 @@ import { searchKnowledgeOrNothing } from '../../clients/knowledge-search-client.
 import { basicTools, messageHistory, prompts, sessionToolAssociations } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { replyMaxTokens, replyTemperature } from '../app-visits/app-overrides.js';
-import { resolveSessionModel, sessionSystemPrompt } from '../dialog/session-extras.js';
 import { type ChatMessage, ProviderError, type ToolCall } from '../llm/chat-provider.js';
 import { citationOf } from '../llm/offline-provider.js';
 import { generateMetered } from '../llm/usage-meter.js';
 import { renderPrompt } from '../prompts/manage-prompts.js';
+import { resolveSessionModel, sessionSystemPrompt } from '../sessions/session-extras.js';
 import type { ToolRow } from '../tools/manage-tools.js';
 import { runTool } from '../tools/run-tool.js';
 import type { ReplyInputs, Turn } from '../turns/turn.js';

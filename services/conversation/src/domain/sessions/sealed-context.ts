@@ -1,7 +1,7 @@
 import type { SecretBox } from '@conduit/secrets';
 import type { Logger } from '@conduit/service-kit';
 import type { SessionContext } from '../../db/schema.js';
-import { type DialogExtras, extrasOf } from '../dialog/session-extras.js';
+import { type DialogExtras, extrasOf } from './session-extras.js';
 
 // A session's context is stored in its row for the session's life. Two parts of it may carry a
 // script's secrets: SET HEADER's headers (API keys, bearer tokens) and the suspended dialog's state

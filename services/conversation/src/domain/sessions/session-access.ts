@@ -4,7 +4,7 @@ import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { sessions } from '../../db/schema.js';
-import { suggestionsOf } from '../dialog/session-extras.js';
+import { suggestionsOf } from './session-extras.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 

@@ -2,7 +2,6 @@ import type { Transaction } from '@conduit/db';
 import type { SessionContext } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { chatModel, modelReference, type ResolvedModel, resolveModel } from '../llm/resolve-model.js';
-import type { Turn } from '../turns/turn.js';
 
 // What a dialog sets for the rest of its session, kept in the session's context beside the dialog
 // state: BEGIN SYSTEM PROMPT, USE MODEL and the suggestions of ADD SUGGESTION.
@@ -32,7 +31,7 @@ export const extrasOf = (context: SessionContext): DialogExtras => context as Se
 export const suggestionsOf = (context: SessionContext): Suggestion[] => extrasOf(context).suggestions ?? [];
 
 /** The system prompt a dialog set (BEGIN SYSTEM PROMPT), if any. */
-export const sessionSystemPrompt = (turn: Pick<Turn, 'context'>): string | null =>
+export const sessionSystemPrompt = (turn: { context: SessionContext }): string | null =>
   extrasOf(turn.context).systemPrompt ?? null;
 
 /**
@@ -42,7 +41,8 @@ export const sessionSystemPrompt = (turn: Pick<Turn, 'context'>): string | null 
 export async function resolveSessionModel(
   tx: Transaction,
   deps: ConversationDeps,
-  turn: Pick<Turn, 'context' | 'session' | 'settings'>,
+  // A turn, or what of one a model is chosen from (sessions sit below turns, which read them).
+  turn: { context: SessionContext; session: { userId: string }; settings: Map<string, string> },
 ): Promise<ResolvedModel> {
   const chosen = extrasOf(turn.context).model;
   if (chosen) {
