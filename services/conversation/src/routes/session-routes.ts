@@ -13,10 +13,10 @@ import type { ConversationDeps } from '../deps.js';
 import { botParams } from '../domain/bots/bot-dto.js';
 import { recordClick } from '../domain/clicks/record-click.js';
 import { messageDto } from '../domain/messages/message-dto.js';
+import { invokeTool } from '../domain/replies/invoke-tool.js';
 import { startSession } from '../domain/replies/start-session.js';
 import { deleteSession, endSession, getSession, listSessions } from '../domain/sessions/manage-sessions.js';
 import { sessionDto, sessionParams } from '../domain/sessions/session-access.js';
-import { invokeTool } from '../domain/tools/invoke-tool.js';
 import { toolName } from './tool-routes.js';
 
 const tags = ['sessions'];

@@ -2,7 +2,6 @@ import { asActor } from '@conduit/auth';
 import { eq, sql } from 'drizzle-orm';
 import { bots, type SessionContext } from '../../db/schema.js';
 import { canOnBot } from '../bots/bot-access.js';
-import { generateReply } from '../replies/generate-reply.js';
 import { readBot } from '../turns/open-turn.js';
 import { type OutputMessage, silentSink, type Turn } from '../turns/turn.js';
 
@@ -66,7 +65,7 @@ async function peerAnswer(turn: Turn, peer: Awaited<ReturnType<typeof peerBot>>,
     toolRuns: [],
     sink: silentSink,
   };
-  await generateReply(peerTurn, message);
+  await turn.generateReply(peerTurn, message);
   return outputs
     .filter((o) => o.sender === 'bot')
     .map((o) => o.content)

@@ -64,7 +64,11 @@ export async function prepareReply(
       // otherwise reserves its most and gives back the rest. It streams once reserved.
       const answered: ReplyEvent[] = [];
       const meter = newMeter();
-      const turn = newTurn(deps, actor, subject, meter, { sink: { emit: (e) => answered.push(e) }, signal });
+      const turn = newTurn(deps, actor, subject, meter, {
+        generateReply,
+        sink: { emit: (e) => answered.push(e) },
+        signal,
+      });
       turn.replyInputs = inputs;
       if (!(await triggeredBot(turn, text))) {
         await generateReply(turn, text);
@@ -76,7 +80,7 @@ export async function prepareReply(
     const credits =
       mode === 'llm' ? estimateTokens(text) + replyMaxTokens(deps, settings) : scriptTokens(deps, bot.script);
     const reservation = await reserveReply(deps, actor, bot, credits);
-    const turn = newTurn(deps, actor, subject, reservation.meter, { sink, signal });
+    const turn = newTurn(deps, actor, subject, reservation.meter, { generateReply, sink, signal });
     turn.replyInputs = inputs;
     return { turn, text, mode, lock, reservation };
   } catch (error) {

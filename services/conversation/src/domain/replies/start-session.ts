@@ -15,6 +15,7 @@ import { newTurn, readBot } from '../turns/open-turn.js';
 import { insertMessages } from '../turns/store-turn.js';
 import { type ReplySink, silentSink } from '../turns/turn.js';
 import { withReservedReply } from '../usage/reserve-reply.js';
+import { generateReply } from './generate-reply.js';
 
 /**
  * Starts a chat session with a bot the actor may read. A bot with a dialog script runs it until
@@ -57,7 +58,7 @@ async function openSession(
     endedAt: null,
     expiresAt: new Date(now.getTime() + deps.env.SESSION_TTL),
   };
-  const turn = newTurn(deps, actor, { session, bot, settings }, meter, { sink });
+  const turn = newTurn(deps, actor, { session, bot, settings }, meter, { generateReply, sink });
   // The session row must exist before the script runs: USE TOOL links tools to it.
   await asActor(deps.db, actor, async (tx) => {
     await tx.insert(sessions).values(session);

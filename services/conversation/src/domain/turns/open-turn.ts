@@ -53,7 +53,7 @@ export function newTurn(
   actor: Actor,
   { session, bot, settings }: TurnSubject,
   meter: UsageMeter,
-  io: { sink?: ReplySink; signal?: AbortSignal } = {},
+  io: { generateReply: Turn['generateReply']; sink?: ReplySink; signal?: AbortSignal },
 ): Turn {
   return {
     deps,
@@ -64,6 +64,7 @@ export function newTurn(
     context: contextInUse(deps.box, session.id, structuredClone(session.context), deps.log),
     outputs: [],
     toolRuns: [],
+    generateReply: io.generateReply,
     sink: io.sink ?? silentSink,
     signal: io.signal ?? new AbortController().signal,
     meter,

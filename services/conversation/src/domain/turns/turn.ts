@@ -67,6 +67,12 @@ export interface Turn {
   meter: UsageMeter;
   /** TRANSFER CONVERSATION: the bot that answers the session from the next message on. */
   transferTo?: string;
+  /**
+   * Writes an LLM reply to `userText` into a turn (replies/generate-reply.ts): how a script's agent
+   * keywords get another bot's answer. It comes with the turn because replies run dialogs and tools
+   * whose scripts call it back; dialog importing replies would close a folder loop.
+   */
+  generateReply: (turn: Turn, userText: string) => Promise<void>;
   /** What an LLM reply is built from, read with the session (one transaction); used once. */
   replyInputs?: ReplyInputs | undefined;
 }

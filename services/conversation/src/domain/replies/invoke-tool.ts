@@ -7,12 +7,13 @@ import { basicTools } from '../../db/schema.js';
 import type { ConversationDeps } from '../../deps.js';
 import { scriptTokens } from '../dialog/script-host.js';
 import { toSessionDto } from '../sessions/session-access.js';
+import { checkArguments } from '../tools/check-arguments.js';
+import { runTool } from '../tools/run-tool.js';
 import { newTurn, readSessionTurn } from '../turns/open-turn.js';
 import { storeTurn } from '../turns/store-turn.js';
 import { withTurnLock } from '../turns/turn-lock.js';
 import { withReservedReply } from '../usage/reserve-reply.js';
-import { checkArguments } from './check-arguments.js';
-import { runTool } from './run-tool.js';
+import { generateReply } from './generate-reply.js';
 
 /**
  * Runs one of the session bot's tools directly (a button in a UI, a form): arguments checked
@@ -54,7 +55,7 @@ async function invokeLocked(
       { fields: { errors: problems.map((p) => ({ path: `body.args.${p.path}`, message: p.message })) } },
     );
   return withReservedReply(deps, actor, subject.bot, scriptTokens(deps, tool.script), async (meter) => {
-    const turn = newTurn(deps, actor, subject, meter);
+    const turn = newTurn(deps, actor, subject, meter, { generateReply });
     const outcome = await deps.inFlight.track(runTool(turn, tool, args, 'user'));
     turn.outputs.push({
       sender: 'tool',
