@@ -2,7 +2,7 @@ import { appendEvent } from '@conduit/bus';
 import { emailEvents } from '@conduit/contracts';
 import { type Transaction, uuidv7 } from '@conduit/db';
 import { sql } from 'drizzle-orm';
-import { emailMessages, outbox } from '../db/schema.js';
+import { outbox } from '../db/schema.js';
 import type { AccountRow } from '../domain/accounts/account-dto.js';
 import { ownerActor } from '../domain/accounts/account-state.js';
 import type { FolderRow } from './folder-row.js';
@@ -14,12 +14,126 @@ export type StorableMessage = ParsedMessage | PendingMessage;
 const isPending = (m: StorableMessage): m is PendingMessage => 'rawSource' in m;
 
 /**
- * The full-text vector of a message, by the same function the indexing pass uses. A pending
- * message has no body yet: its vector holds subject and addresses, so search finds it by those at
- * once, and the indexing pass rewrites it with the body.
+ * Source bytes one insert statement carries at most (it holds at least one row): a batch of
+ * sources of up to BODY_MAX_BYTES each, sent as hex, could pass V8's longest string and
+ * Postgres's largest message in a single statement.
  */
-const searchVectorOf = (m: StorableMessage, textBody: string | null) =>
-  sql`email.message_search_vector(${m.subject}, ${JSON.stringify(m.fromAddress)}::jsonb, ${JSON.stringify(m.toAddresses)}::jsonb, ${JSON.stringify(m.ccAddresses)}::jsonb, ${textBody})`;
+const STATEMENT_SOURCE_BYTES = 16 * 1024 * 1024;
+
+/** A Postgres array literal of texts (`{"a","b"}`): one row's text[] inside an array of rows. */
+const textArrayLiteral = (values: string[]) =>
+  `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+
+/**
+ * The messages as one array per column, for `unnest`: one parameter a column, whatever the row
+ * count. The arrays hold texts and numbers only, and booleans and times are cast row by row from
+ * text: postgres.js types an array parameter by its first element on a statement's first run
+ * (`bytea`, `boolean` where the statement takes an array), serializes a `boolean[]` with its
+ * boolean serializer (which reads the text 'true' as false), and drizzle passes a `timestamptz[]`
+ * on as it is. The sources go as one `bytea` of them all, cut apart by each one's offset and length
+ * (null: no source): sent as one hex string, where an array of them would be escaped again and
+ * parsed character by character by Postgres.
+ */
+function columnsOf(messages: StorableMessage[]) {
+  const column = <T>(of: (m: StorableMessage) => T) => sql.param(messages.map(of));
+  const json = (value: unknown) => JSON.stringify(value);
+  const sources = messages.map((m) => (isPending(m) ? m.rawSource : null));
+  let offset = 1;
+  const sourceStarts = sources.map((source) => {
+    const start = offset;
+    offset += source?.length ?? 0;
+    return start;
+  });
+  return {
+    id: column(() => uuidv7()),
+    uid: column((m) => m.uid),
+    modseq: column((m) => m.modseq?.toString() ?? null),
+    messageId: column((m) => m.messageId),
+    inReplyTo: column((m) => m.inReplyTo),
+    references: column((m) => textArrayLiteral(m.references)),
+    threadId: column((m) => m.threadId),
+    from: column((m) => (m.fromAddress ? json(m.fromAddress) : null)),
+    to: column((m) => json(m.toAddresses)),
+    cc: column((m) => json(m.ccAddresses)),
+    bcc: column((m) => json(m.bccAddresses)),
+    replyTo: column((m) => json(m.replyTo)),
+    subject: column((m) => m.subject),
+    sentAt: column((m) => m.sentAt?.toISOString() ?? null),
+    receivedAt: column((m) => m.receivedAt.toISOString()),
+    flags: column((m) => textArrayLiteral(m.flags)),
+    size: column((m) => m.size),
+    snippet: column((m) => (isPending(m) ? null : m.snippet)),
+    textBody: column((m) => (isPending(m) ? null : m.textBody)),
+    htmlBody: column((m) => (isPending(m) ? null : m.htmlBody)),
+    attachments: column((m) => json(m.attachments)),
+    bodyTruncated: column((m) => String(m.bodyTruncated)),
+    parseError: column((m) => (isPending(m) ? null : m.parseError)),
+    parsed: column((m) => String(!isPending(m))),
+    sourceStart: sql.param(sourceStarts),
+    sourceLength: sql.param(sources.map((source) => source?.length ?? null)),
+    sources: sql.param(Buffer.concat(sources.filter((source) => source !== null))),
+  };
+}
+
+/** The messages in runs of at most STATEMENT_SOURCE_BYTES of source (each run at least one message). */
+function statementsOf(messages: StorableMessage[]): StorableMessage[][] {
+  const runs: StorableMessage[][] = [];
+  let run: StorableMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = isPending(m) ? (m.rawSource?.length ?? 0) : 0;
+    if (run.length > 0 && bytes + size > STATEMENT_SOURCE_BYTES) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(m);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/**
+ * One insert of the messages from one array per column (`unnest`): a statement of the same text
+ * and some twenty parameters whatever the row count (prepared once per connection), where a
+ * multi-row insert built by drizzle took as long to build as a batch took to fetch (about 30
+ * parameters a row, each checked and mapped). A pending message's vector is that of its envelope
+ * (no body yet): search finds it by subject and addresses at once, and the indexing pass rewrites
+ * it with the body. Answers the rows it created.
+ */
+function insertRows(
+  tx: Transaction,
+  account: AccountRow,
+  folder: FolderRow,
+  uidvalidity: number,
+  messages: StorableMessage[],
+) {
+  const c = columnsOf(messages);
+  return tx.execute<{ id: string; uid: string }>(sql`
+    insert into email.email_messages (id, account_id, folder_id, uidvalidity, uid, modseq, message_id,
+      in_reply_to, "references", thread_id, from_address, to_addresses, cc_addresses, bcc_addresses,
+      reply_to, subject, sent_at, received_at, flags, size, snippet, text_body, html_body, attachments,
+      body_truncated, parse_error, raw_source, indexed_at, search)
+    select v.id, ${account.id}::uuid, ${folder.id}::uuid, ${uidvalidity}::bigint, v.uid, v.modseq, v.message_id,
+      v.in_reply_to, v.refs::text[], v.thread_id, v.from_address, v.to_addresses, v.cc_addresses,
+      v.bcc_addresses, v.reply_to, v.subject, v.sent_at::timestamptz, v.received_at::timestamptz, v.flags::text[], v.size, v.snippet,
+      v.text_body, v.html_body, v.attachments, v.body_truncated::boolean, v.parse_error,
+      case when v.source_length is not null then substring(${c.sources}::bytea from v.source_start for v.source_length) end,
+      case when v.parsed::boolean then now() end,
+      email.message_search_vector(v.subject, v.from_address, v.to_addresses, v.cc_addresses, v.text_body)
+    from unnest(${c.id}::uuid[], ${c.uid}::bigint[], ${c.modseq}::bigint[], ${c.messageId}::text[],
+      ${c.inReplyTo}::text[], ${c.references}::text[], ${c.threadId}::text[], ${c.from}::jsonb[], ${c.to}::jsonb[],
+      ${c.cc}::jsonb[], ${c.bcc}::jsonb[], ${c.replyTo}::jsonb[], ${c.subject}::text[], ${c.sentAt}::text[],
+      ${c.receivedAt}::text[], ${c.flags}::text[], ${c.size}::int[], ${c.snippet}::text[], ${c.textBody}::text[],
+      ${c.htmlBody}::text[], ${c.attachments}::jsonb[], ${c.bodyTruncated}::text[], ${c.parseError}::text[],
+      ${c.sourceStart}::int[], ${c.sourceLength}::int[], ${c.parsed}::text[])
+      as v(id, uid, modseq, message_id, in_reply_to, refs, thread_id, from_address, to_addresses,
+        cc_addresses, bcc_addresses, reply_to, subject, sent_at, received_at, flags, size, snippet,
+        text_body, html_body, attachments, body_truncated, parse_error, source_start, source_length, parsed)
+    on conflict (account_id, folder_id, uidvalidity, uid) do nothing
+    returning id, uid`);
+}
 
 /**
  * Inserts fetched messages of a folder; one already stored under the same (account, folder,
@@ -37,28 +151,13 @@ export async function storeMessages(
   announce: boolean,
 ): Promise<number> {
   if (messages.length === 0) return 0;
-  const created = await tx
-    .insert(emailMessages)
-    .values(
-      messages.map((m) => ({
-        id: uuidv7(),
-        accountId: account.id,
-        folderId: folder.id,
-        uidvalidity,
-        ...m,
-        ...(isPending(m)
-          ? { indexedAt: null, search: searchVectorOf(m, null) }
-          : { indexedAt: sql`now()`, search: searchVectorOf(m, m.textBody) }),
-      })),
-    )
-    .onConflictDoNothing({
-      target: [emailMessages.accountId, emailMessages.folderId, emailMessages.uidvalidity, emailMessages.uid],
-    })
-    .returning({ id: emailMessages.id, uid: emailMessages.uid });
+  const created: { id: string; uid: string }[] = [];
+  for (const run of statementsOf(messages))
+    created.push(...(await insertRows(tx, account, folder, uidvalidity, run)));
   if (announce) {
     const byUid = new Map(messages.map((m) => [m.uid, m]));
     for (const row of created) {
-      const m = byUid.get(row.uid)!;
+      const m = byUid.get(Number(row.uid))!;
       await appendEvent(
         tx,
         outbox,
