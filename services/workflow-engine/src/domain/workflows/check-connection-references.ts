@@ -3,9 +3,9 @@ import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq, inArray } from 'drizzle-orm';
 import { integrations, userIntegrations } from '../../db/schema.js';
-import type { WorkflowDocument } from '../workflows/workflow-document.js';
-import { httpKinds } from './connection-http.js';
-import { type ConnectionUser, usableBy } from './open-connection.js';
+import { httpKinds } from '../integrations/connection-http.js';
+import { type ConnectionUser, usableBy } from '../integrations/open-connection.js';
+import type { WorkflowDocument } from './workflow-document.js';
 
 /** Every connection a node names (`config.connectionId`). */
 export function connectionReferences(document: WorkflowDocument) {

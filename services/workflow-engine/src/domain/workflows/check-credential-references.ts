@@ -2,7 +2,7 @@ import type { Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { inArray } from 'drizzle-orm';
 import { workflowCredentials } from '../../db/schema.js';
-import type { WorkflowDocument } from '../workflows/workflow-document.js';
+import type { WorkflowDocument } from './workflow-document.js';
 
 /** Every credential a node names: `config.credential`, and a webhook's `config.auth.credential`. */
 export function credentialReferences(
