@@ -32,21 +32,8 @@ const loopsNotYetBroken: string[] = [
   'services/email-sync/src: sync -> domain/accounts',
   'services/email-sync/src: sync -> jobs',
   'services/email-sync/src: sync -> mail',
-  'services/workflow-engine/src: bus -> domain/events',
-  'services/workflow-engine/src: bus -> domain/executions',
-  'services/workflow-engine/src: domain/events -> domain/executions',
-  'services/workflow-engine/src: domain/events -> nodes',
-  'services/workflow-engine/src: domain/executions -> bus',
-  'services/workflow-engine/src: domain/executions -> clients',
-  'services/workflow-engine/src: clients -> nodes',
-  'services/workflow-engine/src: domain/executions -> domain/workflows',
   'services/workflow-engine/src: domain/executions -> jobs',
-  'services/workflow-engine/src: domain/executions -> nodes',
-  'services/workflow-engine/src: domain/workflows -> nodes',
   'services/workflow-engine/src: jobs -> domain/executions',
-  'services/workflow-engine/src: jobs -> domain/workflows',
-  'services/workflow-engine/src: nodes -> domain/events',
-  'services/workflow-engine/src: nodes -> domain/executions',
 ];
 
 const loops = sourceTrees.map((tree) => ({ tree, loops: folderLoops(folderGraph(join(root, tree))) }));

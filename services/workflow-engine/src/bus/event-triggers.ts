@@ -2,9 +2,9 @@ import { consumeStreamBatches, type StreamBatchConsumer } from '@conduit/bus';
 import { workflowEvents } from '@conduit/contracts';
 import type { BackgroundTask } from '@conduit/runtime';
 import type { WorkflowDeps } from '../deps.js';
-import { producingServices } from '../domain/events/event-catalog.js';
 import { startFromEvent } from '../domain/events/start-from-event.js';
 import { startErrorWorkflow } from '../domain/executions/start-error-workflow.js';
+import { producingServices } from '../nodes/event-catalog.js';
 
 /** The durable consumer of a producing service's stream: one per stream, resumed after restarts. */
 export const triggerDurableFor = (service: string) => `workflow-engine-triggers-${service}`;

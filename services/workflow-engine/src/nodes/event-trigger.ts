@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventSubjects } from '../domain/events/event-catalog.js';
+import { eventSubjects } from './event-catalog.js';
 import { defineNodeType } from './node-type.js';
 
 /**

@@ -2,7 +2,6 @@ import type { knowledgeRpc } from '@conduit/contracts';
 import type { OutboundHttp } from '@conduit/outbound-http';
 import type { z } from 'zod';
 import type { CredentialSecret } from '../domain/credentials/credential-secret.js';
-import type { SubWorkflowResults } from '../domain/executions/sub-workflows.js';
 import type { OpenedConnection } from '../domain/integrations/open-connection.js';
 import type { WorkflowEnv } from '../env.js';
 
@@ -84,6 +83,9 @@ export interface NodeRun<C> {
  * A failure of a node. `retryable: false` fails at once whatever the retry settings (a bad
  * expression, an explicit stop); other failures are tried again up to the node's max tries.
  */
+/** What a node's sub-workflows answered: not done yet, or each batch's outputs in batch order. */
+export type SubWorkflowResults = { done: false } | { done: true; outputs: Item[][] };
+
 export class NodeError extends Error {
   constructor(
     message: string,

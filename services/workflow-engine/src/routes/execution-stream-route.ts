@@ -2,8 +2,8 @@ import { requireActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { routeGroup, type ServiceApp } from '@conduit/service-kit';
 import { z } from 'zod';
-import { watchProgress } from '../bus/execution-progress.js';
 import type { WorkflowDeps } from '../deps.js';
+import { watchProgress } from '../domain/executions/execution-progress.js';
 import { getExecution } from '../domain/executions/get-execution.js';
 
 const FINAL = new Set(['success', 'error', 'canceled']);

@@ -2,12 +2,12 @@ import { asActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { announceProgress } from '../../bus/execution-progress.js';
 import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { cancelSubWorkflows } from './cancel-sub-workflows.js';
 import { loadExecution } from './execution-access.js';
 import { listed, toExecutionDto } from './execution-dto.js';
+import { announceProgress } from './execution-progress.js';
 import { wakeParentOf } from './sub-workflows.js';
 
 /**

@@ -1,9 +1,9 @@
 import { withActor } from '@conduit/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { announceProgress } from '../../bus/execution-progress.js';
 import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { readVersion } from '../workflows/save-graph.js';
+import { announceProgress } from './execution-progress.js';
 import { ownerContext } from './owner-context.js';
 import { MAX_SUB_WORKFLOW_DEPTH } from './sub-workflows.js';
 

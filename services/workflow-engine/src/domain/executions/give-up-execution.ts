@@ -1,8 +1,8 @@
 import { withActor } from '@conduit/db';
 import { and, eq, inArray } from 'drizzle-orm';
-import { announceProgress } from '../../bus/execution-progress.js';
 import { nodeExecutions, workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
+import { announceProgress } from './execution-progress.js';
 import { finishExecution } from './node-run-store.js';
 import { ownerContext } from './owner-context.js';
 import { wakeParentOf } from './sub-workflows.js';

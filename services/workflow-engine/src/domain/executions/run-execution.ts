@@ -1,11 +1,11 @@
 import { type ActorContext, type Transaction, withActor } from '@conduit/db';
 import { eq } from 'drizzle-orm';
-import { announceProgress, type ProgressKind } from '../../bus/execution-progress.js';
 import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { executionJobId } from '../../jobs/catalog.js';
 import type { Item } from '../../nodes/node-type.js';
 import { executionPlan, type PlannedNode } from './execution-plan.js';
+import { announceProgress, type ProgressKind } from './execution-progress.js';
 import {
   commitPureRuns,
   finishExecution,

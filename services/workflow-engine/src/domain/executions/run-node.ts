@@ -1,5 +1,4 @@
 import { type ActorContext, withActor } from '@conduit/db';
-import { announceProgress, type ProgressKind } from '../../bus/execution-progress.js';
 import { completeAs, searchKnowledgeAs } from '../../clients/owner-services-client.js';
 import type { WorkflowDeps } from '../../deps.js';
 import { resumeJobId } from '../../jobs/catalog.js';
@@ -8,6 +7,7 @@ import { openCredential } from '../credentials/open-credential.js';
 import { ExpressionError, type ExpressionScope, resolveValue } from '../expressions/expression.js';
 import { openConnection } from '../integrations/open-connection.js';
 import type { PlannedNode } from './execution-plan.js';
+import { announceProgress, type ProgressKind } from './execution-progress.js';
 import {
   claimNode,
   commitFailure,

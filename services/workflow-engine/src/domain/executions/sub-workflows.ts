@@ -2,7 +2,7 @@ import { type ActorContext, withActor } from '@conduit/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { workflowExecutions, workflows } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
-import { type Item, NodeError } from '../../nodes/node-type.js';
+import { type Item, NodeError, type SubWorkflowResults } from '../../nodes/node-type.js';
 import { executionIdFor } from './execution-id.js';
 import { unspill } from './large-data.js';
 import { manualTriggerOf } from './manual-trigger-of.js';
@@ -21,8 +21,6 @@ export interface ParentNode {
   nodeId: string;
   depth: number;
 }
-
-export type SubWorkflowResults = { done: false } | { done: true; outputs: Item[][] };
 
 const FINAL = ['success', 'error', 'canceled'];
 

@@ -1,10 +1,10 @@
 import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, ne } from 'drizzle-orm';
-import { type ProgressWatch, watchProgress } from '../../bus/execution-progress.js';
 import { workflowExecutions, workflows, workflowVersions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
+import { type ProgressWatch, watchProgress } from '../executions/execution-progress.js';
 import { unspill } from '../executions/large-data.js';
 import { cachedOwnerContext, type ownerContext } from '../executions/owner-context.js';
 import { reserveExecution } from '../executions/reserve-execution.js';
