@@ -14,9 +14,9 @@ import ts from 'typescript';
 // (`app.ts`, `service.ts` import every route and verb) or the definitions the rooms below share
 // (`deps.ts`, `domain/errors.ts`); counting both would make every service one loop through `src`
 // and hide the loops that matter among the rooms themselves. Nor are children lifted into their
-// parents (`domain/llm` counted as `domain`): `bus/` holds both RPC servers, which call verbs, and
-// RPC clients, which verbs call, as `jobs/` holds the job catalog and the processors, so
-// `bus <-> domain` would be a loop by design; the leaf folders show whether one really closes.
+// parents (`domain/llm` counted as `domain`): job processors (`jobs/processors/`) call verbs while
+// verbs enqueue with the catalog above them (`jobs/catalog.ts`), which is layered, yet would read
+// as `jobs <-> domain`; the leaf folders show whether a loop really closes.
 //
 // An import of a folder (`../llm`, `../llm/index.js`) is an edge to that folder: its `index.ts`
 // lives there, and what the index re-exports is the index's own edges, so a re-export through an
@@ -24,7 +24,7 @@ import ts from 'typescript';
 // too: a type is code the importer depends on and the reader must find, and a loop of types is as
 // hard to untangle as a loop of values. Dynamic `import('...')` counts as well. Imports of
 // packages (bare names, `node:`) are not edges of this graph; relative imports that leave `src`
-// are ignored (there are none to follow).
+// are ignored: what they reach is not a folder of this tree.
 
 /** One import that makes an edge: the importing file and the imported one, relative to `src`. */
 export interface ImportSite {
@@ -199,7 +199,7 @@ export function describeFolderLoop(loop: FolderLoop): string {
   ].join('\n');
 }
 
-/** A loop's folder edges, `from -> to`: what a list of loops still to break names. */
+/** A loop's folder edges, each written `from -> to`. */
 export function loopEdges(loop: FolderLoop): string[] {
   return loop.edges.map(({ from, to }) => `${from} -> ${to}`);
 }

@@ -14,8 +14,8 @@ import { metricsMailConsumer } from './bus/metrics-mail-requested.js';
 import type { MailDeps } from './deps.js';
 import { loadEnv, type MailEnv } from './env.js';
 import { type MailJobs, mailJobs } from './jobs/catalog.js';
-import { sendDueJob, sendOutboundJob, settleExhaustedSend } from './jobs/send-jobs.js';
-import { indexMessagesJob, syncAccountJob, syncAllJob } from './jobs/sync-jobs.js';
+import { sendDueJob, sendOutboundJob, settleExhaustedSend } from './jobs/processors/send-jobs.js';
+import { indexMessagesJob, syncAccountJob, syncAllJob } from './jobs/processors/sync-jobs.js';
 import { idleWatcher } from './sync/idle-watcher.js';
 
 export const SCHEMA = 'email';

@@ -15,7 +15,7 @@ import { LiveSessionCache } from './domain/sessions/live-session.js';
 import { loadSigningKeys } from './domain/tokens/signing-keys.js';
 import { type IdentityEnv, loadEnv } from './env.js';
 import { identityJobs } from './jobs/catalog.js';
-import { rollUsagePeriodsJob, scheduleUsageRoll } from './jobs/roll-usage-periods.js';
+import { rollUsagePeriodsJob, scheduleUsageRoll } from './jobs/processors/roll-usage-periods.js';
 
 export const SCHEMA = 'identity';
 export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));

@@ -11,8 +11,8 @@ import { statisticsRefresher } from './domain/indexing/refresh-statistics.js';
 import { detectPgvector } from './domain/search/vector-leg.js';
 import { type KnowledgeEnv, loadEnv } from './env.js';
 import { type KnowledgeJobs, knowledgeJobs } from './jobs/catalog.js';
-import { createIndexBatcher } from './jobs/index-batcher.js';
-import { indexDocumentJob } from './jobs/index-document-job.js';
+import { createIndexBatcher } from './jobs/processors/index-batcher.js';
+import { indexDocumentJob } from './jobs/processors/index-document-job.js';
 
 export const SCHEMA = 'knowledge';
 export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));

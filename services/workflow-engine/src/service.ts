@@ -12,8 +12,8 @@ import { pruneExecutions } from './domain/executions/prune-executions.js';
 import { sweepExecutions } from './domain/executions/sweep-executions.js';
 import { loadEnv, type WorkflowEnv } from './env.js';
 import { runExecutionPayload, type WorkflowJobs, workflowJobs } from './jobs/catalog.js';
-import { fireScheduleJob } from './jobs/fire-schedule-job.js';
-import { runExecutionJob } from './jobs/run-execution-job.js';
+import { fireScheduleJob } from './jobs/processors/fire-schedule-job.js';
+import { runExecutionJob } from './jobs/processors/run-execution-job.js';
 
 export const SCHEMA = 'workflow';
 export const migrationsDir = fileURLToPath(new URL('../drizzle', import.meta.url));

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendDueJob } from '../../src/jobs/send-jobs.js';
+import { sendDueJob } from '../../src/jobs/processors/send-jobs.js';
 import {
   bearer,
   connectAccount,

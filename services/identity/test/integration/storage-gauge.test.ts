@@ -3,7 +3,7 @@ import { createLogger } from '@conduit/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseUsage } from '../../src/domain/usage/release-usage.js';
 import { reserveUsage } from '../../src/domain/usage/reserve-usage.js';
-import { rollUsagePeriodsJob } from '../../src/jobs/roll-usage-periods.js';
+import { rollUsagePeriodsJob } from '../../src/jobs/processors/roll-usage-periods.js';
 import { type IdentityHarness, startIdentityHarness } from '../fixtures/identity-harness.js';
 import { counter, ensureSubscription, setCounter } from '../fixtures/usage-subjects.js';
 

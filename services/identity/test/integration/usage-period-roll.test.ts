@@ -8,7 +8,7 @@ import { createLogger } from '@conduit/service-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityDeps } from '../../src/deps.js';
 import { type identityJobs, ROLL_USAGE_PERIODS_SCHEDULER } from '../../src/jobs/catalog.js';
-import { rollUsagePeriodsJob } from '../../src/jobs/roll-usage-periods.js';
+import { rollUsagePeriodsJob } from '../../src/jobs/processors/roll-usage-periods.js';
 import { identityService } from '../../src/service.js';
 import { type IdentityHarness, startIdentityHarness } from '../fixtures/identity-harness.js';
 import { counter, ensureSubscription, setCounter } from '../fixtures/usage-subjects.js';

@@ -3,7 +3,7 @@ import { type RpcServer, serveRpc } from '@conduit/bus';
 import { identityEvents, knowledgeRpc } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fireScheduleJob } from '../../src/jobs/fire-schedule-job.js';
+import { fireScheduleJob } from '../../src/jobs/processors/fire-schedule-job.js';
 import {
   bearer,
   chain,

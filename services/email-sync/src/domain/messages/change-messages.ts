@@ -7,9 +7,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { ImapFlow, MailboxObject } from 'imapflow';
 import { emailFolders, emailMessages, outbox } from '../../db/schema.js';
 import type { MailDeps } from '../../deps.js';
-import { withAccountImap } from '../../mail/account-imap.js';
 import type { FolderRow } from '../../sync/folder-row.js';
 import type { AccountRow } from '../accounts/account-dto.js';
+import { withAccountImap } from '../accounts/account-imap.js';
 import { messageFor } from './message-access.js';
 import { type MessageRow, toMessageSummary } from './message-dto.js';
 

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
-import type { WorkflowDeps } from '../deps.js';
-import { runExecution } from '../domain/executions/run-execution.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { runExecution } from '../../domain/executions/run-execution.js';
 
 /**
  * Runs (or resumes) one execution. A crash or a lost lock makes BullMQ hand the job to another

@@ -1,10 +1,10 @@
 import { DomainError } from '@conduit/errors';
 import type { ImapFlow } from 'imapflow';
-import type { MailDeps } from '../deps.js';
-import type { AccountRow } from '../domain/accounts/account-dto.js';
-import { accountServers } from '../domain/accounts/account-servers.js';
-import { closeImap, openImap } from './imap-client.js';
-import { mailFailureOf } from './mail-server.js';
+import type { MailDeps } from '../../deps.js';
+import { closeImap, openImap } from '../../mail/imap-client.js';
+import { mailFailureOf } from '../../mail/mail-server.js';
+import type { AccountRow } from './account-dto.js';
+import { accountServers } from './account-servers.js';
 
 /**
  * Runs `fn` on a fresh IMAP connection to the account's server, for a change a user asked for

@@ -1,4 +1,4 @@
-import type { IndexJob, IndexResult } from '../domain/indexing/index-documents.js';
+import type { IndexJob, IndexResult } from '../../domain/indexing/index-documents.js';
 
 export interface IndexBatcher {
   /** Indexes the job's document together with whatever others are waiting; answers its result. */

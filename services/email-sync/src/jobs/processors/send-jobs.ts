@@ -8,17 +8,17 @@ import { loggableError } from '@conduit/service-kit';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { and, eq, sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
-import { emailOutbound, outbox, userEmailAccounts } from '../db/schema.js';
-import type { MailDeps } from '../deps.js';
-import { accountServers } from '../domain/accounts/account-servers.js';
-import type { OutboundRow } from '../domain/sending/outbound-dto.js';
-import { outboundEventData, recipientsOf } from '../domain/sending/outbound-event-data.js';
-import { eventActorOf } from '../domain/sending/queue-outbound.js';
-import { chargeOf, releaseSending } from '../domain/sending/sending-usage.js';
-import { appendToSent } from '../domain/sending/sent-folder.js';
-import { closeImap } from '../mail/imap-client.js';
-import { MailHostRefused, mailFailureOf } from '../mail/mail-server.js';
-import { createSmtpTransport } from '../mail/smtp-client.js';
+import { emailOutbound, outbox, userEmailAccounts } from '../../db/schema.js';
+import type { MailDeps } from '../../deps.js';
+import { accountServers } from '../../domain/accounts/account-servers.js';
+import type { OutboundRow } from '../../domain/sending/outbound-dto.js';
+import { outboundEventData, recipientsOf } from '../../domain/sending/outbound-event-data.js';
+import { eventActorOf } from '../../domain/sending/queue-outbound.js';
+import { chargeOf, releaseSending } from '../../domain/sending/sending-usage.js';
+import { appendToSent } from '../../domain/sending/sent-folder.js';
+import { closeImap } from '../../mail/imap-client.js';
+import { MailHostRefused, mailFailureOf } from '../../mail/mail-server.js';
+import { createSmtpTransport } from '../../mail/smtp-client.js';
 
 /** A row left `sending` before leases were kept (no `lease_until`) counts as leased this long after its last change. */
 const LEGACY_LEASE = sql`interval '10 minutes'`;

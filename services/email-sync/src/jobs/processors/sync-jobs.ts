@@ -1,10 +1,10 @@
-import type { MailDeps } from '../deps.js';
-import { accountsDueForPoll } from '../sync/idle-presence.js';
-import { indexAccountMessages, requestIndexing } from '../sync/index-messages.js';
-import { activeAccountIds } from '../sync/owner-context.js';
-import { syncAccount } from '../sync/sync-account.js';
-import { withSyncLease } from '../sync/sync-lock.js';
-import { syncJobId } from './catalog.js';
+import type { MailDeps } from '../../deps.js';
+import { accountsDueForPoll } from '../../sync/idle-presence.js';
+import { indexAccountMessages, requestIndexing } from '../../sync/index-messages.js';
+import { activeAccountIds } from '../../sync/owner-context.js';
+import { syncAccount } from '../../sync/sync-account.js';
+import { withSyncLease } from '../../sync/sync-lock.js';
+import { syncJobId } from '../catalog.js';
 
 /** One sync of an account; deferred to the running one when another worker holds its lease. */
 export async function syncAccountJob(deps: MailDeps, accountId: string, scope: 'all' | 'inbox' = 'all') {

@@ -1,8 +1,8 @@
 import type { Database } from '@conduit/db';
 import type { Producer } from '@conduit/jobs';
 import type { Logger } from '@conduit/service-kit';
-import { rollUsagePeriods } from '../domain/usage/roll-usage-periods.js';
-import { type identityJobs, ROLL_USAGE_PERIODS_SCHEDULER } from './catalog.js';
+import { rollUsagePeriods } from '../../domain/usage/roll-usage-periods.js';
+import { type identityJobs, ROLL_USAGE_PERIODS_SCHEDULER } from '../catalog.js';
 
 /** The `roll-usage-periods` job: rolls every ended period and says how many it rolled. */
 export async function rollUsagePeriodsJob(deps: { db: Database; log: Logger }): Promise<{ rolled: number }> {

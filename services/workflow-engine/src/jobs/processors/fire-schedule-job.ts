@@ -2,13 +2,13 @@ import { withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { Job } from 'bullmq';
 import { eq } from 'drizzle-orm';
-import { workflows } from '../db/schema.js';
-import type { WorkflowDeps } from '../deps.js';
-import { executionIdFor } from '../domain/executions/execution-id.js';
-import { ownerContext } from '../domain/executions/owner-context.js';
-import { reserveExecution } from '../domain/executions/reserve-execution.js';
-import { createExecution, enqueueExecution } from '../domain/executions/start-execution.js';
-import { readVersion } from '../domain/workflows/save-graph.js';
+import { workflows } from '../../db/schema.js';
+import type { WorkflowDeps } from '../../deps.js';
+import { executionIdFor } from '../../domain/executions/execution-id.js';
+import { ownerContext } from '../../domain/executions/owner-context.js';
+import { reserveExecution } from '../../domain/executions/reserve-execution.js';
+import { createExecution, enqueueExecution } from '../../domain/executions/start-execution.js';
+import { readVersion } from '../../domain/workflows/save-graph.js';
 
 /**
  * One tick of a schedule: starts an execution when the workflow is still active and the node
