@@ -100,7 +100,10 @@ export async function emailScenario(): Promise<void> {
   deferCleanup(() => http.close());
   const worker = startWorker(childEnv);
   deferCleanup(() => worker.stop());
-  await sleep(3000);
+  // The sync is timed from the account's POST: a worker still starting (loading its TypeScript
+  // took 3 to 7 s on a loaded machine, past a fixed 3 s wait) would add its start-up to the sync.
+  await until(async () => (await http.deps.jobs.queue.getWorkersCount()) > 0, 120_000);
+  await sleep(1000);
 
   const { headers } = await tokens.mint();
   const connect = async (user: MailUser) => {
