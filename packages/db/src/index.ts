@@ -26,4 +26,5 @@ export {
   startOutboxRelay,
 } from './outbox-relay.js';
 export { isDeadlock, isUniqueViolation } from './pg-errors.js';
+export { inRuns } from './statement-runs.js';
 export { failedJobsTable, outboxTable, processedEventsTable } from './system-tables.js';

@@ -1,6 +1,6 @@
 import { appendEvent } from '@conduit/bus';
 import { emailEvents } from '@conduit/contracts';
-import { type Transaction, uuidv7 } from '@conduit/db';
+import { inRuns, type Transaction, uuidv7 } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import { outbox } from '../db/schema.js';
 import type { AccountRow } from '../domain/accounts/account-dto.js';
@@ -75,25 +75,6 @@ function columnsOf(messages: StorableMessage[]) {
   };
 }
 
-/** The messages in runs of at most STATEMENT_SOURCE_BYTES of source (each run at least one message). */
-function statementsOf(messages: StorableMessage[]): StorableMessage[][] {
-  const runs: StorableMessage[][] = [];
-  let run: StorableMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = isPending(m) ? (m.rawSource?.length ?? 0) : 0;
-    if (run.length > 0 && bytes + size > STATEMENT_SOURCE_BYTES) {
-      runs.push(run);
-      run = [];
-      bytes = 0;
-    }
-    run.push(m);
-    bytes += size;
-  }
-  if (run.length > 0) runs.push(run);
-  return runs;
-}
-
 /**
  * One insert of the messages from one array per column (`unnest`): a statement of the same text
  * and some twenty parameters whatever the row count (prepared once per connection), where a
@@ -152,7 +133,9 @@ export async function storeMessages(
 ): Promise<number> {
   if (messages.length === 0) return 0;
   const created: { id: string; uid: string }[] = [];
-  for (const run of statementsOf(messages))
+  // Runs of at most STATEMENT_SOURCE_BYTES of source, each at least one message.
+  const sourceBytes = (m: StorableMessage) => (isPending(m) ? (m.rawSource?.length ?? 0) : 0);
+  for (const run of inRuns(messages, sourceBytes, STATEMENT_SOURCE_BYTES))
     created.push(...(await insertRows(tx, account, folder, uidvalidity, run)));
   if (announce) {
     const byUid = new Map(messages.map((m) => [m.uid, m]));

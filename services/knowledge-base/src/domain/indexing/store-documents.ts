@@ -1,6 +1,6 @@
 import { appendEvents } from '@conduit/bus';
 import { knowledgeEvents } from '@conduit/contracts';
-import { type ActorContext, type Transaction, uuidv7 } from '@conduit/db';
+import { type ActorContext, inRuns, type Transaction, uuidv7 } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import { outbox } from '../../db/schema.js';
 import { uuidArray } from '../../db/uuid-array.js';
@@ -13,25 +13,6 @@ import type { PreparedDocument } from './prepare-documents.js';
  * enough that a statement's parameter stays a few megabytes.
  */
 const STATEMENT_CHARS = 4 * 1024 * 1024;
-
-/** Splits `items` into runs whose sizes add up to at most `limit` (an item larger goes alone). */
-function inRuns<T>(items: T[], size: (item: T) => number, limit = STATEMENT_CHARS): T[][] {
-  const runs: T[][] = [];
-  let run: T[] = [];
-  let total = 0;
-  for (const item of items) {
-    const n = size(item);
-    if (run.length > 0 && total + n > limit) {
-      runs.push(run);
-      run = [];
-      total = 0;
-    }
-    run.push(item);
-    total += n;
-  }
-  if (run.length > 0) runs.push(run);
-  return runs;
-}
 
 /**
  * An embedding as a Postgres `real[]` literal. Each value is rounded to single precision first and
@@ -88,7 +69,11 @@ export async function storeDocuments(
     );
     // The document name and headings weigh most (A), then the document's lead (B), then the
     // body (D).
-    for (const run of inRuns(rows, (row) => 2 * row.content.length + row.embedding.length + 200))
+    for (const run of inRuns(
+      rows,
+      (row) => 2 * row.content.length + row.embedding.length + 200,
+      STATEMENT_CHARS,
+    ))
       await tx.execute(sql`
         insert into knowledge.kb_chunks
           (id, collection_id, document_id, ordinal, content, heading_path, char_start, char_end, token_count, tsv, embedding)
@@ -110,7 +95,11 @@ export async function storeDocuments(
     lead: text.slice(0, lead),
     body: bodyPieces(text, lead),
   }));
-  for (const run of inRuns(terms, (t) => t.lead.length + t.body.reduce((n, piece) => n + piece.length, 0)))
+  for (const run of inRuns(
+    terms,
+    (t) => t.lead.length + t.body.reduce((n, piece) => n + piece.length, 0),
+    STATEMENT_CHARS,
+  ))
     await tx.execute(sql`
       select knowledge.store_document_terms(t.id, t.language::regconfig, t.name, t.lead,
                                             array(select jsonb_array_elements_text(t.body)))
