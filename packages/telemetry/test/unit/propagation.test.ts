@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   contextFromCarrier,
   contextFromTraceparent,
@@ -11,6 +11,8 @@ import {
 
 const recorded = recordSpansInMemory();
 afterAll(() => recorded.shutdown());
+// Each test reads the spans it made, whatever order the tests run in.
+beforeEach(() => recorded.reset());
 
 describe('trace propagation', () => {
   it('carries one trace across an injected and extracted carrier', async () => {
@@ -28,7 +30,6 @@ describe('trace propagation', () => {
   });
 
   it('records a thrown error and still ends the span', async () => {
-    recorded.reset();
     await expect(withSpan('failing', {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow(
       'boom',
     );
@@ -36,7 +37,6 @@ describe('trace propagation', () => {
   });
 
   it('starts a fresh trace from a missing or garbage traceparent', async () => {
-    recorded.reset();
     await withSpan('a', { parent: contextFromTraceparent(undefined) }, async () => {});
     await withSpan('b', { parent: contextFromTraceparent('garbage') }, async () => {});
     const [a, b] = recorded.spans();
