@@ -1,0 +1,1 @@
+-- A metric a plan does not limit is not limited (see reserve_usage below).
