@@ -149,6 +149,46 @@ describe('event triggers', () => {
     }
   });
 
+  it('start each event of one batch for the triggers of its own subject only', async () => {
+    const onIndexedRun = await createWorkflow(h, owner.token, onIndexed('batch: indexed'));
+    const onFailed = await createWorkflow(h, owner.token, {
+      ...onIndexed('batch: failed'),
+      nodes: [
+        { name: 'Indexed', type: 'event', config: { subject: 'knowledge.document.failed' } },
+        { name: 'Note', type: 'set', config: { fields: [{ name: 'doc', value: '{{ data.documentId }}' }] } },
+      ],
+    });
+    // Published while the worker is stopped, they reach it together, in one batch.
+    await h.stopWorker();
+    let published: { id: string }[];
+    try {
+      const failed = () =>
+        publishEvent(h, knowledgeEvents.documentFailed, {
+          documentId: randomUUID(),
+          collectionId: randomUUID(),
+          error: 'unsupported file',
+          attempts: 3,
+        });
+      published = [
+        await publishIndexed({ chunkCount: 1 }),
+        await failed(),
+        await publishIndexed({ chunkCount: 2 }, new Date(Date.now() - 3_600_000)),
+        await failed(),
+        await publishIndexed({ chunkCount: 3 }),
+      ];
+    } finally {
+      await h.startWorker();
+    }
+    const ids = (runs: { input_data: { id: string }[] }[]) => runs.map((run) => run.input_data[0]!.id).sort();
+    const [first, second, early, fourth, fifth] = published.map((event) => event.id);
+    expect(ids(await waitForEventRuns(onIndexedRun.id, 2))).toEqual([first, fifth].sort());
+    expect(ids(await waitForEventRuns(onFailed.id, 2))).toEqual([second, fourth].sort());
+    await sleep(1000);
+    expect(ids(await eventRuns(onIndexedRun.id))).not.toContain(early);
+    expect(await eventRuns(onIndexedRun.id)).toHaveLength(2);
+    expect(await eventRuns(onFailed.id)).toHaveLength(2);
+  });
+
   it('follow other workflows through their execution events, never their own', async () => {
     const watched = await createWorkflow(h, owner.token, chain('watched', []));
     const watcher = await createWorkflow(h, owner.token, {
@@ -164,19 +204,21 @@ describe('event triggers', () => {
       ],
       connections: [{ source: 'Succeeded', target: 'Seen' }],
     });
-    await waitForExecution(h, owner.token, await runWorkflow(h, owner.token, watched.id));
-    const [run] = await waitForEventRuns(watcher.id, 1);
-    expect((await waitForExecution(h, owner.token, run!.id)).output).toEqual([
-      expect.objectContaining({ of: watched.id }),
-    ]);
-    // The watcher's own success is an event of the same subject: it does not start it again. (The
-    // earlier tests' executions may still succeed after the watcher became active, under load:
-    // those runs are of other workflows, so the runs are counted by the workflow they saw.)
-    await sleep(1500);
+    // The earlier tests' executions may still succeed after the watcher became active, under load:
+    // those runs are of other workflows, so the runs are told apart by the workflow they saw.
     const runsOf = (workflowId: string) =>
       eventRuns(watcher.id).then((runs) =>
         runs.filter((run) => JSON.stringify(run.input_data).includes(workflowId)),
       );
+    await waitForExecution(h, owner.token, await runWorkflow(h, owner.token, watched.id));
+    const deadline = Date.now() + 15_000;
+    while (!(await runsOf(watched.id)).length && Date.now() < deadline) await sleep(100);
+    const [run] = await runsOf(watched.id);
+    expect((await waitForExecution(h, owner.token, run!.id)).output).toEqual([
+      expect.objectContaining({ of: watched.id }),
+    ]);
+    // The watcher's own success is an event of the same subject: it does not start it again.
+    await sleep(1500);
     expect(await runsOf(watched.id)).toHaveLength(1);
     expect(await runsOf(watcher.id)).toEqual([]);
   });

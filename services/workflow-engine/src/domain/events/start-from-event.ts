@@ -6,15 +6,38 @@ import { executionIdFor } from '../executions/execution-id.js';
 import { startOnce } from '../executions/start-once.js';
 import { ExpressionError, resolveValue } from '../expressions/expression.js';
 
-interface Subscriber {
+type Envelope = EventEnvelope<Record<string, unknown>>;
+
+export interface Subscriber {
   workflow_id: string;
   node_id: string;
   config: { subject: string; filter?: string };
 }
 
 /**
- * Starts the workflows whose event triggers listen to this event: active when it occurred and
- * still active now, and whose filter holds. Each (event, workflow, trigger) is one execution
+ * The event triggers each event of a batch starts, in the batch's order: enabled triggers of
+ * workflows active when it occurred (and still active now) that listen to its subject. One
+ * look-up for the whole batch: most events (every execution's own `workflow.execution.*`) have
+ * no subscriber, and a look-up each cost a transaction. Looked up after the batch was fetched, so
+ * every activation committed before one of its events occurred is seen, as with one look-up each.
+ */
+export async function subscribersOf(deps: WorkflowDeps, batch: Envelope[]): Promise<Subscriber[][]> {
+  const events = batch.map((envelope, index) => ({
+    event_index: index,
+    subject: envelope.subject,
+    occurred_at: envelope.occurredAt,
+  }));
+  const rows = (await deps.db.execute(
+    sql`select event_index, workflow_id, node_id, config from workflow.event_subscribers_of(${JSON.stringify(events)}::jsonb)`,
+  )) as unknown as (Subscriber & { event_index: number })[];
+  const subscribers = batch.map((): Subscriber[] => []);
+  for (const { event_index, ...subscriber } of rows) subscribers[event_index]!.push(subscriber);
+  return subscribers;
+}
+
+/**
+ * Starts the workflows whose event triggers listen to this event (its `subscribers`, see
+ * subscribersOf) and whose filter holds. Each (event, workflow, trigger) is one execution
  * whatever the number of deliveries (its id is derived from them; see startOnce). A workflow is
  * never started by the events of its own executions (it would feed on itself). A filter that
  * fails skips the workflow; anything but a skip throws, for the event to come again.
@@ -22,11 +45,9 @@ interface Subscriber {
  */
 export async function startFromEvent(
   deps: WorkflowDeps,
-  envelope: EventEnvelope<Record<string, unknown>>,
+  envelope: Envelope,
+  subscribers: Subscriber[],
 ): Promise<Map<string, string>> {
-  const subscribers = (await deps.db.execute(
-    sql`select workflow_id, node_id, config from workflow.event_subscribers(${envelope.subject}, ${envelope.occurredAt})`,
-  )) as unknown as Subscriber[];
   const outcomes = new Map<string, string>();
   for (const subscriber of subscribers) {
     const workflowId = subscriber.workflow_id;
@@ -50,7 +71,7 @@ export async function startFromEvent(
 async function filterHolds(
   deps: WorkflowDeps,
   subscriber: Subscriber,
-  envelope: EventEnvelope<Record<string, unknown>>,
+  envelope: Envelope,
   executionId: string,
 ): Promise<boolean> {
   if (subscriber.config.filter === undefined) return true;
