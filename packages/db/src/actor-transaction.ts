@@ -16,6 +16,28 @@ export interface ActorContext {
 }
 
 /**
+ * The actor's settings as one statement of bind parameters (`readWithActor`); the same settings
+ * `withActor` sends, in the same order.
+ */
+export const SET_ACTOR = `select
+      set_config('app.user_id', $1, true),
+      set_config('app.org_id', $2, true),
+      set_config('app.team_ids', $3, true),
+      set_config('app.writable_team_ids', $4, true),
+      set_config('app.platform_admin', $5, true),
+      set_config('app.permissions', $6, true)`;
+
+/** The parameters of SET_ACTOR. */
+export const actorSettings = (actor: ActorContext): string[] => [
+  actor.userId,
+  actor.orgId ?? '',
+  (actor.teamIds ?? []).join(','),
+  (actor.writableTeamIds ?? []).join(','),
+  actor.platformAdmin ? 'true' : 'false',
+  (actor.permissions ?? []).join(','),
+];
+
+/**
  * Runs `fn` in a transaction whose row-level security context is the actor. The settings are
  * transaction-local bind parameters (set_config(..., true)), so they vanish at commit or rollback
  * and can never leak to the next user of the pooled connection. `config` sets the transaction's
@@ -66,7 +88,7 @@ export function withoutActor<T>(db: Database, fn: (tx: Transaction) => Promise<T
  * Only that refusal: it comes before the statement did anything, and the rest of the aborted
  * transaction is rolled back. What `fn` did outside the database before it runs again.
  */
-async function againOnStalePlan<T>(run: () => Promise<T>): Promise<T> {
+export async function againOnStalePlan<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {

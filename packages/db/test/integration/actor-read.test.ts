@@ -1,0 +1,121 @@
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type DatabaseClient, readWithActor, uuidv7, withActor } from '../../src/index.js';
+
+const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
+let database: TestDatabase;
+let app: DatabaseClient;
+const alice = uuidv7();
+const bob = uuidv7();
+
+beforeAll(async () => {
+  database = await createTestDatabase([{ schema: 'dbtest', migrationsDir }]);
+  // One connection: every read below shares it, as requests share a pool's connections.
+  app = createDatabase(database.appUrl, { max: 1 });
+  for (const [owner, body] of [
+    [alice, 'alice note'],
+    [bob, 'bob note'],
+  ] as const)
+    await withActor(app.db, { userId: owner }, (tx) =>
+      tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${owner}, ${body})`),
+    );
+});
+afterAll(async () => {
+  await app.close();
+  await database.drop();
+});
+
+const bodies = (rows: Iterable<{ body: string }>) => [...rows].map((row) => row.body);
+const readNotes = (owner: string) =>
+  readWithActor(app.db, { userId: owner }, async (tx) =>
+    bodies(await tx.execute<{ body: string }>(sql`select body from dbtest.notes`)),
+  );
+
+describe('readWithActor', () => {
+  it('shows each actor only their own rows, with the settings of the transaction', async () => {
+    expect(await readNotes(alice)).toEqual(['alice note']);
+    expect(await readNotes(bob)).toEqual(['bob note']);
+    const [settings] = await readWithActor(
+      app.db,
+      {
+        userId: alice,
+        orgId: uuidv7(),
+        teamIds: ['t1', 't2'],
+        writableTeamIds: ['t1'],
+        permissions: ['a.read'],
+      },
+      (tx) =>
+        tx.execute<Record<string, string>>(sql`select current_setting('app.team_ids') as teams,
+          current_setting('app.writable_team_ids') as writable, current_setting('app.permissions') as permissions,
+          current_setting('app.platform_admin') as admin, current_setting('transaction_read_only') as read_only`),
+    );
+    expect(settings).toEqual({
+      teams: 't1,t2',
+      writable: 't1',
+      permissions: 'a.read',
+      admin: 'false',
+      read_only: 'on',
+    });
+  });
+
+  it('runs several statements sent together in one transaction', async () => {
+    // now() is the start of the transaction: the same in every statement of one.
+    const at = sql`select now()::text as at, pg_sleep(0.01)::text`;
+    const [notes, [first], [second]] = await readWithActor(app.db, { userId: bob }, (tx) =>
+      Promise.all([
+        tx.execute<{ body: string }>(sql`select body from dbtest.notes`),
+        tx.execute<{ at: string }>(at),
+        tx.execute<{ at: string }>(at),
+      ]),
+    );
+    expect(bodies(notes)).toEqual(['bob note']);
+    expect(first!.at).toBe(second!.at);
+  });
+
+  it('keeps reads of many actors at once on one connection apart', async () => {
+    const owners = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? alice : i % 3 === 1 ? bob : uuidv7()));
+    const seen = await Promise.all(owners.map((owner) => readNotes(owner)));
+    expect(seen).toEqual(
+      owners.map((owner) => (owner === alice ? ['alice note'] : owner === bob ? ['bob note'] : [])),
+    );
+  });
+
+  it('leaves no actor on the connection for the next user', async () => {
+    await readNotes(alice);
+    const [after] = await app.sql`select current_setting('app.user_id', true) as user_id`;
+    expect(after!.user_id ?? '').toBe('');
+  });
+
+  it('refuses a write (the transaction is read-only)', async () => {
+    await expect(
+      readWithActor(app.db, { userId: alice }, (tx) =>
+        tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${alice}, 'written in a read')`),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '25006' } });
+    expect(await readNotes(alice)).toEqual(['alice note']);
+  });
+
+  it('refuses a statement sent after the read began awaiting, rather than run it outside the transaction', async () => {
+    await expect(
+      readWithActor(app.db, { userId: alice }, async (tx) => {
+        await tx.execute(sql`select 1`);
+        return tx.execute(sql`select body from dbtest.notes`);
+      }),
+    ).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/sent after the read had begun awaiting/) },
+    });
+    expect(await readNotes(alice)).toEqual(['alice note']);
+  });
+
+  it('treats a hostile actor id as data, and a failed read leaves the connection usable', async () => {
+    await expect(readNotes("x'); drop table dbtest.notes; --")).rejects.toMatchObject({
+      cause: { code: '22P02' },
+    });
+    await expect(
+      readWithActor(app.db, { userId: alice }, (tx) => tx.execute(sql`select 1 / 0`)),
+    ).rejects.toMatchObject({ cause: { code: '22012' } });
+    expect(await readNotes(alice)).toEqual(['alice note']);
+  });
+});
