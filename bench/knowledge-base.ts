@@ -16,6 +16,7 @@ import {
 import { connect } from 'nats';
 import postgres from 'postgres';
 import { deferCleanup } from './harness/cleanup.js';
+import { type CpuCost, measureCpuCost } from './harness/cpu-cost.js';
 import { latencySummary as summary } from './harness/latency.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
 import { corpusPath, numberSetting } from './harness/settings.js';
@@ -77,6 +78,9 @@ export async function knowledgeBaseScenario(): Promise<void> {
   deferCleanup(() => worker.close());
   const admin = postgres(database.adminUrl, { max: 2, onnotice: () => {} });
   deferCleanup(() => admin.end({ timeout: 5 }));
+  // Reads the CPU figures on a connection of its own (left out of them), apart from admin's work.
+  const monitor = postgres(database.adminUrl, { max: 1, onnotice: () => {} });
+  deferCleanup(() => monitor.end({ timeout: 5 }));
   const { token } = await tokens.mint();
   const headers = { authorization: `Bearer ${token}` };
 
@@ -92,30 +96,45 @@ export async function knowledgeBaseScenario(): Promise<void> {
   const bytes = corpus.reduce((sum, page) => sum + Buffer.byteLength(page.text), 0);
   console.error(`indexing ${corpus.length} pages (${formatNumber(bytes / 2 ** 20)} MiB of text)...`);
 
-  // Indexing: from the first upload to the last document indexed.
-  const started = performance.now();
-  for (const page of corpus)
-    await expectStatus(
-      app.inject({
-        method: 'POST',
-        url: `/v1/kb/collections/${collectionId}/documents`,
-        headers,
-        payload: {
-          name: `${page.name}(${page.section})`,
-          text: page.text,
-          metadata: { section: page.section },
-        },
-      }),
-      [200, 201],
-    );
-  for (;;) {
-    const [row] = await admin`select count(*) filter (where status in ('indexed', 'failed'))::int as done,
+  // Indexing: from the first upload to the last document indexed. Its CPU per chunk (this process
+  // runs the uploads, the server and the worker; the database's backends apart) does not move
+  // with outside load as chunks/s does.
+  const databaseName = new URL(database.adminUrl).pathname.slice(1);
+  let indexingSeconds = 0;
+  const indexingCost = await measureCpuCost(
+    monitor,
+    databaseName,
+    { 'bench + server + worker': process.pid },
+    async () => {
+      const started = performance.now();
+      for (const page of corpus)
+        await expectStatus(
+          app.inject({
+            method: 'POST',
+            url: `/v1/kb/collections/${collectionId}/documents`,
+            headers,
+            payload: {
+              name: `${page.name}(${page.section})`,
+              text: page.text,
+              metadata: { section: page.section },
+            },
+          }),
+          [200, 201],
+        );
+      for (;;) {
+        const [row] = await admin`select count(*) filter (where status in ('indexed', 'failed'))::int as done,
                                      count(*) filter (where status = 'failed')::int as failed
                               from knowledge.kb_documents`;
-    if (row!.done >= corpus.length - duplicates(corpus)) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  const indexingSeconds = (performance.now() - started) / 1000;
+        if (row!.done >= corpus.length - duplicates(corpus)) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      indexingSeconds = (performance.now() - started) / 1000;
+      const [row] = await admin<
+        { chunks: number }[]
+      >`select count(*)::int as chunks from knowledge.kb_chunks`;
+      return row!.chunks;
+    },
+  );
   const [{ chunks, failed }] = (await admin`
     select (select count(*)::int from knowledge.kb_chunks) as chunks,
            (select count(*)::int from knowledge.kb_documents where status = 'failed') as failed`) as unknown as [
@@ -123,9 +142,13 @@ export async function knowledgeBaseScenario(): Promise<void> {
   ];
   // Bare SQL: the text search vectors of the same chunks, nothing else.
   await admin`create table bench_chunk_text as select content from knowledge.kb_chunks`;
-  const bareStarted = performance.now();
-  await admin`create table bench_chunk_tsv as select to_tsvector('english', content) as tsv from bench_chunk_text`;
-  const bareIndexSeconds = (performance.now() - bareStarted) / 1000;
+  let bareIndexSeconds = 0;
+  const bareCost = await measureCpuCost(monitor, databaseName, {}, async () => {
+    const bareStarted = performance.now();
+    await admin`create table bench_chunk_tsv as select to_tsvector('english', content) as tsv from bench_chunk_text`;
+    bareIndexSeconds = (performance.now() - bareStarted) / 1000;
+    return chunks;
+  });
   await admin`create index on bench_chunk_tsv using gin (tsv)`;
   // The built-in embedder alone, over the same chunks as the indexer gives them to it (the
   // document's name and the chunk's headings, then its text): what embedding costs of indexing.
@@ -226,6 +249,9 @@ export async function knowledgeBaseScenario(): Promise<void> {
     ),
   );
   console.log(
+    `\nCPU per chunk while indexing, ms: ${costLine(indexingCost)}; bare SQL to_tsvector: ${costLine(bareCost)}.`,
+  );
+  console.log(
     `\nAnswer found (${QUESTIONS.length} questions): hybrid first ${rank.hybridTop1}, hybrid top 5 ${rank.hybridTop5}; ` +
       `bare full text top 5: all words (AND) ${rank.andTop5}, any word (OR) ${rank.orTop5}.`,
   );
@@ -240,6 +266,9 @@ export async function knowledgeBaseScenario(): Promise<void> {
       chunksPerSecond: round(indexRate, 1),
       bareSqlChunksPerSecond: round(bareRate, 1),
       embedderAloneChunksPerSecond: round(embedderRate, 1),
+      cpuMsPerChunk: indexingCost.perOperationMs,
+      transactionsPerChunk: indexingCost.transactionsPerOperation,
+      bareSqlCpuMsPerChunk: bareCost.perOperationMs,
     },
     searchMs: {
       hybrid: { p50: round(h.p50), p95: round(h.p95), p99: round(h.p99), samples: h.n },
@@ -249,6 +278,12 @@ export async function knowledgeBaseScenario(): Promise<void> {
     answers: { questions: QUESTIONS.length, ...rank },
   });
   console.error(`results: ${file}`);
+}
+
+/** Each process's CPU ms per chunk, and the database's transactions per chunk. */
+function costLine(cost: CpuCost): string {
+  const each = Object.entries(cost.perOperationMs).map(([name, ms]) => `${name} ${ms.toFixed(3)}`);
+  return `${each.join(', ')} (${cost.transactionsPerOperation.toFixed(3)} transactions per chunk)`;
 }
 
 /** Pages whose text repeats another's are stored once (same content hash). */
