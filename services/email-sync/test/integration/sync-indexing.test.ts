@@ -364,6 +364,38 @@ describe('a first sync and its indexing pass', () => {
     expect(indexed.map(threading)).toEqual(stored.map(threading));
   });
 
+  it('keeps each source of a batch byte for byte until it is indexed: 8-bit bytes, backslashes, octal-looking text', async () => {
+    const gus = { user: 'gus@example.test', password: 'gus-secret-1' };
+    await h.dovecot.addUser(gus);
+    const header = (subject: string, charset: string) =>
+      Buffer.from(
+        `From: Gus <gus@example.test>\r\nTo: ${gus.user}\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@example.test>\r\n` +
+          `MIME-Version: 1.0\r\nContent-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`,
+      );
+    const sources = [
+      Buffer.concat([header('plain', 'us-ascii'), Buffer.from('nothing to escape here\r\n')]),
+      Buffer.concat([
+        header('latin', 'iso-8859-1'),
+        Buffer.from('C:\\temp\\\\x41 \\000 \\\\ caf'),
+        Buffer.from([0xe9, 0x20, 0x80, 0xff, 0x5c, 0x0d, 0x0a]),
+      ]),
+      Buffer.concat([header('after', 'us-ascii'), Buffer.from('\\x00ff stays text\r\n')]),
+    ];
+    for (const source of sources) await h.dovecot.deliver(gus.user, source);
+    const account = await connectAccount(h, token, gus);
+    await syncAccount(h.deps, account.id);
+
+    const stored = await h.admin<{ raw_source: Buffer }[]>`
+      select raw_source from email.email_messages where account_id = ${account.id} order by uid`;
+    expect(stored.map((row) => row.raw_source.toString('hex'))).toEqual(
+      sources.map((s) => s.toString('hex')),
+    );
+    expect(await indexAccountMessages(h.deps, account.id)).toBe(3);
+    const [, latin] = await rowsOf(account.id);
+    // mailparser reads ISO-8859-1 as windows-1252, as browsers do: 0x80 is the euro sign.
+    expect(latin!.text_body).toContain('C:\\temp\\\\x41 \\000 \\\\ café €ÿ\\');
+  });
+
   it('runs as the worker job the sync queued, after the worker was down when it was queued', async () => {
     const bea = { user: 'bea@example.test', password: 'bea-secret-1' };
     await h.dovecot.addUser(bea);
