@@ -147,9 +147,9 @@ export const kbChunks = knowledge.table(
   'kb_chunks',
   {
     id: uuid('id').primaryKey(),
-    collectionId: uuid('collection_id')
-      .notNull()
-      .references(() => kbCollections.id, { onDelete: 'cascade' }),
+    // No key of its own to the collection: the document's key (documentOfRow) holds it, and a
+    // collection's deletion reaches its chunks through its documents (migration 0011).
+    collectionId: uuid('collection_id').notNull(),
     documentId: uuid('document_id').notNull(),
     ordinal: integer('ordinal').notNull(),
     content: text('content').notNull(),
@@ -180,9 +180,8 @@ export const kbChunks = knowledge.table(
 export const kbTerms = knowledge.table(
   'kb_terms',
   {
-    collectionId: uuid('collection_id')
-      .notNull()
-      .references(() => kbCollections.id, { onDelete: 'cascade' }),
+    // As kb_chunks: the document's key holds the collection (one key checked per posting, not two).
+    collectionId: uuid('collection_id').notNull(),
     lexeme: text('lexeme').notNull(),
     documentId: uuid('document_id').notNull(),
     nameTf: smallint('name_tf').notNull(),
