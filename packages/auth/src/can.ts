@@ -1,8 +1,10 @@
 import { type Actor, isReadPermission, type Permission, type TeamRole } from '@conduit/contracts';
 import {
   type ActorContext,
+  type ActorRead,
   type Database,
   type PgTransactionConfig,
+  readWithActor,
   type Transaction,
   withActor,
 } from '@conduit/db';
@@ -67,4 +69,12 @@ export function asActor<T>(
   config?: PgTransactionConfig,
 ): Promise<T> {
   return withActor(db, rlsContext(actor), fn, config);
+}
+
+/**
+ * asActor for a read that sends all its statements at once: one round trip to Postgres instead of
+ * three (`readWithActor`, whose contract `read` must keep), with the same row-level security.
+ */
+export function readAsActor<T>(db: Database, actor: Actor, read: ActorRead<T>): Promise<T> {
+  return readWithActor(db, rlsContext(actor), read);
 }

@@ -1,5 +1,5 @@
 export { authPlugin, bearerToken, platformAdminOnly, requireActor } from './auth-plugin.js';
-export { asActor, can, type ResourceRef, rlsContext } from './can.js';
+export { asActor, can, type ResourceRef, readAsActor, rlsContext } from './can.js';
 export { identityVerifier, registerProtectedRoutes } from './protected-routes.js';
 export {
   ACCESS_TOKEN_AUDIENCE,

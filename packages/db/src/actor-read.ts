@@ -4,6 +4,13 @@ import { type ActorContext, actorSettings, againOnStalePlan, SET_ACTOR } from '.
 import { type Database, preparingStatements } from './client.js';
 
 /**
+ * What a read sends its statements through: drizzle, or for a hot path postgres.js itself
+ * (`sql`, whose tagged statements are prepared; no builder runs per call). Both are the
+ * transaction's connection.
+ */
+export type ActorRead<T> = (tx: Database, sql: postgres.Sql) => Promise<T>;
+
+/**
  * Reads as the actor in one round trip to Postgres. `BEGIN READ ONLY`, the actor's settings, the
  * statements `read` sends and `COMMIT` go out together on a connection reserved for the call
  * (postgres.js pipelines statements sent without waiting), where `withActor` waits for `BEGIN`,
@@ -16,28 +23,20 @@ import { type Database, preparingStatements } from './client.js';
  * is refused by Postgres (the transaction is read-only). For work that reads, then decides what to
  * read next, or writes, use `withActor`.
  */
-export function readWithActor<T>(
-  db: Database,
-  actor: ActorContext,
-  read: (tx: Database) => Promise<T>,
-): Promise<T> {
+export function readWithActor<T>(db: Database, actor: ActorContext, read: ActorRead<T>): Promise<T> {
   // drizzle keeps the client it was made with (createDatabase's pool) as `$client`.
   const pool = (db as Database & { $client: postgres.Sql }).$client;
   return againOnStalePlan(() => readOnce(pool, actor, read));
 }
 
-async function readOnce<T>(
-  pool: postgres.Sql,
-  actor: ActorContext,
-  read: (tx: Database) => Promise<T>,
-): Promise<T> {
+async function readOnce<T>(pool: postgres.Sql, actor: ActorContext, read: ActorRead<T>): Promise<T> {
   const connection = await pool.reserve();
   let open = true;
   try {
     const begin = connection.unsafe('begin read only').execute();
     const settings = connection.unsafe(SET_ACTOR, actorSettings(actor), { prepare: true }).execute();
-    const reading = (async () =>
-      read(drizzle(whileOpen(preparingStatements(connection), pool.options, () => open))))();
+    const scope = whileOpen(preparingStatements(connection), pool.options, () => open);
+    const reading = (async () => read(drizzle(scope), scope))();
     // Every outcome is awaited below; until then a failure must not count as unhandled.
     const started = Promise.allSettled([begin, settings, reading]);
     // By the next turn of the event loop every statement `read` sent without awaiting has reached
@@ -67,15 +66,19 @@ function whileOpen(
   options: postgres.Sql['options'],
   isOpen: () => boolean,
 ): postgres.Sql {
+  const refuse = () => {
+    throw new Error(
+      'readWithActor: a statement was sent after the read had begun awaiting; send every statement first, or use withActor',
+    );
+  };
   return new Proxy(connection, {
+    apply(target, thisArgument, args) {
+      if (!isOpen()) refuse();
+      return Reflect.apply(target, thisArgument, args);
+    },
     get(target, property, receiver) {
       if (property === 'options') return options;
-      if (property === 'unsafe' && !isOpen())
-        return () => {
-          throw new Error(
-            'readWithActor: a statement was sent after the read had begun awaiting; send every statement first, or use withActor',
-          );
-        };
+      if (property === 'unsafe' && !isOpen()) return refuse;
       return Reflect.get(target, property, receiver);
     },
   });

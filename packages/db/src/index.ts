@@ -1,6 +1,6 @@
 export type { PgTransactionConfig } from 'drizzle-orm/pg-core';
 export { uuidv7 } from 'uuidv7';
-export { readWithActor } from './actor-read.js';
+export { type ActorRead, readWithActor } from './actor-read.js';
 export { type ActorContext, withActor, withoutActor } from './actor-transaction.js';
 export {
   createDatabase,

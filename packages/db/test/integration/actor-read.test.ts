@@ -74,6 +74,22 @@ describe('readWithActor', () => {
     expect(first!.at).toBe(second!.at);
   });
 
+  it('sends hand-written statements of postgres.js in the same transaction, refused once it is on its way', async () => {
+    const rows = await readWithActor(
+      app.db,
+      { userId: alice },
+      (_tx, sql) => sql<{ body: string }[]>`select body from dbtest.notes`,
+    );
+    expect(bodies(rows)).toEqual(['alice note']);
+    await expect(
+      readWithActor(app.db, { userId: alice }, async (_tx, sql) => {
+        await sql`select 1`;
+        return sql`select body from dbtest.notes`;
+      }),
+    ).rejects.toThrow(/sent after the read had begun awaiting/);
+    expect(await readNotes(alice)).toEqual(['alice note']);
+  });
+
   it('keeps reads of many actors at once on one connection apart', async () => {
     const owners = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? alice : i % 3 === 1 ? bob : uuidv7()));
     const seen = await Promise.all(owners.map((owner) => readNotes(owner)));

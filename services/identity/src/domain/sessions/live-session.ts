@@ -1,4 +1,4 @@
-import type { Transaction } from '@conduit/db';
+import type { Database, Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { userSessions } from '../../db/schema.js';
@@ -58,7 +58,7 @@ export async function assertLiveSession(tx: Transaction, sessionId: string | nul
  */
 export async function assertLiveSessionForRead(
   cache: LiveSessionCache,
-  tx: Transaction,
+  tx: Database | Transaction,
   sessionId: string | null,
 ): Promise<void> {
   if (!sessionId) throw new DomainError('unauthorized', 'The access token has no session.');
@@ -67,7 +67,7 @@ export async function assertLiveSessionForRead(
   cache.remember(sessionId, live.expiresAt);
 }
 
-async function readLiveSession(tx: Transaction, sessionId: string) {
+async function readLiveSession(tx: Database | Transaction, sessionId: string) {
   const [live] = await tx
     .select({ id: userSessions.id, expiresAt: userSessions.expiresAt })
     .from(userSessions)
