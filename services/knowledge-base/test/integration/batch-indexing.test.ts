@@ -124,6 +124,11 @@ describe('collection statistics', () => {
     expect(
       await h.admin`select 1 from knowledge.kb_collection_stats where collection_id = ${collection.id}`,
     ).toHaveLength(0);
+    // Chunks and postings go through their documents' key (they have none to the collection).
+    const [left] = await h.admin<{ chunks: number; terms: number }[]>`
+      select (select count(*)::int from knowledge.kb_chunks where collection_id = ${collection.id}) as chunks,
+             (select count(*)::int from knowledge.kb_terms where collection_id = ${collection.id}) as terms`;
+    expect(left).toEqual({ chunks: 0, terms: 0 });
   }, 60_000);
 
   it('are not the runtime role to write', async () => {
