@@ -179,7 +179,8 @@ describe('event triggers', () => {
     } finally {
       await h.startWorker();
     }
-    const ids = (runs: { input_data: { id: string }[] }[]) => runs.map((run) => run.input_data[0]!.id).sort();
+    const ids = (runs: Awaited<ReturnType<typeof eventRuns>>) =>
+      runs.map((run) => run.input_data[0].id as string).sort();
     const [first, second, early, fourth, fifth] = published.map((event) => event.id);
     expect(ids(await waitForEventRuns(onIndexedRun.id, 2))).toEqual([first, fifth].sort());
     expect(ids(await waitForEventRuns(onFailed.id, 2))).toEqual([second, fourth].sort());

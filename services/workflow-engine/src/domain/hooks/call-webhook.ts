@@ -1,4 +1,4 @@
-import { withActor } from '@conduit/db';
+import { readWithActor, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, ne } from 'drizzle-orm';
 import { workflowExecutions, workflows, workflowVersions } from '../../db/schema.js';
@@ -46,9 +46,10 @@ const noHook = () => new DomainError('not_found', 'No active webhook at this add
 export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promise<WebhookAnswer> {
   const actor = await cachedOwnerContext(deps.db, call.workflowId);
   if (!actor) throw noHook();
-  const found = await withActor(deps.db, actor, async (tx) => {
-    // The workflow and its current version, in one statement; the version's document only when
-    // this process does not keep it already (versions never change, see version-documents).
+  // The workflow and its current version, in one statement and one round trip; the version's
+  // document only when this process does not keep it already (versions never change, see
+  // version-documents).
+  const found = await readWithActor(deps.db, actor, async (tx) => {
     const [row] = await tx
       .select({ workflow: workflows, document: workflowVersions.document })
       .from(workflows)
