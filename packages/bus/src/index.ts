@@ -16,3 +16,13 @@ export {
   streamConsumerLag,
 } from './stream-consumer.js';
 export { type EventSubscription, type SubscribeOptions, subscribeEvent } from './subscribe.js';
+export {
+  isUnlimited,
+  refusedLine,
+  releaseUsageOf,
+  reserveUsageOf,
+  type UsageAnswer,
+  type UsageLine,
+  type UsageSubject,
+  type UsageWording,
+} from './usage-client.js';

@@ -6,7 +6,8 @@ import { defineRpc } from '../rpc.js';
  * files stored), whose counter never rolls with the period and is given back by a release in any
  * period, so deleting a file frees its space for good; a plan change keeps what is used
  * (identity migration 0008). emails_sent counts mail sent for a user or team, one per recipient
- * (identity migration 0010); a plan without it does not limit sending.
+ * (identity migration 0010). A metric a plan names no limit for is not limited (see
+ * `reserveUsage`).
  */
 export const usageMetrics = ['executions', 'messages', 'ai_credits', 'storage_mb', 'emails_sent'] as const;
 export const usageMetricSchema = z.enum(usageMetrics);
@@ -36,8 +37,14 @@ const usageItems = z
  * fits in what is left of the period, and then all of them; a refusal changes nothing. Never goes
  * below zero however many callers race. `refused` names the first metric (in request order) that
  * did not fit; `items` says, for each metric asked, what is left after a grant or now after a
- * refusal. Errors: not_found when the subject has no subscription or its plan does not limit a
- * metric asked for.
+ * refusal.
+ *
+ * A metric the subject's plan does not limit (the plan names no limit for it) is not limited: it
+ * is granted and counts nothing, its line has `remaining` and `limit` null, and the metrics that
+ * are limited are reserved beside it as usual. Every user and team is put on the default plan when
+ * it is created, so a subject without a subscription is one identity does not know: it is answered
+ * with the error not_found, which callers refuse as "not included" (402), never as unlimited
+ * (`reserveUsageOf` in @conduit/bus does both for every service).
  *
  * AI credits are spent from the plan's monthly quota first, then from the subject's bought credit
  * balance: the `ai_credits` line says the balance (`credits`) after a grant or now, and a grant
@@ -53,9 +60,10 @@ export const reserveUsage = defineRpc(
     items: z.array(
       z.object({
         metric: usageMetricSchema,
-        /** What is left of the plan's quota this period. */
-        remaining: z.number().int(),
-        limit: z.number().int(),
+        /** What is left of the plan's quota this period; null when the plan does not limit it. */
+        remaining: z.number().int().nullable(),
+        /** The plan's limit; null when the plan does not limit the metric (nothing was counted). */
+        limit: z.number().int().nullable(),
         /** AI credits only: the subject's credit balance beside the quota. */
         credits: z.number().int().optional(),
       }),

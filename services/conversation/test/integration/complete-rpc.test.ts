@@ -134,4 +134,29 @@ describe('rpc.conversation.llm.complete', () => {
       h.usage.refuse.delete('ai_credits');
     }
   });
+
+  it('answers uncharged on a plan that does not limit AI credits, and refuses a payer without a subscription', async () => {
+    h.usage.unlimited.add('ai_credits');
+    const releases = h.usage.releases.length;
+    try {
+      const answer = await complete({ model: 'echo', prompt: 'Unlimited', maxTokens: 2000 });
+      expect(answer.text).toBe('You said: Unlimited.');
+      // Nothing was counted, so nothing of the unused credits is given back.
+      expect(h.usage.releases.length).toBe(releases);
+    } finally {
+      h.usage.unlimited.delete('ai_credits');
+    }
+    const stranger = { type: 'user' as const, id: randomUUID() };
+    h.usage.withoutSubscription.add(stranger.id);
+    const asked = llm.requests.length;
+    try {
+      await expect(complete({ model: 'echo', payer: stranger })).rejects.toMatchObject({
+        code: 'limit_reached',
+        message: 'This plan does not include AI credits.',
+      });
+      expect(llm.requests.length).toBe(asked);
+    } finally {
+      h.usage.withoutSubscription.delete(stranger.id);
+    }
+  });
 });

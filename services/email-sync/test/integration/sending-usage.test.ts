@@ -180,6 +180,30 @@ describe('sending from the API', () => {
     }
   });
 
+  it('refuses with 402, writing nothing, when identity has no subscription of the payer', async () => {
+    h.usage.withoutSubscription.add(me.userId);
+    try {
+      const res = await post('/v1/mail/send', {
+        accountId,
+        to: [bob.user],
+        subject: 'No subscription',
+        text: 'n',
+      });
+      expect(res.statusCode).toBe(402);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({
+        code: 'limit_reached',
+        detail: "This sender's plan does not include sending mail.",
+        metric: 'emails_sent',
+        remaining: 0,
+        limit: 0,
+      });
+      expect(await outboundCount('No subscription')).toBe(0);
+    } finally {
+      h.usage.withoutSubscription.delete(me.userId);
+    }
+  });
+
   it('reserves once for a request sent twice with the same idempotency key', async () => {
     const payload = {
       accountId,
@@ -302,6 +326,46 @@ describe('mail other services ask for', () => {
         platform.received.filter((mail) => mail.raw.toString().includes('Bot over the limit')),
       ).toHaveLength(0);
     }));
+
+  it("a bot's SEND MAIL for a payer without a subscription is recorded as failed, applied once, never sent", async () => {
+    const userId = uuidv7();
+    h.usage.withoutSubscription.add(userId);
+    try {
+      const envelope = conversationEvents.mailRequested.envelope.parse({
+        id: uuidv7(),
+        subject: conversationEvents.mailRequested.subject,
+        version: conversationEvents.mailRequested.version,
+        occurredAt: new Date().toISOString(),
+        actor: { userId, sessionId: null, orgId: null },
+        data: {
+          sessionId: uuidv7(),
+          botId: uuidv7(),
+          userId,
+          to: ['a@example.org'],
+          subject: 'Bot without a plan',
+          body: 'no',
+        },
+      });
+      await publish(envelope);
+      const key = `conversation:${envelope.id}`;
+      const [row] = await eventually(
+        async () => {
+          const rows = await byKey(key);
+          return rows.length > 0 && rows;
+        },
+        20_000,
+        'the refused request recorded',
+      );
+      expect(row).toMatchObject({ status: 'failed', user_id: userId });
+      expect(row!.last_error).toBe("This sender's plan does not include sending mail.");
+      expect(await processedCount(envelope.id)).toBe(1);
+      expect(
+        platform.received.filter((mail) => mail.raw.toString().includes('Bot without a plan')),
+      ).toHaveLength(0);
+    } finally {
+      h.usage.withoutSubscription.delete(userId);
+    }
+  });
 
   it("identity's mail is the platform's: reserved of nobody, sent even when users' mail is used up", async () =>
     whileRefused(async () => {

@@ -8,7 +8,7 @@ import { reserveUsage } from '../domain/usage/reserve-usage.js';
 /**
  * Serves `rpc.identity.usage.reserve` and `rpc.identity.usage.release` in the `identity` queue
  * group (one replica answers each call). Thin adapters: the request is validated by serveRpc, the
- * verb decides, and serveRpc maps its DomainError (not_found when the subject has no such limit).
+ * verb decides, and serveRpc maps its DomainError (not_found when the subject has no subscription).
  */
 export function serveUsageRpc(bus: Bus, db: Database, log: Logger): RpcServer {
   const servers = [

@@ -144,6 +144,22 @@ describe('reserving AI credits beside the quota', () => {
   });
 });
 
+describe('a plan that does not limit AI credits', () => {
+  it('grants them without drawing on the bought credits', async () => {
+    const s = { type: 'user' as const, id: randomUUID() };
+    const subscriptionId = await ensureSubscription(h, s);
+    await h.admin`delete from identity.usage_counters where subscription_id = ${subscriptionId} and metric = 'ai_credits'`;
+    await grantCredits(h, s, 10);
+    const answer = await reserveCredits(s, 25);
+    expect(answer).toMatchObject({
+      granted: true,
+      items: [{ metric: 'ai_credits', remaining: null, limit: null, credits: 10 }],
+    });
+    expect(answer.reservationId).toBeUndefined();
+    expect(await creditsOf(h, s)).toEqual({ balance: 10, ledger: 10 });
+  });
+});
+
 describe('releasing AI credits drawn from the balance', () => {
   it('gives the credits back first, then the quota, exactly as spent', async () => {
     const { s, subscriptionId } = await subjectWith({ used: 95, limit: 100, credits: 20 });

@@ -21,7 +21,7 @@ const reserve = (
 ) => requestRpc(h.bus, reserveUsage, { subject: s, items: [{ metric, amount }] });
 
 /** What a one-metric answer says of its metric. */
-const line = (answer: { items: { remaining: number; limit: number }[] }) => answer.items[0]!;
+const line = (answer: { items: { remaining: number | null; limit: number | null }[] }) => answer.items[0]!;
 
 /** Sends a request as raw JSON, past the caller-side validation of requestRpc. */
 async function rawRequest(body: string) {
@@ -64,7 +64,7 @@ describe('rpc.identity.usage.reserve', () => {
           items: [{ metric: 'executions', remaining: 0, limit: 100 }],
         });
       // Each grant saw its own remainder: 99, 98, ..., 0, each once.
-      expect(granted.map((a) => line(a).remaining).sort((a, b) => a - b)).toEqual(
+      expect(granted.map((a) => Number(line(a).remaining)).sort((a, b) => a - b)).toEqual(
         Array.from({ length: 100 }, (_, i) => i),
       );
       expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 100, limit: 100 });
@@ -178,17 +178,48 @@ describe('rpc.identity.usage.reserve', () => {
       ).toBe('messages');
     });
 
-    it('answers not_found, and reserves nothing, when the plan does not limit one of them', async () => {
+    it('grants a metric the plan does not limit without counting it, and reserves the limited ones beside it', async () => {
       const s = subject();
       const subscriptionId = await ensureSubscription(h, s);
       await h.admin`delete from identity.usage_counters where subscription_id = ${subscriptionId} and metric = 'storage_mb'`;
-      await expect(
-        reserveItems(s, [
-          ['executions', 1],
-          ['storage_mb', 1],
-        ]),
-      ).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('storage_mb') });
-      expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 0, limit: 1000 });
+      const answer = await reserveItems(s, [
+        ['executions', 1],
+        ['storage_mb', 1_000_000],
+      ]);
+      expect(answer).toMatchObject({
+        granted: true,
+        refused: null,
+        items: [
+          { metric: 'executions', remaining: 999, limit: 1000 },
+          { metric: 'storage_mb', remaining: null, limit: null },
+        ],
+      });
+      expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 1, limit: 1000 });
+      // Nothing counts what the plan does not limit: no counter appears.
+      const [kept] = await h.admin<{ n: number }[]>`
+        select count(*)::int as n from identity.usage_counters
+        where subscription_id = ${subscriptionId} and metric = 'storage_mb'`;
+      expect(kept!.n).toBe(0);
+    });
+
+    it('still refuses all of it when a limited metric beside an unlimited one does not fit', async () => {
+      const s = subject();
+      const subscriptionId = await ensureSubscription(h, s);
+      await h.admin`delete from identity.usage_counters where subscription_id = ${subscriptionId} and metric = 'storage_mb'`;
+      await setCounter(h, subscriptionId, 'executions', { used: 1000, limit: 1000 });
+      const answer = await reserveItems(s, [
+        ['storage_mb', 5],
+        ['executions', 1],
+      ]);
+      expect(answer).toMatchObject({
+        granted: false,
+        refused: 'executions',
+        items: [
+          { metric: 'storage_mb', remaining: null, limit: null },
+          { metric: 'executions', remaining: 0, limit: 1000 },
+        ],
+      });
+      expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 1000, limit: 1000 });
     });
 
     it('grants all or none to 200 concurrent reservations of two metrics, asked in either order, while the plan is applied again', async () => {
@@ -249,17 +280,23 @@ describe('rpc.identity.usage.reserve', () => {
       expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 100, limit: 100 });
     });
 
-    it('answers not_found for a subject without a subscription', async () => {
-      const error = await reserve(subject(), 1).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(RpcError);
-      expect(error).toMatchObject({ code: 'not_found', message: 'no subscription for that subject' });
+    it('answers not_found for a subject without a subscription, whatever its metrics', async () => {
+      for (const metric of ['executions', 'emails_sent'] as const) {
+        const error = await reserve(subject(), 1, metric).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RpcError);
+        expect(error).toMatchObject({ code: 'not_found', message: 'no subscription for that subject' });
+      }
     });
 
-    it('answers not_found when the plan does not limit the metric', async () => {
+    it('tells a plan that does not limit the metric apart from no subscription: it grants', async () => {
       const s = subject();
       const subscriptionId = await ensureSubscription(h, s);
-      await h.admin`delete from identity.usage_counters where subscription_id = ${subscriptionId} and metric = 'storage_mb'`;
-      await expect(reserve(s, 1, 'storage_mb')).rejects.toMatchObject({ code: 'not_found' });
+      await h.admin`delete from identity.usage_counters where subscription_id = ${subscriptionId} and metric = 'emails_sent'`;
+      expect(await reserve(s, 500, 'emails_sent')).toMatchObject({
+        granted: true,
+        refused: null,
+        items: [{ metric: 'emails_sent', remaining: null, limit: null }],
+      });
     });
 
     const user = () => ({ type: 'user', id: randomUUID() });

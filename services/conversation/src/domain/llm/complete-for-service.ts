@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { isUnlimited, refusedLine, releaseUsageOf, reserveUsageOf } from '@conduit/bus';
 import type { conversationRpc } from '@conduit/contracts';
 import { type ActorContext, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import type { z } from 'zod';
-import { releaseUsageOf, reserveUsageOf } from '../../clients/usage-client.js';
 import type { ConversationDeps } from '../../deps.js';
 import { type ChatMessage, estimateTokens, ProviderError } from './chat-provider.js';
 import { chatModel, modelReference, resolveModel } from './resolve-model.js';
@@ -72,7 +72,7 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
     (estimateTokens(`${request.system ?? ''}\n${request.prompt}`) + request.maxTokens) /
       deps.env.AI_CREDIT_TOKENS,
   );
-  const { periodEnd, reservationId } = await reserveCredits(deps, request.payer, credits);
+  const { periodEnd, reservationId, unlimited } = await reserveCredits(deps, request.payer, credits);
   const meter = newMeter();
   let text = '';
   try {
@@ -90,12 +90,15 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
     throw error;
   } finally {
     const unused = credits - Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
-    if (unused > 0)
+    if (unused > 0 && !unlimited)
       // The reservation's id gives back first what it drew from the payer's bought credits.
-      await releaseUsageOf(deps, request.payer, [{ metric: 'ai_credits', amount: unused }], {
-        periodEnd,
-        reservationId,
-      }).catch((error: unknown) =>
+      await releaseUsageOf(
+        deps.bus,
+        request.payer,
+        [{ metric: 'ai_credits', amount: unused }],
+        { periodEnd, reservationId },
+        { timeoutMs: deps.env.RPC_TIMEOUT },
+      ).catch((error: unknown) =>
         deps.log.warn({ err: error, unused }, 'unused AI credits could not be given back'),
       );
   }
@@ -103,26 +106,29 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
 }
 
 /**
- * Reserves AI credits of a payer; answers the period they count in, and the reservation's id when
- * it drew on the payer's credit balance.
+ * Reserves AI credits of a payer; answers the period they count in, the reservation's id when it
+ * drew on the payer's credit balance, and whether the plan does not limit AI credits.
  */
 async function reserveCredits(
   deps: ConversationDeps,
   payer: CompletionRequest['payer'],
   credits: number,
-): Promise<{ periodEnd: string; reservationId: string | undefined }> {
-  const answer = await reserveUsageOf(
-    deps,
-    payer,
-    [{ metric: 'ai_credits', amount: credits }],
-    'This plan does not include AI credits.',
-  );
+): Promise<{ periodEnd: string; reservationId: string | undefined; unlimited: boolean }> {
+  const answer = await reserveUsageOf(deps.bus, payer, [{ metric: 'ai_credits', amount: credits }], {
+    notIncluded: 'This plan does not include AI credits.',
+    timeoutMs: deps.env.RPC_TIMEOUT,
+  });
   if (!answer.granted) {
-    const line = answer.items.find((item) => item.metric === 'ai_credits');
+    const line = refusedLine(answer);
     throw new DomainError(
       'limit_reached',
-      `The AI credits of this plan and its bought credits are used up (${(line?.remaining ?? 0) + (line?.credits ?? 0)} left, this completion needs up to ${credits}).`,
+      `The AI credits of this plan and its bought credits are used up (${line.remaining + (line.credits ?? 0)} left, this completion needs up to ${credits}).`,
     );
   }
-  return { periodEnd: answer.periodEnd, reservationId: answer.reservationId };
+  return {
+    periodEnd: answer.periodEnd,
+    reservationId: answer.reservationId,
+    // A plan that does not limit AI credits counted none: nothing to give back.
+    unlimited: isUnlimited(answer.items[0]!),
+  };
 }

@@ -1,6 +1,6 @@
+import { isUnlimited, refusedLine, releaseUsageOf, reserveUsageOf, type UsageAnswer } from '@conduit/bus';
 import type { Actor, UsageItem } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
-import { releaseUsageOf, reserveUsageOf, type UsageReservation } from '../../clients/usage-client.js';
 import type { ConversationDeps } from '../../deps.js';
 import { visitOf } from '../app-visits/visitor-actor.js';
 import type { BotRow } from '../bots/bot-access.js';
@@ -51,7 +51,10 @@ export async function reserveReply(
   const aiCredits = Math.ceil(tokens / deps.env.AI_CREDIT_TOKENS);
   const items: UsageItem[] = [{ metric: 'messages', amount: 1 }];
   if (aiCredits > 0) items.push({ metric: 'ai_credits', amount: aiCredits });
-  const answer = await reserveUsageOf(deps, subject, items);
+  const answer = await reserveUsageOf(deps.bus, subject, items, {
+    notIncluded: "This bot's plan does not include bot replies.",
+    timeoutMs: deps.env.RPC_TIMEOUT,
+  });
   if (!answer.granted) throw refusal(answer, aiCredits);
 
   return {
@@ -61,12 +64,15 @@ export async function reserveReply(
       if (!stored) unused.push({ metric: 'messages', amount: 1 });
       const creditsUnused = aiCredits - Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
       if (creditsUnused > 0) unused.push({ metric: 'ai_credits', amount: creditsUnused });
-      if (unused.length === 0) return;
+      // A metric the plan does not limit counted nothing: there is nothing of it to give back.
+      const counted = new Set(answer.items.filter((line) => !isUnlimited(line)).map((line) => line.metric));
+      const toGiveBack = unused.filter((item) => counted.has(item.metric));
+      if (toGiveBack.length === 0) return;
       try {
         // The reservation's id gives back first what it drew from the payer's bought credits.
-        await releaseUsageOf(deps, subject, unused, answer);
+        await releaseUsageOf(deps.bus, subject, toGiveBack, answer, { timeoutMs: deps.env.RPC_TIMEOUT });
       } catch (error) {
-        deps.log.warn({ err: error, unused }, 'unused usage could not be given back');
+        deps.log.warn({ err: error, unused: toGiveBack }, 'unused usage could not be given back');
       }
     },
   };
@@ -76,9 +82,8 @@ export async function reserveReply(
  * The 402 of a refused reservation: the metric that did not fit and what is left of it (for AI
  * credits, of the plan's quota and the bought credits beside it together).
  */
-function refusal(answer: UsageReservation, aiCredits: number): DomainError {
-  const { metric, remaining, limit, credits } =
-    answer.items.find((item) => item.metric === answer.refused) ?? answer.items[0]!;
+function refusal(answer: UsageAnswer, aiCredits: number): DomainError {
+  const { metric, remaining, limit, credits } = refusedLine(answer);
   return new DomainError(
     'limit_reached',
     metric === 'messages'

@@ -1,6 +1,6 @@
+import { isUnlimited, refusedLine, releaseUsageOf, reserveUsageOf, type UsageAnswer } from '@conduit/bus';
 import { DomainError } from '@conduit/errors';
 import { loggableError } from '@conduit/service-kit';
-import { releaseEmailsOf, reserveEmailsOf } from '../../clients/usage-client.js';
 import type { MailDeps } from '../../deps.js';
 
 /**
@@ -27,38 +27,48 @@ export interface SendingRefusal {
   amount: number;
   remaining: number;
   limit: number;
-  periodEnd: string;
+  /** Null when the payer has no subscription: nothing is included, in no period. */
+  periodEnd: string | null;
+  /** The refusal in words when it is not a used-up period (no subscription). */
+  reason?: string;
 }
 
 export type SendingReservation = { charge: SendingCharge | null } | { refused: SendingRefusal };
 
 /**
  * Reserves `amount` emails_sent of the payer before a send is accepted. Answers the charge, or
- * `charge: null` when the payer's plan does not limit sending (identity answers not_found: no
- * subscription, or a plan without emails_sent), or the refusal with what is left. Throws
- * unavailable (503, retry after 5 s) when identity cannot answer: nothing is sent unchecked.
+ * `charge: null` when the payer's plan does not limit sending (a plan without emails_sent), or
+ * the refusal with what is left, also when identity knows no subscription of the payer (nothing
+ * included: answered, not thrown, so an event consumer records it as it records a used-up plan).
+ * Throws unavailable (503, retry after 5 s) when identity cannot answer: nothing is sent
+ * unchecked.
  */
 export async function reserveSending(
   deps: Pick<MailDeps, 'bus' | 'env'>,
   payer: MailPayer,
   amount: number,
 ): Promise<SendingReservation> {
-  const answer = await reserveEmailsOf(deps, payer, amount);
-  if (!answer) return { charge: null };
+  let answer: UsageAnswer;
+  try {
+    answer = await reserveUsageOf(deps.bus, payer, [{ metric: 'emails_sent', amount }], {
+      notIncluded: "This sender's plan does not include sending mail.",
+      unavailable: 'Mail usage cannot be checked right now; please try again shortly.',
+      timeoutMs: deps.env.RPC_TIMEOUT,
+    });
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'limit_reached')
+      return { refused: { amount, remaining: 0, limit: 0, periodEnd: null, reason: error.detail } };
+    throw error;
+  }
+  if (answer.granted && isUnlimited(answer.items[0]!)) return { charge: null };
   if (answer.granted) return { charge: { subject: payer, amount, periodEnd: new Date(answer.periodEnd) } };
-  const line = answer.items.find((item) => item.metric === 'emails_sent');
-  return {
-    refused: {
-      amount,
-      remaining: line?.remaining ?? 0,
-      limit: line?.limit ?? 0,
-      periodEnd: answer.periodEnd,
-    },
-  };
+  const { remaining, limit } = refusedLine(answer);
+  return { refused: { amount, remaining, limit, periodEnd: answer.periodEnd } };
 }
 
 /** Why a refused send was not accepted, in words (an outbound row's last error, a 402's title). */
 export const refusalReason = (refusal: SendingRefusal) =>
+  refusal.reason ??
   `The plan's mail for this period is used up: ${refusal.remaining} of ${refusal.limit} emails left, this message needs ${refusal.amount} (one per recipient).`;
 
 /** The 402 problem of a refused send, with what is left (as the workflow engine's limit_reached). */
@@ -82,7 +92,13 @@ export async function releaseSending(
   charge: SendingCharge,
 ): Promise<void> {
   try {
-    await releaseEmailsOf(deps, charge.subject, charge.amount, charge.periodEnd);
+    await releaseUsageOf(
+      deps.bus,
+      charge.subject,
+      [{ metric: 'emails_sent', amount: charge.amount }],
+      { periodEnd: charge.periodEnd.toISOString() },
+      { timeoutMs: deps.env.RPC_TIMEOUT },
+    );
   } catch (error) {
     deps.log.warn(
       { err: loggableError(error), subject: charge.subject, amount: charge.amount },

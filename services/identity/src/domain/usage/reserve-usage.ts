@@ -17,9 +17,10 @@ export interface ReservationResult {
   refused: UsageMetric | null;
   /**
    * For each metric asked, in that order: what is left of the quota (never below zero) and the
-   * limit; for AI credits also the credit balance beside the quota.
+   * limit, both null when the plan does not limit the metric; for AI credits also the credit
+   * balance beside the quota.
    */
-  items: { metric: UsageMetric; remaining: number; limit: number; credits?: number }[];
+  items: { metric: UsageMetric; remaining: number | null; limit: number | null; credits?: number }[];
   /** When the counters reset. */
   periodEnd: string;
   /** When the grant drew on the credit balance: the id its release names to give credits back. */
@@ -47,8 +48,9 @@ interface ReserveRow extends Record<string, unknown> {
  * written to the ledger under the reservation's id). No actor: this serves other services, and
  * the function is SECURITY DEFINER.
  *
- * Throws not_found when the subject has no subscription, or its plan does not limit a metric
- * asked for.
+ * A metric the plan does not limit is granted without counting (its line says null), beside the
+ * limited ones. Throws not_found when the subject has no subscription: every user and team gets
+ * one when created, so identity does not know that subject, and callers refuse it.
  */
 export async function reserveUsage(db: Database, reservation: Reservation): Promise<ReservationResult> {
   const { subject, items } = reservation;
@@ -61,17 +63,14 @@ export async function reserveUsage(db: Database, reservation: Reservation): Prom
   if (rows.length === 0) throw new DomainError('not_found', 'no subscription for that subject');
   const byMetric = new Map(rows.map((row) => [row.metric, row]));
   const answers = items.map((item) => byMetric.get(item.metric)!);
-  const unknown = answers.find((row) => !row.known);
-  if (unknown)
-    throw new DomainError('not_found', `the plan of that subject does not limit ${unknown.metric}`);
   const granted = answers.every((row) => row.granted);
   return {
     granted,
     refused: granted ? null : (answers.find((row) => !row.fits)?.metric ?? null),
     items: answers.map((row) => ({
       metric: row.metric,
-      remaining: Math.max(0, Number(row.remaining)),
-      limit: Number(row.limit),
+      remaining: row.known ? Math.max(0, Number(row.remaining)) : null,
+      limit: row.known ? Number(row.limit) : null,
       ...(row.credits === null ? {} : { credits: Number(row.credits) }),
     })),
     periodEnd: new Date(answers[0]!.period_end_ms).toISOString(),

@@ -1,5 +1,5 @@
+import { isUnlimited, refusedLine, releaseUsageOf, reserveUsageOf } from '@conduit/bus';
 import { DomainError } from '@conduit/errors';
-import { releaseStorageOf, reserveStorageOf } from '../../clients/usage-client.js';
 import type { WorkspaceDeps } from '../../deps.js';
 
 export type Payer = { type: 'user' | 'team'; id: string };
@@ -20,9 +20,10 @@ export interface StorageReservation {
 }
 
 /**
- * Reserves `megabytes` of the payer's storage_mb before any byte is stored. Throws limit_reached
- * (402, with what is left) when it does not fit or the plan has no storage, unavailable when
- * identity cannot answer (nothing is stored for free).
+ * Reserves `megabytes` of the payer's storage_mb before any byte is stored; a plan that does not
+ * limit storage lets it through uncounted (nothing to give back: `periodEnd` null). Throws
+ * limit_reached (402, with what is left) when it does not fit or identity knows no subscription
+ * of the payer, unavailable when identity cannot answer (nothing is stored unchecked).
  */
 export async function reserveStorage(
   deps: WorkspaceDeps,
@@ -30,15 +31,20 @@ export async function reserveStorage(
   megabytes: number,
 ): Promise<StorageReservation> {
   if (megabytes === 0) return { megabytes, periodEnd: null };
-  const answer = await reserveStorageOf(deps, payer, megabytes);
+  const answer = await reserveUsageOf(deps.bus, payer, [{ metric: 'storage_mb', amount: megabytes }], {
+    notIncluded: 'This plan does not include file storage.',
+    unavailable: 'Storage usage cannot be checked right now; try again shortly.',
+    timeoutMs: deps.env.RPC_TIMEOUT,
+  });
   if (!answer.granted) {
-    const { remaining, limit } = answer.items[0]!;
+    const { remaining, limit } = refusedLine(answer);
     throw new DomainError(
       'limit_reached',
       `The storage of this plan is used up (${remaining} MB left of ${limit}, this file needs up to ${megabytes}).`,
       { fields: { metric: 'storage_mb', remaining, limit, periodEnd: answer.periodEnd } },
     );
   }
+  if (isUnlimited(answer.items[0]!)) return { megabytes, periodEnd: null };
   return { megabytes, periodEnd: answer.periodEnd };
 }
 
@@ -56,7 +62,15 @@ export async function releaseStorage(
 ): Promise<void> {
   if (megabytes <= 0 || periodEnd === null) return;
   try {
-    await releaseStorageOf(deps, payer, megabytes, periodEnd);
+    await releaseUsageOf(
+      deps.bus,
+      payer,
+      [{ metric: 'storage_mb', amount: megabytes }],
+      { periodEnd },
+      {
+        timeoutMs: deps.env.RPC_TIMEOUT,
+      },
+    );
   } catch (error) {
     deps.log.warn({ err: error, payer, megabytes }, 'storage usage could not be given back');
   }
