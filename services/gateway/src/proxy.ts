@@ -27,6 +27,20 @@ function forwardable(headers: IncomingHttpHeaders | Record<string, string | stri
   return out;
 }
 
+/** Answers at most this long, with a declared length, are read whole before they are sent on. */
+const SMALL_ANSWER_BYTES = 64 * 1024;
+
+/** A declared, small length and not an event stream (whose events must go on as they come). */
+function isSmallAnswer(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>) {
+  const length = Number(headers['content-length']);
+  const type = headers['content-type'];
+  return (
+    Number.isSafeInteger(length) &&
+    length <= SMALL_ANSWER_BYTES &&
+    !(typeof type === 'string' && type.startsWith('text/event-stream'))
+  );
+}
+
 export interface ProxyOptions {
   headersTimeoutMs: number;
   idleTimeoutMs: number;
@@ -92,10 +106,20 @@ export class ServiceProxy {
         } catch (error) {
           throw this.failure(error);
         }
+        reply.code(upstream.statusCode).headers(forwardable(upstream.headers));
+        if (request.method !== 'HEAD' && isSmallAnswer(upstream.headers)) {
+          // A few hundred bytes of JSON go back as one buffer: piping them through Node streams
+          // cost more than the bytes themselves (docs/benchmarks.md, issue 17).
+          try {
+            return reply.send(Buffer.from(await upstream.body.arrayBuffer()));
+          } catch (error) {
+            throw this.failure(error);
+          }
+        }
         upstream.body.on('error', (error) =>
           request.log.warn({ err: error, service: this.service }, 'upstream stream ended abnormally'),
         );
-        return reply.code(upstream.statusCode).headers(forwardable(upstream.headers)).send(upstream.body);
+        return reply.send(upstream.body);
       },
     );
   }
