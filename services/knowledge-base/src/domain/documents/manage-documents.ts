@@ -44,31 +44,37 @@ export async function addDocument(
     return row;
   };
   try {
+    // Statements that do not wait for each other's answers go out together (the connection runs
+    // them in order): the collection's check with the look-up of the same content, then the three
+    // inserts. Bulk uploads come one after another, so each round trip is the uploader's time.
     const result = await asActor(deps.db, actor, async (tx) => {
-      await loadCollection(tx, actor, collectionId, 'kb.write');
-      const found = await existing(tx);
+      const [, found] = await Promise.all([
+        loadCollection(tx, actor, collectionId, 'kb.write'),
+        existing(tx),
+      ]);
       if (found) return { document: toDocumentDto(found), created: false };
       const datasourceId = uuidv7();
-      await tx
-        .insert(datasources)
-        .values({ id: datasourceId, collectionId, kind: input.source, createdBy: actor.userId });
-      const [document] = await tx
-        .insert(kbDocuments)
-        .values({
-          id: uuidv7(),
-          collectionId,
-          datasourceId,
-          name: input.name,
-          mediaType: input.mediaType,
-          sizeBytes: input.bytes.length,
-          contentHash,
-          metadata: input.metadata ?? {},
-          createdBy: actor.userId,
-        })
-        .returning();
-      await tx
-        .insert(kbDocumentOriginals)
-        .values({ documentId: document!.id, collectionId, content: input.bytes });
+      const documentId = uuidv7();
+      const [, [document]] = await Promise.all([
+        tx
+          .insert(datasources)
+          .values({ id: datasourceId, collectionId, kind: input.source, createdBy: actor.userId }),
+        tx
+          .insert(kbDocuments)
+          .values({
+            id: documentId,
+            collectionId,
+            datasourceId,
+            name: input.name,
+            mediaType: input.mediaType,
+            sizeBytes: input.bytes.length,
+            contentHash,
+            metadata: input.metadata ?? {},
+            createdBy: actor.userId,
+          })
+          .returning(),
+        tx.insert(kbDocumentOriginals).values({ documentId, collectionId, content: input.bytes }),
+      ]);
       return { document: toDocumentDto(document!), created: true };
     });
     if (result.created) await enqueueIndexing(deps, [{ id: result.document.id, revision: 1 }]);
