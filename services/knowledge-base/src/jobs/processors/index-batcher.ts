@@ -6,11 +6,13 @@ export interface IndexBatcher {
 }
 
 /**
- * Gathers the index jobs a worker runs at once into batches, group-commit style: a job waits only
- * while `batches` batches are already running, and the next batch takes everything that came in
- * meanwhile (up to `documents`). A lone upload is indexed at once; a bulk load is stored dozens
- * of documents per transaction. With two batches at once, one is extracted and embedded (Node)
- * while the other is stored (Postgres).
+ * Gathers the index jobs a worker runs at once into batches, group-commit style: when no batch is
+ * running, a batch starts at once with whatever is waiting (a lone upload is indexed at once);
+ * while one runs, the next waits for it to end and then takes everything that came in meanwhile,
+ * unless a full batch (`documents`) is waiting, which starts beside it (up to `batches` at once:
+ * one is extracted and embedded in Node while another is stored in Postgres). Documents uploaded
+ * one after another thus go in batches of those that came during the previous one, instead of
+ * one or two per batch, each paying a batch's four transactions.
  */
 export function createIndexBatcher(options: {
   documents: number;
@@ -28,7 +30,11 @@ export function createIndexBatcher(options: {
   let scheduled = false;
   const pump = () => {
     scheduled = false;
-    while (running < options.batches && waiting.length > 0) {
+    while (
+      running < options.batches &&
+      waiting.length > 0 &&
+      (running === 0 || waiting.length >= options.documents)
+    ) {
       const batch = waiting.splice(0, options.documents);
       running++;
       options
