@@ -86,6 +86,44 @@ describe('a webhook whose workflow is all pure nodes', () => {
       { id: expect.any(String), status: 'success', startedAt: expect.any(Date), nodes: 4 },
     ]);
     expect(events).toEqual(['workflow.execution.started', 'workflow.execution.succeeded']);
+    // Recorded as a worker's run ends: finished, timed, with its output and answer, each node's run
+    // with its items and times.
+    const [row] = await h.admin`
+      select output_data, response_data, exec_time_ms, finished_at >= started_at as ordered,
+        input_data -> 0 -> 'body' as body, workflow_version, trigger_type, user_id
+      from workflow.workflow_executions where id = ${executions[0]!.id}`;
+    expect(row).toEqual({
+      output_data: [expect.objectContaining({ body: { qty: 3, price: 50 }, total: 150 })],
+      response_data: { status: 201, headers: {}, body: { total: 150 } },
+      exec_time_ms: expect.any(Number),
+      ordered: true,
+      body: { qty: 3, price: 50 },
+      workflow_version: 1,
+      trigger_type: 'webhook',
+      user_id: null,
+    });
+    const nodeRuns = await h.admin`
+      select node_name, status, attempt, sequence, output_data, finished_at >= started_at as ordered
+      from workflow.node_executions where execution_id = ${executions[0]!.id} order by sequence`;
+    expect(
+      nodeRuns.map((run) => [run.node_name, run.status, run.attempt, run.sequence, run.ordered]),
+    ).toEqual([
+      ['Hook', 'success', 1, 0, true],
+      ['Price', 'success', 1, 1, true],
+      ['Big?', 'success', 1, 2, true],
+      ['Answer', 'success', 1, 3, true],
+    ]);
+    expect(nodeRuns[2]!.output_data).toEqual({ true: [expect.objectContaining({ total: 150 })], false: [] });
+    const [succeeded] = await h.admin`
+      select payload -> 'data' as data from workflow.outbox
+      where subject = 'workflow.execution.succeeded' and payload -> 'data' ->> 'executionId' = ${executions[0]!.id}`;
+    expect(succeeded!.data).toEqual({
+      executionId: executions[0]!.id,
+      workflowId: flow.id,
+      workflowVersion: 1,
+      triggerType: 'webhook',
+      execTimeMs: row!.exec_time_ms,
+    });
     // Counted on the workflow, and one execution of usage reserved, as for a queued execution.
     const [counted] = await h.admin<{ n: number }[]>`
       select execution_count as n from workflow.workflows where id = ${flow.id}`;
