@@ -56,7 +56,6 @@ export async function openConnections<E extends RuntimeEnv, D, C extends JobCata
       keyPrefix: `${env.REDIS_KEY_PREFIX}${definition.redis.keyPrefix ?? `${definition.name}:`}`,
       maxRetriesPerRequest: failFast ? 1 : 2,
       enableOfflineQueue: !failFast,
-      enableAutoPipelining: definition.redis.autoPipelining ?? false,
       lazyConnect: true,
     });
     closers.add('redis', () => redis?.disconnect());

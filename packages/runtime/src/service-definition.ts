@@ -89,12 +89,8 @@ export interface ServiceDefinition<
     /** Connections in each process's pool (default: 10 for HTTP, 4 for the worker), or per process. */
     poolSize?: number | ((env: E, role: ProcessRole) => number);
   };
-  /**
-   * Redis for the service's own keys; `keyPrefix` follows REDIS_KEY_PREFIX (default `<name>:`).
-   * `autoPipelining`: commands sent in the same turn of the event loop go out in one write (ioredis
-   * `enableAutoPipelining`), for a service that sends one independent command per request.
-   */
-  redis?: { keyPrefix?: string; failFast?: boolean; autoPipelining?: boolean };
+  /** Redis for the service's own keys; `keyPrefix` follows REDIS_KEY_PREFIX (default `<name>:`). */
+  redis?: { keyPrefix?: string; failFast?: boolean };
   listen(env: E): { port: number; host: string };
   /** The service's job queue; its producer is in `ServiceConnections.jobs`. */
   jobs?: (env: E) => C;

@@ -9,8 +9,7 @@ import { type GatewayEnv, loadEnv } from './env.js';
 export const gatewayService = defineService<GatewayEnv, GatewayDeps>({
   name: 'gateway',
   loadEnv,
-  // One rate-limit script per request: those of concurrent requests share a write to Redis.
-  redis: { failFast: true, autoPipelining: true },
+  redis: { failFast: true },
   listen: (env) => ({ port: env.GATEWAY_PORT, host: env.GATEWAY_HOST }),
   deps: ({ env, log, redis }) => ({ env, log, redis }),
   app: buildGateway,
