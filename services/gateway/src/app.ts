@@ -12,6 +12,7 @@ import type { GatewayEnv } from './env.js';
 import { OpenApiAggregate } from './openapi-aggregate.js';
 import { ServiceProxy } from './proxy.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
+import { SyncedRateLimitCounts, syncedRateLimitStore } from './rate-limit-store.js';
 import { answersOwnCors, isPublic, type ServiceName, upstreams, WIDGET_API_PREFIX } from './routing.js';
 import { registerWidgetScript } from './widget-script.js';
 
@@ -99,11 +100,12 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
   // The widget API is public but no sign-in: it gets the general budget per address (conversation
   // limits each visitor and each app itself), not the small one that guards passwords.
   const widgetRequest = (request: FastifyRequest) => answersOwnCors(request.url.split('?')[0]!);
+  // Counted here and synced with Redis every RATE_LIMIT_SYNC_MS, not a Redis round trip per request.
+  const rateLimitCounts = new SyncedRateLimitCounts(deps.redis);
   await fastify.register(rateLimit, {
     global: false,
-    redis: deps.redis,
-    // After the connection's own prefix, `<REDIS_KEY_PREFIX>gateway:`.
-    nameSpace: 'rate:',
+    // Keys after the connection's own prefix, `<REDIS_KEY_PREFIX>gateway:rate:`.
+    store: syncedRateLimitStore(rateLimitCounts, 'rate:'),
     timeWindow: env.RATE_LIMIT_WINDOW,
     hook: 'preHandler',
     max: (request) =>
@@ -167,6 +169,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
   });
 
   app.addHook('onClose', async () => {
+    await rateLimitCounts.close();
     await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
     await docs.close();
   });
