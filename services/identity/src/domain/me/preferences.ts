@@ -1,4 +1,4 @@
-import { asActor } from '@conduit/auth';
+import { asActor, readAsActor } from '@conduit/auth';
 import type { Actor } from '@conduit/contracts';
 import { uuidv7 } from '@conduit/db';
 import { eq } from 'drizzle-orm';
@@ -9,15 +9,18 @@ import { assertLiveSession, assertLiveSessionForRead } from '../sessions/live-se
 /** What a preferences document may hold: the route refuses more, by the shared storable rule. */
 export const PREFERENCES_LIMITS = { maxDepth: 32, maxBytes: 64 * 1024 };
 
+/** The caller's preferences (an empty document before the first put), in one round trip. */
 export async function getPreferences(deps: IdentityDeps, actor: Actor) {
-  return asActor(deps.db, actor, async (tx) => {
-    await assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId);
-    const [row] = await tx.select().from(userPreferences).where(eq(userPreferences.userId, actor.userId));
-    return {
-      preferences: (row?.preferences ?? {}) as Record<string, unknown>,
-      updatedAt: (row?.updatedAt ?? new Date()).toISOString(),
-    };
-  });
+  const [, [row]] = await readAsActor(deps.db, actor, (tx) =>
+    Promise.all([
+      assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId),
+      tx.select().from(userPreferences).where(eq(userPreferences.userId, actor.userId)),
+    ]),
+  );
+  return {
+    preferences: (row?.preferences ?? {}) as Record<string, unknown>,
+    updatedAt: (row?.updatedAt ?? new Date()).toISOString(),
+  };
 }
 
 /**
