@@ -1,7 +1,11 @@
+import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparingStatements } from '../../src/client.js';
 import { createDatabase, type DatabaseClient, readWithActor, uuidv7, withActor } from '../../src/index.js';
 
 const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -88,6 +92,41 @@ describe('readWithActor', () => {
       }),
     ).rejects.toThrow(/sent after the read had begun awaiting/);
     expect(await readNotes(alice)).toEqual(['alice note']);
+  });
+
+  it('writes BEGIN, the settings, the reads and COMMIT to Postgres at once', async () => {
+    // A pool of one connection whose socket counts its writes.
+    let writes = 0;
+    const url = new URL(database.appUrl);
+    const client = postgres(database.appUrl, {
+      max: 1,
+      // postgres.js takes a socket of one's own (its types do not list the option).
+      ...({
+        socket: () => {
+          const socket: Socket = connect(Number(url.port || 5432), url.hostname);
+          const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+          socket.write = ((...args: unknown[]) => {
+            writes += 1;
+            return write(...args);
+          }) as Socket['write'];
+          return socket;
+        },
+      } as object),
+    });
+    const db = drizzle(preparingStatements(client));
+    const read = () =>
+      readWithActor(db, { userId: alice }, (tx) =>
+        Promise.all([
+          tx.execute<{ body: string }>(sql`select body from dbtest.notes`),
+          tx.execute(sql`select 1`),
+        ]),
+      );
+    await read(); // connects, and prepares each statement on the connection
+    writes = 0;
+    const [notes] = await read();
+    expect(bodies(notes)).toEqual(['alice note']);
+    expect(writes).toBe(1);
+    await client.end();
   });
 
   it('keeps reads of many actors at once on one connection apart', async () => {
