@@ -9,7 +9,8 @@ import type { WorkflowRow } from '../workflows/workflow-access.js';
 import { spill } from './large-data.js';
 
 export interface NewExecution {
-  workflow: WorkflowRow;
+  /** The workflow it runs, at its current version unless `version` says otherwise. */
+  workflow: Pick<WorkflowRow, 'id' | 'version'>;
   triggerType: (typeof triggerTypes)[number];
   triggerNodeId: string;
   input: Item[];

@@ -1,7 +1,7 @@
 import { readWithActor, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
-import { and, eq, ne } from 'drizzle-orm';
-import { workflowExecutions, workflows, workflowVersions } from '../../db/schema.js';
+import { eq } from 'drizzle-orm';
+import { workflowExecutions } from '../../db/schema.js';
 import type { WorkflowDeps } from '../../deps.js';
 import type { Item, WebhookResponse } from '../../nodes/node-type.js';
 import { type ProgressWatch, watchProgress } from '../executions/execution-progress.js';
@@ -10,6 +10,7 @@ import { cachedOwnerContext, type ownerContext } from '../executions/owner-conte
 import { reserveExecution } from '../executions/reserve-execution.js';
 import { createExecution, enqueueExecution } from '../executions/start-execution.js';
 import { keptVersion, versionDocument } from '../executions/version-documents.js';
+import type { WorkflowRow } from '../workflows/workflow-access.js';
 import type { WorkflowDocument } from '../workflows/workflow-document.js';
 import { runInRequest, runsInRequest } from './run-in-request.js';
 import { verifyWebhookAuth, type WebhookAuth } from './webhook-auth.js';
@@ -28,6 +29,9 @@ export interface WebhookCall {
 export type WebhookAnswer =
   | { kind: 'accepted'; executionId: string }
   | { kind: 'responded'; executionId: string; response: WebhookResponse };
+
+/** What a webhook call reads of its workflow's row. */
+type HookWorkflow = Pick<WorkflowRow, 'id' | 'userId' | 'teamId' | 'status' | 'version'>;
 
 /** Headers a workflow never sees: the caller's credentials. */
 const PRIVATE_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -48,23 +52,18 @@ export async function callWebhook(deps: WorkflowDeps, call: WebhookCall): Promis
   if (!actor) throw noHook();
   // The workflow and its current version, in one statement and one round trip; the version's
   // document only when this process does not keep it already (versions never change, see
-  // version-documents).
-  const found = await readWithActor(deps.db, actor, async (tx) => {
-    const [row] = await tx
-      .select({ workflow: workflows, document: workflowVersions.document })
-      .from(workflows)
-      .leftJoin(
-        workflowVersions,
-        and(
-          eq(workflowVersions.workflowId, workflows.id),
-          eq(workflowVersions.version, workflows.version),
-          ne(workflows.version, keptVersion(call.workflowId) ?? 0),
-        ),
-      )
-      .where(eq(workflows.id, call.workflowId));
-    const workflow = row?.workflow;
-    if (workflow?.status !== 'active') return undefined;
-    const current = versionDocument(workflow.id, workflow.version, row!.document as WorkflowDocument | null);
+  // version-documents). Written out and prepared, with only the columns a webhook needs: a
+  // drizzle select of the whole row was built and mapped anew on every call.
+  const found = await readWithActor(deps.db, actor, async (_tx, sql) => {
+    const [row] = await sql<(HookWorkflow & { document: WorkflowDocument | null })[]>`
+      select w.id, w.user_id as "userId", w.team_id as "teamId", w.status, w.version, v.document
+      from workflow.workflows w
+      left join workflow.workflow_versions v on v.workflow_id = w.id and v.version = w.version
+        and w.version <> ${keptVersion(call.workflowId) ?? 0}
+      where w.id = ${call.workflowId}`;
+    if (row?.status !== 'active') return undefined;
+    const { document, ...workflow } = row;
+    const current = versionDocument(workflow.id, workflow.version, document);
     const node = current?.document.nodes.find((candidate) => {
       const config = candidate.config as { path?: string; method?: string };
       return candidate.type === 'webhook' && candidate.isEnabled && config.path === call.path;

@@ -44,7 +44,12 @@ export function runsInRequest({ document, plan }: VersionDocument): boolean {
 export async function runInRequest(
   deps: WorkflowDeps,
   owner: ActorContext,
-  call: { workflow: WorkflowRow; plan: PlannedNode[]; triggerNodeId: string; input: Item[] },
+  call: {
+    workflow: Pick<WorkflowRow, 'id' | 'version'>;
+    plan: PlannedNode[];
+    triggerNodeId: string;
+    input: Item[];
+  },
 ): Promise<{ executionId: string; response: WebhookResponse } | undefined> {
   const startedAt = new Date();
   const execution = {
@@ -98,7 +103,7 @@ export async function runInRequest(
 
 interface RanInRequest {
   id: string;
-  workflow: WorkflowRow;
+  workflow: Pick<WorkflowRow, 'id' | 'version'>;
   triggerNodeId: string;
   input: Item[];
   runs: PureRun[];
