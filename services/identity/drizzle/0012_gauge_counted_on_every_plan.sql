@@ -1,0 +1,1 @@
+-- Storage (gauge metrics) counted on every plan: filled in below.
