@@ -342,7 +342,8 @@ export const usageCounters = identity.table(
       .references(() => userSubscriptions.id, { onDelete: 'cascade' }),
     metric: text('metric').notNull(),
     used: bigint('used', { mode: 'number' }).notNull().default(0),
-    limit: bigint('limit', { mode: 'number' }).notNull(),
+    /** NULL for a gauge (storage_mb) the plan does not limit: still counted (migration 0012). */
+    limit: bigint('limit', { mode: 'number' }),
   },
   (t) => [primaryKey({ columns: [t.subscriptionId, t.metric] })],
 );

@@ -19,8 +19,9 @@ const subscriptionDto = z.object({
     z.object({
       metric: z.string(),
       used: z.number().int(),
-      limit: z.number().int(),
-      remaining: z.number().int(),
+      /** Null for storage the plan does not limit (still counted in `used`). */
+      limit: z.number().int().nullable(),
+      remaining: z.number().int().nullable(),
     }),
   ),
   /** Bought AI credits beside the plan, spent once its monthly `ai_credits` are used up. */

@@ -32,8 +32,9 @@ interface ReserveRow extends Record<string, unknown> {
   known: boolean;
   fits: boolean;
   granted: boolean;
-  remaining: string;
-  limit: string;
+  /** Both null when the plan does not limit the metric (`known` false). */
+  remaining: string | null;
+  limit: string | null;
   period_end_ms: number;
   from_credits: string;
   credits: string | null;
@@ -48,9 +49,10 @@ interface ReserveRow extends Record<string, unknown> {
  * written to the ledger under the reservation's id). No actor: this serves other services, and
  * the function is SECURITY DEFINER.
  *
- * A metric the plan does not limit is granted without counting (its line says null), beside the
- * limited ones. Throws not_found when the subject has no subscription: every user and team gets
- * one when created, so identity does not know that subject, and callers refuse it.
+ * A metric the plan does not limit is granted (its line says null), beside the limited ones: a
+ * per-period metric is then counted nowhere, while a gauge (storage_mb) is counted on any plan.
+ * Throws not_found when the subject has no subscription: every user and team gets one when
+ * created, so identity does not know that subject, and callers refuse it.
  */
 export async function reserveUsage(db: Database, reservation: Reservation): Promise<ReservationResult> {
   const { subject, items } = reservation;

@@ -8,9 +8,13 @@ import type { Subject } from '../subjects/subject.js';
 export interface UsageLine {
   metric: string;
   used: number;
-  limit: number;
-  /** Never below zero, even when a smaller plan left `used` above the new limit. */
-  remaining: number;
+  /** Null for a gauge (storage_mb) the plan does not limit: what is stored still counts. */
+  limit: number | null;
+  /**
+   * Never below zero, even when a smaller plan left `used` above the new limit; null when the
+   * plan does not limit the metric.
+   */
+  remaining: number | null;
 }
 
 export interface SubscriptionView {
@@ -61,7 +65,10 @@ export async function loadSubscriptionView(
     plan: { id: row.planId, name: row.planName },
     periodStart: row.periodStart.toISOString(),
     periodEnd: row.periodEnd.toISOString(),
-    usage: counters.map((c) => ({ ...c, remaining: Math.max(0, c.limit - c.used) })),
+    usage: counters.map((c) => ({
+      ...c,
+      remaining: c.limit === null ? null : Math.max(0, c.limit - c.used),
+    })),
     credits: await creditBalanceOf(tx, subject),
   };
 }
