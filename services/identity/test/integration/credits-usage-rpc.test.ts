@@ -157,6 +157,10 @@ describe('a plan that does not limit AI credits', () => {
     });
     expect(answer.reservationId).toBeUndefined();
     expect(await creditsOf(h, s)).toEqual({ balance: 10, ledger: 10 });
+    // A per-period metric the plan does not limit is counted nowhere (unlike storage, a gauge).
+    const [kept] = await h.admin<{ n: number }[]>`select count(*)::int as n from identity.usage_counters
+      where subscription_id = ${subscriptionId} and metric = 'ai_credits'`;
+    expect(kept!.n).toBe(0);
   });
 });
 

@@ -149,6 +149,33 @@ describe('rpc.identity.usage.release', () => {
     expect(await counter(h, subscriptionId, 'ai_credits')).toEqual({ used: 100, limit: 500 });
   });
 
+  it('gives back storage counted on a plan that does not limit it', async () => {
+    const s = subject();
+    await h.admin`insert into identity.plans (id, name, limits)
+      values ('release-no-storage', 'No storage limit', '{"ai_credits": 500}') on conflict (id) do nothing`;
+    const subscriptionId = await ensureSubscription(h, s, 'release-no-storage');
+    const items = (amount: number) => [{ metric: 'storage_mb' as const, amount }];
+    const reserved = await requestRpc(h.bus, reserveUsage, { subject: s, items: items(500) });
+    expect(reserved.granted).toBe(true);
+    expect(await counter(h, subscriptionId, 'storage_mb')).toEqual({ used: 500, limit: null });
+
+    const given = await requestRpc(h.bus, releaseUsage, {
+      subject: s,
+      items: items(200),
+      periodEnd: reserved.periodEnd,
+    });
+    expect(given).toEqual({ items: [{ metric: 'storage_mb', released: 200 }] });
+    expect(await counter(h, subscriptionId, 'storage_mb')).toEqual({ used: 300, limit: null });
+    // Never below zero.
+    const rest = await requestRpc(h.bus, releaseUsage, {
+      subject: s,
+      items: items(1000),
+      periodEnd: reserved.periodEnd,
+    });
+    expect(rest).toEqual({ items: [{ metric: 'storage_mb', released: 300 }] });
+    expect(await counter(h, subscriptionId, 'storage_mb')).toEqual({ used: 0, limit: null });
+  });
+
   it('gives nothing back to a subject without a subscription, and refuses a bad request', async () => {
     expect(await release(subject(), 5, new Date().toISOString())).toEqual(released(0));
     const now = new Date().toISOString();

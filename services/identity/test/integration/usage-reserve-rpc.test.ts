@@ -23,6 +23,13 @@ const reserve = (
 /** What a one-metric answer says of its metric. */
 const line = (answer: { items: { remaining: number | null; limit: number | null }[] }) => answer.items[0]!;
 
+/** A plan that limits executions only (1000); returns its id. */
+async function executionsOnlyPlan() {
+  await h.admin`insert into identity.plans (id, name, limits)
+    values ('executions-only-test', 'Executions only', '{"executions": 1000}') on conflict (id) do nothing`;
+  return 'executions-only-test';
+}
+
 /** Sends a request as raw JSON, past the caller-side validation of requestRpc. */
 async function rawRequest(body: string) {
   const msg = await h.bus.nc.request(h.bus.subject(reserveUsage.subject), body, { timeout: 5000 });
@@ -178,13 +185,13 @@ describe('rpc.identity.usage.reserve', () => {
       ).toBe('messages');
     });
 
-    it('grants a metric the plan does not limit without counting it, and reserves the limited ones beside it', async () => {
+    it('grants the metrics the plan does not limit beside the limited ones: a gauge counted, a per-period metric not', async () => {
       const s = subject();
-      const subscriptionId = await ensureSubscription(h, s);
-      await h.admin`delete from identity.usage_counters where subscription_id = ${subscriptionId} and metric = 'storage_mb'`;
+      const subscriptionId = await ensureSubscription(h, s, await executionsOnlyPlan());
       const answer = await reserveItems(s, [
         ['executions', 1],
         ['storage_mb', 1_000_000],
+        ['messages', 5],
       ]);
       expect(answer).toMatchObject({
         granted: true,
@@ -192,20 +199,21 @@ describe('rpc.identity.usage.reserve', () => {
         items: [
           { metric: 'executions', remaining: 999, limit: 1000 },
           { metric: 'storage_mb', remaining: null, limit: null },
+          { metric: 'messages', remaining: null, limit: null },
         ],
       });
       expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 1, limit: 1000 });
-      // Nothing counts what the plan does not limit: no counter appears.
-      const [kept] = await h.admin<{ n: number }[]>`
+      // What is stored counts on any plan; the messages of a plan that does not limit them do not.
+      expect(await counter(h, subscriptionId, 'storage_mb')).toEqual({ used: 1_000_000, limit: null });
+      const [messages] = await h.admin<{ n: number }[]>`
         select count(*)::int as n from identity.usage_counters
-        where subscription_id = ${subscriptionId} and metric = 'storage_mb'`;
-      expect(kept!.n).toBe(0);
+        where subscription_id = ${subscriptionId} and metric = 'messages'`;
+      expect(messages!.n).toBe(0);
     });
 
     it('still refuses all of it when a limited metric beside an unlimited one does not fit', async () => {
       const s = subject();
-      const subscriptionId = await ensureSubscription(h, s);
-      await h.admin`delete from identity.usage_counters where subscription_id = ${subscriptionId} and metric = 'storage_mb'`;
+      const subscriptionId = await ensureSubscription(h, s, await executionsOnlyPlan());
       await setCounter(h, subscriptionId, 'executions', { used: 1000, limit: 1000 });
       const answer = await reserveItems(s, [
         ['storage_mb', 5],
@@ -220,6 +228,7 @@ describe('rpc.identity.usage.reserve', () => {
         ],
       });
       expect(await counter(h, subscriptionId, 'executions')).toEqual({ used: 1000, limit: 1000 });
+      expect(await counter(h, subscriptionId, 'storage_mb')).toEqual({ used: 0, limit: null });
     });
 
     it('grants all or none to 200 concurrent reservations of two metrics, asked in either order, while the plan is applied again', async () => {

@@ -198,6 +198,41 @@ describe('subscriptions and plans', () => {
       expect(await planChangedActivities(owner.user.id)).toHaveLength(0);
     });
 
+    it('PUT to a plan that does not limit storage keeps counting it (limit null), and back to one that does', async () => {
+      // Made and dropped here, so that GET /v1/plans lists the seeded plans only.
+      await h.admin`insert into identity.plans (id, name, limits)
+        values ('routes-no-storage', 'No storage limit', '{"executions": 1000}') on conflict (id) do nothing`;
+      const account = await registerUser(h);
+      await get('/v1/me/subscription', account.accessToken);
+      const subject = { type: 'user', id: account.user.id } as const;
+      await requestRpc(h.bus, reserveUsage, { subject, items: [{ metric: 'storage_mb', amount: 60 }] });
+
+      const moved = await putPlan(admin.accessToken, 'user', account.user.id, {
+        planId: 'routes-no-storage',
+      });
+      expect(moved.statusCode).toBe(200);
+      expect(moved.json().usage).toEqual([
+        { metric: 'executions', used: 0, limit: 1000, remaining: 1000 },
+        { metric: 'storage_mb', used: 60, limit: null, remaining: null },
+      ]);
+      expect(
+        await requestRpc(h.bus, reserveUsage, { subject, items: [{ metric: 'storage_mb', amount: 90 }] }),
+      ).toMatchObject({ granted: true, items: [{ metric: 'storage_mb', remaining: null, limit: null }] });
+      expect((await get('/v1/me/subscription', account.accessToken)).json().usage).toContainEqual({
+        metric: 'storage_mb',
+        used: 150,
+        limit: null,
+        remaining: null,
+      });
+
+      const back = await putPlan(admin.accessToken, 'user', account.user.id, { planId: 'free' });
+      expect(back.json().usage).toContainEqual({ metric: 'storage_mb', used: 150, limit: 100, remaining: 0 });
+      expect(
+        await requestRpc(h.bus, reserveUsage, { subject, items: [{ metric: 'storage_mb', amount: 1 }] }),
+      ).toMatchObject({ granted: false, refused: 'storage_mb' });
+      await h.admin`delete from identity.plans where id = 'routes-no-storage'`;
+    });
+
     it('PUT the current plan again changes and records nothing', async () => {
       const account = await registerUser(h);
       await get('/v1/me/subscription', account.accessToken);
