@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The two answers identity's usage reservation tells apart, through the real identity and a
 // service's shared usage client (@conduit/bus reserveUsageOf), here the workspace's uploads: a
-// plan that names no limit for a metric does not limit it (the work goes through and nothing is
-// counted), while a payer identity has no subscription of is refused as "not included" (402).
+// plan that names no limit for a metric does not limit it (the work goes through; storage, a
+// gauge, is still counted, so a later plan that limits it knows what is stored), while a payer
+// identity has no subscription of is refused as "not included" (402).
 
 let identity: IdentityHarness;
 let workspace: WorkspaceHarness;
@@ -47,36 +48,39 @@ const upload = (accessToken: string, bytes: Buffer) => {
   });
 };
 
-const storageCounters = async (userId: string) => {
-  const [row] = await identity.admin<{ n: number }[]>`
-    select count(*)::int as n from identity.usage_counters c
+/** The user's storage_mb counter, or undefined when there is none. */
+const storageCounter = async (userId: string) => {
+  const [row] = await identity.admin<{ used: string; limit: string | null }[]>`
+    select c.used, c."limit" from identity.usage_counters c
     join identity.user_subscriptions s on s.id = c.subscription_id
     where s.subject_type = 'user' and s.subject_id = ${userId} and c.metric = 'storage_mb'`;
-  return row!.n;
+  return row && { used: Number(row.used), limit: row.limit === null ? null : Number(row.limit) };
 };
 
 describe("uploads on identity's usage", () => {
-  it('go through uncounted on a plan that does not limit storage_mb, and delete cleanly', async () => {
+  it('go through on a plan that does not limit storage_mb, counted all the same, and give back on delete', async () => {
     const user = await registerUser(identity);
     // Subscribed from the start on a plan that names no storage limit.
     await identity.admin`delete from identity.user_subscriptions
       where subject_type = 'user' and subject_id = ${user.user.id}`;
     await identity.admin`select identity.ensure_subscription(
       gen_random_uuid(), 'user', ${user.user.id}, 'e2e-storage-not-limited')`;
+    expect(await storageCounter(user.user.id)).toEqual({ used: 0, limit: null });
 
     const stored = await upload(user.accessToken, randomBytes(3 * 1024 * 1024));
     expect(stored.statusCode, stored.body).toBe(201);
-    expect(await storageCounters(user.user.id)).toBe(0);
+    expect(await storageCounter(user.user.id)).toEqual({ used: 3, limit: null });
     const [row] = await workspace.admin<{ usage_period_end: Date | null }[]>`
       select usage_period_end from workspace.media where id = ${stored.json().id}`;
-    // Nothing was reserved, so nothing is given back when it goes.
-    expect(row!.usage_period_end).toBeNull();
+    // Reserved, so given back when it goes.
+    expect(row!.usage_period_end).not.toBeNull();
     const deleted = await workspace.app.inject({
       method: 'DELETE',
       url: `/v1/media/${stored.json().id}`,
       headers: { authorization: `Bearer ${user.accessToken}` },
     });
     expect(deleted.statusCode).toBe(204);
+    expect(await storageCounter(user.user.id)).toEqual({ used: 0, limit: null });
   });
 
   it('are refused with 402 "not included" for a payer identity has no subscription of, and keep nothing', async () => {

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 // Files on identity's real usage counters: an upload reserves its size of the plan's storage_mb
 // (mebibytes, rounded up) before it is stored, a refusal is a 402 that stores and counts nothing,
-// and a deleted file gives its megabytes back.
+// and a deleted file gives its megabytes back. Storage is counted on every plan, also one that does
+// not limit it, so a later plan that does is judged against what is stored.
 
 let identity: IdentityHarness;
 let workspace: WorkspaceHarness;
@@ -152,4 +153,60 @@ it('is a quota on what is kept: a new period frees nothing, deleting a file free
   const again = await put(randomBytes(1024 * 1024 + 10));
   expect(again.statusCode, again.body).toBe(201);
   expect(await used()).toBe(2);
+});
+
+it('counts what is stored while the plan does not limit storage, so a move to a plan that does is judged against it', async () => {
+  const owner = await registerUser(identity);
+  const auth = { authorization: `Bearer ${owner.accessToken}` };
+  await identity.admin`insert into identity.plans (id, name, limits) values
+    ('e2e-storage-unlimited', 'Storage not limited', '{"executions": 10, "messages": 10, "ai_credits": 10}'),
+    ('e2e-tiny-storage', 'Tiny storage', '{"executions": 10, "messages": 10, "ai_credits": 10, "storage_mb": 3}')
+    on conflict (id) do nothing`;
+  const [subscription] = await identity.admin<{ id: string }[]>`
+    select id from identity.user_subscriptions where subject_type = 'user' and subject_id = ${owner.user.id}`;
+  const moveTo = async (planId: string) => {
+    await identity.admin`update identity.user_subscriptions set plan_id = ${planId} where id = ${subscription!.id}`;
+    await identity.admin`select identity.apply_plan_limits(${subscription!.id})`;
+  };
+  const counter = async () => {
+    const [row] = await identity.admin<{ used: string; limit: string | null }[]>`
+      select used, "limit" from identity.usage_counters
+      where subscription_id = ${subscription!.id} and metric = 'storage_mb'`;
+    return { used: Number(row!.used), limit: row!.limit === null ? null : Number(row!.limit) };
+  };
+  const put = (bytes: Buffer) => {
+    const body = multipart({ name: 'kept.bin', contentType: 'application/octet-stream', bytes });
+    return workspace.app.inject({
+      method: 'POST',
+      url: '/v1/media',
+      headers: { ...auth, ...body.headers },
+      payload: body.payload,
+    });
+  };
+
+  // On a plan without a storage limit the upload goes through, and is counted.
+  await moveTo('e2e-storage-unlimited');
+  expect(await counter()).toEqual({ used: 0, limit: null });
+  const kept = await put(randomBytes(3 * 1024 * 1024));
+  expect(kept.statusCode, kept.body).toBe(201);
+  expect(await counter()).toEqual({ used: 3, limit: null });
+
+  // On a plan that keeps 3 MB, those 3 MB are what is stored: nothing more fits.
+  await moveTo('e2e-tiny-storage');
+  expect(await counter()).toEqual({ used: 3, limit: 3 });
+  const full = await put(Buffer.from('one more'));
+  expect(full.statusCode).toBe(402);
+  expect(full.json()).toMatchObject({ code: 'limit_reached', metric: 'storage_mb', remaining: 0, limit: 3 });
+
+  // Deleting the file uploaded on the unlimited plan frees its space.
+  const deleted = await workspace.app.inject({
+    method: 'DELETE',
+    url: `/v1/media/${kept.json().id}`,
+    headers: auth,
+  });
+  expect(deleted.statusCode).toBe(204);
+  expect(await counter()).toEqual({ used: 0, limit: 3 });
+  const again = await put(Buffer.from('one more'));
+  expect(again.statusCode, again.body).toBe(201);
+  expect(await counter()).toEqual({ used: 1, limit: 3 });
 });

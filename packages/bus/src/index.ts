@@ -17,6 +17,7 @@ export {
 } from './stream-consumer.js';
 export { type EventSubscription, type SubscribeOptions, subscribeEvent } from './subscribe.js';
 export {
+  isCounted,
   isUnlimited,
   refusedLine,
   releaseUsageOf,

@@ -1,4 +1,5 @@
 import {
+  isGaugeMetric,
   releaseUsage,
   reserveUsage,
   type UsageItem,
@@ -29,7 +30,8 @@ export type UsageLine = UsageAnswer['items'][number];
  * Reserves `items` of `subject` through identity's usage RPC, all or none, for every service that
  * does work a plan pays for. The answer is identity's: granted, or refused with what is left (the
  * caller words a refusal; `refusedLine` gives its numbers). A metric the plan does not limit is
- * granted and counted nowhere: its line has `limit` null (`isUnlimited`). Throws limit_reached
+ * granted with `limit` null (`isUnlimited`), counted only if it is a gauge (storage_mb, counted on
+ * every plan): `isCounted` says what a release must give back. Throws limit_reached
  * (402, `notIncluded`, nothing left) when identity knows no subscription of the subject, and
  * unavailable (503, retry after 5 s) when identity cannot answer: no work is done unchecked.
  */
@@ -56,8 +58,15 @@ export async function reserveUsageOf(
   }
 }
 
-/** True when the plan does not limit the line's metric: nothing was counted, nothing to give back. */
+/** True when the plan does not limit the line's metric (its `remaining` and `limit` are null). */
 export const isUnlimited = (line: UsageLine) => line.limit === null;
+
+/**
+ * True when a grant counted the line's amount, so that a release must give it back: a metric the
+ * plan limits, or a gauge (storage_mb) on any plan. A per-period metric the plan does not limit
+ * was counted nowhere.
+ */
+export const isCounted = (line: UsageLine) => !isUnlimited(line) || isGaugeMetric(line.metric);
 
 /**
  * The line of a refused answer's metric that did not fit (else of `metric`, else the first), with

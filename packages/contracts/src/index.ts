@@ -37,6 +37,8 @@ export * as identityEvents from './identity/events.js';
 export { type GlobalSettings, getGlobalSettings, globalSettingsSchema } from './identity/settings.js';
 export { inviteToTeamAsUser, type TeamMembership, teamMembership } from './identity/teams.js';
 export {
+  gaugeMetrics,
+  isGaugeMetric,
   releaseUsage,
   reserveUsage,
   type UsageItem,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Bus,
   connectBus,
+  isCounted,
   isUnlimited,
   refusedLine,
   releaseUsageOf,
@@ -37,6 +38,7 @@ describe('reserveUsageOf', () => {
     const granted = await reserveUsageOf(bus, payer(), [{ metric: 'executions', amount: 1 }], wording);
     expect(granted.granted).toBe(true);
     expect(isUnlimited(granted.items[0]!)).toBe(false);
+    expect(isCounted(granted.items[0]!)).toBe(true);
 
     usage.refuse.set('ai_credits', { remaining: 3, limit: 10 });
     try {
@@ -56,15 +58,30 @@ describe('reserveUsageOf', () => {
     }
   });
 
-  it('grants a metric the plan does not limit, its line marked unlimited', async () => {
+  it('grants a metric the plan does not limit, its line marked unlimited: counted if a gauge only', async () => {
     usage.unlimited.add('storage_mb');
+    usage.unlimited.add('messages');
     try {
-      const answer = await reserveUsageOf(bus, payer(), [{ metric: 'storage_mb', amount: 500 }], wording);
+      const answer = await reserveUsageOf(
+        bus,
+        payer(),
+        [
+          { metric: 'storage_mb', amount: 500 },
+          { metric: 'messages', amount: 1 },
+        ],
+        wording,
+      );
       expect(answer.granted).toBe(true);
-      expect(answer.items[0]).toEqual({ metric: 'storage_mb', remaining: null, limit: null });
-      expect(isUnlimited(answer.items[0]!)).toBe(true);
+      expect(answer.items).toEqual([
+        { metric: 'storage_mb', remaining: null, limit: null },
+        { metric: 'messages', remaining: null, limit: null },
+      ]);
+      expect(answer.items.map(isUnlimited)).toEqual([true, true]);
+      // Storage is counted on every plan, so its release gives it back; the messages were not counted.
+      expect(answer.items.map(isCounted)).toEqual([true, false]);
     } finally {
       usage.unlimited.delete('storage_mb');
+      usage.unlimited.delete('messages');
     }
   });
 

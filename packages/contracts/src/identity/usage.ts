@@ -7,11 +7,19 @@ import { defineRpc } from '../rpc.js';
  * period, so deleting a file frees its space for good; a plan change keeps what is used
  * (identity migration 0008). emails_sent counts mail sent for a user or team, one per recipient
  * (identity migration 0010). A metric a plan names no limit for is not limited (see
- * `reserveUsage`).
+ * `reserveUsage`); a gauge is still counted then (migration 0012).
  */
 export const usageMetrics = ['executions', 'messages', 'ai_credits', 'storage_mb', 'emails_sent'] as const;
 export const usageMetricSchema = z.enum(usageMetrics);
 export type UsageMetric = z.infer<typeof usageMetricSchema>;
+
+/**
+ * The gauges among the metrics: what is kept rather than done in a period. Counted on every plan,
+ * also one that does not limit them, so that a move to a plan that does is judged against what is
+ * really kept (identity's `gauge_metrics()` says the same).
+ */
+export const gaugeMetrics: readonly UsageMetric[] = ['storage_mb'];
+export const isGaugeMetric = (metric: UsageMetric) => gaugeMetrics.includes(metric);
 
 export const usageSubject = z.object({ type: z.enum(['user', 'team']), id: z.uuid() });
 
@@ -40,8 +48,9 @@ const usageItems = z
  * refusal.
  *
  * A metric the subject's plan does not limit (the plan names no limit for it) is not limited: it
- * is granted and counts nothing, its line has `remaining` and `limit` null, and the metrics that
- * are limited are reserved beside it as usual. Every user and team is put on the default plan when
+ * is granted, its line has `remaining` and `limit` null, and the metrics that are limited are
+ * reserved beside it as usual. A per-period metric is then counted nowhere; a gauge
+ * (`gaugeMetrics`: storage_mb) is counted all the same, so its release gives it back as usual. Every user and team is put on the default plan when
  * it is created, so a subject without a subscription is one identity does not know: it is answered
  * with the error not_found, which callers refuse as "not included" (402), never as unlimited
  * (`reserveUsageOf` in @conduit/bus does both for every service).
@@ -62,7 +71,10 @@ export const reserveUsage = defineRpc(
         metric: usageMetricSchema,
         /** What is left of the plan's quota this period; null when the plan does not limit it. */
         remaining: z.number().int().nullable(),
-        /** The plan's limit; null when the plan does not limit the metric (nothing was counted). */
+        /**
+         * The plan's limit; null when the plan does not limit the metric (nothing was counted,
+         * but for a gauge, which is counted on every plan).
+         */
         limit: z.number().int().nullable(),
         /** AI credits only: the subject's credit balance beside the quota. */
         credits: z.number().int().optional(),

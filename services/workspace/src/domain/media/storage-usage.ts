@@ -1,4 +1,4 @@
-import { isUnlimited, refusedLine, releaseUsageOf, reserveUsageOf } from '@conduit/bus';
+import { isCounted, refusedLine, releaseUsageOf, reserveUsageOf } from '@conduit/bus';
 import { DomainError } from '@conduit/errors';
 import type { WorkspaceDeps } from '../../deps.js';
 
@@ -20,8 +20,9 @@ export interface StorageReservation {
 }
 
 /**
- * Reserves `megabytes` of the payer's storage_mb before any byte is stored; a plan that does not
- * limit storage lets it through uncounted (nothing to give back: `periodEnd` null). Throws
+ * Reserves `megabytes` of the payer's storage_mb before any byte is stored. Identity counts
+ * storage on every plan (a plan that does not limit it lets it through, counted all the same), so
+ * a granted reservation is always given back when its file goes. Throws
  * limit_reached (402, with what is left) when it does not fit or identity knows no subscription
  * of the payer, unavailable when identity cannot answer (nothing is stored unchecked).
  */
@@ -44,8 +45,7 @@ export async function reserveStorage(
       { fields: { metric: 'storage_mb', remaining, limit, periodEnd: answer.periodEnd } },
     );
   }
-  if (isUnlimited(answer.items[0]!)) return { megabytes, periodEnd: null };
-  return { megabytes, periodEnd: answer.periodEnd };
+  return { megabytes, periodEnd: isCounted(answer.items[0]!) ? answer.periodEnd : null };
 }
 
 /**
