@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type { Database, Transaction } from './client.js';
 
@@ -15,17 +15,18 @@ export interface ActorContext {
   permissions?: readonly string[];
 }
 
-/**
- * The actor's settings as one statement of bind parameters (`readWithActor`); the same settings
- * `withActor` sends, in the same order.
- */
-export const SET_ACTOR = `select
-      set_config('app.user_id', $1, true),
-      set_config('app.org_id', $2, true),
-      set_config('app.team_ids', $3, true),
-      set_config('app.writable_team_ids', $4, true),
-      set_config('app.platform_admin', $5, true),
-      set_config('app.permissions', $6, true)`;
+/** The row-level security settings of an actor, in the order `actorSettings` gives their values. */
+const ACTOR_SETTING_NAMES = [
+  'app.user_id',
+  'app.org_id',
+  'app.team_ids',
+  'app.writable_team_ids',
+  'app.platform_admin',
+  'app.permissions',
+] as const;
+
+/** The actor's settings as one statement of bind parameters, `actorSettings` its values (`readWithActor`). */
+export const SET_ACTOR = `select ${ACTOR_SETTING_NAMES.map((name, i) => `set_config('${name}', $${i + 1}, true)`).join(', ')}`;
 
 /** The parameters of SET_ACTOR. */
 export const actorSettings = (actor: ActorContext): string[] => [
@@ -36,6 +37,15 @@ export const actorSettings = (actor: ActorContext): string[] => [
   actor.platformAdmin ? 'true' : 'false',
   (actor.permissions ?? []).join(','),
 ];
+
+/** SET_ACTOR as drizzle sends it in a transaction: the same settings, the same bind parameters. */
+function setActor(actor: ActorContext): SQL {
+  const values = actorSettings(actor);
+  return sql`select ${sql.join(
+    ACTOR_SETTING_NAMES.map((name, i) => sql`set_config(${sql.raw(`'${name}'`)}, ${values[i]}, true)`),
+    sql`, `,
+  )}`;
+}
 
 /**
  * Runs `fn` in a transaction whose row-level security context is the actor. The settings are
@@ -53,13 +63,7 @@ export function withActor<T>(
     db.transaction(async (tx) => {
       // Sent without waiting: the connection runs it before the verb's first query, which goes out
       // in the same write. Should it fail, the transaction is aborted and nothing runs without it.
-      const settingActor = tx.execute(sql`select
-      set_config('app.user_id', ${actor.userId}, true),
-      set_config('app.org_id', ${actor.orgId ?? ''}, true),
-      set_config('app.team_ids', ${(actor.teamIds ?? []).join(',')}, true),
-      set_config('app.writable_team_ids', ${(actor.writableTeamIds ?? []).join(',')}, true),
-      set_config('app.platform_admin', ${actor.platformAdmin ? 'true' : 'false'}, true),
-      set_config('app.permissions', ${(actor.permissions ?? []).join(',')}, true)`);
+      const settingActor = tx.execute(setActor(actor));
       const settled = settingActor.then(
         () => undefined,
         (error: unknown) => error,

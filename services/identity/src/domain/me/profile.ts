@@ -1,12 +1,12 @@
 import { asActor, readAsActor } from '@conduit/auth';
-import type { Actor, UserDto } from '@conduit/contracts';
+import type { Actor } from '@conduit/contracts';
 import { isUniqueViolation } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { eq } from 'drizzle-orm';
 import { users } from '../../db/schema.js';
 import type { IdentityDeps } from '../../deps.js';
 import { assertLiveSession, assertLiveSessionForRead } from '../sessions/live-session.js';
-import { toUserDto } from '../users/user-dto.js';
+import { toUserDto, type UserDtoColumns } from '../users/user-dto.js';
 
 /**
  * The caller's account, in one round trip: the session check (when not cached) and the row are
@@ -18,32 +18,14 @@ export async function getMe(deps: IdentityDeps, actor: Actor) {
       assertLiveSessionForRead(deps.liveSessions, tx, actor.sessionId),
       // Hand-written rather than built by drizzle on every call: the hottest read of the API
       // (building the select was most of drizzle's 18 % of identity's CPU on it; issue 17).
-      sql<UserDtoRow[]>`select id, email, username, name, organization_id, active, created_at
+      sql<(Omit<UserDtoColumns, 'createdAt'> & { createdAt: string })[]>`select id, email, username,
+        name, organization_id as "organizationId", active, created_at as "createdAt"
         from identity.users where id = ${actor.userId}`,
     ]),
   );
   if (!user) throw new DomainError('not_found', 'This account no longer exists.');
-  return {
-    id: user.id,
-    email: user.email,
-    username: user.username,
-    name: user.name,
-    organizationId: user.organization_id,
-    active: user.active,
-    // As drizzle reads a timestamptz: the driver's text, parsed by Date.
-    createdAt: new Date(user.created_at).toISOString(),
-  } satisfies UserDto;
-}
-
-/** The columns of `users` a UserDto shows, as postgres.js returns them. */
-interface UserDtoRow {
-  id: string;
-  email: string;
-  username: string;
-  name: string | null;
-  organization_id: string;
-  active: boolean;
-  created_at: string | Date;
+  // As drizzle reads a timestamptz: the driver's text, parsed by Date.
+  return toUserDto({ ...user, createdAt: new Date(user.createdAt) });
 }
 
 /** Changes the caller's name or username. Throws conflict when the username is taken. */

@@ -1,7 +1,13 @@
 import type { UserDto } from '@conduit/contracts';
 import type { users } from '../../db/schema.js';
 
-export const toUserDto = (row: typeof users.$inferSelect): UserDto => ({
+/** The columns of a user a UserDto shows. */
+export type UserDtoColumns = Pick<
+  typeof users.$inferSelect,
+  'id' | 'email' | 'username' | 'name' | 'organizationId' | 'active' | 'createdAt'
+>;
+
+export const toUserDto = (row: UserDtoColumns): UserDto => ({
   id: row.id,
   email: row.email,
   username: row.username,
