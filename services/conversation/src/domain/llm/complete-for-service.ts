@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isUnlimited, refusedLine, releaseUsageOf, reserveUsageOf } from '@conduit/bus';
+import { isCounted, refusedLine, releaseUsageOf, reserveUsageOf } from '@conduit/bus';
 import type { conversationRpc } from '@conduit/contracts';
 import { type ActorContext, withActor } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
@@ -72,7 +72,7 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
     (estimateTokens(`${request.system ?? ''}\n${request.prompt}`) + request.maxTokens) /
       deps.env.AI_CREDIT_TOKENS,
   );
-  const { periodEnd, reservationId, unlimited } = await reserveCredits(deps, request.payer, credits);
+  const { periodEnd, reservationId, counted } = await reserveCredits(deps, request.payer, credits);
   const meter = newMeter();
   let text = '';
   try {
@@ -90,7 +90,7 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
     throw error;
   } finally {
     const unused = credits - Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
-    if (unused > 0 && !unlimited)
+    if (unused > 0 && counted)
       // The reservation's id gives back first what it drew from the payer's bought credits.
       await releaseUsageOf(
         deps.bus,
@@ -107,13 +107,14 @@ async function completeOnce(deps: ConversationDeps, request: CompletionRequest):
 
 /**
  * Reserves AI credits of a payer; answers the period they count in, the reservation's id when it
- * drew on the payer's credit balance, and whether the plan does not limit AI credits.
+ * drew on the payer's credit balance, and whether the grant counted them (not when the plan does not
+ * limit AI credits).
  */
 async function reserveCredits(
   deps: ConversationDeps,
   payer: CompletionRequest['payer'],
   credits: number,
-): Promise<{ periodEnd: string; reservationId: string | undefined; unlimited: boolean }> {
+): Promise<{ periodEnd: string; reservationId: string | undefined; counted: boolean }> {
   const answer = await reserveUsageOf(deps.bus, payer, [{ metric: 'ai_credits', amount: credits }], {
     notIncluded: 'This plan does not include AI credits.',
     timeoutMs: deps.env.RPC_TIMEOUT,
@@ -129,6 +130,6 @@ async function reserveCredits(
     periodEnd: answer.periodEnd,
     reservationId: answer.reservationId,
     // A plan that does not limit AI credits counted none: nothing to give back.
-    unlimited: isUnlimited(answer.items[0]!),
+    counted: isCounted(answer.items[0]!),
   };
 }

@@ -1,4 +1,4 @@
-import { isUnlimited, refusedLine, releaseUsageOf, reserveUsageOf, type UsageAnswer } from '@conduit/bus';
+import { isCounted, refusedLine, releaseUsageOf, reserveUsageOf, type UsageAnswer } from '@conduit/bus';
 import type { Actor, UsageItem } from '@conduit/contracts';
 import { DomainError } from '@conduit/errors';
 import type { ConversationDeps } from '../../deps.js';
@@ -65,7 +65,7 @@ export async function reserveReply(
       const creditsUnused = aiCredits - Math.ceil(meter.tokens / deps.env.AI_CREDIT_TOKENS);
       if (creditsUnused > 0) unused.push({ metric: 'ai_credits', amount: creditsUnused });
       // A metric the plan does not limit counted nothing: there is nothing of it to give back.
-      const counted = new Set(answer.items.filter((line) => !isUnlimited(line)).map((line) => line.metric));
+      const counted = new Set(answer.items.filter(isCounted).map((line) => line.metric));
       const toGiveBack = unused.filter((item) => counted.has(item.metric));
       if (toGiveBack.length === 0) return;
       try {
