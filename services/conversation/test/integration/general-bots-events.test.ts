@@ -179,8 +179,12 @@ SET BOT MEMORY "changes", seen + 1`,
     expect(claims.map((c) => c.consumer)).toEqual([
       expect.stringMatching(/^conversation-bot-table-handlers:/),
     ]);
+    // Held open, a transaction would sit idle for as long as the handler waits; another one of
+    // the service's, caught between two of its statements, has been idle for far less.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const open = await h.admin`select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and state like 'idle in transaction%'`;
+      where datname = current_database() and state like 'idle in transaction%'
+        and state_change < now() - interval '400 milliseconds'`;
     expect(open[0]?.n).toBe(0);
 
     // The same change delivered again (another message id): it waits, then finds the claim.
