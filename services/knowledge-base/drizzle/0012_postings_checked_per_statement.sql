@@ -1,0 +1,1 @@
+-- Postings' (collection, document) pairs checked once per statement instead of a key check per posting: filled in below.
