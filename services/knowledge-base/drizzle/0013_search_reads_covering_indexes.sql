@@ -1,0 +1,1 @@
+-- Reserved: search reads postings and document lengths from covering indexes; chunk embeddings stored uncompressed.
