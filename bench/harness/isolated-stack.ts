@@ -94,20 +94,26 @@ export async function startIsolatedStack(options: {
   const root = options.tree ?? repoRoot;
   const prefix = options.namePrefix ?? '';
   const name = uniqueName('bench');
-  const database = `conduit_${name}`;
+  // BENCH_DATABASE names a database kept by an earlier run (BENCH_KEEP_DATABASE=1): used as it is.
+  const kept = process.env.BENCH_DATABASE;
+  const database = kept ?? `conduit_${name}`;
   const mailDir = join(tmpdir(), `conduit-${name}-mail`);
   const databaseUrl = new URL(localServices.adminDatabaseUrl);
   databaseUrl.pathname = `/${database}`;
 
   const undo: (() => Promise<void>)[] = [];
   let serving = false;
-  const admin = postgres(localServices.adminDatabaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database "${database}"`);
-  } finally {
-    await admin.end();
+  if (!kept) {
+    const admin = postgres(localServices.adminDatabaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe(`create database "${database}"`);
+    } finally {
+      await admin.end();
+    }
+    // BENCH_KEEP_DATABASE=1 leaves the database behind (its name is printed) to study or reuse.
+    if (process.env.BENCH_KEEP_DATABASE === '1') console.error(`keeping database ${database}`);
+    else undo.push(deferCleanup(() => dropDatabase(database)));
   }
-  undo.push(deferCleanup(() => dropDatabase(database)));
   // Every stream of the namespace (`BENCH_<random>_IDENTITY`, `_CONVERSATION`, ...): whichever
   // services joined the stack created their own.
   undo.push(deferCleanup(() => deleteStreams(`${name.toUpperCase()}_`)));

@@ -88,3 +88,48 @@ describe('hybrid search over the 228 manual pages of the sample', () => {
     ).toBe(expected);
   });
 });
+
+describe('after the bulk load', () => {
+  it('the worker has vacuumed the postings: a word is read from the index alone, no table page per posting', async () => {
+    // Autovacuum would count as `autovacuum_count`; the worker's own vacuum is a manual one.
+    await expect
+      .poll(
+        async () => {
+          const [row] = await h.admin<{ vacuums: number }[]>`
+            select vacuum_count::int as vacuums from pg_stat_user_tables
+            where schemaname = 'knowledge' and relname = 'kb_terms'`;
+          return row?.vacuums ?? 0;
+        },
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBeGreaterThan(0);
+    const [explained] = await h.admin.unsafe<{ 'QUERY PLAN': PlanNode[] }[]>(
+      `explain (analyze, format json)
+       select document_id, name_tf, lead_tf, body_tf from knowledge.kb_terms
+       where collection_id = $1 and lexeme = any($2::text[])`,
+      [collectionId, ['file', 'copi', 'directori']],
+    );
+    const scan = findNode(explained!['QUERY PLAN'][0]!.Plan, (node) => node['Relation Name'] === 'kb_terms');
+    expect(scan?.['Node Type']).toBe('Index Only Scan');
+    expect(scan?.['Actual Rows']).toBeGreaterThan(100);
+    expect(scan?.['Heap Fetches']).toBe(0);
+  });
+});
+
+type PlanNode = { Plan: Plan };
+type Plan = {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Heap Fetches'?: number;
+  Plans?: Plan[];
+};
+
+function findNode(plan: Plan, matches: (node: Plan) => boolean): Plan | undefined {
+  if (matches(plan)) return plan;
+  for (const child of plan.Plans ?? []) {
+    const found = findNode(child, matches);
+    if (found) return found;
+  }
+  return undefined;
+}

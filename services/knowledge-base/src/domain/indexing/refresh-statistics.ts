@@ -1,5 +1,6 @@
 import { withoutActor } from '@conduit/db';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import type { KnowledgeDeps } from '../../deps.js';
 
 /** Between two checks while documents keep coming (a check that analyzes takes a second or more). */
@@ -8,7 +9,10 @@ const CHECK_INTERVAL_MS = 30_000;
 export interface StatisticsRefresher {
   /** After a batch: checks now unless a check ran in the last CHECK_INTERVAL_MS. */
   afterBatch(): void;
-  /** Nothing left to index (a bulk load is over): checks now, or as soon as the running check ends. */
+  /**
+   * Nothing left to index (a bulk load is over): vacuums what the load made new (see
+   * vacuumSearchTables) and checks now, or as soon as the running check ends.
+   */
   whenIdle(): void;
 }
 
@@ -19,35 +23,68 @@ export interface StatisticsRefresher {
  * (migration 0010) analyzes the tables when they changed by more than 5% since they were last
  * analyzed. One check at a time, off the indexing transactions; a failed check is only logged.
  */
-export function statisticsRefresher(deps: Pick<KnowledgeDeps, 'db' | 'log'>): StatisticsRefresher {
+export function statisticsRefresher(
+  deps: Pick<KnowledgeDeps, 'db' | 'log'> & { env: { SERVICE_DATABASE_URL: string } },
+): StatisticsRefresher {
   let running = false;
   let again = false;
   let lastCheck = 0;
-  const check = () => {
+  const analyze = async () => {
+    const [row] = await withoutActor(deps.db, (tx) =>
+      tx.execute<{ analyzed: boolean }>(sql`select knowledge.refresh_search_statistics() as analyzed`),
+    );
+    if (row?.analyzed) deps.log.info('analyzed the search tables after a bulk load');
+  };
+  const check = (idle: boolean) => {
     running = true;
     lastCheck = Date.now();
-    withoutActor(deps.db, (tx) =>
-      tx.execute<{ analyzed: boolean }>(sql`select knowledge.refresh_search_statistics() as analyzed`),
-    )
-      .then(([row]) => {
-        if (row?.analyzed) deps.log.info('analyzed the search tables after a bulk load');
-      })
+    (idle ? vacuumSearchTables(deps.env.SERVICE_DATABASE_URL).then(analyze) : analyze())
       .catch((error: unknown) => deps.log.warn({ err: error }, 'refreshing search statistics failed'))
       .finally(() => {
         running = false;
         if (again) {
           again = false;
-          check();
+          check(true);
         }
       });
   };
   return {
     afterBatch() {
-      if (!running && Date.now() - lastCheck >= CHECK_INTERVAL_MS) check();
+      if (!running && Date.now() - lastCheck >= CHECK_INTERVAL_MS) check(false);
     },
     whenIdle() {
       if (running) again = true;
-      else check();
+      else check(true);
     },
   };
+}
+
+/**
+ * Vacuums the postings and the documents when rows written or replaced since their last vacuum
+ * are more than 5% of them (and 1,000): search reads a word's postings and the documents' lengths
+ * from covering indexes (migration 0013), which answer alone only for rows the visibility map
+ * marks visible to everyone, and autovacuum comes by only once a fifth of a table is new, a
+ * minute or more later. Without this, a tenant's first questions after a bulk load read a table
+ * page per posting. Only the tables' owner may vacuum, and VACUUM cannot run in a function as
+ * ANALYZE does (refresh_search_statistics), so this is the one thing the worker does as the
+ * owner, on a connection opened for it. Index cleanup is left to autovacuum (it would read the
+ * chunks' GIN index whole); a table another vacuum holds is skipped.
+ */
+export async function vacuumSearchTables(ownerUrl: string): Promise<string[]> {
+  const owner = postgres(ownerUrl, {
+    max: 1,
+    onnotice: () => {},
+    connection: { application_name: 'knowledge-base-worker vacuum' },
+  });
+  try {
+    const stale = await owner<{ relname: 'kb_terms' | 'kb_documents' }[]>`
+      select s.relname from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+      where s.schemaname = 'knowledge' and s.relname in ('kb_terms', 'kb_documents')
+        and s.n_ins_since_vacuum + s.n_dead_tup > 1000 + 0.05 * greatest(c.reltuples, 0)`;
+    const tables = stale.map((row) => `knowledge.${row.relname}`);
+    if (tables.length > 0) await owner.unsafe(`vacuum (skip_locked, index_cleanup off) ${tables.join(', ')}`);
+    return tables;
+  } finally {
+    await owner.end({ timeout: 5 });
+  }
 }

@@ -132,10 +132,14 @@ export async function vectorLeg(
   const documents = options.documentIds?.length
     ? sql`and c.document_id = any(${uuidArray(options.documentIds)})`
     : sql``;
+  // Each chunk's embedding is read once into `v.e`, uncompressed: a subscript of the stored value
+  // decompresses the whole array again (rows over 2 kB are stored compressed), and a query of the
+  // built-in embedder asks for 20-40 of its elements (2.5x the time of reading it once).
   return hits(
     await tx.execute<Row>(sql`
       select c.id, c.document_id, ${dotProduct(vector)} as score
       from knowledge.kb_chunks c
+      cross join lateral (select array_cat(c.embedding, '{}'::real[]) as e offset 0) v
       where c.collection_id = any(${ids}) and cardinality(c.embedding) = ${vector.length} ${documents} ${filter}
       order by score desc limit ${limit}`),
   );
@@ -145,7 +149,7 @@ export async function vectorLeg(
 const SPARSE_LIMIT = 96;
 
 /**
- * The dot product of each chunk's embedding with the query vector. A sparse query (the built-in
+ * The dot product of each chunk's embedding (`v.e`) with the query vector. A sparse query (the built-in
  * embedder's: a few dozen words hashed into 256 dimensions) only needs the chunk's values at its
  * non-zero dimensions, read by subscript, which is several times faster than unnesting all 256
  * per row; a dense one (remote embedders) goes through knowledge.dot_product. Both are exact.
@@ -154,9 +158,9 @@ function dotProduct(vector: number[]): SQL {
   const nonZero = vector.flatMap((value, i) => (value === 0 ? [] : [[i + 1, value] as const]));
   if (nonZero.length === 0) return sql`0::float8`;
   if (nonZero.length > SPARSE_LIMIT)
-    return sql`knowledge.dot_product(c.embedding, ${`{${vector.join(',')}}`}::real[])`;
+    return sql`knowledge.dot_product(v.e, ${`{${vector.join(',')}}`}::real[])`;
   return sql.join(
-    nonZero.map(([index, value]) => sql`coalesce(c.embedding[${index}::int], 0) * ${value}::float8`),
+    nonZero.map(([index, value]) => sql`coalesce(v.e[${index}::int], 0) * ${value}::float8`),
     sql` + `,
   );
 }
