@@ -111,6 +111,10 @@ describe('collection statistics', () => {
       headers: bearer(user.token),
     });
     expect(removed.statusCode).toBe(204);
+    // A deleted document's postings go with it (a trigger on kb_documents, migration 0012).
+    expect(
+      await h.admin`select 1 from knowledge.kb_terms where document_id = ${documents[1]!.id}`,
+    ).toHaveLength(0);
     ({ kept, counted } = await statistics(collection.id));
     expect(kept).toEqual(counted);
     expect(counted!.documents).toBe(3);
@@ -124,7 +128,7 @@ describe('collection statistics', () => {
     expect(
       await h.admin`select 1 from knowledge.kb_collection_stats where collection_id = ${collection.id}`,
     ).toHaveLength(0);
-    // Chunks and postings go through their documents' key (they have none to the collection).
+    // Chunks go through their documents' key, postings through the documents' delete trigger.
     const [left] = await h.admin<{ chunks: number; terms: number }[]>`
       select (select count(*)::int from knowledge.kb_chunks where collection_id = ${collection.id}) as chunks,
              (select count(*)::int from knowledge.kb_terms where collection_id = ${collection.id}) as terms`;

@@ -87,29 +87,48 @@ export async function storeDocuments(
           id uuid, document_id uuid, document_name text, ordinal int, content text, lead_text text, body_text text,
           heading_path text[], heading_text text, char_start int, char_end int, token_count int, embedding text)`);
   }
-  // The document-level index that ranks documents (BM25F, see text-leg.ts).
-  const terms = documents.map(({ document, settings, text, lead }) => ({
+  // The document-level index that ranks documents (BM25F, see text-leg.ts): the documents'
+  // previous postings go first (a separate statement: an insert does not see a delete of the same
+  // statement), then each run of documents has its postings counted and inserted, and its status,
+  // chunk count and field lengths set, in one statement (one update per document).
+  await tx.execute(
+    sql`delete from knowledge.kb_terms where document_id = any(${uuidArray(documents.map((d) => d.document.id))})`,
+  );
+  const terms = documents.map(({ document, settings, text, lead, chunks }) => ({
     id: document.id,
+    collection_id: document.collectionId,
     language: settings.textSearchLanguage,
     name: document.name,
     lead: text.slice(0, lead),
     body: bodyPieces(text, lead),
+    chunks: chunks.length,
   }));
   for (const run of inRuns(
     terms,
-    (t) => t.lead.length + t.body.reduce((n, piece) => n + piece.length, 0),
+    (t) => t.name.length + t.lead.length + t.body.reduce((n, piece) => n + piece.length, 0),
     STATEMENT_CHARS,
   ))
     await tx.execute(sql`
-      select knowledge.store_document_terms(t.id, t.language::regconfig, t.name, t.lead,
-                                            array(select jsonb_array_elements_text(t.body)))
-      from jsonb_to_recordset(${JSON.stringify(run)}::jsonb) as t(id uuid, language text, name text, lead text, body jsonb)`);
-  await tx.execute(sql`
-    update knowledge.kb_documents d
-    set status = 'indexed', error = null, chunk_count = s.chunks, indexed_at = now(), updated_at = now()
-    from jsonb_to_recordset(${JSON.stringify(documents.map((p) => ({ id: p.document.id, chunks: p.chunks.length })))}::jsonb)
-      as s(id uuid, chunks int)
-    where d.id = s.id`);
+      with indexed as (
+        select * from jsonb_to_recordset(${JSON.stringify(run)}::jsonb)
+          as t(id uuid, collection_id uuid, language regconfig, name text, lead text, body text[], chunks int)
+      ),
+      stored as (
+        insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
+        select t.collection_id, w.lexeme, t.id, w.name_tf, w.lead_tf, w.body_tf
+        from indexed t, knowledge.document_terms(t.language, t.name, t.lead, t.body) w
+        returning document_id, name_tf, lead_tf, body_tf
+      ),
+      lengths as (
+        select document_id, sum(name_tf) as name_terms, sum(lead_tf) as lead_terms, sum(body_tf) as body_terms
+        from stored group by document_id
+      )
+      update knowledge.kb_documents d
+      set status = 'indexed', error = null, chunk_count = t.chunks, name_terms = coalesce(l.name_terms, 0),
+          lead_terms = coalesce(l.lead_terms, 0), body_terms = coalesce(l.body_terms, 0),
+          indexed_at = now(), updated_at = now()
+      from indexed t left join lengths l on l.document_id = t.id
+      where d.id = t.id`);
   await appendEvents(
     tx,
     outbox,
