@@ -109,6 +109,26 @@ describe('the document index', () => {
     expect(document!.body_terms).toBeGreaterThan(100_000);
   }, 60_000);
 
+  it("weighs a chunk's words by field: name and headings A, the document's lead B, the rest D", async () => {
+    const collection = await createCollection(h, user.token, { name: 'weights' });
+    // The lead ends at the first whitespace from LEAD_CHARS (UTF-16 units) on: 'leadmark' ends
+    // there, after ten emoji that are two units each but one character to Postgres.
+    const start = `${'🙂'.repeat(10)} ${'filler '.repeat(38)}pad4 `;
+    expect(start.length + 'leadmark'.length).toBe(LEAD_CHARS);
+    const text = `${start}leadmark bodymark ${filler(300, 'body')}`;
+    const id = await indexed(collection.id, 'Namemark', text);
+    const weights = await h.admin<{ lexeme: string; weights: string[] }[]>`
+      select u.lexeme, array_agg(distinct w order by w) as weights
+      from knowledge.kb_chunks c, unnest(c.tsv) u, unnest(u.weights) w
+      where c.document_id = ${id} and c.ordinal = 0 and u.lexeme in ('namemark', 'leadmark', 'bodymark')
+      group by u.lexeme order by u.lexeme`;
+    expect(weights).toEqual([
+      { lexeme: 'bodymark', weights: ['D'] },
+      { lexeme: 'leadmark', weights: ['B'] },
+      { lexeme: 'namemark', weights: ['A'] },
+    ]);
+  });
+
   it('is rebuilt from the chunks by migration 0005 exactly as the indexer builds it', async () => {
     const collection = await createCollection(h, user.token, { name: 'backfill' });
     const ids = [

@@ -23,6 +23,10 @@ const STATEMENT_CHARS = 4 * 1024 * 1024;
 export const realArrayLiteral = (vector: number[]): string =>
   `{${vector.map((x) => (x === 0 ? '0' : Math.fround(x).toPrecision(9))).join(',')}}`;
 
+/** How many characters Postgres counts in `text`: code points, a surrogate pair being one. */
+const codePoints = (text: string): number =>
+  text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
+
 /**
  * Stores the chunks, terms and status of documents that are all still at the revision being
  * indexed (the caller holds their rows locked), inside the caller's transaction: their previous
@@ -47,6 +51,9 @@ export async function storeDocuments(
     ]);
   for (const [collectionId, members] of byCollection) {
     const language = members[0]!.settings.textSearchLanguage;
+    // A chunk's lead part goes as its length in characters (Postgres counts code points, a
+    // JavaScript string UTF-16 units), not as copies of the text: what crosses the socket, and
+    // what Postgres parses, is the content once.
     const rows = members.flatMap(({ document, chunks, vectors, lead }) =>
       chunks.map((chunk, ordinal) => {
         const inLead = Math.max(0, Math.min(chunk.content.length, lead - chunk.charStart));
@@ -56,10 +63,8 @@ export async function storeDocuments(
           document_name: document.name,
           ordinal,
           content: chunk.content,
-          lead_text: chunk.content.slice(0, inLead),
-          body_text: chunk.content.slice(inLead),
+          lead_chars: inLead === 0 ? 0 : codePoints(chunk.content.slice(0, inLead)),
           heading_path: chunk.headingPath,
-          heading_text: chunk.headingPath.join(' '),
           char_start: chunk.charStart,
           char_end: chunk.charEnd,
           token_count: chunk.tokenCount,
@@ -69,23 +74,19 @@ export async function storeDocuments(
     );
     // The document name and headings weigh most (A), then the document's lead (B), then the
     // body (D).
-    for (const run of inRuns(
-      rows,
-      (row) => 2 * row.content.length + row.embedding.length + 200,
-      STATEMENT_CHARS,
-    ))
+    for (const run of inRuns(rows, (row) => row.content.length + row.embedding.length + 200, STATEMENT_CHARS))
       await tx.execute(sql`
         insert into knowledge.kb_chunks
           (id, collection_id, document_id, ordinal, content, heading_path, char_start, char_end, token_count, tsv, embedding)
         select r.id, ${collectionId}, r.document_id, r.ordinal, r.content, r.heading_path,
                r.char_start, r.char_end, r.token_count,
-               setweight(to_tsvector(${language}::regconfig, r.document_name || ' ' || r.heading_text), 'A')
-                 || setweight(to_tsvector(${language}::regconfig, r.lead_text), 'B')
-                 || to_tsvector(${language}::regconfig, r.body_text),
+               setweight(to_tsvector(${language}::regconfig, r.document_name || ' ' || array_to_string(r.heading_path, ' ')), 'A')
+                 || setweight(to_tsvector(${language}::regconfig, left(r.content, r.lead_chars)), 'B')
+                 || to_tsvector(${language}::regconfig, substr(r.content, r.lead_chars + 1)),
                r.embedding::real[]
         from jsonb_to_recordset(${JSON.stringify(run)}::jsonb) as r(
-          id uuid, document_id uuid, document_name text, ordinal int, content text, lead_text text, body_text text,
-          heading_path text[], heading_text text, char_start int, char_end int, token_count int, embedding text)`);
+          id uuid, document_id uuid, document_name text, ordinal int, content text, lead_chars int,
+          heading_path text[], char_start int, char_end int, token_count int, embedding text)`);
   }
   // The document-level index that ranks documents (BM25F, see text-leg.ts): the documents'
   // previous postings go first (a separate statement: an insert does not see a delete of the same
