@@ -67,8 +67,9 @@ export function statisticsRefresher(
  * minute or more later. Without this, a tenant's first questions after a bulk load read a table
  * page per posting. Only the tables' owner may vacuum, and VACUUM cannot run in a function as
  * ANALYZE does (refresh_search_statistics), so this is the one thing the worker does as the
- * owner, on a connection opened for it. Index cleanup is left to autovacuum (it would read the
- * chunks' GIN index whole); a table another vacuum holds is skipped.
+ * owner, on a connection opened for it. A table another vacuum holds is skipped. Dead rows are
+ * cleaned as usual: a page that keeps one is not marked visible (documents are updated as they
+ * are indexed, and skipping index cleanup left most of their pages unmarked).
  */
 export async function vacuumSearchTables(ownerUrl: string): Promise<string[]> {
   const owner = postgres(ownerUrl, {
@@ -82,7 +83,7 @@ export async function vacuumSearchTables(ownerUrl: string): Promise<string[]> {
       where s.schemaname = 'knowledge' and s.relname in ('kb_terms', 'kb_documents')
         and s.n_ins_since_vacuum + s.n_dead_tup > 1000 + 0.05 * greatest(c.reltuples, 0)`;
     const tables = stale.map((row) => `knowledge.${row.relname}`);
-    if (tables.length > 0) await owner.unsafe(`vacuum (skip_locked, index_cleanup off) ${tables.join(', ')}`);
+    if (tables.length > 0) await owner.unsafe(`vacuum (skip_locked) ${tables.join(', ')}`);
     return tables;
   } finally {
     await owner.end({ timeout: 5 });
