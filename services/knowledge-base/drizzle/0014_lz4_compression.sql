@@ -1,0 +1,1 @@
+-- Originals and chunks compressed with lz4 instead of pglz: filled in below.
