@@ -396,7 +396,12 @@ async function passagesOf(
 ) {
   const { documents } = options;
   const vectorChunkIds = documents.flatMap((f) => (f.vectorChunkId ? [f.vectorChunkId] : []));
-  const rows = await tx.execute<{
+  // One plan serves every question (a look-up of each ranked document's chunks): planned once per
+  // connection rather than at every search, where planning took as long as running it. Sent in
+  // the same write; the setting lasts to the transaction's end, whose one statement after this is
+  // the search's event.
+  const genericPlan = tx.execute(sql`select set_config('plan_cache_mode', 'force_generic_plan', true)`);
+  const passages = tx.execute<{
     id: string;
     document_id: string;
     document_name: string;
@@ -448,6 +453,7 @@ async function passagesOf(
            ts_headline(b.language, b.content, b.q,
                        ${`StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`}) as snippet
     from chosen b join knowledge.kb_documents d on d.id = b.document_id`);
+  const [, rows] = await Promise.all([genericPlan, passages]);
   // Best first; a tie keeps the documents' fused order, then each document's passage order (as
   // the choice of further passages above).
   return rows.sort(
