@@ -48,8 +48,10 @@ function saturated(field: 'name' | 'lead' | 'body'): SQL {
  *
  * The plan does not depend on what the planner knows of the collections (a collection indexed
  * since the tables were last analyzed is unknown to it): the postings are read first, by the
- * primary key's (collection_id, lexeme) prefix, then their documents by primary key, and each
- * word's document frequency is counted once (materialized CTEs fence those steps).
+ * primary key's (collection_id, lexeme) prefix, then their documents' lengths, and each word's
+ * document frequency is counted once (materialized CTEs fence those steps). Both reads are
+ * index-only scans once the rows are vacuumed (the key holds the term frequencies, and a
+ * (collection_id, id) index the lengths: migration 0013), not a table page per posting.
  */
 export async function textLeg(
   tx: Transaction,
