@@ -113,16 +113,19 @@ export async function vectorLeg(
         order by ${order} limit ${limit}`);
     // Ordered by score, not distance: the planner cannot use the index for that.
     const exact = () => scan(sql`score desc, c.id`);
-    const [size] = await tx.execute<{ chunks: number }>(
-      sql`select coalesce(sum(chunk_count), 0)::int as chunks from knowledge.kb_documents where collection_id = any(${ids})`,
-    );
     // Without iterative scans, HNSW stops after ef_search chunks of the whole table, whoever's.
-    if (!indexed || !iterativeScan || size!.chunks <= (options.exactScanChunks ?? EXACT_SCAN_CHUNKS))
-      return hits(await exact());
-    await tx.execute(
-      sql`select set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(40, limit)))}, true),
-                 set_config('hnsw.iterative_scan', 'strict_order', true)`,
-    );
+    if (!indexed || !iterativeScan) return hits(await exact());
+    // The index's settings go in the same write as the size (they change nothing for an exact scan).
+    const [[size]] = await Promise.all([
+      tx.execute<{ chunks: number }>(
+        sql`select coalesce(sum(chunk_count), 0)::int as chunks from knowledge.kb_documents where collection_id = any(${ids})`,
+      ),
+      tx.execute(
+        sql`select set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(40, limit)))}, true),
+                   set_config('hnsw.iterative_scan', 'strict_order', true)`,
+      ),
+    ]);
+    if (size!.chunks <= (options.exactScanChunks ?? EXACT_SCAN_CHUNKS)) return hits(await exact());
     const viaIndex = await scan(distance);
     // The iterative scan gives up after hnsw.max_scan_tuples: a collection that is a small share
     // of a large table may come back short, and is then compared chunk by chunk.
