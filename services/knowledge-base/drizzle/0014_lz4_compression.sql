@@ -1,1 +1,0 @@
--- Originals and chunks compressed with lz4 instead of pglz: filled in below.
