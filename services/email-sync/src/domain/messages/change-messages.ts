@@ -151,19 +151,50 @@ async function moveOnServer(
     );
     return message;
   }
+  // The account's sync may have run meanwhile. The target's may have stored the message under its
+  // new UID already: that row is the message then, and ours goes as when there is no COPYUID. The
+  // source's may have seen the UID leave and removed ours, announcing its deletion: the target's
+  // sync stores it. Either way the move is done, and answered as such rather than as a failure.
+  const [stored] = await tx
+    .select()
+    .from(emailMessages)
+    .where(
+      and(
+        eq(emailMessages.accountId, account.id),
+        eq(emailMessages.folderId, target.id),
+        eq(emailMessages.uidvalidity, targetValidity),
+        eq(emailMessages.uid, moved.uid),
+      ),
+    );
+  if (stored) {
+    const removed = await tx
+      .delete(emailMessages)
+      .where(eq(emailMessages.id, message.id))
+      .returning({ id: emailMessages.id });
+    if (removed.length)
+      await appendEvent(
+        tx,
+        outbox,
+        emailEvents.messageDeleted,
+        { ...owner(account), folderId: folder.id, messageId: message.id },
+        toEventActor(actor),
+      );
+    return stored;
+  }
   const [row] = await tx
     .update(emailMessages)
     .set({ folderId: target.id, uid: moved.uid, uidvalidity: targetValidity, updatedAt: sql`now()` })
     .where(eq(emailMessages.id, message.id))
     .returning();
+  if (!row) return { ...message, folderId: target.id, uid: moved.uid, uidvalidity: targetValidity };
   await appendEvent(
     tx,
     outbox,
     emailEvents.messageUpdated,
-    { ...owner(account), folderId: target.id, messageId: message.id, flags: row!.flags },
+    { ...owner(account), folderId: target.id, messageId: message.id, flags: row.flags },
     toEventActor(actor),
   );
-  return row!;
+  return row;
 }
 
 /**
