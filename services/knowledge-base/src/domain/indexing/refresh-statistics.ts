@@ -38,7 +38,7 @@ export function statisticsRefresher(
   const check = (idle: boolean) => {
     running = true;
     lastCheck = Date.now();
-    (idle ? vacuumSearchTables(deps.env.SERVICE_DATABASE_URL).then(analyze) : analyze())
+    (idle ? vacuumSearchTables(deps).then(analyze) : analyze())
       .catch((error: unknown) => deps.log.warn({ err: error }, 'refreshing search statistics failed'))
       .finally(() => {
         running = false;
@@ -71,19 +71,26 @@ export function statisticsRefresher(
  * cleaned as usual: a page that keeps one is not marked visible (documents are updated as they
  * are indexed, and skipping index cleanup left most of their pages unmarked).
  */
-export async function vacuumSearchTables(ownerUrl: string): Promise<string[]> {
-  const owner = postgres(ownerUrl, {
+export async function vacuumSearchTables(
+  deps: Pick<KnowledgeDeps, 'db'> & { env: { SERVICE_DATABASE_URL: string } },
+): Promise<string[]> {
+  // Asked as the runtime role (the statistics are everyone's to read): the worker is idle after
+  // most batches of a trickle of uploads, and an owner connection each time would cost a backend.
+  const stale = await withoutActor(deps.db, (tx) =>
+    tx.execute<{ relname: 'kb_terms' | 'kb_documents' }>(sql`
+      select s.relname from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+      where s.schemaname = 'knowledge' and s.relname in ('kb_terms', 'kb_documents')
+        and s.n_ins_since_vacuum + s.n_dead_tup > 1000 + 0.05 * greatest(c.reltuples, 0)`),
+  );
+  const tables = stale.map((row) => `knowledge.${row.relname}`);
+  if (tables.length === 0) return tables;
+  const owner = postgres(deps.env.SERVICE_DATABASE_URL, {
     max: 1,
     onnotice: () => {},
     connection: { application_name: 'knowledge-base-worker vacuum' },
   });
   try {
-    const stale = await owner<{ relname: 'kb_terms' | 'kb_documents' }[]>`
-      select s.relname from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-      where s.schemaname = 'knowledge' and s.relname in ('kb_terms', 'kb_documents')
-        and s.n_ins_since_vacuum + s.n_dead_tup > 1000 + 0.05 * greatest(c.reltuples, 0)`;
-    const tables = stale.map((row) => `knowledge.${row.relname}`);
-    if (tables.length > 0) await owner.unsafe(`vacuum (skip_locked) ${tables.join(', ')}`);
+    await owner.unsafe(`vacuum (skip_locked) ${tables.join(', ')}`);
     return tables;
   } finally {
     await owner.end({ timeout: 5 });
