@@ -265,8 +265,9 @@ async function searchIn(
       .flat()
       .sort((a, b) => b.score - a.score)
       .slice(0, legLimit);
-    // Without pgvector the vector leg rescores the text leg's documents (an exact scan of every
-    // chunk would cost ~10 µs a chunk); with it, the HNSW index searches everything.
+    // The vector leg rescores the text leg's documents (an exact scan of every chunk would cost
+    // ~10 µs a chunk); only when there are none does it search everything (with pgvector, through
+    // its HNSW index).
     const candidates = textHits.map((hit) => hit.documentId);
     const vectorChunks = (
       await Promise.all(
