@@ -141,14 +141,7 @@ async function moveOnServer(
   const targetValidity = moved.uidvalidity !== undefined ? Number(moved.uidvalidity) : target.uidvalidity;
   if (moved.uid === undefined || targetValidity === null) {
     // No COPYUID: the target's sync stores the message under its new UID (unannounced).
-    await tx.delete(emailMessages).where(eq(emailMessages.id, message.id));
-    await appendEvent(
-      tx,
-      outbox,
-      emailEvents.messageDeleted,
-      { ...owner(account), folderId: folder.id, messageId: message.id },
-      toEventActor(actor),
-    );
+    await forgetMessage(tx, actor, account, folder, message);
     return message;
   }
   // The account's sync may have run meanwhile. The target's may have stored the message under its
@@ -167,18 +160,7 @@ async function moveOnServer(
       ),
     );
   if (stored) {
-    const removed = await tx
-      .delete(emailMessages)
-      .where(eq(emailMessages.id, message.id))
-      .returning({ id: emailMessages.id });
-    if (removed.length)
-      await appendEvent(
-        tx,
-        outbox,
-        emailEvents.messageDeleted,
-        { ...owner(account), folderId: folder.id, messageId: message.id },
-        toEventActor(actor),
-      );
+    await forgetMessage(tx, actor, account, folder, message);
     return stored;
   }
   const [row] = await tx
@@ -224,18 +206,27 @@ export async function deleteMessage(deps: MailDeps, actor: Actor, messageId: str
       lock.release();
     }
   });
-  await asActor(deps.db, actor, async (tx) => {
-    const deleted = await tx
-      .delete(emailMessages)
-      .where(eq(emailMessages.id, message.id))
-      .returning({ id: emailMessages.id });
-    if (deleted.length)
-      await appendEvent(
-        tx,
-        outbox,
-        emailEvents.messageDeleted,
-        { ...owner(account), folderId: folder.id, messageId: message.id },
-        toEventActor(actor),
-      );
-  });
+  await asActor(deps.db, actor, (tx) => forgetMessage(tx, actor, account, folder, message));
+}
+
+/** Removes a message's row, announcing `email.message.deleted` when it was still there. */
+async function forgetMessage(
+  tx: Transaction,
+  actor: Actor,
+  account: AccountRow,
+  folder: FolderRow,
+  message: MessageRow,
+) {
+  const removed = await tx
+    .delete(emailMessages)
+    .where(eq(emailMessages.id, message.id))
+    .returning({ id: emailMessages.id });
+  if (removed.length)
+    await appendEvent(
+      tx,
+      outbox,
+      emailEvents.messageDeleted,
+      { ...owner(account), folderId: folder.id, messageId: message.id },
+      toEventActor(actor),
+    );
 }
