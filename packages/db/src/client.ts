@@ -1,5 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { beginPipelined } from './pipelined-transaction.js';
 
 export type Database = PostgresJsDatabase<Record<string, unknown>>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -50,6 +51,9 @@ const worthPreparing = (query: string, parameters: number) =>
  * execution (docs/benchmarks.md). postgres.js keeps one statement per distinct text and types on
  * each connection until the connection is recycled (max_lifetime: 30-60 minutes), so statements
  * whose text varies without bound are left unprepared (see worthPreparing).
+ *
+ * Its transactions send BEGIN with their first statement instead of waiting for it alone
+ * (`beginPipelined`): drizzle's `transaction` opens them through the client's `begin`.
  */
 export function preparingStatements(sql: postgres.Sql): postgres.Sql {
   const wrapScope =
@@ -68,7 +72,12 @@ export function preparingStatements(sql: postgres.Sql): postgres.Sql {
             ...options,
             prepare: worthPreparing(query, args?.length ?? 0),
           });
-      if (property === 'begin' || property === 'savepoint') return wrapScope(value.bind(target));
+      if (property === 'begin')
+        return wrapScope((...args: unknown[]) => {
+          const fn = args.pop() as (scope: postgres.Sql) => unknown;
+          return beginPipelined(target, typeof args[0] === 'string' ? args[0] : '', fn);
+        });
+      if (property === 'savepoint') return wrapScope(value.bind(target));
       return value.bind(target);
     },
   });
