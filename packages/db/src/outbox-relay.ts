@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
+import { beginPipelined } from './pipelined-transaction.js';
 
 /** The channel a schema's relays listen on for new outbox rows. */
 export const outboxChannel = (schema: string) => `${schema}_outbox`;
@@ -52,7 +53,7 @@ export async function startOutboxRelay(options: RelayOptions): Promise<OutboxRel
   let stopped = false;
 
   const relayBatch = () =>
-    sql.begin(async (tx) => {
+    beginPipelined(sql, '', async (tx) => {
       const rows = await tx<OutboxRow[]>`
         select id, subject, payload, traceparent from ${table}.outbox
         where published_at is null order by created_at, id limit ${batchSize} for update skip locked`;
@@ -69,12 +70,13 @@ export async function startOutboxRelay(options: RelayOptions): Promise<OutboxRel
           break;
         }
       }
+      // Sent without waiting: COMMIT follows in the same write, and fails the batch if they fail.
       if (published.length > 0)
-        await tx`update ${table}.outbox set published_at = now(), attempts = attempts + 1, last_error = null
-                 where id = any(${published}::uuid[])`;
+        void tx`update ${table}.outbox set published_at = now(), attempts = attempts + 1, last_error = null
+                where id = any(${published}::uuid[])`.execute();
       if (failure) {
-        await tx`update ${table}.outbox set attempts = attempts + 1, last_error = ${String((failure.error as Error).message)}
-                 where id = ${failure.id}`;
+        void tx`update ${table}.outbox set attempts = attempts + 1, last_error = ${String((failure.error as Error).message)}
+                where id = ${failure.id}`.execute();
         options.onError?.(failure.error);
       }
       return {

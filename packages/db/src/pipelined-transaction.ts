@@ -15,6 +15,10 @@ export type TransactionScope = postgres.Sql & {
  * it commits when `fn` resolves and rolls back when it rejects; it ends with the first statement
  * that failed even when `fn` caught that failure (Postgres would answer COMMIT with a rollback);
  * savepoints nest. `options` are BEGIN's (`read only`, an isolation level).
+ *
+ * A statement `fn` sent without awaiting its answer goes before COMMIT, in the same write: a last
+ * write whose answer nobody reads need not cost a round trip of its own. Should it fail, the
+ * transaction is rolled back (Postgres answers COMMIT so) and rejects with its failure.
  */
 export async function beginPipelined<T>(
   pool: postgres.Sql,
@@ -54,7 +58,10 @@ export async function beginPipelined<T>(
         // "current transaction is aborted" says less than the failure that aborted it.
         throw (isAbortedTransaction(error) && firstFailure) || error;
       }
-      if (!savepoint) await connection.unsafe('commit');
+      if (savepoint) return result;
+      await connection.unsafe('commit');
+      // A statement sent without waiting that failed: its answer came before COMMIT's.
+      if (firstFailure !== undefined) throw firstFailure;
       return result;
     };
     return await run(fn);

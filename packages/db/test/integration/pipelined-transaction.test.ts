@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseClient, uuidv7, withActor } from '../../src/index.js';
+import { beginPipelined } from '../../src/pipelined-transaction.js';
 
 // Transactions opened through drizzle send BEGIN with their first statement. A TCP relay between
 // the pool and Postgres records what the client writes, so a test can see which statements left
@@ -156,5 +157,22 @@ describe('a transaction opened through drizzle', () => {
       { isolationLevel: 'repeatable read', accessMode: 'read only' },
     );
     expect(seen).toEqual({ isolation: 'repeatable read', readOnly: 'on' });
+  });
+
+  it('sends a last statement nobody waits for with COMMIT, and fails with it', async () => {
+    const insertUnawaited = (id: string) =>
+      beginPipelined(app.sql, '', async (tx) => {
+        await tx`select set_config('app.user_id', ${owner}, true)`;
+        void tx`insert into dbtest.notes values (${id}, ${owner}, ${`unawaited ${id}`})`.execute();
+      });
+    // The first use of the insert on the connection waits for Postgres to describe it.
+    await insertUnawaited(uuidv7());
+    const id = uuidv7();
+    await insertUnawaited(id);
+    const last = writes.findLast((write) => write.includes(`unawaited ${id}`));
+    expect(last).toContain('commit');
+    expect(await notesOf(owner)).toContain(`unawaited ${id}`);
+    // The same key again: the insert fails after the work returned, and so does the transaction.
+    await expect(insertUnawaited(id)).rejects.toMatchObject({ code: '23505' });
   });
 });
