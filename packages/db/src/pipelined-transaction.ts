@@ -16,9 +16,12 @@ export type TransactionScope = postgres.Sql & {
  * that failed even when `fn` caught that failure (Postgres would answer COMMIT with a rollback);
  * savepoints nest. `options` are BEGIN's (`read only`, an isolation level).
  *
- * A statement `fn` sent without awaiting its answer goes before COMMIT, in the same write: a last
- * write whose answer nobody reads need not cost a round trip of its own. Should it fail, the
- * transaction is rolled back (Postgres answers COMMIT so) and rejects with its failure.
+ * A postgres.js statement `fn` started (`.execute()`) and did not await goes before COMMIT, in the
+ * same write: a last write whose answer nobody reads need not cost a round trip of its own (the
+ * statement reaches the connection a microtask after it starts, before `fn`'s result reaches
+ * this function). Should it fail, the transaction is rolled back (Postgres answers COMMIT so) and
+ * rejects with its failure. A drizzle statement passes through more promises on its way to the
+ * connection: await it.
  */
 export async function beginPipelined<T>(
   pool: postgres.Sql,
