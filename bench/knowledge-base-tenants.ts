@@ -12,7 +12,7 @@ import { startIsolatedStack } from './harness/isolated-stack.js';
 import { startKnowledgeBaseProcesses } from './harness/knowledge-base-processes.js';
 import { latencySummary } from './harness/latency.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { corpusPath, numberSetting } from './harness/settings.js';
+import { baselineTree, corpusPath, numberSetting } from './harness/settings.js';
 import { QUESTIONS } from './knowledge-base.js';
 
 // Knowledge base in a shared database: the manual-page corpus indexed four times over, in four
@@ -72,6 +72,17 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
       AUTH_RATE_LIMIT_MAX: '1000000000',
     },
   });
+  // The knowledge-base server of another checkout (BENCH_BASELINE_TREE) on the same database, asked
+  // straight in the same rounds: the service's before / after under the same load.
+  const tree = baselineTree();
+  const baseline = tree
+    ? await stack.startService({
+        service: 'knowledge-base',
+        tree,
+        name: 'baseline-knowledge-base',
+        env: shared,
+      })
+    : undefined;
   const admin = postgres(databaseUrl, { max: 2, onnotice: () => {} });
   deferCleanup(() => admin.end({ timeout: 5 }));
 
@@ -119,6 +130,7 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
   };
   const viaGateway = search(gateway.url);
   const direct = search(knowledge.url);
+  const baselineDirect = baseline ? search(baseline.url) : undefined;
   const bare = (q: string, or: boolean) =>
     admin<{ name: string }[]>`
       with q as (select ${or ? admin`replace(plainto_tsquery('english', ${q})::text, ' & ', ' | ')::tsquery` : admin`plainto_tsquery('english', ${q})`} as q)
@@ -146,10 +158,14 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
   const directMs: number[] = [];
   const bareAnd: number[] = [];
   const bareOr: number[] = [];
+  const baselineMs: number[] = [];
   for (let round = 0; round < rounds; round++)
     for (const [q] of QUESTIONS) {
       const services = [() => timed(gatewayMs, () => viaGateway(q)), () => timed(directMs, () => direct(q))];
-      for (const ask of round % 2 === 0 ? services : services.reverse()) await ask();
+      if (baselineDirect) services.push(() => timed(baselineMs, () => baselineDirect(q)));
+      // Each asks first in turn.
+      const first = round % services.length;
+      for (const ask of [...services.slice(first), ...services.slice(0, first)]) await ask();
       await timed(bareAnd, () => bare(q, false));
       await timed(bareOr, () => bare(q, true));
     }
@@ -157,20 +173,23 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
   // CPU per search of every process that serves one (from /proc; the database's backends together),
   // a round of the questions through the gateway, then one straight to the service.
   const database = new URL(databaseUrl).pathname.slice(1);
-  const processes = { gateway: gateway.pid, 'knowledge-base': knowledge.pid };
-  const cpuOf = (ask: (q: string) => Promise<unknown>) =>
-    measureCpuCost(admin, database, processes, async () => {
+  const processes: Record<string, number> = { gateway: gateway.pid, 'knowledge-base': knowledge.pid };
+  const cpuOf = (ask: (q: string) => Promise<unknown>, of = processes) =>
+    measureCpuCost(admin, database, of, async () => {
       for (let round = 0; round < 3; round++) for (const [q] of QUESTIONS) await ask(q);
       return 3 * QUESTIONS.length;
     });
   const gatewayCpu = await cpuOf(viaGateway);
   const directCpu = await cpuOf(direct);
+  const baselineCpu =
+    baseline && baselineDirect ? await cpuOf(baselineDirect, { 'knowledge-base': baseline.pid }) : undefined;
 
   const f = latencySummary(firstQueries);
   const g = latencySummary(gatewayMs);
   const d = latencySummary(directMs);
   const a = latencySummary(bareAnd);
   const o = latencySummary(bareOr);
+  const b = baseline ? latencySummary(baselineMs) : undefined;
   const [{ collections }] = (await admin`
     select count(*)::int as collections from knowledge.kb_collections`) as unknown as [
     { collections: number },
@@ -191,6 +210,9 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
         [`first ${QUESTIONS.length} queries after indexing, gateway`, ...ms(f), formatRatio(f.p95 / a.p95)],
         [`gateway (${g.n})`, ...ms(g), formatRatio(g.p95 / a.p95)],
         [`knowledge-base direct (${d.n})`, ...ms(d), formatRatio(d.p95 / a.p95)],
+        ...(b
+          ? [[`baseline tree's knowledge-base direct (${b.n})`, ...ms(b), formatRatio(b.p95 / a.p95)]]
+          : []),
         ['bare SQL, all words (AND)', ...ms(a), formatRatio(1)],
         ['bare SQL, any word (OR)', ...ms(o), formatRatio(o.p95 / a.p95)],
       ],
@@ -217,9 +239,17 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
   console.log(
     `\n${markdownTable(
       ['CPU ms per search', 'gateway', 'knowledge-base', 'postgres', 'all', 'transactions'],
-      [cpuRow('through the gateway', gatewayCpu), cpuRow('straight to the service', directCpu)],
+      [
+        cpuRow('through the gateway', gatewayCpu),
+        cpuRow('straight to the service', directCpu),
+        ...(baselineCpu ? [cpuRow("straight to the baseline tree's service", baselineCpu)] : []),
+      ],
     )}`,
   );
+  if (b)
+    console.log(
+      `\nThis tree / the baseline tree, straight to the service: p50 ${formatRatio(d.p50 / b.p50)}, p95 ${formatRatio(d.p95 / b.p95)}.`,
+    );
   const file = await writeResults('knowledge-base-tenants', {
     machine: machine(),
     collections,
@@ -227,13 +257,24 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
     tenantChunks,
     indexing: indexing ?? null,
     searchMs: Object.fromEntries(
-      Object.entries({ first: f, gateway: g, direct: d, bareAnd: a, bareOr: o }).map(([key, s]) => [
+      Object.entries({
+        first: f,
+        gateway: g,
+        direct: d,
+        bareAnd: a,
+        bareOr: o,
+        ...(b ? { baselineDirect: b } : {}),
+      }).map(([key, s]) => [
         key,
         { p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), max: round(s.max), samples: s.n },
       ]),
     ),
     answers: { questions: QUESTIONS.length, ...answers },
-    cpuMsPerSearch: { gateway: gatewayCpu.perOperationMs, direct: directCpu.perOperationMs },
+    cpuMsPerSearch: {
+      gateway: gatewayCpu.perOperationMs,
+      direct: directCpu.perOperationMs,
+      ...(baselineCpu ? { baselineDirect: baselineCpu.perOperationMs } : {}),
+    },
   });
   console.error(`results: ${file}`);
 }
