@@ -80,6 +80,26 @@ describe('docker-compose.yml', () => {
     expect(compose.services.jaeger!.image).toMatch(/^jaegertracing\//);
   });
 
+  it('copies the patches the lockfile names into every stage that installs from it', () => {
+    const workspace = parse(readFileSync(`${root}/pnpm-workspace.yaml`, 'utf8')) as {
+      patchedDependencies?: Record<string, string>;
+    };
+    const patches = Object.values(workspace.patchedDependencies ?? {});
+    expect(patches.length).toBeGreaterThan(0);
+    const dockerfile = readFileSync(`${root}/deploy/Dockerfile`, 'utf8');
+    // Each stage that installs: what it copied before its install.
+    for (const stage of dockerfile.split(/^FROM /m).filter((text) => /pnpm install/.test(text))) {
+      const copied = stage.slice(0, stage.indexOf('pnpm install'));
+      for (const patch of patches) {
+        expect(existsSync(`${root}/${patch}`)).toBe(true);
+        const folder = patch.split('/')[0]!;
+        expect(copied, `a stage installs without ${patch}`).toMatch(
+          new RegExp(`^COPY (\\. |${folder} )`, 'm'),
+        );
+      }
+    }
+  });
+
   it('builds the image from a Dockerfile that exists, and publishes the gateway on 8080', () => {
     const built = Object.values(compose.services).filter((service) => service.build);
     expect(built).toHaveLength(1);

@@ -3,6 +3,7 @@ import { createServer, type Server, connect as tcpConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseClient, uuidv7, withActor } from '../../src/index.js';
 import { beginPipelined } from '../../src/pipelined-transaction.js';
@@ -174,5 +175,38 @@ describe('a transaction opened through drizzle', () => {
     expect(await notesOf(owner)).toContain(`unawaited ${id}`);
     // The same key again: the insert fails after the work returned, and so does the transaction.
     await expect(insertUnawaited(id)).rejects.toMatchObject({ code: '23505' });
+  });
+});
+
+/** The first `code` along an error's causes (drizzle wraps the driver's error). */
+function codeOf(error: unknown): string | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: string }).code;
+    if (code) return code;
+  }
+  return undefined;
+}
+
+describe('a transaction whose connection is lost', () => {
+  it('fails with the loss, runs nothing after it, and leaves the process and the pool working', async () => {
+    // postgres.js wrote a statement sent after the loss to no socket, from a timer: the throw
+    // ended the process (patches/postgres@3.4.9.patch).
+    const admin = postgres(database.adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      const lost = withActor(app.db, { userId: owner }, async (tx) => {
+        const [row] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+        await admin`select pg_terminate_backend(${row!.pid})`;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await tx.execute(sql`insert into dbtest.notes values (${uuidv7()}, ${owner}, 'after the loss')`);
+      });
+      const error = await lost.then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(codeOf(error)).toBe('CONNECTION_CLOSED');
+      expect(await notesOf(owner)).not.toContain('after the loss');
+    } finally {
+      await admin.end();
+    }
   });
 });
