@@ -372,8 +372,9 @@ async function copyCollection(admin: postgres.Sql, from: string, to: string): Pr
              k.token_count, k.tsv, k.embedding
       from knowledge.kb_chunks k join copied m on m.old_id = k.document_id`;
     await tx`
-      insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
-      select ${to}, t.lexeme, m.new_id, t.name_tf, t.lead_tf, t.body_tf
+      insert into knowledge.kb_terms
+        (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf, name_terms, lead_terms, body_terms)
+      select ${to}, t.lexeme, m.new_id, t.name_tf, t.lead_tf, t.body_tf, t.name_terms, t.lead_terms, t.body_terms
       from knowledge.kb_terms t join copied m on m.old_id = t.document_id`;
   });
 }

@@ -187,6 +187,11 @@ export const kbTerms = knowledge.table(
     nameTf: smallint('name_tf').notNull(),
     leadTf: smallint('lead_tf').notNull(),
     bodyTf: smallint('body_tf').notNull(),
+    // The document's field lengths, which BM25F divides by: the text leg reads the postings alone
+    // (migration 0014, whose key INCLUDEs them with the frequencies).
+    nameTerms: integer('name_terms').notNull(),
+    leadTerms: integer('lead_terms').notNull(),
+    bodyTerms: integer('body_terms').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.collectionId, t.lexeme, t.documentId] }),

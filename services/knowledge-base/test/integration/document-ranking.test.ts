@@ -129,6 +129,27 @@ describe('the document index', () => {
     ]);
   });
 
+  it("carries its document's field lengths in every posting, and has none for a document without chunks", async () => {
+    const collection = await createCollection(h, user.token, { name: 'lengths' });
+    const id = await indexed(
+      collection.id,
+      'Kettle care',
+      'Kettles boil water.\n\nDescale a kettle with vinegar.',
+    );
+    const [document] = await h.admin<{ name_terms: number; lead_terms: number; body_terms: number }[]>`
+      select name_terms, lead_terms, body_terms from knowledge.kb_documents where id = ${id}`;
+    const lengths = await h.admin`
+      select distinct name_terms, lead_terms, body_terms from knowledge.kb_terms where document_id = ${id}`;
+    expect(lengths).toEqual([document]);
+    expect(document!.name_terms + document!.lead_terms + document!.body_terms).toBeGreaterThan(0);
+    // Headings only: no chunk to show, so nothing to search by.
+    const headings = await indexed(collection.id, 'Kettle outline', '# Kettles\n\n## Descaling');
+    const [empty] = await h.admin`
+      select d.chunk_count, (select count(*)::int from knowledge.kb_terms t where t.document_id = d.id) as postings
+      from knowledge.kb_documents d where d.id = ${headings}`;
+    expect(empty).toEqual({ chunk_count: 0, postings: 0 });
+  });
+
   it('is rebuilt from the chunks by migration 0005 exactly as the indexer builds it', async () => {
     const collection = await createCollection(h, user.token, { name: 'backfill' });
     const ids = [
@@ -154,7 +175,30 @@ describe('the document index', () => {
                   where collection_id = ${collection.id}`;
     const migration = await readFile(`${migrationsDir}/0005_document_ranking.sql`, 'utf8');
     const backfill = migration.slice(migration.indexOf('-- Documents indexed before this migration'));
-    await h.admin.unsafe(backfill);
+    // The postings' copy of their documents' lengths came with 0014, after 0005: on a database
+    // migrated through both, 0005 wrote postings without them and 0014 filled them in.
+    const lengthsMigration = await readFile(
+      `${migrationsDir}/0014_postings_carry_document_lengths.sql`,
+      'utf8',
+    );
+    const fillLengths = lengthsMigration.slice(
+      lengthsMigration.indexOf('select set_config'),
+      lengthsMigration.indexOf('-- Every writer names the lengths'),
+    );
+    const lengthColumns = ['name_terms', 'lead_terms', 'body_terms'];
+    const defaults = (to: string) =>
+      h.admin.unsafe(
+        `alter table knowledge.kb_terms ${lengthColumns.map((column) => `alter column ${column} ${to}`).join(', ')}`,
+      );
+    await defaults('set default 0');
+    try {
+      await h.admin.begin(async (tx) => {
+        await tx.unsafe(backfill);
+        await tx.unsafe(fillLengths);
+      });
+    } finally {
+      await defaults('drop default');
+    }
     expect(await snapshot()).toEqual(indexedByWorker);
   }, 30_000);
 });

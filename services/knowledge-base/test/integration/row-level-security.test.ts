@@ -178,8 +178,9 @@ describe('row-level security', () => {
     ).rejects.toMatchObject({ cause: { code: '42501' } });
     await expect(
       withActor(runtime.db, { userId: alice.userId }, (tx) =>
-        tx.execute(sql`insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
-                       values (${bobCollection!.id}, 'planted', ${bobDocument!.id}, 1, 1, 1)`),
+        tx.execute(sql`insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf,
+                         name_terms, lead_terms, body_terms)
+                       values (${bobCollection!.id}, 'planted', ${bobDocument!.id}, 1, 1, 1, 1, 1, 1)`),
       ),
     ).rejects.toMatchObject({ cause: { code: '42501' } });
     await expect(
@@ -200,8 +201,9 @@ describe('row-level security', () => {
     // Row-level security lets A write into A's own collection; the document must be in it too.
     // (An original's key is its document: B's document has one already.)
     for (const statement of [
-      sql`insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
-          values (${aliceCollection!.id}, 'planted', ${bobDocument!.id}, 1, 1, 1)`,
+      sql`insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf,
+                                          name_terms, lead_terms, body_terms)
+          values (${aliceCollection!.id}, 'planted', ${bobDocument!.id}, 1, 1, 1, 1, 1, 1)`,
       sql`insert into knowledge.kb_chunks (id, collection_id, document_id, ordinal, content, char_start, char_end,
                                            token_count, tsv, embedding)
           values (gen_random_uuid(), ${aliceCollection!.id}, ${bobDocument!.id}, 99, 'planted', 0, 7, 1,

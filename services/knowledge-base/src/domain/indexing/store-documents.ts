@@ -90,8 +90,10 @@ export async function storeDocuments(
   }
   // The document-level index that ranks documents (BM25F, see text-leg.ts): the documents'
   // previous postings go first (a separate statement: an insert does not see a delete of the same
-  // statement), then each run of documents has its postings counted and inserted, and its status,
-  // chunk count and field lengths set, in one statement (one update per document).
+  // statement), then each run of documents has its postings counted, its field lengths summed,
+  // its postings inserted with those lengths (only for documents with chunks: no other is
+  // searched), and its status, chunk count and lengths set, in one statement (one update per
+  // document).
   await tx.execute(
     sql`delete from knowledge.kb_terms where document_id = any(${uuidArray(documents.map((d) => d.document.id))})`,
   );
@@ -114,15 +116,20 @@ export async function storeDocuments(
         select * from jsonb_to_recordset(${JSON.stringify(run)}::jsonb)
           as t(id uuid, collection_id uuid, language regconfig, name text, lead text, body text[], chunks int)
       ),
-      stored as (
-        insert into knowledge.kb_terms (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf)
-        select t.collection_id, w.lexeme, t.id, w.name_tf, w.lead_tf, w.body_tf
+      words as materialized (
+        select t.id as document_id, w.lexeme, w.name_tf, w.lead_tf, w.body_tf
         from indexed t, knowledge.document_terms(t.language, t.name, t.lead, t.body) w
-        returning document_id, name_tf, lead_tf, body_tf
       ),
       lengths as (
         select document_id, sum(name_tf) as name_terms, sum(lead_tf) as lead_terms, sum(body_tf) as body_terms
-        from stored group by document_id
+        from words group by document_id
+      ),
+      stored as (
+        insert into knowledge.kb_terms
+          (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf, name_terms, lead_terms, body_terms)
+        select t.collection_id, w.lexeme, t.id, w.name_tf, w.lead_tf, w.body_tf, l.name_terms, l.lead_terms, l.body_terms
+        from indexed t join words w on w.document_id = t.id join lengths l on l.document_id = t.id
+        where t.chunks > 0
       )
       update knowledge.kb_documents d
       set status = 'indexed', error = null, chunk_count = t.chunks, name_terms = coalesce(l.name_terms, 0),

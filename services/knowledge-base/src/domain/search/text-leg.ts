@@ -55,15 +55,15 @@ const perLength = (field: 'name' | 'lead' | 'body') =>
  * filter the collections' counts come from kb_collection_stats (kept by triggers, migration 0010)
  * rather than from every document of the collections.
  *
- * The postings are read by the primary key's (collection_id, lexeme) prefix and joined to their
- * documents' lengths (a hash of the collection's documents), and each word's document frequency
- * is counted once (materialized CTEs fence those steps). Both reads are index-only scans once the
- * rows are vacuumed (the key holds the term frequencies, and a (collection_id, id) index the
- * lengths: migration 0013), not a table page per posting. The plan needs the planner to know the
- * collection: one indexed since the tables were last analyzed is estimated at a row, and its
- * postings are then read whole and matched to its documents by a nested loop (seconds for a
- * collection of thousands of documents). The worker analyzes after bulk loads
- * (refresh-statistics.ts) to keep that window short.
+ * A posting carries its term frequencies and its document's field lengths (migration 0014), and
+ * the primary key's index holds them all: the question's postings are read from the index alone
+ * once the rows are vacuumed (the worker vacuums after bulk loads, refresh-statistics.ts), word by
+ * word, by the key's (collection_id, lexeme) prefix, and each word's document frequency is counted
+ * once (materialized CTEs fence those steps). The plan does not depend on what the planner knows
+ * of the collection: for one indexed since the tables were last analyzed (estimated at one row), a
+ * `lexeme = any(...)` would be left out of the index condition and the collection's postings read
+ * whole, and the join to the documents it needed before 0014 became a nested loop over all of
+ * them for each posting (seconds, where a word at a time takes milliseconds: docs/benchmarks.md).
  */
 export async function textLeg(
   tx: Transaction,
@@ -76,15 +76,22 @@ export async function textLeg(
   },
 ): Promise<TextHit[]> {
   const ids = uuidArray(options.collectionIds);
-  // Only documents with chunks count: one without (empty, or headings only) has nothing to show.
-  const searchable = sql`d.collection_id = any(${ids}) and d.chunk_count > 0 ${options.filter ?? sql``}`;
+  // Only documents with chunks count: one without (empty, or headings only) has nothing to show,
+  // and has no postings (store-documents.ts).
+  const filtered = sql`d.collection_id = any(${ids}) and d.chunk_count > 0 ${options.filter ?? sql``}`;
   const stats = options.filter
     ? sql`select count(*)::float8 as n, sum(d.name_terms)::float8 as name_terms, sum(d.lead_terms)::float8 as lead_terms,
                  sum(d.body_terms)::float8 as body_terms
-          from knowledge.kb_documents d where ${searchable}`
+          from knowledge.kb_documents d where ${filtered}`
     : sql`select sum(s.documents)::float8 as n, sum(s.name_terms)::float8 as name_terms,
                  sum(s.lead_terms)::float8 as lead_terms, sum(s.body_terms)::float8 as body_terms
           from knowledge.kb_collection_stats s where s.collection_id = any(${ids})`;
+  // A metadata filter asks each posting's document (by its key: a look-up per posting, whatever
+  // the planner knows of the collection).
+  const passingFilter = options.filter
+    ? sql`and exists (select from knowledge.kb_documents d
+                      where d.collection_id = h.collection_id and d.id = h.document_id ${options.filter})`
+    : sql``;
   const rows = await tx.execute<{ document_id: string; score: number }>(sql`
     with words as (
       select array(select distinct t.lexeme from unnest(to_tsvector(${options.language}::regconfig, ${options.query})) t) as lexemes
@@ -100,15 +107,13 @@ export async function textLeg(
     stats as materialized (
       select n, ${perLength('name')}, ${perLength('lead')}, ${perLength('body')} from averages
     ),
-    terms as not materialized (
-      select h.document_id, h.lexeme, h.name_tf, h.lead_tf, h.body_tf
-      from words, knowledge.kb_terms h
-      where h.collection_id = any(${ids}) and h.lexeme = any(words.lexemes)
-    ),
     postings as materialized (
-      select h.document_id, h.lexeme, h.name_tf, h.lead_tf, h.body_tf, d.name_terms, d.lead_terms, d.body_terms
-      from terms h join knowledge.kb_documents d on d.id = h.document_id
-      where ${searchable}
+      select h.document_id, h.lexeme, h.name_tf, h.lead_tf, h.body_tf, h.name_terms, h.lead_terms, h.body_terms
+      from words cross join unnest(words.lexemes) w(lexeme) cross join lateral (
+        select h.* from knowledge.kb_terms h
+        where h.collection_id = any(${ids}) and h.lexeme = w.lexeme ${passingFilter}
+        offset 0
+      ) h
     ),
     idf as materialized (
       select lexeme, ln(1 + (stats.n - count(*) + 0.5) / (count(*) + 0.5)) as idf
