@@ -100,7 +100,13 @@ describe('an automation on a per-second schedule with two worker processes', () 
     for (const row of all) ticks.set(row.tick_at.getTime(), (ticks.get(row.tick_at.getTime()) ?? 0) + 1);
     expect([...ticks.values()].filter((n) => n > 1)).toEqual([]);
     // A quick run may still overlap the next tick on a loaded machine: that tick is skipped, not failed.
-    expect(all.filter((row) => row.status !== 'success' && row.status !== 'skipped')).toEqual([]);
+    // The newest tick's run may still be going when the rows are read.
+    const newest = Math.max(...all.map((row) => row.tick_at.getTime()));
+    const inFlight = (row: (typeof all)[number]) =>
+      row.status === 'running' && row.tick_at.getTime() === newest;
+    expect(
+      all.filter((row) => row.status !== 'success' && row.status !== 'skipped' && !inFlight(row)),
+    ).toEqual([]);
     expect(all.some((row) => row.status === 'success')).toBe(true);
 
     sink.delayMs = 2500;
