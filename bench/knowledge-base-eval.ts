@@ -16,6 +16,7 @@ import {
 } from '@conduit/testing';
 import { connect } from 'nats';
 import postgres from 'postgres';
+import { bareFullText, indexChunkWords } from './harness/bare-full-text.js';
 import { deferCleanup } from './harness/cleanup.js';
 import { formatNumber, formatRatio, markdownTable, round, writeResults } from './harness/report.js';
 import { corpusPath, numberSetting } from './harness/settings.js';
@@ -218,6 +219,7 @@ export async function knowledgeBaseEvalScenario(): Promise<void> {
     await stopWorker();
     await admin`analyze knowledge.kb_documents, knowledge.kb_chunks, knowledge.kb_terms`;
   }
+  await indexChunkWords(admin);
   const { token } = await tokens.mint({ userId });
   const [{ chunks, documents }] = (await admin`
     select (select count(*)::int from knowledge.kb_chunks) as chunks,
@@ -260,11 +262,7 @@ export async function knowledgeBaseEvalScenario(): Promise<void> {
       return (res.json().hits as { documentName: string }[]).map((hit) => hit.documentName);
     },
   };
-  const bare = async (q: string, or: boolean) =>
-    admin<{ name: string }[]>`
-      with q as (select ${or ? admin`replace(plainto_tsquery('english', ${q})::text, ' & ', ' | ')::tsquery` : admin`plainto_tsquery('english', ${q})`} as q)
-      select d.name from q, knowledge.kb_chunks c join knowledge.kb_documents d on d.id = c.document_id
-      where c.tsv @@ q.q order by ts_rank_cd(c.tsv, q.q) desc limit 5`;
+  const bare = (q: string, any: boolean) => bareFullText(admin, q, { any });
 
   const halves: [string, Question[]][] = [
     ['tuning', TUNING],

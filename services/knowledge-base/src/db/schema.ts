@@ -168,7 +168,7 @@ export const kbChunks = knowledge.table(
     // A collection's chunks of given documents (search's passages and vector leg) in one index
     // scan, whatever the planner knows of the collection: its statistics may predate the collection.
     index('kb_chunks_collection_document_idx').on(t.collectionId, t.documentId),
-    index('kb_chunks_tsv_idx').using('gin', t.tsv),
+    // No index of `tsv`: no search looks chunks up by their words (migration 0015).
   ],
 );
 

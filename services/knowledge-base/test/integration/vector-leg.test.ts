@@ -2,7 +2,7 @@ import { type Transaction, withActor } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedLocally } from '../../src/domain/embeddings/local-embedder.js';
-import { type Pgvector, vectorLeg } from '../../src/domain/search/vector-leg.js';
+import { hnswOrder, type Pgvector, vectorLeg } from '../../src/domain/search/vector-leg.js';
 import {
   addText,
   bearer,
@@ -113,6 +113,20 @@ describe('the vector leg', () => {
         select default_version as version from pg_available_extensions where name = 'vector'`;
       const [major = 0, minor = 0] = library!.version.split('.').map(Number);
       expect(h.deps.pgvector.iterativeScan).toBe(major > 0 || minor >= 8);
+      // Migration 0015 rebuilt the index at half precision where pgvector has it (0.7+), and the
+      // order the leg asks of it is the index's own expression: the planner takes the index.
+      expect(h.deps.pgvector.halfPrecisionIndex).toBe(major > 0 || minor >= 7);
+      const pgvector = h.deps.pgvector;
+      const plan = await withActor(h.deps.db, { userId: user.userId }, async (tx) => {
+        await planAsAtScale(tx);
+        return tx.execute<{ 'QUERY PLAN': string }>(sql`
+          explain select c.id from knowledge.kb_chunks c
+          where c.collection_id = ${collectionId} and ${sql.identifier(pgvector.schema)}.vector_dims(c.embedding_vector) = 256
+          order by ${hnswOrder(pgvector, vector)} limit 10`);
+      });
+      expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain(
+        'Index Scan using kb_chunks_embedding_hnsw_256',
+      );
       // As the runtime role (whose search path holds neither `vector` nor `<=>`), under RLS: by
       // comparing every chunk; through the HNSW index (forced: the collection is small), past the
       // other tenant's nearer chunks; with an iterative scan that gives up early (it then compares
