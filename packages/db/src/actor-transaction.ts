@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type { Database, Transaction } from './client.js';
+import { postgresError } from './pg-errors.js';
 
 /** Who is acting, as row-level security policies see it (`current_setting('app.user_id')`, ...). */
 export interface ActorContext {
@@ -102,12 +103,6 @@ export async function againOnStalePlan<T>(run: () => Promise<T>): Promise<T> {
 }
 
 function isStalePlan(error: unknown): boolean {
-  // drizzle wraps the driver's error as its cause.
-  for (let current = error; current instanceof Error; current = current.cause)
-    if (
-      (current as { code?: string }).code === '0A000' &&
-      /cached plan must not change result type/.test(current.message)
-    )
-      return true;
-  return false;
+  const unsupported = postgresError(error, '0A000');
+  return unsupported !== undefined && /cached plan must not change result type/.test(unsupported.message);
 }

@@ -26,6 +26,6 @@ export {
   outboxWakePayload,
   startOutboxRelay,
 } from './outbox-relay.js';
-export { isDeadlock, isUniqueViolation } from './pg-errors.js';
+export { isDeadlock, isUniqueViolation, type PostgresError, postgresError } from './pg-errors.js';
 export { inRuns } from './statement-runs.js';
 export { failedJobsTable, outboxTable, processedEventsTable } from './system-tables.js';

@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { postgresError } from './pg-errors.js';
 
 /** A transaction's connection as the code in it sees it: postgres.js's, with savepoints. */
 export type TransactionScope = postgres.Sql & {
@@ -107,8 +108,4 @@ function watchingFailures(
 }
 
 /** Postgres's "current transaction is aborted", also as the cause of drizzle's error. */
-function isAbortedTransaction(error: unknown): boolean {
-  for (let current = error; current instanceof Error; current = current.cause)
-    if ((current as { code?: string }).code === '25P02') return true;
-  return false;
-}
+const isAbortedTransaction = (error: unknown): boolean => postgresError(error, '25P02') !== undefined;

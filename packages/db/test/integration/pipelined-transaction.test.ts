@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDatabase, type DatabaseClient, uuidv7, withActor } from '../../src/index.js';
+import { createDatabase, type DatabaseClient, postgresError, uuidv7, withActor } from '../../src/index.js';
 import { beginPipelined } from '../../src/pipelined-transaction.js';
 
 // Transactions opened through drizzle send BEGIN with their first statement. A TCP relay between
@@ -178,14 +178,7 @@ describe('a transaction opened through drizzle', () => {
   });
 });
 
-/** The first `code` along an error's causes (drizzle wraps the driver's error). */
-function codeOf(error: unknown): string | undefined {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    const code = (current as { code?: string }).code;
-    if (code) return code;
-  }
-  return undefined;
-}
+const codeOf = (error: unknown): string | undefined => postgresError(error)?.code;
 
 describe('a transaction whose connection is lost', () => {
   it('fails with the loss, runs nothing after it, and leaves the process and the pool working', async () => {

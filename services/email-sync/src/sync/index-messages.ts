@@ -1,4 +1,4 @@
-import { type ActorContext, withActor } from '@conduit/db';
+import { type ActorContext, postgresError, withActor } from '@conduit/db';
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { emailMessages } from '../db/schema.js';
 import type { MailDeps } from '../deps.js';
@@ -191,10 +191,8 @@ const reasonOf = (error: unknown) => {
 
 /** SQLSTATE classes 08, 40, 53, 57, 58 and postgres.js's connection errors: worth a retry as is. */
 const transient = (error: unknown) => {
-  const code =
-    ((error as { cause?: unknown })?.cause as { code?: unknown } | undefined)?.code ??
-    (error as { code?: unknown })?.code;
-  return typeof code === 'string' && (/^(08|40|53|57|58)/.test(code) || code.startsWith('CONNECTION'));
+  const code = postgresError(error)?.code;
+  return code !== undefined && (/^(08|40|53|57|58)/.test(code) || code.startsWith('CONNECTION'));
 };
 
 async function writeExtracted(deps: MailDeps, ctx: ActorContext, accountId: string, extracted: Extracted[]) {

@@ -397,6 +397,9 @@ async function passagesOf(
 ) {
   const { documents } = options;
   const vectorChunkIds = documents.flatMap((f) => (f.vectorChunkId ? [f.vectorChunkId] : []));
+  // The question's tsquery is made once per collection (materialized): a CTE read once is folded
+  // into the query, and its expression was then parsed again for every chunk, twice (the match
+  // and the rank): 17 -> 9 ms for the passages of 30 documents (532 chunks) of the manual pages.
   // One plan serves every question (a look-up of each ranked document's chunks): planned once per
   // connection rather than at every search, where planning took as long as running it. Sent in
   // the same write; the setting lasts to the transaction's end, whose one statement after this is
@@ -416,7 +419,7 @@ async function passagesOf(
     position: number;
     passage: number;
   }>(sql`
-    with q as (
+    with q as materialized (
       select s.collection_id, s.text_search_language::regconfig as language,
              replace(plainto_tsquery(s.text_search_language::regconfig, ${options.query})::text, ' & ', ' | ')::tsquery as q
       from knowledge.knowledge_base_settings s

@@ -44,9 +44,14 @@ function saturated(field: 'name' | 'lead' | 'body'): SQL {
   return sql`${BM25F.weight[field]}::float8 * ${tf} / (${tf} + ${BM25F.k1 * (1 - b)}::float8 + ${perLength} * ${length})`;
 }
 
-/** `k1 * b / average length` of a field, the per-search constant of `saturated`. */
+/**
+ * `k1 * b / average length` of a field, the per-search constant of `saturated`, from `totals`
+ * (an average of at least 1).
+ */
 const perLength = (field: 'name' | 'lead' | 'body') =>
-  sql.raw(`${BM25F.k1 * BM25F.b[field]}::float8 / ${field}_average as ${field}_per_length`);
+  sql.raw(
+    `${BM25F.k1 * BM25F.b[field]}::float8 / greatest(coalesce(${field}_terms / nullif(n, 0), 0), 1) as ${field}_per_length`,
+  );
 
 /**
  * Documents of the collections ranked by BM25F for the query's words, best first. The words'
@@ -58,8 +63,9 @@ const perLength = (field: 'name' | 'lead' | 'body') =>
  * A posting carries its term frequencies and its document's field lengths (migration 0014), and
  * the primary key's index holds them all: the question's postings are read from the index alone
  * once the rows are vacuumed (the worker vacuums after bulk loads, refresh-statistics.ts), word by
- * word, by the key's (collection_id, lexeme) prefix, and each word's document frequency is counted
- * once (materialized CTEs fence those steps). The plan does not depend on what the planner knows
+ * word, by the key's (collection_id, lexeme) prefix (a lateral subquery per word, fenced by
+ * `offset 0`), after an index-only count of them gives the word's document frequency. The plan
+ * does not depend on what the planner knows
  * of the collection: for one indexed since the tables were last analyzed (estimated at one row), a
  * `lexeme = any(...)` would be left out of the index condition and the collection's postings read
  * whole, and the join to the documents it needed before 0014 became a nested loop over all of
@@ -92,35 +98,25 @@ export async function textLeg(
     ? sql`and exists (select from knowledge.kb_documents d
                       where d.collection_id = h.collection_id and d.id = h.document_id ${options.filter})`
     : sql``;
+  // Each word's postings are read twice by the key's prefix, an index-only count (its document
+  // frequency, hence its idf) and then the postings themselves, each scored as it is read: no
+  // posting is stored between steps. Materializing them to count them first, then joining them
+  // to the counts, took 40% of the text leg (8-9 -> 5 ms for a question of 5,900 postings).
+  const wordPostings = sql`knowledge.kb_terms h
+    where h.collection_id = any(${ids}) and h.lexeme = w.lexeme ${passingFilter}`;
   const rows = await tx.execute<{ document_id: string; score: number }>(sql`
-    with words as (
-      select array(select distinct t.lexeme from unnest(to_tsvector(${options.language}::regconfig, ${options.query})) t) as lexemes
-    ),
-    totals as materialized (${stats}),
-    averages as materialized (
-      select greatest(coalesce(n, 0), 1) as n,
-             greatest(coalesce(name_terms / nullif(n, 0), 0), 1) as name_average,
-             greatest(coalesce(lead_terms / nullif(n, 0), 0), 1) as lead_average,
-             greatest(coalesce(body_terms / nullif(n, 0), 0), 1) as body_average
-      from totals
-    ),
+    with totals as materialized (${stats}),
     stats as materialized (
-      select n, ${perLength('name')}, ${perLength('lead')}, ${perLength('body')} from averages
-    ),
-    postings as materialized (
-      select h.document_id, h.lexeme, h.name_tf, h.lead_tf, h.body_tf, h.name_terms, h.lead_terms, h.body_terms
-      from words cross join unnest(words.lexemes) w(lexeme) cross join lateral (
-        select h.* from knowledge.kb_terms h
-        where h.collection_id = any(${ids}) and h.lexeme = w.lexeme ${passingFilter}
-        offset 0
-      ) h
-    ),
-    idf as materialized (
-      select lexeme, ln(1 + (stats.n - count(*) + 0.5) / (count(*) + 0.5)) as idf
-      from postings, stats group by lexeme, stats.n
+      select greatest(coalesce(n, 0), 1) as n, ${perLength('name')}, ${perLength('lead')}, ${perLength('body')}
+      from totals
     )
-    select h.document_id, sum(idf.idf * (${saturated('name')} + ${saturated('lead')} + ${saturated('body')})) as score
-    from postings h join idf using (lexeme), stats
+    select h.document_id, sum(df.idf * (${saturated('name')} + ${saturated('lead')} + ${saturated('body')})) as score
+    from stats
+    cross join (select distinct t.lexeme from unnest(to_tsvector(${options.language}::regconfig, ${options.query})) t) w
+    cross join lateral (
+      select ln(1 + (stats.n - count(*) + 0.5) / (count(*) + 0.5)) as idf from ${wordPostings}
+    ) df
+    cross join lateral (select h.* from ${wordPostings} offset 0) h
     group by h.document_id
     order by score desc, h.document_id limit ${options.limit}`);
   return rows.map((r) => ({ documentId: r.document_id, score: Number(r.score) }));
