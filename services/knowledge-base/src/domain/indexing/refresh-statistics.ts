@@ -71,7 +71,7 @@ export function statisticsRefresher(
  * cleaned as usual: a page that keeps one is not marked visible (documents are updated as they
  * are indexed, and skipping index cleanup left most of their pages unmarked).
  */
-export async function vacuumSearchTables(
+async function vacuumSearchTables(
   deps: Pick<KnowledgeDeps, 'db'> & { env: { SERVICE_DATABASE_URL: string } },
 ): Promise<string[]> {
   // Asked as the runtime role (the statistics are everyone's to read): the worker is idle after
