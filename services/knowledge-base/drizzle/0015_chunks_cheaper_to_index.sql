@@ -22,7 +22,7 @@ ALTER TABLE "knowledge"."kb_chunks"
 --    (ef_construction), and reads each element it compares: m = 8 and ef_construction = 32, and
 --    elements stored at half precision (halfvec, pgvector 0.7+; a vector(256) is 1 kB, which put
 --    a four-tenant index of the manual pages past shared_buffers), took 0.20 ms an insert against
---    0.45-0.69 ms (40,000 chunks of the manual pages, psql). Recall of the 20 nearest: 0.94 at the
+--    0.59-0.65 ms for pgvector's defaults on vector(256) (40,000 chunks of the manual pages, psql). Recall of the 20 nearest: 0.94 at the
 --    ef_search the leg now asks for (120), against 0.97 at pgvector's defaults. The leg ranks by
 --    the full-precision distance of what the index found.
 do $$

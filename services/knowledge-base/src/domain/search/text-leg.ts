@@ -65,11 +65,11 @@ const perLength = (field: 'name' | 'lead' | 'body') =>
  * once the rows are vacuumed (the worker vacuums after bulk loads, refresh-statistics.ts), word by
  * word, by the key's (collection_id, lexeme) prefix (a lateral subquery per word, fenced by
  * `offset 0`), after an index-only count of them gives the word's document frequency. The plan
- * does not depend on what the planner knows
- * of the collection: for one indexed since the tables were last analyzed (estimated at one row), a
- * `lexeme = any(...)` would be left out of the index condition and the collection's postings read
- * whole, and the join to the documents it needed before 0014 became a nested loop over all of
- * them for each posting (seconds, where a word at a time takes milliseconds: docs/benchmarks.md).
+ * does not depend on what the planner knows of the collection: for one indexed since the tables
+ * were last analyzed (estimated at one row), a `lexeme = any(...)` would be left out of the index
+ * condition and the collection's postings read whole, and the join to the documents it needed
+ * before 0014 became a nested loop over all of them for each posting (seconds, where a word at a
+ * time takes milliseconds: docs/benchmarks.md).
  */
 export async function textLeg(
   tx: Transaction,
