@@ -1,6 +1,6 @@
 export { authPlugin, bearerToken, platformAdminOnly, requireActor } from './auth-plugin.js';
 export { asActor, can, type ResourceRef, readAsActor, rlsContext } from './can.js';
-export { identityVerifier, registerProtectedRoutes } from './protected-routes.js';
+export { fetchKeysOnReady, identityVerifier, registerProtectedRoutes } from './protected-routes.js';
 export {
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_ISSUER,

@@ -7,6 +7,18 @@ export const identityVerifier = (given: TokenVerifier | undefined, identityUrl: 
   given ?? createTokenVerifier({ jwksUrl: `${identityUrl}/.well-known/jwks.json` });
 
 /**
+ * Fetches the verifier's signing keys as the service starts, so that its first request does not
+ * wait for identity's key set (a round trip to identity, 10-30 ms for a process just started).
+ * Not awaited: identity may still be starting (`pnpm start` starts every service at once), and
+ * then the first request fetches them, as it would have anyway.
+ */
+export function fetchKeysOnReady(app: ServiceApp, verifier: TokenVerifier): void {
+  app.addHook('onReady', async () => {
+    verifier.fetchKeys?.().catch(() => {});
+  });
+}
+
+/**
  * Registers the routes that need an access token: the auth plugin with `verifier`, and one scope
  * in which `authenticate` runs before every route `register` adds.
  */
@@ -16,6 +28,7 @@ export async function registerProtectedRoutes(
   register: (routes: ServiceApp) => void,
 ): Promise<void> {
   await app.register(authPlugin, { verifier });
+  fetchKeysOnReady(app, verifier);
   await app.register(async (scope) => {
     scope.addHook('onRequest', scope.authenticate);
     register(scope as unknown as ServiceApp);

@@ -24,6 +24,8 @@ export interface VerifiedToken {
 export interface TokenVerifier {
   /** Resolves with the actor, or null for a missing, malformed, forged or expired token. */
   verify(token: string): Promise<VerifiedToken | null>;
+  /** Fetches identity's signing keys now, where they are remote; rejects when they cannot be fetched. */
+  fetchKeys?(): Promise<void>;
 }
 
 /**
@@ -33,10 +35,11 @@ export interface TokenVerifier {
  * A token verified before is taken from memory until its expiry (at most VERIFIED_TOKEN_CACHE_MS).
  */
 export function createTokenVerifier(source: { jwksUrl: string } | { keys: JWTVerifyGetKey }): TokenVerifier {
-  const keys =
-    'keys' in source
-      ? source.keys
-      : createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 });
+  const remote =
+    'jwksUrl' in source
+      ? createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 })
+      : undefined;
+  const keys = 'keys' in source ? source.keys : remote!;
   const verified = new Map<string, { token: VerifiedToken; until: number }>();
   const remember = (token: string, result: VerifiedToken, expiresAtS: number | undefined) => {
     if (verified.size >= MAX_REMEMBERED) {
@@ -48,6 +51,7 @@ export function createTokenVerifier(source: { jwksUrl: string } | { keys: JWTVer
     verified.set(token, { token: result, until: Math.min(Date.now() + VERIFIED_TOKEN_CACHE_MS, expiry) });
   };
   return {
+    ...(remote ? { fetchKeys: () => remote.reload() } : {}),
     async verify(token) {
       if (token.length > 4096) return null;
       const known = verified.get(token);

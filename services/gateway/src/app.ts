@@ -1,4 +1,4 @@
-import { createTokenVerifier, type TokenVerifier } from '@conduit/auth';
+import { createTokenVerifier, fetchKeysOnReady, type TokenVerifier } from '@conduit/auth';
 import { DomainError } from '@conduit/errors';
 import type { Logger } from '@conduit/service-kit';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
@@ -75,6 +75,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
     },
   });
   const fastify = app as unknown as FastifyInstance;
+  fetchKeysOnReady(app, verifier);
 
   // The gateway never interprets bodies: it checks their size and passes the bytes on.
   app.removeAllContentTypeParsers();

@@ -1,6 +1,15 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServiceApp } from '@conduit/service-kit';
+import Fastify from 'fastify';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, createTokenVerifier } from '../../src/index.js';
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  createTokenVerifier,
+  fetchKeysOnReady,
+} from '../../src/index.js';
 import { VERIFIED_TOKEN_CACHE_MS } from '../../src/token-verifier.js';
 
 const sub = '0190c2d4-8e43-7b1a-9a4f-1f2e3d4c5b6a';
@@ -101,5 +110,54 @@ describe('access token verifier, tokens seen before', () => {
     expect(await verifier.verify(forged)).toBeNull();
     expect(await verifier.verify(forged)).toBeNull();
     expect(keyLookups).toBe(2);
+  });
+});
+
+describe("access token verifier, identity's key set", () => {
+  /** A real HTTP server answering with one key set, counting how often it is asked. */
+  async function keySetServer() {
+    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA' }] };
+    let requests = 0;
+    const server = createServer((_request, response) => {
+      requests++;
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify(jwks));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      pair,
+      url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      requests: () => requests,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it('fetches the keys when asked, before any token comes, and verifies with them afterwards', async () => {
+    const keySet = await keySetServer();
+    const verifier = createTokenVerifier({ jwksUrl: keySet.url });
+    await verifier.fetchKeys?.();
+    expect(keySet.requests()).toBe(1);
+    // Identity's key set cannot be asked any more: the keys fetched ahead are the ones used.
+    await keySet.close();
+    const verified = await verifier.verify(await sign(keySet.pair.privateKey, { sub, sid, org: null }));
+    expect(verified?.actor.userId).toBe(sub);
+  });
+
+  it('is fetched as a service becomes ready, without holding its start for an identity that does not answer', async () => {
+    const keySet = await keySetServer();
+    const app = Fastify();
+    fetchKeysOnReady(app as unknown as ServiceApp, createTokenVerifier({ jwksUrl: keySet.url }));
+    await app.ready();
+    await vi.waitFor(() => expect(keySet.requests()).toBe(1));
+    await app.close();
+    await keySet.close();
+
+    // Nothing listens there now: the service starts all the same.
+    const alone = Fastify();
+    fetchKeysOnReady(alone as unknown as ServiceApp, createTokenVerifier({ jwksUrl: keySet.url }));
+    await expect(alone.ready()).resolves.toBeDefined();
+    await alone.close();
   });
 });
