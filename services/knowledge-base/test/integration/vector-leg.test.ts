@@ -167,6 +167,59 @@ describe('the vector leg', () => {
     });
   });
 
+  it("compares the candidate documents' chunks and returns each document's best chunk, best first", async () => {
+    // A document of several chunks, written as the owner: one near the question, two further off.
+    const [timetable] = await h.admin<{ id: string }[]>`
+      insert into knowledge.kb_documents (id, collection_id, name, media_type, size_bytes, content_hash, status, created_by, chunk_count)
+      values (gen_random_uuid(), ${collectionId}, 'timetable', 'text/plain', 1, 'timetable', 'indexed', gen_random_uuid(), 3)
+      returning id`;
+    const texts = [
+      'ticket prices for children',
+      'the ferry leaves the harbour at six',
+      'opening hours of the kiosk',
+    ];
+    for (const [i, text] of texts.entries())
+      await h.admin`
+        insert into knowledge.kb_chunks (id, collection_id, document_id, ordinal, content, char_start, char_end, token_count, tsv, embedding)
+        values (gen_random_uuid(), ${collectionId}, ${timetable!.id}, ${i}, ${text}, 0, ${text.length}, 5, to_tsvector(${text}),
+                ${embedLocally(text)})`;
+    try {
+      const vector = embedLocally('when does the ferry leave the harbour');
+      const candidates = await h.admin<{ id: string }[]>`
+        select id from knowledge.kb_documents where collection_id = ${collectionId} and name in ('timetable', 'trains', 'bikes')`;
+      const chunks = await h.admin<{ id: string; document_id: string; embedding: number[] }[]>`
+        select id, document_id, embedding from knowledge.kb_chunks
+        where document_id in ${h.admin(candidates.map((d) => d.id))}`;
+      const best = new Map<string, { id: string; documentId: string; score: number }>();
+      for (const chunk of chunks) {
+        const score = cosine(chunk.embedding, vector);
+        if (score > (best.get(chunk.document_id)?.score ?? Number.NEGATIVE_INFINITY))
+          best.set(chunk.document_id, { id: chunk.id, documentId: chunk.document_id, score });
+      }
+      const expected = [...best.values()].sort((a, b) => b.score - a.score);
+      expect(expected).toHaveLength(3);
+      for (const pgvector of [undefined, h.deps.pgvector]) {
+        const hits = await withActor(h.deps.db, { userId: user.userId }, (tx) =>
+          vectorLeg(tx, {
+            pgvector,
+            vector,
+            collectionIds: [collectionId],
+            filter: undefined,
+            limit: 10,
+            documentIds: candidates.map((d) => d.id),
+          }),
+        );
+        expect(hits.map((hit) => [hit.documentId, hit.id])).toEqual(
+          expected.map((hit) => [hit.documentId, hit.id]),
+        );
+        for (const [i, hit] of hits.entries()) expect(hit.score).toBeCloseTo(expected[i]!.score, 5);
+      }
+    } finally {
+      await h.admin`delete from knowledge.kb_chunks where document_id = ${timetable!.id}`;
+      await h.admin`delete from knowledge.kb_documents where id = ${timetable!.id}`;
+    }
+  });
+
   it('applies the metadata filter on either path', async () => {
     const vector = embedLocally('ferry harbour');
     const [ferries] = await h.admin`
