@@ -166,15 +166,26 @@ export async function vectorLeg(
     return hits(viaIndex);
   }
   const candidates = options.documentIds?.length ? uuidArray(options.documentIds) : undefined;
+  // The candidates' chunks are looked up document by document (a lateral subquery, fenced by
+  // `offset 0`), so that both columns of the (collection_id, document_id) index bound each look-up
+  // whatever the planner knows of the collection. Read as one `document_id = any(...)`, a
+  // collection indexed since the chunks were last analyzed (estimated at one row) was scanned
+  // whole with the documents as a filter: 25-29 ms against 1.6, the first searches after a load.
+  const chunks = candidates
+    ? sql`unnest(${candidates}) as candidate(id)
+          cross join lateral (
+            select c.id, c.document_id, c.collection_id, c.embedding from knowledge.kb_chunks c
+            where c.collection_id = any(${ids}) and c.document_id = candidate.id offset 0
+          ) c`
+    : sql`knowledge.kb_chunks c`;
   // Each chunk's embedding is read once into `v.e`, uncompressed: a subscript of the stored value
   // decompresses the whole array again (rows over 2 kB are stored compressed), and a query of the
   // built-in embedder asks for 20-40 of its elements (2.5x the time of reading it once).
   const scored = sql`
     select c.id, c.document_id, ${dotProduct(vector)} as score
-    from knowledge.kb_chunks c
+    from ${chunks}
     cross join lateral (select array_cat(c.embedding, '{}'::real[]) as e offset 0) v
-    where c.collection_id = any(${ids}) and cardinality(c.embedding) = ${vector.length}
-      ${candidates ? sql`and c.document_id = any(${candidates})` : sql``} ${filter}`;
+    where c.collection_id = any(${ids}) and cardinality(c.embedding) = ${vector.length} ${filter}`;
   // Of the candidates' chunks only each document's best is sent back, best first: a document
   // scores by its best chunk, and the rest (some 600 rows for the text leg's 60 documents) were
   // sent, parsed and dropped at every search.
