@@ -239,12 +239,18 @@ async function searchIn(
   {
     // These statements are short and selective, but over a large shared table their estimated cost
     // passes jit_above_cost, and compiling them would take longer (50-300 ms) than running them.
+    // Each prepared statement is planned once per connection (a generic plan): the legs and the
+    // passages read by key, word by word and document by document, so no plan depends on the
+    // question's values, and Postgres would otherwise plan each statement afresh for its first
+    // five runs on every pooled connection, the first dozens of searches of a server (and the
+    // passages at every search, where planning took as long as running them).
     // The transaction's one write is the knowledge.search.performed event, for analytics: its commit
     // need not wait for the disk (a crash in the next fraction of a second may lose the event,
     // never a change anyone made), which was 1-4 ms of every search. Sent with the text leg (one
     // round trip); the connection runs it first.
     const settings = tx.execute(
-      sql`select set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)`,
+      sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true),
+                 set_config('synchronous_commit', 'off', true)`,
     );
     const filter = input.filter ? sql`and d.metadata @> ${JSON.stringify(input.filter)}::jsonb` : undefined;
     const [textLegs] = await Promise.all([
@@ -400,11 +406,8 @@ async function passagesOf(
   // The question's tsquery is made once per collection (materialized): a CTE read once is folded
   // into the query, and its expression was then parsed again for every chunk, twice (the match
   // and the rank): 17 -> 9 ms for the passages of 30 documents (532 chunks) of the manual pages.
-  // One plan serves every question (a look-up of each ranked document's chunks): planned once per
-  // connection rather than at every search, where planning took as long as running it. Sent in
-  // the same write; the setting lasts to the transaction's end, whose one statement after this is
-  // the search's event.
-  const genericPlan = tx.execute(sql`select set_config('plan_cache_mode', 'force_generic_plan', true)`);
+  // One plan serves every question (a look-up of each ranked document's chunks): the search's
+  // transaction plans its statements once per connection (searchIn's settings).
   const passages = tx.execute<{
     id: string;
     document_id: string;
@@ -457,7 +460,7 @@ async function passagesOf(
            ts_headline(b.language, b.content, b.q,
                        ${`StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`}) as snippet
     from chosen b join knowledge.kb_documents d on d.id = b.document_id`);
-  const [, rows] = await Promise.all([genericPlan, passages]);
+  const rows = await passages;
   // Best first; a tie keeps the documents' fused order, then each document's passage order (as
   // the choice of further passages above).
   return rows.sort(
