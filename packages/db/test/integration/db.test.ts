@@ -263,3 +263,30 @@ describe('prepared statements across a migration', () => {
     expect(counts[0]).toEqual({ many: 0, marked: 0 });
   });
 });
+
+describe('the connection pool (postgres.js, patched)', () => {
+  it('gives work that comes one piece at a time the connection released last, not the one idle longest', async () => {
+    const pool = createDatabase(database.appUrl, { max: 4 });
+    try {
+      // Four statements at once open four connections.
+      const opened = await Promise.all(
+        [1, 2, 3, 4].map(() => pool.sql<{ pid: number }[]>`select pg_backend_pid() as pid, pg_sleep(0.05)`),
+      );
+      expect(new Set(opened.map(([row]) => row!.pid)).size).toBe(4);
+      // Then statements and transactions one after another: all on one connection (its backend has
+      // their plans and caches), where taking the one idle longest went round all four.
+      const pids: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        pids.push((await pool.sql<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid);
+        pids.push(
+          await withoutActor(pool.db, async (tx) =>
+            Number((await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`))[0]!.pid),
+          ),
+        );
+      }
+      expect(new Set(pids).size).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+});
