@@ -144,6 +144,40 @@ describe('the vector leg', () => {
     }
   });
 
+  it('takes the HNSW index with the generic plans a search asks for', async () => {
+    const pgvector = h.deps.pgvector;
+    if (!pgvector) {
+      // Without pgvector there is no index to take: the leg compares every chunk (tested above).
+      expect(await h.admin`select 1 from pg_available_extensions where name = 'vector'`).toHaveLength(0);
+      return;
+    }
+    const indexScans = async () => {
+      const [row] = await h.admin<{ scans: number }[]>`
+        select idx_scan::int as scans from pg_stat_user_indexes
+        where schemaname = 'knowledge' and indexrelname = 'kb_chunks_embedding_hnsw_256'`;
+      return row!.scans;
+    };
+    const before = await indexScans();
+    const hits = await withActor(h.deps.db, { userId: user.userId }, async (tx) => {
+      await planAsAtScale(tx);
+      // As searchIn sets it: each prepared statement planned once, without the question's values.
+      await tx.execute(sql`select set_config('plan_cache_mode', 'force_generic_plan', true)`);
+      const found = await vectorLeg(tx, {
+        pgvector,
+        vector: embedLocally('when does the ferry leave the harbour'),
+        collectionIds: [collectionId],
+        filter: undefined,
+        limit: 3,
+        exactScanChunks: 0,
+      });
+      // This backend's counts reach the statistics views as the transaction ends.
+      await tx.execute(sql`select pg_stat_force_next_flush()`);
+      return found;
+    });
+    expect(hits).toHaveLength(3);
+    await expect.poll(indexScans, { timeout: 15_000, interval: 100 }).toBeGreaterThan(before);
+  });
+
   it('answers searches of a collection holding a chunk that embeds to zeros (stop words, digits)', async () => {
     const document = await addText(h, user.token, collectionId, { name: 'x', text: '1 2 3 4 5 6 7 8 9' });
     await waitForDocument(h, user.token, collectionId, document.id, ['indexed']);

@@ -136,12 +136,15 @@ export async function vectorLeg(
     const literal = `[${vector.join(',')}]`;
     const distance = sql`c.embedding_vector operator(${schema}.<=>) ${literal}::${schema}.vector`;
     // A chunk of stop words embeds to zeros, whose cosine distance is NaN (HNSW leaves them out).
-    // Scores are the full-precision distance, whatever order found the chunks.
+    // Scores are the full-precision distance, whatever order found the chunks. The dimension is
+    // written as a literal: the HNSW index is partial on it, and a generic plan (the search's
+    // transaction asks for them) cannot prove the index's predicate from a parameter.
     const scan = (order: SQL) =>
       tx.execute<Row>(sql`
         select c.id, c.document_id, 1 - (${distance}) as score
         from knowledge.kb_chunks c
-        where c.collection_id = any(${ids}) and ${schema}.vector_dims(c.embedding_vector) = ${vector.length}
+        where c.collection_id = any(${ids})
+          and ${schema}.vector_dims(c.embedding_vector) = ${sql.raw(String(vector.length))}
           and ${schema}.vector_norm(c.embedding_vector) > 0 ${filter}
         order by ${order} limit ${limit}`);
     // Ordered by score, not distance: the planner cannot use the index for that.
