@@ -226,7 +226,7 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
         `${formatNumber(indexing.besideOthers.chunksPerSecond)} chunks/s beside ${collections - 1} other copies. `
       : `\nNothing indexed: the collections of ${process.env.BENCH_DATABASE}. `) +
       `Answer found (${QUESTIONS.length} questions, first queries): first ${answers.top1}, top 5 ${answers.top5}. ` +
-      `The first queries one by one, ms: ${firstQueries.map((ms) => formatNumber(ms)).join(', ')}.`,
+      `The first queries one by one, ms: ${firstQueries.map((latency) => formatNumber(latency)).join(', ')}.`,
   );
   const cpuRow = (name: string, cost: CpuCost) => {
     const ms = cost.perOperationMs;
@@ -274,7 +274,7 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
     ),
     answers: { questions: QUESTIONS.length, ...answers },
     // One by one, in the order asked: which of the first queries are slow says why.
-    firstQueriesMs: firstQueries.map((ms) => round(ms)),
+    firstQueriesMs: firstQueries.map((latency) => round(latency)),
     cpuMsPerSearch: {
       gateway: gatewayCpu.perOperationMs,
       direct: directCpu.perOperationMs,

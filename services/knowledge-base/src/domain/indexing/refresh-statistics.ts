@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { KnowledgeDeps } from '../../deps.js';
 
-/** Between two checks while documents keep coming (a check that analyzes takes about half a second). */
+/** Between two checks while documents keep coming (a check that analyzes reads a sample of each table). */
 const CHECK_INTERVAL_MS = 30_000;
 
 export interface StatisticsRefresher {

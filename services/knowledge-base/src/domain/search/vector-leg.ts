@@ -108,6 +108,7 @@ export async function vectorLeg(
 ): Promise<VectorHit[]> {
   const { vector, collectionIds, limit } = options;
   const ids = uuidArray(collectionIds);
+  const candidates = options.documentIds?.length ? uuidArray(options.documentIds) : undefined;
   // The filtered documents first, bound as a constant that Postgres hashes: a join would put the
   // HNSW scan under a join and a sort, and `= any(array(subquery))` compares with each element.
   let filter = sql``;
@@ -128,7 +129,7 @@ export async function vectorLeg(
   // as many chunks of one collection, cost 30 ms of the database's time per search. The index
   // serves questions for which the text leg found nothing, where a search of every chunk is the
   // only vector leg there is.
-  if (options.pgvector && !options.documentIds?.length) {
+  if (options.pgvector && !candidates) {
     const { schema: schemaName, iterativeScan } = options.pgvector;
     const schema = sql.identifier(schemaName);
     // The HNSW index is on the embeddings of rows of the built-in embedder's dimension only.
@@ -168,7 +169,6 @@ export async function vectorLeg(
     if (viaIndex.length < Math.min(limit, size!.chunks)) return hits(await exact());
     return hits(viaIndex);
   }
-  const candidates = options.documentIds?.length ? uuidArray(options.documentIds) : undefined;
   // The candidates' chunks are looked up document by document (a lateral subquery, fenced by
   // `offset 0`), so that both columns of the (collection_id, document_id) index bound each look-up
   // whatever the planner knows of the collection. Read as one `document_id = any(...)`, a
