@@ -366,9 +366,9 @@ async function copyCollection(admin: postgres.Sql, from: string, to: string): Pr
              select id as old_id, gen_random_uuid() as new_id from knowledge.kb_documents where collection_id = ${from}`;
     await tx`
       insert into knowledge.kb_documents (id, collection_id, name, media_type, size_bytes, content_hash, status,
-        attempts, revision, chunk_count, name_terms, lead_terms, body_terms, metadata, created_by, indexed_at)
+        attempts, revision, chunk_count, name_terms, lead_terms, body_terms, embedding, metadata, created_by, indexed_at)
       select m.new_id, c.id, d.name, d.media_type, d.size_bytes, d.content_hash, d.status, d.attempts, d.revision,
-             d.chunk_count, d.name_terms, d.lead_terms, d.body_terms, d.metadata, c.owner_user_id, d.indexed_at
+             d.chunk_count, d.name_terms, d.lead_terms, d.body_terms, d.embedding, d.metadata, c.owner_user_id, d.indexed_at
       from knowledge.kb_documents d join copied m on m.old_id = d.id, knowledge.kb_collections c where c.id = ${to}`;
     await tx`
       insert into knowledge.kb_chunks (id, collection_id, document_id, ordinal, content, heading_path, char_start,

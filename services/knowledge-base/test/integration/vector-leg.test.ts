@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { type Transaction, withActor } from '@conduit/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +13,10 @@ import {
   waitForDocument,
 } from '../fixtures/knowledge-harness.js';
 
-// The vector leg has two storage paths: real[] with an exact scan (any Postgres), and pgvector's
-// column with its HNSW index (where the extension is installed, as in the compose file's image).
-// Both must find the same nearest chunks; where pgvector is missing, only the first exists.
+// The vector leg has two storage paths for the documents nearest a question: real[] with an exact
+// scan (any Postgres), and pgvector's column with its HNSW index (where the extension is installed,
+// as in the compose file's image). Both must find the same documents, and then the same best chunk
+// of each; where pgvector is missing, only the first exists.
 
 const NOTES = [
   ['ferries', 'The night ferry to the island leaves the harbour at eleven.'],
@@ -24,7 +26,7 @@ const NOTES = [
   ['museum', 'The maritime museum shows old ferries and fishing boats.'],
 ] as const;
 
-/** Another tenant's chunks, nearer to the question than any of ours. */
+/** Another tenant's documents, nearer to the question than any of ours. */
 const CROWD = 120;
 
 let h: KnowledgeHarness;
@@ -39,18 +41,20 @@ beforeAll(async () => {
     const document = await addText(h, user.token, collectionId, { name, text });
     await waitForDocument(h, user.token, collectionId, document.id, ['indexed']);
   }
-  // Written as the owner, straight into the tables: an index that stopped at the nearest chunks of
-  // the whole table would find only these.
+  // Written as the owner, straight into the tables: an index that stopped at the nearest documents
+  // of the whole table would find only these.
   const crowd = await createCollection(h, (await h.tokens.mint()).token, { name: 'crowd' });
-  const [document] = await h.admin`
-    insert into knowledge.kb_documents (id, collection_id, name, media_type, size_bytes, content_hash, status, created_by, chunk_count)
-    values (gen_random_uuid(), ${crowd.id}, 'crowd', 'text/plain', 1, 'crowd', 'indexed', gen_random_uuid(), ${CROWD})
-    returning id`;
   for (let i = 0; i < CROWD; i++) {
     const text = `when does the ferry leave the harbour ${i}`;
+    const [document] = await h.admin`
+      insert into knowledge.kb_documents
+        (id, collection_id, name, media_type, size_bytes, content_hash, status, created_by, chunk_count, embedding)
+      values (gen_random_uuid(), ${crowd.id}, ${`crowd ${i}`}, 'text/plain', 1, ${`crowd ${i}`}, 'indexed',
+              gen_random_uuid(), 1, ${embedLocally(text)})
+      returning id`;
     await h.admin`
       insert into knowledge.kb_chunks (id, collection_id, document_id, ordinal, content, char_start, char_end, token_count, tsv, embedding)
-      values (gen_random_uuid(), ${crowd.id}, ${document!.id}, ${i}, ${text}, 0, ${text.length}, 8, to_tsvector(${text}),
+      values (gen_random_uuid(), ${crowd.id}, ${document!.id}, 0, ${text}, 0, ${text.length}, 8, to_tsvector(${text}),
               ${embedLocally(text)})`;
   }
 }, 60_000);
@@ -69,16 +73,23 @@ const planAsAtScale = (tx: Transaction) =>
 const cosine = (a: number[], b: number[]) => a.reduce((sum, value, i) => sum + value * b[i]!, 0);
 
 describe('the vector leg', () => {
-  it('ranks chunks by cosine similarity, the same through pgvector (when installed) as by exact scan', async () => {
+  it('without candidates, finds the nearest documents and ranks them by their best chunk, the same through pgvector (when installed) as by exact scan', async () => {
     const question = 'when does the ferry leave the harbour';
     const vector = embedLocally(question);
+    // Each note is one chunk: its document's embedding is its chunk's.
     const chunks = await h.admin<{ id: string; embedding: number[] }[]>`
       select id, embedding from knowledge.kb_chunks where collection_id = ${collectionId}`;
+    expect(chunks).toHaveLength(NOTES.length);
     const expected = chunks
       .map((chunk) => ({ id: chunk.id, score: cosine(chunk.embedding, vector) }))
       .sort((a, b) => b.score - a.score);
 
-    const search = (pgvector: Pgvector | undefined, exactScanChunks?: number, maxScanTuples?: number) =>
+    const search = (
+      pgvector: Pgvector | undefined,
+      limit: number,
+      exactScanDocuments?: number,
+      maxScanTuples?: number,
+    ) =>
       withActor(h.deps.db, { userId: user.userId }, async (tx) => {
         await planAsAtScale(tx);
         if (maxScanTuples)
@@ -88,73 +99,82 @@ describe('the vector leg', () => {
           vector,
           collectionIds: [collectionId],
           filter: undefined,
-          limit: 10,
-          exactScanChunks,
+          limit,
+          exactScanDocuments,
         });
       });
-    const exact = await search(undefined);
+    const exact = await search(undefined, 10);
     expect(exact.map((hit) => hit.id)).toEqual(expected.map((hit) => hit.id));
     for (const [i, hit] of exact.entries()) expect(hit.score).toBeCloseTo(expected[i]!.score, 5);
+    // Asked for fewer, it takes the nearest documents.
+    expect((await search(undefined, 3)).map((hit) => hit.id)).toEqual(
+      expected.slice(0, 3).map((hit) => hit.id),
+    );
 
-    const [column] = await h.admin`
-      select 1 from information_schema.columns
-      where table_schema = 'knowledge' and table_name = 'kb_chunks' and column_name = 'embedding_vector'`;
+    const [filled] = await h.admin`
+      select count(*)::int as n from knowledge.kb_documents
+      where collection_id = ${collectionId} and cardinality(embedding) = ${vector.length}`;
+    expect(filled!.n).toBe(NOTES.length);
     const [extension] = await h.admin`select 1 from pg_available_extensions where name = 'vector'`;
-    // The service finds pgvector exactly where the extension can be had.
+    const indexes = await h.admin<{ indexname: string }[]>`
+      select indexname from pg_indexes where schemaname = 'knowledge' and indexname like '%hnsw%'`;
+    const copies = await h.admin`
+      select 1 from information_schema.columns where table_schema = 'knowledge' and column_name = 'embedding_vector'`;
+    // The service finds pgvector exactly where the extension can be had; since migration 0017 its
+    // index is on the documents' embeddings, and the chunks keep no copy of theirs.
     expect(Boolean(h.deps.pgvector)).toBe(Boolean(extension));
-    expect(Boolean(column)).toBe(Boolean(extension));
+    expect(indexes.map((i) => i.indexname)).toEqual(extension ? ['kb_documents_embedding_hnsw_256'] : []);
+    expect(copies).toHaveLength(0);
     if (h.deps.pgvector) {
-      const [filled] = await h.admin`
-        select count(*)::int as n from knowledge.kb_chunks
-        where collection_id = ${collectionId} and embedding_vector is not null`;
-      expect(filled!.n).toBe(chunks.length);
       // The library's version (what is installed, whatever version the database recorded).
       const [library] = await h.admin<{ version: string }[]>`
         select default_version as version from pg_available_extensions where name = 'vector'`;
       const [major = 0, minor = 0] = library!.version.split('.').map(Number);
       expect(h.deps.pgvector.iterativeScan).toBe(major > 0 || minor >= 8);
-      // Migration 0015 rebuilt the index at half precision where pgvector has it (0.7+), and the
+      // Migration 0017 built the index at half precision where pgvector has it (0.7+), and the
       // order the leg asks of it is the index's own expression: the planner takes the index.
       expect(h.deps.pgvector.halfPrecisionIndex).toBe(major > 0 || minor >= 7);
       const pgvector = h.deps.pgvector;
       const plan = await withActor(h.deps.db, { userId: user.userId }, async (tx) => {
         await planAsAtScale(tx);
         return tx.execute<{ 'QUERY PLAN': string }>(sql`
-          explain select c.id from knowledge.kb_chunks c
-          where c.collection_id = ${collectionId} and ${sql.identifier(pgvector.schema)}.vector_dims(c.embedding_vector) = 256
+          explain select d.id from knowledge.kb_documents d
+          where d.collection_id = ${collectionId} and cardinality(d.embedding) = 256
           order by ${hnswOrder(pgvector, vector)} limit 10`);
       });
       expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain(
-        'Index Scan using kb_chunks_embedding_hnsw_256',
+        'Index Scan using kb_documents_embedding_hnsw_256',
       );
       // As the runtime role (whose search path holds neither `vector` nor `<=>`), under RLS: by
-      // comparing every chunk; through the HNSW index (forced: the collection is small), past the
-      // other tenant's nearer chunks; with an iterative scan that gives up early (it then compares
-      // every chunk); and with a pgvector that cannot scan iteratively (it never uses the index).
-      for (const [pgvector, exactScanChunks, maxScanTuples] of [
+      // comparing every document; through the HNSW index (forced: the collection is small), past
+      // the other tenant's nearer documents; with an iterative scan that gives up early (it then
+      // compares every document); and with a pgvector that cannot scan iteratively (it never uses
+      // the index). Each for all the documents and for the three nearest.
+      for (const [pgvector, exactScanDocuments, maxScanTuples] of [
         [h.deps.pgvector, undefined, undefined],
         [h.deps.pgvector, 0, undefined],
         [h.deps.pgvector, 0, 20],
         [{ ...h.deps.pgvector, iterativeScan: false }, 0, undefined],
-      ] as const) {
-        const viaPgvector = await search(pgvector, exactScanChunks, maxScanTuples);
-        expect(viaPgvector.map((hit) => hit.id)).toEqual(exact.map((hit) => hit.id));
-        for (const [i, hit] of viaPgvector.entries()) expect(hit.score).toBeCloseTo(exact[i]!.score, 5);
-      }
+      ] as const)
+        for (const limit of [10, 3]) {
+          const viaPgvector = await search(pgvector, limit, exactScanDocuments, maxScanTuples);
+          expect(viaPgvector.map((hit) => hit.id)).toEqual(exact.slice(0, limit).map((hit) => hit.id));
+          for (const [i, hit] of viaPgvector.entries()) expect(hit.score).toBeCloseTo(exact[i]!.score, 5);
+        }
     }
   });
 
   it('takes the HNSW index with the generic plans a search asks for', async () => {
     const pgvector = h.deps.pgvector;
     if (!pgvector) {
-      // Without pgvector there is no index to take: the leg compares every chunk (tested above).
+      // Without pgvector there is no index to take: the leg compares every document (tested above).
       expect(await h.admin`select 1 from pg_available_extensions where name = 'vector'`).toHaveLength(0);
       return;
     }
     const indexScans = async () => {
       const [row] = await h.admin<{ scans: number }[]>`
         select idx_scan::int as scans from pg_stat_user_indexes
-        where schemaname = 'knowledge' and indexrelname = 'kb_chunks_embedding_hnsw_256'`;
+        where schemaname = 'knowledge' and indexrelname = 'kb_documents_embedding_hnsw_256'`;
       return row!.scans;
     };
     const before = await indexScans();
@@ -168,7 +188,7 @@ describe('the vector leg', () => {
         collectionIds: [collectionId],
         filter: undefined,
         limit: 3,
-        exactScanChunks: 0,
+        exactScanDocuments: 0,
       });
       // This backend's counts reach the statistics views as the transaction ends.
       await tx.execute(sql`select pg_stat_force_next_flush()`);
@@ -185,6 +205,26 @@ describe('the vector leg', () => {
       select count(*)::int as n from knowledge.kb_chunks
       where document_id = ${document.id} and embedding = array_fill(0::real, array[cardinality(embedding)])`;
     expect(zeros!.n).toBeGreaterThan(0);
+    // So does its document: it has no direction, and no question finds it by vector.
+    const [own] = await h.admin<{ embedding: number[] }[]>`
+      select embedding from knowledge.kb_documents where id = ${document.id}`;
+    expect(own!.embedding.every((x) => x === 0)).toBe(true);
+    const question = embedLocally('ferry harbour');
+    for (const pgvector of [undefined, h.deps.pgvector])
+      for (const exactScanDocuments of [undefined, 0]) {
+        const nearest = await withActor(h.deps.db, { userId: user.userId }, (tx) =>
+          vectorLeg(tx, {
+            pgvector,
+            vector: question,
+            collectionIds: [collectionId],
+            filter: undefined,
+            limit: 10,
+            exactScanDocuments,
+          }),
+        );
+        expect(nearest[0]!.documentId).not.toBe(document.id);
+        for (const hit of nearest) expect(Number.isFinite(hit.score)).toBe(true);
+      }
     const res = await h.app.inject({
       method: 'GET',
       url: `/v1/kb/collections/${collectionId}/search?q=${encodeURIComponent('when does the ferry leave')}&k=10`,
@@ -260,7 +300,7 @@ describe('the vector leg', () => {
       update knowledge.kb_documents set metadata = '{"topic":"boats"}'
       where collection_id = ${collectionId} and name = 'ferries' returning id`;
     for (const pgvector of [undefined, h.deps.pgvector])
-      for (const exactScanChunks of [undefined, 0]) {
+      for (const exactScanDocuments of [undefined, 0]) {
         const hits = await withActor(h.deps.db, { userId: user.userId }, async (tx) => {
           await planAsAtScale(tx);
           return vectorLeg(tx, {
@@ -269,10 +309,57 @@ describe('the vector leg', () => {
             collectionIds: [collectionId],
             filter: sql`and d.metadata @> '{"topic":"boats"}'::jsonb`,
             limit: 10,
-            exactScanChunks,
+            exactScanDocuments,
           });
         });
         expect(hits.map((hit) => hit.documentId)).toEqual([ferries!.id]);
       }
+  });
+  it("gives each document the unit mean of its chunks' embeddings, from the indexer and from migration 0017 alike", async () => {
+    const paragraphs = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `Timetable ${i}: the ferry number ${i} leaves the harbour for island ${i % 7} at ${i % 24} o'clock.`,
+    );
+    const document = await addText(h, user.token, collectionId, {
+      name: 'timetables',
+      text: paragraphs.join('\n\n'),
+    });
+    await waitForDocument(h, user.token, collectionId, document.id, ['indexed']);
+    const chunks = await h.admin<{ embedding: number[] }[]>`
+      select embedding from knowledge.kb_chunks where document_id = ${document.id}`;
+    expect(chunks.length).toBeGreaterThan(1);
+    const sum = chunks[0]!.embedding.map((_, i) =>
+      chunks.reduce((total, chunk) => total + chunk.embedding[i]!, 0),
+    );
+    const norm = Math.sqrt(sum.reduce((total, x) => total + x * x, 0));
+    const expected = sum.map((x) => x / norm);
+    const stored = async () =>
+      (
+        await h.admin<
+          { embedding: number[] }[]
+        >`select embedding from knowledge.kb_documents where id = ${document.id}`
+      )[0]!.embedding;
+    const fromIndexer = await stored();
+    expect(fromIndexer).toHaveLength(expected.length);
+    for (const [i, x] of fromIndexer.entries()) expect(x).toBeCloseTo(expected[i]!, 6);
+    // What the migration computed for the documents it found, run again on this one.
+    const migration = await readFile(
+      new URL('../../drizzle/0017_document_vectors.sql', import.meta.url),
+      'utf8',
+    );
+    const backfill = migration
+      .split('--> statement-breakpoint')
+      .find((statement) => statement.includes('"sums"'));
+    expect(backfill).toBeDefined();
+    await h.admin`update knowledge.kb_documents set embedding = null where id = ${document.id}`;
+    await h.admin.unsafe(backfill!);
+    const fromMigration = await stored();
+    for (const [i, x] of fromMigration.entries()) expect(x).toBeCloseTo(expected[i]!, 6);
+    await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/kb/collections/${collectionId}/documents/${document.id}`,
+      headers: bearer(user.token),
+    });
   });
 });

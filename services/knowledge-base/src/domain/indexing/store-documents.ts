@@ -4,6 +4,7 @@ import { type ActorContext, inRuns, type Transaction, uuidv7 } from '@conduit/db
 import { sql } from 'drizzle-orm';
 import { outbox } from '../../db/schema.js';
 import { uuidArray } from '../../db/uuid-array.js';
+import { normalise } from '../embeddings/embedder.js';
 import { bodyPieces } from './document-fields.js';
 import type { PreparedDocument } from './prepare-documents.js';
 
@@ -22,6 +23,17 @@ const STATEMENT_CHARS = 4 * 1024 * 1024;
  */
 export const realArrayLiteral = (vector: number[]): string =>
   `{${vector.map((x) => (x === 0 ? '0' : Math.fround(x).toPrecision(9))).join(',')}}`;
+
+/**
+ * A document's own embedding, which the vector leg's questions without candidates are compared
+ * with (migration 0017): the direction of its chunks' sum, as migration 0017 computed it for the
+ * documents it found. Each value is first taken at the single precision its chunk is stored at.
+ */
+export function documentEmbedding(vectors: number[][]): number[] {
+  const sum = new Array<number>(vectors[0]?.length ?? 0).fill(0);
+  for (const vector of vectors) for (const [i, x] of vector.entries()) sum[i]! += Math.fround(x);
+  return normalise(sum);
+}
 
 /** How many characters Postgres counts in `text`: code points, a surrogate pair being one. */
 const codePoints = (text: string): number =>
@@ -92,12 +104,12 @@ export async function storeDocuments(
   // previous postings go first (a separate statement: an insert does not see a delete of the same
   // statement), then each run of documents has its postings counted, its field lengths summed,
   // its postings inserted with those lengths (only for documents with chunks: no other is
-  // searched), and its status, chunk count and lengths set, in one statement (one update per
-  // document).
+  // searched), and its status, chunk count, lengths and embedding set, in one statement (one
+  // update per document).
   await tx.execute(
     sql`delete from knowledge.kb_terms where document_id = any(${uuidArray(documents.map((d) => d.document.id))})`,
   );
-  const terms = documents.map(({ document, settings, text, lead, chunks }) => ({
+  const terms = documents.map(({ document, settings, text, lead, chunks, vectors }) => ({
     id: document.id,
     collection_id: document.collectionId,
     language: settings.textSearchLanguage,
@@ -105,16 +117,22 @@ export async function storeDocuments(
     lead: text.slice(0, lead),
     body: bodyPieces(text, lead),
     chunks: chunks.length,
+    embedding: vectors.length ? realArrayLiteral(documentEmbedding(vectors)) : null,
   }));
   for (const run of inRuns(
     terms,
-    (t) => t.name.length + t.lead.length + t.body.reduce((n, piece) => n + piece.length, 0),
+    (t) =>
+      t.name.length +
+      t.lead.length +
+      t.body.reduce((n, piece) => n + piece.length, 0) +
+      (t.embedding?.length ?? 0),
     STATEMENT_CHARS,
   ))
     await tx.execute(sql`
       with indexed as (
         select * from jsonb_to_recordset(${JSON.stringify(run)}::jsonb)
-          as t(id uuid, collection_id uuid, language regconfig, name text, lead text, body text[], chunks int)
+          as t(id uuid, collection_id uuid, language regconfig, name text, lead text, body text[], chunks int,
+                embedding text)
       ),
       words as materialized (
         select t.id as document_id, w.lexeme, w.name_tf, w.lead_tf, w.body_tf
@@ -134,7 +152,7 @@ export async function storeDocuments(
       update knowledge.kb_documents d
       set status = 'indexed', error = null, chunk_count = t.chunks, name_terms = coalesce(l.name_terms, 0),
           lead_terms = coalesce(l.lead_terms, 0), body_terms = coalesce(l.body_terms, 0),
-          indexed_at = now(), updated_at = now()
+          embedding = t.embedding::real[], indexed_at = now(), updated_at = now()
       from indexed t left join lengths l on l.document_id = t.id
       where d.id = t.id`);
   await appendEvents(

@@ -272,8 +272,8 @@ async function searchIn(
       .sort((a, b) => b.score - a.score)
       .slice(0, legLimit);
     // The vector leg rescores the text leg's documents (an exact scan of every chunk would cost
-    // ~10 µs a chunk); only when there are none does it search everything (with pgvector, through
-    // its HNSW index).
+    // ~10 µs a chunk); only when there are none does it take the documents nearest the question
+    // (with pgvector, through its HNSW index).
     const candidates = textHits.map((hit) => hit.documentId);
     const vectorChunks = (
       await Promise.all(
@@ -284,7 +284,7 @@ async function searchIn(
                 vector: queryVectors[i],
                 collectionIds: group.map((c) => c.id),
                 filter,
-                limit: legLimit * 8,
+                limit: legLimit,
                 documentIds: candidates,
               })
             : Promise.resolve([]),
@@ -293,7 +293,7 @@ async function searchIn(
     )
       .flat()
       .sort((a, b) => b.score - a.score);
-    // A document's vector score is its best chunk's.
+    // A document's vector score is its best chunk's (one per document and embedder).
     const seen = new Set<string>();
     const vectorHits = vectorChunks
       .filter((hit) => !seen.has(hit.documentId) && seen.add(hit.documentId))
@@ -335,8 +335,7 @@ async function searchIn(
           collectionIds: collections.map((c) => c.id),
           documents: top,
           // Fewer documents than asked for (a small collection, one long handbook): the places left
-          // go to the found documents' further passages. On pgvector the vector leg finds every
-          // document of a small collection, so this is when it holds fewer than k documents.
+          // go to the found documents' further passages.
           extra: input.k - top.length,
         })
       : [];
