@@ -34,10 +34,12 @@ FROM (
 WHERE d.id = v.document_id;--> statement-breakpoint
 do $$
 declare
-  extension_schema name;
+  extension_schema name := (select extnamespace::regnamespace::name from pg_extension where extname = 'vector');
+  -- At half precision where pgvector has it (0.7+).
+  index_type text := case when exists (
+    select 1 from pg_type t join pg_extension e on e.extnamespace = t.typnamespace
+    where e.extname = 'vector' and t.typname = 'halfvec') then 'halfvec' else 'vector' end;
 begin
-  select n.nspname into extension_schema
-    from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'vector';
   if extension_schema is null then
     return;
   end if;
@@ -47,18 +49,11 @@ begin
   execute 'drop function if exists knowledge.kb_chunks_fill_vector()';
   execute 'alter table knowledge.kb_chunks drop column if exists embedding_vector';
   -- The documents' index is on their real[] embedding cast to pgvector's type: no second column to
-  -- store and keep in step. At half precision where pgvector has it (0.7+).
-  if exists (select 1 from pg_type where typname = 'halfvec' and typnamespace = extension_schema::regnamespace) then
-    execute format(
-      'create index kb_documents_embedding_hnsw_256 on knowledge.kb_documents
-         using hnsw ((embedding::%1$I.halfvec(256)) %1$I.halfvec_cosine_ops) with (m = 8, ef_construction = 32)
-         where cardinality(embedding) = 256', extension_schema);
-  else
-    execute format(
-      'create index kb_documents_embedding_hnsw_256 on knowledge.kb_documents
-         using hnsw ((embedding::%1$I.vector(256)) %1$I.vector_cosine_ops) with (m = 8, ef_construction = 32)
-         where cardinality(embedding) = 256', extension_schema);
-  end if;
+  -- store and keep in step.
+  execute format(
+    'create index kb_documents_embedding_hnsw_256 on knowledge.kb_documents
+       using hnsw ((embedding::%1$I.%2$s(256)) %1$I.%2$s_cosine_ops) with (m = 8, ef_construction = 32)
+       where cardinality(embedding) = 256', extension_schema, index_type);
   -- ANALYZE would gather statistics of the expression (a sample of 30,000 casts); no plan uses them.
   execute 'alter index knowledge.kb_documents_embedding_hnsw_256 alter column 1 set statistics 0';
 end $$;
