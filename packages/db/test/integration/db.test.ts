@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { sql } from 'drizzle-orm';
@@ -287,6 +288,64 @@ describe('the connection pool (postgres.js, patched)', () => {
       expect(new Set(pids).size).toBe(1);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('answers a statement whose new connection was terminated while it read the array types, and the process goes on', async () => {
+    // A proxy in front of Postgres that holds back the first connection's question for the array
+    // types and has its backend terminated meanwhile (as a restart or pg_terminate_backend does to
+    // a connection still starting up): Postgres answers FATAL 57P01 and closes it.
+    const target = new URL(database.appUrl);
+    const admin = postgres(database.adminUrl, { max: 1, onnotice: () => {} });
+    let terminated = 0;
+    let termination: Promise<unknown> | undefined;
+    const proxy = net.createServer((client) => {
+      const server = net.connect(Number(target.port || 5432), target.hostname);
+      const both = () => {
+        client.destroy();
+        server.destroy();
+      };
+      server.on('data', (data) => client.write(data));
+      client.on('data', (data) => {
+        if (terminated > 0 || !data.includes('typarray')) return void server.write(data);
+        terminated++;
+        // postgres.js sends a statement when it is awaited or executed: at once, here.
+        termination =
+          admin`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'array-types-test'`.execute();
+      });
+      for (const socket of [client, server]) socket.on('error', both).on('close', both);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const url = new URL(database.appUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String((proxy.address() as AddressInfo).port);
+    const client = postgres(url.toString(), {
+      max: 1,
+      onnotice: () => {},
+      connection: { application_name: 'array-types-test' },
+    });
+    try {
+      const first = await client`select 1 as one`.then(
+        (rows) => rows,
+        (error: { code?: string }) => error.code,
+      );
+      expect(terminated).toBe(1);
+      expect(await termination).toEqual([{ pg_terminate_backend: true }]);
+      // The statement fails with its connection (postgres.js reports the backend's error on it).
+      expect(first).toBe('57P01');
+      // The next one gets a new connection, which reads the types and answers.
+      expect(await client`select 1 as one`).toEqual([{ one: 1 }]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Unpatched, the types' query rejected with nothing awaiting it: Node ends such a process.
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await client.end({ timeout: 1 });
+      await admin.end({ timeout: 1 });
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 });
