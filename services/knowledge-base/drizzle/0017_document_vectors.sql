@@ -34,7 +34,8 @@ FROM (
 WHERE d.id = v.document_id;--> statement-breakpoint
 do $$
 declare
-  extension_schema name := (select extnamespace::regnamespace::name from pg_extension where extname = 'vector');
+  extension_schema name := (
+    select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'vector');
   -- At half precision where pgvector has it (0.7+).
   index_type text := case when exists (
     select 1 from pg_type t join pg_extension e on e.extnamespace = t.typnamespace
