@@ -16,7 +16,8 @@
 ALTER TABLE "knowledge"."kb_documents" ADD COLUMN "embedding" real[];--> statement-breakpoint
 ALTER TABLE "knowledge"."kb_documents" ALTER COLUMN "embedding" SET STATISTICS 0;--> statement-breakpoint
 -- Documents indexed before this migration: the sum of their chunks' embeddings, at unit length
--- (the indexer writes the same from Node: documentEmbedding in store-documents.ts).
+-- (the indexer writes the same from Node: documentEmbedding in store-documents.ts). It reads every
+-- chunk once: 30 s for 152,300 chunks of 14,184 documents here.
 WITH "sums" AS MATERIALIZED (
   SELECT c.document_id, e.i, sum(e.x::float8) AS total
   FROM "knowledge"."kb_chunks" c CROSS JOIN LATERAL unnest(c.embedding) WITH ORDINALITY AS e(x, i)
