@@ -82,11 +82,14 @@ interface VectorLegOptions {
   pgvector: Pgvector | undefined;
   vector: number[];
   collectionIds: string[];
-  /** A condition on `d`, the chunk's document (the metadata filter), or none. */
+  /**
+   * A condition on `d`, the document (the metadata filter), or none: the nearest documents are
+   * chosen among those passing it.
+   */
   filter: SQL | undefined;
   /** How many documents: each is answered by its best chunk. */
   limit: number;
-  /** Only these documents' chunks are compared (when not empty). */
+  /** Only these documents' chunks are compared (when not empty): they passed the filter already. */
   documentIds?: string[];
   /** With pgvector: the index may be used above this many documents (EXACT_SCAN_DOCUMENTS). */
   exactScanDocuments?: number;
@@ -102,25 +105,16 @@ export async function vectorLeg(tx: Transaction, options: VectorLegOptions): Pro
   // whatever the planner knows of the collection. Read as one `document_id = any(...)`, a
   // collection indexed since the chunks were last analyzed (estimated at one row) was scanned
   // whole with the documents as a filter: 25-29 ms against 1.6, the first searches after a load.
-  // The metadata filter, when there is one, holds for the documents compared (both ways of
-  // finding them apply it already; checked again by key, so that the leg never answers otherwise).
-  const documents = options.filter
-    ? sql`unnest(${uuidArray(documentIds)}) as candidate(id)
-          join knowledge.kb_documents d on d.id = candidate.id ${options.filter}`
-    : sql`unnest(${uuidArray(documentIds)}) as candidate(id)`;
-  // Each chunk's embedding is read once into `v.e`, uncompressed: a subscript of the stored value
-  // decompresses the whole array again (rows over 2 kB are stored compressed), and a query of the
-  // built-in embedder asks for 20-40 of its elements (2.5x the time of reading it once). Of each
-  // document only its best chunk is sent back, best first.
+  // Of each document only its best chunk is sent back, best first.
   const rows = await tx.execute<{ id: string; document_id: string; score: number }>(sql`
     select * from (
       select distinct on (c.document_id) c.id, c.document_id, ${dotProduct(vector)} as score
-      from ${documents}
+      from unnest(${uuidArray(documentIds)}) as candidate(id)
       cross join lateral (
         select c.id, c.document_id, c.embedding from knowledge.kb_chunks c
         where c.collection_id = any(${ids}) and c.document_id = candidate.id offset 0
       ) c
-      cross join lateral (select array_cat(c.embedding, '{}'::real[]) as e offset 0) v
+      ${readOnce(sql`c.embedding`)}
       where cardinality(c.embedding) = ${vector.length}
       order by c.document_id, score desc, c.id
     ) best
@@ -147,12 +141,8 @@ async function nearestDocuments(tx: Transaction, options: VectorLegOptions): Pro
           ${options.filter ?? sql``}
         order by ${order} limit ${limit}`)
     ).map((row) => row.id);
-  // Every document compared (its embedding read once, as the chunks' are).
-  const exact = () =>
-    scan(
-      sql`${dotProduct(vector)} desc, d.id`,
-      sql`cross join lateral (select array_cat(d.embedding, '{}'::real[]) as e offset 0) v`,
-    );
+  // Every document compared.
+  const exact = () => scan(sql`${dotProduct(vector)} desc, d.id`, readOnce(sql`d.embedding`));
   // The HNSW index is on the embeddings of the built-in embedder's dimension only; without
   // iterative scans, it stops after ef_search documents of the whole table, whoever's.
   if (!pgvector || vector.length !== LOCAL_DIMENSIONS || !pgvector.iterativeScan) return exact();
@@ -176,12 +166,20 @@ async function nearestDocuments(tx: Transaction, options: VectorLegOptions): Pro
   return viaIndex;
 }
 
+/**
+ * A stored embedding read once into `v.e`, uncompressed, for dotProduct: a subscript of the stored
+ * value decompresses the whole array again (rows over 2 kB are stored compressed), and a query of
+ * the built-in embedder asks for 20-40 of its elements (2.5x the time of reading it once).
+ */
+const readOnce = (embedding: SQL) =>
+  sql`cross join lateral (select array_cat(${embedding}, '{}'::real[]) as e offset 0) v`;
+
 /** Above this many non-zero dimensions, the query is dense: unnest both arrays instead. */
 const SPARSE_LIMIT = 96;
 
 /**
- * The dot product of an embedding read into `v.e` (a chunk's or a document's) with the query
- * vector. A sparse query (the built-in embedder's: a few dozen words hashed into 256 dimensions)
+ * The dot product of an embedding read into `v.e` by readOnce (a chunk's or a document's) with the
+ * query vector. A sparse query (the built-in embedder's: a few dozen words hashed into 256 dimensions)
  * only needs the stored values at its non-zero dimensions, read by subscript, which is several
  * times faster than unnesting all 256 per row; a dense one (remote embedders) goes through
  * knowledge.dot_product. Both are exact.
