@@ -51,7 +51,9 @@ export async function knowledgeBaseScenario(): Promise<void> {
   const rounds = numberSetting('KB_BENCH_ROUNDS', 10);
 
   const database = await createTestDatabase([{ schema: SCHEMA, migrationsDir }]);
-  deferCleanup(() => database.drop());
+  deferCleanup(() =>
+    process.env.BENCH_KEEP_DATABASE === '1' ? console.error('keeping', database.adminUrl) : database.drop(),
+  );
   const namespace = testBusNamespace();
   const redisPrefix = testRedisPrefix();
   deferCleanup(async () => {
@@ -68,7 +70,9 @@ export async function knowledgeBaseScenario(): Promise<void> {
     NATS_URL: localServices.natsUrl,
     BUS_NAMESPACE: namespace,
     REDIS_KEY_PREFIX: redisPrefix,
-    INDEX_CONCURRENCY: '2',
+    // The service's defaults unless the run sets them (to compare batch sizes and concurrency).
+    INDEX_CONCURRENCY: process.env.INDEX_CONCURRENCY,
+    INDEX_BATCH_DOCUMENTS: process.env.INDEX_BATCH_DOCUMENTS,
     LOG_LEVEL: 'warn',
   });
   const log = createLogger({ service: 'kb-bench', level: 'warn' });

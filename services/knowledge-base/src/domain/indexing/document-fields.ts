@@ -1,6 +1,6 @@
 /**
  * How a document's text is split into the fields search ranks (text-leg.ts): the lead (its first
- * characters) and the body after it, sent to Postgres in pieces.
+ * characters) and the body after it.
  */
 
 /**
@@ -10,12 +10,6 @@
  * chunks' text search vectors). Migration 0005 repeats the 300.
  */
 export const LEAD_CHARS = 300;
-
-/**
- * The body goes to the document index in pieces of about this many characters: a tsvector holds
- * at most 1 MB of words and 255 positions of each (see migration 0005).
- */
-const BODY_PIECE_CHARS = 20_000;
 
 /**
  * How far a cut looks for whitespace before it cuts a word (text without spaces: data, code).
@@ -34,14 +28,3 @@ function cutAt(text: string, at: number): number {
 
 /** Where the lead ends in `text`: the first whitespace at or after LEAD_CHARS. */
 export const leadEnd = (text: string): number => cutAt(text, LEAD_CHARS);
-
-/** The text from `start` on, in pieces of about BODY_PIECE_CHARS cut between words. */
-export function bodyPieces(text: string, start: number): string[] {
-  const pieces: string[] = [];
-  for (let from = start; from < text.length; ) {
-    const to = cutAt(text, from + BODY_PIECE_CHARS);
-    pieces.push(text.slice(from, to));
-    from = to;
-  }
-  return pieces;
-}

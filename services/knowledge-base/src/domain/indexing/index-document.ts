@@ -1,6 +1,6 @@
 import { type IndexingDeps, type IndexOutcome, indexDocuments } from './index-documents.js';
 
-export { bodyPieces, LEAD_CHARS, leadEnd } from './document-fields.js';
+export { LEAD_CHARS, leadEnd } from './document-fields.js';
 export type { IndexingDeps, IndexOutcome } from './index-documents.js';
 
 /**

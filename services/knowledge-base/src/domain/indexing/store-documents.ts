@@ -5,7 +5,6 @@ import { sql } from 'drizzle-orm';
 import { outbox } from '../../db/schema.js';
 import { uuidArray } from '../../db/uuid-array.js';
 import { normalise } from '../embeddings/embedder.js';
-import { bodyPieces } from './document-fields.js';
 import type { PreparedDocument } from './prepare-documents.js';
 
 /**
@@ -40,10 +39,39 @@ const codePoints = (text: string): number =>
   text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
 
 /**
+ * A document's chunks as the rows of its statement. Where a chunk's parts start go as lengths in
+ * characters (Postgres counts code points, a JavaScript string UTF-16 units), not as copies of the
+ * text: what crosses the socket, and what Postgres parses, is the content once. `lead_chars`: how
+ * much of the chunk lies in the document's lead; `fresh_from`: where the text the previous chunk
+ * did not hold begins (chunks overlap, and end between words).
+ */
+function chunkRows({ document, chunks, vectors, lead }: PreparedDocument) {
+  let reached = 0;
+  return chunks.map((chunk, ordinal) => {
+    const inLead = Math.max(0, Math.min(chunk.content.length, lead - chunk.charStart));
+    const seen = Math.max(0, Math.min(chunk.content.length, reached - chunk.charStart));
+    reached = Math.max(reached, chunk.charEnd);
+    return {
+      id: uuidv7(),
+      document_id: document.id,
+      ordinal,
+      content: chunk.content,
+      lead_chars: inLead === 0 ? 0 : codePoints(chunk.content.slice(0, inLead)),
+      fresh_from: seen === 0 ? 0 : codePoints(chunk.content.slice(0, seen)),
+      heading_path: chunk.headingPath,
+      char_start: chunk.charStart,
+      char_end: chunk.charEnd,
+      token_count: chunk.tokenCount,
+      embedding: realArrayLiteral(vectors[ordinal]!),
+    };
+  });
+}
+
+/**
  * Stores the chunks, terms and status of documents that are all still at the revision being
  * indexed (the caller holds their rows locked), inside the caller's transaction: their previous
- * chunks are replaced, so a job run twice leaves one set. A few statements for the whole batch,
- * whatever the number of documents and chunks.
+ * chunks and postings are replaced, so a job run twice leaves one set. A statement per run of
+ * documents of a collection (up to STATEMENT_CHARS), whatever their number of chunks.
  */
 export async function storeDocuments(
   tx: Transaction,
@@ -51,10 +79,11 @@ export async function storeDocuments(
   documents: PreparedDocument[],
 ): Promise<void> {
   if (documents.length === 0) return;
-  await tx.execute(
-    sql`delete from knowledge.kb_chunks where document_id = any(${uuidArray(documents.map((d) => d.document.id))})`,
-  );
-  // Chunks, a collection at a time (its text search language is one parameter of the statement).
+  // A separate statement: an insert does not see a delete of the same statement.
+  const ids = uuidArray(documents.map((d) => d.document.id));
+  await tx.execute(sql`
+    with chunks as (delete from knowledge.kb_chunks where document_id = any(${ids}))
+    delete from knowledge.kb_terms where document_id = any(${ids})`);
   const byCollection = new Map<string, PreparedDocument[]>();
   for (const prepared of documents)
     byCollection.set(prepared.document.collectionId, [
@@ -63,98 +92,23 @@ export async function storeDocuments(
     ]);
   for (const [collectionId, members] of byCollection) {
     const language = members[0]!.settings.textSearchLanguage;
-    // A chunk's lead part goes as its length in characters (Postgres counts code points, a
-    // JavaScript string UTF-16 units), not as copies of the text: what crosses the socket, and
-    // what Postgres parses, is the content once.
-    const rows = members.flatMap(({ document, chunks, vectors, lead }) =>
-      chunks.map((chunk, ordinal) => {
-        const inLead = Math.max(0, Math.min(chunk.content.length, lead - chunk.charStart));
-        return {
-          id: uuidv7(),
-          document_id: document.id,
-          document_name: document.name,
-          ordinal,
-          content: chunk.content,
-          lead_chars: inLead === 0 ? 0 : codePoints(chunk.content.slice(0, inLead)),
-          heading_path: chunk.headingPath,
-          char_start: chunk.charStart,
-          char_end: chunk.charEnd,
-          token_count: chunk.tokenCount,
-          embedding: realArrayLiteral(vectors[ordinal]!),
-        };
-      }),
-    );
-    // The document name and headings weigh most (A), then the document's lead (B), then the
-    // body (D).
-    for (const run of inRuns(rows, (row) => row.content.length + row.embedding.length + 200, STATEMENT_CHARS))
-      await tx.execute(sql`
-        insert into knowledge.kb_chunks
-          (id, collection_id, document_id, ordinal, content, heading_path, char_start, char_end, token_count, tsv, embedding)
-        select r.id, ${collectionId}, r.document_id, r.ordinal, r.content, r.heading_path,
-               r.char_start, r.char_end, r.token_count,
-               setweight(to_tsvector(${language}::regconfig, r.document_name || ' ' || array_to_string(r.heading_path, ' ')), 'A')
-                 || setweight(to_tsvector(${language}::regconfig, left(r.content, r.lead_chars)), 'B')
-                 || to_tsvector(${language}::regconfig, substr(r.content, r.lead_chars + 1)),
-               r.embedding::real[]
-        from jsonb_to_recordset(${JSON.stringify(run)}::jsonb) as r(
-          id uuid, document_id uuid, document_name text, ordinal int, content text, lead_chars int,
-          heading_path text[], char_start int, char_end int, token_count int, embedding text)`);
+    const items = members.map((prepared) => ({
+      rows: chunkRows(prepared),
+      document: {
+        id: prepared.document.id,
+        name: prepared.document.name,
+        lead: prepared.text.slice(0, prepared.lead),
+        chunks: prepared.chunks.length,
+        embedding: prepared.vectors.length ? realArrayLiteral(documentEmbedding(prepared.vectors)) : null,
+      },
+    }));
+    const size = ({ rows, document }: (typeof items)[number]) =>
+      rows.reduce((n, row) => n + row.content.length + row.embedding.length + 200, 0) +
+      document.name.length +
+      document.lead.length +
+      (document.embedding?.length ?? 0);
+    for (const run of inRuns(items, size, STATEMENT_CHARS)) await storeRun(tx, collectionId, language, run);
   }
-  // The document-level index that ranks documents (BM25F, see text-leg.ts): the documents'
-  // previous postings go first (a separate statement: an insert does not see a delete of the same
-  // statement), then each run of documents has its postings counted, its field lengths summed,
-  // its postings inserted with those lengths (only for documents with chunks: no other is
-  // searched), and its status, chunk count, lengths and embedding set, in one statement (one
-  // update per document).
-  await tx.execute(
-    sql`delete from knowledge.kb_terms where document_id = any(${uuidArray(documents.map((d) => d.document.id))})`,
-  );
-  const terms = documents.map(({ document, settings, text, lead, chunks, vectors }) => ({
-    id: document.id,
-    collection_id: document.collectionId,
-    language: settings.textSearchLanguage,
-    name: document.name,
-    lead: text.slice(0, lead),
-    body: bodyPieces(text, lead),
-    chunks: chunks.length,
-    embedding: vectors.length ? realArrayLiteral(documentEmbedding(vectors)) : null,
-  }));
-  for (const run of inRuns(
-    terms,
-    (t) =>
-      t.name.length +
-      t.lead.length +
-      t.body.reduce((n, piece) => n + piece.length, 0) +
-      (t.embedding?.length ?? 0),
-    STATEMENT_CHARS,
-  ))
-    await tx.execute(sql`
-      with indexed as (
-        select * from jsonb_to_recordset(${JSON.stringify(run)}::jsonb)
-          as t(id uuid, collection_id uuid, language regconfig, name text, lead text, body text[], chunks int,
-                embedding text)
-      ),
-      words as materialized (
-        select t.id as document_id, w.lexeme, w.name_tf, w.lead_tf, w.body_tf
-        from indexed t, knowledge.document_terms(t.language, t.name, t.lead, t.body) w
-      ),
-      lengths as (
-        select document_id, sum(name_tf) as name_terms, sum(lead_tf) as lead_terms, sum(body_tf) as body_terms
-        from words group by document_id
-      ),
-      stored as (
-        insert into knowledge.kb_terms
-          (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf, name_terms, lead_terms, body_terms)
-        select t.collection_id, w.lexeme, t.id, w.name_tf, w.lead_tf, w.body_tf, l.name_terms, l.lead_terms, l.body_terms
-        from indexed t join words w on w.document_id = t.id join lengths l on l.document_id = t.id
-        where t.chunks > 0
-      )
-      update knowledge.kb_documents d
-      set status = 'indexed', error = null, chunk_count = t.chunks, name_terms = coalesce(l.name_terms, 0),
-          lead_terms = coalesce(l.lead_terms, 0), body_terms = coalesce(l.body_terms, 0),
-          embedding = t.embedding::real[], indexed_at = now(), updated_at = now()
-      from indexed t left join lengths l on l.document_id = t.id
-      where d.id = t.id`);
   await appendEvents(
     tx,
     outbox,
@@ -170,4 +124,82 @@ export async function storeDocuments(
       actor: { userId: owner.userId, sessionId: null, orgId: owner.orgId ?? null },
     })),
   );
+}
+
+/**
+ * One statement for a run of documents of one collection: their chunks, their postings in the
+ * document-level index that ranks documents (BM25F, see text-leg.ts) with their field lengths, and
+ * their status, chunk count, lengths and embedding (one update per document).
+ *
+ * Each chunk's text goes through the text search parser once. Its search vector weighs the document
+ * name and headings most (A), then the document's lead (B), then the rest (D), parsed in two
+ * parts: the head (A, B, and what the previous chunk held) and the fresh text after it. The fresh
+ * parts of a document's chunks, past its lead, are its body, whose words the postings count (as
+ * migration 0005 rebuilt them from the chunks), instead of parsing the document's text again; its
+ * name and lead are parsed apart for their own counts. A
+ * count beyond what a smallint holds is kept at its maximum: BM25 saturates long before that.
+ * Postings go in in word order, as the primary key's index holds them (fewer pages to visit).
+ */
+async function storeRun(
+  tx: Transaction,
+  collectionId: string,
+  language: string,
+  run: { rows: ReturnType<typeof chunkRows>; document: object }[],
+): Promise<void> {
+  await tx.execute(sql`
+    with indexed as (
+      select * from jsonb_to_recordset(${JSON.stringify(run.map((item) => item.document))}::jsonb)
+        as t(id uuid, name text, lead text, chunks int, embedding text)
+    ),
+    parsed as materialized (
+      select r.*, d.name as document_name,
+             setweight(to_tsvector(${language}::regconfig, d.name || ' ' || array_to_string(r.heading_path, ' ')), 'A')
+               || setweight(to_tsvector(${language}::regconfig, left(r.content, r.lead_chars)), 'B')
+               || to_tsvector(${language}::regconfig,
+                              substr(r.content, r.lead_chars + 1, greatest(0, r.fresh_from - r.lead_chars))) as head,
+             to_tsvector(${language}::regconfig, substr(r.content, greatest(r.lead_chars, r.fresh_from) + 1)) as fresh
+      from jsonb_to_recordset(${JSON.stringify(run.flatMap((item) => item.rows))}::jsonb) as r(
+             id uuid, document_id uuid, ordinal int, content text, lead_chars int, fresh_from int,
+             heading_path text[], char_start int, char_end int, token_count int, embedding text)
+        join indexed d on d.id = r.document_id
+    ),
+    chunks as (
+      insert into knowledge.kb_chunks
+        (id, collection_id, document_id, ordinal, content, heading_path, char_start, char_end, token_count, tsv, embedding)
+      select id, ${collectionId}, document_id, ordinal, content, heading_path, char_start, char_end, token_count,
+             head || fresh, embedding::real[]
+      from parsed
+    ),
+    words as materialized (
+      select document_id, lexeme,
+             least(coalesce(sum(tf) filter (where field = 1), 0), 32767)::smallint as name_tf,
+             least(coalesce(sum(tf) filter (where field = 2), 0), 32767)::smallint as lead_tf,
+             least(coalesce(sum(tf) filter (where field = 3), 0), 32767)::smallint as body_tf
+      from (select t.id as document_id, 1 as field, w.lexeme, cardinality(w.positions) as tf
+            from indexed t, unnest(to_tsvector(${language}::regconfig, t.name)) w
+            union all
+            select t.id, 2, w.lexeme, cardinality(w.positions)
+            from indexed t, unnest(to_tsvector(${language}::regconfig, t.lead)) w
+            union all
+            select p.document_id, 3, w.lexeme, cardinality(w.positions) from parsed p, unnest(p.fresh) w) fields
+      group by document_id, lexeme
+    ),
+    lengths as (
+      select document_id, sum(name_tf) as name_terms, sum(lead_tf) as lead_terms, sum(body_tf) as body_terms
+      from words group by document_id
+    ),
+    stored as (
+      insert into knowledge.kb_terms
+        (collection_id, lexeme, document_id, name_tf, lead_tf, body_tf, name_terms, lead_terms, body_terms)
+      select ${collectionId}, w.lexeme, t.id, w.name_tf, w.lead_tf, w.body_tf, l.name_terms, l.lead_terms, l.body_terms
+      from indexed t join words w on w.document_id = t.id join lengths l on l.document_id = t.id
+      where t.chunks > 0
+      order by w.lexeme
+    )
+    update knowledge.kb_documents d
+    set status = 'indexed', error = null, chunk_count = t.chunks, name_terms = coalesce(l.name_terms, 0),
+        lead_terms = coalesce(l.lead_terms, 0), body_terms = coalesce(l.body_terms, 0),
+        embedding = t.embedding::real[], indexed_at = now(), updated_at = now()
+    from indexed t left join lengths l on l.document_id = t.id
+    where d.id = t.id`);
 }
