@@ -51,9 +51,11 @@ export async function knowledgeBaseScenario(): Promise<void> {
   const rounds = numberSetting('KB_BENCH_ROUNDS', 10);
 
   const database = await createTestDatabase([{ schema: SCHEMA, migrationsDir }]);
-  deferCleanup(() =>
-    process.env.BENCH_KEEP_DATABASE === '1' ? console.error('keeping', database.adminUrl) : database.drop(),
-  );
+  // BENCH_KEEP_DATABASE=1 leaves the database behind (its name is printed) to study its plans.
+  deferCleanup(async () => {
+    if (process.env.BENCH_KEEP_DATABASE !== '1') return database.drop();
+    console.error(`keeping database ${new URL(database.adminUrl).pathname.slice(1)}`);
+  });
   const namespace = testBusNamespace();
   const redisPrefix = testRedisPrefix();
   deferCleanup(async () => {
