@@ -136,9 +136,10 @@ export async function storeDocuments(
  * parts: the head (A, B, and what the previous chunk held) and the fresh text after it. The fresh
  * parts of a document's chunks, past its lead, are its body, whose words the postings count (as
  * migration 0005 rebuilt them from the chunks), instead of parsing the document's text again; its
- * name and lead are parsed apart for their own counts. A
- * count beyond what a smallint holds is kept at its maximum: BM25 saturates long before that.
- * Postings go in in word order, as the primary key's index holds them (fewer pages to visit).
+ * name and lead are parsed apart for their own counts. A count beyond what a smallint holds is
+ * kept at its maximum: BM25 saturates long before that. Postings go in in word order, as the
+ * primary key's index holds them (fewer pages to visit), and only for documents with chunks: no
+ * other is searched.
  */
 async function storeRun(
   tx: Transaction,
