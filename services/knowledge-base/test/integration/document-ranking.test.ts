@@ -93,6 +93,29 @@ describe('the document index', () => {
     expect(await termsOf(id)).toEqual([]);
   });
 
+  it('counts a word that two overlapping chunks both hold once, as the document holds it', async () => {
+    const collection = await createCollection(h, user.token, { name: 'overlap' });
+    // Chunks of up to 500 tokens: the first ends with the short paragraph, which the second
+    // carries over (it fits in the 60 tokens of overlap) before the next long one.
+    const text = `Intro line.\n\n${filler(300, 'alpha')}\n\noverlapmark twice overlapmark.\n\n${filler(300, 'beta')}`;
+    const id = await indexed(collection.id, 'Overlapping chunks', text);
+    const chunks = await h.admin<{ ordinal: number; holds: boolean }[]>`
+      select ordinal, tsv @@ 'overlapmark'::tsquery as holds
+      from knowledge.kb_chunks where document_id = ${id} order by ordinal`;
+    expect(chunks).toEqual([
+      { ordinal: 0, holds: true },
+      { ordinal: 1, holds: true },
+    ]);
+    const terms = await termsOf(id);
+    expect(terms.find((t) => t.lexeme === 'overlapmark')).toEqual({
+      lexeme: 'overlapmark',
+      name_tf: 0,
+      lead_tf: 0,
+      body_tf: 2,
+    });
+    expect(terms.find((t) => t.lexeme === 'beta7')?.body_tf).toBe(6);
+  });
+
   it('counts every word of a large file with many distinct words', async () => {
     const collection = await createCollection(h, user.token, { name: 'large' });
     // 2.5 MB of distinct words: more than one tsvector can hold (1 MB).
