@@ -67,6 +67,19 @@ function chunkRows({ document, chunks, vectors, lead }: PreparedDocument) {
   });
 }
 
+/** A document as its run's statement takes it: its chunks' rows and its own row. */
+const runItem = (prepared: PreparedDocument) => ({
+  rows: chunkRows(prepared),
+  document: {
+    id: prepared.document.id,
+    name: prepared.document.name,
+    lead: prepared.text.slice(0, prepared.lead),
+    chunks: prepared.chunks.length,
+    embedding: prepared.vectors.length ? realArrayLiteral(documentEmbedding(prepared.vectors)) : null,
+  },
+});
+type RunItem = ReturnType<typeof runItem>;
+
 /**
  * Stores the chunks, terms and status of documents that are all still at the revision being
  * indexed (the caller holds their rows locked), inside the caller's transaction: their previous
@@ -92,22 +105,13 @@ export async function storeDocuments(
     ]);
   for (const [collectionId, members] of byCollection) {
     const language = members[0]!.settings.textSearchLanguage;
-    const items = members.map((prepared) => ({
-      rows: chunkRows(prepared),
-      document: {
-        id: prepared.document.id,
-        name: prepared.document.name,
-        lead: prepared.text.slice(0, prepared.lead),
-        chunks: prepared.chunks.length,
-        embedding: prepared.vectors.length ? realArrayLiteral(documentEmbedding(prepared.vectors)) : null,
-      },
-    }));
-    const size = ({ rows, document }: (typeof items)[number]) =>
+    const size = ({ rows, document }: RunItem) =>
       rows.reduce((n, row) => n + row.content.length + row.embedding.length + 200, 0) +
       document.name.length +
       document.lead.length +
       (document.embedding?.length ?? 0);
-    for (const run of inRuns(items, size, STATEMENT_CHARS)) await storeRun(tx, collectionId, language, run);
+    for (const run of inRuns(members.map(runItem), size, STATEMENT_CHARS))
+      await storeRun(tx, collectionId, language, run);
   }
   await appendEvents(
     tx,
@@ -145,7 +149,7 @@ async function storeRun(
   tx: Transaction,
   collectionId: string,
   language: string,
-  run: { rows: ReturnType<typeof chunkRows>; document: object }[],
+  run: RunItem[],
 ): Promise<void> {
   await tx.execute(sql`
     with indexed as (
@@ -153,7 +157,7 @@ async function storeRun(
         as t(id uuid, name text, lead text, chunks int, embedding text)
     ),
     parsed as materialized (
-      select r.*, d.name as document_name,
+      select r.*,
              setweight(to_tsvector(${language}::regconfig, d.name || ' ' || array_to_string(r.heading_path, ' ')), 'A')
                || setweight(to_tsvector(${language}::regconfig, left(r.content, r.lead_chars)), 'B')
                || to_tsvector(${language}::regconfig,
