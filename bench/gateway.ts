@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 import { expectOk, registerBenchUser } from './harness/bench-user.js';
 import { freePort, startChildService } from './harness/child-service.js';
+import { type CpuCost, measureCpuCost } from './harness/cpu-cost.js';
 import { startIsolatedStack } from './harness/isolated-stack.js';
 import { compareInRounds, httpContender, type Measurement, type Sample } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
-import { baselineTree, roundSettings } from './harness/settings.js';
+import { baselineTree, numberSetting, roundSettings } from './harness/settings.js';
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
@@ -13,6 +15,7 @@ const targets = {
   identity: { label: 'identity, direct', request: 'GET /v1/me' },
   gateway: { label: 'gateway -> identity', request: 'GET /v1/me' },
   gatewayQuiet: { label: 'gateway -> identity, both at LOG_LEVEL=warn', request: 'GET /v1/me' },
+  hop: { label: 'hop floor: bare fastify + undici -> identity', request: 'GET /v1/me' },
   bare: { label: 'bare fastify hello-world', request: 'GET /' },
   identityBaseline: { label: 'identity, direct, baseline tree', request: 'GET /v1/me' },
   gatewayBaseline: { label: 'gateway -> identity, baseline tree', request: 'GET /v1/me' },
@@ -53,6 +56,15 @@ export async function gatewayScenario(): Promise<void> {
     env: { PORT: String(floorPort), IDENTITY_URL: stack.identity.url, DATABASE_URL: stack.databaseUrl },
     readyPath: '/ready',
   });
+  const hopPort = await freePort();
+  const hop = await startChildService({
+    name: 'floor-hop',
+    entry: `${benchDir}servers/floor-hop.ts`,
+    cwd: benchDir,
+    port: hopPort,
+    env: { PORT: String(hopPort), UPSTREAM_URL: stack.identity.url },
+    readyPath: '/ready',
+  });
   const gateway = stack.gateway!;
   const user = await registerBenchUser(gateway.url);
   const quietUser = await registerBenchUser(quiet.gateway!.url);
@@ -61,6 +73,7 @@ export async function gatewayScenario(): Promise<void> {
   await expectOk(`${floor.url}/v1/me`, { headers });
   await expectOk(`${stack.identity.url}/v1/me`, { headers });
   await expectOk(`${gateway.url}/v1/me`, { headers });
+  await expectOk(`${hop.url}/v1/me`, { headers });
   await expectOk(`${quiet.gateway!.url}/v1/me`, { headers: quietHeaders });
   const baselineHeaders: Record<string, string> = baseline
     ? { authorization: `Bearer ${(await registerBenchUser(baseline.gateway!.url)).accessToken}` }
@@ -85,6 +98,7 @@ export async function gatewayScenario(): Promise<void> {
     identity: httpContender({ url: `${stack.identity.url}/v1/me`, headers, connections }),
     gateway: httpContender({ url: `${gateway.url}/v1/me`, headers, connections }),
     gatewayQuiet: httpContender({ url: `${quiet.gateway!.url}/v1/me`, headers: quietHeaders, connections }),
+    hop: httpContender({ url: `${hop.url}/v1/me`, headers, connections }),
     bare: httpContender({ url: `${bare.url}/`, connections }),
   };
   const measured: Partial<Record<Target, Measurement>> = await compareInRounds(
@@ -92,7 +106,40 @@ export async function gatewayScenario(): Promise<void> {
     settings,
     (message) => console.error(`gateway: ${message}`),
   );
+
+  // CPU per request of every process on each path (the load generator is this process): where a
+  // hop's cost goes, in figures that move far less with the machine's load than requests/s do.
+  const costSeconds = numberSetting('BENCH_COST_SECONDS', 5);
+  console.error(`gateway: CPU per request, ${costSeconds} s on each path...`);
+  const monitor = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+  const databaseOf = (url: string) => new URL(url).pathname.slice(1);
+  const answered = (target: Target) => async () => (await contenders[target]!(costSeconds)).latencies.length;
+  const costs: Partial<Record<Target, CpuCost>> = {};
+  const paths: [Target, string, Record<string, number>][] = [
+    ['identity', stack.databaseUrl, { identity: stack.identity.pid }],
+    ['hop', stack.databaseUrl, { hop: hop.pid, identity: stack.identity.pid }],
+    ['gateway', stack.databaseUrl, { gateway: gateway.pid, identity: stack.identity.pid }],
+    ...(baseline
+      ? ([
+          [
+            'gatewayBaseline',
+            baseline.databaseUrl,
+            { gateway: baseline.gateway!.pid, identity: baseline.identity.pid },
+          ],
+        ] as [Target, string, Record<string, number>][])
+      : []),
+  ];
+  for (const [target, url, processes] of paths)
+    costs[target] = await measureCpuCost(
+      monitor,
+      databaseOf(url),
+      { 'load generator': process.pid, ...processes },
+      answered(target),
+    );
+  await monitor.end({ timeout: 2 });
+
   await floor.stop();
+  await hop.stop();
   await baseline?.stop();
   await quiet.stop();
   await stack.stop();
@@ -105,6 +152,8 @@ export async function gatewayScenario(): Promise<void> {
     gatewayOverFloor: vsFloor('gateway'),
     gatewayOverIdentity: rate('gateway') / rate('identity'),
     pnpmStartOverWarn: rate('gateway') / rate('gatewayQuiet'),
+    hopOverIdentity: rate('hop') / rate('identity'),
+    gatewayOverHop: rate('gateway') / rate('hop'),
     ...(baseline && {
       baselineIdentityOverFloor: vsFloor('identityBaseline'),
       baselineGatewayOverFloor: vsFloor('gatewayBaseline'),
@@ -143,9 +192,35 @@ export async function gatewayScenario(): Promise<void> {
       ];
     }),
   );
+  const costColumns = ['load generator', 'gateway', 'hop', 'identity', 'postgres'];
+  const costKeys = (Object.keys(targets) as Target[]).filter((key) => costs[key]);
+  const msOf = (cost: CpuCost, column: string) => cost.perOperationMs[column];
+  const costTable = markdownTable(
+    ['Path', ...costColumns.map((column) => `${column} ms`), 'all ms'],
+    costKeys.map((key) => {
+      const cost = costs[key]!;
+      const total = Object.values(cost.perOperationMs).reduce((sum, ms) => sum + ms, 0);
+      return [
+        targets[key].label,
+        ...costColumns.map((column) => {
+          const ms = msOf(cost, column);
+          return ms === undefined ? '' : formatNumber(ms);
+        }),
+        formatNumber(total),
+      ];
+    }),
+  );
   const file = await writeResults('gateway', {
-    settings,
+    settings: { ...settings, costSeconds },
     results,
+    cpuPerRequestMs: Object.fromEntries(
+      costKeys.map((key) => [
+        key,
+        Object.fromEntries(
+          Object.entries(costs[key]!.perOperationMs).map(([name, ms]) => [name, round(ms, 4)]),
+        ),
+      ]),
+    ),
     ratios: Object.fromEntries(Object.entries(ratios).map(([name, value]) => [name, round(value)])),
   });
   console.log(
@@ -156,10 +231,12 @@ export async function gatewayScenario(): Promise<void> {
       `- identity direct / floor: ${formatRatio(ratios.identityOverFloor)} (goal >= 0.50x)\n` +
       `- gateway / floor: ${formatRatio(ratios.gatewayOverFloor)} (goal >= 0.35x)\n` +
       `- gateway / identity direct: ${formatRatio(ratios.gatewayOverIdentity)} (goal >= 0.80x)\n` +
+      `- a bare hop / identity direct: ${formatRatio(ratios.hopOverIdentity)} (what any proxy in front of identity keeps); gateway / bare hop: ${formatRatio(ratios.gatewayOverHop)}\n` +
       `- gateway as \`pnpm start\` runs it / the same at LOG_LEVEL=warn: ${formatRatio(ratios.pnpmStartOverWarn)} (goal >= 0.90x)\n` +
       (baseline
         ? `- baseline tree (${tree}): identity / floor ${formatRatio(ratios.baselineIdentityOverFloor!)}, gateway / floor ${formatRatio(ratios.baselineGatewayOverFloor!)}, gateway / identity ${formatRatio(ratios.baselineGatewayOverIdentity!)}\n`
         : '') +
+      `\nCPU ms per request, ${costSeconds} s on each path (user + system time from /proc, less the same processes' idle use):\n\n${costTable}\n` +
       `\n(${file})\n`,
   );
 }

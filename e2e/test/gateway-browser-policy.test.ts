@@ -121,7 +121,21 @@ describe('CORS', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(APP);
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    // Every method the API answers, not only GET, HEAD and POST: a page may change and delete.
+    expect(allowed.headers.get('access-control-allow-methods')?.split(/,\s*/).sort()).toEqual([
+      'DELETE',
+      'GET',
+      'HEAD',
+      'PATCH',
+      'POST',
+      'PUT',
+    ]);
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('authorization');
+    expect(allowed.headers.get('access-control-max-age')).toBe('600');
+    expect(allowed.headers.get('vary')).toMatch(/access-control-request-headers/i);
     const refused = await preflight('https://evil.example');
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     expect(refused.headers.get('access-control-allow-credentials')).toBeNull();
     await Promise.all([allowed.arrayBuffer(), refused.arrayBuffer()]);

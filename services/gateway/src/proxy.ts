@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { DomainError } from '@conduit/errors';
@@ -70,9 +71,10 @@ export class ServiceProxy {
   async forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The response closing before it finished means the client went away: stop the service's work.
     // (The request's own 'close' fires as soon as its body has been read, so it cannot tell.)
-    const abort = new AbortController();
+    // undici takes an emitter of 'abort' as the signal: a fraction of an AbortController's cost.
+    const clientGone = new EventEmitter();
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
+      if (!reply.raw.writableFinished) clientGone.emit('abort');
     });
     return withSpan(
       `proxy ${this.service}`,
@@ -99,7 +101,7 @@ export class ServiceProxy {
             },
             // A buffered body, or an upload's stream (whose declared length goes with it).
             body: request.body as Buffer | Readable | undefined,
-            signal: abort.signal,
+            signal: clientGone,
             headersTimeout: this.options.headersTimeoutMs,
             bodyTimeout: this.options.idleTimeoutMs,
           });
