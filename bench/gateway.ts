@@ -29,42 +29,34 @@ type Target = keyof typeof targets;
  * gateway and identity with logging at `warn` (a second stack), and a bare fastify hello-world;
  * at the same fixed number of connections, each server a process of its own, one loaded at a time.
  */
+/** One of `servers/` as a process of its own on a free port (given as PORT). */
+async function startBenchServer(name: string, env: Record<string, string>, readyPath = '/ready') {
+  const port = await freePort();
+  return startChildService({
+    name,
+    entry: `${benchDir}servers/${name}.ts`,
+    cwd: benchDir,
+    port,
+    env: { PORT: String(port), ...env },
+    readyPath,
+  });
+}
+
 export async function gatewayScenario(): Promise<void> {
   const settings = { connections: 32, ...roundSettings() };
 
-  const barePort = await freePort();
-  const bare = await startChildService({
-    name: 'hello-world',
-    entry: `${benchDir}servers/hello-world.ts`,
-    cwd: benchDir,
-    port: barePort,
-    env: { PORT: String(barePort) },
-    readyPath: '/',
-  });
+  const bare = await startBenchServer('hello-world', {}, '/');
   const stack = await startIsolatedStack({ gateway: true });
   const quiet = await startIsolatedStack({ gateway: true, logLevel: 'warn', namePrefix: 'warn-' });
   const tree = baselineTree();
   const baseline = tree
     ? await startIsolatedStack({ gateway: true, tree, namePrefix: 'baseline-' })
     : undefined;
-  const floorPort = await freePort();
-  const floor = await startChildService({
-    name: 'floor-me',
-    entry: `${benchDir}servers/floor-me.ts`,
-    cwd: benchDir,
-    port: floorPort,
-    env: { PORT: String(floorPort), IDENTITY_URL: stack.identity.url, DATABASE_URL: stack.databaseUrl },
-    readyPath: '/ready',
+  const floor = await startBenchServer('floor-me', {
+    IDENTITY_URL: stack.identity.url,
+    DATABASE_URL: stack.databaseUrl,
   });
-  const hopPort = await freePort();
-  const hop = await startChildService({
-    name: 'floor-hop',
-    entry: `${benchDir}servers/floor-hop.ts`,
-    cwd: benchDir,
-    port: hopPort,
-    env: { PORT: String(hopPort), UPSTREAM_URL: stack.identity.url },
-    readyPath: '/ready',
-  });
+  const hop = await startBenchServer('floor-hop', { UPSTREAM_URL: stack.identity.url });
   const gateway = stack.gateway!;
   const user = await registerBenchUser(gateway.url);
   const quietUser = await registerBenchUser(quiet.gateway!.url);
