@@ -315,7 +315,7 @@ describe('the vector leg', () => {
         expect(hits.map((hit) => hit.documentId)).toEqual([ferries!.id]);
       }
   });
-  it("gives each document the unit mean of its chunks' embeddings, from the indexer and from migration 0017 alike", async () => {
+  it("gives each document the unit mean of its chunks' embeddings, from the indexer and from migrations 0017 and 0018 alike", async () => {
     const paragraphs = Array.from(
       { length: 40 },
       (_, i) =>
@@ -356,6 +356,31 @@ describe('the vector leg', () => {
     await h.admin.unsafe(backfill!);
     const fromMigration = await stored();
     for (const [i, x] of fromMigration.entries()) expect(x).toBeCloseTo(expected[i]!, 6);
+    // Migration 0018 fills what 0017 could not see where row-level security applies to the
+    // migrating role: run here as the service's role (no superuser, no BYPASSRLS), it finds the
+    // document only because it sets app.platform_admin first.
+    const statements = (
+      await readFile(
+        new URL('../../drizzle/0018_document_vectors_under_row_security.sql', import.meta.url),
+        'utf8',
+      )
+    ).split('--> statement-breakpoint');
+    const asServiceRole = (run: string[]) =>
+      h.admin.begin(async (tx) => {
+        await tx`set local role knowledge_app`;
+        for (const statement of run) await tx.unsafe(statement);
+      });
+    await h.admin`update knowledge.kb_documents set embedding = null where id = ${document.id}`;
+    await asServiceRole(statements.filter((statement) => !statement.includes('app.platform_admin')));
+    expect(await stored()).toBeNull();
+    await asServiceRole(statements);
+    const fromMigration0018 = await stored();
+    expect(fromMigration0018).toHaveLength(expected.length);
+    for (const [i, x] of fromMigration0018.entries()) expect(x).toBeCloseTo(expected[i]!, 6);
+    // Run again, it changes nothing: only documents without an embedding are filled.
+    await h.admin`update knowledge.kb_documents set embedding = array_fill(0::real, array[${expected.length}::int]) where id = ${document.id}`;
+    await asServiceRole(statements);
+    expect((await stored()).every((x) => x === 0)).toBe(true);
     await h.app.inject({
       method: 'DELETE',
       url: `/v1/kb/collections/${collectionId}/documents/${document.id}`,
