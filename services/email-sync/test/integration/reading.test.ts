@@ -208,4 +208,54 @@ describe('reading mail', () => {
       await h.admin`select count(*)::int as n from email.outbox where subject = 'email.message.deleted'`;
     expect(deleted!.n).toBe(1);
   });
+
+  it("answers a move as done when the target's sync stores the moved copy at the same moment", async () => {
+    const subject = `raced ${Date.now()}`;
+    await h.dovecot.deliver(ana.user, rawMessage({ subject }));
+    await api('POST', `/v1/mail/accounts/${accountId}/sync`);
+    const message = await eventually(async () => {
+      const [row] = await h.admin`select * from email.email_messages where subject = ${subject}`;
+      return row;
+    });
+    const folders = (await api('GET', `/v1/mail/accounts/${accountId}/folders`)).json().items;
+    const junk = folders.find((f: { specialUse: string }) => f.specialUse === 'junk');
+    // The UID the server will give the moved copy: the Junk folder's next one.
+    const client = await h.dovecot.client(ana.user);
+    const status = await client
+      .status(junk.path, { uidNext: true, uidValidity: true })
+      .finally(() => client.logout());
+    if (!status) throw new Error('the Junk folder has no status');
+    // A sync of Junk storing that copy in a transaction of its own, not yet committed when the
+    // move looks for it: the move's update then waits on the copy's key, and finds it taken.
+    const sync = await h.admin.reserve();
+    try {
+      await sync`begin`;
+      const [copy] = await sync`
+        insert into email.email_messages
+        select (jsonb_populate_record(null::email.email_messages, to_jsonb(m) || jsonb_build_object(
+          'id', gen_random_uuid(), 'folder_id', ${junk.id}::uuid,
+          'uidvalidity', ${Number(status.uidValidity)}::bigint, 'uid', ${status.uidNext ?? 0}::bigint))).*
+        from email.email_messages m where m.id = ${message.id}
+        returning id`;
+      const move = api('POST', `/v1/mail/messages/${message.id}/move`, { folderId: junk.id });
+      await eventually(
+        async () => {
+          const [waiting] = await h.admin`
+          select count(*)::int as n from pg_stat_activity
+          where wait_event_type = 'Lock' and query like 'update "email"."email_messages"%'`;
+          return waiting!.n > 0;
+        },
+        10_000,
+        'the move waiting on the copy',
+      );
+      await sync`commit`;
+      const moved = await move;
+      expect(moved.statusCode).toBe(200);
+      expect(moved.json()).toMatchObject({ id: copy!.id, folderId: junk.id });
+      const rows = await h.admin`select id from email.email_messages where subject = ${subject}`;
+      expect(rows.map((row) => row.id)).toEqual([copy!.id]);
+    } finally {
+      sync.release();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { asActor } from '@conduit/auth';
 import { appendEvent } from '@conduit/bus';
 import { type Actor, emailEvents, toEventActor } from '@conduit/contracts';
-import type { Transaction } from '@conduit/db';
+import { isUniqueViolation, type Transaction } from '@conduit/db';
 import { DomainError } from '@conduit/errors';
 import { and, eq, sql } from 'drizzle-orm';
 import type { ImapFlow, MailboxObject } from 'imapflow';
@@ -144,31 +144,45 @@ async function moveOnServer(
     await forgetMessage(tx, actor, account, folder, message);
     return message;
   }
+  const uid = moved.uid;
   // The account's sync may have run meanwhile. The target's may have stored the message under its
   // new UID already: that row is the message then, and ours goes as when there is no COPYUID. The
   // source's may have seen the UID leave and removed ours, announcing its deletion: the target's
   // sync stores it. Either way the move is done, and answered as such rather than as a failure.
-  const [stored] = await tx
-    .select()
-    .from(emailMessages)
-    .where(
-      and(
-        eq(emailMessages.accountId, account.id),
-        eq(emailMessages.folderId, target.id),
-        eq(emailMessages.uidvalidity, targetValidity),
-        eq(emailMessages.uid, moved.uid),
-      ),
-    );
-  if (stored) {
-    await forgetMessage(tx, actor, account, folder, message);
+  const storedCopy = async () => {
+    const [stored] = await tx
+      .select()
+      .from(emailMessages)
+      .where(
+        and(
+          eq(emailMessages.accountId, account.id),
+          eq(emailMessages.folderId, target.id),
+          eq(emailMessages.uidvalidity, targetValidity),
+          eq(emailMessages.uid, uid),
+        ),
+      );
+    if (stored) await forgetMessage(tx, actor, account, folder, message);
     return stored;
+  };
+  const stored = await storedCopy();
+  if (stored) return stored;
+  let row: MessageRow | undefined;
+  try {
+    // In a savepoint: the target's sync may be storing the copy right now, unseen by the look-up
+    // above; its commit then makes this update a duplicate of its row, and that row is the message.
+    [row] = await tx.transaction((savepoint) =>
+      savepoint
+        .update(emailMessages)
+        .set({ folderId: target.id, uid, uidvalidity: targetValidity, updatedAt: sql`now()` })
+        .where(eq(emailMessages.id, message.id))
+        .returning(),
+    );
+  } catch (error) {
+    const storedMeanwhile = isUniqueViolation(error, 'email_messages_folder_uid_key') && (await storedCopy());
+    if (!storedMeanwhile) throw error;
+    return storedMeanwhile;
   }
-  const [row] = await tx
-    .update(emailMessages)
-    .set({ folderId: target.id, uid: moved.uid, uidvalidity: targetValidity, updatedAt: sql`now()` })
-    .where(eq(emailMessages.id, message.id))
-    .returning();
-  if (!row) return { ...message, folderId: target.id, uid: moved.uid, uidvalidity: targetValidity };
+  if (!row) return { ...message, folderId: target.id, uid, uidvalidity: targetValidity };
   await appendEvent(
     tx,
     outbox,
