@@ -22,13 +22,6 @@ const targets = {
 } as const;
 type Target = keyof typeof targets;
 
-/**
- * Scenario (a): what the platform costs per authenticated read. `GET /v1/me` through the gateway
- * and straight to identity, both as `pnpm start` runs them (LOG_LEVEL info, JSON lines), against
- * its floor (`servers/floor-me.ts`: the same token check and one select, nothing else), the same
- * gateway and identity with logging at `warn` (a second stack), and a bare fastify hello-world;
- * at the same fixed number of connections, each server a process of its own, one loaded at a time.
- */
 /** One of `servers/` as a process of its own on a free port (given as PORT). */
 async function startBenchServer(name: string, env: Record<string, string>, readyPath = '/ready') {
   const port = await freePort();
@@ -42,6 +35,15 @@ async function startBenchServer(name: string, env: Record<string, string>, ready
   });
 }
 
+/**
+ * Scenario (a): what the platform costs per authenticated read. `GET /v1/me` through the gateway
+ * and straight to identity, both as `pnpm start` runs them (LOG_LEVEL info, JSON lines), against
+ * its floor (`servers/floor-me.ts`: the same token check and one select, nothing else), the same
+ * gateway and identity with logging at `warn` (a second stack), the floor of a hop
+ * (`servers/floor-hop.ts`: bare fastify and the gateway's client in front of identity) and a bare
+ * fastify hello-world; at the same fixed number of connections, each server a process of its own,
+ * one loaded at a time. Then the CPU per request of every process on each path.
+ */
 export async function gatewayScenario(): Promise<void> {
   const settings = { connections: 32, ...roundSettings() };
 
@@ -111,16 +113,13 @@ export async function gatewayScenario(): Promise<void> {
     ['identity', stack.databaseUrl, { identity: stack.identity.pid }],
     ['hop', stack.databaseUrl, { hop: hop.pid, identity: stack.identity.pid }],
     ['gateway', stack.databaseUrl, { gateway: gateway.pid, identity: stack.identity.pid }],
-    ...(baseline
-      ? ([
-          [
-            'gatewayBaseline',
-            baseline.databaseUrl,
-            { gateway: baseline.gateway!.pid, identity: baseline.identity.pid },
-          ],
-        ] as [Target, string, Record<string, number>][])
-      : []),
   ];
+  if (baseline)
+    paths.push([
+      'gatewayBaseline',
+      baseline.databaseUrl,
+      { gateway: baseline.gateway!.pid, identity: baseline.identity.pid },
+    ]);
   for (const [target, url, processes] of paths)
     costs[target] = await measureCpuCost(
       monitor,

@@ -12,7 +12,7 @@ const EXPOSED_HEADERS = [
 ].join(', ');
 
 /** Every method a route behind the gateway answers: what a preflight may ask for. */
-export const CORS_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
+const CORS_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 
 /** How long a browser may reuse a preflight's answer, in seconds. */
 const PREFLIGHT_MAX_AGE = '600';
@@ -23,7 +23,7 @@ const PREFLIGHT_MAX_AGE = '600';
  *
  * Both are settled once at start-up and applied by one hook each: @fastify/helmet rebuilt
  * helmet's middleware (parsing its policy) and @fastify/cors normalized its options on every
- * request, a tenth of the gateway's CPU per proxied read (docs/benchmarks.md, issue 17).
+ * request: a tenth of the gateway's profile of a proxied read (docs/benchmarks.md, issue 17).
  */
 export async function registerBrowserPolicy(fastify: FastifyInstance, env: GatewayEnv) {
   const securityHeaders = helmet({
@@ -74,7 +74,7 @@ export async function registerBrowserPolicy(fastify: FastifyInstance, env: Gatew
  * The Access-Control-Allow-Origin to answer a request's Origin with, or undefined when it is not
  * allowed: origins listed by name are echoed (credentials allowed); `*` allows any, without them.
  */
-export function corsOrigins(configured: string[]): (origin: string | undefined) => string | undefined {
+function corsOrigins(configured: string[]): (origin: string | undefined) => string | undefined {
   const anyOrigin = configured.includes('*');
   const named = new Set(configured);
   return (origin) => {
