@@ -13,7 +13,14 @@ import { OpenApiAggregate } from './openapi-aggregate.js';
 import { ServiceProxy } from './proxy.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
 import { SyncedRateLimitCounts, syncedRateLimitStore } from './rate-limit-store.js';
-import { answersOwnCors, isPublic, type ServiceName, upstreams, WIDGET_API_PREFIX } from './routing.js';
+import {
+  answersOwnCors,
+  isPublic,
+  PROXIED_METHODS,
+  type ServiceName,
+  upstreams,
+  WIDGET_API_PREFIX,
+} from './routing.js';
 import { registerWidgetScript } from './widget-script.js';
 
 export interface GatewayDeps {
@@ -23,8 +30,6 @@ export interface GatewayDeps {
   /** Defaults to identity's JWKS; tests may pass their own. */
   verifier?: TokenVerifier;
 }
-
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** The front door: auth check, rate limits, body limit, CORS and security headers, routing, merged API docs. */
 export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks = {}): Promise<ServiceApp> {
@@ -129,7 +134,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
       ? [upstream.prefix]
       : [upstream.prefix, `${upstream.prefix}/*`]) {
       fastify.route({
-        method: METHODS,
+        method: [...PROXIED_METHODS],
         url,
         ...(upstream.bodyLimit ? { bodyLimit: upstream.bodyLimit } : {}),
         config: { rateLimit: {} },

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { GatewayEnv } from './env.js';
-import { answersOwnCors, carriesTokens } from './routing.js';
+import { answersOwnCors, carriesTokens, PROXIED_METHODS } from './routing.js';
 
 const EXPOSED_HEADERS = [
   'x-request-id',
@@ -12,7 +12,7 @@ const EXPOSED_HEADERS = [
 ].join(', ');
 
 /** Every method a route behind the gateway answers: what a preflight may ask for. */
-const CORS_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
+const CORS_METHODS = PROXIED_METHODS.join(', ');
 
 /** How long a browser may reuse a preflight's answer, in seconds. */
 const PREFLIGHT_MAX_AGE = '600';

@@ -1,5 +1,8 @@
 /** The services behind the gateway, and the public paths each one owns. */
 
+/** The methods the gateway passes on to the services (and what CORS preflights may ask for). */
+export const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
 /** The public widget API of apps embedded on websites (conversation). */
 export const WIDGET_API_PREFIX = '/v1/public/apps/';
 export type ServiceName =
