@@ -22,9 +22,10 @@ import { loggableError } from './loggable-error.js';
 import type { Logger } from './logger.js';
 import { problemReply } from './problem.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
-import { registerRequestLog } from './request-log.js';
+import { logAnswer } from './request-log.js';
+import { requestLogger } from './request-logger.js';
 import { refuseUnstorableInput } from './storable-input.js';
-import { registerTracingHooks } from './tracing-hooks.js';
+import { endRequestSpan, enterRequestSpan, startRequestSpan } from './tracing-hooks.js';
 
 export type ServiceApp = FastifyInstance<
   RawServerDefault,
@@ -110,6 +111,7 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
     loggerInstance: options.logger as FastifyBaseLogger,
     // Requests are logged by our own hook (slow ones and errors always), not fastify's two lines.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLogger,
     genReqId: generateRequestId,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
@@ -134,10 +136,19 @@ export async function buildService(options: ServiceOptions): Promise<ServiceApp>
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerTracingHooks(app);
-  registerRequestLog(app, options.slowRequestMs ?? 1000);
-  app.addHook('onRequest', async (request, reply) => {
+  // One hook per stage, each a plain callback: every request passes them, and an async hook
+  // costs a promise and its resolution per request.
+  const slowRequestMs = options.slowRequestMs ?? 1000;
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    startRequestSpan(request);
+    done();
+  });
+  app.addHook('preHandler', enterRequestSpan);
+  app.addHook('onResponse', (request, reply, done) => {
+    logAnswer(request, reply, slowRequestMs);
+    endRequestSpan(request, reply);
+    done();
   });
   if (options.refuseUnstorable !== false) app.addHook('preValidation', refuseUnstorableInput);
 

@@ -1,32 +1,34 @@
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
 /**
- * Starts OpenTelemetry for one process. Conduit creates its spans itself (HTTP server and client,
- * NATS publish and consume, BullMQ jobs), so no monkey-patching instrumentation is loaded and the
- * order of imports does not matter. Without an OTLP endpoint spans are still created, so trace ids
- * propagate through logs, NATS headers and jobs; they are just not exported anywhere.
+ * Starts OpenTelemetry for one process when it has somewhere to send spans (an OTLP endpoint).
+ * Conduit creates its spans itself (HTTP server and client, NATS publish and consume, BullMQ
+ * jobs), so no monkey-patching instrumentation is loaded and the order of imports does not matter.
+ *
+ * Without an endpoint nothing starts: the SDK would record no span then (it registers no tracer
+ * without a processor), yet its context manager, AsyncLocalStorage on async hooks in Node 20,
+ * taxes every promise of the process: a third more CPU on a bare proxy hop (docs/benchmarks.md,
+ * issue 17). Spans are then no-ops, and trace context is neither read nor written.
  */
 export function startTelemetry(options: {
   serviceName: string;
   otlpEndpoint?: string | undefined;
 }): Telemetry {
-  const spanProcessors: SpanProcessor[] = options.otlpEndpoint
-    ? [
-        new BatchSpanProcessor(
-          new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
-        ),
-      ]
-    : [];
+  if (!options.otlpEndpoint) return { shutdown: async () => {} };
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
-    spanProcessors,
+    spanProcessors: [
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+      ),
+    ],
     instrumentations: [],
     textMapPropagator: new W3CTraceContextPropagator(),
     autoDetectResources: false,

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { GatewayEnv } from './env.js';
@@ -21,29 +22,30 @@ const PREFLIGHT_MAX_AGE = '600';
  * What browsers are told about every answer of the gateway: security headers (helmet), CORS for
  * the configured origins only, and no caching of answers that carry tokens.
  *
- * Both are settled once at start-up and applied by one hook each: @fastify/helmet rebuilt
- * helmet's middleware (parsing its policy) and @fastify/cors normalized its options on every
- * request: a tenth of the gateway's profile of a proxied read (docs/benchmarks.md, issue 17).
+ * All of it is settled at start-up and applied by one hook: @fastify/helmet rebuilt helmet's
+ * middleware (parsing its policy) and @fastify/cors normalized its options on every request, a
+ * tenth of the gateway's profile of a proxied read, and running helmet's middleware per request
+ * still set each header through Node's validation (docs/benchmarks.md, issue 17).
  */
 export async function registerBrowserPolicy(fastify: FastifyInstance, env: GatewayEnv) {
-  const securityHeaders = helmet({
-    // The API answers JSON: it loads nothing and is never framed. /docs sets its own policy.
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-    },
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    // Only where clients reach the gateway over TLS (browsers ignore it over plain HTTP anyway).
-    strictTransportSecurity:
-      env.HSTS_MAX_AGE > 0 ? { maxAge: env.HSTS_MAX_AGE / 1000, includeSubDomains: false } : false,
-  });
-  fastify.addHook('onRequest', (request, reply, done) =>
-    securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
+  const securityHeaders = helmetHeaders(
+    helmet({
+      // The API answers JSON: it loads nothing and is never framed. /docs sets its own policy.
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      // Only where clients reach the gateway over TLS (browsers ignore it over plain HTTP anyway).
+      strictTransportSecurity:
+        env.HSTS_MAX_AGE > 0 ? { maxAge: env.HSTS_MAX_AGE / 1000, includeSubDomains: false } : false,
+    }),
   );
-
   const allowedOrigin = corsOrigins(env.CORS_ORIGINS);
+
   fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders);
     // The widget API's CORS is conversation's answer, passed through untouched.
     if (answersOwnCors(request.url.split('?')[0]!)) return done();
     reply.header('vary', 'Origin');
@@ -60,14 +62,36 @@ export async function registerBrowserPolicy(fastify: FastifyInstance, env: Gatew
   // request that is not an allowed preflight gets the usual 404).
   fastify.options('*', { schema: { hide: true } }, (_request, reply) => reply.callNotFound());
 
-  fastify.addHook('onSend', async (request, reply) => {
+  // After the service's answer, whose own headers must not undo these.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     const path = request.url.split('?')[0]!;
     if (carriesTokens(path)) reply.header('cache-control', 'no-store');
     // Loaded by other sites' pages (<script src>, <img src>): helmet's same-origin resource policy
     // would make browsers refuse them.
     if (path === '/widget.js' || path.startsWith('/v1/public/media/'))
       reply.header('cross-origin-resource-policy', 'cross-origin');
+    done(null, payload);
   });
+}
+
+/**
+ * The headers helmet's middleware sets, read once from a response that only records them: with
+ * a policy of constants (no per-request nonce), every answer gets the same ones.
+ */
+function helmetHeaders(middleware: ReturnType<typeof helmet>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, (error) => {
+    if (error) throw error;
+  });
+  return headers;
 }
 
 /**
