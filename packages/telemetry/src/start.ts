@@ -14,8 +14,8 @@ export interface Telemetry {
  *
  * Without an endpoint nothing starts: the SDK would record no span then (it registers no tracer
  * without a processor), yet its context manager, AsyncLocalStorage on async hooks in Node 20,
- * taxes every promise of the process: a third more CPU on a bare proxy hop (docs/benchmarks.md,
- * issue 17). Spans are then no-ops, and trace context is neither read nor written.
+ * taxes every promise of the process: up to half more CPU per request on a bare proxy hop
+ * (docs/benchmarks.md, issue 17). Spans are then no-ops, and trace context is neither read nor written.
  */
 export function startTelemetry(options: {
   serviceName: string;
