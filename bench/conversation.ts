@@ -14,8 +14,12 @@ import { baselineStackTree, baselineTree, numberSetting, roundSettings } from '.
 
 const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
-/** Concurrent messages in flight for the throughput figures; each on a session of its own. */
-const MESSAGE_CONCURRENCY = 16;
+/**
+ * Concurrent messages in flight for the throughput figures, each on a session of its own
+ * (BENCH_MESSAGE_SESSIONS, 16): fewer show a turn's latency unloaded, more whether the rate is
+ * bound by the machine (it stays) or by waits (it grows).
+ */
+const MESSAGE_CONCURRENCY = numberSetting('BENCH_MESSAGE_SESSIONS', 16);
 /** Concurrent streams for the time-to-first-byte figures (a latency, so few at once). */
 const SSE_CONCURRENCY = 2;
 
