@@ -1,6 +1,8 @@
 import { requestRpc } from '@conduit/bus';
 import { knowledgeEvents, knowledgeRpc } from '@conduit/contracts';
+import { createDatabase } from '@conduit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hybridSearch } from '../../src/domain/search/hybrid-search.js';
 import {
   addText,
   bearer,
@@ -149,5 +151,38 @@ describe('knowledge.search.performed', () => {
     // Mallory can read no knowledge base: a search across all of them searches none.
     expect((await search(mallory.token, '/v1/kb/search?q=pancakes')).json()).toEqual({ hits: [] });
     expect((await searchEvents()).length).toBe(before);
+  });
+});
+
+describe("the search's statements", () => {
+  it('are planned once per connection (generic plans), the text leg too', async () => {
+    // One connection, so that the statements the searches prepared can be read back on it.
+    const one = createDatabase(h.database.appUrl, { max: 1 });
+    try {
+      const { actor } = (await h.tokens.verifier.verify(alice.token))!;
+      for (const query of ['fry pancakes', 'pancake batter in butter', 'whisk the eggs', 'fry the batter']) {
+        const { hits } = await hybridSearch({ ...h.deps, db: one.db }, actor, {
+          scope: { kind: 'collections', collectionIds: [recipes] },
+          query,
+          k: 3,
+        });
+        expect(hits.map((hit) => hit.documentName)).toEqual(['pancakes']);
+      }
+      const prepared = await one.sql<{ statement: string; generic_plans: string; custom_plans: string }[]>`
+        select statement, generic_plans, custom_plans from pg_prepared_statements`;
+      const legs = {
+        text: prepared.filter((p) => p.statement.includes('with totals as materialized')),
+        vector: prepared.filter((p) => p.statement.includes('distinct on (c.document_id)')),
+        passages: prepared.filter((p) => p.statement.includes('ts_headline')),
+      };
+      for (const [leg, statements] of Object.entries(legs)) {
+        expect(statements.length, leg).toBeGreaterThan(0);
+        // A custom plan is made afresh at each run, for its first five runs or for good.
+        for (const statement of statements) expect(Number(statement.custom_plans), leg).toBe(0);
+      }
+      expect(Number(legs.text[0]!.generic_plans)).toBe(4);
+    } finally {
+      await one.close();
+    }
   });
 });

@@ -247,11 +247,15 @@ async function searchIn(
     // The transaction's one write is the knowledge.search.performed event, for analytics: its commit
     // need not wait for the disk (a crash in the next fraction of a second may lose the event,
     // never a change anyone made), which was 1-4 ms of every search. Sent with the text leg (one
-    // round trip); the connection runs it first.
-    const settings = tx.execute(
-      sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true),
-                 set_config('synchronous_commit', 'off', true)`,
-    );
+    // round trip) and before it: drizzle sends a statement when it is first awaited, and the
+    // text leg awaits its own at once, so these settings are set going here (`then`). Awaited
+    // with the text leg, they came after it, which was then planned afresh at every search.
+    const settings = tx
+      .execute(
+        sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true),
+                   set_config('synchronous_commit', 'off', true)`,
+      )
+      .then(() => undefined);
     const filter = input.filter ? sql`and d.metadata @> ${JSON.stringify(input.filter)}::jsonb` : undefined;
     const [textLegs] = await Promise.all([
       Promise.all(
