@@ -247,9 +247,10 @@ async function searchIn(
     // The transaction's one write is the knowledge.search.performed event, for analytics: its commit
     // need not wait for the disk (a crash in the next fraction of a second may lose the event,
     // never a change anyone made), which was 1-4 ms of every search. Sent with the text leg (one
-    // round trip) and before it: drizzle sends a statement when it is first awaited, and the
-    // text leg awaits its own at once, so these settings are set going here (`then`). Awaited
-    // with the text leg, they came after it, which was then planned afresh at every search.
+    // round trip) and ahead of it: drizzle sends a statement only once something awaits it, and
+    // the text leg awaits its own at once, so the settings are started here (`then`). Left for
+    // Promise.all to start, they went after it: the text leg was planned afresh at every search,
+    // with jit on.
     const settings = tx
       .execute(
         sql`select set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true),
