@@ -42,7 +42,8 @@ beforeEach(() => {
   lines.length = 0;
 });
 
-const get = (url: string) => app.inject({ method: 'GET', url, headers: { 'x-request-id': `req-${url.slice(4)}` } });
+const get = (url: string) =>
+  app.inject({ method: 'GET', url, headers: { 'x-request-id': `req-${url.slice(4)}` } });
 
 describe("a request's logger", () => {
   it('writes nothing for a quick answer, nor for what is below the level', async () => {
