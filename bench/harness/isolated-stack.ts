@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { localServices, uniqueName } from '@conduit/testing';
+import { deleteRedisKeys, localServices, uniqueName } from '@conduit/testing';
 import { connect } from 'nats';
 import postgres from 'postgres';
 import { type ChildService, freePort, startChildService } from './child-service.js';
@@ -117,6 +117,9 @@ export async function startIsolatedStack(options: {
   // Every stream of the namespace (`BENCH_<random>_IDENTITY`, `_CONVERSATION`, ...): whichever
   // services joined the stack created their own.
   undo.push(deferCleanup(() => deleteStreams(`${name.toUpperCase()}_`)));
+  // Every key under the stack's prefix (REDIS_KEY_PREFIX below): the job queues keep a thousand
+  // finished jobs each, which outlived the run.
+  undo.push(deferCleanup(() => deleteRedisKeys(`${name}:`)));
   undo.push(deferCleanup(() => rm(mailDir, { recursive: true, force: true })));
   const stop = async () => {
     // The load generator abandons the requests in flight when its time is up; let them finish, or
