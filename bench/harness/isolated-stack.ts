@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { deleteRedisKeys, localServices, uniqueName } from '@conduit/testing';
-import { connect } from 'nats';
+import { deleteBusStreams, deleteRedisKeys, localServices, uniqueName } from '@conduit/testing';
 import postgres from 'postgres';
 import { type ChildService, freePort, startChildService } from './child-service.js';
 import { deferCleanup } from './cleanup.js';
@@ -116,7 +115,7 @@ export async function startIsolatedStack(options: {
   }
   // Every stream of the namespace (`BENCH_<random>_IDENTITY`, `_CONVERSATION`, ...): whichever
   // services joined the stack created their own.
-  undo.push(deferCleanup(() => deleteStreams(`${name.toUpperCase()}_`)));
+  undo.push(deferCleanup(() => deleteBusStreams(name)));
   // Every key under the stack's prefix (REDIS_KEY_PREFIX below): the job queues keep a thousand
   // finished jobs each, which outlived the run.
   undo.push(deferCleanup(() => deleteRedisKeys(`${name}:`)));
@@ -220,17 +219,5 @@ async function dropDatabase(database: string): Promise<void> {
     await sql.unsafe(`drop database if exists "${database}" with (force)`);
   } finally {
     await sql.end();
-  }
-}
-
-/** Deletes every JetStream stream whose name starts with `prefix`. */
-async function deleteStreams(prefix: string): Promise<void> {
-  const nc = await connect({ servers: localServices.natsUrl, name: 'conduit-bench-cleanup' });
-  try {
-    const jsm = await nc.jetstreamManager();
-    for await (const stream of jsm.streams.names())
-      if (stream.startsWith(prefix)) await jsm.streams.delete(stream);
-  } finally {
-    await nc.close();
   }
 }

@@ -1,6 +1,6 @@
-import { connectBus, streamNameFor } from '@conduit/bus';
 import {
   createTestDatabase,
+  deleteBusStreams,
   deleteRedisKeys,
   localServices,
   type TestDatabase,
@@ -65,10 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const service of started) service.kill('SIGTERM');
   await Promise.all(started.map((service) => service.exited));
-  const bus = await connectBus({ servers: localServices.natsUrl, name: 'analytics-e2e', namespace });
-  for (const service of ['identity', 'conversation', 'knowledge', 'workflow', 'email', 'analytics'])
-    await bus.jsm.streams.delete(streamNameFor(namespace, service)).catch(() => {});
-  await bus.close();
+  await deleteBusStreams(namespace);
   await deleteRedisKeys(redisPrefix);
   await database?.drop();
 }, 60_000);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   createTestDatabase,
+  deleteBusStreams,
   deleteRedisKeys,
   localServices,
   startTcpProxy,
@@ -40,6 +41,7 @@ afterAll(async () => {
   for (const service of started) service.kill('SIGKILL');
   await Promise.all(started.map((service) => service.exited));
   await Promise.all(proxies.map((proxy) => proxy.close()));
+  await deleteBusStreams(namespace);
   await deleteRedisKeys(redisPrefix);
   await database?.drop();
 });

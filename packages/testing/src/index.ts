@@ -1,3 +1,4 @@
+export { deleteBusStreams } from './bus-streams.js';
 export { freePort } from './free-port.js';
 export { localServices } from './local-services.js';
 export {
