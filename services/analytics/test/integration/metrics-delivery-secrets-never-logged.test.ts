@@ -5,6 +5,7 @@ import { startHttp, startWorkerProcess } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import {
   createTestDatabase,
+  deleteBusStreams,
   deleteRedisKeys,
   localServices,
   type TestDatabase,
@@ -69,11 +70,7 @@ afterAll(async () => {
   await teams?.close();
   await identityBus?.close();
   // The worker made the streams it reads in this test's namespace: none is left behind.
-  const bus = await connectBus({ servers: localServices.natsUrl, name: 'analytics-secrets-test', namespace });
-  const streams = await bus.jsm.streams.names().next();
-  for (const name of streams.filter((stream) => stream.startsWith(`${namespace.toUpperCase()}_`)))
-    await bus.jsm.streams.delete(name).catch(() => {});
-  await bus.close();
+  await deleteBusStreams(namespace);
   await deleteRedisKeys(redisPrefix);
   await database?.drop();
 });

@@ -4,6 +4,7 @@ import { startHttp } from '@conduit/runtime';
 import { createLogger } from '@conduit/service-kit';
 import {
   createTestDatabase,
+  deleteBusStreams,
   deleteRedisKeys,
   localServices,
   type TestDatabase,
@@ -26,6 +27,7 @@ let http: Awaited<ReturnType<typeof startHttp>>;
 let tokens: Awaited<ReturnType<typeof createTokenMint>>;
 const lines: string[] = [];
 const redisPrefix = testRedisPrefix();
+const namespace = testBusNamespace();
 
 beforeAll(async () => {
   database = await createTestDatabase([{ schema: SCHEMA, migrationsDir }]);
@@ -35,7 +37,7 @@ beforeAll(async () => {
     DATABASE_URL: database.adminUrl,
     REDIS_URL: localServices.redisUrl,
     NATS_URL: localServices.natsUrl,
-    BUS_NAMESPACE: testBusNamespace(),
+    BUS_NAMESPACE: namespace,
     REDIS_KEY_PREFIX: redisPrefix,
     METRICS_ALLOWED_HOSTS: '127.0.0.1',
     METRICS_STATEMENT_TIMEOUT: '500ms',
@@ -53,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await http?.close();
+  await deleteBusStreams(namespace);
   await deleteRedisKeys(redisPrefix);
   await database?.drop();
   await external?.drop();

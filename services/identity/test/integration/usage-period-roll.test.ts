@@ -165,6 +165,8 @@ describe('usage period roll', () => {
         IDENTITY_DATABASE_URL: h.database.adminUrl,
         REDIS_URL: h.env.REDIS_URL,
         NATS_URL: h.env.NATS_URL,
+        // The test's own namespace: without it the worker would join the default one, a cluster's.
+        BUS_NAMESPACE: h.env.BUS_NAMESPACE,
         REDIS_KEY_PREFIX: h.env.REDIS_KEY_PREFIX,
         LOG_LEVEL: 'info',
         LOG_PRETTY: 'false',
