@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readManPages } from '@conduit/knowledge-base/test/fixtures/manpages.js';
 import { localServices } from '@conduit/testing';
-import { connect } from 'nats';
 import postgres from 'postgres';
 import { bareFullText, indexChunkWords } from './harness/bare-full-text.js';
 import { type BenchUser, registerBenchUser } from './harness/bench-user.js';
@@ -33,16 +32,6 @@ export async function knowledgeBaseTenantsScenario(): Promise<void> {
   const copies = numberSetting('KB_TENANT_COPIES', 2);
   const stack = await startIsolatedStack({ gateway: false });
   const { busNamespace: namespace, databaseUrl } = stack;
-  deferCleanup(async () => {
-    const nc = await connect({ servers: localServices.natsUrl, name: 'conduit-bench-cleanup' });
-    try {
-      await (await nc.jetstreamManager()).streams
-        .delete(`${namespace.toUpperCase()}_KNOWLEDGE`)
-        .catch(() => {});
-    } finally {
-      await nc.close();
-    }
-  });
   // What pnpm start gives every process, with the logs at warn as every scenario runs them.
   const shared = {
     NODE_ENV: 'development',

@@ -13,8 +13,11 @@ import type { Bus } from './connection.js';
 const TRANSFER_TTL_MS = 15 * 60 * 1000;
 
 /** The bucket of the bus's namespace (tests run side by side, each in its own). */
-export function transferBucketName(bus: Bus): string {
-  const prefix = bus.namespace.replace(/[^A-Za-z0-9_-]/g, '_');
+export const transferBucketName = (bus: Bus): string => transferBucketFor(bus.namespace);
+
+/** The byte-transfer bucket of a namespace (its stream is `OBJ_<bucket>`). */
+export function transferBucketFor(namespace: string): string {
+  const prefix = namespace.replace(/[^A-Za-z0-9_-]/g, '_');
   return prefix ? `${prefix}_byte-transfers` : 'byte-transfers';
 }
 

@@ -1,6 +1,13 @@
 export { type BotMailKeywordsOptions, botMailKeywords } from './bot-mail-keywords.js';
 export { type BotOwner, managesBot, requireBotManager } from './bot-manager.js';
-export { dropBytes, handOverBytes, TransferError, takeBytes, transferBucketName } from './byte-transfer.js';
+export {
+  dropBytes,
+  handOverBytes,
+  TransferError,
+  takeBytes,
+  transferBucketFor,
+  transferBucketName,
+} from './byte-transfer.js';
 export { type Bus, type BusOptions, connectBus } from './connection.js';
 export { startEventRelay } from './event-relay.js';
 export { idempotently } from './idempotent.js';
