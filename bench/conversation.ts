@@ -19,7 +19,7 @@ const benchDir = fileURLToPath(new URL('./', import.meta.url));
  * (BENCH_MESSAGE_SESSIONS, 16): fewer show a turn's latency unloaded, more whether the rate is
  * bound by the machine (it stays) or by waits (it grows).
  */
-const MESSAGE_CONCURRENCY = numberSetting('BENCH_MESSAGE_SESSIONS', 16);
+const MESSAGE_CONCURRENCY = Math.max(1, Math.round(numberSetting('BENCH_MESSAGE_SESSIONS', 16)));
 /** Concurrent streams for the time-to-first-byte figures (a latency, so few at once). */
 const SSE_CONCURRENCY = 2;
 
