@@ -2,6 +2,7 @@ import {
   type Attributes,
   type Context,
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -29,6 +30,27 @@ export function injectTraceHeaders(from: Context = context.active()): Record<str
   const headers: Record<string, string> = {};
   propagation.inject(from, headers);
   return headers;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The W3C trace headers that make `span` the parent of the call they go on; none for a no-op
+ * span (tracing off), whose context carries nothing.
+ */
+export function traceHeadersOf(span: Span): Readonly<Record<string, string>> {
+  return isSpanContextValid(span.spanContext())
+    ? injectTraceHeaders(trace.setSpan(context.active(), span))
+    : NO_HEADERS;
+}
+
+/** Ends a span, recording the error that ended its work, if any. */
+export function endSpan(span: Span, error?: Error): void {
+  if (error) {
+    span.recordException(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  }
+  span.end();
 }
 
 /** The traceparent of the active span, to store with work that continues later (outbox rows, jobs). */
@@ -60,12 +82,11 @@ export async function withSpan<T>(
     parent,
   );
   try {
-    return await context.with(trace.setSpan(parent, span), () => fn(span));
+    const result = await context.with(trace.setSpan(parent, span), () => fn(span));
+    endSpan(span);
+    return result;
   } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    endSpan(span, error as Error);
     throw error;
-  } finally {
-    span.end();
   }
 }

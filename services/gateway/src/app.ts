@@ -17,6 +17,7 @@ import {
   answersOwnCors,
   isPublic,
   PROXIED_METHODS,
+  pathOf,
   type ServiceName,
   upstreams,
   WIDGET_API_PREFIX,
@@ -102,10 +103,10 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
 
   await registerBrowserPolicy(fastify, env);
 
-  const publicRequest = (request: FastifyRequest) => isPublic(request.method, request.url.split('?')[0]!);
+  const publicRequest = (request: FastifyRequest) => isPublic(request.method, pathOf(request.url));
   // The widget API is public but no sign-in: it gets the general budget per address (conversation
   // limits each visitor and each app itself), not the small one that guards passwords.
-  const widgetRequest = (request: FastifyRequest) => answersOwnCors(request.url.split('?')[0]!);
+  const widgetRequest = (request: FastifyRequest) => answersOwnCors(pathOf(request.url));
   // Counted here and synced with Redis every RATE_LIMIT_SYNC_MS, not a Redis round trip per request.
   const rateLimitCounts = new SyncedRateLimitCounts(deps.redis);
   await fastify.register(rateLimit, {
@@ -114,8 +115,11 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
     store: syncedRateLimitStore(rateLimitCounts, 'rate:'),
     timeWindow: env.RATE_LIMIT_WINDOW,
     hook: 'preHandler',
+    // A request with a token is on a route that needs one: never a sign-in route.
     max: (request) =>
-      publicRequest(request) && !widgetRequest(request) ? env.AUTH_RATE_LIMIT_MAX : env.RATE_LIMIT_MAX,
+      !request.auth && publicRequest(request) && !widgetRequest(request)
+        ? env.AUTH_RATE_LIMIT_MAX
+        : env.RATE_LIMIT_MAX,
     keyGenerator: (request) =>
       request.auth
         ? `user:${request.auth.actor.userId}`

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { GatewayEnv } from './env.js';
-import { answersOwnCors, carriesTokens, PROXIED_METHODS } from './routing.js';
+import { answersOwnCors, carriesTokens, PROXIED_METHODS, pathOf } from './routing.js';
 
 const EXPOSED_HEADERS = [
   'x-request-id',
@@ -47,7 +47,7 @@ export async function registerBrowserPolicy(fastify: FastifyInstance, env: Gatew
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
     // The widget API's CORS is conversation's answer, passed through untouched.
-    if (answersOwnCors(request.url.split('?')[0]!)) return done();
+    if (answersOwnCors(pathOf(request.url))) return done();
     reply.header('vary', 'Origin');
     const origin = allowedOrigin(request.headers.origin);
     if (origin === undefined) return done();
@@ -64,7 +64,7 @@ export async function registerBrowserPolicy(fastify: FastifyInstance, env: Gatew
 
   // After the service's answer, whose own headers must not undo these.
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    const path = request.url.split('?')[0]!;
+    const path = pathOf(request.url);
     if (carriesTokens(path)) reply.header('cache-control', 'no-store');
     // Loaded by other sites' pages (<script src>, <img src>): helmet's same-origin resource policy
     // would make browsers refuse them.

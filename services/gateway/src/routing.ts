@@ -110,6 +110,12 @@ export const publicRoutes = new Set([
  */
 const publicPrefixes = ['/v1/hooks/', '/v1/public/media/', WIDGET_API_PREFIX, '/v1/public/bots/'];
 
+/** A request URL's path: the URL itself when it has no query, as most have (no copy made then). */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 export const isPublic = (method: string, path: string) =>
   publicRoutes.has(`${method === 'HEAD' ? 'GET' : method} ${path.replace(/\/+$/, '') || '/'}`) ||
   (publicPrefixes.some((prefix) => path.startsWith(prefix)) && !path.includes('/..'));

@@ -71,3 +71,37 @@ describe("a request's logger", () => {
     ]);
   });
 });
+
+describe('at debug', () => {
+  const debugLines: Record<string, unknown>[] = [];
+  let debugApp: ServiceApp;
+  beforeAll(async () => {
+    debugApp = await buildService({
+      name: 'log-test-debug',
+      logger: createLogger(
+        { service: 'log-test-debug', level: 'debug' },
+        new Writable({
+          write(chunk, _encoding, done) {
+            debugLines.push(JSON.parse(String(chunk)));
+            done();
+          },
+        }),
+      ),
+    });
+    debugApp.get('/v1/quick', async () => ({ ok: true }));
+    await debugApp.ready();
+  });
+  afterAll(() => debugApp.close());
+
+  it('logs every request, quick ones too', async () => {
+    const res = await debugApp.inject({
+      method: 'GET',
+      url: '/v1/quick?x=1',
+      headers: { 'x-request-id': 'req-q' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(debugLines.filter((line) => line.msg === 'request')).toMatchObject([
+      { level: 20, reqId: 'req-q', method: 'GET', url: '/v1/quick', statusCode: 200 },
+    ]);
+  });
+});

@@ -28,6 +28,11 @@ let uploadStarted: (() => void) | undefined;
 
 const spans = recordSpansInMemory();
 
+/** An answer far larger than what the gateway holds whole: 3 MiB of bytes that are not all alike. */
+const LARGE_ANSWER = Buffer.from(
+  Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7 + (i >> 12)) % 251),
+);
+
 beforeAll(async () => {
   upstream = createServer((req, res) => {
     const record = { headers: req.headers as Record<string, unknown>, closedEarly: false };
@@ -63,6 +68,18 @@ beforeAll(async () => {
         res.writeHead(201, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ received, length: req.headers['content-length'] }));
       });
+      return;
+    }
+    if (req.url?.startsWith('/v1/me/large')) {
+      // More than the gateway reads whole: with its length declared, or chunked.
+      const declared = !req.url.endsWith('chunked');
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        ...(declared ? { 'content-length': String(LARGE_ANSWER.length) } : {}),
+      });
+      for (let at = 0; at < LARGE_ANSWER.length; at += 64 * 1024)
+        res.write(LARGE_ANSWER.subarray(at, at + 64 * 1024));
+      res.end();
       return;
     }
     if (req.url === '/v1/me/slow') {
@@ -181,6 +198,21 @@ describe('proxying', () => {
       huge.write('--x');
     });
     expect(status).toBe(413);
+  });
+
+  it('passes a large answer on whole, to a client that reads it slowly', async () => {
+    for (const path of ['/v1/me/large', '/v1/me/large-chunked']) {
+      const res = await request(`${gateway.url}${path}`, { headers: auth() });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/octet-stream');
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.body) {
+        chunks.push(chunk as Buffer);
+        // A slow reader: the gateway must hold the service back, not lose or reorder bytes.
+        if (chunks.length % 16 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(Buffer.concat(chunks).equals(LARGE_ANSWER)).toBe(true);
+    }
   });
 
   it('cancels the call to the service when the client goes away mid-stream', async () => {
