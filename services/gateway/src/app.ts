@@ -2,7 +2,6 @@ import { createTokenVerifier, fetchKeysOnReady, type TokenVerifier } from '@cond
 import { DomainError } from '@conduit/errors';
 import type { Logger } from '@conduit/service-kit';
 import { buildService, type ReadinessChecks, type ServiceApp } from '@conduit/service-kit';
-import rateLimit from '@fastify/rate-limit';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -12,7 +11,8 @@ import type { GatewayEnv } from './env.js';
 import { OpenApiAggregate } from './openapi-aggregate.js';
 import { ServiceProxy } from './proxy.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
-import { SyncedRateLimitCounts, syncedRateLimitStore } from './rate-limit-store.js';
+import { limitRoute, type RateLimit } from './rate-limit.js';
+import { SyncedRateLimitCounts } from './rate-limit-store.js';
 import {
   answersOwnCors,
   isPublic,
@@ -109,18 +109,15 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
   const widgetRequest = (request: FastifyRequest) => answersOwnCors(pathOf(request.url));
   // Counted here and synced with Redis every RATE_LIMIT_SYNC_MS, not a Redis round trip per request.
   const rateLimitCounts = new SyncedRateLimitCounts(deps.redis);
-  await fastify.register(rateLimit, {
-    global: false,
-    // Keys after the connection's own prefix, `<REDIS_KEY_PREFIX>gateway:rate:`.
-    store: syncedRateLimitStore(rateLimitCounts, 'rate:'),
-    timeWindow: env.RATE_LIMIT_WINDOW,
-    hook: 'preHandler',
+  const rateLimit: RateLimit = {
+    counts: rateLimitCounts,
+    windowMs: env.RATE_LIMIT_WINDOW,
     // A request with a token is on a route that needs one: never a sign-in route.
     max: (request) =>
       !request.auth && publicRequest(request) && !widgetRequest(request)
         ? env.AUTH_RATE_LIMIT_MAX
         : env.RATE_LIMIT_MAX,
-    keyGenerator: (request) =>
+    client: (request) =>
       request.auth
         ? `user:${request.auth.actor.userId}`
         : widgetRequest(request)
@@ -128,9 +125,7 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
           : publicRequest(request)
             ? `public:${request.ip}`
             : `ip:${request.ip}`,
-    // Redis down must not take the API down with it.
-    skipOnError: true,
-  });
+  };
 
   for (const upstream of upstreams) {
     const proxy = proxies[upstream.service];
@@ -141,23 +136,23 @@ export async function buildGateway(deps: GatewayDeps, readiness: ReadinessChecks
         method: [...PROXIED_METHODS],
         url,
         ...(upstream.bodyLimit ? { bodyLimit: upstream.bodyLimit } : {}),
-        config: { rateLimit: {} },
         onRequest: async (request) => {
           if (publicRequest(request)) return;
           request.auth = (await requireAccessToken(verifier, request)).verified;
         },
+        preHandler: limitRoute(rateLimit, { method: PROXIED_METHODS, url }),
         handler: (request, reply) => proxy.forward(request, reply),
       });
     }
   }
 
-  await registerQueueDashboard(fastify, { env, redis: deps.redis, verifier });
+  await registerQueueDashboard(fastify, { env, redis: deps.redis, verifier, rateLimit });
 
   // The widget API's preflights go to conversation, which alone knows each app's origins.
   fastify.route({
     method: 'OPTIONS',
     url: `${WIDGET_API_PREFIX}*`,
-    config: { rateLimit: {} },
+    preHandler: limitRoute(rateLimit, { method: 'OPTIONS', url: `${WIDGET_API_PREFIX}*` }),
     handler: (request, reply) => proxies.conversation.forward(request, reply),
   });
   registerWidgetScript(fastify);

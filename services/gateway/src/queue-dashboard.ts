@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { requireAccessToken } from './access-token.js';
 import type { GatewayEnv } from './env.js';
+import { limitRoute, type RateLimit } from './rate-limit.js';
 
 /** Where operators find the dashboard. */
 export const DASHBOARD_PATH = '/admin/queues';
@@ -31,28 +32,32 @@ const DISCOVERY_EVERY_MS = 30_000;
  */
 export async function registerQueueDashboard(
   fastify: FastifyInstance,
-  deps: { env: GatewayEnv; redis: Redis; verifier: TokenVerifier },
+  deps: { env: GatewayEnv; redis: Redis; verifier: TokenVerifier; rateLimit: RateLimit },
 ) {
   const { env, redis, verifier } = deps;
   const sessionTtlS = Math.ceil(env.QUEUE_DASHBOARD_SESSION / 1000);
   const secure = env.HSTS_MAX_AGE > 0;
 
-  fastify.post(DASHBOARD_TICKET_ROUTE, { config: { rateLimit: {} } }, async (request, reply) => {
-    const { token, verified } = await requireAccessToken(verifier, request);
-    // As every admin route answers anyone else.
-    if (!verified.actor.platformAdmin)
-      throw new DomainError('forbidden', 'Only platform admins open the queue dashboard.');
-    const ticket = randomBytes(24).toString('base64url');
-    // The session ends when the token would have: the admin claim is not trusted for longer than
-    // the token that carried it (a demoted admin's next token says so).
-    const session = { userId: verified.actor.userId, until: tokenExpiry(token) };
-    await redis.set(`queue-dashboard:ticket:${ticket}`, JSON.stringify(session), 'EX', TICKET_TTL_S);
-    reply.header('cache-control', 'no-store');
-    return reply.status(201).send({
-      url: `${DASHBOARD_PATH}/?ticket=${ticket}`,
-      expiresInSeconds: TICKET_TTL_S,
-    });
-  });
+  fastify.post(
+    DASHBOARD_TICKET_ROUTE,
+    { preHandler: limitRoute(deps.rateLimit, { method: 'POST', url: DASHBOARD_TICKET_ROUTE }) },
+    async (request, reply) => {
+      const { token, verified } = await requireAccessToken(verifier, request);
+      // As every admin route answers anyone else.
+      if (!verified.actor.platformAdmin)
+        throw new DomainError('forbidden', 'Only platform admins open the queue dashboard.');
+      const ticket = randomBytes(24).toString('base64url');
+      // The session ends when the token would have: the admin claim is not trusted for longer than
+      // the token that carried it (a demoted admin's next token says so).
+      const session = { userId: verified.actor.userId, until: tokenExpiry(token) };
+      await redis.set(`queue-dashboard:ticket:${ticket}`, JSON.stringify(session), 'EX', TICKET_TTL_S);
+      reply.header('cache-control', 'no-store');
+      return reply.status(201).send({
+        url: `${DASHBOARD_PATH}/?ticket=${ticket}`,
+        expiresInSeconds: TICKET_TTL_S,
+      });
+    },
+  );
 
   // BullMQ refuses a connection with a key prefix: queues get one of their own, without it.
   const queueConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });

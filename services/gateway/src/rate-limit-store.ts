@@ -1,4 +1,3 @@
-import type { FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 
 /** How often a gateway adds the requests it counted to Redis's shared count, and reads it back. */
@@ -25,6 +24,12 @@ interface Window {
   windowMs: number;
   /** When Redis last answered the shared count. */
   syncedAt: number;
+}
+
+/** A key's count in its window, this request included, and the window's time left in ms. */
+export interface Counted {
+  current: number;
+  ttl: number;
 }
 
 type RateLimitRedis = Redis & {
@@ -56,8 +61,12 @@ export class SyncedRateLimitCounts {
     this.timer = setInterval(() => void this.sync(), syncEveryMs).unref();
   }
 
-  /** Counts one request of `key`: the window's count so far, this one included, and its time left. */
-  async increment(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
+  /**
+   * Counts one request of `key`. Answered at once from the counts here, as almost every request
+   * is; a promise only when Redis must be asked (a key's first request of a window here, or one
+   * quiet for longer than two syncs).
+   */
+  count(key: string, windowMs: number): Counted | Promise<Counted> {
     const now = Date.now();
     const window = this.windows.get(key);
     const live = window && window.until > now ? window : undefined;
@@ -65,8 +74,11 @@ export class SyncedRateLimitCounts {
       live.pending += 1;
       return { current: live.shared + live.pending, ttl: live.until - now };
     }
-    // No window here yet, or its shared count is too old to judge by: ask Redis, taking along
-    // what was counted here.
+    return this.countInRedis(key, windowMs, live);
+  }
+
+  /** No window here yet, or its shared count is too old to judge by: asks Redis, taking along what was counted here. */
+  private async countInRedis(key: string, windowMs: number, live: Window | undefined): Promise<Counted> {
     const carried = live?.pending ?? 0;
     if (live) live.pending = 0;
     const [current, ttl] = await (this.redis as RateLimitRedis).addToRateLimit(key, carried + 1, windowMs);
@@ -126,40 +138,4 @@ export class SyncedRateLimitCounts {
     clearInterval(this.timer);
     await this.sync();
   }
-}
-
-/** @fastify/rate-limit's store interface over SyncedRateLimitCounts, keyed as its Redis store keys. */
-export class SyncedRateLimitStore implements FastifyRateLimitStore {
-  constructor(
-    private readonly counts: SyncedRateLimitCounts,
-    private readonly prefix: string,
-  ) {}
-
-  incr(
-    key: string,
-    done: (error: Error | null, result?: { current: number; ttl: number }) => void,
-    timeWindow: number,
-  ): void {
-    this.counts.increment(this.prefix + key, timeWindow).then(
-      (result) => done(null, result),
-      (error: Error) => done(error),
-    );
-  }
-
-  child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]) {
-    // The plugin passes the route as `routeInfo` (its own Redis store keys by it; the types omit it).
-    const { routeInfo } = routeOptions as unknown as {
-      routeInfo: { method: string | string[]; url: string };
-    };
-    return new SyncedRateLimitStore(this.counts, `${this.prefix}${routeInfo.method}${routeInfo.url}-`);
-  }
-}
-
-/** The store class @fastify/rate-limit instantiates (`store`), over one process's counts. */
-export function syncedRateLimitStore(counts: SyncedRateLimitCounts, nameSpace: string) {
-  return class extends SyncedRateLimitStore {
-    constructor() {
-      super(counts, nameSpace);
-    }
-  };
 }

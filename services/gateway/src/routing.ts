@@ -117,7 +117,9 @@ export function pathOf(url: string): string {
 }
 
 export const isPublic = (method: string, path: string) =>
-  publicRoutes.has(`${method === 'HEAD' ? 'GET' : method} ${path.replace(/\/+$/, '') || '/'}`) ||
+  publicRoutes.has(
+    `${method === 'HEAD' ? 'GET' : method} ${path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path}`,
+  ) ||
   (publicPrefixes.some((prefix) => path.startsWith(prefix)) && !path.includes('/..'));
 
 /**

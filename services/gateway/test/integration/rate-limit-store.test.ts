@@ -24,14 +24,14 @@ afterAll(async () => {
 
 const counts = async (replica: SyncedRateLimitCounts, key: string, times: number, windowMs = 60_000) => {
   const seen: number[] = [];
-  for (let i = 0; i < times; i++) seen.push((await replica.increment(key, windowMs)).current);
+  for (let i = 0; i < times; i++) seen.push((await replica.count(key, windowMs)).current);
   return seen;
 };
 
 describe('rate-limit counts synced with Redis', () => {
   it('count one gateway exactly, within the window Redis started', async () => {
     const [a] = replicas;
-    const first = await a!.increment('alone', 60_000);
+    const first = await a!.count('alone', 60_000);
     expect(first.current).toBe(1);
     expect(first.ttl).toBeGreaterThan(59_000);
     expect(first.ttl).toBeLessThanOrEqual(60_000);
@@ -50,8 +50,8 @@ describe('rate-limit counts synced with Redis', () => {
     expect(await connections[0]!.get('shared')).toBe('6');
     await new Promise((resolve) => setTimeout(resolve, SYNC_MS * 3));
     // After the timer's syncs both see all six.
-    expect((await a!.increment('shared', 60_000)).current).toBe(7);
-    expect((await b!.increment('shared', 60_000)).current).toBe(8);
+    expect((await a!.count('shared', 60_000)).current).toBe(7);
+    expect((await b!.count('shared', 60_000)).current).toBe(8);
   });
 
   it('start over when the window ends', async () => {
