@@ -5,6 +5,7 @@ import { analyticsScenario } from './analytics.js';
 import { conversationScenario } from './conversation.js';
 import { emailScenario } from './email.js';
 import { gatewayScenario } from './gateway.js';
+import { gatewayOverheadScenario } from './gateway-overhead.js';
 import { cleanUpAll, cleanUpOnSignals } from './harness/cleanup.js';
 import { knowledgeBaseScenario } from './knowledge-base.js';
 import { knowledgeBaseEvalScenario } from './knowledge-base-eval.js';
@@ -24,6 +25,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   conversation: conversationScenario,
   email: emailScenario,
   gateway: gatewayScenario,
+  'gateway-overhead': gatewayOverheadScenario,
   'knowledge-base': knowledgeBaseScenario,
   'knowledge-base-eval': knowledgeBaseEvalScenario,
   'knowledge-base-tenants': knowledgeBaseTenantsScenario,

@@ -7,7 +7,7 @@ import type postgres from 'postgres';
 const TICKS_PER_SECOND = 100;
 
 /** User plus system CPU time of a process so far, in ms; undefined when it is gone or not on Linux. */
-function cpuMs(pid: number): number | undefined {
+export function processCpuMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
@@ -59,9 +59,9 @@ export async function measureCpuCost(
   const reading = async () => {
     const at = performance.now();
     const cpu: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(processes)) cpu[name] = cpuMs(pid) ?? 0;
+    for (const [name, pid] of Object.entries(processes)) cpu[name] = processCpuMs(pid) ?? 0;
     const pids = await backends();
-    const backendMs = new Map(pids.map((pid) => [pid, cpuMs(pid) ?? 0]));
+    const backendMs = new Map(pids.map((pid) => [pid, processCpuMs(pid) ?? 0]));
     return { at, cpu, backendMs, commits: await committed() };
   };
   const spent = (from: Awaited<ReturnType<typeof reading>>, to: Awaited<ReturnType<typeof reading>>) => {
