@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { deleteRedisKeys, localServices, uniqueName } from '@conduit/testing';
-import { freePort, startChildService } from './harness/child-service.js';
+import { freePort, startBenchServer, startChildService } from './harness/child-service.js';
 import { deferCleanup } from './harness/cleanup.js';
 import { processCpuMs } from './harness/cpu-cost.js';
 import { pnpmStartEnv } from './harness/isolated-stack.js';
@@ -9,7 +9,6 @@ import { formatNumber, formatRatio, machine, markdownTable, round, writeResults 
 import { baselineTree, roundSettings } from './harness/settings.js';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
 type Target = 'gateway' | 'hop' | 'gatewayBaseline';
 const labels: Record<Target, string> = {
@@ -17,19 +16,6 @@ const labels: Record<Target, string> = {
   hop: 'hop floor: bare fastify + undici',
   gatewayBaseline: 'gateway, baseline tree',
 };
-
-/** A bench server (`servers/<name>.ts`) on a free port. */
-async function startBenchServer(name: string, readyPath: string, env: Record<string, string> = {}) {
-  const port = await freePort();
-  return startChildService({
-    name,
-    entry: `${benchDir}servers/${name}.ts`,
-    cwd: benchDir,
-    port,
-    env: { PORT: String(port), ...env },
-    readyPath,
-  });
-}
 
 /** The gateway of a checkout in front of `identityUrl`, with its rate limits out of reach. */
 async function startGatewayOf(tree: string, name: string, identityUrl: string) {
@@ -67,12 +53,12 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  */
 export async function gatewayOverheadScenario(): Promise<void> {
   const settings = { connections: 32, ...roundSettings(), rounds: Math.max(roundSettings().rounds, 8) };
-  const identity = await startBenchServer('stand-in-identity', '/health/live');
+  const identity = await startBenchServer('stand-in-identity');
   const token = await (await fetch(`${identity.url}/token`)).text();
   const tree = baselineTree();
   const servers: Partial<Record<Target, { url: string; pid: number; stop(): Promise<void> }>> = {
     gateway: await startGatewayOf(repoRoot, 'overhead-gateway', identity.url),
-    hop: await startBenchServer('floor-hop', '/ready', { UPSTREAM_URL: identity.url }),
+    hop: await startBenchServer('floor-hop', { UPSTREAM_URL: identity.url }),
     ...(tree && { gatewayBaseline: await startGatewayOf(tree, 'overhead-baseline-gateway', identity.url) }),
   };
 

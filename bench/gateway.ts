@@ -1,14 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { expectOk, registerBenchUser } from './harness/bench-user.js';
-import { freePort, startChildService } from './harness/child-service.js';
+import { startBenchServer } from './harness/child-service.js';
 import { type CpuCost, measureCpuCost } from './harness/cpu-cost.js';
 import { startIsolatedStack } from './harness/isolated-stack.js';
 import { compareInRounds, httpContender, type Measurement, type Sample } from './harness/measure.js';
 import { formatNumber, formatRatio, machine, markdownTable, round, writeResults } from './harness/report.js';
 import { baselineTree, numberSetting, roundSettings } from './harness/settings.js';
-
-const benchDir = fileURLToPath(new URL('./', import.meta.url));
 
 const targets = {
   floor: { label: 'floor: bare fastify + jose + one postgres.js select', request: 'GET /v1/me' },
@@ -21,19 +18,6 @@ const targets = {
   gatewayBaseline: { label: 'gateway -> identity, baseline tree', request: 'GET /v1/me' },
 } as const;
 type Target = keyof typeof targets;
-
-/** One of `servers/` as a process of its own on a free port (given as PORT). */
-async function startBenchServer(name: string, env: Record<string, string>, readyPath = '/ready') {
-  const port = await freePort();
-  return startChildService({
-    name,
-    entry: `${benchDir}servers/${name}.ts`,
-    cwd: benchDir,
-    port,
-    env: { PORT: String(port), ...env },
-    readyPath,
-  });
-}
 
 /**
  * Scenario (a): what the platform costs per authenticated read. `GET /v1/me` through the gateway

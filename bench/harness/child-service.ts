@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@conduit/testing';
 import { deferCleanup } from './cleanup.js';
 
 /** Each server's output, appended run after run (`*.log` is git-ignored). */
@@ -124,3 +125,22 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
 }
 
 export { freePort } from '@conduit/testing';
+
+const serversDir = fileURLToPath(new URL('../servers/', import.meta.url));
+
+/** One of `bench/servers/` as a process of its own on a free port (given as PORT), ready when `readyPath` answers. */
+export async function startBenchServer(
+  name: string,
+  env: Record<string, string> = {},
+  readyPath = '/ready',
+): Promise<ChildService> {
+  const port = await freePort();
+  return startChildService({
+    name,
+    entry: `${serversDir}${name}.ts`,
+    cwd: join(serversDir, '..'),
+    port,
+    env: { PORT: String(port), ...env },
+    readyPath,
+  });
+}
