@@ -52,7 +52,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * With BENCH_BASELINE_TREE, that checkout's gateway takes turns too (a before / after).
  */
 export async function gatewayOverheadScenario(): Promise<void> {
-  const settings = { connections: 32, ...roundSettings(), rounds: Math.max(roundSettings().rounds, 8) };
+  const rounds = roundSettings();
+  // At least 8 rounds: the figure is a median of per-round readings.
+  const settings = { connections: 32, ...rounds, rounds: Math.max(rounds.rounds, 8) };
   const identity = await startBenchServer('stand-in-identity');
   const token = await (await fetch(`${identity.url}/token`)).text();
   const tree = baselineTree();
